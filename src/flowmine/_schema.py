@@ -1,0 +1,108 @@
+"""The canonical event log: column names, types and quarantine reason codes, defined once.
+
+Every other module refers to these constants instead of spelling column names as string
+literals. Core columns use the XES standard keys so pm4py needs no mapping and XES export
+is direct. See ``docs/SCHEMA.md`` for the full description of each column.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pyarrow as pa
+
+#: Version of the canonical schema written into every Parquet file's metadata.
+SCHEMA_VERSION: Final = 1
+
+# --- core columns (XES keys) ---------------------------------------------------------------
+CASE: Final = "case:concept:name"
+ACTIVITY: Final = "concept:name"
+TIMESTAMP: Final = "time:timestamp"  # completion time of the activity instance
+START: Final = "start_timestamp"  # start time, null where unknown (pm4py's default start key)
+RESOURCE: Final = "org:resource"
+ROLE: Final = "org:role"
+COST: Final = "cost:total"
+CURRENCY: Final = "cost:currency"
+QUALITY: Final = "quality:outcome"  # e.g. "pass" / "fail" for a quality check
+LIFECYCLE: Final = "lifecycle:transition"
+EVENT_ID: Final = "event_id"  # stable int64 id in source order; every ordering ends with it
+
+# provenance of each event (where it came from, so every number can be traced to a row)
+SOURCE: Final = "source:file"
+SOURCE_ROW: Final = "source:row"
+
+#: Prefix of case-level attributes (XES trace attributes), as pm4py spells them.
+CASE_PREFIX: Final = "case:"
+
+#: Timestamps are tz-aware UTC at microsecond precision (Spark refuses ns; XES has ms).
+TIMESTAMP_TYPE: Final = pa.timestamp("us", tz="UTC")
+
+CORE_TYPES: Final[dict[str, pa.DataType]] = {
+    CASE: pa.string(),
+    ACTIVITY: pa.string(),
+    TIMESTAMP: TIMESTAMP_TYPE,
+    START: TIMESTAMP_TYPE,
+    RESOURCE: pa.string(),
+    ROLE: pa.string(),
+    COST: pa.float64(),
+    CURRENCY: pa.string(),
+    QUALITY: pa.string(),
+    EVENT_ID: pa.int64(),
+    SOURCE: pa.string(),
+    SOURCE_ROW: pa.int64(),
+}
+
+#: Columns every stored event log has (the optional core columns are present, possibly all null).
+REQUIRED: Final = (CASE, ACTIVITY, TIMESTAMP)
+
+#: Sort order of every stored log and every query: ties never depend on the engine.
+SORT_KEYS: Final = (CASE, TIMESTAMP, EVENT_ID)
+
+# --- quarantine ----------------------------------------------------------------------------
+Q_SOURCE: Final = "source"
+Q_ROW: Final = "row"
+Q_POSITION: Final = "position"
+Q_COLUMN: Final = "column"
+Q_VALUE: Final = "value"
+Q_REASON: Final = "reason"
+Q_DETAIL: Final = "detail"
+
+QUARANTINE_SCHEMA: Final = pa.schema(
+    [
+        (Q_SOURCE, pa.string()),
+        (Q_ROW, pa.int64()),
+        (Q_POSITION, pa.string()),
+        (Q_COLUMN, pa.string()),
+        (Q_VALUE, pa.string()),
+        (Q_REASON, pa.string()),
+        (Q_DETAIL, pa.string()),
+    ]
+)
+
+#: Longest value kept in a quarantine record (a 20 MB attribute is not copied into the report).
+QUARANTINE_VALUE_CHARS: Final = 200
+
+
+class Reason:
+    """Machine-readable reason codes of quarantined rows (stable: scripts may rely on them)."""
+
+    MISSING_CASE: Final = "missing_case"
+    MISSING_ACTIVITY: Final = "missing_activity"
+    MISSING_TIMESTAMP: Final = "missing_timestamp"
+    INVALID_TIMESTAMP: Final = "invalid_timestamp"  # unparseable or impossible (2024-02-30)
+    AMBIGUOUS_TIMESTAMP: Final = "ambiguous_timestamp"  # day/month order cannot be told
+    NAIVE_TIMESTAMP: Final = "naive_timestamp"  # no offset, in a column with offsets, no zone declared
+    INVALID_NUMBER: Final = "invalid_number"
+    INVALID_VALUE: Final = "invalid_value"  # a typed attribute that does not parse
+    INVALID_ENCODING: Final = "invalid_encoding"  # bytes that are not valid in the declared encoding
+    VALUE_TOO_LARGE: Final = "value_too_large"
+    COMPLETE_BEFORE_START: Final = "complete_before_start"
+    DUPLICATE_EVENT: Final = "duplicate_event"  # exact copy of an earlier row: kept once
+    DUPLICATE_CASE_ID: Final = "duplicate_case_id"  # a second XES trace with a case id already seen
+    UNMATCHED_START: Final = "unmatched_start"  # a start with no completion
+    MALFORMED_ROW: Final = "malformed_row"  # wrong number of fields, etc.
+    NO_MILESTONES: Final = "no_milestones"  # a wide-table row with no milestone timestamp at all
+
+    @classmethod
+    def all(cls) -> tuple[str, ...]:
+        return tuple(v for k, v in vars(cls).items() if k.isupper() and isinstance(v, str))

@@ -1,0 +1,114 @@
+"""What every reader hands to normalisation: the source's records, as read, before any mapping.
+
+One protocol for every format (CSV, Excel, XES, Parquet): a reader turns a file into a
+:class:`RawTable` and never interprets column roles; :mod:`flowmine.ingest._normalize` applies
+the mapping. Rows the reader itself cannot read go to ``RawTable.quarantine`` with a reason,
+so that ``rows_read`` always equals what is passed on plus what is quarantined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+from flowmine._schema import (
+    Q_COLUMN,
+    Q_DETAIL,
+    Q_POSITION,
+    Q_REASON,
+    Q_ROW,
+    Q_SOURCE,
+    Q_VALUE,
+    QUARANTINE_SCHEMA,
+    QUARANTINE_VALUE_CHARS,
+)
+
+
+def clip_value(value: Any) -> str | None:
+    """Text of a bad value, cut to a readable length for the quarantine."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else repr(value) if isinstance(value, bytes) else str(value)
+    if len(text) > QUARANTINE_VALUE_CHARS:
+        return text[:QUARANTINE_VALUE_CHARS] + f"… ({len(text)} chars)"
+    return text
+
+
+@dataclass
+class QuarantineBuilder:
+    """Collects quarantined records (every failure, not just the first) into one Arrow table."""
+
+    source: str
+    _cols: dict[str, list[Any]] = field(default_factory=lambda: {n: [] for n in QUARANTINE_SCHEMA.names})
+
+    def add(
+        self,
+        row: int | None,
+        reason: str,
+        detail: str,
+        column: str | None = None,
+        value: Any = None,
+        position: str | None = None,
+    ) -> None:
+        c = self._cols
+        c[Q_SOURCE].append(self.source)
+        c[Q_ROW].append(row)
+        c[Q_POSITION].append(position)
+        c[Q_COLUMN].append(column)
+        c[Q_VALUE].append(clip_value(value))
+        c[Q_REASON].append(reason)
+        c[Q_DETAIL].append(detail)
+
+    def __len__(self) -> int:
+        return len(self._cols[Q_ROW])
+
+    def to_table(self) -> pa.Table:
+        return pa.table(self._cols, schema=QUARANTINE_SCHEMA)
+
+
+def empty_quarantine() -> pa.Table:
+    return QUARANTINE_SCHEMA.empty_table()
+
+
+@dataclass
+class RawTable:
+    """Records of one source as read.
+
+    Attributes
+    ----------
+    source:
+        The file name as the user gave it (used in every message).
+    format:
+        ``"csv"``, ``"xlsx"``, ``"xes"`` or ``"parquet"``.
+    table:
+        One row per record. Text stays text (``pa.string()``); formats with types keep them
+        (XES dates become ``timestamp[us, UTC]``, ints ``int64``, floats ``float64``, booleans
+        ``bool``). XES readers already use the XES keys (``case:concept:name``, ``concept:name``,
+        ``time:timestamp``, ``lifecycle:transition``, trace attributes prefixed ``case:``).
+    row_numbers:
+        ``int64``, one per record: the row a person finds it at. CSV/Excel: spreadsheet row
+        (header is row 1, first data row is row 2). Parquet: 1-based row. XES: 1-based event
+        index in the file.
+    positions:
+        Optional human-readable positions (XES: ``"trace 3, event 5"``), or ``None``.
+    quarantine:
+        Records the reader could not read, in the :data:`~flowmine._schema.QUARANTINE_SCHEMA`.
+    rows_read:
+        Every record seen: ``len(table) + len(quarantine)``.
+    notes:
+        Warnings for the ingest report (e.g. "encoding detected as GB18030").
+    """
+
+    source: str
+    format: str
+    table: pa.Table
+    row_numbers: pa.Array
+    quarantine: pa.Table
+    positions: pa.Array | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return self.table.num_rows + self.quarantine.num_rows
