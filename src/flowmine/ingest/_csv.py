@@ -1,0 +1,227 @@
+"""CSV reader: encoding (declared or detected, GBK/GB18030 included), delimiter, quoting.
+
+Reads every column as text with pyarrow's multithreaded CSV parser: nothing is converted here,
+so case ids keep their leading zeros and no value is guessed to be a date. Bytes that are not
+valid in the file's encoding do not stop the read: the rows holding them are quarantined with
+the column named. Malformed rows (wrong number of fields) are quarantined too.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from pathlib import Path
+from typing import IO, Final
+
+import charset_normalizer
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyarrow import csv as pacsv
+
+from flowmine._schema import Reason
+from flowmine.errors import UnusableInputError
+from flowmine.ingest._mapping import CsvOptions
+from flowmine.ingest._raw import QuarantineBuilder, RawTable
+from flowmine.ingest._source import open_gzip_capped
+
+_SNIFF_BYTES: Final = 1 << 20
+#: pyarrow block size: one record must fit in a block, so this bounds a single row's size.
+BLOCK_SIZE: Final = 64 << 20
+_UTF8_LIKE: Final = {"utf_8", "utf_8_sig", "ascii"}
+
+
+def _read_bytes(path: Path, gzipped: bool) -> bytes:
+    if gzipped:
+        with open_gzip_capped(path) as fh:
+            try:
+                return fh.read()
+            except (EOFError, OSError) as exc:
+                raise UnusableInputError(str(path), f"is a truncated or damaged gzip file ({exc})") from None
+    return path.read_bytes()
+
+
+def detect_encoding(head: bytes, declared: str | None) -> tuple[str, list[str]]:
+    """Python codec name for the file, with a note saying how it was chosen."""
+    if declared:
+        name = codecs.lookup(declared).name
+        if name == "utf-8" and head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig", []
+        return ("gb18030" if name in ("gbk", "gb2312") else name), []
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", []
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", ["encoding detected as UTF-16 (byte order mark)"]
+    try:
+        head.decode("utf-8")
+        return "utf-8", []
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 4:  # a multi-byte character cut by the sample's end
+            return "utf-8", []
+    try:
+        head[: len(head) - 4].decode("gb18030")
+        return "gb18030", ["encoding detected as GB18030/GBK (declare [csv] encoding in the mapping to be sure)"]
+    except UnicodeDecodeError:
+        pass
+    bad = head.decode("utf-8", errors="replace").count("\ufffd")
+    if bad <= max(2, len(head) // 1000):  # UTF-8 with a few broken bytes: quarantine those rows
+        return "utf-8", [f"encoding taken as UTF-8 although {bad} byte(s) are not valid UTF-8"]
+    best = charset_normalizer.from_bytes(head[:_SNIFF_BYTES], cp_isolation=["gb18030", "big5", "cp1252",
+                                                                           "latin_1", "shift_jis"]).best()
+    enc = best.encoding if best is not None else "gb18030"
+    enc = "gb18030" if enc in ("gbk", "gb2312", "gb18030") else enc
+    return enc, [f"encoding detected as {enc.upper()} (declare [csv] encoding in the mapping to be sure)"]
+
+
+def _to_utf8(data: bytes, encoding: str) -> bytes:
+    """Transcode to UTF-8; bytes invalid in ``encoding`` survive as invalid UTF-8 so the rows holding
+    them are found and quarantined afterwards instead of failing the whole file."""
+    if codecs.lookup(encoding).name in _UTF8_LIKE:
+        return data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    return data.decode(encoding, errors="surrogateescape").encode("utf-8", errors="surrogateescape")
+
+
+def sniff_delimiter(text_head: str) -> str:
+    lines = [ln for ln in text_head.splitlines()[:50] if ln.strip()]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
+    except csv.Error:
+        counts = {d: lines[0].count(d) for d in ",;\t|"}
+        return max(counts, key=lambda d: counts[d])
+
+
+def read_csv(path: Path, options: CsvOptions | None = None, gzipped: bool = False) -> RawTable:
+    """Read a CSV (or .csv.gz) file as text columns; see the module docstring."""
+    opts = options or CsvOptions()
+    source = str(path)
+    raw = _read_bytes(path, gzipped)
+    encoding, notes = detect_encoding(raw[:_SNIFF_BYTES], opts.encoding)
+    data = _to_utf8(raw, encoding)
+    del raw
+    if not data.strip():
+        raise UnusableInputError(source, "holds only whitespace, no header and no rows")
+    head_text = data[:65536].decode("utf-8", errors="replace")
+    delimiter = opts.delimiter or sniff_delimiter(head_text)
+    bad_lines: list[tuple[int | None, str]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad_lines.append((row.number, row.text))
+        return "skip"
+
+    names = _header(head_text, delimiter, opts.quotechar, source)
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE, use_threads=True),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, quote_char=opts.quotechar or False, newlines_in_values=True,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.binary() for n in names}, strings_can_be_null=True,
+                null_values=[""], quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise UnusableInputError(source, f"cannot be read as CSV with delimiter {delimiter!r}: {exc}") from None
+    if table.num_rows == 0 and not bad_lines:
+        raise UnusableInputError(source, "has a header but no data rows")
+    quarantine = QuarantineBuilder(source)
+    if bad_lines or data.count(b"\n") - (0 if data.endswith(b"\n") else -1) != table.num_rows + 1:
+        # Blank lines, line breaks inside quoted values or malformed rows: record i is not on line
+        # i + 1, so find each record's line exactly (slow path, only for such files).
+        lines, malformed = _record_lines(data, delimiter, opts.quotechar, len(names))
+        row_numbers = pa.array(lines, pa.int64())
+        quarantine = QuarantineBuilder(source)
+        for number, text in malformed:
+            quarantine.add(number, Reason.MALFORMED_ROW,
+                           f"expected {len(names)} fields separated by {delimiter!r}", value=text)
+    else:
+        row_numbers = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
+    del data
+    if len(row_numbers) != table.num_rows:
+        raise UnusableInputError(source, f"records could not be counted consistently ({len(row_numbers)} vs "
+                                 f"{table.num_rows}); check the quoting ({opts.quotechar!r})")
+    table, bad_rows = _decode_columns(table, quarantine, encoding, row_numbers)
+    if bad_rows.size:
+        keep = np.ones(table.num_rows, dtype=bool)
+        keep[bad_rows] = False
+        table = table.filter(pa.array(keep))
+        row_numbers = row_numbers.filter(pa.array(keep))
+    return RawTable(source=source, format="csv", table=table, row_numbers=row_numbers,
+                    quarantine=quarantine.to_table(), notes=notes)
+
+
+def _header(head_text: str, delimiter: str, quotechar: str, source: str) -> list[str]:
+    reader = csv.reader(io.StringIO(head_text), delimiter=delimiter, quotechar=quotechar or '"')
+    try:
+        names = next(reader)
+    except (StopIteration, csv.Error) as exc:
+        raise UnusableInputError(source, f"has no readable header line ({exc})") from None
+    names = [n.strip() for n in names]
+    if not any(names):
+        raise UnusableInputError(source, "the first line (header) is empty")
+    seen: set[str] = set()
+    dups = sorted({n for n in names if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
+    if dups:
+        raise UnusableInputError(source, f"header repeats column name(s) {dups}; rename them")
+    return names
+
+
+def _record_lines(data: bytes, delimiter: str, quotechar: str, width: int) -> tuple[list[int], list[tuple[int, str]]]:
+    """Line number where each well-formed record starts, and the malformed records (line, text)."""
+    text = io.StringIO(data.decode("utf-8", errors="replace"), newline="")
+    reader = csv.reader(text, delimiter=delimiter, quotechar=quotechar or '"')
+    lines: list[int] = []
+    malformed: list[tuple[int, str]] = []
+    start = 1
+    for i, rec in enumerate(reader):
+        line = start
+        start = reader.line_num + 1
+        if i == 0 or not rec:
+            continue
+        if len(rec) == width:
+            lines.append(line)
+        else:
+            malformed.append((line, delimiter.join(rec)))
+    return lines, malformed
+
+
+def _decode_columns(table: pa.Table, quarantine: QuarantineBuilder, encoding: str,
+                    row_numbers: pa.Array) -> tuple[pa.Table, np.ndarray]:
+    """binary -> string per column; rows with invalid UTF-8 are quarantined with their column."""
+    cols = []
+    bad_all: list[np.ndarray] = []
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+        try:
+            cols.append(arr.cast(pa.string()))
+            continue
+        except pa.ArrowInvalid:
+            pass
+        values = arr.to_pylist()
+        rows = row_numbers.to_pylist()
+        bad = []
+        for i, v in enumerate(values):
+            if v is None:
+                continue
+            try:
+                v.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad.append(i)
+                quarantine.add(rows[i], Reason.INVALID_ENCODING,
+                               f"byte {v[exc.start:exc.start + 1]!r} at offset {exc.start} is not valid {encoding}",
+                               column=name, value=v.decode("utf-8", errors="replace"))
+        bad_idx = np.array(bad, dtype=np.int64)
+        bad_all.append(bad_idx)
+        mask = np.zeros(len(arr), dtype=bool)
+        mask[bad_idx] = True
+        cleaned = pc.if_else(pa.array(mask), pa.nulls(len(arr), pa.binary()), arr)
+        cols.append(cleaned.cast(pa.string()))
+    bad_rows = np.unique(np.concatenate(bad_all)) if bad_all else np.array([], dtype=np.int64)
+    return pa.table(cols, names=table.column_names), bad_rows
+
+

@@ -1,0 +1,273 @@
+"""The mapping: which source column plays which role, and how to read timestamps and numbers.
+
+A mapping is written once per source shape (a TOML file, see ``docs/MAPPING.md``) and applied
+at the edge: after ingestion no function asks for column names again. Without a mapping the
+common column names of event-log exports are recognised (:func:`infer_mapping`); where that is
+ambiguous the error says what to write. :func:`suggest_mapping` prints a starting file.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Final
+
+from flowmine._schema import (
+    ACTIVITY,
+    CASE,
+    COST,
+    CURRENCY,
+    LIFECYCLE,
+    QUALITY,
+    RESOURCE,
+    ROLE,
+    START,
+    TIMESTAMP,
+)
+from flowmine.errors import MappingError
+
+#: Role name in the mapping file -> canonical column.
+ROLE_COLUMNS: Final[dict[str, str]] = {
+    "case": CASE,
+    "activity": ACTIVITY,
+    "timestamp": TIMESTAMP,
+    "start_timestamp": START,
+    "resource": RESOURCE,
+    "role": ROLE,
+    "cost": COST,
+    "currency": CURRENCY,
+    "quality": QUALITY,
+    "lifecycle": LIFECYCLE,
+}
+
+#: Normalised header names recognised without a mapping, per role (first match wins per name).
+SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
+    "case": ("case:concept:name", "case", "caseid", "case_id", "case id", "order_id", "orderid", "po_number",
+             "claim_id", "ticket_id", "trace", "traceid", "案例", "案例编号", "单号", "订单号", "采购单号",
+             "报销单号", "工单号"),
+    "activity": ("concept:name", "activity", "activity_name", "activityname", "event", "event_name", "task",
+                 "step", "action", "活动", "活动名称", "步骤", "环节", "操作"),
+    "timestamp": ("time:timestamp", "timestamp", "time", "complete_timestamp", "completion_time",
+                  "end_time", "endtime", "end", "completed_at", "datetime", "date", "时间", "完成时间",
+                  "结束时间", "时间戳"),
+    "start_timestamp": ("start_timestamp", "start_time", "starttime", "start", "started_at", "开始时间"),
+    "resource": ("org:resource", "resource", "user", "performer", "executor", "employee", "owner",
+                 "执行人", "操作人", "处理人", "员工"),
+    "role": ("org:role", "role", "department", "dept", "group", "team", "部门", "角色"),
+    "cost": ("cost:total", "cost", "amount", "costs", "成本", "费用", "金额"),
+    "currency": ("cost:currency", "currency", "币种", "货币"),
+    "quality": ("quality:outcome", "quality", "outcome", "result", "check_result", "inspection_result",
+                "质检结果", "检验结果"),
+    "lifecycle": ("lifecycle:transition", "lifecycle", "transition", "event_type", "生命周期"),
+}
+
+_TIME_FORMATS: Final = ("iso", "excel", "epoch")
+_TYPES: Final = ("float", "int", "string", "bool", "timestamp")
+_SECTIONS: Final = ("columns", "values", "timestamps", "csv", "excel", "activities", "milestones",
+                    "milestone_resources", "attributes", "lifecycle")
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+@dataclass(frozen=True)
+class TimestampOptions:
+    format: str | None = None  # strptime format, "iso", "excel" or "epoch"; None: inferred per column
+    dayfirst: bool | None = None  # only for inference; None: decide from the data or report ambiguity
+    timezone: str | None = None  # IANA zone of naive timestamps; None: UTC, with a note
+    epoch_unit: str = "s"
+
+
+@dataclass(frozen=True)
+class CsvOptions:
+    encoding: str | None = None  # None: detected
+    delimiter: str | None = None  # None: sniffed
+    decimal: str = "."
+    quotechar: str = '"'
+    thousands: str | None = None
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Where each canonical role is found in a source, and how to read it.
+
+    ``columns`` maps role names (``case``, ``activity``, ``timestamp``, ``start_timestamp``,
+    ``resource``, ``role``, ``cost``, ``currency``, ``quality``, ``lifecycle``) to source column
+    names. ``milestones`` (column -> activity) turns a wide table into events.
+    """
+
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+    timestamps: TimestampOptions = field(default_factory=TimestampOptions)
+    csv: CsvOptions = field(default_factory=CsvOptions)
+    sheet: str | int | None = None
+    header_row: int = 1
+    activities: dict[str, str] = field(default_factory=dict)
+    milestones: dict[str, str] = field(default_factory=dict)
+    milestone_resources: dict[str, str] = field(default_factory=dict)
+    case_attributes: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+    types: dict[str, str] = field(default_factory=dict)
+    lifecycle_start: tuple[str, ...] = ("start",)
+    lifecycle_complete: tuple[str, ...] = ("complete",)
+    origin: str = "inferred"  # the mapping file's path, or "inferred"
+
+    @property
+    def is_wide(self) -> bool:
+        return bool(self.milestones)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able form, kept in the store's manifest."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if hasattr(v, "__dataclass_fields__"):
+                v = {k: getattr(v, k) for k in v.__dataclass_fields__}
+            elif isinstance(v, tuple):
+                v = list(v)
+            out[f.name] = v
+        return out
+
+
+def _table(doc: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = doc.get(key, {})
+    if not isinstance(value, dict):
+        raise MappingError(f"{where}: [{key}] must be a table of key = value pairs, got {type(value).__name__}")
+    return value
+
+
+def _str_map(doc: dict[str, Any], key: str, where: str) -> dict[str, str]:
+    table = _table(doc, key, where)
+    for k, v in table.items():
+        if not isinstance(v, str):
+            raise MappingError(f"{where}: [{key}] {k} must be a string, got {v!r}")
+    return dict(table)
+
+
+def load_mapping(path: str | Path) -> Mapping:
+    """Read a mapping TOML file; every problem is a MappingError naming the file and key."""
+    p = Path(path)
+    where = str(p)
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MappingError(f"{where}: mapping file not found") from None
+    except UnicodeDecodeError as exc:
+        raise MappingError(f"{where}: mapping file is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(f"{where}: not valid TOML: {exc}") from None
+    return mapping_from_dict(doc, where)
+
+
+def mapping_from_dict(doc: dict[str, Any], where: str = "mapping") -> Mapping:
+    unknown = sorted(set(doc) - set(_SECTIONS))
+    if unknown:
+        raise MappingError(f"{where}: unknown section(s) {unknown}; expected some of {list(_SECTIONS)}")
+    columns = _str_map(doc, "columns", where)
+    bad = sorted(set(columns) - set(ROLE_COLUMNS))
+    if bad:
+        raise MappingError(f"{where}: [columns] has unknown role(s) {bad}; roles are {sorted(ROLE_COLUMNS)}")
+    ts = _table(doc, "timestamps", where)
+    fmt = ts.get("format")
+    if fmt is not None and (not isinstance(fmt, str) or ("%" not in fmt and fmt not in _TIME_FORMATS)):
+        raise MappingError(
+            f"{where}: [timestamps] format must be a strptime format like '%d.%m.%Y %H:%M' "
+            f"or one of {list(_TIME_FORMATS)}, got {fmt!r}"
+        )
+    unit = ts.get("epoch_unit", "s")
+    if unit not in ("s", "ms", "us", "ns"):
+        raise MappingError(f"{where}: [timestamps] epoch_unit must be s, ms, us or ns, got {unit!r}")
+    tz = ts.get("timezone")
+    if tz is not None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise MappingError(f"{where}: [timestamps] timezone {tz!r} is not an IANA time zone "
+                               "(e.g. 'Asia/Shanghai', 'Europe/Berlin', 'UTC')") from None
+    dayfirst = ts.get("dayfirst")
+    if dayfirst is not None and not isinstance(dayfirst, bool):
+        raise MappingError(f"{where}: [timestamps] dayfirst must be true or false, got {dayfirst!r}")
+    csv = _table(doc, "csv", where)
+    if csv.get("encoding"):
+        import codecs
+
+        try:
+            codecs.lookup(csv["encoding"])
+        except LookupError:
+            raise MappingError(f"{where}: [csv] encoding {csv['encoding']!r} is unknown "
+                               "(e.g. utf-8, utf-8-sig, gbk, gb18030)") from None
+    excel = _table(doc, "excel", where)
+    attrs = _table(doc, "attributes", where)
+    types = dict(attrs.get("types", {}))
+    for col, t in types.items():
+        if t not in _TYPES:
+            raise MappingError(f"{where}: [attributes] types.{col} must be one of {list(_TYPES)}, got {t!r}")
+    life = _table(doc, "lifecycle", where)
+    return Mapping(
+        columns=columns,
+        values=_str_map(doc, "values", where),
+        timestamps=TimestampOptions(format=fmt, dayfirst=dayfirst, timezone=tz, epoch_unit=unit),
+        csv=CsvOptions(
+            encoding=csv.get("encoding") or None,
+            delimiter=csv.get("delimiter"),
+            decimal=csv.get("decimal", "."),
+            quotechar=csv.get("quotechar", '"'),
+            thousands=csv.get("thousands"),
+        ),
+        sheet=excel.get("sheet"),
+        header_row=int(excel.get("header_row", 1)),
+        activities=_str_map(doc, "activities", where),
+        milestones=_str_map(doc, "milestones", where),
+        milestone_resources=_str_map(doc, "milestone_resources", where),
+        case_attributes=tuple(attrs.get("case", ())),
+        drop=tuple(attrs.get("drop", ())),
+        types=types,
+        lifecycle_start=tuple(str(v).lower() for v in life.get("start", ("start",))),
+        lifecycle_complete=tuple(str(v).lower() for v in life.get("complete", ("complete",))),
+        origin=where,
+    )
+
+
+def resolve_columns(mapping: Mapping, source: str, names: list[str]) -> dict[str, str]:
+    """Role -> source column for a table with ``names``: explicit mapping first, then synonyms.
+
+    Raises MappingError when a mapped column is missing, when a required role cannot be found,
+    or when two columns could play the same role (the message says what to write).
+    """
+    roles: dict[str, str] = {}
+    for role, col in mapping.columns.items():
+        if col not in names:
+            raise MappingError(f"{source}: mapping {mapping.origin} names column {col!r} for {role}, "
+                               f"but the file has {names}")
+        roles[role] = col
+    taken = set(roles.values()) | set(mapping.milestones) | set(mapping.drop)
+    by_norm: dict[str, list[str]] = {}
+    for n in names:
+        by_norm.setdefault(_norm(n), []).append(n)
+    for role, syns in SYNONYMS.items():
+        if role in roles or (mapping.is_wide and role in ("activity", "timestamp", "start_timestamp")):
+            continue
+        found = [c for s in syns for c in by_norm.get(_norm(s), []) if c not in taken]
+        found = list(dict.fromkeys(found))
+        if len(found) > 1 and role in ("case", "activity", "timestamp"):
+            raise MappingError(
+                f"{source}: columns {found} could each be the {role}; say which in a mapping file: "
+                f"[columns] {role} = \"{found[0]}\"  (start one with: flowmine mapping suggest {source})"
+            )
+        if found:
+            roles[role] = found[0]
+            taken.add(found[0])
+    required = ("case",) if mapping.is_wide else ("case", "activity", "timestamp")
+    missing = [r for r in required if r not in roles]
+    if missing:
+        hint = " ".join(f'{r} = "<column>"' for r in missing)
+        raise MappingError(
+            f"{source}: cannot tell which column is the {', '.join(missing)}; the file has {names}. "
+            f"Write a mapping file with [columns] {hint} (start one with: flowmine mapping suggest {source})"
+        )
+    return roles

@@ -1,0 +1,186 @@
+"""Safe access to source files: refuse URLs, sniff the real format, cap decompressed sizes.
+
+Readers never open a user-given path directly; they call :func:`check_source` and
+:func:`sniff_format`, and read compressed content through :func:`open_gzip_capped`, so that a
+URL is never fetched, a file whose content is not what its extension says is read for what it
+is (or refused with a clear message), and a decompression bomb stops at a fixed size.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import re
+import zipfile
+from pathlib import Path
+from typing import IO, Final
+
+from flowmine.errors import UnsafeInputError, UnusableInputError
+
+#: Largest decompressed size accepted from one .gz file or .xlsx archive (bytes).
+#: Override with the environment variable ``FLOWMINE_MAX_DECOMPRESSED_BYTES``.
+DEFAULT_MAX_DECOMPRESSED: Final = 8 * 1024**3
+#: Largest compression ratio accepted for an .xlsx archive member (zip bombs compress ~1000:1).
+MAX_ZIP_RATIO: Final = 200
+
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+FORMATS: Final = ("csv", "xlsx", "xes", "parquet")
+
+
+def max_decompressed_bytes() -> int:
+    raw = os.environ.get("FLOWMINE_MAX_DECOMPRESSED_BYTES")
+    return int(raw) if raw else DEFAULT_MAX_DECOMPRESSED
+
+
+def check_source(source: str | os.PathLike[str]) -> Path:
+    """Return the path of a local, readable, regular file, or raise a one-line InputError."""
+    text = os.fspath(source)
+    if _URL.match(text) or text.lower().startswith(("file:", "http:", "https:", "ftp:")):
+        raise UnsafeInputError(text, "is a URL; flowmine reads local files only and never fetches a URL")
+    path = Path(text)
+    if not path.exists():
+        raise UnusableInputError(text, "no such file")
+    if not path.is_file():
+        raise UnusableInputError(text, "is not a regular file")
+    if path.stat().st_size == 0:
+        raise UnusableInputError(text, "file is empty (0 bytes)")
+    return path
+
+
+def extension_format(path: Path) -> str | None:
+    name = path.name.lower()
+    if name.endswith((".xes", ".xes.gz")):
+        return "xes"
+    if name.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
+        return "csv"
+    if name.endswith((".xlsx", ".xlsm")):
+        return "xlsx"
+    if name.endswith(".parquet"):
+        return "parquet"
+    return None
+
+
+def _head(path: Path, n: int = 4096) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(n)
+
+
+def sniff_format(path: Path) -> tuple[str, bool]:
+    """Format of the file by its content: (``"csv"|"xlsx"|"xes"|"parquet"``, gzip-compressed).
+
+    The extension is only a hint: the content decides. Raises UnusableInputError for
+    content no reader understands (say, an old binary .xls or a PDF).
+    """
+    head = _head(path)
+    if head.startswith(b"\x1f\x8b"):
+        inner = b""
+        try:
+            with gzip.open(path, "rb") as gz:
+                inner = gz.read(4096)
+        except (OSError, EOFError) as exc:
+            raise UnusableInputError(str(path), f"is not a readable gzip file ({exc})") from None
+        kind = _sniff_plain(inner, path)
+        if kind not in ("xes", "csv"):
+            raise UnusableInputError(str(path), f"gzip holds {kind} content; only .xes.gz and .csv.gz are read")
+        return kind, True
+    return _sniff_plain(head, path), False
+
+
+def _sniff_plain(head: bytes, path: Path) -> str:
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnusableInputError(
+            str(path), "is an old binary Excel (.xls) or OLE file; save it as .xlsx or CSV first"
+        )
+    if head.startswith(b"%PDF"):
+        raise UnusableInputError(str(path), "is a PDF document, not an event log")
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) > 1 and head[1:2] == b"\x00"):
+        return "csv"  # UTF-16 text: the CSV reader decodes it
+    if text.startswith(b"<"):
+        return "xes"
+    if b"\x00" in head:
+        raise UnusableInputError(str(path), "is binary content of an unknown kind, not CSV, Excel, XES or Parquet")
+    return "csv"
+
+
+def detect(path: Path) -> tuple[str, bool, list[str]]:
+    """Sniff ``path``; return (format, gzipped, notes) with a note when the extension disagrees."""
+    fmt, gz = sniff_format(path)
+    notes: list[str] = []
+    ext = extension_format(path)
+    if ext is not None and ext != fmt:
+        notes.append(f"{path.name}: content is {fmt.upper()} although the name suggests {ext.upper()}; read as {fmt}")
+    return fmt, gz, notes
+
+
+class _CappedReader(io.RawIOBase):
+    """A file-like wrapper that raises UnsafeInputError once more than ``cap`` bytes were read."""
+
+    def __init__(self, inner: IO[bytes], cap: int, source: str) -> None:
+        self._inner = inner
+        self._cap = cap
+        self._count = 0
+        self._source = source
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._inner.read(len(b))
+        self._count += len(data)
+        if self._count > self._cap:
+            raise UnsafeInputError(
+                self._source,
+                f"decompresses to more than {self._cap:,} bytes; refused as a possible decompression bomb "
+                "(raise FLOWMINE_MAX_DECOMPRESSED_BYTES if the file is genuine)",
+            )
+        n = len(data)
+        b[:n] = data
+        return n
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+def open_gzip_capped(path: Path, cap: int | None = None) -> IO[bytes]:
+    """Open a .gz file for streaming reads; more than ``cap`` decompressed bytes raise UnsafeInputError.
+
+    A truncated gzip stream raises ``EOFError`` from the read; readers turn that into
+    UnusableInputError naming the file.
+    """
+    limit = max_decompressed_bytes() if cap is None else cap
+    return io.BufferedReader(_CappedReader(gzip.open(path, "rb"), limit, str(path)))
+
+
+def check_zip_archive(path: Path) -> None:
+    """Refuse an .xlsx whose members would decompress beyond the cap or at a bomb-like ratio."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            bad = zf.testzip() if len(infos) < 1000 and path.stat().st_size < 50 * 1024**2 else None
+    except zipfile.BadZipFile as exc:
+        raise UnusableInputError(str(path), f"is not a readable .xlsx (zip) file: {exc}") from None
+    except (EOFError, OSError) as exc:
+        raise UnusableInputError(str(path), f"is truncated or damaged: {exc}") from None
+    if bad is not None:
+        raise UnusableInputError(str(path), f"is damaged: archive member {bad!r} fails its CRC check")
+    total = sum(i.file_size for i in infos)
+    cap = max_decompressed_bytes()
+    if total > cap:
+        raise UnsafeInputError(
+            str(path), f"would decompress to {total:,} bytes (> {cap:,}); refused as a possible zip bomb"
+        )
+    for info in infos:
+        if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO and info.file_size > 10 * 1024**2:
+            raise UnsafeInputError(
+                str(path),
+                f"member {info.filename!r} compresses {info.file_size / info.compress_size:.0f}:1; "
+                "refused as a possible zip bomb",
+            )
