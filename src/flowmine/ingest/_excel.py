@@ -17,7 +17,7 @@ import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Final
+from typing import IO, Any, BinaryIO, Final
 
 import pyarrow as pa
 
@@ -25,8 +25,8 @@ from flowmine.errors import FlowmineError, MappingError, UnsafeInputError, Unusa
 from flowmine.ingest._raw import RawTable, empty_quarantine
 from flowmine.ingest._source import check_zip_archive
 
-#: Bytes of each XML member searched for a DTD before parsing (OPC forbids DTDs in packages).
-_DTD_SCAN_BYTES: Final = 64 * 1024
+#: Read size while looking through an XML prolog for a DTD (OPC forbids DTDs in packages).
+_PROLOG_CHUNK: Final = 64 * 1024
 #: Warnings of openpyxl kept as notes (the rest of a noisy file is summarised by a count).
 _MAX_WARNING_NOTES: Final = 5
 _INT64_MIN: Final = -(2**63)
@@ -101,8 +101,8 @@ def read_excel(path: Path, sheet: str | int | None = None, header_row: int = 1) 
 def _refuse_dtd(path: Path) -> None:
     """Refuse XML parts that declare a DTD: Office Open XML packages never do (OPC, ECMA-376 part 2).
 
-    defusedxml would refuse entity declarations too; this check gives one clear message before
-    any parser runs, whatever parser openpyxl picks.
+    defusedxml (and lxml's amplification limit) would refuse entity expansion too; this check
+    gives one clear message before any parser runs, whatever parser openpyxl picks.
     """
     try:
         with zipfile.ZipFile(path) as zf:
@@ -110,15 +110,49 @@ def _refuse_dtd(path: Path) -> None:
                 if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
                     continue
                 with zf.open(info) as fh:
-                    head = fh.read(_DTD_SCAN_BYTES)
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                    raise UnsafeInputError(
-                        str(path),
-                        f"archive member {info.filename!r} declares a DTD (XML entities); refused: "
-                        "genuine Excel files never contain one",
-                    )
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+                    if _declares_dtd(fh):
+                        raise UnsafeInputError(
+                            str(path),
+                            f"archive member {info.filename!r} declares a DTD (XML entities); refused: "
+                            "genuine Excel files never contain one",
+                        )
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error) as exc:
         raise UnusableInputError(str(path), f"is truncated or damaged: {exc}") from None
+
+
+def _declares_dtd(fh: IO[bytes]) -> bool:
+    """Whether the XML prolog (declaration, comments, processing instructions) holds a DOCTYPE.
+
+    Reads only the prolog, however long its comments are, up to the cap of the archive check.
+    """
+    buf = fh.read(_PROLOG_CHUNK)
+    pos = 0
+    while True:
+        while pos < len(buf) and buf[pos : pos + 1] in b" \t\r\n":
+            pos += 1
+        if buf.startswith(b"\xef\xbb\xbf", pos):
+            pos += 3
+            continue
+        for opener, closer in ((b"<?", b"?>"), (b"<!--", b"-->")):
+            if buf.startswith(opener, pos):
+                end = buf.find(closer, pos + len(opener))
+                while end < 0:  # keep only what a closer split across two reads needs
+                    more = fh.read(_PROLOG_CHUNK)
+                    if not more:
+                        return False  # unterminated: the parser reports the damage
+                    buf = buf[-(len(closer) - 1) :] + more
+                    end = buf.find(closer)
+                pos = end + len(closer)
+                break
+        else:
+            if len(buf) - pos < len(b"<!DOCTYPE"):
+                more = fh.read(_PROLOG_CHUNK)
+                if not more:
+                    return buf.startswith(b"<!DOCTYPE", pos)
+                buf = buf[pos:] + more
+                pos = 0
+                continue
+            return buf.startswith(b"<!DOCTYPE", pos) or buf.startswith(b"<!ENTITY", pos)
 
 
 def _open_workbook(fh: BinaryIO, source: str) -> Any:
@@ -143,11 +177,13 @@ def _damage(source: str, exc: BaseException, where: str) -> FlowmineError:
     chain = [exc]
     while chain[-1].__cause__ is not None and len(chain) < 10:
         chain.append(chain[-1].__cause__)
+    root = chain[-1]
+    text = " ".join(str(root).split())
     for link in chain:
         if isinstance(link, DefusedXmlException):
             return UnsafeInputError(source, f"contains forbidden XML constructs ({link}); refused")
-    root = chain[-1]
-    text = " ".join(str(root).split())
+    if type(root).__name__ == "XMLSyntaxError" and "entity amplification" in text:  # lxml's own limit
+        return UnsafeInputError(source, f"contains an XML entity expansion attack ({text}); refused")
     return UnusableInputError(source, f"is truncated or damaged{where} ({type(root).__name__}: {text})")
 
 

@@ -1,0 +1,7 @@
+"""Ingestion: source formats in, canonical events and quarantine out (see docs/ARCHITECTURE.md)."""
+
+from flowmine.ingest._mapping import Mapping, load_mapping
+from flowmine.ingest._normalize import Normalized
+from flowmine.ingest._read import read_log, read_raw
+
+__all__ = ["Mapping", "Normalized", "load_mapping", "read_log", "read_raw"]

@@ -1,0 +1,399 @@
+"""Normalisation: a reader's RawTable plus a Mapping becomes canonical events plus quarantine.
+
+Vectorised over Arrow columns: each check produces a mask of failing records with a reason; all
+failures are collected (not just the first) and every failing record goes to the quarantine.
+Wide milestone tables are melted into one record per filled milestone cell first. Start and
+complete rows of one activity instance are paired afterwards (:mod:`._lifecycle`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from flowmine._schema import (
+    ACTIVITY,
+    CASE,
+    CASE_PREFIX,
+    COST,
+    CURRENCY,
+    LIFECYCLE,
+    Q_COLUMN,
+    Q_DETAIL,
+    Q_POSITION,
+    Q_REASON,
+    Q_ROW,
+    Q_SOURCE,
+    Q_VALUE,
+    QUALITY,
+    QUARANTINE_SCHEMA,
+    QUARANTINE_VALUE_CHARS,
+    RESOURCE,
+    ROLE,
+    SOURCE,
+    SOURCE_ROW,
+    START,
+    TIMESTAMP,
+    TIMESTAMP_TYPE,
+    Reason,
+)
+from flowmine.ingest._lifecycle import pair_lifecycle
+from flowmine.ingest._mapping import ROLE_COLUMNS, Mapping, resolve_columns
+from flowmine.ingest._raw import RawTable
+from flowmine.ingest._timestamps import parse_timestamps
+
+#: Longest text value loaded into the store; longer cells are quarantined (VALUE_TOO_LARGE).
+MAX_VALUE_CHARS: Final = 1_000_000
+_STRING_ROLES: Final = ("resource", "role", "currency", "quality", "lifecycle")
+_DETAILS: Final = {
+    Reason.MISSING_CASE: "case id is empty",
+    Reason.MISSING_ACTIVITY: "activity is empty",
+    Reason.MISSING_TIMESTAMP: "timestamp is empty",
+    Reason.INVALID_TIMESTAMP: "not a valid timestamp in format {fmt}",
+    Reason.AMBIGUOUS_TIMESTAMP: "reads only with day and month swapped against the column's format {fmt}",
+    Reason.NAIVE_TIMESTAMP: "has no UTC offset while other cells do, and no time zone is declared",
+    Reason.INVALID_NUMBER: "expected a number (decimal {dec!r})",
+    Reason.INVALID_VALUE: "expected a value of type {typ}",
+    Reason.VALUE_TOO_LARGE: f"longer than {MAX_VALUE_CHARS:,} characters",
+    Reason.COMPLETE_BEFORE_START: "completion is before the start",
+    Reason.DUPLICATE_EVENT: "exact duplicate of an earlier row (kept once)",
+}
+
+
+@dataclass
+class Normalized:
+    """Canonical events (file order, no event_id yet) and every quarantined record."""
+
+    events: pa.Table
+    quarantine: pa.Table
+    rows_read: int
+    rows_merged: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class _Failures:
+    """Collects (mask, reason, column, values, detail) and turns them into quarantine records."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.items: list[tuple[np.ndarray, str, str | None, pa.Array | None, str]] = []
+
+    def add(self, mask: np.ndarray, reason: str, column: str | None, values: pa.Array | None, detail: str) -> None:
+        if mask.any():
+            self.items.append((mask, reason, column, values, detail))
+
+    def any_mask(self) -> np.ndarray:
+        out = np.zeros(self.n, dtype=bool)
+        for m, *_ in self.items:
+            out |= m
+        return out
+
+    def to_table(self, source: str, rows: pa.Array, positions: pa.Array | None) -> pa.Table:
+        parts = []
+        for mask, reason, column, values, detail in self.items:
+            idx = pa.array(np.flatnonzero(mask))
+            k = len(idx)
+            vals = pa.nulls(k, pa.string()) if values is None else _clip(values.take(idx))
+            parts.append(pa.table({
+                Q_SOURCE: pa.array([source] * k, pa.string()),
+                Q_ROW: rows.take(idx),
+                Q_POSITION: positions.take(idx) if positions is not None else pa.nulls(k, pa.string()),
+                Q_COLUMN: pa.array([column] * k, pa.string()),
+                Q_VALUE: vals,
+                Q_REASON: pa.array([reason] * k, pa.string()),
+                Q_DETAIL: pa.array([detail] * k, pa.string()),
+            }, schema=QUARANTINE_SCHEMA))
+        return pa.concat_tables(parts) if parts else QUARANTINE_SCHEMA.empty_table()
+
+
+def _clip(values: pa.Array) -> pa.Array:
+    s = values.cast(pa.string()) if not pa.types.is_string(values.type) else values
+    return pc.utf8_slice_codeunits(s, 0, QUARANTINE_VALUE_CHARS)
+
+
+def _np(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _text(values: pa.Array) -> pa.Array:
+    """Any column as text; integral floats (Excel ids like 1001.0) lose the '.0'."""
+    t = values.type
+    if pa.types.is_floating(t):
+        x = values.to_numpy(zero_copy_only=False)
+        if np.all(np.isnan(x) | (x == np.round(x))):
+            return pc.cast(pc.cast(values, pa.int64()), pa.string())
+    if pa.types.is_timestamp(t):
+        return pc.strftime(values, format="%Y-%m-%d %H:%M:%S")
+    return values.cast(pa.string()) if not pa.types.is_string(t) else values
+
+
+def _blank(values: pa.Array) -> np.ndarray:
+    s = _text(values)
+    return _np(pc.is_null(s)) | _np(pc.equal(pc.utf8_trim_whitespace(s), ""))
+
+
+def parse_numbers(values: pa.Array, decimal: str = ".", thousands: str | None = None) -> tuple[pa.Array, np.ndarray]:
+    """Text or numbers -> float64 and a mask of cells that are not numbers."""
+    if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
+        return values.cast(pa.float64()), np.zeros(len(values), dtype=bool)
+    s = pc.utf8_trim_whitespace(_text(values))
+    if thousands:
+        s = pc.replace_substring(s, thousands, "")
+    if decimal != ".":
+        s = pc.replace_substring(s, decimal, ".")
+    try:
+        out = pc.cast(s, pa.float64())
+        return out, np.zeros(len(values), dtype=bool)
+    except pa.ArrowInvalid:
+        num = pd.to_numeric(pd.Series(s.to_pandas(), dtype=object), errors="coerce")
+        arr = pa.array(num.to_numpy(dtype=float), pa.float64(), from_pandas=True)
+        bad = _np(pc.is_null(arr)) & ~_np(pc.is_null(s)) & ~_np(pc.equal(s, ""))
+        return arr, bad
+
+
+def _melt(raw: RawTable, mapping: Mapping, roles: dict[str, str]) -> tuple[pa.Table, pa.Array, pa.Array | None,
+                                                                          dict[str, pa.Array], list[str]]:
+    """Wide milestone table -> one record per filled milestone cell (row-major source order)."""
+    t = raw.table
+    missing = [c for c in mapping.milestones if c not in t.column_names]
+    if missing:
+        from flowmine.errors import MappingError
+
+        raise MappingError(f"{raw.source}: mapping {mapping.origin} names milestone column(s) {missing}, "
+                           f"but the file has {t.column_names}")
+    filled = {c: ~_blank(t.column(c).combine_chunks()) for c in mapping.milestones}
+    none = ~np.logical_or.reduce(list(filled.values()))
+    idx_parts, col_parts = [], []
+    for j, c in enumerate(mapping.milestones):
+        rows = np.flatnonzero(filled[c])
+        idx_parts.append(rows)
+        col_parts.append(np.full(rows.size, j, dtype=np.int32))
+    idx_parts.append(np.flatnonzero(none))
+    col_parts.append(np.full(int(none.sum()), -1, dtype=np.int32))
+    idx = np.concatenate(idx_parts)
+    col = np.concatenate(col_parts)
+    order = np.lexsort((col, idx))
+    idx, col = idx[order], col[order]
+    names = list(mapping.milestones)
+    parsed_ts = {}
+    for j, c in enumerate(names):
+        parsed_ts[c] = t.column(c).combine_chunks()
+    other = [c for c in t.column_names if c not in mapping.milestones and c not in mapping.drop
+             and c not in mapping.milestone_resources.values()]
+    take = pa.array(idx)
+    long = {c: t.column(c).combine_chunks().take(take) for c in other}
+    acts = np.array(names + [None], dtype=object)[col]
+    long["__activity"] = pa.array(acts, pa.string())
+    long["__milestone"] = pa.array(np.array(names + [""], dtype=object)[col], pa.string())
+    special: dict[str, pa.Array] = {"milestone_index": pa.array(col)}
+    for j, c in enumerate(names):
+        sel = col == j
+        special[f"ts:{c}"] = parsed_ts[c].take(pa.array(idx[sel]))
+        rescol = mapping.milestone_resources.get(c)
+        if rescol:
+            special[f"res:{c}"] = t.column(rescol).combine_chunks().take(pa.array(idx[sel]))
+    positions = pa.array(np.array([f"column {n}" for n in names] + ["(no milestone)"], dtype=object)[col],
+                         pa.string())
+    return pa.table(long), raw.row_numbers.take(take), positions, special, names
+
+
+def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
+    """Apply ``mapping`` to ``raw``; see the module docstring."""
+    notes = list(raw.notes)
+    src = raw.source
+    if mapping.is_wide:
+        table, rows, positions, special, names = _melt(raw, mapping, {})
+        roles = resolve_columns(mapping, src, [c for c in table.column_names if not c.startswith("__")])
+    else:
+        roles = resolve_columns(mapping, src, raw.table.column_names)
+        table, rows, positions, special, names = raw.table, raw.row_numbers, raw.positions, {}, []
+    n = table.num_rows
+    fail = _Failures(n)
+    cols: dict[str, pa.Array] = {}
+
+    def col(name: str) -> pa.Array:
+        c = table.column(name)
+        return c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
+
+    case = _text(col(roles["case"]))
+    fail.add(_blank(case), Reason.MISSING_CASE, roles["case"], None, _DETAILS[Reason.MISSING_CASE])
+    cols[CASE] = case
+    if mapping.is_wide:
+        act = col("__activity")
+        none = _np(pc.is_null(act))
+        fail.add(none, Reason.NO_MILESTONES, None, None,
+                 f"no milestone timestamp in any of {names}: the row yields no event")
+        ts_type = pa.timestamp("us", tz="UTC")
+        mi = special["milestone_index"].to_numpy()
+        ts_np = np.zeros(n, dtype=np.int64)
+        valid = np.zeros(n, dtype=bool)
+        cells = np.full(n, None, dtype=object)
+        res_np = np.full(n, None, dtype=object) if mapping.milestone_resources else None
+        pending: list[tuple[np.ndarray, str, str, str]] = []
+        for j, c in enumerate(names):
+            sel = np.flatnonzero(mi == j)
+            p = parse_timestamps(special[f"ts:{c}"], mapping.timestamps, c, src)
+            notes.extend(x for x in p.notes if x not in notes)
+            cells[sel] = _text(special[f"ts:{c}"]).to_pylist()
+            for reason in sorted({r for r in p.reasons if r is not None}):
+                m = np.zeros(n, dtype=bool)
+                m[sel[np.equal(p.reasons, reason)]] = True
+                pending.append((m, str(reason), c, _DETAILS[str(reason)].format(fmt=p.format)))
+            ok = np.asarray(p.values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            ts_np[sel] = pc.fill_null(p.values.cast(pa.int64()), 0).to_numpy()
+            valid[sel] = ok
+            if res_np is not None and f"res:{c}" in special:
+                res_np[sel] = _text(special[f"res:{c}"]).to_pylist()
+        cell_arr = pa.array(cells, pa.string())
+        for m, reason, c, detail in pending:
+            fail.add(m, reason, c, cell_arr, detail)
+        ts = pa.array(ts_np, pa.int64()).cast(ts_type)
+        ts = pc.if_else(pa.array(valid), ts, pa.nulls(n, ts_type))
+        cols[ACTIVITY] = act
+        cols[TIMESTAMP] = ts
+        if res_np is not None:
+            cols[RESOURCE] = pa.array(res_np, pa.string())
+            roles.pop("resource", None)
+    else:
+        act = _text(col(roles["activity"]))
+        fail.add(_blank(act), Reason.MISSING_ACTIVITY, roles["activity"], None, _DETAILS[Reason.MISSING_ACTIVITY])
+        cols[ACTIVITY] = act
+        cols[TIMESTAMP] = _timestamp(col(roles["timestamp"]), roles["timestamp"], mapping, src, fail, notes,
+                                     missing=True)
+    if "start_timestamp" in roles:
+        cols[START] = _timestamp(col(roles["start_timestamp"]), roles["start_timestamp"], mapping, src, fail,
+                                 notes, missing=False)
+    if mapping.activities:
+        cols[ACTIVITY] = _rename(cols[ACTIVITY], mapping.activities)
+    for role in _STRING_ROLES:
+        if role in roles:
+            cols[ROLE_COLUMNS[role]] = _text(col(roles[role]))
+    if "cost" in roles:
+        cost, bad = parse_numbers(col(roles["cost"]), mapping.csv.decimal, mapping.csv.thousands)
+        fail.add(bad, Reason.INVALID_NUMBER, roles["cost"], col(roles["cost"]),
+                 _DETAILS[Reason.INVALID_NUMBER].format(dec=mapping.csv.decimal))
+        cols[COST] = cost
+        if CURRENCY not in cols:
+            if "currency" in mapping.values:
+                cols[CURRENCY] = pa.array([mapping.values["currency"]] * n, pa.string())
+            else:
+                notes.append("cost has no currency: declare [values] currency or map a currency column")
+    if START in cols:
+        before = _np(pc.less(cols[TIMESTAMP], cols[START]))
+        fail.add(before, Reason.COMPLETE_BEFORE_START, roles["start_timestamp"], _text(cols[START]),
+                 _DETAILS[Reason.COMPLETE_BEFORE_START])
+    used = set(roles.values()) | set(mapping.drop) | {"__activity", "__milestone"}
+    for name in table.column_names:
+        if name in used:
+            continue
+        out_name = name if name.startswith(CASE_PREFIX) or name not in mapping.case_attributes \
+            else CASE_PREFIX + name
+        cols[out_name] = _attribute(col(name), name, mapping, fail)
+    for name, arr in list(cols.items()):
+        if pa.types.is_string(arr.type):
+            long_ = _np(pc.greater(pc.utf8_length(arr), MAX_VALUE_CHARS))
+            if long_.any():
+                fail.add(long_, Reason.VALUE_TOO_LARGE, name, arr, _DETAILS[Reason.VALUE_TOO_LARGE])
+    cols[SOURCE] = pa.array([src] * n, pa.string()) if n else pa.array([], pa.string())
+    cols[SOURCE_ROW] = rows.cast(pa.int64())
+    events = pa.table(cols)
+    bad = fail.any_mask()
+    quarantine = fail.to_table(src, rows, positions)
+    if bad.any():
+        events = events.filter(pa.array(~bad))
+    events, dup_q = _drop_duplicates(events, src)
+    events, merged, life_q, life_notes = pair_lifecycle(events, mapping, src)
+    notes.extend(life_notes)
+    quarantine = pa.concat_tables([raw.quarantine, quarantine, dup_q, life_q])
+    return Normalized(events=events, quarantine=quarantine, rows_read=raw.rows_read + (n - raw.table.num_rows),
+                      rows_merged=merged, notes=notes)
+
+
+def _timestamp(values: pa.Array, name: str, mapping: Mapping, src: str, fail: _Failures, notes: list[str],
+               missing: bool) -> pa.Array:
+    p = parse_timestamps(values, mapping.timestamps, name, src)
+    notes.extend(x for x in p.notes if x not in notes)
+    for reason in sorted({r for r in p.reasons if r is not None}):
+        fail.add(np.equal(p.reasons, reason), reason, name, values, _DETAILS[reason].format(fmt=p.format))
+    if missing:
+        fail.add(_np(pc.is_null(values)) | _blank(values), Reason.MISSING_TIMESTAMP, name, None,
+                 _DETAILS[Reason.MISSING_TIMESTAMP])
+    return p.values.cast(TIMESTAMP_TYPE)
+
+
+def _rename(values: pa.Array, renames: dict[str, str]) -> pa.Array:
+    enc = values.dictionary_encode()
+    labels = [renames.get(v, v) for v in enc.dictionary.to_pylist()]
+    return pa.array(labels, pa.string()).take(enc.indices)
+
+
+def _attribute(values: pa.Array, name: str, mapping: Mapping, fail: _Failures) -> pa.Array:
+    """Other columns keep their type; text columns get the declared type, or a number type when every
+    value is a number without leading zeros (ids such as 007 stay text)."""
+    typ = mapping.types.get(name)
+    if not pa.types.is_string(values.type) and typ is None:
+        return values
+    if typ in ("float", "int") or typ is None:
+        if typ is None:
+            s = pc.utf8_trim_whitespace(values)
+            lead0 = pc.any(pc.match_substring_regex(s, r"^[+-]?0\d")).as_py()
+            if lead0 or len(s) == s.null_count:
+                return values
+        nums, bad = parse_numbers(values, mapping.csv.decimal, mapping.csv.thousands)
+        if typ is None:
+            if bad.any():
+                return values
+            x = nums.to_numpy(zero_copy_only=False)
+            return nums.cast(pa.int64()) if np.all(np.isnan(x) | (x == np.round(x))) and "." not in \
+                "".join(v or "" for v in values.slice(0, 50).to_pylist()) else nums
+        fail.add(bad, Reason.INVALID_NUMBER, name, values, f"expected a number of type {typ}")
+        return nums.cast(pa.int64(), safe=False) if typ == "int" else nums
+    if typ == "bool":
+        low = pc.utf8_lower(pc.utf8_trim_whitespace(values))
+        true = pc.is_in(low, pa.array(["true", "1", "yes", "y", "是"]))
+        false = pc.is_in(low, pa.array(["false", "0", "no", "n", "否"]))
+        fail.add(~_np(true) & ~_np(false) & ~_np(pc.is_null(values)), Reason.INVALID_VALUE, name, values,
+                 "expected true or false")
+        return pc.if_else(true, True, pc.if_else(false, False, pa.nulls(len(values), pa.bool_())))
+    if typ == "timestamp":
+        p = parse_timestamps(values, mapping.timestamps, name, "")
+        for reason in sorted({r for r in p.reasons if r is not None}):
+            fail.add(np.equal(p.reasons, reason), reason, name, values, f"not a valid timestamp ({p.format})")
+        return p.values
+    return values
+
+
+def _drop_duplicates(events: pa.Table, src: str) -> tuple[pa.Table, pa.Table]:
+    """Exact duplicate events (all columns but provenance equal): the first is kept."""
+    if events.num_rows == 0:
+        return events, QUARANTINE_SCHEMA.empty_table()
+    content = [c for c in events.column_names if c not in (SOURCE, SOURCE_ROW)]
+    h = pd.util.hash_pandas_object(
+        pd.DataFrame({c: events.column(c).to_pandas() for c in (CASE, ACTIVITY, TIMESTAMP)}), index=False)
+    df_h = pd.Series(h.to_numpy())
+    cand = df_h.duplicated(keep=False).to_numpy()
+    if not cand.any():
+        return events, QUARANTINE_SCHEMA.empty_table()
+    sub = events.filter(pa.array(cand)).select(content).to_pandas()
+    dup_local = sub.duplicated(keep="first").to_numpy()
+    idx = np.flatnonzero(cand)[dup_local]
+    mask = np.zeros(events.num_rows, dtype=bool)
+    mask[idx] = True
+    k = len(idx)
+    firsts = sub.assign(_r=events.column(SOURCE_ROW).to_numpy()[cand]).groupby(content, dropna=False, sort=False)[
+        "_r"].transform("first").to_numpy()[dup_local]
+    q = pa.table({
+        Q_SOURCE: pa.array([src] * k, pa.string()),
+        Q_ROW: events.column(SOURCE_ROW).take(pa.array(idx)),
+        Q_POSITION: pa.nulls(k, pa.string()),
+        Q_COLUMN: pa.nulls(k, pa.string()),
+        Q_VALUE: pa.nulls(k, pa.string()),
+        Q_REASON: pa.array([Reason.DUPLICATE_EVENT] * k, pa.string()),
+        Q_DETAIL: pa.array([f"exact duplicate of row {int(r)} (kept once)" for r in firsts], pa.string()),
+    }, schema=QUARANTINE_SCHEMA)
+    return events.filter(pa.array(~mask)), q

@@ -1,0 +1,490 @@
+"""Read an XES event log safely and fast into a :class:`~flowmine.ingest._raw.RawTable`.
+
+The reader streams the file through lxml's ``iterparse`` with entity resolution, DTD loading
+and network access off and libxml2's size and depth limits on, after a byte-level scan of the
+XML prolog has refused any DOCTYPE or entity declaration and checked that the root element is
+``<log>``. Elements are cleared as soon as they are read, so memory holds one trace of XML plus
+compact Arrow chunks of the values read so far. Values are collected as text per attribute key
+and typed once at the end, vectorised, by their XES type (``date`` becomes
+``timestamp[us, UTC]``, ``int`` ``int64``, ``float`` ``float64``, ``boolean`` ``bool``,
+``string``/``id`` stay text). A value that does not parse quarantines its whole event with a
+reason code, where pm4py would drop the value silently; two traces with one case id are never
+merged. Global attribute defaults (``<global scope="event">``) are not applied to events, as in
+pm4py: an event lacking an attribute gets a null there, not the declared default.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import re
+import zlib
+from array import array
+from pathlib import Path
+from collections.abc import Iterable
+from typing import IO, Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from lxml import etree
+
+from flowmine._schema import CASE, CASE_PREFIX, Reason
+from flowmine.errors import UnsafeInputError, UnusableInputError
+from flowmine.ingest._raw import QuarantineBuilder, RawTable
+from flowmine.ingest._source import open_gzip_capped
+
+#: Longest attribute value kept (characters); longer values quarantine their event.
+MAX_VALUE_CHARS: Final = 1_000_000
+_CHUNK_EVENTS: Final = 65_536
+_MAX_PROLOG: Final = 1 << 20
+_READ_SIZE: Final = 1 << 16
+_XES_NS: Final = "{http://www.xes-standard.org/}"
+_NAME: Final = "concept:name"
+
+_TYPES: dict[str, str] = {}
+for _t, _k in {"string": "string", "id": "string", "date": "date", "int": "int", "float": "float",
+               "boolean": "boolean", "list": "list", "container": "list"}.items():
+    _TYPES[_t] = _TYPES[_XES_NS + _t] = _k
+
+_SPACE = re.compile(rb"[ \t\r\n]*")
+_ENCODING = re.compile(rb"""\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_ROOT = re.compile(rb"<([^\s/>]*)[\s/>]")
+_ASCII_MARKUP = b'<?xml version="1.0" encoding=\'x\'?><!DOCTYPE log [<!ENTITY a "b">]><log>-->'
+_LINE_COL = re.compile(r",? line \d+, column \d+\s*$")
+_ENCODING_ERRORS = ("Invalid bytes in character encoding", "not proper UTF-8", "encoding error",
+                    "Char 0x", "invalid character in attribute value")
+_DAMAGED: Final = (EOFError, zlib.error, gzip.BadGzipFile)
+
+Problem = tuple[str, str, "str | None", "str | None"]
+
+
+class _Replay:
+    """The bytes of the scanned prolog, then the rest of the stream; read errors named per file."""
+
+    def __init__(self, head: bytes, stream: IO[bytes], source: str) -> None:
+        self._head, self._stream, self._source = head, stream, source
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            out, self._head = self._head, b""
+            return out
+        try:
+            return self._stream.read(size if size > 0 else _READ_SIZE)
+        except _DAMAGED as exc:
+            raise UnusableInputError(self._source, f"is truncated or its compressed data is damaged ({exc})") from None
+
+
+def _scan_prolog(stream: IO[bytes], source: str) -> tuple[bytes, str]:
+    """Read up to the root element; refuse DOCTYPE/entities; return (bytes read, declared encoding)."""
+    buf = bytearray()
+
+    def more() -> bool:
+        if len(buf) > _MAX_PROLOG:
+            return False
+        try:
+            chunk = stream.read(_READ_SIZE)
+        except _DAMAGED as exc:
+            raise UnusableInputError(source, f"is truncated or its compressed data is damaged ({exc})") from None
+        buf.extend(chunk)
+        return bool(chunk)
+
+    def find(token: bytes, start: int) -> int:
+        while (i := buf.find(token, start)) < 0:
+            if not more():
+                raise UnusableInputError(source, "is not well-formed XES: the XML prolog is unterminated or too long")
+        return i
+
+    more()
+    if buf[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in buf[:4]:
+        raise UnusableInputError(source, "is UTF-16/UTF-32 encoded XML; save it as UTF-8")
+    encoding, pos = "UTF-8", 3 if buf.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        pos = _SPACE.match(buf, pos).end()  # type: ignore[union-attr]  # always matches
+        while len(buf) - pos < 9 and more():
+            pass
+        rest = bytes(buf[pos : pos + 9])
+        if rest.startswith(b"<?"):
+            end = find(b"?>", pos)
+            if rest.startswith(b"<?xml") and rest[5:6].isspace() and (m := _ENCODING.search(buf, pos, end)):
+                encoding = _check_encoding(m.group(1).decode("ascii"), source)
+            pos = end + 2
+        elif rest.startswith(b"<!--"):
+            pos = find(b"-->", pos + 4) + 3
+        elif rest.startswith(b"<!"):
+            raise UnsafeInputError(source, "contains a DOCTYPE/entity declaration; refused (XML entities are never expanded)")
+        elif rest.startswith(b"<"):
+            while (root := _ROOT.match(buf, pos)) is None:
+                if not more():
+                    raise UnusableInputError(source, "is not well-formed XES: the root element is unterminated")
+            name = root.group(1).decode("latin-1")
+            if name.rsplit(":", 1)[-1] != "log":
+                raise UnusableInputError(source, f"is XML but not XES: root element is <{name[:80]}>")
+            return bytes(buf), encoding
+        elif not rest:
+            raise UnusableInputError(source, "is not well-formed XES: it holds no XML element")
+        else:
+            raise UnusableInputError(source, "is not well-formed XES: text before the root element (line 1)")
+
+
+def _check_encoding(name: str, source: str) -> str:
+    try:
+        codecs.lookup(name)
+        same = _ASCII_MARKUP.decode(name) == _ASCII_MARKUP.decode("ascii")
+    except (LookupError, UnicodeDecodeError):
+        raise UnusableInputError(source, f"declares the unknown encoding {name!r} in its XML header") from None
+    if not same:
+        raise UnusableInputError(source, f"declares the encoding {name!r}, which flowmine does not read; save it as UTF-8")
+    return name
+
+
+def _syntax_error(source: str, exc: etree.XMLSyntaxError, encoding: str) -> UnusableInputError:
+    msg, line, col = _LINE_COL.sub("", str(exc.msg or "")).strip(), exc.lineno, (exc.position or (0, 0))[1]
+    errors = [e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR]
+    if errors and (line == 0 or msg == "no element found"):
+        msg, line, col = errors[0].message.strip(), errors[0].line, errors[0].column
+    if any(s in msg for s in _ENCODING_ERRORS):
+        return UnusableInputError(
+            source,
+            f"is not valid {encoding} at line {line}, column {col}: {msg}; declare the encoding in the XML "
+            'header, e.g. <?xml version="1.0" encoding="ISO-8859-1"?>',
+        )
+    if "Buffer size limit" in msg or "too long" in msg:
+        return UnusableInputError(
+            source, f"holds a value beyond libxml2's 10 MB limit at line {line}; refused (XML limits stay on)"
+        )
+    return UnusableInputError(source, f"is not well-formed XES: {msg} (line {line})")
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+class _Columns:
+    """Attribute values as text, column by column, flushed to Arrow every ``_CHUNK_EVENTS`` rows."""
+
+    def __init__(self) -> None:
+        self.cols: dict[str, tuple[list[int], list[str]]] = {}
+        self.types: dict[str, str] = {}
+        self.mixed: dict[str, set[str]] = {}
+        self.chunks: list[pa.Table] = []
+        self.base = 0
+
+    def flush(self, n: int) -> None:
+        arrays = {}
+        for key, (idx, vals) in self.cols.items():
+            if len(idx) == n:
+                arrays[key] = pa.array(vals, pa.string())
+            else:
+                full: list[str | None] = [None] * n
+                for i, v in zip(idx, vals, strict=True):
+                    full[i] = v
+                arrays[key] = pa.array(full, pa.string())
+        self.chunks.append(pa.table(arrays) if arrays else pa.table({"_": pa.nulls(n)}).drop_columns("_"))
+        self.cols, self.base = {}, self.base + n
+
+    def table(self, n: int) -> pa.Table:
+        if n > self.base or not self.chunks:
+            self.flush(n - self.base)
+        return pa.concat_tables(self.chunks, promote_options="default")
+
+
+class _Parser:
+    """State of one pass over an XES file: values as text, structure, problems found so far."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.events, self.traces = _Columns(), _Columns()
+        self.ev_trace = array("q")  # trace index of each event, -1 outside any trace
+        self.ev_pos = array("q")  # 1-based position of the event in its trace
+        self.tr_first = array("q")  # index of each trace's first event
+        self.tr_count = array("q")  # events per trace
+        self.problems: dict[int, list[Problem]] = {}  # event index (trace t: -1 - t) -> problems
+        self.case_problems: dict[int, Problem] = {}  # trace index -> missing/duplicate case id
+        self.first_trace_of: dict[str, int] = {}
+        self.skipped = {"nested": 0, "list": 0, "odd": 0, "empty": 0}
+        self.n_events = 0
+        self.outside = 0
+
+    def attributes(self, children: Iterable[etree._Element], store: _Columns, row: int, event: int | None) -> None:
+        """Record the typed attribute elements among ``children`` as values of ``row``."""
+        cols, types, skipped = store.cols, store.types, self.skipped
+        for child in children:
+            typ = _TYPES.get(child.tag)  # type: ignore[call-overload]
+            key = child.get("key")
+            if typ is None or key is None:
+                skipped["odd"] += _local(child.tag) != "event"
+                continue
+            if len(child):
+                skipped["nested"] += 1  # children of an attribute are skipped, its own value kept
+            if typ == "list":
+                skipped["list"] += 1
+                continue
+            value = child.get("value")
+            if value is None:
+                skipped["odd"] += 1
+                continue
+            if len(value) > MAX_VALUE_CHARS:
+                where = (CASE_PREFIX + key, -1 - row) if event is None else (key, event)
+                detail = f"{key!r} holds {len(value):,} characters (limit {MAX_VALUE_CHARS:,})"
+                self.problems.setdefault(where[1], []).append((Reason.VALUE_TOO_LARGE, detail, where[0], value))
+                continue
+            if key == _NAME:
+                typ = "string"  # case ids and activity names are text even when written as int
+            if types.setdefault(key, typ) != typ:
+                store.mixed.setdefault(key, {types[key]}).add(typ)
+            col = cols.get(key)
+            if col is None:
+                col = cols[key] = ([], [])
+            col[0].append(row)
+            col[1].append(value)
+
+    def run(self, stream: _Replay, encoding: str) -> None:
+        etree.clear_error_log()
+        context = etree.iterparse(
+            stream, events=("end",), tag=("{*}trace", "{*}event"), resolve_entities=False,
+            no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
+        )
+        cur: etree._Element | None = None  # the trace element being read
+        trace = -1
+        try:
+            for _, elem in context:
+                if self.n_events == 0 and not self.tr_first:
+                    info = elem.getroottree().docinfo  # defence in depth: the prolog scan refused it already
+                    if info.doctype or info.internalDTD is not None:
+                        raise UnsafeInputError(self.source, "contains a DOCTYPE/entity declaration; refused")
+                parent = elem.getparent()
+                where = _local(parent.tag) if parent is not None else ""
+                if _local(elem.tag) == "event":
+                    if where not in ("trace", "log"):
+                        self._structure(f"<event> inside <{where}>", elem)
+                    if where == "trace" and parent is not cur:
+                        cur, trace = parent, self._new_trace()
+                    self._event(elem, trace if where == "trace" else -1)
+                    self._take(parent, elem, trace if where == "trace" else -1)  # type: ignore[arg-type]
+                    continue
+                if where != "log":
+                    self._structure(f"<trace> inside <{where or 'nothing'}>", elem)
+                if elem is not cur:
+                    trace = self._new_trace()
+                self._take(elem, None, trace)
+                self._end_trace(trace)
+                cur, trace = None, -1
+                self._take(parent, elem, -1)  # type: ignore[arg-type]
+        except etree.XMLSyntaxError as exc:
+            raise _syntax_error(self.source, exc, encoding) from None
+        finally:
+            del context
+
+    def _new_trace(self) -> int:
+        self.tr_first.append(self.n_events)
+        self.tr_count.append(0)
+        return len(self.tr_first) - 1
+
+    def _event(self, elem: etree._Element, trace: int) -> None:
+        idx = self.n_events
+        self.n_events += 1
+        self.ev_trace.append(trace)
+        if trace < 0:
+            self.outside += 1
+            self.ev_pos.append(self.outside)
+        else:
+            self.tr_count[trace] += 1
+            self.ev_pos.append(self.tr_count[trace])
+        self.attributes(elem, self.events, idx - self.events.base, idx)
+        if idx + 1 - self.events.base >= _CHUNK_EVENTS:
+            self.events.flush(idx + 1 - self.events.base)
+
+    def _take(self, parent: etree._Element, upto: etree._Element | None, trace: int) -> None:
+        """Read the trace attributes among ``parent``'s children before ``upto``, then free them."""
+        while len(parent) and (first := parent[0]) is not upto:
+            if trace >= 0 and _local(first.tag) != "event":
+                self.attributes((first,), self.traces, trace, None)
+            del parent[0]
+        if upto is not None:
+            upto.clear(keep_tail=False)
+
+    def _structure(self, what: str, elem: etree._Element) -> None:
+        raise UnusableInputError(self.source, f"is not well-formed XES: {what} (line {elem.sourceline})")
+
+    def _end_trace(self, trace: int) -> None:
+        if self.tr_count[trace] == 0:
+            self.skipped["empty"] += 1
+            return
+        col = self.traces.cols.get(_NAME)
+        case = col[1][-1] if col and col[0][-1] == trace else None
+        if case is None:
+            self.case_problems[trace] = (Reason.MISSING_CASE, "the trace has no concept:name", CASE, None)
+        elif (first := self.first_trace_of.setdefault(case, trace)) != trace:
+            detail = f"case id already used by trace {first + 1}; traces are never merged"
+            self.case_problems[trace] = (Reason.DUPLICATE_CASE_ID, detail, CASE, case)
+
+
+# --- typing: text -> XES types, vectorised --------------------------------------------------
+_INT = r"^[+-]?[0-9]+$"
+_FLOAT = r"^[+-]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|INF|inf|Infinity|NaN|nan)$"
+_DATE = r"^(?P<b>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?P<f>\.[0-9]+)?(?P<z>Z|[+-][0-9]{2}:[0-9]{2})?$"
+_BAD: Final = {
+    "date": (Reason.INVALID_TIMESTAMP, "is not an xs:dateTime such as 2024-03-01T09:30:00.000+01:00"),
+    "int": (Reason.INVALID_NUMBER, "is not an integer"),
+    "float": (Reason.INVALID_NUMBER, "is not a number"),
+    "boolean": (Reason.INVALID_VALUE, "is not a boolean (true or false)"),
+}
+
+
+def _cast(arr: pa.Array, typ: pa.DataType) -> pa.Array:
+    """Cast, turning the values that fail (int64 overflow) into nulls by bisection."""
+    try:
+        return arr.cast(typ)
+    except pa.ArrowInvalid:
+        if len(arr) == 1:
+            return pa.nulls(1, typ)
+        half = len(arr) // 2
+        return pa.concat_arrays([_cast(arr.slice(0, half), typ), _cast(arr.slice(half), typ)])
+
+
+def _to_int(part: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(part, ""), "0", part).cast(pa.int64())
+
+
+def _date(s: pa.Array) -> tuple[pa.Array, int]:
+    """xs:dateTime text to timestamp[us, UTC]; (values, count of naive values read as UTC)."""
+    parts = pc.extract_regex(s, _DATE)
+    base, frac, zone = (parts.field(n) for n in ("b", "f", "z"))
+    naive = pc.sum(pc.and_(parts.is_valid(), pc.equal(zone, ""))).as_py() or 0
+    local = pc.strptime(base, format="%Y-%m-%dT%H:%M:%S", unit="us", error_is_null=True)
+    # strptime rolls 2024-02-30 over to 03-01 and second 60 over: compare the parts back
+    same = pc.and_(pc.equal(pc.day(local), _to_int(pc.utf8_slice_codeunits(base, 8, 10))),
+                   pc.equal(pc.second(local), _to_int(pc.utf8_slice_codeunits(base, 17, 19))))
+    micros = _to_int(pc.utf8_rpad(pc.utf8_slice_codeunits(frac, 1, 7), width=6, padding="0"))
+    zone = pc.if_else(pc.is_in(zone, pa.array(["", "Z"])), "+00:00", zone)
+    hours, mins = _to_int(pc.utf8_slice_codeunits(zone, 1, 3)), _to_int(pc.utf8_slice_codeunits(zone, 4, 6))
+    offset = pc.multiply(pc.add(pc.multiply(hours, 60), mins), 60_000_000)
+    offset = pc.if_else(pc.equal(pc.utf8_slice_codeunits(zone, 0, 1), "-"), pc.negate(offset), offset)
+    ok = pc.and_(same, pc.and_(pc.less_equal(hours, 14), pc.less(mins, 60)))
+    value = pc.subtract(pc.add(local.cast(pa.int64()), micros), offset)
+    return pc.if_else(ok, value, None).cast(pa.timestamp("us", tz="UTC")), naive
+
+
+def _typed(raw: pa.ChunkedArray, typ: str) -> tuple[pa.Array, np.ndarray, int]:
+    """(typed values, mask of values that failed, naive timestamp count) of one text column."""
+    raw = raw.combine_chunks()
+    if typ == "string":
+        return raw, np.zeros(len(raw), bool), 0
+    s, naive = pc.utf8_trim_whitespace(raw), 0
+    if typ == "int":
+        ok = pc.match_substring_regex(s, _INT)
+        typed = _cast(pc.if_else(ok, pc.replace_substring_regex(s, r"^\+", ""), None), pa.int64())
+    elif typ == "float":
+        typed = pc.if_else(pc.match_substring_regex(s, _FLOAT), s, None).cast(pa.float64())
+    elif typ == "boolean":
+        low = pc.utf8_lower(s)  # xs:boolean: true, false, 1, 0
+        yes, no = pc.is_in(low, pa.array(["true", "1"])), pc.is_in(low, pa.array(["false", "0"]))
+        typed = pc.if_else(yes, True, pc.if_else(no, False, None))
+    else:
+        typed, naive = _date(s)
+    bad = pc.and_(raw.is_valid(), typed.is_null()).to_numpy(zero_copy_only=False)
+    return typed, bad, naive
+
+
+def _build(p: _Parser) -> RawTable:
+    n, n_tr, source = p.n_events, len(p.tr_first), p.source
+    ev, tr = p.events.table(n), p.traces.table(n_tr)
+    ev_trace = np.frombuffer(p.ev_trace, dtype=np.int64)
+    take = pa.array(ev_trace, mask=ev_trace < 0)
+    naive, notes, columns = 0, [], {}
+    case = tr.column(_NAME).combine_chunks() if _NAME in tr.column_names else pa.nulls(n_tr, pa.string())
+    columns[CASE] = case.take(take)
+    for store, table, scope in ((p.events, ev, "event"), (p.traces, tr, "trace")):
+        for key in table.column_names:
+            name = key if scope == "event" else CASE_PREFIX + key
+            if name == CASE:
+                continue
+            typ = "string" if key in store.mixed else store.types[key]
+            if key in store.mixed:
+                notes.append(f"{scope} attribute {key!r} appears as {', '.join(sorted(store.mixed[key]))}; read as text")
+            raw = table.column(key)
+            typed, bad, k = _typed(raw, typ)
+            naive += k
+            for i in np.flatnonzero(bad).tolist():
+                at = i if scope == "event" else -1 - i
+                p.problems.setdefault(at, []).append((*_BAD[typ][:1], f"{key!r} {_BAD[typ][1]}", name, raw[i].as_py()))
+            if name in columns:
+                notes.append(f"event attribute {name!r} is shadowed by the trace attribute {key!r} of the same name")
+            columns[name] = typed if scope == "event" else typed.take(take)
+    first, count = np.frombuffer(p.tr_first, dtype=np.int64), np.frombuffer(p.tr_count, dtype=np.int64)
+    per_event: dict[int, list[Problem]] = {i: list(v) for i, v in p.problems.items() if i >= 0}
+    for t in {-1 - i for i in p.problems if i < 0} | set(p.case_problems):
+        for e in range(int(first[t]), int(first[t] + count[t])):
+            found = per_event.setdefault(e, [])
+            found[:0] = ([p.case_problems[t]] if t in p.case_problems else []) + p.problems.get(-1 - t, [])
+    for e in np.flatnonzero(ev_trace < 0).tolist():
+        per_event.setdefault(e, []).insert(0, (Reason.MISSING_CASE, "the event is outside any <trace>", CASE, None))
+    pos_of = np.frombuffer(p.ev_pos, dtype=np.int64).tolist()
+    positions = [f"trace {t + 1}, event {e}" if t >= 0 else f"outside traces, event {e}"
+                 for t, e in zip(ev_trace.tolist(), pos_of, strict=True)]
+    quarantine = QuarantineBuilder(source)
+    keep = np.ones(n, bool)
+    for e in sorted(per_event):
+        (reason, detail, column, value), *more = per_event[e]
+        if more:
+            detail += f" (and {len(more)} more: {', '.join(m[0] for m in more)})"
+        quarantine.add(e + 1, reason, detail, column=column, value=value, position=positions[e])
+        keep[e] = False
+    if naive:
+        notes.append(f"{naive} timestamp value(s) had no UTC offset and were read as UTC")
+    skipped = p.skipped
+    for what, text in (("nested", "nested attribute value(s) skipped (their parents' values are kept)"),
+                       ("list", "list/container attribute(s) skipped"),
+                       ("odd", "element(s) that are not typed XES attributes with key and value skipped"),
+                       ("empty", "trace(s) without events (they hold no rows)")):
+        if skipped[what]:
+            notes.append(f"{skipped[what]} {text}")
+    mask = pa.array(keep)
+    return RawTable(
+        source=source, format="xes", table=pa.table(columns).filter(mask),
+        row_numbers=pa.array(np.arange(1, n + 1, dtype=np.int64)[keep]),
+        quarantine=quarantine.to_table(), positions=pa.array(positions, pa.string()).filter(mask), notes=notes,
+    )
+
+
+def read_xes(path: Path, gzipped: bool) -> RawTable:
+    """Read an XES (or gzip-compressed XES) file into a :class:`RawTable`, one row per ``<event>``.
+
+    Parameters
+    ----------
+    path:
+        A local file already checked by :func:`~flowmine.ingest._source.check_source`.
+    gzipped:
+        Whether the content is gzip-compressed (from :func:`~flowmine.ingest._source.detect`).
+
+    Returns
+    -------
+    RawTable
+        ``format="xes"``; columns ``case:concept:name``, every event attribute by key and every
+        trace attribute prefixed ``case:``, typed by XES type. An event with a value that does
+        not parse, without case id, or in a later trace whose case id was used before, is
+        quarantined whole (one record per event, naming its first problem).
+
+    Raises
+    ------
+    UnsafeInputError
+        A DOCTYPE/entity declaration, or a decompression bomb.
+    UnusableInputError
+        Not well-formed, truncated, not XES, wrongly encoded, or holding no events.
+
+    Examples
+    --------
+    >>> raw = read_xes(Path("tests/data/xes/tiny.xes"), gzipped=False)
+    >>> raw.table.num_rows, raw.quarantine.num_rows
+    (3, 0)
+    """
+    source = str(path)
+    stream: IO[bytes] = open_gzip_capped(path) if gzipped else path.open("rb")
+    with stream:
+        head, encoding = _scan_prolog(stream, source)
+        parser = _Parser(source)
+        parser.run(_Replay(head, stream, source), encoding)
+    if parser.n_events == 0:
+        raise UnusableInputError(source, "holds no events")
+    return _build(parser)
