@@ -73,6 +73,7 @@ class Normalized:
     quarantine: pa.Table
     rows_read: int
     rows_merged: int = 0
+    format: str = ""
     notes: list[str] = field(default_factory=list)
 
 
@@ -187,7 +188,7 @@ def _melt(raw: RawTable, mapping: Mapping, roles: dict[str, str]) -> tuple[pa.Ta
              and c not in mapping.milestone_resources.values()]
     take = pa.array(idx)
     long = {c: t.column(c).combine_chunks().take(take) for c in other}
-    acts = np.array(names + [None], dtype=object)[col]
+    acts = np.array([*mapping.milestones.values(), None], dtype=object)[col]
     long["__activity"] = pa.array(acts, pa.string())
     long["__milestone"] = pa.array(np.array(names + [""], dtype=object)[col], pa.string())
     special: dict[str, pa.Array] = {"milestone_index": pa.array(col)}
@@ -311,7 +312,7 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     notes.extend(life_notes)
     quarantine = pa.concat_tables([raw.quarantine, quarantine, dup_q, life_q])
     return Normalized(events=events, quarantine=quarantine, rows_read=raw.rows_read + (n - raw.table.num_rows),
-                      rows_merged=merged, notes=notes)
+                      rows_merged=merged, format=raw.format, notes=notes)
 
 
 def _timestamp(values: pa.Array, name: str, mapping: Mapping, src: str, fail: _Failures, notes: list[str],

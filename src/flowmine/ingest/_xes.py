@@ -20,8 +20,8 @@ import gzip
 import re
 import zlib
 from array import array
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 from typing import IO, Final
 
 import numpy as np
@@ -39,120 +39,114 @@ MAX_VALUE_CHARS: Final = 1_000_000
 _CHUNK_EVENTS: Final = 65_536
 _MAX_PROLOG: Final = 1 << 20
 _READ_SIZE: Final = 1 << 16
-_XES_NS: Final = "{http://www.xes-standard.org/}"
 _NAME: Final = "concept:name"
-
-_TYPES: dict[str, str] = {}
-for _t, _k in {"string": "string", "id": "string", "date": "date", "int": "int", "float": "float",
-               "boolean": "boolean", "list": "list", "container": "list"}.items():
-    _TYPES[_t] = _TYPES[_XES_NS + _t] = _k
-
-_SPACE = re.compile(rb"[ \t\r\n]*")
-_ENCODING = re.compile(rb"""\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_REFUSED: Final = "contains a DOCTYPE/entity declaration; refused (XML entities are never expanded)"
+_KINDS = dict(string="string", id="string", date="date", int="int", float="float", boolean="boolean")
+_TYPES: Final = {**_KINDS, "list": "list", "container": "list"}
+_TYPES.update({"{http://www.xes-standard.org/}" + t: k for t, k in _TYPES.items()})
 _ROOT = re.compile(rb"<([^\s/>]*)[\s/>]")
-_ASCII_MARKUP = b'<?xml version="1.0" encoding=\'x\'?><!DOCTYPE log [<!ENTITY a "b">]><log>-->'
+_ENCODING = re.compile(rb"""\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_ASCII = b'<?xml version="1.0" encoding=\'x\'?><!DOCTYPE log [<!ENTITY a "b">]><log>-->'
 _LINE_COL = re.compile(r",? line \d+, column \d+\s*$")
-_ENCODING_ERRORS = ("Invalid bytes in character encoding", "not proper UTF-8", "encoding error",
-                    "Char 0x", "invalid character in attribute value")
+_BAD_BYTES = ("Invalid bytes in character encoding", "not proper UTF-8", "encoding error", "Char 0x")
 _DAMAGED: Final = (EOFError, zlib.error, gzip.BadGzipFile)
 
 Problem = tuple[str, str, "str | None", "str | None"]
 
 
-class _Replay:
-    """The bytes of the scanned prolog, then the rest of the stream; read errors named per file."""
+class _Source:
+    """A byte stream read once: the XML prolog is scanned from ``buf``, then replayed to lxml."""
 
-    def __init__(self, head: bytes, stream: IO[bytes], source: str) -> None:
-        self._head, self._stream, self._source = head, stream, source
+    def __init__(self, stream: IO[bytes], source: str) -> None:
+        self.stream, self.source, self.buf, self.encoding = stream, source, bytearray(), "UTF-8"
 
-    def read(self, size: int = -1) -> bytes:
-        if self._head:
-            out, self._head = self._head, b""
+    def _read(self, size: int) -> bytes:
+        try:
+            return self.stream.read(size)
+        except _DAMAGED as exc:
+            what = f"is truncated or its compressed data is damaged ({exc})"
+            raise UnusableInputError(self.source, what) from None
+
+    def read(self, size: int = -1) -> bytes:  # called by lxml
+        if self.buf:
+            out, self.buf = bytes(self.buf), bytearray()
             return out
-        try:
-            return self._stream.read(size if size > 0 else _READ_SIZE)
-        except _DAMAGED as exc:
-            raise UnusableInputError(self._source, f"is truncated or its compressed data is damaged ({exc})") from None
+        return self._read(size if size > 0 else _READ_SIZE)
 
-
-def _scan_prolog(stream: IO[bytes], source: str) -> tuple[bytes, str]:
-    """Read up to the root element; refuse DOCTYPE/entities; return (bytes read, declared encoding)."""
-    buf = bytearray()
-
-    def more() -> bool:
-        if len(buf) > _MAX_PROLOG:
-            return False
-        try:
-            chunk = stream.read(_READ_SIZE)
-        except _DAMAGED as exc:
-            raise UnusableInputError(source, f"is truncated or its compressed data is damaged ({exc})") from None
-        buf.extend(chunk)
+    def _more(self) -> bool:
+        chunk = self._read(_READ_SIZE) if len(self.buf) <= _MAX_PROLOG else b""
+        self.buf.extend(chunk)
         return bool(chunk)
 
-    def find(token: bytes, start: int) -> int:
-        while (i := buf.find(token, start)) < 0:
-            if not more():
-                raise UnusableInputError(source, "is not well-formed XES: the XML prolog is unterminated or too long")
+    def _find(self, token: bytes, start: int) -> int:
+        while (i := self.buf.find(token, start)) < 0:
+            if not self._more():
+                raise UnusableInputError(self.source, "is not well-formed XES: unterminated XML prolog")
         return i
 
-    more()
-    if buf[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in buf[:4]:
-        raise UnusableInputError(source, "is UTF-16/UTF-32 encoded XML; save it as UTF-8")
-    encoding, pos = "UTF-8", 3 if buf.startswith(b"\xef\xbb\xbf") else 0
-    while True:
-        pos = _SPACE.match(buf, pos).end()  # type: ignore[union-attr]  # always matches
-        while len(buf) - pos < 9 and more():
-            pass
-        rest = bytes(buf[pos : pos + 9])
-        if rest.startswith(b"<?"):
-            end = find(b"?>", pos)
-            if rest.startswith(b"<?xml") and rest[5:6].isspace() and (m := _ENCODING.search(buf, pos, end)):
-                encoding = _check_encoding(m.group(1).decode("ascii"), source)
-            pos = end + 2
-        elif rest.startswith(b"<!--"):
-            pos = find(b"-->", pos + 4) + 3
-        elif rest.startswith(b"<!"):
-            raise UnsafeInputError(source, "contains a DOCTYPE/entity declaration; refused (XML entities are never expanded)")
-        elif rest.startswith(b"<"):
-            while (root := _ROOT.match(buf, pos)) is None:
-                if not more():
-                    raise UnusableInputError(source, "is not well-formed XES: the root element is unterminated")
-            name = root.group(1).decode("latin-1")
-            if name.rsplit(":", 1)[-1] != "log":
-                raise UnusableInputError(source, f"is XML but not XES: root element is <{name[:80]}>")
-            return bytes(buf), encoding
-        elif not rest:
-            raise UnusableInputError(source, "is not well-formed XES: it holds no XML element")
-        else:
-            raise UnusableInputError(source, "is not well-formed XES: text before the root element (line 1)")
+    def scan_prolog(self) -> None:
+        """Check what precedes the root: refuse DOCTYPE/entities, note the encoding, require <log>."""
+        source, buf = self.source, self.buf
+        self._more()
+        if buf[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in buf[:4]:
+            raise UnusableInputError(source, "is UTF-16/UTF-32 encoded XML; save it as UTF-8")
+        pos = 3 if buf.startswith(b"\xef\xbb\xbf") else 0
+        while True:
+            while True:
+                while pos < len(buf) and buf[pos] in b" \t\r\n":
+                    pos += 1
+                if len(buf) - pos >= 9 or not self._more():
+                    break
+            rest = bytes(buf[pos : pos + 9])
+            if rest.startswith(b"<?"):
+                end = self._find(b"?>", pos)
+                decl = rest.startswith(b"<?xml") and rest[5:6].isspace()
+                m = _ENCODING.search(buf, pos, end) if decl else None
+                if m:
+                    self.encoding = _check_encoding(m.group(1).decode("ascii"), source)
+                pos = end + 2
+            elif rest.startswith(b"<!--"):
+                pos = self._find(b"-->", pos + 4) + 3
+            elif rest.startswith(b"<!"):
+                raise UnsafeInputError(source, _REFUSED)
+            elif rest.startswith(b"<"):
+                while (root := _ROOT.match(buf, pos)) is None:
+                    if not self._more():
+                        raise UnusableInputError(source, "is not well-formed XES: unterminated root tag")
+                name = root.group(1).decode("latin-1")
+                if name.rsplit(":", 1)[-1] != "log":
+                    raise UnusableInputError(source, f"is XML but not XES: root element is <{name[:80]}>")
+                return
+            else:
+                what = "text before the root element (line 1)" if rest else "it holds no XML element"
+                raise UnusableInputError(source, f"is not well-formed XES: {what}")
 
 
 def _check_encoding(name: str, source: str) -> str:
     try:
-        codecs.lookup(name)
-        same = _ASCII_MARKUP.decode(name) == _ASCII_MARKUP.decode("ascii")
+        same = _ASCII.decode(codecs.lookup(name).name) == _ASCII.decode("ascii")
     except (LookupError, UnicodeDecodeError):
-        raise UnusableInputError(source, f"declares the unknown encoding {name!r} in its XML header") from None
-    if not same:
-        raise UnusableInputError(source, f"declares the encoding {name!r}, which flowmine does not read; save it as UTF-8")
+        raise UnusableInputError(source, f"declares the unknown encoding {name!r} in its header") from None
+    if not same:  # the prolog scan reads bytes as ASCII: UTF-16, EBCDIC etc. would slip through it
+        what = f"declares the encoding {name!r}, which flowmine does not read; save it as UTF-8"
+        raise UnusableInputError(source, what)
     return name
 
 
 def _syntax_error(source: str, exc: etree.XMLSyntaxError, encoding: str) -> UnusableInputError:
     msg, line, col = _LINE_COL.sub("", str(exc.msg or "")).strip(), exc.lineno, (exc.position or (0, 0))[1]
     errors = [e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR]
-    if errors and (line == 0 or msg == "no element found"):
+    if errors and (line == 0 or msg == "no element found"):  # lxml hides the cause behind a generic message
         msg, line, col = errors[0].message.strip(), errors[0].line, errors[0].column
-    if any(s in msg for s in _ENCODING_ERRORS):
+    if any(s in msg for s in _BAD_BYTES):
         return UnusableInputError(
             source,
             f"is not valid {encoding} at line {line}, column {col}: {msg}; declare the encoding in the XML "
             'header, e.g. <?xml version="1.0" encoding="ISO-8859-1"?>',
         )
     if "Buffer size limit" in msg or "too long" in msg:
-        return UnusableInputError(
-            source, f"holds a value beyond libxml2's 10 MB limit at line {line}; refused (XML limits stay on)"
-        )
+        limit = "holds a value beyond libxml2's 10 MB limit"
+        return UnusableInputError(source, f"{limit} at line {line}; refused (XML limits stay on)")
     return UnusableInputError(source, f"is not well-formed XES: {msg} (line {line})")
 
 
@@ -206,28 +200,28 @@ class _Parser:
         self.n_events = 0
         self.outside = 0
 
-    def attributes(self, children: Iterable[etree._Element], store: _Columns, row: int, event: int | None) -> None:
-        """Record the typed attribute elements among ``children`` as values of ``row``."""
+    def attributes(self, kids: Iterable[etree._Element], store: _Columns, row: int, event: int | None) -> None:
+        """Record the typed attribute elements among ``kids`` as values of ``row``."""
         cols, types, skipped = store.cols, store.types, self.skipped
-        for child in children:
-            typ = _TYPES.get(child.tag)  # type: ignore[call-overload]
+        for child in kids:
+            typ = _TYPES.get(child.tag)
             key = child.get("key")
             if typ is None or key is None:
                 skipped["odd"] += _local(child.tag) != "event"
                 continue
-            if len(child):
-                skipped["nested"] += 1  # children of an attribute are skipped, its own value kept
             if typ == "list":
                 skipped["list"] += 1
                 continue
+            if len(child):
+                skipped["nested"] += 1  # children of an attribute are skipped, its own value kept
             value = child.get("value")
             if value is None:
                 skipped["odd"] += 1
                 continue
             if len(value) > MAX_VALUE_CHARS:
-                where = (CASE_PREFIX + key, -1 - row) if event is None else (key, event)
+                col_at = (CASE_PREFIX + key, -1 - row) if event is None else (key, event)
                 detail = f"{key!r} holds {len(value):,} characters (limit {MAX_VALUE_CHARS:,})"
-                self.problems.setdefault(where[1], []).append((Reason.VALUE_TOO_LARGE, detail, where[0], value))
+                self.problems.setdefault(col_at[1], []).append((Reason.VALUE_TOO_LARGE, detail, col_at[0], value))
                 continue
             if key == _NAME:
                 typ = "string"  # case ids and activity names are text even when written as int
@@ -239,20 +233,20 @@ class _Parser:
             col[0].append(row)
             col[1].append(value)
 
-    def run(self, stream: _Replay, encoding: str) -> None:
+    def run(self, stream: _Source) -> None:
         etree.clear_error_log()
         context = etree.iterparse(
-            stream, events=("end",), tag=("{*}trace", "{*}event"), resolve_entities=False,
-            no_network=True, load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
-        )
+            stream, events=("end",), tag=("{*}trace", "{*}event"), resolve_entities=False, no_network=True,
+            load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True,
+        )  # fmt: skip
         cur: etree._Element | None = None  # the trace element being read
         trace = -1
         try:
             for _, elem in context:
                 if self.n_events == 0 and not self.tr_first:
-                    info = elem.getroottree().docinfo  # defence in depth: the prolog scan refused it already
+                    info = elem.getroottree().docinfo  # defence in depth: the prolog scan refused it
                     if info.doctype or info.internalDTD is not None:
-                        raise UnsafeInputError(self.source, "contains a DOCTYPE/entity declaration; refused")
+                        raise UnsafeInputError(self.source, _REFUSED)
                 parent = elem.getparent()
                 where = _local(parent.tag) if parent is not None else ""
                 if _local(elem.tag) == "event":
@@ -261,7 +255,7 @@ class _Parser:
                     if where == "trace" and parent is not cur:
                         cur, trace = parent, self._new_trace()
                     self._event(elem, trace if where == "trace" else -1)
-                    self._take(parent, elem, trace if where == "trace" else -1)  # type: ignore[arg-type]
+                    self._take(parent, elem, trace if where == "trace" else -1)
                     continue
                 if where != "log":
                     self._structure(f"<trace> inside <{where or 'nothing'}>", elem)
@@ -270,9 +264,9 @@ class _Parser:
                 self._take(elem, None, trace)
                 self._end_trace(trace)
                 cur, trace = None, -1
-                self._take(parent, elem, -1)  # type: ignore[arg-type]
+                self._take(parent, elem, -1)
         except etree.XMLSyntaxError as exc:
-            raise _syntax_error(self.source, exc, encoding) from None
+            raise _syntax_error(self.source, exc, stream.encoding) from None
         finally:
             del context
 
@@ -323,7 +317,7 @@ class _Parser:
 # --- typing: text -> XES types, vectorised --------------------------------------------------
 _INT = r"^[+-]?[0-9]+$"
 _FLOAT = r"^[+-]?(([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|INF|inf|Infinity|NaN|nan)$"
-_DATE = r"^(?P<b>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?P<f>\.[0-9]+)?(?P<z>Z|[+-][0-9]{2}:[0-9]{2})?$"
+_DATE = r"^(?P<b>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?P<f>\.\d+)?(?P<z>Z|[+-]\d\d:\d\d)?$"
 _BAD: Final = {
     "date": (Reason.INVALID_TIMESTAMP, "is not an xs:dateTime such as 2024-03-01T09:30:00.000+01:00"),
     "int": (Reason.INVALID_NUMBER, "is not an integer"),
@@ -354,8 +348,10 @@ def _date(s: pa.Array) -> tuple[pa.Array, int]:
     naive = pc.sum(pc.and_(parts.is_valid(), pc.equal(zone, ""))).as_py() or 0
     local = pc.strptime(base, format="%Y-%m-%dT%H:%M:%S", unit="us", error_is_null=True)
     # strptime rolls 2024-02-30 over to 03-01 and second 60 over: compare the parts back
-    same = pc.and_(pc.equal(pc.day(local), _to_int(pc.utf8_slice_codeunits(base, 8, 10))),
-                   pc.equal(pc.second(local), _to_int(pc.utf8_slice_codeunits(base, 17, 19))))
+    same = pc.and_(
+        pc.equal(pc.day(local), _to_int(pc.utf8_slice_codeunits(base, 8, 10))),
+        pc.equal(pc.second(local), _to_int(pc.utf8_slice_codeunits(base, 17, 19))),
+    )
     micros = _to_int(pc.utf8_rpad(pc.utf8_slice_codeunits(frac, 1, 7), width=6, padding="0"))
     zone = pc.if_else(pc.is_in(zone, pa.array(["", "Z"])), "+00:00", zone)
     hours, mins = _to_int(pc.utf8_slice_codeunits(zone, 1, 3)), _to_int(pc.utf8_slice_codeunits(zone, 4, 6))
@@ -387,65 +383,80 @@ def _typed(raw: pa.ChunkedArray, typ: str) -> tuple[pa.Array, np.ndarray, int]:
     return typed, bad, naive
 
 
-def _build(p: _Parser) -> RawTable:
-    n, n_tr, source = p.n_events, len(p.tr_first), p.source
-    ev, tr = p.events.table(n), p.traces.table(n_tr)
-    ev_trace = np.frombuffer(p.ev_trace, dtype=np.int64)
-    take = pa.array(ev_trace, mask=ev_trace < 0)
-    naive, notes, columns = 0, [], {}
-    case = tr.column(_NAME).combine_chunks() if _NAME in tr.column_names else pa.nulls(n_tr, pa.string())
-    columns[CASE] = case.take(take)
+def _columns(p: _Parser, take: pa.Array, notes: list[str]) -> dict[str, pa.Array]:
+    """Typed columns: the case id, event attributes, trace attributes (``case:``) per event."""
+    ev, tr = p.events.table(p.n_events), p.traces.table(len(p.tr_first))
+    has_case = _NAME in tr.column_names
+    case = tr.column(_NAME).combine_chunks() if has_case else pa.nulls(tr.num_rows, pa.string())
+    columns, naive = {CASE: case.take(take)}, 0
     for store, table, scope in ((p.events, ev, "event"), (p.traces, tr, "trace")):
         for key in table.column_names:
             name = key if scope == "event" else CASE_PREFIX + key
             if name == CASE:
                 continue
-            typ = "string" if key in store.mixed else store.types[key]
             if key in store.mixed:
-                notes.append(f"{scope} attribute {key!r} appears as {', '.join(sorted(store.mixed[key]))}; read as text")
+                kinds = ", ".join(sorted(store.mixed[key]))
+                notes.append(f"{scope} attribute {key!r} appears as {kinds}; read as text")
+            typ = "string" if key in store.mixed else store.types[key]
             raw = table.column(key)
             typed, bad, k = _typed(raw, typ)
             naive += k
             for i in np.flatnonzero(bad).tolist():
-                at = i if scope == "event" else -1 - i
-                p.problems.setdefault(at, []).append((*_BAD[typ][:1], f"{key!r} {_BAD[typ][1]}", name, raw[i].as_py()))
+                at, (reason, what) = (i if scope == "event" else -1 - i), _BAD[typ]
+                p.problems.setdefault(at, []).append((reason, f"{key!r} {what}", name, raw[i].as_py()))
             if name in columns:
-                notes.append(f"event attribute {name!r} is shadowed by the trace attribute {key!r} of the same name")
+                notes.append(f"event attribute {name!r} is shadowed by the trace attribute {key!r}")
             columns[name] = typed if scope == "event" else typed.take(take)
+    if naive:
+        notes.append(f"{naive} timestamp value(s) had no UTC offset and were read as UTC")
+    return columns
+
+
+def _per_event(p: _Parser, ev_trace: np.ndarray) -> dict[int, list[Problem]]:
+    """Every problem of every event, the case-level one first (trace problems apply to all its events)."""
     first, count = np.frombuffer(p.tr_first, dtype=np.int64), np.frombuffer(p.tr_count, dtype=np.int64)
-    per_event: dict[int, list[Problem]] = {i: list(v) for i, v in p.problems.items() if i >= 0}
+    found: dict[int, list[Problem]] = {i: list(v) for i, v in p.problems.items() if i >= 0}
     for t in {-1 - i for i in p.problems if i < 0} | set(p.case_problems):
+        own = ([p.case_problems[t]] if t in p.case_problems else []) + p.problems.get(-1 - t, [])
         for e in range(int(first[t]), int(first[t] + count[t])):
-            found = per_event.setdefault(e, [])
-            found[:0] = ([p.case_problems[t]] if t in p.case_problems else []) + p.problems.get(-1 - t, [])
+            found.setdefault(e, [])[:0] = own
     for e in np.flatnonzero(ev_trace < 0).tolist():
-        per_event.setdefault(e, []).insert(0, (Reason.MISSING_CASE, "the event is outside any <trace>", CASE, None))
-    pos_of = np.frombuffer(p.ev_pos, dtype=np.int64).tolist()
-    positions = [f"trace {t + 1}, event {e}" if t >= 0 else f"outside traces, event {e}"
-                 for t, e in zip(ev_trace.tolist(), pos_of, strict=True)]
-    quarantine = QuarantineBuilder(source)
-    keep = np.ones(n, bool)
-    for e in sorted(per_event):
+        found.setdefault(e, []).insert(0, (Reason.MISSING_CASE, "outside any <trace>", CASE, None))
+    return found
+
+
+_SKIPPED = {
+    "nested": "attribute(s) with nested attributes: the children skipped, the parent's value kept",
+    "list": "list/container attribute(s) skipped",
+    "odd": "element(s) that are not typed XES attributes with key and value skipped",
+    "empty": "trace(s) without events (they hold no rows)",
+}
+
+
+def _build(p: _Parser) -> RawTable:
+    n, ev_trace = p.n_events, np.frombuffer(p.ev_trace, dtype=np.int64)
+    notes: list[str] = []
+    columns = _columns(p, pa.array(ev_trace, mask=ev_trace < 0), notes)
+    notes += [f"{p.skipped[k]} {text}" for k, text in _SKIPPED.items() if p.skipped[k]]
+    pos_in_trace = np.frombuffer(p.ev_pos, dtype=np.int64).tolist()
+    positions = [
+        f"trace {t + 1}, event {e}" if t >= 0 else f"outside traces, event {e}"
+        for t, e in zip(ev_trace.tolist(), pos_in_trace, strict=True)
+    ]
+    quarantine, keep = QuarantineBuilder(p.source), np.ones(n, bool)
+    per_event = _per_event(p, ev_trace)
+    for e in sorted(per_event):  # one record per event, so that rows_read = kept + quarantined
         (reason, detail, column, value), *more = per_event[e]
         if more:
             detail += f" (and {len(more)} more: {', '.join(m[0] for m in more)})"
         quarantine.add(e + 1, reason, detail, column=column, value=value, position=positions[e])
         keep[e] = False
-    if naive:
-        notes.append(f"{naive} timestamp value(s) had no UTC offset and were read as UTC")
-    skipped = p.skipped
-    for what, text in (("nested", "nested attribute value(s) skipped (their parents' values are kept)"),
-                       ("list", "list/container attribute(s) skipped"),
-                       ("odd", "element(s) that are not typed XES attributes with key and value skipped"),
-                       ("empty", "trace(s) without events (they hold no rows)")):
-        if skipped[what]:
-            notes.append(f"{skipped[what]} {text}")
     mask = pa.array(keep)
     return RawTable(
-        source=source, format="xes", table=pa.table(columns).filter(mask),
-        row_numbers=pa.array(np.arange(1, n + 1, dtype=np.int64)[keep]),
-        quarantine=quarantine.to_table(), positions=pa.array(positions, pa.string()).filter(mask), notes=notes,
-    )
+        source=p.source, format="xes", table=pa.table(columns).filter(mask),
+        row_numbers=pa.array(np.arange(1, n + 1, dtype=np.int64)[keep]), quarantine=quarantine.to_table(),
+        positions=pa.array(positions, pa.string()).filter(mask), notes=notes,
+    )  # fmt: skip
 
 
 def read_xes(path: Path, gzipped: bool) -> RawTable:
@@ -482,9 +493,10 @@ def read_xes(path: Path, gzipped: bool) -> RawTable:
     source = str(path)
     stream: IO[bytes] = open_gzip_capped(path) if gzipped else path.open("rb")
     with stream:
-        head, encoding = _scan_prolog(stream, source)
+        src = _Source(stream, source)
+        src.scan_prolog()
         parser = _Parser(source)
-        parser.run(_Replay(head, stream, source), encoding)
+        parser.run(src)
     if parser.n_events == 0:
         raise UnusableInputError(source, "holds no events")
     return _build(parser)

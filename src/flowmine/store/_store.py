@@ -49,7 +49,7 @@ from flowmine._schema import (
     SORT_KEYS,
     TIMESTAMP,
 )
-from flowmine.errors import InputError, ProcessNotFoundError, StoreError
+from flowmine.errors import InputError, MappingError, ProcessNotFoundError, StoreError
 from flowmine.ingest import Mapping, Normalized, read_log
 from flowmine.ingest._mapping import load_mapping
 from flowmine.store._fingerprint import FINGERPRINT, fingerprints
@@ -244,7 +244,7 @@ class Store:
                     continue
                 try:
                     norm = read_log(src, m)
-                except InputError as exc:
+                except (InputError, MappingError) as exc:
                     errors.append(str(exc))
                     continue
                 events, q, already = _new_events(norm, seen, next_id)
@@ -323,6 +323,7 @@ def _new_events(norm: Normalized, seen: pa.Array, next_id: int) -> tuple[pa.Tabl
 
 
 def _fill(rep: SourceReport, norm: Normalized, events: pa.Table, q: pa.Table, already: int) -> None:
+    rep.format = norm.format
     rep.rows_read = norm.rows_read
     rep.events_loaded = events.num_rows
     rep.rows_merged = norm.rows_merged

@@ -1,0 +1,5 @@
+"""``python -m flowmine`` runs the command-line interface."""
+
+from flowmine.cli import main
+
+main()

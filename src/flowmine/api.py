@@ -1,0 +1,54 @@
+"""The public API that every face (CLI, dashboard, notebooks) calls, so all show the same number."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow.compute as pc
+
+from flowmine.store import Store
+from flowmine.store._fingerprint import FINGERPRINT
+
+
+def load_log(store: str | os.PathLike[str] | Store, process: str):  # type: ignore[no-untyped-def]
+    """A stored process as a pandas DataFrame, sorted by (case, timestamp, event_id).
+
+    Examples
+    --------
+    >>> import flowmine
+    >>> log = flowmine.load_log("build/store", "finance")  # doctest: +SKIP
+    >>> log[["case:concept:name", "concept:name", "time:timestamp"]].head()  # doctest: +SKIP
+    """
+    st = store if isinstance(store, Store) else Store(store, create=False)
+    return st.load(process)
+
+
+def export_log(store: Store, process: str, out: str | os.PathLike[str]) -> int:
+    """Write a stored process to ``out`` (.xes, .xes.gz, .csv or .parquet); return the event count."""
+    path = Path(out)
+    table = store.load_table(process)
+    table = table.drop_columns([c for c in (FINGERPRINT,) if c in table.column_names])
+    name = path.name.lower()
+    if name.endswith((".xes", ".xes.gz")):
+        from flowmine.export._xes import write_xes
+
+        write_xes(table.to_pandas(), path)
+    elif name.endswith(".csv"):
+        from flowmine.export._table import write_csv
+
+        write_csv(table, path)
+    else:
+        from flowmine.export._table import write_parquet
+
+        write_parquet(table, path)
+    return table.num_rows
+
+
+def summary(store: Store, process: str) -> dict[str, object]:
+    """Events, cases, activities and time span of a stored process."""
+    t = store.load_table(process, columns=["case:concept:name", "concept:name", "time:timestamp"])
+    return {"process": process, "events": t.num_rows,
+            "cases": pc.count_distinct(t.column(0)).as_py(),
+            "activities": pc.count_distinct(t.column(1)).as_py(),
+            "start": pc.min(t.column(2)).as_py(), "end": pc.max(t.column(2)).as_py()}

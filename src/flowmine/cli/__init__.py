@@ -1,0 +1,40 @@
+"""The ``flowmine`` command: thin commands over the public API (one module per command).
+
+Exit codes are a contract: 0 done, 1 done but ``--strict`` found quarantined rows (or a check
+failed), 2 an input, mapping or store could not be used. User errors print one line on stderr
+that starts with ``error:``; never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from flowmine.errors import FlowmineError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="flowmine: process mining and performance analytics. / 流程挖掘与绩效分析。")
+mapping_app = typer.Typer(no_args_is_help=True, help="Mapping files: which column is what. / 字段映射。")
+app.add_typer(mapping_app, name="mapping")
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _register() -> None:
+    from flowmine.cli import _export, _info, _ingest, _mapping  # noqa: F401
+
+
+def main() -> None:
+    _register()
+    try:
+        app()
+    except FlowmineError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted; the store is unchanged unless the commit had finished", err=True)
+        sys.exit(130)
