@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import time
 import zipfile
 from pathlib import Path
@@ -13,6 +14,7 @@ import pyarrow as pa
 import pytest
 
 from flowmine.errors import MappingError, UnsafeInputError, UnusableInputError
+from flowmine.ingest import _excel
 from flowmine.ingest._excel import read_excel
 
 
@@ -233,6 +235,31 @@ def test_all_empty_column_is_a_null_string_column(tmp_path: Path) -> None:
     assert col.to_pylist() == [None]
 
 
+def test_durations_and_times_of_day(tmp_path: Path) -> None:
+    rows: list[list[Any]] = [
+        ["took", "at"],
+        [dt.timedelta(hours=26, minutes=3), dt.time(8, 30)],
+        [None, dt.time(17, 5, 9)],
+    ]
+    table = read_excel(_write(tmp_path / "d.xlsx", {"S": rows})).table
+    assert table.column("took").type == pa.duration("us")
+    assert table.column("took").to_pylist() == [dt.timedelta(hours=26, minutes=3), None]
+    assert table.column("at").type == pa.string()
+    assert table.column("at").to_pylist() == ["08:30:00", "17:05:09"]
+
+
+def test_a_wrong_dimension_element_does_not_cut_rows_or_columns(tmp_path: Path) -> None:
+    cells = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{a}</t></is></c>'
+        f'<c r="B{r}" t="inlineStr"><is><t>{b}</t></is></c></row>'
+        for r, a, b in [(1, "case", "activity"), (2, "c1", "A"), (3, "c1", "B"), (5, "c2", "A")]
+    )
+    body = '<dimension ref="A1:A2"/><sheetData>' + cells + "</sheetData>"
+    raw = read_excel(_hand_made_xlsx(tmp_path / "dim.xlsx", prolog="", dtd="", body=body))
+    assert raw.table.to_pydict() == {"case": ["c1", "c1", "c2"], "activity": ["A", "B", "A"]}
+    assert raw.row_numbers.to_pylist() == [2, 3, 5]
+
+
 # --- damaged and hostile files --------------------------------------------------------------
 
 
@@ -300,13 +327,22 @@ _LAUGHS = (
 )
 
 
-def _hand_made_xlsx(path: Path, prolog: str) -> Path:
+_LAUGH_ROWS = (
+    "<sheetData>"
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>case</t></is></c></row>'
+    '<row r="2"><c r="A2" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+    "</sheetData>"
+)
+
+
+def _hand_made_xlsx(path: Path, prolog: str, dtd: str = _LAUGHS, body: str = _LAUGH_ROWS) -> Path:
     sheet = (
-        '<?xml version="1.0" encoding="UTF-8"?>' + prolog + _LAUGHS + "<worksheet "
-        'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-        '<row r="1"><c r="A1" t="inlineStr"><is><t>case</t></is></c></row>'
-        '<row r="2"><c r="A2" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
-        "</sheetData></worksheet>"
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        + prolog
+        + dtd
+        + '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + body
+        + "</worksheet>"
     )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
@@ -325,13 +361,40 @@ def test_billion_laughs_in_sheet_xml_is_refused_fast(tmp_path: Path) -> None:
     assert time.perf_counter() - t0 < 5
 
 
-def test_billion_laughs_behind_a_long_comment_is_refused_by_defusedxml(tmp_path: Path) -> None:
-    # the DTD starts beyond the reader's own scan window: the XML parser must refuse it
-    path = _hand_made_xlsx(tmp_path / "laughs.xlsx", prolog="<!--" + "x" * 100_000 + "-->")
+def test_billion_laughs_behind_a_long_comment_is_refused(tmp_path: Path) -> None:
+    prolog = "<!--" + "-x" * 300_000 + "--><?pi data?>\n<!-- short -->"
+    path = _hand_made_xlsx(tmp_path / "laughs.xlsx", prolog=prolog)
+    t0 = time.perf_counter()
+    with pytest.raises(UnsafeInputError, match=r"'xl/worksheets/sheet1\.xml' declares a DTD"):
+        read_excel(path)
+    assert time.perf_counter() - t0 < 5
+
+
+def test_defusedxml_refuses_entities_even_without_the_prolog_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # second line of defence: with the reader's own DTD check switched off, the XML parser refuses
+    monkeypatch.setattr(_excel, "_declares_dtd", lambda fh: False)
+    path = _hand_made_xlsx(tmp_path / "laughs.xlsx", prolog="")
     t0 = time.perf_counter()
     with pytest.raises(UnsafeInputError, match=r"forbidden XML constructs"):
         read_excel(path)
     assert time.perf_counter() - t0 < 5
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b'<?xml version="1.0"?>\n<worksheet/>', False),
+        (b'\xef\xbb\xbf<?xml version="1.0"?><!-- <!DOCTYPE x> --><worksheet/>', False),
+        (b'<?xml version="1.0"?>\r\n  <!-- note --> <!DOCTYPE x []><x/>', True),
+        (b"<!DOCTYPE x><x/>", True),
+        (b"<!--" + b"y" * 200_000 + b"--><!DOCTYPE x><x/>", True),
+        (b"<!-- never closed", False),
+    ],
+)
+def test_prolog_dtd_detection(text: bytes, expected: bool) -> None:
+    assert _excel._declares_dtd(io.BytesIO(text)) is expected
 
 
 def test_zip_bomb_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
