@@ -40,6 +40,7 @@ _CHUNK_EVENTS: Final = 65_536
 _MAX_PROLOG: Final = 1 << 20
 _READ_SIZE: Final = 1 << 16
 _NAME: Final = "concept:name"
+_TOO_LARGE: Final = Reason.VALUE_TOO_LARGE
 _REFUSED: Final = "contains a DOCTYPE/entity declaration; refused (XML entities are never expanded)"
 _KINDS = dict(string="string", id="string", date="date", int="int", float="float", boolean="boolean")
 _TYPES: Final = {**_KINDS, "list": "list", "container": "list"}
@@ -200,7 +201,7 @@ class _Parser:
         self.n_events = 0
         self.outside = 0
 
-    def attributes(self, kids: Iterable[etree._Element], store: _Columns, row: int, event: int | None) -> None:
+    def attributes(self, kids: Iterable[etree._Element], store: _Columns, row: int, ev: int | None) -> None:
         """Record the typed attribute elements among ``kids`` as values of ``row``."""
         cols, types, skipped = store.cols, store.types, self.skipped
         for child in kids:
@@ -219,9 +220,9 @@ class _Parser:
                 skipped["odd"] += 1
                 continue
             if len(value) > MAX_VALUE_CHARS:
-                col_at = (CASE_PREFIX + key, -1 - row) if event is None else (key, event)
+                col_at = (CASE_PREFIX + key, -1 - row) if ev is None else (key, ev)
                 detail = f"{key!r} holds {len(value):,} characters (limit {MAX_VALUE_CHARS:,})"
-                self.problems.setdefault(col_at[1], []).append((Reason.VALUE_TOO_LARGE, detail, col_at[0], value))
+                self.problems.setdefault(col_at[1], []).append((_TOO_LARGE, detail, col_at[0], value))
                 continue
             if key == _NAME:
                 typ = "string"  # case ids and activity names are text even when written as int
