@@ -160,27 +160,30 @@ def open_gzip_capped(path: Path, cap: int | None = None) -> IO[bytes]:
 
 
 def check_zip_archive(path: Path) -> None:
-    """Refuse an .xlsx whose members would decompress beyond the cap or at a bomb-like ratio."""
+    """Refuse an .xlsx whose members would decompress beyond the cap or at a bomb-like ratio
+    (checked from the archive directory first, before anything is decompressed), then verify CRCs."""
+    import zlib
+
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-            bad = zf.testzip() if len(infos) < 1000 and path.stat().st_size < 50 * 1024**2 else None
+            total = sum(i.file_size for i in infos)
+            cap = max_decompressed_bytes()
+            if total > cap:
+                raise UnsafeInputError(
+                    str(path), f"would decompress to {total:,} bytes (> {cap:,}); refused as a possible zip bomb")
+            for info in infos:
+                if (info.compress_size and info.file_size > 10 * 1024**2
+                        and info.file_size / info.compress_size > MAX_ZIP_RATIO):
+                    raise UnsafeInputError(
+                        str(path),
+                        f"member {info.filename!r} compresses {info.file_size / info.compress_size:.0f}:1; "
+                        "refused as a possible zip bomb",
+                    )
+            bad = zf.testzip()
     except zipfile.BadZipFile as exc:
         raise UnusableInputError(str(path), f"is not a readable .xlsx (zip) file: {exc}") from None
-    except (EOFError, OSError) as exc:
+    except (EOFError, OSError, zlib.error) as exc:
         raise UnusableInputError(str(path), f"is truncated or damaged: {exc}") from None
     if bad is not None:
         raise UnusableInputError(str(path), f"is damaged: archive member {bad!r} fails its CRC check")
-    total = sum(i.file_size for i in infos)
-    cap = max_decompressed_bytes()
-    if total > cap:
-        raise UnsafeInputError(
-            str(path), f"would decompress to {total:,} bytes (> {cap:,}); refused as a possible zip bomb"
-        )
-    for info in infos:
-        if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO and info.file_size > 10 * 1024**2:
-            raise UnsafeInputError(
-                str(path),
-                f"member {info.filename!r} compresses {info.file_size / info.compress_size:.0f}:1; "
-                "refused as a possible zip bomb",
-            )
