@@ -67,14 +67,20 @@ def get_process(process: str) -> ProcessDef:
         return PROCESSES[process]
     except KeyError:
         raise ValueError(
-            f"The 'process' parameter of simulate must be one of {sorted(PROCESSES)}. Got {process!r} instead."
+            f"The 'process' parameter of simulate must be one of {sorted(PROCESSES)}. "
+            f"Got {process!r} instead."
         ) from None
 
 
 def _run(args: tuple[str, int, np.random.SeedSequence, int, int, dict[str, float], int | None]) -> Any:
     name, cases, seq, first, width, rates, change_at = args
     rep = Replication(
-        PROCESSES[name], cases, np.random.default_rng(seq), first=first, id_width=width, rates=rates,
+        PROCESSES[name],
+        cases,
+        np.random.default_rng(seq),
+        first=first,
+        id_width=width,
+        rates=rates,
         change_at=change_at,
     )
     rep.run()
@@ -139,9 +145,18 @@ def simulate(process: str, cases: int, seed: int = 0, **options: Any) -> Simulat
     change_utc = to_utc(np.array([day * DAY]), origin, tz)[0] if day is not None else None
     change_date = (origin + pd.Timedelta(days=day)).date().isoformat() if day is not None else None
     kinds = dict(zip(planted.case_ids, planted.kinds, strict=True))
-    amounts = {c: float(a.get("amount", 0.0)) for c, a in zip(planted.case_ids, planted.attributes, strict=True)}
+    amounts = {
+        c: float(a.get("amount", 0.0)) for c, a in zip(planted.case_ids, planted.attributes, strict=True)
+    }
     truth = build_truth(
-        proc, events, kinds, amounts, seed=seed, rates=rates, timezone=tz, change_utc=change_utc,
+        proc,
+        events,
+        kinds,
+        amounts,
+        seed=seed,
+        rates=rates,
+        timezone=tz,
+        change_utc=change_utc,
         change_date=change_date,
     )
     truth["replications"] = n_rep

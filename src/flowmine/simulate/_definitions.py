@@ -121,12 +121,17 @@ class Deviations:
 
 @dataclass(frozen=True)
 class ChangePoint:
-    """From ``at_share`` of the arrivals on, ``added`` joins the staff of the bottleneck role."""
+    """From ``at_share`` of the arrivals on, ``added`` joins the staff of the bottleneck role.
+
+    With ``weekdays`` the role also works on those weekdays from then on (a deputy covers the
+    days the scarce person is away), which is what cuts most of the waiting.
+    """
 
     step: str
     added: str
     description_en: str
     description_zh: str
+    weekdays: tuple[int, ...] | None = None  # working weekdays of the role from the change on
     at_share: float = 0.6
 
 

@@ -53,7 +53,7 @@ class Recorded:
 
 def change_day(proc: ProcessDef, cases: int, at_share: float) -> int:
     """Clock day (from the origin Monday) of the change point: a fixed working day, seed-free."""
-    work_days = int(round(at_share * cases / proc.arrivals_per_day))
+    work_days = round(at_share * cases / proc.arrivals_per_day)
     weeks, rest = divmod(work_days, 5)
     return weeks * 7 + rest
 
@@ -93,6 +93,7 @@ class Replication:
         self.cum = np.cumsum([rates[k] for k in self.kinds]) if self.kinds else np.zeros(0)
         self.change_at = change_at
         self.env = simpy.Environment()
+        self.calendars = {name: role.calendar for name, role in proc.roles.items()}
         self.stores: dict[str, simpy.FilterStore] = {}
         for role in proc.roles.values():
             if role.pooled:
@@ -152,7 +153,12 @@ class Replication:
     def improvement(self, day: int) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(day * DAY)
         change = self.proc.change
-        self.stores[self.proc.activities[change.step].role].put(change.added)
+        role = self.proc.role_of(change.step)
+        if change.weekdays is not None:
+            self.calendars[role.name] = Calendar(
+                role.calendar.start_hour, role.calendar.end_hour, change.weekdays
+            )
+        self.stores[role.name].put(change.added)
 
     def case(self, index: int, arrival: float) -> Generator[simpy.Event, Any, None]:
         proc, rng, env, rec = self.proc, self.rng, self.env, self.rec
@@ -176,7 +182,13 @@ class Replication:
                 lead = min(act.lead_days * np.exp(0.6 * rng.standard_normal()), 6 * act.lead_days)
                 yield env.timeout(lead * DAY)
             late = dev.late
-            if kind == "late" and late is not None and name == late.to and late.frm in done and name not in done:
+            if (
+                kind == "late"
+                and late is not None
+                and name == late.to
+                and late.frm in done
+                and name not in done
+            ):
                 extra = int(rng.integers(late.extra[0], late.extra[1] + 1))
                 base = done[late.frm][0]
                 until = (
@@ -192,8 +204,9 @@ class Replication:
             else:
                 person = owner if owner is not None else role.staff[0]
             work = self._service(act.minutes, act.sigma)
-            start = role.calendar.open_at(env.now)
-            end = role.calendar.add_work(start, work)
+            calendar = self.calendars[role.name]
+            start = calendar.open_at(env.now)
+            end = calendar.add_work(start, work)
             yield env.timeout(end - env.now)
             if role.pooled:
                 self.stores[role.name].put(person)

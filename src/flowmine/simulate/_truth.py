@@ -49,8 +49,6 @@ RULE_PLANTS: dict[str, dict[str, tuple[tuple[str, float | None], ...]]] = {
     },
 }
 
-HOUR = pd.Timedelta(hours=1)
-
 
 def waiting_hours(events: pd.DataFrame) -> pd.Series:
     """Waiting time (hours) of each event: its start minus the previous completion in its case.
@@ -60,7 +58,7 @@ def waiting_hours(events: pd.DataFrame) -> pd.Series:
     """
     ordered = events.sort_values([CASE, TIMESTAMP], kind="stable")
     prev = ordered.groupby(CASE, sort=False)[TIMESTAMP].shift(1)
-    return ((ordered[START] - prev) / HOUR).reindex(events.index)
+    return ((ordered[START] - prev).dt.total_seconds() / 3600.0).reindex(events.index)
 
 
 def _per_step(events: pd.DataFrame, wait: pd.Series) -> dict[str, Any]:
@@ -219,7 +217,7 @@ def build_truth(
 
 def _throughput(events: pd.DataFrame) -> pd.Series:
     g = events.groupby(CASE, sort=False)
-    return (g[TIMESTAMP].max() - g[START].min()) / HOUR
+    return (g[TIMESTAMP].max() - g[START].min()).dt.total_seconds() / 3600.0
 
 
 def as_builtin(value: Any) -> Any:

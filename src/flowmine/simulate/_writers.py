@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -60,10 +59,10 @@ def write_log(result: SimulationResult, out: Path | str, *, truth: bool = True) 
         frame.to_csv(out, index=False, encoding="utf-8")
     elif name.endswith(".parquet"):
         table = pa.Table.from_pandas(events, preserve_index=False)
-        fields = [
-            pa.field(f.name, CORE_TYPES.get(f.name, f.type)) for f in table.schema
-        ]
-        table = table.cast(pa.schema(fields, metadata={b"flowmine.schema_version": str(SCHEMA_VERSION).encode()}))
+        fields = [pa.field(f.name, CORE_TYPES.get(f.name, f.type)) for f in table.schema]
+        table = table.cast(
+            pa.schema(fields, metadata={b"flowmine.schema_version": str(SCHEMA_VERSION).encode()})
+        )
         pq.write_table(table, out, compression="zstd")
     elif name.endswith((".xes", ".xes.gz")):
         write_xes(events, out)
@@ -74,4 +73,4 @@ def write_log(result: SimulationResult, out: Path | str, *, truth: bool = True) 
     return out
 
 
-__all__ = ["SUFFIXES", "pd", "truth_path", "write_log", "write_truth"]
+__all__ = ["SUFFIXES", "truth_path", "write_log", "write_truth"]

@@ -3,8 +3,9 @@
 flowmine's general XES export lives in :mod:`flowmine.export`; this writer exists so the
 simulator has no dependency on it and writes exactly the shape the production sample log needs:
 one trace per case (case attributes as typed trace attributes), and for each activity instance a
-``start`` event (when the start is known) and a ``complete`` event, with resource, role, cost and
-quality on both. Text is escaped with :func:`xml.sax.saxutils.quoteattr`; ``.gz`` is compressed.
+``start`` event (when the start is known) and a ``complete`` event, both with resource and role,
+cost and quality on the complete event only. Text is escaped with
+:func:`xml.sax.saxutils.quoteattr`; a ``.gz`` path is gzip-compressed.
 """
 
 from __future__ import annotations
@@ -68,22 +69,29 @@ def _iso(ts: pd.Timestamp) -> str:
 
 
 def _events(rows: pd.DataFrame, extra: list[str]) -> Iterator[tuple[pd.Timestamp, int, str]]:
-    for pos, row in enumerate(rows.itertuples(index=False)):
-        rec = row._asdict()
-        common = [_typed("concept:name", rec["a"])]
-        for key, col in (("org:resource", "r"), ("org:role", "o")):
-            if isinstance(rec[col], str):
-                common.append(_typed(key, rec[col]))
-        for i, key in enumerate(extra):
-            value = rec[f"x{i}"]
-            if value is not None and not (isinstance(value, float) and np.isnan(value)):
+    columns = [rows[f"x{i}"].to_numpy(dtype=object) for i in range(len(extra))]
+    starts = rows["s"].to_numpy(dtype=object)
+    for pos, (act, done_at, res, role) in enumerate(
+        zip(rows["a"], rows["t"], rows["r"], rows["o"], strict=True)
+    ):
+        common = [_typed("concept:name", act)]
+        for key, value in (("org:resource", res), ("org:role", role)):
+            if isinstance(value, str):
                 common.append(_typed(key, value))
         body = "".join(common)
-        if isinstance(rec["s"], pd.Timestamp):
-            start = _typed(LIFECYCLE, "start") + _typed("time:timestamp", rec["s"])
-            yield rec["s"], 2 * pos, f"  <event>{body}{start}</event>\n"
-        done = _typed(LIFECYCLE, "complete") + _typed("time:timestamp", rec["t"])
-        yield rec["t"], 2 * pos + 1, f"  <event>{body}{done}</event>\n"
+        # Cost, quality and other event attributes go on the complete event only, so that a
+        # reader summing cost over events does not count an activity instance twice.
+        details = []
+        for key, column in zip(extra, columns, strict=True):
+            value = column[pos]
+            if value is not None and not (isinstance(value, float) and np.isnan(value)):
+                details.append(_typed(key, value))
+        started = starts[pos]
+        if isinstance(started, pd.Timestamp):
+            start = _typed(LIFECYCLE, "start") + _typed("time:timestamp", started)
+            yield started, 2 * pos, f"  <event>{body}{start}</event>\n"
+        done = "".join(details) + _typed(LIFECYCLE, "complete") + _typed("time:timestamp", done_at)
+        yield done_at, 2 * pos + 1, f"  <event>{body}{done}</event>\n"
 
 
 def write_xes(events: pd.DataFrame, path: Path | str) -> Path:
@@ -109,9 +117,9 @@ def write_xes(events: pd.DataFrame, path: Path | str) -> Path:
             "c": events[CASE].to_numpy(),
             "a": events[ACTIVITY].to_numpy(),
             "t": events[TIMESTAMP],
-            "s": events[START] if START in events else pd.NaT,
-            "r": events[RESOURCE].to_numpy() if RESOURCE in events else None,
-            "o": events[ROLE].to_numpy() if ROLE in events else None,
+            "s": events[START] if START in events.columns else pd.NaT,
+            "r": events[RESOURCE].to_numpy(dtype=object) if RESOURCE in events.columns else None,
+            "o": events[ROLE].to_numpy(dtype=object) if ROLE in events.columns else None,
             **{f"x{i}": events[c].to_numpy(dtype=object) for i, c in enumerate(extra)},
         }
     )
@@ -122,7 +130,9 @@ def write_xes(events: pd.DataFrame, path: Path | str) -> Path:
     return path
 
 
-def _write(handle: IO[str], rows: pd.DataFrame, events: pd.DataFrame, trace_cols: list[str], extra: list[str]) -> None:
+def _write(
+    handle: IO[str], rows: pd.DataFrame, events: pd.DataFrame, trace_cols: list[str], extra: list[str]
+) -> None:
     handle.write(HEADER)
     first = events.groupby(CASE, sort=False).head(1).set_index(CASE)
     for case_id, group in rows.groupby("c", sort=False):
