@@ -11,6 +11,7 @@ cost and quality on the complete event only. Text is escaped with
 from __future__ import annotations
 
 import gzip
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -124,9 +125,17 @@ def write_xes(events: pd.DataFrame, path: Path | str) -> Path:
         }
     )
     rows["s"] = rows["s"].astype(object).where(rows["s"].notna(), None)
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "wt", encoding="utf-8", newline="\n") as handle:
-        _write(handle, rows, events, trace_cols, extra)
+    with open(path, "wb") as raw:
+        if path.name.endswith(".gz"):
+            # mtime=0 and no file name in the header: the same events give the same bytes.
+            with (
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
+                io.TextIOWrapper(packed, encoding="utf-8", newline="\n") as handle,
+            ):
+                _write(handle, rows, events, trace_cols, extra)
+        else:
+            with io.TextIOWrapper(raw, encoding="utf-8", newline="\n") as handle:
+                _write(handle, rows, events, trace_cols, extra)
     return path
 
 
