@@ -126,8 +126,8 @@ decimal = ","
 quotechar = '"'
 
 [attributes]
-case = ["department", "expense_type", "claim_amount"]
-types = {{ claim_amount = "float" }}
+case = ["department", "expense_type", "amount"]
+types = {{ amount = "float" }}
 """
 
 

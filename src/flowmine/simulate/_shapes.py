@@ -88,7 +88,7 @@ FINANCE_HEADERS: dict[str, str] = {
     QUALITY: "outcome",
     "case:department": "department",
     "case:expense_type": "expense_type",
-    "case:amount": "claim_amount",
+    "case:amount": "amount",
 }
 
 
@@ -137,7 +137,7 @@ def finance_semicolon(events: pd.DataFrame, tz: str) -> pd.DataFrame:
     out = pd.DataFrame({h: events[c] for c, h in FINANCE_HEADERS.items()})
     for col, src in (("started", START), ("completed", TIMESTAMP)):
         out[col] = local(events[src], tz).dt.strftime("%d.%m.%Y %H:%M")
-    for col in ("cost", "claim_amount"):
+    for col in ("cost", "amount"):
         out[col] = out[col].map(lambda v: f"{v:.2f}".replace(".", ","))
     return out
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -62,6 +63,9 @@ def _normalise_zip(path: Path) -> None:
         entries = [(info.filename, src.read(info)) for info in src.infolist()]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for name, data in entries:
+            if name == "docProps/core.xml":  # openpyxl stamps the save time here
+                pattern = rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)"
+                data = re.sub(pattern, rb"\g<1>2025-01-01T00:00:00Z\2", data)
             dst.writestr(zipfile.ZipInfo(name, FIXED_ZIP_TIME), data, compress_type=zipfile.ZIP_DEFLATED)
 
 
