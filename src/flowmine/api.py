@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 
 from flowmine.store import Store
-from flowmine.store._fingerprint import FINGERPRINT
+from flowmine._fingerprint import FINGERPRINT
 
 
 def load_log(store: str | os.PathLike[str] | Store, process: str):  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ from flowmine.ingest._source import open_gzip_capped
 _SNIFF_BYTES: Final = 1 << 20
 #: pyarrow block size: one record must fit in a block, so this bounds a single row's size.
 BLOCK_SIZE: Final = 64 << 20
-_UTF8_LIKE: Final = {"utf_8", "utf_8_sig", "ascii"}
+_UTF8_LIKE: Final = {"utf-8", "utf-8-sig", "ascii"}
 
 
 def _read_bytes(path: Path, gzipped: bool) -> bytes:
@@ -101,7 +101,7 @@ def read_csv(path: Path, options: CsvOptions | None = None, gzipped: bool = Fals
     encoding, notes = detect_encoding(raw[:_SNIFF_BYTES], opts.encoding)
     data = _to_utf8(raw, encoding)
     del raw
-    if not data.strip():
+    if len(data) < (1 << 16) and not data.strip():
         raise UnusableInputError(source, "holds only whitespace, no header and no rows")
     head_text = data[:65536].decode("utf-8", errors="replace")
     delimiter = opts.delimiter or sniff_delimiter(head_text)

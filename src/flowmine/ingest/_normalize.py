@@ -42,6 +42,7 @@ from flowmine._schema import (
     TIMESTAMP_TYPE,
     Reason,
 )
+from flowmine._fingerprint import FINGERPRINT, fingerprints
 from flowmine.ingest._lifecycle import pair_lifecycle
 from flowmine.ingest._mapping import ROLE_COLUMNS, Mapping, resolve_columns
 from flowmine.ingest._raw import RawTable
@@ -241,7 +242,7 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
             p = parse_timestamps(special[f"ts:{c}"], mapping.timestamps, c, src)
             notes.extend(x for x in p.notes if x not in notes)
             cells[sel] = _text(special[f"ts:{c}"]).to_pylist()
-            for reason in sorted({r for r in p.reasons if r is not None}):
+            for reason in _reasons_present(p.reasons):
                 m = np.zeros(n, dtype=bool)
                 m[sel[np.equal(p.reasons, reason)]] = True
                 pending.append((m, str(reason), c, _DETAILS[str(reason)].format(fmt=p.format)))
@@ -300,15 +301,15 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
             long_ = _np(pc.greater(pc.utf8_length(arr), MAX_VALUE_CHARS))
             if long_.any():
                 fail.add(long_, Reason.VALUE_TOO_LARGE, name, arr, _DETAILS[Reason.VALUE_TOO_LARGE])
-    cols[SOURCE] = pa.array([src] * n, pa.string()) if n else pa.array([], pa.string())
+    cols[SOURCE] = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([src]))
     cols[SOURCE_ROW] = rows.cast(pa.int64())
     events = pa.table(cols)
     bad = fail.any_mask()
     quarantine = fail.to_table(src, rows, positions)
     if bad.any():
         events = events.filter(pa.array(~bad))
-    events, dup_q = _drop_duplicates(events, src)
     events, merged, life_q, life_notes = pair_lifecycle(events, mapping, src)
+    events, dup_q = _drop_duplicates(events, src)
     notes.extend(life_notes)
     quarantine = pa.concat_tables([raw.quarantine, quarantine, dup_q, life_q])
     return Normalized(events=events, quarantine=quarantine, rows_read=raw.rows_read + (n - raw.table.num_rows),
@@ -319,12 +320,16 @@ def _timestamp(values: pa.Array, name: str, mapping: Mapping, src: str, fail: _F
                missing: bool) -> pa.Array:
     p = parse_timestamps(values, mapping.timestamps, name, src)
     notes.extend(x for x in p.notes if x not in notes)
-    for reason in sorted({r for r in p.reasons if r is not None}):
+    for reason in _reasons_present(p.reasons):
         fail.add(np.equal(p.reasons, reason), reason, name, values, _DETAILS[reason].format(fmt=p.format))
     if missing:
         fail.add(_np(pc.is_null(values)) | _blank(values), Reason.MISSING_TIMESTAMP, name, None,
                  _DETAILS[Reason.MISSING_TIMESTAMP])
     return p.values.cast(TIMESTAMP_TYPE)
+
+
+def _reasons_present(reasons: np.ndarray) -> list[str]:
+    return sorted(str(r) for r in pd.unique(pd.Series(reasons, dtype=object).dropna()))
 
 
 def _rename(values: pa.Array, renames: dict[str, str]) -> pa.Array:
@@ -363,38 +368,38 @@ def _attribute(values: pa.Array, name: str, mapping: Mapping, fail: _Failures) -
         return pc.if_else(true, True, pc.if_else(false, False, pa.nulls(len(values), pa.bool_())))
     if typ == "timestamp":
         p = parse_timestamps(values, mapping.timestamps, name, "")
-        for reason in sorted({r for r in p.reasons if r is not None}):
+        for reason in _reasons_present(p.reasons):
             fail.add(np.equal(p.reasons, reason), reason, name, values, f"not a valid timestamp ({p.format})")
         return p.values
     return values
 
 
 def _drop_duplicates(events: pa.Table, src: str) -> tuple[pa.Table, pa.Table]:
-    """Exact duplicate events (all columns but provenance equal): the first is kept."""
+    """Exact duplicate events (every content column equal): the first is kept, later copies quarantined.
+    Adds the fingerprint column that the store uses to recognise events it already holds."""
+    fp = fingerprints(events)
+    events = events.append_column(FINGERPRINT, fp)
     if events.num_rows == 0:
         return events, QUARANTINE_SCHEMA.empty_table()
-    content = [c for c in events.column_names if c not in (SOURCE, SOURCE_ROW)]
-    h = pd.util.hash_pandas_object(
-        pd.DataFrame({c: events.column(c).to_pandas() for c in (CASE, ACTIVITY, TIMESTAMP)}), index=False)
-    df_h = pd.Series(h.to_numpy())
-    cand = df_h.duplicated(keep=False).to_numpy()
-    if not cand.any():
+    halves = np.frombuffer(fp.buffers()[1], dtype=np.uint64)[: 2 * len(fp)].reshape(-1, 2)
+    first_half = np.sort(halves[:, 0])
+    if not (first_half[1:] == first_half[:-1]).any():  # the usual case, decided by one sort
         return events, QUARANTINE_SCHEMA.empty_table()
-    sub = events.filter(pa.array(cand)).select(content).to_pandas()
-    dup_local = sub.duplicated(keep="first").to_numpy()
-    idx = np.flatnonzero(cand)[dup_local]
-    mask = np.zeros(events.num_rows, dtype=bool)
-    mask[idx] = True
+    frame = pd.DataFrame({"a": halves[:, 0], "b": halves[:, 1]})
+    dup = frame.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return events, QUARANTINE_SCHEMA.empty_table()
+    rows = events.column(SOURCE_ROW).to_numpy()
+    first_row = pd.Series(rows).groupby([frame["a"], frame["b"]], sort=False).transform("first").to_numpy()
+    idx = np.flatnonzero(dup)
     k = len(idx)
-    firsts = sub.assign(_r=events.column(SOURCE_ROW).to_numpy()[cand]).groupby(content, dropna=False, sort=False)[
-        "_r"].transform("first").to_numpy()[dup_local]
     q = pa.table({
         Q_SOURCE: pa.array([src] * k, pa.string()),
-        Q_ROW: events.column(SOURCE_ROW).take(pa.array(idx)),
+        Q_ROW: pa.array(rows[idx], pa.int64()),
         Q_POSITION: pa.nulls(k, pa.string()),
         Q_COLUMN: pa.nulls(k, pa.string()),
         Q_VALUE: pa.nulls(k, pa.string()),
         Q_REASON: pa.array([Reason.DUPLICATE_EVENT] * k, pa.string()),
-        Q_DETAIL: pa.array([f"exact duplicate of row {int(r)} (kept once)" for r in firsts], pa.string()),
+        Q_DETAIL: pa.array([f"exact duplicate of row {int(r)} (kept once)" for r in first_row[idx]], pa.string()),
     }, schema=QUARANTINE_SCHEMA)
-    return events.filter(pa.array(~mask)), q
+    return events.filter(pa.array(~dup)), q

@@ -88,6 +88,10 @@ def infer_format(sample: list[str], opts: TimestampOptions, column: str, source:
     arr = pa.array(sample, pa.string())
     iso = pc.sum(pc.match_substring_regex(arr, _ISO_RE)).as_py() or 0
     if iso == len(sample):
+        # Plain "YYYY-MM-DD HH:MM[:SS]" reads faster with strptime; fractions or offsets need "iso".
+        for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+            if _strict_strptime(arr, fmt).null_count == 0:
+                return fmt
         return "iso"
     scores: dict[str, int] = {}
     for fmt in CANDIDATES:
@@ -142,19 +146,24 @@ def parse_timestamps(values: pa.Array, opts: TimestampOptions, column: str, sour
         return ParsedTimestamps(_to_utc_us(naive, opts.timezone), reasons, "typed", notes)
     if pa.types.is_integer(t) or pa.types.is_floating(t):
         return _parse_numbers(values, opts, column, reasons, notes)
+    fmt = opts.format
+    if fmt is None:
+        valid = values.drop_null()
+        step = max(1, len(valid) // SAMPLE)
+        sample = [v.strip() for v in valid[::step][:SAMPLE].to_pylist() if v and v.strip()] if len(valid) else []
+        fmt = infer_format(sample, opts, column, source)
+    fast = _fast_path(values.cast(pa.string()), fmt, column, notes)
+    if fast is not None:  # every cell parsed: no per-cell work needed
+        if opts.timezone is None:
+            notes.append(f"{column}: naive timestamps taken as UTC (declare [timestamps] timezone to change)")
+        return ParsedTimestamps(_to_utc_us(fast, opts.timezone), reasons, fmt, notes)
     s = pc.utf8_trim_whitespace(values.cast(pa.string()))
     s = pc.if_else(pc.equal(s, ""), pa.nulls(n, pa.string()), s)
-    fmt = opts.format
     if fmt in ("excel", "epoch"):
         nums = pd.to_numeric(pd.Series(s.to_pandas()), errors="coerce")
         bad = nums.isna().to_numpy() & s.is_valid().to_numpy(zero_copy_only=False)
         reasons[bad] = Reason.INVALID_TIMESTAMP
         return _parse_numbers(pa.array(nums, pa.float64()), opts, column, reasons, notes)
-    if fmt is None:
-        valid = s.drop_null()
-        step = max(1, len(valid) // SAMPLE)
-        sample = valid[::step][:SAMPLE].to_pylist() if len(valid) else []
-        fmt = infer_format(sample, opts, column, source)
     has_off = pc.fill_null(pc.match_substring_regex(s, _OFFSET_RE), False)
     n_off = pc.sum(has_off).as_py() or 0
     n_valid = len(s) - s.null_count
@@ -188,6 +197,16 @@ def _newly_null(before: pa.Array, after: pa.Array) -> np.ndarray:
 
 def _parse_iso(s: pa.Array, has_off: pa.Array, n_off: int, n_valid: int, opts: TimestampOptions,
                reasons: np.ndarray, column: str, notes: list[str]) -> pa.Array:
+    if n_off in (0, n_valid):  # fast path: Arrow's ISO 8601 cast is strict (2024-02-30 fails) but all-or-nothing
+        try:
+            if n_off == 0:
+                naive_fast = _cast_iso(s, None, column, notes)
+                if opts.timezone is None:
+                    notes.append(f"{column}: naive timestamps taken as UTC (declare [timestamps] timezone to change)")
+                return _to_utc_us(naive_fast, opts.timezone)
+            return _cast_iso(s, "UTC", column, notes)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass  # some cell is bad: the per-cell path below finds which
     ser = pd.Series(s.to_pandas(), dtype=object) if len(s) else pd.Series([], dtype=object)
     if n_off == n_valid:  # all with offsets: pandas converts each offset exactly
         out = pd.to_datetime(ser, format="ISO8601", errors="coerce", utc=True)
@@ -209,6 +228,32 @@ def _parse_iso(s: pa.Array, has_off: pa.Array, n_off: int, n_valid: int, opts: T
     elif opts.timezone is None:
         notes.append(f"{column}: naive timestamps taken as UTC (declare [timestamps] timezone to change)")
     return result
+
+
+def _fast_path(s: pa.Array, fmt: str, column: str, notes: list[str]) -> pa.Array | None:
+    """Naive timestamps when every non-empty cell parses as is (the usual clean export), else None."""
+    if fmt in ("excel", "epoch") or "%z" in fmt:
+        return None
+    if fmt == "iso":
+        try:
+            return _cast_iso(s, None, column, notes)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+    parsed = _strict_strptime(s, fmt)
+    return parsed if parsed.null_count == s.null_count else None
+
+
+def _cast_iso(s: pa.Array, tz: str | None, column: str, notes: list[str]) -> pa.Array:
+    """Arrow's strict ISO 8601 cast to µs; 7-9 fractional digits go through ns (truncation noted)."""
+    try:
+        return pc.cast(s, pa.timestamp("us", tz=tz))
+    except pa.ArrowInvalid:
+        ns = pc.cast(s, pa.timestamp("ns", tz=tz))
+        try:
+            return pc.cast(ns, pa.timestamp("us", tz=tz))
+        except pa.ArrowInvalid:
+            notes.append(f"{column}: timestamps below a microsecond were truncated to microseconds")
+            return pc.cast(ns, pa.timestamp("us", tz=tz), safe=False)
 
 
 def _parse_numbers(values: pa.Array, opts: TimestampOptions, column: str, reasons: np.ndarray,

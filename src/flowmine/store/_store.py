@@ -28,11 +28,13 @@ import re
 import shutil
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -52,7 +54,7 @@ from flowmine._schema import (
 from flowmine.errors import InputError, MappingError, ProcessNotFoundError, StoreError
 from flowmine.ingest import Mapping, Normalized, read_log
 from flowmine.ingest._mapping import load_mapping
-from flowmine.store._fingerprint import FINGERPRINT, fingerprints
+from flowmine._fingerprint import ALGORITHM, FINGERPRINT, fingerprints
 
 MARKER: Final = "flowmine-store.json"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -227,6 +229,9 @@ class Store:
             parts: list[pa.Table] = []
             qparts: list[pa.Table] = []
             old = pq.read_table(live / EVENTS) if live else None
+            if old is not None and manifest.get("fingerprint") != ALGORITHM:
+                old = old.drop_columns([FINGERPRINT]).append_column(FINGERPRINT, fingerprints(
+                    old.drop_columns([FINGERPRINT])))
             seen = old.column(FINGERPRINT).combine_chunks() if old is not None else pa.array([], pa.binary(16))
             next_id = (pc.max(old.column(EVENT_ID)).as_py() + 1) if old is not None and old.num_rows else 0
             for src in sources:
@@ -278,12 +283,16 @@ class Store:
         meta = {b"flowmine.schema_version": str(SCHEMA_VERSION).encode(), b"flowmine.process": process.encode(),
                 b"flowmine.sorted_by": json.dumps(list(SORT_KEYS)).encode()}
         events = events.replace_schema_metadata({**(events.schema.metadata or {}), **meta})
-        pq.write_table(events, tmp / EVENTS, row_group_size=1 << 20, compression="zstd")
+        # Fingerprints are random bytes: compressing them costs time and saves nothing.
+        codecs = {c: ("none" if c == FINGERPRINT else "zstd") for c in events.column_names}
+        levels = {c: 1 for c, codec in codecs.items() if codec == "zstd"}
+        pq.write_table(events, tmp / EVENTS, row_group_size=1 << 20, compression=codecs,
+                       compression_level=levels, store_schema=False)
         pq.write_table(quarantine, tmp / QUARANTINE, compression="zstd")
         ts = events.column(TIMESTAMP)
         manifest.update({
-            "process": process, "schema_version": SCHEMA_VERSION, "version": version,
-            "events": events.num_rows, "cases": pc.count_distinct(events.column(CASE)).as_py(),
+            "process": process, "schema_version": SCHEMA_VERSION, "version": version, "fingerprint": ALGORITHM,
+            "events": events.num_rows, "cases": _count_cases(events),
             "start": _iso(pc.min(ts).as_py()), "end": _iso(pc.max(ts).as_py()),
             "rows_quarantined": _distinct_rows(quarantine),
         })
@@ -305,16 +314,45 @@ class Store:
 
 
 def sort_events(events: pa.Table) -> pa.Table:
-    """Sort by (case, timestamp, event_id): the one ordering every query relies on."""
-    idx = pc.sort_indices(events, sort_keys=[(k, "ascending") for k in SORT_KEYS])
-    return events.take(idx)
+    """Sort by (case, timestamp, event_id): the one ordering every query relies on.
+
+    Case ids are ranked through their (sorted) dictionary so the sort itself runs on integers
+    (in DuckDB, multithreaded); text columns are moved as dictionary indices, not as strings.
+    """
+    if events.num_rows == 0:
+        return events
+    case = events.column(CASE).combine_chunks()
+    enc = case if pa.types.is_dictionary(case.type) else case.dictionary_encode()
+    rank = np.empty(len(enc.dictionary), dtype=np.int32)
+    rank[pc.sort_indices(enc.dictionary).to_numpy()] = np.arange(len(enc.dictionary), dtype=np.int32)
+    keys = pa.table({
+        "c": rank[enc.indices.to_numpy(zero_copy_only=False)],
+        "t": pc.fill_null(events.column(TIMESTAMP).combine_chunks().cast(pa.int64()), 0),
+        "e": events.column(EVENT_ID).combine_chunks(),
+        "i": np.arange(events.num_rows, dtype=np.int64),
+    })
+    con = duckdb.connect()
+    try:
+        con.register("keys", keys)
+        order = con.sql("SELECT i FROM keys ORDER BY c, t, e").arrow().read_all().column(0).combine_chunks()
+    finally:
+        con.close()
+
+    def move(name: str) -> pa.Array:
+        col = enc if name == CASE else events.column(name).combine_chunks()
+        if pa.types.is_string(col.type):
+            col = col.dictionary_encode()
+        return col.take(order)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # Arrow kernels release the GIL
+        moved = list(pool.map(move, events.column_names))
+    return pa.table(moved, names=events.column_names)
 
 
 def _new_events(norm: Normalized, seen: pa.Array, next_id: int) -> tuple[pa.Table, pa.Table, int]:
     events = norm.events
-    fp = fingerprints(events)
+    fp = events.column(FINGERPRINT).combine_chunks()
     already = np.asarray(pc.is_in(fp, value_set=seen)) if len(seen) else np.zeros(len(fp), dtype=bool)
-    events = events.append_column(FINGERPRINT, fp)
     if already.any():
         events = events.filter(pa.array(~already))
     ids = pa.array(np.arange(next_id, next_id + events.num_rows, dtype=np.int64))
@@ -338,6 +376,11 @@ def _fill(rep: SourceReport, norm: Normalized, events: pa.Table, q: pa.Table, al
         raise StoreError(f"{rep.source}: rows do not reconcile: read {rep.rows_read} != loaded {rep.events_loaded}"
                          f" + merged {rep.rows_merged} + already stored {rep.rows_already_stored}"
                          f" + quarantined {rep.rows_quarantined}")
+
+
+def _count_cases(events: pa.Table) -> int:
+    case = events.column(CASE).combine_chunks()
+    return int(pc.count_distinct(case.indices if pa.types.is_dictionary(case.type) else case).as_py())
 
 
 def _distinct_rows(q: pa.Table) -> int:

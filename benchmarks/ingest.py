@@ -1,0 +1,111 @@
+"""Ingestion benchmark (not a unit test): `flowmine ingest` vs pandas.read_csv + pm4py.format_dataframe.
+
+Generates CSV event logs of 1M and 5M events, then measures, each in a fresh process:
+- flowmine: `flowmine ingest FILE --store DIR --process bench` (CSV -> validated, sorted Parquet store);
+- pm4py: `pandas.read_csv` + `pm4py.format_dataframe` (what pm4py users do; it validates nothing);
+and prints events/s, wall time, peak RSS and its ratio to the Arrow size of the loaded log.
+Targets (foundation issue): >= 1M events/s on 2 cores; peak memory < 3x the Arrow size.
+
+    python benchmarks/ingest.py [--sizes 1000000 5000000] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
+import pyarrow.csv as pacsv
+
+ACTIVITIES = ["Create order", "Check credit", "Approve order", "Pick goods", "Ship goods", "Send invoice",
+              "Receive payment", "Close order"]
+
+
+def make_csv(path: Path, n_events: int, seed: int = 1) -> None:
+    rng = np.random.default_rng(seed)
+    per_case = 8
+    n_cases = n_events // per_case
+    case = np.repeat(np.arange(n_cases), per_case)[:n_events]
+    step = np.tile(np.arange(per_case), n_cases)[:n_events]
+    start = 1_700_000_000 + case * 600
+    ts = start + step * 3600 + rng.integers(0, 3000, n_events)
+    ts_str = pa.compute.strftime(pa.array(ts * 1_000_000, pa.int64()).cast(pa.timestamp("us")), format="%Y-%m-%d %H:%M:%S")
+    table = pa.table({
+        "case": pa.array(np.char.add("C", case.astype(str))),
+        "activity": pa.array(np.array(ACTIVITIES)[step]),
+        "timestamp": ts_str,
+        "resource": pa.array(np.char.add("user", rng.integers(0, 50, n_events).astype(str))),
+        "cost": pa.array(np.round(rng.gamma(2.0, 30.0, n_events), 2)),
+    })
+    order = rng.permutation(n_events)  # exports are rarely sorted
+    pacsv.write_csv(table.take(pa.array(order)), path)
+
+
+def run_measured(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in MB, stdout of a fresh process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    out = proc.stdout.read() if proc.stdout else ""
+    err = proc.stderr.read() if proc.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"benchmark command failed: {' '.join(cmd)}\n{err}")
+    return wall, usage.ru_maxrss / 1024, out
+
+
+PM4PY = textwrap.dedent("""
+    import sys, pandas as pd, pm4py
+    df = pd.read_csv(sys.argv[1], dtype={"case": str})
+    df = pm4py.format_dataframe(df, case_id="case", activity_key="activity", timestamp_key="timestamp")
+    print(len(df))
+""")
+
+ARROW_SIZE = textwrap.dedent("""
+    import sys, flowmine
+    t = flowmine.Store(sys.argv[1], create=False).load_table("bench")
+    print(t.nbytes)
+""")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 5_000_000])
+    ap.add_argument("--keep", action="store_true", help="keep the generated files")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="flowmine-bench-"))
+    flowmine_cmd = [sys.executable, "-m", "flowmine"]
+    print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}")
+    print(f"{'events':>10} {'tool':<34} {'wall s':>8} {'events/s':>12} {'peak MB':>9} {'peak/arrow':>10}")
+    try:
+        for n in args.sizes:
+            csv = work / f"log_{n}.csv"
+            make_csv(csv, n)
+            store = work / f"store_{n}"
+            wall, peak, _ = run_measured([*flowmine_cmd, "ingest", str(csv), "--store", str(store),
+                                          "--process", "bench", "--json"])
+            _, _, out = run_measured([sys.executable, "-c", ARROW_SIZE, str(store)])
+            arrow_mb = int(out) / 1024**2
+            print(f"{n:>10,} {'flowmine ingest (CSV -> store)':<34} {wall:>8.2f} {n / wall:>12,.0f} "
+                  f"{peak:>9.0f} {peak / arrow_mb:>10.2f}")
+            pwall, ppeak, _ = run_measured([sys.executable, "-c", PM4PY, str(csv)])
+            print(f"{n:>10,} {'pandas.read_csv + format_dataframe':<34} {pwall:>8.2f} {n / pwall:>12,.0f} "
+                  f"{ppeak:>9.0f} {ppeak / arrow_mb:>10.2f}")
+            print(f"{'':>10} arrow size of the log: {arrow_mb:.0f} MB; flowmine is {pwall / wall:.2f}x "
+                  f"pm4py's speed (and validates, sorts and stores)")
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
