@@ -301,9 +301,9 @@ PRODUCTION = ProcessDef(
     change=ChangePoint(
         "Quality inspection",
         "质检员" + names(37, 1)[0],
-        "A second quality inspector is hired",
-        "增加第二名质检员",
-        weekdays=None,
+        "A second quality inspector is hired; the lab also opens on Fridays",
+        "增加第二名质检员，质检室周五也开放",
+        weekdays=(0, 1, 2, 3, 4),
     ),
     rework_steps=("Quality inspection", "Rework"),
     quality_steps=("Quality inspection",),
