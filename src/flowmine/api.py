@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowmine.store import Store
@@ -33,7 +35,9 @@ def export_log(store: Store, process: str, out: str | os.PathLike[str]) -> int:
     if name.endswith((".xes", ".xes.gz")):
         from flowmine.export._xes import write_xes
 
-        write_xes(table.to_pandas(), path)
+        # Nullable dtypes keep booleans and integers with gaps as booleans and integers in XES.
+        nullable = {pa.bool_(): pd.BooleanDtype(), pa.int64(): pd.Int64Dtype()}
+        write_xes(table.to_pandas(types_mapper=nullable.get), path)
     elif name.endswith(".csv"):
         from flowmine.export._table import write_csv
 

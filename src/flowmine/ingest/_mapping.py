@@ -252,6 +252,10 @@ def resolve_columns(mapping: Mapping, source: str, names: list[str]) -> dict[str
     for role, syns in SYNONYMS.items():
         if role in roles or (mapping.is_wide and role in ("activity", "timestamp", "start_timestamp")):
             continue
+        if syns[0] in names and syns[0] not in taken:  # the XES key itself is never ambiguous
+            roles[role] = syns[0]
+            taken.add(syns[0])
+            continue
         found = [c for s in syns for c in by_norm.get(_norm(s), []) if c not in taken]
         found = list(dict.fromkeys(found))
         if len(found) > 1 and role in ("case", "activity", "timestamp"):
