@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 
-from flowmine._schema import Reason
 from conftest import run_cli
+from flowmine._schema import Reason
 
 HEADER = "case,activity,timestamp\n"
 

@@ -9,11 +9,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flowmine.store import Store
 from flowmine._fingerprint import FINGERPRINT
+from flowmine.store import Store
 
 
-def load_log(store: str | os.PathLike[str] | Store, process: str):  # type: ignore[no-untyped-def]
+def load_log(store: str | os.PathLike[str] | Store, process: str) -> pd.DataFrame:
     """A stored process as a pandas DataFrame, sorted by (case, timestamp, event_id).
 
     Examples

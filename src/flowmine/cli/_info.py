@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -12,7 +12,7 @@ from flowmine.cli import app
 from flowmine.store import Store
 
 
-def format_info(info: dict) -> str:  # type: ignore[type-arg]
+def format_info(info: dict[str, Any]) -> str:
     if not info["processes"]:
         return f"{info['store']}: no processes yet"
     lines = [f"{'process':<16}{'events':>12}{'cases':>10}  {'from':<20}  {'to':<20}  {'quarantined':>11}  last ingest"]

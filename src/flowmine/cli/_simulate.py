@@ -18,7 +18,8 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same log).")] = 0,
 ) -> None:
     """Simulate a reference process into a log file. / 模拟参考流程并生成日志。"""
-    from flowmine.simulate import PROCESSES, simulate as run, write_log
+    from flowmine.simulate import PROCESSES, write_log
+    from flowmine.simulate import simulate as run
 
     if process not in PROCESSES:
         fail(f"unknown process {process!r}; choose one of {sorted(PROCESSES)}")

@@ -8,6 +8,7 @@ ambiguous the error says what to write. :func:`suggest_mapping` prints a startin
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -147,7 +148,7 @@ def _str_map(doc: dict[str, Any], key: str, where: str) -> dict[str, str]:
     return dict(table)
 
 
-def load_mapping(path: str | Path) -> Mapping:
+def load_mapping(path: str | os.PathLike[str]) -> Mapping:
     """Read a mapping TOML file; every problem is a MappingError naming the file and key."""
     p = Path(path)
     where = str(p)

@@ -156,7 +156,8 @@ def open_gzip_capped(path: Path, cap: int | None = None) -> IO[bytes]:
     UnusableInputError naming the file.
     """
     limit = max_decompressed_bytes() if cap is None else cap
-    return io.BufferedReader(_CappedReader(gzip.open(path, "rb"), limit, str(path)))
+    inner: IO[bytes] = gzip.open(path, "rb")  # type: ignore[assignment]  # noqa: SIM115 (closed by the reader)
+    return io.BufferedReader(_CappedReader(inner, limit, str(path)))
 
 
 def check_zip_archive(path: Path) -> None:

@@ -178,7 +178,7 @@ def parse_timestamps(values: pa.Array, opts: TimestampOptions, column: str, sour
             notes.append(f"{column}: naive timestamps taken as UTC (declare [timestamps] timezone to change)")
     failed = np.asarray(parsed.is_null().to_numpy(zero_copy_only=False)) & np.asarray(
         s.is_valid().to_numpy(zero_copy_only=False))
-    unset = failed & np.equal(reasons, None)
+    unset = failed & pd.isna(reasons)
     if unset.any():
         reasons[unset] = Reason.INVALID_TIMESTAMP
         swapped = _swap_dm(fmt) if fmt != "iso" else None
@@ -263,7 +263,8 @@ def _parse_numbers(values: pa.Array, opts: TimestampOptions, column: str, reason
     finite = x[np.isfinite(x)]
     if fmt is None:
         fmt = "excel" if finite.size and finite.max() < 1_000_000 else "epoch"
-        notes.append(f"{column}: numbers read as {'Excel serial dates' if fmt == 'excel' else 'epoch ' + opts.epoch_unit}")
+        kind = "Excel serial dates" if fmt == "excel" else "epoch " + opts.epoch_unit
+        notes.append(f"{column}: numbers read as {kind}")
     with np.errstate(invalid="ignore"):
         if fmt == "excel":
             us = np.round(x * _DAY_US) + _EXCEL_EPOCH_US

@@ -286,8 +286,11 @@ class Store:
         # Fingerprints are random bytes: compressing them costs time and saves nothing.
         codecs = {c: ("none" if c == FINGERPRINT else "zstd") for c in events.column_names}
         levels = {c: 1 for c, codec in codecs.items() if codec == "zstd"}
-        pq.write_table(events, tmp / EVENTS, row_group_size=1 << 20, compression=codecs,
-                       compression_level=levels, store_schema=False)
+        # store_schema=False: readers get plain strings, not the dictionaries used for sorting
+        with pq.ParquetWriter(tmp / EVENTS, events.schema, compression=codecs, compression_level=levels,
+                              store_schema=False) as writer:
+            writer.write_table(events, row_group_size=1 << 20)
+            writer.add_key_value_metadata(meta)
         pq.write_table(quarantine, tmp / QUARANTINE, compression="zstd")
         ts = events.column(TIMESTAMP)
         manifest.update({
@@ -393,7 +396,14 @@ def _distinct_rows(q: pa.Table) -> int:
 
 
 def _concat(tables: list[pa.Table]) -> pa.Table:
-    return pa.concat_tables(tables, promote_options="permissive")
+    """Concatenate old and new events; dictionary-encoded text is decoded first so types agree."""
+    plain = []
+    for t in tables:
+        for i, f in enumerate(t.schema):
+            if pa.types.is_dictionary(f.type):
+                t = t.set_column(i, f.name, t.column(i).cast(f.type.value_type))
+        plain.append(t)
+    return pa.concat_tables(plain, promote_options="permissive")
 
 
 def _iso(value: Any) -> str | None:
