@@ -32,7 +32,7 @@ from flowmine._schema import (
 from flowmine.simulate._calendar import DAY, origin_monday, to_utc
 from flowmine.simulate._catalog import PROCESSES
 from flowmine.simulate._definitions import ProcessDef
-from flowmine.simulate._engine import Planted, Recorded, Replication, change_day
+from flowmine.simulate._engine import Compact, Planted, Replication, change_day
 from flowmine.simulate._truth import build_truth
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -67,8 +67,7 @@ def get_process(process: str) -> ProcessDef:
         return PROCESSES[process]
     except KeyError:
         raise ValueError(
-            f"The 'process' parameter of simulate must be one of {sorted(PROCESSES)}. "
-            f"Got {process!r} instead."
+            f"The 'process' parameter of simulate must be one of {sorted(PROCESSES)}. Got {process!r} instead."
         ) from None
 
 
@@ -84,7 +83,7 @@ def _run(args: tuple[str, int, np.random.SeedSequence, int, int, dict[str, float
         change_at=change_at,
     )
     rep.run()
-    return rep.planted, rep.rec
+    return rep.planted, Compact.of(rep.rec)
 
 
 def simulate(process: str, cases: int, seed: int = 0, **options: Any) -> SimulationResult:
@@ -146,9 +145,7 @@ def simulate(process: str, cases: int, seed: int = 0, **options: Any) -> Simulat
     change_utc = to_utc(np.array([day * DAY]), origin, tz)[0] if day is not None else None
     change_date = (origin + pd.Timedelta(days=day)).date().isoformat() if day is not None else None
     kinds = dict(zip(planted.case_ids, planted.kinds, strict=True))
-    amounts = {
-        c: float(a.get("amount", 0.0)) for c, a in zip(planted.case_ids, planted.attributes, strict=True)
-    }
+    amounts = {c: float(a.get("amount", 0.0)) for c, a in zip(planted.case_ids, planted.attributes, strict=True)}
     truth = build_truth(
         proc,
         events,
@@ -164,11 +161,23 @@ def simulate(process: str, cases: int, seed: int = 0, **options: Any) -> Simulat
     return SimulationResult(proc.name, seed, events, truth)
 
 
+def _text(parts: list[tuple[np.ndarray, list[str]]]) -> np.ndarray:
+    """Concatenate coded text columns of several replications into one object array (None kept)."""
+    vocab: dict[str, int] = {}
+    out = []
+    for codes, words in parts:
+        remap = np.asarray([vocab.setdefault(w, len(vocab)) for w in words] + [-1], dtype=np.int64)
+        out.append(remap[codes])  # code -1 picks the trailing -1 (None)
+    merged = np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+    table = np.asarray([*vocab, None], dtype=object)
+    return table[merged]
+
+
 def _frame(
-    proc: ProcessDef, parts: list[tuple[Planted, Recorded]], firsts: list[int], origin: pd.Timestamp, tz: str
+    proc: ProcessDef, parts: list[tuple[Planted, Compact]], firsts: list[int], origin: pd.Timestamp, tz: str
 ) -> tuple[pd.DataFrame, Planted]:
     planted = Planted()
-    case_idx, act, start, end, res, role, cost, qual = [], [], [], [], [], [], [], []
+    case_idx = []
     for (p, r), first in zip(parts, firsts, strict=True):
         planted.case_ids += p.case_ids
         planted.kinds += p.kinds
@@ -179,29 +188,24 @@ def _frame(
         order = np.empty(len(p.case_ids), dtype=np.int64)
         order[[int(c.rsplit("-", 1)[1]) - first for c in p.case_ids]] = np.arange(len(p.case_ids))
         base = len(planted.case_ids) - len(p.case_ids)
-        case_idx.append(base + order[np.asarray(r.case, dtype=np.int64)])
-        act += r.activity
-        start += r.start
-        end += r.end
-        res += r.resource
-        role += r.role
-        cost += r.cost
-        qual += r.quality
+        case_idx.append(base + order[r.case])
+    comp = [r for _, r in parts]
     idx = np.concatenate(case_idx) if case_idx else np.zeros(0, dtype=np.int64)
-    ends = np.asarray(end, dtype=float)
+    ends = np.concatenate([r.end for r in comp])
     order = np.lexsort((ends, idx))
+    text = {name: _text([r.text[name] for r in comp])[order] for name in ("activity", "resource", "role", "quality")}
     ids = np.asarray(planted.case_ids, dtype=object)
     frame = pd.DataFrame(
         {
             CASE: ids[idx[order]],
-            ACTIVITY: np.asarray(act, dtype=object)[order],
+            ACTIVITY: text["activity"],
             TIMESTAMP: to_utc(ends[order], origin, tz),
-            START: to_utc(np.asarray(start, dtype=float)[order], origin, tz),
-            RESOURCE: np.asarray(res, dtype=object)[order],
-            ROLE: np.asarray(role, dtype=object)[order],
-            COST: np.asarray(cost, dtype=float)[order],
+            START: to_utc(np.concatenate([r.start for r in comp])[order], origin, tz),
+            RESOURCE: text["resource"],
+            ROLE: text["role"],
+            COST: np.concatenate([r.cost for r in comp])[order],
             CURRENCY: "CNY",
-            QUALITY: np.asarray(qual, dtype=object)[order],
+            QUALITY: text["quality"],
         }
     )
     attrs = pd.DataFrame(planted.attributes)

@@ -42,9 +42,7 @@ def _lognormal_amount(rng: np.random.Generator, median: float, sigma: float) -> 
 def _sales_attributes(rng: np.random.Generator) -> dict[str, Any]:
     return {
         "customer": f"CUST-{int(rng.integers(1, 401)):04d}",
-        "region": str(
-            rng.choice(["East", "North", "South", "West", "Central"], p=[0.35, 0.2, 0.25, 0.1, 0.1])
-        ),
+        "region": str(rng.choice(["East", "North", "South", "West", "Central"], p=[0.35, 0.2, 0.25, 0.1, 0.1])),
         "product": str(rng.choice(["Pump", "Valve", "Motor", "Controller"])),
         "amount": _lognormal_amount(rng, 80_000.0, 0.8),
     }

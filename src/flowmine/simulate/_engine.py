@@ -51,6 +51,38 @@ class Recorded:
     quality: list[str | None] = field(default_factory=list)
 
 
+@dataclass
+class Compact:
+    """Recorded columns as numpy arrays; text columns as int codes into a vocabulary (-1 = None).
+
+    Replications hand this to the parent process: a fraction of the memory of Python lists.
+    """
+
+    case: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    cost: np.ndarray
+    text: dict[str, tuple[np.ndarray, list[str]]]
+
+    @classmethod
+    def of(cls, rec: Recorded) -> Compact:
+        text: dict[str, tuple[np.ndarray, list[str]]] = {}
+        for name in ("activity", "resource", "role", "quality"):
+            values: list[str | None] = getattr(rec, name)
+            vocab: dict[str, int] = {}
+            codes = np.fromiter(
+                (-1 if v is None else vocab.setdefault(v, len(vocab)) for v in values), np.int32, len(values)
+            )
+            text[name] = (codes, list(vocab))
+        return cls(
+            np.asarray(rec.case, dtype=np.int64),
+            np.asarray(rec.start, dtype=np.float64),
+            np.asarray(rec.end, dtype=np.float64),
+            np.asarray(rec.cost, dtype=np.float64),
+            text,
+        )
+
+
 def change_day(proc: ProcessDef, cases: int, at_share: float) -> int:
     """Clock day (from the origin Monday) of the change point: a fixed working day, seed-free."""
     work_days = round(at_share * cases / proc.arrivals_per_day)
@@ -155,9 +187,7 @@ class Replication:
         change = self.proc.change
         role = self.proc.role_of(change.step)
         if change.weekdays is not None:
-            self.calendars[role.name] = Calendar(
-                role.calendar.start_hour, role.calendar.end_hour, change.weekdays
-            )
+            self.calendars[role.name] = Calendar(role.calendar.start_hour, role.calendar.end_hour, change.weekdays)
         self.stores[role.name].put(change.added)
 
     def case(self, index: int, arrival: float) -> Generator[simpy.Event, Any, None]:
@@ -182,13 +212,7 @@ class Replication:
                 lead = min(act.lead_days * np.exp(0.6 * rng.standard_normal()), 6 * act.lead_days)
                 yield env.timeout(lead * DAY)
             late = dev.late
-            if (
-                kind == "late"
-                and late is not None
-                and name == late.to
-                and late.frm in done
-                and name not in done
-            ):
+            if kind == "late" and late is not None and name == late.to and late.frm in done and name not in done:
                 extra = int(rng.integers(late.extra[0], late.extra[1] + 1))
                 base = done[late.frm][0]
                 until = (

@@ -60,9 +60,7 @@ def write_log(result: SimulationResult, out: Path | str, *, truth: bool = True) 
     elif name.endswith(".parquet"):
         table = pa.Table.from_pandas(events, preserve_index=False)
         fields = [pa.field(f.name, CORE_TYPES.get(f.name, f.type)) for f in table.schema]
-        table = table.cast(
-            pa.schema(fields, metadata={b"flowmine.schema_version": str(SCHEMA_VERSION).encode()})
-        )
+        table = table.cast(pa.schema(fields, metadata={b"flowmine.schema_version": str(SCHEMA_VERSION).encode()}))
         pq.write_table(table, out, compression="zstd")
     elif name.endswith((".xes", ".xes.gz")):
         write_xes(events, out)

@@ -72,9 +72,7 @@ def _iso(ts: pd.Timestamp) -> str:
 def _events(rows: pd.DataFrame, extra: list[str]) -> Iterator[tuple[pd.Timestamp, int, str]]:
     columns = [rows[f"x{i}"].to_numpy(dtype=object) for i in range(len(extra))]
     starts = rows["s"].to_numpy(dtype=object)
-    for pos, (act, done_at, res, role) in enumerate(
-        zip(rows["a"], rows["t"], rows["r"], rows["o"], strict=True)
-    ):
+    for pos, (act, done_at, res, role) in enumerate(zip(rows["a"], rows["t"], rows["r"], rows["o"], strict=True)):
         common = [_typed("concept:name", act)]
         for key, value in (("org:resource", res), ("org:role", role)):
             if isinstance(value, str):
@@ -139,9 +137,7 @@ def write_xes(events: pd.DataFrame, path: Path | str) -> Path:
     return path
 
 
-def _write(
-    handle: IO[str], rows: pd.DataFrame, events: pd.DataFrame, trace_cols: list[str], extra: list[str]
-) -> None:
+def _write(handle: IO[str], rows: pd.DataFrame, events: pd.DataFrame, trace_cols: list[str], extra: list[str]) -> None:
     handle.write(HEADER)
     first = events.groupby(CASE, sort=False).head(1).set_index(CASE)
     for case_id, group in rows.groupby("c", sort=False):

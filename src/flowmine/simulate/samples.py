@@ -118,9 +118,7 @@ def build_dirty(folder: Path, tz: str = DEFAULT_TZ) -> dict[str, Any]:
             "resource": e[RESOURCE],
             "cost": f"{e[COST]:.2f}",
         }
-        for (_, e), s, t in zip(
-            events.iterrows(), local(events[START], tz), local(events[TIMESTAMP], tz), strict=True
-        )
+        for (_, e), s, t in zip(events.iterrows(), local(events[START], tz), local(events[TIMESTAMP], tz), strict=True)
     ][:49]
     rows.insert(32, dict(rows[31]))  # spreadsheet row 34 repeats row 33 exactly
     planted = [
