@@ -57,7 +57,8 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
     "resource": ("org:resource", "resource", "user", "performer", "executor", "employee", "owner",
                  "执行人", "操作人", "处理人", "员工"),
     "role": ("org:role", "role", "department", "dept", "group", "team", "部门", "角色"),
-    "cost": ("cost:total", "cost", "amount", "costs", "成本", "费用", "金额"),
+    # not "amount"/"金额": an order's or claim's amount is its value, not the cost of a step
+    "cost": ("cost:total", "cost", "costs", "成本", "费用"),
     "currency": ("cost:currency", "currency", "币种", "货币"),
     "quality": ("quality:outcome", "quality", "outcome", "result", "check_result", "inspection_result",
                 "质检结果", "检验结果"),
