@@ -67,7 +67,8 @@ def test_parquet_keeps_types(tmp_path):
 
 
 def test_xes_duplicate_trace_ids_are_never_merged(write):
-    ev = '<event><string key="concept:name" value="{a}"/><date key="time:timestamp" value="2024-01-0{d}T10:00:00Z"/></event>'
+    ev = ('<event><string key="concept:name" value="{a}"/>'
+          '<date key="time:timestamp" value="2024-01-0{d}T10:00:00Z"/></event>')
     xes = ('<?xml version="1.0" encoding="UTF-8"?><log>'
            f'<trace><string key="concept:name" value="c1"/>{ev.format(a="A", d=1)}</trace>'
            f'<trace><string key="concept:name" value="c1"/>{ev.format(a="B", d=2)}{ev.format(a="C", d=3)}</trace>'
