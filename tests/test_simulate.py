@@ -156,9 +156,7 @@ def test_work_happens_in_working_hours_local_time() -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_conforming_cases_fit_and_deviating_cases_do_not(
-    runs: dict[str, SimulationResult], name: str
-) -> None:
+def test_conforming_cases_fit_and_deviating_cases_do_not(runs: dict[str, SimulationResult], name: str) -> None:
     run = runs[name]
     fitness = case_fitness(run.events, name)
     control = {c for k, d in run.truth["deviations"].items() if d["control_flow"] for c in d["cases"]}
@@ -204,9 +202,7 @@ def test_planted_bottleneck_has_the_largest_total_waiting() -> None:
         ev = run.events.sort_values([CASE, TIMESTAMP], kind="stable")
         waiting = ev[START] - ev.groupby(CASE)[TIMESTAMP].shift(1)
         totals = waiting.groupby(ev[ACTIVITY]).sum().sort_values(ascending=False)
-        assert totals.index[0] == run.truth["bottleneck"]["step"] == PROCESSES[name].bottleneck, totals.head(
-            3
-        )
+        assert totals.index[0] == run.truth["bottleneck"]["step"] == PROCESSES[name].bottleneck, totals.head(3)
 
 
 def test_change_point_cuts_waiting_of_its_step() -> None:
@@ -257,3 +253,13 @@ def test_write_log_formats(tmp_path: Path) -> None:
     assert truth["cases"] == 60
     with pytest.raises(ValueError, match="extension"):
         write_log(run, tmp_path / "p.json")
+
+
+def test_public_api_is_curated() -> None:
+    import flowmine.processes
+    import flowmine.simulate
+
+    assert flowmine.simulate.__all__ == sorted(flowmine.simulate.__all__)
+    assert flowmine.simulate.__all__ == ["PROCESSES", "SimulationResult", "simulate", "write_log"]
+    assert flowmine.processes.__all__ == sorted(flowmine.processes.__all__)
+    assert sorted(PROCESSES) == sorted(NAMES)

@@ -139,16 +139,12 @@ def _rule(raw: dict[str, Any], where: str, activities: dict[str, Any], problems:
 
 
 def _kpi(raw: dict[str, Any], where: str, problems: list[str]) -> Kpi | None:
-    missing = [
-        k for k in ("id", "label_en", "label_zh", "metric", "target", "direction", "period") if k not in raw
-    ]
+    missing = [k for k in ("id", "label_en", "label_zh", "metric", "target", "direction", "period") if k not in raw]
     if missing:
         problems.append(f"{where}: a KPI needs {missing}")
         return None
     if raw["direction"] not in KPI_DIRECTIONS:
-        problems.append(
-            f"{where}: 'direction' must be one of {list(KPI_DIRECTIONS)}, got {raw['direction']!r}"
-        )
+        problems.append(f"{where}: 'direction' must be one of {list(KPI_DIRECTIONS)}, got {raw['direction']!r}")
     if raw["period"] not in PERIODS:
         problems.append(f"{where}: 'period' must be one of {list(PERIODS)}, got {raw['period']!r}")
     fixed = ("id", "label_en", "label_zh", "metric", "target", "direction", "period")
@@ -191,9 +187,7 @@ def load_process(process: str | Path, folder: Path | None = None) -> ProcessConf
     >>> [r.id for r in cfg.rules][:2]
     ['pay_after_review_and_approval', 'four_eyes_claim']
     """
-    path = (
-        Path(process) if str(process).endswith(".toml") else (folder or default_folder()) / f"{process}.toml"
-    )
+    path = Path(process) if str(process).endswith(".toml") else (folder or default_folder()) / f"{process}.toml"
     if not path.is_file():
         raise InputError(str(path), f"no process configuration; known: {list_processes(path.parent)}")
     try:

@@ -50,10 +50,8 @@ def _violates(
 ) -> bool:
     p = rule.params
     if rule.kind == "precedence":
-        for i, a in enumerate(acts):
-            if a == p["after"] and any(b not in acts[:i] for b in p["before"]):
-                return True
-        return False
+        after, before = p["after"], p["before"]
+        return any(a == after and any(b not in acts[:i] for b in before) for i, a in enumerate(acts))
     if rule.kind == "response":
         return any(a == p["trigger"] and p["response"] not in acts[i + 1 :] for i, a in enumerate(acts))
     if rule.kind == "absence":
@@ -118,9 +116,7 @@ def check_rules(
     attr_cols = [c for c in ordered.columns if c.startswith("case:") and c != CASE]
     out: dict[str, list[str]] = {r.id: [] for r in rules}
     resources = ordered[RESOURCE] if RESOURCE in ordered.columns else pd.Series(None, index=ordered.index)
-    frame = pd.DataFrame(
-        {"c": ordered[CASE], "a": ordered[ACTIVITY], "t": ordered[TIMESTAMP], "r": resources}
-    )
+    frame = pd.DataFrame({"c": ordered[CASE], "a": ordered[ACTIVITY], "t": ordered[TIMESTAMP], "r": resources})
     firsts = ordered.groupby(CASE, sort=False)[attr_cols].first() if attr_cols else None
     for case_id, group in frame.groupby("c", sort=True):
         acts = group["a"].tolist()
