@@ -125,7 +125,7 @@ def build_dirty(folder: Path, tz: str = DEFAULT_TZ) -> dict[str, Any]:
         (5, Reason.MISSING_CASE, "order_id", ""),
         (12, Reason.MISSING_ACTIVITY, "activity", ""),
         (19, Reason.INVALID_TIMESTAMP, "complete_time", "2024-02-30 10:15:00"),
-        (26, Reason.COMPLETE_BEFORE_START, "complete_time", None),
+        (26, Reason.COMPLETE_BEFORE_START, None, None),  # a relation of start_time and complete_time
         (34, Reason.DUPLICATE_EVENT, None, None),
         (42, Reason.INVALID_NUMBER, "cost", "12,5O0"),
     ]
