@@ -1,0 +1,53 @@
+"""Performance analytics per step: time, bottlenecks, cost, quality, resources, flow and variants.
+
+Metrics are nouns with a ``level=`` argument (bupaR style) and return tidy pandas frames with
+documented, stable columns (``COLUMNS`` declares them; durations are float seconds, ``_s``). Every
+metric takes a log: a canonical DataFrame or Arrow table, or ``stored(store, process)`` to read a
+store's Parquet in place. The per-event work runs in DuckDB (``_sql``: portable SQL, ordered by
+(timestamp, event_id)); the profile behind ``flowmine perf`` also has a compiled single-pass engine
+(``_fast``) kept identical by a contract test. Definitions: ``docs/ANALYTICS.md`` and the glossary.
+
+Examples
+--------
+>>> from flowmine.analytics import bottlenecks, stored, throughput_time
+>>> fin = stored("/tmp/demo-store", "finance")  # doctest: +SKIP
+>>> throughput_time(fin)  # doctest: +SKIP
+>>> bottlenecks(fin, kind="activity").head()  # doctest: +SKIP
+"""
+
+from flowmine.analytics._bottlenecks import bottlenecks
+from flowmine.analytics._common import COLUMNS
+from flowmine.analytics._cost import cost
+from flowmine.analytics._filters import CaseFilter, filter_cases
+from flowmine.analytics._flow import directly_follows, flow, variants
+from flowmine.analytics._log import AnalyticsError, LogLike, StoredLog, stored
+from flowmine.analytics._profile import profile
+from flowmine.analytics._quality import quality, rework
+from flowmine.analytics._relations import instances
+from flowmine.analytics._resources import handovers, workload
+from flowmine.analytics._time import service_time, sojourn_time, throughput_time, waiting_time
+
+__all__ = [
+    "COLUMNS",
+    "AnalyticsError",
+    "CaseFilter",
+    "LogLike",
+    "StoredLog",
+    "bottlenecks",
+    "cost",
+    "directly_follows",
+    "filter_cases",
+    "flow",
+    "handovers",
+    "instances",
+    "profile",
+    "quality",
+    "rework",
+    "service_time",
+    "sojourn_time",
+    "stored",
+    "throughput_time",
+    "variants",
+    "waiting_time",
+    "workload",
+]

@@ -1,0 +1,49 @@
+"""Shared pieces of the metrics: SQL fragments for duration statistics and the metric runner.
+
+All durations in metric frames are float **seconds** in columns ending ``_s`` (the unit pm4py reports
+and JSON carries); a view turns them into hours or days. Medians and percentiles interpolate
+linearly (numpy's default), so they equal ``numpy.median`` / ``numpy.percentile`` of the same values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
+from flowmine.analytics._log import LogLike, as_table
+from flowmine.analytics._sql import Engine, engine
+
+#: Declared output columns of every metric and level: the contract test checks each frame against them.
+COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
+def stats(expr: str, prefix: str = "") -> str:
+    """SQL select-list of count/total/mean/median/p90/min/max of a microsecond duration ``expr``."""
+    p = f"{prefix}_" if prefix else ""
+    s = f"({expr}) / 1e6"
+    return (f"COUNT({expr}) AS {p}instances, SUM({s}) AS {p}total_s, AVG({s}) AS {p}mean_s, "
+            f"quantile_cont({s}, 0.5) AS {p}median_s, quantile_cont({s}, 0.9) AS {p}p90_s, "
+            f"MIN({s}) AS {p}min_s, MAX({s}) AS {p}max_s")
+
+
+STAT_COLUMNS = ("instances", "total_s", "mean_s", "median_s", "p90_s", "min_s", "max_s")
+
+
+def declare(metric: str, level: str, columns: Sequence[str]) -> tuple[str, ...]:
+    cols = tuple(columns)
+    COLUMNS[(metric, level)] = cols
+    return cols
+
+
+def run(log: LogLike, build: Callable[[Engine], pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
+    """Materialise the log's instances, run ``build`` and return exactly ``columns``, index reset."""
+    with engine(as_table(log)) as eng:
+        frame = build(eng)
+    return frame.loc[:, list(columns)].reset_index(drop=True)
+
+
+def total_throughput_s(eng: Engine) -> float:
+    """Sum of all case throughput times, in seconds (the denominator of every time share)."""
+    value = eng.scalar("SELECT SUM(throughput_us) / 1e6 FROM cases")
+    return float(value) if value is not None else 0.0  # type: ignore[arg-type]

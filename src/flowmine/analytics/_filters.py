@@ -1,0 +1,145 @@
+"""Case filters, applied before any metric. Every filter keeps or drops **whole cases**, so the map of a
+filtered log is a map of real cases.
+
+A :class:`CaseFilter` is a small value object; all its conditions must hold (AND):
+
+* ``started`` / ``completed`` / ``active``: (from, to) time window, half-open ``[from, to)``; a case
+  started in it (first start, or first completion where no start is known), completed in it (last
+  completion), or active in it (started before ``to`` and completed at or after ``from``);
+* ``attributes``: column → allowed values; a case is kept when any of its events has an allowed value
+  (case attributes are on every event, so this works for case and event attributes alike);
+* ``variants``: allowed variants (activities joined by ``" → "``, as :func:`variants` shows them);
+* ``duration_s``: (min, max) throughput time in seconds, inclusive; either may be None;
+* ``start_steps`` / ``end_steps``: allowed first / last activity of the case;
+* ``follows``: (A, B): some execution of A is eventually followed by an execution of B.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from flowmine._schema import CASE
+from flowmine.analytics._log import AnalyticsError, LogLike, as_table, like_input
+from flowmine.analytics._sql import Engine, q
+
+Window = tuple[datetime | str | None, datetime | str | None]
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Conditions on whole cases (all must hold). See the module docstring for each field."""
+
+    started: Window | None = None
+    completed: Window | None = None
+    active: Window | None = None
+    attributes: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    variants: Sequence[str] | None = None
+    duration_s: tuple[float | None, float | None] | None = None
+    start_steps: Sequence[str] | None = None
+    end_steps: Sequence[str] | None = None
+    follows: tuple[str, str] | None = None
+
+    def is_empty(self) -> bool:
+        return not any((self.started, self.completed, self.active, self.attributes, self.variants is not None,
+                        self.duration_s, self.start_steps is not None, self.end_steps is not None, self.follows))
+
+
+def _us(value: datetime | str | None, what: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        ts = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        raise AnalyticsError(f"filter {what}: {value!r} is not an ISO date or date-time") from None
+    if ts.tzinfo is None:
+        from datetime import UTC
+
+        ts = ts.replace(tzinfo=UTC)  # dates without a zone are UTC, like every stored timestamp
+    return int(ts.timestamp() * 1_000_000)
+
+
+def _window(col_lo: str, col_hi: str, win: Window, what: str) -> list[str]:
+    lo, hi = _us(win[0], what), _us(win[1], what)
+    out = []
+    if lo is not None:
+        out.append(f"{col_hi} >= {lo}")
+    if hi is not None:
+        out.append(f"{col_lo} < {hi}")
+    return out
+
+
+def _lit(values: Sequence[Any]) -> str:
+    def one(v: Any) -> str:
+        if isinstance(v, bool):
+            return "TRUE" if v else "FALSE"
+        if isinstance(v, int | float):
+            return repr(v)
+        return "'" + str(v).replace("'", "''") + "'"
+    return ", ".join(one(v) for v in values) or "NULL"
+
+
+def kept_cases(eng: Engine, flt: CaseFilter) -> pa.Array:
+    """Case ids that satisfy ``flt`` (the engine's ``log`` must hold the attribute columns)."""
+    conds: list[str] = []
+    if flt.started:
+        conds += _window("start_us", "start_us", flt.started, "started")
+    if flt.completed:
+        conds += _window("end_us", "end_us", flt.completed, "completed")
+    if flt.active:
+        conds += _window("start_us", "end_us", flt.active, "active")
+    if flt.duration_s:
+        lo, hi = flt.duration_s
+        if lo is not None:
+            conds.append(f"throughput_us >= {float(lo) * 1e6!r}")
+        if hi is not None:
+            conds.append(f"throughput_us <= {float(hi) * 1e6!r}")
+    if flt.variants is not None:
+        conds.append(f"array_to_string(trace, ' → ') IN ({_lit(flt.variants)})")
+    if flt.start_steps is not None:
+        conds.append(f"trace[1] IN ({_lit(flt.start_steps)})")
+    if flt.end_steps is not None:
+        conds.append(f"trace[-1] IN ({_lit(flt.end_steps)})")
+    columns = eng.arrow("SELECT * FROM log LIMIT 0").column_names
+    for name, values in flt.attributes.items():
+        if name not in columns:
+            raise AnalyticsError(f"filter attributes: the log has no column {name!r}")
+        conds.append(f'"case" IN (SELECT {q(CASE)} FROM log WHERE {q(name)} IN ({_lit(values)}))')
+    if flt.follows:
+        a, b = _lit([flt.follows[0]]), _lit([flt.follows[1]])
+        conds.append(f'"case" IN (SELECT x."case" FROM (SELECT "case", MIN(pos) AS p FROM inst WHERE activity = {a} '
+                     f'GROUP BY 1) x JOIN (SELECT "case", MAX(pos) AS p FROM inst WHERE activity = {b} GROUP BY 1) y '
+                     f'ON x."case" = y."case" AND x.p < y.p)')
+    where = " AND ".join(conds) or "TRUE"
+    return eng.arrow(f'SELECT "case" FROM cases WHERE {where}').column(0).combine_chunks()
+
+
+def filter_cases(log: LogLike, flt: CaseFilter | None = None, **conditions: Any) -> Any:
+    """Keep the whole cases that satisfy a :class:`CaseFilter` (or its fields given as keywords).
+
+    Returns a DataFrame for a DataFrame, else an Arrow table, with all columns of the log; the input
+    is not modified.
+
+    Examples
+    --------
+    >>> from flowmine.analytics import filter_cases, stored
+    >>> fin = stored("/tmp/demo-store", "finance")  # doctest: +SKIP
+    >>> slow = filter_cases(fin, duration_s=(7 * 86400, None),  # doctest: +SKIP
+    ...                     follows=("Finance review", "Revise claim"))
+    """
+    flt = flt or CaseFilter(**conditions)
+    table = as_table(log, columns=None)
+    if flt.is_empty():
+        return like_input(log, table)
+    eng = Engine(table)
+    try:
+        keep = kept_cases(eng, flt)
+    finally:
+        eng.close()
+    mask = pc.is_in(table.column(CASE), value_set=keep)
+    return like_input(log, table.filter(mask))

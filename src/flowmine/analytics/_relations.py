@@ -1,0 +1,34 @@
+"""The per-instance relations as a frame: what every metric is a group-by over (for drill-downs)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from flowmine.analytics._common import declare, run
+from flowmine.analytics._log import LogLike
+
+INSTANCE_COLUMNS = declare("instances", "instance", (
+    "case", "activity", "event_id", "pos", "complete", "start", "resource", "role", "cost", "currency", "quality",
+    "prev_activity", "enabling_complete", "waiting_s", "service_s", "sojourn_s", "edge_s", "repetition"))
+
+
+def instances(log: LogLike) -> pd.DataFrame:
+    """One row per activity instance with its relations (see ``flowmine.analytics._sql``).
+
+    Returns
+    -------
+    DataFrame
+        case, activity, event_id, pos (1-based in the case), complete, start, resource, role, cost,
+        currency, quality, prev_activity, enabling_complete (UTC timestamps), waiting_s, service_s,
+        sojourn_s, edge_s (seconds; NaN where unknown), repetition (1 = first execution in the case);
+        sorted by case, pos.
+    """
+    def us(col: str) -> str:
+        return f"{col}_us / 1e6"
+
+    return run(log, lambda eng: eng.frame(
+        'SELECT "case", activity, event_id, pos, make_timestamptz(complete_us) AS complete, '
+        "make_timestamptz(start_us) AS start, resource, role, cost, currency, quality, prev_activity, "
+        f"make_timestamptz(enabling_us) AS enabling_complete, {us('waiting')} AS waiting_s, "
+        f"{us('service')} AS service_s, {us('sojourn')} AS sojourn_s, {us('edge')} AS edge_s, repetition "
+        'FROM inst ORDER BY "case", pos'), INSTANCE_COLUMNS)

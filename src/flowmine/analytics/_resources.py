@@ -1,0 +1,65 @@
+"""Resources: workload per resource and role, involvement per step, and handover of work.
+
+**Workload** counts the instances (and cases, steps, service time) of each resource or role.
+**Involvement** (``level="activity"``) gives, per step, each resource's instances and share of the
+step's instances. A **handover** is a pair of consecutive instances in a case (directly-follows order)
+whose resources (or roles) are both known and differ: work passed from one to the other.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from flowmine.analytics._common import declare, run
+from flowmine.analytics._log import LogLike, check_option
+from flowmine.analytics._sql import Engine
+
+_W = ("instances", "cases", "activities", "service_total_s", "service_mean_s", "share")
+WORKLOAD = {
+    "resource": declare("workload", "resource", ("resource", *_W)),
+    "role": declare("workload", "role", ("role", *_W)),
+    "activity": declare("workload", "activity", ("activity", "resource", "instances", "cases", "share")),
+}
+HANDOVER = {lvl: declare("handovers", lvl, ("source", "target", "count", "cases")) for lvl in ("resource", "role")}
+
+
+def workload(log: LogLike, level: str = "resource") -> pd.DataFrame:
+    """Workload per resource or role, or resource involvement per step.
+
+    Returns
+    -------
+    DataFrame
+        ``resource``/``role``: the key, instances, cases, activities (distinct steps), service_total_s,
+        service_mean_s (instances with a start), share (of all instances); instances without a
+        resource are one row with a null key. ``activity``: activity, resource, instances, cases,
+        share (of the step's instances).
+    """
+    check_option("level", level, WORKLOAD, "workload")
+
+    def build(eng: Engine) -> pd.DataFrame:
+        if level == "activity":
+            return eng.frame('SELECT activity, resource, COUNT(*) AS instances, COUNT(DISTINCT "case") AS cases, '
+                             "COUNT(*) / SUM(COUNT(*)) OVER (PARTITION BY activity) AS share FROM inst "
+                             "GROUP BY 1, 2 ORDER BY activity, instances DESC, resource")
+        return eng.frame(f'SELECT {level}, COUNT(*) AS instances, COUNT(DISTINCT "case") AS cases, '
+                         f"COUNT(DISTINCT activity) AS activities, "
+                         f"COALESCE(SUM(service_us) / 1e6, 0) AS service_total_s, "
+                         f"AVG(service_us) / 1e6 AS service_mean_s, COUNT(*) / SUM(COUNT(*)) OVER () AS share "
+                         f"FROM inst GROUP BY 1 ORDER BY instances DESC, {level}")
+
+    return run(log, build, WORKLOAD[level])
+
+
+def handovers(log: LogLike, level: str = "resource") -> pd.DataFrame:
+    """Handover of work between resources (or roles): source, target, count, cases; most frequent first."""
+    check_option("level", level, HANDOVER, "handovers")
+
+    def build(eng: Engine) -> pd.DataFrame:
+        return eng.frame(
+            f'WITH p AS (SELECT "case", LAG({level}) OVER (PARTITION BY "case" ORDER BY pos) AS source, '
+            f"{level} AS target FROM inst) "
+            f'SELECT source, target, COUNT(*) AS "count", COUNT(DISTINCT "case") AS cases FROM p '
+            f'WHERE source IS NOT NULL AND target IS NOT NULL AND source <> target GROUP BY 1, 2 '
+            f'ORDER BY "count" DESC, source, target')
+
+    return run(log, build, HANDOVER[level])

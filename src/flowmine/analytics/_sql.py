@@ -1,0 +1,156 @@
+"""The SQL engine: per-instance relations and group-bys in DuckDB, in portable SQL.
+
+:func:`instances_sql` derives, for every activity instance (one row of the canonical log), the
+relations all metrics build on, using only window functions that DuckDB and Spark SQL share. Every
+ordering is ``(timestamp, event_id)``, so timestamp ties never depend on the engine:
+
+``pos``
+    1-based position of the instance in its case (order: completion, then event_id).
+``prev_activity``, ``prev_complete_us``
+    the previous instance in the case (the source of the directly-follows edge into this instance).
+``enabling_us``
+    completion of the enabling instance: the latest completion, among instances earlier in the case
+    order, that is not after this instance's start (unknown without a start).
+``waiting_us``
+    start minus enabling completion (unknown without a start or without an enabling instance).
+``service_us``
+    completion minus start (unknown without a start: never zero).
+``sojourn_us``
+    completion minus the previous completion (what is known when only completions exist).
+``edge_us``
+    duration of the edge previous→this: start (completion where unknown) minus the previous
+    completion, floored at 0 when the two overlap, exactly as pm4py's performance DFG.
+``repetition``
+    1 for the first execution of the activity in the case, 2 for the second, ...
+
+Timestamps become integer microseconds since the epoch (``epoch_us``); that is the only dialect
+function used (Spark: ``unix_micros``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from flowmine._schema import (
+    ACTIVITY,
+    CASE,
+    COST,
+    CURRENCY,
+    EVENT_ID,
+    QUALITY,
+    RESOURCE,
+    ROLE,
+    START,
+    TIMESTAMP,
+)
+
+
+def q(name: str) -> str:
+    """Quote an identifier (log columns contain ``:``)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def instances_sql(source: str = "log") -> str:
+    """SQL of the per-instance relations over the canonical log relation ``source``."""
+    return f"""
+WITH ev AS (
+  SELECT {q(CASE)} AS "case", {q(ACTIVITY)} AS activity, {q(EVENT_ID)} AS event_id,
+         epoch_us({q(TIMESTAMP)}) AS complete_us, epoch_us({q(START)}) AS start_us,
+         {q(RESOURCE)} AS resource, {q(ROLE)} AS role, {q(COST)} AS cost, {q(CURRENCY)} AS currency,
+         {q(QUALITY)} AS quality
+  FROM {source}
+  WHERE {q(TIMESTAMP)} IS NOT NULL
+),
+pos AS (
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY "case" ORDER BY complete_us, event_id) AS pos FROM ev
+),
+points AS (
+  -- starts (kind 0) and completions (kind 1) in one stream; at equal times an earlier instance's
+  -- completion precedes a start, a later instance's (and the instance's own) follows it
+  SELECT "case", pos, start_us AS t, 0 AS kind, CAST(NULL AS BIGINT) AS c FROM pos WHERE start_us IS NOT NULL
+  UNION ALL
+  SELECT "case", pos, complete_us AS t, 1 AS kind, complete_us AS c FROM pos
+),
+enabling AS (
+  SELECT "case", pos, en FROM (
+    SELECT "case", pos, kind,
+           MAX(c) OVER (PARTITION BY "case" ORDER BY t, pos, kind ROWS UNBOUNDED PRECEDING) AS en
+    FROM points) p
+  WHERE kind = 0
+),
+rel AS (
+  SELECT p.*,
+         LAG(activity) OVER w AS prev_activity,
+         LAG(complete_us) OVER w AS prev_complete_us,
+         ROW_NUMBER() OVER (PARTITION BY p."case", activity ORDER BY complete_us, event_id) AS repetition,
+         e.en AS enabling_us
+  FROM pos p LEFT JOIN enabling e ON p."case" = e."case" AND p.pos = e.pos
+  WINDOW w AS (PARTITION BY p."case" ORDER BY p.pos)
+)
+SELECT "case", activity, event_id, pos, complete_us, start_us, resource, role, cost, currency, quality,
+       prev_activity, prev_complete_us, enabling_us,
+       start_us - enabling_us AS waiting_us,
+       complete_us - start_us AS service_us,
+       complete_us - prev_complete_us AS sojourn_us,
+       CASE WHEN prev_complete_us IS NULL THEN NULL
+            ELSE GREATEST(COALESCE(start_us, complete_us), prev_complete_us) - prev_complete_us END AS edge_us,
+       repetition
+FROM rel
+"""
+
+
+def cases_sql(source: str = "inst") -> str:
+    """Per case: first start (first completion where no start is known), last completion, variant."""
+    return f"""
+SELECT "case", MIN(COALESCE(start_us, complete_us)) AS start_us, MAX(complete_us) AS end_us,
+       MAX(complete_us) - MIN(COALESCE(start_us, complete_us)) AS throughput_us,
+       COUNT(*) AS instances,
+       LIST(activity ORDER BY pos) AS trace,
+       MAX(repetition) > 1 AS has_rework
+FROM {source} GROUP BY "case"
+"""
+
+
+class Engine:
+    """A DuckDB connection with the log registered as ``log`` and its instances as ``inst``.
+
+    The instance relation is materialised once per engine, so several metrics on one log share it.
+    """
+
+    def __init__(self, table: pa.Table, threads: int | None = None) -> None:
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone = 'UTC'")  # periods are UTC days, weeks and months
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        self.con.register("log", table)
+        self.con.execute(f"CREATE TEMP TABLE inst AS {instances_sql('log')}")
+        self.con.execute(f"CREATE TEMP TABLE cases AS {cases_sql('inst')}")
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        """Run ``sql`` and return a pandas frame (small: aggregates only)."""
+        return self.con.sql(sql).to_arrow_table().to_pandas()
+
+    def arrow(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
+
+    def scalar(self, sql: str) -> object:
+        rows = self.con.sql(sql).fetchall()
+        return rows[0][0] if rows else None
+
+    def close(self) -> None:
+        self.con.close()
+
+
+@contextmanager
+def engine(table: pa.Table) -> Iterator[Engine]:
+    """An :class:`Engine` over ``table``, closed on exit."""
+    eng = Engine(table)
+    try:
+        yield eng
+    finally:
+        eng.close()
