@@ -76,3 +76,14 @@ def test_mapping_suggest_prints_a_loadable_mapping(tmp_path, write):
     ing = run_cli("ingest", str(src), "--store", str(tmp_path / "s"), "--process", "o", "--mapping", str(m),
                   "--json")
     assert json.loads(ing.stdout)["events_loaded"] == 2
+
+
+def test_simulate_is_deterministic_and_writes_truth(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    for out in (a, b):
+        r = run_cli("simulate", "finance", "--cases", "40", "--out", str(out), "--seed", "5")
+        assert r.returncode == 0, r.stderr
+    assert a.read_bytes() == b.read_bytes()
+    assert json.loads((tmp_path / "a.truth.json").read_text(encoding="utf-8"))
+    bad = run_cli("simulate", "marketing", "--cases", "5", "--out", str(tmp_path / "c.csv"))
+    assert bad.returncode == 2 and bad.stderr.startswith("error: unknown process 'marketing'")
