@@ -1,0 +1,124 @@
+"""``flowmine perf``: the per-step performance profile of a stored process (JSON or a readable table).
+
+A thin shell: parses options into a :class:`~flowmine.analytics.CaseFilter`, calls
+:func:`flowmine.analytics.profile` and formats the result. Durations in the JSON are seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from flowmine.cli import app, fail
+
+_ARROW = re.compile(r"\s*(?:->|→)\s*")
+
+
+def _window(value: str | None, option: str) -> tuple[str | None, str | None] | None:
+    if value is None:
+        return None
+    if "," not in value:
+        fail(f"--{option} {value!r}: expected FROM,TO (ISO dates; either may be empty)")
+    lo, hi = (v.strip() or None for v in value.split(",", 1))
+    return lo, hi
+
+
+def _attributes(values: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in values:
+        name, sep, vals = item.partition("=")
+        if not sep or not name:
+            fail(f"--attribute {item!r}: expected COLUMN=VALUE[,VALUE...]")
+        out.setdefault(name, []).extend(v for v in vals.split(","))
+    return out
+
+
+def _hours(seconds: Any) -> str:
+    return "" if seconds is None else f"{seconds / 3600:,.1f} h"
+
+
+def format_profile(p: dict[str, Any]) -> str:
+    """A readable summary of a profile: headline, steps, edges and bottlenecks."""
+    cd = p["case_duration_s"]
+    basis = p["time_basis"]
+    lines = [f"{p['process']}: {p['cases']:,} cases, {p['events']:,} events, {p['variants']:,} variants; "
+             f"throughput time median {_hours(cd['median'])}, mean {_hours(cd['mean'])}, p90 {_hours(cd['p90'])}",
+             "", f"{'step':<34}{'count':>8}{'cases':>8}{'service med':>13}{basis + ' med':>13}"
+             f"{'cost':>14}{'rework':>8}"]
+    for a in p["activities"]:
+        wait = a["waiting_time_median_s"] if basis == "waiting" else a["sojourn_time_median_s"]
+        cost = "" if a["cost_total"] is None else f"{a['cost_total']:,.0f} {a['cost_currency']}"
+        lines.append(f"{a['activity'][:33]:<34}{a['count']:>8,}{a['cases']:>8,}{_hours(a['service_time_median_s']):>13}"
+                     f"{_hours(wait):>13}{cost:>14}{a['rework_rate']:>8.1%}")
+    lines += ["", f"{'edge':<56}{'count':>8}{'mean':>12}{'median':>12}"]
+    for e in p["edges"][:15]:
+        name = f"{e['source']} → {e['target']}"
+        lines.append(f"{name[:55]:<56}{e['count']:>8,}{_hours(e['duration_mean_s']):>12}"
+                     f"{_hours(e['duration_median_s']):>12}")
+    if len(p["edges"]) > 15:
+        lines.append(f"... {len(p['edges']) - 15} more edges (--json for all)")
+    lines += ["", f"{'#':>3} {'bottleneck (' + basis + ')':<52}{'total':>14}{'share':>8}{'cases':>8}  95% CI"]
+    for b in p["bottlenecks"]:
+        ci = f"{_hours(b['ci_low_s'])} – {_hours(b['ci_high_s'])}" if b["ci_low_s"] is not None else ""
+        lines.append(f"{b['rank']:>3} {(b['kind'][0] + ' ' + b['name'])[:51]:<52}{_hours(b['waiting_total_s']):>14}"
+                     f"{b['share'] or 0:>8.1%}{b['cases']:>8,}  {ci}")
+    for r in p.get("periods", []):
+        if r is p["periods"][0]:
+            lines += ["", f"{'period':<12}{'arrivals':>10}{'completions':>13}{'wip':>8}{'throughput med':>16}"]
+        lines.append(f"{r['period'][:10]:<12}{r['arrivals']:>10,}{r['completions']:>13,}{r['wip']:>8,}"
+                     f"{_hours(r['throughput_median_s']):>16}")
+    return "\n".join(lines)
+
+
+@app.command()
+def perf(
+    store: Annotated[Path, typer.Option(help="Store directory.")],
+    process: Annotated[str, typer.Option(help="Process name.")],
+    by: Annotated[str | None, typer.Option(help="Add arrivals/completions/WIP per day, week or month.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the profile as JSON to this file "
+                                                  "('-': standard output).")] = None,
+    started: Annotated[str | None, typer.Option(help="Cases started in FROM,TO (ISO; either may be empty).")] = None,
+    completed: Annotated[str | None, typer.Option(help="Cases completed in FROM,TO.")] = None,
+    active: Annotated[str | None, typer.Option(help="Cases active in FROM,TO.")] = None,
+    attribute: Annotated[list[str] | None, typer.Option(help="COLUMN=V1,V2: cases with such a value "
+                                                        "(repeatable).")] = None,
+    variant: Annotated[list[str] | None, typer.Option(help="Keep this variant (A → B → C; repeatable).")] = None,
+    min_duration: Annotated[float | None, typer.Option(help="Minimum throughput time, seconds.")] = None,
+    max_duration: Annotated[float | None, typer.Option(help="Maximum throughput time, seconds.")] = None,
+    start_step: Annotated[list[str] | None, typer.Option(help="Cases starting with this step (repeatable).")] = None,
+    end_step: Annotated[list[str] | None, typer.Option(help="Cases ending with this step (repeatable).")] = None,
+    follows: Annotated[str | None, typer.Option(help="'A -> B': A eventually followed by B.")] = None,
+    engine: Annotated[str, typer.Option(help="auto, sql or fast.")] = "auto",
+    top: Annotated[int, typer.Option(help="Bottlenecks listed.")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
+) -> None:
+    """Per-step performance: time, cost, rework, edges, bottlenecks. / 各环节绩效分析。"""
+    from flowmine.analytics import CaseFilter, profile, stored
+    from flowmine.store import Store
+
+    pair = None
+    if follows is not None:
+        parts = _ARROW.split(follows.strip())
+        if len(parts) != 2 or not all(parts):
+            fail(f"--follows {follows!r}: expected 'A -> B'")
+        pair = (parts[0], parts[1])
+    duration = None if min_duration is None and max_duration is None else (min_duration, max_duration)
+    flt = CaseFilter(started=_window(started, "started"), completed=_window(completed, "completed"),
+                     active=_window(active, "active"), attributes=_attributes(attribute or []),
+                     variants=variant or None, duration_s=duration, start_steps=start_step or None,
+                     end_steps=end_step or None, follows=pair)
+    log = stored(Store(store, create=False), process)
+    result = profile(log, by=by, filters=flt, engine=engine, top=top, seed=seed)
+    if json_out is None:
+        typer.echo(format_profile(result))
+        return
+    text = json.dumps(result, ensure_ascii=False, indent=1)
+    if str(json_out) == "-":
+        typer.echo(text)
+    else:
+        json_out.write_text(text + "\n", encoding="utf-8")
+        typer.echo(f"wrote the profile of {result['cases']:,} cases to {json_out}")
