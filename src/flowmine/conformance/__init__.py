@@ -1,0 +1,30 @@
+"""Conformance against a reference model: fitness, precision, deviations per step, business rules, impact.
+
+Everything runs on variants (computed by the engine), each replayed or aligned once and weighted
+by its number of cases; the figures equal pm4py's own functions on the full log. Alignments run in
+Rust (r4pm) with pm4py's cost function. See ``docs/CONFORMANCE.md`` for definitions.
+
+Examples
+--------
+>>> from flowmine.conformance import check
+>>> report = check("/tmp/demo-store", "finance")  # doctest: +SKIP
+>>> report.fitness, report.precision  # doctest: +SKIP
+"""
+
+from flowmine.conformance._align import Alignments, VariantAlignment, align
+from flowmine.conformance._labels import LabelMatch, match_labels
+from flowmine.conformance._model import ReferenceModel, read_reference
+from flowmine.conformance._replay import Replay, precision, token_replay
+
+__all__ = [
+    "Alignments",
+    "LabelMatch",
+    "ReferenceModel",
+    "Replay",
+    "VariantAlignment",
+    "align",
+    "match_labels",
+    "precision",
+    "read_reference",
+    "token_replay",
+]

@@ -1,0 +1,198 @@
+"""Alignments of each variant against a reference net, weighted by its number of cases.
+
+The default engine is the Rust package r4pm (``align_variants``: all variants in one call, on all
+cores), with pm4py's cost function (log and model moves 10000, silent moves 1, synchronous moves
+0), so costs, per-trace fitness and log fitness are exactly pm4py's. The ``pm4py`` engine is
+pm4py's own A* (state equation) per variant. Each variant has a budget (``max_states`` search
+states for r4pm, ``max_seconds`` for pm4py); a variant whose budget runs out gets the worst
+alignment (every event a log move plus the shortest model run) and is reported with
+``exact=False`` and its number of cases, so a partial number is never presented as exact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from flowmine.conformance._model import ReferenceModel
+from flowmine.discovery._variants import Variants
+
+MOVE_COST = 10000  # pm4py's STD_MODEL_LOG_MOVE_COST
+TAU_COST = 1  # pm4py's STD_TAU_COST
+ENGINES = ("r4pm", "pm4py")
+SYNC, LOG, MODEL = "sync", "log", "model"
+
+
+@dataclass(frozen=True)
+class VariantAlignment:
+    """One variant's alignment: pm4py's ``cost`` and ``bwc``, fitness, and visible moves in order."""
+
+    cost: int
+    bwc: int
+    fitness: float
+    exact: bool
+    moves: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Alignments:
+    """Alignments of all variants (same order as the variants) and the log-level fitness figures."""
+
+    variants: Variants
+    results: list[VariantAlignment]
+    engine: str
+
+    @property
+    def exact(self) -> bool:
+        return all(r.exact for r in self.results)
+
+    @property
+    def fitness(self) -> float:
+        """pm4py's ``log_fitness``: 1 - total cost / total best-worst cost, over all cases."""
+        w = self.variants.counts
+        cost = float(np.dot(w, [r.cost for r in self.results]))
+        bwc = float(np.dot(w, [r.bwc for r in self.results]))
+        return 1.0 - cost / bwc if bwc > 0 else 0.0
+
+    @property
+    def trace_fitness(self) -> np.ndarray:
+        """Fitness of each variant (the fitness of each of its cases)."""
+        return np.array([r.fitness for r in self.results], dtype=float)
+
+    @property
+    def average_trace_fitness(self) -> float:
+        w = self.variants.counts
+        return float(sum(f * n for f, n in zip(self.trace_fitness.tolist(), w.tolist(), strict=True)) / w.sum())
+
+    @property
+    def fitting_cases_share(self) -> float:
+        w = self.variants.counts
+        return float(w[self.trace_fitness == 1.0].sum() / w.sum()) if w.sum() else 0.0
+
+    def fallback(self) -> dict[str, int]:
+        """How many variants ran out of budget, and how many cases they cover."""
+        bad = [i for i, r in enumerate(self.results) if not r.exact]
+        return {"variants": len(bad), "cases": int(self.variants.counts[bad].sum()) if bad else 0}
+
+
+def _fitness(cost: int, bwc: int) -> float:
+    den = bwc // MOVE_COST
+    return 1 - (cost // MOVE_COST) / den if den > 0 else 0.0
+
+
+def _r4pm(model: ReferenceModel, variants: Variants, max_states: int | None) -> list[VariantAlignment]:
+    import r4pm
+    from r4pm.bindings.conformance.case_centric import alignments as al
+
+    net = r4pm.petri_net.from_pm4py(model.net, model.im, model.fm)
+    labels = {tid: t.get("label") for tid, t in net["transitions"].items()}
+    opts: Any = {"cost_fn": {"model_move_cost": MOVE_COST, "log_move_cost": MOVE_COST,
+                                        "sync_move_cost": 0, "silent_move_cost": TAU_COST}}
+    if max_states is not None:
+        opts["max_states"] = int(max_states)
+    empty = int(al.align_empty_trace(net, opts)["cost"])
+    acts = variants.activities
+    index = {a: i for i, a in enumerate(acts)}
+    traces = [[[index[a] for a in t], int(n)] for t, n in zip(variants.traces, variants.counts.tolist(), strict=True)]
+    projection = {"activities": acts, "act_to_index": index, "traces": traces}
+    fd, path = tempfile.mkstemp(suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(projection, fh)
+        pid = r4pm.import_item("EventLogActivityProjection", path)
+    finally:
+        os.unlink(path)
+    try:
+        raw = al.align_variants(net, pid, opts)
+    finally:
+        r4pm.remove_item(pid)
+    by_trace = {tuple(r["activities"]): r["result"] for r in raw}
+    out = []
+    for trace in variants.traces:
+        res = by_trace[trace]
+        bwc = MOVE_COST * len(trace) + empty
+        if "Ok" not in res:
+            out.append(VariantAlignment(bwc, bwc, _fitness(bwc, bwc), False, tuple((LOG, a) for a in trace)))
+            continue
+        moves: list[tuple[str, str]] = []
+        for mv in res["Ok"]["moves"]:
+            kind, body = next(iter(mv.items()))
+            if kind == "SyncMove":
+                moves.append((SYNC, trace[body["trace_event_index"]]))
+            elif kind == "LogMove":
+                moves.append((LOG, trace[body["trace_event_index"]]))
+            elif labels.get(body["transition"]) is not None:
+                moves.append((MODEL, str(labels[body["transition"]])))
+        cost = int(res["Ok"]["cost"])
+        out.append(VariantAlignment(cost, bwc, _fitness(cost, bwc), True, tuple(moves)))
+    return out
+
+
+def _pm4py(model: ReferenceModel, variants: Variants, max_seconds: float | None) -> list[VariantAlignment]:
+    from pm4py.algo.conformance.alignments.petri_net import algorithm as alignments
+    from pm4py.objects.log.obj import Event, Trace
+
+    params: dict[Any, Any] = {}
+    if max_seconds is not None:
+        params[alignments.Parameters.PARAM_MAX_ALIGN_TIME_TRACE] = float(max_seconds)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numpy's matrix PendingDeprecationWarning inside pm4py's A*
+        empty = alignments.apply(Trace(), model.net, model.im, model.fm)
+    empty_cost = int(empty["cost"])
+    out = []
+    for trace in variants.traces:
+        bwc = MOVE_COST * len(trace) + empty_cost
+        pm_trace = Trace([Event({"concept:name": a}) for a in trace])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ali = alignments.apply(pm_trace, model.net, model.im, model.fm, parameters=dict(params))
+        if ali is None:
+            out.append(VariantAlignment(bwc, bwc, _fitness(bwc, bwc), False, tuple((LOG, a) for a in trace)))
+            continue
+        moves: list[tuple[str, str]] = []
+        for log_label, model_label in ali["alignment"]:
+            if log_label != ">>" and model_label != ">>":
+                moves.append((SYNC, log_label))
+            elif model_label == ">>":
+                moves.append((LOG, log_label))
+            elif model_label is not None:
+                moves.append((MODEL, model_label))
+        cost = int(ali["cost"])
+        out.append(VariantAlignment(cost, bwc, _fitness(cost, bwc), True, tuple(moves)))
+    return out
+
+
+def align(
+    model: ReferenceModel,
+    variants: Variants,
+    engine: str = "r4pm",
+    max_states: int | None = 5_000_000,
+    max_seconds: float | None = 10.0,
+) -> Alignments:
+    """Align every variant once against the reference model.
+
+    Parameters
+    ----------
+    model : ReferenceModel
+    variants : Variants
+        Activities already renamed to model labels where they match.
+    engine : {"r4pm", "pm4py"}
+    max_states : int, optional
+        Per-variant budget of the r4pm engine (search states); ``None``: unlimited.
+    max_seconds : float, optional
+        Per-variant time budget of the pm4py engine; ``None``: unlimited.
+
+    Returns
+    -------
+    Alignments
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"The 'engine' parameter of align must be one of {set(ENGINES)}. Got {engine!r} instead.")
+    results = _r4pm(model, variants, max_states) if engine == "r4pm" else _pm4py(model, variants, max_seconds)
+    return Alignments(variants, results, engine)

@@ -1,0 +1,111 @@
+"""Fitness and precision on variants equal pm4py's own functions on the full log (relative 1e-9)."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pm4py
+import pytest
+
+from conftest import shared_log
+from flowmine import Store
+from flowmine._schema import ACTIVITY, CASE, TIMESTAMP
+from flowmine.conformance import align, match_labels, precision, read_reference, token_replay
+from flowmine.discovery import variants
+from flowmine.errors import InputError
+
+REL = 1e-9
+
+
+def _pm4py_figures(df: pd.DataFrame, m, alignments: bool = True) -> dict[str, float]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = {"tbr": pm4py.fitness_token_based_replay(df, m.net, m.im, m.fm),
+               "precision": pm4py.precision_token_based_replay(df, m.net, m.im, m.fm)}
+        if alignments:
+            out["ali"] = pm4py.fitness_alignments(df, m.net, m.im, m.fm)
+    return out
+
+
+def _assert_equal(df: pd.DataFrame, m, v, alignments: bool = True) -> None:
+    ref = _pm4py_figures(df, m, alignments)
+    tbr = token_replay(m, v)
+    assert tbr.fitness == pytest.approx(ref["tbr"]["log_fitness"], rel=REL)
+    assert tbr.average_trace_fitness == pytest.approx(ref["tbr"]["average_trace_fitness"], rel=REL)
+    assert 100 * tbr.fitting_cases_share == pytest.approx(ref["tbr"]["perc_fit_traces"], rel=REL)
+    assert precision(m, v) == pytest.approx(ref["precision"], rel=REL)
+    if alignments:
+        for engine in ("r4pm", "pm4py"):
+            ali = align(m, v, engine=engine)
+            assert ali.exact
+            assert ali.fitness == pytest.approx(ref["ali"]["log_fitness"], rel=REL)
+            assert ali.average_trace_fitness == pytest.approx(ref["ali"]["average_trace_fitness"], rel=REL)
+            assert 100 * ali.fitting_cases_share == pytest.approx(ref["ali"]["percFitTraces"], rel=REL)
+
+
+def _store(tmp_path, name: str) -> tuple[Store, pd.DataFrame]:
+    store = Store(tmp_path / "s")
+    store.ingest("real", [str(shared_log(name))])
+    return store, store.load("real")
+
+
+def test_running_example_equals_pm4py(tmp_path):
+    store, df = _store(tmp_path, "running-example.xes")
+    m = read_reference(shared_log("running-example.bpmn"))
+    v = variants(store, "real")
+    assert v.n_cases == 6 and len(v) == 6
+    _assert_equal(df, m, v)
+    pn = read_reference(shared_log("running-example.pnml"))
+    _assert_equal(df, pn, v)
+
+
+def test_sepsis_subset_equals_pm4py(tmp_path):
+    """A deterministic subset of 150 cases keeps the suite fast (the full log: benchmarks/conformance.py)."""
+    _, df = _store(tmp_path, "Sepsis Cases - Event Log.xes.gz")
+    keep = sorted(df[CASE].unique())[::7]
+    sub = df[df[CASE].isin(keep)].reset_index(drop=True)
+    m = read_reference(shared_log("sepsis.bpmn"))
+    v = variants(sub)
+    assert v.n_cases == len(keep)
+    _assert_equal(sub, m, v)
+
+
+def test_sepsis_full_r4pm_and_replay(tmp_path):
+    """Full Sepsis: r4pm alignments (0.3 s) and token replay against pm4py's token replay only."""
+    store, df = _store(tmp_path, "Sepsis Cases - Event Log.xes.gz")
+    m = read_reference(shared_log("sepsis.bpmn"))
+    v = variants(store, "real")
+    assert (v.n_cases, len(v)) == (1050, 846)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = pm4py.fitness_token_based_replay(df, m.net, m.im, m.fm)
+    assert token_replay(m, v).fitness == pytest.approx(ref["log_fitness"], rel=REL)
+    # pm4py's alignments on the full log (about 9 s) gave these; r4pm must reproduce them exactly
+    ali = align(m, v)
+    assert ali.fitness == pytest.approx(0.9332653441310098, rel=REL)
+    assert ali.fitting_cases_share == pytest.approx(0.47333333333333333, rel=REL)
+
+
+def test_variants_order_and_ties():
+    t = pd.Timestamp("2025-01-01", tz="UTC")
+    df = pd.DataFrame({CASE: ["1", "1", "2", "2", "3"], ACTIVITY: ["b", "a", "a", "b", "a"],
+                       TIMESTAMP: [t, t, t, t + pd.Timedelta(1, "h"), t], "event_id": [1, 0, 2, 3, 4]})
+    v = variants(df)
+    assert v.traces == [("a", "b"), ("a",)]
+    assert v.counts.tolist() == [2, 1]
+    assert v.cases == [["1", "2"], ["3"]]
+
+
+def test_labels_match_case_space_and_chinese():
+    m = match_labels(["Approve PO", "Pay"], ["approve  PO", "付款", "Other"], {"Pay": {"zh": "付款"}})
+    assert m.mapping == {"approve  PO": "Approve PO", "付款": "Pay"}
+    assert m.unmatched_log == ["Other"] and m.unmatched_model == []
+
+
+def test_inclusive_gateway_is_refused(tmp_path):
+    src = shared_log("running-example.bpmn").read_text(encoding="utf-8")
+    bad = tmp_path / "or.bpmn"
+    bad.write_text(src.replace("exclusiveGateway", "inclusiveGateway", 2), encoding="utf-8")
+    with pytest.raises(InputError, match="inclusiveGateway id="):
+        read_reference(bad)
