@@ -1,6 +1,7 @@
 """``flowmine demo``: build a store from the bundled sample logs, then run the main job.
 
-The main job is the dashboard; until it exists the demo prints the store summary. Ingesting is
+The main job is the dashboard: the demo prints the store summary, then serves it on 127.0.0.1.
+Ingesting is
 idempotent (sources already in the store are skipped by their sha256), so a second run is quick.
 """
 
@@ -38,6 +39,8 @@ def demo(
     samples: Annotated[Path, typer.Option(help="Folder with samples.toml and the sample logs.")] = Path(
         "sample_logs"),
     store: Annotated[Path, typer.Option(help="Store directory to build.")] = Path("build/store"),
+    serve: Annotated[bool, typer.Option(help="Serve the dashboard afterwards.")] = True,
+    port: Annotated[int, typer.Option(help="Dashboard port.")] = 8050,
 ) -> None:
     """Build a store from the sample logs and show it. / 用示例日志构建存储并展示。"""
     st = Store(store)
@@ -50,3 +53,8 @@ def demo(
                "--process finance --out finance.xes)")
     if errors:
         raise typer.Exit(2)
+    if serve:
+        from flowmine.dashboard import serve as serve_dashboard
+
+        typer.echo(f"\nflowmine dashboard on http://127.0.0.1:{port}/  (Ctrl+C to stop)")
+        serve_dashboard(store, port=port)

@@ -1,0 +1,75 @@
+"""What the pages show, computed by the public API and cached per (store version, filters).
+
+Callbacks call these pure functions and only lay out their results, so every number on a page is
+the public API's number for the same filters (``flowmine.analytics.profile`` is what
+``flowmine perf --json`` prints).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Any
+
+from flowmine.analytics import CaseFilter, profile, stored, variants
+from flowmine.dashboard._state import Filters
+from flowmine.store import Store
+
+
+def version(store: Store, process: str) -> str:
+    """The live version of a process: part of every cache key, so new ingests show at once."""
+    return store.manifest(process)["version"]
+
+
+def case_filter(f: Filters) -> CaseFilter | None:
+    if not (f.start or f.end):
+        return None
+    lo = dt.datetime.fromisoformat(f.start).replace(tzinfo=dt.UTC) if f.start else None
+    hi = (dt.datetime.fromisoformat(f.end).replace(tzinfo=dt.UTC) + dt.timedelta(days=1)) if f.end else None
+    return CaseFilter(started=(lo, hi))
+
+
+@lru_cache(maxsize=256)
+def _profile(store_path: str, process: str, ver: str, start: str | None, end: str | None) -> dict[str, Any]:
+    flt = case_filter(Filters(process=process, start=start, end=end))
+    return profile(stored(Store(store_path, create=False), process), by="month", filters=flt, process=process)
+
+
+def process_profile(store: Store, f: Filters) -> dict[str, Any]:
+    """``flowmine.analytics.profile`` of the filtered process (with monthly periods)."""
+    assert f.process is not None
+    return _profile(str(store.path), f.process, version(store, f.process), f.start, f.end)
+
+
+@lru_cache(maxsize=64)
+def _variants(store_path: str, process: str, ver: str, start: str | None, end: str | None) -> Any:
+    from flowmine.analytics import filter_cases
+
+    log = stored(Store(store_path, create=False), process)
+    flt = case_filter(Filters(process=process, start=start, end=end))
+    return variants(filter_cases(log, flt) if flt else log)
+
+
+def process_variants(store: Store, f: Filters) -> Any:
+    assert f.process is not None
+    return _variants(str(store.path), f.process, version(store, f.process), f.start, f.end)
+
+
+def kpis(p: dict[str, Any]) -> dict[str, Any]:
+    """KPI card values from a profile: the same numbers ``flowmine perf --json`` gives."""
+    acts = p.get("activities", [])
+    costs = [a["cost_total"] for a in acts if a.get("cost_total") is not None]
+    currency = next((a.get("cost_currency") for a in acts if a.get("cost_currency")), None)
+    cases = p.get("cases", 0)
+    return {
+        "cases": cases,
+        "events": p.get("events", 0),
+        "variants": p.get("variants", 0),
+        "tt_median": p["case_duration_s"]["median"] if cases else None,
+        "tt_p90": p["case_duration_s"]["p90"] if cases else None,
+        "cost_case": (sum(costs) / cases) if costs and cases else None,
+        "currency": currency,
+        "rework_steps": sum(1 for a in acts if (a.get("rework_rate") or 0) > 0),
+        "steps": len(acts),
+        "top_bottleneck": p["bottlenecks"][0]["name"] if p.get("bottlenecks") else None,
+    }

@@ -1,0 +1,93 @@
+"""Labels in English and Simplified Chinese, and human formats for durations and numbers."""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+LANGS: Final = ("en", "zh")
+
+LABELS: Final[dict[str, dict[str, str]]] = {
+    "title": {"en": "flowmine", "zh": "flowmine 流程分析"},
+    "overview": {"en": "Overview", "zh": "总览"},
+    "bottlenecks": {"en": "Bottlenecks", "zh": "瓶颈"},
+    "steps": {"en": "Cost & quality per step", "zh": "各环节成本与质量"},
+    "variants": {"en": "Variants", "zh": "流程变体"},
+    "data": {"en": "Data", "zh": "数据"},
+    "process": {"en": "Process", "zh": "流程"},
+    "period": {"en": "Cases started between", "zh": "案例开始时间"},
+    "language": {"en": "Language", "zh": "语言"},
+    "cases": {"en": "Cases", "zh": "案例数"},
+    "events": {"en": "Events", "zh": "事件数"},
+    "variants_n": {"en": "Variants", "zh": "变体数"},
+    "tt_median": {"en": "Median throughput time", "zh": "中位处理周期"},
+    "tt_p90": {"en": "P90 throughput time", "zh": "P90 处理周期"},
+    "cost_case": {"en": "Cost per case", "zh": "单案例成本"},
+    "rework_share": {"en": "Steps with rework", "zh": "有返工的环节"},
+    "top_bottleneck": {"en": "Top bottleneck", "zh": "首要瓶颈"},
+    "trend": {"en": "Median throughput time per month", "zh": "每月中位处理周期"},
+    "bn_intro": {"en": "Steps and transitions ranked by the total waiting they add across cases.",
+                 "zh": "按各环节与转移在所有案例中累计造成的等待时间排序。"},
+    "kind": {"en": "Kind", "zh": "类型"},
+    "name": {"en": "Step / transition", "zh": "环节 / 转移"},
+    "waiting_total": {"en": "Total waiting", "zh": "累计等待"},
+    "share": {"en": "Share of throughput time", "zh": "占处理周期比例"},
+    "ci": {"en": "95% interval", "zh": "95% 置信区间"},
+    "median": {"en": "Median", "zh": "中位数"},
+    "p90": {"en": "P90", "zh": "P90"},
+    "activity": {"en": "Step", "zh": "环节"},
+    "count": {"en": "Executions", "zh": "执行次数"},
+    "service_median": {"en": "Median service time", "zh": "中位作业时间"},
+    "waiting_median": {"en": "Median waiting time", "zh": "中位等待时间"},
+    "sojourn_median": {"en": "Median sojourn time", "zh": "中位逗留时间"},
+    "cost_total": {"en": "Cost", "zh": "成本"},
+    "rework_rate": {"en": "Rework rate", "zh": "返工率"},
+    "variant": {"en": "Variant", "zh": "变体"},
+    "variant_share": {"en": "Share of cases", "zh": "案例占比"},
+    "sources": {"en": "Ingested sources", "zh": "已导入数据源"},
+    "quarantine": {"en": "Quarantine (rows not loaded)", "zh": "隔离区（未导入的行）"},
+    "no_quarantine": {"en": "No rows were quarantined.", "zh": "没有被隔离的行。"},
+    "rows_read": {"en": "Rows read", "zh": "读取行数"},
+    "rows_loaded": {"en": "Events loaded", "zh": "导入事件"},
+    "rows_quarantined": {"en": "Rows quarantined", "zh": "隔离行数"},
+    "refused": {"en": "A value in the address was not offered and was ignored", "zh": "地址中的参数无效，已忽略"},
+    "no_data": {"en": "No cases match these filters.", "zh": "没有符合筛选条件的案例。"},
+    "activity_kind": {"en": "step", "zh": "环节"},
+    "edge_kind": {"en": "transition", "zh": "转移"},
+    "no_store": {"en": "The store holds no process yet: run flowmine ingest.",
+                 "zh": "存储中还没有流程：请先运行 flowmine ingest。"},
+}
+
+_UNITS: Final = {"en": ("s", "min", "h", "d"), "zh": ("秒", "分钟", "小时", "天")}
+
+
+def t(key: str, lang: str) -> str:
+    """The label ``key`` in ``lang`` (English when a translation is missing)."""
+    entry = LABELS[key]
+    return entry.get(lang) or entry["en"]
+
+
+def duration(seconds: float | None, lang: str = "en") -> str:
+    """A duration for humans: 45 s, 12 min, 5.5 h, 3.2 d."""
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return "–"
+    s_, m_, h_, d_ = _UNITS.get(lang, _UNITS["en"])
+    sep = "" if lang == "zh" else " "
+    a = abs(seconds)
+    if a < 60:
+        return f"{seconds:.0f}{sep}{s_}"
+    if a < 3600:
+        return f"{seconds / 60:.0f}{sep}{m_}"
+    if a < 86400:
+        return f"{seconds / 3600:.1f}{sep}{h_}"
+    return f"{seconds / 86400:.1f}{sep}{d_}"
+
+
+def number(value: float | None, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:,.{digits}f}"
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f} %"

@@ -1,0 +1,1 @@
+"""Dashboard pages: each lays out what the public API computes for the current filters."""

@@ -1,0 +1,89 @@
+"""The dashboard in a real headless Chromium (Debian's chromium + chromedriver, via dash[testing]).
+
+Every page loads without console errors and shows the public API's numbers for the sample store;
+a filter change updates the numbers; the language switch changes labels; an activity named
+<script>... stays text; a shared URL restores the filters; a forged URL value is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from flowmine import Store
+from flowmine.analytics import CaseFilter, profile, stored
+from flowmine.dashboard import create_app
+from flowmine.dashboard._i18n import number
+
+if shutil.which("chromedriver") is None or (shutil.which("chromium") is None and shutil.which("chrome") is None):
+    if os.environ.get("CI"):
+        pytest.fail("CI: no Chromium/ChromeDriver for the browser tests (.ci/run installs them)", pytrace=False)
+    pytest.skip("no Chromium/ChromeDriver installed (apt-get install chromium chromium-driver)",
+                allow_module_level=True)
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("dash") / "store"
+    st = Store(path)
+    st.ingest("finance", [str(SAMPLES / "finance_claims.csv")], mapping=SAMPLES / "finance_claims.mapping.toml")
+    xss = path.parent / "xss.csv"
+    xss.write_text("case,activity,timestamp\nA,Start,2024-01-01 10:00\nA," + '"' + XSS + '"'
+                   + ",2024-01-02 10:00\n", encoding="utf-8")
+    st.ingest("xss", [str(xss)])
+    return path
+
+
+def _open(dash_duo, store_path, query: str, page: str = "/") -> None:
+    dash_duo.start_server(create_app(store_path))
+    dash_duo.wait_for_page(url=dash_duo.server_url + page + query)
+
+
+def test_overview_shows_the_api_numbers_and_filters_update_them(dash_duo, store_path):
+    p = profile(stored(store_path, "finance"))
+    _open(dash_duo, store_path, "?process=finance")
+    dash_duo.wait_for_text_to_equal("#ov-cases", number(p["cases"]), timeout=20)
+    dash_duo.wait_for_text_to_equal("#ov-events", number(p["events"]))
+    dash_duo.wait_for_text_to_equal("#ov-bottleneck", p["bottlenecks"][0]["name"])
+    flt = CaseFilter(started=("2025-03-01T00:00:00+00:00", "2025-04-01T00:00:00+00:00"))
+    q = profile(stored(store_path, "finance"), filters=flt)
+    assert q["cases"] < p["cases"]
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/?process=finance&from=2025-03-01&to=2025-03-31")
+    dash_duo.wait_for_text_to_equal("#ov-cases", number(q["cases"]), timeout=20)
+    assert dash_duo.get_logs() == []
+
+
+@pytest.mark.parametrize("page, element", [("/bottlenecks", "#bn-table"), ("/steps", "#steps-table"),
+                                           ("/variants", "#var-table"), ("/data", "#data-sources")])
+def test_every_page_loads_without_console_errors(dash_duo, store_path, page, element):
+    _open(dash_duo, store_path, "?process=finance", page)
+    dash_duo.wait_for_element(element, timeout=20)
+    if page == "/bottlenecks":
+        top = profile(stored(store_path, "finance"))["bottlenecks"][0]["name"]
+        dash_duo.wait_for_contains_text("#bn-table", top, timeout=10)
+    assert dash_duo.get_logs() == []
+
+
+def test_language_switch_and_shared_url(dash_duo, store_path):
+    _open(dash_duo, store_path, "?process=finance&lang=zh&from=2025-03-01&to=2025-03-31")
+    dash_duo.wait_for_text_to_equal("#lbl-process", "流程", timeout=20)
+    assert "案例数" in dash_duo.find_element("#page").text
+    assert dash_duo.find_element("#flt-dates input").get_attribute("value") == "2025-03-01"
+    dash_duo.find_elements("#flt-lang input")[0].click()  # English
+    dash_duo.wait_for_text_to_equal("#lbl-process", "Process", timeout=20)
+    assert "lang=en" in dash_duo.driver.current_url and "from=2025-03-01" in dash_duo.driver.current_url
+
+
+def test_script_label_stays_text_and_forged_values_are_refused(dash_duo, store_path):
+    _open(dash_duo, store_path, "?process=xss", "/steps")
+    dash_duo.wait_for_contains_text("#steps-table", XSS, timeout=20)
+    assert dash_duo.driver.execute_script("return document.querySelectorAll('#steps-table script').length") == 0
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/?process=../../etc/passwd")
+    dash_duo.wait_for_contains_text("#shell-notice", "process=../../etc/passwd", timeout=20)
+    assert dash_duo.get_logs() == []

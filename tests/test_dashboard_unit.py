@@ -1,0 +1,59 @@
+"""Dashboard logic without a browser: URL filters are checked, formats are human, KPIs equal the API's."""
+
+from __future__ import annotations
+
+import pytest
+
+from flowmine.dashboard._data import kpis
+from flowmine.dashboard._i18n import LABELS, duration, t
+from flowmine.dashboard._security import DashboardError, check_host
+from flowmine.dashboard._state import Filters, parse, with_changes
+
+PROCESSES = ["finance", "sales"]
+
+
+def test_url_filters_round_trip_and_forged_values_are_refused():
+    f = parse("?process=sales&from=2025-01-01&to=2025-02-01&lang=zh", PROCESSES)
+    assert (f.process, f.start, f.end, f.lang, f.refused) == ("sales", "2025-01-01", "2025-02-01", "zh", ())
+    assert parse(f.query(), PROCESSES) == f
+    bad = parse("?process=../../etc/passwd&lang=fr&from=yesterday", PROCESSES)
+    assert bad.process == "finance" and bad.lang == "en" and bad.start is None
+    assert set(bad.refused) == {"process=../../etc/passwd", "lang=fr", "from=yesterday"}
+
+
+def test_control_changes_must_be_offered_values():
+    f = Filters(process="finance")
+    assert with_changes(f, PROCESSES, process="sales").process == "sales"
+    with pytest.raises(ValueError):
+        with_changes(f, PROCESSES, process="../../etc/passwd")
+    with pytest.raises(ValueError):
+        with_changes(f, PROCESSES, lang="xx")
+    with pytest.raises(ValueError):
+        with_changes(f, PROCESSES, start="not a date")
+
+
+@pytest.mark.parametrize("seconds, en, zh", [(45, "45 s", "45秒"), (720, "12 min", "12分钟"),
+                                              (19800, "5.5 h", "5.5小时"), (276480, "3.2 d", "3.2天"),
+                                              (None, "–", "–")])
+def test_durations_for_humans(seconds, en, zh):
+    assert duration(seconds, "en") == en and duration(seconds, "zh") == zh
+
+
+def test_every_label_has_both_languages():
+    assert all(set(v) == {"en", "zh"} and all(v.values()) for v in LABELS.values())
+    assert t("cases", "zh") == "案例数"
+
+
+def test_kpis_are_the_profile_numbers():
+    p = {"cases": 4, "events": 10, "variants": 2, "case_duration_s": {"median": 60.0, "p90": 90.0},
+         "activities": [{"cost_total": 10.0, "cost_currency": "CNY", "rework_rate": 0.5},
+                        {"cost_total": 6.0, "cost_currency": "CNY", "rework_rate": 0.0}],
+         "bottlenecks": [{"name": "Approve"}]}
+    k = kpis(p)
+    assert (k["cost_case"], k["currency"], k["rework_steps"], k["top_bottleneck"]) == (4.0, "CNY", 1, "Approve")
+
+
+def test_only_loopback_without_authentication():
+    check_host("127.0.0.1")
+    with pytest.raises(DashboardError, match="refusing to listen"):
+        check_host("0.0.0.0")
