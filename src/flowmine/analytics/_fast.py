@@ -170,10 +170,23 @@ def _group_stats(codes: np.ndarray, values: np.ndarray, n_groups: int) -> dict[s
     return {"count": count, "total": total, "median": med, "p90": p90}
 
 
+def _distinct_pass(codes: np.ndarray, case: np.ndarray, n_groups: int) -> np.ndarray:
+    count = np.zeros(n_groups, np.int64)
+    stamp = np.full(n_groups, -1, np.int64)
+    for i in range(codes.shape[0]):
+        g = codes[i]
+        if g >= 0 and stamp[g] != case[i]:
+            stamp[g] = case[i]
+            count[g] += 1
+    return count
+
+
+_distinct: Any = numba.njit(cache=True, nogil=True)(_distinct_pass) if _NUMBA else _distinct_pass
+
+
 def _distinct_cases(codes: np.ndarray, case: np.ndarray, n_groups: int) -> np.ndarray:
-    ok = codes >= 0
-    pairs = np.unique(codes[ok].astype(np.int64) * (int(case.max()) + 1 if len(case) else 1) + case[ok])
-    return np.bincount(pairs // ((int(case.max()) + 1) if len(case) else 1), minlength=n_groups)
+    """Distinct cases per group code (-1 ignored); ``case`` must be sorted (it is: the cache's order)."""
+    return np.asarray(_distinct(np.ascontiguousarray(codes), np.ascontiguousarray(case), n_groups))
 
 
 def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int = 1000, seed: int = 0,
@@ -203,15 +216,17 @@ def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int 
     st_soj = _group_stats(act, sojourn, na)
     has_cost = ~np.isnan(cost)
     cost_total = np.bincount(act[has_cost], weights=cost[has_cost], minlength=na)
-    cur_sets = [np.unique(cur[has_cost & (act == a)]) for a in range(na)] if na < 256 else None
+    nc = len(curs) + 1  # currency codes + "none"
+    pairs = np.bincount(act[has_cost].astype(np.int64) * nc + cur[has_cost] + 1, minlength=na * nc).reshape(na, nc)
+    cur_sets = [np.flatnonzero(pairs[a]) - 1 for a in range(na)]
     activities = pd.DataFrame({
         "activity": acts, "count": np.bincount(act, minlength=na), "cases": cases_per_act,
         "service_time_median_s": st_service["median"], "waiting_time_median_s": st_wait["median"],
         "sojourn_time_median_s": st_soj["median"],
-        "cost_total": [cost_total[a] if cur_sets is not None and len(cur_sets[a]) == 1 and cur_sets[a][0] >= 0
+        "cost_total": [cost_total[a] if len(cur_sets[a]) == 1 and cur_sets[a][0] >= 0
                        else np.nan for a in range(na)],
-        "cost_currency": [curs[int(cur_sets[a][0])] if cur_sets is not None and len(cur_sets[a]) == 1
-                          and cur_sets[a][0] >= 0 else None for a in range(na)],
+        "cost_currency": [curs[int(cur_sets[a][0])] if len(cur_sets[a]) == 1 and cur_sets[a][0] >= 0 else None
+                          for a in range(na)],
         "rework_rate": np.where(cases_per_act > 0, rework_cases / np.maximum(cases_per_act, 1), np.nan)})
     activities = activities[activities["count"] > 0]
 
