@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 mode, store, process = sys.argv[1:4]
 t0 = time.perf_counter()
 if mode in ("fast_cold", "fast_warm", "sql_warm"):
@@ -60,7 +60,9 @@ elif mode == "floor":
     con = duckdb.connect(); con.register("t", tab)
     con.sql('SELECT "concept:name", COUNT(*), MAX("time:timestamp") FROM t GROUP BY 1').fetchall()
     elapsed = time.perf_counter() - t
-print(json.dumps({"s": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM (peak RSS of this process image): ru_maxrss would carry the parent's peak across fork+exec
+hwm = next(int(x.split()[1]) for x in open("/proc/self/status") if x.startswith("VmHWM"))
+print(json.dumps({"s": elapsed, "peak_mb": hwm / 1024}))
 """
 
 

@@ -47,3 +47,12 @@ def total_throughput_s(eng: Engine) -> float:
     """Sum of all case throughput times, in seconds (the denominator of every time share)."""
     value = eng.scalar("SELECT SUM(throughput_us) / 1e6 FROM cases")
     return float(value) if value is not None else 0.0  # type: ignore[arg-type]
+
+
+def utc_periods(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mark the ``period`` column UTC (periods are truncated on naive UTC timestamps: no ICU/time-zone
+    setting is needed in the engine, and a session time zone can never shift a period)."""
+    if "period" in frame and len(frame):
+        col = pd.to_datetime(frame["period"])
+        frame = frame.assign(period=col.dt.tz_localize("UTC") if col.dt.tz is None else col.dt.tz_convert("UTC"))
+    return frame

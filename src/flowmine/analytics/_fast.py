@@ -30,6 +30,7 @@ import pyarrow.ipc as ipc
 from flowmine._schema import ACTIVITY, CASE, COST, CURRENCY, EVENT_ID, START, TIMESTAMP
 from flowmine.analytics._bootstrap import bootstrap_totals
 from flowmine.analytics._bottlenecks import EDGE_SEP
+from flowmine.analytics._common import utc_periods
 from flowmine.analytics._log import LogLike, StoredLog, as_table
 
 NULL_US = np.iinfo(np.int64).min
@@ -261,9 +262,8 @@ def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int 
     if by is not None:
         con = duckdb.connect()
         try:
-            con.execute("SET TimeZone = 'UTC'")
             con.register("cases", pa.table({"start_us": cstart, "end_us": cend, "throughput_us": cend - cstart}))
-            periods = con.sql(_periods_sql(by)).to_arrow_table().to_pandas()
+            periods = utc_periods(con.sql(_periods_sql(by)).to_arrow_table().to_pandas())
         finally:
             con.close()
     durations = {"median": float(np.median(through)) if n_cases else None,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flowmine.analytics._common import declare, run
+from flowmine.analytics._common import declare, run, utc_periods
 from flowmine.analytics._log import LogLike, check_option
 from flowmine.analytics._sql import Engine
 from flowmine.analytics._time import PERIODS
@@ -104,8 +104,8 @@ def flow(log: LogLike, by: str = "week") -> pd.DataFrame:
     def build(eng: Engine) -> pd.DataFrame:
         t = "throughput_us / 1e6"
         return eng.frame(f"""
-WITH c AS (SELECT date_trunc('{by}', make_timestamptz(start_us)) AS a,
-                  date_trunc('{by}', make_timestamptz(end_us)) AS e, throughput_us FROM cases),
+WITH c AS (SELECT date_trunc('{by}', make_timestamp(start_us)) AS a,
+                  date_trunc('{by}', make_timestamp(end_us)) AS e, throughput_us FROM cases),
 p AS (SELECT UNNEST(generate_series((SELECT MIN(a) FROM c), (SELECT MAX(e) FROM c), INTERVAL 1 {by})) AS period),
 arr AS (SELECT a AS period, COUNT(*) AS n FROM c GROUP BY 1),
 com AS (SELECT e AS period, COUNT(*) AS n, AVG({t}) AS m, quantile_cont({t}, 0.5) AS md,
@@ -116,4 +116,4 @@ SELECT p.period, COALESCE(arr.n, 0) AS arrivals, COALESCE(com.n, 0) AS completio
        com.m AS throughput_mean_s, com.md AS throughput_median_s, com.p9 AS throughput_p90_s
 FROM p LEFT JOIN arr USING (period) LEFT JOIN com USING (period) ORDER BY p.period""")
 
-    return run(log, build, FLOW_COLUMNS)
+    return utc_periods(run(log, build, FLOW_COLUMNS))

@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from flowmine.analytics._bootstrap import bootstrap_totals
 from flowmine.analytics._bottlenecks import EDGE_SEP, rank
+from flowmine.analytics._common import utc_periods
 from flowmine.analytics._filters import CaseFilter, kept_cases
 from flowmine.analytics._flow import edge_sql
 from flowmine.analytics._log import LogLike, StoredLog, as_table, check_option
@@ -125,7 +126,7 @@ def _profile_sql(table: pa.Table, process: str, by: str | None, flt: CaseFilter 
             rows.append(agg)
         periods = None
         if by is not None:
-            periods = eng.frame(_periods_sql(by))
+            periods = utc_periods(eng.frame(_periods_sql(by)))
         durations = {"median": _f(h["median"]), "mean": _f(h["mean"]), "p90": _f(h["p90"])}
         return assemble(process, "sql", basis, n_cases, events, int(h["variants"]), durations, acts, edges,
                         pd.concat(rows, ignore_index=True), periods, top)
@@ -139,8 +140,8 @@ def _f(v: Any) -> float | None:
 
 def _periods_sql(by: str) -> str:
     return f"""
-WITH c AS (SELECT date_trunc('{by}', make_timestamptz(start_us)) AS a,
-                  date_trunc('{by}', make_timestamptz(end_us)) AS e, throughput_us FROM cases),
+WITH c AS (SELECT date_trunc('{by}', make_timestamp(start_us)) AS a,
+                  date_trunc('{by}', make_timestamp(end_us)) AS e, throughput_us FROM cases),
 p AS (SELECT UNNEST(generate_series((SELECT MIN(a) FROM c), (SELECT MAX(e) FROM c), INTERVAL 1 {by})) AS period),
 arr AS (SELECT a AS period, COUNT(*) AS n FROM c GROUP BY 1),
 com AS (SELECT e AS period, COUNT(*) AS n, quantile_cont(throughput_us / 1e6, 0.5) AS md FROM c GROUP BY 1)

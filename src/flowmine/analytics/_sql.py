@@ -124,7 +124,6 @@ class Engine:
 
     def __init__(self, table: pa.Table, threads: int | None = None) -> None:
         self.con = duckdb.connect()
-        self.con.execute("SET TimeZone = 'UTC'")  # periods are UTC days, weeks and months
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.con.register("log", table)

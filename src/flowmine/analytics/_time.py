@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flowmine.analytics._common import STAT_COLUMNS, declare, run, stats, total_throughput_s
+from flowmine.analytics._common import STAT_COLUMNS, declare, run, stats, total_throughput_s, utc_periods
 from flowmine.analytics._log import LogLike, check_option
 from flowmine.analytics._sql import Engine
 
@@ -72,10 +72,11 @@ def throughput_time(log: LogLike, level: str = "log", by: str = "month") -> pd.D
         if level == "variant":
             return eng.frame(f"SELECT array_to_string(trace, ' → ') AS variant, {_case_stats()} FROM cases "
                              "GROUP BY trace ORDER BY cases DESC, variant")
-        return eng.frame(f"SELECT date_trunc('{by}', make_timestamptz(end_us)) AS period, {_case_stats()} "
+        return eng.frame(f"SELECT date_trunc('{by}', make_timestamp(end_us)) AS period, {_case_stats()} "
                          "FROM cases GROUP BY 1 ORDER BY 1")
 
-    return run(log, build, THROUGHPUT[level])
+    frame = run(log, build, THROUGHPUT[level])
+    return utc_periods(frame) if level == "period" else frame
 
 
 _INSTANCE_LEVELS = {"log": None, "case": '"case"', "activity": "activity", "resource": "resource", "role": "role"}
