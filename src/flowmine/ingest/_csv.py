@@ -11,6 +11,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Final
 
@@ -30,6 +32,7 @@ _SNIFF_BYTES: Final = 1 << 20
 #: pyarrow block size: one record must fit in a block, so this bounds a single row's size.
 BLOCK_SIZE: Final = 64 << 20
 _UTF8_LIKE: Final = {"utf-8", "utf-8-sig", "ascii"}
+_SCAN_BLOCK: Final = 8 << 20
 
 
 def _read_bytes(path: Path, gzipped: bool) -> bytes:
@@ -93,10 +96,50 @@ def sniff_delimiter(text_head: str) -> str:
         return max(counts, key=lambda d: counts[d])
 
 
+def _scan(path: Path, out: dict[str, int | bool]) -> None:
+    """One pass over a plain file: line breaks, whether it ends with one, whether it is valid UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 0
+    valid = True
+    last = b""
+    buf = bytearray(_SCAN_BLOCK)
+    view = memoryview(buf)
+    with path.open("rb", buffering=0) as fh:
+        while True:
+            k = fh.readinto(buf)
+            if not k:
+                break
+            lines += buf.count(b"\n", 0, k)
+            last = bytes(view[k - 1:k])
+            if valid:
+                try:
+                    decoder.decode(view[:k])
+                except UnicodeDecodeError:
+                    valid = False
+    if valid:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            valid = False
+    out.update(lines=lines, ends_with_newline=last == b"\n", utf8=valid)
+
+
 def read_csv(path: Path, options: CsvOptions | None = None, gzipped: bool = False) -> RawTable:
-    """Read a CSV (or .csv.gz) file as text columns; see the module docstring."""
+    """Read a CSV (or .csv.gz) file as text columns; see the module docstring.
+
+    A plain UTF-8 file is parsed straight from disk while one pass beside the parser counts its
+    line breaks and checks the UTF-8: the file's bytes are never held in memory and text columns
+    are not decoded again. Other files (compressed, another encoding, broken bytes) go through
+    memory and the per-column check that names the rows with invalid bytes.
+    """
     opts = options or CsvOptions()
     source = str(path)
+    if not gzipped:
+        with path.open("rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+        encoding, notes = detect_encoding(head, opts.encoding)
+        if codecs.lookup(encoding).name in _UTF8_LIKE and not notes:
+            return _read_plain(path, head, encoding, opts)
     raw = _read_bytes(path, gzipped)
     encoding, notes = detect_encoding(raw[:_SNIFF_BYTES], opts.encoding)
     data = _to_utf8(raw, encoding)
@@ -105,16 +148,45 @@ def read_csv(path: Path, options: CsvOptions | None = None, gzipped: bool = Fals
         raise UnusableInputError(source, "holds only whitespace, no header and no rows")
     head_text = data[:65536].decode("utf-8", errors="replace")
     delimiter = opts.delimiter or sniff_delimiter(head_text)
+    names = _header(head_text, delimiter, opts.quotechar, source)
+    table, bad_lines = _parse(io.BytesIO(data), names, delimiter, opts, source)
+    ends = data.endswith(b"\n")
+    return _finish(source, table, bad_lines, data.count(b"\n"), ends, lambda: data, names, delimiter, opts,
+                   encoding, notes, utf8=None)
+
+
+def _read_plain(path: Path, head: bytes, encoding: str, opts: CsvOptions) -> RawTable:
+    source = str(path)
+    body = head[3:] if head.startswith(codecs.BOM_UTF8) else head
+    if len(head) < (1 << 16) and not body.strip():
+        raise UnusableInputError(source, "holds only whitespace, no header and no rows")
+    head_text = body[:65536].decode("utf-8", errors="replace")
+    delimiter = opts.delimiter or sniff_delimiter(head_text)
+    names = _header(head_text, delimiter, opts.quotechar, source)
+    scan: dict[str, int | bool] = {}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scanned = pool.submit(_scan, path, scan)
+        table, bad_lines = _parse(pa.OSFile(str(path)), names, delimiter, opts, source)
+        scanned.result()
+
+    def data() -> bytes:  # only for files whose records do not sit one per line
+        return _to_utf8(path.read_bytes(), encoding)
+
+    return _finish(source, table, bad_lines, int(scan["lines"]), bool(scan["ends_with_newline"]), data, names,
+                   delimiter, opts, encoding, [], utf8=bool(scan["utf8"]))
+
+
+def _parse(stream: IO[bytes] | pa.NativeFile, names: list[str], delimiter: str, opts: CsvOptions,
+           source: str) -> tuple[pa.Table, list[tuple[int | None, str]]]:
     bad_lines: list[tuple[int | None, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         bad_lines.append((row.number, row.text))
         return "skip"
 
-    names = _header(head_text, delimiter, opts.quotechar, source)
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data),
+            stream,
             read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE, use_threads=True),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, quote_char=opts.quotechar or False, newlines_in_values=True,
@@ -129,23 +201,32 @@ def read_csv(path: Path, options: CsvOptions | None = None, gzipped: bool = Fals
         raise UnusableInputError(source, f"cannot be read as CSV with delimiter {delimiter!r}: {exc}") from None
     if table.num_rows == 0 and not bad_lines:
         raise UnusableInputError(source, "has a header but no data rows")
+    return table, bad_lines
+
+
+def _finish(source: str, table: pa.Table, bad_lines: list[tuple[int | None, str]], newlines: int,
+            ends_with_newline: bool, data: Callable[[], bytes], names: list[str], delimiter: str,
+            opts: CsvOptions, encoding: str, notes: list[str], utf8: bool | None) -> RawTable:
+    """Row numbers, malformed rows and text decoding, shared by both ways of reading."""
     quarantine = QuarantineBuilder(source)
-    if bad_lines or data.count(b"\n") - (0 if data.endswith(b"\n") else -1) != table.num_rows + 1:
+    if bad_lines or newlines + (0 if ends_with_newline else 1) != table.num_rows + 1:
         # Blank lines, line breaks inside quoted values or malformed rows: record i is not on line
         # i + 1, so find each record's line exactly (slow path, only for such files).
-        lines, malformed = _record_lines(data, delimiter, opts.quotechar, len(names))
+        lines, malformed = _record_lines(data(), delimiter, opts.quotechar, len(names))
         row_numbers = pa.array(lines, pa.int64())
-        quarantine = QuarantineBuilder(source)
         for number, text in malformed:
             quarantine.add(number, Reason.MALFORMED_ROW,
                            f"expected {len(names)} fields separated by {delimiter!r}", value=text)
     else:
         row_numbers = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
-    del data
     if len(row_numbers) != table.num_rows:
         raise UnusableInputError(source, f"records could not be counted consistently ({len(row_numbers)} vs "
                                  f"{table.num_rows}); check the quoting ({opts.quotechar!r})")
-    table, bad_rows = _decode_columns(table, quarantine, encoding, row_numbers)
+    if utf8:  # the whole file is valid UTF-8, so every field is: the bytes are the text
+        table = _as_text(table)
+        bad_rows = np.array([], dtype=np.int64)
+    else:
+        table, bad_rows = _decode_columns(table, quarantine, encoding, row_numbers)
     if bad_rows.size:
         keep = np.ones(table.num_rows, dtype=bool)
         keep[bad_rows] = False
@@ -153,6 +234,18 @@ def read_csv(path: Path, options: CsvOptions | None = None, gzipped: bool = Fals
         row_numbers = row_numbers.filter(pa.array(keep))
     return RawTable(source=source, format="csv", table=table, row_numbers=row_numbers,
                     quarantine=quarantine.to_table(), notes=notes)
+
+
+def _as_text(table: pa.Table) -> pa.Table:
+    """Binary columns -> one contiguous string array each, releasing each column's chunks as it goes."""
+    names = table.column_names
+    cols: list[pa.ChunkedArray | pa.Array] = list(table.columns)
+    del table
+    for i, col in enumerate(cols):
+        arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+        cols[i] = arr.view(pa.string())
+        del col, arr
+    return pa.table(cols, names=names)
 
 
 def _header(head_text: str, delimiter: str, quotechar: str, source: str) -> list[str]:

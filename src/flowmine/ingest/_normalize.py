@@ -22,7 +22,6 @@ from flowmine._schema import (
     CASE_PREFIX,
     COST,
     CURRENCY,
-    LIFECYCLE,
     Q_COLUMN,
     Q_DETAIL,
     Q_POSITION,
@@ -30,11 +29,9 @@ from flowmine._schema import (
     Q_ROW,
     Q_SOURCE,
     Q_VALUE,
-    QUALITY,
     QUARANTINE_SCHEMA,
     QUARANTINE_VALUE_CHARS,
     RESOURCE,
-    ROLE,
     SOURCE,
     SOURCE_ROW,
     START,
@@ -42,7 +39,7 @@ from flowmine._schema import (
     TIMESTAMP_TYPE,
     Reason,
 )
-from flowmine._fingerprint import FINGERPRINT, fingerprints
+from flowmine.ingest._duplicates import drop_duplicates
 from flowmine.ingest._lifecycle import pair_lifecycle
 from flowmine.ingest._mapping import ROLE_COLUMNS, Mapping, resolve_columns
 from flowmine.ingest._raw import RawTable
@@ -68,7 +65,11 @@ _DETAILS: Final = {
 
 @dataclass
 class Normalized:
-    """Canonical events (file order, no event_id yet) and every quarantined record."""
+    """Canonical events (file order, no event_id yet) and every quarantined record.
+
+    ``order`` lists the rows of ``events`` sorted by (case, timestamp, row): the store's order,
+    computed with the fingerprints, so a store can write a new log without sorting it again.
+    """
 
     events: pa.Table
     quarantine: pa.Table
@@ -76,6 +77,7 @@ class Normalized:
     rows_merged: int = 0
     format: str = ""
     notes: list[str] = field(default_factory=list)
+    order: np.ndarray | None = None
 
 
 class _Failures:
@@ -135,15 +137,24 @@ def _text(values: pa.Array) -> pa.Array:
 
 
 def _blank(values: pa.Array) -> np.ndarray:
+    """Null, empty or only (Unicode) whitespace: what trimming would leave empty, without copying text."""
     s = _text(values)
-    return _np(pc.is_null(s)) | _np(pc.equal(pc.utf8_trim_whitespace(s), ""))
+    if pa.types.is_dictionary(s.type):
+        return _blank(s.dictionary)[s.indices.fill_null(0).to_numpy(zero_copy_only=False)] | _np(pc.is_null(s))
+    return _np(pc.is_null(s)) | _np(pc.equal(pc.binary_length(s), 0)) | _np(pc.utf8_is_space(s))
 
 
 def parse_numbers(values: pa.Array, decimal: str = ".", thousands: str | None = None) -> tuple[pa.Array, np.ndarray]:
     """Text or numbers -> float64 and a mask of cells that are not numbers."""
     if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
         return values.cast(pa.float64()), np.zeros(len(values), dtype=bool)
-    s = pc.utf8_trim_whitespace(_text(values))
+    s = _text(values)
+    if not thousands and decimal == ".":
+        try:  # the usual clean column: a value with surrounding spaces fails here and is trimmed below
+            return pc.cast(s, pa.float64()), np.zeros(len(values), dtype=bool)
+        except pa.ArrowInvalid:
+            pass
+    s = pc.utf8_trim_whitespace(s)
     if thousands:
         s = pc.replace_substring(s, thousands, "")
     if decimal != ".":
@@ -182,16 +193,14 @@ def _melt(raw: RawTable, mapping: Mapping, roles: dict[str, str]) -> tuple[pa.Ta
     order = np.lexsort((col, idx))
     idx, col = idx[order], col[order]
     names = list(mapping.milestones)
-    parsed_ts = {}
-    for j, c in enumerate(names):
-        parsed_ts[c] = t.column(c).combine_chunks()
+    parsed_ts = {c: t.column(c).combine_chunks() for c in names}
     other = [c for c in t.column_names if c not in mapping.milestones and c not in mapping.drop
              and c not in mapping.milestone_resources.values()]
     take = pa.array(idx)
     long = {c: t.column(c).combine_chunks().take(take) for c in other}
     acts = np.array([*mapping.milestones.values(), None], dtype=object)[col]
     long["__activity"] = pa.array(acts, pa.string())
-    long["__milestone"] = pa.array(np.array(names + [""], dtype=object)[col], pa.string())
+    long["__milestone"] = pa.array(np.array([*names, ""], dtype=object)[col], pa.string())
     special: dict[str, pa.Array] = {"milestone_index": pa.array(col)}
     for j, c in enumerate(names):
         sel = col == j
@@ -297,7 +306,7 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
             else CASE_PREFIX + name
         cols[out_name] = _attribute(col(name), name, mapping, fail)
     for name, arr in list(cols.items()):
-        if pa.types.is_string(arr.type):
+        if pa.types.is_string(arr.type) and (pc.max(pc.binary_length(arr)).as_py() or 0) > MAX_VALUE_CHARS:
             long_ = _np(pc.greater(pc.utf8_length(arr), MAX_VALUE_CHARS))
             if long_.any():
                 fail.add(long_, Reason.VALUE_TOO_LARGE, name, arr, _DETAILS[Reason.VALUE_TOO_LARGE])
@@ -309,11 +318,11 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     if bad.any():
         events = events.filter(pa.array(~bad))
     events, merged, life_q, life_notes = pair_lifecycle(events, mapping, src)
-    events, dup_q = _drop_duplicates(events, src)
+    events, dup_q, order = drop_duplicates(events, src)
     notes.extend(life_notes)
     quarantine = pa.concat_tables([raw.quarantine, quarantine, dup_q, life_q])
     return Normalized(events=events, quarantine=quarantine, rows_read=raw.rows_read + (n - raw.table.num_rows),
-                      rows_merged=merged, format=raw.format, notes=notes)
+                      rows_merged=merged, format=raw.format, notes=notes, order=order)
 
 
 def _timestamp(values: pa.Array, name: str, mapping: Mapping, src: str, fail: _Failures, notes: list[str],
@@ -372,34 +381,3 @@ def _attribute(values: pa.Array, name: str, mapping: Mapping, fail: _Failures) -
             fail.add(np.equal(p.reasons, reason), reason, name, values, f"not a valid timestamp ({p.format})")
         return p.values
     return values
-
-
-def _drop_duplicates(events: pa.Table, src: str) -> tuple[pa.Table, pa.Table]:
-    """Exact duplicate events (every content column equal): the first is kept, later copies quarantined.
-    Adds the fingerprint column that the store uses to recognise events it already holds."""
-    fp = fingerprints(events)
-    events = events.append_column(FINGERPRINT, fp)
-    if events.num_rows == 0:
-        return events, QUARANTINE_SCHEMA.empty_table()
-    halves = np.frombuffer(fp.buffers()[1], dtype=np.uint64)[: 2 * len(fp)].reshape(-1, 2)
-    first_half = np.sort(halves[:, 0])
-    if not (first_half[1:] == first_half[:-1]).any():  # the usual case, decided by one sort
-        return events, QUARANTINE_SCHEMA.empty_table()
-    frame = pd.DataFrame({"a": halves[:, 0], "b": halves[:, 1]})
-    dup = frame.duplicated(keep="first").to_numpy()
-    if not dup.any():
-        return events, QUARANTINE_SCHEMA.empty_table()
-    rows = events.column(SOURCE_ROW).to_numpy()
-    first_row = pd.Series(rows).groupby([frame["a"], frame["b"]], sort=False).transform("first").to_numpy()
-    idx = np.flatnonzero(dup)
-    k = len(idx)
-    q = pa.table({
-        Q_SOURCE: pa.array([src] * k, pa.string()),
-        Q_ROW: pa.array(rows[idx], pa.int64()),
-        Q_POSITION: pa.nulls(k, pa.string()),
-        Q_COLUMN: pa.nulls(k, pa.string()),
-        Q_VALUE: pa.nulls(k, pa.string()),
-        Q_REASON: pa.array([Reason.DUPLICATE_EVENT] * k, pa.string()),
-        Q_DETAIL: pa.array([f"exact duplicate of row {int(r)} (kept once)" for r in first_row[idx]], pa.string()),
-    }, schema=QUARANTINE_SCHEMA)
-    return events.filter(pa.array(~dup)), q

@@ -1,0 +1,70 @@
+"""Exact duplicate events: the first is kept, later copies are quarantined (``duplicate_event``).
+
+Runs last in normalisation, on the events that passed every other check. Fingerprints and the
+store's order come from one DuckDB query (:func:`flowmine._fingerprint.fingerprint_order`);
+copies of an event share its case and timestamp, so only the tie groups of that order are
+searched, and the order of the kept events is handed on to the store.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from flowmine._fingerprint import FINGERPRINT, fingerprint_order, halves
+from flowmine._schema import (
+    Q_COLUMN,
+    Q_DETAIL,
+    Q_POSITION,
+    Q_REASON,
+    Q_ROW,
+    Q_SOURCE,
+    Q_VALUE,
+    QUARANTINE_SCHEMA,
+    SOURCE_ROW,
+    Reason,
+)
+
+
+def drop_duplicates(events: pa.Table, src: str) -> tuple[pa.Table, pa.Table, np.ndarray]:
+    """Exact duplicate events (every content column equal): the first is kept, later copies quarantined.
+
+    Adds the fingerprint column that the store uses to recognise events it already holds, and
+    returns the store's order of the kept events (see :func:`fingerprint_order`): copies share
+    case and timestamp, so only tie groups of that order are searched for them.
+    """
+    fp, order, tied = fingerprint_order(events)
+    events = events.append_column(FINGERPRINT, fp)
+    if not tied.any():  # the usual case: no two events share case and timestamp
+        return events, QUARANTINE_SCHEMA.empty_table(), order
+    ab = halves(fp)
+    starts = ~tied
+    group = np.cumsum(starts) - 1  # tie group of each sorted position
+    in_tie = tied | np.append(tied[1:], False)  # sorted positions in a group of two or more
+    cand = np.flatnonzero(in_tie)
+    rows_at = order[cand]
+    frame = pd.DataFrame({"g": group[cand], "a": ab[rows_at, 0], "b": ab[rows_at, 1]})
+    dup = frame.duplicated(keep="first").to_numpy()  # within a group, sorted positions follow file order
+    if not dup.any():
+        return events, QUARANTINE_SCHEMA.empty_table(), order
+    rows = events.column(SOURCE_ROW).to_numpy()
+    firsts = pd.Series(rows_at).groupby([frame["g"], frame["a"], frame["b"]], sort=False).transform("first")
+    drop = rows_at[dup]
+    k = len(drop)
+    q = pa.table({
+        Q_SOURCE: pa.array([src] * k, pa.string()),
+        Q_ROW: pa.array(rows[drop], pa.int64()),
+        Q_POSITION: pa.nulls(k, pa.string()),
+        Q_COLUMN: pa.nulls(k, pa.string()),
+        Q_VALUE: pa.nulls(k, pa.string()),
+        Q_REASON: pa.array([Reason.DUPLICATE_EVENT] * k, pa.string()),
+        Q_DETAIL: pa.array([f"exact duplicate of row {int(r)} (kept once)" for r in rows[firsts.to_numpy()[dup]]],
+                           pa.string()),
+    }, schema=QUARANTINE_SCHEMA)
+    q = q.take(pa.array(np.argsort(drop, kind="stable")))
+    keep = np.ones(events.num_rows, dtype=bool)
+    keep[drop] = False
+    shift = np.cumsum(~keep)  # rows removed up to and including each position
+    kept_order = order[keep[order]]
+    return events.filter(pa.array(keep)), q, kept_order - shift[kept_order]
