@@ -8,6 +8,7 @@ Read any export into a store, load a process as a DataFrame, export it again::
     log = flowmine.load_log(store, "finance")
 """
 
+from flowmine.analytics import AnalyticsError, CaseFilter, profile, stored
 from flowmine.api import export_log, load_log, summary
 from flowmine.errors import (
     FlowmineError,
@@ -26,6 +27,8 @@ from flowmine.store import IngestReport, SourceReport, Store
 __version__ = "0.1.0"
 
 __all__ = [
+    "AnalyticsError",
+    "CaseFilter",
     "FlowmineError",
     "IngestReport",
     "InputError",
@@ -42,8 +45,10 @@ __all__ = [
     "export_log",
     "load_log",
     "load_mapping",
+    "profile",
     "read_log",
     "read_raw",
+    "stored",
     "suggest_mapping",
     "summary",
 ]

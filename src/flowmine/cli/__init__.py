@@ -25,7 +25,7 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def _register() -> None:
-    from flowmine.cli import _dashboard, _demo, _export, _info, _ingest, _mapping, _simulate  # noqa: F401
+    from flowmine.cli import _dashboard, _demo, _export, _info, _ingest, _mapping, _perf, _simulate  # noqa: F401
 
 
 def main() -> None:
