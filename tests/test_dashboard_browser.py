@@ -74,7 +74,7 @@ def test_language_switch_and_shared_url(dash_duo, store_path):
     _open(dash_duo, store_path, "?process=finance&lang=zh&from=2025-03-01&to=2025-03-31")
     dash_duo.wait_for_text_to_equal("#lbl-process", "流程", timeout=20)
     assert "案例数" in dash_duo.find_element("#page").text
-    assert dash_duo.find_element("#flt-dates input").get_attribute("value") == "2025-03-01"
+    dash_duo.wait_for_contains_text("#flt-dates", "2025-03-01", timeout=10)
     dash_duo.find_elements("#flt-lang input")[0].click()  # English
     dash_duo.wait_for_text_to_equal("#lbl-process", "Process", timeout=20)
     assert "lang=en" in dash_duo.driver.current_url and "from=2025-03-01" in dash_duo.driver.current_url
