@@ -60,13 +60,22 @@ def test_overview_shows_the_api_numbers_and_filters_update_them(dash_duo, store_
 
 
 @pytest.mark.parametrize("page, element", [("/bottlenecks", "#bn-table"), ("/steps", "#steps-table"),
-                                           ("/variants", "#var-table"), ("/data", "#data-sources")])
+                                           ("/variants", "#var-table"), ("/data", "#data-sources"),
+                                           ("/resources", "#res-table"), ("/cases", "#cases-table")])
 def test_every_page_loads_without_console_errors(dash_duo, store_path, page, element):
     _open(dash_duo, store_path, "?process=finance", page)
     dash_duo.wait_for_element(element, timeout=20)
     if page == "/bottlenecks":
         top = profile(stored(store_path, "finance"))["bottlenecks"][0]["name"]
         dash_duo.wait_for_contains_text("#bn-table", top, timeout=10)
+    assert dash_duo.get_logs() == []
+
+
+def test_drill_down_from_variant_to_a_case_timeline(dash_duo, store_path):
+    _open(dash_duo, store_path, "?process=finance", "/cases")
+    dash_duo.wait_for_element("#cases-table", timeout=20)
+    dash_duo.select_dcc_dropdown("#cases-case", index=0)
+    dash_duo.wait_for_element("#cases-gantt", timeout=20)
     assert dash_duo.get_logs() == []
 
 

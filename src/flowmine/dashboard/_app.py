@@ -17,10 +17,10 @@ from dash import MATCH, Dash, Input, Output, State, dcc, html, no_update
 
 from flowmine.dashboard import _state
 from flowmine.dashboard._i18n import t
-from flowmine.dashboard.pages import bottlenecks, data, overview, steps, variants
+from flowmine.dashboard.pages import bottlenecks, cases, data, overview, resources, steps, variants
 from flowmine.store import Store
 
-PAGES: tuple[ModuleType, ...] = (overview, bottlenecks, steps, variants, data)
+PAGES: tuple[ModuleType, ...] = (overview, bottlenecks, steps, variants, cases, resources, data)
 #: Largest request body a callback may send (Dash has no limit by default).
 MAX_REQUEST_BYTES = 1 * 1024 * 1024
 

@@ -55,6 +55,55 @@ def process_variants(store: Store, f: Filters) -> Any:
     return _variants(str(store.path), f.process, version(store, f.process), f.start, f.end)
 
 
+@lru_cache(maxsize=64)
+def _metric(store_path: str, process: str, ver: str, start: str | None, end: str | None, name: str,
+            level: str) -> Any:
+    from flowmine import analytics
+
+    log = stored(Store(store_path, create=False), process)
+    flt = case_filter(Filters(process=process, start=start, end=end))
+    if flt is not None:
+        log = analytics.filter_cases(log, flt)
+    return getattr(analytics, name)(log, level=level)
+
+
+def metric(store: Store, f: Filters, name: str, level: str) -> Any:
+    """A metric frame of the public API (``flowmine.analytics.<name>(log, level=level)``), cached."""
+    assert f.process is not None
+    return _metric(str(store.path), f.process, version(store, f.process), f.start, f.end, name, level)
+
+
+@lru_cache(maxsize=256)
+def _cases(store_path: str, process: str, ver: str, start: str | None, end: str | None, variant: str) -> Any:
+    from flowmine import analytics
+
+    log = stored(Store(store_path, create=False), process)
+    flt = CaseFilter(started=case_filter(Filters(start=start, end=end)).started
+                     if (start or end) else None, variants=[variant])  # type: ignore[union-attr]
+    return analytics.throughput_time(analytics.filter_cases(log, flt), level="case")
+
+
+def variant_cases(store: Store, f: Filters, variant: str) -> Any:
+    """Cases of one variant with their throughput time, slowest first (the drill-down)."""
+    assert f.process is not None
+    frame = _cases(str(store.path), f.process, version(store, f.process), f.start, f.end, variant)
+    return frame.sort_values("throughput_s", ascending=False)
+
+
+def case_events(store: Store, process: str, case: str) -> Any:
+    """The events of one case in order: its timeline of steps, waits and resources."""
+    import duckdb
+
+    path = str(store.events_path(process))
+    con = duckdb.connect()
+    try:
+        return con.execute(
+            'SELECT * FROM read_parquet(?) WHERE "case:concept:name" = ? ORDER BY "time:timestamp", event_id',
+            [path, case]).df()
+    finally:
+        con.close()
+
+
 def kpis(p: dict[str, Any]) -> dict[str, Any]:
     """KPI card values from a profile: the same numbers ``flowmine perf --json`` gives."""
     acts = p.get("activities", [])
