@@ -78,8 +78,8 @@ def _cases(store_path: str, process: str, ver: str, start: str | None, end: str 
     from flowmine import analytics
 
     log = stored(Store(store_path, create=False), process)
-    flt = CaseFilter(started=case_filter(Filters(start=start, end=end)).started
-                     if (start or end) else None, variants=[variant])  # type: ignore[union-attr]
+    window = case_filter(Filters(start=start, end=end))
+    flt = CaseFilter(started=window.started if window else None, variants=[variant])
     return analytics.throughput_time(analytics.filter_cases(log, flt), level="case")
 
 
