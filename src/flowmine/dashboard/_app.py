@@ -111,13 +111,19 @@ def _register_shell(app: Dash, store: Store) -> None:
         return new.query() if new.query() != current.query() else no_update
 
 
-def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050) -> None:
-    """Serve the dashboard (no debug mode, ever). Only 127.0.0.1 / localhost are allowed here."""
+def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, threads: int = 8) -> None:
+    """Serve the dashboard with waitress (a production WSGI server; never Dash's debug mode).
+
+    Only 127.0.0.1 / localhost are allowed until authentication is configured.
+    """
+    import waitress
+
     from flowmine.dashboard._security import check_host
 
     check_host(host)
     app = create_app(store_path)
-    app.run(host=host, port=port, debug=False, dev_tools_ui=False, dev_tools_hot_reload=False)
+    waitress.serve(app.server, host=host, port=port, threads=threads, max_request_body_size=MAX_REQUEST_BYTES,
+                   ident="flowmine")
 
 
 __all__ = ["create_app", "dash", "serve"]
