@@ -57,3 +57,28 @@ def test_only_loopback_without_authentication():
     check_host("127.0.0.1")
     with pytest.raises(DashboardError, match="refusing to listen"):
         check_host("0.0.0.0")
+
+
+def test_concurrent_requests_for_one_key_compute_once():
+    import threading
+    import time
+
+    from flowmine.dashboard._data import single_flight
+
+    calls = []
+
+    @single_flight(maxsize=2)
+    def slow(x):
+        calls.append(x)
+        time.sleep(0.2)
+        return x * 2
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(slow(21))) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert results == [42] * 8 and calls == [21]
+    slow(1), slow(2), slow(3)  # LRU bound: the oldest key is evicted
+    assert list(slow.cache) == [2, 3]

@@ -8,6 +8,7 @@ Safe by default: served on 127.0.0.1 without debug mode, with a request size lim
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -111,6 +112,14 @@ def _register_shell(app: Dash, store: Store) -> None:
         return new.query() if new.query() != current.query() else no_update
 
 
+def _warm(store: Store) -> None:
+    """Compute each process's unfiltered profile once at start, so the first visitor does not wait."""
+    from flowmine.dashboard._data import process_profile
+
+    for process in store.processes():
+        process_profile(store, _state.Filters(process=process))
+
+
 def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, threads: int = 8) -> None:
     """Serve the dashboard with waitress (a production WSGI server; never Dash's debug mode).
 
@@ -122,6 +131,7 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, thr
 
     check_host(host)
     app = create_app(store_path)
+    threading.Thread(target=_warm, args=(Store(store_path, create=False),), daemon=True).start()
     waitress.serve(app.server, host=host, port=port, threads=threads, max_request_body_size=MAX_REQUEST_BYTES,
                    ident="flowmine")
 

@@ -8,12 +8,49 @@ the public API's number for the same filters (``flowmine.analytics.profile`` is 
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
-from typing import Any
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flowmine.analytics import CaseFilter, profile, stored, variants
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def single_flight(maxsize: int) -> Callable[[F], F]:
+    """An LRU memo where concurrent calls with the same arguments compute once and share the result
+    (twenty managers opening the same page must not start twenty identical queries)."""
+
+    def wrap(fn: F) -> F:
+        cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        locks: dict[tuple[Any, ...], threading.Lock] = {}
+        guard = threading.Lock()
+
+        def memo(*args: Any) -> Any:
+            with guard:
+                if args in cache:
+                    cache.move_to_end(args)
+                    return cache[args]
+                lock = locks.setdefault(args, threading.Lock())
+            with lock:
+                with guard:
+                    if args in cache:
+                        return cache[args]
+                value = fn(*args)
+                with guard:
+                    cache[args] = value
+                    if len(cache) > maxsize:
+                        cache.popitem(last=False)
+                    locks.pop(args, None)
+                return value
+
+        memo.cache = cache  # type: ignore[attr-defined]
+        return memo  # type: ignore[return-value]
+
+    return wrap
 
 
 def version(store: Store, process: str) -> str:
@@ -29,7 +66,7 @@ def case_filter(f: Filters) -> CaseFilter | None:
     return CaseFilter(started=(lo, hi))
 
 
-@lru_cache(maxsize=256)
+@single_flight(maxsize=256)
 def _profile(store_path: str, process: str, ver: str, start: str | None, end: str | None) -> dict[str, Any]:
     flt = case_filter(Filters(process=process, start=start, end=end))
     return profile(stored(Store(store_path, create=False), process), by="month", filters=flt, process=process)
@@ -41,7 +78,7 @@ def process_profile(store: Store, f: Filters) -> dict[str, Any]:
     return _profile(str(store.path), f.process, version(store, f.process), f.start, f.end)
 
 
-@lru_cache(maxsize=64)
+@single_flight(maxsize=64)
 def _variants(store_path: str, process: str, ver: str, start: str | None, end: str | None) -> Any:
     from flowmine.analytics import filter_cases
 
@@ -55,7 +92,7 @@ def process_variants(store: Store, f: Filters) -> Any:
     return _variants(str(store.path), f.process, version(store, f.process), f.start, f.end)
 
 
-@lru_cache(maxsize=64)
+@single_flight(maxsize=64)
 def _metric(store_path: str, process: str, ver: str, start: str | None, end: str | None, name: str,
             level: str) -> Any:
     from flowmine import analytics
@@ -73,7 +110,7 @@ def metric(store: Store, f: Filters, name: str, level: str) -> Any:
     return _metric(str(store.path), f.process, version(store, f.process), f.start, f.end, name, level)
 
 
-@lru_cache(maxsize=256)
+@single_flight(maxsize=256)
 def _cases(store_path: str, process: str, ver: str, start: str | None, end: str | None, variant: str) -> Any:
     from flowmine import analytics
 
