@@ -81,4 +81,4 @@ def test_concurrent_requests_for_one_key_compute_once():
         th.join()
     assert results == [42] * 8 and calls == [21]
     slow(1), slow(2), slow(3)  # LRU bound: the oldest key is evicted
-    assert list(slow.cache) == [2, 3]
+    assert list(slow.cache) == [(2,), (3,)]
