@@ -10,8 +10,34 @@ their intervals are identical.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
+
+
+def case_batches(n_cases: int, seed: int, batches: int = 500
+                 ) -> tuple[npt.NDArray[np.int64], int, dict[str, Any]]:
+    """The seeded batch of every case (``batch[case_idx]``), the number of batches, and the generator
+    state after dealing (where the replicates are drawn from)."""
+    rng = np.random.default_rng(seed)
+    g = min(batches, n_cases)
+    batch = (rng.permutation(n_cases) % g).astype(np.int64)
+    return batch, g, dict(rng.bit_generator.state)
+
+
+def intervals(sums: npt.NDArray[np.float64], state: dict[str, Any], *, n_boot: int = 1000,
+              confidence: float = 0.95) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Percentile interval of the per-item total from per-(batch, item) totals ``sums`` (g × items)."""
+    rng = np.random.Generator(np.random.PCG64())
+    rng.bit_generator.state = state
+    g = sums.shape[0]
+    draws = rng.integers(0, g, size=(n_boot, g)) + (np.arange(n_boot) * g)[:, None]
+    counts = np.bincount(draws.ravel(), minlength=n_boot * g).reshape(n_boot, g).astype(np.float64)
+    totals = counts @ sums  # (n_boot, n_items)
+    alpha = (1.0 - confidence) / 2.0
+    low, high = np.quantile(totals, [alpha, 1.0 - alpha], axis=0)
+    return np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
 
 
 def bootstrap_totals(case_idx: npt.NDArray[np.int64], item_idx: npt.NDArray[np.int64],
@@ -26,14 +52,7 @@ def bootstrap_totals(case_idx: npt.NDArray[np.int64], item_idx: npt.NDArray[np.i
     if n_items == 0 or n_cases == 0 or n_boot <= 0:
         nan = np.full(n_items, np.nan)
         return nan, nan.copy()
-    rng = np.random.default_rng(seed)
-    g = min(batches, n_cases)
-    batch_of_case = rng.permutation(n_cases) % g
-    key = batch_of_case[case_idx] * n_items + item_idx
-    sums = np.bincount(key, weights=values, minlength=g * n_items).reshape(g, n_items)
-    draws = rng.integers(0, g, size=(n_boot, g)) + (np.arange(n_boot) * g)[:, None]
-    counts = np.bincount(draws.ravel(), minlength=n_boot * g).reshape(n_boot, g).astype(np.float64)
-    totals = counts @ sums  # (n_boot, n_items)
-    alpha = (1.0 - confidence) / 2.0
-    low, high = np.quantile(totals, [alpha, 1.0 - alpha], axis=0)
-    return np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)
+    batch, g, state = case_batches(n_cases, seed, batches)
+    key = batch[case_idx] * n_items + item_idx
+    sums = np.bincount(key, weights=values, minlength=g * n_items).reshape(g, n_items).astype(np.float64, copy=False)
+    return intervals(sums, state, n_boot=n_boot, confidence=confidence)

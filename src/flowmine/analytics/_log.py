@@ -120,13 +120,13 @@ def as_table(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> pa.T
             else:
                 col = col.cast(TIMESTAMP_TYPE, safe=False)
             table = table.set_column(i, name, col)
-    for name in (CASE, ACTIVITY, RESOURCE, ROLE, CURRENCY, QUALITY):
+    for name in (CASE, ACTIVITY, RESOURCE, ROLE, CURRENCY, QUALITY, COST):
+        if name not in table.column_names:  # a column subset was asked for
+            continue
         i = table.column_names.index(name)
-        if not pa.types.is_string(table.column(i).type):
-            table = table.set_column(i, name, table.column(i).cast(pa.string()))
-    i = table.column_names.index(COST)
-    if table.column(i).type != pa.float64():
-        table = table.set_column(i, COST, table.column(i).cast(pa.float64()))
+        kind = pa.float64() if name == COST else pa.string()
+        if table.column(i).type != kind:
+            table = table.set_column(i, name, table.column(i).cast(kind))
     return table
 
 
