@@ -12,19 +12,31 @@ Examples
 """
 
 from flowmine.conformance._align import Alignments, VariantAlignment, align
+from flowmine.conformance._check import ConformanceReport, check
+from flowmine.conformance._deviations import case_deviations, deviations_per_step
+from flowmine.conformance._impact import case_figures, deviation_impact
 from flowmine.conformance._labels import LabelMatch, match_labels
 from flowmine.conformance._model import ReferenceModel, read_reference
 from flowmine.conformance._replay import Replay, precision, token_replay
+from flowmine.conformance._rules import check_business_rules, read_rules
 
 __all__ = [
     "Alignments",
+    "ConformanceReport",
     "LabelMatch",
     "ReferenceModel",
     "Replay",
     "VariantAlignment",
     "align",
+    "case_deviations",
+    "case_figures",
+    "check",
+    "check_business_rules",
+    "deviation_impact",
+    "deviations_per_step",
     "match_labels",
     "precision",
     "read_reference",
+    "read_rules",
     "token_replay",
 ]

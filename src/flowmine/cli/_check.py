@@ -1,0 +1,61 @@
+"""``flowmine check``: conformance of a stored process to its reference model, and its business rules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flowmine.cli import app, fail
+
+
+@app.command()
+def check(
+    store: Annotated[Path, typer.Option(help="Store directory.")],
+    process: Annotated[str, typer.Option(help="Process name.")],
+    json_out: Annotated[Path, typer.Option("--json", help="Write the result as JSON to this file ('-': stdout).")],
+    reference: Annotated[Path | None, typer.Option(help="Reference model (.bpmn or .pnml); "
+                                                        "default: the process configuration's.")] = None,
+    rules: Annotated[Path | None, typer.Option(help="TOML file of [[rule]] tables; default: the configuration's.")]
+    = None,
+    method: Annotated[str, typer.Option(help="alignments or token-replay.")] = "alignments",
+    engine: Annotated[str, typer.Option(help="Alignment engine: r4pm (Rust) or pm4py.")] = "r4pm",
+    precision: Annotated[bool, typer.Option(help="Compute ETConformance precision.")] = True,
+) -> None:
+    """Check fitness, precision, deviations per step and business rules. / 合规性检查。"""
+    from flowmine.conformance import check as run_check
+    from flowmine.store import Store
+
+    if method not in ("alignments", "token-replay"):
+        fail(f"--method must be alignments or token-replay, got {method!r}")
+    if engine not in ("r4pm", "pm4py"):
+        fail(f"--engine must be r4pm or pm4py, got {engine!r}")
+    report = run_check(Store(store, create=False), process, reference=reference, rules=rules, method=method,
+                       engine=engine, with_precision=precision)
+    data = report.to_dict()
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    if str(json_out) == "-":
+        typer.echo(text)
+    else:
+        json_out.write_text(text + "\n", encoding="utf-8")
+    err = str(json_out) == "-"
+    lab = report.labels
+    if lab.unmatched_log:
+        typer.echo(f"log activities not in the model (always log moves): {', '.join(lab.unmatched_log)}", err=err)
+    if lab.unmatched_model:
+        typer.echo(f"model activities never in the log (always model moves): {', '.join(lab.unmatched_model)}",
+                   err=err)
+    prec = "n/a" if report.precision is None else f"{report.precision:.4f}"
+    typer.echo(f"{process}: {report.cases:,} cases, {report.variants:,} variants; fitness {report.fitness:.4f} "
+               f"({report.method}), fitting cases {report.fitting_cases_share:.1%}, precision {prec}", err=err)
+    if not report.exact:
+        fb = report.fallback
+        typer.echo(f"NOT EXACT: {fb['variants']} variants ({fb['cases']:,} cases) ran out of their alignment budget",
+                   err=err)
+    broken = report.rules[report.rules.violating_cases > 0]
+    for row in broken.itertuples():
+        typer.echo(f"rule {row.rule}: {row.violating_cases:,} cases ({row.rate:.1%})", err=err)
+    if str(json_out) != "-":
+        typer.echo(f"wrote {json_out}")

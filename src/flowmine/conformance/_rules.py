@@ -1,0 +1,88 @@
+"""Business rules per case: which cases break which rule, with rates and examples.
+
+The rule kinds and their meaning are those of :mod:`flowmine.processes` (precedence, response,
+absence, exactly_once, four_eyes, time_limit in calendar hours/days or working days of the
+process calendar, amount_threshold); its checker is the single implementation, wrapped here into
+tidy results. Rules come from the process configuration or from a separate TOML file holding
+``[[rule]]`` tables in the same format.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from flowmine._schema import CASE
+from flowmine.errors import InputError
+from flowmine.processes import Rule, check_rules
+from flowmine.processes._config import _rule
+
+#: Columns of :func:`check_business_rules`.
+RULE_COLUMNS = ("rule", "kind", "label_en", "label_zh", "severity", "violating_cases", "rate", "examples")
+
+
+def read_rules(path: str | Path, activities: Mapping[str, Any] | None = None) -> tuple[Rule, ...]:
+    """Read ``[[rule]]`` tables from a TOML file (the format of ``dashboards/<process>.toml``).
+
+    ``activities`` (the configuration's activity table) lets unknown activity names be reported;
+    without it every name a rule uses is accepted.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(str(p), "rules file not found")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(str(p), f"not valid TOML: {exc}") from None
+    raw = data.get("rule", [])
+    if not raw:
+        raise InputError(str(p), "no [[rule]] tables")
+    names: dict[str, Any] = dict(activities or {})
+    if activities is None:
+        for r in raw:
+            for key in ("before", "steps"):
+                names.update({a: {} for a in r.get(key, [])})
+            for key in ("after", "trigger", "response", "activity", "from", "to", "requires"):
+                if key in r:
+                    names[r[key]] = {}
+    problems: list[str] = []
+    rules = [_rule(r, f"[[rule]] #{i + 1}", names, problems) for i, r in enumerate(raw)]
+    if problems:
+        raise InputError(str(p), "; ".join(problems))
+    return tuple(r for r in rules if r is not None)
+
+
+def check_business_rules(
+    events: pd.DataFrame, rules: Iterable[Rule], calendar: dict[str, Any] | None = None, examples: int = 5
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Check every rule on every case.
+
+    Returns
+    -------
+    (DataFrame, dict)
+        Per rule (columns ``RULE_COLUMNS``): violating cases, their share of all cases and the first
+        ``examples`` case ids; and per case: the ids of the rules it breaks (only breaking cases).
+
+    Examples
+    --------
+    >>> from flowmine.processes import load_process
+    >>> cfg = load_process("finance")
+    >>> table, per_case = check_business_rules(log, cfg.rules, cfg.calendar)  # doctest: +SKIP
+    """
+    rules = list(rules)
+    found = check_rules(events, rules, calendar)
+    n = int(events[CASE].nunique())
+    rows = []
+    per_case: dict[str, list[str]] = {}
+    for r in rules:
+        ids = found[r.id]
+        for c in ids:
+            per_case.setdefault(c, []).append(r.id)
+        rows.append({"rule": r.id, "kind": r.kind, "label_en": r.label_en, "label_zh": r.label_zh,
+                     "severity": r.severity, "violating_cases": len(ids), "rate": len(ids) / n if n else 0.0,
+                     "examples": ids[:examples]})
+    return pd.DataFrame(rows, columns=list(RULE_COLUMNS)), per_case
