@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,8 +33,11 @@ from flowmine.ingest._source import open_gzip_capped
 _SNIFF_BYTES: Final = 1 << 20
 #: pyarrow block size: one record must fit in a block, so this bounds a single row's size.
 BLOCK_SIZE: Final = 64 << 20
+#: Blocks tried first: parsing in smaller blocks holds far less memory at once.
+_FIRST_BLOCK_SIZE: Final = 8 << 20
 _UTF8_LIKE: Final = {"utf-8", "utf-8-sig", "ascii"}
 _SCAN_BLOCK: Final = 8 << 20
+_DIGESTS: dict[str, tuple[tuple[int, int, int, int], str]] = {}
 
 
 def _read_bytes(path: Path, gzipped: bool) -> bytes:
@@ -97,8 +102,11 @@ def sniff_delimiter(text_head: str) -> str:
 
 
 def _scan(path: Path, out: dict[str, int | bool]) -> None:
-    """One pass over a plain file: line breaks, whether it ends with one, whether it is valid UTF-8."""
+    """One pass over a plain file: line breaks, whether it ends with one, whether it is valid UTF-8,
+    and its sha256 (remembered for :func:`scanned_sha256`, so the store need not read it again)."""
+    stat = path.stat()
     decoder = codecs.getincrementaldecoder("utf-8")()
+    digest = hashlib.sha256()
     lines = 0
     valid = True
     last = b""
@@ -109,11 +117,14 @@ def _scan(path: Path, out: dict[str, int | bool]) -> None:
             k = fh.readinto(buf)
             if not k:
                 break
+            chunk = view[:k]
+            digest.update(chunk)
             lines += buf.count(b"\n", 0, k)
             last = bytes(view[k - 1:k])
-            if valid:
-                try:
-                    decoder.decode(view[:k])
+            if valid and not (decoder.getstate()[0] == b"" and (buf if k == len(buf) else buf[:k]).isascii()):
+                try:  # small pieces: no large temporary strings
+                    for i in range(0, k, 1 << 16):
+                        decoder.decode(chunk[i:i + (1 << 16)])
                 except UnicodeDecodeError:
                     valid = False
     if valid:
@@ -121,7 +132,26 @@ def _scan(path: Path, out: dict[str, int | bool]) -> None:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             valid = False
+    _DIGESTS[_stat_key(path)] = (_stat_sig(stat), digest.hexdigest())
     out.update(lines=lines, ends_with_newline=last == b"\n", utf8=valid)
+
+
+def _stat_key(path: Path) -> str:
+    return str(path.resolve())
+
+
+def _stat_sig(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def scanned_sha256(path: Path) -> str | None:
+    """The sha256 of ``path`` if this process scanned the file while reading it and it has not
+    changed since (same device, inode, size and modification time); else None."""
+    try:
+        sig, digest = _DIGESTS[_stat_key(path)]
+        return digest if sig == _stat_sig(path.stat()) else None
+    except (KeyError, OSError):
+        return None
 
 
 def read_csv(path: Path, options: CsvOptions | None = None, gzipped: bool = False) -> RawTable:
@@ -149,9 +179,9 @@ def read_csv(path: Path, options: CsvOptions | None = None, gzipped: bool = Fals
     head_text = data[:65536].decode("utf-8", errors="replace")
     delimiter = opts.delimiter or sniff_delimiter(head_text)
     names = _header(head_text, delimiter, opts.quotechar, source)
-    table, bad_lines = _parse(io.BytesIO(data), names, delimiter, opts, source)
+    table, bad_lines = _parse(lambda: io.BytesIO(data), names, delimiter, opts, source)
     ends = data.endswith(b"\n")
-    return _finish(source, table, bad_lines, data.count(b"\n"), ends, lambda: data, names, delimiter, opts,
+    return _finish(source, [table], bad_lines, data.count(b"\n"), ends, lambda: data, names, delimiter, opts,
                    encoding, notes, utf8=None)
 
 
@@ -166,48 +196,60 @@ def _read_plain(path: Path, head: bytes, encoding: str, opts: CsvOptions) -> Raw
     scan: dict[str, int | bool] = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
         scanned = pool.submit(_scan, path, scan)
-        table, bad_lines = _parse(pa.OSFile(str(path)), names, delimiter, opts, source)
+        table, bad_lines = _parse(lambda: pa.OSFile(str(path)), names, delimiter, opts, source)
         scanned.result()
 
     def data() -> bytes:  # only for files whose records do not sit one per line
         return _to_utf8(path.read_bytes(), encoding)
 
-    return _finish(source, table, bad_lines, int(scan["lines"]), bool(scan["ends_with_newline"]), data, names,
+    parsed = [table]
+    del table
+    return _finish(source, parsed, bad_lines, int(scan["lines"]), bool(scan["ends_with_newline"]), data, names,
                    delimiter, opts, encoding, [], utf8=bool(scan["utf8"]))
 
 
-def _parse(stream: IO[bytes] | pa.NativeFile, names: list[str], delimiter: str, opts: CsvOptions,
-           source: str) -> tuple[pa.Table, list[tuple[int | None, str]]]:
-    bad_lines: list[tuple[int | None, str]] = []
+def _parse(open_stream: Callable[[], IO[bytes] | pa.NativeFile], names: list[str], delimiter: str,
+           opts: CsvOptions, source: str) -> tuple[pa.Table, list[tuple[int | None, str]]]:
+    """Parse with small blocks (less memory); a record longer than a block is read again with large ones."""
+    for block_size in (_FIRST_BLOCK_SIZE, BLOCK_SIZE):
+        bad_lines: list[tuple[int | None, str]] = []
 
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad_lines.append((row.number, row.text))
-        return "skip"
+        def on_invalid(row: pacsv.InvalidRow, bad: list[tuple[int | None, str]] = bad_lines) -> str:
+            bad.append((row.number, row.text))
+            return "skip"
 
-    try:
-        table = pacsv.read_csv(
-            stream,
-            read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE, use_threads=True),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, quote_char=opts.quotechar or False, newlines_in_values=True,
-                invalid_row_handler=on_invalid,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.binary() for n in names}, strings_can_be_null=True,
-                null_values=[""], quoted_strings_can_be_null=True,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise UnusableInputError(source, f"cannot be read as CSV with delimiter {delimiter!r}: {exc}") from None
+        try:
+            table = pacsv.read_csv(
+                open_stream(),
+                read_options=pacsv.ReadOptions(block_size=block_size, use_threads=True),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter, quote_char=opts.quotechar or False, newlines_in_values=True,
+                    invalid_row_handler=on_invalid,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.binary() for n in names}, strings_can_be_null=True,
+                    null_values=[""], quoted_strings_can_be_null=True,
+                ),
+            )
+        except pa.ArrowInvalid as exc:
+            if "straddl" in str(exc) and block_size < BLOCK_SIZE:
+                continue
+            raise UnusableInputError(source, f"cannot be read as CSV with delimiter {delimiter!r}: {exc}") from None
+        break
     if table.num_rows == 0 and not bad_lines:
         raise UnusableInputError(source, "has a header but no data rows")
     return table, bad_lines
 
 
-def _finish(source: str, table: pa.Table, bad_lines: list[tuple[int | None, str]], newlines: int,
+def _finish(source: str, parsed: list[pa.Table], bad_lines: list[tuple[int | None, str]], newlines: int,
             ends_with_newline: bool, data: Callable[[], bytes], names: list[str], delimiter: str,
             opts: CsvOptions, encoding: str, notes: list[str], utf8: bool | None) -> RawTable:
-    """Row numbers, malformed rows and text decoding, shared by both ways of reading."""
+    """Row numbers, malformed rows and text decoding, shared by both ways of reading.
+
+    ``parsed`` holds the parsed table and is emptied, so that its columns can be released one by
+    one as they are turned into text.
+    """
+    table = parsed.pop()
     quarantine = QuarantineBuilder(source)
     if bad_lines or newlines + (0 if ends_with_newline else 1) != table.num_rows + 1:
         # Blank lines, line breaks inside quoted values or malformed rows: record i is not on line
@@ -223,7 +265,9 @@ def _finish(source: str, table: pa.Table, bad_lines: list[tuple[int | None, str]
         raise UnusableInputError(source, f"records could not be counted consistently ({len(row_numbers)} vs "
                                  f"{table.num_rows}); check the quoting ({opts.quotechar!r})")
     if utf8:  # the whole file is valid UTF-8, so every field is: the bytes are the text
-        table = _as_text(table)
+        parsed.append(table)
+        del table
+        table = _as_text(parsed)
         bad_rows = np.array([], dtype=np.int64)
     else:
         table, bad_rows = _decode_columns(table, quarantine, encoding, row_numbers)
@@ -236,16 +280,11 @@ def _finish(source: str, table: pa.Table, bad_lines: list[tuple[int | None, str]
                     quarantine=quarantine.to_table(), notes=notes)
 
 
-def _as_text(table: pa.Table) -> pa.Table:
-    """Binary columns -> one contiguous string array each, releasing each column's chunks as it goes."""
-    names = table.column_names
-    cols: list[pa.ChunkedArray | pa.Array] = list(table.columns)
-    del table
-    for i, col in enumerate(cols):
-        arr = col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
-        cols[i] = arr.view(pa.string())
-        del col, arr
-    return pa.table(cols, names=names)
+def _as_text(parsed: list[pa.Table]) -> pa.Table:
+    """Binary columns as text, chunk by chunk and without copying (the bytes are valid UTF-8)."""
+    table = parsed.pop()
+    return pa.table([pa.chunked_array([c.view(pa.string()) for c in col.chunks], pa.string())
+                     for col in table.columns], names=table.column_names)
 
 
 def _header(head_text: str, delimiter: str, quotechar: str, source: str) -> list[str]:

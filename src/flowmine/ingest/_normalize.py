@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flowmine._arrow import contiguous, release_memory
 from flowmine._schema import (
     ACTIVITY,
     CASE,
@@ -140,6 +141,7 @@ def _blank(values: pa.Array) -> np.ndarray:
     """Null, empty or only (Unicode) whitespace: what trimming would leave empty, without copying text."""
     s = _text(values)
     if pa.types.is_dictionary(s.type):
+        s = contiguous(s)
         return _blank(s.dictionary)[s.indices.fill_null(0).to_numpy(zero_copy_only=False)] | _np(pc.is_null(s))
     return _np(pc.is_null(s)) | _np(pc.equal(pc.binary_length(s), 0)) | _np(pc.utf8_is_space(s))
 
@@ -179,7 +181,7 @@ def _melt(raw: RawTable, mapping: Mapping, roles: dict[str, str]) -> tuple[pa.Ta
 
         raise MappingError(f"{raw.source}: mapping {mapping.origin} names milestone column(s) {missing}, "
                            f"but the file has {t.column_names}")
-    filled = {c: ~_blank(t.column(c).combine_chunks()) for c in mapping.milestones}
+    filled = {c: ~_blank(contiguous(t.column(c))) for c in mapping.milestones}
     none = ~np.logical_or.reduce(list(filled.values()))
     idx_parts, col_parts = [], []
     for j, c in enumerate(mapping.milestones):
@@ -193,11 +195,11 @@ def _melt(raw: RawTable, mapping: Mapping, roles: dict[str, str]) -> tuple[pa.Ta
     order = np.lexsort((col, idx))
     idx, col = idx[order], col[order]
     names = list(mapping.milestones)
-    parsed_ts = {c: t.column(c).combine_chunks() for c in names}
+    parsed_ts = {c: contiguous(t.column(c)) for c in names}
     other = [c for c in t.column_names if c not in mapping.milestones and c not in mapping.drop
              and c not in mapping.milestone_resources.values()]
     take = pa.array(idx)
-    long = {c: t.column(c).combine_chunks().take(take) for c in other}
+    long = {c: contiguous(t.column(c)).take(take) for c in other}
     acts = np.array([*mapping.milestones.values(), None], dtype=object)[col]
     long["__activity"] = pa.array(acts, pa.string())
     long["__milestone"] = pa.array(np.array([*names, ""], dtype=object)[col], pa.string())
@@ -207,14 +209,18 @@ def _melt(raw: RawTable, mapping: Mapping, roles: dict[str, str]) -> tuple[pa.Ta
         special[f"ts:{c}"] = parsed_ts[c].take(pa.array(idx[sel]))
         rescol = mapping.milestone_resources.get(c)
         if rescol:
-            special[f"res:{c}"] = t.column(rescol).combine_chunks().take(pa.array(idx[sel]))
+            special[f"res:{c}"] = contiguous(t.column(rescol)).take(pa.array(idx[sel]))
     positions = pa.array(np.array([f"column {n}" for n in names] + ["(no milestone)"], dtype=object)[col],
                          pa.string())
     return pa.table(long), raw.row_numbers.take(take), positions, special, names
 
 
 def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
-    """Apply ``mapping`` to ``raw``; see the module docstring."""
+    """Apply ``mapping`` to ``raw``; see the module docstring.
+
+    ``raw`` is consumed: its table is emptied once the events are built, so that the source's
+    text columns do not stay in memory while the events are fingerprinted and sorted.
+    """
     notes = list(raw.notes)
     src = raw.source
     if mapping.is_wide:
@@ -228,8 +234,7 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     cols: dict[str, pa.Array] = {}
 
     def col(name: str) -> pa.Array:
-        c = table.column(name)
-        return c.combine_chunks() if isinstance(c, pa.ChunkedArray) else c
+        return table.column(name)  # chunks as read: copying them into one array costs time and memory
 
     case = _text(col(roles["case"]))
     fail.add(_blank(case), Reason.MISSING_CASE, roles["case"], None, _DETAILS[Reason.MISSING_CASE])
@@ -317,11 +322,19 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     quarantine = fail.to_table(src, rows, positions)
     if bad.any():
         events = events.filter(pa.array(~bad))
+    rows_read = raw.rows_read + (n - raw.table.num_rows)
+    # The source's own columns are done with: release them (the events keep what they share) before
+    # the fingerprints and the sort, the moment of an ingest that needs the most memory.
+    raw.table = raw.table.schema.empty_table()
+    table = table.schema.empty_table()
+    cols.clear()
+    del fail, special
+    release_memory()
     events, merged, life_q, life_notes = pair_lifecycle(events, mapping, src)
     events, dup_q, order = drop_duplicates(events, src)
     notes.extend(life_notes)
     quarantine = pa.concat_tables([raw.quarantine, quarantine, dup_q, life_q])
-    return Normalized(events=events, quarantine=quarantine, rows_read=raw.rows_read + (n - raw.table.num_rows),
+    return Normalized(events=events, quarantine=quarantine, rows_read=rows_read,
                       rows_merged=merged, format=raw.format, notes=notes, order=order)
 
 
@@ -342,7 +355,7 @@ def _reasons_present(reasons: np.ndarray) -> list[str]:
 
 
 def _rename(values: pa.Array, renames: dict[str, str]) -> pa.Array:
-    enc = values.dictionary_encode()
+    enc = contiguous(values).dictionary_encode()
     labels = [renames.get(v, v) for v in enc.dictionary.to_pylist()]
     return pa.array(labels, pa.string()).take(enc.indices)
 

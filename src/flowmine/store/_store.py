@@ -28,18 +28,18 @@ import re
 import shutil
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from flowmine._arrow import contiguous
+from flowmine._fingerprint import ALGORITHM, FINGERPRINT, fingerprints
 from flowmine._schema import (
     CASE,
     EVENT_ID,
@@ -49,12 +49,12 @@ from flowmine._schema import (
     QUARANTINE_SCHEMA,
     SCHEMA_VERSION,
     SORT_KEYS,
-    TIMESTAMP,
 )
 from flowmine.errors import InputError, MappingError, ProcessNotFoundError, StoreError
 from flowmine.ingest import Mapping, Normalized, read_log
+from flowmine.ingest._csv import scanned_sha256
 from flowmine.ingest._mapping import load_mapping
-from flowmine._fingerprint import ALGORITHM, FINGERPRINT, fingerprints
+from flowmine.store._write import fsync_dir, order_of, write_sorted
 
 MARKER: Final = "flowmine-store.json"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -221,8 +221,8 @@ class Store:
         with self._lock():
             self._clean_partial(process)
             live = self._current(process)
-            manifest = (json.loads((live / MANIFEST).read_text(encoding="utf-8")) if live
-                        else {"process": process, "sources": []})
+            manifest: dict[str, Any] = (json.loads((live / MANIFEST).read_text(encoding="utf-8")) if live
+                                        else {"process": process, "sources": []})
             known = {s["sha256"] for s in manifest["sources"]}
             reports: list[SourceReport] = []
             errors: list[str] = []
@@ -232,76 +232,73 @@ class Store:
             if old is not None and manifest.get("fingerprint") != ALGORITHM:
                 old = old.drop_columns([FINGERPRINT]).append_column(FINGERPRINT, fingerprints(
                     old.drop_columns([FINGERPRINT])))
-            seen = old.column(FINGERPRINT).combine_chunks() if old is not None else pa.array([], pa.binary(16))
+            seen = contiguous(old.column(FINGERPRINT)) if old is not None else pa.array([], pa.binary(16))
             next_id = (pc.max(old.column(EVENT_ID)).as_py() + 1) if old is not None and old.num_rows else 0
+            orders: list[np.ndarray | None] = []
             for src in sources:
-                try:
-                    path = Path(os.fspath(src))
-                    digest = sha256_file(path) if path.is_file() else ""
-                except OSError:
-                    digest = ""
-                rep = SourceReport(source=os.fspath(src), sha256=digest,
-                                   mapping=m.to_dict() if m else None,
+                rep = SourceReport(source=os.fspath(src), sha256="", mapping=m.to_dict() if m else None,
                                    ingested_at=datetime.now(UTC).isoformat(timespec="seconds"))
-                if digest and digest in known:
-                    rep.skipped = "this exact file (same sha256) is already in the store"
+                norm, error = _read_checked(src, m, rep, known)
+                if rep.skipped:
                     reports.append(rep)
                     continue
-                try:
-                    norm = read_log(src, m)
-                except (InputError, MappingError) as exc:
-                    errors.append(str(exc))
+                if norm is None:
+                    errors.append(error)
                     continue
-                events, q, already = _new_events(norm, seen, next_id)
+                events, q, already, order = _new_events(norm, seen, next_id)
                 next_id += events.num_rows
-                seen = pa.concat_arrays([seen, events.column(FINGERPRINT).combine_chunks()])
+                if len(sources) > 1:
+                    seen = pa.concat_arrays([seen, contiguous(events.column(FINGERPRINT))])
                 _fill(rep, norm, events, q, already)
-                known.add(digest)
+                known.add(rep.sha256)
                 parts.append(events)
+                orders.append(order)
                 qparts.append(q)
                 reports.append(rep)
+                del norm
                 if progress is not None:
                     progress(rep)
             if not parts:
                 return IngestReport(process, reports, errors, manifest.get("events", 0),
                                     manifest.get("cases", 0), manifest.get("version"))
-            new_events = _concat([old, *parts] if old is not None else parts)
+            fresh = old is None and len(parts) == 1 and orders[0] is not None
+            if fresh:  # a new process: normalisation's order is the store's, its cases are the source's
+                new_events, order = parts[0], orders[0]
+            else:
+                for rep, part in zip([r for r in reports if r.cases < 0], parts, strict=True):
+                    rep.cases = pc.count_distinct(part.column(CASE)).as_py() if part.num_rows else 0
+                new_events = _concat([old, *parts] if old is not None else parts)
+                order = None
+            del old, parts
             old_q = pq.read_table(live / QUARANTINE) if live else QUARANTINE_SCHEMA.empty_table()
             quarantine = pa.concat_tables([old_q, *qparts])
-            version = self._commit(process, live, new_events, quarantine, manifest, reports)
+            version = self._commit(process, live, new_events, order, quarantine, manifest, reports)
             return IngestReport(process, reports, errors, manifest["events"], manifest["cases"], version)
 
-    def _commit(self, process: str, live: Path | None, events: pa.Table, quarantine: pa.Table,
-                manifest: dict[str, Any], reports: list[SourceReport]) -> str:
+    def _commit(self, process: str, live: Path | None, events: pa.Table, order: np.ndarray | None,
+                quarantine: pa.Table, manifest: dict[str, Any], reports: list[SourceReport]) -> str:
         pdir = self.path / process
         pdir.mkdir(exist_ok=True)
         n = int(live.name[1:]) + 1 if live else 1
         version = f"v{n:06d}"
         tmp = pdir / f".tmp-{version}-{os.getpid()}"
         tmp.mkdir()
-        events = sort_events(events)
         meta = {b"flowmine.schema_version": str(SCHEMA_VERSION).encode(), b"flowmine.process": process.encode(),
                 b"flowmine.sorted_by": json.dumps(list(SORT_KEYS)).encode()}
-        events = events.replace_schema_metadata({**(events.schema.metadata or {}), **meta})
-        # Fingerprints are random bytes: compressing them costs time and saves nothing.
-        codecs = {c: ("none" if c == FINGERPRINT else "zstd") for c in events.column_names}
-        levels = {c: 1 for c, codec in codecs.items() if codec == "zstd"}
-        # store_schema=False: readers get plain strings, not the dictionaries used for sorting
-        with pq.ParquetWriter(tmp / EVENTS, events.schema, compression=codecs, compression_level=levels,
-                              store_schema=False) as writer:
-            writer.write_table(events, row_group_size=1 << 20)
-            writer.add_key_value_metadata(meta)
+        written = write_sorted(tmp / EVENTS, events, order_of(events) if order is None else order, meta)
+        for rep in reports:
+            if rep.cases < 0:  # the one source of a new process (see ingest)
+                rep.cases = written.cases
         pq.write_table(quarantine, tmp / QUARANTINE, compression="zstd")
-        ts = events.column(TIMESTAMP)
         manifest.update({
             "process": process, "schema_version": SCHEMA_VERSION, "version": version, "fingerprint": ALGORITHM,
-            "events": events.num_rows, "cases": _count_cases(events),
-            "start": _iso(pc.min(ts).as_py()), "end": _iso(pc.max(ts).as_py()),
+            "events": events.num_rows, "cases": written.cases,
+            "start": _iso(written.start), "end": _iso(written.end),
             "rows_quarantined": _distinct_rows(quarantine),
         })
         manifest["sources"] = manifest["sources"] + [asdict(r) for r in reports if r.skipped is None]
         _atomic_write(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
-        _fsync_dir(tmp)
+        fsync_dir(tmp)
         os.rename(tmp, pdir / version)
         _atomic_write(pdir / "CURRENT", version)
         for old in pdir.glob("v*"):
@@ -317,50 +314,62 @@ class Store:
 
 
 def sort_events(events: pa.Table) -> pa.Table:
-    """Sort by (case, timestamp, event_id): the one ordering every query relies on.
+    """Sort by (case, timestamp, event_id): the one ordering every query relies on."""
+    return events.take(pa.array(order_of(events))) if events.num_rows else events
 
-    Case ids are ranked through their (sorted) dictionary so the sort itself runs on integers
-    (in DuckDB, multithreaded); text columns are moved as dictionary indices, not as strings.
+
+def _read_checked(src: str | os.PathLike[str], mapping: Mapping | None, rep: SourceReport,
+                  known: set[str]) -> tuple[Normalized | None, str]:
+    """Read one source; fill ``rep.sha256`` and ``rep.skipped`` (a file the store already lists).
+
+    A process that lists no source yet cannot skip anything, so the file is read first and its
+    sha256 taken from the reader's own pass over it where there was one; otherwise the file is
+    hashed first and a known file is not read at all. Either way a known file is skipped,
+    whatever reading it would have said.
     """
-    if events.num_rows == 0:
-        return events
-    case = events.column(CASE).combine_chunks()
-    enc = case if pa.types.is_dictionary(case.type) else case.dictionary_encode()
-    rank = np.empty(len(enc.dictionary), dtype=np.int32)
-    rank[pc.sort_indices(enc.dictionary).to_numpy()] = np.arange(len(enc.dictionary), dtype=np.int32)
-    keys = pa.table({
-        "c": rank[enc.indices.to_numpy(zero_copy_only=False)],
-        "t": pc.fill_null(events.column(TIMESTAMP).combine_chunks().cast(pa.int64()), 0),
-        "e": events.column(EVENT_ID).combine_chunks(),
-        "i": np.arange(events.num_rows, dtype=np.int64),
-    })
-    con = duckdb.connect()
+    path = Path(os.fspath(src))
+    norm: Normalized | None = None
+    error = ""
+    if not known:
+        norm, error = _read(src, mapping)
+    rep.sha256 = (scanned_sha256(path) if norm is not None else None) or _sha256_or_empty(path)
+    if rep.sha256 and rep.sha256 in known:
+        rep.skipped = "this exact file (same sha256) is already in the store"
+        return None, ""
+    if norm is None and not error:
+        norm, error = _read(src, mapping)
+    return norm, error
+
+
+def _read(src: str | os.PathLike[str], mapping: Mapping | None) -> tuple[Normalized | None, str]:
     try:
-        con.register("keys", keys)
-        order = con.sql("SELECT i FROM keys ORDER BY c, t, e").arrow().read_all().column(0).combine_chunks()
-    finally:
-        con.close()
-
-    def move(name: str) -> pa.Array:
-        col = enc if name == CASE else events.column(name).combine_chunks()
-        if pa.types.is_string(col.type):
-            col = col.dictionary_encode()
-        return col.take(order)
-
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # Arrow kernels release the GIL
-        moved = list(pool.map(move, events.column_names))
-    return pa.table(moved, names=events.column_names)
+        return read_log(src, mapping), ""
+    except (InputError, MappingError) as exc:
+        return None, str(exc)
 
 
-def _new_events(norm: Normalized, seen: pa.Array, next_id: int) -> tuple[pa.Table, pa.Table, int]:
+def _sha256_or_empty(path: Path) -> str:
+    try:
+        return sha256_file(path) if path.is_file() else ""
+    except OSError:
+        return ""
+
+
+def _new_events(norm: Normalized, seen: pa.Array, next_id: int) -> tuple[pa.Table, pa.Table, int, np.ndarray | None]:
+    """Events the store does not hold yet, with event ids in source order, and their store order."""
     events = norm.events
-    fp = events.column(FINGERPRINT).combine_chunks()
+    order = norm.order
+    fp = contiguous(events.column(FINGERPRINT))
     already = np.asarray(pc.is_in(fp, value_set=seen)) if len(seen) else np.zeros(len(fp), dtype=bool)
     if already.any():
         events = events.filter(pa.array(~already))
+        if order is not None:
+            shift = np.cumsum(already)
+            kept = order[~already[order]]
+            order = kept - shift[kept]
     ids = pa.array(np.arange(next_id, next_id + events.num_rows, dtype=np.int64))
     events = events.add_column(0, EVENT_ID, ids)
-    return events, norm.quarantine, int(already.sum())
+    return events, norm.quarantine, int(already.sum()), order
 
 
 def _fill(rep: SourceReport, norm: Normalized, events: pa.Table, q: pa.Table, already: int) -> None:
@@ -370,7 +379,7 @@ def _fill(rep: SourceReport, norm: Normalized, events: pa.Table, q: pa.Table, al
     rep.rows_merged = norm.rows_merged
     rep.rows_already_stored = already
     rep.rows_quarantined = _distinct_rows(q)
-    rep.cases = pc.count_distinct(events.column(CASE)).as_py() if events.num_rows else 0
+    rep.cases = -1  # counted while the sorted log is written, or before that for a merge
     if q.num_rows:
         vc = pc.value_counts(q.column(Q_REASON)).to_pylist()
         rep.reasons = {d["values"]: d["counts"] for d in vc}
@@ -381,18 +390,13 @@ def _fill(rep: SourceReport, norm: Normalized, events: pa.Table, q: pa.Table, al
                          f" + quarantined {rep.rows_quarantined}")
 
 
-def _count_cases(events: pa.Table) -> int:
-    case = events.column(CASE).combine_chunks()
-    return int(pc.count_distinct(case.indices if pa.types.is_dictionary(case.type) else case).as_py())
-
-
 def _distinct_rows(q: pa.Table) -> int:
     """Quarantined rows (a row with several failures has several records but counts once)."""
     if q.num_rows == 0:
         return 0
     keys = q.select([Q_SOURCE, Q_ROW]).to_pandas()
     rowless = int(keys[Q_ROW].isna().sum())
-    return int(len(keys.dropna().drop_duplicates())) + rowless
+    return len(keys.dropna().drop_duplicates()) + rowless
 
 
 def _concat(tables: list[pa.Table]) -> pa.Table:
@@ -424,9 +428,3 @@ def _atomic_write(path: Path, text: str) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-
-
-def _fsync_dir(path: Path) -> None:
-    for f in path.iterdir():
-        with f.open("rb") as fh:
-            os.fsync(fh.fileno())
