@@ -9,6 +9,27 @@ Examples
 >>> v = variants("/tmp/demo-store", "finance")  # doctest: +SKIP
 """
 
+from flowmine.discovery._export import bpmn_layout, to_svg, write_model
+from flowmine.discovery._mine import (
+    DiscoveredModel,
+    dfg_counts,
+    discover_dfg_net,
+    discover_heuristics,
+    discover_inductive,
+    discover_model,
+)
 from flowmine.discovery._variants import Variants, variants
 
-__all__ = ["Variants", "variants"]
+__all__ = [
+    "DiscoveredModel",
+    "Variants",
+    "bpmn_layout",
+    "dfg_counts",
+    "discover_dfg_net",
+    "discover_heuristics",
+    "discover_inductive",
+    "discover_model",
+    "to_svg",
+    "variants",
+    "write_model",
+]
