@@ -25,7 +25,18 @@ def fail(message: str, code: int = 2) -> None:
 
 
 def _register() -> None:
-    from flowmine.cli import _dashboard, _demo, _export, _info, _ingest, _mapping, _perf, _simulate  # noqa: F401
+    from flowmine.cli import (  # noqa: F401
+        _check,
+        _dashboard,
+        _demo,
+        _discover,
+        _export,
+        _info,
+        _ingest,
+        _mapping,
+        _perf,
+        _simulate,
+    )
 
 
 def main() -> None:
