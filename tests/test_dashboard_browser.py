@@ -61,7 +61,8 @@ def test_overview_shows_the_api_numbers_and_filters_update_them(dash_duo, store_
 
 @pytest.mark.parametrize("page, element", [("/bottlenecks", "#bn-table"), ("/steps", "#steps-table"),
                                            ("/variants", "#var-table"), ("/data", "#data-sources"),
-                                           ("/resources", "#res-table"), ("/cases", "#cases-table")])
+                                           ("/resources", "#res-table"), ("/cases", "#cases-table"),
+                                           ("/conformance", "#conf-steps")])
 def test_every_page_loads_without_console_errors(dash_duo, store_path, page, element):
     _open(dash_duo, store_path, "?process=finance", page)
     dash_duo.wait_for_element(element, timeout=20)

@@ -18,10 +18,19 @@ from dash import MATCH, Dash, Input, Output, State, dcc, html, no_update
 
 from flowmine.dashboard import _state
 from flowmine.dashboard._i18n import t
-from flowmine.dashboard.pages import bottlenecks, cases, data, overview, resources, steps, variants
+from flowmine.dashboard.pages import (
+    bottlenecks,
+    cases,
+    conformance,
+    data,
+    overview,
+    resources,
+    steps,
+    variants,
+)
 from flowmine.store import Store
 
-PAGES: tuple[ModuleType, ...] = (overview, bottlenecks, steps, variants, cases, resources, data)
+PAGES: tuple[ModuleType, ...] = (overview, bottlenecks, conformance, steps, variants, cases, resources, data)
 #: Largest request body a callback may send (Dash has no limit by default).
 MAX_REQUEST_BYTES = 1 * 1024 * 1024
 
@@ -114,10 +123,11 @@ def _register_shell(app: Dash, store: Store) -> None:
 
 def _warm(store: Store) -> None:
     """Compute each process's unfiltered profile once at start, so the first visitor does not wait."""
-    from flowmine.dashboard._data import process_profile
+    from flowmine.dashboard._data import conformance, process_profile
 
     for process in store.processes():
         process_profile(store, _state.Filters(process=process))
+        conformance(store, process)
 
 
 def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, threads: int = 8) -> None:

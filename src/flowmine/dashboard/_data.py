@@ -141,6 +141,34 @@ def case_events(store: Store, process: str, case: str) -> Any:
         con.close()
 
 
+@single_flight(maxsize=32)
+def _conformance(store_path: str, process: str, ver: str) -> dict[str, Any] | None:
+    from flowmine.conformance import check
+    from flowmine.errors import FlowmineError
+
+    try:
+        return check(Store(store_path, create=False), process).to_dict()
+    except FlowmineError:  # no reference model for this process
+        return None
+
+
+def conformance(store: Store, process: str) -> dict[str, Any] | None:
+    """``flowmine check``'s result for a process (all cases), or None without a reference model."""
+    return _conformance(str(store.path), process, version(store, process))
+
+
+def targets(process: str) -> dict[str, Any]:
+    """KPI targets of the process configuration (dashboards/<process>.toml), by metric."""
+    from flowmine.errors import FlowmineError
+    from flowmine.processes import load_process
+
+    try:
+        cfg = load_process(process)
+    except (FlowmineError, OSError, KeyError, ValueError):
+        return {}
+    return {k.metric: k for k in cfg.kpis}
+
+
 def kpis(p: dict[str, Any]) -> dict[str, Any]:
     """KPI card values from a profile: the same numbers ``flowmine perf --json`` gives."""
     acts = p.get("activities", [])

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from flowmine.dashboard._components import card
-from flowmine.dashboard._data import kpis, process_profile
+from flowmine.dashboard._data import conformance, kpis, process_profile, targets
 from flowmine.dashboard._i18n import duration, number, t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -27,10 +27,30 @@ def trend_figure(p: dict[str, Any], lang: str) -> go.Figure:
     return fig
 
 
+def _target(kpi: Any, lang: str, fmt: Any) -> str | None:
+    if kpi is None:
+        return None
+    sign = "≤" if kpi.direction == "lower" else "≥"
+    return f"{t('target', lang)} {sign} {fmt(kpi.target)}"
+
+
+def _seconds(value: Any) -> float | None:
+    """A KPI target duration such as "1d", "36h" or "90m" in seconds."""
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip()
+    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    try:
+        return float(text[:-1]) * units[text[-1]]
+    except (KeyError, ValueError):
+        return None
+
+
 def layout(store: Store, f: Filters) -> Any:
     p = process_profile(store, f)
     k = kpis(p)
     lang = f.lang
+    tg = targets(f.process) if f.process else {}
     if not k["cases"]:
         return html.P(t("no_data", lang), id="ov-empty")
     cost = f"{number(k['cost_case'], 2)} {k['currency'] or ''}".strip() if k["cost_case"] is not None else "–"
@@ -38,10 +58,19 @@ def layout(store: Store, f: Filters) -> Any:
         card(t("cases", lang), number(k["cases"]), "ov-cases"),
         card(t("events", lang), number(k["events"]), "ov-events"),
         card(t("variants_n", lang), number(k["variants"]), "ov-variants"),
-        card(t("tt_median", lang), duration(k["tt_median"], lang), "ov-tt-median"),
+        card(t("tt_median", lang), duration(k["tt_median"], lang), "ov-tt-median",
+             _target(tg.get("throughput_time"), lang, lambda v: duration(_seconds(v), lang))),
         card(t("tt_p90", lang), duration(k["tt_p90"], lang), "ov-tt-p90"),
-        card(t("cost_case", lang), cost, "ov-cost"),
+        card(t("cost_case", lang), cost, "ov-cost", _target(tg.get("cost_per_case"), lang, lambda v: number(v, 2))),
         card(t("rework_share", lang), f"{k['rework_steps']} / {k['steps']}", "ov-rework"),
         card(t("top_bottleneck", lang), k["top_bottleneck"] or "–", "ov-bottleneck"),
     ], className="fm-cards")
+    c = conformance(store, f.process) if f.process else None
+    if c is not None:
+        broken = sum(1 for r in c["rules"] if r["violating_cases"])
+        cards.children += [
+            card(t("fitness", lang), f"{c['fitness']:.3f}", "ov-fitness",
+                 _target(tg.get("fitness"), lang, lambda v: f"{v:.2f}")),
+            card(t("rules_broken", lang), f"{broken} / {len(c['rules'])}", "ov-rules"),
+        ]
     return html.Div([cards, dcc.Graph(id="ov-trend", figure=trend_figure(p, lang))])

@@ -1,0 +1,64 @@
+"""Conformance: fitness and precision against the reference model, skipped/inserted steps per step,
+business rule violations, and what deviations cost in time and money."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from flowmine.dashboard._components import card, plot_text, table
+from flowmine.dashboard._data import conformance
+from flowmine.dashboard._i18n import duration, number, percent, t
+from flowmine.dashboard._state import Filters
+from flowmine.store import Store
+
+PATH = "/conformance"
+TITLE_KEY = "conformance"
+
+
+def deviation_figure(steps: list[dict[str, Any]], lang: str) -> go.Figure:
+    steps = [s for s in steps if s["cases_affected"]]
+    names = [plot_text(s["activity"]) for s in steps]
+    fig = go.Figure([go.Bar(name=t(k, lang), x=names, y=[s[k] for s in steps])
+                     for k in ("skipped", "inserted", "out_of_order")])
+    fig.update_layout(barmode="stack", height=360, margin={"l": 40, "r": 10, "t": 20, "b": 120})
+    return fig
+
+
+def layout(store: Store, f: Filters) -> Any:
+    lang = f.lang
+    assert f.process is not None
+    c = conformance(store, f.process)
+    if c is None:
+        return html.P(t("no_reference", lang), id="conf-none")
+    cards = html.Div([
+        card(t("fitness", lang), f"{c['fitness']:.3f}", "conf-fitness", t("exact" if c["exact"] else "inexact", lang)),
+        card(t("fitting_share", lang), percent(c["fitting_cases_share"]), "conf-fitting"),
+        card(t("precision", lang), f"{c['precision']:.3f}" if c.get("precision") is not None else "–",
+             "conf-precision"),
+    ], className="fm-cards")
+    step_rows = [{"activity": s["activity"], "skipped": number(s["skipped"]), "inserted": number(s["inserted"]),
+                  "out_of_order": number(s["out_of_order"]), "cases": number(s["cases_affected"]),
+                  "rate": percent(s["rate"])} for s in c["steps"]]
+    step_cols = [("activity", t("activity", lang)), ("skipped", t("skipped", lang)),
+                 ("inserted", t("inserted", lang)), ("out_of_order", t("out_of_order", lang)),
+                 ("cases", t("cases", lang)), ("rate", t("rate", lang))]
+    rule_rows = [{"rule": r.get(f"label_{lang}") or r["rule"], "kind": r["kind"],
+                  "violating": number(r["violating_cases"]), "rate": percent(r["rate"]),
+                  "examples": ", ".join(map(str, r.get("examples", [])))} for r in c["rules"]]
+    rule_cols = [("rule", t("rule", lang)), ("kind", t("kind", lang)), ("violating", t("violating", lang)),
+                 ("rate", t("rate", lang)), ("examples", t("examples", lang))]
+    impact_rows = [{"deviation": i["deviation"], "cases": number(i["cases"]),
+                    "dev": duration(i["throughput_time_median_s"]["deviating"], lang),
+                    "conf": duration(i["throughput_time_median_s"]["conforming"], lang)} for i in c["impact"]]
+    impact_cols = [("deviation", t("deviation", lang)), ("cases", t("cases", lang)),
+                   ("dev", t("tt_deviating", lang)), ("conf", t("tt_conforming", lang))]
+    return html.Div([
+        cards, html.P(t("conf_scope", lang)),
+        dcc.Graph(id="conf-deviations", figure=deviation_figure(c["steps"], lang)),
+        html.H3(t("steps_dev", lang)), table("conf-steps", step_cols, step_rows),
+        html.H3(t("rules", lang)), table("conf-rules", rule_cols, rule_rows),
+        html.H3(t("impact", lang)), table("conf-impact", impact_cols, impact_rows),
+    ])
