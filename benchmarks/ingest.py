@@ -6,6 +6,11 @@ Generates CSV event logs of 1M and 5M events, then measures, each in a fresh pro
 and prints events/s, wall time, peak RSS and its ratio to the Arrow size of the loaded log.
 Targets (foundation issue): >= 1M events/s on 2 cores; peak memory < 3x the Arrow size.
 
+Every measured command runs in a fresh process started by a parent that never holds much
+memory: the CSVs are generated in a child process too. (A child started with vfork inherits
+its parent's peak RSS into its own ``ru_maxrss``: measured from a parent that had just built a
+5M-row table, ``python -c pass`` reported a 1 GB peak.)
+
     python benchmarks/ingest.py [--sizes 1000000 5000000] [--keep]
 """
 
@@ -21,16 +26,16 @@ import textwrap
 import time
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute  # noqa: F401  (pa.compute)
-import pyarrow.csv as pacsv
-
 ACTIVITIES = ["Create order", "Check credit", "Approve order", "Pick goods", "Ship goods", "Send invoice",
               "Receive payment", "Close order"]
 
 
 def make_csv(path: Path, n_events: int, seed: int = 1) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
     rng = np.random.default_rng(seed)
     per_case = 8
     n_cases = n_events // per_case
@@ -38,7 +43,7 @@ def make_csv(path: Path, n_events: int, seed: int = 1) -> None:
     step = np.tile(np.arange(per_case), n_cases)[:n_events]
     start = 1_700_000_000 + case * 600
     ts = start + step * 3600 + rng.integers(0, 3000, n_events)
-    ts_str = pa.compute.strftime(pa.array(ts * 1_000_000, pa.int64()).cast(pa.timestamp("us")), format="%Y-%m-%d %H:%M:%S")
+    ts_str = pc.strftime(pa.array(ts * 1_000_000, pa.int64()).cast(pa.timestamp("us")), format="%Y-%m-%d %H:%M:%S")
     table = pa.table({
         "case": pa.array(np.char.add("C", case.astype(str))),
         "activity": pa.array(np.array(ACTIVITIES)[step]),
@@ -50,8 +55,8 @@ def make_csv(path: Path, n_events: int, seed: int = 1) -> None:
     pacsv.write_csv(table.take(pa.array(order)), path)
 
 
-def run_measured(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in MB, stdout of a fresh process."""
+def run_measured(cmd: list[str]) -> tuple[float, float, str, float]:
+    """Wall seconds, peak RSS in MB, stdout and CPU seconds (user + system) of a fresh process."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -60,7 +65,7 @@ def run_measured(cmd: list[str]) -> tuple[float, float, str]:
     err = proc.stderr.read() if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"benchmark command failed: {' '.join(cmd)}\n{err}")
-    return wall, usage.ru_maxrss / 1024, out
+    return wall, usage.ru_maxrss / 1024, out, usage.ru_utime + usage.ru_stime
 
 
 PM4PY = textwrap.dedent("""
@@ -81,25 +86,33 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 5_000_000])
     ap.add_argument("--keep", action="store_true", help="keep the generated files")
+    ap.add_argument("--make", nargs=2, metavar=("PATH", "EVENTS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.make:  # the child that writes one CSV
+        make_csv(Path(args.make[0]), int(args.make[1]))
+        return
     work = Path(tempfile.mkdtemp(prefix="flowmine-bench-"))
     flowmine_cmd = [sys.executable, "-m", "flowmine"]
-    print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}")
-    print(f"{'events':>10} {'tool':<34} {'wall s':>8} {'events/s':>12} {'peak MB':>9} {'peak/arrow':>10}")
+    print(f"cores: {os.cpu_count()}  python: {sys.version.split()[0]}  (cpu s = user + system time of the "
+          "process; load = 1-minute load average before the run, other work on the machine)")
+    print(f"{'events':>10} {'tool':<34} {'wall s':>8} {'events/s':>12} {'cpu s':>7} {'peak MB':>9} "
+          f"{'peak/arrow':>10} {'load':>5}")
     try:
         for n in args.sizes:
             csv = work / f"log_{n}.csv"
-            make_csv(csv, n)
+            subprocess.run([sys.executable, __file__, "--make", str(csv), str(n)], check=True)
             store = work / f"store_{n}"
-            wall, peak, _ = run_measured([*flowmine_cmd, "ingest", str(csv), "--store", str(store),
-                                          "--process", "bench", "--json"])
-            _, _, out = run_measured([sys.executable, "-c", ARROW_SIZE, str(store)])
+            load = os.getloadavg()[0]
+            wall, peak, _, cpu = run_measured([*flowmine_cmd, "ingest", str(csv), "--store", str(store),
+                                               "--process", "bench", "--json"])
+            _, _, out, _ = run_measured([sys.executable, "-c", ARROW_SIZE, str(store)])
             arrow_mb = int(out) / 1024**2
-            print(f"{n:>10,} {'flowmine ingest (CSV -> store)':<34} {wall:>8.2f} {n / wall:>12,.0f} "
-                  f"{peak:>9.0f} {peak / arrow_mb:>10.2f}")
-            pwall, ppeak, _ = run_measured([sys.executable, "-c", PM4PY, str(csv)])
+            print(f"{n:>10,} {'flowmine ingest (CSV -> store)':<34} {wall:>8.2f} {n / wall:>12,.0f} {cpu:>7.2f} "
+                  f"{peak:>9.0f} {peak / arrow_mb:>10.2f} {load:>5.2f}")
+            load = os.getloadavg()[0]
+            pwall, ppeak, _, pcpu = run_measured([sys.executable, "-c", PM4PY, str(csv)])
             print(f"{n:>10,} {'pandas.read_csv + format_dataframe':<34} {pwall:>8.2f} {n / pwall:>12,.0f} "
-                  f"{ppeak:>9.0f} {ppeak / arrow_mb:>10.2f}")
+                  f"{pcpu:>7.2f} {ppeak:>9.0f} {ppeak / arrow_mb:>10.2f} {load:>5.2f}")
             print(f"{'':>10} arrow size of the log: {arrow_mb:.0f} MB; flowmine is {pwall / wall:.2f}x "
                   f"pm4py's speed (and validates, sorts and stores)")
     finally:

@@ -51,7 +51,7 @@ def _pack(a: np.ndarray, b: np.ndarray) -> pa.Array:
     both = np.empty((len(a), 2), dtype=np.uint64)
     both[:, 0] = a
     both[:, 1] = b
-    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(a), [None, pa.py_buffer(both.tobytes())])
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(a), [None, pa.py_buffer(both)])
 
 
 def halves(fp: pa.Array) -> np.ndarray:

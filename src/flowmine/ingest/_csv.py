@@ -37,6 +37,8 @@ BLOCK_SIZE: Final = 64 << 20
 _FIRST_BLOCK_SIZE: Final = 8 << 20
 _UTF8_LIKE: Final = {"utf-8", "utf-8-sig", "ascii"}
 _SCAN_BLOCK: Final = 8 << 20
+#: Parse plain UTF-8 files straight from disk (tests switch it off to compare with the in-memory way).
+READ_FROM_DISK = True
 _DIGESTS: dict[str, tuple[tuple[int, int, int, int], str]] = {}
 
 
@@ -168,7 +170,7 @@ def read_csv(path: Path, options: CsvOptions | None = None, gzipped: bool = Fals
         with path.open("rb") as fh:
             head = fh.read(_SNIFF_BYTES)
         encoding, notes = detect_encoding(head, opts.encoding)
-        if codecs.lookup(encoding).name in _UTF8_LIKE and not notes:
+        if READ_FROM_DISK and codecs.lookup(encoding).name in _UTF8_LIKE and not notes:
             return _read_plain(path, head, encoding, opts)
     raw = _read_bytes(path, gzipped)
     encoding, notes = detect_encoding(raw[:_SNIFF_BYTES], opts.encoding)

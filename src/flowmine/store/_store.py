@@ -61,6 +61,9 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 EVENTS: Final = "events.parquet"
 QUARANTINE: Final = "quarantine.parquet"
 MANIFEST: Final = "manifest.json"
+#: Write a new process in the order normalisation computed (tests switch it off to compare with
+#: the general way: concatenate, then sort by case, timestamp and event_id).
+REUSE_ORDER = True
 
 
 def sha256_file(path: Path) -> str:
@@ -261,7 +264,7 @@ class Store:
             if not parts:
                 return IngestReport(process, reports, errors, manifest.get("events", 0),
                                     manifest.get("cases", 0), manifest.get("version"))
-            fresh = old is None and len(parts) == 1 and orders[0] is not None
+            fresh = REUSE_ORDER and old is None and len(parts) == 1 and orders[0] is not None
             if fresh:  # a new process: normalisation's order is the store's, its cases are the source's
                 new_events, order = parts[0], orders[0]
             else:
