@@ -17,7 +17,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,6 +165,36 @@ def load_columns(log: LogLike) -> Columns:
 
 
 # --- the profile ---------------------------------------------------------------------------------
+_POOL: list[np.ndarray] = []  # duration buffers kept for the next profile: reused memory has no page faults
+_POOL_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _scratch(size: int) -> Iterator[np.ndarray]:
+    """An int64 buffer of ``size`` (taken from the pool, so concurrent profiles never share one)."""
+    with _POOL_LOCK:
+        fits = [i for i, b in enumerate(_POOL) if b.shape[0] >= size]
+        buf = _POOL.pop(fits[0]) if fits else None  # the pool is sorted by size: the smallest that fits
+    if buf is None:
+        buf = np.empty(max(size, 1), np.int64)
+    try:
+        yield buf[:size]
+    finally:
+        with _POOL_LOCK:
+            _POOL.append(buf)
+            _POOL.sort(key=len)
+            del _POOL[:-2]  # keep the two largest
+
+
+def _one_currency(per_chunk: np.ndarray) -> np.ndarray:
+    """Merge the per-chunk currency of each activity: the one non-null currency, -1 none, -2 several."""
+    out = np.full(per_chunk.shape[1], -1, np.int64)
+    for row in per_chunk:
+        clash = (row != -1) & (out != -1) & (row != out)
+        out = np.where(out == -1, row, np.where(clash, -2, out))
+    return out
+
+
 def _stats(buf: np.ndarray, offsets: np.ndarray, lo: int, hi: int, p90: bool) -> tuple[np.ndarray, ...]:
     return K.slice_stats(buf[offsets[lo]:offsets[hi]], offsets[lo:hi + 1] - offsets[lo], p90)
 
@@ -190,21 +222,27 @@ def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int 
     acts, curs = col.activities, col.currencies
     n, na = len(col.case), len(acts)
     n_cases = int(col.case[-1]) + 1 if n else 0
-    first, cstart, cend, chash, act_n, cost_total, cost_cur, edge_n = K.count_pass(
-        col.case, col.act, col.c, col.s, col.cost, col.cur, na, n_cases)
+    bounds = np.searchsorted(col.case, np.linspace(0, n_cases, K.CHUNKS + 1).astype(np.int64)).astype(np.int64)
+    first, cstart, cend, chash, act_h, cost_h, cur_h, edge_h = K.count_pass(
+        col.case, col.act, col.c, col.s, col.cost, col.cur, na, n_cases, bounds)
+    act_n, cost_total, edge_n = act_h.sum(axis=0), cost_h.sum(axis=0), edge_h.sum(axis=0)
+    cost_cur = _one_currency(cur_h)
     basis = "waiting" if act_n[3].any() else "sojourn"
     live = np.flatnonzero(edge_n)
     edge_id = np.full(na * na, -1, np.int64)
     edge_id[live] = np.arange(len(live))
-    counts = np.concatenate([act_n[3], act_n[4], act_n[5], edge_n[live]])
+    per_chunk = np.concatenate([act_h[:, 3], act_h[:, 4], act_h[:, 5], edge_h[:, live]], axis=1)  # (chunk, group)
+    counts = per_chunk.sum(axis=0)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    starts = (offsets[:-1] + np.cumsum(per_chunk, axis=0) - per_chunk).astype(np.int64)
     boot = n_boot > 0 and n_cases > 0
     batch, g, state = case_batches(n_cases, seed) if boot else (np.zeros(1, np.int64), 0, None)
-    buf, cases, bsum_act, bsum_edge = K.fill_pass(col.case, col.act, col.c, col.s, na, edge_id, offsets, batch, g,
-                                                  1 if basis == "waiting" else 2)
-    e0 = 3 * na
-    total, med, _ = _stats(buf, offsets, 0, e0, False)
-    e_total, e_med, e_p90 = _stats(buf, offsets, e0, e0 + len(live), True)
+    with _scratch(int(offsets[-1])) as buf:
+        cases, bsum_act, bsum_edge = K.fill_pass(col.case, col.act, col.c, col.s, na, edge_id, starts, buf, bounds,
+                                                 batch, g, 1 if basis == "waiting" else 2)
+        e0 = 3 * na
+        total, med, _ = _stats(buf, offsets, 0, e0, False)
+        e_total, e_med, e_p90 = _stats(buf, offsets, e0, e0 + len(live), True)
     through = cend - cstart
 
     cases_per_act, rework_cases = act_n[1], act_n[2]

@@ -47,121 +47,138 @@ def _enabling(c: np.ndarray, s_i: np.int64, i: int, first: int) -> int:
     return j
 
 
+#: The passes split the events into this many case-aligned chunks (run in parallel). A fixed number,
+#: not the thread count, so float sums are added in the same order on every machine.
+CHUNKS = 4
+
+
 @_jit()
 def count_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, cost: np.ndarray,
-               cur: np.ndarray, n_act: int, n_cases: int) -> tuple[Any, ...]:
-    """Per case: first index, start, end, trace hash; per activity: counts, cases, rework, known
-    durations, cost; per edge code (``source * n_act + target``): occurrences."""
-    n = case.shape[0]
+               cur: np.ndarray, n_act: int, n_cases: int, bounds: np.ndarray) -> tuple[Any, ...]:
+    """Per case: first index, start, end, trace hash. Per chunk (events ``bounds[h]:bounds[h+1]``) and
+    activity: counts (``act_n[h, 0..5]``: instances, cases, cases with rework, known service, waiting,
+    sojourn), cost total and currency (the one non-null currency seen; -1 none, -2 several); per chunk
+    and edge code (``source * n_act + target``): occurrences."""
+    n_chunks = bounds.shape[0] - 1
     case_first = np.zeros(n_cases + 1, np.int64)
     case_start = np.zeros(n_cases, np.int64)
     case_end = np.zeros(n_cases, np.int64)
     case_hash = np.zeros(n_cases, np.uint64)
-    # per activity: 0 count, 1 cases, 2 rework cases, 3 service known, 4 waiting known, 5 sojourn known
-    act_n = np.zeros((6, n_act), np.int64)
-    cost_total = np.zeros(n_act, np.float64)
-    cost_cur = np.full(n_act, -1, np.int64)  # the one non-null currency seen; -2: several
-    edge_n = np.zeros(n_act * n_act, np.int64)
-    seen = np.zeros(n_act, np.int64)
-    stamp = np.full(n_act, -1, np.int64)
-    first = 0
-    h = np.uint64(0)
-    for i in range(n):
-        k = case[i]
-        a = act[i]
-        st = c[i] if s[i] == NULL_US else s[i]
-        if i == 0 or k != case[i - 1]:
-            first = i
-            case_first[k] = i
-            case_start[k] = min(st, c[i])
-            h = np.uint64(1469598103934665603)
-        elif st < case_start[k]:
-            case_start[k] = st
-        case_end[k] = c[i]
-        h = (h ^ np.uint64(a + 1)) * np.uint64(1099511628211)
-        case_hash[k] = h
-        act_n[0, a] += 1
-        if stamp[a] != k:
-            stamp[a] = k
-            seen[a] = 0
-        seen[a] += 1
-        if seen[a] <= 2:
-            act_n[seen[a], a] += 1
-        if not np.isnan(cost[i]):
-            cost_total[a] += cost[i]
-            if cur[i] >= 0 and cost_cur[a] != cur[i]:
-                cost_cur[a] = cur[i] if cost_cur[a] == -1 else -2
-        if s[i] != NULL_US:
-            act_n[3, a] += 1
-        if i > first:
-            act_n[5, a] += 1
-            edge_n[act[i - 1] * n_act + a] += 1
-            if s[i] != NULL_US and _enabling(c, s[i], i, first) >= first:
-                act_n[4, a] += 1
-    case_first[n_cases] = n
+    act_n = np.zeros((n_chunks, 6, n_act), np.int64)
+    cost_total = np.zeros((n_chunks, n_act), np.float64)
+    cost_cur = np.full((n_chunks, n_act), -1, np.int64)
+    edge_n = np.zeros((n_chunks, n_act * n_act), np.int64)
+    for h in prange(n_chunks):
+        seen = np.zeros(n_act, np.int64)
+        stamp = np.full(n_act, -1, np.int64)
+        an, en, ct, cc = act_n[h], edge_n[h], cost_total[h], cost_cur[h]
+        first = bounds[h]
+        hs = np.uint64(0)
+        for i in range(bounds[h], bounds[h + 1]):
+            k = case[i]
+            a = act[i]
+            si = s[i]
+            st = c[i] if si == NULL_US else si
+            if i == bounds[h] or k != case[i - 1]:
+                first = i
+                case_first[k] = i
+                case_start[k] = min(st, c[i])
+                hs = np.uint64(1469598103934665603)
+            elif st < case_start[k]:
+                case_start[k] = st
+            case_end[k] = c[i]
+            hs = (hs ^ np.uint64(a + 1)) * np.uint64(1099511628211)
+            case_hash[k] = hs
+            an[0, a] += 1
+            if stamp[a] != k:
+                stamp[a] = k
+                seen[a] = 0
+            seen[a] += 1
+            if seen[a] <= 2:
+                an[seen[a], a] += 1
+            if not np.isnan(cost[i]):
+                ct[a] += cost[i]
+                if cur[i] >= 0 and cc[a] != cur[i]:
+                    cc[a] = cur[i] if cc[a] == -1 else -2
+            if si != NULL_US:
+                an[3, a] += 1
+            if i > first:
+                an[5, a] += 1
+                en[act[i - 1] * n_act + a] += 1
+                if si != NULL_US and _enabling(c, si, i, first) >= first:
+                    an[4, a] += 1
+    case_first[n_cases] = case.shape[0]
     return case_first, case_start, case_end, case_hash, act_n, cost_total, cost_cur, edge_n
 
 
 @_jit()
 def fill_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, n_act: int, edge_id: np.ndarray,
-              offsets: np.ndarray, batch: np.ndarray, n_batches: int, basis: int) -> tuple[Any, ...]:
-    """Write every known duration (µs) into its group's slice of ``buf`` (stream-major group order).
+              starts: np.ndarray, buf: np.ndarray, bounds: np.ndarray, batch: np.ndarray, n_batches: int,
+              basis: int) -> tuple[Any, ...]:
+    """Write every known duration (µs) into its group's slice of ``buf`` (given: a reused buffer costs
+    no page faults); chunk ``h`` writes group
+    ``g`` from ``starts[h, g]`` on (so each group's values are contiguous, chunks side by side).
 
-    Groups: service per activity (``0*n_act + a``), waiting (``1*n_act + a``), sojourn (``2*n_act + a``),
-    then edges (``3*n_act + edge_id``). Also the distinct cases per group, and the per-batch totals (s)
-    of the bottleneck streams: ``basis`` (1 waiting, 2 sojourn) for activities, and edges.
+    Groups: service per activity (``a``), waiting (``n_act + a``), sojourn (``2*n_act + a``), then
+    edges (``3*n_act + edge_id``). Also, per chunk, the distinct cases per group of the bottleneck
+    streams and the per-batch totals (s) of the bottleneck streams: ``basis`` (1 waiting, 2 sojourn)
+    per activity, and per edge.
     """
-    n = case.shape[0]
-    n_groups = offsets.shape[0] - 1
-    buf = np.empty(offsets[n_groups], np.int64)
-    cursor = offsets[:n_groups].copy()
-    stamp = np.full(n_groups, -1, np.int64)
-    cases = np.zeros(n_groups, np.int64)
+    n_chunks, n_groups = starts.shape
     n_edges = n_groups - 3 * n_act
-    bsum_act = np.zeros((max(n_batches, 1), n_act), np.float64)
-    bsum_edge = np.zeros((max(n_batches, 1), n_edges), np.float64)
-    first = 0
-    for i in range(n):
-        k = case[i]
-        a = act[i]
-        if i == 0 or k != case[i - 1]:
-            first = i
-        b = batch[k] if n_batches > 0 else 0
-        for stream in range(4):
-            v = NULL_US
-            if stream == 0:
-                if s[i] != NULL_US:
-                    v = c[i] - s[i]
-                g = a
-            elif stream == 1:
-                if s[i] != NULL_US and i > first:
-                    j = _enabling(c, s[i], i, first)
-                    if j >= first:
-                        v = s[i] - c[j]
-                g = n_act + a
-            elif stream == 2:
-                if i > first:
-                    v = c[i] - c[i - 1]
-                g = 2 * n_act + a
-            else:
-                if i > first:
-                    st = c[i] if s[i] == NULL_US else s[i]
-                    v = max(st, c[i - 1]) - c[i - 1]
-                    g = 3 * n_act + edge_id[act[i - 1] * n_act + a]
-                else:
-                    g = 0
-            if v == NULL_US:
+    cases = np.zeros((n_chunks, n_groups), np.int64)
+    nb = max(n_batches, 1)
+    bsum_act = np.zeros((n_chunks, nb, n_act), np.float64)
+    bsum_edge = np.zeros((n_chunks, nb, n_edges), np.float64)
+    for h in prange(n_chunks):
+        cursor = starts[h].copy()
+        stamp = np.full(n_groups, -1, np.int64)
+        cs, ba, be = cases[h], bsum_act[h], bsum_edge[h]
+        first = bounds[h]
+        for i in range(bounds[h], bounds[h + 1]):
+            k = case[i]
+            a = act[i]
+            si = s[i]
+            if i == bounds[h] or k != case[i - 1]:
+                first = i
+            b = batch[k] if n_batches > 0 else 0
+            if si != NULL_US:
+                buf[cursor[a]] = c[i] - si
+                cursor[a] += 1
+            if i == first:
                 continue
+            if si != NULL_US:
+                j = _enabling(c, si, i, first)
+                if j >= first:
+                    g = n_act + a
+                    v = si - c[j]
+                    buf[cursor[g]] = v
+                    cursor[g] += 1
+                    if basis == 1:
+                        ba[b, a] += v / 1e6
+                        if stamp[g] != k:
+                            stamp[g] = k
+                            cs[g] += 1
+            cp = c[i - 1]
+            g = 2 * n_act + a
+            v = c[i] - cp
             buf[cursor[g]] = v
             cursor[g] += 1
+            if basis == 2:
+                ba[b, a] += v / 1e6
+                if stamp[g] != k:
+                    stamp[g] = k
+                    cs[g] += 1
+            e = edge_id[act[i - 1] * n_act + a]
+            g = 3 * n_act + e
+            v = max(c[i] if si == NULL_US else si, cp) - cp
+            buf[cursor[g]] = v
+            cursor[g] += 1
+            be[b, e] += v / 1e6
             if stamp[g] != k:
                 stamp[g] = k
-                cases[g] += 1
-            if stream == basis:
-                bsum_act[b, a] += v / 1e6
-            elif stream == 3:
-                bsum_edge[b, g - 3 * n_act] += v / 1e6
-    return buf, cases, bsum_act, bsum_edge
+                cs[g] += 1
+    return cases.sum(axis=0), bsum_act.sum(axis=0), bsum_edge.sum(axis=0)
 
 
 @_jit()
@@ -198,6 +215,13 @@ def _select(a: np.ndarray, k: int) -> np.int64:
 
 
 @_jit()
+def _lerp(x: float, y: float, t: float) -> float:
+    """numpy's linear interpolation (the same float result as ``numpy.quantile``)."""
+    d = y - x
+    return y - d * (1.0 - t) if t >= 0.5 else x + d * t
+
+
+@_jit()
 def _quantile(a: np.ndarray, q: float, done: int) -> float:
     """Linear-interpolated quantile (numpy's default, SQL quantile_cont) of int64 µs, in seconds.
 
@@ -210,31 +234,99 @@ def _quantile(a: np.ndarray, q: float, done: int) -> float:
     x = _select(a[done:], lo - done) / 1e6
     if t == 0.0 or lo + 1 >= n:
         return x
-    y = a[lo + 1:].min() / 1e6
-    d = y - x
-    return y - d * (1.0 - t) if t >= 0.5 else x + d * t
+    return _lerp(x, a[lo + 1:].min() / 1e6, t)
 
 
-@_jit(parallel=True)
+_SAMPLE = 2048
+_BIG = np.iinfo(np.int64).max
+
+
+@_jit()
+def _sampled_quantile(part: np.ndarray, sample: np.ndarray, q: float) -> float:
+    """The quantile of a large slice, selecting only among the values strictly between two pivots
+    taken from a sorted sample around the wanted rank: one read of the slice and a small selection
+    (values equal to a pivot are counted, not collected: durations repeat a lot). NaN when the wanted
+    ranks fall outside the pivots (the caller then selects in the whole slice)."""
+    n, m = part.shape[0], sample.shape[0]
+    vi = (n - 1) * q
+    k = int(np.floor(vi))
+    t = vi - k
+    r = q * (m - 1)
+    d = 4.0 * np.sqrt(q * (1.0 - q) * m) + 2.0
+    lo_p = sample[int(r - d)] if r - d >= 0 else -_BIG - 1
+    hi_p = sample[int(r + d) + 1] if r + d + 1 < m else _BIG
+    lt_lo = 0
+    le_lo = 0
+    lt_hi = 0
+    le_hi = 0
+    above = _BIG
+    for i in range(n):  # written so that it compiles branch-free (SIMD): the comparisons are unpredictable
+        x = part[i]
+        lt_lo += 1 if x < lo_p else 0
+        le_lo += 1 if x <= lo_p else 0
+        lt_hi += 1 if x < hi_p else 0
+        le_hi += 1 if x <= hi_p else 0
+        above = min(above, x + (_BIG - x) * (x <= hi_p))  # smallest value above hi_p (_BIG: none)
+    last = k + 1 if t != 0.0 and k + 1 < n else k
+    if k < lt_lo or last > le_hi or (last == le_hi and above == _BIG):
+        return np.nan
+    between = np.empty(0, np.int64)
+    if k < lt_hi and last >= le_lo:  # a wanted rank lies strictly between the pivots: collect those
+        between = np.empty(lt_hi - le_lo + 1, np.int64)
+        j = 0
+        for i in range(n):  # branch-free: always write, advance only past a kept value
+            x = part[i]
+            between[j] = x
+            j += 1 if lo_p < x < hi_p else 0
+        between = between[:j]
+    vals = np.empty(2, np.int64)
+    for w in range(last - k + 1):
+        rank = k + w
+        if rank < le_lo:
+            vals[w] = lo_p
+        elif rank < lt_hi:
+            i = rank - le_lo
+            vals[w] = _select(between, i) if w == 0 or i == 0 else between[i:].min()
+        elif rank < le_hi:
+            vals[w] = hi_p
+        else:
+            vals[w] = above
+    if last == k:
+        return vals[0] / 1e6
+    return _lerp(vals[0] / 1e6, vals[1] / 1e6, t)
+
+
+@_jit()
+def _slice_quantiles(part: np.ndarray, p90: bool) -> tuple[float, float]:
+    m = part.shape[0]
+    if m > 8 * _SAMPLE:
+        sample = np.sort(part[::m // _SAMPLE][:_SAMPLE].copy())
+        med = _sampled_quantile(part, sample, 0.5)
+        hi = _sampled_quantile(part, sample, 0.9) if p90 else np.nan
+        if not np.isnan(med) and (not p90 or not np.isnan(hi)):
+            return med, hi
+    med = _quantile(part, 0.5, 0)
+    hi = _quantile(part, 0.9, int(np.floor((m - 1) * 0.5))) if p90 else np.nan
+    return med, hi
+
+
+@_jit()
 def slice_stats(buf: np.ndarray, offsets: np.ndarray, p90: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per group slice ``buf[offsets[g]:offsets[g+1]]``: total (s), median (s), p90 (s; NaN unless
-    ``p90``). Empty groups give NaN. The slices are reordered in place."""
+    ``p90``). Empty groups give NaN. Small slices are reordered in place."""
     n_groups = offsets.shape[0] - 1
     total = np.full(n_groups, np.nan)
     med = np.full(n_groups, np.nan)
     hi = np.full(n_groups, np.nan)
-    for g in prange(n_groups):
+    for g in range(n_groups):
         part = buf[offsets[g]:offsets[g + 1]]
-        m = part.shape[0]
-        if m == 0:
+        if part.shape[0] == 0:
             continue
         acc = 0.0
         for x in part:
             acc += x
         total[g] = acc / 1e6
-        med[g] = _quantile(part, 0.5, 0)
-        if p90:
-            hi[g] = _quantile(part, 0.9, int(np.floor((m - 1) * 0.5)))
+        med[g], hi[g] = _slice_quantiles(part, p90)
     return total, med, hi
 
 
