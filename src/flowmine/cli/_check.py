@@ -23,6 +23,10 @@ def check(
     method: Annotated[str, typer.Option(help="alignments or token-replay.")] = "alignments",
     engine: Annotated[str, typer.Option(help="Alignment engine: r4pm (Rust) or pm4py.")] = "r4pm",
     precision: Annotated[bool, typer.Option(help="Compute ETConformance precision.")] = True,
+    extra: Annotated[bool, typer.Option("--extra", help="Also compute generalization and simplicity.")] = False,
+    max_seconds: Annotated[float, typer.Option(help="Per-variant alignment time budget in seconds "
+                                                     "(0: none); a variant that runs out makes the result "
+                                                     "not exact.")] = 10.0,
 ) -> None:
     """Check fitness, precision, deviations per step and business rules. / 合规性检查。"""
     from flowmine.conformance import check as run_check
@@ -32,8 +36,11 @@ def check(
         fail(f"--method must be alignments or token-replay, got {method!r}")
     if engine not in ("r4pm", "pm4py"):
         fail(f"--engine must be r4pm or pm4py, got {engine!r}")
+    if max_seconds < 0:
+        fail(f"--max-seconds must be >= 0, got {max_seconds}")
     report = run_check(Store(store, create=False), process, reference=reference, rules=rules, method=method,
-                       engine=engine, with_precision=precision)
+                       engine=engine, with_precision=precision, extra=extra,
+                       max_seconds=max_seconds if max_seconds > 0 else None)
     data = report.to_dict()
     text = json.dumps(data, ensure_ascii=False, indent=1)
     if str(json_out) == "-":
@@ -50,6 +57,8 @@ def check(
     prec = "n/a" if report.precision is None else f"{report.precision:.4f}"
     typer.echo(f"{process}: {report.cases:,} cases, {report.variants:,} variants; fitness {report.fitness:.4f} "
                f"({report.method}), fitting cases {report.fitting_cases_share:.1%}, precision {prec}", err=err)
+    if report.generalization is not None and report.simplicity is not None:
+        typer.echo(f"generalization {report.generalization:.4f}, simplicity {report.simplicity:.4f}", err=err)
     if not report.exact:
         fb = report.fallback
         typer.echo(f"NOT EXACT: {fb['variants']} variants ({fb['cases']:,} cases) ran out of their alignment budget",

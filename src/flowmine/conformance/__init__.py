@@ -14,9 +14,11 @@ Examples
 from flowmine.conformance._align import Alignments, VariantAlignment, align
 from flowmine.conformance._check import ConformanceReport, check
 from flowmine.conformance._deviations import case_deviations, deviations_per_step
+from flowmine.conformance._figures import deviation_bar_figure, deviation_model_figure, model_graph, model_positions
 from flowmine.conformance._impact import case_figures, deviation_impact
 from flowmine.conformance._labels import LabelMatch, match_labels
 from flowmine.conformance._model import ReferenceModel, read_reference
+from flowmine.conformance._quality import generalization, simplicity
 from flowmine.conformance._replay import Replay, precision, token_replay
 from flowmine.conformance._rules import check_business_rules, read_rules
 
@@ -32,11 +34,17 @@ __all__ = [
     "case_figures",
     "check",
     "check_business_rules",
+    "deviation_bar_figure",
     "deviation_impact",
+    "deviation_model_figure",
     "deviations_per_step",
+    "generalization",
     "match_labels",
+    "model_graph",
+    "model_positions",
     "precision",
     "read_reference",
     "read_rules",
+    "simplicity",
     "token_replay",
 ]

@@ -3,17 +3,24 @@
 The default engine is the Rust package r4pm (``align_variants``: all variants in one call, on all
 cores), with pm4py's cost function (log and model moves 10000, silent moves 1, synchronous moves
 0), so costs, per-trace fitness and log fitness are exactly pm4py's. The ``pm4py`` engine is
-pm4py's own A* (state equation) per variant. Each variant has a budget (``max_states`` search
-states for r4pm, ``max_seconds`` for pm4py); a variant whose budget runs out gets the worst
-alignment (every event a log move plus the shortest model run) and is reported with
-``exact=False`` and its number of cases, so a partial number is never presented as exact.
+pm4py's own A* (state equation) per variant.
+
+Each variant has a budget. pm4py takes a time limit per trace (``max_seconds``). r4pm counts search
+states (``max_states``), so a time budget is mapped onto states with the rate this machine reaches
+on this net, measured just before the run (the longest variants reversed: a wide search, timed
+call by call, per-call overhead included, so the rate is underestimated and the budget held); the
+run then uses the smaller of both caps. A variant whose budget runs out gets the worst alignment
+(every event a log move plus the shortest model run, an upper bound of its cost) and is reported
+with ``exact=False`` and its number of cases, so a partial number is never presented as exact.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +54,9 @@ class Alignments:
     variants: Variants
     results: list[VariantAlignment]
     engine: str
+    max_states: int | None = None
+    max_seconds: float | None = None
+    states_per_second: float | None = None
 
     @property
     def exact(self) -> bool:
@@ -86,7 +96,41 @@ def _fitness(cost: int, bwc: int) -> float:
     return 1 - (cost // MOVE_COST) / den if den > 0 else 0.0
 
 
-def _r4pm(model: ReferenceModel, variants: Variants, max_states: int | None) -> list[VariantAlignment]:
+_CALIBRATION_STATES = 200_000
+
+
+def states_per_second(net: Any, traces: list[tuple[str, ...]], opts: Any, sample: int = 6) -> float:
+    """Search states per second of r4pm on this net (one core), at least 1000.
+
+    Aligns the ``sample`` longest traces reversed (mostly log and model moves: a wide search), each
+    capped at 200,000 states, one call at a time; call overhead counts as search time, so the rate
+    is an underestimate and a time budget mapped with it is held.
+    """
+    from r4pm.bindings.conformance.case_centric import alignments as al
+
+    longest = sorted(traces, key=lambda t: (-len(t), t))[:sample] or [()]
+    states = 0
+    start = time.perf_counter()
+    for trace in longest:
+        try:
+            states += int(al.align_trace(net, list(reversed(trace)), {**opts, "max_states": _CALIBRATION_STATES})
+                          ["states_visited"])
+        except TypeError:  # r4pm raises TypeError("... LimitReached") when the cap is hit
+            states += _CALIBRATION_STATES
+    elapsed = time.perf_counter() - start
+    return max(1000.0, states / elapsed) if elapsed > 0 else 1000.0
+
+
+def state_budget(max_states: int | None, max_seconds: float | None, rate: float | None) -> int | None:
+    """The r4pm state cap: the smaller of ``max_states`` and ``max_seconds`` x ``rate`` (at least 1)."""
+    caps = [int(max_states)] if max_states is not None else []
+    if max_seconds is not None and rate is not None:
+        caps.append(max(1, math.floor(max_seconds * rate)))
+    return min(caps) if caps else None
+
+
+def _r4pm(model: ReferenceModel, variants: Variants, max_states: int | None,
+          max_seconds: float | None) -> tuple[list[VariantAlignment], int | None, float | None]:
     import r4pm
     from r4pm.bindings.conformance.case_centric import alignments as al
 
@@ -94,9 +138,11 @@ def _r4pm(model: ReferenceModel, variants: Variants, max_states: int | None) -> 
     labels = {tid: t.get("label") for tid, t in net["transitions"].items()}
     opts: Any = {"cost_fn": {"model_move_cost": MOVE_COST, "log_move_cost": MOVE_COST,
                                         "sync_move_cost": 0, "silent_move_cost": TAU_COST}}
-    if max_states is not None:
-        opts["max_states"] = int(max_states)
-    empty = int(al.align_empty_trace(net, opts)["cost"])
+    rate = states_per_second(net, variants.traces, opts) if max_seconds is not None else None
+    cap = state_budget(max_states, max_seconds, rate)
+    if cap is not None:
+        opts["max_states"] = cap
+    empty = int(al.align_empty_trace(net, {"cost_fn": opts["cost_fn"]})["cost"])
     acts = variants.activities
     index = {a: i for i, a in enumerate(acts)}
     traces = [[[index[a] for a in t], int(n)] for t, n in zip(variants.traces, variants.counts.tolist(), strict=True)]
@@ -131,7 +177,7 @@ def _r4pm(model: ReferenceModel, variants: Variants, max_states: int | None) -> 
                 moves.append((MODEL, str(labels[body["transition"]])))
         cost = int(res["Ok"]["cost"])
         out.append(VariantAlignment(cost, bwc, _fitness(cost, bwc), True, tuple(moves)))
-    return out
+    return out, cap, rate
 
 
 def _pm4py(model: ReferenceModel, variants: Variants, max_seconds: float | None) -> list[VariantAlignment]:
@@ -184,9 +230,10 @@ def align(
         Activities already renamed to model labels where they match.
     engine : {"r4pm", "pm4py"}
     max_states : int, optional
-        Per-variant budget of the r4pm engine (search states); ``None``: unlimited.
+        Per-variant budget of the r4pm engine in search states; ``None``: unlimited.
     max_seconds : float, optional
-        Per-variant time budget of the pm4py engine; ``None``: unlimited.
+        Per-variant time budget: pm4py's own limit, or for r4pm mapped onto search states with the
+        measured rate (the smaller of both caps is used); ``None``: unlimited.
 
     Returns
     -------
@@ -194,5 +241,9 @@ def align(
     """
     if engine not in ENGINES:
         raise ValueError(f"The 'engine' parameter of align must be one of {set(ENGINES)}. Got {engine!r} instead.")
-    results = _r4pm(model, variants, max_states) if engine == "r4pm" else _pm4py(model, variants, max_seconds)
-    return Alignments(variants, results, engine)
+    if max_seconds is not None and not max_seconds > 0:
+        raise ValueError(f"The 'max_seconds' parameter of align must be > 0 or None. Got {max_seconds!r} instead.")
+    if engine == "pm4py":
+        return Alignments(variants, _pm4py(model, variants, max_seconds), engine, None, max_seconds, None)
+    results, cap, rate = _r4pm(model, variants, max_states, max_seconds)
+    return Alignments(variants, results, engine, cap, max_seconds, rate)

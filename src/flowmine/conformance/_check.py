@@ -19,6 +19,7 @@ from flowmine.conformance._deviations import case_deviations, deviations_per_ste
 from flowmine.conformance._impact import case_figures, deviation_impact
 from flowmine.conformance._labels import LabelMatch, match_labels
 from flowmine.conformance._model import ReferenceModel, read_reference
+from flowmine.conformance._quality import generalization, simplicity
 from flowmine.conformance._replay import precision, token_replay
 from flowmine.conformance._rules import check_business_rules, read_rules
 from flowmine.discovery._variants import Variants, variants
@@ -52,6 +53,9 @@ class ConformanceReport:
     case_deviations: dict[str, list[str]] = field(default_factory=dict)
     case_rules: dict[str, list[str]] = field(default_factory=dict)
     alignments: Alignments | None = None
+    model: ReferenceModel | None = None
+    generalization: float | None = None
+    simplicity: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``flowmine check`` (NaN written as null)."""
@@ -59,12 +63,20 @@ class ConformanceReport:
             "process": self.process, "method": self.method, "reference": self.reference,
             "cases": self.cases, "variants": self.variants, "fitness": self.fitness,
             "fitting_cases_share": self.fitting_cases_share, "average_case_fitness": self.average_case_fitness,
-            "precision": self.precision, "exact": self.exact, "fallback": self.fallback,
+            "precision": self.precision, "generalization": self.generalization, "simplicity": self.simplicity,
+            "exact": self.exact, "fallback": self.fallback, "budget": self._budget(),
             "labels": self.labels.to_dict(),
             "steps": self.steps.to_dict(orient="records"),
             "rules": self.rules.to_dict(orient="records"),
             "impact": self.impact.to_dict(orient="records"),
         })
+
+    def _budget(self) -> dict[str, Any]:
+        ali = self.alignments
+        if ali is None:
+            return {}
+        return {"engine": ali.engine, "max_states": ali.max_states, "max_seconds": ali.max_seconds,
+                "states_per_second": ali.states_per_second}
 
 
 def _clean(value: Any) -> Any:
@@ -95,6 +107,8 @@ def check(
     engine: str = "r4pm",
     with_precision: bool = True,
     max_states: int | None = 5_000_000,
+    max_seconds: float | None = 10.0,
+    extra: bool = False,
 ) -> ConformanceReport:
     """Check a stored process against its reference model and business rules.
 
@@ -115,7 +129,13 @@ def check(
     with_precision : bool
         Compute ETConformance precision (the slowest part on logs with many distinct prefixes).
     max_states : int, optional
-        Per-variant alignment budget (r4pm search states).
+        Per-variant alignment budget in search states (r4pm).
+    max_seconds : float, optional
+        Per-variant alignment time budget (pm4py's limit; for r4pm mapped onto search states with
+        the measured rate). A variant that runs out makes the report ``exact=False`` and is counted
+        in ``fallback`` with its cases.
+    extra : bool
+        Also compute generalization (token-based) and simplicity (arc degree), as pm4py does.
 
     Examples
     --------
@@ -136,7 +156,7 @@ def check(
     raw: Variants = variants(st, process)
     labels = match_labels(model.labels, raw.activities, cfg.activities if cfg else None)
     v = raw.renamed(labels.mapping)
-    ali = align(model, v, engine=engine, max_states=max_states)
+    ali = align(model, v, engine=engine, max_states=max_states, max_seconds=max_seconds)
     if method == "alignments":
         fit, share, avg = ali.fitness, ali.fitting_cases_share, ali.average_trace_fitness
         per_variant = ali.trace_fitness
@@ -159,5 +179,6 @@ def check(
         process=process, method=method, reference=str(reference), cases=v.n_cases, variants=len(v),
         fitness=fit, fitting_cases_share=share, average_case_fitness=avg, precision=prec,
         exact=ali.exact, fallback=ali.fallback(), labels=labels, steps=steps, rules=rules_table, impact=impact,
-        case_fitness=case_fit, case_deviations=deviations, case_rules=per_case, alignments=ali,
+        case_fitness=case_fit, case_deviations=deviations, case_rules=per_case, alignments=ali, model=model,
+        generalization=generalization(model, v) if extra else None, simplicity=simplicity(model) if extra else None,
     )

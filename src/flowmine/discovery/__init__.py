@@ -1,4 +1,4 @@
-"""Discovery: variants from the engine, process maps and models, exported as BPMN, PNML, SVG or PNG.
+"""Discovery: variants from the engine, process maps with abstraction and models, as BPMN, PNML, SVG, PNG.
 
 The engine (DuckDB) computes variants and directly-follows counts; pm4py discovers models from those
 aggregates (inductive miner on variants, the same tree as on the full log, 100x faster).
@@ -10,6 +10,9 @@ Examples
 """
 
 from flowmine.discovery._export import bpmn_layout, to_svg, write_model
+from flowmine.discovery._figure import process_map_figure
+from flowmine.discovery._layout import layered_layout
+from flowmine.discovery._map import END_NODE, START_NODE, ProcessMap, keep_paths, map_layout, process_map
 from flowmine.discovery._mine import (
     DiscoveredModel,
     dfg_counts,
@@ -21,7 +24,10 @@ from flowmine.discovery._mine import (
 from flowmine.discovery._variants import Variants, variants
 
 __all__ = [
+    "END_NODE",
+    "START_NODE",
     "DiscoveredModel",
+    "ProcessMap",
     "Variants",
     "bpmn_layout",
     "dfg_counts",
@@ -29,6 +35,11 @@ __all__ = [
     "discover_heuristics",
     "discover_inductive",
     "discover_model",
+    "keep_paths",
+    "layered_layout",
+    "map_layout",
+    "process_map",
+    "process_map_figure",
     "to_svg",
     "variants",
     "write_model",

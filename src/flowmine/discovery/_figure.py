@@ -1,0 +1,159 @@
+"""Plotly figure of a process map: nodes at their fixed positions, edges with a frequency or performance overlay.
+
+The figure only draws what :func:`flowmine.discovery.process_map` computed (no metric is computed
+here). Every label that comes from the log (activity names) is HTML-escaped, because Plotly renders a
+subset of HTML in text and hover labels and an activity may be called ``<script>``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from flowmine.discovery._map import ProcessMap
+
+OVERLAYS = ("frequency", "performance")
+STATISTICS = ("mean", "median")
+
+
+def format_duration(seconds: float) -> str:
+    """A short human duration: ``45 s``, ``12 min``, ``3.4 h``, ``2.1 d`` (``–`` when unknown)."""
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if abs(seconds) >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def curve(p: tuple[float, float], q: tuple[float, float], bend: float, n: int = 16) -> tuple[list[float], list[float]]:
+    """Points of a quadratic curve from ``p`` to ``q`` bent sideways by ``bend`` (0: a straight line);
+    from a point to itself, a small loop above it."""
+    (x0, y0), (x1, y1) = p, q
+    if (x0, y0) == (x1, y1):
+        a = np.linspace(-0.5 * np.pi, 1.5 * np.pi, n)
+        return (x0 + 0.18 * np.cos(a)).tolist(), (y0 + 0.22 + 0.22 * np.sin(a)).tolist()
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    dx, dy = x1 - x0, y1 - y0
+    length = math.hypot(dx, dy) or 1.0
+    cx, cy = mx - dy / length * bend, my + dx / length * bend
+    t = np.linspace(0.0, 1.0, n)
+    xs = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t**2 * x1
+    ys = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t**2 * y1
+    return xs.tolist(), ys.tolist()
+
+
+def _colour(value: float, low: float, high: float, scale: Sequence[str]) -> str:
+    if not math.isfinite(value) or high <= low:
+        return scale[0]
+    i = round((value - low) / (high - low) * (len(scale) - 1))
+    return scale[max(0, min(len(scale) - 1, i))]
+
+
+_BLUES = ("#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
+_HEAT = ("#fdd49e", "#fdbb84", "#fc8d59", "#ef6548", "#d7301f", "#990000")
+
+
+def process_map_figure(
+    pmap: ProcessMap,
+    overlay: str = "frequency",
+    statistic: str = "mean",
+    title: str | None = None,
+) -> go.Figure:
+    """Draw a process map with Plotly.
+
+    Parameters
+    ----------
+    pmap : ProcessMap
+    overlay : {"frequency", "performance"}
+        Edge labels and colours: the number of times the path was taken, or its duration.
+    statistic : {"mean", "median"}
+        Duration statistic of the performance overlay.
+    title : str, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One line trace per edge (``customdata`` holds source, target, count, duration), one text trace
+        of edge labels and one marker trace of nodes (``customdata``: node name, count), in that order.
+    """
+    if overlay not in OVERLAYS:
+        raise ValueError(f"The 'overlay' parameter of process_map_figure must be one of {set(OVERLAYS)}. "
+                         f"Got {overlay!r} instead.")
+    if statistic not in STATISTICS:
+        raise ValueError(f"The 'statistic' parameter of process_map_figure must be one of {set(STATISTICS)}. "
+                         f"Got {statistic!r} instead.")
+    pos = {str(n): (float(x), -float(y))
+           for n, x, y in zip(pmap.nodes["node"], pmap.nodes["x"], pmap.nodes["y"], strict=True)}
+    fig = go.Figure()
+    edges = pmap.edges
+    counts = edges["count"].astype(float).to_numpy() if len(edges) else np.array([1.0])
+    cmax = float(counts.max()) if len(counts) else 1.0
+    dur_col = f"duration_{statistic}_s"
+    durations = edges[dur_col].astype(float).to_numpy() if len(edges) else np.array([])
+    finite = durations[np.isfinite(durations)] if len(durations) else durations
+    dlow, dhigh = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 0.0)
+    pairs = {(str(s), str(t)) for s, t in zip(edges["source"], edges["target"], strict=True)}
+    label_x, label_y, label_text = [], [], []
+    for e, dur in zip(edges.to_dict("records"), durations.tolist(), strict=True):
+        s, t, count, cases = str(e["source"]), str(e["target"]), int(e["count"]), int(e["cases"])
+        p, q = pos[s], pos[t]
+        backwards = q[0] <= p[0]
+        bend = 0.35 if backwards or (t, s) in pairs else 0.0
+        xs, ys = curve(p, q, bend)
+        if overlay == "frequency":
+            colour = _colour(float(count), 0.0, cmax, _BLUES)
+            text = f"{count:,}"
+        else:
+            colour = _colour(dur, dlow, dhigh, _HEAT)
+            text = format_duration(dur)
+        width = 1.0 + 5.0 * count / cmax
+        hover = (f"{html.escape(s)} → {html.escape(t)}<br>{count:,} times, {cases:,} cases"
+                 f"<br>{statistic} duration {format_duration(dur)}")
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"width": width, "color": colour},
+                                 hoverinfo="text", hovertext=hover, showlegend=False,
+                                 customdata=[[s, t, count, dur]] * len(xs), name="edge"))
+        fig.add_annotation(x=xs[-1], y=ys[-1], ax=xs[-3], ay=ys[-3], xref="x", yref="y", axref="x", ayref="y",
+                           showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=max(1.0, width / 2),
+                           arrowcolor=colour, text="")
+        label_x.append(xs[len(xs) // 2])
+        label_y.append(ys[len(ys) // 2])
+        label_text.append(text)
+    fig.add_trace(go.Scatter(x=label_x, y=label_y, mode="text", text=label_text, textfont={"size": 10},
+                             hoverinfo="skip", showlegend=False, name="edge labels"))
+    nodes = pmap.nodes
+    acts = nodes[nodes["kind"] == "activity"]
+    nmax = float(acts["count"].max()) if len(acts) else 1.0
+    colours, symbols, texts, hovers, data = [], [], [], [], []
+    for r in nodes.to_dict("records"):
+        name, kind, count, cases = str(r["node"]), r["kind"], int(r["count"]), int(r["cases"])
+        if kind == "activity":
+            colours.append(_colour(float(count), 0.0, nmax, _BLUES))
+            symbols.append("square")
+            texts.append(f"<b>{html.escape(name)}</b><br>{count:,}")
+        else:
+            colours.append("#2ca02c" if kind == "start" else "#d62728")
+            symbols.append("circle")
+            texts.append(html.escape(name))
+        hovers.append(f"{html.escape(name)}<br>{count:,} instances, {cases:,} cases")
+        data.append([name, count])
+    fig.add_trace(go.Scatter(
+        x=[pos[str(n)][0] for n in nodes["node"]], y=[pos[str(n)][1] for n in nodes["node"]],
+        mode="markers+text", text=texts, textposition="bottom center", hoverinfo="text", hovertext=hovers,
+        customdata=data,
+        marker={"size": 22, "color": colours, "symbol": symbols, "line": {"width": 1, "color": "#222"}},
+        showlegend=False, name="nodes"))
+    x0, x1, y0, y1 = pmap.bounds  # of the full map: the axes do not move with the sliders
+    shown = "frequency" if overlay == "frequency" else f"{statistic} duration"
+    heading = title if title is not None else (f"Process map ({shown}; {pmap.activities:.0%} activities, "
+                                               f"{pmap.paths:.0%} paths)")
+    fig.update_layout(title={"text": html.escape(heading)}, plot_bgcolor="white", hovermode="closest",
+                      xaxis={"visible": False, "range": [x0 - 0.6, x1 + 0.6]},
+                      yaxis={"visible": False, "range": [-y1 - 0.6, -y0 + 0.6]},
+                      margin={"l": 20, "r": 20, "t": 50, "b": 20})
+    return fig
+

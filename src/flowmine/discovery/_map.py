@@ -1,0 +1,204 @@
+"""Process maps with Disco-like abstraction: keep the most frequent activities and paths by percentage.
+
+A process map is the directly-follows graph of the log with a start and an end node. Two sliders
+abstract it:
+
+* ``activities`` (0..1): the most frequent activities are kept, ``ceil(activities * n)`` of them
+  (at least one), ranked by their number of instances (ties by name). The log is **projected** on the
+  kept activities (the other events are removed), so A → X → B becomes the path A → B, as in Disco,
+  and every figure of the abstracted map is a figure of that projected log.
+* ``paths`` (0..1): of the edges of the projected map (start and end edges included), the
+  ``ceil(paths * n)`` most frequent are kept (ties by names); every kept activity also keeps its
+  most frequent incoming and outgoing edge, so no activity is left dangling (Disco does the same).
+
+Edge figures come from :func:`flowmine.analytics.directly_follows` on the projected log: ``count``,
+``cases`` and the duration mean/median in seconds (start(B) - complete(A), or complete(B) -
+complete(A) without start timestamps, as in the glossary). Node positions come from the **full**
+map (:func:`map_layout`), computed once and reused for every abstraction, so the layout stays put
+when the sliders move. :func:`process_map_figure` draws a map with Plotly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from flowmine._schema import ACTIVITY, CASE, EVENT_ID, START, TIMESTAMP
+from flowmine.analytics import LogLike, directly_follows
+from flowmine.analytics._log import as_table
+from flowmine.discovery._layout import layered_layout
+
+#: Names of the virtual start and end nodes (an activity with one of these names is not supported).
+START_NODE, END_NODE = "▶ start", "■ end"
+#: Columns of :attr:`ProcessMap.nodes` and :attr:`ProcessMap.edges`.
+NODE_COLUMNS = ("node", "kind", "count", "cases", "x", "y")
+EDGE_COLUMNS = ("source", "target", "count", "cases", "duration_mean_s", "duration_median_s")
+
+_ENDS_SQL = f"""
+WITH f AS (
+    SELECT "{CASE}" AS c,
+           arg_min("{ACTIVITY}", ("{TIMESTAMP}", "{EVENT_ID}")) AS first_a,
+           arg_max("{ACTIVITY}", ("{TIMESTAMP}", "{EVENT_ID}")) AS last_a
+    FROM t GROUP BY 1
+)
+SELECT 'start' AS side, first_a AS activity, count(*) AS n FROM f GROUP BY 2
+UNION ALL
+SELECT 'end' AS side, last_a AS activity, count(*) AS n FROM f GROUP BY 2
+"""
+_ACTS_SQL = f'SELECT "{ACTIVITY}" AS a, count(*) AS n, count(DISTINCT "{CASE}") AS c FROM t GROUP BY 1'
+
+
+@dataclass(frozen=True)
+class ProcessMap:
+    """An (abstracted) process map: nodes with fixed positions and edges with frequency and duration.
+
+    Attributes
+    ----------
+    nodes : DataFrame
+        ``node, kind ("start" | "activity" | "end"), count (instances; cases for start/end), cases, x, y``.
+    edges : DataFrame
+        ``source, target, count, cases, duration_mean_s, duration_median_s`` (durations are NaN on
+        start and end edges), most frequent first.
+    activities, paths : float
+        The slider settings this map was built with.
+    bounds : tuple of float
+        ``(x_min, x_max, y_min, y_max)`` of the full layout, so figures keep their axes fixed.
+    """
+
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    activities: float
+    paths: float
+    bounds: tuple[float, float, float, float]
+
+
+def _table(log: LogLike) -> pa.Table:
+    return as_table(log, [EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START])
+
+
+def _query(table: pa.Table, sql: str) -> pd.DataFrame:
+    con = duckdb.connect()
+    try:
+        con.register("t", table)
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def _activity_counts(table: pa.Table) -> pd.DataFrame:
+    acts = _query(table, _ACTS_SQL)
+    return acts.sort_values(["n", "a"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+def _end_edges(table: pa.Table) -> pd.DataFrame:
+    ends = _query(table, _ENDS_SQL)
+    rows = [{"source": START_NODE if s == "start" else a, "target": a if s == "start" else END_NODE,
+             "count": int(n), "cases": int(n)} for s, a, n in ends.itertuples(index=False)]
+    return pd.DataFrame(rows, columns=["source", "target", "count", "cases"])
+
+
+def _edges(table: pa.Table) -> pd.DataFrame:
+    inner = directly_follows(table)[list(EDGE_COLUMNS)]
+    both = pd.concat([inner, _end_edges(table)], ignore_index=True) if len(inner) else _end_edges(table)
+    both = both.astype({"count": "int64", "cases": "int64"})
+    both = both.sort_values(["count", "source", "target"], ascending=[False, True, True], kind="stable")
+    return both.reindex(columns=list(EDGE_COLUMNS)).reset_index(drop=True)
+
+
+def map_layout(log: LogLike) -> dict[str, tuple[float, float]]:
+    """Positions of every node of the full map (all activities, all paths): compute once, reuse.
+
+    Examples
+    --------
+    >>> from flowmine.analytics import stored
+    >>> from flowmine.discovery import map_layout, process_map
+    >>> log = stored("/tmp/demo-store", "finance")  # doctest: +SKIP
+    >>> layout = map_layout(log)  # doctest: +SKIP
+    >>> small = process_map(log, activities=0.5, paths=0.2, layout=layout)  # doctest: +SKIP
+    """
+    table = _table(log)
+    acts = _activity_counts(table)
+    ends = _end_edges(table)
+    inner = _query(table, f"""
+        WITH o AS (SELECT "{ACTIVITY}" AS a, lead("{ACTIVITY}") OVER (PARTITION BY "{CASE}"
+                   ORDER BY "{TIMESTAMP}", "{EVENT_ID}") AS b FROM t)
+        SELECT a AS source, b AS target, count(*) AS "count", 0 AS cases FROM o WHERE b IS NOT NULL GROUP BY 1, 2""")
+    edges = pd.concat([inner, ends], ignore_index=True).sort_values(
+        ["count", "source", "target"], ascending=[False, True, True], kind="stable")
+    nodes = [START_NODE, *acts["a"].astype(str).tolist(), END_NODE]
+    return layered_layout(nodes, zip(edges["source"].astype(str), edges["target"].astype(str), strict=True),
+                          sources=[START_NODE])
+
+
+def _check_share(name: str, value: float) -> float:
+    if not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"The '{name}' parameter of process_map must be within [0, 1]. Got {value!r} instead.")
+    return float(value)
+
+
+def keep_paths(edges: pd.DataFrame, paths: float) -> pd.DataFrame:
+    """The ``ceil(paths * n)`` most frequent edges, plus each node's most frequent in- and out-edge."""
+    ranked = edges.sort_values(["count", "source", "target"], ascending=[False, True, True], kind="stable")
+    n_keep = math.ceil(_check_share("paths", paths) * len(ranked))
+    keep = set(ranked.index[:n_keep])
+    keep |= set(ranked.drop_duplicates("source").index) | set(ranked.drop_duplicates("target").index)
+    return ranked.loc[[i for i in ranked.index if i in keep]].reset_index(drop=True)
+
+
+def process_map(
+    log: LogLike,
+    activities: float = 1.0,
+    paths: float = 1.0,
+    layout: dict[str, tuple[float, float]] | None = None,
+) -> ProcessMap:
+    """The process map of a log, abstracted to the most frequent activities and paths.
+
+    Parameters
+    ----------
+    log : DataFrame, Arrow table or StoredLog
+    activities : float in [0, 1]
+        Share of activities to keep, most frequent first (at least one).
+    paths : float in [0, 1]
+        Share of the projected map's edges to keep, most frequent first (plus each activity's most
+        frequent in- and out-edge).
+    layout : dict, optional
+        Positions from :func:`map_layout` of the full log; computed here when not given. Pass the same
+        layout for every slider position so the map does not move.
+
+    Returns
+    -------
+    ProcessMap
+
+    Examples
+    --------
+    >>> from flowmine.analytics import stored
+    >>> from flowmine.discovery import process_map, process_map_figure
+    >>> pmap = process_map(stored("/tmp/demo-store", "finance"), activities=0.8, paths=0.5)  # doctest: +SKIP
+    >>> process_map_figure(pmap, overlay="performance").show()  # doctest: +SKIP
+    """
+    share_a, share_p = _check_share("activities", activities), _check_share("paths", paths)
+    table = _table(log)
+    if layout is None:
+        layout = map_layout(table)
+    acts = _activity_counts(table)
+    kept = acts.iloc[: max(1, math.ceil(share_a * len(acts)))] if len(acts) else acts
+    projected = table.filter(pc.is_in(table[ACTIVITY], value_set=pa.array(kept["a"].tolist(), pa.string())))
+    edges = keep_paths(_edges(projected), share_p) if projected.num_rows else pd.DataFrame(columns=EDGE_COLUMNS)
+    n_cases = int(pc.count_distinct(projected[CASE]).as_py()) if projected.num_rows else 0
+    rows = [{"node": START_NODE, "kind": "start", "count": n_cases, "cases": n_cases}]
+    rows += [{"node": str(a), "kind": "activity", "count": int(n), "cases": int(c)}
+             for a, n, c in kept.itertuples(index=False)]
+    rows.append({"node": END_NODE, "kind": "end", "count": n_cases, "cases": n_cases})
+    nodes = pd.DataFrame(rows, columns=list(NODE_COLUMNS[:4]))
+    missing = [n for n in nodes["node"] if n not in layout]
+    if missing:
+        raise ValueError(f"the layout has no position for {missing[:3]}; compute it with map_layout on the full log")
+    nodes["x"] = [layout[n][0] for n in nodes["node"]]
+    nodes["y"] = [layout[n][1] for n in nodes["node"]]
+    xs, ys = [p[0] for p in layout.values()], [p[1] for p in layout.values()]
+    return ProcessMap(nodes, edges.reset_index(drop=True), share_a, share_p, (min(xs), max(xs), min(ys), max(ys)))
