@@ -18,6 +18,7 @@ Examples
 from flowmine.analytics._bottlenecks import bottlenecks
 from flowmine.analytics._common import COLUMNS
 from flowmine.analytics._cost import cost
+from flowmine.analytics._figures import bottleneck_chart, map_layout, process_map, throughput_histogram, trend_chart
 from flowmine.analytics._filters import CaseFilter, filter_cases
 from flowmine.analytics._flow import directly_follows, flow, variants
 from flowmine.analytics._log import AnalyticsError, LogLike, StoredLog, stored
@@ -33,6 +34,7 @@ __all__ = [
     "CaseFilter",
     "LogLike",
     "StoredLog",
+    "bottleneck_chart",
     "bottlenecks",
     "cost",
     "directly_follows",
@@ -40,13 +42,17 @@ __all__ = [
     "flow",
     "handovers",
     "instances",
+    "map_layout",
+    "process_map",
     "profile",
     "quality",
     "rework",
     "service_time",
     "sojourn_time",
     "stored",
+    "throughput_histogram",
     "throughput_time",
+    "trend_chart",
     "variants",
     "waiting_time",
     "workload",
