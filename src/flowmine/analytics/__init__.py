@@ -16,6 +16,7 @@ Examples
 """
 
 from flowmine.analytics._bottlenecks import bottlenecks
+from flowmine.analytics._calendar import Calendar, business_duration
 from flowmine.analytics._common import COLUMNS
 from flowmine.analytics._cost import cost
 from flowmine.analytics._figures import bottleneck_chart, map_layout, process_map, throughput_histogram, trend_chart
@@ -31,11 +32,13 @@ from flowmine.analytics._time import service_time, sojourn_time, throughput_time
 __all__ = [
     "COLUMNS",
     "AnalyticsError",
+    "Calendar",
     "CaseFilter",
     "LogLike",
     "StoredLog",
     "bottleneck_chart",
     "bottlenecks",
+    "business_duration",
     "cost",
     "directly_follows",
     "filter_cases",

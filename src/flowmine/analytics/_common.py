@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
+from flowmine.analytics._calendar import Calendar, apply_sql
 from flowmine.analytics._log import LogLike, as_table
 from flowmine.analytics._sql import Engine, engine
 
@@ -36,9 +37,15 @@ def declare(metric: str, level: str, columns: Sequence[str]) -> tuple[str, ...]:
     return cols
 
 
-def run(log: LogLike, build: Callable[[Engine], pd.DataFrame], columns: Sequence[str]) -> pd.DataFrame:
-    """Materialise the log's instances, run ``build`` and return exactly ``columns``, index reset."""
+def run(log: LogLike, build: Callable[[Engine], pd.DataFrame], columns: Sequence[str],
+        calendar: Calendar | None = None) -> pd.DataFrame:
+    """Materialise the log's instances, run ``build`` and return exactly ``columns``, index reset.
+
+    With a ``calendar``, every duration of ``inst`` and ``cases`` is business time (``_calendar``)."""
     with engine(as_table(log)) as eng:
+        if calendar is not None:
+            for sql in apply_sql(calendar):
+                eng.con.execute(sql)
         frame = build(eng)
     return frame.loc[:, list(columns)].reset_index(drop=True)
 

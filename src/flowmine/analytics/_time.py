@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from flowmine.analytics._calendar import Calendar
 from flowmine.analytics._common import STAT_COLUMNS, declare, run, stats, total_throughput_s, utc_periods
 from flowmine.analytics._log import LogLike, check_option
 from flowmine.analytics._sql import Engine
@@ -37,7 +38,8 @@ def _case_stats(expr: str = "throughput_us") -> str:
     return stats(expr).replace(f"COUNT({expr}) AS instances", "COUNT(*) AS cases")
 
 
-def throughput_time(log: LogLike, level: str = "log", by: str = "month") -> pd.DataFrame:
+def throughput_time(log: LogLike, level: str = "log", by: str = "month", calendar: Calendar | None = None
+                    ) -> pd.DataFrame:
     """Throughput time (case duration) in seconds.
 
     Parameters
@@ -47,6 +49,8 @@ def throughput_time(log: LogLike, level: str = "log", by: str = "month") -> pd.D
         ``period`` groups cases by the period of their last completion (``by``).
     by : {"day", "week", "month"}
         Period length for ``level="period"`` (weeks start on Monday, UTC).
+    calendar : Calendar, optional
+        Measure in business time (working hours, holidays) instead of elapsed time.
 
     Returns
     -------
@@ -75,7 +79,7 @@ def throughput_time(log: LogLike, level: str = "log", by: str = "month") -> pd.D
         return eng.frame(f"SELECT date_trunc('{by}', make_timestamp(end_us)) AS period, {_case_stats()} "
                          "FROM cases GROUP BY 1 ORDER BY 1")
 
-    frame = run(log, build, THROUGHPUT[level])
+    frame = run(log, build, THROUGHPUT[level], calendar)
     return utc_periods(frame) if level == "period" else frame
 
 
@@ -95,8 +99,8 @@ WAITING = _instance_metric("waiting_time")
 SOJOURN = _instance_metric("sojourn_time")
 
 
-def _instance_time(log: LogLike, level: str, expr: str, name: str, columns: dict[str, tuple[str, ...]]
-                   ) -> pd.DataFrame:
+def _instance_time(log: LogLike, level: str, expr: str, name: str, columns: dict[str, tuple[str, ...]],
+                   calendar: Calendar | None = None) -> pd.DataFrame:
     check_option("level", level, _INSTANCE_LEVELS, name)
     key = _INSTANCE_LEVELS[level]
 
@@ -108,7 +112,7 @@ def _instance_time(log: LogLike, level: str, expr: str, name: str, columns: dict
         return eng.frame(f"SELECT {key}, {stats(expr)}{share if level != 'case' else ''} FROM inst "
                          f"GROUP BY {key} ORDER BY total_s DESC NULLS LAST, {key}")
 
-    return run(log, build, columns[level])
+    return run(log, build, columns[level], calendar)
 
 
 _LEVEL_DOC = """
@@ -116,6 +120,9 @@ _LEVEL_DOC = """
     ----------
     log : DataFrame, Arrow table or StoredLog
     level : {"log", "case", "activity", "resource", "role"}
+    calendar : Calendar, optional
+        Measure in business time (working hours, holidays); shares stay relative to the throughput
+        time in the same business time.
 
     Returns
     -------
@@ -126,22 +133,22 @@ _LEVEL_DOC = """
 """
 
 
-def service_time(log: LogLike, level: str = "activity") -> pd.DataFrame:
+def service_time(log: LogLike, level: str = "activity", calendar: Calendar | None = None) -> pd.DataFrame:
     """Service (processing) time: completion minus start of each instance whose start is known.
     """
-    return _instance_time(log, level, "service_us", "service_time", SERVICE)
+    return _instance_time(log, level, "service_us", "service_time", SERVICE, calendar)
 
 
-def waiting_time(log: LogLike, level: str = "activity") -> pd.DataFrame:
+def waiting_time(log: LogLike, level: str = "activity", calendar: Calendar | None = None) -> pd.DataFrame:
     """Waiting time: start minus the completion of the enabling instance (needs starts).
     """
-    return _instance_time(log, level, "waiting_us", "waiting_time", WAITING)
+    return _instance_time(log, level, "waiting_us", "waiting_time", WAITING, calendar)
 
 
-def sojourn_time(log: LogLike, level: str = "activity") -> pd.DataFrame:
+def sojourn_time(log: LogLike, level: str = "activity", calendar: Calendar | None = None) -> pd.DataFrame:
     """Sojourn time: completion minus the previous completion in the case (known without starts).
     """
-    return _instance_time(log, level, "sojourn_us", "sojourn_time", SOJOURN)
+    return _instance_time(log, level, "sojourn_us", "sojourn_time", SOJOURN, calendar)
 
 
 for _f in (service_time, waiting_time, sojourn_time):
