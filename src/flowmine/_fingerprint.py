@@ -15,7 +15,7 @@ that order) and the order the store writes in.
 
 from __future__ import annotations
 
-from typing import Final
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import numpy as np
@@ -28,7 +28,6 @@ FINGERPRINT = "event:fingerprint"
 #: Changes whenever the hash function may change; stored fingerprints are recomputed then.
 ALGORITHM = f"duckdb-{duckdb.__version__}-hash2x64"
 _EXCLUDE = {SOURCE, SOURCE_ROW, EVENT_ID, FINGERPRINT}
-_POS: Final = "__flowmine_position"
 
 
 def _quote(name: str) -> str:
@@ -76,32 +75,54 @@ def fingerprints(events: pa.Table) -> pa.Array:
     return _pack(res.column("a").to_numpy(), res.column("b").to_numpy())
 
 
-def fingerprint_order(events: pa.Table) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+def sort_order(case: pa.ChunkedArray | pa.Array, ts: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Row positions sorted by (case, timestamp, position), nulls last; DuckDB sorts fastest with
+    nothing but the position to carry."""
+    n = len(case)
+    keys = pa.table({"c": case, "t": ts, "p": pa.array(np.arange(n, dtype=np.int64))})
+    con = connect()
+    try:
+        con.register("keys", keys)
+        res = con.sql("SELECT p FROM keys ORDER BY c NULLS LAST, t NULLS LAST, p").arrow().read_all()
+    finally:
+        con.close()
+    return np.asarray(res.column(0).to_numpy(), dtype=np.int64)
+
+
+def subset_order(order: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``order`` of all rows -> the same order of the kept rows, numbered among the kept rows."""
+    if keep.all():
+        return order
+    kept = order[keep[order]]
+    return kept - np.cumsum(~keep)[kept]
+
+
+def fingerprint_order(events: pa.Table, order: np.ndarray | None = None) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Fingerprints (in row order), the store's order and its tie groups.
 
     Returns ``(fingerprints, order, tied)``: ``order`` lists row positions sorted by (case,
-    timestamp, position); ``tied[k]`` is true when ``order[k]`` has the same case and timestamp as
-    ``order[k - 1]`` (by a 64-bit hash of the pair: a collision only widens a tie group). Hashing
-    and sorting are two queries: DuckDB sorts fastest with nothing but the position to carry.
+    timestamp, position) (computed here, beside the hashing, unless given); ``tied[k]`` is true
+    when ``order[k]`` has the same case and timestamp as ``order[k - 1]`` (by a 64-bit hash of
+    the pair: a collision only widens a tie group).
     """
     n = events.num_rows
     if n == 0:
         return pa.array([], pa.binary(16)), np.zeros(0, np.int64), np.zeros(0, bool)
     content, expr = _content(events)
-    case, ts, pos = _quote(CASE), _quote(TIMESTAMP), _quote(_POS)
-    keys = pa.table({CASE: events.column(CASE), TIMESTAMP: events.column(TIMESTAMP),
-                     _POS: pa.array(np.arange(n, dtype=np.int64))})
-    con = connect()
-    try:
-        con.register("content", content)
-        con.register("keys", keys)
-        hashes = con.sql(f"SELECT hash({expr}) AS a, hash('flowmine', {expr}) AS b, hash({case}, {ts}) AS k "
-                         "FROM content").arrow().read_all()
-        sorted_ = con.sql(f"SELECT {pos} FROM keys ORDER BY {case} NULLS LAST, {ts} NULLS LAST, {pos}")
-        order = np.asarray(sorted_.arrow().read_all().column(0).to_numpy(), dtype=np.int64)
-    finally:
-        con.close()
-    del keys, content
+    case, ts = _quote(CASE), _quote(TIMESTAMP)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        sorting = pool.submit(sort_order, events.column(CASE), events.column(TIMESTAMP)) if order is None else None
+        con = connect()
+        try:
+            con.register("content", content)
+            hashes = con.sql(f"SELECT hash({expr}) AS a, hash('flowmine', {expr}) AS b, hash({case}, {ts}) AS k "
+                             "FROM content").arrow().read_all()
+        finally:
+            con.close()
+        if sorting is not None:
+            order = sorting.result()
+    assert order is not None
+    del content
     release_memory()
     key = hashes.column("k").to_numpy()[order]
     tied = np.zeros(n, dtype=bool)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from flowmine._fingerprint import FINGERPRINT, fingerprint_order, halves
+from flowmine._fingerprint import FINGERPRINT, fingerprint_order, halves, subset_order
 from flowmine._schema import (
     Q_COLUMN,
     Q_DETAIL,
@@ -27,14 +27,16 @@ from flowmine._schema import (
 )
 
 
-def drop_duplicates(events: pa.Table, src: str) -> tuple[pa.Table, pa.Table, np.ndarray]:
+def drop_duplicates(events: pa.Table, src: str, order: np.ndarray | None = None
+                    ) -> tuple[pa.Table, pa.Table, np.ndarray]:
     """Exact duplicate events (every content column equal): the first is kept, later copies quarantined.
 
     Adds the fingerprint column that the store uses to recognise events it already holds, and
-    returns the store's order of the kept events (see :func:`fingerprint_order`): copies share
-    case and timestamp, so only tie groups of that order are searched for them.
+    returns the store's order of the kept events (see :func:`fingerprint_order`; ``order``, when
+    given, is that order of ``events``, computed beforehand): copies share case and timestamp, so
+    only tie groups of that order are searched for them.
     """
-    fp, order, tied = fingerprint_order(events)
+    fp, order, tied = fingerprint_order(events, order)
     events = events.append_column(FINGERPRINT, fp)
     if not tied.any():  # the usual case: no two events share case and timestamp
         return events, QUARANTINE_SCHEMA.empty_table(), order
@@ -65,6 +67,4 @@ def drop_duplicates(events: pa.Table, src: str) -> tuple[pa.Table, pa.Table, np.
     q = q.take(pa.array(np.argsort(drop, kind="stable")))
     keep = np.ones(events.num_rows, dtype=bool)
     keep[drop] = False
-    shift = np.cumsum(~keep)  # rows removed up to and including each position
-    kept_order = order[keep[order]]
-    return events.filter(pa.array(keep)), q, kept_order - shift[kept_order]
+    return events.filter(pa.array(keep)), q, subset_order(order, keep)

@@ -8,6 +8,8 @@ complete rows of one activity instance are paired afterwards (:mod:`._lifecycle`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -17,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowmine._arrow import contiguous, release_memory
+from flowmine._fingerprint import sort_order, subset_order
 from flowmine._schema import (
     ACTIVITY,
     CASE,
@@ -31,7 +34,6 @@ from flowmine._schema import (
     Q_SOURCE,
     Q_VALUE,
     QUARANTINE_SCHEMA,
-    QUARANTINE_VALUE_CHARS,
     RESOURCE,
     SOURCE,
     SOURCE_ROW,
@@ -40,6 +42,7 @@ from flowmine._schema import (
     TIMESTAMP_TYPE,
     Reason,
 )
+from flowmine.ingest._cells import _blank, _clip, _np, _rename, _text, parse_numbers
 from flowmine.ingest._duplicates import drop_duplicates
 from flowmine.ingest._lifecycle import pair_lifecycle
 from flowmine.ingest._mapping import ROLE_COLUMNS, Mapping, resolve_columns
@@ -116,61 +119,6 @@ class _Failures:
         return pa.concat_tables(parts) if parts else QUARANTINE_SCHEMA.empty_table()
 
 
-def _clip(values: pa.Array) -> pa.Array:
-    s = values.cast(pa.string()) if not pa.types.is_string(values.type) else values
-    return pc.utf8_slice_codeunits(s, 0, QUARANTINE_VALUE_CHARS)
-
-
-def _np(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _text(values: pa.Array) -> pa.Array:
-    """Any column as text; integral floats (Excel ids like 1001.0) lose the '.0'."""
-    t = values.type
-    if pa.types.is_floating(t):
-        x = values.to_numpy(zero_copy_only=False)
-        if np.all(np.isnan(x) | (x == np.round(x))):
-            return pc.cast(pc.cast(values, pa.int64()), pa.string())
-    if pa.types.is_timestamp(t):
-        return pc.strftime(values, format="%Y-%m-%d %H:%M:%S")
-    return values.cast(pa.string()) if not pa.types.is_string(t) else values
-
-
-def _blank(values: pa.Array) -> np.ndarray:
-    """Null, empty or only (Unicode) whitespace: what trimming would leave empty, without copying text."""
-    s = _text(values)
-    if pa.types.is_dictionary(s.type):
-        s = contiguous(s)
-        return _blank(s.dictionary)[s.indices.fill_null(0).to_numpy(zero_copy_only=False)] | _np(pc.is_null(s))
-    return _np(pc.is_null(s)) | _np(pc.equal(pc.binary_length(s), 0)) | _np(pc.utf8_is_space(s))
-
-
-def parse_numbers(values: pa.Array, decimal: str = ".", thousands: str | None = None) -> tuple[pa.Array, np.ndarray]:
-    """Text or numbers -> float64 and a mask of cells that are not numbers."""
-    if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
-        return values.cast(pa.float64()), np.zeros(len(values), dtype=bool)
-    s = _text(values)
-    if not thousands and decimal == ".":
-        try:  # the usual clean column: a value with surrounding spaces fails here and is trimmed below
-            return pc.cast(s, pa.float64()), np.zeros(len(values), dtype=bool)
-        except pa.ArrowInvalid:
-            pass
-    s = pc.utf8_trim_whitespace(s)
-    if thousands:
-        s = pc.replace_substring(s, thousands, "")
-    if decimal != ".":
-        s = pc.replace_substring(s, decimal, ".")
-    try:
-        out = pc.cast(s, pa.float64())
-        return out, np.zeros(len(values), dtype=bool)
-    except pa.ArrowInvalid:
-        num = pd.to_numeric(pd.Series(s.to_pandas(), dtype=object), errors="coerce")
-        arr = pa.array(num.to_numpy(dtype=float), pa.float64(), from_pandas=True)
-        bad = _np(pc.is_null(arr)) & ~_np(pc.is_null(s)) & ~_np(pc.equal(s, ""))
-        return arr, bad
-
-
 def _melt(raw: RawTable, mapping: Mapping, roles: dict[str, str]) -> tuple[pa.Table, pa.Array, pa.Array | None,
                                                                           dict[str, pa.Array], list[str]]:
     """Wide milestone table -> one record per filled milestone cell (row-major source order)."""
@@ -232,6 +180,7 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     n = table.num_rows
     fail = _Failures(n)
     cols: dict[str, pa.Array] = {}
+    presort: Future[np.ndarray] | None = None
 
     def col(name: str) -> pa.Array:
         return table.column(name)  # chunks as read: copying them into one array costs time and memory
@@ -281,6 +230,8 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
         cols[ACTIVITY] = act
         cols[TIMESTAMP] = _timestamp(col(roles["timestamp"]), roles["timestamp"], mapping, src, fail, notes,
                                      missing=True)
+        # the store's order needs only case and time: sort in the background meanwhile
+        presort = _in_background(sort_order, cols[CASE], cols[TIMESTAMP])
     if "start_timestamp" in roles:
         cols[START] = _timestamp(col(roles["start_timestamp"]), roles["start_timestamp"], mapping, src, fail,
                                  notes, missing=False)
@@ -330,12 +281,22 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     cols.clear()
     del fail, special
     release_memory()
+    unpaired = events
     events, merged, life_q, life_notes = pair_lifecycle(events, mapping, src)
-    events, dup_q, order = drop_duplicates(events, src)
+    order = subset_order(presort.result(), ~bad) if presort is not None and events is unpaired else None
+    events, dup_q, order = drop_duplicates(events, src, order)
     notes.extend(life_notes)
     quarantine = pa.concat_tables([raw.quarantine, quarantine, dup_q, life_q])
     return Normalized(events=events, quarantine=quarantine, rows_read=rows_read,
                       rows_merged=merged, format=raw.format, notes=notes, order=order)
+
+
+def _in_background(fn: Callable[..., np.ndarray], *args: object) -> Future[np.ndarray]:
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _timestamp(values: pa.Array, name: str, mapping: Mapping, src: str, fail: _Failures, notes: list[str],
@@ -352,12 +313,6 @@ def _timestamp(values: pa.Array, name: str, mapping: Mapping, src: str, fail: _F
 
 def _reasons_present(reasons: np.ndarray) -> list[str]:
     return sorted(str(r) for r in pd.unique(pd.Series(reasons, dtype=object).dropna()))
-
-
-def _rename(values: pa.Array, renames: dict[str, str]) -> pa.Array:
-    enc = contiguous(values).dictionary_encode()
-    labels = [renames.get(v, v) for v in enc.dictionary.to_pylist()]
-    return pa.array(labels, pa.string()).take(enc.indices)
 
 
 def _attribute(values: pa.Array, name: str, mapping: Mapping, fail: _Failures) -> pa.Array:

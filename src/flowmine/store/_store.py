@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flowmine._arrow import contiguous
-from flowmine._fingerprint import ALGORITHM, FINGERPRINT, fingerprints
+from flowmine._fingerprint import ALGORITHM, FINGERPRINT, fingerprints, subset_order
 from flowmine._schema import (
     CASE,
     EVENT_ID,
@@ -366,10 +366,7 @@ def _new_events(norm: Normalized, seen: pa.Array, next_id: int) -> tuple[pa.Tabl
     already = np.asarray(pc.is_in(fp, value_set=seen)) if len(seen) else np.zeros(len(fp), dtype=bool)
     if already.any():
         events = events.filter(pa.array(~already))
-        if order is not None:
-            shift = np.cumsum(already)
-            kept = order[~already[order]]
-            order = kept - shift[kept]
+        order = subset_order(order, ~already) if order is not None else None
     ids = pa.array(np.arange(next_id, next_id + events.num_rows, dtype=np.int64))
     events = events.add_column(0, EVENT_ID, ids)
     return events, norm.quarantine, int(already.sum()), order
