@@ -6,7 +6,7 @@ many service / waiting / sojourn / edge durations are known, plus everything tha
 count (cases, rework, cost, case start/end and a hash of each case's trace). Pass 2 (:func:`fill_pass`)
 walks again and writes each known duration into its group's slice of a contiguous buffer (a counting
 sort by group), with the distinct cases per group and the bootstrap batch totals. Medians and p90s are
-then found per group slice by quickselect (:func:`slice_stats`, O(n) per group, groups in parallel),
+then found per group slice by sampled-pivot selection (:func:`slice_stats`, O(n) per group),
 interpolated linearly exactly as ``numpy.quantile`` and SQL ``quantile_cont`` do.
 
 The relations are the SQL's (``_sql``): the enabling completion of a start is found by walking back
@@ -47,7 +47,7 @@ def _enabling(c: np.ndarray, s_i: np.int64, i: int, first: int) -> int:
     return j
 
 
-#: The passes split the events into this many case-aligned chunks (run in parallel). A fixed number,
+#: The passes cut the events into this many case-aligned chunks (``prange``: parallel if so compiled). Fixed,
 #: not the thread count, so float sums are added in the same order on every machine.
 CHUNKS = 4
 
