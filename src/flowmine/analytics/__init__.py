@@ -19,7 +19,7 @@ from flowmine.analytics._bottlenecks import bottlenecks
 from flowmine.analytics._calendar import Calendar, business_duration
 from flowmine.analytics._common import COLUMNS
 from flowmine.analytics._cost import cost
-from flowmine.analytics._figures import bottleneck_chart, map_layout, process_map, throughput_histogram, trend_chart
+from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, trend_chart
 from flowmine.analytics._filters import CaseFilter, filter_cases
 from flowmine.analytics._flow import directly_follows, flow, variants
 from flowmine.analytics._log import AnalyticsError, LogLike, StoredLog, stored
@@ -45,8 +45,6 @@ __all__ = [
     "flow",
     "handovers",
     "instances",
-    "map_layout",
-    "process_map",
     "profile",
     "quality",
     "rework",
