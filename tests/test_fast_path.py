@@ -55,6 +55,8 @@ def _dirty_text() -> str:
     rows[64] = "C1,Pay,2024-01-01 10:00:00,u1,abc,"  # not a number
     rows[65] = "C1,Pay,2024-01-01 10:00:00,u1"  # too few fields
     rows[70] = 'C2,"two\nlines",2024-01-01 10:00:00,u1,1.5,'  # a line break inside a value
+    rows[71] = 'C2,Pay,2024-01-01 10:00:00,u1,1.5,"last\ncolumn"'  # ... in the last column
+    rows[72] = '"C\n3",Pay,2024-01-01 10:00:00,u1,1.5,'  # ... in the first
     rows.insert(80, "")  # a blank line
     return HEADER + "\n".join(rows) + "\n"
 
@@ -119,7 +121,8 @@ def test_all_ways_store_the_same(tmp_path, write, dirty):
         assert reasons[Reason.DUPLICATE_EVENT] == [7, 42, 43]
         assert set(reasons) >= {Reason.MISSING_CASE, Reason.MISSING_ACTIVITY, Reason.INVALID_TIMESTAMP,
                                 Reason.MISSING_TIMESTAMP, Reason.INVALID_NUMBER, Reason.MALFORMED_ROW}
-        assert "two\nlines" in set(df["concept:name"])
+        assert "two\nlines" in set(df["concept:name"]) and "last\ncolumn" in set(df["note"])
+        assert "C\n3" in set(df[CASE])
 
 
 def test_invalid_utf8_and_bom_read_the_same_both_ways(tmp_path, write):

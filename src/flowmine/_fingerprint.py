@@ -15,6 +15,7 @@ that order) and the order the store writes in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
@@ -97,11 +98,13 @@ def subset_order(order: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return kept - np.cumsum(~keep)[kept]
 
 
-def fingerprint_order(events: pa.Table, order: np.ndarray | None = None) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+def fingerprint_order(events: pa.Table, order: np.ndarray | Callable[[], np.ndarray] | None = None
+                      ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Fingerprints (in row order), the store's order and its tie groups.
 
     Returns ``(fingerprints, order, tied)``: ``order`` lists row positions sorted by (case,
-    timestamp, position) (computed here, beside the hashing, unless given); ``tied[k]`` is true
+    timestamp, position); it is sorted here beside the hashing unless given, or given as a
+    function that waits for it (a sort already running in the background); ``tied[k]`` is true
     when ``order[k]`` has the same case and timestamp as ``order[k - 1]`` (by a 64-bit hash of
     the pair: a collision only widens a tie group).
     """
@@ -119,8 +122,7 @@ def fingerprint_order(events: pa.Table, order: np.ndarray | None = None) -> tupl
                              "FROM content").arrow().read_all()
         finally:
             con.close()
-        if sorting is not None:
-            order = sorting.result()
+        order = sorting.result() if sorting is not None else order() if callable(order) else order
     assert order is not None
     del content
     release_memory()

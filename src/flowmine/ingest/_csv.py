@@ -196,23 +196,36 @@ def _read_plain(path: Path, head: bytes, encoding: str, opts: CsvOptions) -> Raw
     delimiter = opts.delimiter or sniff_delimiter(head_text)
     names = _header(head_text, delimiter, opts.quotechar, source)
     scan: dict[str, int | bool] = {}
+    table: pa.Table | None = None
     with ThreadPoolExecutor(max_workers=1) as pool:
         scanned = pool.submit(_scan, path, scan)
-        table, bad_lines = _parse(lambda: pa.OSFile(str(path)), names, delimiter, opts, source)
+        if len(names) > 1:  # first as if every record sat on one line: the parser need not track quotes
+            try:
+                table, bad_lines = _parse(lambda: pa.OSFile(str(path)), names, delimiter, opts, source,
+                                          one_line=True)
+            except UnusableInputError:
+                table = None
         scanned.result()
+    lines, ends = int(scan["lines"]), bool(scan["ends_with_newline"])
+    if table is None or bad_lines or lines + (0 if ends else 1) != table.num_rows + 1:
+        # A record spans lines (a line break in a quoted value splits such a record into a row
+        # with too few fields and one with too few or too many, so it is always noticed), or
+        # lines are blank or malformed: parse again, tracking quotes across lines.
+        table, bad_lines = _parse(lambda: pa.OSFile(str(path)), names, delimiter, opts, source)
 
     def data() -> bytes:  # only for files whose records do not sit one per line
         return _to_utf8(path.read_bytes(), encoding)
 
     parsed = [table]
     del table
-    return _finish(source, parsed, bad_lines, int(scan["lines"]), bool(scan["ends_with_newline"]), data, names,
-                   delimiter, opts, encoding, [], utf8=bool(scan["utf8"]))
+    return _finish(source, parsed, bad_lines, lines, ends, data, names, delimiter, opts, encoding, [],
+                   utf8=bool(scan["utf8"]))
 
 
 def _parse(open_stream: Callable[[], IO[bytes] | pa.NativeFile], names: list[str], delimiter: str,
-           opts: CsvOptions, source: str) -> tuple[pa.Table, list[tuple[int | None, str]]]:
-    """Parse with small blocks (less memory); a record longer than a block is read again with large ones."""
+           opts: CsvOptions, source: str, one_line: bool = False) -> tuple[pa.Table, list[tuple[int | None, str]]]:
+    """Parse with small blocks (less memory); a record longer than a block is read again with large ones.
+    ``one_line``: line breaks always end a record (faster; the caller checks that this held)."""
     for block_size in (_FIRST_BLOCK_SIZE, BLOCK_SIZE):
         bad_lines: list[tuple[int | None, str]] = []
 
@@ -225,7 +238,7 @@ def _parse(open_stream: Callable[[], IO[bytes] | pa.NativeFile], names: list[str
                 open_stream(),
                 read_options=pacsv.ReadOptions(block_size=block_size, use_threads=True),
                 parse_options=pacsv.ParseOptions(
-                    delimiter=delimiter, quote_char=opts.quotechar or False, newlines_in_values=True,
+                    delimiter=delimiter, quote_char=opts.quotechar or False, newlines_in_values=not one_line,
                     invalid_row_handler=on_invalid,
                 ),
                 convert_options=pacsv.ConvertOptions(

@@ -8,6 +8,8 @@ searched, and the order of the kept events is handed on to the store.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -27,13 +29,13 @@ from flowmine._schema import (
 )
 
 
-def drop_duplicates(events: pa.Table, src: str, order: np.ndarray | None = None
+def drop_duplicates(events: pa.Table, src: str, order: np.ndarray | Callable[[], np.ndarray] | None = None
                     ) -> tuple[pa.Table, pa.Table, np.ndarray]:
     """Exact duplicate events (every content column equal): the first is kept, later copies quarantined.
 
     Adds the fingerprint column that the store uses to recognise events it already holds, and
     returns the store's order of the kept events (see :func:`fingerprint_order`; ``order``, when
-    given, is that order of ``events``, computed beforehand): copies share case and timestamp, so
+    given, is that order of ``events`` or a function that waits for it): copies share case and timestamp, so
     only tie groups of that order are searched for them.
     """
     fp, order, tied = fingerprint_order(events, order)

@@ -8,6 +8,7 @@ complete rows of one activity instance are paired afterwards (:mod:`._lifecycle`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -283,8 +284,10 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     release_memory()
     unpaired = events
     events, merged, life_q, life_notes = pair_lifecycle(events, mapping, src)
-    order = subset_order(presort.result(), ~bad) if presort is not None and events is unpaired else None
-    events, dup_q, order = drop_duplicates(events, src, order)
+    kept_order = None
+    if presort is not None and events is unpaired:  # the hashing starts while the sort may still run
+        kept_order = functools.partial(_kept_order, presort, ~bad)
+    events, dup_q, order = drop_duplicates(events, src, kept_order)
     notes.extend(life_notes)
     quarantine = pa.concat_tables([raw.quarantine, quarantine, dup_q, life_q])
     return Normalized(events=events, quarantine=quarantine, rows_read=rows_read,
@@ -297,6 +300,10 @@ def _in_background(fn: Callable[..., np.ndarray], *args: object) -> Future[np.nd
         return pool.submit(fn, *args)
     finally:
         pool.shutdown(wait=False)
+
+
+def _kept_order(presort: Future[np.ndarray], keep: np.ndarray) -> np.ndarray:
+    return subset_order(presort.result(), keep)
 
 
 def _timestamp(values: pa.Array, name: str, mapping: Mapping, src: str, fail: _Failures, notes: list[str],
