@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -48,7 +48,9 @@ from flowmine.ingest._duplicates import drop_duplicates
 from flowmine.ingest._lifecycle import pair_lifecycle
 from flowmine.ingest._mapping import ROLE_COLUMNS, Mapping, resolve_columns
 from flowmine.ingest._raw import RawTable
-from flowmine.ingest._timestamps import parse_timestamps
+from flowmine.ingest._timestamps import ParsedTimestamps, parse_timestamps
+
+_T = TypeVar("_T")
 
 #: Longest text value loaded into the store; longer cells are quarantined (VALUE_TOO_LARGE).
 MAX_VALUE_CHARS: Final = 1_000_000
@@ -186,6 +188,9 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     def col(name: str) -> pa.Array:
         return table.column(name)  # chunks as read: copying them into one array costs time and memory
 
+    parsing = None
+    if not mapping.is_wide:  # the slowest check, started first: it runs while case and activity are checked
+        parsing = _in_background(_parse_time, col(roles["timestamp"]), mapping, roles["timestamp"], src)
     case = _text(col(roles["case"]))
     fail.add(_blank(case), Reason.MISSING_CASE, roles["case"], None, _DETAILS[Reason.MISSING_CASE])
     cols[CASE] = case
@@ -230,7 +235,7 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
         fail.add(_blank(act), Reason.MISSING_ACTIVITY, roles["activity"], None, _DETAILS[Reason.MISSING_ACTIVITY])
         cols[ACTIVITY] = act
         cols[TIMESTAMP] = _timestamp(col(roles["timestamp"]), roles["timestamp"], mapping, src, fail, notes,
-                                     missing=True)
+                                     missing=True, parsing=parsing)
         # the store's order needs only case and time: sort in the background meanwhile
         presort = _in_background(sort_order, cols[CASE], cols[TIMESTAMP])
     if "start_timestamp" in roles:
@@ -294,7 +299,9 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
                       rows_merged=merged, format=raw.format, notes=notes, order=order)
 
 
-def _in_background(fn: Callable[..., np.ndarray], *args: object) -> Future[np.ndarray]:
+def _in_background(fn: Callable[..., _T], *args: object) -> Future[_T]:
+    """Run ``fn(*args)`` in a thread of its own (Arrow and DuckDB release the GIL); errors surface
+    where the result is asked for."""
     pool = ThreadPoolExecutor(max_workers=1)
     try:
         return pool.submit(fn, *args)
@@ -306,15 +313,19 @@ def _kept_order(presort: Future[np.ndarray], keep: np.ndarray) -> np.ndarray:
     return subset_order(presort.result(), keep)
 
 
+def _parse_time(values: pa.Array, mapping: Mapping, name: str, src: str) -> tuple[ParsedTimestamps, np.ndarray]:
+    """Parsed timestamps and the mask of empty cells."""
+    return parse_timestamps(values, mapping.timestamps, name, src), _np(pc.is_null(values)) | _blank(values)
+
+
 def _timestamp(values: pa.Array, name: str, mapping: Mapping, src: str, fail: _Failures, notes: list[str],
-               missing: bool) -> pa.Array:
-    p = parse_timestamps(values, mapping.timestamps, name, src)
+               missing: bool, parsing: Future[tuple[ParsedTimestamps, np.ndarray]] | None = None) -> pa.Array:
+    p, empty = parsing.result() if parsing is not None else _parse_time(values, mapping, name, src)
     notes.extend(x for x in p.notes if x not in notes)
     for reason in _reasons_present(p.reasons):
         fail.add(np.equal(p.reasons, reason), reason, name, values, _DETAILS[reason].format(fmt=p.format))
     if missing:
-        fail.add(_np(pc.is_null(values)) | _blank(values), Reason.MISSING_TIMESTAMP, name, None,
-                 _DETAILS[Reason.MISSING_TIMESTAMP])
+        fail.add(empty, Reason.MISSING_TIMESTAMP, name, None, _DETAILS[Reason.MISSING_TIMESTAMP])
     return p.values.cast(TIMESTAMP_TYPE)
 
 
