@@ -190,7 +190,7 @@ def read_csv(path: Path, options: CsvOptions | None = None, gzipped: bool = Fals
 def _read_plain(path: Path, head: bytes, encoding: str, opts: CsvOptions) -> RawTable:
     source = str(path)
     body = head[3:] if head.startswith(codecs.BOM_UTF8) else head
-    if len(head) < (1 << 16) and not body.strip():
+    if len(body) < (1 << 16) and not body.strip():
         raise UnusableInputError(source, "holds only whitespace, no header and no rows")
     head_text = body[:65536].decode("utf-8", errors="replace")
     delimiter = opts.delimiter or sniff_delimiter(head_text)

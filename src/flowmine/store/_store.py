@@ -15,6 +15,10 @@ Layout::
 A writer builds a complete new version directory beside the live one and then swaps ``CURRENT``
 with ``os.replace``: a crash or kill at any moment leaves the previous version readable and
 unchanged. Readers only ever follow ``CURRENT``.
+
+Every version is the old events plus the new ones, sorted again (:mod:`._write`). A new process
+fed one source is written in the order normalisation already computed beside the fingerprints,
+without a second sort; ``tests/test_fast_path.py`` holds both ways to the same files.
 """
 
 from __future__ import annotations
