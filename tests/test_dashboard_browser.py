@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,11 @@ if shutil.which("chromedriver") is None or (shutil.which("chromium") is None and
         pytest.fail("CI: no Chromium/ChromeDriver for the browser tests (.ci/run installs them)", pytrace=False)
     pytest.skip("no Chromium/ChromeDriver installed (apt-get install chromium chromium-driver)",
                 allow_module_level=True)
+
+# dash_duo stops its server thread with SystemExit; a request still computing then ends in the request
+# thread (callback errors themselves are answered with a 500 by Flask and show as console errors).
+pytestmark = pytest.mark.filterwarnings(
+    r"ignore:Exception in thread .*process_request_thread:pytest.PytestUnhandledThreadExceptionWarning")
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 XSS = "<script>alert(1)</script>"
@@ -62,7 +68,7 @@ def test_overview_shows_the_api_numbers_and_filters_update_them(dash_duo, store_
 @pytest.mark.parametrize("page, element", [("/bottlenecks", "#bn-table"), ("/steps", "#steps-table"),
                                            ("/variants", "#var-table"), ("/data", "#data-sources"),
                                            ("/resources", "#res-table"), ("/cases", "#cases-table"),
-                                           ("/conformance", "#conf-steps")])
+                                           ("/conformance", "#conf-steps"), ("/map", "#map-graph")])
 def test_every_page_loads_without_console_errors(dash_duo, store_path, page, element):
     _open(dash_duo, store_path, "?process=finance", page)
     dash_duo.wait_for_element(element, timeout=20)
@@ -96,4 +102,25 @@ def test_script_label_stays_text_and_forged_values_are_refused(dash_duo, store_p
     assert dash_duo.driver.execute_script("return document.querySelectorAll('#steps-table script').length") == 0
     dash_duo.wait_for_page(url=dash_duo.server_url + "/?process=../../etc/passwd")
     dash_duo.wait_for_contains_text("#shell-notice", "process=../../etc/passwd", timeout=20)
+    assert dash_duo.get_logs() == []
+
+
+def test_map_sliders_keep_nodes_in_place(dash_duo, store_path):
+    _open(dash_duo, store_path, "?process=finance", "/map")
+    dash_duo.wait_for_element("#map-graph .main-svg", timeout=20)
+
+    def node_positions() -> dict:
+        return dash_duo.driver.execute_script(
+            "const d = document.querySelector('#map-graph .js-plotly-plot').data; const n = d[d.length - 1];"
+            "return Object.fromEntries(n.customdata.map((c, i) => [c[0], [n.x[i], n.y[i]]]));")
+
+    before = node_positions()
+    thumb = dash_duo.find_element("#map-activities [role=slider]")
+    for _ in range(8):
+        thumb.send_keys("\ue012")  # arrow left: 5 % fewer activities per step
+    deadline = time.monotonic() + 20
+    while len(node_positions()) >= len(before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    after = node_positions()
+    assert after and all(after[k] == before[k] for k in after)
     assert dash_duo.get_logs() == []

@@ -24,13 +24,15 @@ from flowmine.dashboard.pages import (
     conformance,
     data,
     overview,
+    processmap,
     resources,
     steps,
     variants,
 )
 from flowmine.store import Store
 
-PAGES: tuple[ModuleType, ...] = (overview, bottlenecks, conformance, steps, variants, cases, resources, data)
+PAGES: tuple[ModuleType, ...] = (overview, processmap, bottlenecks, conformance, steps, variants, cases,
+                                 resources, data)
 #: Largest request body a callback may send (Dash has no limit by default).
 MAX_REQUEST_BYTES = 1 * 1024 * 1024
 

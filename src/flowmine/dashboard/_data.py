@@ -142,6 +142,32 @@ def case_events(store: Store, process: str, case: str) -> Any:
 
 
 @single_flight(maxsize=32)
+def _layout(store_path: str, process: str, ver: str) -> dict[str, tuple[float, float]]:
+    from flowmine.discovery import map_layout
+
+    return map_layout(stored(Store(store_path, create=False), process))
+
+
+@single_flight(maxsize=256)
+def _map(store_path: str, process: str, ver: str, start: str | None, end: str | None, activities: float,
+         paths: float) -> Any:
+    from flowmine import analytics
+    from flowmine.discovery import process_map
+
+    log: Any = stored(Store(store_path, create=False), process)
+    flt = case_filter(Filters(process=process, start=start, end=end))
+    if flt is not None:
+        log = analytics.filter_cases(log, flt)
+    return process_map(log, activities=activities, paths=paths, layout=_layout(store_path, process, ver))
+
+
+def process_map_of(store: Store, f: Filters, activities: float, paths: float) -> Any:
+    """The abstracted process map on the full log's fixed layout (nodes stay put when sliders move)."""
+    assert f.process is not None
+    return _map(str(store.path), f.process, version(store, f.process), f.start, f.end, activities, paths)
+
+
+@single_flight(maxsize=32)
 def _conformance(store_path: str, process: str, ver: str) -> dict[str, Any] | None:
     from flowmine.conformance import check
     from flowmine.errors import FlowmineError
