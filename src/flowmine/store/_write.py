@@ -93,7 +93,8 @@ def _groups(columns: list[pa.Array], names: list[str], order: np.ndarray) -> Ite
 def write_sorted(path: Path, events: pa.Table, order: np.ndarray, metadata: dict[bytes, bytes]) -> Written:
     """Write ``events`` to ``path`` as Parquet in ``order`` (see the module docstring)."""
     names = events.column_names
-    columns = [_prepare(events.column(n), n) for n in names]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # dictionary encoding releases the GIL
+        columns = list(pool.map(lambda n: _prepare(events.column(n), n), names))
     schema = pa.schema([pa.field(n, c.type) for n, c in zip(names, columns, strict=True)])
     codecs, levels, encodings, dictionary = _layout(schema)
     ci = names.index(CASE)
