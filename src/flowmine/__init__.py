@@ -10,6 +10,9 @@ Read any export into a store, load a process as a DataFrame, export it again::
 
 from flowmine.analytics import AnalyticsError, CaseFilter, profile, stored
 from flowmine.api import export_log, load_log, summary
+from flowmine.conformance import ConformanceReport, deviation_bar_figure, deviation_model_figure, read_reference
+from flowmine.conformance import check as check_conformance
+from flowmine.discovery import ProcessMap, discover_model, map_layout, process_map, process_map_figure, write_model
 from flowmine.errors import (
     FlowmineError,
     InputError,
@@ -29,12 +32,14 @@ __version__ = "0.1.0"
 __all__ = [
     "AnalyticsError",
     "CaseFilter",
+    "ConformanceReport",
     "FlowmineError",
     "IngestReport",
     "InputError",
     "Mapping",
     "MappingError",
     "Normalized",
+    "ProcessMap",
     "ProcessNotFoundError",
     "SourceReport",
     "Store",
@@ -42,13 +47,22 @@ __all__ = [
     "StrictModeError",
     "UnsafeInputError",
     "UnusableInputError",
+    "check_conformance",
+    "deviation_bar_figure",
+    "deviation_model_figure",
+    "discover_model",
     "export_log",
     "load_log",
     "load_mapping",
+    "map_layout",
+    "process_map",
+    "process_map_figure",
     "profile",
     "read_log",
     "read_raw",
+    "read_reference",
     "stored",
     "suggest_mapping",
     "summary",
+    "write_model",
 ]
