@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from flowmine._arrow import contiguous, release_memory
 from flowmine._schema import CASE, EVENT_ID, SOURCE, SOURCE_ROW, TIMESTAMP
@@ -98,6 +99,24 @@ def subset_order(order: np.ndarray, keep: np.ndarray) -> np.ndarray:
     return kept - np.cumsum(~keep)[kept]
 
 
+def _ties(events: pa.Table, order: np.ndarray) -> np.ndarray:
+    """``tied[k]``: row ``order[k]`` has the case and timestamp of row ``order[k - 1]``. Times are
+    compared first, all at once; case ids only where the times are equal (rarely)."""
+    n = len(order)
+    ts = events.column(TIMESTAMP)
+    t = pc.fill_null(ts.cast(pa.int64()), np.iinfo(np.int64).min).to_numpy()[order]
+    valid = np.asarray(ts.is_valid().to_numpy(zero_copy_only=False), dtype=bool)[order]
+    tied = np.zeros(n, dtype=bool)
+    tied[1:] = (t[1:] == t[:-1]) & (valid[1:] == valid[:-1])
+    cand = np.flatnonzero(tied)
+    if cand.size:
+        case = events.column(CASE)
+        here, before = case.take(pa.array(order[cand])), case.take(pa.array(order[cand - 1]))
+        same = pc.or_(pc.fill_null(pc.equal(here, before), False), pc.and_(here.is_null(), before.is_null()))
+        tied[cand] = np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)
+    return tied
+
+
 def fingerprint_order(events: pa.Table, order: np.ndarray | Callable[[], np.ndarray] | None = None
                       ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Fingerprints (in row order), the store's order and its tie groups.
@@ -105,28 +124,24 @@ def fingerprint_order(events: pa.Table, order: np.ndarray | Callable[[], np.ndar
     Returns ``(fingerprints, order, tied)``: ``order`` lists row positions sorted by (case,
     timestamp, position); it is sorted here beside the hashing unless given, or given as a
     function that waits for it (a sort already running in the background); ``tied[k]`` is true
-    when ``order[k]`` has the same case and timestamp as ``order[k - 1]`` (by a 64-bit hash of
-    the pair: a collision only widens a tie group).
+    when ``order[k]`` has the same case and timestamp as ``order[k - 1]``.
     """
     n = events.num_rows
     if n == 0:
         return pa.array([], pa.binary(16)), np.zeros(0, np.int64), np.zeros(0, bool)
     content, expr = _content(events)
-    case, ts = _quote(CASE), _quote(TIMESTAMP)
     with ThreadPoolExecutor(max_workers=1) as pool:
         sorting = pool.submit(sort_order, events.column(CASE), events.column(TIMESTAMP)) if order is None else None
         con = connect()
         try:
             con.register("content", content)
-            hashes = con.sql(f"SELECT hash({expr}) AS a, hash('flowmine', {expr}) AS b, hash({case}, {ts}) AS k "
-                             "FROM content").arrow().read_all()
+            hashes = con.sql(f"SELECT hash({expr}) AS a, hash('flowmine', {expr}) AS b FROM content"
+                             ).arrow().read_all()
         finally:
             con.close()
         order = sorting.result() if sorting is not None else order() if callable(order) else order
     assert order is not None
     del content
     release_memory()
-    key = hashes.column("k").to_numpy()[order]
-    tied = np.zeros(n, dtype=bool)
-    tied[1:] = key[1:] == key[:-1]
+    tied = _ties(events, order)
     return _pack(hashes.column("a").to_numpy(), hashes.column("b").to_numpy()), order, tied
