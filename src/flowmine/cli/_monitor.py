@@ -1,0 +1,67 @@
+"""``flowmine monitor``: every KPI of the latest complete period against its target and control chart.
+
+A thin shell over :func:`flowmine.monitor.monitor`. Exit codes: 0 every KPI on target and in
+control, 1 any KPI breaches (off target, or a run rule hits the latest period), 2 an error.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flowmine.cli import app
+
+
+def _line(s: dict) -> str:
+    unit = s["unit"] or ""
+    value, target = s["value"], s["target"]
+
+    def fmt(v: float | None) -> str:
+        if v is None:
+            return "n/a"
+        if unit == "s":
+            return f"{v / 86400:.2f} d"
+        if unit == "share":
+            return f"{v:.1%}"
+        return f"{v:,.4g} {unit}".strip()
+
+    sign = "≤" if s["direction"] == "lower" else "≥"
+    rules = ", ".join(h["rule"] for h in s["signals"])
+    return (f"{s['status'].upper():<15}{s['process']:<13}{s['kpi']:<28}{s['period'] or '-':<12}"
+            f"{fmt(value):>12}  target {sign} {fmt(target)}" + (f"  [{rules}]" if rules else ""))
+
+
+@app.command()
+def monitor(
+    store: Annotated[Path, typer.Option(help="Store directory.")],
+    process: Annotated[str | None, typer.Option(help="Process name (default: every configured process).")] = None,
+    config: Annotated[Path | None, typer.Option(help="Process configuration TOML instead of "
+                                                     "dashboards/<process>.toml (needs --process).")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the result as JSON ('-': stdout).")] = None,
+    junit: Annotated[Path | None, typer.Option(help="Write JUnit XML: one test case per KPI.")] = None,
+    baseline: Annotated[int, typer.Option(help="Complete periods that set the control limits.")] = 6,
+) -> None:
+    """KPIs against targets and control limits; exit 1 on any breach. / KPI监控：目标与控制图。"""
+    from flowmine.monitor import monitor as run_monitor
+    from flowmine.store import Store
+
+    result = run_monitor(Store(store, create=False), process, config=config, baseline=baseline)
+    data = result.to_dict()
+    to_stdout = str(json_out) == "-"
+    if json_out is not None:
+        text = json.dumps(data, ensure_ascii=False, indent=1)
+        if to_stdout:
+            typer.echo(text)
+        else:
+            json_out.write_text(text + "\n", encoding="utf-8")
+    if junit is not None:
+        junit.write_text(result.to_junit() + "\n", encoding="utf-8")
+    for name, reason in data["skipped"].items():
+        typer.echo(f"skipped {name}: {reason}", err=True)
+    for s in data["kpis"]:
+        typer.echo(_line(s), err=to_stdout)
+    typer.echo(f"{len(data['kpis'])} KPIs, {data['breaches']} breaching", err=to_stdout)
+    raise typer.Exit(result.exit_code)

@@ -1,0 +1,45 @@
+"""Monitor, evaluate, improve: KPI history, control charts and before/after evaluation of initiatives.
+
+The data-driven steps of the improvement cycle (set the goal → describe the current process → find the
+key steps → design → plan → implement → **monitor and evaluate** → improve again):
+
+* :func:`kpi_periods` / :func:`monitor`: every ``[[kpi]]`` of a process configuration per period, kept
+  in ``STORE/monitor.duckdb`` (incremental, idempotent), judged against its target and its control
+  chart (:func:`individuals_chart`, :func:`p_chart`, :func:`run_rules`);
+* :func:`load_initiatives` / :func:`evaluate_initiative`: an improvement written in a TOML file,
+  evaluated by comparing the period after its change date with the baseline before it.
+
+See ``docs/MONITOR.md``.
+
+Examples
+--------
+>>> from flowmine.monitor import monitor
+>>> monitor("/tmp/demo-store", "finance").exit_code  # doctest: +SKIP
+"""
+
+from flowmine.monitor._history import history_path
+from flowmine.monitor._history import read as read_history
+from flowmine.monitor._kpi import METRICS, case_data, kpi_periods, on_target
+from flowmine.monitor._monitor import KpiStatus, MonitorResult, control_chart, kpi_status, monitor, refresh_history
+from flowmine.monitor._spc import RULES, ControlChart, RuleHit, individuals_chart, p_chart, run_rules
+
+__all__ = [
+    "METRICS",
+    "RULES",
+    "ControlChart",
+    "KpiStatus",
+    "MonitorResult",
+    "RuleHit",
+    "case_data",
+    "control_chart",
+    "history_path",
+    "individuals_chart",
+    "kpi_periods",
+    "kpi_status",
+    "monitor",
+    "on_target",
+    "p_chart",
+    "read_history",
+    "refresh_history",
+    "run_rules",
+]
