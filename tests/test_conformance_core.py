@@ -109,3 +109,27 @@ def test_inclusive_gateway_is_refused(tmp_path):
     bad.write_text(src.replace("exclusiveGateway", "inclusiveGateway", 2), encoding="utf-8")
     with pytest.raises(InputError, match="inclusiveGateway id="):
         read_reference(bad)
+
+
+@pytest.mark.parametrize("name", ["08_receipt.xes.gz", "helpdesk.xes.gz"])
+def test_real_logs_against_a_mined_model_equal_pm4py(tmp_path, name):
+    """Receipt and helpdesk have no drawn model: pm4py's inductive miner (noise 0.2) gives the reference.
+    Token replay and precision on the full log; alignments on every 6th case (pm4py's own alignments of the
+    full receipt log take ~50 s, too long for the suite; benchmarks/conformance.py runs the full size)."""
+    from flowmine.conformance._model import ReferenceModel
+
+    store, df = _store(tmp_path, name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net, im, fm = pm4py.discover_petri_net_inductive(df, noise_threshold=0.2)
+    m = ReferenceModel(net, im, fm, "pm4py inductive miner, noise 0.2")
+    _assert_equal(df, m, variants(store, "real"), alignments=False)
+    cases = sorted(df[CASE].unique())[::6]
+    sub = df[df[CASE].isin(cases)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = pm4py.fitness_alignments(sub, net, im, fm)
+    ali = align(m, variants(sub))
+    assert ali.exact
+    assert ali.fitness == pytest.approx(ref["log_fitness"], rel=REL)
+    assert 100 * ali.fitting_cases_share == pytest.approx(ref["percFitTraces"], rel=REL)
