@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from flowmine.cli import app
+from flowmine.cli import app, fail
 
 
 def _line(s: dict) -> str:
@@ -65,3 +65,39 @@ def monitor(
         typer.echo(_line(s), err=to_stdout)
     typer.echo(f"{len(data['kpis'])} KPIs, {data['breaches']} breaching", err=to_stdout)
     raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def initiative(
+    store: Annotated[Path, typer.Option(help="Store directory.")],
+    file: Annotated[list[Path] | None, typer.Option(help="Initiative TOML file (repeatable; default: every file "
+                                                         "in --folder).")] = None,
+    folder: Annotated[Path | None, typer.Option(help="Folder of initiative files (default: initiatives/).")] = None,
+    process: Annotated[str | None, typer.Option(help="Only the initiatives of this process.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the evaluations as JSON ('-': stdout).")]
+    = None,
+) -> None:
+    """Before/after evaluation of improvement initiatives. / 改进项目前后对比评估。"""
+    from flowmine.monitor import evaluate_initiative, load_initiative, load_initiatives
+    from flowmine.store import Store
+
+    st = Store(store, create=False)
+    inis = [load_initiative(f) for f in file] if file else load_initiatives(folder, process)
+    inis = [i for i in inis if process is None or i.process == process]
+    if not inis:
+        fail("no initiative found (give --file or --folder)")
+    evals = [evaluate_initiative(st, i) for i in inis]
+    to_stdout = str(json_out) == "-"
+    if json_out is not None:
+        text = json.dumps([e.to_dict() for e in evals], ensure_ascii=False, indent=1)
+        if to_stdout:
+            typer.echo(text)
+        else:
+            json_out.write_text(text + "\n", encoding="utf-8")
+    for e in evals:
+        scale, unit = (3600.0, "h") if e.unit == "s" else (1.0, e.unit)
+        lo, hi = e.effect_ci
+        typer.echo(f"{e.verdict.upper():<14}{e.initiative.id}: {e.initiative.statistic} {e.before / scale:,.4g} → "
+                   f"{e.after / scale:,.4g} {unit} (effect {e.effect / scale:+,.4g} {unit}, 95% CI "
+                   f"{lo / scale:+,.4g} … {hi / scale:+,.4g}; n {e.n_before:,} / {e.n_after:,}); {e.reason}",
+                   err=to_stdout)

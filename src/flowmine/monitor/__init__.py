@@ -17,8 +17,10 @@ Examples
 >>> monitor("/tmp/demo-store", "finance").exit_code  # doctest: +SKIP
 """
 
+from flowmine.monitor._evaluate import VERDICTS, Evaluation, evaluate_initiative
 from flowmine.monitor._history import history_path
 from flowmine.monitor._history import read as read_history
+from flowmine.monitor._initiative import STEP_LABELS, Initiative, load_initiative, load_initiatives
 from flowmine.monitor._kpi import METRICS, case_data, kpi_periods, on_target
 from flowmine.monitor._monitor import KpiStatus, MonitorResult, control_chart, kpi_status, monitor, refresh_history
 from flowmine.monitor._spc import RULES, ControlChart, RuleHit, individuals_chart, p_chart, run_rules
@@ -26,16 +28,23 @@ from flowmine.monitor._spc import RULES, ControlChart, RuleHit, individuals_char
 __all__ = [
     "METRICS",
     "RULES",
+    "STEP_LABELS",
+    "VERDICTS",
     "ControlChart",
+    "Evaluation",
+    "Initiative",
     "KpiStatus",
     "MonitorResult",
     "RuleHit",
     "case_data",
     "control_chart",
+    "evaluate_initiative",
     "history_path",
     "individuals_chart",
     "kpi_periods",
     "kpi_status",
+    "load_initiative",
+    "load_initiatives",
     "monitor",
     "on_target",
     "p_chart",
