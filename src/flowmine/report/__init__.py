@@ -1,0 +1,16 @@
+"""The managers' report: one self-contained, offline HTML file per process (English or Chinese).
+
+KPIs against targets with their control charts, top bottlenecks, conformance and deviation impact,
+cost and quality per step, and the improvement initiatives with their before/after evaluation. Every
+figure comes from the public API (the numbers of ``flowmine perf``, ``check``, ``monitor`` and
+``initiative``); plotly.js is inlined from the installed plotly package, so nothing is fetched.
+
+Examples
+--------
+>>> from flowmine.report import write_report
+>>> write_report("/tmp/demo-store", "finance", "finance.html", lang="zh")  # doctest: +SKIP
+"""
+
+from flowmine.report._build import LANGS, build_report, report_data, write_report
+
+__all__ = ["LANGS", "build_report", "report_data", "write_report"]
