@@ -18,6 +18,7 @@ Examples
 """
 
 from flowmine.monitor._evaluate import VERDICTS, Evaluation, evaluate_initiative
+from flowmine.monitor._figures import before_after_figure, control_chart_figure
 from flowmine.monitor._history import history_path
 from flowmine.monitor._history import read as read_history
 from flowmine.monitor._initiative import STEP_LABELS, Initiative, load_initiative, load_initiatives
@@ -36,8 +37,10 @@ __all__ = [
     "KpiStatus",
     "MonitorResult",
     "RuleHit",
+    "before_after_figure",
     "case_data",
     "control_chart",
+    "control_chart_figure",
     "evaluate_initiative",
     "history_path",
     "individuals_chart",
