@@ -23,7 +23,7 @@ import pytest
 import flowmine.ingest._csv as csv_reader
 import flowmine.store._store as store_mod
 from flowmine import Store, read_log
-from flowmine._fingerprint import fingerprints
+from flowmine._fingerprint import fingerprints, sort_order
 from flowmine._schema import CASE, EVENT_ID, SOURCE_ROW, TIMESTAMP, Reason
 from flowmine.ingest._duplicates import drop_duplicates
 from flowmine.store._write import order_of
@@ -191,3 +191,28 @@ def test_order_is_bytewise_like_arrow(write):
     by_duckdb = case.take(pa.array(r.order)).to_pylist()
     assert by_duckdb == case.take(pc.sort_indices(case)).to_pylist()
     assert by_duckdb == sorted(case.to_pylist(), key=lambda s: s.encode())
+
+
+def test_early_sort_on_timestamp_text_is_checked_against_the_times(tmp_path, write, monkeypatch):
+    """Year-first text whose order is not the time order ('T' sorts after ' ', offsets shift
+    times): the early sort must be refused and the stored order still be by time."""
+    import flowmine.ingest._presort as presort
+
+    refused = []
+    monkeypatch.setattr(presort, "sort_order", lambda *a: refused.append(1) or sort_order(*a))
+    rows = ["C1,A,2024-01-01 10:00:00,u,1,", "C1,B,2024-01-01T09:00:00,u,1,", "C1,C,2024-01-01T09:30:00,u,1,",
+            "C2,A,2024-01-01 10:00:00+00:00,u,1,", "C2,B,2024-01-01 11:00:00+05:00,u,1,",
+            "C1,D,2024-01-01 09:15:00,u,1,"]
+    for name, body in (("mixed.csv", rows[:3] + rows[5:]), ("offsets.csv", rows[3:5])):
+        src = write(name, HEADER + "\n".join(body) + "\n")
+        before = len(refused)
+        fast = _ingest(tmp_path, "f" + name, [src])
+        assert len(refused) == before + 1
+        _assert_same(fast, _ingest(tmp_path, "g" + name, [src], REUSE_ORDER=False))
+        df = fast.load("p")
+        for _, g in df.groupby(CASE):
+            assert g[TIMESTAMP].is_monotonic_increasing
+    assert fast.load("p")["concept:name"].tolist() == ["B", "A"]  # 06:00 UTC before 10:00 UTC
+    before = len(refused)
+    _ingest(tmp_path, "clean", [write("clean.csv", HEADER + "\n".join(_clean_rows(200)) + "\n")])
+    assert len(refused) == before  # year-first text in time order: the early sort is used
