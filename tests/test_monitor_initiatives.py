@@ -115,3 +115,18 @@ def test_invalid_file_lists_every_problem(tmp_path):
     text = str(exc.value)
     for part in ("'name_en' is missing", "'metric' must be one of", "change_date", "exactly one of", "wish"):
         assert part in text
+
+
+def test_dashboard_improvement_page(samples):
+    from dash import dcc
+
+    from flowmine.dashboard._state import Filters
+    from flowmine.dashboard.pages import improvement
+
+    page = improvement.layout(samples, Filters(process="finance", lang="zh"))
+    graphs = [c for c in page.children if isinstance(c, dcc.Graph)]
+    ids = [g.id for g in graphs]
+    assert "imp-before-after-0" in ids and sum(i.startswith("imp-chart-") for i in ids) == 6
+    ev = evaluate_initiative(samples, load_initiative(ROOT / "initiatives" / "finance_deputy_gm.toml"))
+    assert improvement.initiative_rows([ev], "zh")[0]["verdict"] == "已达成"
+    assert improvement.PATH == "/improvement" and improvement.TITLE_KEY == "improvement"

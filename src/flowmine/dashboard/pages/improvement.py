@@ -1,0 +1,88 @@
+"""Improvement: initiatives with their verdicts, before/after distributions, KPI control charts and
+the eight steps of each initiative with their evidence (monitor and evaluate, ``flowmine.monitor``).
+
+A thin page: every number comes from :func:`flowmine.monitor.monitor` and
+:func:`flowmine.monitor.evaluate_initiative` (the numbers of ``flowmine monitor`` / ``initiative``).
+The page's filters other than the process and the language do not apply: a KPI is judged per period
+and an initiative on its own windows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dcc, html
+
+from flowmine.dashboard._components import table
+from flowmine.monitor import (
+    STEP_LABELS,
+    before_after_figure,
+    control_chart_figure,
+    evaluate_initiative,
+    load_initiatives,
+    monitor,
+)
+from flowmine.store import Store
+
+PATH = "/improvement"
+TITLE_KEY = "improvement"
+
+#: the page's own words (the shell's LABELS needs only "improvement")
+WORDS: dict[str, dict[str, str]] = {
+    "en": {"intro": "Initiatives of this process, evaluated before/after their change date, and the KPIs "
+           "of the latest complete period against target and control limits.", "initiatives": "Initiatives",
+           "kpis": "KPIs and control charts", "initiative": "Initiative", "owner": "Owner",
+           "change": "Change date", "verdict": "Verdict", "effect": "Effect (95% CI)", "reason": "Reason",
+           "none": "No initiative file for this process (initiatives/*.toml).", "kpi": "KPI",
+           "status": "Status", "value": "Value", "target": "Target", "step": "Step", "record": "Evidence",
+           "no_process": "Choose a process."},
+    "zh": {"intro": "本流程的改进项目（按变更日期前后对比评估），以及最近一个完整周期的KPI与目标、控制限的比较。",
+           "initiatives": "改进项目", "kpis": "KPI 与控制图", "initiative": "改进项目", "owner": "负责人",
+           "change": "变更日期", "verdict": "结论", "effect": "效果（95%置信区间）", "reason": "依据",
+           "none": "该流程暂无改进项目文件（initiatives/*.toml）。", "kpi": "KPI", "status": "状态",
+           "value": "数值", "target": "目标", "step": "步骤", "record": "证据", "no_process": "请选择流程。"},
+}
+VERDICT_ZH = {"achieved": "已达成", "not achieved": "未达成", "inconclusive": "尚无定论"}
+
+
+def _w(key: str, lang: str) -> str:
+    return WORDS.get(lang, WORDS["en"])[key]
+
+
+def initiative_rows(evals: list[Any], lang: str) -> list[dict[str, Any]]:
+    """One table row per evaluated initiative (pure: used by the page and its tests)."""
+    out = []
+    for ev in evals:
+        ini = ev.initiative
+        scale, unit = (3600.0, "h") if ev.unit == "s" else (1.0, ev.unit)
+        out.append({"name": ini.name_zh if lang == "zh" else ini.name_en, "owner": ini.owner,
+                    "change": ini.change_date.isoformat(),
+                    "verdict": VERDICT_ZH[ev.verdict] if lang == "zh" else ev.verdict,
+                    "effect": f"{ev.effect / scale:+,.2f} {unit} ({ev.effect_ci[0] / scale:+,.2f} … "
+                              f"{ev.effect_ci[1] / scale:+,.2f})", "reason": ev.reason})
+    return out
+
+
+def layout(store: Store, f: Any) -> Any:
+    lang = f.lang
+    if not f.process:
+        return html.P(_w("no_process", lang))
+    evals = [evaluate_initiative(store, i) for i in load_initiatives(process=f.process)]
+    parts: list[Any] = [html.P(_w("intro", lang)), html.H3(_w("initiatives", lang))]
+    if not evals:
+        parts.append(html.P(_w("none", lang)))
+    else:
+        cols = [(k, _w(k if k != "name" else "initiative", lang))
+                for k in ("name", "owner", "change", "verdict", "effect", "reason")]
+        parts.append(table("imp-initiatives", cols, initiative_rows(evals, lang)))
+    for i, ev in enumerate(evals):
+        steps = [{"step": STEP_LABELS[k][1 if lang == "zh" else 0],
+                  "record": "; ".join(map(str, v)) if isinstance(v, list) else str(v)}
+                 for k, v in ev.initiative.steps.items()]
+        parts += [dcc.Graph(id=f"imp-before-after-{i}", figure=before_after_figure(ev, lang)),
+                  table(f"imp-steps-{i}", [("step", _w("step", lang)), ("record", _w("record", lang))], steps)]
+    result = monitor(store, f.process)
+    parts.append(html.H3(_w("kpis", lang)))
+    parts += [dcc.Graph(id=f"imp-chart-{i}", figure=control_chart_figure(s, lang))
+              for i, s in enumerate(result.statuses) if s.chart is not None]
+    return html.Div(parts)
