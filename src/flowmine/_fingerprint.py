@@ -44,7 +44,10 @@ def _content(events: pa.Table) -> tuple[pa.Table, str]:
 def connect() -> duckdb.DuckDBPyConnection:
     """A private in-memory DuckDB connection without a progress bar."""
     con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
+    try:
+        con.execute("SET enable_progress_bar = false")
+    except duckdb.InvalidInputException:  # refused inside a Jupyter kernel without ipywidgets: harmless
+        pass
     return con
 
 

@@ -34,7 +34,9 @@ def _register() -> None:
         _info,
         _ingest,
         _mapping,
+        _monitor,
         _perf,
+        _report,
         _simulate,
     )
 

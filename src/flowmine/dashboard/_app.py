@@ -23,6 +23,7 @@ from flowmine.dashboard.pages import (
     cases,
     conformance,
     data,
+    improvement,
     overview,
     processmap,
     resources,
@@ -32,7 +33,7 @@ from flowmine.dashboard.pages import (
 from flowmine.store import Store
 
 PAGES: tuple[ModuleType, ...] = (overview, processmap, bottlenecks, conformance, steps, variants, cases,
-                                 resources, data)
+                                 resources, improvement, data)
 #: Largest request body a callback may send (Dash has no limit by default).
 MAX_REQUEST_BYTES = 1 * 1024 * 1024
 

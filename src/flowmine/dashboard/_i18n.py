@@ -92,6 +92,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "paths_slider": {"en": "Paths shown", "zh": "显示的路径"},
     "frequency": {"en": "Frequency", "zh": "频次"},
     "performance": {"en": "Performance (mean time)", "zh": "时效（平均时间）"},
+    "improvement": {"en": "Improvement", "zh": "持续改进"},
     "target": {"en": "target", "zh": "目标"},
     "no_store": {"en": "The store holds no process yet: run flowmine ingest.",
                  "zh": "存储中还没有流程：请先运行 flowmine ingest。"},
