@@ -193,26 +193,26 @@ def test_order_is_bytewise_like_arrow(write):
     assert by_duckdb == sorted(case.to_pylist(), key=lambda s: s.encode())
 
 
-def test_early_sort_on_timestamp_text_is_checked_against_the_times(tmp_path, write, monkeypatch):
-    """Year-first text whose order is not the time order ('T' sorts after ' ', offsets shift
-    times): the early sort must be refused and the stored order still be by time."""
+def test_early_sort_is_used_only_when_the_times_prove_it(tmp_path, write, monkeypatch):
+    """The early sort (on DuckDB's reading of year-first timestamps) is used for a clean log; a
+    wrong early order (made wrong on purpose) is refused and the stored order is still right."""
     import flowmine.ingest._presort as presort
 
-    refused = []
-    monkeypatch.setattr(presort, "sort_order", lambda *a: refused.append(1) or sort_order(*a))
-    rows = ["C1,A,2024-01-01 10:00:00,u,1,", "C1,B,2024-01-01T09:00:00,u,1,", "C1,C,2024-01-01T09:30:00,u,1,",
-            "C2,A,2024-01-01 10:00:00+00:00,u,1,", "C2,B,2024-01-01 11:00:00+05:00,u,1,",
-            "C1,D,2024-01-01 09:15:00,u,1,"]
-    for name, body in (("mixed.csv", rows[:3] + rows[5:]), ("offsets.csv", rows[3:5])):
-        src = write(name, HEADER + "\n".join(body) + "\n")
-        before = len(refused)
-        fast = _ingest(tmp_path, "f" + name, [src])
-        assert len(refused) == before + 1
-        _assert_same(fast, _ingest(tmp_path, "g" + name, [src], REUSE_ORDER=False))
-        df = fast.load("p")
-        for _, g in df.groupby(CASE):
-            assert g[TIMESTAMP].is_monotonic_increasing
-    assert fast.load("p")["concept:name"].tolist() == ["B", "A"]  # 06:00 UTC before 10:00 UTC
-    before = len(refused)
-    _ingest(tmp_path, "clean", [write("clean.csv", HEADER + "\n".join(_clean_rows(200)) + "\n")])
-    assert len(refused) == before  # year-first text in time order: the early sort is used
+    src = write("clean.csv", HEADER + "\n".join(_clean_rows(300)) + "\n")
+    general = _ingest(tmp_path, "general", [src], REUSE_ORDER=False)
+    resorted: list[int] = []
+    monkeypatch.setattr(presort, "sort_order", lambda *a: resorted.append(1) or sort_order(*a))
+    _assert_same(_ingest(tmp_path, "early", [src]), general)
+    assert resorted == []
+    right = presort._sort
+
+    def swapped(case, ts):  # two neighbours of one case change places
+        o = right(case, ts).copy()
+        c = case.take(pa.array(o)).to_pylist()
+        k = next(i for i in range(len(o) - 1) if c[i] == c[i + 1])
+        o[[k, k + 1]] = o[[k + 1, k]]
+        return o
+
+    monkeypatch.setattr(presort, "_sort", swapped)
+    _assert_same(_ingest(tmp_path, "swapped", [src]), general)
+    assert resorted == [1]

@@ -43,7 +43,6 @@ from flowmine._schema import (
     TIMESTAMP_TYPE,
     Reason,
 )
-from flowmine.ingest import _presort as presort
 from flowmine.ingest._cells import _blank, _clip, _np, _rename, _text, parse_numbers
 from flowmine.ingest._duplicates import drop_duplicates
 from flowmine.ingest._lifecycle import pair_lifecycle
@@ -184,7 +183,7 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     n = table.num_rows
     fail = _Failures(n)
     cols: dict[str, pa.Array] = {}
-    exact: Future[np.ndarray] | None = None
+    presort: Future[np.ndarray] | None = None
 
     def col(name: str) -> pa.Array:
         return table.column(name)  # chunks as read: copying them into one array costs time and memory
@@ -193,7 +192,6 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     if not mapping.is_wide:  # the slowest check, started first: it runs while case and activity are checked
         parsing = _in_background(_parse_time, col(roles["timestamp"]), mapping, roles["timestamp"], src)
     case = _text(col(roles["case"]))
-    early = presort.start(case, col(roles["timestamp"])) if not mapping.is_wide else None
     fail.add(_blank(case), Reason.MISSING_CASE, roles["case"], None, _DETAILS[Reason.MISSING_CASE])
     cols[CASE] = case
     if mapping.is_wide:
@@ -238,8 +236,8 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
         cols[ACTIVITY] = act
         cols[TIMESTAMP] = _timestamp(col(roles["timestamp"]), roles["timestamp"], mapping, src, fail, notes,
                                      missing=True, parsing=parsing)
-        if early is None:  # the store's order needs only case and time: sort in the background meanwhile
-            exact = _in_background(sort_order, cols[CASE], cols[TIMESTAMP])
+        # the store's order needs only case and time: sort in the background meanwhile
+        presort = _in_background(sort_order, cols[CASE], cols[TIMESTAMP])
     if "start_timestamp" in roles:
         cols[START] = _timestamp(col(roles["start_timestamp"]), roles["start_timestamp"], mapping, src, fail,
                                  notes, missing=False)
@@ -292,10 +290,8 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     unpaired = events
     events, merged, life_q, life_notes = pair_lifecycle(events, mapping, src)
     kept_order = None
-    if events is unpaired and early is not None:  # the hashing starts while the sort may still run
-        kept_order = functools.partial(presort.kept_order, early, ~bad, events)
-    elif events is unpaired and exact is not None:
-        kept_order = functools.partial(_kept_order, exact, ~bad)
+    if presort is not None and events is unpaired:  # the hashing starts while the sort may still run
+        kept_order = functools.partial(_kept_order, presort, ~bad)
     events, dup_q, order = drop_duplicates(events, src, kept_order)
     notes.extend(life_notes)
     quarantine = pa.concat_tables([raw.quarantine, quarantine, dup_q, life_q])
