@@ -23,7 +23,7 @@ import pytest
 import flowmine.ingest._csv as csv_reader
 import flowmine.store._store as store_mod
 from flowmine import Store, read_log
-from flowmine._fingerprint import fingerprints, sort_order
+from flowmine._fingerprint import fingerprints
 from flowmine._schema import CASE, EVENT_ID, SOURCE_ROW, TIMESTAMP, Reason
 from flowmine.ingest._duplicates import drop_duplicates
 from flowmine.store._write import order_of
@@ -191,28 +191,3 @@ def test_order_is_bytewise_like_arrow(write):
     by_duckdb = case.take(pa.array(r.order)).to_pylist()
     assert by_duckdb == case.take(pc.sort_indices(case)).to_pylist()
     assert by_duckdb == sorted(case.to_pylist(), key=lambda s: s.encode())
-
-
-def test_early_sort_is_used_only_when_the_times_prove_it(tmp_path, write, monkeypatch):
-    """The early sort (on DuckDB's reading of year-first timestamps) is used for a clean log; a
-    wrong early order (made wrong on purpose) is refused and the stored order is still right."""
-    import flowmine.ingest._presort as presort
-
-    src = write("clean.csv", HEADER + "\n".join(_clean_rows(300)) + "\n")
-    general = _ingest(tmp_path, "general", [src], REUSE_ORDER=False)
-    resorted: list[int] = []
-    monkeypatch.setattr(presort, "sort_order", lambda *a: resorted.append(1) or sort_order(*a))
-    _assert_same(_ingest(tmp_path, "early", [src]), general)
-    assert resorted == []
-    right = presort._sort
-
-    def swapped(case, ts):  # two neighbours of one case change places
-        o = right(case, ts).copy()
-        c = case.take(pa.array(o)).to_pylist()
-        k = next(i for i in range(len(o) - 1) if c[i] == c[i + 1])
-        o[[k, k + 1]] = o[[k + 1, k]]
-        return o
-
-    monkeypatch.setattr(presort, "_sort", swapped)
-    _assert_same(_ingest(tmp_path, "swapped", [src]), general)
-    assert resorted == [1]
