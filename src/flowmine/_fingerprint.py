@@ -15,6 +15,7 @@ that order) and the order the store writes in.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -44,10 +45,9 @@ def _content(events: pa.Table) -> tuple[pa.Table, str]:
 def connect() -> duckdb.DuckDBPyConnection:
     """A private in-memory DuckDB connection without a progress bar."""
     con = duckdb.connect()
-    try:
+    # refused inside a Jupyter kernel without ipywidgets: harmless
+    with contextlib.suppress(duckdb.InvalidInputException):
         con.execute("SET enable_progress_bar = false")
-    except duckdb.InvalidInputException:  # refused inside a Jupyter kernel without ipywidgets: harmless
-        pass
     return con
 
 

@@ -25,14 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import re
 import shutil
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -54,10 +53,10 @@ from flowmine._schema import (
     SCHEMA_VERSION,
     SORT_KEYS,
 )
-from flowmine.errors import InputError, MappingError, ProcessNotFoundError, StoreError
-from flowmine.ingest import Mapping, Normalized, read_log
-from flowmine.ingest._csv import scanned_sha256
+from flowmine.errors import ProcessNotFoundError, StoreError
+from flowmine.ingest import Mapping, Normalized
 from flowmine.ingest._mapping import load_mapping
+from flowmine.store._sources import IngestReport, SourceReport, read_checked
 from flowmine.store._write import fsync_dir, order_of, write_sorted
 
 MARKER: Final = "flowmine-store.json"
@@ -68,66 +67,6 @@ MANIFEST: Final = "manifest.json"
 #: Write a new process in the order normalisation computed (tests switch it off to compare with
 #: the general way: concatenate, then sort by case, timestamp and event_id).
 REUSE_ORDER = True
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-@dataclass
-class SourceReport:
-    """What happened to one source in one ingest. ``rows_read`` always equals
-    ``events_loaded + rows_merged + rows_already_stored + rows_quarantined``."""
-
-    source: str
-    sha256: str
-    format: str = ""
-    rows_read: int = 0
-    events_loaded: int = 0
-    rows_merged: int = 0  # start rows folded into their completion (one activity instance)
-    rows_already_stored: int = 0  # events the store already held (a newer extract of a known source)
-    rows_quarantined: int = 0
-    cases: int = 0
-    reasons: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    skipped: str | None = None  # why nothing was read (same file already ingested)
-    mapping: dict[str, Any] | None = None
-    ingested_at: str = ""
-
-    @property
-    def balanced(self) -> bool:
-        return self.rows_read == (self.events_loaded + self.rows_merged + self.rows_already_stored
-                                  + self.rows_quarantined)
-
-
-@dataclass
-class IngestReport:
-    """Result of :meth:`Store.ingest`: one report per source plus totals and the store after it."""
-
-    process: str
-    sources: list[SourceReport]
-    errors: list[str]
-    store_events: int
-    store_cases: int
-    version: str | None
-
-    def totals(self) -> dict[str, Any]:
-        reasons: dict[str, int] = {}
-        for s in self.sources:
-            for k, v in s.reasons.items():
-                reasons[k] = reasons.get(k, 0) + v
-        keys = ("rows_read", "events_loaded", "rows_merged", "rows_already_stored", "rows_quarantined", "cases")
-        out: dict[str, Any] = {"process": self.process}
-        out.update({k: sum(getattr(s, k) for s in self.sources) for k in keys})
-        out["reasons"] = dict(sorted(reasons.items()))
-        out["store"] = {"events": self.store_events, "cases": self.store_cases, "version": self.version}
-        out["sources"] = [asdict(s) for s in self.sources]
-        out["errors"] = self.errors
-        return out
 
 
 class Store:
@@ -245,7 +184,7 @@ class Store:
             for src in sources:
                 rep = SourceReport(source=os.fspath(src), sha256="", mapping=m.to_dict() if m else None,
                                    ingested_at=datetime.now(UTC).isoformat(timespec="seconds"))
-                norm, error = _read_checked(src, m, rep, known)
+                norm, error = read_checked(src, m, rep, known)
                 if rep.skipped:
                     reports.append(rep)
                     continue
@@ -323,43 +262,6 @@ class Store:
 def sort_events(events: pa.Table) -> pa.Table:
     """Sort by (case, timestamp, event_id): the one ordering every query relies on."""
     return events.take(pa.array(order_of(events))) if events.num_rows else events
-
-
-def _read_checked(src: str | os.PathLike[str], mapping: Mapping | None, rep: SourceReport,
-                  known: set[str]) -> tuple[Normalized | None, str]:
-    """Read one source; fill ``rep.sha256`` and ``rep.skipped`` (a file the store already lists).
-
-    A process that lists no source yet cannot skip anything, so the file is read first and its
-    sha256 taken from the reader's own pass over it where there was one; otherwise the file is
-    hashed first and a known file is not read at all. Either way a known file is skipped,
-    whatever reading it would have said.
-    """
-    path = Path(os.fspath(src))
-    norm: Normalized | None = None
-    error = ""
-    if not known:
-        norm, error = _read(src, mapping)
-    rep.sha256 = (scanned_sha256(path) if norm is not None else None) or _sha256_or_empty(path)
-    if rep.sha256 and rep.sha256 in known:
-        rep.skipped = "this exact file (same sha256) is already in the store"
-        return None, ""
-    if norm is None and not error:
-        norm, error = _read(src, mapping)
-    return norm, error
-
-
-def _read(src: str | os.PathLike[str], mapping: Mapping | None) -> tuple[Normalized | None, str]:
-    try:
-        return read_log(src, mapping), ""
-    except (InputError, MappingError) as exc:
-        return None, str(exc)
-
-
-def _sha256_or_empty(path: Path) -> str:
-    try:
-        return sha256_file(path) if path.is_file() else ""
-    except OSError:
-        return ""
 
 
 def _new_events(norm: Normalized, seen: pa.Array, next_id: int) -> tuple[pa.Table, pa.Table, int, np.ndarray | None]:
