@@ -23,6 +23,7 @@ from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, 
 from flowmine.analytics._filters import CaseFilter, filter_cases
 from flowmine.analytics._flow import directly_follows, flow, variants
 from flowmine.analytics._log import AnalyticsError, LogLike, StoredLog, stored
+from flowmine.analytics._prepare import prepare
 from flowmine.analytics._profile import profile
 from flowmine.analytics._quality import quality, rework
 from flowmine.analytics._relations import instances
@@ -45,6 +46,7 @@ __all__ = [
     "flow",
     "handovers",
     "instances",
+    "prepare",
     "profile",
     "quality",
     "rework",

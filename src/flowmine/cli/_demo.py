@@ -30,6 +30,10 @@ def ingest_samples(samples: Path, store: Store) -> list[str]:
         mapping = samples / entry["mapping"] if entry.get("mapping") else None
         report = store.ingest(entry["process"], [str(samples / entry["file"])], mapping=mapping)
         typer.echo(format_report(report).splitlines()[0])
+        if report.version:
+            from flowmine.analytics import prepare
+
+            prepare(store, entry["process"])
         errors.extend(report.errors)
     return errors
 

@@ -48,6 +48,7 @@ def ingest(
     mapping: Annotated[Path | None, typer.Option(help="Mapping TOML file.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 if any row was quarantined.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
+    analytics_cache: Annotated[bool, typer.Option(help="Build the analytics cache of the new version.")] = True,
 ) -> None:
     """Ingest SOURCES into a process of the store. / 导入事件日志。"""
     st = Store(store)
@@ -56,6 +57,10 @@ def ingest(
     report = st.ingest(process, sources, mapping=mapping,
                        progress=lambda rep: bar.update(1))
     bar.close()
+    if analytics_cache and report.version and any(s.events_loaded for s in report.sources):
+        from flowmine.analytics import prepare
+
+        prepare(st, process)
     for err in report.errors:
         typer.echo(f"error: {err}", err=True)
     if as_json:
