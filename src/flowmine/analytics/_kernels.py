@@ -47,12 +47,12 @@ def _enabling(c: np.ndarray, s_i: np.int64, i: int, first: int) -> int:
     return j
 
 
-#: The passes cut the events into this many case-aligned chunks (``prange``: parallel if so compiled). Fixed,
+#: The two passes run their case-aligned chunks in parallel (numba prange, both cores). The chunk count is fixed,
 #: not the thread count, so float sums are added in the same order on every machine.
 CHUNKS = 4
 
 
-@_jit()
+@_jit(parallel=True)
 def count_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, cost: np.ndarray,
                cur: np.ndarray, n_act: int, n_cases: int, bounds: np.ndarray) -> tuple[Any, ...]:
     """Per case: first index, start, end, trace hash. Per chunk (events ``bounds[h]:bounds[h+1]``) and
@@ -111,7 +111,7 @@ def count_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, 
     return case_first, case_start, case_end, case_hash, act_n, cost_total, cost_cur, edge_n
 
 
-@_jit()
+@_jit(parallel=True)
 def fill_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, n_act: int, edge_id: np.ndarray,
               starts: np.ndarray, buf: np.ndarray, bounds: np.ndarray, batch: np.ndarray, n_batches: int,
               basis: int) -> tuple[Any, ...]:
