@@ -61,9 +61,14 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=120.0)
     ap.add_argument("--store", type=Path, default=Path("/tmp/flowmine-bench-dashboard/store"))
+    ap.add_argument("--process", default=None, help="process to browse (default: the store's first)")
     args = ap.parse_args()
     args.store.parent.mkdir(parents=True, exist_ok=True)
     build_store(args.store, args.events)
+    from flowmine.store import Store
+
+    process = args.process or Store(args.store, create=False).processes()[0]
+    events = Store(args.store, create=False).manifest(process)["events"]
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "flowmine", "dashboard", "--store", str(args.store),
                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -92,7 +97,7 @@ def main() -> None:
                 with lock:
                     if len(latencies) + len(errors) >= MAX_REQUESTS:
                         return
-                page, search = rng.choice(PAGES), "?process=procurement" + rng.choice(choices)
+                page, search = rng.choice(PAGES), f"?process={process}" + rng.choice(choices)
                 body = json.dumps({"output": cb["output"], "outputs": outputs, "changedPropIds": ["url.search"],
                                    "inputs": [{"id": "url", "property": "pathname", "value": page},
                                               {"id": "url", "property": "search", "value": search}],
@@ -124,7 +129,7 @@ def main() -> None:
     def pct(p: float) -> float:
         return 1000 * lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")
 
-    print(f"users {args.users}, {args.seconds:.0f} s, store {args.events:,} events")
+    print(f"users {args.users}, {args.seconds:.0f} s, process {process!r} with {events:,} events")
     print(f"requests {len(lat) + len(errors):,}  errors {len(errors)}")
     print(f"callback latency ms: p50 {pct(0.50):.0f}  p95 {pct(0.95):.0f}  p99 {pct(0.99):.0f}  "
           f"max {1000 * lat[-1] if lat else float('nan'):.0f}")

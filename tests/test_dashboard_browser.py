@@ -43,6 +43,10 @@ def store_path(tmp_path_factory) -> Path:
     xss.write_text("case,activity,timestamp\nA,Start,2024-01-01 10:00\nA," + '"' + XSS + '"'
                    + ",2024-01-02 10:00\n", encoding="utf-8")
     st.ingest("xss", [str(xss)])
+    from flowmine.analytics import prepare
+
+    for process in st.processes():  # as flowmine ingest does: the dashboard then only reads
+        prepare(st, process)
     return path
 
 
@@ -68,7 +72,8 @@ def test_overview_shows_the_api_numbers_and_filters_update_them(dash_duo, store_
 @pytest.mark.parametrize("page, element", [("/bottlenecks", "#bn-table"), ("/steps", "#steps-table"),
                                            ("/variants", "#var-table"), ("/data", "#data-sources"),
                                            ("/resources", "#res-table"), ("/cases", "#cases-table"),
-                                           ("/conformance", "#conf-steps"), ("/map", "#map-graph")])
+                                           ("/conformance", "#conf-steps"), ("/map", "#map-graph"),
+                                           ("/improvement", "#imp-initiatives")])
 def test_every_page_loads_without_console_errors(dash_duo, store_path, page, element):
     _open(dash_duo, store_path, "?process=finance", page)
     dash_duo.wait_for_element(element, timeout=20)
@@ -124,3 +129,18 @@ def test_map_sliders_keep_nodes_in_place(dash_duo, store_path):
     after = node_positions()
     assert after and all(after[k] == before[k] for k in after)
     assert dash_duo.get_logs() == []
+
+
+def test_browsing_every_page_never_writes_to_the_store(dash_duo, store_path):
+    from flowmine.dashboard._app import PAGES
+
+    def snapshot() -> dict:
+        return {str(p.relative_to(store_path)): (p.stat().st_size, p.stat().st_mtime_ns)
+                for p in sorted(store_path.rglob("*")) if p.is_file() and p.name != ".lock"}
+
+    before = snapshot()
+    _open(dash_duo, store_path, "?process=finance")
+    for page in PAGES:
+        dash_duo.wait_for_page(url=dash_duo.server_url + page.PATH + "?process=finance&from=2025-02-01&to=2025-05-31")
+        dash_duo.wait_for_element("#page > div, #page > p", timeout=30)
+    assert snapshot() == before

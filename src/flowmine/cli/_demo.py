@@ -51,6 +51,9 @@ def demo(
     errors = ingest_samples(samples, st)
     for err in errors:
         typer.echo(f"error: {err}", err=True)
+    from flowmine.monitor import monitor
+
+    monitor(st)  # KPI history for the Improvement page (the dashboard itself only reads the store)
     typer.echo("")
     typer.echo(format_info(st.info()))
     typer.echo(f"\nstore: {store}  (flowmine info --store {store}; flowmine export --store {store} "

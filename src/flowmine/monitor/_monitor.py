@@ -168,7 +168,7 @@ def kpi_status(process: str, kpi: Kpi, history: pd.DataFrame, baseline: int = BA
 
 
 def monitor(store: str | Path | Store, process: str | None = None, config: str | Path | ProcessConfig | None = None,
-            baseline: int = BASELINE_PERIODS) -> MonitorResult:
+            baseline: int = BASELINE_PERIODS, refresh: bool = True) -> MonitorResult:
     """Evaluate every KPI of one process (or of every configured process in the store).
 
     Parameters
@@ -180,6 +180,9 @@ def monitor(store: str | Path | Store, process: str | None = None, config: str |
         A configuration file instead of ``dashboards/<process>.toml`` (needs ``process``).
     baseline : int
         Complete periods whose values set the control limits, unless a KPI says otherwise.
+    refresh : bool
+        Update the KPI history in the store first (default). ``False`` only reads the history as it is:
+        readers such as the dashboard never write to the store.
 
     Examples
     --------
@@ -208,7 +211,8 @@ def monitor(store: str | Path | Store, process: str | None = None, config: str |
         if not cfg.kpis:
             skipped[name] = "the configuration declares no [[kpi]]"
             continue
-        refreshed[name] = refresh_history(st, name, cfg)
+        if refresh:
+            refreshed[name] = refresh_history(st, name, cfg)
         hist = _history.read(st.path, name)
         statuses += [kpi_status(name, k, hist, baseline) for k in cfg.kpis]
     return MonitorResult(statuses, skipped, refreshed)

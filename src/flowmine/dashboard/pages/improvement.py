@@ -14,6 +14,7 @@ from typing import Any
 from dash import dcc, html
 
 from flowmine.dashboard._components import table
+from flowmine.dashboard._data import single_flight, version
 from flowmine.monitor import (
     STEP_LABELS,
     before_after_figure,
@@ -63,11 +64,17 @@ def initiative_rows(evals: list[Any], lang: str) -> list[dict[str, Any]]:
     return out
 
 
+@single_flight(maxsize=32)
+def _evaluations(store_path: str, process: str, ver: str) -> list[Any]:
+    st = Store(store_path, create=False)
+    return [evaluate_initiative(st, i) for i in load_initiatives(process=process)]
+
+
 def layout(store: Store, f: Any) -> Any:
     lang = f.lang
     if not f.process:
         return html.P(_w("no_process", lang))
-    evals = [evaluate_initiative(store, i) for i in load_initiatives(process=f.process)]
+    evals = _evaluations(str(store.path), f.process, version(store, f.process))  # cached per store version
     parts: list[Any] = [html.P(_w("intro", lang)), html.H3(_w("initiatives", lang))]
     if not evals:
         parts.append(html.P(_w("none", lang)))
@@ -81,7 +88,7 @@ def layout(store: Store, f: Any) -> Any:
                  for k, v in ev.initiative.steps.items()]
         parts += [dcc.Graph(id=f"imp-before-after-{i}", figure=before_after_figure(ev, lang)),
                   table(f"imp-steps-{i}", [("step", _w("step", lang)), ("record", _w("record", lang))], steps)]
-    result = monitor(store, f.process)
+    result = monitor(store, f.process, refresh=False)  # the dashboard never writes to the store
     parts.append(html.H3(_w("kpis", lang)))
     parts += [dcc.Graph(id=f"imp-chart-{i}", figure=control_chart_figure(s, lang))
               for i, s in enumerate(result.statuses) if s.chart is not None]
