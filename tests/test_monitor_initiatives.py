@@ -122,7 +122,11 @@ def test_dashboard_improvement_page(samples):
 
     from flowmine.dashboard._state import Filters
     from flowmine.dashboard.pages import improvement
+    from flowmine.monitor import monitor
 
+    empty = improvement.layout(samples, Filters(process="finance", lang="zh"))  # reads only: no history yet
+    assert not any(isinstance(c, dcc.Graph) and c.id.startswith("imp-chart-") for c in empty.children)
+    monitor(samples, "finance")  # what `flowmine monitor` (and `make demo`) writes
     page = improvement.layout(samples, Filters(process="finance", lang="zh"))
     graphs = [c for c in page.children if isinstance(c, dcc.Graph)]
     ids = [g.id for g in graphs]
