@@ -13,7 +13,7 @@ import pandas as pd
 
 from flowmine.analytics._calendar import Calendar, apply_sql
 from flowmine.analytics._log import LogLike, as_table
-from flowmine.analytics._sql import Engine, engine
+from flowmine.analytics._sql import OPENER, Engine
 
 #: Declared output columns of every metric and level: the contract test checks each frame against them.
 COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -42,11 +42,15 @@ def run(log: LogLike, build: Callable[[Engine], pd.DataFrame], columns: Sequence
     """Materialise the log's instances, run ``build`` and return exactly ``columns``, index reset.
 
     With a ``calendar``, every duration of ``inst`` and ``cases`` is business time (``_calendar``)."""
-    with engine(as_table(log)) as eng:
+    opener = OPENER.get()
+    eng = opener(log) if opener is not None else Engine(as_table(log))
+    try:
         if calendar is not None:
             for sql in apply_sql(calendar):
                 eng.con.execute(sql)
         frame = build(eng)
+    finally:
+        eng.close()
     return frame.loc[:, list(columns)].reset_index(drop=True)
 
 

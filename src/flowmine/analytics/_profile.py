@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from flowmine.analytics._bootstrap import bootstrap_totals
 from flowmine.analytics._bottlenecks import EDGE_SEP, rank
@@ -29,10 +28,10 @@ from flowmine.analytics._common import utc_periods
 from flowmine.analytics._filters import CaseFilter, kept_cases
 from flowmine.analytics._flow import edge_sql
 from flowmine.analytics._log import LogLike, StoredLog, as_table, check_option
-from flowmine.analytics._sql import Engine
+from flowmine.analytics._sql import OPENER, Engine
 from flowmine.analytics._time import PERIODS
 
-ENGINES = ("auto", "sql", "fast")
+ENGINES = ("auto", "sql", "fast", "spark")
 ACTIVITY_FIELDS = ("activity", "count", "cases", "service_time_median_s", "waiting_time_median_s",
                    "sojourn_time_median_s", "cost_total", "cost_currency", "rework_rate")
 EDGE_FIELDS = ("source", "target", "count", "duration_mean_s", "duration_median_s", "duration_p90_s")
@@ -74,14 +73,11 @@ def assemble(process: str, engine: str, basis: str, cases: int, events: int, n_v
     return out
 
 
-def _profile_sql(table: pa.Table, process: str, by: str | None, flt: CaseFilter | None, n_boot: int,
+def _profile_sql(eng: Engine, process: str, by: str | None, flt: CaseFilter | None, n_boot: int,
                  seed: int, top: int) -> dict[str, Any]:
-    eng = Engine(table)
     try:
         if flt is not None and not flt.is_empty():
-            eng.con.register("keep", pa.table({"case": kept_cases(eng, flt)}))
-            eng.con.execute('DELETE FROM inst WHERE "case" NOT IN (SELECT "case" FROM keep)')
-            eng.con.execute('DELETE FROM cases WHERE "case" NOT IN (SELECT "case" FROM keep)')
+            eng.keep_cases(kept_cases(eng, flt))
         basis = "waiting" if eng.scalar("SELECT COUNT(start_us) FROM inst") else "sojourn"
         head = eng.frame("SELECT COUNT(*) AS cases, COUNT(DISTINCT trace) AS variants, "
                          "quantile_cont(throughput_us / 1e6, 0.5) AS median, AVG(throughput_us / 1e6) AS mean, "
@@ -128,7 +124,7 @@ def _profile_sql(table: pa.Table, process: str, by: str | None, flt: CaseFilter 
         if by is not None:
             periods = utc_periods(eng.frame(_periods_sql(by)))
         durations = {"median": _f(h["median"]), "mean": _f(h["mean"]), "p90": _f(h["p90"])}
-        return assemble(process, "sql", basis, n_cases, events, int(h["variants"]), durations, acts, edges,
+        return assemble(process, eng.name, basis, n_cases, events, int(h["variants"]), durations, acts, edges,
                         pd.concat(rows, ignore_index=True), periods, top)
     finally:
         eng.close()
@@ -162,7 +158,9 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
         Adds ``periods`` (arrivals, completions, WIP, throughput trend).
     filters : CaseFilter, optional
         Applied first; whole cases are kept.
-    engine : {"auto", "sql", "fast"}
+    engine : {"auto", "sql", "fast", "spark"}
+        ``spark``: the SQL engine's queries translated to Spark SQL (``flowmine.engines``, needs the
+        ``spark`` extra); inside ``flowmine.engines.use_spark()``, ``auto`` and ``sql`` run on Spark too.
     n_boot, seed : int
         Bootstrap replicates and seed of the bottleneck confidence intervals.
     top : int
@@ -182,6 +180,13 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
         check_option("by", by, PERIODS, "profile")
     name = process or (log.process if isinstance(log, StoredLog) else "log")
     filtered = filters is not None and not filters.is_empty()
+    opener = OPENER.get()
+    if engine == "spark" and opener is None:
+        from flowmine.engines import open_spark
+
+        opener = open_spark
+    if opener is not None and engine in ("auto", "sql", "spark"):
+        return _profile_sql(opener(log), name, by, filters, n_boot, seed, top)
     if engine == "auto":
         from flowmine.analytics._fast import available
 
@@ -195,4 +200,4 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
             log = filter_cases(log, filters)
         return profile_fast(log, name, by=by, n_boot=n_boot, seed=seed, top=top)
     table = as_table(log, columns=None) if filtered else as_table(log)  # filters may read any attribute
-    return _profile_sql(table, name, by, filters, n_boot, seed, top)
+    return _profile_sql(Engine(table), name, by, filters, n_boot, seed, top)

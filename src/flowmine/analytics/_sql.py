@@ -29,8 +29,10 @@ function used (Spark: ``unix_micros``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -120,7 +122,13 @@ class Engine:
     """A DuckDB connection with the log registered as ``log`` and its instances as ``inst``.
 
     The instance relation is materialised once per engine, so several metrics on one log share it.
+    Other engines (``flowmine.engines``: Spark) subclass it and run the same SQL, translated.
     """
+
+    #: the profile's ``engine`` field
+    name = "sql"
+    #: DuckDB connection; another engine gives an object with ``execute(sql)`` and ``register(name, frame)``
+    con: Any
 
     def __init__(self, table: pa.Table, threads: int | None = None) -> None:
         self.con = duckdb.connect()
@@ -141,8 +149,19 @@ class Engine:
         rows = self.con.sql(sql).fetchall()
         return rows[0][0] if rows else None
 
+    def keep_cases(self, cases: pa.Array) -> None:
+        """Restrict ``inst`` and ``cases`` to these case ids (a case filter)."""
+        self.con.register("keep", pa.table({"case": cases}))
+        self.con.execute('DELETE FROM inst WHERE "case" NOT IN (SELECT "case" FROM keep)')
+        self.con.execute('DELETE FROM cases WHERE "case" NOT IN (SELECT "case" FROM keep)')
+
     def close(self) -> None:
         self.con.close()
+
+
+#: Opens the engine the metrics run on, for a log (DataFrame, Arrow table or StoredLog); None: DuckDB
+#: over the log's Arrow table. ``flowmine.engines.use_spark()`` sets it for a block.
+OPENER: ContextVar[Callable[[Any], Engine] | None] = ContextVar("flowmine_engine_opener", default=None)
 
 
 @contextmanager

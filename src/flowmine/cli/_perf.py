@@ -92,7 +92,11 @@ def perf(
     start_step: Annotated[list[str] | None, typer.Option(help="Cases starting with this step (repeatable).")] = None,
     end_step: Annotated[list[str] | None, typer.Option(help="Cases ending with this step (repeatable).")] = None,
     follows: Annotated[str | None, typer.Option(help="'A -> B': A eventually followed by B.")] = None,
-    engine: Annotated[str, typer.Option(help="auto, sql or fast.")] = "auto",
+    engine: Annotated[str, typer.Option(help="auto, sql (= duckdb), fast, or spark (pip install "
+                                        "'flowmine[spark]'; see docs/SPARK.md).")] = "auto",
+    spark_master: Annotated[str | None, typer.Option(help="With --engine spark: local[2] (default), "
+                                                     "spark://host:7077, yarn, or a Spark Connect URL sc://host:15002 "
+                                                     "(default $FLOWMINE_SPARK_MASTER).")] = None,
     top: Annotated[int, typer.Option(help="Bottlenecks listed.")] = 10,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
 ) -> None:
@@ -112,7 +116,18 @@ def perf(
                      variants=variant or None, duration_s=duration, start_steps=start_step or None,
                      end_steps=end_step or None, follows=pair)
     log = stored(Store(store, create=False), process)
-    result = profile(log, by=by, filters=flt, engine=engine, top=top, seed=seed)
+    engine = "sql" if engine == "duckdb" else engine
+    if engine == "spark":
+        from flowmine.engines import EngineUnavailableError, require, use_spark
+
+        try:
+            require()
+            with use_spark(master=spark_master):
+                result = profile(log, by=by, filters=flt, engine=engine, top=top, seed=seed)
+        except EngineUnavailableError as exc:
+            fail(str(exc))
+    else:
+        result = profile(log, by=by, filters=flt, engine=engine, top=top, seed=seed)
     if json_out is None:
         typer.echo(format_profile(result))
         return

@@ -1,0 +1,118 @@
+"""Engines beyond the embedded one: the same analytics on Apache Spark.
+
+DuckDB (embedded, in ``flowmine.analytics``) stays the default. Spark runs the **same** queries: each
+is written once in DuckDB SQL and translated by sqlglot (``_translate``), reading the same Parquet
+store (a local path, or the store's root as a cluster sees it: ``hdfs://``, ``s3a://``, ...).
+pyspark and sqlglot are the optional ``spark`` extra (``pip install "flowmine[spark]"``); Java 17+
+is needed for local mode. See ``docs/SPARK.md``.
+
+Examples
+--------
+>>> from flowmine.analytics import profile, stored, bottlenecks
+>>> from flowmine.engines import use_spark
+>>> fin = stored("/tmp/demo-store", "finance")
+>>> p = profile(fin, engine="spark")  # doctest: +SKIP
+>>> with use_spark(master="local[2]"):  # every metric in the block runs on Spark  # doctest: +SKIP
+...     top = bottlenecks(fin, kind="activity")
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from flowmine.analytics._log import StoredLog
+from flowmine.analytics._sql import OPENER
+from flowmine.engines._spark import (
+    ENV_MASTER,
+    ENV_REMOTE,
+    ENV_STORE_URI,
+    INSTALL_HINT,
+    EngineUnavailableError,
+    Shared,
+    SparkEngine,
+    open_spark,
+    require,
+    spark_session,
+    stop_session,
+)
+from flowmine.store import Store
+
+ENGINES = ("duckdb", "spark")
+
+__all__ = [
+    "ENGINES",
+    "ENV_MASTER",
+    "ENV_REMOTE",
+    "ENV_STORE_URI",
+    "INSTALL_HINT",
+    "EngineUnavailableError",
+    "SparkEngine",
+    "open_spark",
+    "require",
+    "spark_session",
+    "stop_session",
+    "to_spark",
+    "use_spark",
+    "variants",
+]
+
+
+def to_spark(sql: str) -> str:
+    """Spark SQL for a DuckDB query, as the Spark engine runs it (needs sqlglot)."""
+    require()
+    from flowmine.engines._translate import to_spark as translate
+
+    return translate(sql)
+
+
+@contextmanager
+def use_spark(session: Any = None, master: str | None = None, remote: str | None = None,
+              store_uri: str | None = None) -> Iterator[Any]:
+    """Run every metric (and ``profile(engine="auto"|"sql")``) in the block on Spark.
+
+    ``session``: a SparkSession to use; else one is created from ``master`` / ``remote`` (or the
+    ``FLOWMINE_SPARK_MASTER`` / ``FLOWMINE_SPARK_REMOTE`` environment variables; default ``local[2]``).
+    ``store_uri``: the store's root as the cluster sees it. Yields the SparkSession.
+
+    The per-instance relations stay cached in Spark for the block: several metrics on one log read
+    and order its events once. They are dropped at the block's end.
+    """
+    spark = session if session is not None else spark_session(master=master, remote=remote)
+    shared = Shared()
+    token = OPENER.set(lambda log: SparkEngine(log, session=spark, store_uri=store_uri, shared=shared))
+    try:
+        yield spark
+    finally:
+        OPENER.reset(token)
+        shared.close()
+
+
+def variants(log: pd.DataFrame | Store | StoredLog | str | Path, process: str | None = None,
+             session: Any = None, store_uri: str | None = None) -> Any:
+    """``flowmine.discovery.variants`` computed by Spark: the same query (translated), the same result.
+
+    ``log``: a canonical DataFrame, a store (with ``process``), a StoredLog, or a Parquet path / URI.
+    Returns a :class:`flowmine.discovery.Variants`.
+    """
+    from flowmine.discovery._variants import _SQL, _build
+
+    if isinstance(log, Store | str | Path) and process is not None:
+        store = log if isinstance(log, Store) else Store(log, create=False)
+        store.events_path(process)
+        source: Any = StoredLog(store, process)
+    elif isinstance(log, Path):
+        source = os.fspath(log)
+    else:
+        source = log
+    eng = SparkEngine(source, session=session, store_uri=store_uri)
+    try:
+        rows = eng.arrow(_SQL.format(source="log", order='"event_id"')).to_pylist()
+    finally:
+        eng.close()
+    return _build((tuple(r["trace"]), int(r["n"]), [str(c) for c in r["cases"]]) for r in rows)

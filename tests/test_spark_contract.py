@@ -1,0 +1,270 @@
+"""Contract: every analytics query gives the same result on DuckDB and on Spark (local mode).
+
+Counts and names exact, durations and shares within 1e-9 relative, timestamps to the microsecond,
+rows in the same order. Logs: a sample log ingested with its mapping, and a real public log. One
+SparkSession (local[2]) serves the whole test session. Without pyspark, sqlglot or Java the tests
+skip, except in CI (the ``CI`` environment variable is set), where they fail: .ci/run installs them.
+"""
+
+from __future__ import annotations
+
+import decimal
+import importlib.util
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from tests.conftest import shared_log
+
+import flowmine.analytics as fa
+from flowmine.analytics import COLUMNS, CaseFilter, profile, stored
+from flowmine.discovery import variants
+from flowmine.store import Store
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
+
+pytestmark = [
+    # py4j / pyspark internals (socket and thread clean-up at interpreter shutdown)
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:pyspark.*"),
+    pytest.mark.filterwarnings("ignore::DeprecationWarning:py4j.*"),
+    pytest.mark.filterwarnings("ignore::FutureWarning:pyspark.*"),
+    pytest.mark.filterwarnings("ignore::UserWarning:pyspark.*"),
+]
+
+
+def _missing(modules: tuple[str, ...] = ("pyspark", "sqlglot"), java: bool = True) -> str | None:
+    for module in modules:
+        if importlib.util.find_spec(module) is None:
+            return f"{module} is not installed (pip install 'flowmine[spark]')"
+    home = os.environ.get("JAVA_HOME")
+    if java and not ((home and (Path(home) / "bin" / "java").exists()) or shutil.which("java")):
+        return "Java is not installed (apt-get install openjdk-17-jre-headless)"
+    return None
+
+
+def _need(reason: str | None) -> None:
+    """Skip without the Spark extra or Java; in CI (``CI`` set), fail instead: CI installs them."""
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the Spark contract: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    _need(_missing())
+    from flowmine.engines import spark_session, stop_session
+
+    session = spark_session(master="local[2]", conf={"spark.driver.memory": "1g"})
+    yield session
+    stop_session()
+
+
+# --- the logs -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def logs(tmp_path_factory) -> dict[str, Any]:
+    st = Store(tmp_path_factory.mktemp("spark") / "store")
+    st.ingest("finance", [str(SAMPLES / "finance_claims.csv")], mapping=SAMPLES / "finance_claims.mapping.toml")
+    out: dict[str, Any] = {"finance": stored(st, "finance")}
+    for name in ("running-example.xes", "roadtraffic100traces.xes"):
+        path = Path(shared_log(name)) if _shared_exists(name) else None
+        if path is not None:
+            process = name.split(".")[0].replace("-", "_")
+            st.ingest(process, [str(path)])
+            out[process] = stored(st, process)
+    return out
+
+
+def _shared_exists(name: str) -> bool:
+    from tests.conftest import SHARED_DATA
+
+    return (SHARED_DATA / name).exists()
+
+
+# --- comparison -----------------------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _column(frame: pd.DataFrame, name: str) -> list[Any]:
+    col = frame[name]
+    if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(col):
+        ts = pd.to_datetime(col, utc=True)
+        return [None if pd.isna(v) else int(v.value // 1000) for v in ts]  # microseconds
+    return [None if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA else _plain(v)
+            for v in col.tolist()]
+
+
+def _same(a: Any, b: Any, where: str) -> None:
+    if isinstance(a, float) or isinstance(b, float):
+        assert a is not None and b is not None, f"{where}: {a!r} != {b!r}"
+        assert math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12), f"{where}: {a!r} != {b!r}"
+    elif isinstance(a, list | tuple) or isinstance(b, list | tuple):
+        assert a is not None and b is not None and len(a) == len(b), f"{where}: {a!r} != {b!r}"
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same(x, y, f"{where}[{i}]")
+    elif isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), f"{where}: keys {a.keys()} != {b.keys()}"
+        for k in a:
+            _same(a[k], b[k], f"{where}.{k}")
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+def _rows(frame: pd.DataFrame) -> list[list[Any]]:
+    cols = [_column(frame, name) for name in frame.columns]
+    return [list(r) for r in zip(*cols, strict=True)]
+
+
+def assert_same_frame(duck: pd.DataFrame, spark: pd.DataFrame, what: str) -> None:
+    """Same columns, rows and values; rows in the same order, except rows whose sort key is a float sum
+    that the engines add up in a different order (equal within 1e-9, so a tie may fall either way)."""
+    assert list(duck.columns) == list(spark.columns), what
+    assert len(duck) == len(spark), f"{what}: {len(duck)} rows on DuckDB, {len(spark)} on Spark"
+    a, b = _rows(duck), _rows(spark)
+    keys = [i for i, name in enumerate(duck.columns) if not pd.api.types.is_float_dtype(duck[name])]
+    if any([r[i] for i in keys] != [s[i] for i in keys] for r, s in zip(a, b, strict=True)):
+        order = lambda r: [(x is None, "" if x is None else str(x)) for x in (r[i] for i in keys)]  # noqa: E731
+        a, b = sorted(a, key=order), sorted(b, key=order)
+    for i, (r, s) in enumerate(zip(a, b, strict=True)):
+        for name, x, y in zip(duck.columns, r, s, strict=True):
+            _same(x, y, f"{what} row {i} column {name}")
+
+
+def call(metric: str, level: str, log: Any) -> pd.DataFrame:
+    fn = getattr(fa, metric)
+    if metric == "bottlenecks":
+        return fn(log, kind=level, n_boot=200)
+    if metric == "flow":
+        return fn(log, by="week")
+    if metric == "instances":
+        return fn(log)
+    return fn(log, level=level)
+
+
+QUERIES = sorted(COLUMNS)
+LOGS = ["finance", "running_example", "roadtraffic100traces"]
+
+
+@pytest.fixture(scope="module")
+def results(spark, logs) -> dict[str, dict[Any, Any]]:
+    """Every query on every log, on both engines (one use_spark block per log: relations cached once)."""
+    from flowmine.engines import use_spark
+    from flowmine.engines import variants as spark_variants
+
+    out: dict[str, dict[Any, Any]] = {}
+    for name, log in logs.items():
+        duck: dict[Any, Any] = {q: call(*q, log) for q in QUERIES}
+        duck["profile"] = profile(log, engine="sql", by="month")
+        duck["profile_filtered"] = profile(log, engine="sql", filters=_filter(log))
+        duck["cost_rates"] = fa.cost(log, **_rates(log))
+        duck["variants"] = variants(log.store, log.process)
+        sp: dict[Any, Any] = {}
+        with use_spark(spark):
+            for q in QUERIES:
+                sp[q] = call(*q, log)
+            sp["profile"] = profile(log, engine="spark", by="month")
+            sp["profile_filtered"] = profile(log, engine="spark", filters=_filter(log))
+            sp["cost_rates"] = fa.cost(log, **_rates(log))
+        sp["variants"] = spark_variants(log.store, log.process, session=spark)
+        out[name] = {"duckdb": duck, "spark": sp}
+    return out
+
+
+def _filter(log: Any) -> CaseFilter:
+    first = log.store.load_table(log.process, columns=["concept:name"]).column(0)[0].as_py()
+    return CaseFilter(start_steps=[first], duration_s=(60.0, None))
+
+
+def _rates(log: Any) -> dict[str, Any]:
+    """An hourly rate per role (per resource where the log has no roles)."""
+    events = log.store.load_table(log.process).to_pandas()
+    column = "org:role" if "org:role" in events else "org:resource"
+    values = sorted(v for v in events[column].dropna().unique()) if column in events else []
+    return {"rates": {v: 10.0 + i for i, v in enumerate(values)}, "currency": "EUR",
+            "rate_by": "role" if column == "org:role" else "resource"}
+
+
+def _pick(results: dict[str, Any], name: str) -> dict[str, Any]:
+    if name not in results:
+        pytest.skip(f"{name}: the real log is not in ../shared/data")
+    return results[name]
+
+
+@pytest.mark.parametrize("log_name", LOGS)
+@pytest.mark.parametrize(("metric", "level"), QUERIES)
+def test_every_metric_is_identical(results, log_name, metric, level):
+    r = _pick(results, log_name)
+    assert_same_frame(r["duckdb"][(metric, level)], r["spark"][(metric, level)], f"{log_name} {metric}/{level}")
+
+
+@pytest.mark.parametrize("log_name", LOGS)
+@pytest.mark.parametrize("what", ["profile", "profile_filtered"])
+def test_profile_is_identical(results, log_name, what):
+    r = _pick(results, log_name)
+    duck, spark = dict(r["duckdb"][what]), dict(r["spark"][what])
+    assert (duck.pop("engine"), spark.pop("engine")) == ("sql", "spark")
+    assert duck["cases"] > 0
+    _same(duck, spark, f"{log_name} {what}")
+
+
+@pytest.mark.parametrize("log_name", LOGS)
+def test_cost_from_rates_is_identical(results, log_name):
+    r = _pick(results, log_name)
+    assert_same_frame(r["duckdb"]["cost_rates"], r["spark"]["cost_rates"], f"{log_name} cost with rates")
+
+
+@pytest.mark.parametrize("log_name", LOGS)
+def test_variants_for_discovery_are_identical(results, log_name):
+    r = _pick(results, log_name)
+    duck, spark = r["duckdb"]["variants"], r["spark"]["variants"]
+    assert duck.traces == spark.traces
+    assert duck.counts.tolist() == spark.counts.tolist()
+    assert duck.cases == spark.cases
+
+
+def test_the_translation_keeps_the_order_and_doubles():
+    _need(_missing(("sqlglot",), java=False))
+    from flowmine.engines import to_spark
+
+    sql = to_spark("SELECT LIST(a ORDER BY t, event_id) AS tr, quantile_cont(x / 1e6, 0.9), 12.5, trace[-1] FROM log")
+    assert "ARRAY_SORT(COLLECT_LIST(STRUCT(t AS k0, event_id AS k1, a AS v)))" in sql
+    assert "PERCENTILE(x / 1e6, 0.9)" in sql and "12.5E0" in sql and "ELEMENT_AT(trace, -1)" in sql
+
+
+def test_calendar_is_refused_on_spark_with_a_message(spark, logs):
+    from flowmine.analytics import Calendar
+    from flowmine.engines import use_spark
+
+    with use_spark(spark), pytest.raises(Exception, match="not supported on Spark"):
+        fa.service_time(logs["finance"], calendar=Calendar())
+
+
+def test_cli_engine_spark_without_pyspark_gives_the_hint(spark, logs, tmp_path):
+    log = logs["finance"]
+    args = [sys.executable, "-m", "flowmine", "perf", "--store", str(log.store.path), "--process", "finance"]
+    # without pyspark: a one-line hint, exit code 2, no traceback (pyspark hidden by a meta-path blocker)
+    blocker = tmp_path / "sitecustomize.py"
+    blocker.write_text("import sys\nclass _B:\n    def find_spec(self, name, path=None, target=None):\n"
+                       "        if name == 'pyspark' or name.startswith('pyspark.'):\n"
+                       "            raise ImportError('blocked', name=name)\n"
+                       "sys.meta_path.insert(0, _B())\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([*args, "--engine", "spark"], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert 'pip install "flowmine[spark]"' in out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
