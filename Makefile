@@ -11,7 +11,7 @@ STORE  ?= build/store
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,spark]"
 	touch $(STAMP)
 
 demo: $(STAMP)
