@@ -54,7 +54,9 @@ class EngineUnavailableError(FlowmineError):
 def require() -> None:
     """Raise :class:`EngineUnavailableError` with the install hint when pyspark or sqlglot is missing."""
     try:
-        import pyspark  # noqa: F401
+        with _quiet():  # pyspark warns at import that it does not fully support pandas 3 (see _quiet)
+            import pyspark
+            import pyspark.sql  # noqa: F401
         import sqlglot  # noqa: F401
     except ImportError as exc:
         raise EngineUnavailableError(f"{INSTALL_HINT} ({exc.name} is not installed)") from None
@@ -112,7 +114,8 @@ def spark_session(master: str | None = None, remote: str | None = None,
                 for key, value in {**settings, **(conf or {})}.items():
                     builder = builder.config(key, value)
             try:
-                spark = builder.getOrCreate()
+                with _quiet():
+                    spark = builder.getOrCreate()
             except Exception as exc:  # Java gateway or connection failures: one line, no traceback
                 raise EngineUnavailableError(f"Spark did not start ({master or remote or DEFAULT_MASTER}): "
                                              f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}"
