@@ -9,7 +9,7 @@ Spark is timed twice: ``first`` reads the Parquet, orders every case and caches 
 relations; ``again`` runs the profile once more inside the same ``use_spark`` block (relations
 cached), which is what several metrics on one log cost after the first.
 
-    python benchmarks/engines.py --store /tmp/fmperf/s5m                # the simulated 5M-event store
+    python benchmarks/engines.py --store STORE_DIR                      # e.g. a simulated 5M-event store
     python benchmarks/engines.py --store /tmp/s --process finance --master spark://host:7077
     python benchmarks/engines.py --store /tmp/s --repeat 3 --driver-memory 4g --fast
 
@@ -83,7 +83,7 @@ def fmt(times: list[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--store", default="/tmp/fmperf/s5m")
+    parser.add_argument("--store", required=True, help="store directory (e.g. a simulated 5M-event store)")
     parser.add_argument("--process", default=None, help="default: the store's first process")
     parser.add_argument("--master", default=None, help="Spark master or sc:// URL (default local[2])")
     parser.add_argument("--driver-memory", default="3g")
