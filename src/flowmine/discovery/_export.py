@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from flowmine.discovery._layout import layers
 from flowmine.discovery._mine import DiscoveredModel
 from flowmine.errors import FlowmineError
 from flowmine.processes._bpmn import Layout, Node, _route, to_bpmn
@@ -44,32 +45,7 @@ def bpmn_layout(bpmn: Any, name: str = "Discovered process") -> Layout:
         v.sort(key=lambda n: ids[n])
     starts = sorted((n for n in nodes if kinds[n] == "start"), key=lambda n: ids[n]) or nodes[:1]
     # depth-first search from the start: edges back to a node on the stack are loops
-    back: set[tuple[Any, Any]] = set()
-    state: dict[Any, int] = {}
-    order: list[Any] = []
-    for s in starts + sorted(nodes, key=lambda n: ids[n]):
-        if s in state:
-            continue
-        stack = [(s, iter(succ[s]))]
-        state[s] = 1
-        while stack:
-            node, it = stack[-1]
-            nxt = next(it, None)
-            if nxt is None:
-                state[node] = 2
-                order.append(node)
-                stack.pop()
-            elif state.get(nxt) == 1:
-                back.add((node, nxt))
-            elif nxt not in state:
-                state[nxt] = 1
-                stack.append((nxt, iter(succ[nxt])))
-    col: dict[Any, int] = {}
-    for node in reversed(order):  # topological order of the DAG without loops
-        col.setdefault(node, 0)
-        for nxt in succ[node]:
-            if (node, nxt) not in back:
-                col[nxt] = max(col.get(nxt, 0), col[node] + 1)
+    back, col = layers(starts + sorted(nodes, key=lambda n: ids[n]), succ)
     preds: dict[Any, list[Any]] = defaultdict(list)
     for node in nodes:
         for nxt in succ[node]:

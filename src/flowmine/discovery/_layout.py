@@ -11,8 +11,43 @@ of it, so nodes never jump when a slider moves.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
+
+def layers(roots: Iterable[Any], succ: Mapping[Any, list[Any]]) -> tuple[set[tuple[Any, Any]], dict[Any, int]]:
+    """Back edges and layer (column) of every node reached from ``roots``, in that order.
+
+    A depth-first search following ``succ`` in its given order marks the edges back to a node still on
+    the stack as loops; every other node goes one layer after its deepest predecessor.
+    """
+    back: set[tuple[Any, Any]] = set()
+    state: dict[Any, int] = {}
+    finished: list[Any] = []
+    for root in roots:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(succ.get(root, ())))]
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                state[node] = 2
+                finished.append(node)
+                stack.pop()
+            elif state.get(nxt) == 1:
+                back.add((node, nxt))
+            elif nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, iter(succ.get(nxt, ()))))
+    col: dict[Any, int] = {}
+    for node in reversed(finished):  # a topological order of the graph without its back edges
+        col.setdefault(node, 0)
+        for nxt in succ.get(node, ()):
+            if (node, nxt) not in back:
+                col[nxt] = max(col.get(nxt, 0), col[node] + 1)
+    return back, col
 
 def layered_layout(
     nodes: Sequence[str],
@@ -39,32 +74,7 @@ def layered_layout(
     edge_list = [(a, b) for a, b in dict.fromkeys(edges) if a in known and b in known and a != b]
     for a, b in edge_list:
         succ[a].append(b)
-    back: set[tuple[str, str]] = set()
-    state: dict[str, int] = {}
-    finished: list[str] = []
-    for root in [*sources, *order_nodes]:
-        if root not in known or root in state:
-            continue
-        state[root] = 1
-        stack = [(root, iter(succ[root]))]
-        while stack:
-            node, it = stack[-1]
-            nxt = next(it, None)
-            if nxt is None:
-                state[node] = 2
-                finished.append(node)
-                stack.pop()
-            elif state.get(nxt) == 1:
-                back.add((node, nxt))
-            elif nxt not in state:
-                state[nxt] = 1
-                stack.append((nxt, iter(succ[nxt])))
-    col: dict[str, int] = {}
-    for node in reversed(finished):  # a topological order of the graph without its back edges
-        col.setdefault(node, 0)
-        for nxt in succ[node]:
-            if (node, nxt) not in back:
-                col[nxt] = max(col.get(nxt, 0), col[node] + 1)
+    back, col = layers([r for r in [*sources, *order_nodes] if r in known], succ)
     preds: dict[str, list[str]] = defaultdict(list)
     forward: dict[str, list[str]] = defaultdict(list)
     for a, b in edge_list:
