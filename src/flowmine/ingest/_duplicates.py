@@ -16,17 +16,11 @@ import pyarrow as pa
 
 from flowmine._fingerprint import FINGERPRINT, fingerprint_order, halves, subset_order
 from flowmine._schema import (
-    Q_COLUMN,
-    Q_DETAIL,
-    Q_POSITION,
-    Q_REASON,
-    Q_ROW,
-    Q_SOURCE,
-    Q_VALUE,
     QUARANTINE_SCHEMA,
     SOURCE_ROW,
     Reason,
 )
+from flowmine.ingest._raw import quarantine_table
 
 
 def drop_duplicates(events: pa.Table, src: str, order: np.ndarray | Callable[[], np.ndarray] | None = None
@@ -55,17 +49,8 @@ def drop_duplicates(events: pa.Table, src: str, order: np.ndarray | Callable[[],
     rows = events.column(SOURCE_ROW).to_numpy()
     firsts = pd.Series(rows_at).groupby([frame["g"], frame["a"], frame["b"]], sort=False).transform("first")
     drop = rows_at[dup]
-    k = len(drop)
-    q = pa.table({
-        Q_SOURCE: pa.array([src] * k, pa.string()),
-        Q_ROW: pa.array(rows[drop], pa.int64()),
-        Q_POSITION: pa.nulls(k, pa.string()),
-        Q_COLUMN: pa.nulls(k, pa.string()),
-        Q_VALUE: pa.nulls(k, pa.string()),
-        Q_REASON: pa.array([Reason.DUPLICATE_EVENT] * k, pa.string()),
-        Q_DETAIL: pa.array([f"exact duplicate of row {int(r)} (kept once)" for r in rows[firsts.to_numpy()[dup]]],
-                           pa.string()),
-    }, schema=QUARANTINE_SCHEMA)
+    q = quarantine_table(src, rows[drop], Reason.DUPLICATE_EVENT,
+                         [f"exact duplicate of row {int(r)} (kept once)" for r in rows[firsts.to_numpy()[dup]]])
     q = q.take(pa.array(np.argsort(drop, kind="stable")))
     keep = np.ones(events.num_rows, dtype=bool)
     keep[drop] = False

@@ -20,13 +20,6 @@ from flowmine._schema import (
     ACTIVITY,
     CASE,
     LIFECYCLE,
-    Q_COLUMN,
-    Q_DETAIL,
-    Q_POSITION,
-    Q_REASON,
-    Q_ROW,
-    Q_SOURCE,
-    Q_VALUE,
     QUARANTINE_SCHEMA,
     SOURCE_ROW,
     START,
@@ -34,6 +27,7 @@ from flowmine._schema import (
     Reason,
 )
 from flowmine.ingest._mapping import Mapping
+from flowmine.ingest._raw import quarantine_table
 
 
 def pair_lifecycle(events: pa.Table, mapping: Mapping, src: str) -> tuple[pa.Table, int, pa.Table, list[str]]:
@@ -74,16 +68,9 @@ def pair_lifecycle(events: pa.Table, mapping: Mapping, src: str) -> tuple[pa.Tab
     keep = ~is_start
     rows = events.column(SOURCE_ROW).combine_chunks()
     idx = pa.array(np.flatnonzero(unmatched_start))
-    k = len(idx)
-    q = pa.table({
-        Q_SOURCE: pa.array([src] * k, pa.string()),
-        Q_ROW: rows.take(idx),
-        Q_POSITION: pa.nulls(k, pa.string()),
-        Q_COLUMN: pa.array([LIFECYCLE] * k, pa.string()),
-        Q_VALUE: events.column(ACTIVITY).combine_chunks().take(idx),
-        Q_REASON: pa.array([Reason.UNMATCHED_START] * k, pa.string()),
-        Q_DETAIL: pa.array(["start with no later completion of the same activity in the case"] * k, pa.string()),
-    }, schema=QUARANTINE_SCHEMA)
+    q = quarantine_table(src, rows.take(idx), Reason.UNMATCHED_START,
+                         "start with no later completion of the same activity in the case", column=LIFECYCLE,
+                         values=events.column(ACTIVITY).combine_chunks().take(idx))
     notes = []
     if no_start.any():
         notes.append(f"{int(no_start.sum())} completion(s) without a start: their start time is unknown")

@@ -27,13 +27,6 @@ from flowmine._schema import (
     CASE_PREFIX,
     COST,
     CURRENCY,
-    Q_COLUMN,
-    Q_DETAIL,
-    Q_POSITION,
-    Q_REASON,
-    Q_ROW,
-    Q_SOURCE,
-    Q_VALUE,
     QUARANTINE_SCHEMA,
     RESOURCE,
     SOURCE,
@@ -47,7 +40,7 @@ from flowmine.ingest._cells import _blank, _clip, _np, _rename, _text, parse_num
 from flowmine.ingest._duplicates import drop_duplicates
 from flowmine.ingest._lifecycle import pair_lifecycle
 from flowmine.ingest._mapping import ROLE_COLUMNS, Mapping, resolve_columns
-from flowmine.ingest._raw import RawTable
+from flowmine.ingest._raw import RawTable, quarantine_table
 from flowmine.ingest._timestamps import ParsedTimestamps, parse_timestamps
 
 _T = TypeVar("_T")
@@ -108,17 +101,10 @@ class _Failures:
         parts = []
         for mask, reason, column, values, detail in self.items:
             idx = pa.array(np.flatnonzero(mask))
-            k = len(idx)
-            vals = pa.nulls(k, pa.string()) if values is None else _clip(values.take(idx))
-            parts.append(pa.table({
-                Q_SOURCE: pa.array([source] * k, pa.string()),
-                Q_ROW: rows.take(idx),
-                Q_POSITION: positions.take(idx) if positions is not None else pa.nulls(k, pa.string()),
-                Q_COLUMN: pa.array([column] * k, pa.string()),
-                Q_VALUE: vals,
-                Q_REASON: pa.array([reason] * k, pa.string()),
-                Q_DETAIL: pa.array([detail] * k, pa.string()),
-            }, schema=QUARANTINE_SCHEMA))
+            parts.append(quarantine_table(
+                source, rows.take(idx), reason, detail, column=column,
+                values=None if values is None else _clip(values.take(idx)),
+                positions=positions.take(idx) if positions is not None else None))
         return pa.concat_tables(parts) if parts else QUARANTINE_SCHEMA.empty_table()
 
 

@@ -68,6 +68,27 @@ class QuarantineBuilder:
         return pa.table(self._cols, schema=QUARANTINE_SCHEMA)
 
 
+def quarantine_table(source: str, rows: Any, reason: str, detail: str | Any, column: str | None = None,
+                     values: pa.Array | None = None, positions: pa.Array | None = None) -> pa.Table:
+    """Quarantine records for many rows at once: one reason, one column, per-row values/details/positions.
+
+    ``detail`` is one text for all rows or a sequence with one per row; ``values`` are cut to a readable
+    length by the caller (see :func:`clip_value`) or given as Arrow text.
+    """
+    row_arr = rows if isinstance(rows, pa.Array) else pa.array(rows, pa.int64())
+    k = len(row_arr)
+    details = pa.array([detail] * k if isinstance(detail, str) else list(detail), pa.string())
+    return pa.table({
+        Q_SOURCE: pa.array([source] * k, pa.string()),
+        Q_ROW: row_arr.cast(pa.int64()),
+        Q_POSITION: positions if positions is not None else pa.nulls(k, pa.string()),
+        Q_COLUMN: pa.array([column] * k, pa.string()),
+        Q_VALUE: values if values is not None else pa.nulls(k, pa.string()),
+        Q_REASON: pa.array([reason] * k, pa.string()),
+        Q_DETAIL: details,
+    }, schema=QUARANTINE_SCHEMA)
+
+
 def empty_quarantine() -> pa.Table:
     return QUARANTINE_SCHEMA.empty_table()
 
