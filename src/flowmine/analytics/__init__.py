@@ -22,6 +22,7 @@ from flowmine.analytics._cost import cost
 from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, trend_chart
 from flowmine.analytics._filters import CaseFilter, filter_cases
 from flowmine.analytics._flow import directly_follows, flow, variants
+from flowmine.analytics._held import hold, release
 from flowmine.analytics._log import AnalyticsError, LogLike, StoredLog, stored
 from flowmine.analytics._prepare import prepare
 from flowmine.analytics._profile import profile
@@ -45,10 +46,12 @@ __all__ = [
     "filter_cases",
     "flow",
     "handovers",
+    "hold",
     "instances",
     "prepare",
     "profile",
     "quality",
+    "release",
     "rework",
     "service_time",
     "sojourn_time",

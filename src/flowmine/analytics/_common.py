@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from flowmine.analytics._calendar import Calendar, apply_sql
-from flowmine.analytics._log import LogLike, as_table
-from flowmine.analytics._sql import OPENER, Engine
+from flowmine.analytics._log import LogLike
+from flowmine.analytics._sql import Engine
 
 #: Declared output columns of every metric and level: the contract test checks each frame against them.
 COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -42,10 +42,12 @@ def run(log: LogLike, build: Callable[[Engine], pd.DataFrame], columns: Sequence
     """Materialise the log's instances, run ``build`` and return exactly ``columns``, index reset.
 
     With a ``calendar``, every duration of ``inst`` and ``cases`` is business time (``_calendar``)."""
-    opener = OPENER.get()
-    eng = opener(log) if opener is not None else Engine(as_table(log))
+    from flowmine.analytics._held import open_engine
+
+    eng = open_engine(log)
     try:
         if calendar is not None:
+            eng.materialize()
             for sql in apply_sql(calendar):
                 eng.con.execute(sql)
         frame = build(eng)

@@ -145,8 +145,29 @@ def _open_cache(path: Path) -> Columns | None:
     return cols
 
 
+def subset(col: Columns, keep: np.ndarray) -> Columns:
+    """The columns of the cases where ``keep`` (bool per case index) holds, cases renumbered 0.."""
+    rows = keep[col.case]
+    index = (np.cumsum(keep) - 1).astype(np.int32)
+    return Columns(case=index[col.case[rows]], act=col.act[rows], c=col.c[rows], s=col.s[rows],
+                   cost=col.cost[rows], cur=col.cur[rows], activities=col.activities, currencies=col.currencies)
+
+
 def load_columns(log: LogLike) -> Columns:
-    """The coded columns of ``log``: from the cache for a stored log (built on first use), else built."""
+    """The coded columns of ``log``: from the cache for a stored log (built on first use), else built.
+
+    A stored log with filters is its base's cache restricted to the kept cases (a case mask: the
+    filters run in SQL, the same ``kept_cases`` as every engine)."""
+    if isinstance(log, StoredLog) and log.filters:
+        from flowmine.analytics._held import case_ids, kept_case_ids
+
+        col = load_columns(log.base)
+        ids = case_ids(log.base)
+        n_cases = int(col.case[-1]) + 1 if len(col.case) else 0
+        if len(ids) != n_cases:  # not in store order: take the filtered rows instead
+            return Columns.of(build_columns(as_table(log, columns=_CACHE_COLUMNS)))
+        keep = pc.is_in(ids, value_set=kept_case_ids(log)).to_numpy(zero_copy_only=False)
+        return subset(col, keep)
     if not isinstance(log, StoredLog):
         return Columns.of(build_columns(as_table(log, columns=_CACHE_COLUMNS)))
     path = Path(log.path).with_name(CACHE)

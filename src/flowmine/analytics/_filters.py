@@ -11,7 +11,8 @@ A :class:`CaseFilter` is a small value object; all its conditions must hold (AND
 * ``variants``: allowed variants (activities joined by ``" → "``, as :func:`variants` shows them);
 * ``duration_s``: (min, max) throughput time in seconds, inclusive; either may be None;
 * ``start_steps`` / ``end_steps``: allowed first / last activity of the case;
-* ``follows``: (A, B): some execution of A is eventually followed by an execution of B.
+* ``follows``: (A, B): some execution of A is eventually followed by an execution of B;
+* ``cases``: allowed case ids (for example the conforming cases of a conformance check).
 """
 
 from __future__ import annotations
@@ -44,10 +45,12 @@ class CaseFilter:
     start_steps: Sequence[str] | None = None
     end_steps: Sequence[str] | None = None
     follows: tuple[str, str] | None = None
+    cases: Sequence[str] | None = None
 
     def is_empty(self) -> bool:
         return not any((self.started, self.completed, self.active, self.attributes, self.variants is not None,
-                        self.duration_s, self.start_steps is not None, self.end_steps is not None, self.follows))
+                        self.duration_s, self.start_steps is not None, self.end_steps is not None, self.follows,
+                        self.cases is not None))
 
 
 def _us(value: datetime | str | None, what: str) -> int | None:
@@ -115,6 +118,9 @@ def kept_cases(eng: Engine, flt: CaseFilter) -> pa.Array:
         conds.append(f'"case" IN (SELECT x."case" FROM (SELECT "case", MIN(pos) AS p FROM inst WHERE activity = {a} '
                      f'GROUP BY 1) x JOIN (SELECT "case", MAX(pos) AS p FROM inst WHERE activity = {b} GROUP BY 1) y '
                      f'ON x."case" = y."case" AND x.p < y.p)')
+    if flt.cases is not None:
+        eng.con.register("flt_cases_", pa.table({"case": pa.array([str(c) for c in flt.cases], pa.string())}))
+        conds.append('"case" IN (SELECT "case" FROM flt_cases_)')
     where = " AND ".join(conds) or "TRUE"
     return eng.arrow(f'SELECT "case" FROM cases WHERE {where}').column(0).combine_chunks()
 

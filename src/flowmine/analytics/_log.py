@@ -48,20 +48,34 @@ class AnalyticsError(FlowmineError, ValueError):
 
 @dataclass(frozen=True)
 class StoredLog:
-    """A process of a store, read in place (Parquet) by the metrics.
+    """A process of a store, read in place (Parquet) by the metrics, optionally restricted to the
+    whole cases that pass case filters (``where``; all must hold).
 
     Examples
     --------
-    >>> from flowmine.analytics import stored, throughput_time
+    >>> from flowmine.analytics import CaseFilter, stored, throughput_time
     >>> throughput_time(stored("/tmp/demo-store", "finance"))  # doctest: +SKIP
+    >>> march = stored("/tmp/demo-store", "finance").where(CaseFilter(started=("2025-03-01", "2025-04-01")))
+    >>> throughput_time(march)  # doctest: +SKIP
     """
 
     store: Store
     process: str
+    filters: tuple[Any, ...] = ()  # CaseFilter values, applied in order
 
     @property
     def path(self) -> str:
         return os.fspath(self.store.events_path(self.process))
+
+    @property
+    def base(self) -> StoredLog:
+        """The same process without filters."""
+        return StoredLog(self.store, self.process) if self.filters else self
+
+    def where(self, *filters: Any) -> StoredLog:
+        """This log restricted further to the whole cases that pass ``filters`` (CaseFilter values)."""
+        keep = tuple(f for f in filters if f is not None and not f.is_empty())
+        return StoredLog(self.store, self.process, self.filters + keep) if keep else self
 
 
 LogLike: TypeAlias = pd.DataFrame | pa.Table | StoredLog
@@ -88,7 +102,11 @@ def as_table(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> pa.T
     Required columns (case, activity, timestamp) must exist; optional core columns are added as nulls;
     timestamps are cast to ``timestamp[us, UTC]``. The input is never modified.
     """
-    if isinstance(log, StoredLog):
+    if isinstance(log, StoredLog) and log.filters:
+        from flowmine.analytics._held import filtered_table
+
+        table = filtered_table(log, columns)
+    elif isinstance(log, StoredLog):
         names = pq.read_schema(log.path).names
         wanted = names if columns is None else [c for c in columns if c in names]
         table = pq.read_table(log.path, columns=list(wanted))

@@ -27,6 +27,7 @@ from flowmine.analytics._bottlenecks import EDGE_SEP, rank
 from flowmine.analytics._common import utc_periods
 from flowmine.analytics._filters import CaseFilter, kept_cases
 from flowmine.analytics._flow import edge_sql
+from flowmine.analytics._held import open_engine
 from flowmine.analytics._log import LogLike, StoredLog, as_table, check_option
 from flowmine.analytics._sql import OPENER, Engine
 from flowmine.analytics._time import PERIODS
@@ -179,6 +180,8 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
     if by is not None:
         check_option("by", by, PERIODS, "profile")
     name = process or (log.process if isinstance(log, StoredLog) else "log")
+    if isinstance(log, StoredLog):
+        log, filters = log.where(filters), None  # a stored log carries its filters (one path for both)
     filtered = filters is not None and not filters.is_empty()
     opener = OPENER.get()
     if engine == "spark" and opener is None:
@@ -186,7 +189,11 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
 
         opener = open_spark
     if opener is not None and engine in ("auto", "sql", "spark"):
-        return _profile_sql(opener(log), name, by, filters, n_boot, seed, top)
+        token = OPENER.set(opener)
+        try:
+            return _profile_sql(open_engine(log), name, by, filters, n_boot, seed, top)
+        finally:
+            OPENER.reset(token)
     if engine == "auto":
         from flowmine.analytics._fast import available
 
@@ -199,5 +206,7 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
 
             log = filter_cases(log, filters)
         return profile_fast(log, name, by=by, n_boot=n_boot, seed=seed, top=top)
+    if isinstance(log, StoredLog):
+        return _profile_sql(open_engine(log), name, by, None, n_boot, seed, top)
     table = as_table(log, columns=None) if filtered else as_table(log)  # filters may read any attribute
     return _profile_sql(Engine(table), name, by, filters, n_boot, seed, top)

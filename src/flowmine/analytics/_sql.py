@@ -149,6 +149,9 @@ class Engine:
         rows = self.con.sql(sql).fetchall()
         return rows[0][0] if rows else None
 
+    def materialize(self) -> None:
+        """Make ``inst`` and ``cases`` tables this engine may replace (they are already)."""
+
     def keep_cases(self, cases: pa.Array) -> None:
         """Restrict ``inst`` and ``cases`` to these case ids (a case filter)."""
         self.con.register("keep", pa.table({"case": cases}))

@@ -1,0 +1,191 @@
+"""Stored logs held in memory, and the engine every metric opens on a (possibly filtered) log.
+
+A metric on a log builds the per-instance relations (``inst``, ``cases``: window functions over every
+event) before it aggregates; on a million events that is most of its time. :func:`hold` builds them
+once for a stored log's live version and keeps them in an in-memory DuckDB database, so that every
+later metric on that log, **with any case filter**, only restricts and aggregates: what a dashboard
+that answers many filtered questions about one log needs. A version is immutable, so what is held
+never goes stale; a new ingest is a new version (held anew when asked).
+
+:func:`open_engine` is where every metric gets its engine: the held database when there is one, the
+engine of ``flowmine.engines.use_spark()`` inside such a block, else a DuckDB engine over the log's
+Arrow table. A :class:`~flowmine.analytics.StoredLog` with filters (``stored(...).where(...)``)
+becomes an engine restricted to the cases that pass them (``kept_cases``, the same SQL everywhere).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from flowmine._schema import CASE
+from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, as_table
+from flowmine.analytics._sql import OPENER, Engine, cases_sql, instances_sql
+
+#: How many log versions are held at once (least recently used are released).
+MAX_HELD = 4
+
+
+@dataclass
+class _Held:
+    table: pa.Table  # the stored Parquet, every column, in store order
+    con: duckdb.DuckDBPyConnection  # log_all, inst_all, cases_all
+
+
+_HELD: OrderedDict[str, _Held] = OrderedDict()
+_GUARD = threading.Lock()
+_BUILDING: dict[str, threading.Lock] = {}
+
+
+def hold(log: StoredLog, threads: int | None = None) -> None:
+    """Build ``log``'s relations once and keep them in memory for every later metric on it.
+
+    Costs about what one unfiltered metric costs (plus the log's size in memory, twice); afterwards a
+    metric on the log or on ``log.where(filter)`` skips the per-event window functions. Holding a
+    version that is already held does nothing. At most ``MAX_HELD`` versions are held.
+
+    Examples
+    --------
+    >>> from flowmine.analytics import CaseFilter, hold, stored, workload
+    >>> log = stored("/tmp/demo-store", "finance")  # doctest: +SKIP
+    >>> hold(log)  # doctest: +SKIP
+    >>> workload(log.where(CaseFilter(started=("2025-03-01", "2025-04-01"))))  # doctest: +SKIP
+    """
+    path = log.base.path
+    with _GUARD:
+        if path in _HELD:
+            _HELD.move_to_end(path)
+            return
+        lock = _BUILDING.setdefault(path, threading.Lock())
+    with lock:
+        with _GUARD:
+            if path in _HELD:
+                return
+        table = pq.read_table(path)
+        con = duckdb.connect()
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+        con.register("src_", table)
+        con.execute("CREATE TABLE log_all AS SELECT * FROM src_")
+        con.unregister("src_")
+        core = as_table(table, columns=CORE_COLUMNS)
+        con.register("core_", core)
+        con.execute(f"CREATE TABLE inst_all AS {instances_sql('core_')}")
+        con.unregister("core_")
+        con.execute(f"CREATE TABLE cases_all AS {cases_sql('inst_all')}")
+        with _GUARD:
+            _HELD[path] = _Held(table, con)
+            _BUILDING.pop(path, None)
+            while len(_HELD) > MAX_HELD:
+                _HELD.popitem(last=False)[1].con.close()
+
+
+def release(log: StoredLog | None = None) -> None:
+    """Stop holding ``log``'s version (every held log when None)."""
+    with _GUARD:
+        paths = list(_HELD) if log is None else [log.base.path]
+        for path in paths:
+            held = _HELD.pop(path, None)
+            if held is not None:
+                held.con.close()
+
+
+def _held(log: LogLike) -> _Held | None:
+    if not isinstance(log, StoredLog) or not _HELD:
+        return None
+    with _GUARD:
+        return _HELD.get(log.base.path)
+
+
+class HeldEngine(Engine):
+    """An engine over a held log: ``log``, ``inst`` and ``cases`` are views of the held tables, restricted
+    by a filter to the kept cases (a semi-join each query reads; the held tables are never changed)."""
+
+    def __init__(self, held: _Held) -> None:  # no Engine.__init__: nothing to materialise
+        self.con = held.con.cursor()
+        self._views = True
+        self._define(restricted=False)
+
+    def _define(self, restricted: bool) -> None:
+        for rel, key in (("log", CASE), ("inst", "case"), ("cases", "case")):
+            where = f' WHERE "{key}" IN (SELECT "case" FROM keep_)' if restricted else ""
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {rel} AS SELECT * FROM main.{rel}_all{where}")
+
+    def materialize(self) -> None:
+        if self._views:
+            for rel in ("inst", "cases"):
+                self.con.execute(f"CREATE TEMP TABLE {rel}_t AS SELECT * FROM {rel}")
+                self.con.execute(f"DROP VIEW {rel}")
+                self.con.execute(f"ALTER TABLE {rel}_t RENAME TO {rel}")
+            self._views = False
+
+    def keep_cases(self, cases: pa.Array) -> None:
+        if not self._views:
+            super().keep_cases(cases)
+            return
+        # the kept cases were found in the current views, so they are a subset of the last keep_
+        self.con.register("keep_", pa.table({"case": cases}))
+        self._define(restricted=True)
+
+
+def open_engine(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> Engine:
+    """The engine a metric runs on for ``log``, restricted to the cases its filters keep.
+
+    ``columns``: what the engine's ``log`` relation needs (attribute filters need all columns)."""
+    from flowmine.analytics._filters import kept_cases
+
+    filters = log.filters if isinstance(log, StoredLog) else ()
+    base: LogLike = log.base if isinstance(log, StoredLog) else log
+    held = _held(base)
+    opener = OPENER.get()
+    if held is not None and opener is None:
+        eng: Engine = HeldEngine(held)
+    elif opener is not None:
+        eng = opener(base)
+    else:
+        eng = Engine(as_table(base, columns=None if filters else columns))
+    try:
+        for flt in filters:
+            eng.keep_cases(kept_cases(eng, flt))
+    except BaseException:
+        eng.close()
+        raise
+    return eng
+
+
+def kept_case_ids(log: StoredLog) -> pa.Array:
+    """Case ids of a filtered stored log (all its filters applied)."""
+    eng = open_engine(log, columns=None)
+    try:
+        return eng.arrow('SELECT "case" FROM cases').column(0).combine_chunks()
+    finally:
+        eng.close()
+
+
+def filtered_table(log: StoredLog, columns: Sequence[str] | None) -> pa.Table:
+    """The rows of a filtered stored log (``columns`` of the Parquet that exist; all when None)."""
+    held = _held(log.base)
+    table = held.table if held is not None else pq.read_table(log.path)
+    if columns is not None:
+        table = table.select([c for c in columns if c in table.column_names])
+    return table.filter(pc.is_in(table.column(CASE), value_set=kept_case_ids(log)))
+
+
+def case_ids(log: StoredLog) -> pa.Array:
+    """The case ids of a stored log in store order, one per case (the fast path's case index order)."""
+    held = _held(log.base)
+    col = (held.table.column(CASE) if held is not None else pq.read_table(log.base.path, columns=[CASE])
+           .column(CASE)).combine_chunks()
+    if len(col) == 0:
+        return col
+    heads = pc.not_equal(col.slice(1), col.slice(0, len(col) - 1))
+    idx = pc.indices_nonzero(heads)
+    return pa.concat_arrays([col.slice(0, 1), col.take(pc.add(idx, 1))])
+

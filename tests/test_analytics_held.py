@@ -1,0 +1,106 @@
+"""Filtered stored logs (``stored(...).where(filter)``) and held logs (``hold``) give exactly the numbers
+of the plain path: every declared metric and level, the profile on both engines, calendars."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from tests.test_analytics_contract import CASES, call
+from tests.test_analytics_fast import assert_same
+
+import flowmine.analytics as fa
+from flowmine.analytics import Calendar, CaseFilter, filter_cases, hold, profile, release, stored
+from flowmine.store import Store
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
+MARCH = CaseFilter(started=("2025-03-01", "2025-04-01"))
+
+
+@pytest.fixture(scope="module")
+def log(tmp_path_factory):
+    st = Store(tmp_path_factory.mktemp("held") / "store")
+    st.ingest("production", [str(SAMPLES / "production_mes.xes.gz")], mapping=SAMPLES / "production_mes.mapping.toml")
+    lg = stored(st, "production")
+    yield lg
+    release(lg)
+
+
+@pytest.fixture(scope="module")
+def slow_cases(log):
+    """A second filter of another kind: the cases slower than the median (ids from the plain metric)."""
+    per_case = fa.throughput_time(log, level="case")
+    return CaseFilter(cases=per_case.loc[per_case.throughput_s > per_case.throughput_s.median(), "case"].tolist())
+
+
+def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Equal frames; rows whose float sort key ties up to the last bit (sums in another order) may swap."""
+    keys = [c for c in a.columns if not pd.api.types.is_float_dtype(a[c])]
+    if keys:
+        a, b = (x.sort_values(keys, kind="stable").reset_index(drop=True) for x in (a, b))
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
+
+
+def _plain(log, *filters):
+    table = fa._log.as_table(log, columns=None)
+    for flt in filters:
+        table = filter_cases(table, flt)
+    return table
+
+
+@pytest.fixture(scope="module")
+def plain_march_slow(log, slow_cases):
+    table = _plain(log, MARCH, slow_cases)
+    assert 0 < table.num_rows < _plain(log).num_rows  # the filters do filter
+    return table
+
+
+@pytest.mark.parametrize(("metric", "level"), CASES)
+def test_held_filtered_log_equals_filtered_table(log, slow_cases, plain_march_slow, metric, level):
+    hold(log)
+    same(call(metric, level, log.where(MARCH, slow_cases)), call(metric, level, plain_march_slow))
+    same(call(metric, level, log), call(metric, level, _plain(log)))  # the held tables are intact
+
+
+@pytest.mark.parametrize(("metric", "level"), [("waiting_time", "activity"), ("bottlenecks", "edge"),
+                                               ("handovers", "resource"), ("variants", "variant")])
+def test_filtered_stored_log_equals_filtered_table(log, slow_cases, plain_march_slow, metric, level):
+    release(log)
+    same(call(metric, level, log.where(MARCH, slow_cases)), call(metric, level, plain_march_slow))
+
+
+@pytest.mark.parametrize("held", [False, True])
+def test_profile_of_filtered_stored_log(log, slow_cases, held):
+    (hold if held else release)(log)
+    expected = profile(_plain(log, MARCH), engine="sql", by="month", n_boot=200, process="production")
+    fast = profile(log, filters=MARCH, by="month", n_boot=200)
+    assert fast["engine"] == "fast"
+    assert_same(fast, expected)
+    assert_same(profile(log.where(MARCH), engine="sql", by="month", n_boot=200), expected)
+    both = profile(log.where(MARCH, slow_cases), n_boot=50)
+    assert both["cases"] == len(set(_plain(log, MARCH, slow_cases).column("case:concept:name").to_pylist()))
+    assert_same(both, profile(_plain(log, MARCH, slow_cases), engine="sql", n_boot=50, process="production"))
+
+
+def test_calendar_on_held_log(log):
+    cal = Calendar(weekdays=(0, 1, 2, 3, 4), start="09:00", end="17:00")
+    release(log)
+    expected = fa.waiting_time(_plain(log, MARCH), level="activity", calendar=cal)
+    hold(log)
+    same(fa.waiting_time(log.where(MARCH), level="activity", calendar=cal), expected)
+    same(fa.waiting_time(log, level="activity"), fa.waiting_time(_plain(log), level="activity"))
+
+
+def test_case_id_filter_and_empty_result(log):
+    hold(log)
+    ids = fa.throughput_time(log, level="case")["case"].head(3).tolist()
+    assert sorted(fa.throughput_time(log.where(CaseFilter(cases=ids)), level="case")["case"]) == sorted(ids)
+    none = log.where(CaseFilter(cases=["no such case"]))
+    assert profile(none)["cases"] == 0
+    assert fa.workload(none, level="resource").empty
+
+
+def test_where_without_conditions_is_the_same_log(log):
+    assert log.where(None, CaseFilter()) is log
+    assert log.where(MARCH).base == log
