@@ -17,6 +17,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="flowmine: process mining and performance analytics. / 流程挖掘与绩效分析。")
 mapping_app = typer.Typer(no_args_is_help=True, help="Mapping files: which column is what. / 字段映射。")
 app.add_typer(mapping_app, name="mapping")
+dashboard_user_app = typer.Typer(no_args_is_help=True,
+                                 help="Dashboard users: the --auth-file of `flowmine dashboard`. / 仪表板用户。")
+app.add_typer(dashboard_user_app, name="dashboard-user")
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -133,17 +133,23 @@ def _warm(store: Store) -> None:
         conformance(store, process)
 
 
-def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, threads: int = 8) -> None:
+def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, threads: int = 8,
+          auth_file: str | Path | None = None) -> None:
     """Serve the dashboard with waitress (a production WSGI server; never Dash's debug mode).
 
-    Only 127.0.0.1 / localhost are allowed until authentication is configured.
+    Without ``auth_file`` only 127.0.0.1 / localhost / ::1 are allowed. With it (``user:hash`` lines, see
+    ``flowmine dashboard-user add``) every request needs HTTP Basic credentials and any address is allowed;
+    off loopback, put a TLS reverse proxy in front (Basic auth sends the password readably).
     """
     import waitress
 
-    from flowmine.dashboard._security import check_host
+    from flowmine.dashboard._security import check_host, install_basic_auth, load_auth_file
 
-    check_host(host)
+    users = load_auth_file(auth_file) if auth_file is not None else None
+    check_host(host, authenticated=users is not None)
     app = create_app(store_path)
+    if users is not None:
+        install_basic_auth(app.server, users)
     threading.Thread(target=_warm, args=(Store(store_path, create=False),), daemon=True).start()
     waitress.serve(app.server, host=host, port=port, threads=threads, max_request_body_size=MAX_REQUEST_BYTES,
                    ident="flowmine")
