@@ -8,12 +8,21 @@ and returns a :class:`ConformanceReport`; ``report.to_dict()`` is the JSON of ``
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
+from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, COST, EVENT_ID, RESOURCE, START, TIMESTAMP
+from flowmine.analytics import CaseFilter, stored
+from flowmine.analytics._log import StoredLog, as_table
 from flowmine.conformance._align import Alignments, align
 from flowmine.conformance._deviations import case_deviations, deviations_per_step
 from flowmine.conformance._impact import case_figures, deviation_impact
@@ -56,12 +65,14 @@ class ConformanceReport:
     model: ReferenceModel | None = None
     generalization: float | None = None
     simplicity: float | None = None
+    filters: CaseFilter | None = None  # the cases covered: all of the process's cases when None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``flowmine check`` (NaN written as null)."""
         return _clean({
             "process": self.process, "method": self.method, "reference": self.reference,
-            "cases": self.cases, "variants": self.variants, "fitness": self.fitness,
+            "filters": filter_dict(self.filters), "cases": self.cases, "variants": self.variants,
+            "fitness": self.fitness,
             "fitting_cases_share": self.fitting_cases_share, "average_case_fitness": self.average_case_fitness,
             "precision": self.precision, "generalization": self.generalization, "simplicity": self.simplicity,
             "exact": self.exact, "fallback": self.fallback, "budget": self._budget(),
@@ -91,6 +102,61 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def filter_dict(flt: CaseFilter | None) -> dict[str, Any] | None:
+    """The conditions of a case filter that are set, as JSON values (None: no filter, every case)."""
+    if flt is None or flt.is_empty():
+        return None
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    out = {}
+    for f in fields(flt):
+        value = getattr(flt, f.name)
+        if value is not None and not (f.name == "attributes" and not value):
+            out[f.name] = plain(value)
+    return out
+
+
+def _events(log: StoredLog, rule_set: tuple[Rule, ...]) -> pa.Table:
+    """The columns the check reads, in store order (case, completion time, event_id)."""
+    wanted = [EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, RESOURCE, COST]
+    attrs = {str(r.params["attribute"]) for r in rule_set if r.kind == "amount_threshold"}
+    if attrs:  # case attributes that amount rules read
+        names = set(pq.read_schema(log.path).names)
+        wanted += sorted(a for a in attrs & names if a.startswith(CASE_PREFIX) and a not in wanted)
+    table = as_table(log, columns=wanted)
+    if table.num_rows > 1:
+        keys = [table.column(CASE), table.column(TIMESTAMP), table.column(EVENT_ID)]
+        if not _store_ordered(keys):
+            table = table.sort_by([(CASE, "ascending"), (TIMESTAMP, "ascending"), (EVENT_ID, "ascending")])
+    return table
+
+
+def _store_ordered(keys: list[pa.ChunkedArray]) -> bool:
+    case, ts, eid = (k.combine_chunks() for k in keys)
+    n = len(case)
+
+    def head(a: pa.Array) -> pa.Array:
+        return a.slice(0, n - 1)
+
+    def tail(a: pa.Array) -> pa.Array:
+        return a.slice(1)
+
+    same_case = pc.equal(tail(case), head(case))
+    same_ts = pc.equal(tail(ts), head(ts))
+    ok = pc.or_(pc.greater(tail(case), head(case)),
+                pc.and_(same_case, pc.or_(pc.greater(tail(ts), head(ts)),
+                                          pc.and_(same_ts, pc.greater_equal(tail(eid), head(eid))))))
+    return bool(np.all(ok.fill_null(False).to_numpy(zero_copy_only=False)))
+
+
 def _config(process: str) -> ProcessConfig | None:
     try:
         return load_process(process)
@@ -109,6 +175,7 @@ def check(
     max_states: int | None = 5_000_000,
     max_seconds: float | None = 10.0,
     extra: bool = False,
+    filters: CaseFilter | None = None,
 ) -> ConformanceReport:
     """Check a stored process against its reference model and business rules.
 
@@ -136,6 +203,10 @@ def check(
         in ``fallback`` with its cases.
     extra : bool
         Also compute generalization (token-based) and simplicity (arc degree), as pm4py does.
+    filters : CaseFilter, optional
+        Check only the whole cases that pass it (``flowmine.analytics.CaseFilter``): variants,
+        fitness, precision, deviations, rules and impact all cover those cases only, as if the store
+        held nothing else; ``report.filters`` and the JSON's ``filters`` say so.
 
     Examples
     --------
@@ -153,7 +224,11 @@ def check(
             raise InputError(process, "no process configuration names a reference model; give --reference FILE")
         reference = cfg.reference_model
     model: ReferenceModel = read_reference(reference)
-    raw: Variants = variants(st, process)
+    log = stored(st, process).where(filters) if filters is not None else stored(st, process)
+    rule_set: tuple[Rule, ...] = read_rules(rules, cfg.activities if cfg else None) if rules else (
+        cfg.rules if cfg else ())
+    events = _events(log, rule_set)
+    raw: Variants = variants(events)
     labels = match_labels(model.labels, raw.activities, cfg.activities if cfg else None)
     v = raw.renamed(labels.mapping)
     ali = align(model, v, engine=engine, max_states=max_states, max_seconds=max_seconds)
@@ -169,10 +244,8 @@ def check(
     prec = precision(model, v) if with_precision else None
     steps = deviations_per_step(ali, model.labels)
     deviations = case_deviations(ali)
-    rule_set: tuple[Rule, ...] = read_rules(rules, cfg.activities if cfg else None) if rules else (
-        cfg.rules if cfg else ())
-    events = st.load(process)
-    rules_table, per_case = check_business_rules(events, rule_set, cfg.calendar if cfg else None)
+    rules_table, per_case = check_business_rules(events, rule_set, cfg.calendar if cfg else None,
+                                               ties=EVENT_ID)
     combined = {c: list(d) + [f"rule: {r}" for r in per_case.get(c, [])] for c, d in deviations.items()}
     impact = deviation_impact(case_figures(events), combined)
     return ConformanceReport(
@@ -181,4 +254,5 @@ def check(
         exact=ali.exact, fallback=ali.fallback(), labels=labels, steps=steps, rules=rules_table, impact=impact,
         case_fitness=case_fit, case_deviations=deviations, case_rules=per_case, alignments=ali, model=model,
         generalization=generalization(model, v) if extra else None, simplicity=simplicity(model) if extra else None,
+        filters=filters if filters is not None and not filters.is_empty() else None,
     )

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from flowmine._schema import CASE
 from flowmine.errors import InputError
@@ -57,9 +59,13 @@ def read_rules(path: str | Path, activities: Mapping[str, Any] | None = None) ->
 
 
 def check_business_rules(
-    events: pd.DataFrame, rules: Iterable[Rule], calendar: dict[str, Any] | None = None, examples: int = 5
+    events: pd.DataFrame | pa.Table, rules: Iterable[Rule], calendar: dict[str, Any] | None = None,
+    examples: int = 5, ties: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Check every rule on every case.
+
+    ``events`` is a canonical log as a DataFrame or an Arrow table; ``ties`` orders events of a case
+    with equal completion times (the store's ``event_id``; by default the row order).
 
     Returns
     -------
@@ -74,8 +80,11 @@ def check_business_rules(
     >>> table, per_case = check_business_rules(log, cfg.rules, cfg.calendar)  # doctest: +SKIP
     """
     rules = list(rules)
-    found = check_rules(events, rules, calendar)
-    n = int(events[CASE].nunique())
+    found = check_rules(events, rules, calendar, ties=ties)
+    if isinstance(events, pa.Table):
+        n = pc.count_distinct(events.column(CASE)).as_py() if events.num_rows else 0
+    else:
+        n = int(events[CASE].nunique())
     rows = []
     per_case: dict[str, list[str]] = {}
     for r in rules:

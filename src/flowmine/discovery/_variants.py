@@ -17,8 +17,10 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, TIMESTAMP
+from flowmine.analytics._log import StoredLog, as_table
 from flowmine.store import Store
 
 
@@ -84,13 +86,14 @@ SELECT trace, count(*) AS n, list(c ORDER BY c) AS cases FROM t GROUP BY trace
 """
 
 
-def variants(log: pd.DataFrame | Store | str | Path, process: str | None = None) -> Variants:
+def variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Path, process: str | None = None) -> Variants:
     """The variants of a log, computed by DuckDB.
 
     Parameters
     ----------
-    log : DataFrame, Store, or path of a store / events Parquet file
-        A canonical event log, or a store together with ``process``.
+    log : DataFrame, Arrow table, StoredLog, Store, or path of a store / events Parquet file
+        A canonical event log (a table, or ``flowmine.analytics.stored(store, process)``, optionally
+        restricted with ``.where(case_filter)``), or a store together with ``process``.
     process : str, optional
         The process to read when ``log`` is a store.
 
@@ -105,13 +108,24 @@ def variants(log: pd.DataFrame | Store | str | Path, process: str | None = None)
     >>> v.traces[0][:2]  # doctest: +SKIP
     ('Submit expense claim', 'Finance review')
     """
+    if isinstance(log, StoredLog):
+        if log.filters:
+            log = as_table(log, columns=[EVENT_ID, CASE, ACTIVITY, TIMESTAMP])
+        else:
+            process = log.process
+            log = log.store
     con = duckdb.connect()
     try:
-        if isinstance(log, pd.DataFrame):
-            frame = log
-            order = f'"{EVENT_ID}"' if EVENT_ID in log.columns else "rowid_"
+        if isinstance(log, pd.DataFrame | pa.Table):
+            names = list(log.columns) if isinstance(log, pd.DataFrame) else log.column_names
+            frame: pd.DataFrame | pa.Table = log
+            order = f'"{EVENT_ID}"' if EVENT_ID in names else "rowid_"
             if order == "rowid_":  # no event ids: file order breaks timestamp ties
-                frame = log.assign(rowid_=np.arange(len(log)))
+                rowid = np.arange(len(log))
+                frame = log.assign(rowid_=rowid) if isinstance(log, pd.DataFrame) else log.append_column(
+                    "rowid_", pa.array(rowid))
+            if isinstance(frame, pa.Table):
+                frame = frame.select([CASE, ACTIVITY, TIMESTAMP, order.strip('"')])
             con.register("events_", frame)
             sql = _SQL.format(source="events_", order=order)
         else:
