@@ -96,7 +96,19 @@ def test_figure_data_and_escaping(log):
     assert any("&lt;script&gt;" in t for t in texts)
     assert not any("<script>" in t for t in texts)
     with pytest.raises(ValueError, match="'overlay' parameter"):
+        process_map_figure(small, overlay="waiting")
+    with pytest.raises(ValueError, match="needs node_cost"):
         process_map_figure(small, overlay="cost")
+    first = str(small.nodes.loc[small.nodes.kind == "activity", "node"].iloc[0])
+    edge = small.edges.iloc[0]
+    costly = process_map_figure(small, overlay="cost", node_cost={first: 1234.0}, currency="CNY",
+                                highlight=[first, f"{edge.source} → {edge.target}"])
+    nodes = next(t for t in costly.data if t.name == "nodes")
+    i = [str(d[0]) for d in nodes.customdata].index(first)
+    assert "1,234 CNY" in nodes.text[i] and nodes.marker.line.color[i] == "#c00000"
+    assert sum(c == "#c00000" for c in nodes.marker.line.color) == 1
+    red = [t for t in costly.data if t.name == "edge" and t.line.color == "#c00000"]
+    assert [(t.customdata[0][0], t.customdata[0][1]) for t in red] == [(edge.source, edge.target)]
     with pytest.raises(ValueError, match="'activities' parameter"):
         process_map(log, activities=1.5)
 

@@ -160,6 +160,14 @@ def open_engine(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> E
     return eng
 
 
+def held_engine(log: LogLike) -> Engine | None:
+    """The engine over ``log`` when it is a held stored log (filters applied), else None: for
+    callers whose own queries are cheap only on relations already in memory."""
+    if _held(log.base if isinstance(log, StoredLog) else log) is None or OPENER.get() is not None:
+        return None
+    return open_engine(log)
+
+
 def kept_case_ids(log: StoredLog) -> pa.Array:
     """Case ids of a filtered stored log (all its filters applied)."""
     eng = open_engine(log, columns=None)

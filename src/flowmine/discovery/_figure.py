@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
 from flowmine.discovery._map import ProcessMap
 
-OVERLAYS = ("frequency", "performance")
+OVERLAYS = ("frequency", "performance", "cost")
 STATISTICS = ("mean", "median")
 
 
@@ -63,17 +63,28 @@ def process_map_figure(
     overlay: str = "frequency",
     statistic: str = "mean",
     title: str | None = None,
+    node_cost: Mapping[str, float] | None = None,
+    currency: str | None = None,
+    highlight: Collection[str] = (),
 ) -> go.Figure:
     """Draw a process map with Plotly.
 
     Parameters
     ----------
     pmap : ProcessMap
-    overlay : {"frequency", "performance"}
-        Edge labels and colours: the number of times the path was taken, or its duration.
+    overlay : {"frequency", "performance", "cost"}
+        Edge labels and colours: the number of times the path was taken, or its duration; ``cost``
+        colours and labels the steps by their total cost (``node_cost``) and the edges by frequency.
     statistic : {"mean", "median"}
         Duration statistic of the performance overlay.
     title : str, optional
+    node_cost : mapping, optional
+        Total cost per activity (``flowmine.analytics.profile``'s ``cost_total``); needed by ``cost``.
+    currency : str, optional
+        Shown with the costs.
+    highlight : collection of str
+        Bottlenecks to mark in red: activity names and edges as ``"A → B"`` (the profile's bottleneck
+        names).
 
     Returns
     -------
@@ -87,6 +98,10 @@ def process_map_figure(
     if statistic not in STATISTICS:
         raise ValueError(f"The 'statistic' parameter of process_map_figure must be one of {set(STATISTICS)}. "
                          f"Got {statistic!r} instead.")
+    if overlay == "cost" and node_cost is None:
+        raise ValueError("process_map_figure: the cost overlay needs node_cost (cost total per activity)")
+    marked = {str(h) for h in highlight}
+    costs = {str(k): float(v) for k, v in (node_cost or {}).items() if v is not None and math.isfinite(float(v))}
     pos = {str(n): (float(x), -float(y))
            for n, x, y in zip(pmap.nodes["node"], pmap.nodes["x"], pmap.nodes["y"], strict=True)}
     fig = go.Figure()
@@ -105,13 +120,15 @@ def process_map_figure(
         backwards = q[0] <= p[0]
         bend = 0.35 if backwards or (t, s) in pairs else 0.0
         xs, ys = curve(p, q, bend)
-        if overlay == "frequency":
-            colour = _colour(float(count), 0.0, cmax, _BLUES)
-            text = f"{count:,}"
-        else:
+        if overlay == "performance":
             colour = _colour(dur, dlow, dhigh, _HEAT)
             text = format_duration(dur)
+        else:
+            colour = _colour(float(count), 0.0, cmax, _BLUES)
+            text = f"{count:,}"
         width = 1.0 + 5.0 * count / cmax
+        if f"{s} → {t}" in marked:
+            colour, width = "#c00000", max(width, 4.0)
         hover = (f"{html.escape(s)} → {html.escape(t)}<br>{count:,} times, {cases:,} cases"
                  f"<br>{statistic} duration {format_duration(dur)}")
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"width": width, "color": colour},
@@ -128,13 +145,22 @@ def process_map_figure(
     nodes = pmap.nodes
     acts = nodes[nodes["kind"] == "activity"]
     nmax = float(acts["count"].max()) if len(acts) else 1.0
-    colours, symbols, texts, hovers, data = [], [], [], [], []
+    cost_max = max(costs.values(), default=0.0)
+    unit = f" {html.escape(currency)}" if currency else ""
+    colours, symbols, texts, hovers, data, outlines = [], [], [], [], [], []
     for r in nodes.to_dict("records"):
         name, kind, count, cases = str(r["node"]), r["kind"], int(r["count"]), int(r["cases"])
+        outlines.append(("#c00000", 4) if name in marked else ("#222", 1))
         if kind == "activity":
-            colours.append(_colour(float(count), 0.0, nmax, _BLUES))
             symbols.append("square")
-            texts.append(f"<b>{html.escape(name)}</b><br>{count:,}")
+            if overlay == "cost":
+                cost = costs.get(name, math.nan)
+                colours.append(_colour(cost, 0.0, cost_max, _HEAT) if math.isfinite(cost) else "#dddddd")
+                shown_cost = f"{cost:,.0f}{unit}" if math.isfinite(cost) else "–"
+                texts.append(f"<b>{html.escape(name)}</b><br>{shown_cost}")
+            else:
+                colours.append(_colour(float(count), 0.0, nmax, _BLUES))
+                texts.append(f"<b>{html.escape(name)}</b><br>{count:,}")
         else:
             colours.append("#2ca02c" if kind == "start" else "#d62728")
             symbols.append("circle")
@@ -145,10 +171,11 @@ def process_map_figure(
         x=[pos[str(n)][0] for n in nodes["node"]], y=[pos[str(n)][1] for n in nodes["node"]],
         mode="markers+text", text=texts, textposition="bottom center", hoverinfo="text", hovertext=hovers,
         customdata=data,
-        marker={"size": 22, "color": colours, "symbol": symbols, "line": {"width": 1, "color": "#222"}},
+        marker={"size": 22, "color": colours, "symbol": symbols,
+                "line": {"width": [w for _, w in outlines], "color": [c for c, _ in outlines]}},
         showlegend=False, name="nodes"))
     x0, x1, y0, y1 = pmap.bounds  # of the full map: the axes do not move with the sliders
-    shown = "frequency" if overlay == "frequency" else f"{statistic} duration"
+    shown = {"frequency": "frequency", "performance": f"{statistic} duration", "cost": "cost per step"}[overlay]
     heading = title if title is not None else (f"Process map ({shown}; {pmap.activities:.0%} activities, "
                                                f"{pmap.paths:.0%} paths)")
     fig.update_layout(title={"text": html.escape(heading)}, plot_bgcolor="white", hovermode="closest",

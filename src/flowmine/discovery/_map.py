@@ -91,20 +91,30 @@ def _query(table: pa.Table, sql: str) -> pd.DataFrame:
 
 
 def _activity_counts(table: pa.Table) -> pd.DataFrame:
-    acts = _query(table, _ACTS_SQL)
+    return _sorted_counts(_query(table, _ACTS_SQL))
+
+
+def _sorted_counts(acts: pd.DataFrame) -> pd.DataFrame:
     return acts.sort_values(["n", "a"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
 def _end_edges(table: pa.Table) -> pd.DataFrame:
-    ends = _query(table, _ENDS_SQL)
+    return _end_rows(_query(table, _ENDS_SQL))
+
+
+def _end_rows(ends: pd.DataFrame) -> pd.DataFrame:
     rows = [{"source": START_NODE if s == "start" else a, "target": a if s == "start" else END_NODE,
              "count": int(n), "cases": int(n)} for s, a, n in ends.itertuples(index=False)]
     return pd.DataFrame(rows, columns=["source", "target", "count", "cases"])
 
 
 def _edges(table: pa.Table) -> pd.DataFrame:
-    inner = directly_follows(table)[list(EDGE_COLUMNS)]
-    both = pd.concat([inner, _end_edges(table)], ignore_index=True) if len(inner) else _end_edges(table)
+    return _all_edges(directly_follows(table), _end_edges(table))
+
+
+def _all_edges(dfg: pd.DataFrame, ends: pd.DataFrame) -> pd.DataFrame:
+    inner = dfg[list(EDGE_COLUMNS)]
+    both = pd.concat([inner, ends], ignore_index=True) if len(inner) else ends
     both = both.astype({"count": "int64", "cases": "int64"})
     both = both.sort_values(["count", "source", "target"], ascending=[False, True, True], kind="stable")
     return both.reindex(columns=list(EDGE_COLUMNS)).reset_index(drop=True)
@@ -182,14 +192,32 @@ def process_map(
     >>> process_map_figure(pmap, overlay="performance").show()  # doctest: +SKIP
     """
     share_a, share_p = _check_share("activities", activities), _check_share("paths", paths)
-    table = _table(log)
     if layout is None:
-        layout = map_layout(table)
-    acts = _activity_counts(table)
-    kept = acts.iloc[: max(1, math.ceil(share_a * len(acts)))] if len(acts) else acts
-    projected = table.filter(pc.is_in(table[ACTIVITY], value_set=pa.array(kept["a"].tolist(), pa.string())))
-    edges = keep_paths(_edges(projected), share_p) if projected.num_rows else pd.DataFrame(columns=EDGE_COLUMNS)
-    n_cases = int(pc.count_distinct(projected[CASE]).as_py()) if projected.num_rows else 0
+        layout = map_layout(log)
+    from flowmine.analytics._held import held_engine
+
+    eng = held_engine(log)  # a held stored log: its (filtered) relations in memory, no table copy
+    try:
+        if eng is not None:
+            eng.con.execute("CREATE TEMP VIEW t AS SELECT * FROM log")
+            acts = _sorted_counts(eng.frame(_ACTS_SQL))
+        else:
+            table = _table(log)
+            acts = _activity_counts(table)
+        kept = acts.iloc[: max(1, math.ceil(share_a * len(acts)))] if len(acts) else acts
+        if eng is not None and len(kept) == len(acts):  # nothing projected away: the log's own DFG
+            n_cases = int(eng.scalar(f'SELECT COUNT(DISTINCT "{CASE}") FROM t') or 0)  # type: ignore[call-overload]
+            edges = (keep_paths(_all_edges(directly_follows(log), _end_rows(eng.frame(_ENDS_SQL))), share_p)
+                     if n_cases else pd.DataFrame(columns=EDGE_COLUMNS))
+        else:
+            table = _table(log) if eng is not None else table
+            projected = table.filter(pc.is_in(table[ACTIVITY], value_set=pa.array(kept["a"].tolist(), pa.string())))
+            edges = keep_paths(_edges(projected), share_p) if projected.num_rows else pd.DataFrame(
+                columns=EDGE_COLUMNS)
+            n_cases = int(pc.count_distinct(projected[CASE]).as_py()) if projected.num_rows else 0
+    finally:
+        if eng is not None:
+            eng.close()
     rows = [{"node": START_NODE, "kind": "start", "count": n_cases, "cases": n_cases}]
     rows += [{"node": str(a), "kind": "activity", "count": int(n), "cases": int(c)}
              for a, n, c in kept.itertuples(index=False)]
