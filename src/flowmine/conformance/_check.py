@@ -239,8 +239,8 @@ def check(
         rep = token_replay(model, v)
         fit, share, avg = rep.fitness, rep.fitting_cases_share, rep.average_trace_fitness
         per_variant = rep.trace_fitness
-    case_fit = pd.Series({c: float(f) for ids, f in zip(v.cases, per_variant.tolist(), strict=True) for c in ids},
-                         name="fitness").sort_index()
+    case_fit = pd.Series(np.repeat(np.asarray(per_variant, dtype=float), [len(ids) for ids in v.cases]),
+                         index=pd.Index([c for ids in v.cases for c in ids]), name="fitness").sort_index()
     prec = precision(model, v) if with_precision else None
     steps = deviations_per_step(ali, model.labels)
     deviations = case_deviations(ali)

@@ -78,7 +78,7 @@ def case_figures(events: pd.DataFrame | pa.Table) -> pd.DataFrame:
         "throughput_s": (g["last"].max() - g["first"].min()).dt.total_seconds(),
         "cost": g["cost"].sum(min_count=1),
     })
-    out.index = pd.Index(ids.take(pa.array(by_id[out.index.to_numpy()])).to_pylist(), dtype=object, name="case")
+    out.index = pd.Index(ids.take(pa.array(by_id[out.index.to_numpy()])).to_pylist(), name="case")
     return out
 
 
@@ -106,12 +106,11 @@ def _median_draws(values: Floats, rng: np.random.Generator, draws: int) -> Float
 def _mean_draws(values: Floats, rng: np.random.Generator, draws: int) -> Floats:
     """``draws`` means of resamples (with replacement) of ``values``, in blocks of bounded memory."""
     n = len(values)
-    chunk = max(1, min(draws, 4_000_000 // n))
+    chunk = max(1, min(draws, 1_000_000 // n))
     out = np.empty(draws)
     for lo in range(0, draws, chunk):
         hi = min(draws, lo + chunk)
-        idx = rng.integers(0, n, size=(hi - lo, n), dtype=np.int32 if n < 2**31 else np.int64)
-        out[lo:hi] = values[idx].mean(axis=1)
+        out[lo:hi] = np.take(values, rng.integers(0, n, size=(hi - lo, n))).mean(axis=1)
     return out
 
 

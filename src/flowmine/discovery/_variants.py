@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from flowmine._schema import ACTIVITY, CASE, EVENT_ID, TIMESTAMP
+from flowmine._schema import ACTIVITY, CASE, EVENT_ID, START, TIMESTAMP
 from flowmine.analytics._log import StoredLog, as_table
 from flowmine.store import Store
 
@@ -110,7 +110,7 @@ def variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Path, proc
     """
     if isinstance(log, StoredLog):
         if log.filters:
-            log = as_table(log, columns=[EVENT_ID, CASE, ACTIVITY, TIMESTAMP])
+            log = as_table(log, columns=[EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START])  # as_table needs START
         else:
             process = log.process
             log = log.store
