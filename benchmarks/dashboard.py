@@ -1,10 +1,13 @@
 """Dashboard load benchmark (not a unit test): 20 simulated users on loopback change pages and filters.
 
 Builds (or reuses) a simulated 1M-event store, serves `flowmine dashboard` on 127.0.0.1 in a child
-process, and has N users (threads) post the page callback that a browser posts when a manager opens
-a page or changes the process or date filter. Bounded in users, time and requests; loopback only.
-Prints p50/p95/p99 callback latency, errors and requests. Target (issue 6): p95 <= 300 ms,
-p50 <= 100 ms, zero errors, on 2 cores.
+process, waits until it reports ready (its start-up work: relations held in memory, the unfiltered
+profile, the conformance check; timed and printed apart), then has N users (threads) post the callbacks
+a browser posts when a manager opens any page with a mix of global filters (start-date windows,
+case attribute values, a variant, conforming or deviating cases, either language) or moves the
+process map's sliders. Bounded in users, time and requests; loopback only. Prints p50/p95/p99
+callback latency, errors and requests, overall and per request kind. Target (issue 6):
+p95 <= 300 ms, p50 <= 100 ms, zero errors, on 2 cores.
 
     python benchmarks/dashboard.py [--events 1000000] [--users 20] [--seconds 120] [--store DIR]
 """
@@ -19,11 +22,15 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
-PAGES = ["/", "/bottlenecks", "/steps", "/variants", "/cases", "/resources", "/data"]
+PAGES = ["/", "/map", "/bottlenecks", "/conformance", "/steps", "/variants", "/cases", "/resources",
+         "/improvement", "/data"]
 MAX_REQUESTS = 50_000
+STEPS = [round(i / 20, 2) for i in range(21)]  # the map sliders' positions
 
 
 def build_store(store: Path, events: int) -> None:
@@ -82,10 +89,69 @@ def main() -> None:
                 time.sleep(0.2)
         else:
             raise SystemExit("dashboard did not start")
-        cb = next(d for d in deps if [i["id"] for i in d["inputs"]] == ["url", "url"])
-        outputs = [dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
-                   for part in cb["output"].strip(".").split("...")]
+        t_ready = time.perf_counter()
+        while time.perf_counter() - t_ready < 900:
+            try:
+                with urllib.request.urlopen(base + "/_flowmine/ready", timeout=5) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise SystemExit("dashboard did not get ready in 15 min")
+        warm_s = time.perf_counter() - t_ready
+        shell = next(d for d in deps if [i["id"] for i in d["inputs"]] == ["url", "url"])
+        values_cb = next(d for d in deps if [i["id"] for i in d["inputs"]] == ["flt-attr"])
+        map_cb = next(d for d in deps if d["output"] == "map-graph.figure")
+
+        def post(cb: dict[str, Any], inputs: list[dict[str, Any]], state: list[dict[str, Any]]) -> dict[str, Any]:
+            outputs = [dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
+                       for part in cb["output"].strip(".").split("...")]
+            if not cb["output"].startswith(".."):
+                outputs = outputs[0]  # type: ignore[assignment]  # a single output is sent as one object
+            body = json.dumps({"output": cb["output"], "outputs": outputs,
+                               "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs[:1]],
+                               "inputs": inputs, "state": state}).encode()
+            req = urllib.request.Request(base + "/_dash-update-component", data=body,
+                                         headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                if resp.status != 200:
+                    raise OSError(f"HTTP {resp.status}")
+                return json.loads(resp.read())
+
+        def url(page: str, search: str) -> list[dict[str, Any]]:
+            return [{"id": "url", "property": "pathname", "value": page},
+                    {"id": "url", "property": "search", "value": search}]
+
+        # what the filter bar offers (from the dashboard itself, as a browser sees it)
+        first = post(shell, url("/", f"?process={process}"), [])["response"]
+        attrs = [o["value"] for o in first["flt-attr"]["options"]]
+        offered_variants = [o["value"] for o in first["flt-variant"]["options"]]
+        fit_offered = bool(first["flt-fit"]["options"])
+        attr_values = {a: [o["value"] for o in post(values_cb, [{"id": "flt-attr", "property": "value", "value": a}],
+                                                     [{"id": "url", "property": "search", "value": ""}])
+                           ["response"]["flt-values"]["options"]] for a in attrs}
         choices = windows()
+
+        def search_for(rng: random.Random) -> str:
+            """A filter mix a manager clicks: mostly date windows, sometimes an attribute value, a
+            variant, conforming or deviating cases, the other language."""
+            q = [("process", process)]
+            window = rng.choice(choices)
+            if window:
+                q += [tuple(part.split("=", 1)) for part in window.strip("&").split("&")]  # type: ignore[misc]
+            if attrs and rng.random() < 0.3:
+                a = rng.choice(attrs)
+                q += [("attr", a), ("val", rng.choice(attr_values[a]))]
+            if offered_variants and rng.random() < 0.15:
+                q.append(("variant", rng.choice(offered_variants[:10])))
+            if fit_offered and rng.random() < 0.15:
+                q.append(("fit", rng.choice(["yes", "no"])))
+            if rng.random() < 0.2:
+                q.append(("lang", "zh"))
+            return "?" + urllib.parse.urlencode(q)
+
+        kinds: dict[str, list[float]] = {}
         latencies: list[float] = []
         errors: list[str] = []
         lock = threading.Lock()
@@ -93,27 +159,37 @@ def main() -> None:
 
         def user(seed: int) -> None:
             rng = random.Random(seed)
+            search = search_for(rng)
             while time.perf_counter() < stop_at:
                 with lock:
                     if len(latencies) + len(errors) >= MAX_REQUESTS:
                         return
-                page, search = rng.choice(PAGES), f"?process={process}" + rng.choice(choices)
-                body = json.dumps({"output": cb["output"], "outputs": outputs, "changedPropIds": ["url.search"],
-                                   "inputs": [{"id": "url", "property": "pathname", "value": page},
-                                              {"id": "url", "property": "search", "value": search}],
-                                   "state": []}).encode()
-                req = urllib.request.Request(base + "/_dash-update-component", data=body,
-                                             headers={"Content-Type": "application/json"})
+                if rng.random() < 0.1:  # the process map's sliders on the current filters
+                    kind = "map sliders"
+                    value = [{"id": "map-activities", "property": "value", "value": rng.choice(STEPS)},
+                             {"id": "map-paths", "property": "value", "value": rng.choice(STEPS)},
+                             {"id": "map-overlay", "property": "value",
+                              "value": rng.choice(["frequency", "performance"])}]
+                    call: tuple[Any, ...] = (map_cb, value, [{"id": "url", "property": "search", "value": search}])
+                else:
+                    page = rng.choice(PAGES)
+                    if rng.random() < 0.5:
+                        search = search_for(rng)
+                    kind = page
+                    call = (shell, url(page, search), [])
                 t0 = time.perf_counter()
                 try:
-                    with urllib.request.urlopen(req, timeout=60) as resp:
-                        ok = resp.status == 200 and b'"response"' in resp.read()
+                    ok = "response" in post(*call)
                     dt = time.perf_counter() - t0
                     with lock:
-                        (latencies.append(dt) if ok else errors.append(f"{page}{search}: bad body"))
-                except OSError as exc:
+                        if ok:
+                            latencies.append(dt)
+                            kinds.setdefault(kind, []).append(dt)
+                        else:
+                            errors.append(f"{kind} {search}: bad body")
+                except (OSError, ValueError) as exc:
                     with lock:
-                        errors.append(f"{page}{search}: {exc}")
+                        errors.append(f"{kind} {search}: {exc}")
                 time.sleep(rng.uniform(0.2, 1.0))  # a person reads before the next click
 
         threads = [threading.Thread(target=user, args=(i,)) for i in range(args.users)]
@@ -129,11 +205,17 @@ def main() -> None:
     def pct(p: float) -> float:
         return 1000 * lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")
 
-    print(f"users {args.users}, {args.seconds:.0f} s, process {process!r} with {events:,} events")
+    print(f"users {args.users}, {args.seconds:.0f} s, process {process!r} with {events:,} events; "
+          f"start-up until ready {warm_s:.1f} s (not counted below)")
+    print(f"offered: {len(attrs)} attributes, {len(offered_variants)} variants, conformance filter {fit_offered}")
     print(f"requests {len(lat) + len(errors):,}  errors {len(errors)}")
     print(f"callback latency ms: p50 {pct(0.50):.0f}  p95 {pct(0.95):.0f}  p99 {pct(0.99):.0f}  "
           f"max {1000 * lat[-1] if lat else float('nan'):.0f}")
     print("targets: p50 <= 100 ms, p95 <= 300 ms, zero errors")
+    for kind, values in sorted(kinds.items()):
+        v = sorted(values)
+        print(f"  {kind:14s} n={len(v):5d}  p50 {1000 * v[len(v) // 2]:6.0f}  "
+              f"p95 {1000 * v[min(len(v) - 1, int(0.95 * len(v)))]:6.0f} ms")
     for e in errors[:5]:
         print("  error:", e)
 

@@ -7,7 +7,7 @@ import pytest
 from flowmine.dashboard._data import kpis
 from flowmine.dashboard._i18n import LABELS, duration, t
 from flowmine.dashboard._security import DashboardError, check_host
-from flowmine.dashboard._state import Filters, parse, with_changes
+from flowmine.dashboard._state import Filters, Offer, parse, with_changes
 
 PROCESSES = ["finance", "sales"]
 
@@ -82,3 +82,41 @@ def test_concurrent_requests_for_one_key_compute_once():
     assert results == [42] * 8 and calls == [21]
     slow(1), slow(2), slow(3)  # LRU bound: the oldest key is evicted
     assert list(slow.cache) == [(2,), (3,)]
+
+
+OFFER = Offer(attributes={"case:region": ["East", "West"], "case:channel": ["web"]},
+              variants=("A → B", "A → C → B"), conformance=True)
+
+
+def offer_of(process):
+    return OFFER if process == "finance" else Offer()
+
+
+def test_attribute_variant_and_conformance_filters_round_trip():
+    q = "?process=finance&attr=case:region&val=West&val=East&variant=A+%E2%86%92+B&fit=no"
+    f = parse(q, PROCESSES, offer_of)
+    assert (f.attr, f.values, f.variant, f.fit, f.refused) == ("case:region", ("West", "East"), "A → B", "no", ())
+    assert parse(f.query(), PROCESSES, offer_of) == f
+    assert f.filtered and not Filters(process="finance").filtered
+
+
+def test_forged_attribute_values_variants_and_fit_are_refused():
+    f = parse("?process=finance&attr=case:region&val=North&val=East&variant=X&fit=maybe", PROCESSES, offer_of)
+    assert (f.attr, f.values, f.variant, f.fit) == ("case:region", ("East",), None, None)
+    assert set(f.refused) == {"val=North", "variant=X", "fit=maybe"}
+    g = parse("?process=finance&attr=../../etc/passwd&val=East", PROCESSES, offer_of)
+    assert (g.attr, g.values, g.refused) == (None, (), ("attr=../../etc/passwd",))
+    h = parse("?process=sales&fit=yes&variant=A+%E2%86%92+B", PROCESSES, offer_of)  # sales offers neither
+    assert (h.fit, h.variant) == (None, None) and len(h.refused) == 2
+
+
+def test_filter_bar_changes_are_checked_against_the_offer():
+    f = Filters(process="finance")
+    g = with_changes(f, PROCESSES, offer_of, attr="case:region", values=("East",), variant="A → C → B", fit="yes")
+    assert (g.attr, g.values, g.variant, g.fit) == ("case:region", ("East",), "A → C → B", "yes")
+    assert with_changes(g, PROCESSES, offer_of, attr="case:channel").values == ()  # another attribute: reset
+    assert not with_changes(g, PROCESSES, offer_of, process="sales").filtered  # another process: filters reset
+    for bad in ({"attr": "case:secret"}, {"values": ("North",)}, {"variant": "B → A"}, {"fit": "maybe"},
+                {"values": (1,)}):
+        with pytest.raises(ValueError):
+            with_changes(g, PROCESSES, offer_of, **bad)

@@ -9,6 +9,7 @@ Safe by default: served on 127.0.0.1 without debug mode, with a request size lim
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -62,6 +63,12 @@ def create_app(store_path: str | Path) -> Dash:
         html.Div([
             html.Label(id="lbl-process"), dcc.Dropdown(id="flt-process", clearable=False, style={"width": 220}),
             html.Label(id="lbl-period"), dcc.DatePickerRange(id="flt-dates", display_format="YYYY-MM-DD"),
+            html.Label(id="lbl-attr"),
+            dcc.Dropdown(id="flt-attr", clearable=True, style={"width": 180}),
+            dcc.Dropdown(id="flt-values", multi=True, clearable=True, style={"minWidth": 180}),
+            html.Label(id="lbl-variant"),
+            dcc.Dropdown(id="flt-variant", clearable=True, optionHeight=50, style={"width": 320}),
+            html.Label(id="lbl-fit"), dcc.RadioItems(id="flt-fit", inline=True),
             html.Label(id="lbl-lang"),
             dcc.RadioItems(id="flt-lang", options=[{"label": "English", "value": "en"},
                                                    {"label": "中文", "value": "zh"}], inline=True),
@@ -70,6 +77,12 @@ def create_app(store_path: str | Path) -> Dash:
         html.Div(id="page", className="fm-page"),
     ])
     _register_shell(app, store)
+    ready = app.server.config["FLOWMINE_READY"] = threading.Event()
+
+    @app.server.route("/_flowmine/ready")
+    def is_ready() -> Any:
+        """200 once the start-up work is done (``serve``), else 503: for health checks and benchmarks."""
+        return ({"ready": True}, 200) if ready.is_set() else ({"ready": False}, 503)
 
     @app.callback(Output({"type": "grid", "grid": MATCH}, "exportDataAsCsv"),
                   Input({"type": "csv-export", "grid": MATCH}, "n_clicks"), prevent_initial_call=True)
@@ -89,48 +102,87 @@ def _route(pathname: str | None) -> ModuleType:
     return PAGES[0]
 
 
+def _options(values: Sequence[str], width: int = 0) -> list[dict[str, str]]:
+    """Dropdown options; labels are text (never markup), long ones shortened for the eye only."""
+    return [{"label": (v if not width or len(v) <= width else v[:width - 1] + "…"), "value": v} for v in values]
+
+
 def _register_shell(app: Dash, store: Store) -> None:
+    from flowmine.dashboard._data import filters_of, offer
+
     @app.callback(
         Output("page", "children"), Output("shell-top", "children"), Output("shell-notice", "children"),
         Output("flt-process", "options"), Output("flt-process", "value"),
         Output("flt-dates", "start_date"), Output("flt-dates", "end_date"), Output("flt-lang", "value"),
+        Output("flt-attr", "options"), Output("flt-attr", "value"), Output("flt-values", "value"),
+        Output("flt-variant", "options"), Output("flt-variant", "value"),
+        Output("flt-fit", "options"), Output("flt-fit", "value"),
         Output("lbl-process", "children"), Output("lbl-period", "children"), Output("lbl-lang", "children"),
+        Output("lbl-attr", "children"), Output("lbl-variant", "children"), Output("lbl-fit", "children"),
         Input("url", "pathname"), Input("url", "search"),
     )
     def render(pathname: str | None, search: str | None) -> tuple[Any, ...]:
         processes = store.processes()
-        f = _state.parse(search, processes)
+        f = filters_of(store, search)
         page = _route(pathname)
-        nav = [html.Strong(t("title", f.lang), style={"marginRight": 18})] + [
-            dcc.Link(t(p.TITLE_KEY, f.lang), href=p.PATH + f.query()) for p in PAGES]
-        notice = f"{t('refused', f.lang)}: {', '.join(f.refused)}" if f.refused else ""
-        body = page.layout(store, f) if f.process else html.P(t("no_store", f.lang))
-        return (body, nav, notice, [{"label": p, "value": p} for p in processes], f.process, f.start, f.end,
-                f.lang, t("process", f.lang), t("period", f.lang), t("language", f.lang))
+        lang = f.lang
+        nav = [html.Strong(t("title", lang), style={"marginRight": 18})] + [
+            dcc.Link(t(p.TITLE_KEY, lang), href=p.PATH + f.query()) for p in PAGES]
+        notice = f"{t('refused', lang)}: {', '.join(f.refused)}" if f.refused else ""
+        body = page.layout(store, f) if f.process else html.P(t("no_store", lang))
+        off = offer(store, f.process) if f.process else _state.NO_OFFER
+        fit_opts = ([{"label": t("fit_all", lang), "value": ""}, {"label": t("fit_yes", lang), "value": "yes"},
+                     {"label": t("fit_no", lang), "value": "no"}] if off.conformance else [])
+        return (body, nav, notice, _options(processes), f.process, f.start, f.end, lang,
+                _options(sorted(off.attributes)), f.attr, list(f.values),
+                _options(off.variants, 90), f.variant, fit_opts, f.fit or "",
+                t("process", lang), t("period", lang), t("language", lang),
+                t("attribute", lang), t("variant_filter", lang), t("fit_filter", lang) if off.conformance else "")
+
+    @app.callback(Output("flt-values", "options"), Input("flt-attr", "value"), State("url", "search"))
+    def values_of(attr: Any, search: str | None) -> Any:
+        f = filters_of(store, search)
+        off = offer(store, f.process) if f.process else _state.NO_OFFER
+        if not isinstance(attr, str) or attr not in off.attributes:
+            return []
+        return _options(off.attributes[attr])
 
     @app.callback(
         Output("url", "search"),
         Input("flt-process", "value"), Input("flt-dates", "start_date"), Input("flt-dates", "end_date"),
-        Input("flt-lang", "value"), State("url", "search"), prevent_initial_call=True,
+        Input("flt-attr", "value"), Input("flt-values", "value"), Input("flt-variant", "value"),
+        Input("flt-fit", "value"), Input("flt-lang", "value"), State("url", "search"), prevent_initial_call=True,
     )
-    def on_filter(process: Any, start: Any, end: Any, lang: Any, search: str | None) -> Any:
+    def on_filter(process: Any, start: Any, end: Any, attr: Any, values: Any, variant: Any, fit: Any, lang: Any,
+                  search: str | None) -> Any:
         processes = store.processes()
-        current = _state.parse(search, processes)
+        current = filters_of(store, search)
         try:
-            new = _state.with_changes(current, processes, process=process, start=start, end=end,
-                                      lang=lang or "en")
+            new = _state.with_changes(current, processes, lambda p: offer(store, p), process=process, start=start,
+                                      end=end, attr=attr, values=tuple(values or ()), variant=variant,
+                                      fit=fit or None, lang=lang or "en")
         except (ValueError, TypeError):
             return no_update  # a forged value: refused, the page stays as it was
         return new.query() if new.query() != current.query() else no_update
 
 
-def _warm(store: Store) -> None:
-    """Compute each process's unfiltered profile once at start, so the first visitor does not wait."""
-    from flowmine.dashboard._data import conformance, process_profile
+def _warm(store: Store, ready: threading.Event) -> None:
+    """Start-up work, so the first visitor does not wait: each process's relations held in memory, its
+    unfiltered profile, conformance check and filter offer. ``/_flowmine/ready`` answers 200 after."""
+    from flowmine.dashboard._data import conformance, metric, offer, process_map_of, process_profile, process_variants
 
-    for process in store.processes():
-        process_profile(store, _state.Filters(process=process))
-        conformance(store, process)
+    try:
+        for process in store.processes():
+            f = _state.Filters(process=process)
+            process_profile(store, f)  # also holds the version in memory
+            conformance(store, process)
+            offer(store, process)
+            process_map_of(store, f, 1.0, 0.8)  # and the map's fixed layout
+            process_variants(store, f)
+            metric(store, f, "workload", "resource")
+            metric(store, f, "handovers", "resource")
+    finally:
+        ready.set()
 
 
 def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, threads: int = 8,
@@ -150,7 +202,8 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, thr
     app = create_app(store_path)
     if users is not None:
         install_basic_auth(app.server, users)
-    threading.Thread(target=_warm, args=(Store(store_path, create=False),), daemon=True).start()
+    threading.Thread(target=_warm, args=(Store(store_path, create=False), app.server.config["FLOWMINE_READY"]),
+                     daemon=True).start()
     waitress.serve(app.server, host=host, port=port, threads=threads, max_request_body_size=MAX_REQUEST_BYTES,
                    ident="flowmine")
 

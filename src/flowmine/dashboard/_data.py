@@ -11,10 +11,11 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
-from flowmine.analytics import CaseFilter, profile, stored, variants
-from flowmine.dashboard._state import Filters
+from flowmine.analytics import CaseFilter, StoredLog, hold, profile, stored, variants
+from flowmine.dashboard._state import Filters, Offer, parse
 from flowmine.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,76 +55,139 @@ def single_flight(maxsize: int) -> Callable[[F], F]:
 
 
 def version(store: Store, process: str) -> str:
-    """The live version of a process: part of every cache key, so new ingests show at once."""
-    return store.manifest(process)["version"]
+    """The live version of a process: part of every cache key, so new ingests show at once. The
+    version's relations are held in memory (``flowmine.analytics.hold``) on first use, so every
+    filtered view only restricts and aggregates."""
+    ver: str = store.manifest(process)["version"]
+    hold(stored(store, process))
+    return ver
 
 
-def case_filter(f: Filters) -> CaseFilter | None:
-    if not (f.start or f.end):
-        return None
+#: Case attributes with at most this many distinct values are offered as filters.
+MAX_ATTRIBUTE_VALUES = 200
+#: Variants offered in the variant filter (most frequent first).
+MAX_VARIANTS = 100
+
+
+@single_flight(maxsize=32)
+def _offer(store_path: str, process: str, ver: str) -> Offer:
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from flowmine._schema import CASE
+
+    store = Store(store_path, create=False)
+    path = str(store.events_path(process))
+    schema = pq.read_schema(path)
+    attributes: dict[str, list[str]] = {}
+    con = duckdb.connect()
+    try:
+        for fld in schema:
+            if not fld.name.startswith("case:") or fld.name == CASE or not pa_is_text(fld.type):
+                continue
+            col = '"' + fld.name.replace('"', '""') + '"'
+            rows = con.execute(f"SELECT DISTINCT {col} FROM read_parquet(?) WHERE {col} IS NOT NULL "
+                               f"ORDER BY 1 LIMIT {MAX_ATTRIBUTE_VALUES + 1}", [path]).fetchall()
+            if 0 < len(rows) <= MAX_ATTRIBUTE_VALUES:
+                attributes[fld.name] = [str(r[0]) for r in rows]
+    finally:
+        con.close()
+    vs = variants(stored(store, process))["variant"].astype(str).head(MAX_VARIANTS).tolist()
+    has_model = _check(store_path, process, ver, Filters().key()) is not None
+    return Offer(attributes=attributes, variants=tuple(vs), conformance=has_model)
+
+
+def pa_is_text(kind: object) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind))
+
+
+def offer(store: Store, process: str) -> Offer:
+    """What the filter bar offers for a process: case attributes and their values, the most frequent
+    variants, and whether a reference model exists."""
+    return _offer(str(store.path), process, version(store, process))
+
+
+def filters_of(store: Store, search: str | None) -> Filters:
+    """The URL's filters, every value checked against what the filter bar offers."""
+    return parse(search, store.processes(), lambda process: offer(store, process))
+
+
+def case_filter(store: Store, f: Filters) -> CaseFilter | None:
+    """The public API's case filter for the dashboard's filters (None: all cases)."""
     lo = dt.datetime.fromisoformat(f.start).replace(tzinfo=dt.UTC) if f.start else None
     hi = (dt.datetime.fromisoformat(f.end).replace(tzinfo=dt.UTC) + dt.timedelta(days=1)) if f.end else None
-    return CaseFilter(started=(lo, hi))
+    cases = None
+    if f.fit is not None and f.process is not None:
+        fitting, deviating = conforming_cases(store, f.process)
+        cases = fitting if f.fit == "yes" else deviating
+    flt = CaseFilter(started=(lo, hi) if (lo or hi) else None,
+                     attributes={f.attr: list(f.values)} if f.attr and f.values else {},
+                     variants=[f.variant] if f.variant else None, cases=cases)
+    return None if flt.is_empty() else flt
+
+
+def log_of(store: Store, f: Filters) -> StoredLog:
+    """The process's stored log restricted to the filtered cases: what every page computes on (a
+    notebook gets the same numbers from ``stored(store, process).where(case_filter)``)."""
+    assert f.process is not None
+    return stored(store, f.process).where(case_filter(store, f))
+
+
+def _key(store: Store, f: Filters) -> tuple[Any, ...]:
+    assert f.process is not None
+    return (str(store.path), f.process, version(store, f.process), f.key())
+
+
+def _filters(key: tuple[Any, ...]) -> Filters:
+    start, end, attr, values, variant, fit = key[3]
+    return Filters(process=key[1], start=start, end=end, attr=attr, values=values, variant=variant, fit=fit)
 
 
 @single_flight(maxsize=256)
-def _profile(store_path: str, process: str, ver: str, start: str | None, end: str | None) -> dict[str, Any]:
-    flt = case_filter(Filters(process=process, start=start, end=end))
-    return profile(stored(Store(store_path, create=False), process), by="month", filters=flt, process=process)
+def _profile(*key: Any) -> dict[str, Any]:
+    store = Store(key[0], create=False)
+    return profile(log_of(store, _filters(key)), by="month", process=key[1])
 
 
 def process_profile(store: Store, f: Filters) -> dict[str, Any]:
     """``flowmine.analytics.profile`` of the filtered process (with monthly periods)."""
-    assert f.process is not None
-    return _profile(str(store.path), f.process, version(store, f.process), f.start, f.end)
+    return _profile(*_key(store, f))
 
 
-@single_flight(maxsize=64)
-def _variants(store_path: str, process: str, ver: str, start: str | None, end: str | None) -> Any:
-    from flowmine.analytics import filter_cases
-
-    log = stored(Store(store_path, create=False), process)
-    flt = case_filter(Filters(process=process, start=start, end=end))
-    return variants(filter_cases(log, flt) if flt else log)
+@single_flight(maxsize=128)
+def _variants(*key: Any) -> Any:
+    return variants(log_of(Store(key[0], create=False), _filters(key)))
 
 
 def process_variants(store: Store, f: Filters) -> Any:
-    assert f.process is not None
-    return _variants(str(store.path), f.process, version(store, f.process), f.start, f.end)
+    return _variants(*_key(store, f))
 
 
-@single_flight(maxsize=64)
-def _metric(store_path: str, process: str, ver: str, start: str | None, end: str | None, name: str,
-            level: str) -> Any:
+@single_flight(maxsize=128)
+def _metric(name: str, level: str, *key: Any) -> Any:
     from flowmine import analytics
 
-    log = stored(Store(store_path, create=False), process)
-    flt = case_filter(Filters(process=process, start=start, end=end))
-    if flt is not None:
-        log = analytics.filter_cases(log, flt)
-    return getattr(analytics, name)(log, level=level)
+    return getattr(analytics, name)(log_of(Store(key[0], create=False), _filters(key)), level=level)
 
 
 def metric(store: Store, f: Filters, name: str, level: str) -> Any:
     """A metric frame of the public API (``flowmine.analytics.<name>(log, level=level)``), cached."""
-    assert f.process is not None
-    return _metric(str(store.path), f.process, version(store, f.process), f.start, f.end, name, level)
+    return _metric(name, level, *_key(store, f))
 
 
 @single_flight(maxsize=256)
-def _cases(store_path: str, process: str, ver: str, start: str | None, end: str | None, variant: str) -> Any:
+def _cases(variant: str, *key: Any) -> Any:
     from flowmine import analytics
 
-    log = stored(Store(store_path, create=False), process)
-    window = case_filter(Filters(start=start, end=end))
-    flt = CaseFilter(started=window.started if window else None, variants=[variant])
-    return analytics.throughput_time(analytics.filter_cases(log, flt), level="case")
+    log = log_of(Store(key[0], create=False), _filters(key)).where(CaseFilter(variants=[variant]))
+    return analytics.throughput_time(log, level="case")
 
 
 def variant_cases(store: Store, f: Filters, variant: str) -> Any:
     """Cases of one variant with their throughput time, slowest first (the drill-down)."""
-    assert f.process is not None
-    frame = _cases(str(store.path), f.process, version(store, f.process), f.start, f.end, variant)
+    frame = _cases(variant, *_key(store, f))
     return frame.sort_values("throughput_s", ascending=False)
 
 
@@ -149,38 +213,46 @@ def _layout(store_path: str, process: str, ver: str) -> dict[str, tuple[float, f
 
 
 @single_flight(maxsize=256)
-def _map(store_path: str, process: str, ver: str, start: str | None, end: str | None, activities: float,
-         paths: float) -> Any:
-    from flowmine import analytics
+def _map(activities: float, paths: float, *key: Any) -> Any:
     from flowmine.discovery import process_map
 
-    log: Any = stored(Store(store_path, create=False), process)
-    flt = case_filter(Filters(process=process, start=start, end=end))
-    if flt is not None:
-        log = analytics.filter_cases(log, flt)
-    return process_map(log, activities=activities, paths=paths, layout=_layout(store_path, process, ver))
+    log = log_of(Store(key[0], create=False), _filters(key))
+    return process_map(log, activities=activities, paths=paths, layout=_layout(*key[:3]))
 
 
 def process_map_of(store: Store, f: Filters, activities: float, paths: float) -> Any:
     """The abstracted process map on the full log's fixed layout (nodes stay put when sliders move)."""
-    assert f.process is not None
-    return _map(str(store.path), f.process, version(store, f.process), f.start, f.end, activities, paths)
+    return _map(activities, paths, *_key(store, f))
 
 
-@single_flight(maxsize=32)
-def _conformance(store_path: str, process: str, ver: str) -> dict[str, Any] | None:
+@single_flight(maxsize=64)
+def _check(*key: Any) -> tuple[dict[str, Any], list[str], list[str]] | None:
+    """``check``'s report as a dict, with the ids of its conforming and of its deviating cases."""
     from flowmine.conformance import check
     from flowmine.errors import FlowmineError
 
+    store = Store(key[0], create=False)
+    flt = case_filter(store, _filters(key)) if any(key[3]) else None
     try:
-        return check(Store(store_path, create=False), process).to_dict()
+        report = check(store, key[1], filters=flt) if flt is not None else check(store, key[1])
     except FlowmineError:  # no reference model for this process
         return None
+    fit = report.case_fitness
+    return (report.to_dict(), sorted(str(c) for c in fit.index[fit >= 1.0]),
+            sorted(str(c) for c in fit.index[fit < 1.0]))
 
 
-def conformance(store: Store, process: str) -> dict[str, Any] | None:
-    """``flowmine check``'s result for a process (all cases), or None without a reference model."""
-    return _conformance(str(store.path), process, version(store, process))
+def conformance(store: Store, process: str, f: Filters | None = None) -> dict[str, Any] | None:
+    """``flowmine check``'s result for a process (the filtered cases when ``f`` filters), or None
+    without a reference model."""
+    checked = _check(*_key(store, replace(f or Filters(), process=process)))
+    return None if checked is None else checked[0]
+
+
+def conforming_cases(store: Store, process: str) -> tuple[list[str], list[str]]:
+    """Ids of the conforming cases (fitness 1 against the reference model) and of the deviating ones."""
+    checked = _check(*_key(store, Filters(process=process)))
+    return ([], []) if checked is None else (checked[1], checked[2])
 
 
 def targets(process: str) -> dict[str, Any]:

@@ -7,9 +7,8 @@ from typing import Any
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from flowmine.dashboard import _state
 from flowmine.dashboard._components import plot_text, table
-from flowmine.dashboard._data import case_events, process_variants, variant_cases
+from flowmine.dashboard._data import case_events, filters_of, process_variants, variant_cases
 from flowmine.dashboard._i18n import duration, number, t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -52,7 +51,7 @@ def register(app: Dash, store: Store) -> None:
     @app.callback(Output("cases-list", "children"), Output("cases-case", "options"),
                   Input("cases-variant", "value"), State("url", "search"))
     def on_variant(variant: Any, search: str | None) -> tuple[Any, Any]:
-        f = _state.parse(search, store.processes())
+        f = filters_of(store, search)
         offered = set(process_variants(store, f)["variant"].astype(str).head(100))
         if not isinstance(variant, str) or variant not in offered:
             return no_update, no_update  # not a value this page offered
@@ -70,6 +69,6 @@ def register(app: Dash, store: Store) -> None:
             return ""
         if not isinstance(case, str) or case not in {o["value"] for o in options or []}:
             return no_update
-        f = _state.parse(search, store.processes())
+        f = filters_of(store, search)
         assert f.process is not None
         return dcc.Graph(id="cases-gantt", figure=timeline(case_events(store, f.process, case), f.lang))

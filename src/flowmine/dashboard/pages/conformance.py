@@ -30,7 +30,7 @@ def deviation_figure(steps: list[dict[str, Any]], lang: str) -> go.Figure:
 def layout(store: Store, f: Filters) -> Any:
     lang = f.lang
     assert f.process is not None
-    c = conformance(store, f.process)
+    c = conformance(store, f.process, f)
     if c is None:
         return html.P(t("no_reference", lang), id="conf-none")
     cards = html.Div([

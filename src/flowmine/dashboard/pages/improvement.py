@@ -65,17 +65,34 @@ def initiative_rows(evals: list[Any], lang: str) -> list[dict[str, Any]]:
 
 
 @single_flight(maxsize=32)
-def _evaluations(store_path: str, process: str, ver: str) -> list[Any]:
+def _evaluations(store_path: str, process: str, ver: str) -> tuple[list[Any], list[str]]:
+    """The evaluations of the process's initiatives, and a one-line problem for each that cannot be
+    evaluated on this store (for example a stratum attribute the log lacks)."""
+    from flowmine.errors import FlowmineError
+
     st = Store(store_path, create=False)
-    return [evaluate_initiative(st, i) for i in load_initiatives(process=process)]
+    done, problems = [], []
+    for ini in load_initiatives(process=process):
+        try:
+            done.append(evaluate_initiative(st, ini))
+        except FlowmineError as exc:
+            problems.append(f"{ini.name_en}: {exc}")
+    return done, problems
+
+
+@single_flight(maxsize=32)
+def _monitor(store_path: str, process: str, ver: str) -> Any:
+    return monitor(Store(store_path, create=False), process, refresh=False)  # the dashboard never writes
 
 
 def layout(store: Store, f: Any) -> Any:
     lang = f.lang
     if not f.process:
         return html.P(_w("no_process", lang))
-    evals = _evaluations(str(store.path), f.process, version(store, f.process))  # cached per store version
+    ver = version(store, f.process)
+    evals, problems = _evaluations(str(store.path), f.process, ver)  # cached per store version
     parts: list[Any] = [html.P(_w("intro", lang)), html.H3(_w("initiatives", lang))]
+    parts += [html.P(text, className="fm-notice") for text in problems]
     if not evals:
         parts.append(html.P(_w("none", lang)))
     else:
@@ -88,7 +105,7 @@ def layout(store: Store, f: Any) -> Any:
                  for k, v in ev.initiative.steps.items()]
         parts += [dcc.Graph(id=f"imp-before-after-{i}", figure=before_after_figure(ev, lang)),
                   table(f"imp-steps-{i}", [("step", _w("step", lang)), ("record", _w("record", lang))], steps)]
-    result = monitor(store, f.process, refresh=False)  # the dashboard never writes to the store
+    result = _monitor(str(store.path), f.process, ver)
     parts.append(html.H3(_w("kpis", lang)))
     parts += [dcc.Graph(id=f"imp-chart-{i}", figure=control_chart_figure(s, lang))
               for i, s in enumerate(result.statuses) if s.chart is not None]

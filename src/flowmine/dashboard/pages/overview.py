@@ -65,7 +65,7 @@ def layout(store: Store, f: Filters) -> Any:
         card(t("rework_share", lang), f"{k['rework_steps']} / {k['steps']}", "ov-rework"),
         card(t("top_bottleneck", lang), k["top_bottleneck"] or "–", "ov-bottleneck"),
     ], className="fm-cards")
-    c = conformance(store, f.process) if f.process else None
+    c = conformance(store, f.process, f) if f.process else None
     if c is not None:
         broken = sum(1 for r in c["rules"] if r["violating_cases"])
         cards.children += [
