@@ -246,7 +246,10 @@ def check(
     deviations = case_deviations(ali)
     rules_table, per_case = check_business_rules(events, rule_set, cfg.calendar if cfg else None,
                                                ties=EVENT_ID)
-    combined = {c: list(d) + [f"rule: {r}" for r in per_case.get(c, [])] for c, d in deviations.items()}
+    combined = dict(deviations)  # lists shared per variant, never modified
+    for c, broken in per_case.items():
+        if c in combined:
+            combined[c] = combined[c] + [f"rule: {r}" for r in broken]
     impact = deviation_impact(case_figures(events), combined)
     return ConformanceReport(
         process=process, method=method, reference=str(reference), cases=v.n_cases, variants=len(v),

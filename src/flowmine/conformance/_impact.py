@@ -155,20 +155,29 @@ def deviation_impact(
         One row per deviation (most cases first) plus ``"any deviation"``; columns ``IMPACT_COLUMNS``.
     """
     rng = np.random.default_rng(seed)
-    groups: dict[str, list[str]] = {}
-    for case, labels in deviations.items():
-        for label in labels:
-            groups.setdefault(label, []).append(case)
-    deviating = {c for c, labels in deviations.items() if labels}
-    groups["any deviation"] = sorted(deviating)
-    conforming = figures.index.difference(pd.Index(sorted(deviating)))
-    tt_ok = figures.loc[conforming, "throughput_s"].to_numpy(float)
-    cost_ok = figures.loc[conforming, "cost"].to_numpy(float)
+    index = figures.index
+    groups: dict[str, list[int]] = {}  # label -> positions in ``deviations`` of the cases with it
+    deviating: list[int] = []
+    for i, labels in enumerate(deviations.values()):
+        if labels:
+            deviating.append(i)
+            for label in labels:
+                groups.setdefault(label, []).append(i)
+    groups["any deviation"] = deviating
+    at = index.get_indexer(pd.Index(list(deviations))) if deviations else np.empty(0, np.intp)  # figures row or -1
+    conforming = np.ones(len(index), bool)
+    conforming[at[deviating][at[deviating] >= 0]] = False
+    ok = np.flatnonzero(conforming)
+    if not index.is_monotonic_increasing:  # conforming cases in case-id order
+        ok = ok[np.argsort(index.to_numpy()[ok], kind="stable")]
+    tt_all, cost_all = figures["throughput_s"].to_numpy(float), figures["cost"].to_numpy(float)
+    tt_ok, cost_ok = tt_all[ok], cost_all[ok]
     boot_tt_ok, boot_cost_ok = _resampled(tt_ok, "median", rng, draws), _resampled(cost_ok, "mean", rng, draws)
     rows = []
     for label, cases in sorted(groups.items(), key=lambda kv: (kv[0] != "any deviation", -len(kv[1]), kv[0])):
-        sel = figures.loc[figures.index.intersection(pd.Index(cases))]
-        tt, cost = sel["throughput_s"].to_numpy(float), sel["cost"].to_numpy(float)
+        rows_of = at[cases]
+        sel = np.unique(rows_of[rows_of >= 0])  # the cases' rows in figures, in figures' order
+        tt, cost = tt_all[sel], cost_all[sel]
         med_d, med_c = _stat(tt, np.median), _stat(tt_ok, np.median)
         mean_d, mean_c = _stat(cost, np.mean), _stat(cost_ok, np.mean)
         rows.append({
