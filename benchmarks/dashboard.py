@@ -101,7 +101,6 @@ def main() -> None:
             raise SystemExit("dashboard did not get ready in 15 min")
         warm_s = time.perf_counter() - t_ready
         shell = next(d for d in deps if [i["id"] for i in d["inputs"]] == ["url", "url"])
-        values_cb = next(d for d in deps if [i["id"] for i in d["inputs"]] == ["flt-attr"])
         map_cb = next(d for d in deps if d["output"] == "map-graph.figure")
 
         def post(cb: dict[str, Any], inputs: list[dict[str, Any]], state: list[dict[str, Any]]) -> dict[str, Any]:
@@ -128,9 +127,8 @@ def main() -> None:
         attrs = [o["value"] for o in first["flt-attr"]["options"]]
         offered_variants = [o["value"] for o in first["flt-variant"]["options"]]
         fit_offered = bool(first["flt-fit"]["options"])
-        attr_values = {a: [o["value"] for o in post(values_cb, [{"id": "flt-attr", "property": "value", "value": a}],
-                                                     [{"id": "url", "property": "search", "value": ""}])
-                           ["response"]["flt-values"]["options"]] for a in attrs}
+        attr_values = {a: [o["value"] for o in post(shell, url("/data", "?" + urllib.parse.urlencode(
+            {"process": process, "attr": a})), [])["response"]["flt-values"]["options"]] for a in attrs}
         choices = windows()
 
         def search_for(rng: random.Random) -> str:

@@ -144,3 +144,45 @@ def test_browsing_every_page_never_writes_to_the_store(dash_duo, store_path):
         dash_duo.wait_for_page(url=dash_duo.server_url + page.PATH + "?process=finance&from=2025-02-01&to=2025-05-31")
         dash_duo.wait_for_element("#page > div, #page > p", timeout=30)
     assert snapshot() == before
+
+
+def test_attribute_and_conformance_filters_from_a_shared_url(dash_duo, store_path):
+    from flowmine.dashboard._data import conforming_cases
+
+    travel = profile(stored(store_path, "finance").where(CaseFilter(attributes={"case:expense_type": ["Travel"]})))
+    _open(dash_duo, store_path, "?process=finance&attr=case:expense_type&val=Travel")
+    dash_duo.wait_for_text_to_equal("#ov-cases", number(travel["cases"]), timeout=30)
+    assert "case:expense_type" in dash_duo.find_element("#flt-attr").text
+    assert "Travel" in dash_duo.find_element("#flt-values").text
+    _, deviating = conforming_cases(Store(store_path, create=False), "finance")
+    assert 0 < len(deviating) < profile(stored(store_path, "finance"))["cases"]
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/?process=finance&fit=no")
+    dash_duo.wait_for_text_to_equal("#ov-cases", number(len(deviating)), timeout=30)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/?process=finance&attr=case:expense_type&val=Bribes")
+    dash_duo.wait_for_contains_text("#shell-notice", "val=Bribes", timeout=20)
+    assert dash_duo.get_logs() == []
+
+
+def test_chinese_shows_the_configured_activity_labels(dash_duo, store_path):
+    from flowmine.processes import load_process
+
+    label = load_process("finance").label("Finance review", "zh")
+    assert label != "Finance review"
+    _open(dash_duo, store_path, "?process=finance&lang=zh", "/steps")
+    dash_duo.wait_for_contains_text("#steps-table", label, timeout=30)
+    assert dash_duo.get_logs() == []
+
+
+def test_clicking_a_map_step_opens_its_detail(dash_duo, store_path):
+    p = profile(stored(store_path, "finance"))
+    step = p["activities"][0]
+    _open(dash_duo, store_path, "?process=finance", "/map")
+    dash_duo.wait_for_element("#map-graph .main-svg", timeout=20)
+    dash_duo.driver.execute_script(  # what Plotly emits when a node is clicked
+        "const gd = document.querySelector('#map-graph .js-plotly-plot'); const n = gd.data[gd.data.length - 1];"
+        "const i = n.customdata.findIndex(c => c[0] === arguments[0]);"
+        "gd.emit('plotly_click', {points: [{curveNumber: gd.data.length - 1, pointNumber: i, pointIndex: i,"
+        " x: n.x[i], y: n.y[i], customdata: n.customdata[i]}]});", step["activity"])
+    dash_duo.wait_for_text_to_equal("#map-d-title", step["activity"], timeout=20)
+    dash_duo.wait_for_text_to_equal("#map-d-count", number(step["count"]), timeout=10)
+    assert dash_duo.get_logs() == []

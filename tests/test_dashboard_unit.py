@@ -120,3 +120,22 @@ def test_filter_bar_changes_are_checked_against_the_offer():
                 {"values": (1,)}):
         with pytest.raises(ValueError):
             with_changes(g, PROCESSES, offer_of, **bad)
+
+
+def test_chinese_labels_come_from_the_process_configuration():
+    from flowmine.dashboard._data import labeller
+
+    zh = labeller("procurement", "zh")
+    assert zh("Payment") == "付款"
+    assert zh("Goods receipt → Payment") == "物料采购与入库 → 付款"
+    assert zh("<script>x</script>") == "<script>x</script>"  # unknown names unchanged (shown as text)
+    assert labeller("procurement", "en")("Payment") == "Payment"
+    assert labeller("no such process", "zh")("Payment") == "Payment"
+
+
+def test_map_click_is_checked():
+    from flowmine.dashboard.pages.processmap import clicked_step
+
+    assert clicked_step({"points": [{"customdata": ["Payment", 12]}]}) == "Payment"
+    for forged in (None, {}, {"points": []}, {"points": [{"customdata": [1, 2]}]}, {"points": [{"customdata": "x"}]}):
+        assert clicked_step(forged) is None

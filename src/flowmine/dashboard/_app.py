@@ -114,7 +114,8 @@ def _register_shell(app: Dash, store: Store) -> None:
         Output("page", "children"), Output("shell-top", "children"), Output("shell-notice", "children"),
         Output("flt-process", "options"), Output("flt-process", "value"),
         Output("flt-dates", "start_date"), Output("flt-dates", "end_date"), Output("flt-lang", "value"),
-        Output("flt-attr", "options"), Output("flt-attr", "value"), Output("flt-values", "value"),
+        Output("flt-attr", "options"), Output("flt-attr", "value"), Output("flt-values", "options"),
+        Output("flt-values", "value"),
         Output("flt-variant", "options"), Output("flt-variant", "value"),
         Output("flt-fit", "options"), Output("flt-fit", "value"),
         Output("lbl-process", "children"), Output("lbl-period", "children"), Output("lbl-lang", "children"),
@@ -134,18 +135,11 @@ def _register_shell(app: Dash, store: Store) -> None:
         fit_opts = ([{"label": t("fit_all", lang), "value": ""}, {"label": t("fit_yes", lang), "value": "yes"},
                      {"label": t("fit_no", lang), "value": "no"}] if off.conformance else [])
         return (body, nav, notice, _options(processes), f.process, f.start, f.end, lang,
-                _options(sorted(off.attributes)), f.attr, list(f.values),
+                _options(sorted(off.attributes)), f.attr, _options(off.attributes.get(f.attr or "", ())),
+                list(f.values),
                 _options(off.variants, 90), f.variant, fit_opts, f.fit or "",
                 t("process", lang), t("period", lang), t("language", lang),
                 t("attribute", lang), t("variant_filter", lang), t("fit_filter", lang) if off.conformance else "")
-
-    @app.callback(Output("flt-values", "options"), Input("flt-attr", "value"), State("url", "search"))
-    def values_of(attr: Any, search: str | None) -> Any:
-        f = filters_of(store, search)
-        off = offer(store, f.process) if f.process else _state.NO_OFFER
-        if not isinstance(attr, str) or attr not in off.attributes:
-            return []
-        return _options(off.attributes[attr])
 
     @app.callback(
         Output("url", "search"),

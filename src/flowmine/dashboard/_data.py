@@ -255,16 +255,32 @@ def conforming_cases(store: Store, process: str) -> tuple[list[str], list[str]]:
     return ([], []) if checked is None else (checked[1], checked[2])
 
 
-def targets(process: str) -> dict[str, Any]:
-    """KPI targets of the process configuration (dashboards/<process>.toml), by metric."""
+@single_flight(maxsize=64)
+def _config(process: str) -> Any:
     from flowmine.errors import FlowmineError
     from flowmine.processes import load_process
 
     try:
-        cfg = load_process(process)
+        return load_process(process)
     except (FlowmineError, OSError, KeyError, ValueError):
-        return {}
-    return {k.metric: k for k in cfg.kpis}
+        return None
+
+
+def labeller(process: str | None, lang: str) -> Callable[[str], str]:
+    """How activity names are shown: in Chinese the process configuration's labels (``[activities]``
+    ``zh``), for a step or a transition ``A → B``; names it does not know, and English, unchanged.
+    Only the display changes: values sent back (filters, clicks) stay the canonical names."""
+    cfg = _config(process) if process and lang == "zh" else None
+    if cfg is None:
+        return str
+    sep = " → "
+    return lambda name: sep.join(cfg.label(part, "zh") for part in str(name).split(sep))
+
+
+def targets(process: str) -> dict[str, Any]:
+    """KPI targets of the process configuration (dashboards/<process>.toml), by metric."""
+    cfg = _config(process)
+    return {k.metric: k for k in cfg.kpis} if cfg is not None else {}
 
 
 def kpis(p: dict[str, Any]) -> dict[str, Any]:

@@ -51,7 +51,7 @@ class Filters:
     def query(self) -> str:
         items: list[tuple[str, str]] = [(k, v) for k, v in (
             ("process", self.process), ("from", self.start), ("to", self.end)) if v]
-        if self.attr and self.values:
+        if self.attr:  # an attribute chosen before its values is kept (the value list is offered for it)
             items += [("attr", self.attr)] + [("val", v) for v in self.values]
         items += [(k, v) for k, v in (("variant", self.variant), ("fit", self.fit), ("lang", self.lang)) if v]
         return "?" + urlencode(items)
@@ -115,7 +115,7 @@ def parse(search: str | None, processes: list[str], offer: Callable[[str], Offer
     if fit is not None and (fit not in FIT or not off.conformance):
         refused.append(f"fit={fit}")
         fit = None
-    return Filters(process=process, start=dates["from"], end=dates["to"], attr=attr if values else None,
+    return Filters(process=process, start=dates["from"], end=dates["to"], attr=attr,
                    values=values, variant=variant, fit=fit, lang=lang, refused=tuple(refused))
 
 

@@ -66,6 +66,7 @@ def process_map_figure(
     node_cost: Mapping[str, float] | None = None,
     currency: str | None = None,
     highlight: Collection[str] = (),
+    labels: Mapping[str, str] | None = None,
 ) -> go.Figure:
     """Draw a process map with Plotly.
 
@@ -85,6 +86,8 @@ def process_map_figure(
     highlight : collection of str
         Bottlenecks to mark in red: activity names and edges as ``"A → B"`` (the profile's bottleneck
         names).
+    labels : mapping, optional
+        Display names of activities (for example Chinese labels); ``customdata`` keeps the names.
 
     Returns
     -------
@@ -101,6 +104,7 @@ def process_map_figure(
     if overlay == "cost" and node_cost is None:
         raise ValueError("process_map_figure: the cost overlay needs node_cost (cost total per activity)")
     marked = {str(h) for h in highlight}
+    shown_as = {str(k): str(v) for k, v in (labels or {}).items()}
     costs = {str(k): float(v) for k, v in (node_cost or {}).items() if v is not None and math.isfinite(float(v))}
     pos = {str(n): (float(x), -float(y))
            for n, x, y in zip(pmap.nodes["node"], pmap.nodes["x"], pmap.nodes["y"], strict=True)}
@@ -129,7 +133,8 @@ def process_map_figure(
         width = 1.0 + 5.0 * count / cmax
         if f"{s} → {t}" in marked:
             colour, width = "#c00000", max(width, 4.0)
-        hover = (f"{html.escape(s)} → {html.escape(t)}<br>{count:,} times, {cases:,} cases"
+        hover = (f"{html.escape(shown_as.get(s, s))} → {html.escape(shown_as.get(t, t))}"
+                 f"<br>{count:,} times, {cases:,} cases"
                  f"<br>{statistic} duration {format_duration(dur)}")
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"width": width, "color": colour},
                                  hoverinfo="text", hovertext=hover, showlegend=False,
@@ -157,15 +162,15 @@ def process_map_figure(
                 cost = costs.get(name, math.nan)
                 colours.append(_colour(cost, 0.0, cost_max, _HEAT) if math.isfinite(cost) else "#dddddd")
                 shown_cost = f"{cost:,.0f}{unit}" if math.isfinite(cost) else "–"
-                texts.append(f"<b>{html.escape(name)}</b><br>{shown_cost}")
+                texts.append(f"<b>{html.escape(shown_as.get(name, name))}</b><br>{shown_cost}")
             else:
                 colours.append(_colour(float(count), 0.0, nmax, _BLUES))
-                texts.append(f"<b>{html.escape(name)}</b><br>{count:,}")
+                texts.append(f"<b>{html.escape(shown_as.get(name, name))}</b><br>{count:,}")
         else:
             colours.append("#2ca02c" if kind == "start" else "#d62728")
             symbols.append("circle")
             texts.append(html.escape(name))
-        hovers.append(f"{html.escape(name)}<br>{count:,} instances, {cases:,} cases")
+        hovers.append(f"{html.escape(shown_as.get(name, name))}<br>{count:,} instances, {cases:,} cases")
         data.append([name, count])
     fig.add_trace(go.Scatter(
         x=[pos[str(n)][0] for n in nodes["node"]], y=[pos[str(n)][1] for n in nodes["node"]],

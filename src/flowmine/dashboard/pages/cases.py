@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from flowmine.dashboard._components import plot_text, table
-from flowmine.dashboard._data import case_events, filters_of, process_variants, variant_cases
+from flowmine.dashboard._data import case_events, filters_of, labeller, process_variants, variant_cases
 from flowmine.dashboard._i18n import duration, number, t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -17,14 +17,14 @@ PATH = "/cases"
 TITLE_KEY = "cases_page"
 
 
-def timeline(events: Any, lang: str) -> go.Figure:
+def timeline(events: Any, lang: str, name: Any = str) -> go.Figure:
     """One bar per activity instance from its start (or completion) to its completion."""
     fig = go.Figure()
     for rec in events.to_dict("records"):
         end = rec["time:timestamp"]
         start = rec.get("start_timestamp")
         start = end if start is None or start != start else start
-        fig.add_trace(go.Scatter(x=[start, end], y=[plot_text(rec["concept:name"])] * 2, mode="lines+markers",
+        fig.add_trace(go.Scatter(x=[start, end], y=[plot_text(name(rec["concept:name"]))] * 2, mode="lines+markers",
                                  line={"width": 8}, name=plot_text(rec.get("org:resource") or ""),
                                  showlegend=False))
     fig.update_layout(height=120 + 30 * len(events), margin={"l": 220, "r": 10, "t": 20, "b": 40},
@@ -35,7 +35,8 @@ def timeline(events: Any, lang: str) -> go.Figure:
 def layout(store: Store, f: Filters) -> Any:
     lang = f.lang
     vs = process_variants(store, f)
-    options = [{"label": f"{number(r['cases'])} × {str(r['variant'])[:120]}", "value": str(r["variant"])}
+    name = labeller(f.process, lang)
+    options = [{"label": f"{number(r['cases'])} × {name(str(r['variant']))[:120]}", "value": str(r["variant"])}
                for r in vs.head(100).to_dict("records")]
     return html.Div([
         html.Label(t("variant", lang)),
@@ -71,4 +72,5 @@ def register(app: Dash, store: Store) -> None:
             return no_update
         f = filters_of(store, search)
         assert f.process is not None
-        return dcc.Graph(id="cases-gantt", figure=timeline(case_events(store, f.process, case), f.lang))
+        return dcc.Graph(id="cases-gantt", figure=timeline(case_events(store, f.process, case), f.lang,
+                                                          labeller(f.process, f.lang)))

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from flowmine.dashboard._components import card, plot_text, table
-from flowmine.dashboard._data import conformance
+from flowmine.dashboard._data import conformance, labeller
 from flowmine.dashboard._i18n import duration, number, percent, t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -18,9 +18,9 @@ PATH = "/conformance"
 TITLE_KEY = "conformance"
 
 
-def deviation_figure(steps: list[dict[str, Any]], lang: str) -> go.Figure:
+def deviation_figure(steps: list[dict[str, Any]], lang: str, name: Any = str) -> go.Figure:
     steps = [s for s in steps if s["cases_affected"]]
-    names = [plot_text(s["activity"]) for s in steps]
+    names = [plot_text(name(s["activity"])) for s in steps]
     fig = go.Figure([go.Bar(name=t(k, lang), x=names, y=[s[k] for s in steps])
                      for k in ("skipped", "inserted", "out_of_order")])
     fig.update_layout(barmode="stack", height=360, margin={"l": 40, "r": 10, "t": 20, "b": 120})
@@ -39,7 +39,8 @@ def layout(store: Store, f: Filters) -> Any:
         card(t("precision", lang), f"{c['precision']:.3f}" if c.get("precision") is not None else "–",
              "conf-precision"),
     ], className="fm-cards")
-    step_rows = [{"activity": s["activity"], "skipped": number(s["skipped"]), "inserted": number(s["inserted"]),
+    name = labeller(f.process, lang)
+    step_rows = [{"activity": name(s["activity"]), "skipped": number(s["skipped"]), "inserted": number(s["inserted"]),
                   "out_of_order": number(s["out_of_order"]), "cases": number(s["cases_affected"]),
                   "rate": percent(s["rate"])} for s in c["steps"]]
     step_cols = [("activity", t("activity", lang)), ("skipped", t("skipped", lang)),
@@ -57,7 +58,7 @@ def layout(store: Store, f: Filters) -> Any:
                    ("dev", t("tt_deviating", lang)), ("conf", t("tt_conforming", lang))]
     return html.Div([
         cards, html.P(t("conf_scope", lang)),
-        dcc.Graph(id="conf-deviations", figure=deviation_figure(c["steps"], lang)),
+        dcc.Graph(id="conf-deviations", figure=deviation_figure(c["steps"], lang, name)),
         html.H3(t("steps_dev", lang)), table("conf-steps", step_cols, step_rows),
         html.H3(t("rules", lang)), table("conf-rules", rule_cols, rule_rows),
         html.H3(t("impact", lang)), table("conf-impact", impact_cols, impact_rows),

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from flowmine.dashboard._components import card
-from flowmine.dashboard._data import conformance, kpis, process_profile, targets
+from flowmine.dashboard._data import conformance, kpis, labeller, process_profile, targets
 from flowmine.dashboard._i18n import duration, number, t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -63,7 +63,7 @@ def layout(store: Store, f: Filters) -> Any:
         card(t("tt_p90", lang), duration(k["tt_p90"], lang), "ov-tt-p90"),
         card(t("cost_case", lang), cost, "ov-cost", _target(tg.get("cost_per_case"), lang, lambda v: number(v, 2))),
         card(t("rework_share", lang), f"{k['rework_steps']} / {k['steps']}", "ov-rework"),
-        card(t("top_bottleneck", lang), k["top_bottleneck"] or "–", "ov-bottleneck"),
+        card(t("top_bottleneck", lang), labeller(f.process, lang)(k["top_bottleneck"] or "–"), "ov-bottleneck"),
     ], className="fm-cards")
     c = conformance(store, f.process, f) if f.process else None
     if c is not None:

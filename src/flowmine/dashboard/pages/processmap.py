@@ -16,6 +16,7 @@ from flowmine.dashboard._components import card, table
 from flowmine.dashboard._data import (
     conformance,
     filters_of,
+    labeller,
     metric,
     process_map_of,
     process_profile,
@@ -35,8 +36,7 @@ OVERLAYS = ("frequency", "performance", "cost")
 def figure(store: Store, f: Filters, activities: float, paths: float, overlay: str) -> Any:
     """The map figure for the filters and slider positions (cached like the data it draws)."""
     assert f.process is not None
-    return _figure(str(store.path), version(store, f.process), replace(f, refused=(), lang="en"), activities, paths,
-                   overlay)
+    return _figure(str(store.path), version(store, f.process), replace(f, refused=()), activities, paths, overlay)
 
 
 @single_flight(maxsize=256)
@@ -46,10 +46,12 @@ def _figure(store_path: str, ver: str, f: Filters, activities: float, paths: flo
     store = Store(store_path, create=False)
     p = process_profile(store, f)
     acts = p.get("activities", [])
+    name = labeller(f.process, f.lang)
     currency = next((a.get("cost_currency") for a in acts if a.get("cost_currency")), None)
     return process_map_figure(process_map_of(store, f, activities, paths), overlay=overlay,
                               node_cost={a["activity"]: a.get("cost_total") for a in acts}, currency=currency,
-                              highlight=[b["name"] for b in p.get("bottlenecks", [])[:3]])
+                              highlight=[b["name"] for b in p.get("bottlenecks", [])[:3]],
+                              labels={a["activity"]: name(a["activity"]) for a in acts})
 
 
 def layout(store: Store, f: Filters) -> Any:
@@ -97,7 +99,7 @@ def step_detail(store: Store, f: Filters, step: str) -> Any:
     rows = [{"resource": str(r["resource"]), "instances": number(r["instances"]), "share": percent(r["share"])}
             for r in work.to_dict("records")]
     cols = [("resource", t("resource", lang)), ("instances", t("count", lang)), ("share", t("workload_share", lang))]
-    return html.Div([html.H3(step, id="map-d-title"), html.Div(cards, className="fm-cards"),
+    return html.Div([html.H3(labeller(f.process, lang)(step), id="map-d-title"), html.Div(cards, className="fm-cards"),
                      table("map-d-resources", cols, rows, page_size=10)])
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from dash import html
 
 from flowmine.dashboard._components import table
-from flowmine.dashboard._data import process_profile
+from flowmine.dashboard._data import labeller, process_profile
 from flowmine.dashboard._i18n import duration, number, percent, t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -17,8 +17,9 @@ TITLE_KEY = "steps"
 
 
 def rows(p: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    name = labeller(p.get("process"), lang)
     return [{
-        "activity": a["activity"], "count": number(a["count"]), "cases": number(a["cases"]),
+        "activity": name(a["activity"]), "count": number(a["count"]), "cases": number(a["cases"]),
         "service": duration(a.get("service_time_median_s"), lang),
         "waiting": duration(a.get("waiting_time_median_s"), lang),
         "sojourn": duration(a.get("sojourn_time_median_s"), lang),

@@ -7,7 +7,7 @@ from typing import Any
 from dash import html
 
 from flowmine.dashboard._components import table
-from flowmine.dashboard._data import process_variants
+from flowmine.dashboard._data import labeller, process_variants
 from flowmine.dashboard._i18n import duration, number, percent, t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -16,10 +16,10 @@ PATH = "/variants"
 TITLE_KEY = "variants"
 
 
-def rows(frame: Any, lang: str) -> list[dict[str, Any]]:
+def rows(frame: Any, lang: str, name: Any = str) -> list[dict[str, Any]]:
     out = []
     for rec in frame.head(200).to_dict("records"):
-        out.append({"variant": str(rec.get("variant", "")), "cases": number(rec.get("cases")),
+        out.append({"variant": name(str(rec.get("variant", ""))), "cases": number(rec.get("cases")),
                     "share": percent(rec.get("share")),
                     "median": duration(rec.get("throughput_median_s"), lang)})
     return out
@@ -29,4 +29,5 @@ def layout(store: Store, f: Filters) -> Any:
     lang = f.lang
     cols = [("variant", t("variant", lang)), ("cases", t("cases", lang)), ("share", t("variant_share", lang)),
             ("median", t("tt_median", lang))]
-    return html.Div([table("var-table", cols, rows(process_variants(store, f), lang), page_size=20)])
+    found = rows(process_variants(store, f), lang, labeller(f.process, lang))
+    return html.Div([table("var-table", cols, found, page_size=20)])
