@@ -90,15 +90,16 @@ def _profile_sql(eng: Engine, process: str, by: str | None, flt: CaseFilter | No
             "rw AS (SELECT activity, COUNT(*) AS cases, COUNT(*) FILTER (WHERE n > 1) / COUNT(*) AS rework_rate "
             "FROM per GROUP BY 1), "
             "cur AS (SELECT activity, COUNT(DISTINCT currency) AS k, ANY_VALUE(currency) AS c FROM inst "
-            "WHERE cost IS NOT NULL GROUP BY 1) "
-            'SELECT activity, COUNT(*) AS "count", ANY_VALUE(rw.cases) AS cases, '
+            "WHERE cost IS NOT NULL GROUP BY 1), "
+            'med AS (SELECT activity, COUNT(*) AS "count", '
             "quantile_cont(service_us / 1e6, 0.5) AS service_time_median_s, "
             "quantile_cont(waiting_us / 1e6, 0.5) AS waiting_time_median_s, "
-            "quantile_cont(sojourn_us / 1e6, 0.5) AS sojourn_time_median_s, "
-            "CASE WHEN ANY_VALUE(cur.k) = 1 THEN SUM(cost) END AS cost_total, "
-            "CASE WHEN ANY_VALUE(cur.k) = 1 THEN ANY_VALUE(cur.c) END AS cost_currency, "
-            "ANY_VALUE(rw.rework_rate) AS rework_rate "
-            "FROM inst JOIN rw USING (activity) LEFT JOIN cur USING (activity) GROUP BY activity")
+            "quantile_cont(sojourn_us / 1e6, 0.5) AS sojourn_time_median_s, SUM(cost) AS cost_sum "
+            "FROM inst GROUP BY activity) "  # quantiles over one relation (see engines._translate)
+            'SELECT activity, "count", rw.cases, service_time_median_s, waiting_time_median_s, '
+            "sojourn_time_median_s, CASE WHEN cur.k = 1 THEN cost_sum END AS cost_total, "
+            "CASE WHEN cur.k = 1 THEN cur.c END AS cost_currency, rw.rework_rate "
+            "FROM med JOIN rw USING (activity) LEFT JOIN cur USING (activity)")
         edges = eng.frame(edge_sql())
         total = float(h["total"]) if h["cases"] else 0.0
         n_cases = int(h["cases"])
@@ -109,9 +110,9 @@ def _profile_sql(eng: Engine, process: str, by: str | None, flt: CaseFilter | No
                       f"WHERE {expr} IS NOT NULL), items AS (SELECT name, ROW_NUMBER() OVER (ORDER BY name) - 1 "
                       "AS item_idx FROM (SELECT DISTINCT name FROM x)) ")
             agg = eng.frame(
-                with_x + "SELECT name, ANY_VALUE(item_idx) AS item_idx, SUM(v) AS waiting_total_s, "
-                "quantile_cont(v, 0.5) AS waiting_median_s, COUNT(DISTINCT \"case\") AS cases "
-                "FROM x JOIN items USING (name) GROUP BY name ORDER BY item_idx")
+                with_x + "SELECT name, item_idx, waiting_total_s, waiting_median_s, cases FROM "
+                "(SELECT name, SUM(v) AS waiting_total_s, quantile_cont(v, 0.5) AS waiting_median_s, "
+                'COUNT(DISTINCT "case") AS cases FROM x GROUP BY name) JOIN items USING (name) ORDER BY item_idx')
             contrib = eng.arrow(
                 with_x + ', cs AS (SELECT "case", ROW_NUMBER() OVER (ORDER BY "case") - 1 AS case_idx FROM cases) '
                 'SELECT case_idx, item_idx, SUM(v) FROM x JOIN items USING (name) JOIN cs USING ("case") GROUP BY 1, 2')

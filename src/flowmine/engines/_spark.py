@@ -307,9 +307,45 @@ class SparkEngine(Engine):
 
         tree = sqlglot.parse_one(sql, read="duckdb")
         if isinstance(tree, exp.Create) and str(tree.args.get("kind", "")).upper() == "TABLE":
-            self._view(tree.this.name, self.spark.sql(self.sql(tree.expression.sql(dialect="duckdb"))), persist=True)
+            query = tree.expression
+            shared_ctes = self._materialise_ctes(query)
+            df = self.spark.sql(self.sql(query.sql(dialect="duckdb")))
+            self._view(tree.this.name, df, persist=True)
+            if shared_ctes:  # build the table while its shared CTEs are cached, then drop them
+                df.count()
+                unpersist(shared_ctes)
             return
         self.spark.sql(self.sql(sql)).collect()
+
+    def _materialise_ctes(self, query: Any) -> list[Any]:
+        """Cache the CTEs of ``query`` that it reads more than once (Spark would compute each reading
+        anew: ``pos`` of the instance relation is read three times) as views; remove them from the
+        query (in place). Returns the cached frames."""
+        from sqlglot import exp
+
+        with_ = query.args.get("with_")
+        if not isinstance(with_, exp.With):
+            return []
+        ctes = list(with_.expressions)
+        kept: list[Any] = []
+        cached: list[Any] = []
+        main = query.copy()
+        main.set("with_", None)
+        for i, cte in enumerate(ctes):
+            later = [c.this for c in ctes[i + 1:]] + [main]
+            readers = sum(1 for node in later for t in node.find_all(exp.Table)
+                          if t.name == cte.alias and not t.args.get("db"))
+            if readers > 1:
+                body = cte.this.copy()
+                if kept:
+                    body.set("with_", exp.With(expressions=[k.copy() for k in kept]))
+                df = self.spark.sql(self.sql(body.sql(dialect="duckdb"))).persist(self._level)
+                self._view(cte.alias, df)
+                cached.append(df)
+            else:
+                kept.append(cte)
+        query.set("with_", exp.With(expressions=kept) if kept else None)
+        return cached
 
     def register(self, name: str, frame: pd.DataFrame | pa.Table) -> None:
         table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
