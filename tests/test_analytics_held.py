@@ -104,3 +104,29 @@ def test_case_id_filter_and_empty_result(log):
 def test_where_without_conditions_is_the_same_log(log):
     assert log.where(None, CaseFilter()) is log
     assert log.where(MARCH).base == log
+
+
+def test_every_filter_kind_keeps_the_same_cases_held_or_not(log):
+    from flowmine.analytics._held import kept_case_ids
+
+    per_case = fa.throughput_time(log, level="case")
+    variant = fa.variants(log)["variant"].iloc[0]
+    ordered = fa.instances(log).sort_values(["case", "pos"]).groupby("case")["activity"]
+    first, last = ordered.first().iloc[0], ordered.last().value_counts().index[-1]  # a rare last step
+    kinds = [MARCH, CaseFilter(completed=("2025-02-01", "2025-03-01")), CaseFilter(active=("2025-02-01", "2025-02-02")),
+             CaseFilter(duration_s=(float(per_case.throughput_s.median()), None)), CaseFilter(variants=[variant]),
+             CaseFilter(start_steps=[first]), CaseFilter(end_steps=[last]),
+             CaseFilter(cases=per_case["case"].head(5).tolist()), CaseFilter(follows=(last, first))]
+    table = fa._log.as_table(log, columns=None)
+    attrs = [c for c in table.column_names if c.startswith("case:") and c != "case:concept:name"]
+    if attrs:
+        kinds.append(CaseFilter(attributes={attrs[0]: [table.column(attrs[0])[0].as_py()]}))
+    proper = 0
+    for flt in kinds:
+        release(log)
+        light = sorted(kept_case_ids(log.where(flt)).to_pylist())
+        expected = sorted(set(filter_cases(_plain(log), flt).column("case:concept:name").to_pylist()))
+        hold(log)
+        assert light == expected == sorted(kept_case_ids(log.where(flt)).to_pylist()), flt
+        proper += 0 < len(light) < len(per_case)
+    assert proper >= len(kinds) - 2  # the filters do filter

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flowmine._schema import CASE
+from flowmine._schema import ACTIVITY, CASE, EVENT_ID, START, TIMESTAMP
 from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, as_table
 from flowmine.analytics._sql import OPENER, Engine, cases_sql, instances_sql
 
@@ -168,8 +168,39 @@ def held_engine(log: LogLike) -> Engine | None:
     return open_engine(log)
 
 
+class CaseEngine(Engine):
+    """Just enough for case filters that need no instance relation: ``log`` and ``cases`` (first start,
+    last completion, throughput, trace in (completion, event_id) order, as ``cases_sql``), without the
+    per-instance window functions."""
+
+    def __init__(self, table: pa.Table) -> None:  # no Engine.__init__: no instance relation
+        self.con = duckdb.connect()
+        self.con.register("log", table)
+        self.con.execute(f"""CREATE TEMP TABLE cases AS
+            SELECT "case", MIN(COALESCE(start_us, complete_us)) AS start_us, MAX(complete_us) AS end_us,
+                   MAX(complete_us) - MIN(COALESCE(start_us, complete_us)) AS throughput_us, COUNT(*) AS instances,
+                   LIST(activity ORDER BY complete_us, event_id) AS trace
+            FROM (SELECT "{CASE}" AS "case", "{ACTIVITY}" AS activity, "{EVENT_ID}" AS event_id,
+                         epoch_us("{TIMESTAMP}") AS complete_us, epoch_us("{START}") AS start_us
+                  FROM log WHERE "{TIMESTAMP}" IS NOT NULL) GROUP BY 1""")
+
+    def keep_cases(self, cases: pa.Array) -> None:
+        self.con.register("keep", pa.table({"case": cases}))
+        self.con.execute('DELETE FROM cases WHERE "case" NOT IN (SELECT "case" FROM keep)')
+
+
 def kept_case_ids(log: StoredLog) -> pa.Array:
     """Case ids of a filtered stored log (all its filters applied)."""
+    from flowmine.analytics._filters import kept_cases
+
+    if _held(log.base) is None and OPENER.get() is None and not any(f.follows for f in log.filters):
+        light = CaseEngine(as_table(log.base, columns=None))  # no filter here reads the instances
+        try:
+            for flt in log.filters:
+                light.keep_cases(kept_cases(light, flt))
+            return light.arrow('SELECT "case" FROM cases').column(0).combine_chunks()
+        finally:
+            light.close()
     eng = open_engine(log, columns=None)
     try:
         return eng.arrow('SELECT "case" FROM cases').column(0).combine_chunks()
@@ -180,7 +211,11 @@ def kept_case_ids(log: StoredLog) -> pa.Array:
 def filtered_table(log: StoredLog, columns: Sequence[str] | None) -> pa.Table:
     """The rows of a filtered stored log (``columns`` of the Parquet that exist; all when None)."""
     held = _held(log.base)
-    table = held.table if held is not None else pq.read_table(log.path)
+    if held is not None:
+        table = held.table
+    else:
+        names = pq.read_schema(log.path).names
+        table = pq.read_table(log.path, columns=None if columns is None else [c for c in columns if c in names])
     if columns is not None:
         table = table.select([c for c in columns if c in table.column_names])
     return table.filter(pc.is_in(table.column(CASE), value_set=kept_case_ids(log)))

@@ -9,6 +9,7 @@ and an initiative on its own windows.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from dash import dcc, html
@@ -81,8 +82,19 @@ def _evaluations(store_path: str, process: str, ver: str) -> tuple[list[Any], li
 
 
 @single_flight(maxsize=32)
-def _monitor(store_path: str, process: str, ver: str) -> Any:
+def _monitor(store_path: str, process: str, ver: str, history: tuple[int, int]) -> Any:
     return monitor(Store(store_path, create=False), process, refresh=False)  # the dashboard never writes
+
+
+def _history_stamp(store: Store) -> tuple[int, int]:
+    """When the KPI history (written by ``flowmine monitor``) last changed: part of the cache key."""
+    from flowmine.monitor._history import FILE
+
+    try:
+        st = (Path(store.path) / FILE).stat()
+    except OSError:
+        return (0, 0)
+    return (st.st_mtime_ns, st.st_size)
 
 
 def layout(store: Store, f: Any) -> Any:
@@ -105,7 +117,7 @@ def layout(store: Store, f: Any) -> Any:
                  for k, v in ev.initiative.steps.items()]
         parts += [dcc.Graph(id=f"imp-before-after-{i}", figure=before_after_figure(ev, lang)),
                   table(f"imp-steps-{i}", [("step", _w("step", lang)), ("record", _w("record", lang))], steps)]
-    result = _monitor(str(store.path), f.process, ver)
+    result = _monitor(str(store.path), f.process, ver, _history_stamp(store))
     parts.append(html.H3(_w("kpis", lang)))
     parts += [dcc.Graph(id=f"imp-chart-{i}", figure=control_chart_figure(s, lang))
               for i, s in enumerate(result.statuses) if s.chart is not None]
