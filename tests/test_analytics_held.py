@@ -130,3 +130,8 @@ def test_every_filter_kind_keeps_the_same_cases_held_or_not(log):
         assert light == expected == sorted(kept_case_ids(log.where(flt)).to_pylist()), flt
         proper += 0 < len(light) < len(per_case)
     assert proper >= len(kinds) - 2  # the filters do filter
+
+
+def test_a_column_subset_without_start_timestamps_is_read(log):
+    table = fa._log.as_table(log, columns=["case:concept:name", "concept:name", "time:timestamp"])
+    assert "start_timestamp" not in table.column_names and table.num_rows == _plain(log).num_rows

@@ -128,6 +128,8 @@ def as_table(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> pa.T
         if name not in table.column_names and name in CORE_TYPES:
             table = table.append_column(name, pa.nulls(table.num_rows, CORE_TYPES[name]))
     for name in (TIMESTAMP, START):
+        if name not in table.column_names:  # a column subset without the start timestamps was asked for
+            continue
         i = table.column_names.index(name)
         col = table.column(i)
         if col.type != TIMESTAMP_TYPE:
