@@ -135,3 +135,17 @@ def test_every_filter_kind_keeps_the_same_cases_held_or_not(log):
 def test_a_column_subset_without_start_timestamps_is_read(log):
     table = fa._log.as_table(log, columns=["case:concept:name", "concept:name", "time:timestamp"])
     assert "start_timestamp" not in table.column_names and table.num_rows == _plain(log).num_rows
+
+
+@pytest.mark.parametrize("activities, paths", [(1.0, 1.0), (1.0, 0.3), (0.6, 1.0), (0.3, 0.5)])
+def test_process_map_of_a_held_filtered_log(log, activities, paths):
+    from flowmine.discovery import map_layout, process_map
+
+    layout = map_layout(log)
+    release(log)
+    expected = process_map(_plain(log, MARCH), activities=activities, paths=paths, layout=layout)
+    hold(log)
+    got = process_map(log.where(MARCH), activities=activities, paths=paths, layout=layout)
+    same(got.nodes, expected.nodes)
+    same(got.edges, expected.edges)
+    assert len(got.edges) > 0

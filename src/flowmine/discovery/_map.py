@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -30,6 +31,7 @@ import pyarrow.compute as pc
 
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, START, TIMESTAMP
 from flowmine.analytics import LogLike, directly_follows
+from flowmine.analytics._flow import edge_sql
 from flowmine.analytics._log import as_table
 from flowmine.discovery._layout import layered_layout
 
@@ -46,6 +48,12 @@ WITH f AS (
            arg_max("{ACTIVITY}", ("{TIMESTAMP}", "{EVENT_ID}")) AS last_a
     FROM t GROUP BY 1
 )
+SELECT 'start' AS side, first_a AS activity, count(*) AS n FROM f GROUP BY 2
+UNION ALL
+SELECT 'end' AS side, last_a AS activity, count(*) AS n FROM f GROUP BY 2
+"""
+_ENDS_INST_SQL = """
+WITH f AS (SELECT "case" AS c, arg_min(activity, pos) AS first_a, arg_max(activity, pos) AS last_a FROM inst GROUP BY 1)
 SELECT 'start' AS side, first_a AS activity, count(*) AS n FROM f GROUP BY 2
 UNION ALL
 SELECT 'end' AS side, last_a AS activity, count(*) AS n FROM f GROUP BY 2
@@ -145,6 +153,20 @@ def map_layout(log: LogLike) -> dict[str, tuple[float, float]]:
                           sources=[START_NODE])
 
 
+def _project(eng: Any, keep: list[str]) -> None:
+    """Replace the engine's ``inst`` by the instances of the kept activities, re-linked: each one's
+    previous instance is the previous kept one in its case (what ``inst`` of the projected log is)."""
+    eng.con.register("kept_", pa.table({"a": pa.array(keep, pa.string())}))
+    eng.con.execute(
+        'CREATE TEMP TABLE pinst AS SELECT "case", activity, pos, complete_us, start_us, '
+        "LAG(activity) OVER w AS prev_activity, LAG(complete_us) OVER w AS prev_complete_us "
+        'FROM inst WHERE activity IN (SELECT a FROM kept_) WINDOW w AS (PARTITION BY "case" ORDER BY pos)')
+    eng.con.execute("DROP VIEW inst")
+    eng.con.execute(
+        "CREATE TEMP VIEW inst AS SELECT *, CASE WHEN prev_complete_us IS NULL THEN NULL ELSE "
+        "GREATEST(COALESCE(start_us, complete_us), prev_complete_us) - prev_complete_us END AS edge_us FROM pinst")
+
+
 def _check_share(name: str, value: float) -> float:
     if not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
         raise ValueError(f"The '{name}' parameter of process_map must be within [0, 1]. Got {value!r} instead.")
@@ -205,12 +227,13 @@ def process_map(
             table = _table(log)
             acts = _activity_counts(table)
         kept = acts.iloc[: max(1, math.ceil(share_a * len(acts)))] if len(acts) else acts
-        if eng is not None and len(kept) == len(acts):  # nothing projected away: the log's own DFG
-            n_cases = int(eng.scalar(f'SELECT COUNT(DISTINCT "{CASE}") FROM t') or 0)  # type: ignore[call-overload]
-            edges = (keep_paths(_all_edges(directly_follows(log), _end_rows(eng.frame(_ENDS_SQL))), share_p)
+        if eng is not None:  # the (projected) log's DFG from the held instances
+            if len(kept) < len(acts):
+                _project(eng, kept["a"].astype(str).tolist())
+            n_cases = int(eng.scalar('SELECT COUNT(DISTINCT "case") FROM inst') or 0)  # type: ignore[call-overload]
+            edges = (keep_paths(_all_edges(eng.frame(edge_sql()), _end_rows(eng.frame(_ENDS_INST_SQL))), share_p)
                      if n_cases else pd.DataFrame(columns=EDGE_COLUMNS))
         else:
-            table = _table(log) if eng is not None else table
             projected = table.filter(pc.is_in(table[ACTIVITY], value_set=pa.array(kept["a"].tolist(), pa.string())))
             edges = keep_paths(_edges(projected), share_p) if projected.num_rows else pd.DataFrame(
                 columns=EDGE_COLUMNS)
