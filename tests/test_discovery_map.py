@@ -120,3 +120,15 @@ def test_layered_layout_columns_and_loops():
     assert pos["b"][1] != pos["d"][1]
     assert pos == layered_layout(["a", "b", "c", "d"], [("a", "b"), ("b", "c"), ("c", "b"), ("a", "d"), ("d", "c")],
                                  sources=["a"])
+
+
+def test_with_paths_is_the_map_with_that_path_share(log):
+    full = process_map(log, activities=0.8, paths=1.0)
+    for paths in (0.0, 0.3, 1.0):
+        direct = process_map(log, activities=0.8, paths=paths)
+        derived = full.with_paths(paths)
+        pd.testing.assert_frame_equal(derived.edges, direct.edges)
+        pd.testing.assert_frame_equal(derived.nodes, direct.nodes)
+        assert derived.paths == direct.paths
+    with pytest.raises(ValueError, match="all paths"):
+        process_map(log, paths=0.5).with_paths(0.2)

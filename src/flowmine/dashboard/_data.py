@@ -213,16 +213,17 @@ def _layout(store_path: str, process: str, ver: str) -> dict[str, tuple[float, f
 
 
 @single_flight(maxsize=256)
-def _map(activities: float, paths: float, *key: Any) -> Any:
+def _map(activities: float, *key: Any) -> Any:
     from flowmine.discovery import process_map
 
     log = log_of(Store(key[0], create=False), _filters(key))
-    return process_map(log, activities=activities, paths=paths, layout=_layout(*key[:3]))
+    return process_map(log, activities=activities, paths=1.0, layout=_layout(*key[:3]))
 
 
 def process_map_of(store: Store, f: Filters, activities: float, paths: float) -> Any:
-    """The abstracted process map on the full log's fixed layout (nodes stay put when sliders move)."""
-    return _map(activities, paths, *_key(store, f))
+    """The abstracted process map on the full log's fixed layout (nodes stay put when sliders move);
+    the log is read once per activity share, the path slider only selects edges."""
+    return _map(activities, *_key(store, f)).with_paths(paths)
 
 
 @single_flight(maxsize=64)

@@ -84,6 +84,14 @@ class ProcessMap:
     paths: float
     bounds: tuple[float, float, float, float]
 
+    def with_paths(self, paths: float) -> ProcessMap:
+        """This map with the path slider at ``paths`` (from a map built with ``paths=1.0``, the same map
+        as ``process_map(log, activities, paths)`` without touching the log again)."""
+        if self.paths != 1.0:
+            raise ValueError("with_paths needs the map with all paths (paths=1.0)")
+        return ProcessMap(self.nodes, keep_paths(self.edges, paths), self.activities, _check_share("paths", paths),
+                          self.bounds)
+
 
 def _table(log: LogLike) -> pa.Table:
     return as_table(log, [EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START])
