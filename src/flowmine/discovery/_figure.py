@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -108,7 +109,8 @@ def process_map_figure(
     costs = {str(k): float(v) for k, v in (node_cost or {}).items() if v is not None and math.isfinite(float(v))}
     pos = {str(n): (float(x), -float(y))
            for n, x, y in zip(pmap.nodes["node"], pmap.nodes["x"], pmap.nodes["y"], strict=True)}
-    fig = go.Figure()
+    traces: list[dict[str, Any]] = []  # built as plain dicts, validated once (add_trace copies every time)
+    arrows: list[dict[str, Any]] = []
     edges = pmap.edges
     counts = edges["count"].astype(float).to_numpy() if len(edges) else np.array([1.0])
     cmax = float(counts.max()) if len(counts) else 1.0
@@ -136,17 +138,17 @@ def process_map_figure(
         hover = (f"{html.escape(shown_as.get(s, s))} → {html.escape(shown_as.get(t, t))}"
                  f"<br>{count:,} times, {cases:,} cases"
                  f"<br>{statistic} duration {format_duration(dur)}")
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line={"width": width, "color": colour},
-                                 hoverinfo="text", hovertext=hover, showlegend=False,
-                                 customdata=[[s, t, count, dur]] * len(xs), name="edge"))
-        fig.add_annotation(x=xs[-1], y=ys[-1], ax=xs[-3], ay=ys[-3], xref="x", yref="y", axref="x", ayref="y",
+        traces.append(dict(type="scatter", x=xs, y=ys, mode="lines", line={"width": width, "color": colour},
+                           hoverinfo="text", hovertext=hover, showlegend=False,
+                           customdata=[[s, t, count, dur]] * len(xs), name="edge"))
+        arrows.append(dict(x=xs[-1], y=ys[-1], ax=xs[-3], ay=ys[-3], xref="x", yref="y", axref="x", ayref="y",
                            showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=max(1.0, width / 2),
-                           arrowcolor=colour, text="")
+                           arrowcolor=colour, text=""))
         label_x.append(xs[len(xs) // 2])
         label_y.append(ys[len(ys) // 2])
         label_text.append(text)
-    fig.add_trace(go.Scatter(x=label_x, y=label_y, mode="text", text=label_text, textfont={"size": 10},
-                             hoverinfo="skip", showlegend=False, name="edge labels"))
+    traces.append(dict(type="scatter", x=label_x, y=label_y, mode="text", text=label_text, textfont={"size": 10},
+                       hoverinfo="skip", showlegend=False, name="edge labels"))
     nodes = pmap.nodes
     acts = nodes[nodes["kind"] == "activity"]
     nmax = float(acts["count"].max()) if len(acts) else 1.0
@@ -172,8 +174,8 @@ def process_map_figure(
             texts.append(html.escape(name))
         hovers.append(f"{html.escape(shown_as.get(name, name))}<br>{count:,} instances, {cases:,} cases")
         data.append([name, count])
-    fig.add_trace(go.Scatter(
-        x=[pos[str(n)][0] for n in nodes["node"]], y=[pos[str(n)][1] for n in nodes["node"]],
+    traces.append(dict(
+        type="scatter", x=[pos[str(n)][0] for n in nodes["node"]], y=[pos[str(n)][1] for n in nodes["node"]],
         mode="markers+text", text=texts, textposition="bottom center", hoverinfo="text", hovertext=hovers,
         customdata=data,
         marker={"size": 22, "color": colours, "symbol": symbols,
@@ -183,9 +185,8 @@ def process_map_figure(
     shown = {"frequency": "frequency", "performance": f"{statistic} duration", "cost": "cost per step"}[overlay]
     heading = title if title is not None else (f"Process map ({shown}; {pmap.activities:.0%} activities, "
                                                f"{pmap.paths:.0%} paths)")
-    fig.update_layout(title={"text": html.escape(heading)}, plot_bgcolor="white", hovermode="closest",
-                      xaxis={"visible": False, "range": [x0 - 0.6, x1 + 0.6]},
-                      yaxis={"visible": False, "range": [-y1 - 0.6, -y0 + 0.6]},
-                      margin={"l": 20, "r": 20, "t": 50, "b": 20})
-    return fig
+    return go.Figure(data=traces, layout={
+        "annotations": arrows, "title": {"text": html.escape(heading)}, "plot_bgcolor": "white",
+        "hovermode": "closest", "xaxis": {"visible": False, "range": [x0 - 0.6, x1 + 0.6]},
+        "yaxis": {"visible": False, "range": [-y1 - 0.6, -y0 + 0.6]}, "margin": {"l": 20, "r": 20, "t": 50, "b": 20}})
 

@@ -169,7 +169,8 @@ def _project(eng: Any, keep: list[str]) -> None:
         'CREATE TEMP TABLE pinst AS SELECT "case", activity, pos, complete_us, start_us, '
         "LAG(activity) OVER w AS prev_activity, LAG(complete_us) OVER w AS prev_complete_us "
         'FROM inst WHERE activity IN (SELECT a FROM kept_) WINDOW w AS (PARTITION BY "case" ORDER BY pos)')
-    eng.con.execute("DROP VIEW inst")
+    is_view = eng.scalar("SELECT COUNT(*) FROM duckdb_views() WHERE view_name = 'inst' AND temporary")
+    eng.con.execute("DROP VIEW inst" if is_view else "DROP TABLE inst")
     eng.con.execute(
         "CREATE TEMP VIEW inst AS SELECT *, CASE WHEN prev_complete_us IS NULL THEN NULL ELSE "
         "GREATEST(COALESCE(start_us, complete_us), prev_complete_us) - prev_complete_us END AS edge_us FROM pinst")
@@ -229,8 +230,8 @@ def process_map(
     eng = held_engine(log)  # a held stored log: its (filtered) relations in memory, no table copy
     try:
         if eng is not None:
-            eng.con.execute("CREATE TEMP VIEW t AS SELECT * FROM log")
-            acts = _sorted_counts(eng.frame(_ACTS_SQL))
+            acts = _sorted_counts(eng.frame(
+                'SELECT activity AS a, count(*) AS n, count(DISTINCT "case") AS c FROM inst GROUP BY 1'))
         else:
             table = _table(log)
             acts = _activity_counts(table)
