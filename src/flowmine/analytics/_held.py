@@ -221,8 +221,25 @@ def filtered_table(log: StoredLog, columns: Sequence[str] | None) -> pa.Table:
     return table.filter(pc.is_in(table.column(CASE), value_set=kept_case_ids(log)))
 
 
+_CASE_IDS: OrderedDict[str, pa.Array] = OrderedDict()  # per version path (immutable): a few recent ones
+
+
 def case_ids(log: StoredLog) -> pa.Array:
     """The case ids of a stored log in store order, one per case (the fast path's case index order)."""
+    path = log.base.path
+    with _GUARD:
+        if path in _CASE_IDS:
+            _CASE_IDS.move_to_end(path)
+            return _CASE_IDS[path]
+    ids = _case_ids(log)
+    with _GUARD:
+        _CASE_IDS[path] = ids
+        while len(_CASE_IDS) > MAX_HELD:
+            _CASE_IDS.popitem(last=False)
+    return ids
+
+
+def _case_ids(log: StoredLog) -> pa.Array:
     held = _held(log.base)
     col = (held.table.column(CASE) if held is not None else pq.read_table(log.base.path, columns=[CASE])
            .column(CASE)).combine_chunks()

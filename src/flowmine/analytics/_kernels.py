@@ -15,7 +15,8 @@ from the previous instance while completions are later than the start.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -370,3 +371,24 @@ def grouped_in_order(case: np.ndarray, c: np.ndarray, eid: np.ndarray) -> bool:
         if case[i] == case[i - 1] and (c[i] < c[i - 1] or (c[i] == c[i - 1] and eid[i] < eid[i - 1])):
             return False
     return True
+
+
+
+#: Below this many events the passes run on one thread: starting the parallel region costs more than it
+#: saves, and a server answering many small (filtered) profiles at once has no idle core to give.
+PARALLEL_FROM = 500_000
+
+
+@contextmanager
+def threads_for(n_events: int) -> Iterator[None]:
+    """Run the parallel passes on one thread for small inputs (numba's thread count is thread-local;
+    the chunks are the same either way, so the sums are identical)."""
+    if not NUMBA or n_events >= PARALLEL_FROM:
+        yield
+        return
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
