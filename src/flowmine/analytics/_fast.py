@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -37,6 +36,7 @@ from flowmine.analytics._bootstrap import case_batches, intervals
 from flowmine.analytics._bottlenecks import EDGE_SEP
 from flowmine.analytics._common import utc_periods
 from flowmine.analytics._log import LogLike, StoredLog, as_table
+from flowmine.analytics._sql import scratch
 
 NULL_US = K.NULL_US
 CACHE = "analytics-cache.arrow"
@@ -186,16 +186,6 @@ def load_columns(log: LogLike) -> Columns:
 
 
 # --- the profile ---------------------------------------------------------------------------------
-_DB: list[duckdb.DuckDBPyConnection] = []
-_DB_LOCK = threading.Lock()
-
-
-def _periods_db() -> duckdb.DuckDBPyConnection:
-    with _DB_LOCK:
-        if not _DB:
-            _DB.append(duckdb.connect())
-        return _DB[0]
-
 
 _POOL: list[np.ndarray] = []  # duration buffers kept for the next profile: reused memory has no page faults
 _POOL_LOCK = threading.Lock()
@@ -306,7 +296,7 @@ def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int 
 
     periods = None
     if by is not None:
-        con = _periods_db().cursor()  # a cursor of one in-memory database: a new database costs ~10-30 ms
+        con = scratch()
         try:
             con.register("cases", pa.table({"start_us": cstart, "end_us": cend, "throughput_us": through}))
             periods = utc_periods(con.sql(_periods_sql(by)).to_arrow_table().to_pandas())

@@ -193,10 +193,10 @@ def variant_cases(store: Store, f: Filters, variant: str) -> Any:
 
 def case_events(store: Store, process: str, case: str) -> Any:
     """The events of one case in order: its timeline of steps, waits and resources."""
-    import duckdb
+    from flowmine.analytics._sql import scratch
 
     path = str(store.events_path(process))
-    con = duckdb.connect()
+    con = scratch()
     try:
         return con.execute(
             'SELECT * FROM read_parquet(?) WHERE "case:concept:name" = ? ORDER BY "time:timestamp", event_id',

@@ -24,7 +24,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -33,6 +32,7 @@ from flowmine._schema import ACTIVITY, CASE, EVENT_ID, START, TIMESTAMP
 from flowmine.analytics import LogLike, directly_follows
 from flowmine.analytics._flow import edge_sql
 from flowmine.analytics._log import as_table
+from flowmine.analytics._sql import scratch
 from flowmine.discovery._layout import layered_layout
 
 #: Names of the virtual start and end nodes (an activity with one of these names is not supported).
@@ -98,7 +98,7 @@ def _table(log: LogLike) -> pa.Table:
 
 
 def _query(table: pa.Table, sql: str) -> pd.DataFrame:
-    con = duckdb.connect()
+    con = scratch()
     try:
         con.register("t", table)
         return con.execute(sql).df()

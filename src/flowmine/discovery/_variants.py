@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, START, TIMESTAMP
 from flowmine.analytics._log import StoredLog, as_table
+from flowmine.analytics._sql import scratch
 from flowmine.store import Store
 
 
@@ -114,7 +114,7 @@ def variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Path, proc
         else:
             process = log.process
             log = log.store
-    con = duckdb.connect()
+    con = scratch()
     try:
         if isinstance(log, pd.DataFrame | pa.Table):
             names = list(log.columns) if isinstance(log, pd.DataFrame) else log.column_names
