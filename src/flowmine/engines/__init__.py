@@ -110,7 +110,7 @@ def variants(log: pd.DataFrame | Store | StoredLog | str | Path, process: str | 
         source = os.fspath(log)
     else:
         source = log
-    eng = SparkEngine(source, session=session, store_uri=store_uri)
+    eng = SparkEngine(source, session=session, store_uri=store_uri, relations=False)
     try:
         rows = eng.arrow(_SQL.format(source="log", order='"event_id"')).to_pylist()
     finally:

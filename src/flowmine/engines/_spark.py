@@ -227,6 +227,8 @@ class SparkEngine(Engine):
     shared : Shared, optional
         Relations shared with the other engines of a ``use_spark`` block: a log's ``inst`` and
         ``cases`` are computed and cached once, and dropped by ``shared.close()``, not by this engine.
+    relations : bool
+        Build ``inst`` and ``cases`` (default); without them only ``log`` is queried (the variants).
 
     The views get names unique to the engine (``inst_<tag>``); the translation renames the tables of
     each query, so engines in one session never see each other's views.
@@ -235,7 +237,7 @@ class SparkEngine(Engine):
     name = "spark"
 
     def __init__(self, log: LogLike | str, session: Any = None, store_uri: str | None = None,
-                 shared: Shared | None = None) -> None:
+                 shared: Shared | None = None, relations: bool = True) -> None:
         require()
         from pyspark import StorageLevel
 
@@ -257,6 +259,8 @@ class SparkEngine(Engine):
                 self._view(name, df)
             return
         self._view("log", self._read(log, store_uri))
+        if not relations:  # queries of ``log`` only (the variants)
+            return
         self.execute(f"CREATE TEMP TABLE inst AS {instances_sql('log')}")
         self.execute(f"CREATE TEMP TABLE cases AS {cases_sql('inst')}")
         if shared is not None:
