@@ -91,3 +91,9 @@ def test_empty_filter_is_the_whole_log(store):
     whole = check(store, "finance", with_precision=False)
     _assert_same_report(check(store, "finance", with_precision=False, filters=CaseFilter()), whole)
     assert whole.to_dict()["filters"] is None
+
+
+def test_a_filter_that_keeps_no_case_gives_undefined_figures(store):
+    report = check(store, "finance", filters=CaseFilter(cases=["no such case"]))
+    d = report.to_dict()
+    assert d["cases"] == 0 and d["fitness"] is None and d["average_case_fitness"] is None

@@ -66,6 +66,8 @@ class Alignments:
     def fitness(self) -> float:
         """pm4py's ``log_fitness``: 1 - total cost / total best-worst cost, over all cases."""
         w = self.variants.counts
+        if not w.sum():
+            return float("nan")  # no cases (an empty filter): undefined, not 0
         cost = float(np.dot(w, [r.cost for r in self.results]))
         bwc = float(np.dot(w, [r.bwc for r in self.results]))
         return 1.0 - cost / bwc if bwc > 0 else 0.0
@@ -78,6 +80,8 @@ class Alignments:
     @property
     def average_trace_fitness(self) -> float:
         w = self.variants.counts
+        if not w.sum():
+            return float("nan")  # no cases (an empty filter): no average
         return float(sum(f * n for f, n in zip(self.trace_fitness.tolist(), w.tolist(), strict=True)) / w.sum())
 
     @property

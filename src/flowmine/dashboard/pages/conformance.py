@@ -33,6 +33,8 @@ def layout(store: Store, f: Filters) -> Any:
     c = conformance(store, f.process, f)
     if c is None:
         return html.P(t("no_reference", lang), id="conf-none")
+    if not c["cases"]:
+        return html.P(t("no_data", lang), id="conf-empty")
     cards = html.Div([
         card(t("fitness", lang), f"{c['fitness']:.3f}", "conf-fitness", t("exact" if c["exact"] else "inexact", lang)),
         card(t("fitting_share", lang), percent(c["fitting_cases_share"]), "conf-fitting"),

@@ -66,7 +66,7 @@ def layout(store: Store, f: Filters) -> Any:
         card(t("top_bottleneck", lang), labeller(f.process, lang)(k["top_bottleneck"] or "–"), "ov-bottleneck"),
     ], className="fm-cards")
     c = conformance(store, f.process, f) if f.process else None
-    if c is not None:
+    if c is not None and c["cases"]:
         broken = sum(1 for r in c["rules"] if r["violating_cases"])
         cards.children += [
             card(t("fitness", lang), f"{c['fitness']:.3f}", "ov-fitness",
