@@ -17,6 +17,11 @@ def discover(
     out: Annotated[Path, typer.Option(help="Output file: .bpmn (with layout), .pnml, .svg or .png.")],
     algorithm: Annotated[str, typer.Option(help="inductive, heuristics or dfg.")] = "inductive",
     noise: Annotated[float, typer.Option(help="Noise threshold of the inductive miner (0 = IM, >0 = IMf).")] = 0.0,
+    engine: Annotated[str, typer.Option(help="Where the variants are computed: duckdb or spark (pip install "
+                                        "'flowmine[spark]'; see docs/SPARK.md).")] = "duckdb",
+    spark_master: Annotated[str | None, typer.Option(help="With --engine spark: local[2] (default), "
+                                                     "spark://host:7077, yarn, or a Spark Connect URL sc://host:15002 "
+                                                     "(default $FLOWMINE_SPARK_MASTER).")] = None,
 ) -> None:
     """Discover a process model. / 流程发现。"""
     from flowmine.discovery import discover_model, variants, write_model
@@ -29,7 +34,19 @@ def discover(
         fail(f"--noise must be within [0, 1], got {noise}")
     if out.suffix.lower() not in FORMATS:
         fail(f"{out}: unknown model format; use .bpmn, .pnml, .svg or .png")
-    v = variants(Store(store, create=False), process)
+    if engine not in ("duckdb", "spark"):
+        fail(f"--engine must be duckdb or spark, got {engine!r}")
+    st = Store(store, create=False)
+    if engine == "spark":
+        from flowmine.engines import EngineUnavailableError, spark_session
+        from flowmine.engines import variants as spark_variants
+
+        try:
+            v = spark_variants(st, process, session=spark_session(master=spark_master))
+        except EngineUnavailableError as exc:
+            fail(str(exc))
+    else:
+        v = variants(st, process)
     model = discover_model(v, algorithm, noise)
     write_model(model, out, name=process)
     typer.echo(f"{process}: {v.n_cases:,} cases, {len(v):,} variants; {algorithm} model with "
