@@ -15,6 +15,7 @@ becomes an engine restricted to the cases that pass them (``kept_cases``, the sa
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ MAX_HELD = 4
 
 @dataclass
 class _Held:
+    path: str  # the version's Parquet file
     table: pa.Table  # the stored Parquet, every column, in store order
     con: duckdb.DuckDBPyConnection  # log_all, inst_all, cases_all
 
@@ -81,7 +83,7 @@ def hold(log: StoredLog, threads: int | None = None) -> None:
         con.unregister("core_")
         con.execute(f"CREATE TABLE cases_all AS {cases_sql('inst_all')}")
         with _GUARD:
-            _HELD[path] = _Held(table, con)
+            _HELD[path] = _Held(path, table, con)
             _BUILDING.pop(path, None)
             while len(_HELD) > MAX_HELD:
                 _HELD.popitem(last=False)[1].con.close()
@@ -152,12 +154,31 @@ def open_engine(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> E
     else:
         eng = Engine(as_table(base, columns=None if filters else columns))
     try:
-        for flt in filters:
-            eng.keep_cases(kept_cases(eng, flt))
+        if isinstance(eng, HeldEngine) and filters:
+            digest = hashlib.blake2b(repr(filters).encode(), digest_size=16).hexdigest()  # ids lists can be long
+            key = (held.path, digest)  # type: ignore[union-attr]
+            with _GUARD:
+                ids = _KEPT.get(key)
+            if ids is None:
+                for flt in filters:
+                    eng.keep_cases(kept_cases(eng, flt))
+                ids = eng.arrow('SELECT "case" FROM cases').column(0).combine_chunks()
+                with _GUARD:
+                    _KEPT[key] = ids
+                    while len(_KEPT) > 512:
+                        _KEPT.popitem(last=False)
+            eng.keep_cases(ids)  # the same filters on the same held version keep the same cases
+        else:
+            for flt in filters:
+                eng.keep_cases(kept_cases(eng, flt))
     except BaseException:
         eng.close()
         raise
     return eng
+
+
+#: Kept case ids per (held version, filters): every metric of a dashboard view filters alike.
+_KEPT: OrderedDict[tuple[str, str], pa.Array] = OrderedDict()
 
 
 def held_engine(log: LogLike) -> Engine | None:
