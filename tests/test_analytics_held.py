@@ -149,3 +149,20 @@ def test_process_map_of_a_held_filtered_log(log, activities, paths):
     same(got.nodes, expected.nodes)
     same(got.edges, expected.edges)
     assert len(got.edges) > 0
+
+
+@pytest.mark.parametrize("name, mapping", [("finance_claims.csv", "finance_claims.mapping.toml"),
+                                           ("sales_orders.xlsx", "sales_orders.mapping.toml")])
+def test_compiled_map_equals_the_sql_map(tmp_path, name, mapping):
+    from flowmine.discovery import map_layout, process_map
+
+    st = Store(tmp_path / "store")
+    st.ingest("p", [str(SAMPLES / name)], mapping=SAMPLES / mapping)
+    lg = stored(st, "p")
+    table = fa._log.as_table(lg, columns=None)
+    layout = map_layout(table)
+    for activities in (1.0, 0.7, 0.2):
+        fast, sql = process_map(lg, activities, 1.0, layout), process_map(table, activities, 1.0, layout)
+        same(fast.nodes, sql.nodes)
+        same(fast.edges, sql.edges)
+        assert len(fast.edges) > 0

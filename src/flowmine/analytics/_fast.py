@@ -308,3 +308,39 @@ def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int 
         durations = {"median": float(d_med[0]), "mean": float(through.sum()) / 1e6 / n_cases, "p90": float(d_p90[0])}
     n_variants = int(K.count_variants(col.act, first, chash)) if n_cases else 0
     return assemble(process, "fast", basis, n_cases, n, n_variants, durations, activities, edges, bn, periods, top)
+
+
+# --- the process map -----------------------------------------------------------------------------
+def map_frames(log: LogLike, activities: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
+    """What :func:`flowmine.discovery.process_map` needs, from the compiled map pass over the cached
+    columns: activity counts of the whole log (``a, n, c``: instances and cases, most frequent first),
+    the directly-follows edges of the log projected on the ``ceil(activities * n)`` most frequent
+    activities (``source, target, count, cases, duration_mean_s, duration_median_s``), the start and
+    end counts (``side, activity, n``) and the number of cases in the projection. The same numbers as
+    the map's SQL (a test keeps them equal)."""
+    col = load_columns(log)
+    na = len(col.activities)
+    names = np.asarray(col.activities, dtype=object)
+    full = K.map_pass(col.case, col.act, col.c, col.s, np.ones(na, np.bool_), na)
+    present = np.flatnonzero(full[0])
+    order = sorted(present, key=lambda a: (-int(full[0][a]), str(names[a])))
+    acts = pd.DataFrame({"a": [str(names[a]) for a in order], "n": full[0][order].astype(np.int64),
+                         "c": full[1][order].astype(np.int64)})
+    n_keep = max(1, int(np.ceil(activities * len(order)))) if len(order) else 0
+    if n_keep < len(order):
+        keep = np.zeros(na, np.bool_)
+        keep[np.asarray(order[:n_keep], dtype=np.int64)] = True
+        part = K.map_pass(col.case, col.act, col.c, col.s, keep, na)
+    else:
+        part = full
+    _, _, edge_n, edge_cases, starts, ends, n_cases, buf, offsets = part
+    live = np.flatnonzero(edge_n)
+    total, med, _ = K.slice_stats(buf, offsets, False)
+    dfg = pd.DataFrame({"source": [str(names[e // na]) for e in live], "target": [str(names[e % na]) for e in live],
+                        "count": edge_n[live], "cases": edge_cases[live],
+                        "duration_mean_s": total[live] / edge_n[live], "duration_median_s": med[live]})
+    side = ([("start", a, starts[a]) for a in np.flatnonzero(starts)]
+            + [("end", a, ends[a]) for a in np.flatnonzero(ends)])
+    end_frame = pd.DataFrame({"side": [x[0] for x in side], "activity": [str(names[x[1]]) for x in side],
+                              "n": np.asarray([x[2] for x in side], dtype=np.int64)})
+    return acts, dfg, end_frame, int(n_cases)
