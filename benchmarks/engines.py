@@ -105,7 +105,8 @@ def main() -> None:
     log = stored(store, process)
     events = store.load_table(process, columns=["event_id"]).num_rows
     rows: list[tuple[str, str, str]] = []
-    print(f"store {args.store}, process {process}: {events:,} events; imports {t_import:.2f} s", flush=True)
+    print(f"store {args.store}, process {process}: {events:,} events; imports {t_import:.2f} s; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
 
     duck_times, duck = timed(lambda: profile(log, engine="sql"), args.repeat)
     rows.append(("DuckDB", "profile", fmt(duck_times)))
@@ -145,6 +146,8 @@ def main() -> None:
     print(f"\npeak memory: python {vmhwm_mb():,.0f} MB (after DuckDB {duck_mb:,.0f} MB); Spark JVM {jvm_text}")
     print(f"profiles identical: {not diffs}" + ("" if not diffs else f" ({len(diffs)} differences: {diffs[:5]})"))
     print(f"variants identical: {same_variants}")
+    print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+          + f" on {os.cpu_count()} cores (other jobs inflate wall times)")
 
 
 if __name__ == "__main__":

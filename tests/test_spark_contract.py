@@ -26,7 +26,7 @@ import pytest
 from tests.conftest import shared_log
 
 import flowmine.analytics as fa
-from flowmine.analytics import COLUMNS, CaseFilter, profile, stored
+from flowmine.analytics import COLUMNS, Calendar, CaseFilter, profile, stored
 from flowmine.discovery import variants
 from flowmine.store import Store
 
@@ -172,6 +172,10 @@ PROFILE_QUERIES = [("throughput_time", "log"), ("throughput_time", "variant"), (
                    ("waiting_time", "activity"), ("sojourn_time", "activity"), ("directly_follows", "edge"),
                    ("variants", "variant"), ("rework", "activity"), ("cost", "activity"), ("bottlenecks", "both")]
 QUERIES_OF = {"finance": QUERIES, "running_example": PROFILE_QUERIES}
+#: working hours 08:30-17:00 UTC+8, Monday to Friday, three holidays within the sample log
+CALENDAR = Calendar(start="08:30", end="17:00", utc_offset_h=8.0, holidays=("2025-01-01", "2025-01-29", "2025-05-01"))
+CALENDAR_QUERIES = [("service_time", "activity"), ("waiting_time", "log"), ("sojourn_time", "case"),
+                    ("throughput_time", "variant")]
 LOGS = list(QUERIES_OF)
 
 
@@ -185,6 +189,8 @@ def _jobs(name: str, log: Any, engine: str) -> dict[Any, Callable[[], Any]]:
     if full:
         jobs["profile_filtered"] = partial(profile, log, engine=engine, filters=_filter(log))
         jobs["cost_rates"] = partial(fa.cost, log, **_rates(log))
+        for metric, level in CALENDAR_QUERIES:  # business time: every duration of inst and cases rewritten
+            jobs[("calendar", metric, level)] = partial(getattr(fa, metric), log, level=level, calendar=CALENDAR)
     return jobs
 
 
@@ -306,12 +312,11 @@ def test_quantiles_by_rank_equal_duckdb_on_edge_cases(spark):
         assert_same_frame(duck, sp, sql)
 
 
-def test_calendar_is_refused_on_spark_with_a_message(spark, logs):
-    from flowmine.analytics import Calendar
-    from flowmine.engines import use_spark
-
-    with use_spark(spark), pytest.raises(Exception, match="not supported on Spark"):
-        fa.service_time(logs["finance"], calendar=Calendar())
+@pytest.mark.parametrize(("metric", "level"), CALENDAR_QUERIES)
+def test_business_time_is_identical(results, metric, level):
+    r = _pick(results, "finance")
+    key = ("calendar", metric, level)
+    assert_same_frame(r["duckdb"][key], r["spark"][key], f"finance {metric}/{level} in business time")
 
 
 def test_cli_engine_spark_without_pyspark_gives_the_hint(spark, logs, tmp_path):

@@ -311,7 +311,7 @@ class SparkEngine(Engine):
 
         tree = sqlglot.parse_one(sql, read="duckdb")
         if isinstance(tree, exp.Create) and str(tree.args.get("kind", "")).upper() == "TABLE":
-            query = tree.expression
+            query = self._expand_replace(tree.expression)
             shared_ctes = self._materialise_ctes(query)
             df = self.spark.sql(self.sql(query.sql(dialect="duckdb")))
             self._view(tree.this.name, df, persist=True)
@@ -320,6 +320,23 @@ class SparkEngine(Engine):
                 unpersist(shared_ctes)
             return
         self.spark.sql(self.sql(sql)).collect()
+
+    def _expand_replace(self, query: Any) -> Any:
+        """``SELECT * REPLACE (e AS c) FROM v`` → every column of this engine's view ``v`` by name, ``c``
+        as ``e`` (Spark has no ``REPLACE``; the business-time calendars use it)."""
+        from sqlglot import exp
+
+        stars = [p for p in query.expressions if isinstance(p, exp.Star) and p.args.get("replace")]
+        source = query.args.get("from_")
+        table = source.this if source is not None else None
+        if not stars or not isinstance(table, exp.Table) or table.name not in self._frames:
+            return query
+        replace = {alias.alias: alias.this for alias in stars[0].args["replace"]}
+        columns = [exp.alias_(replace[c].copy(), c) if c in replace else exp.column(c, quoted=True)
+                   for c in self._frames[table.name].columns]
+        query = query.copy()
+        query.set("expressions", columns)
+        return query
 
     def _materialise_ctes(self, query: Any) -> list[Any]:
         """Cache the CTEs of ``query`` that it reads more than once (Spark would compute each reading

@@ -21,7 +21,8 @@ the DuckDB syntax tree before Spark SQL is written:
 * decimal literals (``1234.5``) → ``1234.5E0``: Spark reads a plain decimal literal as DECIMAL (slow,
   and a different arithmetic); with an exponent it is a DOUBLE, as in DuckDB.
 
-Statements Spark has no equivalent for (``DELETE``, ``SELECT * REPLACE``) are refused with a message.
+Statements Spark has no equivalent for (``DELETE``) are refused with a message; ``SELECT * REPLACE``
+is expanded by the Spark engine, which knows its views' columns.
 """
 
 from __future__ import annotations
@@ -213,8 +214,8 @@ def to_spark(sql: str, names: tuple[tuple[str, str], ...] = ()) -> str:
     if isinstance(tree, exp.Delete):
         raise TranslationError("DELETE has no Spark SQL equivalent on views; use Engine.keep_cases")
     for star in tree.find_all(exp.Star):
-        if star.args.get("replace"):
-            raise TranslationError("SELECT * REPLACE (...) (business-time calendars) is not supported on Spark yet")
+        if star.args.get("replace"):  # the Spark engine expands it from its views' columns first
+            raise TranslationError("SELECT * REPLACE (...) needs the columns of the relation (SparkEngine.execute)")
     tree = _inline_all(tree)
     for select in reversed(list(tree.find_all(exp.Select))):  # innermost first
         _rank_quantiles(select)
