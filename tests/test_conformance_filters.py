@@ -97,3 +97,12 @@ def test_a_filter_that_keeps_no_case_gives_undefined_figures(store):
     report = check(store, "finance", filters=CaseFilter(cases=["no such case"]))
     d = report.to_dict()
     assert d["cases"] == 0 and d["fitness"] is None and d["average_case_fitness"] is None
+
+
+def test_rule_violation_rate_is_the_share_of_cases_breaking_any_rule(store):
+    report = check(store, "finance")
+    breaking = {c for c, rules in report.case_rules.items() if rules}
+    per_rule = report.rules["violating_cases"]
+    assert 0 < len(breaking) < report.cases
+    assert per_rule.max() <= len(breaking) <= per_rule.sum()
+    assert report.to_dict()["rule_violation_rate"] == pytest.approx(len(breaking) / report.cases)

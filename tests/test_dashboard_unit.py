@@ -139,3 +139,35 @@ def test_map_click_is_checked():
     assert clicked_step({"points": [{"customdata": ["Payment", 12]}]}) == "Payment"
     for forged in (None, {}, {"points": []}, {"points": [{"customdata": [1, 2]}]}, {"points": [{"customdata": "x"}]}):
         assert clicked_step(forged) is None
+
+
+def test_overview_cards_are_the_api_numbers(tmp_path):
+    from pathlib import Path
+
+    from flowmine import Store
+    from flowmine.analytics import CaseFilter, quality, stored
+    from flowmine.conformance import check
+    from flowmine.dashboard._i18n import percent
+    from flowmine.dashboard.pages import overview
+
+    samples = Path(__file__).resolve().parents[1] / "sample_logs"
+    st = Store(tmp_path / "store")
+    st.ingest("finance", [str(samples / "finance_claims.csv")], mapping=samples / "finance_claims.mapping.toml")
+
+    def text(component, cid):
+        if getattr(component, "id", None) == cid:
+            return component.children
+        kids = getattr(component, "children", None)
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            found = text(kid, cid)
+            if found is not None:
+                return found
+        return None
+
+    f = Filters(process="finance", start="2025-03-01", end="2025-03-31")
+    page = overview.layout(st, f)
+    flt = CaseFilter(started=("2025-03-01T00:00:00+00:00", "2025-04-01T00:00:00+00:00"))
+    fpy = quality(stored(st, "finance").where(flt), level="log")["first_pass_yield"].iloc[0]
+    assert text(page, "ov-fpy") == percent(fpy)
+    rate = check(st, "finance", filters=flt).rule_violation_rate
+    assert text(page, "ov-violations") == percent(rate)

@@ -75,12 +75,19 @@ class ConformanceReport:
             "fitness": self.fitness,
             "fitting_cases_share": self.fitting_cases_share, "average_case_fitness": self.average_case_fitness,
             "precision": self.precision, "generalization": self.generalization, "simplicity": self.simplicity,
-            "exact": self.exact, "fallback": self.fallback, "budget": self._budget(),
+            "rule_violation_rate": self.rule_violation_rate, "exact": self.exact, "fallback": self.fallback,
+            "budget": self._budget(),
             "labels": self.labels.to_dict(),
             "steps": self.steps.to_dict(orient="records"),
             "rules": self.rules.to_dict(orient="records"),
             "impact": self.impact.to_dict(orient="records"),
         })
+
+    @property
+    def rule_violation_rate(self) -> float:
+        """Share of the cases that break at least one business rule (NaN without cases)."""
+        broken = sum(1 for rules in self.case_rules.values() if rules)
+        return broken / self.cases if self.cases else float("nan")
 
     def _budget(self) -> dict[str, Any]:
         ali = self.alignments

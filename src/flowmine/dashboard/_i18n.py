@@ -88,6 +88,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
                    "zh": "对符合筛选条件的案例，按参考模型和业务规则检查合规性。"},
     "attribute": {"en": "Attribute", "zh": "属性"},
     "cost": {"en": "Cost", "zh": "成本"},
+    "fpy": {"en": "First-pass yield", "zh": "一次通过率"},
+    "violation_rate": {"en": "Cases breaking a rule", "zh": "违反规则的案例占比"},
     "map_hint": {"en": "Click a step to see its detail. The top bottlenecks are outlined in red.",
                  "zh": "点击环节查看详情。主要瓶颈以红色标出。"},
     "values": {"en": "Values", "zh": "取值"},

@@ -8,8 +8,8 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from flowmine.dashboard._components import card
-from flowmine.dashboard._data import conformance, kpis, labeller, process_profile, targets
-from flowmine.dashboard._i18n import duration, number, t
+from flowmine.dashboard._data import conformance, kpis, labeller, metric, process_profile, targets
+from flowmine.dashboard._i18n import duration, number, percent, t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
 
@@ -53,6 +53,8 @@ def layout(store: Store, f: Filters) -> Any:
     tg = targets(f.process) if f.process else {}
     if not k["cases"]:
         return html.P(t("no_data", lang), id="ov-empty")
+    quality = metric(store, f, "quality", "log")
+    fpy = float(quality["first_pass_yield"].iloc[0]) if len(quality) else None
     cost = f"{number(k['cost_case'], 2)} {k['currency'] or ''}".strip() if k["cost_case"] is not None else "–"
     cards = html.Div([
         card(t("cases", lang), number(k["cases"]), "ov-cases"),
@@ -62,6 +64,7 @@ def layout(store: Store, f: Filters) -> Any:
              _target(tg.get("throughput_time"), lang, lambda v: duration(_seconds(v), lang))),
         card(t("tt_p90", lang), duration(k["tt_p90"], lang), "ov-tt-p90"),
         card(t("cost_case", lang), cost, "ov-cost", _target(tg.get("cost_per_case"), lang, lambda v: number(v, 2))),
+        card(t("fpy", lang), percent(fpy), "ov-fpy"),
         card(t("rework_share", lang), f"{k['rework_steps']} / {k['steps']}", "ov-rework"),
         card(t("top_bottleneck", lang), labeller(f.process, lang)(k["top_bottleneck"] or "–"), "ov-bottleneck"),
     ], className="fm-cards")
@@ -71,6 +74,8 @@ def layout(store: Store, f: Filters) -> Any:
         cards.children += [
             card(t("fitness", lang), f"{c['fitness']:.3f}", "ov-fitness",
                  _target(tg.get("fitness"), lang, lambda v: f"{v:.2f}")),
+            card(t("violation_rate", lang), percent(c.get("rule_violation_rate")), "ov-violations",
+                 _target(tg.get("rule_violation_rate"), lang, percent)),
             card(t("rules_broken", lang), f"{broken} / {len(c['rules'])}", "ov-rules"),
         ]
     return html.Div([cards, dcc.Graph(id="ov-trend", figure=trend_figure(p, lang))])
