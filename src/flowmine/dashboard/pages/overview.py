@@ -18,12 +18,19 @@ TITLE_KEY = "overview"
 
 
 def trend_figure(p: dict[str, Any], lang: str) -> go.Figure:
+    """Cases started per month (bars) and their median throughput time (line), for the filters."""
     periods = p.get("periods") or []
     x = [row.get("period") for row in periods]
     y = [(row.get("throughput_median_s") or 0) / 86400 for row in periods]
-    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines+markers"))
-    fig.update_layout(title=t("trend", lang), yaxis_title="d" if lang == "en" else "天", height=320,
-                      margin={"l": 40, "r": 10, "t": 40, "b": 40})
+    fig = go.Figure([
+        go.Bar(x=x, y=[row.get("arrivals") or 0 for row in periods], name=t("arrivals", lang), yaxis="y2",
+               marker={"color": "#c9d6e3"}),
+        go.Scatter(x=x, y=y, mode="lines+markers", name=t("tt_median", lang), marker={"color": "#0b3954"}),
+    ])
+    fig.update_layout(title=t("trend", lang), height=320, margin={"l": 40, "r": 40, "t": 40, "b": 40},
+                      yaxis={"title": "d" if lang == "en" else "天", "side": "left"},
+                      yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": t("cases", lang)},
+                      legend={"orientation": "h", "y": -0.2})
     return fig
 
 
