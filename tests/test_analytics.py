@@ -197,3 +197,17 @@ def test_bad_options_name_the_parameter(log):
         waiting_time(log, level="cases")
     with pytest.raises(AnalyticsError, match="no column"):
         throughput_time(log.drop(columns=[ACTIVITY]))
+
+
+def test_slowest_cases_add_up_to_the_bottleneck(log):
+    from flowmine.analytics import bottlenecks, slowest_cases
+
+    for kind in ("activity", "edge"):
+        top = bottlenecks(log, kind=kind, n_boot=0).iloc[0]
+        cases = slowest_cases(log, top["name"], kind=kind, n=10_000)
+        assert cases["waiting_s"].sum() == pytest.approx(top["waiting_total_s"])
+        assert len(cases) == top["cases"] and cases["instances"].sum() == top["instances"]
+        assert cases["waiting_s"].is_monotonic_decreasing and (cases["basis"] == top["basis"]).all()
+        assert len(slowest_cases(log, top["name"], kind=kind, n=1)) == 1
+    with pytest.raises(AnalyticsError, match="A → B"):
+        slowest_cases(log, "just a step", kind="edge")

@@ -21,6 +21,9 @@ def call(metric: str, level: str, data: object) -> pd.DataFrame:
         return fn(data, by="day")
     if metric == "instances":
         return fn(data)
+    if metric == "slowest_cases":  # the drill-down of the top bottleneck step
+        top = fa.bottlenecks(data, kind="activity", n_boot=0)
+        return fn(data, name=str(top["name"].iloc[0]) if len(top) else "none", kind="activity")
     return fn(data, level=level)
 
 
@@ -31,7 +34,7 @@ def test_every_public_metric_is_declared():
     metrics = {m for m, _ in COLUMNS}
     assert metrics == {"throughput_time", "service_time", "waiting_time", "sojourn_time", "directly_follows",
                        "variants", "flow", "bottlenecks", "cost", "rework", "quality", "workload", "handovers",
-                       "instances"}
+                       "instances", "slowest_cases"}
     assert all(m in fa.__all__ for m in metrics)
 
 

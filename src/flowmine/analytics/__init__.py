@@ -15,7 +15,7 @@ Examples
 >>> bottlenecks(fin, kind="activity").head()  # doctest: +SKIP
 """
 
-from flowmine.analytics._bottlenecks import bottlenecks
+from flowmine.analytics._bottlenecks import bottlenecks, slowest_cases
 from flowmine.analytics._calendar import Calendar, business_duration
 from flowmine.analytics._common import COLUMNS
 from flowmine.analytics._cost import cost
@@ -54,6 +54,7 @@ __all__ = [
     "release",
     "rework",
     "service_time",
+    "slowest_cases",
     "sojourn_time",
     "stored",
     "throughput_histogram",

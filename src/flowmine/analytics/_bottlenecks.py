@@ -15,7 +15,7 @@ import pandas as pd
 
 from flowmine.analytics._bootstrap import bootstrap_totals
 from flowmine.analytics._common import declare, run, total_throughput_s
-from flowmine.analytics._log import LogLike, check_option
+from flowmine.analytics._log import AnalyticsError, LogLike, check_option
 from flowmine.analytics._sql import Engine
 
 KINDS = ("activity", "edge", "both")
@@ -105,3 +105,46 @@ def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int 
         return rank(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
 
     return run(log, build, COLUMNS_BY_KIND[kind])
+
+
+SLOWEST_COLUMNS = declare("slowest_cases", "case", ("case", "kind", "name", "basis", "waiting_s", "instances",
+                                                    "throughput_s"))
+
+
+def slowest_cases(log: LogLike, name: str, kind: str = "activity", n: int = 20) -> pd.DataFrame:
+    """The cases that wait longest at one bottleneck: the drill-down behind a row of :func:`bottlenecks`.
+
+    Parameters
+    ----------
+    log : DataFrame, Arrow table or StoredLog
+    name : str
+        An activity, or an edge ``"A → B"`` (as :func:`bottlenecks` names it).
+    kind : {"activity", "edge"}
+    n : int
+        How many cases (the slowest first; ties by case id).
+
+    Returns
+    -------
+    DataFrame
+        case, kind, name, basis (as :func:`bottlenecks`), waiting_s (the case's total at that step or
+        edge, seconds), instances (its instances there), throughput_s (the whole case).
+    """
+    check_option("kind", kind, ("activity", "edge"), "slowest_cases")
+    if kind == "edge" and EDGE_SEP not in name:
+        raise AnalyticsError(f"slowest_cases: an edge is named 'A{EDGE_SEP}B'; got {name!r}")
+
+    def build(eng: Engine) -> pd.DataFrame:
+        basis = time_basis(eng) if kind == "activity" else "edge"  # as bottlenecks() names it
+        item, expr = _item_sql(kind, basis)
+        eng.con.register("wanted_", pd.DataFrame({"name": [name]}))
+        frame = eng.frame(
+            f'SELECT i."case" AS "case", SUM({expr}) / 1e6 AS waiting_s, COUNT(*) AS instances, '
+            f"ANY_VALUE(c.throughput_us) / 1e6 AS throughput_s FROM inst i JOIN cases c USING (\"case\") "
+            f"WHERE {expr} IS NOT NULL AND {item} = (SELECT name FROM wanted_) "
+            f'GROUP BY 1 ORDER BY waiting_s DESC, "case" LIMIT {int(n)}')
+        frame.insert(1, "kind", kind)
+        frame.insert(2, "name", name)
+        frame.insert(3, "basis", basis)
+        return frame
+
+    return run(log, build, SLOWEST_COLUMNS)

@@ -178,6 +178,18 @@ def metric(store: Store, f: Filters, name: str, level: str) -> Any:
 
 
 @single_flight(maxsize=256)
+def _slowest(step: str, kind: str, *key: Any) -> Any:
+    from flowmine.analytics import slowest_cases
+
+    return slowest_cases(log_of(Store(key[0], create=False), _filters(key)), step, kind=kind, n=50)
+
+
+def slowest(store: Store, f: Filters, step: str, kind: str) -> Any:
+    """The cases that wait longest at a bottleneck (``flowmine.analytics.slowest_cases``), cached."""
+    return _slowest(step, kind, *_key(store, f))
+
+
+@single_flight(maxsize=256)
 def _cases(variant: str, *key: Any) -> Any:
     from flowmine import analytics
 

@@ -90,6 +90,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "cost": {"en": "Cost", "zh": "成本"},
     "fpy": {"en": "First-pass yield", "zh": "一次通过率"},
     "arrivals": {"en": "Cases started", "zh": "新开案例"},
+    "slowest": {"en": "Slowest cases at a bottleneck", "zh": "瓶颈处最慢的案例"},
     "violation_rate": {"en": "Cases breaking a rule", "zh": "违反规则的案例占比"},
     "map_hint": {"en": "Click a step to see its detail. The top bottlenecks are outlined in red.",
                  "zh": "点击环节查看详情。主要瓶颈以红色标出。"},

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from flowmine.dashboard._components import plot_text, table
-from flowmine.dashboard._data import labeller, process_profile
+from flowmine.dashboard._data import filters_of, labeller, process_profile, slowest
 from flowmine.dashboard._i18n import duration, number, percent, t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -47,8 +47,32 @@ def figure(p: dict[str, Any], lang: str) -> go.Figure:
 def layout(store: Store, f: Filters) -> Any:
     p = process_profile(store, f)
     lang = f.lang
+    name = labeller(f.process, lang)
     cols = [("rank", "#"), ("kind", t("kind", lang)), ("name", t("name", lang)),
             ("waiting", t("waiting_total", lang)), ("share", t("share", lang)), ("cases", t("cases", lang)),
             ("ci", t("ci", lang)), ("median", t("median", lang)), ("p90", t("p90", lang))]
+    options = [{"label": name(b["name"]), "value": f"{b['kind']}|{b['name']}"} for b in p.get("bottlenecks", [])]
     return html.Div([html.P(t("bn_intro", lang)), dcc.Graph(id="bn-chart", figure=figure(p, lang)),
-                     table("bn-table", cols, rows(p, lang))])
+                     table("bn-table", cols, rows(p, lang)),
+                     html.H3(t("slowest", lang)),
+                     dcc.Dropdown(id="bn-step", options=options, value=options[0]["value"] if options else None,
+                                  clearable=False),
+                     html.Div(id="bn-cases")])
+
+
+def register(app: Dash, store: Store) -> None:
+    @app.callback(Output("bn-cases", "children"), Input("bn-step", "value"), State("url", "search"))
+    def on_step(value: Any, search: str | None) -> Any:
+        f = filters_of(store, search)
+        offered = {f"{b['kind']}|{b['name']}" for b in process_profile(store, f).get("bottlenecks", [])}
+        if not isinstance(value, str) or value not in offered:
+            return no_update  # not a value this page offered
+        kind, step = value.split("|", 1)
+        cases = slowest(store, f, step, kind)
+        lang = f.lang
+        rows = [{"case": str(r["case"]), "waiting": duration(r["waiting_s"], lang),
+                 "instances": number(r["instances"]), "throughput": duration(r["throughput_s"], lang)}
+                for r in cases.to_dict("records")]
+        cols = [("case", t("case", lang)), ("waiting", t("waiting_total", lang)), ("instances", t("count", lang)),
+                ("throughput", t("throughput", lang))]
+        return table("bn-slowest", cols, rows)
