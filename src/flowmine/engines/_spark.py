@@ -107,9 +107,13 @@ def spark_session(master: str | None = None, remote: str | None = None,
                 if (master or DEFAULT_MASTER).startswith("local") and not _java_present():
                     raise EngineUnavailableError("Spark needs Java 17+: apt-get install openjdk-17-jre-headless "
                                                  "(Debian/Ubuntu) or set JAVA_HOME")
+                # requireAllClusterKeysForCoPartition off: the join of the instance relation on
+                # (case, pos) keeps the data partitioned by case, as the windows around it need (at 5M
+                # events one shuffle of the whole log instead of three)
                 settings = {"spark.sql.session.timeZone": "UTC", "spark.ui.enabled": "false",
                             "spark.ui.showConsoleProgress": "false", "spark.sql.shuffle.partitions": "8",
-                            "spark.sql.execution.arrow.pyspark.enabled": "true"}
+                            "spark.sql.execution.arrow.pyspark.enabled": "true",
+                            "spark.sql.requireAllClusterKeysForCoPartition": "false"}
                 builder = builder.master(master or DEFAULT_MASTER)
                 for key, value in {**settings, **(conf or {})}.items():
                     builder = builder.config(key, value)
