@@ -51,7 +51,8 @@ def _figure(store_path: str, ver: str, f: Filters, activities: float, paths: flo
     return process_map_figure(process_map_of(store, f, activities, paths), overlay=overlay,
                               node_cost={a["activity"]: a.get("cost_total") for a in acts}, currency=currency,
                               highlight=[b["name"] for b in p.get("bottlenecks", [])[:3]],
-                              labels={a["activity"]: name(a["activity"]) for a in acts})
+                              labels={a["activity"]: name(a["activity"]) for a in acts},
+                              title=f"{t('map', f.lang)} · {t(overlay, f.lang)}")
 
 
 def layout(store: Store, f: Filters) -> Any:
