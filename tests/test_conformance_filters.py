@@ -106,3 +106,14 @@ def test_rule_violation_rate_is_the_share_of_cases_breaking_any_rule(store):
     assert 0 < len(breaking) < report.cases
     assert per_rule.max() <= len(breaking) <= per_rule.sum()
     assert report.to_dict()["rule_violation_rate"] == pytest.approx(len(breaking) / report.cases)
+
+
+def test_variants_given_must_cover_the_checked_cases(store):
+    from flowmine.discovery import variants
+
+    with pytest.raises(ValueError, match="same \\(filtered\\) log"):
+        check(store, "finance", filters=CaseFilter(cases=["no such case"]), variants_of_log=variants(store, "finance"))
+    a = check(store, "finance", variants_of_log=variants(store, "finance")).to_dict()
+    b = check(store, "finance").to_dict()
+    a.pop("budget"), b.pop("budget")  # the alignment budget is calibrated per call (states per second)
+    assert a == b

@@ -335,3 +335,15 @@ def test_cli_engine_spark_without_pyspark_gives_the_hint(spark, logs, tmp_path):
     assert out.returncode == 2, out.stderr
     assert 'pip install "flowmine[spark]"' in out.stderr
     assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_conformance_on_spark_variants_is_identical(spark, logs):
+    from flowmine.conformance import check
+    from flowmine.engines import variants as spark_variants
+
+    log = logs["finance"]
+    on_spark = check(log.store, "finance", variants_of_log=spark_variants(log.store, "finance", session=spark))
+    local = check(log.store, "finance")
+    a, b = on_spark.to_dict(), local.to_dict()
+    a.pop("budget"), b.pop("budget")  # the alignment budget is calibrated per call (states per second)
+    assert a == b and a["cases"] > 0

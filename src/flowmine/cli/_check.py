@@ -27,6 +27,11 @@ def check(
     max_seconds: Annotated[float, typer.Option(help="Per-variant alignment time budget in seconds "
                                                      "(0: none); a variant that runs out makes the result "
                                                      "not exact.")] = 10.0,
+    variants_engine: Annotated[str, typer.Option(help="Where the log's variants are computed: duckdb or spark "
+                                                      "(pip install 'flowmine[spark]'; see docs/SPARK.md).")]
+    = "duckdb",
+    spark_master: Annotated[str | None, typer.Option(help="With --variants-engine spark: local[2] (default), "
+                                                     "spark://host:7077, yarn, or sc://host:15002.")] = None,
 ) -> None:
     """Check fitness, precision, deviations per step and business rules. / 合规性检查。"""
     from flowmine.conformance import check as run_check
@@ -38,9 +43,21 @@ def check(
         fail(f"--engine must be r4pm or pm4py, got {engine!r}")
     if max_seconds < 0:
         fail(f"--max-seconds must be >= 0, got {max_seconds}")
-    report = run_check(Store(store, create=False), process, reference=reference, rules=rules, method=method,
+    if variants_engine not in ("duckdb", "spark"):
+        fail(f"--variants-engine must be duckdb or spark, got {variants_engine!r}")
+    st = Store(store, create=False)
+    given = None
+    if variants_engine == "spark":
+        from flowmine.engines import EngineUnavailableError, spark_session
+        from flowmine.engines import variants as spark_variants
+
+        try:
+            given = spark_variants(st, process, session=spark_session(master=spark_master))
+        except EngineUnavailableError as exc:
+            fail(str(exc))
+    report = run_check(st, process, reference=reference, rules=rules, method=method,
                        engine=engine, with_precision=precision, extra=extra,
-                       max_seconds=max_seconds if max_seconds > 0 else None)
+                       max_seconds=max_seconds if max_seconds > 0 else None, variants_of_log=given)
     data = report.to_dict()
     text = json.dumps(data, ensure_ascii=False, indent=1)
     if str(json_out) == "-":

@@ -183,6 +183,7 @@ def check(
     max_seconds: float | None = 10.0,
     extra: bool = False,
     filters: CaseFilter | None = None,
+    variants_of_log: Variants | None = None,
 ) -> ConformanceReport:
     """Check a stored process against its reference model and business rules.
 
@@ -214,6 +215,10 @@ def check(
         Check only the whole cases that pass it (``flowmine.analytics.CaseFilter``): variants,
         fitness, precision, deviations, rules and impact all cover those cases only, as if the store
         held nothing else; ``report.filters`` and the JSON's ``filters`` say so.
+    variants_of_log : Variants, optional
+        The log's variants computed elsewhere, e.g. on Spark (``flowmine.engines.variants``) for a log
+        too large for one machine; they must cover exactly the checked cases (checked). Rules and
+        impact still read the events here.
 
     Examples
     --------
@@ -235,7 +240,12 @@ def check(
     rule_set: tuple[Rule, ...] = read_rules(rules, cfg.activities if cfg else None) if rules else (
         cfg.rules if cfg else ())
     events = _events(log, rule_set)
-    raw: Variants = variants(events)
+    raw: Variants = variants(events) if variants_of_log is None else variants_of_log
+    if variants_of_log is not None:
+        n_events = len(pc.unique(events.column(CASE)))
+        if variants_of_log.n_cases != n_events:
+            raise ValueError(f"check: the variants given cover {variants_of_log.n_cases:,} cases, the checked log "
+                             f"{n_events:,}; compute them on the same (filtered) log")
     labels = match_labels(model.labels, raw.activities, cfg.activities if cfg else None)
     v = raw.renamed(labels.mapping)
     ali = align(model, v, engine=engine, max_states=max_states, max_seconds=max_seconds)
