@@ -133,3 +133,24 @@ def test_real_logs_against_a_mined_model_equal_pm4py(tmp_path, name):
     assert ali.exact
     assert ali.fitness == pytest.approx(ref["log_fitness"], rel=REL)
     assert 100 * ali.fitting_cases_share == pytest.approx(ref["percFitTraces"], rel=REL)
+
+
+def test_precision_reuses_replayed_prefixes_and_still_equals_pm4py(tmp_path):
+    """Prefix markings are remembered per model: a second log (another case subset) reuses them and
+    its precision is still pm4py's."""
+    from flowmine.conformance import _replay
+
+    _, df = _store(tmp_path, "Sepsis Cases - Event Log.xes.gz")
+    m = read_reference(shared_log("sepsis.bpmn"))
+    cases = sorted(df[CASE].unique())
+    first, second = (df[df[CASE].isin(cases[k::11])].reset_index(drop=True) for k in (0, 5))
+    _replay._ENABLED.clear()
+    precision(m, variants(first))
+    remembered = len(_replay._ENABLED)
+    got = precision(m, variants(second))
+    assert 0 < remembered < len(_replay._ENABLED)  # some prefixes new, the others reused
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = pm4py.precision_token_based_replay(second, m.net, m.im, m.fm, activity_key=ACTIVITY,
+                                                  case_id_key=CASE, timestamp_key=TIMESTAMP)
+    assert got == pytest.approx(want, rel=1e-12)
