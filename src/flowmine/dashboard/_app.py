@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -18,6 +19,7 @@ import dash
 from dash import MATCH, Dash, Input, Output, State, dcc, html, no_update
 
 from flowmine.dashboard import _state
+from flowmine.dashboard._data import single_flight
 from flowmine.dashboard._i18n import t
 from flowmine.dashboard.pages import (
     bottlenecks,
@@ -130,7 +132,7 @@ def _register_shell(app: Dash, store: Store) -> None:
         nav = [html.Strong(t("title", lang), style={"marginRight": 18})] + [
             dcc.Link(t(p.TITLE_KEY, lang), href=p.PATH + f.query()) for p in PAGES]
         notice = f"{t('refused', lang)}: {', '.join(f.refused)}" if f.refused else ""
-        body = page.layout(store, f) if f.process else html.P(t("no_store", lang))
+        body = _body(store, page, f) if f.process else html.P(t("no_store", lang))
         off = offer(store, f.process) if f.process else _state.NO_OFFER
         fit_opts = ([{"label": t("fit_all", lang), "value": ""}, {"label": t("fit_yes", lang), "value": "yes"},
                      {"label": t("fit_no", lang), "value": "no"}] if off.conformance else [])
@@ -158,6 +160,22 @@ def _register_shell(app: Dash, store: Store) -> None:
         except (ValueError, TypeError):
             return no_update  # a forged value: refused, the page stays as it was
         return new.query() if new.query() != current.query() else no_update
+
+
+def _body(store: Store, page: ModuleType, f: _state.Filters) -> Any:
+    """A page's layout for the filters, cached like the data it shows (per store version and filters;
+    a page whose content changes without a new version, such as the KPI history, says ``CACHE = False``)."""
+    from flowmine.dashboard._data import version
+
+    if not getattr(page, "CACHE", True):
+        return page.layout(store, f)
+    assert f.process is not None
+    return _cached_body(str(store.path), version(store, f.process), page.PATH, replace(f, refused=()))
+
+
+@single_flight(maxsize=512)
+def _cached_body(store_path: str, ver: str, path: str, f: _state.Filters) -> Any:
+    return _route(path).layout(Store(store_path, create=False), f)
 
 
 def _warm(store: Store, ready: threading.Event) -> None:

@@ -27,6 +27,7 @@ from flowmine.monitor import (
 from flowmine.store import Store
 
 PATH = "/improvement"
+CACHE = False  # the KPI history changes without a new store version (flowmine monitor)
 TITLE_KEY = "improvement"
 
 #: the page's own words (the shell's LABELS needs only "improvement")
