@@ -30,8 +30,8 @@ from flowmine._schema import ACTIVITY, CASE, EVENT_ID, START, TIMESTAMP
 from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, as_table
 from flowmine.analytics._sql import OPENER, Engine, cases_sql, instances_sql
 
-#: How many log versions are held at once (least recently used are released).
-MAX_HELD = 4
+#: How many log versions are held at once (least recently used are released; a dashboard holds one per process).
+MAX_HELD = 8
 
 
 @dataclass
@@ -86,7 +86,7 @@ def hold(log: StoredLog, threads: int | None = None) -> None:
             _HELD[path] = _Held(path, table, con)
             _BUILDING.pop(path, None)
             while len(_HELD) > MAX_HELD:
-                _HELD.popitem(last=False)[1].con.close()
+                _HELD.popitem(last=False)  # not closed here: a metric may still read it (freed when unused)
 
 
 def release(log: StoredLog | None = None) -> None:
