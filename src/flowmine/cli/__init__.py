@@ -8,6 +8,7 @@ that starts with ``error:``; never a traceback.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -25,6 +26,17 @@ app.add_typer(dashboard_user_app, name="dashboard-user")
 def fail(message: str, code: int = 2) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def spark_variants(store: Any, process: str, master: str | None) -> Any:
+    """The process's variants computed by Spark (``--engine spark``); a missing Spark is one line, exit 2."""
+    from flowmine.engines import EngineUnavailableError, spark_session, variants
+
+    try:
+        return variants(store, process, session=spark_session(master=master))
+    except EngineUnavailableError as exc:
+        fail(str(exc))
+        raise  # not reached: fail exits
 
 
 def _register() -> None:

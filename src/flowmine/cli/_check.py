@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from flowmine.cli import app, fail
+from flowmine.cli import app, fail, spark_variants
 
 
 @app.command()
@@ -46,15 +46,7 @@ def check(
     if variants_engine not in ("duckdb", "spark"):
         fail(f"--variants-engine must be duckdb or spark, got {variants_engine!r}")
     st = Store(store, create=False)
-    given = None
-    if variants_engine == "spark":
-        from flowmine.engines import EngineUnavailableError, spark_session
-        from flowmine.engines import variants as spark_variants
-
-        try:
-            given = spark_variants(st, process, session=spark_session(master=spark_master))
-        except EngineUnavailableError as exc:
-            fail(str(exc))
+    given = spark_variants(st, process, spark_master) if variants_engine == "spark" else None
     report = run_check(st, process, reference=reference, rules=rules, method=method,
                        engine=engine, with_precision=precision, extra=extra,
                        max_seconds=max_seconds if max_seconds > 0 else None, variants_of_log=given)

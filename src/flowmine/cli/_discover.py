@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from flowmine.cli import app, fail
+from flowmine.cli import app, fail, spark_variants
 
 
 @app.command()
@@ -37,16 +37,7 @@ def discover(
     if engine not in ("duckdb", "spark"):
         fail(f"--engine must be duckdb or spark, got {engine!r}")
     st = Store(store, create=False)
-    if engine == "spark":
-        from flowmine.engines import EngineUnavailableError, spark_session
-        from flowmine.engines import variants as spark_variants
-
-        try:
-            v = spark_variants(st, process, session=spark_session(master=spark_master))
-        except EngineUnavailableError as exc:
-            fail(str(exc))
-    else:
-        v = variants(st, process)
+    v = spark_variants(st, process, spark_master) if engine == "spark" else variants(st, process)
     model = discover_model(v, algorithm, noise)
     write_model(model, out, name=process)
     typer.echo(f"{process}: {v.n_cases:,} cases, {len(v):,} variants; {algorithm} model with "
