@@ -36,6 +36,7 @@ from flowmine.analytics._bootstrap import case_batches, intervals
 from flowmine.analytics._bottlenecks import EDGE_SEP
 from flowmine.analytics._common import utc_periods
 from flowmine.analytics._log import LogLike, StoredLog, as_table
+from flowmine.analytics._map_kernel import map_pass
 from flowmine.analytics._sql import scratch
 
 NULL_US = K.NULL_US
@@ -321,7 +322,7 @@ def map_frames(log: LogLike, activities: float) -> tuple[pd.DataFrame, pd.DataFr
     col = load_columns(log)
     na = len(col.activities)
     names = np.asarray(col.activities, dtype=object)
-    full = K.map_pass(col.case, col.act, col.c, col.s, np.ones(na, np.bool_), na)
+    full = map_pass(col.case, col.act, col.c, col.s, np.ones(na, np.bool_), na)
     present = np.flatnonzero(full[0])
     order = sorted(present, key=lambda a: (-int(full[0][a]), str(names[a])))
     acts = pd.DataFrame({"a": [str(names[a]) for a in order], "n": full[0][order].astype(np.int64),
@@ -330,7 +331,7 @@ def map_frames(log: LogLike, activities: float) -> tuple[pd.DataFrame, pd.DataFr
     if n_keep < len(order):
         keep = np.zeros(na, np.bool_)
         keep[np.asarray(order[:n_keep], dtype=np.int64)] = True
-        part = K.map_pass(col.case, col.act, col.c, col.s, keep, na)
+        part = map_pass(col.case, col.act, col.c, col.s, keep, na)
     else:
         part = full
     _, _, edge_n, edge_cases, starts, ends, n_cases, buf, offsets = part
