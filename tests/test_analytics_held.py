@@ -138,6 +138,34 @@ def test_every_filter_kind_keeps_the_same_cases_held_or_not(log):
     assert proper >= len(kinds) - 2  # the filters do filter
 
 
+def test_combined_conditions_from_remembered_masks(log):
+    """A held log decides each condition of a filter once and ANDs the remembered masks: any combination
+    of known conditions keeps exactly the cases the plain path keeps."""
+    from flowmine.analytics._held import _MASKS, kept_case_ids
+
+    per_case = fa.throughput_time(log, level="case")
+    variant = fa.variants(log)["variant"].iloc[0]
+    slow = float(per_case.throughput_s.median())
+    combos = [CaseFilter(started=MARCH.started, duration_s=(slow, None)),
+              CaseFilter(started=MARCH.started, variants=[variant]),
+              CaseFilter(duration_s=(slow, None), variants=[variant]),
+              CaseFilter(started=MARCH.started, duration_s=(slow, None), variants=[variant]),
+              CaseFilter(variants=[variant], cases=per_case["case"].head(40).tolist()),
+              CaseFilter(variants=[])]
+    hold(log)
+    for key in [k for k in _MASKS if k[0] == log.path]:
+        del _MASKS[key]
+    sizes = []
+    for flt in combos:
+        expected = sorted(set(filter_cases(_plain(log), flt).column("case:concept:name").to_pylist()))
+        assert sorted(kept_case_ids(log.where(flt)).to_pylist()) == expected, flt
+        assert sorted(fa.throughput_time(log.where(flt), level="case")["case"]) == expected, flt
+        sizes.append(len(expected))
+    # six combinations of five conditions (started, duration, variant, 40 cases, no variant): one mask each
+    assert sum(k[0] == log.path for k in _MASKS) == 5
+    assert sizes[-1] == 0 and 0 < sizes[3] < sizes[0]  # the conditions do combine
+
+
 def test_a_column_subset_without_start_timestamps_is_read(log):
     table = fa._log.as_table(log, columns=["case:concept:name", "concept:name", "time:timestamp"])
     assert "start_timestamp" not in table.column_names and table.num_rows == _plain(log).num_rows

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from flowmine._schema import ACTIVITY, CASE, TIMESTAMP
@@ -13,6 +16,7 @@ from flowmine.discovery import (
     map_layout,
     process_map,
     process_map_figure,
+    process_map_spec,
 )
 
 EVIL = "<script>alert(1)</script>"
@@ -111,6 +115,19 @@ def test_figure_data_and_escaping(log):
     assert [(t.customdata[0][0], t.customdata[0][1]) for t in red] == [(edge.source, edge.target)]
     with pytest.raises(ValueError, match="'activities' parameter"):
         process_map(log, activities=1.5)
+
+
+def test_spec_is_plain_json_and_the_figure_it_validates_to(log):
+    """The dashboard sends the dict spec as it is: it must be plain JSON (no numpy scalars, labels
+    escaped) and the very figure ``process_map_figure`` returns."""
+    pmap = process_map(log)
+    for overlay in ("frequency", "performance"):
+        spec = process_map_spec(pmap, overlay=overlay, highlight=["A"])
+        json.dumps(spec)  # raises on numpy scalars or other non-JSON values
+        shown = json.dumps([[t.get("text"), t.get("hovertext")] for t in spec["data"]])
+        assert "&lt;script&gt;" in shown and "<script>" not in shown  # customdata keeps raw names, never shown
+        assert [t["name"] for t in spec["data"]] == ["edge"] * len(pmap.edges) + ["edge labels", "nodes"]
+        assert go.Figure(spec).to_json() == process_map_figure(pmap, overlay=overlay, highlight=["A"]).to_json()
 
 
 def test_layered_layout_columns_and_loops():

@@ -160,14 +160,16 @@ def load_columns(log: LogLike) -> Columns:
     A stored log with filters is its base's cache restricted to the kept cases (a case mask: the
     filters run in SQL, the same ``kept_cases`` as every engine)."""
     if isinstance(log, StoredLog) and log.filters:
-        from flowmine.analytics._held import case_ids, kept_case_ids
+        from flowmine.analytics._held import case_ids, keep_mask, kept_case_ids
 
         col = load_columns(log.base)
         ids = case_ids(log.base)
         n_cases = int(col.case[-1]) + 1 if len(col.case) else 0
         if len(ids) != n_cases:  # not in store order: take the filtered rows instead
             return Columns.of(build_columns(as_table(log, columns=_CACHE_COLUMNS)))
-        keep = pc.is_in(ids, value_set=kept_case_ids(log)).to_numpy(zero_copy_only=False)
+        keep = keep_mask(log)
+        if keep is None:
+            keep = pc.is_in(ids, value_set=kept_case_ids(log)).to_numpy(zero_copy_only=False)
         return subset(col, keep)
     if not isinstance(log, StoredLog):
         return Columns.of(build_columns(as_table(log, columns=_CACHE_COLUMNS)))

@@ -19,14 +19,17 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, START, TIMESTAMP
+from flowmine.analytics._filters import CaseFilter
 from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, as_table
 from flowmine.analytics._sql import OPENER, Engine, cases_sql, instances_sql
 
@@ -110,10 +113,12 @@ class HeldEngine(Engine):
     """An engine over a held log: ``log``, ``inst`` and ``cases`` are views of the held tables, restricted
     by a filter to the kept cases (a semi-join each query reads; the held tables are never changed)."""
 
-    def __init__(self, held: _Held) -> None:  # no Engine.__init__: nothing to materialise
+    def __init__(self, held: _Held, keep: pa.Array | None = None) -> None:  # no Engine.__init__: nothing to copy
         self.con = held.con.cursor()
         self._views = True
-        self._define(restricted=False)
+        if keep is not None:  # the kept cases are known: define the restricted views once
+            self.con.register("keep_", pa.table({"case": keep}))
+        self._define(restricted=keep is not None)
 
     def _define(self, restricted: bool) -> None:
         for rel, key in (("log", CASE), ("inst", "case"), ("cases", "case")):
@@ -148,37 +153,109 @@ def open_engine(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> E
     held = _held(base)
     opener = OPENER.get()
     if held is not None and opener is None:
+        if filters:
+            assert isinstance(log, StoredLog)
+            mask = keep_mask(log)
+            if mask is not None:  # the kept cases are known: the views are restricted once
+                return HeldEngine(held, pc.filter(case_ids(log.base), pa.array(mask)))
         eng: Engine = HeldEngine(held)
     elif opener is not None:
         eng = opener(base)
     else:
         eng = Engine(as_table(base, columns=None if filters else columns))
     try:
-        if isinstance(eng, HeldEngine) and filters:
-            digest = hashlib.blake2b(repr(filters).encode(), digest_size=16).hexdigest()  # ids lists can be long
-            key = (held.path, digest)  # type: ignore[union-attr]
-            with _GUARD:
-                ids = _KEPT.get(key)
-            if ids is None:
-                for flt in filters:
-                    eng.keep_cases(kept_cases(eng, flt))
-                ids = eng.arrow('SELECT "case" FROM cases').column(0).combine_chunks()
-                with _GUARD:
-                    _KEPT[key] = ids
-                    while len(_KEPT) > 512:
-                        _KEPT.popitem(last=False)
-            eng.keep_cases(ids)  # the same filters on the same held version keep the same cases
-        else:
-            for flt in filters:
-                eng.keep_cases(kept_cases(eng, flt))
+        for flt in filters:
+            eng.keep_cases(kept_cases(eng, flt))
     except BaseException:
         eng.close()
         raise
     return eng
 
 
-#: Kept case ids per (held version, filters): every metric of a dashboard view filters alike.
-_KEPT: OrderedDict[tuple[str, str], pa.Array] = OrderedDict()
+#: Which cases each single condition of a filter keeps, per held version: a bool per case in store
+#: order, bit-packed. A dashboard's filters are combinations of a few offered conditions (a month, an
+#: attribute value, a variant), so after the first views every combination is an AND of known masks.
+_MASKS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_MASK_BYTES = 64 << 20  # memory the remembered masks may take
+_DIGESTS: OrderedDict[int, tuple[object, str]] = OrderedDict()  # id(value) -> (value, digest)
+
+
+def _digest(value: object) -> str:
+    """A digest of ``repr(value)``, remembered per object (a filter's case id list can be long)."""
+    with _GUARD:
+        hit = _DIGESTS.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+    digest = hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+    with _GUARD:
+        _DIGESTS[id(value)] = (value, digest)  # the entry keeps the object alive, so its id stays its own
+        while len(_DIGESTS) > 64:
+            _DIGESTS.popitem(last=False)
+    return digest
+
+
+def _conditions(flt: CaseFilter) -> list[tuple[str, CaseFilter]]:
+    """The single conditions of a case filter, each as its own filter with a key (a case filter keeps
+    the cases that meet all its conditions, each decided on the whole case alone)."""
+    out: list[tuple[str, CaseFilter]] = []
+    for f in fields(flt):
+        value = getattr(flt, f.name)
+        if f.name == "attributes":
+            out += [(repr(("attributes", k, list(v))), CaseFilter(attributes={k: v})) for k, v in value.items()]
+        elif f.name == "cases":
+            if value is not None:
+                out.append((f"cases {_digest(value)}", CaseFilter(cases=value)))
+        elif value is not None and (value or f.name in ("variants", "start_steps", "end_steps")):
+            out.append((repr((f.name, value)), CaseFilter(**{f.name: value})))
+    return out
+
+
+def keep_mask(log: StoredLog) -> np.ndarray | None:
+    """Which cases a filtered held log keeps: a bool per case of :func:`case_ids` (store order); None
+    when the log is not held or its cases are not contiguous in the store."""
+    from flowmine.analytics._filters import kept_cases
+
+    held = _held(log.base)
+    if held is None or OPENER.get() is not None:
+        return None
+    ids = case_ids(log.base)
+    if not _unique(held, ids):
+        return None
+    mask = np.ones(len(ids), dtype=bool)
+    for flt in log.filters:
+        for text, part in _conditions(flt):
+            key = (held.path, hashlib.blake2b(text.encode(), digest_size=16).hexdigest())
+            with _GUARD:
+                packed = _MASKS.get(key)
+                if packed is not None:
+                    _MASKS.move_to_end(key)
+            if packed is None:
+                eng = HeldEngine(held)
+                try:
+                    kept = kept_cases(eng, part)
+                finally:
+                    eng.close()
+                packed = np.packbits(pc.is_in(ids, value_set=kept).to_numpy(zero_copy_only=False))
+                with _GUARD:
+                    _MASKS[key] = packed
+                    while sum(m.nbytes for m in _MASKS.values()) > _MASK_BYTES and len(_MASKS) > 1:
+                        _MASKS.popitem(last=False)
+            mask &= np.unpackbits(packed, count=len(ids)).view(bool)
+    return mask
+
+
+_UNIQUE: dict[str, bool] = {}
+
+
+def _unique(held: _Held, ids: pa.Array) -> bool:
+    """Whether ``case_ids`` has each case once (the store keeps each case's events together)."""
+    with _GUARD:
+        known = _UNIQUE.get(held.path)
+    if known is None:
+        known = len(pc.unique(ids)) == len(ids)
+        with _GUARD:
+            _UNIQUE[held.path] = known
+    return known
 
 
 def held_engine(log: LogLike) -> Engine | None:
@@ -214,6 +291,9 @@ def kept_case_ids(log: StoredLog) -> pa.Array:
     """Case ids of a filtered stored log (all its filters applied)."""
     from flowmine.analytics._filters import kept_cases
 
+    mask = keep_mask(log) if log.filters else None
+    if mask is not None:
+        return pc.filter(case_ids(log.base), pa.array(mask))
     if _held(log.base) is None and OPENER.get() is None and not any(f.follows for f in log.filters):
         light = CaseEngine(as_table(log.base, columns=None))  # no filter here reads the instances
         try:

@@ -101,6 +101,8 @@ def _clean(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
+        if all(type(v) is str for v in value):  # e.g. a filter's case ids (up to every case of the log)
+            return list(value)
         return [_clean(v) for v in value]
     if hasattr(value, "item"):  # numpy scalars
         value = value.item()
@@ -120,7 +122,7 @@ def filter_dict(flt: CaseFilter | None) -> dict[str, Any] | None:
         if isinstance(value, Mapping):
             return {str(k): plain(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
+            return list(value) if all(type(v) is str for v in value) else [plain(v) for v in value]
         return value
 
     out = {}

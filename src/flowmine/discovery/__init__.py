@@ -10,7 +10,7 @@ Examples
 """
 
 from flowmine.discovery._export import bpmn_layout, to_svg, write_model
-from flowmine.discovery._figure import process_map_figure
+from flowmine.discovery._figure import process_map_figure, process_map_spec
 from flowmine.discovery._layout import layered_layout
 from flowmine.discovery._map import END_NODE, START_NODE, ProcessMap, keep_paths, map_layout, process_map
 from flowmine.discovery._mine import (
@@ -40,6 +40,7 @@ __all__ = [
     "map_layout",
     "process_map",
     "process_map_figure",
+    "process_map_spec",
     "to_svg",
     "variants",
     "write_model",

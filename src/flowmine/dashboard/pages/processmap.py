@@ -41,18 +41,18 @@ def figure(store: Store, f: Filters, activities: float, paths: float, overlay: s
 
 @single_flight(maxsize=256)
 def _figure(store_path: str, ver: str, f: Filters, activities: float, paths: float, overlay: str) -> Any:
-    from flowmine.discovery import process_map_figure
+    from flowmine.discovery import process_map_spec
 
     store = Store(store_path, create=False)
     p = process_profile(store, f)
     acts = p.get("activities", [])
     name = labeller(f.process, f.lang)
     currency = next((a.get("cost_currency") for a in acts if a.get("cost_currency")), None)
-    return process_map_figure(process_map_of(store, f, activities, paths), overlay=overlay,
-                              node_cost={a["activity"]: a.get("cost_total") for a in acts}, currency=currency,
-                              highlight=[b["name"] for b in p.get("bottlenecks", [])[:3]],
-                              labels={a["activity"]: name(a["activity"]) for a in acts},
-                              title=f"{t('map', f.lang)} · {t(overlay, f.lang)}")
+    return process_map_spec(process_map_of(store, f, activities, paths), overlay=overlay,
+                            node_cost={a["activity"]: a.get("cost_total") for a in acts}, currency=currency,
+                            highlight=[b["name"] for b in p.get("bottlenecks", [])[:3]],
+                            labels={a["activity"]: name(a["activity"]) for a in acts},
+                            title=f"{t('map', f.lang)} · {t(overlay, f.lang)}")
 
 
 def layout(store: Store, f: Filters) -> Any:
