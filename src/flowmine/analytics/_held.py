@@ -20,7 +20,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Any
 
 import duckdb
 import numpy as np
