@@ -41,6 +41,7 @@ class _Held:
     path: str  # the version's Parquet file
     table: pa.Table  # the stored Parquet, every column, in store order
     con: duckdb.DuckDBPyConnection  # log_all, inst_all, cases_all
+    n_cases: int  # distinct cases (cidx_ runs 0..n_cases-1)
 
 
 _HELD: OrderedDict[str, _Held] = OrderedDict()
@@ -76,16 +77,24 @@ def hold(log: StoredLog, threads: int | None = None) -> None:
         con = duckdb.connect()
         if threads:
             con.execute(f"SET threads = {int(threads)}")
-        con.register("src_", table)
+        # every relation carries cidx_, the case's index (first appearance in the store): a filter's
+        # kept cases restrict the views as a semi-join on integers, sorted, so scans skip row groups
+        cases = table.column(CASE).combine_chunks()
+        first = pc.unique(cases)
+        con.register("idx_", pa.table({"case": first, "i": pa.array(np.arange(len(first), dtype=np.int32))}))
+        con.register("src_", table.append_column("cidx_", pc.index_in(cases, value_set=first).cast(pa.int32())))
         con.execute("CREATE TABLE log_all AS SELECT * FROM src_")
         con.unregister("src_")
         core = as_table(table, columns=CORE_COLUMNS)
         con.register("core_", core)
-        con.execute(f"CREATE TABLE inst_all AS {instances_sql('core_')}")
+        con.execute(f'CREATE TABLE inst_all AS SELECT i.*, x.i AS cidx_ FROM ({instances_sql("core_")}) i '
+                    'JOIN idx_ x ON i."case" = x."case" ORDER BY cidx_, pos')
         con.unregister("core_")
-        con.execute(f"CREATE TABLE cases_all AS {cases_sql('inst_all')}")
+        con.execute(f'CREATE TABLE cases_all AS SELECT c.*, x.i AS cidx_ FROM ({cases_sql("inst_all")}) c '
+                    'JOIN idx_ x ON c."case" = x."case" ORDER BY cidx_')
+        con.unregister("idx_")
         with _GUARD:
-            _HELD[path] = _Held(path, table, con)
+            _HELD[path] = _Held(path, table, con, len(first))
             _BUILDING.pop(path, None)
             while len(_HELD) > MAX_HELD:
                 _HELD.popitem(last=False)  # not closed here: a metric may still read it (freed when unused)
@@ -112,17 +121,18 @@ class HeldEngine(Engine):
     """An engine over a held log: ``log``, ``inst`` and ``cases`` are views of the held tables, restricted
     by a filter to the kept cases (a semi-join each query reads; the held tables are never changed)."""
 
-    def __init__(self, held: _Held, keep: pa.Array | None = None) -> None:  # no Engine.__init__: nothing to copy
+    def __init__(self, held: _Held, keep: np.ndarray | None = None) -> None:  # no Engine.__init__: nothing to copy
+        """``keep``: indices (``cidx_``) of the kept cases, when they are known (all cases when None)."""
         self.con = held.con.cursor()
         self._views = True
         if keep is not None:  # the kept cases are known: define the restricted views once
-            self.con.register("keep_", pa.table({"case": keep}))
-        self._define(restricted=keep is not None)
+            self.con.register("keep_", pa.table({"i": pa.array(keep, pa.int32())}))
+        self._define('cidx_ IN (SELECT i FROM keep_)' if keep is not None else None)
 
-    def _define(self, restricted: bool) -> None:
-        for rel, key in (("log", CASE), ("inst", "case"), ("cases", "case")):
-            where = f' WHERE "{key}" IN (SELECT "case" FROM keep_)' if restricted else ""
-            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {rel} AS SELECT * FROM main.{rel}_all{where}")
+    def _define(self, where: str | None) -> None:
+        for rel in ("log", "inst", "cases"):
+            cond = f" WHERE {where}" if where else ""
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {rel} AS SELECT * EXCLUDE (cidx_) FROM main.{rel}_all{cond}")
 
     def materialize(self) -> None:
         if self._views:
@@ -138,7 +148,7 @@ class HeldEngine(Engine):
             return
         # the kept cases were found in the current views, so they are a subset of the last keep_
         self.con.register("keep_", pa.table({"case": cases}))
-        self._define(restricted=True)
+        self._define('cidx_ IN (SELECT cidx_ FROM main.cases_all WHERE "case" IN (SELECT "case" FROM keep_))')
 
 
 def open_engine(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> Engine:
@@ -156,7 +166,7 @@ def open_engine(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> E
             assert isinstance(log, StoredLog)
             mask = keep_mask(log)
             if mask is not None:  # the kept cases are known: the views are restricted once
-                return HeldEngine(held, pc.filter(case_ids(log.base), pa.array(mask)))
+                return HeldEngine(held, np.flatnonzero(mask))
         eng: Engine = HeldEngine(held)
     elif opener is not None:
         eng = opener(base)
@@ -243,18 +253,10 @@ def keep_mask(log: StoredLog) -> np.ndarray | None:
     return mask
 
 
-_UNIQUE: dict[str, bool] = {}
-
-
 def _unique(held: _Held, ids: pa.Array) -> bool:
-    """Whether ``case_ids`` has each case once (the store keeps each case's events together)."""
-    with _GUARD:
-        known = _UNIQUE.get(held.path)
-    if known is None:
-        known = len(pc.unique(ids)) == len(ids)
-        with _GUARD:
-            _UNIQUE[held.path] = known
-    return known
+    """Whether ``case_ids`` has each case once (the store keeps each case's events together), so that
+    its positions are the relations' ``cidx_``."""
+    return len(ids) == held.n_cases
 
 
 def held_engine(log: LogLike) -> Engine | None:
