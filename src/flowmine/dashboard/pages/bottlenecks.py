@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from flowmine.dashboard._components import plot_text, table
@@ -31,17 +30,18 @@ def rows(p: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     return out
 
 
-def figure(p: dict[str, Any], lang: str) -> go.Figure:
+def figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The bottlenecks' total waiting with confidence intervals (a plain figure dict)."""
     bs = list(reversed(p.get("bottlenecks", [])))
     name = labeller(p.get("process"), lang)
     hours = [b["waiting_total_s"] / 3600 for b in bs]
     err_lo = [max(0.0, (b["waiting_total_s"] - (b.get("ci_low_s") or b["waiting_total_s"])) / 3600) for b in bs]
     err_hi = [max(0.0, ((b.get("ci_high_s") or b["waiting_total_s"]) - b["waiting_total_s"]) / 3600) for b in bs]
-    fig = go.Figure(go.Bar(x=hours, y=[plot_text(name(b["name"])) for b in bs], orientation="h",
-                           error_x={"type": "data", "array": err_hi, "arrayminus": err_lo}))
-    fig.update_layout(xaxis_title=t("waiting_total", lang) + (" (h)" if lang == "en" else "（小时）"),
-                      height=120 + 28 * len(bs), margin={"l": 260, "r": 10, "t": 20, "b": 40})
-    return fig
+    unit = " (h)" if lang == "en" else "（小时）"
+    return {"data": [{"type": "bar", "x": hours, "y": [plot_text(name(b["name"])) for b in bs], "orientation": "h",
+                      "error_x": {"type": "data", "array": err_hi, "arrayminus": err_lo}}],
+            "layout": {"xaxis": {"title": {"text": t("waiting_total", lang) + unit}},
+                       "height": 120 + 28 * len(bs), "margin": {"l": 260, "r": 10, "t": 20, "b": 40}}}
 
 
 def layout(store: Store, f: Filters) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from flowmine.dashboard._components import plot_text, table
@@ -17,19 +16,19 @@ PATH = "/cases"
 TITLE_KEY = "cases_page"
 
 
-def timeline(events: Any, lang: str, name: Any = str) -> go.Figure:
-    """One bar per activity instance from its start (or completion) to its completion."""
-    fig = go.Figure()
+def timeline(events: Any, lang: str, name: Any = str) -> dict[str, Any]:
+    """One bar per activity instance from its start (or completion) to its completion (a plain figure dict)."""
+    traces = []
     for rec in events.to_dict("records"):
         end = rec["time:timestamp"]
         start = rec.get("start_timestamp")
         start = end if start is None or start != start else start
-        fig.add_trace(go.Scatter(x=[start, end], y=[plot_text(name(rec["concept:name"]))] * 2, mode="lines+markers",
-                                 line={"width": 8}, name=plot_text(rec.get("org:resource") or ""),
-                                 showlegend=False))
-    fig.update_layout(height=120 + 30 * len(events), margin={"l": 220, "r": 10, "t": 20, "b": 40},
-                      yaxis={"autorange": "reversed"})
-    return fig
+        traces.append({"type": "scatter", "x": [start, end], "y": [plot_text(name(rec["concept:name"]))] * 2,
+                       "mode": "lines+markers", "line": {"width": 8},
+                       "name": plot_text(rec.get("org:resource") or ""), "showlegend": False})
+    return {"data": traces, "layout": {"height": 120 + 30 * len(events),
+                                       "margin": {"l": 220, "r": 10, "t": 20, "b": 40},
+                                       "yaxis": {"autorange": "reversed"}}}
 
 
 def layout(store: Store, f: Filters) -> Any:

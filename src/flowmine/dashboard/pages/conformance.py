@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from flowmine.dashboard._components import card, plot_text, table
@@ -18,13 +17,13 @@ PATH = "/conformance"
 TITLE_KEY = "conformance"
 
 
-def deviation_figure(steps: list[dict[str, Any]], lang: str, name: Any = str) -> go.Figure:
+def deviation_figure(steps: list[dict[str, Any]], lang: str, name: Any = str) -> dict[str, Any]:
+    """Skipped, inserted and out-of-order counts per deviating step, stacked (a plain figure dict)."""
     steps = [s for s in steps if s["cases_affected"]]
     names = [plot_text(name(s["activity"])) for s in steps]
-    fig = go.Figure([go.Bar(name=t(k, lang), x=names, y=[s[k] for s in steps])
-                     for k in ("skipped", "inserted", "out_of_order")])
-    fig.update_layout(barmode="stack", height=360, margin={"l": 40, "r": 10, "t": 20, "b": 120})
-    return fig
+    return {"data": [{"type": "bar", "name": t(k, lang), "x": names, "y": [s[k] for s in steps]}
+                     for k in ("skipped", "inserted", "out_of_order")],
+            "layout": {"barmode": "stack", "height": 360, "margin": {"l": 40, "r": 10, "t": 20, "b": 120}}}
 
 
 def layout(store: Store, f: Filters) -> Any:

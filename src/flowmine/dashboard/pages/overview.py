@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from flowmine.dashboard._components import card
@@ -17,21 +16,22 @@ PATH = "/"
 TITLE_KEY = "overview"
 
 
-def trend_figure(p: dict[str, Any], lang: str) -> go.Figure:
-    """Cases started per month (bars) and their median throughput time (line), for the filters."""
+def trend_figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Cases started per month (bars) and their median throughput time (line), for the filters (a plain
+    figure dict: pages send figures as they are, without building a validated ``go.Figure``)."""
     periods = p.get("periods") or []
     x = [row.get("period") for row in periods]
     y = [(row.get("throughput_median_s") or 0) / 86400 for row in periods]
-    fig = go.Figure([
-        go.Bar(x=x, y=[row.get("arrivals") or 0 for row in periods], name=t("arrivals", lang), yaxis="y2",
-               marker={"color": "#c9d6e3"}),
-        go.Scatter(x=x, y=y, mode="lines+markers", name=t("tt_median", lang), marker={"color": "#0b3954"}),
-    ])
-    fig.update_layout(title=t("trend", lang), height=320, margin={"l": 40, "r": 40, "t": 40, "b": 40},
-                      yaxis={"title": "d" if lang == "en" else "天", "side": "left"},
-                      yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "title": t("cases", lang)},
-                      legend={"orientation": "h", "y": -0.2})
-    return fig
+    return {"data": [
+        {"type": "bar", "x": x, "y": [row.get("arrivals") or 0 for row in periods], "name": t("arrivals", lang),
+         "yaxis": "y2", "marker": {"color": "#c9d6e3"}},
+        {"type": "scatter", "x": x, "y": y, "mode": "lines+markers", "name": t("tt_median", lang),
+         "marker": {"color": "#0b3954"}},
+    ], "layout": {"title": {"text": t("trend", lang)}, "height": 320, "margin": {"l": 40, "r": 40, "t": 40, "b": 40},
+                  "yaxis": {"title": {"text": "d" if lang == "en" else "天"}, "side": "left"},
+                  "yaxis2": {"overlaying": "y", "side": "right", "showgrid": False,
+                             "title": {"text": t("cases", lang)}},
+                  "legend": {"orientation": "h", "y": -0.2}}}
 
 
 def _target(kpi: Any, lang: str, fmt: Any) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import plotly.graph_objects as go
 from dash import dcc, html
 
 from flowmine.dashboard._components import plot_text, table
@@ -17,17 +16,16 @@ PATH = "/resources"
 TITLE_KEY = "resources"
 
 
-def handover_figure(frame: Any, lang: str) -> go.Figure:
+def handover_figure(frame: Any, lang: str) -> dict[str, Any]:
+    """The 40 most frequent handovers as a Sankey diagram (a plain figure dict)."""
     top = frame.sort_values("count", ascending=False).head(40)
     labels = sorted(set(top["source"]).union(top["target"]), key=str)
     index = {name: i for i, name in enumerate(labels)}
-    fig = go.Figure(go.Sankey(
-        node={"label": [plot_text(x) for x in labels], "pad": 12},
-        link={"source": [index[s] for s in top["source"]], "target": [index[x] for x in top["target"]],
-              "value": top["count"].tolist()},
-    ))
-    fig.update_layout(title=t("handovers", lang), height=460, margin={"l": 10, "r": 10, "t": 40, "b": 10})
-    return fig
+    return {"data": [{"type": "sankey", "node": {"label": [plot_text(x) for x in labels], "pad": 12},
+                      "link": {"source": [index[s] for s in top["source"]],
+                               "target": [index[x] for x in top["target"]], "value": top["count"].tolist()}}],
+            "layout": {"title": {"text": t("handovers", lang)}, "height": 460,
+                       "margin": {"l": 10, "r": 10, "t": 40, "b": 10}}}
 
 
 def layout(store: Store, f: Filters) -> Any:
