@@ -198,11 +198,17 @@ def _check_share(name: str, value: float) -> float:
 
 def keep_paths(edges: pd.DataFrame, paths: float) -> pd.DataFrame:
     """The ``ceil(paths * n)`` most frequent edges, plus each node's most frequent in- and out-edge."""
-    ranked = edges.sort_values(["count", "source", "target"], ascending=[False, True, True], kind="stable")
-    n_keep = math.ceil(_check_share("paths", paths) * len(ranked))
-    keep = set(ranked.index[:n_keep])
-    keep |= set(ranked.drop_duplicates("source").index) | set(ranked.drop_duplicates("target").index)
-    return ranked.loc[[i for i in ranked.index if i in keep]].reset_index(drop=True)
+    share = _check_share("paths", paths)
+    src, tgt, cnt = (edges[c].tolist() for c in ("source", "target", "count"))  # plain lists: maps are small
+    order = sorted(range(len(cnt)), key=lambda i: (-cnt[i], src[i], tgt[i]))  # stable, like a stable sort
+    keep = set(order[:math.ceil(share * len(order))])
+    firsts: set[tuple[int, Any]] = set()
+    for i in order:  # each node's most frequent out-edge and in-edge
+        for side, node in ((0, src[i]), (1, tgt[i])):
+            if (side, node) not in firsts:
+                firsts.add((side, node))
+                keep.add(i)
+    return edges.iloc[[i for i in order if i in keep]].reset_index(drop=True)
 
 
 def process_map(
