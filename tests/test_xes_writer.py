@@ -119,7 +119,7 @@ def test_failed_write_keeps_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
     def boom(*_: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("flowmine.export._xes.os.replace", boom)
+    monkeypatch.setattr("flowmine._atomic.os.replace", boom)
     with pytest.raises(OSError, match="disk full"):
         write_xes(_frame(), path)
     assert path.read_text() == "old"

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from flowmine._atomic import write_text_atomic
 from flowmine.errors import FlowmineError
 
 if TYPE_CHECKING:
@@ -180,21 +179,10 @@ def remove_user(path: str | Path, user: str) -> None:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    directory = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        write_text_atomic(path, text, mode=0o600)  # password hashes: readable by the owner only
     except OSError as exc:
         raise AuthFileError(f"{path}: cannot write the auth file ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def install_basic_auth(server: Flask, users: BasicAuthUsers) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+from flowmine._atomic import atomic_file
 
 #: A text cell starting with one of these is a formula to Excel/LibreOffice (CSV injection).
 _FORMULA = r"^[=+\-@\t\r]"
@@ -26,21 +27,14 @@ def neutralise_formulas(table: pa.Table) -> pa.Table:
     return pa.table(cols, names=table.column_names)
 
 
-def _atomic(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
 def write_csv(table: pa.Table, path: Path) -> None:
     """UTF-8 CSV with a BOM (so Excel shows Chinese labels right), timestamps in ISO 8601 UTC."""
     table = neutralise_formulas(table)
-    tmp = _atomic(path)
-    with tmp.open("wb") as fh:
+    with atomic_file(path) as fh:
         fh.write(b"\xef\xbb\xbf")
         pacsv.write_csv(table, fh)
-    os.replace(tmp, path)
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
-    tmp = _atomic(path)
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    with atomic_file(path) as fh:
+        pq.write_table(table, fh, compression="zstd")

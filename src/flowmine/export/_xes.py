@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import gzip
 import math
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, Final
@@ -26,6 +24,7 @@ from typing import IO, Any, Final
 import numpy as np
 import pandas as pd
 
+from flowmine._atomic import atomic_file
 from flowmine._schema import (
     ACTIVITY,
     CASE,
@@ -195,24 +194,15 @@ def write_xes(df: pd.DataFrame, path: Path) -> None:
     if missing:
         raise ValueError(f"The frame given to write_xes lacks the column(s) {missing}.")
     frame = _expand(df)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            gz = path.name.lower().endswith(".gz")
-            out: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if gz else raw  # type: ignore[assignment]
-            out.write(_header(LIFECYCLE in frame.columns).encode())
-            for text in _chunks(frame):
-                out.write(text.encode("utf-8"))
-            out.write(b"</log>\n")
-            if out is not raw:
-                out.close()
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as raw:
+        gz = path.name.lower().endswith(".gz")
+        out: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) if gz else raw  # type: ignore[assignment]
+        out.write(_header(LIFECYCLE in frame.columns).encode())
+        for text in _chunks(frame):
+            out.write(text.encode("utf-8"))
+        out.write(b"</log>\n")
+        if out is not raw:
+            out.close()
 
 
 __all__ = ["write_xes"]

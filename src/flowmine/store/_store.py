@@ -29,7 +29,6 @@ import json
 import os
 import re
 import shutil
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -42,6 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flowmine._arrow import contiguous
+from flowmine._atomic import write_text_atomic
 from flowmine._fingerprint import ALGORITHM, FINGERPRINT, fingerprints, subset_order
 from flowmine._schema import (
     CASE,
@@ -328,9 +328,4 @@ def _check_name(process: str) -> str:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{time.monotonic_ns()}.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    write_text_atomic(path, text)
