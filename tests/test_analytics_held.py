@@ -200,3 +200,18 @@ def test_compiled_map_equals_the_sql_map(tmp_path, name, mapping):
         same(fast.nodes, sql.nodes)
         same(fast.edges, sql.edges)
         assert len(fast.edges) > 0
+
+
+@pytest.mark.parametrize("held", [False, True])
+def test_a_case_list_changed_in_place_is_seen(log, held):
+    """Kept cases are remembered per filter content, never per object: a list edited in place is a new filter."""
+    from flowmine.analytics._held import kept_case_ids
+
+    (hold if held else release)(log)
+    ids = sorted(fa.throughput_time(log, level="case")["case"])
+    chosen = ids[:3]
+    flt = CaseFilter(cases=chosen)
+    assert sorted(kept_case_ids(log.where(flt)).to_pylist()) == ids[:3]
+    chosen.append(ids[3])
+    assert sorted(kept_case_ids(log.where(flt)).to_pylist()) == ids[:4]
+    assert sorted(fa.throughput_time(log.where(flt), level="case")["case"]) == ids[:4]

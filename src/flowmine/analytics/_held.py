@@ -186,21 +186,11 @@ def open_engine(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> E
 #: attribute value, a variant), so after the first views every combination is an AND of known masks.
 _MASKS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 _MASK_BYTES = 64 << 20  # memory the remembered masks may take
-_DIGESTS: OrderedDict[int, tuple[object, str]] = OrderedDict()  # id(value) -> (value, digest)
 
 
 def _digest(value: object) -> str:
-    """A digest of ``repr(value)``, remembered per object (a filter's case id list can be long)."""
-    with _GUARD:
-        hit = _DIGESTS.get(id(value))
-        if hit is not None and hit[0] is value:
-            return hit[1]
-    digest = hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
-    with _GUARD:
-        _DIGESTS[id(value)] = (value, digest)  # the entry keeps the object alive, so its id stays its own
-        while len(_DIGESTS) > 64:
-            _DIGESTS.popitem(last=False)
-    return digest
+    """A digest of ``repr(value)`` (never remembered per object: a case id list may change in place)."""
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
 
 
 def _conditions(flt: CaseFilter) -> list[tuple[str, CaseFilter]]:
@@ -295,19 +285,37 @@ def kept_case_ids(log: StoredLog) -> pa.Array:
     mask = keep_mask(log) if log.filters else None
     if mask is not None:
         return pc.filter(case_ids(log.base), pa.array(mask))
-    if _held(log.base) is None and OPENER.get() is None and not any(f.follows for f in log.filters):
+    local = OPENER.get() is None
+    key = (log.base.path, _digest(log.filters))
+    if local:  # a version never changes, so the cases its filters keep do not either
+        with _GUARD:
+            if key in _KEPT:
+                _KEPT.move_to_end(key)
+                return _KEPT[key]
+    if _held(log.base) is None and local and not any(f.follows for f in log.filters):
         light = CaseEngine(as_table(log.base, columns=None))  # no filter here reads the instances
         try:
             for flt in log.filters:
                 light.keep_cases(kept_cases(light, flt))
-            return light.arrow('SELECT "case" FROM cases').column(0).combine_chunks()
+            ids = light.arrow('SELECT "case" FROM cases').column(0).combine_chunks()
         finally:
             light.close()
-    eng = open_engine(log, columns=None)
-    try:
-        return eng.arrow('SELECT "case" FROM cases').column(0).combine_chunks()
-    finally:
-        eng.close()
+    else:
+        eng = open_engine(log, columns=None)
+        try:
+            ids = eng.arrow('SELECT "case" FROM cases').column(0).combine_chunks()
+        finally:
+            eng.close()
+    if local:
+        with _GUARD:
+            _KEPT[key] = ids
+            while len(_KEPT) > 16:
+                _KEPT.popitem(last=False)
+    return ids
+
+
+#: Kept case ids of filtered logs that are not held (a notebook's metrics on one filtered log), a few.
+_KEPT: OrderedDict[tuple[str, str], pa.Array] = OrderedDict()
 
 
 def filtered_table(log: StoredLog, columns: Sequence[str] | None) -> pa.Table:
