@@ -37,7 +37,7 @@ def build_store(store: Path, events: int) -> None:
     if (store / "flowmine-store.json").exists():
         return
     log = store.parent / f"bench_{events}.parquet"
-    cases = max(1, events // 10)
+    cases = max(1, events // 9)  # the procurement simulation makes about 9.2 events per case
     cli = [sys.executable, "-m", "flowmine"]
     if not log.exists():
         subprocess.run([*cli, "simulate", "procurement", "--cases", str(cases), "--out", str(log), "--seed", "1"],
