@@ -205,3 +205,21 @@ def test_every_page_figure_is_a_valid_plotly_figure(tmp_path):
                 assert len(checked.data) > 0, name
                 seen += 1
     assert seen >= 10  # overview trend, map, bottlenecks, deviations, handovers: both languages
+
+
+def test_trend_leaves_out_months_with_a_few_stragglers():
+    """The first and last months of a log hold a few cases that started or ended outside it: their median
+    is not drawn (and the chart says why); every other month shows the profile's number as it is."""
+    from flowmine.dashboard.pages.overview import thin_months, trend_figure
+
+    done = [3, 100, 120, 110, 2]
+    periods = [{"period": f"2025-0{i + 1}-01", "arrivals": 50, "completions": n,
+                "throughput_median_s": 86400.0 * (i + 1)} for i, n in enumerate(done)]
+    assert thin_months(periods) == (10, [True, False, False, False, True])  # 10% of the typical month (100)
+    fig = trend_figure({"periods": periods}, "en")
+    assert fig["data"][1]["y"] == [None, 2.0, 3.0, 4.0, None]
+    assert "fewer than 10 completed cases" in fig["layout"]["annotations"][0]["text"]
+    assert "2 completed cases" in fig["data"][1]["text"][4]
+    steady = [dict(row, completions=100) for row in periods]
+    assert "annotations" not in trend_figure({"periods": steady}, "zh")["layout"]
+    assert thin_months([{"completions": 2}, {"completions": 0}]) == (5, [True, True])

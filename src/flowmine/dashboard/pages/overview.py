@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from dash import dcc, html
@@ -16,22 +17,47 @@ PATH = "/"
 TITLE_KEY = "overview"
 
 
+#: A month's median throughput time is drawn only when at least this many cases completed in it, and at
+#: least this share of a typical month's completions: the first and last months of a log hold a few
+#: stragglers (the log starts or ends mid-process), whose median says nothing about the trend.
+MIN_COMPLETIONS, MIN_SHARE = 5, 0.1
+
+
+def thin_months(periods: list[dict[str, Any]]) -> tuple[int, list[bool]]:
+    """The completions a month needs for its median to be drawn, and which months fall short."""
+    done = sorted(int(row.get("completions") or 0) for row in periods if row.get("completions"))
+    typical = done[len(done) // 2] if done else 0
+    need = max(MIN_COMPLETIONS, math.ceil(MIN_SHARE * typical))
+    return need, [int(row.get("completions") or 0) < need for row in periods]
+
+
 def trend_figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
-    """Cases started per month (bars) and their median throughput time (line), for the filters (a plain
-    figure dict: pages send figures as they are, without building a validated ``go.Figure``)."""
+    """Cases started per month (bars) and the median throughput time of the cases completed in each month
+    (line; months with too few completions are left out and say so), for the filters. The values are the
+    profile's ``periods`` as they are. A plain figure dict: pages send figures as they are, without
+    building a validated ``go.Figure``."""
     periods = p.get("periods") or []
     x = [row.get("period") for row in periods]
-    y = [(row.get("throughput_median_s") or 0) / 86400 for row in periods]
+    need, thin = thin_months(periods)
+    days = [None if is_thin or row.get("throughput_median_s") is None else row["throughput_median_s"] / 86400
+            for row, is_thin in zip(periods, thin, strict=True)]
+    hover = [f"{duration(row.get('throughput_median_s'), lang)} · {number(row.get('completions') or 0)} "
+             f"{t('completed_cases', lang)}" for row in periods]
+    layout: dict[str, Any] = {
+        "title": {"text": t("trend", lang)}, "height": 340, "margin": {"l": 40, "r": 40, "t": 40, "b": 60},
+        "yaxis": {"title": {"text": "d" if lang == "en" else "天"}, "side": "left"},
+        "yaxis2": {"overlaying": "y", "side": "right", "showgrid": False, "title": {"text": t("cases", lang)}},
+        "legend": {"orientation": "h", "y": -0.2}}
+    if any(thin):
+        layout["annotations"] = [{"text": t("trend_thin", lang).format(n=need), "showarrow": False,
+                                  "xref": "paper", "yref": "paper", "x": 0, "y": 1.0, "xanchor": "left",
+                                  "yanchor": "bottom", "font": {"size": 11, "color": "#666"}}]
     return {"data": [
         {"type": "bar", "x": x, "y": [row.get("arrivals") or 0 for row in periods], "name": t("arrivals", lang),
          "yaxis": "y2", "marker": {"color": "#c9d6e3"}},
-        {"type": "scatter", "x": x, "y": y, "mode": "lines+markers", "name": t("tt_median", lang),
-         "marker": {"color": "#0b3954"}},
-    ], "layout": {"title": {"text": t("trend", lang)}, "height": 320, "margin": {"l": 40, "r": 40, "t": 40, "b": 40},
-                  "yaxis": {"title": {"text": "d" if lang == "en" else "天"}, "side": "left"},
-                  "yaxis2": {"overlaying": "y", "side": "right", "showgrid": False,
-                             "title": {"text": t("cases", lang)}},
-                  "legend": {"orientation": "h", "y": -0.2}}}
+        {"type": "scatter", "x": x, "y": days, "mode": "lines+markers", "name": t("tt_median_done", lang),
+         "marker": {"color": "#0b3954"}, "connectgaps": False, "text": hover, "hoverinfo": "x+text"},
+    ], "layout": layout}
 
 
 def _target(kpi: Any, lang: str, fmt: Any) -> str | None:
