@@ -100,8 +100,10 @@ def test_language_switch_and_shared_url(dash_duo, store_path):
     dash_duo.wait_for_text_to_equal("#lbl-process", "流程", timeout=20)
     assert "案例数" in dash_duo.find_element("#page").text
     dash_duo.wait_for_contains_text("#flt-dates", "2025-03-01", timeout=10)
+    dash_duo.wait_for_contains_text("#flt-attr", "请选择", timeout=10)  # placeholders follow the language too
     dash_duo.find_elements("#flt-lang input")[0].click()  # English
     dash_duo.wait_for_text_to_equal("#lbl-process", "Process", timeout=20)
+    dash_duo.wait_for_contains_text("#flt-attr", "Select", timeout=10)
     assert "lang=en" in dash_duo.driver.current_url and "from=2025-03-01" in dash_duo.driver.current_url
 
 

@@ -122,6 +122,8 @@ def _register_shell(app: Dash, store: Store) -> None:
         Output("flt-fit", "options"), Output("flt-fit", "value"),
         Output("lbl-process", "children"), Output("lbl-period", "children"), Output("lbl-lang", "children"),
         Output("lbl-attr", "children"), Output("lbl-variant", "children"), Output("lbl-fit", "children"),
+        Output("flt-dates", "start_date_placeholder_text"), Output("flt-dates", "end_date_placeholder_text"),
+        Output("flt-attr", "placeholder"), Output("flt-values", "placeholder"), Output("flt-variant", "placeholder"),
         Input("url", "pathname"), Input("url", "search"),
     )
     def render(pathname: str | None, search: str | None) -> tuple[Any, ...]:
@@ -141,7 +143,8 @@ def _register_shell(app: Dash, store: Store) -> None:
                 list(f.values),
                 _options(off.variants, 90), f.variant, fit_opts, f.fit or "",
                 t("process", lang), t("period", lang), t("language", lang),
-                t("attribute", lang), t("variant_filter", lang), t("fit_filter", lang) if off.conformance else "")
+                t("attribute", lang), t("variant_filter", lang), t("fit_filter", lang) if off.conformance else "",
+                t("date_from", lang), t("date_to", lang), t("choose", lang), t("choose", lang), t("choose", lang))
 
     @app.callback(
         Output("url", "search"),

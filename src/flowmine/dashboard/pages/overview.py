@@ -44,9 +44,11 @@ def trend_figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
     hover = [f"{duration(row.get('throughput_median_s'), lang)} · {number(row.get('completions') or 0)} "
              f"{t('completed_cases', lang)}" for row in periods]
     layout: dict[str, Any] = {
-        "title": {"text": t("trend", lang)}, "height": 340, "margin": {"l": 40, "r": 40, "t": 40, "b": 60},
-        "yaxis": {"title": {"text": "d" if lang == "en" else "天"}, "side": "left"},
-        "yaxis2": {"overlaying": "y", "side": "right", "showgrid": False, "title": {"text": t("cases", lang)}},
+        "title": {"text": t("trend", lang)}, "height": 340, "margin": {"l": 60, "r": 40, "t": 40, "b": 60},
+        # the line's axis overlays the bars' axis, so the line is drawn on top of the bars
+        "yaxis": {"side": "right", "showgrid": False, "title": {"text": t("cases", lang)}, "rangemode": "tozero"},
+        "yaxis2": {"overlaying": "y", "side": "left", "title": {"text": "d" if lang == "en" else "天"},
+                   "rangemode": "tozero", "tickformat": ".1f", "automargin": True},
         "legend": {"orientation": "h", "y": -0.2}}
     if any(thin):
         layout["annotations"] = [{"text": t("trend_thin", lang).format(n=need), "showarrow": False,
@@ -54,9 +56,9 @@ def trend_figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
                                   "yanchor": "bottom", "font": {"size": 11, "color": "#666"}}]
     return {"data": [
         {"type": "bar", "x": x, "y": [row.get("arrivals") or 0 for row in periods], "name": t("arrivals", lang),
-         "yaxis": "y2", "marker": {"color": "#c9d6e3"}},
+         "marker": {"color": "#c9d6e3"}},
         {"type": "scatter", "x": x, "y": days, "mode": "lines+markers", "name": t("tt_median_done", lang),
-         "marker": {"color": "#0b3954"}, "connectgaps": False, "text": hover, "hoverinfo": "x+text"},
+         "yaxis": "y2", "marker": {"color": "#0b3954"}, "connectgaps": False, "text": hover, "hoverinfo": "x+text"},
     ], "layout": layout}
 
 
