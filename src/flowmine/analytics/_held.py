@@ -186,6 +186,7 @@ def open_engine(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> E
 #: attribute value, a variant), so after the first views every combination is an AND of known masks.
 _MASKS: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 _MASK_BYTES = 64 << 20  # memory the remembered masks may take
+_MASKS_HELD = 0  # bytes they take now
 
 
 def _digest(value: object) -> str:
@@ -214,16 +215,17 @@ def keep_mask(log: StoredLog) -> np.ndarray | None:
     when the log is not held or its cases are not contiguous in the store."""
     from flowmine.analytics._filters import kept_cases
 
+    global _MASKS_HELD
     held = _held(log.base)
     if held is None or OPENER.get() is not None:
         return None
     ids = case_ids(log.base)
-    if not _unique(held, ids):
+    if len(ids) != held.n_cases:  # a case in several runs of the store: positions are not cidx_
         return None
     mask = np.ones(len(ids), dtype=bool)
     for flt in log.filters:
         for text, part in _conditions(flt):
-            key = (held.path, hashlib.blake2b(text.encode(), digest_size=16).hexdigest())
+            key = (held.path, text)
             with _GUARD:
                 packed = _MASKS.get(key)
                 if packed is not None:
@@ -236,17 +238,13 @@ def keep_mask(log: StoredLog) -> np.ndarray | None:
                     eng.close()
                 packed = np.packbits(pc.is_in(ids, value_set=kept).to_numpy(zero_copy_only=False))
                 with _GUARD:
+                    if key not in _MASKS:
+                        _MASKS_HELD += packed.nbytes
                     _MASKS[key] = packed
-                    while sum(m.nbytes for m in _MASKS.values()) > _MASK_BYTES and len(_MASKS) > 1:
-                        _MASKS.popitem(last=False)
+                    while _MASKS_HELD > _MASK_BYTES and len(_MASKS) > 1:
+                        _MASKS_HELD -= _MASKS.popitem(last=False)[1].nbytes
             mask &= np.unpackbits(packed, count=len(ids)).view(bool)
     return mask
-
-
-def _unique(held: _Held, ids: pa.Array) -> bool:
-    """Whether ``case_ids`` has each case once (the store keeps each case's events together), so that
-    its positions are the relations' ``cidx_``."""
-    return len(ids) == held.n_cases
 
 
 def held_engine(log: LogLike) -> Engine | None:

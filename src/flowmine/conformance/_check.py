@@ -8,7 +8,6 @@ and returns a :class:`ConformanceReport`; ``report.to_dict()`` is the JSON of ``
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -21,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from flowmine._remember import remembered
 from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, COST, EVENT_ID, RESOURCE, START, TIMESTAMP
 from flowmine.analytics import CaseFilter, stored
 from flowmine.analytics._log import StoredLog, as_table
@@ -34,8 +34,7 @@ from flowmine.conformance._replay import precision, token_replay
 from flowmine.conformance._rules import check_business_rules, read_rules
 from flowmine.discovery._variants import Variants, variants
 from flowmine.errors import InputError
-from flowmine.processes import ProcessConfig, Rule, load_process
-from flowmine.processes._config import default_folder
+from flowmine.processes import Rule, configured
 from flowmine.store import Store
 
 METHODS = ("alignments", "token-replay")
@@ -168,45 +167,6 @@ def _store_ordered(keys: list[pa.ChunkedArray]) -> bool:
     return bool(np.all(ok.fill_null(False).to_numpy(zero_copy_only=False)))
 
 
-def _stamp(path: Path) -> tuple[str, int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (str(path.resolve()), st.st_mtime_ns, st.st_size)
-
-
-_READ: dict[tuple[str, Any], Any] = {}  # (what, file stamp) -> the file read (a dashboard checks often)
-_READ_LOCK = threading.Lock()
-
-
-def _remembered(what: str, path: Path, read: Any) -> Any:
-    """``read()`` of a file, remembered while the file is unchanged (modification time and size)."""
-    stamp = _stamp(path)
-    if stamp is None:
-        return read()  # missing: let the reader say so
-    key = (what, stamp)
-    with _READ_LOCK:
-        if key in _READ:
-            return _READ[key]
-    value = read()
-    with _READ_LOCK:
-        _READ[key] = value
-        while len(_READ) > 64:
-            _READ.pop(next(iter(_READ)))
-    return value
-
-
-def _config(process: str) -> ProcessConfig | None:
-    def read() -> ProcessConfig | None:
-        try:
-            return load_process(process)
-        except InputError:
-            return None
-
-    return _remembered("config", default_folder() / f"{process}.toml", read)
-
-
 def check(
     store: str | Path | Store,
     process: str,
@@ -266,12 +226,12 @@ def check(
     if method not in METHODS:
         raise ValueError(f"The 'method' parameter of check must be one of {set(METHODS)}. Got {method!r} instead.")
     st = store if isinstance(store, Store) else Store(store, create=False)
-    cfg = _config(process)
+    cfg = configured(process)
     if reference is None:
         if cfg is None:
             raise InputError(process, "no process configuration names a reference model; give --reference FILE")
         reference = cfg.reference_model
-    model: ReferenceModel = _remembered("model", Path(reference), lambda: read_reference(reference))
+    model: ReferenceModel = remembered("model", reference, lambda: read_reference(reference))
     log = stored(st, process).where(filters) if filters is not None else stored(st, process)
     rule_set: tuple[Rule, ...] = read_rules(rules, cfg.activities if cfg else None) if rules else (
         cfg.rules if cfg else ())

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from flowmine.analytics import CaseFilter, StoredLog, hold, profile, stored, variants
 from flowmine.dashboard._state import Filters, Offer, parse
+from flowmine.processes import configured
 from flowmine.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -268,22 +269,11 @@ def conforming_cases(store: Store, process: str) -> tuple[list[str], list[str]]:
     return ([], []) if checked is None else (checked[1], checked[2])
 
 
-@single_flight(maxsize=64)
-def _config(process: str) -> Any:
-    from flowmine.errors import FlowmineError
-    from flowmine.processes import load_process
-
-    try:
-        return load_process(process)
-    except (FlowmineError, OSError, KeyError, ValueError):
-        return None
-
-
 def labeller(process: str | None, lang: str) -> Callable[[str], str]:
     """How activity names are shown: in Chinese the process configuration's labels (``[activities]``
     ``zh``), for a step or a transition ``A → B``; names it does not know, and English, unchanged.
     Only the display changes: values sent back (filters, clicks) stay the canonical names."""
-    cfg = _config(process) if process and lang == "zh" else None
+    cfg = configured(process) if process and lang == "zh" else None
     if cfg is None:
         return str
     sep = " → "
@@ -292,7 +282,7 @@ def labeller(process: str | None, lang: str) -> Callable[[str], str]:
 
 def targets(process: str) -> dict[str, Any]:
     """KPI targets of the process configuration (dashboards/<process>.toml), by metric."""
-    cfg = _config(process)
+    cfg = configured(process)
     return {k.metric: k for k in cfg.kpis} if cfg is not None else {}
 
 

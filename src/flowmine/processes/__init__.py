@@ -8,7 +8,15 @@ rebuilt from hand-made layouts by ``python -m flowmine.processes.models``.
 
 from __future__ import annotations
 
-from flowmine.processes._config import Duration, Kpi, ProcessConfig, Rule, list_processes, load_process
+from flowmine.processes._config import (
+    Duration,
+    Kpi,
+    ProcessConfig,
+    Rule,
+    configured,
+    list_processes,
+    load_process,
+)
 from flowmine.processes._net import is_sound, reference_net
 from flowmine.processes._rules import check_rules
 
@@ -18,6 +26,7 @@ __all__ = [
     "ProcessConfig",
     "Rule",
     "check_rules",
+    "configured",
     "is_sound",
     "list_processes",
     "load_process",

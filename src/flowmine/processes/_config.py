@@ -161,6 +161,23 @@ def _kpi(raw: dict[str, Any], where: str, problems: list[str]) -> Kpi | None:
     )
 
 
+def configured(process: str) -> ProcessConfig | None:
+    """The configuration of ``process`` from the default folder, or None when it has none or it is
+    invalid; read again only when the file changes (``flowmine._remember``). For long-running faces
+    (the dashboard, repeated checks) that must not fail a page over a configuration; ``load_process``
+    says what is wrong with one."""
+    from flowmine._remember import remembered
+    from flowmine.errors import FlowmineError
+
+    def read() -> ProcessConfig | None:
+        try:
+            return load_process(process)
+        except (FlowmineError, OSError, KeyError, ValueError):
+            return None
+
+    return remembered("process config", default_folder() / f"{process}.toml", read)
+
+
 def load_process(process: str | Path, folder: Path | None = None) -> ProcessConfig:
     """Read and validate the configuration of a process.
 

@@ -83,19 +83,16 @@ def _evaluations(store_path: str, process: str, ver: str) -> tuple[list[Any], li
 
 
 @single_flight(maxsize=32)
-def _monitor(store_path: str, process: str, ver: str, history: tuple[int, int]) -> Any:
+def _monitor(store_path: str, process: str, ver: str, history: tuple[str, int, int]) -> Any:
     return monitor(Store(store_path, create=False), process, refresh=False)  # the dashboard never writes
 
 
-def _history_stamp(store: Store) -> tuple[int, int]:
+def _history_stamp(store: Store) -> tuple[str, int, int]:
     """When the KPI history (written by ``flowmine monitor``) last changed: part of the cache key."""
+    from flowmine._remember import stamp
     from flowmine.monitor._history import FILE
 
-    try:
-        st = (Path(store.path) / FILE).stat()
-    except OSError:
-        return (0, 0)
-    return (st.st_mtime_ns, st.st_size)
+    return stamp(Path(store.path) / FILE) or ("", 0, 0)
 
 
 def layout(store: Store, f: Any) -> Any:
