@@ -31,6 +31,7 @@ def test_sorted_by_case_timestamp_event_id_with_schema_version(tmp_path, write):
     m = st.manifest("p")
     assert m["events"] == 4 and m["cases"] == 2 and len(m["sources"]) == 1
     assert len(m["sources"][0]["sha256"]) == 64 and m["sources"][0]["rows_read"] == 4
+    assert st.version("p") == m["version"] == "v000001"
 
 
 def test_same_file_twice_adds_nothing_and_newer_extract_adds_only_new_events(tmp_path, write):

@@ -59,7 +59,7 @@ def version(store: Store, process: str) -> str:
     """The live version of a process: part of every cache key, so new ingests show at once. The
     version's relations are held in memory (``flowmine.analytics.hold``) on first use, so every
     filtered view only restricts and aggregates."""
-    ver: str = store.manifest(process)["version"]
+    ver = store.version(process)
     hold(stored(store, process))
     return ver
 

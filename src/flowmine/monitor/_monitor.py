@@ -125,7 +125,7 @@ def config_hash(cfg: ProcessConfig) -> str:
 
 def refresh_history(store: Store, process: str, cfg: ProcessConfig) -> dict[str, Any]:
     """Bring the KPI history of a process up to date; returns the store version and rows changed."""
-    version = int(str(store.manifest(process)["version"]).lstrip("v") or 0)
+    version = int(store.version(process).lstrip("v") or 0)
     key = config_hash(cfg)
     if _history.is_current(store.path, process, version, key):
         return {"version": version, "recomputed": False, "inserted": 0, "updated": 0}

@@ -127,6 +127,11 @@ class Store:
     def quarantine(self, process: str) -> Any:
         return pq.read_table(self._live(process) / QUARANTINE).to_pandas()
 
+    def version(self, process: str) -> str:
+        """The name of the live version of ``process`` (``v000003``): what ``CURRENT`` names, without
+        reading the manifest (for faces that ask on every request whether a new ingest landed)."""
+        return self._live(process).name
+
     def manifest(self, process: str) -> dict[str, Any]:
         return json.loads((self._live(process) / MANIFEST).read_text(encoding="utf-8"))
 
