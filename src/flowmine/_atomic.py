@@ -2,12 +2,14 @@
 
 The content goes to a temporary file in the target's folder (same file system), is flushed and
 fsynced, gets its permissions, then replaces the target with ``os.replace``; on any error the
-temporary file is removed and the target is untouched. Readers never see half a file.
+temporary file is removed and the target is untouched. Readers never see half a file. An error
+raised by the file system names the target (never the temporary file).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -26,7 +28,14 @@ def atomic_file(path: str | Path, mode: int = 0o644) -> Iterator[BinaryIO]:
     ...     fh.write(b"a,b\\n")
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.", suffix=".tmp")
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:  # name the file asked for, not the temporary one
+        if not folder.is_dir():
+            raise FileNotFoundError(errno.ENOENT, f"cannot write it: the folder {folder} does not exist",
+                                    str(path)) from None
+        raise type(exc)(exc.errno, f"cannot write it: {exc.strerror}", str(path)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh

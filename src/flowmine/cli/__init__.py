@@ -1,16 +1,25 @@
 """The ``flowmine`` command: thin commands over the public API (one module per command).
 
-Exit codes are a contract: 0 done, 1 done but ``--strict`` found quarantined rows (or a check
-failed), 2 an input, mapping or store could not be used. User errors print one line on stderr
-that starts with ``error:``; never a traceback.
+Exit codes are a contract: 0 done, 1 done but ``--strict`` found quarantined rows (or ``monitor``
+found a KPI breaching its target), 2 an input, mapping, option, output path or store could not be used,
+3 an internal error (a bug: one line says where the traceback was written). User errors print one
+line on stderr that starts with ``error:``; never a traceback. A reader that closes standard output
+early (``flowmine info | head -1``) does not turn a finished command into a failure.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import tempfile
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError  # typer 0.29 vendors click
 
 from flowmine.errors import FlowmineError
 
@@ -56,13 +65,90 @@ def _register() -> None:
     )
 
 
+class _ClosedStdoutSafe:
+    """``sys.stdout`` that survives a reader which closed the pipe (``flowmine info | head -0``).
+
+    The work a command prints about is done by the time it prints (an ingest has committed), so a
+    closed standard output is not a failure: further output goes to the null device and the exit
+    code stays the command's own.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.closed_by_reader = False
+
+    def _closed(self) -> None:
+        self.closed_by_reader = True
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(devnull, self._stream.fileno())
+        os.close(devnull)
+
+    def write(self, text: str) -> int:
+        if not self.closed_by_reader:
+            try:
+                return int(self._stream.write(text))
+            except BrokenPipeError:
+                self._closed()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.closed_by_reader:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._closed()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _internal_error(exc: BaseException) -> None:
+    """A bug, not a user error: one line on stderr, the traceback in a file the user can send (exit 3)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    where = Path(tempfile.gettempdir()) / f"flowmine-error-{stamp}-{os.getpid()}.txt"
+    text = "".join(traceback.format_exception(exc))
+    try:
+        where.write_text(f"flowmine {' '.join(sys.argv[1:])}\n{text}", encoding="utf-8")
+        saved = f"the traceback is in {where}"
+    except OSError:
+        saved = "the traceback could not be saved"
+    what = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    typer.echo(f"error: internal error ({what}); {saved}; please report it / 内部错误，请报告", err=True)
+    sys.exit(INTERNAL_ERROR)
+
+
+#: Exit code of an unexpected internal error (a bug): the traceback is written to a file.
+INTERNAL_ERROR = 3
+
+
 def main() -> None:
     _register()
+    if not isinstance(sys.stdout, _ClosedStdoutSafe) and sys.stdout is not None:
+        sys.stdout = _ClosedStdoutSafe(sys.stdout)  # type: ignore[assignment]
     try:
-        app()
+        code = app(standalone_mode=False)  # click's own handling would exit 1 on a closed pipe
+    except NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help() if exc.ctx is not None else str(exc))
+        sys.exit(0)
+    except ClickException as exc:  # a wrong option or argument: one line, like every other error
+        where = f" (see: {exc.ctx.command_path} --help)" if getattr(exc, "ctx", None) is not None else ""
+        typer.echo(f"error: {exc.format_message()}{where}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        sys.exit(130)
     except FlowmineError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("error: interrupted; the store is unchanged unless the commit had finished", err=True)
         sys.exit(130)
+    except OSError as exc:  # the machine refused: a missing folder, no permission, a full disk
+        name = exc.filename if exc.filename is not None else ""
+        reason = exc.strerror or str(exc)
+        typer.echo(f"error: {name}: {reason}" if name else f"error: {reason}", err=True)
+        sys.exit(2)
+    except Exception as exc:
+        _internal_error(exc)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -22,7 +22,7 @@ def dashboard(
     store: Annotated[Path, typer.Option(help="Store directory.")],
     host: Annotated[str, typer.Option(help="Address to listen on (other than loopback only with --auth-file).")]
     = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8050,
+    port: Annotated[int, typer.Option(help="Port (1-65535).", min=1, max=65535)] = 8050,
     auth_file: Annotated[Path | None, typer.Option(
         "--auth-file", help="Require HTTP Basic auth of these users ('flowmine dashboard-user add').")] = None,
 ) -> None:
