@@ -13,7 +13,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import run_cli
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
