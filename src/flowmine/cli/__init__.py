@@ -125,14 +125,15 @@ INTERNAL_ERROR = 3
 def main() -> None:
     _register()
     if not isinstance(sys.stdout, _ClosedStdoutSafe) and sys.stdout is not None:
-        sys.stdout = _ClosedStdoutSafe(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = _ClosedStdoutSafe(sys.stdout)
     try:
         code = app(standalone_mode=False)  # click's own handling would exit 1 on a closed pipe
     except NoArgsIsHelpError as exc:
         typer.echo(exc.ctx.get_help() if exc.ctx is not None else str(exc))
         sys.exit(0)
     except ClickException as exc:  # a wrong option or argument: one line, like every other error
-        where = f" (see: {exc.ctx.command_path} --help)" if getattr(exc, "ctx", None) is not None else ""
+        ctx = getattr(exc, "ctx", None)  # usage errors know their command
+        where = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
         typer.echo(f"error: {exc.format_message()}{where}", err=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
