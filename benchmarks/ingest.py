@@ -6,12 +6,17 @@ Generates CSV event logs of 1M and 5M events, then measures, each in a fresh pro
 and prints events/s, wall time, peak RSS and its ratio to the Arrow size of the loaded log.
 Targets (foundation issue): >= 1M events/s on 2 cores; peak memory < 3x the Arrow size.
 
+XES import (``--xes-sizes``, default 1M events): the CSV store is exported to XES by flowmine, then
+read, each in a fresh process, by ``flowmine ingest`` (XES -> validated store), pm4py's iterparse and
+chunk_regex readers, and r4pm's Rust reader (``pm4py.read_xes(variant="rustxes")``, which calls
+``r4pm.df``), with the same events/s and peak memory columns.
+
 Every measured command runs in a fresh process started by a parent that never holds much
 memory: the CSVs are generated in a child process too. (A child started with vfork inherits
 its parent's peak RSS into its own ``ru_maxrss``: measured from a parent that had just built a
 5M-row table, ``python -c pass`` reported a 1 GB peak.)
 
-    python benchmarks/ingest.py [--sizes 1000000 5000000] [--keep]
+    python benchmarks/ingest.py [--sizes 1000000 5000000] [--xes-sizes 1000000] [--keep]
 """
 
 from __future__ import annotations
@@ -80,6 +85,13 @@ PREPARE = textwrap.dedent("""
     a.prepare(sys.argv[1], "bench")
 """)
 
+XES_READ = textwrap.dedent("""
+    import sys, warnings, pm4py
+    warnings.simplefilter("ignore")
+    df = pm4py.read_xes(sys.argv[1], variant=sys.argv[2])
+    print(len(df))
+""")
+
 ARROW_SIZE = textwrap.dedent("""
     import sys, flowmine
     t = flowmine.Store(sys.argv[1], create=False).load_table("bench")
@@ -87,9 +99,30 @@ ARROW_SIZE = textwrap.dedent("""
 """)
 
 
+def xes_import(flowmine_cmd: list[str], store: Path, work: Path, n: int, arrow_mb: float) -> None:
+    """The same log as XES, read by flowmine, pm4py's two Python readers and r4pm's Rust reader."""
+    xes = work / f"log_{n}.xes"
+    run_measured([*flowmine_cmd, "export", "--store", str(store), "--process", "bench", "--out", str(xes)])
+    print(f"{'':>10} XES file: {xes.stat().st_size / 1024**2:.0f} MB, written by flowmine export")
+    load = os.getloadavg()[0]
+    wall, peak, _, cpu = run_measured([*flowmine_cmd, "ingest", str(xes), "--store", str(work / f"xstore_{n}"),
+                                       "--process", "bench", "--json", "--no-analytics-cache"])
+    print(f"{n:>10,} {'flowmine ingest (XES -> store)':<34} {wall:>8.2f} {n / wall:>12,.0f} {cpu:>7.2f} "
+          f"{peak:>9.0f} {peak / arrow_mb:>10.2f} {load:>5.2f}")
+    for variant, label in (("iterparse", "pm4py.read_xes iterparse"), ("chunk_regex", "pm4py.read_xes chunk_regex"),
+                           ("rustxes", "r4pm (pm4py variant rustxes)")):
+        load = os.getloadavg()[0]
+        pwall, ppeak, out, pcpu = run_measured([sys.executable, "-c", XES_READ, str(xes), variant])
+        assert int(out) == n, f"{label} read {out.strip()} events, expected {n}"
+        print(f"{n:>10,} {label:<34} {pwall:>8.2f} {n / pwall:>12,.0f} {pcpu:>7.2f} {ppeak:>9.0f} "
+              f"{ppeak / arrow_mb:>10.2f} {load:>5.2f}   flowmine {pwall / wall:.2f}x its speed")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 5_000_000])
+    ap.add_argument("--xes-sizes", type=int, nargs="*", default=[1_000_000],
+                    help="sizes of the XES import comparison (each must also be in --sizes)")
     ap.add_argument("--keep", action="store_true", help="keep the generated files")
     ap.add_argument("--make", nargs=2, metavar=("PATH", "EVENTS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -125,6 +158,8 @@ def main() -> None:
                   f"{pcpu:>7.2f} {ppeak:>9.0f} {ppeak / arrow_mb:>10.2f} {load:>5.2f}")
             print(f"{'':>10} arrow size of the log: {arrow_mb:.0f} MB; flowmine is {pwall / wall:.2f}x "
                   f"pm4py's speed (and validates, sorts and stores)")
+            if n in args.xes_sizes:
+                xes_import(flowmine_cmd, store, work, n, arrow_mb)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
