@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flowmine import read_log
-from flowmine._schema import ACTIVITY, CASE, RESOURCE, START, TIMESTAMP, Reason
+from flowmine._schema import ACTIVITY, CASE, OUTCOME, RESOURCE, SOURCE_ROW, START, TIMESTAMP, Reason
 from flowmine.ingest._mapping import mapping_from_dict
 
 WIDE = mapping_from_dict({
@@ -44,11 +44,16 @@ def test_start_complete_rows_become_one_instance(write):
                          "C1,A,2024-01-01 12:00,complete\n")
     r = read_log(src)
     df = r.events.to_pandas()
-    assert df[ACTIVITY].tolist() == ["A", "B", "A"]
-    assert [None if s is None or s != s else s.hour for s in df[START]] == [9, None, 11]
-    assert [t.hour for t in df[TIMESTAMP]] == [10, 10, 12]
+    # issue #13: the 11:30 start that is never completed is an open instance (loaded, completion unknown),
+    # kept at its start row, no longer quarantined as unmatched_start
+    assert df[ACTIVITY].tolist() == ["A", "B", "A", "A"]
+    assert [None if s is None or s != s else (s.hour, s.minute) for s in df[START]] == [(9, 0), None, (11, 30),
+                                                                                      (11, 0)]
+    assert [None if t is None or t != t else t.hour for t in df[TIMESTAMP]] == [10, 10, None, 12]
+    assert df[OUTCOME].tolist() == ["complete", "complete", "open", "complete"]
+    assert df[SOURCE_ROW].tolist() == [3, 4, 6, 7]
     assert r.rows_merged == 2
-    q = r.quarantine.to_pandas()
-    assert q["reason"].tolist() == [Reason.UNMATCHED_START] and q["row"].tolist() == [6]
+    assert r.quarantine.num_rows == 0
     assert any("without a start" in n for n in r.notes)
-    assert r.rows_read == 6 == r.events.num_rows + r.rows_merged + len(q)
+    assert any("1 open instance(s)" in n for n in r.notes)
+    assert r.rows_read == 6 == r.events.num_rows + r.rows_merged

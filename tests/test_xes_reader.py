@@ -102,7 +102,9 @@ def test_tiny_fixture_values_types_positions() -> None:
     assert raw.positions is not None
     assert raw.positions.to_pylist() == ["trace 1, event 1", "trace 1, event 2", "trace 2, event 1"]
     assert raw.quarantine.num_rows == 0
-    assert raw.notes == ["1 timestamp value(s) had no UTC offset and were read as UTC"]
+    # issue #13: the header's log attributes (here: creator) are reported
+    assert raw.notes == ["XES header: creator 'flowmine tests'",
+                         "1 timestamp value(s) had no UTC offset and were read as UTC"]
 
 
 def test_declared_latin1_encoding_is_honoured() -> None:

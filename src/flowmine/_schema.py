@@ -25,6 +25,10 @@ COST: Final = "cost:total"
 CURRENCY: Final = "cost:currency"
 QUALITY: Final = "quality:outcome"  # e.g. "pass" / "fail" for a quality check
 LIFECYCLE: Final = "lifecycle:transition"
+# activity instances folded from XES lifecycle transitions (see docs/SCHEMA.md, "Lifecycle")
+READY: Final = "ready_timestamp"  # schedule/assign time of the instance, null where unknown
+OUTCOME: Final = "instance:outcome"  # how the instance ended (Outcome.*); null for plain events
+PAUSED: Final = "paused_us"  # total microseconds suspended (suspend -> resume), null where none
 EVENT_ID: Final = "event_id"  # stable int64 id in source order; every ordering ends with it
 
 # provenance of each event (where it came from, so every number can be traced to a row)
@@ -47,6 +51,9 @@ CORE_TYPES: Final[dict[str, pa.DataType]] = {
     COST: pa.float64(),
     CURRENCY: pa.string(),
     QUALITY: pa.string(),
+    READY: TIMESTAMP_TYPE,
+    OUTCOME: pa.string(),
+    PAUSED: pa.int64(),
     EVENT_ID: pa.int64(),
     SOURCE: pa.string(),
     SOURCE_ROW: pa.int64(),
@@ -57,6 +64,28 @@ REQUIRED: Final = (CASE, ACTIVITY, TIMESTAMP)
 
 #: Sort order of every stored log and every query: ties never depend on the engine.
 SORT_KEYS: Final = (CASE, TIMESTAMP, EVENT_ID)
+
+class Outcome:
+    """Values of :data:`OUTCOME`: how an activity instance ended (the XES lifecycle model)."""
+
+    COMPLETE: Final = "complete"
+    ATE_ABORT: Final = "ate_abort"
+    PI_ABORT: Final = "pi_abort"
+    WITHDRAW: Final = "withdraw"
+    AUTOSKIP: Final = "autoskip"
+    MANUALSKIP: Final = "manualskip"
+    OPEN: Final = "open"  # started, not ended when the log was extracted: completion unknown
+    NEVER_STARTED: Final = "never_started"  # scheduled/assigned only (kept when the mapping asks)
+
+    @classmethod
+    def all(cls) -> tuple[str, ...]:
+        return tuple(v for k, v in vars(cls).items() if k.isupper() and isinstance(v, str))
+
+
+#: The XES standard lifecycle model's transitions (lifecycle extension), in lower case.
+TRANSITIONS: Final = ("schedule", "assign", "reassign", "start", "suspend", "resume", "complete", "ate_abort",
+                      "pi_abort", "withdraw", "autoskip", "manualskip")
+
 
 # --- quarantine ----------------------------------------------------------------------------
 Q_SOURCE: Final = "source"
@@ -99,7 +128,8 @@ class Reason:
     COMPLETE_BEFORE_START: Final = "complete_before_start"
     DUPLICATE_EVENT: Final = "duplicate_event"  # exact copy of an earlier row: kept once
     DUPLICATE_CASE_ID: Final = "duplicate_case_id"  # a second XES trace with a case id already seen
-    UNMATCHED_START: Final = "unmatched_start"  # a start with no completion
+    UNMATCHED_START: Final = "unmatched_start"  # no longer used: an unfinished start is an open instance
+    NOT_STARTED: Final = "never_started"  # schedule/assign rows never followed by a start or an end
     MALFORMED_ROW: Final = "malformed_row"  # wrong number of fields, etc.
     NO_MILESTONES: Final = "no_milestones"  # a wide-table row with no milestone timestamp at all
 

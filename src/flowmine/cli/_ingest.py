@@ -24,7 +24,7 @@ def format_report(report: IngestReport) -> str:
             continue
         lines.append(
             f"{s.source}: read {s.rows_read:,} rows = {s.events_loaded:,} events loaded"
-            f" + {s.rows_merged:,} start rows merged + {s.rows_already_stored:,} already stored"
+            f" + {s.rows_merged:,} lifecycle rows merged + {s.rows_already_stored:,} already stored"
             f" + {s.rows_quarantined:,} quarantined; {s.cases:,} cases"
         )
         for reason, count in sorted(s.reasons.items()):

@@ -4,7 +4,11 @@ The writer streams the log out in chunks of rendered XML text to a temporary fil
 target directory and moves it into place with ``os.replace``, so a reader never sees half a
 file. Every event is written with the XES keys of the canonical schema; a known
 ``start_timestamp`` becomes a separate event with ``lifecycle:transition="start"`` before its
-``complete`` event, so ProM and pm4py see lifecycle pairs. ``event_id``, ``source:file`` and
+``complete`` event, so ProM and pm4py see lifecycle pairs; a known ready time becomes a ``schedule``
+event, an open instance writes only its start, an aborted, withdrawn or skipped one ends with that
+transition instead of ``complete``, and a kept never-started instance writes only its schedule (the
+total pause, ``paused_us``, is not written: XES has no field for it, and the suspend/resume times it
+sums are gone). ``event_id``, ``source:file`` and
 ``source:row`` are not written: they are flowmine's own bookkeeping (re-reading the file gives
 new ones) and would collide with the canonical columns on re-ingest. Characters XML 1.0 cannot
 hold (control characters other than tab, newline and carriage return, lone surrogates,
@@ -31,14 +35,18 @@ from flowmine._schema import (
     CASE_PREFIX,
     EVENT_ID,
     LIFECYCLE,
+    OUTCOME,
+    PAUSED,
+    READY,
     SOURCE,
     SOURCE_ROW,
     START,
     TIMESTAMP,
+    Outcome,
 )
 
 _CHUNK_ROWS: Final = 20_000
-_NOT_WRITTEN: Final = (START, EVENT_ID, SOURCE, SOURCE_ROW)
+_NOT_WRITTEN: Final = (START, READY, OUTCOME, PAUSED, EVENT_ID, SOURCE, SOURCE_ROW)
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;",
                           "\r": "&#13;"})  # fmt: skip
@@ -92,20 +100,35 @@ def _attribute(tag: str, key: str, value: str | None) -> str:
 
 
 def _expand(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per XES event: a ``start`` row before each completion with a known start time."""
+    """One row per XES event: a ``schedule`` row at each known ready time and a ``start`` row at each
+    known start before the instance's end (``complete``, or its outcome: ``ate_abort``, ``withdraw``...);
+    open and never-started instances have no end row."""
     frame = df.reset_index(drop=True)
     has_start = START in frame.columns and bool(frame[START].notna().any())
-    order = pd.Series(np.arange(len(frame)))
-    if not has_start:
+    has_ready = READY in frame.columns and bool(frame[READY].notna().any())
+    has_outcome = OUTCOME in frame.columns and bool(frame[OUTCOME].notna().any())
+    if not (has_start or has_ready or has_outcome):
         return frame.assign(_case=pd.factorize(frame[CASE])[0]).sort_values("_case", kind="stable")
-    starts = frame[frame[START].notna()].copy()
-    starts[TIMESTAMP] = starts[START]
-    starts[LIFECYCLE] = "start"
-    completes = frame.copy()
-    has_life = LIFECYCLE in completes.columns
-    lifecycle = completes[LIFECYCLE] if has_life else pd.Series(pd.NA, index=frame.index, dtype=object)
-    completes[LIFECYCLE] = lifecycle.where(frame[START].isna() & lifecycle.notna(), "complete").astype(object)
-    both = pd.concat([starts.assign(_kind=0, _order=starts.index), completes.assign(_kind=1, _order=order)])
+    parts = []
+    for column, transition, kind, present in ((READY, "schedule", 0, has_ready), (START, "start", 1, has_start)):
+        if present:
+            rows = frame[frame[column].notna()].copy()
+            rows[TIMESTAMP] = rows[column]
+            rows[LIFECYCLE] = transition
+            parts.append(rows.assign(_kind=kind, _order=rows.index))
+    ends = frame[frame[TIMESTAMP].notna()].copy()  # an open or never-started instance has no end
+    has_life = LIFECYCLE in ends.columns
+    lifecycle = ends[LIFECYCLE] if has_life else pd.Series(pd.NA, index=ends.index, dtype=object)
+    no_start = ends[START].isna() if has_start else pd.Series(True, index=ends.index)
+    lifecycle = lifecycle.where(no_start & lifecycle.notna(), "complete")
+    if has_outcome:
+        outcome = ends[OUTCOME]
+        lifecycle = outcome.where(outcome.notna() & (outcome != Outcome.NEVER_STARTED), lifecycle)
+        if has_life:  # a plain event among instances keeps its own value, or none (it is no transition)
+            lifecycle = lifecycle.where(outcome.notna(), ends[LIFECYCLE])
+    ends[LIFECYCLE] = lifecycle.astype(object)
+    parts.append(ends.assign(_kind=2, _order=ends.index))
+    both = pd.concat(parts)
     both["_case"] = pd.Categorical(both[CASE], categories=pd.unique(frame[CASE])).codes
     both["_ts"] = pd.to_datetime(both[TIMESTAMP], utc=True)
     return both.sort_values(["_case", "_ts", "_order", "_kind"], kind="stable").drop(columns=["_ts", "_kind"])

@@ -26,6 +26,7 @@ from flowmine._schema import (
     ROLE,
     START,
     TIMESTAMP,
+    TRANSITIONS,
 )
 from flowmine.errors import MappingError
 
@@ -68,7 +69,10 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
 _TIME_FORMATS: Final = ("iso", "excel", "epoch")
 _TYPES: Final = ("float", "int", "string", "bool", "timestamp")
 _SECTIONS: Final = ("columns", "values", "timestamps", "csv", "excel", "activities", "milestones",
-                    "milestone_resources", "attributes", "lifecycle")
+                    "milestone_resources", "attributes", "lifecycle", "xes")
+_LIFECYCLE_KEYS: Final = ("start", "complete", "model", "never_started", "values")
+_MODELS: Final = ("standard", "none")
+_NEVER_STARTED: Final = ("quarantine", "keep")
 
 
 def _norm(name: str) -> str:
@@ -115,6 +119,10 @@ class Mapping:
     types: dict[str, str] = field(default_factory=dict)
     lifecycle_start: tuple[str, ...] = ("start",)
     lifecycle_complete: tuple[str, ...] = ("complete",)
+    lifecycle_model: str = "standard"  # "standard": fold transitions into activity instances; "none": rows as read
+    lifecycle_never_started: str = "quarantine"  # or "keep": never-started instances loaded with their outcome
+    lifecycle_values: dict[str, str] = field(default_factory=dict)  # source value (lower case) -> transition
+    xes_classifier: str | None = None  # a classifier declared in the XES header, used as the activity
     origin: str = "inferred"  # the mapping file's path, or "inferred"
 
     @property
@@ -210,6 +218,34 @@ def mapping_from_dict(doc: dict[str, Any], where: str = "mapping") -> Mapping:
         if t not in _TYPES:
             raise MappingError(f"{where}: [attributes] types.{col} must be one of {list(_TYPES)}, got {t!r}")
     life = _table(doc, "lifecycle", where)
+    bad_keys = sorted(set(life) - set(_LIFECYCLE_KEYS))
+    if bad_keys:
+        raise MappingError(f"{where}: [lifecycle] has unknown key(s) {bad_keys}; expected some of "
+                           f"{list(_LIFECYCLE_KEYS)}")
+    model = life.get("model", "standard")
+    if model not in _MODELS:
+        raise MappingError(f"{where}: [lifecycle] model must be one of {list(_MODELS)}, got {model!r}")
+    never = life.get("never_started", "quarantine")
+    if never not in _NEVER_STARTED:
+        raise MappingError(f"{where}: [lifecycle] never_started must be one of {list(_NEVER_STARTED)}, "
+                           f"got {never!r}")
+    life_values = {str(k).strip().lower(): v for k, v in _str_map(life, "values", where + " [lifecycle]").items()}
+    wrong = {k: v for k, v in life_values.items() if v.strip().lower() not in TRANSITIONS}
+    if wrong:
+        k, v = next(iter(wrong.items()))
+        raise MappingError(f"{where}: [lifecycle] values.{k} must be one of the XES lifecycle transitions "
+                           f"{list(TRANSITIONS)}, got {v!r}")
+    xes = _table(doc, "xes", where)
+    bad_keys = sorted(set(xes) - {"classifier"})
+    if bad_keys:
+        raise MappingError(f"{where}: [xes] has unknown key(s) {bad_keys}; expected 'classifier'")
+    classifier = xes.get("classifier")
+    if classifier is not None and (not isinstance(classifier, str) or not classifier.strip()):
+        raise MappingError(f"{where}: [xes] classifier must be the name of a classifier declared in the XES "
+                           f"header, got {classifier!r}")
+    if classifier is not None and "activity" in columns:
+        raise MappingError(f"{where}: [xes] classifier and [columns] activity both say what the activity is; "
+                           "keep one")
     return Mapping(
         columns=columns,
         values=_str_map(doc, "values", where),
@@ -231,6 +267,10 @@ def mapping_from_dict(doc: dict[str, Any], where: str = "mapping") -> Mapping:
         types=types,
         lifecycle_start=tuple(str(v).lower() for v in life.get("start", ("start",))),
         lifecycle_complete=tuple(str(v).lower() for v in life.get("complete", ("complete",))),
+        lifecycle_model=model,
+        lifecycle_never_started=never,
+        lifecycle_values={k: v.strip().lower() for k, v in life_values.items()},
+        xes_classifier=classifier,
         origin=where,
     )
 

@@ -38,9 +38,10 @@ from flowmine._schema import (
 )
 from flowmine.ingest._cells import _blank, _clip, _np, _rename, _text, parse_numbers
 from flowmine.ingest._duplicates import drop_duplicates
-from flowmine.ingest._lifecycle import pair_lifecycle
+from flowmine.ingest._lifecycle import fold_lifecycle
 from flowmine.ingest._mapping import ROLE_COLUMNS, Mapping, resolve_columns
 from flowmine.ingest._raw import RawTable, quarantine_table
+from flowmine.ingest._xes import apply_classifier
 from flowmine.ingest._timestamps import ParsedTimestamps, parse_timestamps
 
 _T = TypeVar("_T")
@@ -78,6 +79,8 @@ class Normalized:
     format: str = ""
     notes: list[str] = field(default_factory=list)
     order: np.ndarray | None = None
+    #: Lifecycle rows per ``lifecycle:transition`` value as written (what was done with them: ``notes``).
+    lifecycle: dict[str, int] = field(default_factory=dict)
 
 
 class _Failures:
@@ -160,6 +163,7 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     """
     notes = list(raw.notes)
     src = raw.source
+    lifecycle_model = apply_classifier(raw, mapping, notes)
     if mapping.is_wide:
         table, rows, positions, special, names = _melt(raw, mapping, {})
         roles = resolve_columns(mapping, src, [c for c in table.column_names if not c.startswith("__")])
@@ -274,15 +278,15 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     del fail, special
     release_memory()
     unpaired = events
-    events, merged, life_q, life_notes = pair_lifecycle(events, mapping, src)
+    events, merged, life_q, life = fold_lifecycle(events, mapping, src, lifecycle_model)
     kept_order = None
     if presort is not None and events is unpaired:  # the hashing starts while the sort may still run
         kept_order = functools.partial(_kept_order, presort, ~bad)
     events, dup_q, order = drop_duplicates(events, src, kept_order)
-    notes.extend(life_notes)
+    notes.extend(life.notes)
     quarantine = pa.concat_tables([raw.quarantine, quarantine, dup_q, life_q])
     return Normalized(events=events, quarantine=quarantine, rows_read=rows_read,
-                      rows_merged=merged, format=raw.format, notes=notes, order=order)
+                      rows_merged=merged, format=raw.format, notes=notes, order=order, lifecycle=life.rows)
 
 
 def _in_background(fn: Callable[..., _T], *args: object) -> Future[_T]:

@@ -120,6 +120,8 @@ class RawTable:
         Every record seen: ``len(table) + len(quarantine)``.
     notes:
         Warnings for the ingest report (e.g. "encoding detected as GB18030").
+    classifiers:
+        XES only: the classifiers declared in the header, name -> attribute keys.
     """
 
     source: str
@@ -129,6 +131,7 @@ class RawTable:
     quarantine: pa.Table
     positions: pa.Array | None = None
     notes: list[str] = field(default_factory=list)
+    classifiers: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:

@@ -26,10 +26,12 @@ from typing import IO, Final
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from lxml import etree
 
-from flowmine._schema import CASE, CASE_PREFIX, Reason
-from flowmine.errors import UnsafeInputError, UnusableInputError
+from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, LIFECYCLE, Reason
+from flowmine.errors import MappingError, UnsafeInputError, UnusableInputError
+from flowmine.ingest._mapping import Mapping
 from flowmine.ingest._raw import QuarantineBuilder, RawTable
 from flowmine.ingest._source import open_gzip_capped
 from flowmine.ingest._xes_types import _BAD, _typed
@@ -43,8 +45,7 @@ _NAME: Final = "concept:name"
 _TOO_LARGE: Final = Reason.VALUE_TOO_LARGE
 _REFUSED: Final = "contains a DOCTYPE/entity declaration; refused (XML entities are never expanded)"
 _KINDS = dict(string="string", id="string", date="date", int="int", float="float", boolean="boolean")
-_TYPES: Final = {**_KINDS, "list": "list", "container": "list"}
-_TYPES.update({"{http://www.xes-standard.org/}" + t: k for t, k in _TYPES.items()})
+_TYPES: Final = {**_KINDS, "list": "list", "container": "list"}  # by local name: any namespace, or none
 _ROOT = re.compile(rb"<([^\s/>]*)[\s/>]")
 _ENCODING = re.compile(rb"""\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _ASCII = b'<?xml version="1.0" encoding=\'x\'?><!DOCTYPE log [<!ENTITY a "b">]><log>-->'
@@ -197,18 +198,25 @@ class _Parser:
         self.problems: dict[int, list[Problem]] = {}  # event index (trace t: -1 - t) -> problems
         self.case_problems: dict[int, Problem] = {}  # trace index -> missing/duplicate case id
         self.first_trace_of: dict[str, int] = {}
-        self.skipped = {"nested": 0, "list": 0, "odd": 0, "empty": 0}
+        self.skipped = {"nested": 0, "list": 0, "odd": 0, "empty": 0, "empty_key": 0}
         self.n_events = 0
         self.outside = 0
+        self.root: etree._Element | None = None
+        self.classifiers: dict[str, tuple[str, ...]] = {}
+        self.log_attrs: dict[str, str] = {}
+        self.globals: dict[str, list[str]] = {}
 
     def attributes(self, kids: Iterable[etree._Element], store: _Columns, row: int, ev: int | None) -> None:
         """Record the typed attribute elements among ``kids`` as values of ``row``."""
         cols, types, skipped = store.cols, store.types, self.skipped
         for child in kids:
-            typ = _TYPES.get(child.tag)
+            typ = _TYPES.get(_local(child.tag))
             key = child.get("key")
             if typ is None or key is None:
                 skipped["odd"] += _local(child.tag) != "event"
+                continue
+            if not key.strip():  # key="": no column can hold it (pm4py keeps it under the empty name)
+                skipped["empty_key"] += 1
                 continue
             if typ == "list":
                 skipped["list"] += 1
@@ -248,6 +256,7 @@ class _Parser:
                     info = elem.getroottree().docinfo  # defence in depth: the prolog scan refused it
                     if info.doctype or info.internalDTD is not None:
                         raise UnsafeInputError(self.source, _REFUSED)
+                    self.root = elem.getroottree().getroot()
                 parent = elem.getparent()
                 where = _local(parent.tag) if parent is not None else ""
                 if _local(elem.tag) == "event":
@@ -266,10 +275,28 @@ class _Parser:
                 self._end_trace(trace)
                 cur, trace = None, -1
                 self._take(parent, elem, -1)
+            if self.root is not None:  # header elements after the last trace
+                for child in self.root:
+                    self._header(child)
         except etree.XMLSyntaxError as exc:
             raise _syntax_error(self.source, exc, stream.encoding) from None
         finally:
             del context
+
+    def _header(self, elem: etree._Element) -> None:
+        """A child of ``<log>`` that is not a trace or event: classifier, global, extension, attribute."""
+        local = _local(elem.tag)
+        if local == "classifier":
+            name, keys = elem.get("name"), elem.get("keys")
+            if name is not None and keys is not None:  # split as pm4py does: quoted keys may hold spaces
+                self.classifiers[name] = tuple(k for k in keys.split("'") if k.strip()) if "'" in keys \
+                    else tuple(keys.split())
+        elif local == "global":
+            self.globals[elem.get("scope", "event")] = [k for c in elem if (k := c.get("key"))]
+        elif local in _KINDS:
+            key, value = elem.get("key"), elem.get("value")
+            if key is not None and key.strip() and value is not None:
+                self.log_attrs[key] = value
 
     def _new_trace(self) -> int:
         self.tr_first.append(self.n_events)
@@ -295,6 +322,8 @@ class _Parser:
         while len(parent) and (first := parent[0]) is not upto:
             if trace >= 0 and _local(first.tag) != "event":
                 self.attributes((first,), self.traces, trace, None)
+            elif parent is self.root:
+                self._header(first)
             del parent[0]
         if upto is not None:
             upto.clear(keep_tail=False)
@@ -362,7 +391,20 @@ _SKIPPED = {
     "list": "list/container attribute(s) skipped",
     "odd": "element(s) that are not typed XES attributes with key and value skipped",
     "empty": "trace(s) without events (they hold no rows)",
+    "empty_key": "attribute(s) with an empty key skipped (no column can be named by it)",
 }
+_CREATORS: Final = ("creator", "library", "xes.creator", "openxes.creator")
+
+
+def _header_note(p: _Parser) -> str | None:
+    """One line on what the header says that matters: who wrote it, its lifecycle model, its classifiers."""
+    attrs = {**(dict(p.root.attrib) if p.root is not None else {}), **p.log_attrs}
+    parts = [f"{k} {str(attrs[k])[:80]!r}" for k in (*_CREATORS, "lifecycle:model") if k in attrs]
+    chosen = {n: k for n, k in p.classifiers.items() if k != (_NAME,)}
+    if chosen:
+        listed = ", ".join(f"{n!r} = {'+'.join(k)}" for n, k in list(chosen.items())[:6])
+        parts.append(f"classifiers {listed} (one can be the activity: [xes] classifier = \"NAME\")")
+    return "XES header: " + "; ".join(parts) if parts else None
 
 
 def _build(p: _Parser) -> RawTable:
@@ -370,6 +412,8 @@ def _build(p: _Parser) -> RawTable:
     notes: list[str] = []
     columns = _columns(p, pa.array(ev_trace, mask=ev_trace < 0), notes)
     notes += [f"{p.skipped[k]} {text}" for k, text in _SKIPPED.items() if p.skipped[k]]
+    if (header := _header_note(p)) is not None:
+        notes.insert(0, header)
     pos_in_trace = np.frombuffer(p.ev_pos, dtype=np.int64).tolist()
     positions = [
         f"trace {t + 1}, event {e}" if t >= 0 else f"outside traces, event {e}"
@@ -387,7 +431,7 @@ def _build(p: _Parser) -> RawTable:
     return RawTable(
         source=p.source, format="xes", table=pa.table(columns).filter(mask),
         row_numbers=pa.array(np.arange(1, n + 1, dtype=np.int64)[keep]), quarantine=quarantine.to_table(),
-        positions=pa.array(positions, pa.string()).filter(mask), notes=notes,
+        positions=pa.array(positions, pa.string()).filter(mask), notes=notes, classifiers=dict(p.classifiers),
     )  # fmt: skip
 
 
@@ -432,3 +476,36 @@ def read_xes(path: Path, gzipped: bool) -> RawTable:
     if parser.n_events == 0:
         raise UnusableInputError(source, "holds no events")
     return _build(parser)
+
+
+def apply_classifier(raw: RawTable, mapping: Mapping, notes: list[str]) -> str | None:
+    """Make the classifier ``[xes] classifier`` names the activity (its keys' values joined with ``+``,
+    as pm4py's ``insert_classifier`` joins them). Returns ``"none"`` when the classifier holds the
+    lifecycle transition (its values are then part of the activity, so no transitions are folded),
+    else ``None``."""
+    name = mapping.xes_classifier
+    if name is None:
+        return None
+    if name not in raw.classifiers:
+        declared = list(raw.classifiers) or "none"
+        raise MappingError(f"{raw.source}: mapping {mapping.origin} chooses the classifier {name!r}, but the file "
+                           f"declares {declared}")
+    keys = raw.classifiers[name]
+    t = raw.table
+    missing = [k for k in keys if k not in t.column_names]
+    if missing or not keys:
+        raise MappingError(f"{raw.source}: classifier {name!r} uses the key(s) {missing or list(keys)}, which no "
+                           "event of the file has")
+    parts = [t.column(k).cast(pa.string()) for k in keys]
+    value = pc.binary_join_element_wise(*parts, "+") if len(parts) > 1 else parts[0]
+    if ACTIVITY in t.column_names:
+        t = t.set_column(t.column_names.index(ACTIVITY), ACTIVITY, value)
+    else:
+        t = t.append_column(ACTIVITY, value)
+    raw.table = t
+    notes.append(f"activity = classifier {name!r} ({'+'.join(keys)})")
+    if LIFECYCLE in keys:
+        notes.append(f"the classifier holds {LIFECYCLE}: each transition is an activity of its own "
+                     "(no lifecycle folding)")
+        return "none"
+    return None

@@ -31,12 +31,13 @@ class SourceReport:
     format: str = ""
     rows_read: int = 0
     events_loaded: int = 0
-    rows_merged: int = 0  # start rows folded into their completion (one activity instance)
+    rows_merged: int = 0  # lifecycle rows folded into their activity instance (start, schedule, ...)
     rows_already_stored: int = 0  # events the store already held (a newer extract of a known source)
     rows_quarantined: int = 0
     cases: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    lifecycle: dict[str, int] = field(default_factory=dict)  # rows per lifecycle:transition value as written
     skipped: str | None = None  # why nothing was read (same file already ingested)
     mapping: dict[str, Any] | None = None
     ingested_at: str = ""
