@@ -42,7 +42,7 @@ from flowmine.analytics._sql import scratch
 
 NULL_US = K.NULL_US
 CACHE = "analytics-cache.arrow"
-_CACHE_VERSION = "2"  # 2: canonical order by start; ready and paused columns; open instances kept
+_CACHE_VERSION = "2"  # 2: canonical order by start; ready, paused, previous-completion columns; open instances
 _CACHE_COLUMNS = (EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, READY, PAUSED, COST, CURRENCY)
 #: Above this many activities the per-edge-code arrays (activities²) get large: auto picks SQL.
 MAX_ACTIVITIES = 2048
@@ -64,6 +64,7 @@ class Columns:
     s: np.ndarray  # int64 start, µs (NULL_US: unknown)
     r: np.ndarray  # int64 ready time, µs (NULL_US: unknown)
     p: np.ndarray  # int64 µs suspended (0: none)
+    pd: np.ndarray  # int64 previous completion in the case in completion order, µs (NULL_US: none)
     cost: np.ndarray  # float64 (NaN: none)
     cur: np.ndarray  # int32 currency code (-1: none)
     activities: list[str]
@@ -72,7 +73,7 @@ class Columns:
     @classmethod
     def of(cls, table: pa.Table) -> Columns:
         meta = table.schema.metadata or {}
-        cols = {name: table.column(name).to_numpy() for name in ("case", "act", "c", "s", "r", "p", "cost", "cur")}
+        cols = {name: table.column(name).to_numpy() for name in ("case", "act", "c", "s", "r", "p", "pd", "cost", "cur")}
         return cls(**cols, activities=json.loads(meta[b"activities"]), currencies=json.loads(meta[b"currencies"]))
 
 
@@ -92,6 +93,27 @@ def _case_runs(case: pa.Array) -> np.ndarray:
 def _us(col: pa.ChunkedArray) -> np.ndarray:
     """int64 µs of a timestamp column, ``NULL_US`` where null."""
     return pc.fill_null(col.combine_chunks().cast(pa.int64()), NULL_US).to_numpy(zero_copy_only=False)
+
+
+def _prev_done(runs: np.ndarray, c: np.ndarray, eid: np.ndarray) -> np.ndarray:
+    """Per row, the previous completion of its case in completion order (completion, event_id; unknown
+    last), ``NULL_US`` for the first: the sojourn's origin. Without starts the canonical order is the
+    completion order and this is the previous row's completion (no sort needed)."""
+    n = len(c)
+    out = np.full(n, NULL_US, np.int64)
+    if n < 2:
+        return out
+    same = runs[1:] == runs[:-1]
+    if not bool(np.any(c == NULL_US)) and \
+            bool(np.all(~same | (c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (eid[1:] > eid[:-1])))):
+        out[1:] = np.where(same, c[:-1], NULL_US)
+        return out
+    o = np.lexsort((eid, np.where(c == NULL_US, np.iinfo(np.int64).max, c), runs))
+    cs, rs = c[o], runs[o]
+    tmp = np.full(n, NULL_US, np.int64)
+    tmp[1:] = np.where(rs[1:] == rs[:-1], cs[:-1], NULL_US)
+    out[o] = tmp
+    return out
 
 
 def _in_store_order(case: pa.Array, runs: np.ndarray, key: np.ndarray, c: np.ndarray, eid: np.ndarray) -> bool:
@@ -129,15 +151,17 @@ def build_columns(table: pa.Table) -> pa.Table:
         order = pc.sort_indices(keys, sort_keys=[("case", "ascending"), ("key", "ascending"), ("c", "ascending"),
                                                  ("e", "ascending")]).to_numpy()
         table = table.take(pa.array(order))
-        c, s, r = c[order], s[order], r[order]
+        c, s, r, eid = c[order], s[order], r[order], eid[order]
         runs = _case_runs(table.column(CASE).combine_chunks())
+    eid_sorted = eid
     act, acts = _codes(table.column(ACTIVITY))
     cur, curs = _codes(table.column(CURRENCY))
     paused = pc.fill_null(table.column(PAUSED).combine_chunks().cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
     cost = table.column(COST).combine_chunks().to_numpy(zero_copy_only=False).astype(np.float64)
     meta = {b"activities": json.dumps(acts).encode(), b"currencies": json.dumps(curs).encode(),
             b"version": _CACHE_VERSION.encode()}
-    out = pa.table({"case": runs, "act": act, "c": c, "s": s, "r": r, "p": paused, "cost": cost, "cur": cur})
+    out = pa.table({"case": runs, "act": act, "c": c, "s": s, "r": r, "p": paused, "pd": _prev_done(runs, c, eid_sorted),
+                    "cost": cost, "cur": cur})
     return out.replace_schema_metadata(meta)
 
 
@@ -168,7 +192,7 @@ def subset(col: Columns, keep: np.ndarray) -> Columns:
     rows = keep[col.case]
     index = (np.cumsum(keep) - 1).astype(np.int32)
     return Columns(case=index[col.case[rows]], act=col.act[rows], c=col.c[rows], s=col.s[rows], r=col.r[rows],
-                   p=col.p[rows], cost=col.cost[rows], cur=col.cur[rows], activities=col.activities, currencies=col.currencies)
+                   p=col.p[rows], pd=col.pd[rows], cost=col.cost[rows], cur=col.cur[rows], activities=col.activities, currencies=col.currencies)
 
 
 def load_columns(log: LogLike) -> Columns:
@@ -267,7 +291,7 @@ def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int 
     bounds = np.searchsorted(col.case, np.linspace(0, n_cases, K.CHUNKS + 1).astype(np.int64)).astype(np.int64)
     with K.threads_for(n):
         first, cstart, cend, chash, act_h, cost_h, cur_h, edge_h, edge_dh = K.count_pass(
-            col.case, col.act, col.c, col.s, col.r, col.cost, col.cur, na, n_cases, bounds)
+            col.case, col.act, col.c, col.s, col.r, col.pd, col.cost, col.cur, na, n_cases, bounds)
     act_n, cost_total, edge_n = act_h.sum(axis=0), cost_h.sum(axis=0), edge_h.sum(axis=0)
     cost_cur = _one_currency(cur_h)
     basis = "waiting" if np.any(col.s != NULL_US) else "sojourn"
@@ -283,7 +307,7 @@ def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int 
     batch, g, state = case_batches(n_cases, seed) if boot else (np.zeros(1, np.int64), 0, None)
     with _scratch(int(offsets[-1])) as buf:
         with K.threads_for(n):
-            cases, bsum_act, bsum_edge = K.fill_pass(col.case, col.act, col.c, col.s, col.r, col.p, na, edge_id,
+            cases, bsum_act, bsum_edge = K.fill_pass(col.case, col.act, col.c, col.s, col.r, col.p, col.pd, na, edge_id,
                                                      starts, buf, bounds, batch, g, 1 if basis == "waiting" else 2)
         e0 = K.N_ACT_GROUPS * na
         total, med, _ = _stats(buf, offsets, 0, e0, False)

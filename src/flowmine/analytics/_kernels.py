@@ -70,8 +70,8 @@ N_ACT_GROUPS = 4
 
 
 @_jit(parallel=True)
-def count_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, r: np.ndarray, cost: np.ndarray,
-               cur: np.ndarray, n_act: int, n_cases: int, bounds: np.ndarray) -> tuple[Any, ...]:
+def count_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, r: np.ndarray, pd_: np.ndarray,
+               cost: np.ndarray, cur: np.ndarray, n_act: int, n_cases: int, bounds: np.ndarray) -> tuple[Any, ...]:
     """Per case: first index, start, end (``NULL_US`` where unknown), trace hash. Per chunk (events
     ``bounds[h]:bounds[h+1]``) and activity: counts (``act_n[h, 0..6]``: instances, cases, cases with
     rework, known service, waiting, sojourn, queue), cost total and currency (the one non-null currency
@@ -79,7 +79,8 @@ def count_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, 
     how many of them have a known duration.
 
     ``c`` (completion), ``s`` (start) and ``r`` (ready) are µs with ``NULL_US`` for unknown: an open
-    instance has no completion, a never-started one only a ready time."""
+    instance has no completion, a never-started one only a ready time; ``pd_`` is the previous
+    completion in the case in completion order (the sojourn's origin)."""
     n_chunks = bounds.shape[0] - 1
     case_first = np.zeros(n_cases + 1, np.int64)
     case_start = np.full(n_cases, NULL_US, np.int64)
@@ -129,10 +130,10 @@ def count_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, 
                 an[3, a] += 1
             if si != NULL_US and r[i] != NULL_US:
                 an[6, a] += 1
+            if ci != NULL_US and pd_[i] != NULL_US:
+                an[5, a] += 1
             if i > first:
                 cp = c[i - 1]
-                if ci != NULL_US and cp != NULL_US:
-                    an[5, a] += 1
                 e = act[i - 1] * n_act + a
                 en[e] += 1
                 if cp != NULL_US and st != NULL_US:
@@ -147,14 +148,14 @@ def count_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, 
 
 @_jit(parallel=True)
 def fill_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, r: np.ndarray, p: np.ndarray,
-              n_act: int, edge_id: np.ndarray, starts: np.ndarray, buf: np.ndarray, bounds: np.ndarray,
+              pd_: np.ndarray, n_act: int, edge_id: np.ndarray, starts: np.ndarray, buf: np.ndarray, bounds: np.ndarray,
               batch: np.ndarray, n_batches: int, basis: int) -> tuple[Any, ...]:
     """Write every known duration (µs) into its group's slice of ``buf`` (given: a reused buffer costs
     no page faults); chunk ``h`` writes group
     ``g`` from ``starts[h, g]`` on (so each group's values are contiguous, chunks side by side).
 
     Groups: service per activity (``a``; completion - start - ``p``, the µs suspended), waiting
-    (``n_act + a``), sojourn (``2*n_act + a``), queue (``3*n_act + a``; start - ready), then edges
+    (``n_act + a``), sojourn (``2*n_act + a``; completion - ``pd_``, the previous completion), queue (``3*n_act + a``; start - ready), then edges
     (``4*n_act + edge_id``). Also, per chunk, the distinct cases per group of the bottleneck
     streams and the per-batch totals (s) of the bottleneck streams: ``basis`` (1 waiting, 2 sojourn)
     per activity, and per edge.
@@ -188,6 +189,16 @@ def fill_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, r
                 g = 3 * n_act + a
                 buf[cursor[g]] = si - r[i]
                 cursor[g] += 1
+            if ci != NULL_US and pd_[i] != NULL_US:
+                g = 2 * n_act + a
+                v = ci - pd_[i]
+                buf[cursor[g]] = v
+                cursor[g] += 1
+                if basis == 2:
+                    ba[b, a] += v / 1e6
+                    if stamp[g] != k:
+                        stamp[g] = k
+                        cs[g] += 1
             if i > first:
                 if si != NULL_US:
                     en = _enabling(c, si, i, first, runmax)
@@ -203,16 +214,6 @@ def fill_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, r
                                 cs[g] += 1
                 cp = c[i - 1]
                 if cp != NULL_US:
-                    if ci != NULL_US:
-                        g = 2 * n_act + a
-                        v = ci - cp
-                        buf[cursor[g]] = v
-                        cursor[g] += 1
-                        if basis == 2:
-                            ba[b, a] += v / 1e6
-                            if stamp[g] != k:
-                                stamp[g] = k
-                                cs[g] += 1
                     t = ci if si == NULL_US else si
                     if t != NULL_US:
                         e = edge_id[act[i - 1] * n_act + a]

@@ -23,8 +23,11 @@ their place in the order; what needs their completion is unknown (null, never ze
     completion: never zero).
 ``queue_us``
     start minus ready time (unknown without both).
-``sojourn_us``
-    completion minus the previous completion (what is known when only completions exist).
+``prev_done_us``, ``sojourn_us``
+    the previous completion in the case in completion order (completion, event_id), and this
+    completion minus it: what is known when only completions exist (where there are no starts the
+    canonical order is the completion order, so it is the previous instance's completion; with starts,
+    instances that overlap never give a negative sojourn).
 ``edge_us``
     duration of the edge previous→this: start (completion where unknown) minus the previous
     completion, floored at 0 when the two overlap, exactly as pm4py's performance DFG.
@@ -87,7 +90,9 @@ WITH ev AS (
   WHERE COALESCE({q(START)}, {q(TIMESTAMP)}, {q(READY)}) IS NOT NULL
 ),
 pos AS (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY "case" ORDER BY {ORDER}) AS pos FROM ev
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY "case" ORDER BY {ORDER}) AS pos,
+         LAG(complete_us) OVER (PARTITION BY "case" ORDER BY complete_us NULLS LAST, event_id) AS prev_done_us
+  FROM ev
 ),
 points AS (
   -- starts (kind 0) and known completions (kind 1) in one stream; at equal times an earlier
@@ -114,11 +119,11 @@ rel AS (
 )
 SELECT "case", activity, event_id, pos, complete_us, start_us, ready_us, paused_us, outcome,
        resource, role, cost, currency, quality,
-       prev_activity, prev_complete_us, enabling_us,
+       prev_activity, prev_complete_us, prev_done_us, enabling_us,
        start_us - enabling_us AS waiting_us,
        complete_us - start_us - COALESCE(paused_us, 0) AS service_us,
        start_us - ready_us AS queue_us,
-       complete_us - prev_complete_us AS sojourn_us,
+       complete_us - prev_done_us AS sojourn_us,
        CASE WHEN prev_complete_us IS NULL THEN NULL
             ELSE GREATEST(COALESCE(start_us, complete_us), prev_complete_us) - prev_complete_us END AS edge_us,
        repetition
