@@ -3,7 +3,8 @@
 The columns are a **cache** of the stored log in the canonical order the store keeps it (case, instance
 time, completion, event_id: ``SORT_KEYS``): activities and currencies as dictionary codes, timestamps
 as int64 microseconds (unknown = ``NULL_US``: an open instance's completion, a missing start or ready
-time), time suspended as int64 µs (0 where none), cost as float64. For a stored log the cache is an Arrow IPC file beside the live
+time), time suspended as int64 µs (0 where none), cost as float64. For a stored log the cache is an
+Arrow IPC file beside the live
 version's Parquet (``analytics-cache.arrow``), written once atomically and memory-mapped afterwards; a
 version is immutable, so the cache never goes stale, and it is removed with its version. Where the
 version directory is not writable the cache is built in memory each time. The process keeps the last
@@ -73,7 +74,8 @@ class Columns:
     @classmethod
     def of(cls, table: pa.Table) -> Columns:
         meta = table.schema.metadata or {}
-        cols = {name: table.column(name).to_numpy() for name in ("case", "act", "c", "s", "r", "p", "pd", "cost", "cur")}
+        cols = {name: table.column(name).to_numpy()
+                for name in ("case", "act", "c", "s", "r", "p", "pd", "cost", "cur")}
         return cls(**cols, activities=json.loads(meta[b"activities"]), currencies=json.loads(meta[b"currencies"]))
 
 
@@ -160,7 +162,8 @@ def build_columns(table: pa.Table) -> pa.Table:
     cost = table.column(COST).combine_chunks().to_numpy(zero_copy_only=False).astype(np.float64)
     meta = {b"activities": json.dumps(acts).encode(), b"currencies": json.dumps(curs).encode(),
             b"version": _CACHE_VERSION.encode()}
-    out = pa.table({"case": runs, "act": act, "c": c, "s": s, "r": r, "p": paused, "pd": _prev_done(runs, c, eid_sorted),
+    out = pa.table({"case": runs, "act": act, "c": c, "s": s, "r": r, "p": paused,
+                    "pd": _prev_done(runs, c, eid_sorted),
                     "cost": cost, "cur": cur})
     return out.replace_schema_metadata(meta)
 
@@ -192,7 +195,8 @@ def subset(col: Columns, keep: np.ndarray) -> Columns:
     rows = keep[col.case]
     index = (np.cumsum(keep) - 1).astype(np.int32)
     return Columns(case=index[col.case[rows]], act=col.act[rows], c=col.c[rows], s=col.s[rows], r=col.r[rows],
-                   p=col.p[rows], pd=col.pd[rows], cost=col.cost[rows], cur=col.cur[rows], activities=col.activities, currencies=col.currencies)
+                   p=col.p[rows], pd=col.pd[rows], cost=col.cost[rows], cur=col.cur[rows],
+                   activities=col.activities, currencies=col.currencies)
 
 
 def load_columns(log: LogLike) -> Columns:
@@ -348,7 +352,8 @@ def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int 
         try:
             def us(v: np.ndarray, ok: np.ndarray) -> pa.Array:
                 return pa.array(v, pa.int64(), mask=~ok)
-            con.register("cases", pa.table({"start_us": us(cstart, cstart != NULL_US), "end_us": us(cend, cend != NULL_US),
+            con.register("cases", pa.table({"start_us": us(cstart, cstart != NULL_US),
+                                            "end_us": us(cend, cend != NULL_US),
                                             "throughput_us": us(through, known)}))
             periods = utc_periods(con.sql(_periods_sql(by)).to_arrow_table().to_pandas())
         finally:

@@ -155,7 +155,8 @@ def fill_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, r
     ``g`` from ``starts[h, g]`` on (so each group's values are contiguous, chunks side by side).
 
     Groups: service per activity (``a``; completion - start - ``p``, the µs suspended), waiting
-    (``n_act + a``), sojourn (``2*n_act + a``; completion - ``pd_``, the previous completion), queue (``3*n_act + a``; start - ready), then edges
+    (``n_act + a``), sojourn (``2*n_act + a``; completion - ``pd_``, the previous completion), queue
+    (``3*n_act + a``; start - ready), then edges
     (``4*n_act + edge_id``). Also, per chunk, the distinct cases per group of the bottleneck
     streams and the per-batch totals (s) of the bottleneck streams: ``basis`` (1 waiting, 2 sojourn)
     per activity, and per edge.

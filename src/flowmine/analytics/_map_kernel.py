@@ -17,7 +17,8 @@ def map_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, ke
     """The directly-follows map of the log projected on the activities where ``keep`` holds (each kept
     instance follows the previous kept instance of its case): per activity instances and cases; per
     edge code ``a * n_act + b`` count, cases and its durations (start, else completion, of b minus the
-    completion of a, floored at 0; unknown after an open instance) written by edge into one buffer (``offsets``); per activity how
+    completion of a, floored at 0; unknown after an open instance) written by edge into one buffer
+    (``offsets``); per activity how
     many cases start / end with it; the number of cases with a kept instance."""
     n = case.shape[0]
     act_n = np.zeros(n_act, np.int64)

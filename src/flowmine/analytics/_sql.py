@@ -41,7 +41,7 @@ function used (Spark: ``unix_micros``). Optional columns a log lacks are all-nul
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -75,6 +75,15 @@ def q(name: str) -> str:
 #: The canonical order of the instances of a case over ``ev``'s columns (explicit NULLS LAST: Spark's
 #: default puts nulls first).
 ORDER = "COALESCE(start_us, complete_us, ready_us) NULLS LAST, complete_us NULLS LAST, event_id"
+
+
+def log_order(names: Collection[str], tie: str | None = None) -> str:
+    """``ORDER BY`` list of the canonical order over a raw log relation with columns ``names``: instance
+    time (the first known of start, completion, ready, of those present), completion (unknown last),
+    then ``tie`` (default: event_id)."""
+    times = [q(c) for c in (START, TIMESTAMP, READY) if c in names or c == TIMESTAMP]
+    first = f"COALESCE({', '.join(times)})" if len(times) > 1 else q(TIMESTAMP)
+    return f"{first} NULLS LAST, {q(TIMESTAMP)} NULLS LAST, {tie or q(EVENT_ID)}"
 
 
 def instances_sql(source: str = "log") -> str:
