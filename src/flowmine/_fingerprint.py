@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowmine._arrow import contiguous, release_memory
-from flowmine._schema import CASE, EVENT_ID, SOURCE, SOURCE_ROW, TIMESTAMP
+from flowmine._schema import CASE, EVENT_ID, READY, SOURCE, SOURCE_ROW, START, TIMESTAMP
 
 FINGERPRINT = "event:fingerprint"
 #: Changes whenever the hash function may change; stored fingerprints are recomputed then.
@@ -80,18 +80,39 @@ def fingerprints(events: pa.Table) -> pa.Array:
     return _pack(res.column("a").to_numpy(), res.column("b").to_numpy())
 
 
-def sort_order(case: pa.ChunkedArray | pa.Array, ts: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """Row positions sorted by (case, timestamp, position), nulls last; DuckDB sorts fastest with
-    nothing but the position to carry."""
+def sort_order(case: pa.ChunkedArray | pa.Array, ts: pa.ChunkedArray | pa.Array,
+               start: pa.ChunkedArray | pa.Array | None = None,
+               ready: pa.ChunkedArray | pa.Array | None = None) -> np.ndarray:
+    """Row positions in the canonical order (``SORT_KEYS``): by case, instance time (start; completion
+    where no start is known; ready time where neither is), completion (unknown last), position; nulls
+    last. DuckDB sorts fastest with nothing but the position to carry. Without start and ready times
+    (or all null) the instance time is the completion and only (case, completion, position) is sorted."""
     n = len(case)
-    keys = pa.table({"c": case, "t": ts, "p": pa.array(np.arange(n, dtype=np.int64))})
+    cols: dict[str, pa.ChunkedArray | pa.Array] = {"c": case, "t": ts}
+    time = "t"
+    extra = [(k, a) for k, a in (("s", start), ("r", ready)) if a is not None and a.null_count < len(a)]
+    if extra:
+        cols.update(extra)
+        names = dict(extra)
+        time = "COALESCE(" + ", ".join(k for k in ("s", "t", "r") if k == "t" or k in names) + ")"
+    keys = pa.table({**cols, "p": pa.array(np.arange(n, dtype=np.int64))})
+    by = f"c NULLS LAST, {time} NULLS LAST, t NULLS LAST, p" if extra else "c NULLS LAST, t NULLS LAST, p"
     con = connect()
     try:
         con.register("keys", keys)
-        res = con.sql("SELECT p FROM keys ORDER BY c NULLS LAST, t NULLS LAST, p").arrow().read_all()
+        res = con.sql(f"SELECT p FROM keys ORDER BY {by}").arrow().read_all()
     finally:
         con.close()
     return np.asarray(res.column(0).to_numpy(), dtype=np.int64)
+
+
+def order_columns(events: pa.Table) -> tuple[pa.ChunkedArray, pa.ChunkedArray, pa.ChunkedArray | None,
+                                             pa.ChunkedArray | None]:
+    """The columns :func:`sort_order` sorts ``events`` by: case, completion, start and ready (None where
+    ``events`` has no such column)."""
+    def opt(name: str) -> pa.ChunkedArray | None:
+        return events.column(name) if name in events.column_names else None
+    return events.column(CASE), events.column(TIMESTAMP), opt(START), opt(READY)
 
 
 def subset_order(order: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -134,7 +155,7 @@ def fingerprint_order(events: pa.Table, order: np.ndarray | Callable[[], np.ndar
         return pa.array([], pa.binary(16)), np.zeros(0, np.int64), np.zeros(0, bool)
     content, expr = _content(events)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        sorting = pool.submit(sort_order, events.column(CASE), events.column(TIMESTAMP)) if order is None else None
+        sorting = pool.submit(sort_order, *order_columns(events)) if order is None else None
         con = connect()
         try:
             con.register("content", content)

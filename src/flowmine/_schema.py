@@ -30,6 +30,10 @@ READY: Final = "ready_timestamp"  # schedule/assign time of the instance, null w
 OUTCOME: Final = "instance:outcome"  # how the instance ended (Outcome.*); null for plain events
 PAUSED: Final = "paused_us"  # total microseconds suspended (suspend -> resume), null where none
 EVENT_ID: Final = "event_id"  # stable int64 id in source order; every ordering ends with it
+# activity-instance lifecycle (optional columns: a store written before them lacks them, read as all-null)
+READY: Final = "ready_timestamp"  # when the instance was scheduled / enabled (queue time = start - ready)
+OUTCOME: Final = "instance:outcome"  # e.g. "open": started, completion unknown at extraction
+PAUSED: Final = "paused_us"  # int64 µs the instance was suspended (service time excludes it)
 
 # provenance of each event (where it came from, so every number can be traced to a row)
 SOURCE: Final = "source:file"
@@ -57,13 +61,22 @@ CORE_TYPES: Final[dict[str, pa.DataType]] = {
     EVENT_ID: pa.int64(),
     SOURCE: pa.string(),
     SOURCE_ROW: pa.int64(),
+    READY: TIMESTAMP_TYPE,
+    OUTCOME: pa.string(),
+    PAUSED: pa.int64(),
 }
 
 #: Columns every stored event log has (the optional core columns are present, possibly all null).
 REQUIRED: Final = (CASE, ACTIVITY, TIMESTAMP)
 
-#: Sort order of every stored log and every query: ties never depend on the engine.
-SORT_KEYS: Final = (CASE, TIMESTAMP, EVENT_ID)
+#: The time an activity instance is ordered by: the first of these that is known (start; completion where
+#: no start is known; ready time where neither is), as pm4py's interval logs and Disco order instances.
+ORDER_TIME: Final = (START, TIMESTAMP, READY)
+
+#: The canonical order of every stored log and every query (the ``flowmine.sorted_by`` metadata; a nested
+#: list means "the first known of"): case, instance time, completion (unknown last), event_id. Ties never
+#: depend on the engine.
+SORT_KEYS: Final = (CASE, ORDER_TIME, TIMESTAMP, EVENT_ID)
 
 class Outcome:
     """Values of :data:`OUTCOME`: how an activity instance ended (the XES lifecycle model)."""

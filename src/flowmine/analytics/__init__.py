@@ -3,9 +3,10 @@
 Metrics are nouns with a ``level=`` argument (bupaR style) and return tidy pandas frames with
 documented, stable columns (``COLUMNS`` declares them; durations are float seconds, ``_s``). Every
 metric takes a log: a canonical DataFrame or Arrow table, or ``stored(store, process)`` to read a
-store's Parquet in place. The per-event work runs in DuckDB (``_sql``: portable SQL, ordered by
-(timestamp, event_id)); the profile behind ``flowmine perf`` also has a compiled single-pass engine
-(``_fast``) kept identical by a contract test. Definitions: ``docs/ANALYTICS.md`` and the glossary.
+store's Parquet in place. The per-event work runs in DuckDB (``_sql``: portable SQL, in the canonical
+order of activity instances: start, else completion, else ready time; then completion, event_id);
+the profile behind ``flowmine perf`` also has a compiled single-pass engine (``_fast``) kept
+identical by a contract test. Definitions: ``docs/ANALYTICS.md`` and the glossary.
 
 Examples
 --------
@@ -29,7 +30,7 @@ from flowmine.analytics._profile import profile
 from flowmine.analytics._quality import quality, rework
 from flowmine.analytics._relations import instances
 from flowmine.analytics._resources import handovers, workload
-from flowmine.analytics._time import service_time, sojourn_time, throughput_time, waiting_time
+from flowmine.analytics._time import queue_time, service_time, sojourn_time, throughput_time, waiting_time
 
 __all__ = [
     "COLUMNS",
@@ -51,6 +52,7 @@ __all__ = [
     "prepare",
     "profile",
     "quality",
+    "queue_time",
     "release",
     "rework",
     "service_time",

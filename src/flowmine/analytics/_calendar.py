@@ -164,7 +164,8 @@ def apply_sql(cal: Calendar) -> list[str]:
     return [
         "CREATE OR REPLACE TEMP TABLE inst AS SELECT * REPLACE ("
         f"{f('start_us')} - {f('enabling_us')} AS waiting_us, {f('complete_us')} - {f('start_us')} AS service_us, "
-        f"{f('complete_us')} - {f('prev_complete_us')} AS sojourn_us, "
+        f"{f('start_us')} - {f('ready_us')} AS queue_us, "
+        f"{f('complete_us')} - {f('prev_done_us')} AS sojourn_us, "
         f"CASE WHEN prev_complete_us IS NULL THEN NULL ELSE {f(edge_end)} - {f('prev_complete_us')} END AS edge_us"
         ") FROM inst",
         f"CREATE OR REPLACE TEMP TABLE cases AS SELECT * REPLACE ({f('end_us')} - {f('start_us')} AS throughput_us) "

@@ -1,8 +1,10 @@
 """The fast path of the profile: compiled passes over case-sorted columns (numba), same numbers as SQL.
 
-The columns are a **cache** of the stored log in the order the store keeps it (case, timestamp,
-event_id): activities and currencies as dictionary codes, timestamps as int64 microseconds (null start
-= ``NULL_US``), cost as float64. For a stored log the cache is an Arrow IPC file beside the live
+The columns are a **cache** of the stored log in the canonical order the store keeps it (case, instance
+time, completion, event_id: ``SORT_KEYS``): activities and currencies as dictionary codes, timestamps
+as int64 microseconds (unknown = ``NULL_US``: an open instance's completion, a missing start or ready
+time), time suspended as int64 µs (0 where none), cost as float64. For a stored log the cache is an
+Arrow IPC file beside the live
 version's Parquet (``analytics-cache.arrow``), written once atomically and memory-mapped afterwards; a
 version is immutable, so the cache never goes stale, and it is removed with its version. Where the
 version directory is not writable the cache is built in memory each time. The process keeps the last
@@ -30,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
-from flowmine._schema import ACTIVITY, CASE, COST, CURRENCY, EVENT_ID, START, TIMESTAMP
+from flowmine._schema import ACTIVITY, CASE, COST, CURRENCY, EVENT_ID, PAUSED, READY, START, TIMESTAMP
 from flowmine.analytics import _kernels as K
 from flowmine.analytics._bootstrap import case_batches, intervals
 from flowmine.analytics._bottlenecks import EDGE_SEP
@@ -41,8 +43,8 @@ from flowmine.analytics._sql import scratch
 
 NULL_US = K.NULL_US
 CACHE = "analytics-cache.arrow"
-_CACHE_VERSION = "1"
-_CACHE_COLUMNS = (EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, COST, CURRENCY)
+_CACHE_VERSION = "2"  # 2: canonical order by start; ready, paused, previous-completion columns; open instances
+_CACHE_COLUMNS = (EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, READY, PAUSED, COST, CURRENCY)
 #: Above this many activities the per-edge-code arrays (activities²) get large: auto picks SQL.
 MAX_ACTIVITIES = 2048
 
@@ -59,8 +61,11 @@ class Columns:
 
     case: np.ndarray  # int32 case index, 0.. in case-id order (SQL's ORDER BY "case")
     act: np.ndarray  # int32 activity code
-    c: np.ndarray  # int64 completion, µs
+    c: np.ndarray  # int64 completion, µs (NULL_US: unknown, an open instance)
     s: np.ndarray  # int64 start, µs (NULL_US: unknown)
+    r: np.ndarray  # int64 ready time, µs (NULL_US: unknown)
+    p: np.ndarray  # int64 µs suspended (0: none)
+    pd: np.ndarray  # int64 previous completion in the case in completion order, µs (NULL_US: none)
     cost: np.ndarray  # float64 (NaN: none)
     cur: np.ndarray  # int32 currency code (-1: none)
     activities: list[str]
@@ -69,7 +74,8 @@ class Columns:
     @classmethod
     def of(cls, table: pa.Table) -> Columns:
         meta = table.schema.metadata or {}
-        cols = {name: table.column(name).to_numpy() for name in ("case", "act", "c", "s", "cost", "cur")}
+        cols = {name: table.column(name).to_numpy()
+                for name in ("case", "act", "c", "s", "r", "p", "pd", "cost", "cur")}
         return cls(**cols, activities=json.loads(meta[b"activities"]), currencies=json.loads(meta[b"currencies"]))
 
 
@@ -86,41 +92,79 @@ def _case_runs(case: pa.Array) -> np.ndarray:
     return (np.cumsum(new) - 1).astype(np.int32)
 
 
-def _in_store_order(case: pa.Array, runs: np.ndarray, c: np.ndarray, eid: np.ndarray) -> bool:
+def _us(col: pa.ChunkedArray) -> np.ndarray:
+    """int64 µs of a timestamp column, ``NULL_US`` where null."""
+    return pc.fill_null(col.combine_chunks().cast(pa.int64()), NULL_US).to_numpy(zero_copy_only=False)
+
+
+def _prev_done(runs: np.ndarray, c: np.ndarray, eid: np.ndarray) -> np.ndarray:
+    """Per row, the previous completion of its case in completion order (completion, event_id; unknown
+    last), ``NULL_US`` for the first: the sojourn's origin. Without starts the canonical order is the
+    completion order and this is the previous row's completion (no sort needed)."""
+    n = len(c)
+    out = np.full(n, NULL_US, np.int64)
+    if n < 2:
+        return out
+    same = runs[1:] == runs[:-1]
+    if not bool(np.any(c == NULL_US)) and \
+            bool(np.all(~same | (c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & (eid[1:] > eid[:-1])))):
+        out[1:] = np.where(same, c[:-1], NULL_US)
+        return out
+    o = np.lexsort((eid, np.where(c == NULL_US, np.iinfo(np.int64).max, c), runs))
+    cs, rs = c[o], runs[o]
+    tmp = np.full(n, NULL_US, np.int64)
+    tmp[1:] = np.where(rs[1:] == rs[:-1], cs[:-1], NULL_US)
+    out[o] = tmp
+    return out
+
+
+def _in_store_order(case: pa.Array, runs: np.ndarray, key: np.ndarray, c: np.ndarray, eid: np.ndarray) -> bool:
     """Whether the rows are already in the store's order: case runs strictly increasing (so each case
-    is one run, in case-id order) and each run ordered by (completion, event_id)."""
+    is one run, in case-id order) and each run in the canonical order (instance time, completion,
+    event_id)."""
     if len(case) < 2:
         return True
     heads = case.take(pa.array(np.flatnonzero(np.diff(runs, prepend=-1))))
     if len(heads) > 1 and not pc.all(pc.less(heads.slice(0, len(heads) - 1), heads.slice(1))).as_py():
         return False
-    return bool(K.grouped_in_order(runs, c, eid))
+    return bool(K.grouped_in_order(runs, key, c, eid))
 
 
 def build_columns(table: pa.Table) -> pa.Table:
     """Case-sorted coded columns (the cache's content) from a canonical table.
 
-    A stored log is already in (case, timestamp, event_id) order: that is checked in one pass, and
-    only a log in another order is sorted."""
-    if table.column(TIMESTAMP).null_count:
-        table = table.filter(pc.is_valid(table.column(TIMESTAMP)))
-    c = table.column(TIMESTAMP).combine_chunks().cast(pa.int64()).to_numpy(zero_copy_only=False)
+    A stored log is already in the canonical order: that is checked in one pass, and only a log in
+    another order is sorted. Instances without any time (none can be stored) are left out."""
+    for name in (START, READY, PAUSED):
+        if name not in table.column_names:  # a store written before the column existed: all null
+            kind = pa.int64() if name == PAUSED else pa.timestamp("us", tz="UTC")
+            table = table.append_column(name, pa.nulls(table.num_rows, kind))
+    known = pc.is_valid(pc.coalesce(table.column(START), table.column(TIMESTAMP), table.column(READY)))
+    if not pc.all(known).as_py():
+        table = table.filter(known)
+    c, s, r = _us(table.column(TIMESTAMP)), _us(table.column(START)), _us(table.column(READY))
+    key = np.where(s != NULL_US, s, np.where(c != NULL_US, c, r))
     eid = table.column(EVENT_ID).combine_chunks().cast(pa.int64()).to_numpy(zero_copy_only=False)
     case = table.column(CASE).combine_chunks()
     runs = _case_runs(case)
-    if not _in_store_order(case, runs, c, eid):
-        order = pc.sort_indices(table, sort_keys=[(CASE, "ascending"), (TIMESTAMP, "ascending"),
-                                                  (EVENT_ID, "ascending")])
-        table = table.take(order)
-        c = c[order.to_numpy()]
+    if not _in_store_order(case, runs, key, c, eid):
+        keys = pa.table({"case": case, "key": key, "c": np.where(c == NULL_US, np.iinfo(np.int64).max, c),
+                         "e": eid})
+        order = pc.sort_indices(keys, sort_keys=[("case", "ascending"), ("key", "ascending"), ("c", "ascending"),
+                                                 ("e", "ascending")]).to_numpy()
+        table = table.take(pa.array(order))
+        c, s, r, eid = c[order], s[order], r[order], eid[order]
         runs = _case_runs(table.column(CASE).combine_chunks())
+    eid_sorted = eid
     act, acts = _codes(table.column(ACTIVITY))
     cur, curs = _codes(table.column(CURRENCY))
-    s = pc.fill_null(table.column(START).combine_chunks().cast(pa.int64()), NULL_US).to_numpy(zero_copy_only=False)
+    paused = pc.fill_null(table.column(PAUSED).combine_chunks().cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
     cost = table.column(COST).combine_chunks().to_numpy(zero_copy_only=False).astype(np.float64)
     meta = {b"activities": json.dumps(acts).encode(), b"currencies": json.dumps(curs).encode(),
             b"version": _CACHE_VERSION.encode()}
-    out = pa.table({"case": runs, "act": act, "c": c, "s": s, "cost": cost, "cur": cur})
+    out = pa.table({"case": runs, "act": act, "c": c, "s": s, "r": r, "p": paused,
+                    "pd": _prev_done(runs, c, eid_sorted),
+                    "cost": cost, "cur": cur})
     return out.replace_schema_metadata(meta)
 
 
@@ -150,8 +194,9 @@ def subset(col: Columns, keep: np.ndarray) -> Columns:
     """The columns of the cases where ``keep`` (bool per case index) holds, cases renumbered 0.."""
     rows = keep[col.case]
     index = (np.cumsum(keep) - 1).astype(np.int32)
-    return Columns(case=index[col.case[rows]], act=col.act[rows], c=col.c[rows], s=col.s[rows],
-                   cost=col.cost[rows], cur=col.cur[rows], activities=col.activities, currencies=col.currencies)
+    return Columns(case=index[col.case[rows]], act=col.act[rows], c=col.c[rows], s=col.s[rows], r=col.r[rows],
+                   p=col.p[rows], pd=col.pd[rows], cost=col.cost[rows], cur=col.cur[rows],
+                   activities=col.activities, currencies=col.currencies)
 
 
 def load_columns(log: LogLike) -> Columns:
@@ -249,15 +294,16 @@ def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int 
     n_cases = int(col.case[-1]) + 1 if n else 0
     bounds = np.searchsorted(col.case, np.linspace(0, n_cases, K.CHUNKS + 1).astype(np.int64)).astype(np.int64)
     with K.threads_for(n):
-        first, cstart, cend, chash, act_h, cost_h, cur_h, edge_h = K.count_pass(
-            col.case, col.act, col.c, col.s, col.cost, col.cur, na, n_cases, bounds)
+        first, cstart, cend, chash, act_h, cost_h, cur_h, edge_h, edge_dh = K.count_pass(
+            col.case, col.act, col.c, col.s, col.r, col.pd, col.cost, col.cur, na, n_cases, bounds)
     act_n, cost_total, edge_n = act_h.sum(axis=0), cost_h.sum(axis=0), edge_h.sum(axis=0)
     cost_cur = _one_currency(cur_h)
-    basis = "waiting" if act_n[3].any() else "sojourn"
+    basis = "waiting" if np.any(col.s != NULL_US) else "sojourn"
     live = np.flatnonzero(edge_n)
     edge_id = np.full(na * na, -1, np.int64)
     edge_id[live] = np.arange(len(live))
-    per_chunk = np.concatenate([act_h[:, 3], act_h[:, 4], act_h[:, 5], edge_h[:, live]], axis=1)  # (chunk, group)
+    # (chunk, group): the known durations of each group (service, waiting, sojourn, queue, edges)
+    per_chunk = np.concatenate([act_h[:, 3], act_h[:, 4], act_h[:, 5], act_h[:, 6], edge_dh[:, live]], axis=1)
     counts = per_chunk.sum(axis=0)
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     starts = (offsets[:-1] + np.cumsum(per_chunk, axis=0) - per_chunk).astype(np.int64)
@@ -265,34 +311,37 @@ def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int 
     batch, g, state = case_batches(n_cases, seed) if boot else (np.zeros(1, np.int64), 0, None)
     with _scratch(int(offsets[-1])) as buf:
         with K.threads_for(n):
-            cases, bsum_act, bsum_edge = K.fill_pass(col.case, col.act, col.c, col.s, na, edge_id, starts, buf,
-                                                     bounds, batch, g, 1 if basis == "waiting" else 2)
-        e0 = 3 * na
+            cases, bsum_act, bsum_edge = K.fill_pass(col.case, col.act, col.c, col.s, col.r, col.p, col.pd, na, edge_id,
+                                                     starts, buf, bounds, batch, g, 1 if basis == "waiting" else 2)
+        e0 = K.N_ACT_GROUPS * na
         total, med, _ = _stats(buf, offsets, 0, e0, False)
         e_total, e_med, e_p90 = _stats(buf, offsets, e0, e0 + len(live), True)
-    through = cend - cstart
+    known = (cstart != NULL_US) & (cend != NULL_US)  # a case without a known completion has no throughput time
+    through = np.where(known, cend - cstart, 0)
 
     cases_per_act, rework_cases = act_n[1], act_n[2]
     one = cost_cur >= 0
     activities = pd.DataFrame({
         "activity": acts, "count": act_n[0], "cases": cases_per_act,
         "service_time_median_s": med[:na], "waiting_time_median_s": med[na:2 * na],
+        "queue_time_median_s": med[3 * na:4 * na],
         "sojourn_time_median_s": med[2 * na:3 * na], "cost_total": np.where(one, cost_total, np.nan),
         "cost_currency": [curs[int(k)] if k >= 0 else None for k in cost_cur],
         "rework_rate": np.where(cases_per_act > 0, rework_cases / np.maximum(cases_per_act, 1), np.nan)})
     activities = activities[activities["count"] > 0]
     src, dst = live // na, live % na
     e_count = edge_n[live]
+    e_known = counts[e0:]
     edges = pd.DataFrame({"source": [acts[a] for a in src], "target": [acts[b] for b in dst], "count": e_count,
-                          "duration_mean_s": e_total / np.maximum(e_count, 1), "duration_median_s": e_med,
-                          "duration_p90_s": e_p90})
+                          "duration_mean_s": np.where(e_known > 0, e_total / np.maximum(e_known, 1), np.nan),
+                          "duration_median_s": e_med, "duration_p90_s": e_p90})
 
     b = na if basis == "waiting" else 2 * na
     edge_names = [f"{acts[a]}{EDGE_SEP}{acts[t]}" for a, t in zip(src, dst, strict=True)]
     bn = pd.concat([
         _bottleneck_rows("activity", acts, counts[b:b + na], total[b:b + na], med[b:b + na], cases[b:b + na],
                          bsum_act, state if boot else None, n_boot),
-        _bottleneck_rows("edge", edge_names, e_count, e_total, e_med, cases[e0:], bsum_edge,
+        _bottleneck_rows("edge", edge_names, e_known, e_total, e_med, cases[e0:], bsum_edge,
                          state if boot else None, n_boot)], ignore_index=True)
     all_time = float(through.sum()) / 1e6 if n_cases else 0.0
     bn["share"] = bn["waiting_total_s"] / all_time if all_time > 0 else np.nan
@@ -301,14 +350,19 @@ def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int 
     if by is not None:
         con = scratch()
         try:
-            con.register("cases", pa.table({"start_us": cstart, "end_us": cend, "throughput_us": through}))
+            def us(v: np.ndarray, ok: np.ndarray) -> pa.Array:
+                return pa.array(v, pa.int64(), mask=~ok)
+            con.register("cases", pa.table({"start_us": us(cstart, cstart != NULL_US),
+                                            "end_us": us(cend, cend != NULL_US),
+                                            "throughput_us": us(through, known)}))
             periods = utc_periods(con.sql(_periods_sql(by)).to_arrow_table().to_pandas())
         finally:
             con.close()
     durations: dict[str, float | None] = {"median": None, "mean": None, "p90": None}
-    if n_cases:
-        _, d_med, d_p90 = K.slice_stats(through.copy(), np.array([0, n_cases], np.int64), True)
-        durations = {"median": float(d_med[0]), "mean": float(through.sum()) / 1e6 / n_cases, "p90": float(d_p90[0])}
+    n_known = int(known.sum())
+    if n_known:
+        _, d_med, d_p90 = K.slice_stats(through[known].copy(), np.array([0, n_known], np.int64), True)
+        durations = {"median": float(d_med[0]), "mean": float(through.sum()) / 1e6 / n_known, "p90": float(d_p90[0])}
     n_variants = int(K.count_variants(col.act, first, chash)) if n_cases else 0
     return assemble(process, "fast", basis, n_cases, n, n_variants, durations, activities, edges, bn, periods, top)
 
@@ -339,9 +393,11 @@ def map_frames(log: LogLike, activities: float) -> tuple[pd.DataFrame, pd.DataFr
     _, _, edge_n, edge_cases, starts, ends, n_cases, buf, offsets = part
     live = np.flatnonzero(edge_n)
     total, med, _ = K.slice_stats(buf, offsets, False)
+    known = np.diff(offsets)[live]  # edges whose duration is known (not after an open instance)
     dfg = pd.DataFrame({"source": [str(names[e // na]) for e in live], "target": [str(names[e % na]) for e in live],
                         "count": edge_n[live], "cases": edge_cases[live],
-                        "duration_mean_s": total[live] / edge_n[live], "duration_median_s": med[live]})
+                        "duration_mean_s": np.where(known > 0, total[live] / np.maximum(known, 1), np.nan),
+                        "duration_median_s": med[live]})
     side = ([("start", a, starts[a]) for a in np.flatnonzero(starts)]
             + [("end", a, ends[a]) for a in np.flatnonzero(ends)])
     end_frame = pd.DataFrame({"side": [x[0] for x in side], "activity": [str(names[x[1]]) for x in side],

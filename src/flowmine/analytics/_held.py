@@ -27,10 +27,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flowmine._schema import ACTIVITY, CASE, EVENT_ID, START, TIMESTAMP
+from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
 from flowmine.analytics._filters import CaseFilter
 from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, as_table
-from flowmine.analytics._sql import OPENER, Engine, cases_sql, instances_sql
+from flowmine.analytics._sql import OPENER, ORDER, Engine, cases_sql, instances_sql
 
 #: How many log versions are held at once (least recently used are released; a dashboard holds one per process).
 MAX_HELD = 8
@@ -257,19 +257,22 @@ def held_engine(log: LogLike) -> Engine | None:
 
 class CaseEngine(Engine):
     """Just enough for case filters that need no instance relation: ``log`` and ``cases`` (first start,
-    last completion, throughput, trace in (completion, event_id) order, as ``cases_sql``), without the
+    last completion, throughput, trace in the canonical order, as ``cases_sql``), without the
     per-instance window functions."""
 
     def __init__(self, table: pa.Table) -> None:  # no Engine.__init__: no instance relation
         self.con = duckdb.connect()
         self.con.register("log", table)
+        names = table.column_names
+        ready = f'"{READY}"' if READY in names else "CAST(NULL AS TIMESTAMPTZ)"
         self.con.execute(f"""CREATE TEMP TABLE cases AS
             SELECT "case", MIN(COALESCE(start_us, complete_us)) AS start_us, MAX(complete_us) AS end_us,
                    MAX(complete_us) - MIN(COALESCE(start_us, complete_us)) AS throughput_us, COUNT(*) AS instances,
-                   LIST(activity ORDER BY complete_us, event_id) AS trace
+                   LIST(activity ORDER BY {ORDER}) AS trace
             FROM (SELECT "{CASE}" AS "case", "{ACTIVITY}" AS activity, "{EVENT_ID}" AS event_id,
-                         epoch_us("{TIMESTAMP}") AS complete_us, epoch_us("{START}") AS start_us
-                  FROM log WHERE "{TIMESTAMP}" IS NOT NULL) GROUP BY 1""")
+                         epoch_us("{TIMESTAMP}") AS complete_us, epoch_us("{START}") AS start_us,
+                         epoch_us({ready}) AS ready_us
+                  FROM log WHERE COALESCE("{START}", "{TIMESTAMP}", {ready}) IS NOT NULL) GROUP BY 1""")
 
     def keep_cases(self, cases: pa.Array) -> None:
         self.con.register("keep", pa.table({"case": cases}))

@@ -9,8 +9,11 @@ sort by group), with the distinct cases per group and the bootstrap batch totals
 then found per group slice by sampled-pivot selection (:func:`slice_stats`, O(n) per group),
 interpolated linearly exactly as ``numpy.quantile`` and SQL ``quantile_cont`` do.
 
-The relations are the SQL's (``_sql``): the enabling completion of a start is found by walking back
-from the previous instance while completions are later than the start.
+The relations are the SQL's (``_sql``), in the canonical order (by start, completion where no start
+is known, ready time where neither is; then completion, then event_id): the enabling completion of a
+start is the latest known completion before it in the case that is not after the start. Unknown
+times (an open instance's completion, a never-started instance's start) are ``NULL_US``: what needs
+them is not counted, never zero.
 """
 
 from __future__ import annotations
@@ -40,54 +43,76 @@ except ImportError:  # pragma: no cover
 
 
 @_jit()
-def _enabling(c: np.ndarray, s_i: np.int64, i: int, first: int) -> int:
-    """Index of the enabling instance of instance ``i`` (latest earlier completion not after its start)."""
-    j = i - 1
-    while j >= first and c[j] > s_i:
-        j -= 1
-    return j
+def _enabling(c: np.ndarray, s_i: np.int64, i: int, first: int, runmax: np.int64) -> np.int64:
+    """Completion (µs) of the enabling instance of instance ``i``: the latest known completion, among the
+    instances before it in the case order, that is not after its start (``NULL_US``: none). In the
+    canonical order (by start) earlier instances may complete later: ``runmax``, the latest completion
+    before ``i``, answers when it is not after the start (no overlap, the usual case), else walk back."""
+    if runmax != NULL_US and runmax <= s_i:
+        return runmax
+    best = NULL_US
+    for j in range(i - 1, first - 1, -1):
+        cj = c[j]
+        if cj != NULL_US and cj <= s_i and cj > best:
+            best = cj
+    return best
 
 
 #: The two passes run their case-aligned chunks in parallel (numba prange, both cores). The chunk count is fixed,
 #: not the thread count, so float sums are added in the same order on every machine.
 CHUNKS = 4
 
+#: Rows of ``count_pass``'s per-activity counts: instances, cases, cases with rework, known service,
+#: waiting, sojourn and queue durations.
+N_ACT_COUNTS = 7
+#: Duration groups per activity in ``fill_pass`` (service, waiting, sojourn, queue), then the edges.
+N_ACT_GROUPS = 4
+
 
 @_jit(parallel=True)
-def count_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, cost: np.ndarray,
-               cur: np.ndarray, n_act: int, n_cases: int, bounds: np.ndarray) -> tuple[Any, ...]:
-    """Per case: first index, start, end, trace hash. Per chunk (events ``bounds[h]:bounds[h+1]``) and
-    activity: counts (``act_n[h, 0..5]``: instances, cases, cases with rework, known service, waiting,
-    sojourn), cost total and currency (the one non-null currency seen; -1 none, -2 several); per chunk
-    and edge code (``source * n_act + target``): occurrences."""
+def count_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, r: np.ndarray, pd_: np.ndarray,
+               cost: np.ndarray, cur: np.ndarray, n_act: int, n_cases: int, bounds: np.ndarray) -> tuple[Any, ...]:
+    """Per case: first index, start, end (``NULL_US`` where unknown), trace hash. Per chunk (events
+    ``bounds[h]:bounds[h+1]``) and activity: counts (``act_n[h, 0..6]``: instances, cases, cases with
+    rework, known service, waiting, sojourn, queue), cost total and currency (the one non-null currency
+    seen; -1 none, -2 several); per chunk and edge code (``source * n_act + target``): occurrences, and
+    how many of them have a known duration.
+
+    ``c`` (completion), ``s`` (start) and ``r`` (ready) are µs with ``NULL_US`` for unknown: an open
+    instance has no completion, a never-started one only a ready time; ``pd_`` is the previous
+    completion in the case in completion order (the sojourn's origin)."""
     n_chunks = bounds.shape[0] - 1
     case_first = np.zeros(n_cases + 1, np.int64)
-    case_start = np.zeros(n_cases, np.int64)
-    case_end = np.zeros(n_cases, np.int64)
+    case_start = np.full(n_cases, NULL_US, np.int64)
+    case_end = np.full(n_cases, NULL_US, np.int64)
     case_hash = np.zeros(n_cases, np.uint64)
-    act_n = np.zeros((n_chunks, 6, n_act), np.int64)
+    act_n = np.zeros((n_chunks, N_ACT_COUNTS, n_act), np.int64)
     cost_total = np.zeros((n_chunks, n_act), np.float64)
     cost_cur = np.full((n_chunks, n_act), -1, np.int64)
     edge_n = np.zeros((n_chunks, n_act * n_act), np.int64)
+    edge_d = np.zeros((n_chunks, n_act * n_act), np.int64)
     for h in prange(n_chunks):
         seen = np.zeros(n_act, np.int64)
         stamp = np.full(n_act, -1, np.int64)
-        an, en, ct, cc = act_n[h], edge_n[h], cost_total[h], cost_cur[h]
+        an, en, ed, ct, cc = act_n[h], edge_n[h], edge_d[h], cost_total[h], cost_cur[h]
         first = bounds[h]
         hs = np.uint64(0)
+        runmax = NULL_US
         for i in range(bounds[h], bounds[h + 1]):
             k = case[i]
             a = act[i]
             si = s[i]
-            st = c[i] if si == NULL_US else si
+            ci = c[i]
+            st = ci if si == NULL_US else si
             if i == bounds[h] or k != case[i - 1]:
                 first = i
                 case_first[k] = i
-                case_start[k] = min(st, c[i])
                 hs = np.uint64(1469598103934665603)
-            elif st < case_start[k]:
+                runmax = NULL_US
+            if st != NULL_US and (case_start[k] == NULL_US or st < case_start[k]):
                 case_start[k] = st
-            case_end[k] = c[i]
+            if ci != NULL_US and ci > case_end[k]:
+                case_end[k] = ci
             hs = (hs ^ np.uint64(a + 1)) * np.uint64(1099511628211)
             case_hash[k] = hs
             an[0, a] += 1
@@ -101,32 +126,44 @@ def count_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, 
                 ct[a] += cost[i]
                 if cur[i] >= 0 and cc[a] != cur[i]:
                     cc[a] = cur[i] if cc[a] == -1 else -2
-            if si != NULL_US:
+            if si != NULL_US and ci != NULL_US:
                 an[3, a] += 1
-            if i > first:
+            if si != NULL_US and r[i] != NULL_US:
+                an[6, a] += 1
+            if ci != NULL_US and pd_[i] != NULL_US:
                 an[5, a] += 1
-                en[act[i - 1] * n_act + a] += 1
-                if si != NULL_US and _enabling(c, si, i, first) >= first:
+            if i > first:
+                cp = c[i - 1]
+                e = act[i - 1] * n_act + a
+                en[e] += 1
+                if cp != NULL_US and st != NULL_US:
+                    ed[e] += 1
+                if si != NULL_US and _enabling(c, si, i, first, runmax) != NULL_US:
                     an[4, a] += 1
+            if ci != NULL_US and ci > runmax:
+                runmax = ci
     case_first[n_cases] = case.shape[0]
-    return case_first, case_start, case_end, case_hash, act_n, cost_total, cost_cur, edge_n
+    return case_first, case_start, case_end, case_hash, act_n, cost_total, cost_cur, edge_n, edge_d
 
 
 @_jit(parallel=True)
-def fill_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, n_act: int, edge_id: np.ndarray,
-              starts: np.ndarray, buf: np.ndarray, bounds: np.ndarray, batch: np.ndarray, n_batches: int,
-              basis: int) -> tuple[Any, ...]:
+def fill_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, r: np.ndarray, p: np.ndarray,
+              pd_: np.ndarray, n_act: int, edge_id: np.ndarray, starts: np.ndarray, buf: np.ndarray, bounds: np.ndarray,
+              batch: np.ndarray, n_batches: int, basis: int) -> tuple[Any, ...]:
     """Write every known duration (µs) into its group's slice of ``buf`` (given: a reused buffer costs
     no page faults); chunk ``h`` writes group
     ``g`` from ``starts[h, g]`` on (so each group's values are contiguous, chunks side by side).
 
-    Groups: service per activity (``a``), waiting (``n_act + a``), sojourn (``2*n_act + a``), then
-    edges (``3*n_act + edge_id``). Also, per chunk, the distinct cases per group of the bottleneck
+    Groups: service per activity (``a``; completion - start - ``p``, the µs suspended), waiting
+    (``n_act + a``), sojourn (``2*n_act + a``; completion - ``pd_``, the previous completion), queue
+    (``3*n_act + a``; start - ready), then edges
+    (``4*n_act + edge_id``). Also, per chunk, the distinct cases per group of the bottleneck
     streams and the per-batch totals (s) of the bottleneck streams: ``basis`` (1 waiting, 2 sojourn)
     per activity, and per edge.
     """
     n_chunks, n_groups = starts.shape
-    n_edges = n_groups - 3 * n_act
+    e0 = N_ACT_GROUPS * n_act
+    n_edges = n_groups - e0
     cases = np.zeros((n_chunks, n_groups), np.int64)
     nb = max(n_batches, 1)
     bsum_act = np.zeros((n_chunks, nb, n_act), np.float64)
@@ -136,49 +173,61 @@ def fill_pass(case: np.ndarray, act: np.ndarray, c: np.ndarray, s: np.ndarray, n
         stamp = np.full(n_groups, -1, np.int64)
         cs, ba, be = cases[h], bsum_act[h], bsum_edge[h]
         first = bounds[h]
+        runmax = NULL_US
         for i in range(bounds[h], bounds[h + 1]):
             k = case[i]
             a = act[i]
             si = s[i]
+            ci = c[i]
             if i == bounds[h] or k != case[i - 1]:
                 first = i
+                runmax = NULL_US
             b = batch[k] if n_batches > 0 else 0
-            if si != NULL_US:
-                buf[cursor[a]] = c[i] - si
+            if si != NULL_US and ci != NULL_US:
+                buf[cursor[a]] = ci - si - p[i]
                 cursor[a] += 1
-            if i == first:
-                continue
-            if si != NULL_US:
-                j = _enabling(c, si, i, first)
-                if j >= first:
-                    g = n_act + a
-                    v = si - c[j]
-                    buf[cursor[g]] = v
-                    cursor[g] += 1
-                    if basis == 1:
-                        ba[b, a] += v / 1e6
+            if si != NULL_US and r[i] != NULL_US:
+                g = 3 * n_act + a
+                buf[cursor[g]] = si - r[i]
+                cursor[g] += 1
+            if ci != NULL_US and pd_[i] != NULL_US:
+                g = 2 * n_act + a
+                v = ci - pd_[i]
+                buf[cursor[g]] = v
+                cursor[g] += 1
+                if basis == 2:
+                    ba[b, a] += v / 1e6
+                    if stamp[g] != k:
+                        stamp[g] = k
+                        cs[g] += 1
+            if i > first:
+                if si != NULL_US:
+                    en = _enabling(c, si, i, first, runmax)
+                    if en != NULL_US:
+                        g = n_act + a
+                        v = si - en
+                        buf[cursor[g]] = v
+                        cursor[g] += 1
+                        if basis == 1:
+                            ba[b, a] += v / 1e6
+                            if stamp[g] != k:
+                                stamp[g] = k
+                                cs[g] += 1
+                cp = c[i - 1]
+                if cp != NULL_US:
+                    t = ci if si == NULL_US else si
+                    if t != NULL_US:
+                        e = edge_id[act[i - 1] * n_act + a]
+                        g = e0 + e
+                        v = max(t, cp) - cp
+                        buf[cursor[g]] = v
+                        cursor[g] += 1
+                        be[b, e] += v / 1e6
                         if stamp[g] != k:
                             stamp[g] = k
                             cs[g] += 1
-            cp = c[i - 1]
-            g = 2 * n_act + a
-            v = c[i] - cp
-            buf[cursor[g]] = v
-            cursor[g] += 1
-            if basis == 2:
-                ba[b, a] += v / 1e6
-                if stamp[g] != k:
-                    stamp[g] = k
-                    cs[g] += 1
-            e = edge_id[act[i - 1] * n_act + a]
-            g = 3 * n_act + e
-            v = max(c[i] if si == NULL_US else si, cp) - cp
-            buf[cursor[g]] = v
-            cursor[g] += 1
-            be[b, e] += v / 1e6
-            if stamp[g] != k:
-                stamp[g] = k
-                cs[g] += 1
+            if ci != NULL_US and ci > runmax:
+                runmax = ci
     return cases.sum(axis=0), bsum_act.sum(axis=0), bsum_edge.sum(axis=0)
 
 
@@ -365,13 +414,24 @@ def count_variants(act: np.ndarray, case_first: np.ndarray, case_hash: np.ndarra
 
 
 @_jit()
-def grouped_in_order(case: np.ndarray, c: np.ndarray, eid: np.ndarray) -> bool:
-    """Whether rows sharing a run of ``case`` codes are ordered by (completion, event_id)."""
+def grouped_in_order(case: np.ndarray, key: np.ndarray, c: np.ndarray, eid: np.ndarray) -> bool:
+    """Whether rows sharing a run of ``case`` codes are in the canonical order: by ``key`` (instance
+    time), then completion ``c`` (``NULL_US``: unknown, last), then event_id."""
     for i in range(1, case.shape[0]):
-        if case[i] == case[i - 1] and (c[i] < c[i - 1] or (c[i] == c[i - 1] and eid[i] < eid[i - 1])):
+        if case[i] != case[i - 1]:
+            continue
+        if key[i] != key[i - 1]:
+            if key[i] < key[i - 1]:
+                return False
+            continue
+        a, b = c[i - 1], c[i]
+        if a != b:
+            if a == NULL_US or (b != NULL_US and b < a):
+                return False
+            continue
+        if eid[i] < eid[i - 1]:
             return False
     return True
-
 
 
 #: Below this many events the passes run on one thread: starting the parallel region costs more than it

@@ -27,7 +27,10 @@ from flowmine._schema import (
     COST,
     CURRENCY,
     EVENT_ID,
+    OUTCOME,
+    PAUSED,
     QUALITY,
+    READY,
     REQUIRED,
     RESOURCE,
     ROLE,
@@ -39,7 +42,8 @@ from flowmine.errors import FlowmineError
 from flowmine.store import Store
 
 #: The columns metrics read; everything else (case attributes) is read only by filters.
-CORE_COLUMNS = (EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, RESOURCE, ROLE, COST, CURRENCY, QUALITY)
+CORE_COLUMNS = (EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, RESOURCE, ROLE, COST, CURRENCY, QUALITY, READY, OUTCOME,
+                PAUSED)
 
 
 class AnalyticsError(FlowmineError, ValueError):
@@ -127,7 +131,7 @@ def as_table(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> pa.T
     for name in (columns or CORE_COLUMNS):
         if name not in table.column_names and name in CORE_TYPES:
             table = table.append_column(name, pa.nulls(table.num_rows, CORE_TYPES[name]))
-    for name in (TIMESTAMP, START):
+    for name in (TIMESTAMP, START, READY):
         if name not in table.column_names:  # a column subset without the start timestamps was asked for
             continue
         i = table.column_names.index(name)
@@ -140,11 +144,11 @@ def as_table(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> pa.T
             else:
                 col = col.cast(TIMESTAMP_TYPE, safe=False)
             table = table.set_column(i, name, col)
-    for name in (CASE, ACTIVITY, RESOURCE, ROLE, CURRENCY, QUALITY, COST):
+    for name in (CASE, ACTIVITY, RESOURCE, ROLE, CURRENCY, QUALITY, COST, OUTCOME, PAUSED):
         if name not in table.column_names:  # a column subset was asked for
             continue
         i = table.column_names.index(name)
-        kind = pa.float64() if name == COST else pa.string()
+        kind = pa.float64() if name == COST else pa.int64() if name == PAUSED else pa.string()
         if table.column(i).type != kind:
             table = table.set_column(i, name, table.column(i).cast(kind))
     return table

@@ -7,7 +7,8 @@ when numba is importable and no filter is given, else ``sql``.
 
 Fields: ``process``, ``engine``, ``time_basis`` (``waiting`` with start timestamps, else ``sojourn``),
 ``cases``, ``events``, ``variants``, ``case_duration_s`` (median, mean, p90), ``activities`` (activity,
-count, cases, service_time_median_s, waiting_time_median_s, sojourn_time_median_s, cost_total,
+count, cases, service_time_median_s, waiting_time_median_s, queue_time_median_s (ready to start),
+sojourn_time_median_s, cost_total,
 cost_currency, rework_rate), ``edges`` (source, target, count, duration_mean_s, duration_median_s,
 duration_p90_s), ``bottlenecks`` (rank, kind, name, waiting_total_s, share, waiting_median_s, cases,
 ci_low_s, ci_high_s; top ``top``), and with ``by`` the ``periods`` (period, arrivals, completions,
@@ -34,7 +35,7 @@ from flowmine.analytics._time import PERIODS
 
 ENGINES = ("auto", "sql", "fast", "spark")
 ACTIVITY_FIELDS = ("activity", "count", "cases", "service_time_median_s", "waiting_time_median_s",
-                   "sojourn_time_median_s", "cost_total", "cost_currency", "rework_rate")
+                   "queue_time_median_s", "sojourn_time_median_s", "cost_total", "cost_currency", "rework_rate")
 EDGE_FIELDS = ("source", "target", "count", "duration_mean_s", "duration_median_s", "duration_p90_s")
 BOTTLENECK_FIELDS = ("rank", "kind", "name", "waiting_total_s", "share", "waiting_median_s", "cases",
                      "ci_low_s", "ci_high_s")
@@ -94,9 +95,10 @@ def _profile_sql(eng: Engine, process: str, by: str | None, flt: CaseFilter | No
             'med AS (SELECT activity, COUNT(*) AS "count", '
             "quantile_cont(service_us / 1e6, 0.5) AS service_time_median_s, "
             "quantile_cont(waiting_us / 1e6, 0.5) AS waiting_time_median_s, "
+            "quantile_cont(queue_us / 1e6, 0.5) AS queue_time_median_s, "
             "quantile_cont(sojourn_us / 1e6, 0.5) AS sojourn_time_median_s, SUM(cost) AS cost_sum "
             "FROM inst GROUP BY activity) "  # quantiles over one relation (see engines._translate)
-            'SELECT activity, "count", rw.cases, service_time_median_s, waiting_time_median_s, '
+            'SELECT activity, "count", rw.cases, service_time_median_s, waiting_time_median_s, queue_time_median_s, '
             "sojourn_time_median_s, CASE WHEN cur.k = 1 THEN cost_sum END AS cost_total, "
             "CASE WHEN cur.k = 1 THEN cur.c END AS cost_currency, rw.rework_rate "
             "FROM med JOIN rw USING (activity) LEFT JOIN cur USING (activity)")

@@ -9,7 +9,8 @@ from flowmine.analytics._log import LogLike
 
 INSTANCE_COLUMNS = declare("instances", "instance", (
     "case", "activity", "event_id", "pos", "complete", "start", "resource", "role", "cost", "currency", "quality",
-    "prev_activity", "enabling_complete", "waiting_s", "service_s", "sojourn_s", "edge_s", "repetition"))
+    "prev_activity", "enabling_complete", "waiting_s", "service_s", "sojourn_s", "edge_s", "repetition", "ready",
+    "queue_s", "outcome"))
 
 
 def instances(log: LogLike) -> pd.DataFrame:
@@ -20,8 +21,8 @@ def instances(log: LogLike) -> pd.DataFrame:
     DataFrame
         case, activity, event_id, pos (1-based in the case), complete, start, resource, role, cost,
         currency, quality, prev_activity, enabling_complete (UTC timestamps), waiting_s, service_s,
-        sojourn_s, edge_s (seconds; NaN where unknown), repetition (1 = first execution in the case);
-        sorted by case, pos.
+        sojourn_s, edge_s (seconds; NaN where unknown), repetition (1 = first execution in the case),
+        ready (UTC), queue_s, outcome (e.g. "open"); sorted by case, pos (the canonical order).
     """
     def us(col: str) -> str:
         return f"{col}_us / 1e6"
@@ -30,5 +31,6 @@ def instances(log: LogLike) -> pd.DataFrame:
         'SELECT "case", activity, event_id, pos, make_timestamptz(complete_us) AS complete, '
         "make_timestamptz(start_us) AS start, resource, role, cost, currency, quality, prev_activity, "
         f"make_timestamptz(enabling_us) AS enabling_complete, {us('waiting')} AS waiting_s, "
-        f"{us('service')} AS service_s, {us('sojourn')} AS sojourn_s, {us('edge')} AS edge_s, repetition "
+        f"{us('service')} AS service_s, {us('sojourn')} AS sojourn_s, {us('edge')} AS edge_s, repetition, "
+        f"make_timestamptz(ready_us) AS ready, {us('queue')} AS queue_s, outcome "
         'FROM inst ORDER BY "case", pos'), INSTANCE_COLUMNS)

@@ -2,21 +2,32 @@
 
 :func:`instances_sql` derives, for every activity instance (one row of the canonical log), the
 relations all metrics build on, using only window functions that DuckDB and Spark SQL share. Every
-ordering is ``(timestamp, event_id)``, so timestamp ties never depend on the engine:
+ordering is the canonical one (:data:`ORDER`, ``SORT_KEYS`` of the store): instance time (start;
+completion where no start is known; ready time where neither is), then completion (unknown last), then
+event_id, so directly-follows and variants of start/complete logs are pm4py's interval DFG and Disco's
+map, and timestamp ties never depend on the engine. An **open instance** (started, completion unknown)
+and a kept never-started one (ready time only) are instances like any other: they count and take
+their place in the order; what needs their completion is unknown (null, never zero).
 
 ``pos``
-    1-based position of the instance in its case (order: completion, then event_id).
+    1-based position of the instance in its case (the canonical order).
 ``prev_activity``, ``prev_complete_us``
     the previous instance in the case (the source of the directly-follows edge into this instance).
 ``enabling_us``
-    completion of the enabling instance: the latest completion, among instances earlier in the case
-    order, that is not after this instance's start (unknown without a start).
+    completion of the enabling instance: the latest known completion, among instances earlier in the
+    case order, that is not after this instance's start (unknown without a start).
 ``waiting_us``
     start minus enabling completion (unknown without a start or without an enabling instance).
 ``service_us``
-    completion minus start (unknown without a start: never zero).
-``sojourn_us``
-    completion minus the previous completion (what is known when only completions exist).
+    completion minus start minus the time suspended (``paused_us``; unknown without a start or a
+    completion: never zero).
+``queue_us``
+    start minus ready time (unknown without both).
+``prev_done_us``, ``sojourn_us``
+    the previous completion in the case in completion order (completion, event_id), and this
+    completion minus it: what is known when only completions exist (where there are no starts the
+    canonical order is the completion order, so it is the previous instance's completion; with starts,
+    instances that overlap never give a negative sojourn).
 ``edge_us``
     duration of the edge previous→this: start (completion where unknown) minus the previous
     completion, floored at 0 when the two overlap, exactly as pm4py's performance DFG.
@@ -24,13 +35,13 @@ ordering is ``(timestamp, event_id)``, so timestamp ties never depend on the eng
     1 for the first execution of the activity in the case, 2 for the second, ...
 
 Timestamps become integer microseconds since the epoch (``epoch_us``); that is the only dialect
-function used (Spark: ``unix_micros``).
+function used (Spark: ``unix_micros``). Optional columns a log lacks are all-null (``as_table``).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -45,7 +56,10 @@ from flowmine._schema import (
     COST,
     CURRENCY,
     EVENT_ID,
+    OUTCOME,
+    PAUSED,
     QUALITY,
+    READY,
     RESOURCE,
     ROLE,
     START,
@@ -58,26 +72,43 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+#: The canonical order of the instances of a case over ``ev``'s columns (explicit NULLS LAST: Spark's
+#: default puts nulls first).
+ORDER = "COALESCE(start_us, complete_us, ready_us) NULLS LAST, complete_us NULLS LAST, event_id"
+
+
+def log_order(names: Collection[str], tie: str | None = None) -> str:
+    """``ORDER BY`` list of the canonical order over a raw log relation with columns ``names``: instance
+    time (the first known of start, completion, ready, of those present), completion (unknown last),
+    then ``tie`` (default: event_id)."""
+    times = [q(c) for c in (START, TIMESTAMP, READY) if c in names or c == TIMESTAMP]
+    first = f"COALESCE({', '.join(times)})" if len(times) > 1 else q(TIMESTAMP)
+    return f"{first} NULLS LAST, {q(TIMESTAMP)} NULLS LAST, {tie or q(EVENT_ID)}"
+
+
 def instances_sql(source: str = "log") -> str:
     """SQL of the per-instance relations over the canonical log relation ``source``."""
     return f"""
 WITH ev AS (
   SELECT {q(CASE)} AS "case", {q(ACTIVITY)} AS activity, {q(EVENT_ID)} AS event_id,
          epoch_us({q(TIMESTAMP)}) AS complete_us, epoch_us({q(START)}) AS start_us,
+         epoch_us({q(READY)}) AS ready_us, {q(PAUSED)} AS paused_us, {q(OUTCOME)} AS outcome,
          {q(RESOURCE)} AS resource, {q(ROLE)} AS role, {q(COST)} AS cost, {q(CURRENCY)} AS currency,
          {q(QUALITY)} AS quality
   FROM {source}
-  WHERE {q(TIMESTAMP)} IS NOT NULL
+  WHERE COALESCE({q(START)}, {q(TIMESTAMP)}, {q(READY)}) IS NOT NULL
 ),
 pos AS (
-  SELECT *, ROW_NUMBER() OVER (PARTITION BY "case" ORDER BY complete_us, event_id) AS pos FROM ev
+  SELECT *, ROW_NUMBER() OVER (PARTITION BY "case" ORDER BY {ORDER}) AS pos,
+         LAG(complete_us) OVER (PARTITION BY "case" ORDER BY complete_us NULLS LAST, event_id) AS prev_done_us
+  FROM ev
 ),
 points AS (
-  -- starts (kind 0) and completions (kind 1) in one stream; at equal times an earlier instance's
-  -- completion precedes a start, a later instance's (and the instance's own) follows it
+  -- starts (kind 0) and known completions (kind 1) in one stream; at equal times an earlier
+  -- instance's completion precedes a start, a later instance's (and the instance's own) follows it
   SELECT "case", pos, start_us AS t, 0 AS kind, CAST(NULL AS BIGINT) AS c FROM pos WHERE start_us IS NOT NULL
   UNION ALL
-  SELECT "case", pos, complete_us AS t, 1 AS kind, complete_us AS c FROM pos
+  SELECT "case", pos, complete_us AS t, 1 AS kind, complete_us AS c FROM pos WHERE complete_us IS NOT NULL
 ),
 enabling AS (
   SELECT "case", pos, en FROM (
@@ -90,16 +121,18 @@ rel AS (
   SELECT p.*,
          LAG(activity) OVER w AS prev_activity,
          LAG(complete_us) OVER w AS prev_complete_us,
-         ROW_NUMBER() OVER (PARTITION BY p."case", activity ORDER BY complete_us, event_id) AS repetition,
+         ROW_NUMBER() OVER (PARTITION BY p."case", activity ORDER BY p.pos) AS repetition,
          e.en AS enabling_us
   FROM pos p LEFT JOIN enabling e ON p."case" = e."case" AND p.pos = e.pos
   WINDOW w AS (PARTITION BY p."case" ORDER BY p.pos)
 )
-SELECT "case", activity, event_id, pos, complete_us, start_us, resource, role, cost, currency, quality,
-       prev_activity, prev_complete_us, enabling_us,
+SELECT "case", activity, event_id, pos, complete_us, start_us, ready_us, paused_us, outcome,
+       resource, role, cost, currency, quality,
+       prev_activity, prev_complete_us, prev_done_us, enabling_us,
        start_us - enabling_us AS waiting_us,
-       complete_us - start_us AS service_us,
-       complete_us - prev_complete_us AS sojourn_us,
+       complete_us - start_us - COALESCE(paused_us, 0) AS service_us,
+       start_us - ready_us AS queue_us,
+       complete_us - prev_done_us AS sojourn_us,
        CASE WHEN prev_complete_us IS NULL THEN NULL
             ELSE GREATEST(COALESCE(start_us, complete_us), prev_complete_us) - prev_complete_us END AS edge_us,
        repetition
@@ -108,7 +141,7 @@ FROM rel
 
 
 def cases_sql(source: str = "inst") -> str:
-    """Per case: first start (first completion where no start is known), last completion, variant."""
+    """Per case: first start (first completion where no start is known), last known completion, variant."""
     return f"""
 SELECT "case", MIN(COALESCE(start_us, complete_us)) AS start_us, MAX(complete_us) AS end_us,
        MAX(complete_us) - MIN(COALESCE(start_us, complete_us)) AS throughput_us,

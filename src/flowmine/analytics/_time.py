@@ -4,11 +4,18 @@ Definitions are the glossary's (``../shared/design/GLOSSARY.md``):
 
 * **throughput time** of a case: last completion minus first start (first completion where no start
   is known);
-* **service time** of an instance: completion minus start; unknown (excluded, never zero) without a start;
+* **service time** of an instance: completion minus start minus the time suspended; unknown (excluded,
+  never zero) without a start or a completion;
 * **waiting time**: start minus the completion of the enabling instance (the latest completion before
   the start in the case); unknown without a start;
+* **queue time**: start minus the ready time (when the instance was scheduled or enabled: XES
+  ``schedule``/``assign``); unknown without both;
 * **sojourn time**: completion minus the previous completion in the case, what a log with completions
   only tells; it is never presented as service time.
+
+An open instance (started, not completed at extraction) counts as an instance; what needs its
+completion (service, sojourn) is unknown. Service time excludes the time an instance was suspended
+(``paused_us``).
 
 Levels: ``log`` (one row), ``case``, ``activity``, ``resource``, ``role`` for the instance metrics;
 ``log``, ``case``, ``variant``, ``period`` for throughput time.
@@ -97,6 +104,7 @@ def _instance_metric(name: str) -> dict[str, tuple[str, ...]]:
 SERVICE = _instance_metric("service_time")
 WAITING = _instance_metric("waiting_time")
 SOJOURN = _instance_metric("sojourn_time")
+QUEUE = _instance_metric("queue_time")
 
 
 def _instance_time(log: LogLike, level: str, expr: str, name: str, columns: dict[str, tuple[str, ...]],
@@ -145,11 +153,17 @@ def waiting_time(log: LogLike, level: str = "activity", calendar: Calendar | Non
     return _instance_time(log, level, "waiting_us", "waiting_time", WAITING, calendar)
 
 
+def queue_time(log: LogLike, level: str = "activity", calendar: Calendar | None = None) -> pd.DataFrame:
+    """Queue time: start minus the ready time (scheduled / enabled) of each instance where both are known.
+    """
+    return _instance_time(log, level, "queue_us", "queue_time", QUEUE, calendar)
+
+
 def sojourn_time(log: LogLike, level: str = "activity", calendar: Calendar | None = None) -> pd.DataFrame:
     """Sojourn time: completion minus the previous completion in the case (known without starts).
     """
     return _instance_time(log, level, "sojourn_us", "sojourn_time", SOJOURN, calendar)
 
 
-for _f in (service_time, waiting_time, sojourn_time):
+for _f in (service_time, waiting_time, queue_time, sojourn_time):
     _f.__doc__ = (_f.__doc__ or "").rstrip() + "\n" + _LEVEL_DOC

@@ -205,15 +205,28 @@ def variant_cases(store: Store, f: Filters, variant: str) -> Any:
 
 
 def case_events(store: Store, process: str, case: str) -> Any:
-    """The events of one case in order: its timeline of steps, waits and resources."""
-    from flowmine.analytics._sql import scratch
+    """The events of one case in the canonical order: its timeline of steps, waits and resources.
+
+    Two columns are added for the timeline: ``running`` (an open instance: started, completion unknown
+    at extraction) and ``shown_end`` (the completion; for an open instance the end of the log, the
+    latest time it holds, so it is drawn as still running)."""
+    import pyarrow.parquet as pq
+
+    from flowmine._schema import START, TIMESTAMP
+    from flowmine.analytics._sql import log_order, q, scratch
 
     path = str(store.events_path(process))
+    names = pq.read_schema(path).names
+    start = q(START) if START in names else "CAST(NULL AS TIMESTAMPTZ)"
+    ts = q(TIMESTAMP)
     con = scratch()
     try:
         return con.execute(
-            'SELECT * FROM read_parquet(?) WHERE "case:concept:name" = ? ORDER BY "time:timestamp", event_id',
-            [path, case]).df()
+            f"SELECT *, {ts} IS NULL AND {start} IS NOT NULL AS running, "
+            f"CASE WHEN {ts} IS NULL AND {start} IS NOT NULL THEN (SELECT GREATEST(MAX({ts}), MAX({start})) "
+            f"FROM read_parquet(?)) ELSE {ts} END AS shown_end "
+            f'FROM read_parquet(?) WHERE "case:concept:name" = ? ORDER BY {log_order(names)}',
+            [path, path, case]).df()
     finally:
         con.close()
 

@@ -28,11 +28,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flowmine._schema import ACTIVITY, CASE, EVENT_ID, START, TIMESTAMP
+from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
 from flowmine.analytics import LogLike, directly_follows
 from flowmine.analytics._flow import edge_sql
 from flowmine.analytics._log import StoredLog, as_table
-from flowmine.analytics._sql import scratch
+from flowmine.analytics._sql import log_order, scratch
 from flowmine.discovery._layout import layered_layout
 
 #: Names of the virtual start and end nodes (an activity with one of these names is not supported).
@@ -42,15 +42,15 @@ NODE_COLUMNS = ("node", "kind", "count", "cases", "x", "y")
 EDGE_COLUMNS = ("source", "target", "count", "cases", "duration_mean_s", "duration_median_s")
 
 _ENDS_SQL = f"""
-WITH f AS (
-    SELECT "{CASE}" AS c,
-           arg_min("{ACTIVITY}", ("{TIMESTAMP}", "{EVENT_ID}")) AS first_a,
-           arg_max("{ACTIVITY}", ("{TIMESTAMP}", "{EVENT_ID}")) AS last_a
-    FROM t GROUP BY 1
+WITH o AS (
+    SELECT "{CASE}" AS c, "{ACTIVITY}" AS a,
+           ROW_NUMBER() OVER (PARTITION BY "{CASE}" ORDER BY {log_order((START, TIMESTAMP, READY))}) AS p,
+           COUNT(*) OVER (PARTITION BY "{CASE}") AS n
+    FROM t
 )
-SELECT 'start' AS side, first_a AS activity, count(*) AS n FROM f GROUP BY 2
+SELECT 'start' AS side, a AS activity, count(*) AS n FROM o WHERE p = 1 GROUP BY 2
 UNION ALL
-SELECT 'end' AS side, last_a AS activity, count(*) AS n FROM f GROUP BY 2
+SELECT 'end' AS side, a AS activity, count(*) AS n FROM o WHERE p = n GROUP BY 2
 """
 _ENDS_INST_SQL = """
 WITH f AS (SELECT "case" AS c, arg_min(activity, pos) AS first_a, arg_max(activity, pos) AS last_a FROM inst GROUP BY 1)
@@ -94,7 +94,7 @@ class ProcessMap:
 
 
 def _table(log: LogLike) -> pa.Table:
-    return as_table(log, [EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START])
+    return as_table(log, [EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, READY])
 
 
 def _query(table: pa.Table, sql: str) -> pd.DataFrame:
@@ -152,7 +152,7 @@ def map_layout(log: LogLike) -> dict[str, tuple[float, float]]:
     ends = _end_edges(table)
     inner = _query(table, f"""
         WITH o AS (SELECT "{ACTIVITY}" AS a, lead("{ACTIVITY}") OVER (PARTITION BY "{CASE}"
-                   ORDER BY "{TIMESTAMP}", "{EVENT_ID}") AS b FROM t)
+                   ORDER BY {log_order((START, TIMESTAMP, READY))}) AS b FROM t)
         SELECT a AS source, b AS target, count(*) AS "count", 0 AS cases FROM o WHERE b IS NOT NULL GROUP BY 1, 2""")
     edges = pd.concat([inner, ends], ignore_index=True).sort_values(
         ["count", "source", "target"], ascending=[False, True, True], kind="stable")

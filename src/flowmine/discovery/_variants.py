@@ -3,8 +3,9 @@
 Discovery and conformance never hand pm4py the full log when the variants carry the same
 information: inductive mining, alignments, token replay and precision all run on one trace per
 variant weighted by its number of cases (measured identical to the full-log figures, and 3-40x
-faster). Events of a case are ordered by (completion timestamp, event_id), the store's order, so
-ties never depend on the engine.
+faster). Events of a case are in the canonical order, the store's (instance time: start, completion
+where no start is known, ready time where neither is; then completion, then event_id), so variants of
+start/complete logs are Disco's and ties never depend on the engine.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from flowmine._schema import ACTIVITY, CASE, EVENT_ID, START, TIMESTAMP
+from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
 from flowmine.analytics._log import StoredLog, as_table
-from flowmine.analytics._sql import scratch
+from flowmine.analytics._sql import log_order, scratch
 from flowmine.store import Store
 
 
@@ -79,7 +81,7 @@ def _build(rows: Iterable[tuple[tuple[str, ...], int, list[str]]]) -> Variants:
 
 _SQL = f"""
 WITH t AS (
-    SELECT "{CASE}" AS c, list("{ACTIVITY}" ORDER BY "{TIMESTAMP}", {{order}}) AS trace
+    SELECT "{CASE}" AS c, list("{ACTIVITY}" ORDER BY {{order}}) AS trace
     FROM {{source}} GROUP BY 1
 )
 SELECT trace, count(*) AS n, list(c ORDER BY c) AS cases FROM t GROUP BY trace
@@ -110,24 +112,17 @@ def variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Path, proc
     """
     if isinstance(log, StoredLog):
         if log.filters:
-            log = as_table(log, columns=[EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START])  # as_table needs START
+            log = as_table(log, columns=[EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, READY])
         else:
             process = log.process
             log = log.store
     con = scratch()
     try:
         if isinstance(log, pd.DataFrame | pa.Table):
-            names = list(log.columns) if isinstance(log, pd.DataFrame) else log.column_names
-            frame: pd.DataFrame | pa.Table = log
-            order = f'"{EVENT_ID}"' if EVENT_ID in names else "rowid_"
-            if order == "rowid_":  # no event ids: file order breaks timestamp ties
-                rowid = np.arange(len(log))
-                frame = log.assign(rowid_=rowid) if isinstance(log, pd.DataFrame) else log.append_column(
-                    "rowid_", pa.array(rowid))
-            if isinstance(frame, pa.Table):
-                frame = frame.select([CASE, ACTIVITY, TIMESTAMP, order.strip('"')])
+            # a log without event ids gets them in row order: file order breaks ties
+            frame = as_table(log, columns=[EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, READY])
             con.register("events_", frame)
-            sql = _SQL.format(source="events_", order=order)
+            sql = _SQL.format(source="events_", order=log_order(frame.column_names))
         else:
             if process is None:
                 path = Path(log) if not isinstance(log, Store) else None
@@ -137,7 +132,8 @@ def variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Path, proc
             else:
                 store = log if isinstance(log, Store) else Store(log, create=False)
                 parquet = store.events_path(process)
-            sql = _SQL.format(source=f"read_parquet('{_quote(str(parquet))}')", order=f'"{EVENT_ID}"')
+            sql = _SQL.format(source=f"read_parquet('{_quote(str(parquet))}')",
+                              order=log_order(pq.read_schema(parquet).names))
         rows: list[Any] = con.execute(sql).fetchall()
     finally:
         con.close()

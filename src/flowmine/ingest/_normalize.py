@@ -226,11 +226,14 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
         cols[ACTIVITY] = act
         cols[TIMESTAMP] = _timestamp(col(roles["timestamp"]), roles["timestamp"], mapping, src, fail, notes,
                                      missing=True, parsing=parsing)
-        # the store's order needs only case and time: sort in the background meanwhile
-        presort = _in_background(sort_order, cols[CASE], cols[TIMESTAMP])
+        # the store's order needs only case and times: sort in the background meanwhile
+        if "start_timestamp" not in roles:
+            presort = _in_background(sort_order, cols[CASE], cols[TIMESTAMP])
     if "start_timestamp" in roles:
         cols[START] = _timestamp(col(roles["start_timestamp"]), roles["start_timestamp"], mapping, src, fail,
                                  notes, missing=False)
+        if not mapping.is_wide:  # instances are ordered by start: sort once it is known
+            presort = _in_background(sort_order, cols[CASE], cols[TIMESTAMP], cols[START])
     if mapping.activities:
         cols[ACTIVITY] = _rename(cols[ACTIVITY], mapping.activities)
     for role in _STRING_ROLES:

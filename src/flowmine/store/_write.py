@@ -1,4 +1,5 @@
-"""Writing the event log in the store's order: (case, timestamp, event_id), one row group at a time.
+"""Writing the event log in the store's canonical order (case, instance time, completion, event_id), one
+row group at a time.
 
 The order is a permutation computed once (by :func:`order_of`, or handed over by normalisation,
 which computed it together with the fingerprints). Rows are then moved one row group at a time
@@ -25,7 +26,7 @@ import pyarrow.parquet as pq
 
 from flowmine._arrow import contiguous, release_memory
 from flowmine._fingerprint import FINGERPRINT, connect
-from flowmine._schema import CASE, EVENT_ID, TIMESTAMP
+from flowmine._schema import CASE, EVENT_ID, READY, START, TIMESTAMP
 
 #: Rows per Parquet row group.
 ROW_GROUP: Final = 1 << 20
@@ -45,17 +46,26 @@ class Written:
 
 
 def order_of(events: pa.Table) -> np.ndarray:
-    """Row positions of ``events`` sorted by (case, timestamp, event_id), by DuckDB on the three keys."""
+    """Row positions of ``events`` in the canonical order (``SORT_KEYS``): case, instance time (start;
+    completion where no start is known; ready time where neither is), completion, event_id; by DuckDB."""
     if events.num_rows == 0:
         return np.zeros(0, dtype=np.int64)
-    keys = pa.table({
-        "c": events.column(CASE), "t": events.column(TIMESTAMP), "e": events.column(EVENT_ID),
-        "i": pa.array(np.arange(events.num_rows, dtype=np.int64)),
-    })
+    cols: dict[str, pa.ChunkedArray] = {"c": events.column(CASE), "t": events.column(TIMESTAMP)}
+    present = [(k, events.column(name)) for k, name in (("s", START), ("r", READY))
+               if name in events.column_names and events.column(name).null_count < events.num_rows]
+    cols.update(present)
+    cols.update({"e": events.column(EVENT_ID), "i": pa.array(np.arange(events.num_rows, dtype=np.int64))})
+    keys = pa.table(cols)
+    if present:
+        names = dict(present)
+        time = "COALESCE(" + ", ".join(k for k in ("s", "t", "r") if k == "t" or k in names) + ")"
+        by = f"c NULLS LAST, {time} NULLS LAST, t NULLS LAST, e"
+    else:
+        by = "c NULLS LAST, t NULLS LAST, e"
     con = connect()
     try:
         con.register("keys", keys)
-        res = con.sql("SELECT i FROM keys ORDER BY c NULLS LAST, t NULLS LAST, e").arrow().read_all()
+        res = con.sql(f"SELECT i FROM keys ORDER BY {by}").arrow().read_all()
     finally:
         con.close()
     return np.asarray(res.column(0).to_numpy(), dtype=np.int64)

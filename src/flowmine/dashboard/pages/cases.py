@@ -17,14 +17,16 @@ TITLE_KEY = "cases_page"
 
 
 def timeline(events: Any, lang: str, name: Any = str) -> dict[str, Any]:
-    """One bar per activity instance from its start (or completion) to its completion (a plain figure dict)."""
+    """One bar per activity instance from its start (or completion) to its completion (a plain figure dict);
+    an open instance (``running``) is drawn dashed to the end of the log (``shown_end``)."""
     traces = []
     for rec in events.to_dict("records"):
-        end = rec["time:timestamp"]
+        end = rec.get("shown_end", rec["time:timestamp"])
         start = rec.get("start_timestamp")
         start = end if start is None or start != start else start
+        running = bool(rec.get("running", False))
         traces.append({"type": "scatter", "x": [start, end], "y": [plot_text(name(rec["concept:name"]))] * 2,
-                       "mode": "lines+markers", "line": {"width": 8},
+                       "mode": "lines+markers", "line": {"width": 8, "dash": "dot"} if running else {"width": 8},
                        "name": plot_text(rec.get("org:resource") or ""), "showlegend": False})
     return {"data": traces, "layout": {"height": 120 + 30 * len(events),
                                        "margin": {"l": 220, "r": 10, "t": 20, "b": 40},

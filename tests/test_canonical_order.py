@@ -1,0 +1,275 @@
+"""One canonical order of activity instances, and instances without a completion.
+
+Activity instances are ordered by start (completion where no start is known, ready time where neither
+is), then completion (unknown last), then event_id: in the store, the SQL relations, the compiled fast
+path, variants and the process map, as pm4py's interval DFG (``discover_dfg`` on a frame with
+``start_timestamp``, ``interval_lifecycle.to_interval``) and Disco order them.
+
+Hand log (seconds after T0), where start order and completion order differ:
+
+    c1: A[0,50] (id 0)  B[10,20] (id 1)  A[30,40] (id 2)
+        by start: A B A  (edges A→B, B→A; the A of [0,50] is repetition 1)
+        by completion: B A A  (edges B→A, A→A)
+    c2: X[0,10] (id 4)  Y[0,10] (id 3)  Z[0,5] (id 5)
+        equal starts: by completion (Z first), equal start and completion: by event_id (Y before X)
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from flowmine import Store
+from flowmine._schema import (
+    ACTIVITY,
+    CASE,
+    EVENT_ID,
+    OUTCOME,
+    PAUSED,
+    QUARANTINE_SCHEMA,
+    READY,
+    SORT_KEYS,
+    START,
+    TIMESTAMP,
+    TIMESTAMP_TYPE,
+)
+from flowmine.analytics import directly_follows, instances, profile, rework, stored, throughput_time, variants
+from flowmine.discovery import process_map
+from flowmine.discovery import variants as discovery_variants
+
+T0 = datetime(2025, 3, 3, tzinfo=UTC)
+HAND = [  # case, activity, start, complete, event_id
+    ("c1", "A", 0, 50, 0),
+    ("c1", "B", 10, 20, 1),
+    ("c1", "A", 30, 40, 2),
+    ("c2", "Y", 0, 10, 3),
+    ("c2", "X", 0, 10, 4),
+    ("c2", "Z", 0, 5, 5),
+]
+
+
+def ts(sec: float | None) -> datetime | None:
+    return None if sec is None else T0 + timedelta(seconds=sec)
+
+
+def frame(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame({CASE: [r[0] for r in rows], ACTIVITY: [r[1] for r in rows],
+                         START: pd.to_datetime([ts(r[2]) for r in rows], utc=True),
+                         TIMESTAMP: pd.to_datetime([ts(r[3]) for r in rows], utc=True),
+                         EVENT_ID: [r[4] for r in rows]})
+
+
+def edges_of(log) -> dict[tuple[str, str], int]:
+    return {(s, t): int(n) for s, t, n in directly_follows(log)[["source", "target", "count"]].itertuples(index=False)}
+
+
+def commit_table(path, process: str, table: pa.Table) -> Store:
+    """A store whose live version holds exactly ``table`` (as a lifecycle-aware ingest would write it)."""
+    st = Store(path)
+    st._commit(process, None, table, None, QUARANTINE_SCHEMA.empty_table(), {"process": process, "sources": []}, [])
+    return st
+
+
+# --- the order on a hand-computed log -------------------------------------------------------------
+def test_instances_follow_start_then_completion_then_event_id():
+    inst = instances(frame(HAND)).sort_values(["case", "pos"])
+    assert inst[["case", "activity", "event_id"]].values.tolist() == [
+        ["c1", "A", 0], ["c1", "B", 1], ["c1", "A", 2], ["c2", "Z", 5], ["c2", "Y", 3], ["c2", "X", 4]]
+    assert inst["repetition"].tolist() == [1, 1, 2, 1, 1, 1]  # the A of [0,50] is the first execution
+
+
+def test_edges_variants_rework_by_start_on_every_engine(tmp_path):
+    log = frame(HAND)
+    want_edges = {("A", "B"): 1, ("B", "A"): 1, ("Z", "Y"): 1, ("Y", "X"): 1}
+    assert edges_of(log) == want_edges
+    assert dict(zip(variants(log)["variant"], variants(log)["cases"], strict=True)) == {
+        "A → B → A": 1, "Z → Y → X": 1}
+    assert discovery_variants(log).traces == [("A", "B", "A"), ("Z", "Y", "X")]
+    rw = rework(log).set_index("activity")
+    assert (rw.loc["A", "cases_with_rework"], rw.loc["A", "executions"]) == (1, 2)
+    # the same through a store: events.parquet in the canonical order, SQL and compiled paths agree
+    st = Store(tmp_path / "s")
+    src = tmp_path / "hand.csv"
+    src.write_text("case,activity,start,end\n" + "".join(
+        f"{c},{a},{ts(s).isoformat()},{ts(e).isoformat()}\n" for c, a, s, e, _ in
+        sorted(HAND, key=lambda r: r[4])), encoding="utf-8")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[columns]\ncase = "case"\nactivity = "activity"\ntimestamp = "end"\n'
+                       'start_timestamp = "start"\n', encoding="utf-8")
+    st.ingest("p", [src], mapping=mapping)
+    stored_events = pq.read_table(st.events_path("p"))
+    assert stored_events.column(ACTIVITY).to_pylist() == ["A", "B", "A", "Z", "Y", "X"]
+    assert json.loads(pq.read_schema(st.events_path("p")).metadata[b"flowmine.sorted_by"]) == [
+        CASE, [START, TIMESTAMP, READY], TIMESTAMP, EVENT_ID] == json.loads(json.dumps(SORT_KEYS))
+    slog = stored(st, "p")
+    assert edges_of(slog) == want_edges
+    fast, sql = profile(slog, engine="fast", n_boot=0), profile(slog, engine="sql", n_boot=0)
+    for prof in (fast, sql):
+        assert {(e["source"], e["target"]): e["count"] for e in prof["edges"]} == want_edges
+        assert prof["variants"] == 2
+    assert fast["edges"] == sql["edges"] and fast["activities"] == sql["activities"]
+    m = process_map(slog)
+    inner = m.edges[~m.edges["source"].str.startswith("▶") & ~m.edges["target"].str.startswith("■")]
+    assert {(s, t): int(n) for s, t, n in inner[["source", "target", "count"]].itertuples(index=False)} == want_edges
+    assert set(m.edges.loc[m.edges["source"].str.startswith("▶"), "target"]) == {"A", "Z"}
+
+
+def test_equals_pm4py_interval_dfg_and_variants_with_overlaps_and_ties():
+    """A random interval log with many overlaps and shared start/completion times: directly-follows
+    equals ``pm4py.discover_dfg`` (which sorts by case, start, completion, stably) and the variants
+    equal pm4py's on ``interval_lifecycle.to_interval`` of the same log written as start/complete
+    events (ties follow the completion rows' order, which event_id follows)."""
+    pm4py = pytest.importorskip("pm4py")
+    from pm4py.objects.log.obj import Event, EventLog, Trace
+    from pm4py.objects.log.util import interval_lifecycle
+
+    rng = np.random.default_rng(7)
+    rows, raw = [], EventLog()
+    eid = 0
+    for k in range(300):
+        n = int(rng.integers(1, 7))
+        starts = rng.integers(0, 6, n) * 60
+        ends = starts + rng.integers(0, 4, n) * 60
+        acts = rng.choice(list("ABCDE"), n)
+        trace = Trace()
+        trace.attributes["concept:name"] = f"k{k:03d}"
+        for i in np.argsort(starts, kind="stable"):  # start rows first
+            trace.append(Event({"concept:name": str(acts[i]), "lifecycle:transition": "start",
+                                "time:timestamp": ts(int(starts[i]))}))
+        for i in np.lexsort((np.arange(n), ends)):  # completion rows in time order, ids in that order
+            trace.append(Event({"concept:name": str(acts[i]), "lifecycle:transition": "complete",
+                                "time:timestamp": ts(int(ends[i]))}))
+            rows.append((f"k{k:03d}", str(acts[i]), int(starts[i]), int(ends[i]), eid))
+            eid += 1
+        raw.append(trace)
+    log = frame(rows)
+    assert (log[TIMESTAMP].groupby([log[CASE], log[TIMESTAMP]]).transform("size") > 1).any()  # ties exist
+    # the start pairs of one activity in a case are matched first-in-first-out by to_interval; draw the
+    # activities so that each (case, activity) has one instance, which keeps the pairing unambiguous
+    log = log[~log.duplicated([CASE, ACTIVITY], keep=False)].reset_index(drop=True)
+    keep = set(zip(log[CASE], log[ACTIVITY], strict=True))
+    for trace in raw:
+        kept = [e for e in trace if (trace.attributes["concept:name"], e["concept:name"]) in keep]
+        del trace._list[:]
+        trace._list.extend(kept)
+    dfg = pm4py.discover_dfg(log.sort_values(EVENT_ID))[0]
+    ours = edges_of(log)
+    assert ours == dict(dfg) and len(ours) > 10
+    completion_order = pm4py.discover_dfg(log.drop(columns=[START]))[0]
+    assert dict(completion_order) != ours  # the orders really differ on this log
+    interval = interval_lifecycle.to_interval(raw)
+    theirs = {}
+    for trace in interval:
+        if len(trace):
+            key = " → ".join(e["concept:name"] for e in trace)
+            theirs[key] = theirs.get(key, 0) + 1
+    v = variants(log)
+    assert dict(zip(v["variant"], v["cases"], strict=True)) == theirs
+
+
+def test_logs_without_starts_keep_the_completion_order(tmp_path, write):
+    src = write("a.csv", "case,activity,timestamp\nB,X,2024-01-01 10:00\nA,Y,2024-01-01 11:00\n"
+                         "A,X,2024-01-01 11:00\nA,Z,2024-01-01 09:00\n")
+    st = Store(tmp_path / "s")
+    st.ingest("p", [src])
+    df = st.load("p")
+    assert list(zip(df[CASE], df[ACTIVITY], df[EVENT_ID], strict=True)) == [
+        ("A", "Z", 3), ("A", "Y", 1), ("A", "X", 2), ("B", "X", 0)]
+    assert edges_of(stored(st, "p")) == {("Z", "Y"): 1, ("Y", "X"): 1}
+
+
+# --- open and never-started instances -------------------------------------------------------------
+#: c1: A[0,10], B open since 20 (outcome "open"), C never started (ready at 30)
+#: c2: A[0,10] ready at 0 then paused 2 s; B ready at 15, started 20, done 50, paused 5 s
+OPEN_ROWS = [  # case, activity, ready, start, complete, outcome, paused, event_id
+    ("c1", "A", None, 0, 10, None, None, 0),
+    ("c1", "B", None, 20, None, "open", None, 1),
+    ("c1", "C", 30, None, None, None, None, 2),
+    ("c2", "A", 0, 0, 10, None, 2_000_000, 3),
+    ("c2", "B", 15, 20, 50, None, 5_000_000, 4),
+]
+
+
+def open_table(with_optional: bool = True) -> pa.Table:
+    cols = {
+        EVENT_ID: pa.array([r[7] for r in OPEN_ROWS], pa.int64()),
+        CASE: pa.array([r[0] for r in OPEN_ROWS]), ACTIVITY: pa.array([r[1] for r in OPEN_ROWS]),
+        TIMESTAMP: pa.array([ts(r[4]) for r in OPEN_ROWS], TIMESTAMP_TYPE),
+        START: pa.array([ts(r[3]) for r in OPEN_ROWS], TIMESTAMP_TYPE),
+    }
+    if with_optional:
+        cols[READY] = pa.array([ts(r[2]) for r in OPEN_ROWS], TIMESTAMP_TYPE)
+        cols[OUTCOME] = pa.array([r[5] for r in OPEN_ROWS], pa.string())
+        cols[PAUSED] = pa.array([r[6] for r in OPEN_ROWS], pa.int64())
+    return pa.table(cols)
+
+
+def test_open_and_never_started_instances_count_with_unknown_durations():
+    inst = instances(open_table()).sort_values(["case", "pos"]).reset_index(drop=True)
+    assert inst[["case", "activity"]].values.tolist() == [["c1", "A"], ["c1", "B"], ["c1", "C"],
+                                                         ["c2", "A"], ["c2", "B"]]
+    b = inst.iloc[1]
+    assert np.isnan(b["service_s"]) and b["waiting_s"] == 10 and b["edge_s"] == 10  # open: no service time
+    c = inst.iloc[2]
+    assert np.isnan(c["service_s"]) and np.isnan(c["waiting_s"]) and np.isnan(c["edge_s"])  # after an open one
+    assert inst.iloc[3]["service_s"] == 8 and inst.iloc[4]["service_s"] == 25  # completion - start - paused
+    assert edges_of(open_table()) == {("A", "B"): 2, ("B", "C"): 1}
+    v = variants(open_table())
+    assert dict(zip(v["variant"], v["cases"], strict=True)) == {"A → B → C": 1, "A → B": 1}
+    case = throughput_time(open_table(), level="case").set_index("case")
+    assert case.loc["c1", "throughput_s"] == 10 and case.loc["c1", "instances"] == 3  # last known completion
+    assert case.loc["c2", "throughput_s"] == 50
+
+
+def test_queue_time_from_ready_to_start():
+    from flowmine.analytics import queue_time
+
+    q = queue_time(open_table()).set_index("activity")
+    assert (q.loc["B", "instances"], q.loc["B", "total_s"]) == (1, 5)  # c2: 20 - 15; c1's B has no ready time
+    assert (q.loc["A", "instances"], q.loc["A", "total_s"]) == (1, 0)
+    prof = profile(open_table(), engine="sql", n_boot=0)
+    acts = {a["activity"]: a for a in prof["activities"]}
+    assert acts["B"]["queue_time_median_s"] == 5 and acts["C"]["queue_time_median_s"] is None
+    assert acts["B"]["count"] == 2 and acts["C"]["count"] == 1
+
+
+def test_open_instances_fast_path_equals_sql(tmp_path):
+    st = commit_table(tmp_path / "s", "p", open_table())
+    log = stored(st, "p")
+    fast, sql = profile(log, engine="fast", n_boot=0, by="day"), profile(log, engine="sql", n_boot=0, by="day")
+    assert fast["engine"] == "fast"
+    assert {(e["source"], e["target"]): e["count"] for e in fast["edges"]} == {("A", "B"): 2, ("B", "C"): 1}
+    for key in ("cases", "events", "variants", "case_duration_s", "activities", "edges", "periods"):
+        assert fast[key] == sql[key], key
+    assert fast["events"] == 5 and fast["case_duration_s"]["median"] == 30  # (10 + 50) / 2
+    acts = {a["activity"]: a for a in fast["activities"]}
+    assert acts["B"]["service_time_median_s"] == 25 and acts["A"]["service_time_median_s"] == 9  # (10 + 8) / 2
+
+
+def test_store_without_the_optional_columns_reads_them_as_null(tmp_path):
+    st = commit_table(tmp_path / "s", "p", open_table(with_optional=False))
+    assert READY not in pq.read_schema(st.events_path("p")).names
+    log = stored(st, "p")
+    fast, sql = profile(log, engine="fast", n_boot=0), profile(log, engine="sql", n_boot=0)
+    assert fast["events"] == sql["events"] == 4  # the never-started row has no time at all: not an instance
+    assert fast["activities"] == sql["activities"]
+    assert {a["activity"]: a["queue_time_median_s"] for a in sql["activities"]} == {"A": None, "B": None}
+
+
+def test_case_timeline_draws_an_open_instance_to_the_end_of_the_log(tmp_path):
+    from flowmine.dashboard._data import case_events
+    from flowmine.dashboard.pages.cases import timeline
+
+    st = commit_table(tmp_path / "s", "p", open_table())
+    ev = case_events(st, "p", "c1")
+    assert ev[ACTIVITY].tolist() == ["A", "B", "C"]
+    assert ev["running"].tolist() == [False, True, False]
+    assert ev.loc[1, "shown_end"] == pd.Timestamp(ts(50))  # the latest time in the log
+    fig = timeline(ev, "en")
+    assert fig["data"][1]["line"].get("dash") == "dot" and "dash" not in fig["data"][0]["line"]
