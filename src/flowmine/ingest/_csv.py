@@ -26,6 +26,7 @@ from pyarrow import csv as pacsv
 
 from flowmine._schema import Reason
 from flowmine.errors import UnusableInputError
+from flowmine.ingest._cells import usable_names
 from flowmine.ingest._mapping import CsvOptions
 from flowmine.ingest._raw import QuarantineBuilder, RawTable
 from flowmine.ingest._source import open_gzip_capped
@@ -180,11 +181,11 @@ def read_csv(path: Path, options: CsvOptions | None = None, gzipped: bool = Fals
         raise UnusableInputError(source, "holds only whitespace, no header and no rows")
     head_text = data[:65536].decode("utf-8", errors="replace")
     delimiter = opts.delimiter or sniff_delimiter(head_text)
-    names = _header(head_text, delimiter, opts.quotechar, source)
+    names, name_notes, blank = _header(head_text, delimiter, opts.quotechar, source)
     table, bad_lines = _parse(lambda: io.BytesIO(data), names, delimiter, opts, source)
     ends = data.endswith(b"\n")
     return _finish(source, [table], bad_lines, data.count(b"\n"), ends, lambda: data, names, delimiter, opts,
-                   encoding, notes, utf8=None)
+                   encoding, notes + name_notes, utf8=None, blank=blank)
 
 
 def _read_plain(path: Path, head: bytes, encoding: str, opts: CsvOptions) -> RawTable:
@@ -194,7 +195,7 @@ def _read_plain(path: Path, head: bytes, encoding: str, opts: CsvOptions) -> Raw
         raise UnusableInputError(source, "holds only whitespace, no header and no rows")
     head_text = body[:65536].decode("utf-8", errors="replace")
     delimiter = opts.delimiter or sniff_delimiter(head_text)
-    names = _header(head_text, delimiter, opts.quotechar, source)
+    names, name_notes, blank = _header(head_text, delimiter, opts.quotechar, source)
     scan: dict[str, int | bool] = {}
     table: pa.Table | None = None
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -218,8 +219,8 @@ def _read_plain(path: Path, head: bytes, encoding: str, opts: CsvOptions) -> Raw
 
     parsed = [table]
     del table
-    return _finish(source, parsed, bad_lines, lines, ends, data, names, delimiter, opts, encoding, [],
-                   utf8=bool(scan["utf8"]))
+    return _finish(source, parsed, bad_lines, lines, ends, data, names, delimiter, opts, encoding, name_notes,
+                   utf8=bool(scan["utf8"]), blank=blank)
 
 
 def _parse(open_stream: Callable[[], IO[bytes] | pa.NativeFile], names: list[str], delimiter: str,
@@ -236,7 +237,8 @@ def _parse(open_stream: Callable[[], IO[bytes] | pa.NativeFile], names: list[str
         try:
             table = pacsv.read_csv(
                 open_stream(),
-                read_options=pacsv.ReadOptions(block_size=block_size, use_threads=True),
+                read_options=pacsv.ReadOptions(block_size=block_size, use_threads=True, column_names=names,
+                                               skip_rows=1),
                 parse_options=pacsv.ParseOptions(
                     delimiter=delimiter, quote_char=opts.quotechar or False, newlines_in_values=not one_line,
                     invalid_row_handler=on_invalid,
@@ -258,7 +260,8 @@ def _parse(open_stream: Callable[[], IO[bytes] | pa.NativeFile], names: list[str
 
 def _finish(source: str, parsed: list[pa.Table], bad_lines: list[tuple[int | None, str]], newlines: int,
             ends_with_newline: bool, data: Callable[[], bytes], names: list[str], delimiter: str,
-            opts: CsvOptions, encoding: str, notes: list[str], utf8: bool | None) -> RawTable:
+            opts: CsvOptions, encoding: str, notes: list[str], utf8: bool | None,
+            blank: set[str] | None = None) -> RawTable:
     """Row numbers, malformed rows and text decoding, shared by both ways of reading.
 
     ``parsed`` holds the parsed table and is emptied, so that its columns can be released one by
@@ -291,6 +294,8 @@ def _finish(source: str, parsed: list[pa.Table], bad_lines: list[tuple[int | Non
         keep[bad_rows] = False
         table = table.filter(pa.array(keep))
         row_numbers = row_numbers.filter(pa.array(keep))
+    if blank:
+        table = _drop_unnamed(table, blank, source, notes)
     return RawTable(source=source, format="csv", table=table, row_numbers=row_numbers,
                     quarantine=quarantine.to_table(), notes=notes)
 
@@ -302,7 +307,9 @@ def _as_text(parsed: list[pa.Table]) -> pa.Table:
                      for col in table.columns], names=table.column_names)
 
 
-def _header(head_text: str, delimiter: str, quotechar: str, source: str) -> list[str]:
+def _header(head_text: str, delimiter: str, quotechar: str, source: str) -> tuple[list[str], list[str], set[str]]:
+    """Column names from the first record, made usable (:func:`._cells.usable_names`), the notes saying
+    what was renamed, and the names given to empty headers (a trailing delimiter leaves one)."""
     reader = csv.reader(io.StringIO(head_text), delimiter=delimiter, quotechar=quotechar or '"')
     try:
         names = next(reader)
@@ -311,11 +318,24 @@ def _header(head_text: str, delimiter: str, quotechar: str, source: str) -> list
     names = [n.strip() for n in names]
     if not any(names):
         raise UnusableInputError(source, "the first line (header) is empty")
-    seen: set[str] = set()
-    dups = sorted({n for n in names if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
-    if dups:
-        raise UnusableInputError(source, f"header repeats column name(s) {dups}; rename them")
-    return names
+    return usable_names(source, names)
+
+
+def _drop_unnamed(table: pa.Table, blank: set[str], source: str, notes: list[str]) -> pa.Table:
+    """Columns without a header name: dropped when empty everywhere (a trailing delimiter), else kept
+    under their ``column_<n>`` name; a note says which."""
+    for name in sorted(blank, key=table.column_names.index):
+        col = table.column(name)
+        empty = col.null_count == len(col) or not (pc.max(pc.utf8_length(pc.utf8_trim_whitespace(col))).as_py() or 0)
+        if empty:
+            why = " (a trailing delimiter)" if name == table.column_names[-1] else ""
+            table = table.drop_columns([name])
+            notes.append(f"{source}: column {name.removeprefix('column_')} has no name in the header and no "
+                         f"values{why}; dropped")
+        else:
+            notes.append(f"{source}: column {name.removeprefix('column_')} has no name in the header; "
+                         f"read as {name!r}")
+    return table
 
 
 def _record_lines(data: bytes, delimiter: str, quotechar: str, width: int) -> tuple[list[int], list[tuple[int, str]]]:

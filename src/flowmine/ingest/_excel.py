@@ -22,6 +22,7 @@ from typing import IO, Any, BinaryIO, Final
 import pyarrow as pa
 
 from flowmine.errors import FlowmineError, MappingError, UnsafeInputError, UnusableInputError
+from flowmine.ingest._cells import usable_names
 from flowmine.ingest._raw import RawTable, empty_quarantine
 from flowmine.ingest._source import check_zip_archive
 
@@ -298,7 +299,7 @@ def _build(
     width = max(len(columns), last_header + 1)
     n = len(row_numbers)
     columns.extend([None] * n for _ in range(width - len(columns)))
-    names = _column_names(source, sheet_name, header, width)
+    names = _column_names(source, sheet_name, header, width, notes)
     table = pa.table([_to_array(values) for values in columns], names=names)
     return RawTable(
         source=source,
@@ -310,22 +311,14 @@ def _build(
     )
 
 
-def _column_names(source: str, sheet_name: str, header: tuple[Any, ...], width: int) -> list[str]:
+def _column_names(source: str, sheet_name: str, header: tuple[Any, ...], width: int, notes: list[str]) -> list[str]:
     names: list[str] = []
     for j in range(width):
         value = header[j] if j < len(header) else None
         names.append(f"column_{j + 1}" if _is_blank(value) else _as_text(value).strip())
-    seen: dict[str, int] = {}
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-    dupes = [name for name, count in seen.items() if count > 1]
-    if dupes:
-        raise MappingError(
-            f"{source}: sheet {sheet_name!r}: duplicate column names in the header: "
-            + ", ".join(repr(d) for d in dupes)
-            + "; rename them so that each column can be mapped"
-        )
-    return names
+    usable, renamed, _ = usable_names(source, names, where=f"sheet {sheet_name!r}: header")
+    notes.extend(renamed)
+    return usable
 
 
 def _kind(value: Any) -> str:

@@ -36,7 +36,7 @@ from flowmine._schema import (
     TIMESTAMP_TYPE,
     Reason,
 )
-from flowmine.ingest._cells import _blank, _clip, _np, _rename, _text, parse_numbers
+from flowmine.ingest._cells import MAX_EXACT_INT, _blank, _clip, _np, _rename, _text, infer_number, parse_numbers
 from flowmine.ingest._duplicates import drop_duplicates
 from flowmine.ingest._lifecycle import pair_lifecycle
 from flowmine.ingest._mapping import ROLE_COLUMNS, Mapping, resolve_columns
@@ -321,25 +321,25 @@ def _reasons_present(reasons: np.ndarray) -> list[str]:
 
 def _attribute(values: pa.Array, name: str, mapping: Mapping, fail: _Failures) -> pa.Array:
     """Other columns keep their type; text columns get the declared type, or a number type when every
-    value is a number without leading zeros (ids such as 007 stay text)."""
+    value round-trips (:func:`._cells.infer_number`: ids such as 007, codes such as 1E5 and integers
+    beyond 2**53 stay text exactly as written)."""
     typ = mapping.types.get(name)
     if not pa.types.is_string(values.type) and typ is None:
+        if pa.types.is_floating(values.type):  # NaN means no value, as in a text column
+            return pc.if_else(pc.is_nan(values), pa.nulls(len(values), values.type), values)
         return values
-    if typ in ("float", "int") or typ is None:
-        if typ is None:
-            s = pc.utf8_trim_whitespace(values)
-            lead0 = pc.any(pc.match_substring_regex(s, r"^[+-]?0\d")).as_py()
-            if lead0 or len(s) == s.null_count:
-                return values
+    if typ is None:
+        typed = infer_number(values, mapping.csv.decimal, mapping.csv.thousands)
+        return values if typed is None else typed
+    if typ in ("float", "int"):
         nums, bad = parse_numbers(values, mapping.csv.decimal, mapping.csv.thousands)
-        if typ is None:
-            if bad.any():
-                return values
+        if typ == "int":
             x = nums.to_numpy(zero_copy_only=False)
-            return nums.cast(pa.int64()) if np.all(np.isnan(x) | (x == np.round(x))) and "." not in \
-                "".join(v or "" for v in values.slice(0, 50).to_pylist()) else nums
+            with np.errstate(invalid="ignore"):
+                bad = bad | (~np.isnan(x) & ((x != np.round(x)) | (np.abs(x) > MAX_EXACT_INT)))
+            nums = pc.if_else(pa.array(bad), pa.nulls(len(nums), pa.float64()), nums)
         fail.add(bad, Reason.INVALID_NUMBER, name, values, f"expected a number of type {typ}")
-        return nums.cast(pa.int64(), safe=False) if typ == "int" else nums
+        return nums.cast(pa.int64()) if typ == "int" else nums
     if typ == "bool":
         low = pc.utf8_lower(pc.utf8_trim_whitespace(values))
         true = pc.is_in(low, pa.array(["true", "1", "yes", "y", "是"]))
