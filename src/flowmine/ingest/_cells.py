@@ -7,7 +7,7 @@ that no column is copied just to be checked.
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -185,3 +185,31 @@ def usable_names(source: str, names: list[str], where: str = "header") -> tuple[
         out.append(name)
         seen.add(name)
     return out, notes, blank
+
+
+def join_columns(table: pa.Table, mapping: Any, source: str) -> pa.Table:
+    """Add one column per joined role (``[columns] timestamp = ["ERDAT", "ERZET"]``): the parts' cells
+    as text, joined with the role's separator (:data:`._mapping.JOIN_SEPARATORS`); empty parts are
+    left out, and a row whose parts are all empty has an empty cell."""
+    from flowmine.errors import MappingError
+    from flowmine.ingest._mapping import JOIN_SEPARATORS
+
+    for role, parts in mapping.joined.items():
+        missing = [c for c in parts if c not in table.column_names]
+        if missing:
+            raise MappingError(f"{source}: mapping {mapping.origin} joins column(s) {missing} for {role}, "
+                               f"but the file has {table.column_names}")
+        texts = []
+        for c in parts:
+            t = _text(contiguous(table.column(c)))
+            t = pc.utf8_trim_whitespace(t)
+            texts.append(pc.if_else(pc.equal(t, ""), pa.nulls(len(t), pa.string()), t))
+        joined = pc.binary_join_element_wise(*texts, JOIN_SEPARATORS[role], null_handling="skip")
+        empty = _np(pc.equal(joined, ""))
+        if role != "activity":  # a zero date (SAP's 00000000) empties the timestamp whatever its time says
+            from flowmine.ingest._timestamps import zero_dates
+
+            empty |= zero_dates(pc.fill_null(texts[0], ""))
+        joined = pc.if_else(pa.array(empty), pa.nulls(len(joined), pa.string()), joined)
+        table = table.append_column(mapping.columns[role], joined)
+    return table

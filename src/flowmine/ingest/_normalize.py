@@ -36,12 +36,22 @@ from flowmine._schema import (
     TIMESTAMP_TYPE,
     Reason,
 )
-from flowmine.ingest._cells import MAX_EXACT_INT, _blank, _clip, _np, _rename, _text, infer_number, parse_numbers
+from flowmine.ingest._cells import (
+    MAX_EXACT_INT,
+    _blank,
+    _clip,
+    _np,
+    _rename,
+    _text,
+    infer_number,
+    join_columns,
+    parse_numbers,
+)
 from flowmine.ingest._duplicates import drop_duplicates
 from flowmine.ingest._lifecycle import pair_lifecycle
 from flowmine.ingest._mapping import ROLE_COLUMNS, Mapping, resolve_columns
 from flowmine.ingest._raw import RawTable, quarantine_table
-from flowmine.ingest._timestamps import ParsedTimestamps, parse_timestamps
+from flowmine.ingest._timestamps import ParsedTimestamps, cell_details, describe, parse_timestamps
 
 _T = TypeVar("_T")
 
@@ -85,9 +95,11 @@ class _Failures:
 
     def __init__(self, n: int) -> None:
         self.n = n
-        self.items: list[tuple[np.ndarray, str, str | None, pa.Array | None, str]] = []
+        self.items: list[tuple[np.ndarray, str, str | None, pa.Array | None, str | pa.Array]] = []
 
-    def add(self, mask: np.ndarray, reason: str, column: str | None, values: pa.Array | None, detail: str) -> None:
+    def add(self, mask: np.ndarray, reason: str, column: str | None, values: pa.Array | None,
+            detail: str | pa.Array) -> None:
+        """``detail``: one text, or one per record (an Arrow string array as long as the table)."""
         if mask.any():
             self.items.append((mask, reason, column, values, detail))
 
@@ -102,7 +114,8 @@ class _Failures:
         for mask, reason, column, values, detail in self.items:
             idx = pa.array(np.flatnonzero(mask))
             parts.append(quarantine_table(
-                source, rows.take(idx), reason, detail, column=column,
+                source, rows.take(idx), reason, detail if isinstance(detail, str) else detail.take(idx).to_pylist(),
+                column=column,
                 values=None if values is None else _clip(values.take(idx)),
                 positions=positions.take(idx) if positions is not None else None))
         return pa.concat_tables(parts) if parts else QUARANTINE_SCHEMA.empty_table()
@@ -164,6 +177,8 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
         table, rows, positions, special, names = _melt(raw, mapping, {})
         roles = resolve_columns(mapping, src, [c for c in table.column_names if not c.startswith("__")])
     else:
+        if mapping.joined:
+            raw.table = join_columns(raw.table, mapping, src)
         roles = resolve_columns(mapping, src, raw.table.column_names)
         table, rows, positions, special, names = raw.table, raw.row_numbers, raw.positions, {}, []
     n = table.num_rows
@@ -200,7 +215,7 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
             for reason in _reasons_present(p.reasons):
                 m = np.zeros(n, dtype=bool)
                 m[sel[np.equal(p.reasons, reason)]] = True
-                pending.append((m, str(reason), c, _DETAILS[str(reason)].format(fmt=p.format)))
+                pending.append((m, str(reason), c, describe(str(reason), p.format, mapping.timestamps)))
             ok = np.asarray(p.values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
             ts_np[sel] = pc.fill_null(p.values.cast(pa.int64()), 0).to_numpy()
             valid[sel] = ok
@@ -247,6 +262,7 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
         fail.add(before, Reason.COMPLETE_BEFORE_START, roles["start_timestamp"], _text(cols[START]),
                  _DETAILS[Reason.COMPLETE_BEFORE_START])
     used = set(roles.values()) | set(mapping.drop) | {"__activity", "__milestone"}
+    used.update(c for parts in mapping.joined.values() for c in parts)
     for name in table.column_names:
         if name in used:
             continue
@@ -301,7 +317,9 @@ def _kept_order(presort: Future[np.ndarray], keep: np.ndarray) -> np.ndarray:
 
 def _parse_time(values: pa.Array, mapping: Mapping, name: str, src: str) -> tuple[ParsedTimestamps, np.ndarray]:
     """Parsed timestamps and the mask of empty cells."""
-    return parse_timestamps(values, mapping.timestamps, name, src), _np(pc.is_null(values)) | _blank(values)
+    p = parse_timestamps(values, mapping.timestamps, name, src)
+    empty = _np(pc.is_null(values)) | _blank(values)
+    return p, empty if p.zeros is None else empty | p.zeros
 
 
 def _timestamp(values: pa.Array, name: str, mapping: Mapping, src: str, fail: _Failures, notes: list[str],
@@ -309,7 +327,8 @@ def _timestamp(values: pa.Array, name: str, mapping: Mapping, src: str, fail: _F
     p, empty = parsing.result() if parsing is not None else _parse_time(values, mapping, name, src)
     notes.extend(x for x in p.notes if x not in notes)
     for reason in _reasons_present(p.reasons):
-        fail.add(np.equal(p.reasons, reason), reason, name, values, _DETAILS[reason].format(fmt=p.format))
+        fail.add(np.equal(p.reasons, reason), reason, name, values,
+                 cell_details(reason, values, p.format, mapping.timestamps))
     if missing:
         fail.add(empty, Reason.MISSING_TIMESTAMP, name, None, _DETAILS[Reason.MISSING_TIMESTAMP])
     return p.values.cast(TIMESTAMP_TYPE)
