@@ -388,12 +388,14 @@ def _parse_numbers(values: pa.Array, opts: TimestampOptions, column: str, reason
             mag = np.abs(x)
             cell_unit = np.select([mag < b for _, b in _UNIT_BELOW], [u for u, _ in _UNIT_BELOW], "ns")
             unit = opts.epoch_unit
-            if unit is None:
-                units, counts = np.unique(cell_unit[finite], return_counts=True)
+            own = x * np.vectorize(_UNIT_US.get, otypes=[float])(cell_unit) if x.size else x
+            votes = finite & (own >= first) & (own < after)  # plausible when read in their magnitude's unit
+            if unit is None:  # the unit most cells read as a plausible date in
+                units, counts = np.unique(cell_unit[votes if votes.any() else finite], return_counts=True)
                 unit = str(units[np.argmax(counts)]) if units.size else "s"
                 notes.append(f"{column}: numbers read as epoch {unit} (from their magnitude; "
                              "declare [timestamps] epoch_unit to be sure)")
-            mixed = finite & (cell_unit != unit)
+            mixed = votes & (cell_unit != unit)
             if mixed.any():
                 reasons[mixed] = Reason.MIXED_EPOCH_UNITS
                 notes.append(f"{column}: {int(mixed.sum())} epoch value(s) have the magnitude of another unit "
