@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowmine._schema import Reason
-from flowmine.ingest._cells import _np
 from flowmine.errors import MappingError
+from flowmine.ingest._cells import _np
 from flowmine.ingest._mapping import TimestampOptions
 
 _DATES: Final = (
