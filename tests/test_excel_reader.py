@@ -51,12 +51,12 @@ def test_openpyxl_parses_xml_through_defusedxml() -> None:
 # --- sheet choice ---------------------------------------------------------------------------
 
 
-def test_default_sheet_is_the_first_with_a_note_naming_the_others(three_sheets: Path) -> None:
+def test_default_sheet_is_the_active_one_with_a_note_naming_the_others(three_sheets: Path) -> None:
     raw = read_excel(three_sheets)
     assert raw.table.column_names == ["case", "activity"]
     assert raw.table.to_pydict() == {"case": ["c1"], "activity": ["Create"]}
     assert len(raw.notes) == 1
-    assert "read sheet 'Orders'; the workbook also has: 'Items', 'Notes'" in raw.notes[0]
+    assert "read sheet 'Orders' (the active sheet); the workbook also has: 'Items', 'Notes'" in raw.notes[0]
 
 
 def test_sheet_by_name(three_sheets: Path) -> None:

@@ -307,3 +307,120 @@ def test_an_unparseable_timestamp_names_value_and_format(write):
     src = write("e.csv", "case,activity,timestamp\n1,a,soon\n1,b,1709650800\n")
     r = read_log(src, mapping_from_dict({"timestamps": {"format": "epoch"}}))
     assert _q(r) == [(2, Reason.INVALID_TIMESTAMP, "soon", "'soon' is not a number (format 'epoch')")]
+
+
+# --- Excel ---------------------------------------------------------------------------------------------
+
+def _book(path: Path, sheets: list[tuple[str, list[list[object]], str]], active: int) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows, state in sheets:
+        ws = wb.create_sheet(name)
+        ws.sheet_state = state
+        for row in rows:
+            ws.append(row)
+    wb.active = active
+    wb.save(path)
+    return path
+
+
+EXPORT = [["case", "activity", "timestamp"], ["PO-1", "Create", "2024-03-05 10:00"]]
+HIDDEN = [["case", "activity", "timestamp"], ["X-1", "Lookup", "2024-01-01 00:00"],
+          ["X-2", "Lookup", "2024-01-01 00:00"]]
+
+
+def test_excel_reads_the_active_sheet_never_a_hidden_first_one(tmp_path: Path):
+    path = _book(tmp_path / "b.xlsx", [("Stammdaten", HIDDEN, "hidden"), ("Bericht", [["x"], [1]], "visible"),
+                                       ("Export", EXPORT, "visible")], active=2)
+    r = read_log(path)
+    assert r.events.column(CASE).to_pylist() == ["PO-1"]
+    assert f"{path}: read sheet 'Export' (the active sheet); the workbook also has: 'Stammdaten (hidden)', " \
+           "'Bericht' (choose one with sheet = ...)" in r.notes
+
+
+def test_excel_hidden_active_sheet_falls_back_to_the_first_visible_one(tmp_path: Path):
+    import zipfile
+
+    made = _book(tmp_path / "m.xlsx", [("Lookup", HIDDEN, "veryHidden"), ("Export", EXPORT, "visible")], active=1)
+    path = tmp_path / "b.xlsx"  # the hidden sheet marked active (openpyxl never saves that; macros do)
+    with zipfile.ZipFile(made) as zin, zipfile.ZipFile(path, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename == "xl/workbook.xml":
+                assert b'activeTab="1"' in data
+                data = data.replace(b'activeTab="1"', b'activeTab="0"')
+            zout.writestr(item, data)
+    r = read_log(path)
+    assert r.events.column(CASE).to_pylist() == ["PO-1"]
+    assert any("read sheet 'Export' (the first visible sheet)" in n for n in r.notes)
+
+
+def test_excel_a_named_hidden_sheet_is_read(tmp_path: Path):
+    path = _book(tmp_path / "b.xlsx", [("Lookup", HIDDEN, "hidden"), ("Export", EXPORT, "visible")], active=1)
+    r = read_log(path, mapping_from_dict({"excel": {"sheet": "Lookup"}}))
+    assert r.events.column(CASE).to_pylist() == ["X-1", "X-2"]
+
+
+# --- encodings -----------------------------------------------------------------------------------------
+
+def test_undeclared_latin1_export_is_decoded_as_latin1_never_as_gbk(write):
+    src = write("sap_de.csv", "VBELN;ERNAM;ACT;ERDAT\n0000004711;Müller;Prüfung;20240305\n"
+                              "0000004711;Jürgen Weiß;Bestätigung;20240306\n", encoding="latin-1")
+    m = mapping_from_dict({"columns": {"case": "VBELN", "resource": "ERNAM", "activity": "ACT", "timestamp": "ERDAT"},
+                           "timestamps": {"format": "%Y%m%d"}})
+    r = read_log(src, m)
+    assert r.events.column("org:resource").to_pylist() == ["Müller", "Jürgen Weiß"]
+    assert r.events.column(ACTIVITY).to_pylist() == ["Prüfung", "Bestätigung"]
+    assert "encoding detected as cp1252 (declare [csv] encoding in the mapping to be sure)" in r.notes
+    assert r.quarantine.num_rows == 0
+
+
+def test_undeclared_cp1252_keeps_euro_signs_and_quotes(write):
+    src = write("cp.csv", "case,activity,timestamp,note\n1,a,2024-01-01 10:00,5 € „gut“\n", encoding="cp1252")
+    assert read_log(src).events.column("note").to_pylist() == ["5 € „gut“"]
+
+
+def test_undeclared_gbk_kingdee_export_is_detected_as_gbk(write):
+    src = write("k3.csv", "单号,活动,完成时间,执行人\nPO-1,采购申请,2024/3/5 09:00,张三\nPO-1,审批,2024/3/6 10:00,李四\n",
+                encoding="gbk")
+    r = read_log(src)
+    assert r.events.column(ACTIVITY).to_pylist() == ["采购申请", "审批"]
+    assert r.events.column("org:resource").to_pylist() == ["张三", "李四"]
+    assert "encoding detected as GB18030/GBK (declare [csv] encoding in the mapping to be sure)" in r.notes
+
+
+def test_the_gbk_sample_log_is_still_detected_as_gbk():
+    src = Path(__file__).resolve().parents[1] / "sample_logs" / "procurement_events_gbk.csv"
+    from flowmine.ingest._csv import detect_encoding
+
+    enc, notes = detect_encoding(src.read_bytes()[: 1 << 20], None, str(src))
+    assert enc == "gb18030"
+
+
+def test_bytes_that_fit_latin1_and_gbk_alike_are_refused_with_one_line(write, tmp_path):
+    from tests.conftest import run_cli
+
+    src = write("amb.csv", "case,activity,timestamp,name\n1,a,2024-01-01 10:00,ÃÉ\n1,b,2024-01-01 11:00,ok\n",
+                encoding="latin-1")
+    out = run_cli("ingest", str(src), "--store", str(tmp_path / "s"), "--process", "p",
+                  env={"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")})
+    assert out.returncode == 2
+    lines = [ln for ln in out.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, out.stderr
+    assert "reads both as cp1252 (e.g. 'ÃÉ') and as GBK (e.g. '蒙')" in lines[0]
+    assert '[csv] encoding = "cp1252" or "gbk"' in lines[0]
+    assert "Traceback" not in out.stderr
+    declared = read_log(src, mapping_from_dict({"csv": {"encoding": "latin-1"}}))
+    assert declared.events.column("name").to_pylist() == ["ÃÉ", "ok"]
+
+
+def test_no_replacement_character_ever_reaches_the_events(write):
+    # UTF-8 with one broken byte: that row is quarantined, the rest loads exactly
+    src = write("u.csv", "case,activity,timestamp,name\n1,a,2024-01-01 10:00,Zoë\n".encode() +
+                b"1,b,2024-01-01 11:00,bad\xff\n" + "1,c,2024-01-01 12:00,Zoë\n".encode())
+    r = read_log(src)
+    assert r.events.column("name").to_pylist() == ["Zoë", "Zoë"]
+    assert [(row, reason) for row, reason, *_ in _q(r)] == [(3, Reason.INVALID_ENCODING)]
+    assert "\ufffd" not in "".join(v or "" for v in r.quarantine.column("value").to_pylist())

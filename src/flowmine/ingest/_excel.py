@@ -209,14 +209,11 @@ def _choose_sheet(wb: Any, source: str, sheet: str | int | None, notes: list[str
     names = [str(n) for n in wb.sheetnames]
     listing = ", ".join(repr(n) for n in names)
     if sheet is None:
-        readable = [n for n in names if hasattr(wb[n], "iter_rows")]
-        if not readable:
-            raise UnusableInputError(source, f"has no worksheet with cells (sheets: {listing})")
-        chosen = readable[0]
-        others = [n for n in names if n != chosen]
+        chosen, why = _default_sheet(wb, names, source, listing)
+        others = [n if wb[n].sheet_state == "visible" else f"{n} ({wb[n].sheet_state})" for n in names if n != chosen]
         if others:
             notes.append(
-                f"{source}: read sheet {chosen!r}; the workbook also has: "
+                f"{source}: read sheet {chosen!r} ({why}); the workbook also has: "
                 + ", ".join(repr(n) for n in others)
                 + " (choose one with sheet = ...)"
             )
@@ -237,6 +234,21 @@ def _choose_sheet(wb: Any, source: str, sheet: str | int | None, notes: list[str
     if not hasattr(ws, "iter_rows"):
         raise MappingError(f"{source}: sheet {chosen!r} is a chart sheet, not a worksheet; sheets: {listing}")
     return ws
+
+
+def _default_sheet(wb: Any, names: list[str], source: str, listing: str) -> tuple[str, str]:
+    """The sheet Excel opens on: the active one, never a hidden one; else the first visible worksheet."""
+    visible = [n for n in names if hasattr(wb[n], "iter_rows") and wb[n].sheet_state == "visible"]
+    if not visible:
+        raise UnusableInputError(source, f"has no visible worksheet with cells (sheets: {listing}); "
+                                 "name one in the mapping: [excel] sheet = \"...\"")
+    try:
+        active = str(wb.active.title) if wb.active is not None else None
+    except (IndexError, AttributeError):  # an activeTab beyond the sheets
+        active = None
+    if active in visible:
+        return str(active), "the active sheet"
+    return visible[0], "the first visible sheet"
 
 
 def _warnings_to_notes(source: str, caught: Sequence[warnings.WarningMessage], notes: list[str]) -> None:
