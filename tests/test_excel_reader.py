@@ -51,12 +51,12 @@ def test_openpyxl_parses_xml_through_defusedxml() -> None:
 # --- sheet choice ---------------------------------------------------------------------------
 
 
-def test_default_sheet_is_the_first_with_a_note_naming_the_others(three_sheets: Path) -> None:
+def test_default_sheet_is_the_active_one_with_a_note_naming_the_others(three_sheets: Path) -> None:
     raw = read_excel(three_sheets)
     assert raw.table.column_names == ["case", "activity"]
     assert raw.table.to_pydict() == {"case": ["c1"], "activity": ["Create"]}
     assert len(raw.notes) == 1
-    assert "read sheet 'Orders'; the workbook also has: 'Items', 'Notes'" in raw.notes[0]
+    assert "read sheet 'Orders' (the active sheet); the workbook also has: 'Items', 'Notes'" in raw.notes[0]
 
 
 def test_sheet_by_name(three_sheets: Path) -> None:
@@ -107,10 +107,15 @@ def test_data_beyond_the_header_gets_a_numbered_column(tmp_path: Path) -> None:
     }
 
 
-def test_duplicate_header_names_are_named(tmp_path: Path) -> None:
+def test_duplicate_header_names_get_usable_names_and_a_note(tmp_path: Path) -> None:
+    # issue #13: a repeated name is never a crash; every column is kept under a name of its own
     path = _write(tmp_path / "d.xlsx", {"S": [["case", "ts ", "ts", "x", "x"], [1, 2, 3, 4, 5]]})
-    with pytest.raises(MappingError, match=r"duplicate column names in the header: 'ts', 'x'"):
-        read_excel(path)
+    raw = read_excel(path)
+    assert raw.table.to_pydict() == {"case": [1], "ts": [2], "ts_2": [3], "x": [4], "x_2": [5]}
+    assert [n for n in raw.notes if "repeats" in n] == [
+        f"{path}: sheet 'S': header repeats column name 'ts'; column 3 is read as 'ts_2'",
+        f"{path}: sheet 'S': header repeats column name 'x'; column 5 is read as 'x_2'",
+    ]
 
 
 def test_row_numbers_are_worksheet_rows_and_empty_rows_are_not_records(tmp_path: Path) -> None:

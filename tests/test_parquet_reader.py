@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flowmine._schema import ACTIVITY, CASE, SCHEMA_VERSION, TIMESTAMP, TIMESTAMP_TYPE
-from flowmine.errors import MappingError, UnsafeInputError, UnusableInputError
+from flowmine.errors import UnsafeInputError, UnusableInputError
 from flowmine.ingest._parquet import read_parquet
 
 
@@ -182,10 +182,13 @@ def test_zero_rows_is_unusable(tmp_path: Path) -> None:
         read_parquet(_write(tmp_path / "empty.parquet", empty))
 
 
-def test_duplicate_column_names_are_refused(tmp_path: Path) -> None:
+def test_duplicate_column_names_get_usable_names_and_a_note(tmp_path: Path) -> None:
+    # issue #13: a repeated name is never a crash (and is checked in linear time)
     table = pa.Table.from_arrays([pa.array([1]), pa.array([2])], names=["x", "x"])
-    with pytest.raises(MappingError, match=r"duplicate column names: 'x'"):
-        read_parquet(_write(tmp_path / "dup.parquet", table))
+    path = _write(tmp_path / "dup.parquet", table)
+    raw = read_parquet(path)
+    assert raw.table.to_pydict() == {"x": [1], "x_2": [2]}
+    assert raw.notes == [f"{path}: schema repeats column name 'x'; column 2 is read as 'x_2'"]
 
 
 def test_declared_size_above_the_cap_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -145,6 +145,11 @@ class Reason:
     NOT_STARTED: Final = "never_started"  # schedule/assign rows never followed by a start or an end
     MALFORMED_ROW: Final = "malformed_row"  # wrong number of fields, etc.
     NO_MILESTONES: Final = "no_milestones"  # a wide-table row with no milestone timestamp at all
+    # timestamps (issue #13): sentinels, daylight saving, epoch units
+    IMPLAUSIBLE_TIMESTAMP: Final = "implausible_timestamp"  # outside [timestamps] min_year..max_year
+    NONEXISTENT_TIME: Final = "nonexistent_time"  # local time in a daylight-saving gap
+    AMBIGUOUS_TIME: Final = "ambiguous_time"  # local time in a daylight-saving overlap
+    MIXED_EPOCH_UNITS: Final = "mixed_epoch_units"  # an epoch cell in another unit than its column
 
     @classmethod
     def all(cls) -> tuple[str, ...]:

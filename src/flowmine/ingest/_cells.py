@@ -6,6 +6,9 @@ that no column is copied just to be checked.
 
 from __future__ import annotations
 
+import re
+from typing import Any, Final
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -24,13 +27,29 @@ def _np(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+#: Largest integer every consumer (float64, JavaScript, JSON readers) holds exactly: 2**53.
+MAX_EXACT_INT: Final = 2**53
+
+
 def _text(values: pa.Array) -> pa.Array:
-    """Any column as text; integral floats (Excel ids like 1001.0) lose the '.0'."""
+    """Any column as text; integral floats (Excel ids like 1001.0) lose the '.0', NaN is null.
+
+    Floats beyond 2**53 (say, case ids stored as doubles in a Parquet file) keep the shortest text
+    that reads back as the same double (``1e+20``): converting them to int64 would overflow.
+    """
     t = values.type
     if pa.types.is_floating(t):
+        values = pc.if_else(pc.is_nan(values), pa.nulls(len(values), t), values)
         x = values.to_numpy(zero_copy_only=False)
-        if np.all(np.isnan(x) | (x == np.round(x))):
+        with np.errstate(invalid="ignore"):
+            whole = np.isnan(x) | ((x == np.round(x)) & (np.abs(x) <= MAX_EXACT_INT))
+        if np.all(whole):
             return pc.cast(pc.cast(values, pa.int64()), pa.string())
+        if np.any(whole & ~np.isnan(x)):
+            as_int = pc.cast(pc.cast(pc.if_else(pa.array(whole), values, pa.nulls(len(values), t)),
+                                     pa.int64()), pa.string())
+            return pc.if_else(pa.array(whole), as_int, pc.cast(values, pa.string()))
+        return pc.cast(values, pa.string())
     if pa.types.is_timestamp(t):
         return pc.strftime(values, format="%Y-%m-%d %H:%M:%S")
     return values.cast(pa.string()) if not pa.types.is_string(t) else values
@@ -46,16 +65,22 @@ def _blank(values: pa.Array) -> np.ndarray:
 
 
 def parse_numbers(values: pa.Array, decimal: str = ".", thousands: str | None = None) -> tuple[pa.Array, np.ndarray]:
-    """Text or numbers -> float64 and a mask of cells that are not numbers."""
+    """Text or numbers -> float64 and a mask of cells that are not numbers.
+
+    ``NaN`` and blank cells are nulls; SAP's trailing minus (``100.00-``) is a negative number.
+    """
     if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
-        return values.cast(pa.float64()), np.zeros(len(values), dtype=bool)
+        out = values.cast(pa.float64())
+        return pc.if_else(pc.is_nan(out), pa.nulls(len(out), pa.float64()), out), np.zeros(len(values), dtype=bool)
     s = _text(values)
+    s = pc.if_else(_null_like(s), pa.nulls(len(s), pa.string()), s)
     if not thousands and decimal == ".":
         try:  # the usual clean column: a value with surrounding spaces fails here and is trimmed below
             return pc.cast(s, pa.float64()), np.zeros(len(values), dtype=bool)
         except pa.ArrowInvalid:
             pass
     s = pc.utf8_trim_whitespace(s)
+    s = pc.replace_substring_regex(s, r"^([0-9.,]+)-$", r"-\1")  # SAP: 100.00-
     if thousands:
         s = pc.replace_substring(s, thousands, "")
     if decimal != ".":
@@ -70,7 +95,121 @@ def parse_numbers(values: pa.Array, decimal: str = ".", thousands: str | None = 
         return arr, bad
 
 
+_NULL_TEXT: Final = ("NaN", "nan", "NAN")
+
+
+def _null_like(s: pa.Array) -> pa.Array:
+    """Cells that mean "no value" in a number column: null, blank, ``NaN``."""
+    if not len(s):
+        return pa.array([], pa.bool_())
+    return pc.or_kleene(pc.or_kleene(pc.is_in(s, pa.array(_NULL_TEXT)), pc.utf8_is_space(s)), pc.equal(s, ""))
+
+
+def infer_number(values: pa.Array, decimal: str = ".", thousands: str | None = None) -> pa.Array | None:
+    """A text column as int64 or float64 when every value round-trips, else None (it stays text).
+
+    Round-trip: writing the number back, in plain notation with as many decimals as the cell has,
+    gives the cell's text. So codes keep what they are: ``007`` (leading zero), ``1E5`` (exponent),
+    ``+5``, `` 12`` (spaces), integers beyond 2**53 and values with more than 15 significant digits
+    (which a float64 cannot hold exactly) keep the column as text. ``NaN`` and blank cells are
+    nulls; a column of only nulls stays text.
+    """
+    s = _text(values)
+    if isinstance(s, pa.ChunkedArray):
+        s = s.combine_chunks()
+    null = _np(_null_like(s)) | _np(pc.is_null(s))
+    if null.all():
+        return None
+    s = pc.if_else(pa.array(null), pa.nulls(len(s), pa.string()), s)
+    d = re.escape(decimal)
+    body = s
+    if thousands:
+        t = re.escape(thousands)
+        grouped = pc.match_substring_regex(s, rf"^-?[1-9][0-9]{{0,2}}({t}[0-9]{{3}})*({d}[0-9]+)?$")
+        if not pc.all(pc.or_kleene(grouped, pc.is_null(s))).as_py():
+            return None
+        body = pc.replace_substring(s, thousands, "")
+    ok_int = pc.match_substring_regex(body, r"^(0|-?[1-9][0-9]{0,15})$")
+    if pc.all(pc.or_kleene(ok_int, pc.is_null(body))).as_py():
+        ints = pc.cast(body, pa.int64())
+        if (pc.max(pc.abs(ints)).as_py() or 0) > MAX_EXACT_INT:
+            return None
+        return ints
+    ok_dec = pc.match_substring_regex(body, rf"^(-?(0|[1-9][0-9]*){d}[0-9]+|0|-?[1-9][0-9]*)$")
+    if not pc.all(pc.or_kleene(ok_dec, pc.is_null(body))).as_py():
+        return None
+    digits = pc.utf8_length(pc.replace_substring_regex(body, r"^-?0*|[^0-9]", ""))
+    if (pc.max(digits).as_py() or 0) > 15:  # 15 significant digits always survive a float64
+        return None
+    if decimal != ".":
+        body = pc.replace_substring(body, decimal, ".")
+    return pc.cast(body, pa.float64())
+
+
 def _rename(values: pa.Array, renames: dict[str, str]) -> pa.Array:
     enc = contiguous(values).dictionary_encode()
     labels = [renames.get(v, v) for v in enc.dictionary.to_pylist()]
     return pa.array(labels, pa.string()).take(enc.indices)
+
+
+def usable_names(source: str, names: list[str], where: str = "header") -> tuple[list[str], list[str], set[str]]:
+    """Column names every column can be mapped by: (names, notes, names given to empty headers).
+
+    Names are case-sensitive (``Note`` and ``note`` are two columns). An empty name becomes
+    ``column_<n>`` (its 1-based position); a repeated name gets ``_2``, ``_3``... so that no column
+    is lost or merged; each change is named in a note.
+    """
+    out: list[str] = []
+    notes: list[str] = []
+    blank: set[str] = set()
+    taken = set(names)
+    seen: set[str] = set()
+    for j, name in enumerate(names):
+        if not name.strip():
+            new = f"column_{j + 1}"
+            while new in taken or new in seen:
+                new += "_"
+            blank.add(new)
+            out.append(new)
+            seen.add(new)
+            continue
+        if name in seen:
+            k = 2
+            while f"{name}_{k}" in taken or f"{name}_{k}" in seen:
+                k += 1
+            new = f"{name}_{k}"
+            notes.append(f"{source}: {where} repeats column name {name!r}; column {j + 1} is read as {new!r}")
+            out.append(new)
+            seen.add(new)
+            continue
+        out.append(name)
+        seen.add(name)
+    return out, notes, blank
+
+
+def join_columns(table: pa.Table, mapping: Any, source: str) -> pa.Table:
+    """Add one column per joined role (``[columns] timestamp = ["ERDAT", "ERZET"]``): the parts' cells
+    as text, joined with the role's separator (:data:`._mapping.JOIN_SEPARATORS`); empty parts are
+    left out, and a row whose parts are all empty has an empty cell."""
+    from flowmine.errors import MappingError
+    from flowmine.ingest._mapping import JOIN_SEPARATORS
+
+    for role, parts in mapping.joined.items():
+        missing = [c for c in parts if c not in table.column_names]
+        if missing:
+            raise MappingError(f"{source}: mapping {mapping.origin} joins column(s) {missing} for {role}, "
+                               f"but the file has {table.column_names}")
+        texts = []
+        for c in parts:
+            t = _text(contiguous(table.column(c)))
+            t = pc.utf8_trim_whitespace(t)
+            texts.append(pc.if_else(pc.equal(t, ""), pa.nulls(len(t), pa.string()), t))
+        joined = pc.binary_join_element_wise(*texts, JOIN_SEPARATORS[role], null_handling="skip")
+        empty = _np(pc.equal(joined, ""))
+        if role != "activity":  # a zero date (SAP's 00000000) empties the timestamp whatever its time says
+            from flowmine.ingest._timestamps import zero_dates
+
+            empty |= zero_dates(pc.fill_null(texts[0], ""))
+        joined = pc.if_else(pa.array(empty), pa.nulls(len(joined), pa.string()), joined)
+        table = table.append_column(mapping.columns[role], joined)
+    return table

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,6 +27,7 @@ from pyarrow import csv as pacsv
 
 from flowmine._schema import Reason
 from flowmine.errors import UnusableInputError
+from flowmine.ingest._cells import usable_names
 from flowmine.ingest._mapping import CsvOptions
 from flowmine.ingest._raw import QuarantineBuilder, RawTable
 from flowmine.ingest._source import open_gzip_capped
@@ -52,8 +54,13 @@ def _read_bytes(path: Path, gzipped: bool) -> bytes:
     return path.read_bytes()
 
 
-def detect_encoding(head: bytes, declared: str | None) -> tuple[str, list[str]]:
-    """Python codec name for the file, with a note saying how it was chosen."""
+def detect_encoding(head: bytes, declared: str | None, source: str = "") -> tuple[str, list[str]]:
+    """Python codec name for the file, with a note saying how it was chosen.
+
+    Undeclared bytes that are not UTF-8 are decoded only when the guess is unambiguous
+    (:func:`_legacy_encoding`); where Latin-1/cp1252 and GBK both fit, the file is refused with one
+    line naming both and how to declare the encoding. Never mojibake, never U+FFFD.
+    """
     if declared:
         name = codecs.lookup(declared).name
         if name == "utf-8" and head.startswith(codecs.BOM_UTF8):
@@ -69,19 +76,88 @@ def detect_encoding(head: bytes, declared: str | None) -> tuple[str, list[str]]:
     except UnicodeDecodeError as exc:
         if exc.start >= len(head) - 4:  # a multi-byte character cut by the sample's end
             return "utf-8", []
-    try:
-        head[: len(head) - 4].decode("gb18030")
-        return "gb18030", ["encoding detected as GB18030/GBK (declare [csv] encoding in the mapping to be sure)"]
-    except UnicodeDecodeError:
-        pass
-    bad = head.decode("utf-8", errors="replace").count("\ufffd")
-    if bad <= max(2, len(head) // 1000):  # UTF-8 with a few broken bytes: quarantine those rows
+    text = head[: len(head) - 4].decode("utf-8", errors="surrogateescape")
+    bad = sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
+    multibyte = sum(1 for ch in text if ord(ch) > 127) - bad
+    if multibyte and bad <= max(2, len(head) // 1000):  # UTF-8 with a few broken bytes: quarantine those rows
         return "utf-8", [f"encoding taken as UTF-8 although {bad} byte(s) are not valid UTF-8"]
-    best = charset_normalizer.from_bytes(head[:_SNIFF_BYTES], cp_isolation=["gb18030", "big5", "cp1252",
-                                                                           "latin_1", "shift_jis"]).best()
-    enc = best.encoding if best is not None else "gb18030"
-    enc = "gb18030" if enc in ("gbk", "gb2312", "gb18030") else enc
+    return _legacy_encoding(head, source)
+
+
+#: Bytes looked at to tell legacy encodings apart (plenty for a verdict, quick to scan).
+_LEGACY_SNIFF: Final = 256 << 10
+#: Symbols a Western text holds besides letters (in cp1252).
+_LATIN_SYMBOLS: Final = set("€£¥°§²³µ«»–—‘’‚“”„•…¼½¾×÷¿¡·ºª©®™")
+
+
+def _legacy_encoding(head: bytes, source: str) -> tuple[str, list[str]]:
+    """Latin-1/cp1252 or GBK/GB18030 for bytes that are not UTF-8, or a one-line refusal.
+
+    - GBK fits when the bytes decode strictly and at least 90 % of the double-byte characters lie in
+      the GB2312 area (both bytes 0xA1-0xFE: the common hanzi and punctuation). Latin-1 text read
+      as GBK pairs an accented letter with the ASCII letter after it ("Mü" + "l"): rare characters
+      outside that area, or no valid pair at all (an accent before a delimiter).
+    - cp1252 (Latin-1) fits when at least 90 % of the non-ASCII characters are letters or common
+      symbols and at most 20 % of the non-ASCII bytes sit in runs of three or more (Chinese text
+      read as Latin-1 is runs of symbols such as "²É¹º").
+    Both fit (a few accented letters in pairs): refused. Neither: charset-normalizer among the
+    legacy code pages, else refused.
+    """
+    sample = head[: _LEGACY_SNIFF - 4] if len(head) >= _LEGACY_SNIFF else head
+    gbk = _gbk_fits(sample)
+    latin = _latin_fits(sample)
+    if gbk and latin:
+        words = [w for w in re.split(rb"[\x00-\x40\x5b-\x60\x7b-\x7f]+", sample) if re.search(rb"[\x80-\xff]", w)]
+        ex = words[0][:24] if words else b""
+        as_latin = ex.decode(latin, errors="replace").replace("\ufffd", "?")
+        as_gbk = ex.decode("gb18030", errors="replace").replace("\ufffd", "?")
+        raise UnusableInputError(
+            source, f"is not UTF-8 and reads both as {latin} (e.g. {as_latin!r}) and as GBK (e.g. {as_gbk!r}); "
+            f'declare the encoding in the mapping: [csv] encoding = "{latin}" or "gbk"')
+    if gbk:
+        return "gb18030", ["encoding detected as GB18030/GBK (declare [csv] encoding in the mapping to be sure)"]
+    if latin:
+        return latin, [f"encoding detected as {latin} (declare [csv] encoding in the mapping to be sure)"]
+    best = charset_normalizer.from_bytes(sample, cp_isolation=["big5", "shift_jis", "euc_kr", "cp1251",
+                                                                "cp1250", "iso8859_2"]).best()
+    if best is None:
+        raise UnusableInputError(source, "is not UTF-8 and its encoding cannot be told; declare it in the mapping: "
+                                 '[csv] encoding = "..." (e.g. "gbk", "cp1252", "big5", "shift_jis")')
+    enc = best.encoding
     return enc, [f"encoding detected as {enc.upper()} (declare [csv] encoding in the mapping to be sure)"]
+
+
+def _gbk_fits(data: bytes) -> bool:
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    wide = [ch for ch in text if ord(ch) > 127]
+    if not wide:
+        return False
+    common = 0
+    for ch in wide:
+        b = ch.encode("gb18030")
+        common += len(b) == 2 and 0xA1 <= b[0] <= 0xFE and 0xA1 <= b[1] <= 0xFE
+    return common >= 0.9 * len(wide)
+
+
+def _latin_fits(data: bytes) -> str | None:
+    """``"cp1252"`` (or ``"latin-1"`` where bytes cp1252 leaves undefined occur) if the text reads as a
+    Western one, else None."""
+    enc = "cp1252"
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError:
+        enc = "latin-1"
+        text = data.decode(enc)
+    high = [ch for ch in text if ord(ch) > 127]
+    if not high:
+        return None
+    if sum(ch.isalpha() or ch in _LATIN_SYMBOLS for ch in high) < 0.9 * len(high):
+        return None
+    in_runs = sum(len(m) for m in re.findall(rb"[\x80-\xff]{3,}", data))
+    return enc if in_runs <= 0.2 * len(high) else None
 
 
 def _to_utf8(data: bytes, encoding: str) -> bytes:
@@ -169,22 +245,22 @@ def read_csv(path: Path, options: CsvOptions | None = None, gzipped: bool = Fals
     if not gzipped:
         with path.open("rb") as fh:
             head = fh.read(_SNIFF_BYTES)
-        encoding, notes = detect_encoding(head, opts.encoding)
+        encoding, notes = detect_encoding(head, opts.encoding, source)
         if READ_FROM_DISK and codecs.lookup(encoding).name in _UTF8_LIKE and not notes:
             return _read_plain(path, head, encoding, opts)
     raw = _read_bytes(path, gzipped)
-    encoding, notes = detect_encoding(raw[:_SNIFF_BYTES], opts.encoding)
+    encoding, notes = detect_encoding(raw[:_SNIFF_BYTES], opts.encoding, source)
     data = _to_utf8(raw, encoding)
     del raw
     if len(data) < (1 << 16) and not data.strip():
         raise UnusableInputError(source, "holds only whitespace, no header and no rows")
     head_text = data[:65536].decode("utf-8", errors="replace")
     delimiter = opts.delimiter or sniff_delimiter(head_text)
-    names = _header(head_text, delimiter, opts.quotechar, source)
+    names, name_notes, blank = _header(head_text, delimiter, opts.quotechar, source)
     table, bad_lines = _parse(lambda: io.BytesIO(data), names, delimiter, opts, source)
     ends = data.endswith(b"\n")
     return _finish(source, [table], bad_lines, data.count(b"\n"), ends, lambda: data, names, delimiter, opts,
-                   encoding, notes, utf8=None)
+                   encoding, notes + name_notes, utf8=None, blank=blank)
 
 
 def _read_plain(path: Path, head: bytes, encoding: str, opts: CsvOptions) -> RawTable:
@@ -194,7 +270,7 @@ def _read_plain(path: Path, head: bytes, encoding: str, opts: CsvOptions) -> Raw
         raise UnusableInputError(source, "holds only whitespace, no header and no rows")
     head_text = body[:65536].decode("utf-8", errors="replace")
     delimiter = opts.delimiter or sniff_delimiter(head_text)
-    names = _header(head_text, delimiter, opts.quotechar, source)
+    names, name_notes, blank = _header(head_text, delimiter, opts.quotechar, source)
     scan: dict[str, int | bool] = {}
     table: pa.Table | None = None
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -218,8 +294,8 @@ def _read_plain(path: Path, head: bytes, encoding: str, opts: CsvOptions) -> Raw
 
     parsed = [table]
     del table
-    return _finish(source, parsed, bad_lines, lines, ends, data, names, delimiter, opts, encoding, [],
-                   utf8=bool(scan["utf8"]))
+    return _finish(source, parsed, bad_lines, lines, ends, data, names, delimiter, opts, encoding, name_notes,
+                   utf8=bool(scan["utf8"]), blank=blank)
 
 
 def _parse(open_stream: Callable[[], IO[bytes] | pa.NativeFile], names: list[str], delimiter: str,
@@ -236,7 +312,8 @@ def _parse(open_stream: Callable[[], IO[bytes] | pa.NativeFile], names: list[str
         try:
             table = pacsv.read_csv(
                 open_stream(),
-                read_options=pacsv.ReadOptions(block_size=block_size, use_threads=True),
+                read_options=pacsv.ReadOptions(block_size=block_size, use_threads=True, column_names=names,
+                                               skip_rows=1),
                 parse_options=pacsv.ParseOptions(
                     delimiter=delimiter, quote_char=opts.quotechar or False, newlines_in_values=not one_line,
                     invalid_row_handler=on_invalid,
@@ -258,7 +335,8 @@ def _parse(open_stream: Callable[[], IO[bytes] | pa.NativeFile], names: list[str
 
 def _finish(source: str, parsed: list[pa.Table], bad_lines: list[tuple[int | None, str]], newlines: int,
             ends_with_newline: bool, data: Callable[[], bytes], names: list[str], delimiter: str,
-            opts: CsvOptions, encoding: str, notes: list[str], utf8: bool | None) -> RawTable:
+            opts: CsvOptions, encoding: str, notes: list[str], utf8: bool | None,
+            blank: set[str] | None = None) -> RawTable:
     """Row numbers, malformed rows and text decoding, shared by both ways of reading.
 
     ``parsed`` holds the parsed table and is emptied, so that its columns can be released one by
@@ -291,6 +369,8 @@ def _finish(source: str, parsed: list[pa.Table], bad_lines: list[tuple[int | Non
         keep[bad_rows] = False
         table = table.filter(pa.array(keep))
         row_numbers = row_numbers.filter(pa.array(keep))
+    if blank:
+        table = _drop_unnamed(table, blank, source, notes)
     return RawTable(source=source, format="csv", table=table, row_numbers=row_numbers,
                     quarantine=quarantine.to_table(), notes=notes)
 
@@ -302,7 +382,9 @@ def _as_text(parsed: list[pa.Table]) -> pa.Table:
                      for col in table.columns], names=table.column_names)
 
 
-def _header(head_text: str, delimiter: str, quotechar: str, source: str) -> list[str]:
+def _header(head_text: str, delimiter: str, quotechar: str, source: str) -> tuple[list[str], list[str], set[str]]:
+    """Column names from the first record, made usable (:func:`._cells.usable_names`), the notes saying
+    what was renamed, and the names given to empty headers (a trailing delimiter leaves one)."""
     reader = csv.reader(io.StringIO(head_text), delimiter=delimiter, quotechar=quotechar or '"')
     try:
         names = next(reader)
@@ -311,11 +393,24 @@ def _header(head_text: str, delimiter: str, quotechar: str, source: str) -> list
     names = [n.strip() for n in names]
     if not any(names):
         raise UnusableInputError(source, "the first line (header) is empty")
-    seen: set[str] = set()
-    dups = sorted({n for n in names if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
-    if dups:
-        raise UnusableInputError(source, f"header repeats column name(s) {dups}; rename them")
-    return names
+    return usable_names(source, names)
+
+
+def _drop_unnamed(table: pa.Table, blank: set[str], source: str, notes: list[str]) -> pa.Table:
+    """Columns without a header name: dropped when empty everywhere (a trailing delimiter), else kept
+    under their ``column_<n>`` name; a note says which."""
+    for name in sorted(blank, key=table.column_names.index):
+        col = table.column(name)
+        empty = col.null_count == len(col) or not (pc.max(pc.utf8_length(pc.utf8_trim_whitespace(col))).as_py() or 0)
+        if empty:
+            why = " (a trailing delimiter)" if name == table.column_names[-1] else ""
+            table = table.drop_columns([name])
+            notes.append(f"{source}: column {name.removeprefix('column_')} has no name in the header and no "
+                         f"values{why}; dropped")
+        else:
+            notes.append(f"{source}: column {name.removeprefix('column_')} has no name in the header; "
+                         f"read as {name!r}")
+    return table
 
 
 def _record_lines(data: bytes, delimiter: str, quotechar: str, width: int) -> tuple[list[int], list[tuple[int, str]]]:
@@ -361,7 +456,7 @@ def _decode_columns(table: pa.Table, quarantine: QuarantineBuilder, encoding: st
                 bad.append(i)
                 quarantine.add(rows[i], Reason.INVALID_ENCODING,
                                f"byte {v[exc.start:exc.start + 1]!r} at offset {exc.start} is not valid {encoding}",
-                               column=name, value=v.decode("utf-8", errors="replace"))
+                               column=name, value=v.decode("utf-8", errors="backslashreplace"))
         bad_idx = np.array(bad, dtype=np.int64)
         bad_all.append(bad_idx)
         mask = np.zeros(len(arr), dtype=bool)

@@ -22,6 +22,7 @@ from typing import IO, Any, BinaryIO, Final
 import pyarrow as pa
 
 from flowmine.errors import FlowmineError, MappingError, UnsafeInputError, UnusableInputError
+from flowmine.ingest._cells import usable_names
 from flowmine.ingest._raw import RawTable, empty_quarantine
 from flowmine.ingest._source import check_zip_archive
 
@@ -208,14 +209,11 @@ def _choose_sheet(wb: Any, source: str, sheet: str | int | None, notes: list[str
     names = [str(n) for n in wb.sheetnames]
     listing = ", ".join(repr(n) for n in names)
     if sheet is None:
-        readable = [n for n in names if hasattr(wb[n], "iter_rows")]
-        if not readable:
-            raise UnusableInputError(source, f"has no worksheet with cells (sheets: {listing})")
-        chosen = readable[0]
-        others = [n for n in names if n != chosen]
+        chosen, why = _default_sheet(wb, names, source, listing)
+        others = [n if wb[n].sheet_state == "visible" else f"{n} ({wb[n].sheet_state})" for n in names if n != chosen]
         if others:
             notes.append(
-                f"{source}: read sheet {chosen!r}; the workbook also has: "
+                f"{source}: read sheet {chosen!r} ({why}); the workbook also has: "
                 + ", ".join(repr(n) for n in others)
                 + " (choose one with sheet = ...)"
             )
@@ -236,6 +234,21 @@ def _choose_sheet(wb: Any, source: str, sheet: str | int | None, notes: list[str
     if not hasattr(ws, "iter_rows"):
         raise MappingError(f"{source}: sheet {chosen!r} is a chart sheet, not a worksheet; sheets: {listing}")
     return ws
+
+
+def _default_sheet(wb: Any, names: list[str], source: str, listing: str) -> tuple[str, str]:
+    """The sheet Excel opens on: the active one, never a hidden one; else the first visible worksheet."""
+    visible = [n for n in names if hasattr(wb[n], "iter_rows") and wb[n].sheet_state == "visible"]
+    if not visible:
+        raise UnusableInputError(source, f"has no visible worksheet with cells (sheets: {listing}); "
+                                 "name one in the mapping: [excel] sheet = \"...\"")
+    try:
+        active = str(wb.active.title) if wb.active is not None else None
+    except (IndexError, AttributeError):  # an activeTab beyond the sheets
+        active = None
+    if active in visible:
+        return str(active), "the active sheet"
+    return visible[0], "the first visible sheet"
 
 
 def _warnings_to_notes(source: str, caught: Sequence[warnings.WarningMessage], notes: list[str]) -> None:
@@ -298,7 +311,7 @@ def _build(
     width = max(len(columns), last_header + 1)
     n = len(row_numbers)
     columns.extend([None] * n for _ in range(width - len(columns)))
-    names = _column_names(source, sheet_name, header, width)
+    names = _column_names(source, sheet_name, header, width, notes)
     table = pa.table([_to_array(values) for values in columns], names=names)
     return RawTable(
         source=source,
@@ -310,22 +323,14 @@ def _build(
     )
 
 
-def _column_names(source: str, sheet_name: str, header: tuple[Any, ...], width: int) -> list[str]:
+def _column_names(source: str, sheet_name: str, header: tuple[Any, ...], width: int, notes: list[str]) -> list[str]:
     names: list[str] = []
     for j in range(width):
         value = header[j] if j < len(header) else None
         names.append(f"column_{j + 1}" if _is_blank(value) else _as_text(value).strip())
-    seen: dict[str, int] = {}
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-    dupes = [name for name, count in seen.items() if count > 1]
-    if dupes:
-        raise MappingError(
-            f"{source}: sheet {sheet_name!r}: duplicate column names in the header: "
-            + ", ".join(repr(d) for d in dupes)
-            + "; rename them so that each column can be mapped"
-        )
-    return names
+    usable, renamed, _ = usable_names(source, names, where=f"sheet {sheet_name!r}: header")
+    notes.extend(renamed)
+    return usable
 
 
 def _kind(value: Any) -> str:

@@ -69,10 +69,17 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
 _TIME_FORMATS: Final = ("iso", "excel", "epoch")
 _TYPES: Final = ("float", "int", "string", "bool", "timestamp")
 _SECTIONS: Final = ("columns", "values", "timestamps", "csv", "excel", "activities", "milestones",
-                    "milestone_resources", "attributes", "lifecycle", "xes")
+                    "milestone_resources", "attributes", "lifecycle", "xes", "limits", "source")
 _LIFECYCLE_KEYS: Final = ("start", "complete", "model", "never_started", "values")
 _MODELS: Final = ("standard", "none")
 _NEVER_STARTED: Final = ("quarantine", "keep")
+#: Roles that may be read from several columns joined (``timestamp = ["ERDAT", "ERZET"]``).
+JOINABLE: Final = ("timestamp", "start_timestamp", "activity")
+#: What joins the cells of several columns: one space for timestamps (date and time, before the
+#: format applies), ``+`` for an activity (as pm4py and ProM join an XES classifier's keys).
+JOIN_SEPARATORS: Final = {"timestamp": " ", "start_timestamp": " ", "activity": "+"}
+_DST_GAP: Final = ("quarantine", "shift_forward")
+_DST_OVERLAP: Final = ("quarantine", "earliest", "latest")
 
 
 def _norm(name: str) -> str:
@@ -84,7 +91,25 @@ class TimestampOptions:
     format: str | None = None  # strptime format, "iso", "excel" or "epoch"; None: inferred per column
     dayfirst: bool | None = None  # only for inference; None: decide from the data or report ambiguity
     timezone: str | None = None  # IANA zone of naive timestamps; None: UTC, with a note
-    epoch_unit: str = "s"
+    epoch_unit: str | None = None  # s, ms, us, ns; None: told per column from the values' magnitude
+    dst_gap: str = "quarantine"  # local times the clock skips: "quarantine" or "shift_forward"
+    dst_overlap: str = "quarantine"  # local times that occur twice: "quarantine", "earliest", "latest"
+    min_year: int = 1900  # plausible bounds: other years (0001-01-01, 9999-12-31) are quarantined
+    max_year: int = 2100
+
+
+#: Default cap on the bytes one source may decompress to (2 GiB).
+DEFAULT_MAX_BYTES: Final = 2 * 1024**3
+
+
+@dataclass(frozen=True)
+class LimitOptions:
+    """Resource limits of one ingest, for every format (``[limits]`` in the mapping)."""
+
+    max_bytes: int | None = None  # decompressed bytes; None: FLOWMINE_MAX_DECOMPRESSED_BYTES or 2 GiB
+    max_seconds: float | None = None  # wall clock on reading and parsing; None: no limit
+    max_columns: int = 10_000
+    max_activities: int = 100_000  # distinct activity names (a clear error instead of MemoryError later)
 
 
 @dataclass(frozen=True)
@@ -106,6 +131,7 @@ class Mapping:
     """
 
     columns: dict[str, str] = field(default_factory=dict)
+    joined: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> columns joined into columns[role]
     values: dict[str, str] = field(default_factory=dict)
     timestamps: TimestampOptions = field(default_factory=TimestampOptions)
     csv: CsvOptions = field(default_factory=CsvOptions)
@@ -123,6 +149,8 @@ class Mapping:
     lifecycle_never_started: str = "quarantine"  # or "keep": never-started instances loaded with their outcome
     lifecycle_values: dict[str, str] = field(default_factory=dict)  # source value (lower case) -> transition
     xes_classifier: str | None = None  # a classifier declared in the XES header, used as the activity
+    limits: LimitOptions = field(default_factory=LimitOptions)
+    member: str | None = None  # the file inside a ZIP archive ([source] member)
     origin: str = "inferred"  # the mapping file's path, or "inferred"
 
     @property
@@ -176,7 +204,7 @@ def mapping_from_dict(doc: dict[str, Any], where: str = "mapping") -> Mapping:
     unknown = sorted(set(doc) - set(_SECTIONS))
     if unknown:
         raise MappingError(f"{where}: unknown section(s) {unknown}; expected some of {list(_SECTIONS)}")
-    columns = _str_map(doc, "columns", where)
+    columns, joined = _columns(doc, where)
     bad = sorted(set(columns) - set(ROLE_COLUMNS))
     if bad:
         raise MappingError(f"{where}: [columns] has unknown role(s) {bad}; roles are {sorted(ROLE_COLUMNS)}")
@@ -187,8 +215,8 @@ def mapping_from_dict(doc: dict[str, Any], where: str = "mapping") -> Mapping:
             f"{where}: [timestamps] format must be a strptime format like '%d.%m.%Y %H:%M' "
             f"or one of {list(_TIME_FORMATS)}, got {fmt!r}"
         )
-    unit = ts.get("epoch_unit", "s")
-    if unit not in ("s", "ms", "us", "ns"):
+    unit = ts.get("epoch_unit")
+    if unit is not None and unit not in ("s", "ms", "us", "ns"):
         raise MappingError(f"{where}: [timestamps] epoch_unit must be s, ms, us or ns, got {unit!r}")
     tz = ts.get("timezone")
     if tz is not None:
@@ -199,6 +227,17 @@ def mapping_from_dict(doc: dict[str, Any], where: str = "mapping") -> Mapping:
         except (ZoneInfoNotFoundError, ValueError):
             raise MappingError(f"{where}: [timestamps] timezone {tz!r} is not an IANA time zone "
                                "(e.g. 'Asia/Shanghai', 'Europe/Berlin', 'UTC')") from None
+    gap, overlap = ts.get("dst_gap", "quarantine"), ts.get("dst_overlap", "quarantine")
+    if gap not in _DST_GAP:
+        raise MappingError(f"{where}: [timestamps] dst_gap must be one of {list(_DST_GAP)}, got {gap!r}")
+    if overlap not in _DST_OVERLAP:
+        raise MappingError(f"{where}: [timestamps] dst_overlap must be one of {list(_DST_OVERLAP)}, got {overlap!r}")
+    years = {k: ts.get(k, d) for k, d in (("min_year", 1900), ("max_year", 2100))}
+    for k, v in years.items():
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 9999:
+            raise MappingError(f"{where}: [timestamps] {k} must be a year between 1 and 9999, got {v!r}")
+    if years["min_year"] > years["max_year"]:
+        raise MappingError(f"{where}: [timestamps] min_year {years['min_year']} is after max_year {years['max_year']}")
     dayfirst = ts.get("dayfirst")
     if dayfirst is not None and not isinstance(dayfirst, bool):
         raise MappingError(f"{where}: [timestamps] dayfirst must be true or false, got {dayfirst!r}")
@@ -248,8 +287,10 @@ def mapping_from_dict(doc: dict[str, Any], where: str = "mapping") -> Mapping:
                            "keep one")
     return Mapping(
         columns=columns,
+        joined=joined,
         values=_str_map(doc, "values", where),
-        timestamps=TimestampOptions(format=fmt, dayfirst=dayfirst, timezone=tz, epoch_unit=unit),
+        timestamps=TimestampOptions(format=fmt, dayfirst=dayfirst, timezone=tz, epoch_unit=unit, dst_gap=gap,
+                                    dst_overlap=overlap, min_year=years["min_year"], max_year=years["max_year"]),
         csv=CsvOptions(
             encoding=csv.get("encoding") or None,
             delimiter=csv.get("delimiter"),
@@ -271,8 +312,55 @@ def mapping_from_dict(doc: dict[str, Any], where: str = "mapping") -> Mapping:
         lifecycle_never_started=never,
         lifecycle_values={k: v.strip().lower() for k, v in life_values.items()},
         xes_classifier=classifier,
+        limits=_limits(doc, where),
+        member=_member(doc, where),
         origin=where,
     )
+
+
+def _columns(doc: dict[str, Any], where: str) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    """``[columns]``: role -> column; a list for a joinable role names columns joined into one
+    (its name is the parts joined with ``+``, as the quarantine and notes show it)."""
+    table = _table(doc, "columns", where)
+    columns: dict[str, str] = {}
+    joined: dict[str, tuple[str, ...]] = {}
+    for role, v in table.items():
+        if isinstance(v, list) and role in JOINABLE:
+            if len(v) < 2 or not all(isinstance(c, str) and c for c in v) or len(set(v)) != len(v):
+                raise MappingError(f"{where}: [columns] {role} must list two or more different column names, "
+                                   f"got {v!r}")
+            joined[role] = tuple(v)
+            columns[role] = "+".join(v)
+        elif isinstance(v, str):
+            columns[role] = v
+        else:
+            lists = " (or a list of columns to join)" if role in JOINABLE else ""
+            raise MappingError(f"{where}: [columns] {role} must be a column name{lists}, got {v!r}")
+    return columns, joined
+
+
+def _limits(doc: dict[str, Any], where: str) -> LimitOptions:
+    table = _table(doc, "limits", where)
+    unknown = sorted(set(table) - {"max_bytes", "max_seconds", "max_columns", "max_activities"})
+    if unknown:
+        raise MappingError(f"{where}: [limits] has unknown key(s) {unknown}; "
+                           "expected max_bytes, max_seconds, max_columns, max_activities")
+    for k, v in table.items():
+        ok = (isinstance(v, int | float) if k == "max_seconds" else isinstance(v, int)) and not isinstance(v, bool)
+        if not ok or v <= 0:
+            raise MappingError(f"{where}: [limits] {k} must be a positive number, got {v!r}")
+    return LimitOptions(**table)
+
+
+def _member(doc: dict[str, Any], where: str) -> str | None:
+    table = _table(doc, "source", where)
+    unknown = sorted(set(table) - {"member"})
+    if unknown:
+        raise MappingError(f"{where}: [source] has unknown key(s) {unknown}; expected member")
+    member = table.get("member")
+    if member is not None and (not isinstance(member, str) or not member):
+        raise MappingError(f"{where}: [source] member must be the name of a file in the archive, got {member!r}")
+    return member
 
 
 def resolve_columns(mapping: Mapping, source: str, names: list[str]) -> dict[str, str]:

@@ -36,13 +36,23 @@ from flowmine._schema import (
     TIMESTAMP_TYPE,
     Reason,
 )
-from flowmine.ingest._cells import _blank, _clip, _np, _rename, _text, parse_numbers
+from flowmine.ingest._cells import (
+    MAX_EXACT_INT,
+    _blank,
+    _clip,
+    _np,
+    _rename,
+    _text,
+    infer_number,
+    join_columns,
+    parse_numbers,
+)
 from flowmine.ingest._duplicates import drop_duplicates
 from flowmine.ingest._lifecycle import fold_lifecycle
 from flowmine.ingest._mapping import ROLE_COLUMNS, Mapping, resolve_columns
 from flowmine.ingest._raw import RawTable, quarantine_table
+from flowmine.ingest._timestamps import ParsedTimestamps, cell_details, describe, parse_timestamps
 from flowmine.ingest._xes import apply_classifier
-from flowmine.ingest._timestamps import ParsedTimestamps, parse_timestamps
 
 _T = TypeVar("_T")
 
@@ -88,9 +98,11 @@ class _Failures:
 
     def __init__(self, n: int) -> None:
         self.n = n
-        self.items: list[tuple[np.ndarray, str, str | None, pa.Array | None, str]] = []
+        self.items: list[tuple[np.ndarray, str, str | None, pa.Array | None, str | pa.Array]] = []
 
-    def add(self, mask: np.ndarray, reason: str, column: str | None, values: pa.Array | None, detail: str) -> None:
+    def add(self, mask: np.ndarray, reason: str, column: str | None, values: pa.Array | None,
+            detail: str | pa.Array) -> None:
+        """``detail``: one text, or one per record (an Arrow string array as long as the table)."""
         if mask.any():
             self.items.append((mask, reason, column, values, detail))
 
@@ -105,7 +117,8 @@ class _Failures:
         for mask, reason, column, values, detail in self.items:
             idx = pa.array(np.flatnonzero(mask))
             parts.append(quarantine_table(
-                source, rows.take(idx), reason, detail, column=column,
+                source, rows.take(idx), reason, detail if isinstance(detail, str) else detail.take(idx).to_pylist(),
+                column=column,
                 values=None if values is None else _clip(values.take(idx)),
                 positions=positions.take(idx) if positions is not None else None))
         return pa.concat_tables(parts) if parts else QUARANTINE_SCHEMA.empty_table()
@@ -168,6 +181,8 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
         table, rows, positions, special, names = _melt(raw, mapping, {})
         roles = resolve_columns(mapping, src, [c for c in table.column_names if not c.startswith("__")])
     else:
+        if mapping.joined:
+            raw.table = join_columns(raw.table, mapping, src)
         roles = resolve_columns(mapping, src, raw.table.column_names)
         table, rows, positions, special, names = raw.table, raw.row_numbers, raw.positions, {}, []
     n = table.num_rows
@@ -204,7 +219,7 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
             for reason in _reasons_present(p.reasons):
                 m = np.zeros(n, dtype=bool)
                 m[sel[np.equal(p.reasons, reason)]] = True
-                pending.append((m, str(reason), c, _DETAILS[str(reason)].format(fmt=p.format)))
+                pending.append((m, str(reason), c, describe(str(reason), p.format, mapping.timestamps)))
             ok = np.asarray(p.values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
             ts_np[sel] = pc.fill_null(p.values.cast(pa.int64()), 0).to_numpy()
             valid[sel] = ok
@@ -254,6 +269,7 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
         fail.add(before, Reason.COMPLETE_BEFORE_START, roles["start_timestamp"], _text(cols[START]),
                  _DETAILS[Reason.COMPLETE_BEFORE_START])
     used = set(roles.values()) | set(mapping.drop) | {"__activity", "__milestone"}
+    used.update(c for parts in mapping.joined.values() for c in parts)
     for name in table.column_names:
         if name in used:
             continue
@@ -308,7 +324,9 @@ def _kept_order(presort: Future[np.ndarray], keep: np.ndarray) -> np.ndarray:
 
 def _parse_time(values: pa.Array, mapping: Mapping, name: str, src: str) -> tuple[ParsedTimestamps, np.ndarray]:
     """Parsed timestamps and the mask of empty cells."""
-    return parse_timestamps(values, mapping.timestamps, name, src), _np(pc.is_null(values)) | _blank(values)
+    p = parse_timestamps(values, mapping.timestamps, name, src)
+    empty = _np(pc.is_null(values)) | _blank(values)
+    return p, empty if p.zeros is None else empty | p.zeros
 
 
 def _timestamp(values: pa.Array, name: str, mapping: Mapping, src: str, fail: _Failures, notes: list[str],
@@ -316,7 +334,8 @@ def _timestamp(values: pa.Array, name: str, mapping: Mapping, src: str, fail: _F
     p, empty = parsing.result() if parsing is not None else _parse_time(values, mapping, name, src)
     notes.extend(x for x in p.notes if x not in notes)
     for reason in _reasons_present(p.reasons):
-        fail.add(np.equal(p.reasons, reason), reason, name, values, _DETAILS[reason].format(fmt=p.format))
+        fail.add(np.equal(p.reasons, reason), reason, name, values,
+                 cell_details(reason, values, p.format, mapping.timestamps))
     if missing:
         fail.add(empty, Reason.MISSING_TIMESTAMP, name, None, _DETAILS[Reason.MISSING_TIMESTAMP])
     return p.values.cast(TIMESTAMP_TYPE)
@@ -328,25 +347,25 @@ def _reasons_present(reasons: np.ndarray) -> list[str]:
 
 def _attribute(values: pa.Array, name: str, mapping: Mapping, fail: _Failures) -> pa.Array:
     """Other columns keep their type; text columns get the declared type, or a number type when every
-    value is a number without leading zeros (ids such as 007 stay text)."""
+    value round-trips (:func:`._cells.infer_number`: ids such as 007, codes such as 1E5 and integers
+    beyond 2**53 stay text exactly as written)."""
     typ = mapping.types.get(name)
     if not pa.types.is_string(values.type) and typ is None:
+        if pa.types.is_floating(values.type):  # NaN means no value, as in a text column
+            return pc.if_else(pc.is_nan(values), pa.nulls(len(values), values.type), values)
         return values
-    if typ in ("float", "int") or typ is None:
-        if typ is None:
-            s = pc.utf8_trim_whitespace(values)
-            lead0 = pc.any(pc.match_substring_regex(s, r"^[+-]?0\d")).as_py()
-            if lead0 or len(s) == s.null_count:
-                return values
+    if typ is None:
+        typed = infer_number(values, mapping.csv.decimal, mapping.csv.thousands)
+        return values if typed is None else typed
+    if typ in ("float", "int"):
         nums, bad = parse_numbers(values, mapping.csv.decimal, mapping.csv.thousands)
-        if typ is None:
-            if bad.any():
-                return values
+        if typ == "int":
             x = nums.to_numpy(zero_copy_only=False)
-            return nums.cast(pa.int64()) if np.all(np.isnan(x) | (x == np.round(x))) and "." not in \
-                "".join(v or "" for v in values.slice(0, 50).to_pylist()) else nums
+            with np.errstate(invalid="ignore"):
+                bad = bad | (~np.isnan(x) & ((x != np.round(x)) | (np.abs(x) > MAX_EXACT_INT)))
+            nums = pc.if_else(pa.array(bad), pa.nulls(len(nums), pa.float64()), nums)
         fail.add(bad, Reason.INVALID_NUMBER, name, values, f"expected a number of type {typ}")
-        return nums.cast(pa.int64(), safe=False) if typ == "int" else nums
+        return nums.cast(pa.int64()) if typ == "int" else nums
     if typ == "bool":
         low = pc.utf8_lower(pc.utf8_trim_whitespace(values))
         true = pc.is_in(low, pa.array(["true", "1", "yes", "y", "是"]))

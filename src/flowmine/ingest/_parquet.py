@@ -17,7 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flowmine.errors import MappingError, UnsafeInputError, UnusableInputError
+from flowmine.errors import UnsafeInputError, UnusableInputError
+from flowmine.ingest._cells import usable_names
 from flowmine.ingest._raw import RawTable, empty_quarantine
 from flowmine.ingest._source import max_decompressed_bytes
 
@@ -46,8 +47,6 @@ def read_parquet(path: Path) -> RawTable:
         Not a readable Parquet file (truncated, corrupt), or no rows.
     UnsafeInputError
         Row groups that declare more uncompressed bytes than ``FLOWMINE_MAX_DECOMPRESSED_BYTES``.
-    MappingError
-        Two columns with the same name.
 
     Examples
     --------
@@ -77,17 +76,9 @@ def read_parquet(path: Path) -> RawTable:
         raise UnusableInputError(source, "holds no rows")
     if table.num_columns == 0:
         raise UnusableInputError(source, "has no columns")
-    dupes = sorted({n for n in table.column_names if table.column_names.count(n) > 1})
-    if dupes:
-        raise MappingError(
-            f"{source}: duplicate column names: "
-            + ", ".join(repr(d) for d in dupes)
-            + "; rename them so that each column can be mapped"
-        )
-
-    notes: list[str] = []
-    columns = [_even_out(source, name, table.column(i), notes) for i, name in enumerate(table.column_names)]
-    out = pa.table(columns, names=table.column_names)  # schema metadata (pandas, flowmine) dropped
+    names, notes, _ = usable_names(source, table.column_names, where="schema")  # linear in the columns
+    columns = [_even_out(source, name, table.column(i), notes) for i, name in enumerate(names)]
+    out = pa.table(columns, names=names)  # schema metadata (pandas, flowmine) dropped
     return RawTable(
         source=source,
         format="parquet",

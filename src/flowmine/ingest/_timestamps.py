@@ -9,6 +9,7 @@ Results are int64 microseconds since the epoch, UTC.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -19,6 +20,7 @@ import pyarrow.compute as pc
 
 from flowmine._schema import Reason
 from flowmine.errors import MappingError
+from flowmine.ingest._cells import _np
 from flowmine.ingest._mapping import TimestampOptions
 
 _DATES: Final = (
@@ -33,6 +35,11 @@ _ISO_RE: Final = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?
 _EXCEL_EPOCH_US: Final = -2_209_161_600_000_000  # 1899-12-30T00:00:00 as µs since 1970
 _DAY_US: Final = 86_400_000_000
 _UNIT_US: Final = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": 0.001}
+#: Magnitude below which an epoch cell is read in each unit (1e11 s is the year 5138; 1e11 ms is 1973).
+_UNIT_BELOW: Final = (("s", 1e11), ("ms", 1e14), ("us", 1e17), ("ns", float("inf")))
+_EPOCH: Final = dt.datetime(1970, 1, 1)
+#: SAP and others write an empty date as zeros (00000000, 0000-00-00, 00.00.0000 00:00:00).
+_ZERO_DATE_RE: Final = r"^[0.:/\- T]*$"
 SAMPLE: Final = 2000
 
 
@@ -44,6 +51,7 @@ class ParsedTimestamps:
     reasons: np.ndarray  # object array: None or a Reason code, per cell (None also for empty cells)
     format: str  # the format used ("iso", a strptime format, "excel", "epoch", "typed")
     notes: list[str] = field(default_factory=list)
+    zeros: np.ndarray | None = None  # cells holding an all-zero date (SAP's 00000000): empty, not dates
 
 
 def _swap_dm(fmt: str) -> str | None:
@@ -72,13 +80,60 @@ def _strict_strptime(s: pa.Array, fmt: str) -> pa.Array:
     return pc.if_else(pa.array(mask), pa.nulls(len(parsed), parsed.type), parsed)
 
 
-def _to_utc_us(naive: pa.Array, tz: str | None) -> pa.Array:
-    """Naive wall-clock times in ``tz`` -> UTC; local times that do not exist or are ambiguous
-    (daylight-saving changes) become null, and so are reported, never shifted silently."""
+def _bounds_us(opts: TimestampOptions) -> tuple[int, int]:
+    """[first, after last] plausible instant in µs since the epoch (min_year-01-01 .. max_year-12-31)."""
+    first = (dt.datetime(opts.min_year, 1, 1) - _EPOCH).days * _DAY_US
+    after = (dt.datetime(opts.max_year, 12, 31) - _EPOCH).days * _DAY_US + _DAY_US
+    return first, after
+
+
+def _bound(ts: pa.Array, opts: TimestampOptions, reasons: np.ndarray) -> pa.Array:
+    """Cells outside the plausible years become null with IMPLAUSIBLE_TIMESTAMP (sentinels such as
+    0001-01-01 and 9999-12-31 are "no date", not dates)."""
+    if len(ts) == 0 or ts.null_count == len(ts):
+        return ts
+    first, after = _bounds_us(opts)
+    ticks = ts.cast(pa.int64())
+    lo, hi = pc.min_max(ticks).values()
+    if first <= lo.as_py() and hi.as_py() < after:
+        return ts
+    out = _np(pc.or_(pc.less(ticks, first), pc.greater_equal(ticks, after)))
+    reasons[out] = Reason.IMPLAUSIBLE_TIMESTAMP
+    return pc.if_else(pa.array(out), pa.nulls(len(ts), ts.type), ts)
+
+
+def _to_utc_us(naive: pa.Array, opts: TimestampOptions, reasons: np.ndarray) -> pa.Array:
+    """Naive wall-clock times in the declared zone -> UTC, within the plausible years.
+
+    Local times the clock skips (daylight-saving gap) or shows twice (overlap) get their own reason
+    (NONEXISTENT_TIME, AMBIGUOUS_TIME) unless the mapping declares a policy (``dst_gap``,
+    ``dst_overlap``): never a null timestamp without a reason, never a silent shift.
+    """
+    naive = _bound(naive, opts, reasons)
+    tz = opts.timezone
     if tz is None or tz == "UTC":
         return pc.assume_timezone(naive, timezone="UTC")
-    local = pd.Series(naive.to_pandas()).dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-    return pa.array(local.dt.tz_convert("UTC").astype("datetime64[us, UTC]"), type=pa.timestamp("us", tz="UTC"))
+    early = pc.assume_timezone(naive, timezone=tz, ambiguous="earliest", nonexistent="earliest")
+    late = pc.assume_timezone(naive, timezone=tz, ambiguous="latest", nonexistent="latest")
+    differ = _np(pc.not_equal(early, late))
+    if not differ.any():
+        return early.cast(pa.timestamp("us", tz="UTC"))
+    overlap = differ & _np(pc.equal(pc.local_timestamp(early), naive))
+    gap = differ & ~overlap
+    out = early
+    if gap.any():
+        if opts.dst_gap == "shift_forward":  # to the first instant after the gap, as pandas does
+            out = pc.if_else(pa.array(gap), late, out)
+        else:
+            reasons[gap] = Reason.NONEXISTENT_TIME
+            out = pc.if_else(pa.array(gap), pa.nulls(len(out), out.type), out)
+    if overlap.any():
+        if opts.dst_overlap == "latest":
+            out = pc.if_else(pa.array(overlap), late, out)
+        elif opts.dst_overlap == "quarantine":
+            reasons[overlap] = Reason.AMBIGUOUS_TIME
+            out = pc.if_else(pa.array(overlap), pa.nulls(len(out), out.type), out)
+    return out.cast(pa.timestamp("us", tz="UTC"))
 
 
 def infer_format(sample: list[str], opts: TimestampOptions, column: str, source: str) -> str:
@@ -138,32 +193,47 @@ def parse_timestamps(values: pa.Array, opts: TimestampOptions, column: str, sour
         if t.tz is None:
             if opts.timezone is None:
                 notes.append(f"{column}: naive timestamps taken as UTC (declare [timestamps] timezone to change)")
-            ts = _to_utc_us(ts, opts.timezone)
-            reasons[_newly_null(values, ts)] = Reason.INVALID_TIMESTAMP
-        return ParsedTimestamps(ts.cast(pa.timestamp("us", tz="UTC")), reasons, "typed", notes)
+            ts = _to_utc_us(ts, opts, reasons)
+        ts = _bound(ts.cast(pa.timestamp("us", tz="UTC")), opts, reasons)
+        return ParsedTimestamps(ts, reasons, "typed", notes)
     if pa.types.is_date(t):
         naive = values.cast(pa.timestamp("us"))
-        return ParsedTimestamps(_to_utc_us(naive, opts.timezone), reasons, "typed", notes)
+        return ParsedTimestamps(_to_utc_us(naive, opts, reasons), reasons, "typed", notes)
     if pa.types.is_integer(t) or pa.types.is_floating(t):
         return _parse_numbers(values, opts, column, reasons, notes)
+    values = values.cast(pa.string())
+    zeros = zero_dates(values)
+    if zeros.any():  # SAP's 00000000: an empty date, not a date
+        values = pc.if_else(pa.array(zeros), pa.nulls(n, pa.string()), values)
     fmt = opts.format
     if fmt is None:
         valid = values.drop_null()
         step = max(1, len(valid) // SAMPLE)
         sample = [v.strip() for v in valid[::step][:SAMPLE].to_pylist() if v and v.strip()] if len(valid) else []
         fmt = infer_format(sample, opts, column, source)
-    fast = _fast_path(values.cast(pa.string()), fmt, column, notes)
+    fast = _fast_path(values, fmt, column, notes)
     if fast is not None:  # every cell parsed: no per-cell work needed
         if opts.timezone is None:
             notes.append(f"{column}: naive timestamps taken as UTC (declare [timestamps] timezone to change)")
-        return ParsedTimestamps(_to_utc_us(fast, opts.timezone), reasons, fmt, notes)
-    s = pc.utf8_trim_whitespace(values.cast(pa.string()))
+        return ParsedTimestamps(_to_utc_us(fast, opts, reasons), reasons, fmt, notes, zeros)
+    s = pc.utf8_trim_whitespace(values)
     s = pc.if_else(pc.equal(s, ""), pa.nulls(n, pa.string()), s)
     if fmt in ("excel", "epoch"):
         nums = pd.to_numeric(pd.Series(s.to_pandas()), errors="coerce")
         bad = nums.isna().to_numpy() & s.is_valid().to_numpy(zero_copy_only=False)
         reasons[bad] = Reason.INVALID_TIMESTAMP
-        return _parse_numbers(pa.array(nums, pa.float64()), opts, column, reasons, notes)
+        out = _parse_numbers(pa.array(nums, pa.float64()), opts, column, reasons, notes, fmt=fmt)
+        out.zeros = zeros
+        return out
+    # A leading year outside the plausible bounds (0001-01-01T00:00:00+01:00, 9999-12-31) is told
+    # before any parser sees it: such values overflow pandas' and Arrow's conversions.
+    lead = pc.extract_regex(s, r"^(?P<y>[0-9]{4})[-/.年]")
+    if lead.null_count < len(lead):
+        year = pc.cast(pc.struct_field(lead, [0]), pa.int64())
+        far = _np(pc.or_(pc.less(year, opts.min_year), pc.greater(year, opts.max_year)))
+        if far.any():
+            reasons[far] = Reason.IMPLAUSIBLE_TIMESTAMP
+            s = pc.if_else(pa.array(far), pa.nulls(n, pa.string()), s)
     has_off = pc.fill_null(pc.match_substring_regex(s, _OFFSET_RE), False)
     n_off = pc.sum(has_off).as_py() or 0
     n_valid = len(s) - s.null_count
@@ -173,9 +243,10 @@ def parse_timestamps(values: pa.Array, opts: TimestampOptions, column: str, sour
         naive = _strict_strptime(s, fmt)
         if n_off:
             reasons[has_off.to_numpy(zero_copy_only=False)] = Reason.INVALID_TIMESTAMP
-        parsed = _to_utc_us(naive, opts.timezone)
+        parsed = _to_utc_us(naive, opts, reasons)
         if opts.timezone is None:
             notes.append(f"{column}: naive timestamps taken as UTC (declare [timestamps] timezone to change)")
+    parsed = _bound(parsed, opts, reasons)
     failed = np.asarray(parsed.is_null().to_numpy(zero_copy_only=False)) & np.asarray(
         s.is_valid().to_numpy(zero_copy_only=False))
     unset = failed & pd.isna(reasons)
@@ -187,7 +258,47 @@ def parse_timestamps(values: pa.Array, opts: TimestampOptions, column: str, sour
             alt = _strict_strptime(s.take(pa.array(idx)), swapped)
             amb = idx[np.asarray(alt.is_valid().to_numpy(zero_copy_only=False))]
             reasons[amb] = Reason.AMBIGUOUS_TIMESTAMP
-    return ParsedTimestamps(parsed, reasons, fmt, notes)
+    return ParsedTimestamps(parsed, reasons, fmt, notes, zeros)
+
+
+def zero_dates(values: pa.Array) -> np.ndarray:
+    """Cells that are an all-zero date (``00000000``, ``0000-00-00``, ``00.00.0000 00:00:00``): at
+    least six zeros and nothing but zeros and separators. SAP writes them for "no date"."""
+    return _np(pc.and_(pc.match_substring_regex(values, _ZERO_DATE_RE),
+                       pc.greater_equal(pc.count_substring(values, "0"), 6)))
+
+
+def describe(reason: str, fmt: str, opts: TimestampOptions) -> str:
+    """The quarantine detail of a timestamp cell that failed for ``reason`` (self-contained: the
+    value is in the record's ``value`` field; :func:`cell_details` quotes it for invalid cells)."""
+    tz = opts.timezone
+    return {
+        Reason.INVALID_TIMESTAMP: f"does not match format {fmt!r}",
+        Reason.AMBIGUOUS_TIMESTAMP: f"reads only with day and month swapped against the column's format {fmt!r}",
+        Reason.NAIVE_TIMESTAMP: "has no UTC offset while other cells do, and no time zone is declared",
+        Reason.IMPLAUSIBLE_TIMESTAMP: f"outside the plausible years {opts.min_year}-{opts.max_year} "
+                                      "(set [timestamps] min_year / max_year)",
+        Reason.NONEXISTENT_TIME: f"local time skipped by the daylight-saving change in {tz} "
+                                 "(set [timestamps] dst_gap = \"shift_forward\" to load it)",
+        Reason.AMBIGUOUS_TIME: f"local time occurs twice at the daylight-saving change in {tz} "
+                               "(set [timestamps] dst_overlap = \"earliest\" or \"latest\" to load it)",
+        Reason.MIXED_EPOCH_UNITS: "its magnitude is that of another epoch unit than "
+                                  + (f"the declared {opts.epoch_unit!r}" if opts.epoch_unit else
+                                     "most of the column's values (declare [timestamps] epoch_unit)"),
+    }.get(reason, f"not a valid timestamp in format {fmt!r}")
+
+
+def cell_details(reason: str, values: pa.Array, fmt: str, opts: TimestampOptions) -> str | pa.Array:
+    """Per-cell detail for ``reason``: an invalid cell names value and format, e.g.
+    ``'05.03.2024 14:30' does not match format '%Y-%m-%d %H:%M'``."""
+    text = describe(reason, fmt, opts)
+    if reason != Reason.INVALID_TIMESTAMP:
+        return text
+    v = pc.utf8_slice_codeunits(pc.cast(values, pa.string()), 0, 80)
+    v = pc.fill_null(v, "")
+    if fmt in ("epoch", "excel"):
+        text = f"is not a number (format {fmt!r})"
+    return pc.binary_join_element_wise("'", v, "' " + text, "")
 
 
 def _newly_null(before: pa.Array, after: pa.Array) -> np.ndarray:
@@ -203,7 +314,7 @@ def _parse_iso(s: pa.Array, has_off: pa.Array, n_off: int, n_valid: int, opts: T
                 naive_fast = _cast_iso(s, None, column, notes)
                 if opts.timezone is None:
                     notes.append(f"{column}: naive timestamps taken as UTC (declare [timestamps] timezone to change)")
-                return _to_utc_us(naive_fast, opts.timezone)
+                return _to_utc_us(naive_fast, opts, reasons)
             return _cast_iso(s, "UTC", column, notes)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             pass  # some cell is bad: the per-cell path below finds which
@@ -213,7 +324,7 @@ def _parse_iso(s: pa.Array, has_off: pa.Array, n_off: int, n_valid: int, opts: T
         return pa.array(out.astype("datetime64[us, UTC]"), type=pa.timestamp("us", tz="UTC"))
     naive = pd.to_datetime(ser.where(~has_off.to_numpy(zero_copy_only=False)), format="ISO8601", errors="coerce")
     naive_arr = pa.array(naive.astype("datetime64[us]"), type=pa.timestamp("us"))
-    result = _to_utc_us(naive_arr, opts.timezone)
+    result = _to_utc_us(naive_arr, opts, reasons)
     if n_off:
         off_mask = has_off.to_numpy(zero_copy_only=False)
         if opts.timezone is None:
@@ -257,20 +368,48 @@ def _cast_iso(s: pa.Array, tz: str | None, column: str, notes: list[str]) -> pa.
 
 
 def _parse_numbers(values: pa.Array, opts: TimestampOptions, column: str, reasons: np.ndarray,
-                   notes: list[str]) -> ParsedTimestamps:
-    x = values.cast(pa.float64()).to_numpy(zero_copy_only=False)
-    fmt = opts.format
-    finite = x[np.isfinite(x)]
+                   notes: list[str], fmt: str | None = None) -> ParsedTimestamps:
+    """Excel serial days or epoch numbers -> UTC. Epoch units are checked per cell: a cell whose
+    magnitude belongs to another unit than the column's (ms among s) is MIXED_EPOCH_UNITS, and
+    nothing outside the plausible years reaches an integer cast (no overflow, no 1970 dates)."""
+    x = values.cast(pa.float64()).to_numpy(zero_copy_only=False).astype(float)
+    fmt = fmt or opts.format
+    finite = np.isfinite(x)
     if fmt is None:
-        fmt = "excel" if finite.size and finite.max() < 1_000_000 else "epoch"
-        kind = "Excel serial dates" if fmt == "excel" else "epoch " + opts.epoch_unit
-        notes.append(f"{column}: numbers read as {kind}")
-    with np.errstate(invalid="ignore"):
+        fmt = "excel" if finite.any() and np.abs(x[finite]).max() < 1_000_000 else "epoch"
+        if fmt == "excel":
+            notes.append(f"{column}: numbers read as Excel serial dates")
+    first, after = _bounds_us(opts)
+    with np.errstate(invalid="ignore", over="ignore"):
         if fmt == "excel":
             us = np.round(x * _DAY_US) + _EXCEL_EPOCH_US
-            out = pa.array(us, pa.float64(), from_pandas=True)
-            naive = pc.cast(pc.cast(out, pa.int64()), pa.timestamp("us"))
-            return ParsedTimestamps(_to_utc_us(naive, opts.timezone), reasons, "excel", notes)
-        us = np.round(x * _UNIT_US[opts.epoch_unit])
-    out = pc.cast(pa.array(us, pa.float64(), from_pandas=True), pa.int64())
-    return ParsedTimestamps(pc.cast(out, pa.timestamp("us", tz="UTC")), reasons, "epoch", notes)
+            naive = True
+        else:
+            mag = np.abs(x)
+            cell_unit = np.select([mag < b for _, b in _UNIT_BELOW], [u for u, _ in _UNIT_BELOW], "ns")
+            unit = opts.epoch_unit
+            own = x * np.vectorize(_UNIT_US.get, otypes=[float])(cell_unit) if x.size else x
+            votes = finite & (own >= first) & (own < after)  # plausible when read in their magnitude's unit
+            if unit is None:  # the unit most cells read as a plausible date in
+                units, counts = np.unique(cell_unit[votes if votes.any() else finite], return_counts=True)
+                unit = str(units[np.argmax(counts)]) if units.size else "s"
+                notes.append(f"{column}: numbers read as epoch {unit} (from their magnitude; "
+                             "declare [timestamps] epoch_unit to be sure)")
+            mixed = votes & (cell_unit != unit)
+            if mixed.any():
+                reasons[mixed] = Reason.MIXED_EPOCH_UNITS
+                notes.append(f"{column}: {int(mixed.sum())} epoch value(s) have the magnitude of another unit "
+                             f"than {unit}; quarantined")
+                x = np.where(mixed, np.nan, x)
+            us = np.round(x * _UNIT_US[unit])
+            naive = False
+        ok = np.isfinite(us)
+        far = ok & ((us < first) | (us >= after))
+        if far.any():
+            reasons[far & pd.isna(reasons)] = Reason.IMPLAUSIBLE_TIMESTAMP
+        us = np.where(ok & ~far, us, np.nan)
+    ticks = pc.cast(pa.array(us, pa.float64(), from_pandas=True), pa.int64())
+    if naive:
+        return ParsedTimestamps(_to_utc_us(pc.cast(ticks, pa.timestamp("us")), opts, reasons), reasons, "excel",
+                                notes)
+    return ParsedTimestamps(pc.cast(ticks, pa.timestamp("us", tz="UTC")), reasons, "epoch", notes)
