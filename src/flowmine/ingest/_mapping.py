@@ -68,7 +68,7 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
 _TIME_FORMATS: Final = ("iso", "excel", "epoch")
 _TYPES: Final = ("float", "int", "string", "bool", "timestamp")
 _SECTIONS: Final = ("columns", "values", "timestamps", "csv", "excel", "activities", "milestones",
-                    "milestone_resources", "attributes", "lifecycle")
+                    "milestone_resources", "attributes", "lifecycle", "events")
 
 
 def _norm(name: str) -> str:
@@ -115,6 +115,7 @@ class Mapping:
     types: dict[str, str] = field(default_factory=dict)
     lifecycle_start: tuple[str, ...] = ("start",)
     lifecycle_complete: tuple[str, ...] = ("complete",)
+    duplicates: str = "keep"  # [events] duplicates: "keep" exact duplicate events (counted) or "drop" them
     origin: str = "inferred"  # the mapping file's path, or "inferred"
 
     @property
@@ -210,6 +211,9 @@ def mapping_from_dict(doc: dict[str, Any], where: str = "mapping") -> Mapping:
         if t not in _TYPES:
             raise MappingError(f"{where}: [attributes] types.{col} must be one of {list(_TYPES)}, got {t!r}")
     life = _table(doc, "lifecycle", where)
+    duplicates = _table(doc, "events", where).get("duplicates", "keep")
+    if duplicates not in ("keep", "drop"):
+        raise MappingError(f"{where}: [events] duplicates must be \"keep\" or \"drop\", got {duplicates!r}")
     return Mapping(
         columns=columns,
         values=_str_map(doc, "values", where),
@@ -231,6 +235,7 @@ def mapping_from_dict(doc: dict[str, Any], where: str = "mapping") -> Mapping:
         types=types,
         lifecycle_start=tuple(str(v).lower() for v in life.get("start", ("start",))),
         lifecycle_complete=tuple(str(v).lower() for v in life.get("complete", ("complete",))),
+        duplicates=duplicates,
         origin=where,
     )
 

@@ -78,6 +78,7 @@ class Normalized:
     format: str = ""
     notes: list[str] = field(default_factory=list)
     order: np.ndarray | None = None
+    duplicate_events: int = 0  # events repeating an earlier one exactly (kept unless the mapping drops them)
 
 
 class _Failures:
@@ -278,11 +279,12 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     kept_order = None
     if presort is not None and events is unpaired:  # the hashing starts while the sort may still run
         kept_order = functools.partial(_kept_order, presort, ~bad)
-    events, dup_q, order = drop_duplicates(events, src, kept_order)
+    events, dup_q, order, duplicates = drop_duplicates(events, src, kept_order, mapping.duplicates)
     notes.extend(life_notes)
     quarantine = pa.concat_tables([raw.quarantine, quarantine, dup_q, life_q])
     return Normalized(events=events, quarantine=quarantine, rows_read=rows_read,
-                      rows_merged=merged, format=raw.format, notes=notes, order=order)
+                      rows_merged=merged, format=raw.format, notes=notes, order=order,
+                      duplicate_events=duplicates)
 
 
 def _in_background(fn: Callable[..., _T], *args: object) -> Future[_T]:
