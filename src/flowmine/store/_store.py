@@ -335,7 +335,11 @@ class Store:
         _atomic_write(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
         fsync_dir(tmp)
         os.rename(tmp, pdir / version)
-        _atomic_write(pdir / "CURRENT", version)
+        try:
+            _atomic_write(pdir / "CURRENT", version)
+        except OSError:  # never live: not left as an orphan (the next writer would remove it anyway)
+            shutil.rmtree(pdir / version, ignore_errors=True)
+            raise
 
     def _prune(self, pdir: Path, version: str, protect: set[str]) -> None:
         with contextlib.suppress(OSError):  # the commit is done: an old version left over is harmless
