@@ -144,7 +144,8 @@ def test_a_store_whose_lock_cannot_be_opened_is_one_line(tmp_path, write, monkey
         return real_open(self, *args, **kwargs)
 
     monkeypatch.setattr(type(tmp_path), "open", denied)
-    with pytest.raises(StoreError, match=r"\.lock: cannot write to the store \(permission denied\); nothing was stored"):
+    with pytest.raises(StoreError,
+                       match=r"\.lock: cannot write to the store \(permission denied\); nothing was stored"):
         st.ingest("p", [write("b.csv", HEADER + "C,X,2024-01-02 10:00\n")])
 
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from tests.conftest import run_cli
 
 from flowmine import Store, StoreError, load_log
 from flowmine._fingerprint import fingerprints
 from flowmine._schema import ACTIVITY, CASE
 from flowmine.errors import DamagedStoreError, InputError, NothingLoadedError
 from flowmine.ingest._mapping import mapping_from_dict
-from tests.conftest import run_cli
 
 HEADER = "case,activity,timestamp\n"
 GERMAN = HEADER + "C1,A,05.03.2024 14:30\nC1,B,06.03.2024 09:00\n"
@@ -221,7 +221,7 @@ def test_page_checksums_catch_damage_even_without_a_digest(tmp_path, write):
     events = st.events_path("p")
     assert _read_parquet(events).num_rows == 3000
     meta = pq.ParquetFile(events).metadata.row_group(0)
-    col = [meta.column(i) for i in range(meta.num_columns) if meta.column(i).path_in_schema == CASE][0]
+    col = next(meta.column(i) for i in range(meta.num_columns) if meta.column(i).path_in_schema == CASE)
     _flip(events, col.data_page_offset + col.total_compressed_size * 2 // 3)  # inside the page data
     with pytest.raises(DamagedStoreError, match="Parquet cannot read it"):
         _read_parquet(events)
@@ -229,7 +229,7 @@ def test_page_checksums_catch_damage_even_without_a_digest(tmp_path, write):
 
 def test_a_damaged_or_stale_analytics_cache_is_rebuilt_never_trusted(tmp_path, write):
     from flowmine.analytics import prepare, stored
-    from flowmine.analytics._fast import CACHE, _OPEN, available, load_columns
+    from flowmine.analytics._fast import _OPEN, CACHE, available, load_columns
     from flowmine.analytics._prepare import STAMP, cache_intact
 
     if not available():

@@ -1,9 +1,9 @@
 """The ``flowmine`` command: thin commands over the public API (one module per command).
 
 Exit codes are a contract: 0 done, 1 done but ``--strict`` found quarantined rows (or a check
-failed, or ``verify`` found a damaged file), 2 an input, mapping or store could not be used
-(nothing loads from a source, the store is read-only or full, a stored file is damaged). User errors print one line on stderr
-that starts with ``error:``; never a traceback.
+failed, or ``verify`` found a damaged file), 2 an input, mapping or store could not be used (nothing
+loads from a source, the store is read-only or full, a stored file is damaged). User errors print
+one line on stderr that starts with ``error:``; never a traceback.
 """
 
 from __future__ import annotations

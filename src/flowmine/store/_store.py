@@ -43,11 +43,11 @@ from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flowmine._arrow import contiguous
 from flowmine._atomic import write_text_atomic
 from flowmine._fingerprint import ALGORITHM, FINGERPRINT, content_columns, fingerprints, subset_order
 from flowmine._schema import (
@@ -70,7 +70,7 @@ from flowmine.ingest._mapping import load_mapping
 from flowmine.store._integrity import check_file, read_manifest, verify_version
 from flowmine.store._integrity import digests as file_digests
 from flowmine.store._match import Pool, already_stored, conflicts, widen
-from flowmine.store._sources import IngestReport, SourceReport, read_checked, same_mapping
+from flowmine.store._sources import IngestReport, SourceReport, read_checked
 from flowmine.store._versions import KEEP_VERSIONS, VERSION, describe, link_or_copy, next_name, prune, remove_orphans
 from flowmine.store._write import fsync_dir, order_of, write_sorted
 
@@ -219,7 +219,6 @@ class Store:
         _check_name(process)
         m = load_mapping(mapping) if isinstance(mapping, str | os.PathLike) else mapping
         with self._lock():
-            pdir = self.path / process
             with _writing(self.path, None):
                 live = self._current(process)
                 self._clean_partial(process, live)
@@ -459,11 +458,13 @@ def _groups(old: pa.Table, manifest: dict[str, Any]) -> list[tuple[frozenset[str
     by_source = _source_columns(manifest)
     if not by_source or set(by_source.values()) == {every}:
         return [(every, None)]
-    src = old.column(SOURCE).to_pandas().astype(object).to_numpy()
-    cols = np.array([by_source.get(s, every) for s in src], dtype=object) if len(src) else np.array([], object)
+    src = pd.Categorical(old.column(SOURCE).to_pandas())
+    kinds = sorted({*by_source.values(), every}, key=sorted)
+    kind_of = np.array([kinds.index(by_source.get(c, every)) for c in src.categories] + [kinds.index(every)])
+    per_row = kind_of[src.codes]  # code -1 (no source) takes the last entry: every column
     out: list[tuple[frozenset[str], np.ndarray | None]] = []
-    for c in {*by_source.values(), every}:
-        mask = np.fromiter((x == c for x in cols), dtype=bool, count=len(cols))
+    for k, c in enumerate(kinds):
+        mask = per_row == k
         if mask.any():
             out.append((c & every, mask))
     return out

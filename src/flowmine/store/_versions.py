@@ -67,7 +67,7 @@ def prune(pdir: Path, keep: int, protect: set[str]) -> list[str]:
 
 def describe(pdir: Path, live: str | None) -> list[dict[str, Any]]:
     """One row per kept version: name, created, events, cases, sources, live, rollback."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for _, p in numbered(pdir):
         try:
             m = json.loads((p / "manifest.json").read_text(encoding="utf-8"))
