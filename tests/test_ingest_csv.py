@@ -91,8 +91,10 @@ def test_completion_before_start(write):
 
 def test_exact_duplicates_are_kept_once_and_reported(write):
     src = write("a.csv", HEADER + "C1,A,2024-01-01 10:00\nC1,A,2024-01-01 10:00\nC1,A,2024-01-01 11:00\n")
-    r = read_log(src)
-    assert r.events.num_rows == 2
+    kept = read_log(src)  # kept by default (as pm4py, Disco and bupaR do) and counted
+    assert kept.events.num_rows == 3 and kept.duplicate_events == 1 and kept.quarantine.num_rows == 0
+    r = read_log(src, mapping_from_dict({"events": {"duplicates": "drop"}}))
+    assert r.events.num_rows == 2 and r.duplicate_events == 1
     q = r.quarantine.to_pandas()
     assert list(q["reason"]) == [Reason.DUPLICATE_EVENT] and list(q["row"]) == [3]
     assert "row 2" in q["detail"].iloc[0]

@@ -67,7 +67,8 @@ def test_failed_commit_leaves_previous_version_unchanged(tmp_path, write, monkey
         raise OSError("disk full")
 
     monkeypatch.setattr(mod.pq, "write_table", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreError, match=r"cannot write to the store \(disk full\); the live version v000001 "
+                                         r"is unchanged"):
         st.ingest("p", [write("b.csv", HEADER + "B,X,2024-01-01 10:00\n")])
     monkeypatch.undo()
     assert Store(tmp_path / "s").load("p").equals(before)

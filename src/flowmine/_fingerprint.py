@@ -1,7 +1,11 @@
 """128-bit content fingerprints of events: exact duplicates, and events already in the store.
 
 Two 64-bit DuckDB hashes with different seeds over every content column (provenance and
-event_id excluded), kept beside each event. Within one source, equal fingerprints are exact
+event_id excluded), kept beside each event. Columns are handed to DuckDB under positional names
+(``c0, c1, ...`` in the sorted order of the real names): DuckDB identifiers are case-insensitive,
+and ``Note`` and ``note`` must stay two columns. Attribute values (every column but the core
+roles, whose types the schema fixes) are hashed as text, so a column that widens from a number
+to text between extracts keeps its events' fingerprints. Within one source, equal fingerprints are exact
 duplicates; across ingests, a newer extract of a source adds only the events whose fingerprint
 the store does not hold yet. The chance that two different events share a 128-bit fingerprint
 is about n²/2¹²⁹: nil for any real log. The algorithm's id is kept in the manifest; when it
@@ -25,21 +29,28 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowmine._arrow import contiguous, release_memory
-from flowmine._schema import CASE, EVENT_ID, READY, SOURCE, SOURCE_ROW, START, TIMESTAMP
+from flowmine._schema import CASE, CORE_TYPES, EVENT_ID, READY, SOURCE, SOURCE_ROW, START, TIMESTAMP
 
 FINGERPRINT = "event:fingerprint"
 #: Changes whenever the hash function may change; stored fingerprints are recomputed then.
-ALGORITHM = f"duckdb-{duckdb.__version__}-hash2x64"
+ALGORITHM = f"duckdb-{duckdb.__version__}-hash2x64-text"
 _EXCLUDE = {SOURCE, SOURCE_ROW, EVENT_ID, FINGERPRINT}
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def content_columns(names: list[str] | tuple[str, ...]) -> list[str]:
+    """The columns a fingerprint covers, in hashing order (case-sensitive, sorted by code point)."""
+    return sorted(c for c in names if c not in _EXCLUDE)
 
 
-def _content(events: pa.Table) -> tuple[pa.Table, str]:
-    cols = sorted(c for c in events.column_names if c not in _EXCLUDE)
-    return events.select(cols), ", ".join(_quote(c) for c in cols)
+def _content(events: pa.Table, columns: list[str] | None = None) -> tuple[pa.Table, str]:
+    cols = content_columns(events.column_names) if columns is None else list(columns)
+    table = events.select(cols).rename_columns([f"c{i}" for i in range(len(cols))])
+    exprs = []
+    for i, (name, field) in enumerate(zip(cols, table.schema, strict=True)):
+        text = pa.types.is_string(field.type) or pa.types.is_large_string(field.type) or (
+            pa.types.is_dictionary(field.type) and pa.types.is_string(field.type.value_type))
+        exprs.append(f"c{i}" if text or name in CORE_TYPES else f"CAST(c{i} AS VARCHAR)")
+    return table, ", ".join(exprs)
 
 
 def connect() -> duckdb.DuckDBPyConnection:
@@ -65,12 +76,16 @@ def halves(fp: pa.Array) -> np.ndarray:
     return np.frombuffer(buf, dtype=np.uint64, count=2 * (fp.offset + len(fp))).reshape(-1, 2)[fp.offset:]
 
 
-def fingerprints(events: pa.Table) -> pa.Array:
-    """One ``fixed_size_binary(16)`` fingerprint per event (column order does not matter)."""
+def fingerprints(events: pa.Table, columns: list[str] | None = None) -> pa.Array:
+    """One ``fixed_size_binary(16)`` fingerprint per event (column order does not matter).
+
+    ``columns`` (default: every content column) restricts the hash to those columns, in the
+    order :func:`content_columns` gives: a newer extract is matched over the columns it shares
+    with the stored events."""
     n = events.num_rows
     if n == 0:
         return pa.array([], pa.binary(16))
-    content, expr = _content(events)
+    content, expr = _content(events, None if columns is None else content_columns(columns))
     con = connect()
     try:
         con.register("content", content)

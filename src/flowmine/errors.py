@@ -4,9 +4,11 @@
     ├── InputError                 a source the user gave cannot be used (CLI exit code 2)
     │   ├── UnsafeInputError       refused for safety: URL, DOCTYPE/entities, decompression bomb
     │   └── UnusableInputError     empty, truncated, not what its extension says, no events
+    │       └── NothingLoadedError every row of the source was quarantined: nothing is stored
     ├── MappingError               the mapping (TOML) is invalid or a column role is ambiguous
-    ├── StoreError                 the store directory is missing, corrupt or locked
-    ├── ProcessNotFoundError       the store has no process of that name
+    ├── StoreError                 the store directory is missing, corrupt, locked, read-only or full
+    │   ├── ProcessNotFoundError   the store has no process of that name
+    │   └── DamagedStoreError      a stored file's content differs from the digest in its manifest
     └── StrictModeError            --strict and some rows were quarantined (CLI exit code 1)
 
 Messages are one line: they name the file (and row, column where known), what was expected
@@ -39,6 +41,10 @@ class UnusableInputError(InputError):
     """A source that is empty, truncated, of the wrong format or holds no events."""
 
 
+class NothingLoadedError(UnusableInputError):
+    """Every row of a source was quarantined: nothing from it is stored (the message shows the first)."""
+
+
 class MappingError(FlowmineError):
     """The mapping does not fit the source, or the columns cannot be recognised unambiguously."""
 
@@ -49,6 +55,11 @@ class StoreError(FlowmineError):
 
 class ProcessNotFoundError(StoreError):
     """The store holds no process of the requested name."""
+
+
+class DamagedStoreError(StoreError):
+    """A stored file is damaged (its sha256 or a Parquet page checksum does not match): nothing is
+    read from it and no version is built on it."""
 
 
 class StrictModeError(FlowmineError):

@@ -180,6 +180,10 @@ def _open_cache(path: Path) -> Columns | None:
     if key in _OPEN:
         _OPEN.move_to_end(key)
         return _OPEN[key]
+    from flowmine.analytics._prepare import cache_intact
+
+    if not cache_intact(path):  # damaged, stale or unstamped: rebuilt from the events, never trusted
+        return None
     table = ipc.open_file(pa.memory_map(str(path))).read_all()
     if (table.schema.metadata or {}).get(b"version") != _CACHE_VERSION.encode():
         return None
@@ -228,6 +232,9 @@ def load_columns(log: LogLike) -> Columns:
         with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
         os.replace(tmp, path)
+        from flowmine.analytics._prepare import stamp_cache
+
+        stamp_cache(path)
     with contextlib.suppress(OSError):
         tmp.unlink()
     return _open_cache(path) or Columns.of(table)

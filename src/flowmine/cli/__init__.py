@@ -1,10 +1,12 @@
 """The ``flowmine`` command: thin commands over the public API (one module per command).
 
 Exit codes are a contract: 0 done, 1 done but ``--strict`` found quarantined rows (or ``monitor``
-found a KPI breaching its target), 2 an input, mapping, option, output path or store could not be used,
-3 an internal error (a bug: one line says where the traceback was written). User errors print one
-line on stderr that starts with ``error:``; never a traceback. A reader that closes standard output
-early (``flowmine info | head -1``) does not turn a finished command into a failure.
+found a KPI breaching its target, or ``verify`` found a damaged file), 2 an input, mapping, option,
+output path or store could not be used (nothing loads from a source, the store is read-only or full, a
+stored file is damaged), 3 an internal error (a bug: one line says where the traceback was written).
+User errors print one line on stderr that starts with ``error:``; never a traceback. A reader that
+closes standard output early (``flowmine info | head -1``) does not turn a finished command into a
+failure.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ def _register() -> None:
         _perf,
         _report,
         _simulate,
+        _versions,
     )
 
 

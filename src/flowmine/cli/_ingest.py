@@ -13,6 +13,7 @@ from tqdm import tqdm
 from flowmine.cli import app
 from flowmine.errors import StrictModeError
 from flowmine.store import IngestReport, SourceReport, Store
+from flowmine.store._versions import KEEP_VERSIONS
 
 
 def format_report(report: IngestReport) -> str:
@@ -27,6 +28,12 @@ def format_report(report: IngestReport) -> str:
             f" + {s.rows_merged:,} lifecycle rows merged + {s.rows_already_stored:,} already stored"
             f" + {s.rows_quarantined:,} quarantined; {s.cases:,} cases"
         )
+        if s.duplicate_events:
+            lines.append(f"    exact duplicate events (repeat an earlier one in every column): "
+                         f"{s.duplicate_events:,}"
+                         + (" (kept)" if not s.reasons.get("duplicate_event") else " (one of each kept)"))
+        if s.replaced:
+            lines.append(f"    replaced what this content stored before with another mapping ({s.replaced})")
         for reason, count in sorted(s.reasons.items()):
             lines.append(f"    quarantined {reason}: {count:,}")
         for note in s.notes:
@@ -49,9 +56,11 @@ def ingest(
     strict: Annotated[bool, typer.Option(help="Exit 1 if any row was quarantined.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
     analytics_cache: Annotated[bool, typer.Option(help="Build the analytics cache of the new version.")] = True,
+    keep_versions: Annotated[int, typer.Option(help="Versions kept per process (the live one included).")]
+    = KEEP_VERSIONS,
 ) -> None:
     """Ingest SOURCES into a process of the store. / 导入事件日志。"""
-    st = Store(store)
+    st = Store(store, keep_versions=keep_versions)
     bar = tqdm(total=len(sources), desc=f"ingest {process}", unit="file", file=sys.stderr,
                disable=None, leave=False)
     report = st.ingest(process, sources, mapping=mapping,

@@ -69,7 +69,7 @@ SYNONYMS: Final[dict[str, tuple[str, ...]]] = {
 _TIME_FORMATS: Final = ("iso", "excel", "epoch")
 _TYPES: Final = ("float", "int", "string", "bool", "timestamp")
 _SECTIONS: Final = ("columns", "values", "timestamps", "csv", "excel", "activities", "milestones",
-                    "milestone_resources", "attributes", "lifecycle", "xes", "limits", "source")
+                    "milestone_resources", "attributes", "lifecycle", "xes", "limits", "source", "events")
 _LIFECYCLE_KEYS: Final = ("start", "complete", "model", "never_started", "values")
 _MODELS: Final = ("standard", "none")
 _NEVER_STARTED: Final = ("quarantine", "keep")
@@ -151,6 +151,7 @@ class Mapping:
     xes_classifier: str | None = None  # a classifier declared in the XES header, used as the activity
     limits: LimitOptions = field(default_factory=LimitOptions)
     member: str | None = None  # the file inside a ZIP archive ([source] member)
+    duplicates: str = "keep"  # [events] duplicates: "keep" exact duplicate events (counted) or "drop" them
     origin: str = "inferred"  # the mapping file's path, or "inferred"
 
     @property
@@ -285,6 +286,9 @@ def mapping_from_dict(doc: dict[str, Any], where: str = "mapping") -> Mapping:
     if classifier is not None and "activity" in columns:
         raise MappingError(f"{where}: [xes] classifier and [columns] activity both say what the activity is; "
                            "keep one")
+    duplicates = _table(doc, "events", where).get("duplicates", "keep")
+    if duplicates not in ("keep", "drop"):
+        raise MappingError(f"{where}: [events] duplicates must be \"keep\" or \"drop\", got {duplicates!r}")
     return Mapping(
         columns=columns,
         joined=joined,
@@ -314,6 +318,7 @@ def mapping_from_dict(doc: dict[str, Any], where: str = "mapping") -> Mapping:
         xes_classifier=classifier,
         limits=_limits(doc, where),
         member=_member(doc, where),
+        duplicates=duplicates,
         origin=where,
     )
 

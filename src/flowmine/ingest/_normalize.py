@@ -91,6 +91,7 @@ class Normalized:
     order: np.ndarray | None = None
     #: Lifecycle rows per ``lifecycle:transition`` value as written (what was done with them: ``notes``).
     lifecycle: dict[str, int] = field(default_factory=dict)
+    duplicate_events: int = 0  # events repeating an earlier one exactly (kept unless the mapping drops them)
 
 
 class _Failures:
@@ -301,11 +302,12 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     kept_order = None
     if presort is not None and events is unpaired:  # the hashing starts while the sort may still run
         kept_order = functools.partial(_kept_order, presort, ~bad)
-    events, dup_q, order = drop_duplicates(events, src, kept_order)
+    events, dup_q, order, duplicates = drop_duplicates(events, src, kept_order, mapping.duplicates)
     notes.extend(life.notes)
     quarantine = pa.concat_tables([raw.quarantine, quarantine, dup_q, life_q])
     return Normalized(events=events, quarantine=quarantine, rows_read=rows_read,
-                      rows_merged=merged, format=raw.format, notes=notes, order=order, lifecycle=life.rows)
+                      rows_merged=merged, format=raw.format, notes=notes, order=order, lifecycle=life.rows,
+                      duplicate_events=duplicates)
 
 
 def _in_background(fn: Callable[..., _T], *args: object) -> Future[_T]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ class SourceReport:
     rows_merged: int = 0  # lifecycle rows folded into their activity instance (start, schedule, ...)
     rows_already_stored: int = 0  # events the store already held (a newer extract of a known source)
     rows_quarantined: int = 0
+    duplicate_events: int = 0  # events repeating an earlier one of the source exactly (kept unless dropped)
     cases: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -41,6 +43,11 @@ class SourceReport:
     skipped: str | None = None  # why nothing was read (same file already ingested)
     mapping: dict[str, Any] | None = None
     ingested_at: str = ""
+    replaced: str | None = None  # the source of the same content read before with another mapping
+    columns: list[str] = field(default_factory=list)  # content columns its fingerprints cover
+    new_columns: list[str] = field(default_factory=list)  # columns the store did not have before
+    event_ids: list[int] = field(default_factory=list)  # [first, end) of the event ids it added
+    quarantine_records: int = 0
 
     @property
     def balanced(self) -> bool:
@@ -64,7 +71,8 @@ class IngestReport:
         for s in self.sources:
             for k, v in s.reasons.items():
                 reasons[k] = reasons.get(k, 0) + v
-        keys = ("rows_read", "events_loaded", "rows_merged", "rows_already_stored", "rows_quarantined", "cases")
+        keys = ("rows_read", "events_loaded", "rows_merged", "rows_already_stored", "rows_quarantined",
+                "duplicate_events", "cases")
         out: dict[str, Any] = {"process": self.process}
         out.update({k: sum(getattr(s, k) for s in self.sources) for k in keys})
         out["reasons"] = dict(sorted(reasons.items()))
@@ -74,14 +82,25 @@ class IngestReport:
         return out
 
 
+def same_mapping(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+    """Whether two mappings (as kept in the manifest) read a file the same way (where each was
+    written does not matter)."""
+    def norm(m: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if m is None else {k: v for k, v in m.items() if k != "origin"}
+
+    return json.dumps(norm(a), sort_keys=True, default=str) == json.dumps(norm(b), sort_keys=True, default=str)
+
+
 def read_checked(src: str | os.PathLike[str], mapping: Mapping | None, rep: SourceReport,
-                  known: set[str]) -> tuple[Normalized | None, str]:
-    """Read one source; fill ``rep.sha256`` and ``rep.skipped`` (a file the store already lists).
+                  known: dict[str, dict[str, Any]]) -> tuple[Normalized | None, str]:
+    """Read one source; fill ``rep.sha256`` and ``rep.skipped`` (a file the store already lists
+    with the same mapping).
 
     A process that lists no source yet cannot skip anything, so the file is read first and its
     sha256 taken from the reader's own pass over it where there was one; otherwise the file is
-    hashed first and a known file is not read at all. Either way a known file is skipped,
-    whatever reading it would have said.
+    hashed first and a known file with the same mapping is not read at all. Either way such a
+    file is skipped, whatever reading it would have said. A known file with another mapping is
+    read (the store replaces what it stored from it).
     """
     path = Path(os.fspath(src))
     norm: Normalized | None = None
@@ -89,7 +108,7 @@ def read_checked(src: str | os.PathLike[str], mapping: Mapping | None, rep: Sour
     if not known:
         norm, error = _read(src, mapping)
     rep.sha256 = (scanned_sha256(path) if norm is not None else None) or _sha256_or_empty(path)
-    if rep.sha256 and rep.sha256 in known:
+    if rep.sha256 and rep.sha256 in known and same_mapping(known[rep.sha256].get("mapping"), rep.mapping):
         rep.skipped = "this exact file (same sha256) is already in the store"
         return None, ""
     if norm is None and not error:

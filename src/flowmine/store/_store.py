@@ -10,11 +10,17 @@ Layout::
         v000007/
           events.parquet           sorted by (case, timestamp, event_id); schema version in metadata
           quarantine.parquet       every record not loaded, with source, row, column, value, reason
-          manifest.json            every ingested source: sha256, rows read/loaded/quarantined, mapping, time
+          manifest.json            every ingested source: sha256, rows read/loaded/quarantined, mapping,
+                                   columns, time; the sha256 of every file of the version
+          analytics-cache.arrow    built after the commit (stamped with its own and the events' digest)
 
 A writer builds a complete new version directory beside the live one and then swaps ``CURRENT``
 with ``os.replace``: a crash or kill at any moment leaves the previous version readable and
-unchanged. Readers only ever follow ``CURRENT``.
+unchanged. Readers only ever follow ``CURRENT``, and check the digest of every file they open
+(:mod:`._integrity`). A source is known by its content (sha256): the same file with the same
+mapping is skipped, with a changed mapping it replaces what it stored before. A source from
+which nothing loads stores nothing. Any ``OSError`` while writing (read-only, permission
+denied, disk full) is one :class:`StoreError` line; the live version is untouched.
 
 Every version is the old events plus the new ones, sorted again (:mod:`._write`). A new process
 fed one source is written in the order normalisation already computed beside the fingerprints,
@@ -24,6 +30,7 @@ without a second sort; ``tests/test_fast_path.py`` holds both ways to the same f
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -36,27 +43,35 @@ from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flowmine._arrow import contiguous
 from flowmine._atomic import write_text_atomic
-from flowmine._fingerprint import ALGORITHM, FINGERPRINT, fingerprints, subset_order
+from flowmine._fingerprint import ALGORITHM, FINGERPRINT, content_columns, fingerprints, subset_order
 from flowmine._schema import (
     CASE,
     EVENT_ID,
+    Q_COLUMN,
+    Q_DETAIL,
     Q_REASON,
     Q_ROW,
     Q_SOURCE,
+    Q_VALUE,
     QUARANTINE_SCHEMA,
     SCHEMA_VERSION,
     SORT_KEYS,
+    SOURCE,
 )
-from flowmine.errors import ProcessNotFoundError, StoreError
+from flowmine.errors import NothingLoadedError, ProcessNotFoundError, StoreError
 from flowmine.ingest import Mapping, Normalized
 from flowmine.ingest._mapping import load_mapping
+from flowmine.store._integrity import check_file, read_manifest, verify_version
+from flowmine.store._integrity import digests as file_digests
+from flowmine.store._match import Pool, already_stored, conflicts, widen
 from flowmine.store._sources import IngestReport, SourceReport, read_checked
+from flowmine.store._versions import KEEP_VERSIONS, VERSION, describe, link_or_copy, next_name, prune, remove_orphans
 from flowmine.store._write import fsync_dir, order_of, write_sorted
 
 MARKER: Final = "flowmine-store.json"
@@ -72,6 +87,9 @@ REUSE_ORDER = True
 class Store:
     """A flowmine store directory.
 
+    ``keep_versions`` old versions of each process are kept (the live one included; default 10),
+    for :meth:`rollback`.
+
     Examples
     --------
     >>> from flowmine import Store
@@ -81,16 +99,20 @@ class Store:
     >>> log = store.load("finance")  # doctest: +SKIP
     """
 
-    def __init__(self, path: str | os.PathLike[str], create: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike[str], create: bool = True, keep_versions: int = KEEP_VERSIONS) -> None:
         self.path = Path(path)
+        if keep_versions < 1:
+            raise StoreError(f"keep_versions must be at least 1 (the live version), got {keep_versions}")
+        self.keep_versions = keep_versions
         marker = self.path / MARKER
         if not marker.exists():
             if not create:
                 raise StoreError(f"{self.path}: not a flowmine store (no {MARKER}); create it with flowmine ingest")
             if self.path.exists() and any(p for p in self.path.iterdir() if not p.name.startswith(".")):
                 raise StoreError(f"{self.path}: directory exists, is not empty and is not a flowmine store")
-            self.path.mkdir(parents=True, exist_ok=True)
-            _atomic_write(marker, json.dumps({"format": "flowmine-store", "schema_version": SCHEMA_VERSION}))
+            with _writing(self.path, None):
+                self.path.mkdir(parents=True, exist_ok=True)
+                _atomic_write(marker, json.dumps({"format": "flowmine-store", "schema_version": SCHEMA_VERSION}))
 
     # --- reading -----------------------------------------------------------------------------
     def processes(self) -> list[str]:
@@ -113,11 +135,12 @@ class Store:
         return v
 
     def events_path(self, process: str) -> Path:
-        """Path of the live, sorted events Parquet file of ``process`` (for engines that read in place)."""
-        return self._live(process) / EVENTS
+        """Path of the live, sorted events Parquet file of ``process`` (for engines that read in place),
+        after its digest is checked against the manifest (:class:`DamagedStoreError` when damaged)."""
+        return check_file(self._live(process), EVENTS)
 
     def load_table(self, process: str, columns: Sequence[str] | None = None) -> pa.Table:
-        table = pq.read_table(self.events_path(process), columns=list(columns) if columns else None)
+        table = _read_parquet(self.events_path(process), columns)
         return table.drop_columns([FINGERPRINT]) if FINGERPRINT in table.column_names else table
 
     def load(self, process: str, columns: Sequence[str] | None = None) -> Any:
@@ -125,7 +148,7 @@ class Store:
         return self.load_table(process, columns).to_pandas()
 
     def quarantine(self, process: str) -> Any:
-        return pq.read_table(self._live(process) / QUARANTINE).to_pandas()
+        return _read_parquet(check_file(self._live(process), QUARANTINE)).to_pandas()
 
     def version(self, process: str) -> str:
         """The name of the live version of ``process`` (``v000003``): what ``CURRENT`` names, without
@@ -133,7 +156,29 @@ class Store:
         return self._live(process).name
 
     def manifest(self, process: str) -> dict[str, Any]:
-        return json.loads((self._live(process) / MANIFEST).read_text(encoding="utf-8"))
+        return read_manifest(self._live(process))
+
+    def versions(self, process: str) -> list[dict[str, Any]]:
+        """The kept versions of ``process``, oldest first: version, created, events, cases, sources,
+        live, rollback_of (the version a rollback made live again)."""
+        live = self._live(process)
+        return describe(live.parent, live.name)
+
+    def verify(self) -> dict[str, Any]:
+        """Check every file of every kept version against its manifest's digests.
+
+        Returns ``{"store": path, "damaged": [{"file", "problem"}], "unverified": [...],
+        "checked": n}``; ``damaged`` is empty when the store is intact."""
+        damaged: list[dict[str, str]] = []
+        unverified: list[dict[str, str]] = []
+        checked = 0
+        for p in self.processes():
+            live = self._live(p)
+            for row in describe(live.parent, live.name):
+                checked += 1
+                for problem in verify_version(live.parent / row["version"]):
+                    (unverified if problem["problem"].startswith("no digests") else damaged).append(problem)
+        return {"store": str(self.path), "checked": checked, "damaged": damaged, "unverified": unverified}
 
     def info(self) -> dict[str, Any]:
         out = []
@@ -148,7 +193,7 @@ class Store:
     # --- writing -----------------------------------------------------------------------------
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
-        with (self.path / ".lock").open("a") as fh:
+        with _writing(self.path, None), (self.path / ".lock").open("a") as fh:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -163,29 +208,35 @@ class Store:
                progress: Any = None) -> IngestReport:
         """Read, validate and add ``sources`` to ``process`` in one atomic commit.
 
-        An unusable or unsafe source (``InputError``) is reported in ``errors`` and nothing from
-        it is stored; the others are committed. A source whose sha256 the store already lists
-        is skipped. Events the store already holds (same content) are not added again.
+        An unusable or unsafe source (``InputError``), or one from which nothing loads (every row
+        quarantined: ``NothingLoadedError``), is reported in ``errors`` and nothing from it is
+        stored; the others are committed. A source whose content (sha256) the store already lists
+        is skipped when its mapping is the same, and replaces what it stored before when the
+        mapping changed. Events the store already holds (same content, counted as a multiset) are
+        not added again. A store that cannot be written (read-only, permission denied, full) raises
+        :class:`StoreError` and leaves the live version as it was.
         """
         _check_name(process)
         m = load_mapping(mapping) if isinstance(mapping, str | os.PathLike) else mapping
         with self._lock():
-            self._clean_partial(process)
-            live = self._current(process)
-            manifest: dict[str, Any] = (json.loads((live / MANIFEST).read_text(encoding="utf-8")) if live
-                                        else {"process": process, "sources": []})
-            known = {s["sha256"] for s in manifest["sources"]}
+            with _writing(self.path, None):
+                live = self._current(process)
+                self._clean_partial(process, live)
+            manifest: dict[str, Any] = (read_manifest(live) if live else {"process": process, "sources": []})
+            known = {s["sha256"]: s for s in manifest["sources"]}
             reports: list[SourceReport] = []
             errors: list[str] = []
             parts: list[pa.Table] = []
             qparts: list[pa.Table] = []
-            old = pq.read_table(live / EVENTS) if live else None
+            old = _read_parquet(check_file(live, EVENTS, manifest)) if live else None
+            old_q = (_read_parquet(check_file(live, QUARANTINE, manifest)) if live
+                     else QUARANTINE_SCHEMA.empty_table())
             if old is not None and manifest.get("fingerprint") != ALGORITHM:
-                old = old.drop_columns([FINGERPRINT]).append_column(FINGERPRINT, fingerprints(
-                    old.drop_columns([FINGERPRINT])))
-            seen = contiguous(old.column(FINGERPRINT)) if old is not None else pa.array([], pa.binary(16))
+                old = _refingerprint(old, manifest)
             next_id = (pc.max(old.column(EVENT_ID)).as_py() + 1) if old is not None and old.num_rows else 0
+            next_id = max(next_id, manifest.get("next_event_id", 0))
             orders: list[np.ndarray | None] = []
+            added: list[Pool] = []  # this ingest's earlier sources, matched like stored events
             for src in sources:
                 rep = SourceReport(source=os.fspath(src), sha256="", mapping=m.to_dict() if m else None,
                                    ingested_at=datetime.now(UTC).isoformat(timespec="seconds"))
@@ -196,13 +247,20 @@ class Store:
                 if norm is None:
                     errors.append(error)
                     continue
-                events, q, already, order = _new_events(norm, seen, next_id)
+                if norm.events.num_rows == 0:
+                    errors.append(str(nothing_loaded(rep.source, norm)))
+                    continue
+                if rep.sha256 in known:  # the same content with another mapping: replace what it stored
+                    old, old_q = _remove_source(old, old_q, manifest, rep.sha256)
+                    rep.replaced = known.pop(rep.sha256)["source"]
+                events, q, already, order = _new_events(norm, _pools(old, manifest) + added, next_id)
+                rep.event_ids = [next_id, next_id + events.num_rows]
                 next_id += events.num_rows
-                if len(sources) > 1:
-                    seen = pa.concat_arrays([seen, contiguous(events.column(FINGERPRINT))])
                 _fill(rep, norm, events, q, already)
-                known.add(rep.sha256)
+                _note_new_columns(rep, old, parts, events, already)
+                known[rep.sha256] = asdict(rep)
                 parts.append(events)
+                added.append(Pool(events, frozenset(rep.columns)))
                 orders.append(order)
                 qparts.append(q)
                 reports.append(rep)
@@ -218,50 +276,253 @@ class Store:
             else:
                 for rep, part in zip([r for r in reports if r.cases < 0], parts, strict=True):
                     rep.cases = pc.count_distinct(part.column(CASE)).as_py() if part.num_rows else 0
-                new_events = _concat([old, *parts] if old is not None else parts)
+                tables = [old, *parts] if old is not None else parts
+                clash = conflicts(tables)
+                if clash:
+                    names = {n for n, _ in clash}
+                    tables = [widen(t, names) for t in tables]
+                    widened = [f"column {n!r} has types {' and '.join(ts)} across extracts: "
+                                     "stored as text from this version on" for n, ts in clash]
+                    for rep in reports:
+                        if rep.columns:
+                            rep.notes.extend(widened)
+                new_events = _concat(tables)
                 order = None
-            del old, parts
-            old_q = pq.read_table(live / QUARANTINE) if live else QUARANTINE_SCHEMA.empty_table()
+            del old, parts, added
             quarantine = pa.concat_tables([old_q, *qparts])
+            manifest["next_event_id"] = next_id
             version = self._commit(process, live, new_events, order, quarantine, manifest, reports)
             return IngestReport(process, reports, errors, manifest["events"], manifest["cases"], version)
 
     def _commit(self, process: str, live: Path | None, events: pa.Table, order: np.ndarray | None,
                 quarantine: pa.Table, manifest: dict[str, Any], reports: list[SourceReport]) -> str:
         pdir = self.path / process
-        pdir.mkdir(exist_ok=True)
-        n = int(live.name[1:]) + 1 if live else 1
-        version = f"v{n:06d}"
-        tmp = pdir / f".tmp-{version}-{os.getpid()}"
-        tmp.mkdir()
-        meta = {b"flowmine.schema_version": str(SCHEMA_VERSION).encode(), b"flowmine.process": process.encode(),
-                b"flowmine.sorted_by": json.dumps(list(SORT_KEYS)).encode()}
-        written = write_sorted(tmp / EVENTS, events, order_of(events) if order is None else order, meta)
-        for rep in reports:
-            if rep.cases < 0:  # the one source of a new process (see ingest)
-                rep.cases = written.cases
-        pq.write_table(quarantine, tmp / QUARANTINE, compression="zstd")
-        manifest.update({
-            "process": process, "schema_version": SCHEMA_VERSION, "version": version, "fingerprint": ALGORITHM,
-            "events": events.num_rows, "cases": written.cases,
-            "start": _iso(written.start), "end": _iso(written.end),
-            "rows_quarantined": _distinct_rows(quarantine),
-        })
-        manifest["sources"] = manifest["sources"] + [asdict(r) for r in reports if r.skipped is None]
+        with _writing(self.path, live):
+            pdir.mkdir(exist_ok=True)
+            version = next_name(pdir)
+            tmp = pdir / f".tmp-{version}-{os.getpid()}"
+            tmp.mkdir()
+            try:
+                meta = {b"flowmine.schema_version": str(SCHEMA_VERSION).encode(),
+                        b"flowmine.process": process.encode(),
+                        b"flowmine.sorted_by": json.dumps(list(SORT_KEYS)).encode()}
+                written = write_sorted(tmp / EVENTS, events, order_of(events) if order is None else order, meta)
+                for rep in reports:
+                    if rep.cases < 0:  # the one source of a new process (see ingest)
+                        rep.cases = written.cases
+                pq.write_table(quarantine, tmp / QUARANTINE, compression="zstd", write_page_checksum=True)
+                manifest.update({
+                    "process": process, "schema_version": SCHEMA_VERSION, "version": version,
+                    "fingerprint": ALGORITHM, "created_at": _now(),
+                    "events": events.num_rows, "cases": written.cases,
+                    "start": _iso(written.start), "end": _iso(written.end),
+                    "rows_quarantined": _distinct_rows(quarantine),
+                    "files": file_digests(tmp, [EVENTS, QUARANTINE]),
+                })
+                manifest.pop("rollback", None)
+                manifest["sources"] = ([s for s in manifest["sources"]] +
+                                       [asdict(r) for r in reports if r.skipped is None])
+                self._publish(pdir, tmp, version, manifest)
+            except OSError:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+        self._prune(pdir, version, set())
+        return version
+
+    def _publish(self, pdir: Path, tmp: Path, version: str, manifest: dict[str, Any]) -> None:
+        """The three last steps of every commit: manifest, rename into place, switch ``CURRENT``."""
         _atomic_write(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, default=str))
         fsync_dir(tmp)
         os.rename(tmp, pdir / version)
-        _atomic_write(pdir / "CURRENT", version)
-        for old in pdir.glob("v*"):
-            if old.name not in (version, live.name if live else ""):
-                shutil.rmtree(old, ignore_errors=True)
-        return version
+        try:
+            _atomic_write(pdir / "CURRENT", version)
+        except OSError:  # never live: not left as an orphan (the next writer would remove it anyway)
+            shutil.rmtree(pdir / version, ignore_errors=True)
+            raise
 
-    def _clean_partial(self, process: str) -> None:
+    def _prune(self, pdir: Path, version: str, protect: set[str]) -> None:
+        with contextlib.suppress(OSError):  # the commit is done: an old version left over is harmless
+            prune(pdir, self.keep_versions, protect | {version})
+
+    def rollback(self, process: str, to: str) -> str:
+        """Make the earlier version ``to`` live again, as a new version (an atomic step of its own).
+
+        The new version holds ``to``'s files (linked, or copied where links are refused) and its
+        manifest, with ``rollback = {"of": to, "from": <the version live before>}``. ``to`` must be
+        intact (its digests are checked first). Returns the new version's name."""
+        _check_name(process)
+        if not VERSION.match(to or ""):
+            raise StoreError(f"--to {to!r} is not a version name such as v000003 (see flowmine versions)")
+        with self._lock():
+            live = self._live(process)
+            pdir = live.parent
+            with _writing(self.path, live):
+                self._clean_partial(process, live)
+            target = pdir / to
+            if not (target / MANIFEST).exists():
+                kept = [r["version"] for r in describe(pdir, live.name)]
+                raise StoreError(f"{pdir}: no version {to!r}; kept versions are {kept}")
+            if target == live:
+                raise StoreError(f"{target}: {to} is already the live version of {process!r}")
+            problems = [p for p in verify_version(target) if not p["problem"].startswith("no digests")]
+            if problems:
+                raise StoreError(f"{problems[0]['file']}: damaged ({problems[0]['problem']}); "
+                                 f"cannot roll back to {to}")
+            manifest = read_manifest(target)
+            with _writing(self.path, live):
+                version = next_name(pdir)
+                tmp = pdir / f".tmp-{version}-{os.getpid()}"
+                tmp.mkdir()
+                try:
+                    for f in target.iterdir():
+                        if f.is_file() and f.name != MANIFEST:
+                            link_or_copy(f, tmp / f.name)
+                    manifest.update({"version": version, "created_at": _now(),
+                                     "rollback": {"of": to, "from": live.name}})
+                    self._publish(pdir, tmp, version, manifest)
+                except OSError:
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    raise
+            self._prune(pdir, version, {to})
+            return version
+
+    def _clean_partial(self, process: str, live: Path | None) -> None:
+        """Remove what a killed writer left: temporary directories and orphan versions (published
+        but never made live), so that nothing a crash leaves can block the next ingest."""
         pdir = self.path / process
         if pdir.exists():
             for tmp in pdir.glob(".tmp-*"):
                 shutil.rmtree(tmp, ignore_errors=True)
+            remove_orphans(pdir, live)
+
+
+def nothing_loaded(source: str, norm: Normalized) -> NothingLoadedError:
+    """The error for a source whose every row was quarantined, built from its first record:
+    file, row, column and detail (the detail shows the value and what was expected)."""
+    q = norm.quarantine
+    n = norm.rows_read
+    if not q.num_rows:
+        return NothingLoadedError(source, f"nothing loaded from {n:,} rows; nothing was stored")
+    records = q.to_pylist()
+    first = min(records, key=lambda r: (r[Q_ROW] is None, r[Q_ROW] or 0))
+    where = ", ".join(w for w in (f"row {first[Q_ROW]}" if first[Q_ROW] is not None else "",
+                                  f"column {first[Q_COLUMN]!r}" if first[Q_COLUMN] else "") if w)
+    said = first[Q_DETAIL] or first[Q_REASON]
+    value = first[Q_VALUE]
+    if value is not None and str(value) not in said:
+        said = f"{str(value)!r}: {said}"
+    reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(_reasons(q).items()))
+    return NothingLoadedError(source, f"nothing loaded, all {n:,} rows quarantined ({reasons}); "
+                                      f"first: {where}: {said}; nothing was stored")
+
+
+def _reasons(q: pa.Table) -> dict[str, int]:
+    return {d["values"]: d["counts"] for d in pc.value_counts(q.column(Q_REASON)).to_pylist()}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@contextlib.contextmanager
+def _writing(store: Path, live: Path | None) -> Iterator[None]:
+    """One line for a store that cannot be written (read-only, permission denied, disk full...)."""
+    try:
+        yield
+    except OSError as exc:
+        what = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+                errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+                errno.EPERM: "permission denied"}.get(exc.errno or 0, exc.strerror or str(exc))
+        kept = f"; the live version {live.name} is unchanged" if live is not None else "; nothing was stored"
+        where = exc.filename or store
+        raise StoreError(f"{where}: cannot write to the store ({what}){kept}") from None
+
+
+def _read_parquet(path: Path, columns: Sequence[str] | None = None) -> pa.Table:
+    """Read a stored Parquet file verifying its page checksums (a damaged page is one error line)."""
+    try:
+        return pq.read_table(path, columns=list(columns) if columns else None, page_checksum_verification=True)
+    except OSError as exc:
+        from flowmine.store._integrity import damaged
+
+        raise damaged(path, f"Parquet cannot read it: {exc}") from None
+
+
+def _source_columns(manifest: dict[str, Any]) -> dict[str, frozenset[str]]:
+    return {s["source"]: frozenset(s["columns"]) for s in manifest["sources"] if s.get("columns")}
+
+
+def _groups(old: pa.Table, manifest: dict[str, Any]) -> list[tuple[frozenset[str], np.ndarray | None]]:
+    """Stored events grouped by the columns of the source they came from (None: all rows)."""
+    every = frozenset(content_columns(old.column_names))
+    by_source = _source_columns(manifest)
+    if not by_source or set(by_source.values()) == {every}:
+        return [(every, None)]
+    src = pd.Categorical(old.column(SOURCE).to_pandas())
+    kinds = sorted({*by_source.values(), every}, key=sorted)
+    kind_of = np.array([kinds.index(by_source.get(c, every)) for c in src.categories] + [kinds.index(every)])
+    per_row = kind_of[src.codes]  # code -1 (no source) takes the last entry: every column
+    out: list[tuple[frozenset[str], np.ndarray | None]] = []
+    for k, c in enumerate(kinds):
+        mask = per_row == k
+        if mask.any():
+            out.append((c & every, mask))
+    return out
+
+
+def _pools(old: pa.Table | None, manifest: dict[str, Any]) -> list[Pool]:
+    if old is None or old.num_rows == 0:
+        return []
+    return [Pool(old if mask is None else old.filter(pa.array(mask)), cols) for cols, mask in _groups(old, manifest)]
+
+
+def _refingerprint(old: pa.Table, manifest: dict[str, Any]) -> pa.Table:
+    """Stored fingerprints made with another algorithm: recomputed, each over its source's columns."""
+    plain = old.drop_columns([FINGERPRINT])
+    fp = np.empty((old.num_rows, 16), dtype=np.uint8)
+    for cols, mask in _groups(plain, manifest):
+        rows = np.arange(old.num_rows) if mask is None else np.flatnonzero(mask)
+        part = plain.take(pa.array(rows)).select(sorted(cols))
+        fp[rows] = np.frombuffer(fingerprints(part).buffers()[1], np.uint8, count=16 * len(rows)).reshape(-1, 16)
+    arr = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), old.num_rows, [None, pa.py_buffer(fp)])
+    return plain.append_column(FINGERPRINT, arr)
+
+
+def _remove_source(old: pa.Table | None, old_q: pa.Table, manifest: dict[str, Any], sha: str
+                   ) -> tuple[pa.Table | None, pa.Table]:
+    """Stored events and quarantine of the source with content ``sha`` taken out (it is read again)."""
+    entries = [s for s in manifest["sources"] if s["sha256"] == sha]
+    manifest["sources"] = [s for s in manifest["sources"] if s["sha256"] != sha]
+    if old is not None:
+        drop = np.zeros(old.num_rows, dtype=bool)
+        ids = old.column(EVENT_ID).to_numpy()
+        for s in entries:
+            if s.get("event_ids"):
+                lo, hi = s["event_ids"]
+                drop |= (ids >= lo) & (ids < hi)
+            else:  # written before event id ranges were recorded
+                drop |= np.asarray(pc.equal(old.column(SOURCE), s["source"]).to_numpy(zero_copy_only=False))
+        old = old.filter(pa.array(~drop))
+    if old_q.num_rows:
+        qs = old_q.column(Q_SOURCE)
+        gone = np.zeros(old_q.num_rows, dtype=bool)
+        for s in entries:
+            gone |= np.asarray(pc.fill_null(pc.equal(qs, s["source"]), False).to_numpy(zero_copy_only=False))
+        old_q = old_q.filter(pa.array(~gone))
+    return old, old_q
+
+
+def _note_new_columns(rep: SourceReport, old: pa.Table | None, parts: list[pa.Table], events: pa.Table,
+                      already: int) -> None:
+    if old is None:
+        return
+    have = set(old.column_names).union(*(p.column_names for p in parts))
+    new = [c for c in content_columns(events.column_names) if c not in have]
+    rep.new_columns = new
+    if new:
+        rep.notes.append(f"new column(s) {new}: events matched over the {len(set(rep.columns) - set(new))} "
+                         f"columns shared with the store; their values are kept for the {events.num_rows:,} "
+                         f"new events ({already:,} already stored events have none)")
 
 
 def sort_events(events: pa.Table) -> pa.Table:
@@ -269,12 +530,12 @@ def sort_events(events: pa.Table) -> pa.Table:
     return events.take(pa.array(order_of(events))) if events.num_rows else events
 
 
-def _new_events(norm: Normalized, seen: pa.Array, next_id: int) -> tuple[pa.Table, pa.Table, int, np.ndarray | None]:
+def _new_events(norm: Normalized, pools: list[Pool], next_id: int
+                ) -> tuple[pa.Table, pa.Table, int, np.ndarray | None]:
     """Events the store does not hold yet, with event ids in source order, and their store order."""
     events = norm.events
     order = norm.order
-    fp = contiguous(events.column(FINGERPRINT))
-    already = np.asarray(pc.is_in(fp, value_set=seen)) if len(seen) else np.zeros(len(fp), dtype=bool)
+    already = already_stored(events, pools) if pools else np.zeros(events.num_rows, dtype=bool)
     if already.any():
         events = events.filter(pa.array(~already))
         order = subset_order(order, ~already) if order is not None else None
@@ -290,6 +551,9 @@ def _fill(rep: SourceReport, norm: Normalized, events: pa.Table, q: pa.Table, al
     rep.rows_merged = norm.rows_merged
     rep.rows_already_stored = already
     rep.rows_quarantined = _distinct_rows(q)
+    rep.duplicate_events = norm.duplicate_events
+    rep.columns = content_columns(events.column_names)
+    rep.quarantine_records = q.num_rows
     rep.cases = -1  # counted while the sorted log is written, or before that for a merge
     if q.num_rows:
         vc = pc.value_counts(q.column(Q_REASON)).to_pylist()

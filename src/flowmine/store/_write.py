@@ -111,7 +111,7 @@ def write_sorted(path: Path, events: pa.Table, order: np.ndarray, metadata: dict
     cases = 0
     last: pa.Scalar | None = None
     with pq.ParquetWriter(path, schema, compression=codecs, compression_level=levels, use_dictionary=dictionary,
-                          column_encoding=encodings, store_schema=False) as writer:
+                          column_encoding=encodings, store_schema=False, write_page_checksum=True) as writer:
         for group in _groups(columns, names, order):
             case = contiguous(group.column(ci))
             if len(case):

@@ -21,13 +21,14 @@ def layout(store: Store, f: Filters) -> Any:
     m = store.manifest(f.process)
     src_rows = [{"source": s["source"], "format": s.get("format", ""), "read": number(s["rows_read"]),
                  "loaded": number(s["events_loaded"]), "quarantined": number(s["rows_quarantined"]),
+                 "duplicates": number(s.get("duplicate_events", 0)),
                  "at": s["ingested_at"], "sha256": s["sha256"][:12]} for s in m["sources"]]
     q = store.quarantine(f.process)
     q_rows = [{k: ("" if v is None or v != v else str(v)) for k, v in rec.items()}
               for rec in q.head(500).to_dict("records")]
     src_cols = [("source", t("sources", lang)), ("format", "format"), ("read", t("rows_read", lang)),
                 ("loaded", t("rows_loaded", lang)), ("quarantined", t("rows_quarantined", lang)),
-                ("at", "time"), ("sha256", "sha256")]
+                ("duplicates", t("duplicate_events", lang)), ("at", "time"), ("sha256", "sha256")]
     q_cols = [(c, c) for c in ("source", "row", "position", "column", "value", "reason", "detail")]
     return html.Div([
         html.H3(t("sources", lang)), table("data-sources", src_cols, src_rows),
