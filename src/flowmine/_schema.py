@@ -25,15 +25,12 @@ COST: Final = "cost:total"
 CURRENCY: Final = "cost:currency"
 QUALITY: Final = "quality:outcome"  # e.g. "pass" / "fail" for a quality check
 LIFECYCLE: Final = "lifecycle:transition"
-# activity instances folded from XES lifecycle transitions (see docs/SCHEMA.md, "Lifecycle")
+# activity instances folded from XES lifecycle transitions (see docs/SCHEMA.md, "Lifecycle"); optional
+# columns: a store written before them lacks them, and analytics read a missing one as all-null
 READY: Final = "ready_timestamp"  # schedule/assign time of the instance, null where unknown
 OUTCOME: Final = "instance:outcome"  # how the instance ended (Outcome.*); null for plain events
 PAUSED: Final = "paused_us"  # total microseconds suspended (suspend -> resume), null where none
 EVENT_ID: Final = "event_id"  # stable int64 id in source order; every ordering ends with it
-# activity-instance lifecycle (optional columns: a store written before them lacks them, read as all-null)
-READY: Final = "ready_timestamp"  # when the instance was scheduled / enabled (queue time = start - ready)
-OUTCOME: Final = "instance:outcome"  # e.g. "open": started, completion unknown at extraction
-PAUSED: Final = "paused_us"  # int64 µs the instance was suspended (service time excludes it)
 
 # provenance of each event (where it came from, so every number can be traced to a row)
 SOURCE: Final = "source:file"
@@ -61,9 +58,6 @@ CORE_TYPES: Final[dict[str, pa.DataType]] = {
     EVENT_ID: pa.int64(),
     SOURCE: pa.string(),
     SOURCE_ROW: pa.int64(),
-    READY: TIMESTAMP_TYPE,
-    OUTCOME: pa.string(),
-    PAUSED: pa.int64(),
 }
 
 #: Columns every stored event log has (the optional core columns are present, possibly all null).
@@ -77,6 +71,7 @@ ORDER_TIME: Final = (START, TIMESTAMP, READY)
 #: list means "the first known of"): case, instance time, completion (unknown last), event_id. Ties never
 #: depend on the engine.
 SORT_KEYS: Final = (CASE, ORDER_TIME, TIMESTAMP, EVENT_ID)
+
 
 class Outcome:
     """Values of :data:`OUTCOME`: how an activity instance ended (the XES lifecycle model)."""
