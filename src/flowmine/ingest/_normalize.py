@@ -41,8 +41,8 @@ from flowmine.ingest._duplicates import drop_duplicates
 from flowmine.ingest._lifecycle import fold_lifecycle
 from flowmine.ingest._mapping import ROLE_COLUMNS, Mapping, resolve_columns
 from flowmine.ingest._raw import RawTable, quarantine_table
-from flowmine.ingest._xes import apply_classifier
 from flowmine.ingest._timestamps import ParsedTimestamps, parse_timestamps
+from flowmine.ingest._xes import apply_classifier
 
 _T = TypeVar("_T")
 
