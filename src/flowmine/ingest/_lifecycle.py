@@ -139,7 +139,6 @@ def _group_ids(events: pa.Table, rows: np.ndarray) -> np.ndarray:
 
 def _fold(events: pa.Table, mapping: Mapping, src: str, code: np.ndarray, raw: pa.Array,
           report: Lifecycle) -> tuple[pa.Table, int, pa.Table, Lifecycle]:
-    n = events.num_rows
     case_codes = pc.dictionary_encode(events.column(CASE).combine_chunks()).indices.to_numpy(zero_copy_only=False)
     ts = pc.fill_null(events.column(TIMESTAMP).cast(pa.int64()), 0).to_numpy()
     life = np.flatnonzero(code != _PLAIN)
@@ -166,7 +165,7 @@ def _fold(events: pa.Table, mapping: Mapping, src: str, code: np.ndarray, raw: p
                 inst = _Instance([])
                 q.append(inst)
             inst.start, inst.start_row = at, i
-        elif c == assign or c == reassign:  # the oldest instance of the activity
+        elif c in (assign, reassign):  # the oldest instance of the activity
             inst = q[0] if q else None
             if inst is None:
                 inst = _Instance([], ready=at)
