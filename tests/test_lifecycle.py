@@ -62,6 +62,7 @@ def test_bpi2012_shaped_log_equals_pm4py_interval_log_plus_open_instances(tmp_pa
     assert (r.rows_read, r.events.num_rows, r.rows_merged, r.quarantine.num_rows) == (33, 18, 14, 1)
     q = r.quarantine.to_pandas()
     assert q["reason"].tolist() == [Reason.NOT_STARTED] and q["row"].tolist() == [22]
+    assert q["position"].tolist() == ["trace 3, event 2"]
     assert q["value"].tolist() == ["SCHEDULE"] and q["column"].tolist() == [LIFECYCLE]
     assert r.lifecycle == {"COMPLETE": 17, "SCHEDULE": 8, "START": 8}
     assert any("1 open instance(s)" in n for n in r.notes)

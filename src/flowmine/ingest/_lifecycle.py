@@ -97,9 +97,12 @@ def _first(q: deque[_Instance], started: bool | None = None) -> _Instance | None
     return None
 
 
-def fold_lifecycle(events: pa.Table, mapping: Mapping, src: str,
-                   model: str | None = None) -> tuple[pa.Table, int, pa.Table, Lifecycle]:
+def fold_lifecycle(events: pa.Table, mapping: Mapping, src: str, model: str | None = None,
+                   positions: pa.Array | None = None) -> tuple[pa.Table, int, pa.Table, Lifecycle]:
     """Return (events, rows merged, quarantine of never-started rows, what was done).
+
+    ``model`` overrides the mapping's ``[lifecycle] model``; ``positions`` (one per event, e.g. XES's
+    ``trace 3, event 5``) are copied into the quarantine records.
 
     ``events`` keeps file order: each instance sits at the row it keeps. Without any standard
     transition other than ``complete`` the events are returned as they came (the same object).
@@ -126,7 +129,7 @@ def fold_lifecycle(events: pa.Table, mapping: Mapping, src: str,
     complete = _CODE["complete"]
     if model == "none" or not ((code != _PLAIN) & (code != complete)).any():
         return events, 0, empty, report
-    return _fold(events, mapping, src, code, raw, report)
+    return _fold(events, mapping, src, code, raw, report, positions)
 
 
 def _group_ids(events: pa.Table, rows: np.ndarray) -> np.ndarray:
@@ -137,8 +140,8 @@ def _group_ids(events: pa.Table, rows: np.ndarray) -> np.ndarray:
     return keys.groupby(cols, sort=False, dropna=False).ngroup().to_numpy()
 
 
-def _fold(events: pa.Table, mapping: Mapping, src: str, code: np.ndarray, raw: pa.Array,
-          report: Lifecycle) -> tuple[pa.Table, int, pa.Table, Lifecycle]:
+def _fold(events: pa.Table, mapping: Mapping, src: str, code: np.ndarray, raw: pa.Array, report: Lifecycle,
+          positions: pa.Array | None) -> tuple[pa.Table, int, pa.Table, Lifecycle]:
     case_codes = pc.dictionary_encode(events.column(CASE).combine_chunks()).indices.to_numpy(zero_copy_only=False)
     ts = pc.fill_null(events.column(TIMESTAMP).cast(pa.int64()), 0).to_numpy()
     life = np.flatnonzero(code != _PLAIN)
@@ -208,7 +211,7 @@ def _fold(events: pa.Table, mapping: Mapping, src: str, code: np.ndarray, raw: p
                 made.append((min(inst.rows), None, None, inst.ready, inst.paused, Outcome.NEVER_STARTED))
             else:
                 never.append(inst)
-    quarantine = _never_started(events, src, never, raw)
+    quarantine = _never_started(events, src, never, raw, positions)
     quarantined = sum(len(x.rows) for x in never)
     merged = len(rows_l) - len(made) - quarantined
     ended = Counter(m[5] for m in made)
@@ -220,7 +223,8 @@ def _fold(events: pa.Table, mapping: Mapping, src: str, code: np.ndarray, raw: p
     return events, merged, quarantine, report
 
 
-def _never_started(events: pa.Table, src: str, never: list[_Instance], raw: pa.Array) -> pa.Table:
+def _never_started(events: pa.Table, src: str, never: list[_Instance], raw: pa.Array,
+                   positions: pa.Array | None) -> pa.Table:
     rows = sorted(r for inst in never for r in inst.rows)
     if not rows:
         return QUARANTINE_SCHEMA.empty_table()
@@ -229,7 +233,8 @@ def _never_started(events: pa.Table, src: str, never: list[_Instance], raw: pa.A
     detail = [f"{v} of {a!r} never followed by a start or an end of that activity in the case"
               for v, a in zip(raw.take(idx).to_pylist(), acts, strict=True)]
     return quarantine_table(src, events.column(SOURCE_ROW).combine_chunks().take(idx), Reason.NOT_STARTED, detail,
-                            column=LIFECYCLE, values=raw.take(idx))
+                            column=LIFECYCLE, values=raw.take(idx),
+                            positions=positions.take(idx) if positions is not None else None)
 
 
 def _notes(report: Lifecycle, code: np.ndarray, ended: Counter[str], never: list[_Instance], merged: int,
