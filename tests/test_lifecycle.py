@@ -310,3 +310,10 @@ def test_newer_extract_completing_an_open_instance_replaces_it(tmp_path: Path, w
     store.ingest("p", [str(newer)])
     log = store.load("p")
     assert log[OUTCOME].tolist() == [Outcome.COMPLETE]
+
+
+def test_lifecycle_values_dropped_by_the_mapping(write) -> None:
+    r = read_log(write("f.csv", FULL), mapping_from_dict({"attributes": {"drop": ["lifecycle"]}}))
+    assert r.events.num_rows == 16 and r.rows_merged == 0 and r.lifecycle == {}
+    assert LIFECYCLE not in r.events.column_names and "lifecycle" not in r.events.column_names
+    assert OUTCOME not in r.events.column_names
