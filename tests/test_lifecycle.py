@@ -62,6 +62,7 @@ def test_bpi2012_shaped_log_equals_pm4py_interval_log_plus_open_instances(tmp_pa
     assert (r.rows_read, r.events.num_rows, r.rows_merged, r.quarantine.num_rows) == (33, 18, 14, 1)
     q = r.quarantine.to_pandas()
     assert q["reason"].tolist() == [Reason.NOT_STARTED] and q["row"].tolist() == [22]
+    assert q["position"].tolist() == ["trace 3, event 2"]
     assert q["value"].tolist() == ["SCHEDULE"] and q["column"].tolist() == [LIFECYCLE]
     assert r.lifecycle == {"COMPLETE": 17, "SCHEDULE": 8, "START": 8}
     assert any("1 open instance(s)" in n for n in r.notes)
@@ -246,6 +247,8 @@ def test_start_without_completion_is_an_open_instance_in_the_store(tmp_path: Pat
     assert rep.errors == [] and src.balanced
     assert (src.rows_read, src.events_loaded, src.rows_merged, src.rows_quarantined) == (33, 18, 14, 1)
     assert src.reasons == {Reason.NOT_STARTED: 1}
+    assert src.lifecycle == {"COMPLETE": 17, "SCHEDULE": 8, "START": 8}
+    assert rep.totals()["sources"][0]["lifecycle"] == src.lifecycle  # in the ingest JSON
     log = store.load("loans")
     assert int(log[TIMESTAMP].isna().sum()) == 1
     assert log.loc[log[TIMESTAMP].isna(), OUTCOME].tolist() == [Outcome.OPEN]
@@ -294,3 +297,23 @@ def test_xes_export_of_aborted_withdrawn_and_never_started_instances(tmp_path: P
                    ("Pack", "schedule")]
     again = read_log(out, mapping_from_dict({"lifecycle": {"never_started": "keep"}}))
     assert _instance_rows(again.events.to_pandas()) == _instance_rows(ours)
+
+
+@pytest.mark.xfail(strict=True, reason="store (h-store): a newer extract that completes an instance stored as "
+                                       "open adds it again instead of replacing the open one")
+def test_newer_extract_completing_an_open_instance_replaces_it(tmp_path: Path, write) -> None:
+    head = "case,activity,timestamp,lifecycle\n"
+    first = write("a.csv", head + "C1,A,2024-01-01 09:00,start\n")
+    newer = write("b.csv", head + "C1,A,2024-01-01 09:00,start\nC1,A,2024-01-01 10:00,complete\n")
+    store = Store(tmp_path / "s")
+    store.ingest("p", [str(first)])
+    store.ingest("p", [str(newer)])
+    log = store.load("p")
+    assert log[OUTCOME].tolist() == [Outcome.COMPLETE]
+
+
+def test_lifecycle_values_dropped_by_the_mapping(write) -> None:
+    r = read_log(write("f.csv", FULL), mapping_from_dict({"attributes": {"drop": ["lifecycle"]}}))
+    assert r.events.num_rows == 16 and r.rows_merged == 0 and r.lifecycle == {}
+    assert LIFECYCLE not in r.events.column_names and "lifecycle" not in r.events.column_names
+    assert OUTCOME not in r.events.column_names

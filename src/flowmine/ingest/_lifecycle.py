@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -96,9 +97,12 @@ def _first(q: deque[_Instance], started: bool | None = None) -> _Instance | None
     return None
 
 
-def fold_lifecycle(events: pa.Table, mapping: Mapping, src: str,
-                   model: str | None = None) -> tuple[pa.Table, int, pa.Table, Lifecycle]:
+def fold_lifecycle(events: pa.Table, mapping: Mapping, src: str, model: str | None = None,
+                   positions: pa.Array | None = None) -> tuple[pa.Table, int, pa.Table, Lifecycle]:
     """Return (events, rows merged, quarantine of never-started rows, what was done).
+
+    ``model`` overrides the mapping's ``[lifecycle] model``; ``positions`` (one per event, e.g. XES's
+    ``trace 3, event 5``) are copied into the quarantine records.
 
     ``events`` keeps file order: each instance sits at the row it keeps. Without any standard
     transition other than ``complete`` the events are returned as they came (the same object).
@@ -110,10 +114,12 @@ def fold_lifecycle(events: pa.Table, mapping: Mapping, src: str,
     raw = events.column(LIFECYCLE).combine_chunks()
     if not pa.types.is_string(raw.type):
         raw = raw.cast(pa.string())
-    counts = Counter(v for v in raw.to_pylist() if v is not None)
-    report.rows = dict(counts)
+    counts = {d["values"]: d["counts"] for d in pc.value_counts(raw).to_pylist() if d["values"] is not None}
+    report.rows = counts
     code = transition_codes(raw, mapping)
-    plain = {v: k for v, k in counts.items() if code_of(v, mapping) == _PLAIN}
+    distinct = list(counts)
+    kinds = transition_codes(pa.array(distinct, pa.string()), mapping) if distinct else np.zeros(0, np.int64)
+    plain = {v: counts[v] for v, c in zip(distinct, kinds.tolist(), strict=True) if c == _PLAIN}
     if plain:
         listed = ", ".join(f"{v!r} ({k:,})" for v, k in sorted(plain.items(), key=lambda x: -x[1])[:8])
         report.notes.append(
@@ -123,113 +129,102 @@ def fold_lifecycle(events: pa.Table, mapping: Mapping, src: str,
     complete = _CODE["complete"]
     if model == "none" or not ((code != _PLAIN) & (code != complete)).any():
         return events, 0, empty, report
-    return _fold(events, mapping, src, code, raw, report)
+    return _fold(events, mapping, src, code, raw, report, positions)
 
 
-def code_of(value: str, mapping: Mapping) -> int:
-    return int(transition_codes(pa.array([value], pa.string()), mapping)[0])
+def _group_ids(events: pa.Table, rows: np.ndarray) -> np.ndarray:
+    """One integer per (case, activity[, concept:instance]) of ``rows``: the pairing key."""
+    cols = [CASE, ACTIVITY] + ([INSTANCE] if INSTANCE in events.column_names else [])
+    idx = pa.array(rows)
+    keys = pd.DataFrame({c: events.column(c).take(idx).cast(pa.string()).to_pandas() for c in cols})
+    return keys.groupby(cols, sort=False, dropna=False).ngroup().to_numpy()
 
 
-def _fold(events: pa.Table, mapping: Mapping, src: str, code: np.ndarray, raw: pa.Array,
-          report: Lifecycle) -> tuple[pa.Table, int, pa.Table, Lifecycle]:
-    n = events.num_rows
-    case = events.column(CASE).to_numpy(zero_copy_only=False)
-    act = events.column(ACTIVITY).to_numpy(zero_copy_only=False)
-    inst_key = (events.column(INSTANCE).cast(pa.string()).to_numpy(zero_copy_only=False)
-                if INSTANCE in events.column_names else None)
+def _fold(events: pa.Table, mapping: Mapping, src: str, code: np.ndarray, raw: pa.Array, report: Lifecycle,
+          positions: pa.Array | None) -> tuple[pa.Table, int, pa.Table, Lifecycle]:
+    case_codes = pc.dictionary_encode(events.column(CASE).combine_chunks()).indices.to_numpy(zero_copy_only=False)
     ts = pc.fill_null(events.column(TIMESTAMP).cast(pa.int64()), 0).to_numpy()
     life = np.flatnonzero(code != _PLAIN)
-    life = life[np.lexsort((life, ts[life], case[life]))]  # by case, time, file order
-    keep = np.ones(n, dtype=bool)
-    new_ts = ts.copy()
-    ts_known = np.asarray(events.column(TIMESTAMP).is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-    start = np.zeros(n, dtype=np.int64)
-    start_known = np.zeros(n, dtype=bool)
-    ready = np.zeros(n, dtype=np.int64)
-    ready_known = np.zeros(n, dtype=bool)
-    paused = np.zeros(n, dtype=np.int64)
-    paused_known = np.zeros(n, dtype=bool)
-    outcome = np.full(n, None, dtype=object)
+    life = life[np.lexsort((life, ts[life], case_codes[life]))]  # by case, time, file order
+    groups = _group_ids(events, life).tolist()
+    rows_l, ts_l, codes_l = life.tolist(), ts[life].tolist(), code[life].tolist()
+    # one record per instance made: (kept row, end or None, start, ready, paused, outcome)
+    made: list[tuple[int, int | None, int | None, int | None, int | None, str]] = []
     never: list[_Instance] = []
-    ended: Counter[str] = Counter()
-    queues: dict[tuple[object, ...], deque[_Instance]] = {}
-
-    def emit(inst: _Instance, row: int, end: int | None, how: str) -> None:
-        for r in inst.rows:
-            keep[r] = r == row
-        ts_known[row] = end is not None
-        new_ts[row] = end if end is not None else 0
-        if inst.start is not None:
-            start[row], start_known[row] = inst.start, True
-        if inst.ready is not None:
-            ready[row], ready_known[row] = inst.ready, True
-        if inst.paused is not None:
-            paused[row], paused_known[row] = inst.paused, True
-        outcome[row] = how
-        ended[how] += 1
-
-    for i in life.tolist():
-        key = (case[i], act[i]) if inst_key is None else (case[i], act[i], inst_key[i])
-        q = queues.setdefault(key, deque())
-        t, at = TRANSITIONS[code[i]], int(ts[i])
-        if t == "schedule":
-            inst = _Instance([], ready=at)
-            q.append(inst)
-        elif t in _READY_T:  # assign, reassign: the oldest instance of the activity
-            inst = _first(q) or _Instance([], ready=at)
-            if not q:
+    queues: dict[int, deque[_Instance]] = {}
+    sched, assign, start, suspend, resume = (_CODE[t] for t in ("schedule", "assign", "start", "suspend", "resume"))
+    reassign = _CODE["reassign"]
+    not_started_ends = {_CODE[t] for t in _NOT_STARTED_ENDS}
+    for i, g, at, c in zip(rows_l, groups, ts_l, codes_l, strict=True):
+        q = queues.get(g)
+        if q is None:
+            q = queues[g] = deque()
+        if c == sched:
+            q.append(_Instance([i], ready=at))
+            continue
+        if c == start:
+            inst = _first(q, started=False)
+            if inst is None:
+                inst = _Instance([])
+                q.append(inst)
+            inst.start, inst.start_row = at, i
+        elif c in (assign, reassign):  # the oldest instance of the activity
+            inst = q[0] if q else None
+            if inst is None:
+                inst = _Instance([], ready=at)
                 q.append(inst)
             if inst.ready is None and inst.start is None:
                 inst.ready = at
-        elif t == "start":
-            inst = _first(q, started=False) or _Instance([])
-            if inst not in q:
-                q.append(inst)
-            inst.start, inst.start_row = at, i
-        elif t == "suspend":
-            inst = next((x for x in q if x.start is not None and x.suspended_at is None), None) or _first(q) \
-                or _Instance([])
-            if not q:
+        elif c == suspend:
+            inst = next((x for x in q if x.start is not None and x.suspended_at is None), None) or \
+                (q[0] if q else None)
+            if inst is None:
+                inst = _Instance([])
                 q.append(inst)
             if inst.suspended_at is None:
                 inst.suspended_at = at
-        elif t == "resume":
-            inst = next((x for x in q if x.suspended_at is not None), None) or _first(q) or _Instance([])
-            if not q:
+        elif c == resume:
+            inst = next((x for x in q if x.suspended_at is not None), None) or (q[0] if q else None)
+            if inst is None:
+                inst = _Instance([])
                 q.append(inst)
             if inst.suspended_at is not None:
                 inst.paused = (inst.paused or 0) + at - inst.suspended_at
                 inst.suspended_at = None
         else:  # an end: complete, ate_abort, pi_abort, withdraw, autoskip, manualskip
-            first_started = t not in _NOT_STARTED_ENDS
-            inst = _first(q, started=first_started) or _first(q) or _Instance([])
-            if inst in q:
-                q.remove(inst)
-            inst.rows.append(i)
+            inst = _first(q, started=c not in not_started_ends) or (q[0] if q else None)
+            if inst is None:
+                made.append((i, at, None, None, None, TRANSITIONS[c]))
+                continue
+            q.remove(inst)
             if inst.suspended_at is not None:  # ended while suspended: paused until the end
                 inst.paused = (inst.paused or 0) + at - inst.suspended_at
-            emit(inst, i, at, t)
+            made.append((i, at, inst.start, inst.ready, inst.paused, TRANSITIONS[c]))
             continue
         inst.rows.append(i)
+    keep_never = mapping.lifecycle_never_started == "keep"
     for q in queues.values():
         for inst in q:
             if inst.start is not None:
-                emit(inst, inst.start_row, None, Outcome.OPEN)
-            elif mapping.lifecycle_never_started == "keep":
-                emit(inst, min(inst.rows), None, Outcome.NEVER_STARTED)
+                made.append((inst.start_row, None, inst.start, inst.ready, inst.paused, Outcome.OPEN))
+            elif keep_never:
+                made.append((min(inst.rows), None, None, inst.ready, inst.paused, Outcome.NEVER_STARTED))
             else:
                 never.append(inst)
-                for r in inst.rows:
-                    keep[r] = False
-    quarantine = _never_started(events, src, never, raw)
-    merged = int(n - keep.sum()) - sum(len(x.rows) for x in never)
-    _notes(report, code, raw, ended, never, merged, mapping, start_known)
-    events = _with_instances(events, keep, new_ts, ts_known, start, start_known, ready, ready_known, paused,
-                             paused_known, outcome)
+    quarantine = _never_started(events, src, never, raw, positions)
+    quarantined = sum(len(x.rows) for x in never)
+    merged = len(rows_l) - len(made) - quarantined
+    ended = Counter(m[5] for m in made)
+    keep = code == _PLAIN
+    kept = np.array([m[0] for m in made], dtype=np.int64)
+    keep[kept] = True
+    _notes(report, code, ended, never, merged, made)
+    events = _with_instances(events, keep, kept, made)
     return events, merged, quarantine, report
 
 
-def _never_started(events: pa.Table, src: str, never: list[_Instance], raw: pa.Array) -> pa.Table:
+def _never_started(events: pa.Table, src: str, never: list[_Instance], raw: pa.Array,
+                   positions: pa.Array | None) -> pa.Table:
     rows = sorted(r for inst in never for r in inst.rows)
     if not rows:
         return QUARANTINE_SCHEMA.empty_table()
@@ -238,16 +233,16 @@ def _never_started(events: pa.Table, src: str, never: list[_Instance], raw: pa.A
     detail = [f"{v} of {a!r} never followed by a start or an end of that activity in the case"
               for v, a in zip(raw.take(idx).to_pylist(), acts, strict=True)]
     return quarantine_table(src, events.column(SOURCE_ROW).combine_chunks().take(idx), Reason.NOT_STARTED, detail,
-                            column=LIFECYCLE, values=raw.take(idx))
+                            column=LIFECYCLE, values=raw.take(idx),
+                            positions=positions.take(idx) if positions is not None else None)
 
 
-def _notes(report: Lifecycle, code: np.ndarray, raw: pa.Array, ended: Counter[str], never: list[_Instance],
-           merged: int, mapping: Mapping, start_known: np.ndarray) -> None:
-    found = Counter(int(c) for c in code[code != _PLAIN].tolist())
+def _notes(report: Lifecycle, code: np.ndarray, ended: Counter[str], never: list[_Instance], merged: int,
+           made: list[tuple[int, int | None, int | None, int | None, int | None, str]]) -> None:
+    found = Counter(code[code != _PLAIN].tolist())
     listed = ", ".join(f"{TRANSITIONS[c]} {k:,}" for c, k in sorted(found.items()))
-    instances = sum(ended.values())
     outcomes = ", ".join(f"{o} {k:,}" for o, k in sorted(ended.items(), key=lambda x: -x[1]))
-    report.notes.append(f"lifecycle transitions: {listed} row(s) folded into {instances:,} activity instance(s) "
+    report.notes.append(f"lifecycle rows: {listed}; folded into {len(made):,} activity instance(s) "
                         f"({merged:,} row(s) merged); outcomes: {outcomes}")
     if ended.get(Outcome.OPEN):
         report.notes.append(f"{ended[Outcome.OPEN]:,} open instance(s): started but not ended when the log was "
@@ -260,26 +255,33 @@ def _notes(report: Lifecycle, code: np.ndarray, raw: pa.Array, ended: Counter[st
     if ended.get(Outcome.NEVER_STARTED):
         report.notes.append(f"{ended[Outcome.NEVER_STARTED]:,} never-started instance(s) kept (no start, no "
                             "completion; ready time only)")
-    no_start = ended.get(Outcome.COMPLETE, 0) - int((start_known & (code == _CODE["complete"])).sum())
-    if found.get(_CODE["start"]) and no_start > 0:
+    no_start = sum(1 for m in made if m[5] == Outcome.COMPLETE and m[2] is None)
+    if found.get(_CODE["start"]) and no_start:
         report.notes.append(f"{no_start:,} completion(s) without a start: their start time is unknown")
 
 
-def _with_instances(events: pa.Table, keep: np.ndarray, ts: np.ndarray, ts_known: np.ndarray, start: np.ndarray,
-                    start_known: np.ndarray, ready: np.ndarray, ready_known: np.ndarray, paused: np.ndarray,
-                    paused_known: np.ndarray, outcome: np.ndarray) -> pa.Table:
-    def stamp(values: np.ndarray, known: np.ndarray) -> pa.Array:
-        return pa.array(values, pa.int64(), mask=~known).cast(TIMESTAMP_TYPE)
+def _with_instances(events: pa.Table, keep: np.ndarray, kept: np.ndarray,
+                    made: list[tuple[int, int | None, int | None, int | None, int | None, str]]) -> pa.Table:
+    """The instances' values written into their kept rows; the other lifecycle rows dropped."""
+    n = events.num_rows
+    idx = pa.array(kept)
+    rows = pa.array(np.arange(n, dtype=np.int64))
+    at = pc.index_in(rows, value_set=idx)  # position of each row among the instances, null elsewhere
 
-    new_start = stamp(start, start_known)
+    def column(pos: int, typ: pa.DataType) -> pa.Array:
+        return pa.array([m[pos] for m in made], pa.int64()).cast(typ).take(at)
+
+    is_inst = pc.is_valid(at)
+    end = pc.if_else(is_inst, column(1, TIMESTAMP_TYPE), events.column(TIMESTAMP).combine_chunks())
+    new_start = column(2, TIMESTAMP_TYPE)
     if START in events.column_names:  # a source column of starts wins where it has a value
         new_start = pc.coalesce(events.column(START).combine_chunks().cast(TIMESTAMP_TYPE), new_start)
         events = events.drop_columns([START])
     events = events.drop_columns([c for c in (READY, OUTCOME, PAUSED) if c in events.column_names])
-    events = events.set_column(events.column_names.index(TIMESTAMP), TIMESTAMP, stamp(ts, ts_known))
-    at = events.column_names.index(TIMESTAMP) + 1
-    events = events.add_column(at, START, new_start)
-    events = events.add_column(at + 1, READY, stamp(ready, ready_known))
-    events = events.add_column(at + 2, PAUSED, pa.array(paused, pa.int64(), mask=~paused_known))
-    events = events.add_column(at + 3, OUTCOME, pa.array(outcome, pa.string()))
+    events = events.set_column(events.column_names.index(TIMESTAMP), TIMESTAMP, end)
+    pos = events.column_names.index(TIMESTAMP) + 1
+    events = events.add_column(pos, START, new_start)
+    events = events.add_column(pos + 1, READY, column(3, TIMESTAMP_TYPE))
+    events = events.add_column(pos + 2, PAUSED, column(4, pa.int64()))
+    events = events.add_column(pos + 3, OUTCOME, pa.array([m[5] for m in made], pa.string()).take(at))
     return events.filter(pa.array(keep))

@@ -298,7 +298,8 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     del fail, special
     release_memory()
     unpaired = events
-    events, merged, life_q, life = fold_lifecycle(events, mapping, src, lifecycle_model)
+    kept_positions = None if positions is None else positions.filter(pa.array(~bad)) if bad.any() else positions
+    events, merged, life_q, life = fold_lifecycle(events, mapping, src, lifecycle_model, kept_positions)
     kept_order = None
     if presort is not None and events is unpaired:  # the hashing starts while the sort may still run
         kept_order = functools.partial(_kept_order, presort, ~bad)

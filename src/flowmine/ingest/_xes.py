@@ -9,8 +9,15 @@ and typed once at the end, vectorised, by their XES type (``date`` becomes
 ``timestamp[us, UTC]``, ``int`` ``int64``, ``float`` ``float64``, ``boolean`` ``bool``,
 ``string``/``id`` stay text). A value that does not parse quarantines its whole event with a
 reason code, where pm4py would drop the value silently; two traces with one case id are never
-merged. Global attribute defaults (``<global scope="event">``) are not applied to events, as in
-pm4py: an event lacking an attribute gets a null there, not the declared default.
+merged. Elements are matched by their local name, so every producer's namespace reads alike: the
+standard's ``http://www.xes-standard.org/``, Fluxicon Disco's ``http://www.xes-standard.org`` without the
+trailing slash, a prefix (``xes:event``), or none. The header is read, not loaded as data:
+``<classifier name keys>`` (keys split as pm4py splits them; one can be chosen as the activity, see
+:func:`apply_classifier`), ``<global>``, ``<extension>``, and log-level attributes (the producer and
+``lifecycle:model`` are reported in one note). Global attribute defaults (``<global scope="event">``) are
+not applied to events, as in pm4py: an event lacking an attribute gets a null there, not the declared
+default, so cases and events equal pm4py's reading. An attribute with an empty key (``key=""``) is
+skipped with a note: no column can be named by it (pm4py keeps it as a column named ``""``).
 """
 
 from __future__ import annotations
