@@ -52,7 +52,8 @@ class ReadLimits:
     quote_content: bool = True  # False for a symlinked source: messages never echo its content
 
 
-_LIMITS: ContextVar[ReadLimits] = ContextVar("flowmine_read_limits", default=ReadLimits())
+_NO_LIMITS: Final = ReadLimits()
+_LIMITS: ContextVar[ReadLimits] = ContextVar("flowmine_read_limits", default=_NO_LIMITS)
 
 
 @contextlib.contextmanager

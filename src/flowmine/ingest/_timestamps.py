@@ -157,7 +157,8 @@ def infer_format(sample: list[str], opts: TimestampOptions, column: str, source:
     if not scores:
         raise MappingError(
             f"{source}: column {column!r}: cannot recognise the timestamp format of values such as "
-            f"{shown(str(sample[:3]))}; set [timestamps] format = \"...\" (strptime codes, e.g. '%d.%m.%Y %H:%M') in the mapping"
+            f"{shown(str(sample[:3]))}; set [timestamps] format = \"...\" (strptime codes, "
+            "e.g. '%d.%m.%Y %H:%M') in the mapping"
         )
     best = max(scores.values())
     top = [f for f, n in scores.items() if n == best]
