@@ -318,7 +318,7 @@ def archive_member(path: Path, member: str | None) -> Iterator[tuple[Path, str]]
         try:
             with zipfile.ZipFile(path) as zf, zf.open(info) as src, target.open("wb") as out:
                 # the directory's sizes can lie: the stream is capped as it is read
-                shutil.copyfileobj(io.BufferedReader(_CappedReader(src, cap, source)), out, 1 << 20)  # type: ignore[arg-type]
+                shutil.copyfileobj(io.BufferedReader(_CappedReader(src, cap, source)), out, 1 << 20)
         except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as exc:
             raise UnusableInputError(source, f"archive member {info.filename!r} is damaged: {exc}") from None
         if target.stat().st_size == 0:
