@@ -117,26 +117,36 @@ def infer_number(values: pa.Array, decimal: str = ".", thousands: str | None = N
     s = _text(values)
     if isinstance(s, pa.ChunkedArray):
         s = s.combine_chunks()
+    d = re.escape(decimal)
+    t = re.escape(thousands) if thousands else None
+    if not t and s.null_count < len(s):  # the usual integer column: one pass decides
+        ok = pc.match_substring_regex(s, r"^(0|-?[1-9][0-9]{0,15})$")
+        if pc.all(ok).as_py():
+            ints = pc.cast(s, pa.int64())
+            return None if (pc.max(pc.abs(ints)).as_py() or 0) > MAX_EXACT_INT else ints
+    # One pass rejects the usual text column (names, codes, dates): a cell no number or null could be.
+    number = rf"-?[0-9]{{1,3}}({t}[0-9]{{3}})*({d}[0-9]+)?" if t else rf"-?[0-9]+({d}[0-9]+)?"
+    maybe = pc.match_substring_regex(s, rf"^({number}|NaN|nan|NAN|\s*)$")
+    if not pc.all(maybe).as_py():  # nulls are skipped
+        return None
     null = _np(_null_like(s)) | _np(pc.is_null(s))
     if null.all():
         return None
     s = pc.if_else(pa.array(null), pa.nulls(len(s), pa.string()), s)
-    d = re.escape(decimal)
     body = s
-    if thousands:
-        t = re.escape(thousands)
+    if t:
         grouped = pc.match_substring_regex(s, rf"^-?[1-9][0-9]{{0,2}}({t}[0-9]{{3}})*({d}[0-9]+)?$")
-        if not pc.all(pc.or_kleene(grouped, pc.is_null(s))).as_py():
+        if not pc.all(grouped).as_py():
             return None
         body = pc.replace_substring(s, thousands, "")
     ok_int = pc.match_substring_regex(body, r"^(0|-?[1-9][0-9]{0,15})$")
-    if pc.all(pc.or_kleene(ok_int, pc.is_null(body))).as_py():
+    if pc.all(ok_int).as_py():
         ints = pc.cast(body, pa.int64())
         if (pc.max(pc.abs(ints)).as_py() or 0) > MAX_EXACT_INT:
             return None
         return ints
     ok_dec = pc.match_substring_regex(body, rf"^(-?(0|[1-9][0-9]*){d}[0-9]+|0|-?[1-9][0-9]*)$")
-    if not pc.all(pc.or_kleene(ok_dec, pc.is_null(body))).as_py():
+    if not pc.all(ok_dec).as_py():
         return None
     digits = pc.utf8_length(pc.replace_substring_regex(body, r"^-?0*|[^0-9]", ""))
     if (pc.max(digits).as_py() or 0) > 15:  # 15 significant digits always survive a float64

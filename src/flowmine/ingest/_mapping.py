@@ -108,7 +108,7 @@ class LimitOptions:
 
     max_bytes: int | None = None  # decompressed bytes; None: FLOWMINE_MAX_DECOMPRESSED_BYTES or 2 GiB
     max_seconds: float | None = None  # wall clock on reading and parsing; None: no limit
-    max_columns: int = 10_000
+    max_columns: int = 16_384  # Excel's own limit
     max_activities: int = 100_000  # distinct activity names (a clear error instead of MemoryError later)
 
 
@@ -374,11 +374,15 @@ def resolve_columns(mapping: Mapping, source: str, names: list[str]) -> dict[str
     Raises MappingError when a mapped column is missing, when a required role cannot be found,
     or when two columns could play the same role (the message says what to write).
     """
+    from flowmine.ingest._source import quotes_content
+
+    # a symlinked source's header is its target's first line: never echoed
+    has = f"the file has {names}" if quotes_content() else "the file has other columns (not shown: the source " \
+        "is a symbolic link)"
     roles: dict[str, str] = {}
     for role, col in mapping.columns.items():
         if col not in names:
-            raise MappingError(f"{source}: mapping {mapping.origin} names column {col!r} for {role}, "
-                               f"but the file has {names}")
+            raise MappingError(f"{source}: mapping {mapping.origin} names column {col!r} for {role}, but {has}")
         roles[role] = col
     taken = set(roles.values()) | set(mapping.milestones) | set(mapping.drop)
     by_norm: dict[str, list[str]] = {}
@@ -393,6 +397,9 @@ def resolve_columns(mapping: Mapping, source: str, names: list[str]) -> dict[str
             continue
         found = [c for s in syns for c in by_norm.get(_norm(s), []) if c not in taken]
         found = list(dict.fromkeys(found))
+        if len(found) > 1 and role in ("case", "activity", "timestamp") and not quotes_content():
+            raise MappingError(f"{source}: {len(found)} columns could each be the {role}; say which in a mapping "
+                               f"file: [columns] {role} = \"...\"")
         if len(found) > 1 and role in ("case", "activity", "timestamp"):
             raise MappingError(
                 f"{source}: columns {found} could each be the {role}; say which in a mapping file: "
@@ -406,7 +413,7 @@ def resolve_columns(mapping: Mapping, source: str, names: list[str]) -> dict[str
     if missing:
         hint = " ".join(f'{r} = "<column>"' for r in missing)
         raise MappingError(
-            f"{source}: cannot tell which column is the {', '.join(missing)}; the file has {names}. "
+            f"{source}: cannot tell which column is the {', '.join(missing)}; {has}. "
             f"Write a mapping file with [columns] {hint} (start one with: flowmine mapping suggest {source})"
         )
     return roles

@@ -8,6 +8,7 @@ complete rows of one activity instance are paired afterwards (:mod:`._lifecycle`
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -313,10 +314,10 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
 
 def _in_background(fn: Callable[..., _T], *args: object) -> Future[_T]:
     """Run ``fn(*args)`` in a thread of its own (Arrow and DuckDB release the GIL); errors surface
-    where the result is asked for."""
+    where the result is asked for. The read's limits (context variables) go along."""
     pool = ThreadPoolExecutor(max_workers=1)
     try:
-        return pool.submit(fn, *args)
+        return pool.submit(contextvars.copy_context().run, fn, *args)
     finally:
         pool.shutdown(wait=False)
 

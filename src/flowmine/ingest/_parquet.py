@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from flowmine.errors import UnsafeInputError, UnusableInputError
 from flowmine.ingest._cells import usable_names
 from flowmine.ingest._raw import RawTable, empty_quarantine
-from flowmine.ingest._source import max_decompressed_bytes
+from flowmine.ingest._source import _raise_hint, max_decompressed_bytes
 
 _US: Final = "us"
 
@@ -64,7 +64,7 @@ def read_parquet(path: Path) -> RawTable:
             raise UnsafeInputError(
                 source,
                 f"declares {declared:,} uncompressed bytes (> {cap:,}); refused as a possible decompression "
-                "bomb (raise FLOWMINE_MAX_DECOMPRESSED_BYTES if the file is genuine)",
+                f"bomb ({_raise_hint()})",
             )
         if meta.num_rows == 0:
             raise UnusableInputError(source, "holds no rows")

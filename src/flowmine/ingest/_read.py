@@ -1,40 +1,75 @@
-"""One entry point for every format: check the path, sniff the content, read, normalise."""
+"""One entry point for every format: check the path, sniff the content, read, normalise.
+
+The mapping's ``[limits]`` hold for every format: decompressed bytes (gzip, ZIP, .xlsx, Parquet),
+a wall clock on reading and normalising, the number of columns and of distinct activities, so
+that an input too large for the machine stops with one line instead of a MemoryError later.
+"""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
+import pyarrow.compute as pc
+
+from flowmine._schema import ACTIVITY
+from flowmine.errors import UnusableInputError
 from flowmine.ingest._mapping import Mapping, load_mapping
 from flowmine.ingest._normalize import Normalized, normalize
 from flowmine.ingest._raw import RawTable
-from flowmine.ingest._source import check_source, detect
+from flowmine.ingest._source import archive_member, check_deadline, check_source, detect, reading
 
 
 def read_raw(source: str | os.PathLike[str], mapping: Mapping | None = None) -> RawTable:
     """Read ``source`` with the reader its content calls for (the extension is only a hint)."""
     m = mapping or Mapping()
+    with reading(m.limits.max_bytes, m.limits.max_seconds, quote_content=not os.path.islink(source)):
+        return _read_raw(source, m)
+
+
+def _read_raw(source: str | os.PathLike[str], m: Mapping) -> RawTable:
     path = check_source(source)
     fmt, gz, notes = detect(path)
     raw: RawTable
+    if fmt == "zip":
+        with archive_member(path, m.member) as (inner, name):
+            raw = _read_format(inner, m)
+        raw.notes.insert(0, f"{path.name}: read archive member {name!r}")
+    else:
+        if m.member is not None:
+            raise UnusableInputError(os.fspath(source), f"is not a ZIP archive, but the mapping names the member "
+                                     f"{m.member!r} ([source] member)")
+        raw = _read_format(path, m, fmt, gz)
+    raw.source = os.fspath(source)
+    raw.notes[:0] = notes
+    limit = m.limits.max_columns
+    if raw.table.num_columns > limit:
+        raise UnusableInputError(raw.source, f"has {raw.table.num_columns:,} columns, more than the limit of "
+                                 f"{limit:,} ([limits] max_columns in the mapping)")
+    check_deadline(raw.source)
+    return raw
+
+
+def _read_format(path: Path, m: Mapping, fmt: str | None = None, gz: bool = False) -> RawTable:
+    if fmt is None:
+        fmt, gz, _ = detect(path)
+        if fmt == "zip":
+            raise UnusableInputError(str(path), "is a ZIP archive inside a ZIP archive; extract it first")
     if fmt == "csv":
         from flowmine.ingest._csv import read_csv
 
-        raw = read_csv(path, m.csv, gzipped=gz)
-    elif fmt == "xes":
+        return read_csv(path, m.csv, gzipped=gz)
+    if fmt == "xes":
         from flowmine.ingest._xes import read_xes
 
-        raw = read_xes(path, gzipped=gz)
-    elif fmt == "xlsx":
+        return read_xes(path, gzipped=gz)
+    if fmt == "xlsx":
         from flowmine.ingest._excel import read_excel
 
-        raw = read_excel(path, sheet=m.sheet, header_row=m.header_row)
-    else:
-        from flowmine.ingest._parquet import read_parquet
+        return read_excel(path, sheet=m.sheet, header_row=m.header_row)
+    from flowmine.ingest._parquet import read_parquet
 
-        raw = read_parquet(path)
-    raw.source = os.fspath(source)
-    raw.notes[:0] = notes
-    return raw
+    return read_parquet(path)
 
 
 def read_log(source: str | os.PathLike[str], mapping: Mapping | str | os.PathLike[str] | None = None) -> Normalized:
@@ -43,7 +78,7 @@ def read_log(source: str | os.PathLike[str], mapping: Mapping | str | os.PathLik
     Parameters
     ----------
     source:
-        A local CSV, Excel (.xlsx), XES (.xes, .xes.gz) or Parquet file.
+        A local CSV, Excel (.xlsx), XES (.xes, .xes.gz) or Parquet file, or a ZIP archive holding one.
     mapping:
         A :class:`Mapping`, the path of a mapping TOML file, or ``None`` to recognise common
         column names.
@@ -57,5 +92,15 @@ def read_log(source: str | os.PathLike[str], mapping: Mapping | str | os.PathLik
     """
     m = mapping if isinstance(mapping, Mapping) or mapping is None else load_mapping(mapping)
     m = m or Mapping()
-    raw = read_raw(source, m)
-    return normalize(raw, m)
+    with reading(m.limits.max_bytes, m.limits.max_seconds, quote_content=not os.path.islink(source)):
+        raw = _read_raw(source, m)
+        result = normalize(raw, m)
+        check_deadline(os.fspath(source))
+    limit = m.limits.max_activities
+    if result.events.num_rows > limit:
+        distinct = pc.count_distinct(result.events.column(ACTIVITY)).as_py()
+        if distinct > limit:
+            raise UnusableInputError(os.fspath(source), f"has {distinct:,} distinct activities, more than the limit "
+                                     f"of {limit:,} ([limits] max_activities in the mapping); is the activity "
+                                     "column right?")
+    return result

@@ -22,6 +22,7 @@ from flowmine._schema import Reason
 from flowmine.errors import MappingError
 from flowmine.ingest._cells import _np
 from flowmine.ingest._mapping import TimestampOptions
+from flowmine.ingest._source import quotes_content, shown
 
 _DATES: Final = (
     "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y",
@@ -156,7 +157,8 @@ def infer_format(sample: list[str], opts: TimestampOptions, column: str, source:
     if not scores:
         raise MappingError(
             f"{source}: column {column!r}: cannot recognise the timestamp format of values such as "
-            f"{sample[:3]}; set [timestamps] format = \"...\" (strptime codes, e.g. '%d.%m.%Y %H:%M') in the mapping"
+            f"{shown(str(sample[:3]))}; set [timestamps] format = \"...\" (strptime codes, "
+            "e.g. '%d.%m.%Y %H:%M') in the mapping"
         )
     best = max(scores.values())
     top = [f for f, n in scores.items() if n == best]
@@ -171,7 +173,7 @@ def infer_format(sample: list[str], opts: TimestampOptions, column: str, source:
         if opts.dayfirst is None:
             ex = next((v for v in sample if v), "")
             raise MappingError(
-                f"{source}: column {column!r}: values such as {ex!r} read both day-first and month-first; "
+                f"{source}: column {column!r}: values such as {shown(repr(ex))} read both day-first and month-first; "
                 "set [timestamps] dayfirst = true or false (or format = \"...\") in the mapping"
             )
         dayfirst_fmt = fmt if fmt.index("%d") < fmt.index("%m") else swapped
@@ -292,7 +294,7 @@ def cell_details(reason: str, values: pa.Array, fmt: str, opts: TimestampOptions
     """Per-cell detail for ``reason``: an invalid cell names value and format, e.g.
     ``'05.03.2024 14:30' does not match format '%Y-%m-%d %H:%M'``."""
     text = describe(reason, fmt, opts)
-    if reason != Reason.INVALID_TIMESTAMP:
+    if reason != Reason.INVALID_TIMESTAMP or not quotes_content():
         return text
     v = pc.utf8_slice_codeunits(pc.cast(values, pa.string()), 0, 80)
     v = pc.fill_null(v, "")
