@@ -22,9 +22,13 @@ def test_ingest_json_contract_and_exit_codes(tmp_path, write):
         assert key in out
     assert (out["rows_read"], out["events_loaded"], out["rows_quarantined"], out["cases"]) == (3, 1, 2, 1)
     assert out["reasons"] == {Reason.MISSING_CASE: 1, Reason.INVALID_TIMESTAMP: 1}
-    strict = run_cli("ingest", str(write("b.csv", HEADER + ",X,2024-01-01\n")), "--store", store,
+    strict = run_cli("ingest", str(write("b.csv", HEADER + ",X,2024-01-01\nC,X,2024-01-01\n")), "--store", store,
                      "--process", "sales", "--strict")
     assert strict.returncode == 1 and strict.stderr.strip().startswith("error: --strict")
+    # a source from which nothing loads is unusable (exit 2), --strict or not: nothing is stored
+    none = run_cli("ingest", str(write("c.csv", HEADER + ",X,2024-01-01\n")), "--store", store,
+                   "--process", "sales", "--strict")
+    assert none.returncode == 2 and "nothing loaded, all 1 rows quarantined (missing_case 1)" in none.stderr
 
 
 def test_unusable_and_unsafe_inputs_exit_2_with_one_line(tmp_path, write):

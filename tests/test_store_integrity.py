@@ -39,6 +39,8 @@ def test_nothing_loads_exits_2_stores_nothing_and_the_fixed_mapping_then_loads(t
     assert err[0].startswith(f"error: {src}: nothing loaded, all 2 rows quarantined (invalid_timestamp 2); "
                              "first: row 2, column 'timestamp': ")
     assert "05.03.2024 14:30" in err[0] and "%Y-%m-%d %H:%M" in err[0] and err[0].endswith("nothing was stored")
+    if not existing:
+        assert r.stdout.strip() == "process 'p' holds no events: nothing was stored"
     st = Store(store)
     if existing:
         assert st.version("p") == "v000001" and len(st.load("p")) == 1 and len(st.manifest("p")["sources"]) == 1
@@ -208,6 +210,10 @@ def test_flipped_bytes_in_events_are_found_by_verify_and_every_reader_refuses(tm
     assert sorted(p.name for p in (tmp_path / "s" / "p").glob("v*")) == ["v000001"]  # nothing built on it
     with pytest.raises(DamagedStoreError):
         load_log(st, "p")
+    from flowmine.dashboard._data import case_events
+
+    with pytest.raises(DamagedStoreError):  # the dashboard's case view
+        case_events(st, "p", "C1")
     with pytest.raises(DamagedStoreError):
         Store(tmp_path / "s").load("p")
 

@@ -39,8 +39,11 @@ def format_report(report: IngestReport) -> str:
         for note in s.notes:
             lines.append(f"    note: {note}")
     t = report.totals()
-    lines.append(f"process {report.process!r} now holds {report.store_events:,} events in "
-                 f"{report.store_cases:,} cases (store version {report.version})")
+    if report.version is None:
+        lines.append(f"process {report.process!r} holds no events: nothing was stored")
+    else:
+        lines.append(f"process {report.process!r} now holds {report.store_events:,} events in "
+                     f"{report.store_cases:,} cases (store version {report.version})")
     if t["rows_quarantined"]:
         lines.append("see the quarantine: flowmine quarantine --store ... --process "
                      f"{report.process}  (or Store.quarantine() in Python)")

@@ -153,4 +153,7 @@ encoding = "utf-8"
 delimiter = ","
 decimal = "."
 quotechar = '"'
+
+[events]
+duplicates = "drop"         # the planted copy of row 33 is quarantined (duplicates are kept by default)
 """
