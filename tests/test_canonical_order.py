@@ -273,3 +273,35 @@ def test_case_timeline_draws_an_open_instance_to_the_end_of_the_log(tmp_path):
     assert ev.loc[1, "shown_end"] == pd.Timestamp(ts(50))  # the latest time in the log
     fig = timeline(ev, "en")
     assert fig["data"][1]["line"].get("dash") == "dot" and "dash" not in fig["data"][0]["line"]
+
+
+# --- a log with very many distinct activities -----------------------------------------------------
+def test_perf_on_200k_distinct_activities_falls_back_to_sql_without_memory_error(tmp_path):
+    """The compiled passes keep activities² arrays: above ``MAX_ACTIVITIES`` they refuse with one line,
+    ``auto`` takes the SQL path, and that path's bootstrap is computed for the shown bottlenecks only
+    (not for 200,000 items x 500 batches x 1,000 replicates)."""
+    from tests.conftest import run_cli
+
+    from flowmine.analytics._fast import MAX_ACTIVITIES, TooManyActivitiesError
+
+    n = 200_000
+    src = tmp_path / "wide.csv"
+    src.write_text("case,activity,timestamp\n" + "".join(
+        f"c{i // 2},step {i:06d},2024-01-0{1 + i % 2} 10:00\n" for i in range(n)), encoding="utf-8")
+    st = Store(tmp_path / "s")
+    st.ingest("wide", [src])
+    log = stored(st, "wide")
+    with pytest.raises(TooManyActivitiesError) as err:
+        profile(log, engine="fast")
+    assert str(err.value) == (f"the fast engine handles at most {MAX_ACTIVITIES:,} distinct activities; this log "
+                              "has 200,000 (use engine 'sql')")
+    p = profile(log, n_boot=50)
+    assert (p["engine"], p["events"], p["cases"], len(p["activities"]), len(p["edges"])) == (
+        "sql", n, n // 2, n, n // 2)
+    assert p["time_basis"] == "sojourn" and len(p["bottlenecks"]) == 10
+    top = p["bottlenecks"][0]
+    assert (top["waiting_total_s"], top["cases"]) == (86400.0, 1)  # one day between the two steps of a case
+    assert all(b["ci_low_s"] is not None and b["ci_low_s"] <= 86400.0 <= b["ci_high_s"] for b in p["bottlenecks"])
+    out = run_cli("perf", "--store", str(tmp_path / "s"), "--process", "wide", "--engine", "fast")
+    assert out.returncode == 2 and out.stderr.strip().endswith("this log has 200,000 (use engine 'sql')")
+    assert "Traceback" not in out.stderr

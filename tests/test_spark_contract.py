@@ -81,10 +81,28 @@ def logs(tmp_path_factory) -> dict[str, Any]:
     st = Store(tmp_path_factory.mktemp("spark") / "store")
     st.ingest("finance", [str(SAMPLES / "finance_claims.csv")], mapping=SAMPLES / "finance_claims.mapping.toml")
     out: dict[str, Any] = {"finance": stored(st, "finance")}
+    out["lifecycle"] = _lifecycle_log(tmp_path_factory.mktemp("spark-life") / "store")
     if _shared_exists(REAL_LOG):
         st.ingest("running_example", [str(shared_log(REAL_LOG))])
         out["running_example"] = stored(st, "running_example")
     return out
+
+
+def _lifecycle_log(path: Path) -> Any:
+    """A store holding instances whose start order differs from their completion order, ties, an open
+    instance, a never-started one, ready and paused times (the table tests/test_canonical_order.py uses)."""
+    import pyarrow as pa
+    from tests.test_canonical_order import HAND, commit_table, open_table, ts
+
+    hand = pa.table({"event_id": [r[4] + 100 for r in HAND], "case:concept:name": [f"h{r[0]}" for r in HAND],
+                     "concept:name": [r[1] for r in HAND]})
+    base = open_table()
+    extra = {"time:timestamp": [ts(r[3]) for r in HAND], "start_timestamp": [ts(r[2]) for r in HAND]}
+    for name in base.column_names:
+        if name not in hand.column_names:
+            hand = hand.append_column(name, pa.array(extra.get(name, [None] * len(HAND)), base.schema.field(name).type))
+    st = commit_table(path, "lifecycle", pa.concat_tables([base, hand.select(base.column_names)]))
+    return stored(st, "lifecycle")
 
 
 def _shared_exists(name: str) -> bool:
@@ -173,7 +191,9 @@ QUERIES = [q for q in sorted(COLUMNS) if not (q[0] in ("service_time", "sojourn_
 PROFILE_QUERIES = [("throughput_time", "log"), ("throughput_time", "variant"), ("service_time", "activity"),
                    ("waiting_time", "activity"), ("sojourn_time", "activity"), ("directly_follows", "edge"),
                    ("variants", "variant"), ("rework", "activity"), ("cost", "activity"), ("bottlenecks", "both")]
-QUERIES_OF = {"finance": QUERIES, "running_example": PROFILE_QUERIES}
+QUERIES_OF = {"finance": QUERIES, "running_example": PROFILE_QUERIES,
+              "lifecycle": [*PROFILE_QUERIES, ("queue_time", "activity"), ("instances", "instance"),
+                            ("throughput_time", "case")]}
 #: working hours 08:30-17:00 UTC+8, Monday to Friday, three holidays within the sample log
 CALENDAR = Calendar(start="08:30", end="17:00", utc_offset_h=8.0, holidays=("2025-01-01", "2025-01-29", "2025-05-01"))
 CALENDAR_QUERIES = [("service_time", "activity"), ("waiting_time", "log"), ("sojourn_time", "case"),
@@ -243,7 +263,7 @@ def test_every_metric_is_identical(results, log_name, metric, level):
 
 
 @pytest.mark.parametrize(("log_name", "what"), [("finance", "profile"), ("finance", "profile_filtered"),
-                                               ("running_example", "profile")])
+                                               ("running_example", "profile"), ("lifecycle", "profile")])
 def test_profile_is_identical(results, log_name, what):
     r = _pick(results, log_name)
     duck, spark = dict(r["duckdb"][what]), dict(r["spark"][what])

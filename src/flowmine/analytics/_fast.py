@@ -37,7 +37,7 @@ from flowmine.analytics import _kernels as K
 from flowmine.analytics._bootstrap import case_batches, intervals
 from flowmine.analytics._bottlenecks import EDGE_SEP
 from flowmine.analytics._common import utc_periods
-from flowmine.analytics._log import LogLike, StoredLog, as_table
+from flowmine.analytics._log import AnalyticsError, LogLike, StoredLog, as_table
 from flowmine.analytics._map_kernel import map_pass
 from flowmine.analytics._sql import scratch
 
@@ -45,13 +45,25 @@ NULL_US = K.NULL_US
 CACHE = "analytics-cache.arrow"
 _CACHE_VERSION = "2"  # 2: canonical order by start; ready, paused, previous-completion columns; open instances
 _CACHE_COLUMNS = (EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, READY, PAUSED, COST, CURRENCY)
-#: Above this many activities the per-edge-code arrays (activities²) get large: auto picks SQL.
+#: Above this many distinct activities the per-edge-code arrays (activities², per chunk) get large: the
+#: fast path refuses (:class:`TooManyActivitiesError`) and ``auto`` (profile, process map) takes SQL.
 MAX_ACTIVITIES = 2048
+
+
+class TooManyActivitiesError(AnalyticsError):
+    """The log has more distinct activities than the compiled fast path handles (``MAX_ACTIVITIES``)."""
 
 
 def available() -> bool:
     """Whether the compiled fast path can run (numba importable)."""
     return K.NUMBA
+
+
+def _check_width(col: Columns) -> None:
+    if len(col.activities) > MAX_ACTIVITIES:
+        raise TooManyActivitiesError(
+            f"the fast engine handles at most {MAX_ACTIVITIES:,} distinct activities; this log has "
+            f"{len(col.activities):,} (use engine 'sql')")
 
 
 # --- cache ---------------------------------------------------------------------------------------
@@ -296,6 +308,7 @@ def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int 
     from flowmine.analytics._profile import _periods_sql, assemble
 
     col = load_columns(log)
+    _check_width(col)
     acts, curs = col.activities, col.currencies
     n, na = len(col.case), len(acts)
     n_cases = int(col.case[-1]) + 1 if n else 0
@@ -383,6 +396,7 @@ def map_frames(log: LogLike, activities: float) -> tuple[pd.DataFrame, pd.DataFr
     end counts (``side, activity, n``) and the number of cases in the projection. The same numbers as
     the map's SQL (a test keeps them equal)."""
     col = load_columns(log)
+    _check_width(col)
     na = len(col.activities)
     names = np.asarray(col.activities, dtype=object)
     full = map_pass(col.case, col.act, col.c, col.s, np.ones(na, np.bool_), na)

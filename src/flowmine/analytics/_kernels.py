@@ -43,7 +43,7 @@ except ImportError:  # pragma: no cover
 
 
 @_jit()
-def _enabling(c: np.ndarray, s_i: np.int64, i: int, first: int, runmax: np.int64) -> np.int64:
+def _enabling(c: np.ndarray, s_i: int, i: int, first: int, runmax: int) -> int:
     """Completion (µs) of the enabling instance of instance ``i``: the latest known completion, among the
     instances before it in the case order, that is not after its start (``NULL_US``: none). In the
     canonical order (by start) earlier instances may complete later: ``runmax``, the latest completion

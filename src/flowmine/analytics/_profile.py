@@ -53,9 +53,21 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _values(col: pd.Series) -> list[Any]:
+    """A column as JSON-ready Python values, cleaned per column type (a log with a million distinct
+    activities has millions of cells: one ``_clean`` call per cell only where the type needs it)."""
+    values = col.tolist()
+    kind = col.dtype.kind
+    if kind in "iub":
+        return values
+    if kind == "f":
+        return [None if v != v else v for v in values]
+    return [v if type(v) is str or v is None else _clean(v) for v in values]
+
+
 def records(frame: pd.DataFrame, fields: tuple[str, ...]) -> list[dict[str, Any]]:
-    cols = [frame[f].tolist() for f in fields]
-    return [{f: _clean(v) for f, v in zip(fields, row, strict=True)} for row in zip(*cols, strict=True)]
+    cols = [_values(frame[f]) for f in fields]
+    return [dict(zip(fields, row, strict=True)) for row in zip(*cols, strict=True)]
 
 
 def assemble(process: str, engine: str, basis: str, cases: int, events: int, n_variants: int,
@@ -115,12 +127,26 @@ def _profile_sql(eng: Engine, process: str, by: str | None, flt: CaseFilter | No
                 with_x + "SELECT name, item_idx, waiting_total_s, waiting_median_s, cases FROM "
                 "(SELECT name, SUM(v) AS waiting_total_s, quantile_cont(v, 0.5) AS waiting_median_s, "
                 'COUNT(DISTINCT "case") AS cases FROM x GROUP BY name) JOIN items USING (name) ORDER BY item_idx')
-            contrib = eng.arrow(
-                with_x + ', cs AS (SELECT "case", ROW_NUMBER() OVER (ORDER BY "case") - 1 AS case_idx FROM cases) '
-                'SELECT case_idx, item_idx, SUM(v) FROM x JOIN items USING (name) JOIN cs USING ("case") GROUP BY 1, 2')
-            low, high = bootstrap_totals(
-                contrib.column(0).to_numpy().astype(np.int64), contrib.column(1).to_numpy().astype(np.int64),
-                contrib.column(2).to_numpy().astype(np.float64), n_cases, len(agg), n_boot=n_boot, seed=seed)
+            # intervals only for the items that can be among the ``top`` shown: an item's interval does not
+            # depend on the other items, and (batch x item) totals of every item of a log with a million
+            # distinct activities would not fit in memory
+            shown = np.zeros(len(agg), dtype=bool)
+            shown[agg.sort_values(["waiting_total_s", "name"], ascending=[False, True], kind="stable")
+                  .head(max(int(top), 0))["item_idx"].to_numpy(dtype=np.int64)] = True
+            low, high = np.full(len(agg), np.nan), np.full(len(agg), np.nan)
+            if shown.any():
+                contrib = eng.arrow(
+                    with_x + ', cs AS (SELECT "case", ROW_NUMBER() OVER (ORDER BY "case") - 1 AS case_idx FROM cases) '
+                    'SELECT case_idx, item_idx, SUM(v) FROM x JOIN items USING (name) JOIN cs USING ("case") '
+                    "GROUP BY 1, 2")
+                item = contrib.column(1).to_numpy().astype(np.int64)
+                rows_in = shown[item]
+                index = np.cumsum(shown) - 1  # item_idx -> position among the shown items
+                lo, hi = bootstrap_totals(
+                    contrib.column(0).to_numpy().astype(np.int64)[rows_in], index[item[rows_in]],
+                    contrib.column(2).to_numpy().astype(np.float64)[rows_in], n_cases, int(shown.sum()),
+                    n_boot=n_boot, seed=seed)
+                low[shown], high[shown] = lo, hi
             agg["kind"], agg["ci_low_s"], agg["ci_high_s"] = kind, low, high
             agg["share"] = agg["waiting_total_s"] / total if total > 0 else np.nan
             rows.append(agg)
@@ -197,18 +223,24 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
             return _profile_sql(open_engine(log), name, by, filters, n_boot, seed, top)
         finally:
             OPENER.reset(token)
-    if engine == "auto":
+    auto = engine == "auto"
+    if auto:
         from flowmine.analytics._fast import available
 
         engine = "fast" if available() and not filtered else "sql"
     if engine == "fast":
-        from flowmine.analytics._fast import profile_fast
+        from flowmine.analytics._fast import TooManyActivitiesError, profile_fast
 
         if filtered:
             from flowmine.analytics._filters import filter_cases
 
             log = filter_cases(log, filters)
-        return profile_fast(log, name, by=by, n_boot=n_boot, seed=seed, top=top)
+        try:
+            return profile_fast(log, name, by=by, n_boot=n_boot, seed=seed, top=top)
+        except TooManyActivitiesError:
+            if not auto:
+                raise
+            filters = None  # auto: too many activities for the compiled passes, SQL on the same log
     if isinstance(log, StoredLog):
         return _profile_sql(open_engine(log), name, by, None, n_boot, seed, top)
     table = as_table(log, columns=None) if filtered else as_table(log)  # filters may read any attribute

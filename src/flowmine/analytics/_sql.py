@@ -80,10 +80,11 @@ ORDER = "COALESCE(start_us, complete_us, ready_us) NULLS LAST, complete_us NULLS
 def log_order(names: Collection[str], tie: str | None = None) -> str:
     """``ORDER BY`` list of the canonical order over a raw log relation with columns ``names``: instance
     time (the first known of start, completion, ready, of those present), completion (unknown last),
-    then ``tie`` (default: event_id)."""
+    then ``tie`` (default: event_id). Unknown completions sort last by an ``IS NULL`` key, not by
+    ``NULLS LAST``: Spark's ordered ``LIST`` (a sorted array of structs) has no null ordering."""
     times = [q(c) for c in (START, TIMESTAMP, READY) if c in names or c == TIMESTAMP]
     first = f"COALESCE({', '.join(times)})" if len(times) > 1 else q(TIMESTAMP)
-    return f"{first} NULLS LAST, {q(TIMESTAMP)} NULLS LAST, {tie or q(EVENT_ID)}"
+    return f"{first}, {q(TIMESTAMP)} IS NULL, {q(TIMESTAMP)}, {tie or q(EVENT_ID)}"
 
 
 def instances_sql(source: str = "log") -> str:

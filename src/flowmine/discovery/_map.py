@@ -245,15 +245,19 @@ def process_map(
     share_a, share_p = _check_share("activities", activities), _check_share("paths", paths)
     if layout is None:
         layout = map_layout(log)
-    from flowmine.analytics._fast import available, map_frames
+    from flowmine.analytics._fast import TooManyActivitiesError, available, map_frames
     from flowmine.analytics._held import held_engine
 
     if isinstance(log, StoredLog) and available():  # one compiled pass over the cached columns
-        acts, dfg, ends, n_cases = map_frames(log, share_a)
-        kept = acts.iloc[: max(1, math.ceil(share_a * len(acts)))] if len(acts) else acts
-        edges = (keep_paths(_all_edges(dfg, _end_rows(ends)), share_p) if n_cases
-                 else pd.DataFrame(columns=EDGE_COLUMNS))
-        return _assemble(kept, edges, n_cases, share_a, share_p, layout)
+        try:
+            acts, dfg, ends, n_cases = map_frames(log, share_a)
+        except TooManyActivitiesError:  # its per-edge arrays would be activities²: the SQL below
+            pass
+        else:
+            kept = acts.iloc[: max(1, math.ceil(share_a * len(acts)))] if len(acts) else acts
+            edges = (keep_paths(_all_edges(dfg, _end_rows(ends)), share_p) if n_cases
+                     else pd.DataFrame(columns=EDGE_COLUMNS))
+            return _assemble(kept, edges, n_cases, share_a, share_p, layout)
     eng = held_engine(log)  # a held stored log: its (filtered) relations in memory, no table copy
     try:
         if eng is not None:

@@ -100,6 +100,8 @@ def variants(log: pd.DataFrame | Store | StoredLog | str | Path, process: str | 
     ``log``: a canonical DataFrame, a store (with ``process``), a StoredLog, or a Parquet path / URI.
     Returns a :class:`flowmine.discovery.Variants`.
     """
+    from flowmine.analytics._log import CORE_COLUMNS
+    from flowmine.analytics._sql import log_order
     from flowmine.discovery._variants import _SQL, _build
 
     if isinstance(log, Store | str | Path) and process is not None:
@@ -112,7 +114,7 @@ def variants(log: pd.DataFrame | Store | StoredLog | str | Path, process: str | 
         source = log
     eng = SparkEngine(source, session=session, store_uri=store_uri, relations=False)
     try:
-        rows = eng.arrow(_SQL.format(source="log", order='"event_id"')).to_pylist()
+        rows = eng.arrow(_SQL.format(source="log", order=log_order(CORE_COLUMNS))).to_pylist()
     finally:
         eng.close()
     return _build((tuple(r["trace"]), int(r["n"]), [str(c) for c in r["cases"]]) for r in rows)
