@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pm4py
 import pytest
@@ -317,3 +318,33 @@ def test_lifecycle_values_dropped_by_the_mapping(write) -> None:
     assert r.events.num_rows == 16 and r.rows_merged == 0 and r.lifecycle == {}
     assert LIFECYCLE not in r.events.column_names and "lifecycle" not in r.events.column_names
     assert OUTCOME not in r.events.column_names
+
+
+def test_random_lifecycle_logs_pair_as_pm4py_to_interval(tmp_path: Path) -> None:
+    """Seeded random schedule/start/complete logs: every completed instance has pm4py's start (its
+    interval log's start, which is the completion where it found no start) and the open ones are extra."""
+    rng = np.random.default_rng(13)
+    cases = []
+    for c in range(40):
+        minute, events = 0, []
+        for _ in range(int(rng.integers(1, 14))):
+            minute += int(rng.integers(1, 30))  # strictly increasing: no tie to order by file
+            events.append((str(rng.choice(["A", "B", "C"])), str(rng.choice(["SCHEDULE", "START", "COMPLETE"])),
+                           minute))
+        cases.append((f"case-{c}", events))
+    path = write_bpi2012(tmp_path / "random.xes", cases)
+    r = read_log(path, mapping_from_dict({"lifecycle": {"never_started": "keep"}}))
+    df = r.events.to_pandas()
+    done = df[df[TIMESTAMP].notna()]
+    ours = sorted(zip(done[CASE], done[ACTIVITY], done[START].fillna(done[TIMESTAMP]), done[TIMESTAMP],
+                      strict=True))
+    log = pm4py.read_xes(str(path), variant="iterparse", return_legacy_log_object=True)
+    theirs = sorted((t.attributes[ACTIVITY], e[ACTIVITY],
+                     pd.Timestamp(e[START]), pd.Timestamp(e[TIMESTAMP]))
+                    for t in interval_lifecycle.to_interval(log) for e in t)
+    assert ours == theirs
+    rows = [t for _, evs in cases for _, t, _ in evs]
+    starts, completes = rows.count("START"), rows.count("COMPLETE")
+    open_ = int((df[OUTCOME] == Outcome.OPEN).sum())
+    assert open_ == starts - int(done[START].notna().sum()) and len(done) == completes
+    assert r.rows_read == len(rows) == r.events.num_rows + r.rows_merged

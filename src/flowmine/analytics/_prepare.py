@@ -17,6 +17,22 @@ from pathlib import Path
 from typing import Any
 
 STAMP = "analytics-cache.json"
+#: Caches whose digest this process computed (by path, inode, size, mtime): hashed once, not per open.
+_DIGESTS: dict[tuple[str, int, int, int], str] = {}
+
+
+def _key(cache: Path) -> tuple[str, int, int, int]:
+    st = cache.stat()
+    return (str(cache), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _digest(cache: Path) -> str:
+    from flowmine.store._integrity import sha256_of
+
+    key = _key(cache)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = sha256_of(cache)
+    return _DIGESTS[key]
 
 
 def _events_digest(cache: Path) -> str | None:
@@ -31,21 +47,18 @@ def _events_digest(cache: Path) -> str | None:
 def stamp_cache(cache: Path) -> None:
     """Record the digest of a freshly written cache and of the events it was built from."""
     from flowmine._atomic import write_text_atomic
-    from flowmine.store._integrity import sha256_of
 
-    data = {"sha256": sha256_of(cache), "bytes": cache.stat().st_size, "events_sha256": _events_digest(cache)}
+    data = {"sha256": _digest(cache), "bytes": cache.stat().st_size, "events_sha256": _events_digest(cache)}
     write_text_atomic(cache.with_name(STAMP), json.dumps(data))
 
 
 def cache_intact(cache: Path) -> bool:
     """Whether ``cache`` is the one its stamp describes, built from these very events."""
-    from flowmine.store._integrity import sha256_of
-
     try:
         data = json.loads(cache.with_name(STAMP).read_text(encoding="utf-8"))
         if cache.stat().st_size != data["bytes"] or data["events_sha256"] != _events_digest(cache):
             return False
-        return bool(sha256_of(cache) == data["sha256"])
+        return bool(_digest(cache) == data["sha256"])
     except (OSError, ValueError, KeyError, TypeError):
         return False
 

@@ -119,7 +119,7 @@ def fold_lifecycle(events: pa.Table, mapping: Mapping, src: str, model: str | No
     code = transition_codes(raw, mapping)
     distinct = list(counts)
     kinds = transition_codes(pa.array(distinct, pa.string()), mapping) if distinct else np.zeros(0, np.int64)
-    plain = {v: counts[v] for v, c in zip(distinct, kinds.tolist(), strict=True) if c == _PLAIN}
+    plain = {v: counts[v] for v, c in zip(distinct, kinds.tolist(), strict=True) if c == _PLAIN and v.strip()}
     if plain:
         listed = ", ".join(f"{v!r} ({k:,})" for v, k in sorted(plain.items(), key=lambda x: -x[1])[:8])
         report.notes.append(

@@ -209,6 +209,7 @@ class _Parser:
         self.n_events = 0
         self.outside = 0
         self.root: etree._Element | None = None
+        self.tag_types: dict[object, str | None] = {k: v for k, v in _TYPES.items()}
         self.classifiers: dict[str, tuple[str, ...]] = {}
         self.log_attrs: dict[str, str] = {}
         self.globals: dict[str, list[str]] = {}
@@ -216,8 +217,11 @@ class _Parser:
     def attributes(self, kids: Iterable[etree._Element], store: _Columns, row: int, ev: int | None) -> None:
         """Record the typed attribute elements among ``kids`` as values of ``row``."""
         cols, types, skipped = store.cols, store.types, self.skipped
+        tag_types = self.tag_types
         for child in kids:
-            typ = _TYPES.get(_local(child.tag))
+            tag = child.tag
+            if (typ := tag_types.get(tag)) is None and tag not in tag_types:
+                typ = tag_types[tag] = _TYPES.get(_local(tag))  # by local name: namespaced tags once each
             key = child.get("key")
             if typ is None or key is None:
                 skipped["odd"] += _local(child.tag) != "event"
