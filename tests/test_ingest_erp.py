@@ -176,7 +176,7 @@ def test_a_joined_column_list_is_checked(write):
         read_log(src, mapping_from_dict({"columns": {"timestamp": ["d", "t"]}}))
     with pytest.raises(MappingError, match=r"\[columns\] timestamp must list two or more different column names"):
         mapping_from_dict({"columns": {"timestamp": ["d"]}})
-    with pytest.raises(MappingError, match=r"\[columns\] case must be a column name, got \['a', 'b'\]"):
+    with pytest.raises(MappingError, match=r"\[columns\] case must be a string \(a column name\), got \['a', 'b'\]"):
         mapping_from_dict({"columns": {"case": ["a", "b"]}})
 
 
@@ -425,3 +425,16 @@ def test_no_replacement_character_ever_reaches_the_events(write):
     assert r.events.column("name").to_pylist() == ["Zoë", "Zoë"]
     assert [(row, reason) for row, reason, *_ in _q(r)] == [(3, Reason.INVALID_ENCODING)]
     assert "\ufffd" not in "".join(v or "" for v in r.quarantine.column("value").to_pylist())
+
+
+def test_sap_zero_dates_in_a_wide_milestone_table_are_milestones_not_reached(write):
+    src = write("vbak_wide.csv", "VBELN,ERDAT,WADAT_IST,FKDAT\n0000004711,20240305,20240307,20240310\n"
+                                 "0000004712,20240305,00000000,00000000\n")
+    m = mapping_from_dict({"columns": {"case": "VBELN"}, "timestamps": {"format": "%Y%m%d"},
+                           "milestones": {"ERDAT": "Order created", "WADAT_IST": "Goods issued",
+                                          "FKDAT": "Billed"}})
+    r = read_log(src, m)
+    assert r.events.column(CASE).to_pylist() == ["0000004711"] * 3 + ["0000004712"]
+    assert r.events.column(ACTIVITY).to_pylist() == ["Order created", "Goods issued", "Billed", "Order created"]
+    assert r.events.column(TIMESTAMP).null_count == 0
+    assert r.quarantine.num_rows == 0
