@@ -438,3 +438,18 @@ def test_sap_zero_dates_in_a_wide_milestone_table_are_milestones_not_reached(wri
     assert r.events.column(ACTIVITY).to_pylist() == ["Order created", "Goods issued", "Billed", "Order created"]
     assert r.events.column(TIMESTAMP).null_count == 0
     assert r.quarantine.num_rows == 0
+
+
+def test_mapping_suggest_joins_sap_date_and_time_columns(write):
+    from flowmine.ingest._mapping import mapping_from_dict as from_dict
+    from flowmine.ingest._suggest import suggest_mapping
+
+    src = write("vbak.csv", SAP_VBAK.replace("AUART", "activity"))
+    text = suggest_mapping(src)
+    assert 'timestamp = ["ERDAT", "ERZET"]   # SAP date + time, joined with a space' in text
+    assert 'format = "%Y%m%d %H%M%S"' in text
+    import tomllib
+
+    m = from_dict(tomllib.loads(text.replace('# case = "?"', 'case = "VBELN"')))
+    r = read_log(src, m)
+    assert r.events.column(TIMESTAMP).to_pylist()[:1] == [_utc(2024, 3, 5, 14, 30)]
