@@ -453,3 +453,13 @@ def test_mapping_suggest_joins_sap_date_and_time_columns(write):
     m = from_dict(tomllib.loads(text.replace('# case = "?"', 'case = "VBELN"')))
     r = read_log(src, m)
     assert r.events.column(TIMESTAMP).to_pylist()[:1] == [_utc(2024, 3, 5, 14, 30)]
+
+
+def test_header_with_a_trailing_delimiter_the_rows_lack(write):
+    src = write("trail2.csv", "VBELN;ACT;ERDAT;\n0000004711;Order created;20240305\n0000004711;Delivery;20240306\n")
+    m = mapping_from_dict({"columns": {"case": "VBELN", "activity": "ACT", "timestamp": "ERDAT"},
+                           "timestamps": {"format": "%Y%m%d"}})
+    r = read_log(src, m)
+    assert r.events.num_rows == 2
+    assert r.quarantine.num_rows == 0
+    assert f"{src}: the header ends with 1 delimiter(s) the rows do not have; ignored" in r.notes
