@@ -176,7 +176,7 @@ def test_a_joined_column_list_is_checked(write):
         read_log(src, mapping_from_dict({"columns": {"timestamp": ["d", "t"]}}))
     with pytest.raises(MappingError, match=r"\[columns\] timestamp must list two or more different column names"):
         mapping_from_dict({"columns": {"timestamp": ["d"]}})
-    with pytest.raises(MappingError, match=r"\[columns\] case must be a column name, got \['a', 'b'\]"):
+    with pytest.raises(MappingError, match=r"\[columns\] case must be a string \(a column name\), got \['a', 'b'\]"):
         mapping_from_dict({"columns": {"case": ["a", "b"]}})
 
 
@@ -425,3 +425,41 @@ def test_no_replacement_character_ever_reaches_the_events(write):
     assert r.events.column("name").to_pylist() == ["Zoë", "Zoë"]
     assert [(row, reason) for row, reason, *_ in _q(r)] == [(3, Reason.INVALID_ENCODING)]
     assert "\ufffd" not in "".join(v or "" for v in r.quarantine.column("value").to_pylist())
+
+
+def test_sap_zero_dates_in_a_wide_milestone_table_are_milestones_not_reached(write):
+    src = write("vbak_wide.csv", "VBELN,ERDAT,WADAT_IST,FKDAT\n0000004711,20240305,20240307,20240310\n"
+                                 "0000004712,20240305,00000000,00000000\n")
+    m = mapping_from_dict({"columns": {"case": "VBELN"}, "timestamps": {"format": "%Y%m%d"},
+                           "milestones": {"ERDAT": "Order created", "WADAT_IST": "Goods issued",
+                                          "FKDAT": "Billed"}})
+    r = read_log(src, m)
+    assert r.events.column(CASE).to_pylist() == ["0000004711"] * 3 + ["0000004712"]
+    assert r.events.column(ACTIVITY).to_pylist() == ["Order created", "Goods issued", "Billed", "Order created"]
+    assert r.events.column(TIMESTAMP).null_count == 0
+    assert r.quarantine.num_rows == 0
+
+
+def test_mapping_suggest_joins_sap_date_and_time_columns(write):
+    from flowmine.ingest._mapping import mapping_from_dict as from_dict
+    from flowmine.ingest._suggest import suggest_mapping
+
+    src = write("vbak.csv", SAP_VBAK.replace("AUART", "activity"))
+    text = suggest_mapping(src)
+    assert 'timestamp = ["ERDAT", "ERZET"]   # SAP date + time, joined with a space' in text
+    assert 'format = "%Y%m%d %H%M%S"' in text
+    import tomllib
+
+    m = from_dict(tomllib.loads(text.replace('# case = "?"', 'case = "VBELN"')))
+    r = read_log(src, m)
+    assert r.events.column(TIMESTAMP).to_pylist()[:1] == [_utc(2024, 3, 5, 14, 30)]
+
+
+def test_header_with_a_trailing_delimiter_the_rows_lack(write):
+    src = write("trail2.csv", "VBELN;ACT;ERDAT;\n0000004711;Order created;20240305\n0000004711;Delivery;20240306\n")
+    m = mapping_from_dict({"columns": {"case": "VBELN", "activity": "ACT", "timestamp": "ERDAT"},
+                           "timestamps": {"format": "%Y%m%d"}})
+    r = read_log(src, m)
+    assert r.events.num_rows == 2
+    assert r.quarantine.num_rows == 0
+    assert f"{src}: the header ends with 1 delimiter(s) the rows do not have; ignored" in r.notes

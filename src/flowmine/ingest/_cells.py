@@ -73,12 +73,13 @@ def parse_numbers(values: pa.Array, decimal: str = ".", thousands: str | None = 
         out = values.cast(pa.float64())
         return pc.if_else(pc.is_nan(out), pa.nulls(len(out), pa.float64()), out), np.zeros(len(values), dtype=bool)
     s = _text(values)
-    s = pc.if_else(_null_like(s), pa.nulls(len(s), pa.string()), s)
     if not thousands and decimal == ".":
         try:  # the usual clean column: a value with surrounding spaces fails here and is trimmed below
-            return pc.cast(s, pa.float64()), np.zeros(len(values), dtype=bool)
+            out = pc.cast(s, pa.float64())
+            return pc.if_else(pc.is_nan(out), pa.nulls(len(out), pa.float64()), out), np.zeros(len(values), dtype=bool)
         except pa.ArrowInvalid:
             pass
+    s = pc.if_else(_null_like(s), pa.nulls(len(s), pa.string()), s)
     s = pc.utf8_trim_whitespace(s)
     s = pc.replace_substring_regex(s, r"^([0-9.,]+)-$", r"-\1")  # SAP: 100.00-
     if thousands:

@@ -421,7 +421,21 @@ def _header(head_text: str, delimiter: str, quotechar: str, source: str) -> tupl
     names = [n.strip() for n in names]
     if not any(names):
         raise UnusableInputError(source, "the first line (header) is empty")
+    trailing = len(names) - len("\0".join(names).rstrip("\0").split("\0")) if not names[-1] else 0
+    if trailing:  # "a;b;c;" over rows "1;2;3": the header's trailing delimiter is not a column
+        first = next((r for r in _safe_records(reader) if r), None)
+        if first is not None and len(first) == len(names) - trailing:
+            usable, notes, blank = usable_names(source, names[: len(names) - trailing])
+            return usable, [*notes, f"{source}: the header ends with {trailing} delimiter(s) the rows do not "
+                            "have; ignored"], blank
     return usable_names(source, names)
+
+
+def _safe_records(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    try:
+        yield from reader
+    except csv.Error:
+        return
 
 
 def _drop_unnamed(table: pa.Table, blank: set[str], source: str, notes: list[str]) -> pa.Table:

@@ -339,8 +339,8 @@ def _columns(doc: dict[str, Any], where: str) -> tuple[dict[str, str], dict[str,
         elif isinstance(v, str):
             columns[role] = v
         else:
-            lists = " (or a list of columns to join)" if role in JOINABLE else ""
-            raise MappingError(f"{where}: [columns] {role} must be a column name{lists}, got {v!r}")
+            lists = ", or a list of columns to join" if role in JOINABLE else ""
+            raise MappingError(f"{where}: [columns] {role} must be a string (a column name{lists}), got {v!r}")
     return columns, joined
 
 

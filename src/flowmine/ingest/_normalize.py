@@ -136,7 +136,7 @@ def _melt(raw: RawTable, mapping: Mapping, roles: dict[str, str]) -> tuple[pa.Ta
 
         raise MappingError(f"{raw.source}: mapping {mapping.origin} names milestone column(s) {missing}, "
                            f"but the file has {t.column_names}")
-    filled = {c: ~_blank(contiguous(t.column(c))) for c in mapping.milestones}
+    filled = {c: ~_blank(contiguous(t.column(c))) & ~_zero_date(contiguous(t.column(c))) for c in mapping.milestones}
     none = ~np.logical_or.reduce(list(filled.values()))
     idx_parts, col_parts = [], []
     for j, c in enumerate(mapping.milestones):
@@ -312,6 +312,15 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
                       duplicate_events=duplicates)
 
 
+def _zero_date(values: pa.Array) -> np.ndarray:
+    """SAP's 00000000 in a milestone column: the milestone was not reached (no event, not a bad one)."""
+    if not pa.types.is_string(values.type):
+        return np.zeros(len(values), dtype=bool)
+    from flowmine.ingest._timestamps import zero_dates
+
+    return zero_dates(values)
+
+
 def _in_background(fn: Callable[..., _T], *args: object) -> Future[_T]:
     """Run ``fn(*args)`` in a thread of its own (Arrow and DuckDB release the GIL); errors surface
     where the result is asked for. The read's limits (context variables) go along."""
@@ -342,6 +351,11 @@ def _timestamp(values: pa.Array, name: str, mapping: Mapping, src: str, fail: _F
                  cell_details(reason, values, p.format, mapping.timestamps))
     if missing:
         fail.add(empty, Reason.MISSING_TIMESTAMP, name, None, _DETAILS[Reason.MISSING_TIMESTAMP])
+    # never a null timestamp without a reason: a filled cell that yielded none is invalid
+    silent = _np(pc.is_null(p.values)) & ~empty & pd.isna(p.reasons)
+    if silent.any():
+        fail.add(silent, Reason.INVALID_TIMESTAMP, name, values, describe(Reason.INVALID_TIMESTAMP, p.format,
+                                                                          mapping.timestamps))
     return p.values.cast(TIMESTAMP_TYPE)
 
 
