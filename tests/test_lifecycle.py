@@ -300,17 +300,27 @@ def test_xes_export_of_aborted_withdrawn_and_never_started_instances(tmp_path: P
     assert _instance_rows(again.events.to_pandas()) == _instance_rows(ours)
 
 
-@pytest.mark.xfail(strict=True, reason="store (h-store): a newer extract that completes an instance stored as "
-                                       "open adds it again instead of replacing the open one")
-def test_newer_extract_completing_an_open_instance_replaces_it(tmp_path: Path, write) -> None:
+@pytest.mark.parametrize("together", [False, True])
+def test_newer_extract_completing_an_open_instance_replaces_it(tmp_path: Path, write, together: bool) -> None:
     head = "case,activity,timestamp,lifecycle\n"
-    first = write("a.csv", head + "C1,A,2024-01-01 09:00,start\n")
-    newer = write("b.csv", head + "C1,A,2024-01-01 09:00,start\nC1,A,2024-01-01 10:00,complete\n")
+    first = write("a.csv", head + "C1,A,2024-01-01 09:00,start\nC1,B,2024-01-01 09:30,start\n"
+                  "C2,A,2024-01-01 09:00,start\n")
+    newer = write("b.csv", head + "C1,A,2024-01-01 09:00,start\nC1,A,2024-01-01 10:00,complete\n"
+                  "C1,B,2024-01-01 09:30,start\nC2,A,2024-01-01 09:05,start\nC2,A,2024-01-01 11:00,complete\n")
     store = Store(tmp_path / "s")
-    store.ingest("p", [str(first)])
-    store.ingest("p", [str(newer)])
-    log = store.load("p")
-    assert log[OUTCOME].tolist() == [Outcome.COMPLETE]
+    if together:  # both extracts in one ingest
+        report = store.ingest("p", [str(first), str(newer)])
+    else:
+        store.ingest("p", [str(first)])
+        report = store.ingest("p", [str(newer)])
+    rep = report.sources[-1]
+    assert rep.instances_completed == 1  # C1's A; C2's A started at another time: another instance
+    assert rep.rows_already_stored == 1  # C1's B, still open
+    assert rep.balanced
+    log = store.load("p").sort_values(["case:concept:name", "concept:name", "start_timestamp"])
+    got = list(zip(log["case:concept:name"], log["concept:name"], log[OUTCOME], strict=True))
+    assert got == [("C1", "A", Outcome.COMPLETE), ("C1", "B", Outcome.OPEN), ("C2", "A", Outcome.OPEN),
+                   ("C2", "A", Outcome.COMPLETE)]
 
 
 def test_lifecycle_values_dropped_by_the_mapping(write) -> None:

@@ -10,6 +10,9 @@ they share, so only the really new events are added and keep the new column's va
 A column whose type differs between the stored events and an extract (numbers in January, a
 code such as ``n/a`` in February) is widened to text in the new version; attribute values are
 fingerprinted as text (:mod:`flowmine._fingerprint`), so widening changes no fingerprint.
+
+An instance stored as open (started, not completed when the earlier extract was taken) that a newer
+extract holds as ended is replaced by it (:func:`completed_open`), never counted twice.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import pyarrow.compute as pc
 
 from flowmine._arrow import contiguous
 from flowmine._fingerprint import FINGERPRINT, connect, content_columns, fingerprints, halves
-from flowmine._schema import CORE_TYPES
+from flowmine._schema import ACTIVITY, CASE, CORE_TYPES, OUTCOME, START, Outcome
 
 
 @dataclass
@@ -118,4 +121,45 @@ def _multiset(pool: pa.Array, new: pa.Array) -> np.ndarray:
     frame["j"] = frame.groupby(["a", "b"], sort=False).cumcount()
     merged = frame.merge(counts, on=["a", "b"], how="left", sort=False)
     out[idx] = (merged["j"].to_numpy() < merged["k"].fillna(0).to_numpy())
+    return out
+
+
+#: The XES ``concept:instance`` attribute: where present it tells instances of one activity apart.
+_INSTANCE = "concept:instance"
+
+
+def completed_open(stored: pa.Table, new: pa.Table) -> np.ndarray:
+    """Mask of the ``stored`` open instances that ``new`` holds as ended instances.
+
+    An open instance (started, completion unknown at extraction) is completed by a newer extract:
+    the same case, activity and start (and ``concept:instance`` where both have it), now with an end.
+    Matched one to one (two open instances with one key are completed by two ended ones), so the
+    newer, ended instance replaces the open one instead of being added beside it.
+    """
+    out = np.zeros(stored.num_rows, dtype=bool)
+    needed = (OUTCOME, START)
+    if stored.num_rows == 0 or new.num_rows == 0 or any(c not in t.column_names for c in needed
+                                                          for t in (stored, new)):
+        return out
+    is_open = np.asarray(pc.fill_null(pc.equal(stored.column(OUTCOME), Outcome.OPEN), False).to_numpy(
+        zero_copy_only=False), dtype=bool)
+    if not is_open.any():
+        return out
+    ended = pc.and_(pc.is_valid(new.column(START)),
+                    pc.fill_null(pc.not_equal(new.column(OUTCOME), Outcome.OPEN), True))
+    ended_np = np.asarray(ended.to_numpy(zero_copy_only=False), dtype=bool)
+    if not ended_np.any():
+        return out
+    keys = [CASE, ACTIVITY, START] + ([_INSTANCE] if all(_INSTANCE in t.column_names for t in (stored, new)) else [])
+
+    def frame(t: pa.Table, rows: np.ndarray) -> pd.DataFrame:
+        f = pd.DataFrame({k: as_text(contiguous(t.column(k)).take(pa.array(rows))).to_pandas() for k in keys})
+        f["j"] = f.groupby(keys, sort=False, dropna=False).cumcount()
+        return f
+
+    open_rows = np.flatnonzero(is_open)
+    left = frame(stored, open_rows)
+    left["row"] = open_rows
+    hit = left.merge(frame(new, np.flatnonzero(ended_np)), on=[*keys, "j"], how="inner")
+    out[hit["row"].to_numpy()] = True
     return out

@@ -48,6 +48,7 @@ class SourceReport:
     new_columns: list[str] = field(default_factory=list)  # columns the store did not have before
     event_ids: list[int] = field(default_factory=list)  # [first, end) of the event ids it added
     quarantine_records: int = 0
+    instances_completed: int = 0  # stored open instances this newer extract completes (replaced, not doubled)
 
     @property
     def balanced(self) -> bool:

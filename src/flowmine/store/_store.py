@@ -69,7 +69,7 @@ from flowmine.ingest import Mapping, Normalized
 from flowmine.ingest._mapping import load_mapping
 from flowmine.store._integrity import check_file, read_manifest, verify_version
 from flowmine.store._integrity import digests as file_digests
-from flowmine.store._match import Pool, already_stored, conflicts, widen
+from flowmine.store._match import Pool, already_stored, completed_open, conflicts, widen
 from flowmine.store._sources import IngestReport, SourceReport, read_checked
 from flowmine.store._versions import KEEP_VERSIONS, VERSION, describe, link_or_copy, next_name, prune, remove_orphans
 from flowmine.store._write import fsync_dir, order_of, write_sorted
@@ -254,6 +254,15 @@ class Store:
                     old, old_q = _remove_source(old, old_q, manifest, rep.sha256)
                     rep.replaced = known.pop(rep.sha256)["source"]
                 events, q, already, order = _new_events(norm, _pools(old, manifest) + added, next_id)
+                old, rep.instances_completed = _drop_completed_open(old, events)
+                for i, part in enumerate(parts):  # an earlier source of this ingest left it open
+                    part, k = _drop_completed_open(part, events)
+                    if k:
+                        parts[i], orders[i], added[i] = part, None, Pool(part, added[i].columns)
+                        rep.instances_completed += k
+                if rep.instances_completed:
+                    rep.notes.append(f"{rep.instances_completed} instance(s) stored as open (started, not completed) "
+                                     "are completed in this extract: replaced by their ended instance")
                 rep.event_ids = [next_id, next_id + events.num_rows]
                 next_id += events.num_rows
                 _fill(rep, norm, events, q, already)
@@ -528,6 +537,14 @@ def _note_new_columns(rep: SourceReport, old: pa.Table | None, parts: list[pa.Ta
 def sort_events(events: pa.Table) -> pa.Table:
     """Sort by (case, timestamp, event_id): the one ordering every query relies on."""
     return events.take(pa.array(order_of(events))) if events.num_rows else events
+
+
+def _drop_completed_open(table: pa.Table | None, new: pa.Table) -> tuple[pa.Table | None, int]:
+    """``table`` without the open instances that ``new`` completes, and how many those were."""
+    if table is None:
+        return None, 0
+    done = completed_open(table, new)
+    return (table.filter(pa.array(~done)), int(done.sum())) if done.any() else (table, 0)
 
 
 def _new_events(norm: Normalized, pools: list[Pool], next_id: int
