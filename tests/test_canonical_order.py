@@ -289,7 +289,9 @@ def test_perf_on_200k_distinct_activities_falls_back_to_sql_without_memory_error
     src.write_text("case,activity,timestamp\n" + "".join(
         f"c{i // 2},step {i:06d},2024-01-0{1 + i % 2} 10:00\n" for i in range(n)), encoding="utf-8")
     st = Store(tmp_path / "s")
-    st.ingest("wide", [src])
+    # ingest refuses more than 100,000 distinct activities by default ([limits] max_activities): raised here
+    (tmp_path / "wide.toml").write_text("[limits]\nmax_activities = 300000\n", encoding="utf-8")
+    st.ingest("wide", [src], mapping=tmp_path / "wide.toml")
     log = stored(st, "wide")
     with pytest.raises(TooManyActivitiesError) as err:
         profile(log, engine="fast")

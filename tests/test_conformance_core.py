@@ -81,9 +81,11 @@ def test_sepsis_full_r4pm_and_replay(tmp_path):
         warnings.simplefilter("ignore")
         ref = pm4py.fitness_token_based_replay(df, m.net, m.im, m.fm)
     assert token_replay(m, v).fitness == pytest.approx(ref["log_fitness"], rel=REL)
-    # pm4py's alignments on the full log (about 9 s) gave these; r4pm must reproduce them exactly
+    # pm4py's alignments on the full stored log (about 9 s) gave these; r4pm must reproduce them exactly.
+    # Re-run with pm4py.fitness_alignments when the stored log changes: since #13 the store keeps the log's
+    # one exact duplicate event (as pm4py's reading does), which moved log_fitness from 0.9332653441310098.
     ali = align(m, v)
-    assert ali.fitness == pytest.approx(0.9332653441310098, rel=REL)
+    assert ali.fitness == pytest.approx(0.9332689726375379, rel=REL)
     assert ali.fitting_cases_share == pytest.approx(0.47333333333333333, rel=REL)
 
 
