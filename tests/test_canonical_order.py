@@ -305,3 +305,26 @@ def test_perf_on_200k_distinct_activities_falls_back_to_sql_without_memory_error
     out = run_cli("perf", "--store", str(tmp_path / "s"), "--process", "wide", "--engine", "fast")
     assert out.returncode == 2 and out.stderr.strip().endswith("this log has 200,000 (use engine 'sql')")
     assert "Traceback" not in out.stderr
+
+
+def test_simulated_production_log_equals_pm4py_interval_dfg_and_variants(tmp_path):
+    """The simulated production log (start and completion of every instance), stored: its edges equal
+    ``pm4py.discover_dfg`` on the stored frame and its variants pm4py's start-keyed variants."""
+    pm4py = pytest.importorskip("pm4py")
+    from flowmine.simulate import simulate
+
+    events = simulate("production", cases=400, seed=3).events
+    src = tmp_path / "prod.parquet"
+    pq.write_table(pa.Table.from_pandas(events, preserve_index=False), src)
+    st = Store(tmp_path / "s")
+    st.ingest("prod", [src])
+    log = stored(st, "prod")
+    df = st.load("prod")
+    assert df[START].notna().all()
+    ours = edges_of(log)
+    assert ours == dict(pm4py.discover_dfg(df)[0]) and len(ours) > 5
+    assert {(e["source"], e["target"]): e["count"] for e in profile(log, engine="fast", n_boot=0)["edges"]} == ours
+    theirs = {" → ".join(k): (n if isinstance(n, int) else len(n))
+              for k, n in pm4py.get_variants(df, timestamp_key=START).items()}
+    v = variants(log)
+    assert dict(zip(v["variant"], v["cases"], strict=True)) == theirs
