@@ -345,3 +345,24 @@ def test_simulated_production_log_equals_pm4py_interval_dfg_and_variants(tmp_pat
               for k, n in pm4py.get_variants(df, timestamp_key=START).items()}
     v = variants(log)
     assert dict(zip(v["variant"], v["cases"], strict=True)) == theirs
+
+
+def test_ingest_order_and_store_order_agree_and_keep_copies_adjacent():
+    """``sort_order`` (ingest, by position) and ``order_of`` (store, by event_id) give the canonical order;
+    exact copies share every key, so they stay adjacent and in one tie group for the duplicate search."""
+    from flowmine._fingerprint import fingerprint_order, order_columns, sort_order
+    from flowmine.store._write import order_of
+
+    rows = [  # case, activity, start, complete
+        ("A", "X", 60, 120), ("A", "Y", 0, 120), ("A", "X", 60, 120), ("A", "Z", None, 30), ("B", "W", None, None)]
+    table = pa.table({
+        CASE: [r[0] for r in rows], ACTIVITY: [r[1] for r in rows],
+        TIMESTAMP: pa.array([ts(r[3]) for r in rows], TIMESTAMP_TYPE),
+        START: pa.array([ts(r[2]) for r in rows], TIMESTAMP_TYPE),
+        READY: pa.array([None, None, None, None, ts(5)], TIMESTAMP_TYPE),
+        EVENT_ID: pa.array(range(len(rows)), pa.int64())})
+    want = [1, 3, 0, 2, 4]  # Y (start 0), Z (no start: its completion 30), X, X (start 60), then case B
+    assert sort_order(*order_columns(table)).tolist() == want == order_of(table).tolist()
+    _, order, tied = fingerprint_order(table.drop_columns([EVENT_ID]))
+    # Y shares the copies' completion but not their start: the copies are adjacent all the same
+    assert order.tolist() == want and tied.tolist() == [False, False, False, True, False]
