@@ -120,7 +120,18 @@ def test_edges_variants_rework_by_start_on_every_engine(tmp_path):
     assert set(m.edges.loc[m.edges["source"].str.startswith("▶"), "target"]) == {"A", "Z"}
 
 
-def test_equals_pm4py_interval_dfg_and_variants_with_overlaps_and_ties():
+def rounded(value):
+    """Floats rounded to 6 decimals, recursively (the engines add float sums in different orders)."""
+    if isinstance(value, float):
+        return round(value, 6)
+    if isinstance(value, list):
+        return [rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    return value
+
+
+def test_equals_pm4py_interval_dfg_and_variants_with_overlaps_and_ties(tmp_path):
     """A random interval log with many overlaps and shared start/completion times: directly-follows
     equals ``pm4py.discover_dfg`` (which sorts by case, start, completion, stably) and the variants
     equal pm4py's on ``interval_lifecycle.to_interval`` of the same log written as start/complete
@@ -171,6 +182,12 @@ def test_equals_pm4py_interval_dfg_and_variants_with_overlaps_and_ties():
             theirs[key] = theirs.get(key, 0) + 1
     v = variants(log)
     assert dict(zip(v["variant"], v["cases"], strict=True)) == theirs
+    # the compiled passes (enabling completion and sojourn origin found across overlaps) equal SQL
+    st = commit_table(tmp_path / "s", "r", pa.Table.from_pandas(log, preserve_index=False))
+    fast, sql = (profile(stored(st, "r"), engine=e, n_boot=0) for e in ("fast", "sql"))
+    assert fast["engine"] == "fast" and fast["time_basis"] == "waiting"
+    for key in ("activities", "edges", "variants", "case_duration_s"):
+        assert rounded(fast[key]) == rounded(sql[key]), key
 
 
 def test_logs_without_starts_keep_the_completion_order(tmp_path, write):
@@ -307,3 +324,47 @@ def test_perf_on_200k_distinct_activities_falls_back_to_sql_without_memory_error
     out = run_cli("perf", "--store", str(tmp_path / "s"), "--process", "wide", "--engine", "fast")
     assert out.returncode == 2 and out.stderr.strip().endswith("this log has 200,000 (use engine 'sql')")
     assert "Traceback" not in out.stderr
+
+
+def test_simulated_production_log_equals_pm4py_interval_dfg_and_variants(tmp_path):
+    """The simulated production log (start and completion of every instance), stored: its edges equal
+    ``pm4py.discover_dfg`` on the stored frame and its variants pm4py's start-keyed variants."""
+    pm4py = pytest.importorskip("pm4py")
+    from flowmine.simulate import simulate
+
+    events = simulate("production", cases=400, seed=3).events
+    src = tmp_path / "prod.parquet"
+    pq.write_table(pa.Table.from_pandas(events, preserve_index=False), src)
+    st = Store(tmp_path / "s")
+    st.ingest("prod", [src])
+    log = stored(st, "prod")
+    df = st.load("prod")
+    assert df[START].notna().all()
+    ours = edges_of(log)
+    assert ours == dict(pm4py.discover_dfg(df)[0]) and len(ours) > 5
+    assert {(e["source"], e["target"]): e["count"] for e in profile(log, engine="fast", n_boot=0)["edges"]} == ours
+    theirs = {" → ".join(k): (n if isinstance(n, int) else len(n))
+              for k, n in pm4py.get_variants(df, timestamp_key=START).items()}
+    v = variants(log)
+    assert dict(zip(v["variant"], v["cases"], strict=True)) == theirs
+
+
+def test_ingest_order_and_store_order_agree_and_keep_copies_adjacent():
+    """``sort_order`` (ingest, by position) and ``order_of`` (store, by event_id) give the canonical order;
+    exact copies share every key, so they stay adjacent and in one tie group for the duplicate search."""
+    from flowmine._fingerprint import fingerprint_order, order_columns, sort_order
+    from flowmine.store._write import order_of
+
+    rows = [  # case, activity, start, complete
+        ("A", "X", 60, 120), ("A", "Y", 0, 120), ("A", "X", 60, 120), ("A", "Z", None, 30), ("B", "W", None, None)]
+    table = pa.table({
+        CASE: [r[0] for r in rows], ACTIVITY: [r[1] for r in rows],
+        TIMESTAMP: pa.array([ts(r[3]) for r in rows], TIMESTAMP_TYPE),
+        START: pa.array([ts(r[2]) for r in rows], TIMESTAMP_TYPE),
+        READY: pa.array([None, None, None, None, ts(5)], TIMESTAMP_TYPE),
+        EVENT_ID: pa.array(range(len(rows)), pa.int64())})
+    want = [1, 3, 0, 2, 4]  # Y (start 0), Z (no start: its completion 30), X, X (start 60), then case B
+    assert sort_order(*order_columns(table)).tolist() == want == order_of(table).tolist()
+    _, order, tied = fingerprint_order(table.drop_columns([EVENT_ID]))
+    # Y shares the copies' completion but not their start: the copies are adjacent all the same
+    assert order.tolist() == want and tied.tolist() == [False, False, False, True, False]

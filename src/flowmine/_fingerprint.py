@@ -160,10 +160,11 @@ def fingerprint_order(events: pa.Table, order: np.ndarray | Callable[[], np.ndar
                       ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
     """Fingerprints (in row order), the store's order and its tie groups.
 
-    Returns ``(fingerprints, order, tied)``: ``order`` lists row positions sorted by (case,
-    timestamp, position); it is sorted here beside the hashing unless given, or given as a
+    Returns ``(fingerprints, order, tied)``: ``order`` lists row positions in the canonical order
+    (:func:`sort_order`); it is sorted here beside the hashing unless given, or given as a
     function that waits for it (a sort already running in the background); ``tied[k]`` is true
-    when ``order[k]`` has the same case and timestamp as ``order[k - 1]``.
+    when ``order[k]`` has the same case and timestamp as ``order[k - 1]`` (exact copies share every
+    sort key, so they are adjacent in that order and fall into one such group).
     """
     n = events.num_rows
     if n == 0:

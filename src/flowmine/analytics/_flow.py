@@ -1,6 +1,7 @@
 """Control flow with performance: directly-follows edges, variants, and flow over time.
 
-* **edge** A→B: B is the next instance after A in a case (order: completion, then event_id). Its
+* **edge** A→B: B is the next instance after A in a case (the canonical order: start, completion where
+  no start is known, ready time where neither is; then completion, then event_id). Its
   duration is start(B) − complete(A) (complete(B) where B's start is unknown), floored at 0 when B
   started before A completed: the numbers of pm4py's ``discover_dfg`` / ``discover_performance_dfg``.
 * **variant**: the sequence of activities of a case (same order), shown joined by ``" → "``.

@@ -40,6 +40,7 @@ function used (Spark: ``unix_micros``). Optional columns a log lacks are all-nul
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -181,6 +182,10 @@ class Engine:
 
     def __init__(self, table: pa.Table, threads: int | None = None) -> None:
         self.con = duckdb.connect()
+        # no progress bar: a long query (a million distinct activities) would draw it into the output
+        # of `flowmine perf --json -`
+        with contextlib.suppress(duckdb.InvalidInputException):
+            self.con.execute("SET enable_progress_bar = false")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self.con.register("log", table)
