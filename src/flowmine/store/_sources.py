@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -12,14 +11,7 @@ from typing import Any
 from flowmine.errors import InputError, MappingError
 from flowmine.ingest import Mapping, Normalized, read_log
 from flowmine.ingest._csv import scanned_sha256
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+from flowmine.store._integrity import sha256_of
 
 
 @dataclass
@@ -126,6 +118,6 @@ def _read(src: str | os.PathLike[str], mapping: Mapping | None) -> tuple[Normali
 
 def _sha256_or_empty(path: Path) -> str:
     try:
-        return sha256_file(path) if path.is_file() else ""
+        return sha256_of(path) if path.is_file() else ""
     except OSError:
         return ""
