@@ -37,3 +37,13 @@ def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120)
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "flowmine", *args], capture_output=True, text=True,
                           timeout=timeout, env=full_env)
+
+
+#: Test files that take minutes, mostly waiting on another process (the Spark contract's JVM): collected
+#: first, so that with ``pytest -n 2 --dist loadfile`` (``make test``) one worker starts on them while the
+#: other runs the rest, instead of the suite ending with one worker alone on them.
+_LONG_FILES = ("test_spark_contract.py",)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in _LONG_FILES)  # stable: the rest keep their order
