@@ -18,6 +18,7 @@ extract holds as ended is replaced by it (:func:`completed_open`), never counted
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -25,8 +26,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowmine._arrow import contiguous
-from flowmine._fingerprint import FINGERPRINT, connect, content_columns, fingerprints, halves
-from flowmine._schema import ACTIVITY, CASE, CORE_TYPES, OUTCOME, START, Outcome
+from flowmine._fingerprint import FINGERPRINT, connect, content_columns, fingerprints, halves, subset_order
+from flowmine._schema import ACTIVITY, CASE, CORE_TYPES, EVENT_ID, OUTCOME, Q_SOURCE, SOURCE, START, Outcome
+from flowmine.ingest import Normalized
+from flowmine.store._sources import SourceReport
 
 
 @dataclass
@@ -163,3 +166,104 @@ def completed_open(stored: pa.Table, new: pa.Table) -> np.ndarray:
     hit = left.merge(frame(new, np.flatnonzero(ended_np)), on=[*keys, "j"], how="inner")
     out[hit["row"].to_numpy()] = True
     return out
+
+
+# --- a newer extract against the stored events (used by Store.ingest) ---------------------------
+
+def _source_columns(manifest: dict[str, Any]) -> dict[str, frozenset[str]]:
+    return {s["source"]: frozenset(s["columns"]) for s in manifest["sources"] if s.get("columns")}
+
+
+def _groups(old: pa.Table, manifest: dict[str, Any]) -> list[tuple[frozenset[str], np.ndarray | None]]:
+    """Stored events grouped by the columns of the source they came from (None: all rows)."""
+    every = frozenset(content_columns(old.column_names))
+    by_source = _source_columns(manifest)
+    if not by_source or set(by_source.values()) == {every}:
+        return [(every, None)]
+    src = pd.Categorical(old.column(SOURCE).to_pandas())
+    kinds = sorted({*by_source.values(), every}, key=sorted)
+    kind_of = np.array([kinds.index(by_source.get(c, every)) for c in src.categories] + [kinds.index(every)])
+    per_row = kind_of[src.codes]  # code -1 (no source) takes the last entry: every column
+    out: list[tuple[frozenset[str], np.ndarray | None]] = []
+    for k, c in enumerate(kinds):
+        mask = per_row == k
+        if mask.any():
+            out.append((c & every, mask))
+    return out
+
+
+def pools(old: pa.Table | None, manifest: dict[str, Any]) -> list[Pool]:
+    if old is None or old.num_rows == 0:
+        return []
+    return [Pool(old if mask is None else old.filter(pa.array(mask)), cols) for cols, mask in _groups(old, manifest)]
+
+
+def refingerprint(old: pa.Table, manifest: dict[str, Any]) -> pa.Table:
+    """Stored fingerprints made with another algorithm: recomputed, each over its source's columns."""
+    plain = old.drop_columns([FINGERPRINT])
+    fp = np.empty((old.num_rows, 16), dtype=np.uint8)
+    for cols, mask in _groups(plain, manifest):
+        rows = np.arange(old.num_rows) if mask is None else np.flatnonzero(mask)
+        part = plain.take(pa.array(rows)).select(sorted(cols))
+        fp[rows] = np.frombuffer(fingerprints(part).buffers()[1], np.uint8, count=16 * len(rows)).reshape(-1, 16)
+    arr = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), old.num_rows, [None, pa.py_buffer(fp)])
+    return plain.append_column(FINGERPRINT, arr)
+
+
+def remove_source(old: pa.Table | None, old_q: pa.Table, manifest: dict[str, Any], sha: str
+                   ) -> tuple[pa.Table | None, pa.Table]:
+    """Stored events and quarantine of the source with content ``sha`` taken out (it is read again)."""
+    entries = [s for s in manifest["sources"] if s["sha256"] == sha]
+    manifest["sources"] = [s for s in manifest["sources"] if s["sha256"] != sha]
+    if old is not None:
+        drop = np.zeros(old.num_rows, dtype=bool)
+        ids = old.column(EVENT_ID).to_numpy()
+        for s in entries:
+            if s.get("event_ids"):
+                lo, hi = s["event_ids"]
+                drop |= (ids >= lo) & (ids < hi)
+            else:  # written before event id ranges were recorded
+                drop |= np.asarray(pc.equal(old.column(SOURCE), s["source"]).to_numpy(zero_copy_only=False))
+        old = old.filter(pa.array(~drop))
+    if old_q.num_rows:
+        qs = old_q.column(Q_SOURCE)
+        gone = np.zeros(old_q.num_rows, dtype=bool)
+        for s in entries:
+            gone |= np.asarray(pc.fill_null(pc.equal(qs, s["source"]), False).to_numpy(zero_copy_only=False))
+        old_q = old_q.filter(pa.array(~gone))
+    return old, old_q
+
+
+def note_new_columns(rep: SourceReport, old: pa.Table | None, parts: list[pa.Table], events: pa.Table,
+                      already: int) -> None:
+    if old is None:
+        return
+    have = set(old.column_names).union(*(p.column_names for p in parts))
+    new = [c for c in content_columns(events.column_names) if c not in have]
+    rep.new_columns = new
+    if new:
+        rep.notes.append(f"new column(s) {new}: events matched over the {len(set(rep.columns) - set(new))} "
+                         f"columns shared with the store; their values are kept for the {events.num_rows:,} "
+                         f"new events ({already:,} already stored events have none)")
+
+
+def drop_completed_open(table: pa.Table | None, new: pa.Table) -> tuple[pa.Table | None, int]:
+    """``table`` without the open instances that ``new`` completes, and how many those were."""
+    if table is None:
+        return None, 0
+    done = completed_open(table, new)
+    return (table.filter(pa.array(~done)), int(done.sum())) if done.any() else (table, 0)
+
+
+def unstored_events(norm: Normalized, pools: list[Pool], next_id: int
+                ) -> tuple[pa.Table, pa.Table, int, np.ndarray | None]:
+    """Events the store does not hold yet, with event ids in source order, and their store order."""
+    events = norm.events
+    order = norm.order
+    already = already_stored(events, pools) if pools else np.zeros(events.num_rows, dtype=bool)
+    if already.any():
+        events = events.filter(pa.array(~already))
+        order = subset_order(order, ~already) if order is not None else None
+    ids = pa.array(np.arange(next_id, next_id + events.num_rows, dtype=np.int64))
+    events = events.add_column(0, EVENT_ID, ids)
+    return events, norm.quarantine, int(already.sum()), order

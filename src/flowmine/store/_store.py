@@ -43,13 +43,12 @@ from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flowmine._atomic import write_text_atomic
-from flowmine._fingerprint import ALGORITHM, FINGERPRINT, content_columns, fingerprints, subset_order
+from flowmine._fingerprint import ALGORITHM, FINGERPRINT, content_columns
 from flowmine._schema import (
     CASE,
     EVENT_ID,
@@ -62,14 +61,23 @@ from flowmine._schema import (
     QUARANTINE_SCHEMA,
     SCHEMA_VERSION,
     SORT_KEYS,
-    SOURCE,
 )
 from flowmine.errors import NothingLoadedError, ProcessNotFoundError, StoreError
 from flowmine.ingest import Mapping, Normalized
 from flowmine.ingest._mapping import load_mapping
 from flowmine.store._integrity import check_file, read_manifest, verify_version
 from flowmine.store._integrity import digests as file_digests
-from flowmine.store._match import Pool, already_stored, completed_open, conflicts, widen
+from flowmine.store._match import (
+    Pool,
+    conflicts,
+    drop_completed_open,
+    note_new_columns,
+    pools,
+    refingerprint,
+    remove_source,
+    unstored_events,
+    widen,
+)
 from flowmine.store._sources import IngestReport, SourceReport, read_checked
 from flowmine.store._versions import KEEP_VERSIONS, VERSION, describe, link_or_copy, next_name, prune, remove_orphans
 from flowmine.store._write import fsync_dir, order_of, write_sorted
@@ -232,7 +240,7 @@ class Store:
             old_q = (_read_parquet(check_file(live, QUARANTINE, manifest)) if live
                      else QUARANTINE_SCHEMA.empty_table())
             if old is not None and manifest.get("fingerprint") != ALGORITHM:
-                old = _refingerprint(old, manifest)
+                old = refingerprint(old, manifest)
             next_id = (pc.max(old.column(EVENT_ID)).as_py() + 1) if old is not None and old.num_rows else 0
             next_id = max(next_id, manifest.get("next_event_id", 0))
             orders: list[np.ndarray | None] = []
@@ -251,12 +259,12 @@ class Store:
                     errors.append(str(nothing_loaded(rep.source, norm)))
                     continue
                 if rep.sha256 in known:  # the same content with another mapping: replace what it stored
-                    old, old_q = _remove_source(old, old_q, manifest, rep.sha256)
+                    old, old_q = remove_source(old, old_q, manifest, rep.sha256)
                     rep.replaced = known.pop(rep.sha256)["source"]
-                events, q, already, order = _new_events(norm, _pools(old, manifest) + added, next_id)
-                old, rep.instances_completed = _drop_completed_open(old, events)
+                events, q, already, order = unstored_events(norm, pools(old, manifest) + added, next_id)
+                old, rep.instances_completed = drop_completed_open(old, events)
                 for i, part in enumerate(parts):  # an earlier source of this ingest left it open
-                    part, k = _drop_completed_open(part, events)
+                    part, k = drop_completed_open(part, events)
                     if k:
                         parts[i], orders[i], added[i] = part, None, Pool(part, added[i].columns)
                         rep.instances_completed += k
@@ -266,7 +274,7 @@ class Store:
                 rep.event_ids = [next_id, next_id + events.num_rows]
                 next_id += events.num_rows
                 _fill(rep, norm, events, q, already)
-                _note_new_columns(rep, old, parts, events, already)
+                note_new_columns(rep, old, parts, events, already)
                 known[rep.sha256] = asdict(rep)
                 parts.append(events)
                 added.append(Pool(events, frozenset(rep.columns)))
@@ -457,108 +465,9 @@ def _read_parquet(path: Path, columns: Sequence[str] | None = None) -> pa.Table:
         raise damaged(path, f"Parquet cannot read it: {exc}") from None
 
 
-def _source_columns(manifest: dict[str, Any]) -> dict[str, frozenset[str]]:
-    return {s["source"]: frozenset(s["columns"]) for s in manifest["sources"] if s.get("columns")}
-
-
-def _groups(old: pa.Table, manifest: dict[str, Any]) -> list[tuple[frozenset[str], np.ndarray | None]]:
-    """Stored events grouped by the columns of the source they came from (None: all rows)."""
-    every = frozenset(content_columns(old.column_names))
-    by_source = _source_columns(manifest)
-    if not by_source or set(by_source.values()) == {every}:
-        return [(every, None)]
-    src = pd.Categorical(old.column(SOURCE).to_pandas())
-    kinds = sorted({*by_source.values(), every}, key=sorted)
-    kind_of = np.array([kinds.index(by_source.get(c, every)) for c in src.categories] + [kinds.index(every)])
-    per_row = kind_of[src.codes]  # code -1 (no source) takes the last entry: every column
-    out: list[tuple[frozenset[str], np.ndarray | None]] = []
-    for k, c in enumerate(kinds):
-        mask = per_row == k
-        if mask.any():
-            out.append((c & every, mask))
-    return out
-
-
-def _pools(old: pa.Table | None, manifest: dict[str, Any]) -> list[Pool]:
-    if old is None or old.num_rows == 0:
-        return []
-    return [Pool(old if mask is None else old.filter(pa.array(mask)), cols) for cols, mask in _groups(old, manifest)]
-
-
-def _refingerprint(old: pa.Table, manifest: dict[str, Any]) -> pa.Table:
-    """Stored fingerprints made with another algorithm: recomputed, each over its source's columns."""
-    plain = old.drop_columns([FINGERPRINT])
-    fp = np.empty((old.num_rows, 16), dtype=np.uint8)
-    for cols, mask in _groups(plain, manifest):
-        rows = np.arange(old.num_rows) if mask is None else np.flatnonzero(mask)
-        part = plain.take(pa.array(rows)).select(sorted(cols))
-        fp[rows] = np.frombuffer(fingerprints(part).buffers()[1], np.uint8, count=16 * len(rows)).reshape(-1, 16)
-    arr = pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), old.num_rows, [None, pa.py_buffer(fp)])
-    return plain.append_column(FINGERPRINT, arr)
-
-
-def _remove_source(old: pa.Table | None, old_q: pa.Table, manifest: dict[str, Any], sha: str
-                   ) -> tuple[pa.Table | None, pa.Table]:
-    """Stored events and quarantine of the source with content ``sha`` taken out (it is read again)."""
-    entries = [s for s in manifest["sources"] if s["sha256"] == sha]
-    manifest["sources"] = [s for s in manifest["sources"] if s["sha256"] != sha]
-    if old is not None:
-        drop = np.zeros(old.num_rows, dtype=bool)
-        ids = old.column(EVENT_ID).to_numpy()
-        for s in entries:
-            if s.get("event_ids"):
-                lo, hi = s["event_ids"]
-                drop |= (ids >= lo) & (ids < hi)
-            else:  # written before event id ranges were recorded
-                drop |= np.asarray(pc.equal(old.column(SOURCE), s["source"]).to_numpy(zero_copy_only=False))
-        old = old.filter(pa.array(~drop))
-    if old_q.num_rows:
-        qs = old_q.column(Q_SOURCE)
-        gone = np.zeros(old_q.num_rows, dtype=bool)
-        for s in entries:
-            gone |= np.asarray(pc.fill_null(pc.equal(qs, s["source"]), False).to_numpy(zero_copy_only=False))
-        old_q = old_q.filter(pa.array(~gone))
-    return old, old_q
-
-
-def _note_new_columns(rep: SourceReport, old: pa.Table | None, parts: list[pa.Table], events: pa.Table,
-                      already: int) -> None:
-    if old is None:
-        return
-    have = set(old.column_names).union(*(p.column_names for p in parts))
-    new = [c for c in content_columns(events.column_names) if c not in have]
-    rep.new_columns = new
-    if new:
-        rep.notes.append(f"new column(s) {new}: events matched over the {len(set(rep.columns) - set(new))} "
-                         f"columns shared with the store; their values are kept for the {events.num_rows:,} "
-                         f"new events ({already:,} already stored events have none)")
-
-
 def sort_events(events: pa.Table) -> pa.Table:
     """Sort by (case, timestamp, event_id): the one ordering every query relies on."""
     return events.take(pa.array(order_of(events))) if events.num_rows else events
-
-
-def _drop_completed_open(table: pa.Table | None, new: pa.Table) -> tuple[pa.Table | None, int]:
-    """``table`` without the open instances that ``new`` completes, and how many those were."""
-    if table is None:
-        return None, 0
-    done = completed_open(table, new)
-    return (table.filter(pa.array(~done)), int(done.sum())) if done.any() else (table, 0)
-
-
-def _new_events(norm: Normalized, pools: list[Pool], next_id: int
-                ) -> tuple[pa.Table, pa.Table, int, np.ndarray | None]:
-    """Events the store does not hold yet, with event ids in source order, and their store order."""
-    events = norm.events
-    order = norm.order
-    already = already_stored(events, pools) if pools else np.zeros(events.num_rows, dtype=bool)
-    if already.any():
-        events = events.filter(pa.array(~already))
-        order = subset_order(order, ~already) if order is not None else None
-    ids = pa.array(np.arange(next_id, next_id + events.num_rows, dtype=np.int64))
-    events = events.add_column(0, EVENT_ID, ids)
-    return events, norm.quarantine, int(already.sum()), order
 
 
 def _fill(rep: SourceReport, norm: Normalized, events: pa.Table, q: pa.Table, already: int) -> None:
