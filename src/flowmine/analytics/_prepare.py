@@ -27,7 +27,7 @@ def _key(cache: Path) -> tuple[str, int, int, int]:
 
 
 def _digest(cache: Path) -> str:
-    from flowmine.store._integrity import sha256_of
+    from flowmine._digest import sha256_of
 
     key = _key(cache)
     if key not in _DIGESTS:

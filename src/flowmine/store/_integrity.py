@@ -10,24 +10,16 @@ and nothing is read from it. ``flowmine verify`` checks every file of every kept
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from pathlib import Path
 from typing import Any
 
+from flowmine._digest import sha256_of
 from flowmine.errors import DamagedStoreError
 
 _CHECKED: dict[tuple[str, int, int, int], str] = {}
 _LOCK = threading.Lock()
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def digests(directory: Path, names: list[str]) -> dict[str, dict[str, Any]]:

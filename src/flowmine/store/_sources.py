@@ -8,10 +8,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flowmine._digest import sha256_of
 from flowmine.errors import InputError, MappingError
 from flowmine.ingest import Mapping, Normalized, read_log
 from flowmine.ingest._csv import scanned_sha256
-from flowmine.store._integrity import sha256_of
 
 
 @dataclass
