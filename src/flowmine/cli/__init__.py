@@ -12,6 +12,7 @@ failure.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 import tempfile
@@ -50,22 +51,23 @@ def spark_variants(store: Any, process: str, master: str | None) -> Any:
         raise  # not reached: fail exits
 
 
-def _register() -> None:
-    from flowmine.cli import (  # noqa: F401
-        _check,
-        _dashboard,
-        _demo,
-        _discover,
-        _export,
-        _info,
-        _ingest,
-        _mapping,
-        _monitor,
-        _perf,
-        _report,
-        _simulate,
-        _versions,
-    )
+#: The module of each command. Only the invoked command's module is imported (``flowmine ingest``
+#: does not load Dash, pm4py or numba); ``--help`` and an unknown command load them all.
+COMMANDS: dict[str, str] = {
+    "check": "_check", "dashboard": "_dashboard", "dashboard-user": "_dashboard", "demo": "_demo",
+    "discover": "_discover", "export": "_export", "info": "_info", "quarantine": "_info", "ingest": "_ingest",
+    "mapping": "_mapping", "monitor": "_monitor", "initiative": "_monitor", "perf": "_perf", "report": "_report",
+    "simulate": "_simulate", "versions": "_versions", "rollback": "_versions", "verify": "_versions",
+}
+
+
+def _register(argv: list[str] | None = None) -> None:
+    """Import the modules whose commands ``argv`` (default ``sys.argv[1:]``) can invoke."""
+    args = sys.argv[1:] if argv is None else argv
+    first = next((a for a in args if not a.startswith("-")), None)
+    wanted = {COMMANDS[first]} if first in COMMANDS and "--help" not in args[:1] else set(COMMANDS.values())
+    for module in sorted(wanted):
+        importlib.import_module(f"flowmine.cli.{module}")
 
 
 class _ClosedStdoutSafe:
