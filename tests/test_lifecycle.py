@@ -152,6 +152,34 @@ def test_every_standard_transition_in_a_csv(write) -> None:
                            "pi_abort": 1, "reassign": 1}
 
 
+def test_pi_abort_ends_every_running_instance_of_its_case(write) -> None:
+    """``pi_abort`` aborts the process instance: instances of the case still running end with it;
+    one started later, one only scheduled and other cases are not touched."""
+    r = read_log(write("abort.csv", "case,activity,timestamp,lifecycle\n"
+                                    "C1,Pack,2024-01-01 09:00,start\n"
+                                    "C1,Bill,2024-01-01 09:30,start\n"
+                                    "C1,Bill,2024-01-01 09:40,suspend\n"
+                                    "C1,Call,2024-01-01 09:50,schedule\n"
+                                    "C1,Pay,2024-01-01 10:00,start\n"
+                                    "C2,Pack,2024-01-01 09:00,start\n"
+                                    "C1,Pay,2024-01-01 11:00,pi_abort\n"
+                                    "C1,Ship,2024-01-01 12:00,start\n"))
+    df = r.events.to_pandas().sort_values([CASE, ACTIVITY])
+    got = [(c, a, _none(o), _none(s), _none(t), _none(p)) for c, a, o, s, t, p in
+           zip(df[CASE], df[ACTIVITY], df[OUTCOME], df[START], df[TIMESTAMP], df[PAUSED], strict=True)]
+    abort = _utc(2024, 1, 1, 11)
+    assert got == [
+        ("C1", "Bill", "pi_abort", _utc(2024, 1, 1, 9, 30), abort, 80 * 60_000_000),  # suspended until the abort
+        ("C1", "Pack", "pi_abort", _utc(2024, 1, 1, 9), abort, None),
+        ("C1", "Pay", "pi_abort", _utc(2024, 1, 1, 10), abort, None),
+        ("C1", "Ship", "open", _utc(2024, 1, 1, 12), None, None),  # started after the abort: still running
+        ("C2", "Pack", "open", _utc(2024, 1, 1, 9), None, None),  # another case
+    ]
+    q = r.quarantine.to_pandas()
+    assert list(zip(q["row"], q["reason"], strict=True)) == [(5, Reason.NOT_STARTED)]  # Call: scheduled only
+    assert (r.rows_read, r.events.num_rows, r.rows_merged, r.quarantine.num_rows) == (8, 5, 2, 1)
+
+
 def test_never_started_instances_kept_when_the_mapping_asks(write) -> None:
     src = write("n.csv", "case,activity,timestamp,lifecycle\n"
                          "C1,A,2024-01-01 08:00,schedule\n"

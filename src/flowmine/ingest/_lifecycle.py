@@ -13,11 +13,12 @@ an end) are quarantined as ``never_started``, or kept as instances with that out
 mapping says ``[lifecycle] never_started = "keep"``. The folded instance is the row of its ending
 transition (of its start when open, of its first row when never started), so event ids, which follow
 file order, order ties as pm4py's do; the other rows count as ``rows_merged`` and only the kept
-row's attributes survive. ``pi_abort`` ends the instance of its own activity (not every instance of
-the case). Values outside the standard model (BPIC 2013's ``Accepted``, ``Queued``) and empty
-values leave their rows as plain events, the value kept in ``lifecycle:transition``, unless the
-mapping maps them onto transitions (``[lifecycle] values``, or the older ``start``/``complete``
-lists).
+row's attributes survive. ``pi_abort`` aborts the process instance: it ends the instance of its own
+activity and every other started, not yet ended instance of the case at its time, with outcome
+``pi_abort`` (those keep their start row); instances scheduled but not started stay never started.
+Values outside the standard model (BPIC 2013's ``Accepted``, ``Queued``) and empty values leave
+their rows as plain events, the value kept in ``lifecycle:transition``, unless the mapping maps them
+onto transitions (``[lifecycle] values``, or the older ``start``/``complete`` lists).
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ def _fold(events: pa.Table, mapping: Mapping, src: str, code: np.ndarray, raw: p
     life = life[np.lexsort((life, ts[life], case_codes[life]))]  # by case, time, file order
     groups = _group_ids(events, life).tolist()
     rows_l, ts_l, codes_l = life.tolist(), ts[life].tolist(), code[life].tolist()
+    cases_l = case_codes[life].tolist()
     # one record per instance made: (kept row, end or None, start, ready, paused, outcome)
     made: list[tuple[int, int | None, int | None, int | None, int | None, str]] = []
     never: list[_Instance] = []
@@ -155,10 +157,16 @@ def _fold(events: pa.Table, mapping: Mapping, src: str, code: np.ndarray, raw: p
     sched, assign, start, suspend, resume = (_CODE[t] for t in ("schedule", "assign", "start", "suspend", "resume"))
     reassign = _CODE["reassign"]
     not_started_ends = {_CODE[t] for t in _NOT_STARTED_ENDS}
-    for i, g, at, c in zip(rows_l, groups, ts_l, codes_l, strict=True):
+    pi_abort = _CODE["pi_abort"]
+    case_groups: list[int] = []  # the pairing groups of the case being read (rows come case by case)
+    current_case = -1
+    for i, g, at, c, k in zip(rows_l, groups, ts_l, codes_l, cases_l, strict=True):
+        if k != current_case:
+            current_case, case_groups = k, []
         q = queues.get(g)
         if q is None:
             q = queues[g] = deque()
+            case_groups.append(g)
         if c == sched:
             q.append(_Instance([i], ready=at))
             continue
@@ -195,11 +203,15 @@ def _fold(events: pa.Table, mapping: Mapping, src: str, code: np.ndarray, raw: p
             inst = _first(q, started=c not in not_started_ends) or (q[0] if q else None)
             if inst is None:
                 made.append((i, at, None, None, None, TRANSITIONS[c]))
+                if c == pi_abort:
+                    _abort_case(queues, case_groups, at, made)
                 continue
             q.remove(inst)
             if inst.suspended_at is not None:  # ended while suspended: paused until the end
                 inst.paused = (inst.paused or 0) + at - inst.suspended_at
             made.append((i, at, inst.start, inst.ready, inst.paused, TRANSITIONS[c]))
+            if c == pi_abort:
+                _abort_case(queues, case_groups, at, made)
             continue
         inst.rows.append(i)
     keep_never = mapping.lifecycle_never_started == "keep"
@@ -221,6 +233,19 @@ def _fold(events: pa.Table, mapping: Mapping, src: str, code: np.ndarray, raw: p
     _notes(report, code, ended, never, merged, made)
     events = _with_instances(events, keep, kept, made)
     return events, merged, quarantine, report
+
+
+def _abort_case(queues: dict[int, deque[_Instance]], groups: list[int], at: int,
+                made: list[tuple[int, int | None, int | None, int | None, int | None, str]]) -> None:
+    """``pi_abort`` at ``at``: end every started, not yet ended instance of the case's ``groups``."""
+    for g in groups:
+        q = queues[g]
+        for inst in [x for x in q if x.start is not None]:
+            q.remove(inst)
+            paused = inst.paused
+            if inst.suspended_at is not None:
+                paused = (paused or 0) + at - inst.suspended_at
+            made.append((inst.start_row, at, inst.start, inst.ready, paused, TRANSITIONS[_CODE["pi_abort"]]))
 
 
 def _never_started(events: pa.Table, src: str, never: list[_Instance], raw: pa.Array,
