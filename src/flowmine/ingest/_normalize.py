@@ -170,6 +170,25 @@ def _melt(raw: RawTable, mapping: Mapping, roles: dict[str, str]) -> tuple[pa.Ta
     return pa.table(long), raw.row_numbers.take(take), positions, special, names
 
 
+@dataclass
+class _Build:
+    """What normalising one source builds up: the canonical columns, the failures, the notes."""
+
+    table: pa.Table
+    mapping: Mapping
+    roles: dict[str, str]
+    src: str
+    notes: list[str]
+    fail: _Failures
+    cols: dict[str, pa.Array] = field(default_factory=dict)
+
+    def col(self, name: str) -> pa.Array:
+        return self.table.column(name)  # chunks as read: copying them into one array costs time and memory
+
+    def role(self, role: str) -> pa.Array:
+        return self.col(self.roles[role])
+
+
 def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     """Apply ``mapping`` to ``raw``; see the module docstring.
 
@@ -188,101 +207,11 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
         roles = resolve_columns(mapping, src, raw.table.column_names)
         table, rows, positions, special, names = raw.table, raw.row_numbers, raw.positions, {}, []
     n = table.num_rows
-    fail = _Failures(n)
-    cols: dict[str, pa.Array] = {}
-    presort: Future[np.ndarray] | None = None
-
-    def col(name: str) -> pa.Array:
-        return table.column(name)  # chunks as read: copying them into one array costs time and memory
-
-    parsing = None
-    if not mapping.is_wide:  # the slowest check, started first: it runs while case and activity are checked
-        parsing = _in_background(_parse_time, col(roles["timestamp"]), mapping, roles["timestamp"], src)
-    case = _text(col(roles["case"]))
-    fail.add(_blank(case), Reason.MISSING_CASE, roles["case"], None, _DETAILS[Reason.MISSING_CASE])
-    cols[CASE] = case
-    if mapping.is_wide:
-        act = col("__activity")
-        none = _np(pc.is_null(act))
-        fail.add(none, Reason.NO_MILESTONES, None, None,
-                 f"no milestone timestamp in any of {names}: the row yields no event")
-        ts_type = pa.timestamp("us", tz="UTC")
-        mi = special["milestone_index"].to_numpy()
-        ts_np = np.zeros(n, dtype=np.int64)
-        valid = np.zeros(n, dtype=bool)
-        cells = np.full(n, None, dtype=object)
-        res_np = np.full(n, None, dtype=object) if mapping.milestone_resources else None
-        pending: list[tuple[np.ndarray, str, str, str]] = []
-        for j, c in enumerate(names):
-            sel = np.flatnonzero(mi == j)
-            p = parse_timestamps(special[f"ts:{c}"], mapping.timestamps, c, src)
-            notes.extend(x for x in p.notes if x not in notes)
-            cells[sel] = _text(special[f"ts:{c}"]).to_pylist()
-            for reason in _reasons_present(p.reasons):
-                m = np.zeros(n, dtype=bool)
-                m[sel[np.equal(p.reasons, reason)]] = True
-                pending.append((m, str(reason), c, describe(str(reason), p.format, mapping.timestamps)))
-            ok = np.asarray(p.values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
-            ts_np[sel] = pc.fill_null(p.values.cast(pa.int64()), 0).to_numpy()
-            valid[sel] = ok
-            if res_np is not None and f"res:{c}" in special:
-                res_np[sel] = _text(special[f"res:{c}"]).to_pylist()
-        cell_arr = pa.array(cells, pa.string())
-        for m, reason, c, detail in pending:
-            fail.add(m, reason, c, cell_arr, detail)
-        ts = pa.array(ts_np, pa.int64()).cast(ts_type)
-        ts = pc.if_else(pa.array(valid), ts, pa.nulls(n, ts_type))
-        cols[ACTIVITY] = act
-        cols[TIMESTAMP] = ts
-        if res_np is not None:
-            cols[RESOURCE] = pa.array(res_np, pa.string())
-            roles.pop("resource", None)
-    else:
-        act = _text(col(roles["activity"]))
-        fail.add(_blank(act), Reason.MISSING_ACTIVITY, roles["activity"], None, _DETAILS[Reason.MISSING_ACTIVITY])
-        cols[ACTIVITY] = act
-        cols[TIMESTAMP] = _timestamp(col(roles["timestamp"]), roles["timestamp"], mapping, src, fail, notes,
-                                     missing=True, parsing=parsing)
-        # the store's order needs only case and times: sort in the background meanwhile
-        if "start_timestamp" not in roles:
-            presort = _in_background(sort_order, cols[CASE], cols[TIMESTAMP])
-    if "start_timestamp" in roles:
-        cols[START] = _timestamp(col(roles["start_timestamp"]), roles["start_timestamp"], mapping, src, fail,
-                                 notes, missing=False)
-        if not mapping.is_wide:  # instances are ordered by start: sort once it is known
-            presort = _in_background(sort_order, cols[CASE], cols[TIMESTAMP], cols[START])
-    if mapping.activities:
-        cols[ACTIVITY] = _rename(cols[ACTIVITY], mapping.activities)
-    for role in _STRING_ROLES:
-        if role in roles:
-            cols[ROLE_COLUMNS[role]] = _text(col(roles[role]))
-    if "cost" in roles:
-        cost, bad = parse_numbers(col(roles["cost"]), mapping.csv.decimal, mapping.csv.thousands)
-        fail.add(bad, Reason.INVALID_NUMBER, roles["cost"], col(roles["cost"]),
-                 _DETAILS[Reason.INVALID_NUMBER].format(dec=mapping.csv.decimal))
-        cols[COST] = cost
-        if CURRENCY not in cols:
-            if "currency" in mapping.values:
-                cols[CURRENCY] = pa.array([mapping.values["currency"]] * n, pa.string())
-            else:
-                notes.append("cost has no currency: declare [values] currency or map a currency column")
-    if START in cols:
-        before = _np(pc.less(cols[TIMESTAMP], cols[START]))
-        fail.add(before, Reason.COMPLETE_BEFORE_START, roles["start_timestamp"], _text(cols[START]),
-                 _DETAILS[Reason.COMPLETE_BEFORE_START])
-    used = set(roles.values()) | set(mapping.drop) | {"__activity", "__milestone"}
-    used.update(c for parts in mapping.joined.values() for c in parts)
-    for name in table.column_names:
-        if name in used:
-            continue
-        out_name = name if name.startswith(CASE_PREFIX) or name not in mapping.case_attributes \
-            else CASE_PREFIX + name
-        cols[out_name] = _attribute(col(name), name, mapping, fail)
-    for name, arr in list(cols.items()):
-        if pa.types.is_string(arr.type) and (pc.max(pc.binary_length(arr)).as_py() or 0) > MAX_VALUE_CHARS:
-            long_ = _np(pc.greater(pc.utf8_length(arr), MAX_VALUE_CHARS))
-            if long_.any():
-                fail.add(long_, Reason.VALUE_TOO_LARGE, name, arr, _DETAILS[Reason.VALUE_TOO_LARGE])
+    b = _Build(table, mapping, roles, src, notes, _Failures(n))
+    presort = _case_activity_times(b, special, names)
+    _role_columns(b)
+    _attribute_columns(b)
+    cols, fail = b.cols, b.fail
     cols[SOURCE] = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int32)), pa.array([src]))
     cols[SOURCE_ROW] = rows.cast(pa.int64())
     events = pa.table(cols)
@@ -294,9 +223,9 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     # The source's own columns are done with: release them (the events keep what they share) before
     # the fingerprints and the sort, the moment of an ingest that needs the most memory.
     raw.table = raw.table.schema.empty_table()
-    table = table.schema.empty_table()
+    b.table = table = table.schema.empty_table()
     cols.clear()
-    del fail, special
+    del fail, special, b
     release_memory()
     unpaired = events
     kept_positions = None if positions is None else positions.filter(pa.array(~bad)) if bad.any() else positions
@@ -310,6 +239,118 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     return Normalized(events=events, quarantine=quarantine, rows_read=rows_read,
                       rows_merged=merged, format=raw.format, notes=notes, order=order, lifecycle=life.rows,
                       duplicate_events=duplicates)
+
+
+def _case_activity_times(b: _Build, special: dict[str, pa.Array], names: list[str]) -> Future[np.ndarray] | None:
+    """Case, activity, completion and start columns with their checks; returns the store's order being
+    sorted in the background where it is already known (not for wide tables)."""
+    mapping, roles, fail, cols = b.mapping, b.roles, b.fail, b.cols
+    presort: Future[np.ndarray] | None = None
+    parsing = None
+    if not mapping.is_wide:  # the slowest check, started first: it runs while case and activity are checked
+        parsing = _in_background(_parse_time, b.role("timestamp"), mapping, roles["timestamp"], b.src)
+    case = _text(b.role("case"))
+    fail.add(_blank(case), Reason.MISSING_CASE, roles["case"], None, _DETAILS[Reason.MISSING_CASE])
+    cols[CASE] = case
+    if mapping.is_wide:
+        _milestones(b, special, names)
+    else:
+        act = _text(b.role("activity"))
+        fail.add(_blank(act), Reason.MISSING_ACTIVITY, roles["activity"], None, _DETAILS[Reason.MISSING_ACTIVITY])
+        cols[ACTIVITY] = act
+        cols[TIMESTAMP] = _timestamp(b.role("timestamp"), roles["timestamp"], mapping, b.src, fail, b.notes,
+                                     missing=True, parsing=parsing)
+        # the store's order needs only case and times: sort in the background meanwhile
+        if "start_timestamp" not in roles:
+            presort = _in_background(sort_order, cols[CASE], cols[TIMESTAMP])
+    if "start_timestamp" in roles:
+        cols[START] = _timestamp(b.role("start_timestamp"), roles["start_timestamp"], mapping, b.src, fail,
+                                 b.notes, missing=False)
+        if not mapping.is_wide:  # instances are ordered by start: sort once it is known
+            presort = _in_background(sort_order, cols[CASE], cols[TIMESTAMP], cols[START])
+    return presort
+
+
+def _milestones(b: _Build, special: dict[str, pa.Array], names: list[str]) -> None:
+    """A melted wide table: each record is one milestone cell; its timestamp parsed with that column's name."""
+    mapping, fail, cols, n = b.mapping, b.fail, b.cols, b.table.num_rows
+    act = b.col("__activity")
+    none = _np(pc.is_null(act))
+    fail.add(none, Reason.NO_MILESTONES, None, None,
+             f"no milestone timestamp in any of {names}: the row yields no event")
+    ts_type = pa.timestamp("us", tz="UTC")
+    mi = special["milestone_index"].to_numpy()
+    ts_np = np.zeros(n, dtype=np.int64)
+    valid = np.zeros(n, dtype=bool)
+    cells = np.full(n, None, dtype=object)
+    res_np = np.full(n, None, dtype=object) if mapping.milestone_resources else None
+    pending: list[tuple[np.ndarray, str, str, str]] = []
+    for j, c in enumerate(names):
+        sel = np.flatnonzero(mi == j)
+        p = parse_timestamps(special[f"ts:{c}"], mapping.timestamps, c, b.src)
+        b.notes.extend(x for x in p.notes if x not in b.notes)
+        cells[sel] = _text(special[f"ts:{c}"]).to_pylist()
+        for reason in _reasons_present(p.reasons):
+            m = np.zeros(n, dtype=bool)
+            m[sel[np.equal(p.reasons, reason)]] = True
+            pending.append((m, str(reason), c, describe(str(reason), p.format, mapping.timestamps)))
+        ok = np.asarray(p.values.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        ts_np[sel] = pc.fill_null(p.values.cast(pa.int64()), 0).to_numpy()
+        valid[sel] = ok
+        if res_np is not None and f"res:{c}" in special:
+            res_np[sel] = _text(special[f"res:{c}"]).to_pylist()
+    cell_arr = pa.array(cells, pa.string())
+    for m, reason, c, detail in pending:
+        fail.add(m, reason, c, cell_arr, detail)
+    ts = pa.array(ts_np, pa.int64()).cast(ts_type)
+    ts = pc.if_else(pa.array(valid), ts, pa.nulls(n, ts_type))
+    cols[ACTIVITY] = act
+    cols[TIMESTAMP] = ts
+    if res_np is not None:
+        cols[RESOURCE] = pa.array(res_np, pa.string())
+        b.roles.pop("resource", None)
+
+
+def _role_columns(b: _Build) -> None:
+    """Renamed activities, the text roles (resource, role, ...), cost and currency, completion before start."""
+    mapping, roles, fail, cols = b.mapping, b.roles, b.fail, b.cols
+    if mapping.activities:
+        cols[ACTIVITY] = _rename(cols[ACTIVITY], mapping.activities)
+    for role in _STRING_ROLES:
+        if role in roles:
+            cols[ROLE_COLUMNS[role]] = _text(b.role(role))
+    if "cost" in roles:
+        cost, bad = parse_numbers(b.role("cost"), mapping.csv.decimal, mapping.csv.thousands)
+        fail.add(bad, Reason.INVALID_NUMBER, roles["cost"], b.role("cost"),
+                 _DETAILS[Reason.INVALID_NUMBER].format(dec=mapping.csv.decimal))
+        cols[COST] = cost
+        if CURRENCY not in cols:
+            if "currency" in mapping.values:
+                cols[CURRENCY] = pa.array([mapping.values["currency"]] * b.table.num_rows, pa.string())
+            else:
+                b.notes.append("cost has no currency: declare [values] currency or map a currency column")
+    if START in cols:
+        before = _np(pc.less(cols[TIMESTAMP], cols[START]))
+        fail.add(before, Reason.COMPLETE_BEFORE_START, roles["start_timestamp"], _text(cols[START]),
+                 _DETAILS[Reason.COMPLETE_BEFORE_START])
+
+
+def _attribute_columns(b: _Build) -> None:
+    """Every other column as an attribute (case attributes prefixed), then the too-large check on all text."""
+    mapping, fail, cols = b.mapping, b.fail, b.cols
+    used = set(b.roles.values()) | set(mapping.drop) | {"__activity", "__milestone"}
+    used.update(c for parts in mapping.joined.values() for c in parts)
+    for name in b.table.column_names:
+        if name in used:
+            continue
+        out_name = name if name.startswith(CASE_PREFIX) or name not in mapping.case_attributes \
+            else CASE_PREFIX + name
+        cols[out_name] = _attribute(b.col(name), name, mapping, fail)
+    for name, arr in list(cols.items()):
+        if pa.types.is_string(arr.type) and (pc.max(pc.binary_length(arr)).as_py() or 0) > MAX_VALUE_CHARS:
+            long_ = _np(pc.greater(pc.utf8_length(arr), MAX_VALUE_CHARS))
+            if long_.any():
+                fail.add(long_, Reason.VALUE_TOO_LARGE, name, arr, _DETAILS[Reason.VALUE_TOO_LARGE])
 
 
 def _zero_date(values: pa.Array) -> np.ndarray:
