@@ -20,6 +20,7 @@ from dash import MATCH, Dash, Input, Output, State, dcc, html, no_update
 
 from flowmine.dashboard import _state
 from flowmine.dashboard._data import single_flight
+from flowmine.dashboard._hardening import install_hardening
 from flowmine.dashboard._i18n import t
 from flowmine.dashboard.pages import (
     bottlenecks,
@@ -94,6 +95,8 @@ def create_app(store_path: str | Path) -> Dash:
     for page in PAGES:
         if hasattr(page, "register"):
             page.register(app, store)
+    # after every callback: the CSP lists the hashes of Dash's inline scripts
+    install_hardening(app.server, app.csp_hashes(), lambda: bool(app.server.config.get("FLOWMINE_ANY_HOST")))
     return app
 
 
@@ -210,11 +213,13 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, thr
     """
     import waitress
 
-    from flowmine.dashboard._security import check_host, install_basic_auth, load_auth_file
+    from flowmine.dashboard._security import check_host, install_basic_auth, is_loopback, load_auth_file
 
     users = load_auth_file(auth_file) if auth_file is not None else None
     check_host(host, authenticated=users is not None)
     app = create_app(store_path)
+    # a loopback dashboard answers only loopback Host names; with an auth file off loopback, every host
+    app.server.config["FLOWMINE_ANY_HOST"] = users is not None and not is_loopback(host)
     if users is not None:
         install_basic_auth(app.server, users)
     threading.Thread(target=_warm, args=(Store(store_path, create=False), app.server.config["FLOWMINE_READY"]),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 import threading
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from flowmine._atomic import write_text_atomic
+from flowmine.dashboard._hardening import LoginThrottle
 from flowmine.errors import FlowmineError
 
 if TYPE_CHECKING:
@@ -185,17 +187,38 @@ def _write_atomically(path: Path, text: str) -> None:
         raise AuthFileError(f"{path}: cannot write the auth file ({exc.strerror or exc})") from None
 
 
-def install_basic_auth(server: Flask, users: BasicAuthUsers) -> None:
-    """Require HTTP Basic credentials of ``users`` on every request to ``server`` (run before any other hook)."""
+def install_basic_auth(server: Flask, users: BasicAuthUsers, throttle: LoginThrottle | None = None) -> None:
+    """Require HTTP Basic credentials of ``users`` on every request to ``server`` (right after the Host
+    check, before any other hook). Failed logins are throttled per client address (``throttle``, see
+    :mod:`flowmine.dashboard._hardening`): within a client's delay an attempt is answered 429 unchecked."""
     from flask import request
 
+    limit = throttle if throttle is not None else LoginThrottle()
+
     def require_auth() -> Response | None:
+        client = request.remote_addr or ""
+        wait = limit.wait(client)
+        if wait > 0:
+            return _too_many(server, wait)
         auth = request.authorization
         if auth is None or auth.type != "basic" or auth.username is None or auth.password is None:
-            return _unauthorized(server)
-        return None if users.verify(auth.username, auth.password) else _unauthorized(server)
+            return _unauthorized(server)  # no credentials sent: the browser's first request, not a failure
+        if users.verify(auth.username, auth.password):
+            limit.succeeded(client)
+            return None
+        limit.failed(client)
+        return _unauthorized(server)
 
-    server.before_request_funcs.setdefault(None, []).insert(0, require_auth)
+    hooks = server.before_request_funcs.setdefault(None, [])
+    hooks.insert(1 if hooks and getattr(hooks[0], "runs_first", False) else 0, require_auth)
+
+
+def _too_many(server: Flask, wait: float) -> Response:
+    response = server.response_class("too many failed logins: wait and try again / 登录失败次数过多，请稍后再试\n",
+                                     status=429, mimetype="text/plain")
+    response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _unauthorized(server: Flask) -> Response:
