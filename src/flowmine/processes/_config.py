@@ -192,9 +192,11 @@ def definition_path(process: str | Path, folder: Path | None = None) -> Path | N
     return found / DEFINITION if found is not None else None
 
 
-def read_definition(path: Path, name: str | None = None) -> tuple[ProcessConfig | None, list[Problem]]:
+def read_definition(path: Path, name: str | None = None, *,
+                    model_required: bool = True) -> tuple[ProcessConfig | None, list[Problem]]:
     """Read and check one ``process.toml``: the configuration (None when it has problems) and every
-    problem found. With ``name`` (the folder's name), ``[process] name`` must equal it."""
+    problem found. With ``name`` (the folder's name), ``[process] name`` must equal it; without
+    ``model_required`` the reference model may be missing (it is about to be drawn)."""
     problems: list[Problem] = []
 
     def problem(entry: str, expected: str, got: str) -> None:
@@ -224,7 +226,7 @@ def read_definition(path: Path, name: str | None = None) -> tuple[ProcessConfig 
     if len(ids) != len(set(ids)):
         problem("[[rule]]", "ids must be unique", repr(ids))
     model = (path.parent / head.get("reference_model", "")).resolve()
-    if "reference_model" in head and not model.is_file():
+    if "reference_model" in head and model_required and not model.is_file():
         problem("[process]", "'reference_model' must name a file beside it",
                 f"{head['reference_model']!r}, which does not exist")
     if problems:

@@ -12,14 +12,26 @@ import sys
 from pathlib import Path
 
 from flowmine.processes._bpmn import to_bpmn
-from flowmine.processes._config import load_process
+from flowmine.errors import InputError
+from flowmine.processes._config import ProcessConfig, definition_path, read_definition
 from flowmine.processes._layouts import LAYOUT, read_layout
 from flowmine.processes._where import definition_folders
 
 
+def _definition(process: str) -> ProcessConfig:
+    """The definition of ``process``, checked but for its reference model (which is drawn from it)."""
+    path = definition_path(process)
+    if path is None:
+        raise InputError(process, f"no process configuration; known: {list(definition_folders())}")
+    cfg, problems = read_definition(path, process, model_required=False)
+    if cfg is None:
+        raise InputError(str(path), "; ".join(str(p) for p in problems))
+    return cfg
+
+
 def bpmn_text(process: str) -> str:
     """The BPMN XML of a process's reference model, drawn from its layout."""
-    return to_bpmn(read_layout(load_process(process)))
+    return to_bpmn(read_layout(_definition(process)))
 
 
 def drawn() -> list[str]:
@@ -31,7 +43,7 @@ def write_models(folder: Path | None = None) -> list[Path]:
     """Write every drawn reference model (into ``folder`` when given, created if missing); return the paths."""
     paths = []
     for name in drawn():
-        cfg = load_process(name)
+        cfg = _definition(name)
         if folder is None:
             path = cfg.reference_model
         else:
