@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_cli
 from flowmine.errors import InputError
 from flowmine.processes import (
     ENV,
@@ -31,7 +32,6 @@ from flowmine.processes import (
     search_path,
 )
 from flowmine.processes.models import bpmn_text
-from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "flowmine"
@@ -261,7 +261,8 @@ def test_configured_returns_every_problem_beside_the_valid_processes(tmp_path: P
         Problem(hr, "[process]", "'label_zh' must be given", "nothing"),
         Problem(hr, "[process]", "'name' must be the folder's name 'hr'", "'personnel'"),
         Problem(hr, "[activities] 'Hire'", "a table with a 'zh' label", "'招聘'"),
-        Problem(hr, "[[rule]] #1", "every activity it names must be one of [activities]", "unknown activities ['Fire']"),
+        Problem(hr, "[[rule]] #1", "every activity it names must be one of [activities]",
+                "unknown activities ['Fire']"),
         Problem(hr, "[[kpi]] #1", "'period' must be one of ['day', 'week', 'month', 'quarter', 'year']",
                 "'fortnight'"),
         Problem(hr, "[process]", "'reference_model' must name a file beside it", "'model.bpmn', which does not exist"),

@@ -88,7 +88,8 @@ def load_initiative(path: str | Path) -> Initiative:
     Examples
     --------
     >>> from flowmine.monitor import load_initiative
-    >>> load_initiative("src/flowmine/processes/definitions/finance/initiatives/finance_deputy_gm.toml").change_date  # doctest: +SKIP
+    >>> from flowmine.processes import packaged_folder
+    >>> load_initiative(packaged_folder() / "finance" / "initiatives" / "finance_deputy_gm.toml").change_date
     datetime.date(2025, 8, 4)
     """
     p = Path(path)

@@ -27,9 +27,9 @@ from flowmine.processes._rules import check_rules
 from flowmine.processes._where import ENV, definition_folders, packaged_folder, search_path
 
 __all__ = [
+    "ENV",
     "Configured",
     "Duration",
-    "ENV",
     "Kpi",
     "Problem",
     "ProcessConfig",

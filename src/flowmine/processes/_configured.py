@@ -11,6 +11,7 @@ is wrong; :meth:`Configured.require` turns a process's problems into the one-lin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import overload
 
@@ -83,7 +84,7 @@ def configured(process: str | None = None) -> Configured | ProcessConfig | None:
             if sub.name in seen:
                 continue
             seen.add(sub.name)
-            cfg, found = remembered("process definition", path, lambda sub=sub: _read(sub))
+            cfg, found = remembered("process definition", path, partial(_read, sub))
             problems += found
             if cfg is not None:
                 processes[sub.name] = cfg

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from flowmine.processes._bpmn import to_bpmn
 from flowmine.errors import InputError
+from flowmine.processes._bpmn import to_bpmn
 from flowmine.processes._config import ProcessConfig, definition_path, read_definition
 from flowmine.processes._layouts import LAYOUT, read_layout
 from flowmine.processes._where import definition_folders
