@@ -353,3 +353,50 @@ def _hints(component) -> list[str]:
     for kid in kids if isinstance(kids, list) else [kids] if kids is not None and not isinstance(kids, str) else []:
         out += _hints(kid)
     return out
+
+
+# --- the faces show the problems and go on with the valid processes ---------------------------------
+def _broken_hr(root: Path) -> Path:
+    (root / "hr").mkdir()
+    path = root / "hr" / "process.toml"
+    path.write_text('[process]\nname = "hr"\nlabel_en = "HR"\nlabel_zh = "人事"\nreference_model = "none.bpmn"\n',
+                    encoding="utf-8")
+    return path
+
+
+def test_flowmine_processes_lists_definitions_and_every_problem(toy_dir: Path) -> None:
+    hr = _broken_hr(toy_dir)
+    done = run_cli("processes")
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:-1]] == ["finance", "permits", "procurement", "production", "sales"]
+    assert lines[1] == f"permits         Building permits / 建筑许可  ({toy_dir / 'permits' / 'process.toml'})"
+    assert lines[-1] == (f"problem: {hr}: [process]: 'reference_model' must name a file beside it, "
+                         "got 'none.bpmn', which does not exist")
+    data = json.loads(run_cli("processes", "--json").stdout)
+    assert data["search_path"] == [str(toy_dir), str(packaged_folder())]
+    assert data["problems"] == [{"file": str(hr), "entry": "[process]",
+                                 "expected": "'reference_model' must name a file beside it",
+                                 "got": "'none.bpmn', which does not exist"}]
+
+
+def test_dashboard_starts_with_the_valid_processes_and_shows_the_problem(toy_store, toy_dir: Path) -> None:
+    from flowmine.dashboard import create_app
+
+    hr = _broken_hr(toy_dir)
+    app = create_app(toy_store.path)
+    key = next(k for k in app.callback_map if "shell-notice.children" in k)
+    outputs = [dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
+               for part in key.strip(".").split("...")]
+    body = {"output": key, "outputs": outputs, "changedPropIds": ["url.pathname"], "state": [],
+            "inputs": [{"id": "url", "property": "pathname", "value": "/"},
+                       {"id": "url", "property": "search", "value": "?process=permits"}]}
+    reply = app.server.test_client().post("/_dash-update-component", json=body)
+    assert reply.status_code == 200, reply.data[:500]
+    response = reply.get_json()["response"]
+    notice = response["shell-notice"]["children"]
+    assert [n["props"]["children"] for n in notice] == [
+        f"A process definition cannot be used: {hr}: [process]: 'reference_model' must name a file beside it, "
+        "got 'none.bpmn', which does not exist"]
+    assert response["flt-process"]["value"] == "permits"
+    assert "ov-cases" in json.dumps(response["page"])

@@ -62,6 +62,7 @@ def _register() -> None:
         _mapping,
         _monitor,
         _perf,
+        _processes,
         _report,
         _simulate,
         _versions,
