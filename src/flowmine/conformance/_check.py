@@ -187,7 +187,7 @@ def check(
     ----------
     store : path or Store
     process : str
-        Process name in the store; its configuration ``dashboards/<process>.toml`` (when there is
+        Process name in the store; its definition's ``process.toml`` (when there is
         one) gives the reference model, labels, rules and calendar.
     reference : path, optional
         A ``.bpmn`` or ``.pnml`` model instead of the configuration's.
