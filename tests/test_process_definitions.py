@@ -174,6 +174,7 @@ def test_packaged_definitions_are_the_four_shipped_processes(monkeypatch: pytest
     found = configured()
     assert sorted(found.processes) == SHIPPED and found.problems == ()
     assert configured("finance") is found.get("finance")
+    assert configured("../definitions/finance") is None and configured("hr") is None
 
 
 def test_every_definition_file_is_package_data() -> None:

@@ -41,6 +41,17 @@ def _read(folder: Path) -> tuple[ProcessConfig | None, tuple[Problem, ...]]:
     return cfg, tuple(problems)
 
 
+def _one(process: str) -> ProcessConfig | None:
+    if not process or process.startswith((".", "_")) or "/" in process or "\\" in process:
+        return None
+    for folder in search_path():
+        sub = folder / process
+        if (sub / DEFINITION).is_file():
+            cfg, _ = remembered("process definition", sub / DEFINITION, partial(_read, sub))
+            return cfg
+    return None
+
+
 @overload
 def configured() -> Configured: ...
 
@@ -65,8 +76,8 @@ def configured(process: str | None = None) -> Configured | ProcessConfig | None:
     >>> sorted(found.processes)[:2], found.get("finance").label_zh
     (['finance', 'procurement'], '财务')
     """
-    if process is not None:
-        return configured().get(process)
+    if process is not None:  # one folder looked up, not all of them read: the dashboard asks on every page
+        return _one(process)
     processes: dict[str, ProcessConfig] = {}
     problems: list[Problem] = []
     seen: set[str] = set()
