@@ -234,6 +234,28 @@ def test_definitions_load_from_an_installed_copy_without_the_repository(tmp_path
     }
 
 
+# --- the simulator reads the definitions, never the reverse -----------------------------------------
+@pytest.mark.parametrize("name", SHIPPED)
+def test_the_simulator_takes_names_labels_and_roles_from_the_definition(name: str) -> None:
+    from flowmine.simulate import PROCESSES
+
+    cfg, proc = load_process(name), PROCESSES[name]
+    assert list(proc.activities) == list(cfg.activities)
+    assert {a: (x.zh, x.role) for a, x in proc.activities.items()} == {
+        a: (spec["zh"], spec["role"]) for a, spec in cfg.activities.items()}
+    assert {r: x.zh for r, x in proc.roles.items()} == {r: spec["zh"] for r, spec in cfg.roles.items()}
+    assert (proc.label_en, proc.label_zh, proc.model_activities) == (
+        cfg.label_en, cfg.label_zh, tuple(cfg.model_activities))
+
+
+def test_the_definitions_import_no_simulator() -> None:
+    script = "import sys, flowmine.processes, flowmine.processes.models; " \
+             "print(sorted(m for m in sys.modules if m.startswith('flowmine.simulate')))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 # --- problems are reported, never swallowed ----------------------------------------------------------
 def test_configured_returns_every_problem_beside_the_valid_processes(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
