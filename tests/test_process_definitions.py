@@ -308,6 +308,7 @@ def test_a_configured_directory_overrides_a_packaged_process(tmp_path: Path, mon
     assert definition_folders()["finance"] == root / "finance"
     assert load_process("finance").label_zh == "报销" and configured("finance").label_zh == "报销"
     assert load_process("finance", folder=packaged_folder()).label_zh == "财务"
+    assert load_process(root / "finance").path == root / "finance" / "process.toml"  # a folder given as a path
 
 
 def test_check_names_every_problem_of_a_broken_definition(toy_store, toy_dir: Path) -> None:

@@ -178,13 +178,21 @@ def _kpi(raw: dict[str, Any], where: str, problem: Any) -> Kpi | None:
     )
 
 
+def _is_folder(process: str | Path) -> bool:
+    """A definition folder given as a path (a Path, or text with a separator), never a bare name: a
+    folder ``finance/`` in the working directory does not shadow the process ``finance``."""
+    path = Path(process)
+    looks_like_path = isinstance(process, Path) or "/" in str(process) or "\\" in str(process)
+    return looks_like_path and (path / DEFINITION).is_file()
+
+
 def definition_path(process: str | Path, folder: Path | None = None) -> Path | None:
     """The ``process.toml`` a process name, a definition folder or a ``.toml`` path stands for (None
     when a name is defined nowhere)."""
     text = str(process)
     if text.endswith(".toml"):
         return Path(process)
-    if Path(process).is_dir() and (Path(process) / DEFINITION).is_file():
+    if _is_folder(process):
         return Path(process) / DEFINITION
     if folder is not None:
         return Path(folder) / text / DEFINITION
@@ -281,7 +289,7 @@ def load_process(process: str | Path, folder: Path | None = None) -> ProcessConf
     if path is None or not path.is_file():
         known = list_processes(folder)
         raise InputError(str(path or process), f"no process configuration; known: {known}")
-    by_name = None if str(process).endswith(".toml") or Path(process).is_dir() else str(process)
+    by_name = None if str(process).endswith(".toml") or _is_folder(process) else str(process)
     cfg, problems = read_definition(path, by_name)
     if cfg is None:
         raise InputError(str(path), "; ".join(str(p) for p in problems))
