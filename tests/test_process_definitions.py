@@ -424,3 +424,17 @@ def test_dashboard_starts_with_the_valid_processes_and_shows_the_problem(toy_sto
         "got 'none.bpmn', which does not exist"]
     assert response["flt-process"]["value"] == "permits"
     assert "ov-cases" in json.dumps(response["page"])
+
+
+def test_a_separate_rules_file_reports_every_problem_in_the_same_words(tmp_path: Path) -> None:
+    from flowmine.conformance import read_rules
+
+    path = tmp_path / "rules.toml"
+    path.write_text('[[rule]]\nid = "a"\nkind = "precedence"\nlabel_en = "x"\nlabel_zh = "x"\nbefore = ["A"]\n'
+                    'after = "B"\n[[rule]]\nid = "b"\nkind = "time_limit"\nlabel_en = "x"\nlabel_zh = "x"\n'
+                    'from = "A"\nto = "A"\nmax = "soon"\n', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        read_rules(path, {"A": {}})
+    assert str(caught.value) == (
+        f"{path}: [[rule]] #1: every activity it names must be one of [activities], got unknown activities ['B']; "
+        "[[rule]] #2: 'max' must be a duration like '30d', '3wd' or '48h', got 'soon'")

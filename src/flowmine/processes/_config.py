@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ KPI_DIRECTIONS = ("lower", "higher")
 PERIODS = ("day", "week", "month", "quarter", "year")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(wd|d|h)$")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: How a check records a problem: (entry, expected, got).
+Report = Callable[[str, str, str], None]
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,13 @@ def list_processes(folder: Path | None = None) -> list[str]:
     return sorted(p.parent.name for p in Path(folder).glob(f"*/{DEFINITION}"))
 
 
-def _rule(raw: dict[str, Any], where: str, activities: dict[str, Any], problem: Any) -> Rule | None:
+def _rule(raw: dict[str, Any], where: str, activities: dict[str, Any], problems: list[str]) -> Rule | None:
+    """One ``[[rule]]`` table checked, its problems appended to ``problems`` as text (``entry: expected,
+    got ...``): the form ``conformance.read_rules`` uses for a separate rules file."""
+    return _check_rule(raw, where, activities, lambda *p: problems.append(str(Problem("", *p))))
+
+
+def _check_rule(raw: dict[str, Any], where: str, activities: dict[str, Any], problem: Report) -> Rule | None:
     kind = raw.get("kind")
     if kind not in RULE_KEYS:
         problem(where, f"'kind' must be one of {sorted(RULE_KEYS)}", repr(kind))
@@ -155,7 +164,7 @@ def _rule(raw: dict[str, Any], where: str, activities: dict[str, Any], problem: 
     return Rule(str(raw["id"]), kind, raw["label_en"], raw["label_zh"], params, raw.get("severity", "medium"))
 
 
-def _kpi(raw: dict[str, Any], where: str, problem: Any) -> Kpi | None:
+def _kpi(raw: dict[str, Any], where: str, problem: Report) -> Kpi | None:
     fixed = ("id", "label_en", "label_zh", "metric", "target", "direction", "period")
     missing = [k for k in fixed if k not in raw]
     if missing:
@@ -228,7 +237,7 @@ def read_definition(path: Path, name: str | None = None, *,
     for act, spec in activities.items():
         if not isinstance(spec, dict) or "zh" not in spec:
             problem(f"[activities] {act!r}", "a table with a 'zh' label", repr(spec))
-    rules = [_rule(r, f"[[rule]] #{i + 1}", activities, problem) for i, r in enumerate(data.get("rule", []))]
+    rules = [_check_rule(r, f"[[rule]] #{i + 1}", activities, problem) for i, r in enumerate(data.get("rule", []))]
     kpis = [_kpi(k, f"[[kpi]] #{i + 1}", problem) for i, k in enumerate(data.get("kpi", []))]
     ids = [r.id for r in rules if r is not None]
     if len(ids) != len(set(ids)):
