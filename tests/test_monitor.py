@@ -14,9 +14,10 @@ import pytest
 
 from flowmine.monitor import individuals_chart, kpi_periods, monitor, p_chart, read_history, run_rules
 from flowmine.monitor._history import runs
+from flowmine.processes import packaged_folder
 from flowmine.store import Store
 
-MODEL = Path(__file__).resolve().parents[1] / "models" / "finance.bpmn"
+MODEL = packaged_folder() / "finance" / "model.bpmn"
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

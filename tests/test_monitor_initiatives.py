@@ -16,6 +16,8 @@ from flowmine.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_logs"
+FINANCE_INITIATIVE = ROOT / "src" / "flowmine" / "processes" / "definitions" / "finance" / "initiatives" / \
+    "finance_deputy_gm.toml"
 PLANTED = {"finance": "finance_deputy_gm", "procurement": "procurement_monday_round",
            "production": "production_second_inspector", "sales": "sales_deputy_director"}
 
@@ -65,7 +67,7 @@ def test_planted_change_is_found_and_covered(samples, process):
 
 
 def test_stratified_evaluation_of_the_example_file(samples):
-    ini = load_initiative(ROOT / "initiatives" / "finance_deputy_gm.toml")
+    ini = load_initiative(FINANCE_INITIATIVE)
     ev = evaluate_initiative(samples, ini)
     assert ev.verdict == "achieved"
     assert set(ev.strata["stratum"]) == {"Meals", "Office supplies", "Training", "Travel"}
@@ -77,7 +79,7 @@ def test_stratified_evaluation_of_the_example_file(samples):
 
 def test_placebo_change_is_not_achieved(samples):
     """Nothing changed at GM approval in April 2025: the first half of the baseline against the second."""
-    ini = load_initiative(ROOT / "initiatives" / "finance_deputy_gm.toml")
+    ini = load_initiative(FINANCE_INITIATIVE)
     placebo = replace(ini, change_date=date(2025, 4, 14), baseline=("2025-01-01", None), after=(None, "2025-08-04"))
     ev = evaluate_initiative(samples, placebo)
     assert ev.verdict in ("not achieved", "inconclusive"), ev.reason
@@ -89,14 +91,14 @@ def test_placebo_change_is_not_achieved(samples):
 
 
 def test_too_few_cases_is_inconclusive(samples):
-    ini = load_initiative(ROOT / "initiatives" / "finance_deputy_gm.toml")
+    ini = load_initiative(FINANCE_INITIATIVE)
     few = replace(ini, after=(None, "2025-08-06"), stratify=None, min_cases=50)
     ev = evaluate_initiative(samples, few)
     assert ev.verdict == "inconclusive" and "too few" in ev.reason and ev.n_after == 42
 
 
 def test_other_metrics_and_absolute_target(samples):
-    ini = load_initiative(ROOT / "initiatives" / "finance_deputy_gm.toml")
+    ini = load_initiative(FINANCE_INITIATIVE)
     tt = evaluate_initiative(samples, replace(ini, metric="throughput_time", step=None, statistic="median",
                                               target_change=None, target="10d", stratify=None))
     assert tt.unit == "s" and tt.verdict == "achieved" and tt.after_ci[1] < 10 * 86400
@@ -131,6 +133,6 @@ def test_dashboard_improvement_page(samples):
     graphs = [c for c in page.children if isinstance(c, dcc.Graph)]
     ids = [g.id for g in graphs]
     assert "imp-before-after-0" in ids and sum(i.startswith("imp-chart-") for i in ids) == 6
-    ev = evaluate_initiative(samples, load_initiative(ROOT / "initiatives" / "finance_deputy_gm.toml"))
+    ev = evaluate_initiative(samples, load_initiative(FINANCE_INITIATIVE))
     assert improvement.initiative_rows([ev], "zh")[0]["verdict"] == "已达成"
     assert improvement.PATH == "/improvement" and improvement.TITLE_KEY == "improvement"

@@ -24,6 +24,7 @@ from flowmine.processes.models import bpmn_text
 from flowmine.simulate import PROCESSES
 
 ROOT = Path(__file__).resolve().parents[1]
+DEFINITIONS = ROOT / "src" / "flowmine" / "processes" / "definitions"
 NAMES = ("sales", "procurement", "production", "finance")
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -49,12 +50,12 @@ def test_reference_model_is_a_sound_workflow_net_with_the_simulator_activities(n
 
 @pytest.mark.parametrize("name", NAMES)
 def test_committed_model_is_rebuilt_identically(name: str) -> None:
-    assert (ROOT / "models" / f"{name}.bpmn").read_text(encoding="utf-8") == bpmn_text(name)
+    assert (DEFINITIONS / name / "model.bpmn").read_text(encoding="utf-8") == bpmn_text(name)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_model_has_a_left_to_right_diagram_for_every_element(name: str) -> None:
-    tree = etree.parse(str(ROOT / "models" / f"{name}.bpmn"))
+    tree = etree.parse(str(DEFINITIONS / name / "model.bpmn"))
     process = tree.find("bpmn:process", NS)
     nodes = [e for e in process if etree.QName(e).localname != "sequenceFlow"]
     flows = process.findall("bpmn:sequenceFlow", NS)
@@ -95,8 +96,8 @@ def test_configuration_labels_rules_and_kpis(name: str) -> None:
         "rule_violation_rate",
         "share_within_sla",
     }
-    assert cfg.reference_model == (ROOT / "models" / f"{name}.bpmn").resolve()
-    assert cfg.sample_log is not None and cfg.sample_log.is_file()
+    assert cfg.reference_model == (DEFINITIONS / name / "model.bpmn").resolve()
+    assert cfg.sample_log is not None and (ROOT / "sample_logs" / cfg.sample_log).is_file()
     assert (
         cfg.label("GM approval" if name == "finance" else proc.bottleneck, "zh")
         == proc.activities[proc.bottleneck].zh

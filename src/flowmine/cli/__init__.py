@@ -56,7 +56,8 @@ def spark_variants(store: Any, process: str, master: str | None) -> Any:
 COMMANDS: dict[str, str] = {
     "check": "_check", "dashboard": "_dashboard", "dashboard-user": "_dashboard", "demo": "_demo",
     "discover": "_discover", "export": "_export", "info": "_info", "quarantine": "_info", "ingest": "_ingest",
-    "mapping": "_mapping", "monitor": "_monitor", "initiative": "_monitor", "perf": "_perf", "report": "_report",
+    "mapping": "_mapping", "monitor": "_monitor", "initiative": "_monitor", "perf": "_perf", "processes": "_processes",
+    "report": "_report",
     "simulate": "_simulate", "versions": "_versions", "rollback": "_versions", "verify": "_versions",
 }
 

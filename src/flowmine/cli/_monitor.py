@@ -39,7 +39,7 @@ def monitor(
     store: Annotated[Path, typer.Option(help="Store directory.")],
     process: Annotated[str | None, typer.Option(help="Process name (default: every configured process).")] = None,
     config: Annotated[Path | None, typer.Option(help="Process configuration TOML instead of "
-                                                     "dashboards/<process>.toml (needs --process).")] = None,
+                                                     "its definition's process.toml (needs --process).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the result as JSON ('-': stdout).")] = None,
     junit: Annotated[Path | None, typer.Option(help="Write JUnit XML: one test case per KPI.")] = None,
     baseline: Annotated[int, typer.Option(help="Complete periods that set the control limits.")] = 6,
@@ -72,7 +72,7 @@ def initiative(
     store: Annotated[Path, typer.Option(help="Store directory.")],
     file: Annotated[list[Path] | None, typer.Option(help="Initiative TOML file (repeatable; default: every file "
                                                          "in --folder).")] = None,
-    folder: Annotated[Path | None, typer.Option(help="Folder of initiative files (default: initiatives/).")] = None,
+    folder: Annotated[Path | None, typer.Option(help="Folder of initiative files (default: the definitions').")] = None,
     process: Annotated[str | None, typer.Option(help="Only the initiatives of this process.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the evaluations as JSON ('-': stdout).")]
     = None,

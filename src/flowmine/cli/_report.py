@@ -16,7 +16,7 @@ def report(
     process: Annotated[str, typer.Option(help="Process name.")],
     out: Annotated[Path, typer.Option(help="Output HTML file.")],
     lang: Annotated[str, typer.Option(help="Language: en or zh.")] = "en",
-    initiatives: Annotated[Path | None, typer.Option(help="Folder of initiative files (default: initiatives/).")]
+    initiatives: Annotated[Path | None, typer.Option(help="Folder of initiative files (default: the definitions').")]
     = None,
 ) -> None:
     """Write the offline HTML report for managers. / 生成管理层报告（离线HTML）。"""

@@ -187,7 +187,7 @@ def check(
     ----------
     store : path or Store
     process : str
-        Process name in the store; its configuration ``dashboards/<process>.toml`` (when there is
+        Process name in the store; its definition's ``process.toml`` (when there is
         one) gives the reference model, labels, rules and calendar.
     reference : path, optional
         A ``.bpmn`` or ``.pnml`` model instead of the configuration's.
@@ -226,9 +226,13 @@ def check(
     if method not in METHODS:
         raise ValueError(f"The 'method' parameter of check must be one of {set(METHODS)}. Got {method!r} instead.")
     st = store if isinstance(store, Store) else Store(store, create=False)
-    cfg = configured(process)
+    found = configured()
+    cfg = found.get(process)
     if reference is None:
         if cfg is None:
+            problems = found.problems_of(process)
+            if problems:  # a broken definition: say what is wrong in it
+                raise InputError(problems[0].file, "; ".join(str(p) for p in problems))
             raise InputError(process, "no process configuration names a reference model; give --reference FILE")
         reference = cfg.reference_model
     model: ReferenceModel = remembered("model", reference, lambda: read_reference(reference))

@@ -28,7 +28,7 @@ RULE_COLUMNS = ("rule", "kind", "label_en", "label_zh", "severity", "violating_c
 
 
 def read_rules(path: str | Path, activities: Mapping[str, Any] | None = None) -> tuple[Rule, ...]:
-    """Read ``[[rule]]`` tables from a TOML file (the format of ``dashboards/<process>.toml``).
+    """Read ``[[rule]]`` tables from a TOML file (the format of a process definition's ``process.toml``).
 
     ``activities`` (the configuration's activity table) lets unknown activity names be reported;
     without it every name a rule uses is accepted.

@@ -113,7 +113,7 @@ def _options(values: Sequence[str], width: int = 0) -> list[dict[str, str]]:
 
 
 def _register_shell(app: Dash, store: Store) -> None:
-    from flowmine.dashboard._data import filters_of, offer
+    from flowmine.dashboard._data import definition_problems, filters_of, offer
 
     @app.callback(
         Output("page", "children"), Output("shell-top", "children"), Output("shell-notice", "children"),
@@ -136,7 +136,8 @@ def _register_shell(app: Dash, store: Store) -> None:
         lang = f.lang
         nav = [html.Strong(t("title", lang), style={"marginRight": 18})] + [
             dcc.Link(t(p.TITLE_KEY, lang), href=p.PATH + f.query()) for p in PAGES]
-        notice = f"{t('refused', lang)}: {', '.join(f.refused)}" if f.refused else ""
+        notice = [html.Div(f"{t('refused', lang)}: {', '.join(f.refused)}")] if f.refused else []
+        notice += [html.Div(f"{t('definition_problem', lang)}: {line}") for line in definition_problems()]
         body = _body(store, page, f) if f.process else html.P(t("no_store", lang))
         off = offer(store, f.process) if f.process else _state.NO_OFFER
         fit_opts = ([{"label": t("fit_all", lang), "value": ""}, {"label": t("fit_yes", lang), "value": "yes"},

@@ -293,8 +293,14 @@ def labeller(process: str | None, lang: str) -> Callable[[str], str]:
     return lambda name: sep.join(cfg.label(part, "zh") for part in str(name).split(sep))
 
 
+def definition_problems() -> list[str]:
+    """Every problem of the process definitions, one line each (file, entry, expected, got): the shell
+    shows them while the pages go on with the valid processes."""
+    return [p.line for p in configured().problems]
+
+
 def targets(process: str) -> dict[str, Any]:
-    """KPI targets of the process configuration (dashboards/<process>.toml), by metric."""
+    """KPI targets of the process definition (its ``process.toml``), by metric."""
     cfg = configured(process)
     return {k.metric: k for k in cfg.kpis} if cfg is not None else {}
 

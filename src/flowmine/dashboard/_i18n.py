@@ -59,6 +59,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "rows_quarantined": {"en": "Rows quarantined", "zh": "隔离行数"},
     "duplicate_events": {"en": "Exact duplicate events", "zh": "完全重复事件"},
     "refused": {"en": "A value in the address was not offered and was ignored", "zh": "地址中的参数无效，已忽略"},
+    "definition_problem": {"en": "A process definition cannot be used", "zh": "流程定义有误，未能使用"},
     "no_data": {"en": "No cases match these filters.", "zh": "没有符合筛选条件的案例。"},
     "activity_kind": {"en": "step", "zh": "环节"},
     "edge_kind": {"en": "transition", "zh": "转移"},

@@ -1,4 +1,4 @@
-"""Improvement initiatives written in TOML files (``initiatives/*.toml``).
+"""Improvement initiatives written in TOML files (``initiatives/*.toml`` of a process definition).
 
 An initiative names its process, owner, goal KPI (a metric, its step and statistic, the direction
 that is better), a scope filter (the fields of :class:`flowmine.analytics.CaseFilter`), the change
@@ -19,6 +19,7 @@ from typing import Any
 
 from flowmine.analytics import CaseFilter
 from flowmine.errors import InputError
+from flowmine.processes import definition_folders
 
 GOAL_METRICS = ("waiting_time", "service_time", "throughput_time", "cost_per_case", "rework_rate")
 TIME_METRICS = ("waiting_time", "service_time", "throughput_time")
@@ -65,9 +66,11 @@ class Initiative:
     path: Path | None = None
 
 
-def default_folder() -> Path:
-    """The repository's ``initiatives/`` folder (next to ``src/``)."""
-    return Path(__file__).resolve().parents[3] / "initiatives"
+def default_files(process: str | None = None) -> list[Path]:
+    """The initiative files of the process definitions (``<definition>/initiatives/*.toml``), of one
+    process or of all."""
+    return [f for name, folder in definition_folders().items() if process in (None, name)
+            for f in sorted((folder / "initiatives").glob("*.toml"))]
 
 
 def _window(raw: Any, where: str, problems: list[str]) -> tuple[str | None, str | None]:
@@ -85,7 +88,8 @@ def load_initiative(path: str | Path) -> Initiative:
     Examples
     --------
     >>> from flowmine.monitor import load_initiative
-    >>> load_initiative("initiatives/finance_deputy_gm.toml").change_date  # doctest: +SKIP
+    >>> from flowmine.processes import packaged_folder
+    >>> load_initiative(packaged_folder() / "finance" / "initiatives" / "finance_deputy_gm.toml").change_date
     datetime.date(2025, 8, 4)
     """
     p = Path(path)
@@ -142,7 +146,11 @@ def load_initiative(path: str | Path) -> Initiative:
 
 
 def load_initiatives(folder: str | Path | None = None, process: str | None = None) -> list[Initiative]:
-    """Every initiative file of a folder (default: the repository's ``initiatives/``), sorted by id."""
-    where = Path(folder) if folder is not None else default_folder()
-    found = [load_initiative(f) for f in sorted(where.glob("*.toml"))] if where.is_dir() else []
+    """Every initiative file of a folder (default: the ``initiatives/`` of each process definition,
+    ``flowmine.processes``), sorted by id."""
+    if folder is None:
+        files = default_files(process)
+    else:
+        files = sorted(Path(folder).glob("*.toml")) if Path(folder).is_dir() else []
+    found = [load_initiative(f) for f in files]
     return sorted((i for i in found if process is None or i.process == process), key=lambda i: i.id)

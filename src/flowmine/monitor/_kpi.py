@@ -1,6 +1,6 @@
 """KPI values per period, computed from the analytics and conformance APIs.
 
-A KPI (``[[kpi]]`` in ``dashboards/<process>.toml``, :class:`flowmine.processes.Kpi`) names a metric,
+A KPI (``[[kpi]]`` in a process definition's ``process.toml``, :class:`flowmine.processes.Kpi`) names a metric,
 its parameters, a direction, a target and a period. Every case is assigned to the period of its last
 completion (UTC, weeks start on Monday: the analytics convention), and each KPI is aggregated over the
 cases of a period:

@@ -177,7 +177,7 @@ def monitor(store: str | Path | Store, process: str | None = None, config: str |
     process : str, optional
         One process; default every process of the store with a configuration and KPIs.
     config : path or ProcessConfig, optional
-        A configuration file instead of ``dashboards/<process>.toml`` (needs ``process``).
+        A configuration file instead of the process definition's ``process.toml`` (needs ``process``).
     baseline : int
         Complete periods whose values set the control limits, unless a KPI says otherwise.
     refresh : bool

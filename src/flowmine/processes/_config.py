@@ -1,20 +1,24 @@
-"""Read the per-process configuration files ``dashboards/<process>.toml``.
+"""Read and validate one process definition's ``process.toml``.
 
-One file per process names its reference model (BPMN, path relative to the file), its working
-calendar, activity and role labels in English and Simplified Chinese, its business rules
-(``[[rule]]``) and its KPI targets (``[[kpi]]``). :func:`load_process` validates all of it at once
-and reports every problem in one :class:`~flowmine.errors.InputError`, naming file and entry.
+One file per process (``<name>/process.toml``, found as :mod:`flowmine.processes._where` says)
+names its reference model (BPMN, path relative to the file), its working calendar, activity and
+role labels in English and Simplified Chinese, its business rules (``[[rule]]``) and its KPI
+targets (``[[kpi]]``). :func:`read_definition` checks all of it at once and returns every problem
+as a :class:`Problem` (file, entry, what was expected, what came); :func:`load_process` raises them
+in one :class:`~flowmine.errors.InputError`.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flowmine.errors import InputError
+from flowmine.processes._where import DEFINITION, definition_folders
 
 #: Rule kinds and the keys each one needs.
 RULE_KEYS: dict[str, tuple[str, ...]] = {
@@ -30,11 +34,26 @@ KPI_DIRECTIONS = ("lower", "higher")
 PERIODS = ("day", "week", "month", "quarter", "year")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(wd|d|h)$")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: How a check records a problem: (entry, expected, got).
+Report = Callable[[str, str, str], None]
 
 
-def default_folder() -> Path:
-    """The repository's ``dashboards/`` folder (next to ``src/``)."""
-    return Path(__file__).resolve().parents[3] / "dashboards"
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a process definition: the file, the entry in it, what was expected, what came."""
+
+    file: str
+    entry: str
+    expected: str
+    got: str
+
+    def __str__(self) -> str:
+        return f"{self.entry}: {self.expected}, got {self.got}"
+
+    @property
+    def line(self) -> str:
+        """The problem in one line, naming the file first."""
+        return f"{self.file}: {self}"
 
 
 @dataclass(frozen=True)
@@ -80,7 +99,8 @@ class Kpi:
 
 @dataclass(frozen=True)
 class ProcessConfig:
-    """Everything ``dashboards/<process>.toml`` declares, with paths resolved."""
+    """Everything a ``process.toml`` declares, with the model path resolved; ``sample_log`` is the
+    name of the process's log in the repository's ``sample_logs/`` (a development file, not shipped)."""
 
     name: str
     label_en: str
@@ -93,7 +113,7 @@ class ProcessConfig:
     roles: dict[str, dict[str, Any]]
     rules: tuple[Rule, ...]
     kpis: tuple[Kpi, ...]
-    sample_log: Path | None = None
+    sample_log: str | None = None
 
     def label(self, activity: str, lang: str = "en") -> str:
         """The label of an activity in ``"en"`` or ``"zh"`` (the name itself when unknown)."""
@@ -107,18 +127,27 @@ class ProcessConfig:
 
 
 def list_processes(folder: Path | None = None) -> list[str]:
-    """Names of the processes configured in ``folder`` (default: the repository's dashboards/)."""
-    return sorted(p.stem for p in (folder or default_folder()).glob("*.toml"))
+    """Names of the processes defined in ``folder`` (``<name>/process.toml``; default: every directory
+    of the search path, configured ones and the packaged one)."""
+    if folder is None:
+        return list(definition_folders())
+    return sorted(p.parent.name for p in Path(folder).glob(f"*/{DEFINITION}"))
 
 
 def _rule(raw: dict[str, Any], where: str, activities: dict[str, Any], problems: list[str]) -> Rule | None:
+    """One ``[[rule]]`` table checked, its problems appended to ``problems`` as text (``entry: expected,
+    got ...``): the form ``conformance.read_rules`` uses for a separate rules file."""
+    return _check_rule(raw, where, activities, lambda *p: problems.append(str(Problem("", *p))))
+
+
+def _check_rule(raw: dict[str, Any], where: str, activities: dict[str, Any], problem: Report) -> Rule | None:
     kind = raw.get("kind")
     if kind not in RULE_KEYS:
-        problems.append(f"{where}: 'kind' must be one of {sorted(RULE_KEYS)}, got {kind!r}")
+        problem(where, f"'kind' must be one of {sorted(RULE_KEYS)}", repr(kind))
         return None
     missing = [k for k in ("id", "label_en", "label_zh", *RULE_KEYS[kind]) if k not in raw]
     if missing:
-        problems.append(f"{where}: a {kind} rule needs {missing}")
+        problem(where, f"a {kind} rule needs {['id', 'label_en', 'label_zh', *RULE_KEYS[kind]]}", f"no {missing}")
         return None
     named: list[str] = []
     for key in ("before", "steps"):
@@ -128,26 +157,23 @@ def _rule(raw: dict[str, Any], where: str, activities: dict[str, Any], problems:
             named.append(raw[key])
     unknown = [a for a in named if a not in activities]
     if unknown:
-        problems.append(f"{where}: unknown activities {unknown}")
-    if kind == "time_limit":
-        try:
-            Duration.parse(raw["max"])
-        except ValueError as exc:
-            problems.append(f"{where}: 'max': {exc}")
+        problem(where, "every activity it names must be one of [activities]", f"unknown activities {unknown}")
+    if kind == "time_limit" and not _DURATION.match(str(raw["max"]).strip()):
+        problem(where, "'max' must be a duration like '30d', '3wd' or '48h'", repr(raw["max"]))
     params = {k: v for k, v in raw.items() if k not in ("id", "kind", "label_en", "label_zh", "severity")}
     return Rule(str(raw["id"]), kind, raw["label_en"], raw["label_zh"], params, raw.get("severity", "medium"))
 
 
-def _kpi(raw: dict[str, Any], where: str, problems: list[str]) -> Kpi | None:
-    missing = [k for k in ("id", "label_en", "label_zh", "metric", "target", "direction", "period") if k not in raw]
+def _kpi(raw: dict[str, Any], where: str, problem: Report) -> Kpi | None:
+    fixed = ("id", "label_en", "label_zh", "metric", "target", "direction", "period")
+    missing = [k for k in fixed if k not in raw]
     if missing:
-        problems.append(f"{where}: a KPI needs {missing}")
+        problem(where, f"a KPI needs {list(fixed)}", f"no {missing}")
         return None
     if raw["direction"] not in KPI_DIRECTIONS:
-        problems.append(f"{where}: 'direction' must be one of {list(KPI_DIRECTIONS)}, got {raw['direction']!r}")
+        problem(where, f"'direction' must be one of {list(KPI_DIRECTIONS)}", repr(raw["direction"]))
     if raw["period"] not in PERIODS:
-        problems.append(f"{where}: 'period' must be one of {list(PERIODS)}, got {raw['period']!r}")
-    fixed = ("id", "label_en", "label_zh", "metric", "target", "direction", "period")
+        problem(where, f"'period' must be one of {list(PERIODS)}", repr(raw["period"]))
     params = {k: v for k, v in raw.items() if k not in fixed}
     return Kpi(
         str(raw["id"]),
@@ -161,75 +187,67 @@ def _kpi(raw: dict[str, Any], where: str, problems: list[str]) -> Kpi | None:
     )
 
 
-def configured(process: str) -> ProcessConfig | None:
-    """The configuration of ``process`` from the default folder, or None when it has none or it is
-    invalid; read again only when the file changes (``flowmine._remember``). For long-running faces
-    (the dashboard, repeated checks) that must not fail a page over a configuration; ``load_process``
-    says what is wrong with one."""
-    from flowmine._remember import remembered
-    from flowmine.errors import FlowmineError
-
-    def read() -> ProcessConfig | None:
-        try:
-            return load_process(process)
-        except (FlowmineError, OSError, KeyError, ValueError):
-            return None
-
-    return remembered("process config", default_folder() / f"{process}.toml", read)
+def _is_folder(process: str | Path) -> bool:
+    """A definition folder given as a path (a Path, or text with a separator), never a bare name: a
+    folder ``finance/`` in the working directory does not shadow the process ``finance``."""
+    path = Path(process)
+    looks_like_path = isinstance(process, Path) or "/" in str(process) or "\\" in str(process)
+    return looks_like_path and (path / DEFINITION).is_file()
 
 
-def load_process(process: str | Path, folder: Path | None = None) -> ProcessConfig:
-    """Read and validate the configuration of a process.
+def definition_path(process: str | Path, folder: Path | None = None) -> Path | None:
+    """The ``process.toml`` a process name, a definition folder or a ``.toml`` path stands for (None
+    when a name is defined nowhere)."""
+    text = str(process)
+    if text.endswith(".toml"):
+        return Path(process)
+    if _is_folder(process):
+        return Path(process) / DEFINITION
+    if folder is not None:
+        return Path(folder) / text / DEFINITION
+    found = definition_folders().get(text)
+    return found / DEFINITION if found is not None else None
 
-    Parameters
-    ----------
-    process : str or Path
-        A process name (``"finance"``: read ``<folder>/finance.toml``) or the path of a TOML file.
-    folder : Path, optional
-        Where the per-process files are (default: the repository's ``dashboards/``).
 
-    Returns
-    -------
-    ProcessConfig
+def read_definition(path: Path, name: str | None = None, *,
+                    model_required: bool = True) -> tuple[ProcessConfig | None, list[Problem]]:
+    """Read and check one ``process.toml``: the configuration (None when it has problems) and every
+    problem found. With ``name`` (the folder's name), ``[process] name`` must equal it; without
+    ``model_required`` the reference model may be missing (it is about to be drawn)."""
+    problems: list[Problem] = []
 
-    Raises
-    ------
-    flowmine.errors.InputError
-        The file is missing or not valid TOML, or any entry is invalid (all problems listed).
+    def problem(entry: str, expected: str, got: str) -> None:
+        problems.append(Problem(str(path), entry, expected, got))
 
-    Examples
-    --------
-    >>> from flowmine.processes import load_process
-    >>> cfg = load_process("finance")
-    >>> [r.id for r in cfg.rules][:2]
-    ['pay_after_review_and_approval', 'four_eyes_claim']
-    """
-    path = Path(process) if str(process).endswith(".toml") else (folder or default_folder()) / f"{process}.toml"
     if not path.is_file():
-        raise InputError(str(path), f"no process configuration; known: {list_processes(path.parent)}")
+        problem("(file)", "a process.toml", "no such file")
+        return None, problems
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"not valid TOML: {exc}") from None
-    problems: list[str] = []
+        problem("(file)", "valid TOML in UTF-8", str(exc))
+        return None, problems
     head = data.get("process", {})
     for key in ("name", "label_en", "label_zh", "reference_model"):
         if key not in head:
-            problems.append(f"[process]: '{key}' is missing")
+            problem("[process]", f"'{key}' must be given", "nothing")
+    if name is not None and "name" in head and head["name"] != name:
+        problem("[process]", f"'name' must be the folder's name {name!r}", repr(head["name"]))
     activities = dict(data.get("activities", {}))
-    for name, spec in activities.items():
+    for act, spec in activities.items():
         if not isinstance(spec, dict) or "zh" not in spec:
-            problems.append(f"[activities] {name!r}: needs a 'zh' label")
-    rules = [_rule(r, f"[[rule]] #{i + 1}", activities, problems) for i, r in enumerate(data.get("rule", []))]
-    kpis = [_kpi(k, f"[[kpi]] #{i + 1}", problems) for i, k in enumerate(data.get("kpi", []))]
+            problem(f"[activities] {act!r}", "a table with a 'zh' label", repr(spec))
+    rules = [_check_rule(r, f"[[rule]] #{i + 1}", activities, problem) for i, r in enumerate(data.get("rule", []))]
+    kpis = [_kpi(k, f"[[kpi]] #{i + 1}", problem) for i, k in enumerate(data.get("kpi", []))]
     ids = [r.id for r in rules if r is not None]
     if len(ids) != len(set(ids)):
-        problems.append(f"[[rule]]: ids must be unique, got {ids}")
+        problem("[[rule]]", "ids must be unique", repr(ids))
     model = (path.parent / head.get("reference_model", "")).resolve()
-    if "reference_model" in head and not model.is_file():
-        problems.append(f"[process]: reference_model {head['reference_model']!r} does not exist")
+    if "reference_model" in head and model_required and not model.is_file():
+        problem("[process]", "'reference_model' must name a file beside it",
+                f"{head['reference_model']!r}, which does not exist")
     if problems:
-        raise InputError(str(path), "; ".join(problems))
+        return None, problems
     sample = head.get("sample_log")
     return ProcessConfig(
         name=head["name"],
@@ -243,5 +261,45 @@ def load_process(process: str | Path, folder: Path | None = None) -> ProcessConf
         roles=dict(data.get("roles", {})),
         rules=tuple(r for r in rules if r is not None),
         kpis=tuple(k for k in kpis if k is not None),
-        sample_log=(path.parent / sample).resolve() if sample else None,
-    )
+        sample_log=str(sample) if sample else None,
+    ), problems
+
+
+def load_process(process: str | Path, folder: Path | None = None) -> ProcessConfig:
+    """Read and validate the definition of a process.
+
+    Parameters
+    ----------
+    process : str or Path
+        A process name (``"finance"``: its folder's ``process.toml`` on the search path, the
+        directories of ``FLOWMINE_PROCESSES`` first, then the packaged definitions), a definition
+        folder, or the path of a TOML file.
+    folder : Path, optional
+        A directory of process folders to read the name from instead of the search path.
+
+    Returns
+    -------
+    ProcessConfig
+
+    Raises
+    ------
+    flowmine.errors.InputError
+        The process is defined nowhere, its file is not valid TOML, or any entry is invalid (all
+        problems listed).
+
+    Examples
+    --------
+    >>> from flowmine.processes import load_process
+    >>> cfg = load_process("finance")
+    >>> [r.id for r in cfg.rules][:2]
+    ['pay_after_review_and_approval', 'four_eyes_claim']
+    """
+    path = definition_path(process, folder)
+    if path is None or not path.is_file():
+        known = list_processes(folder)
+        raise InputError(str(path or process), f"no process configuration; known: {known}")
+    by_name = None if str(process).endswith(".toml") or _is_folder(process) else str(process)
+    cfg, problems = read_definition(path, by_name)
+    if cfg is None:
+        raise InputError(str(path), "; ".join(str(p) for p in problems))
+    return cfg

@@ -1,18 +1,24 @@
-"""The four reference processes flowmine ships: sales, procurement, production and finance.
+"""The simulation parameters of the four packaged processes: sales, procurement, production, finance.
 
-Each definition mirrors its BPMN model in ``models/<name>.bpmn`` (the tests replay every
-conforming simulated case on it with fitness 1.0). Service times are mean working minutes,
-hourly rates are CNY, staff names are deterministic. Each process has one scarce role that makes
+What a process *is* comes from its definition (``flowmine.processes``: activity names, Chinese
+labels, roles, which activities the reference model holds, the process labels); this module adds
+only what the simulator needs to run it, keyed by the definition's activity and role names:
+service times (mean working minutes), costs, external lead times, staff with their hourly rates
+(CNY) and working hours, arrivals, the plan and attribute functions, the planted deviations,
+bottleneck and change point. Each plan mirrors the definition's BPMN model (the tests replay every
+conforming simulated case on it with fitness 1.0). Each process has one scarce role that makes
 its planted bottleneck (an approver or inspector present on few weekdays, with little slack),
 and a change point that adds a second person to that role.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from flowmine.processes import load_process, packaged_folder
 from flowmine.simulate._calendar import Calendar
 from flowmine.simulate._definitions import (
     Activity,
@@ -30,8 +36,46 @@ SHOP_FLOOR = Calendar(8.0, 20.0, (0, 1, 2, 3, 4, 5))
 RATES = {"skip": 0.03, "swap": 0.02, "insert": 0.02, "four_eyes": 0.015, "late": 0.012}
 
 
-def _acts(*items: Activity) -> dict[str, Activity]:
-    return {a.name: a for a in items}
+@dataclass(frozen=True)
+class Sim:
+    """How one activity of a definition is simulated (the fields of :class:`Activity` after its role)."""
+
+    minutes: float
+    sigma: float = 0.5
+    fixed_cost: float = 0.0
+    lead_days: float = 0.0
+    affinity: str | None = None
+
+
+@dataclass(frozen=True)
+class Staff:
+    """The staff of one role of a definition: hourly rate, people, working hours, pooled or the case owner."""
+
+    hourly_rate: float
+    staff: tuple[str, ...]
+    calendar: Calendar = field(default_factory=Calendar)
+    pooled: bool = True
+
+
+def _process(name: str, *, activities: dict[str, Sim], roles: dict[str, Staff], **rest: Any) -> ProcessDef:
+    """The :class:`ProcessDef` of a packaged definition: names, labels and roles from it, the rest given."""
+    cfg = load_process(name, folder=packaged_folder())
+    if set(activities) != set(cfg.activities) or set(roles) != set(cfg.roles):
+        raise RuntimeError(f"the simulation of {name!r} does not cover the activities and roles of its definition")
+    acts = {
+        act: Activity(act, str(spec["zh"]), str(spec["role"]), **vars(activities[act]))
+        for act, spec in cfg.activities.items()
+    }
+    staffed = {role: Role(role, str(spec["zh"]), **vars(roles[role])) for role, spec in cfg.roles.items()}
+    return ProcessDef(
+        name=name,
+        label_en=cfg.label_en,
+        label_zh=cfg.label_zh,
+        activities=acts,
+        model_activities=tuple(cfg.model_activities),
+        roles=staffed,
+        **rest,
+    )
 
 
 def _lognormal_amount(rng: np.random.Generator, median: float, sigma: float) -> float:
@@ -62,46 +106,31 @@ def _sales_plan(rng: np.random.Generator, attrs: dict[str, Any]) -> list[Step]:
     return steps
 
 
-SALES = ProcessDef(
-    name="sales",
-    label_en="Sales / order-to-cash",
-    label_zh="销售",
+SALES = _process(
+    "sales",
     case_prefix="SO",
-    activities=_acts(
-        Activity("Customer inquiry", "客户咨询与需求确认", "sales_rep", 30),
-        Activity("Quotation", "报价", "sales_rep", 60, affinity="Customer inquiry"),
-        Activity("Negotiation", "洽谈", "sales_rep", 45, lead_days=0.1, affinity="Customer inquiry"),
-        Activity("Contract signing", "合同签订", "sales_director", 4, fixed_cost=50),
-        Activity("Order entry and review", "订单处理", "order_desk", 40),
-        Activity("Production scheduling", "生产安排", "planner", 45),
-        Activity("Delivery", "产品交付", "logistics", 90, fixed_cost=300, lead_days=0.3),
-        Activity("Invoicing", "开具发票", "accountant", 20, fixed_cost=5),
-        Activity("Payment received", "收款确认", "accountant", 10, lead_days=0.1),
-        Activity("After-sales service", "售后服务", "service", 90, lead_days=1.0),
-        Activity("Complaint handling", "处理客户投诉", "service", 120),
-        Activity("Order change", "订单变更", "order_desk", 30),
-    ),
-    model_activities=(
-        "Customer inquiry",
-        "Quotation",
-        "Negotiation",
-        "Contract signing",
-        "Order entry and review",
-        "Production scheduling",
-        "Delivery",
-        "Invoicing",
-        "Payment received",
-        "After-sales service",
-        "Complaint handling",
-    ),
+    activities={
+        "Customer inquiry": Sim(30),
+        "Quotation": Sim(60, affinity="Customer inquiry"),
+        "Negotiation": Sim(45, lead_days=0.1, affinity="Customer inquiry"),
+        "Contract signing": Sim(4, fixed_cost=50),
+        "Order entry and review": Sim(40),
+        "Production scheduling": Sim(45),
+        "Delivery": Sim(90, fixed_cost=300, lead_days=0.3),
+        "Invoicing": Sim(20, fixed_cost=5),
+        "Payment received": Sim(10, lead_days=0.1),
+        "After-sales service": Sim(90, lead_days=1.0),
+        "Complaint handling": Sim(120),
+        "Order change": Sim(30),
+    },
     roles={
-        "sales_rep": Role("sales_rep", "销售代表", 120, names(11, 10)),
-        "sales_director": Role("sales_director", "销售总监", 400, names(12, 1), Calendar(9.0, 13.0, (0, 3))),
-        "order_desk": Role("order_desk", "订单专员", 90, names(13, 3)),
-        "planner": Role("planner", "生产计划员", 110, names(14, 3)),
-        "logistics": Role("logistics", "物流专员", 80, names(15, 4), SHOP_FLOOR),
-        "accountant": Role("accountant", "应收会计", 100, names(16, 2)),
-        "service": Role("service", "售后工程师", 110, names(17, 3)),
+        "sales_rep": Staff(120, names(11, 10)),
+        "sales_director": Staff(400, names(12, 1), Calendar(9.0, 13.0, (0, 3))),
+        "order_desk": Staff(90, names(13, 3)),
+        "planner": Staff(110, names(14, 3)),
+        "logistics": Staff(80, names(15, 4), SHOP_FLOOR),
+        "accountant": Staff(100, names(16, 2)),
+        "service": Staff(110, names(17, 3)),
     },
     arrivals_per_day=20.0,
     plan=_sales_plan,
@@ -157,51 +186,30 @@ def _proc_plan(rng: np.random.Generator, attrs: dict[str, Any]) -> list[Step]:
     return steps
 
 
-PROCUREMENT = ProcessDef(
-    name="procurement",
-    label_en="Procurement / purchase-to-pay",
-    label_zh="采购",
+PROCUREMENT = _process(
+    "procurement",
     case_prefix="PR",
-    activities=_acts(
-        Activity("Purchase requisition", "采购需求申请", "requester", 30),
-        Activity("Requisition review", "需求审核", "dept_manager", 20),
-        Activity("Revise requisition", "修改采购申请", "requester", 20),
-        Activity("Supplier selection and negotiation", "供应商选择与谈判", "buyer", 120),
-        Activity(
-            "Contract and purchase order",
-            "合同签订与采购订单",
-            "buyer",
-            45,
-            fixed_cost=20,
-            affinity="Supplier selection and negotiation",
-        ),
-        Activity("PO approval", "采购订单审批", "proc_manager", 7),
-        Activity("Goods receipt", "物料采购与入库", "warehouse", 45, fixed_cost=40, lead_days=0.5),
-        Activity("Invoice received", "收到发票", "ap_clerk", 10, lead_days=0.2),
-        Activity("Three-way match", "三单匹配", "ap_clerk", 20),
-        Activity("Payment", "付款", "cashier", 10, fixed_cost=10),
-        Activity("Change order", "采购订单变更", "buyer", 40),
-    ),
-    model_activities=(
-        "Purchase requisition",
-        "Requisition review",
-        "Revise requisition",
-        "Supplier selection and negotiation",
-        "Contract and purchase order",
-        "PO approval",
-        "Goods receipt",
-        "Invoice received",
-        "Three-way match",
-        "Payment",
-    ),
+    activities={
+        "Purchase requisition": Sim(30),
+        "Requisition review": Sim(20),
+        "Revise requisition": Sim(20),
+        "Supplier selection and negotiation": Sim(120),
+        "Contract and purchase order": Sim(45, fixed_cost=20, affinity="Supplier selection and negotiation"),
+        "PO approval": Sim(7),
+        "Goods receipt": Sim(45, fixed_cost=40, lead_days=0.5),
+        "Invoice received": Sim(10, lead_days=0.2),
+        "Three-way match": Sim(20),
+        "Payment": Sim(10, fixed_cost=10),
+        "Change order": Sim(40),
+    },
     roles={
-        "requester": Role("requester", "申请人", 80, names(21, 36), pooled=False),
-        "dept_manager": Role("dept_manager", "部门经理", 250, names(22, 4)),
-        "buyer": Role("buyer", "采购员", 120, names(23, 6)),
-        "proc_manager": Role("proc_manager", "采购经理", 300, names(24, 1), Calendar(9.0, 18.0, (2,))),
-        "warehouse": Role("warehouse", "仓管员", 70, names(25, 3), SHOP_FLOOR),
-        "ap_clerk": Role("ap_clerk", "应付会计", 100, names(26, 2)),
-        "cashier": Role("cashier", "出纳", 90, names(27, 1)),
+        "requester": Staff(80, names(21, 36), pooled=False),
+        "dept_manager": Staff(250, names(22, 4)),
+        "buyer": Staff(120, names(23, 6)),
+        "proc_manager": Staff(300, names(24, 1), Calendar(9.0, 18.0, (2,))),
+        "warehouse": Staff(70, names(25, 3), SHOP_FLOOR),
+        "ap_clerk": Staff(100, names(26, 2)),
+        "cashier": Staff(90, names(27, 1)),
     },
     arrivals_per_day=12.0,
     plan=_proc_plan,
@@ -254,37 +262,26 @@ def _prod_plan(rng: np.random.Generator, attrs: dict[str, Any]) -> list[Step]:
     return steps
 
 
-PRODUCTION = ProcessDef(
-    name="production",
-    label_en="Production / plan-to-produce",
-    label_zh="生产",
+PRODUCTION = _process(
+    "production",
     case_prefix="MO",
-    activities=_acts(
-        Activity("Production planning", "生产计划制定", "planner", 40),
-        Activity("Material preparation", "原材料准备", "material_handler", 60, fixed_cost=200),
-        Activity("Processing/assembly", "加工/组装", "operator", 240, sigma=0.4, fixed_cost=500),
-        Activity("Quality inspection", "质量控制与检验", "inspector", 31, sigma=0.4, fixed_cost=30),
-        Activity("Rework", "返工", "rework_tech", 90, fixed_cost=150),
-        Activity("Finished goods warehousing", "成品入库", "material_handler", 30),
-        Activity("Packing and shipping", "产品包装与出货", "packer", 60, fixed_cost=80),
-        Activity("Expedite order", "加急处理", "planner", 20),
-    ),
-    model_activities=(
-        "Production planning",
-        "Material preparation",
-        "Processing/assembly",
-        "Quality inspection",
-        "Rework",
-        "Finished goods warehousing",
-        "Packing and shipping",
-    ),
+    activities={
+        "Production planning": Sim(40),
+        "Material preparation": Sim(60, fixed_cost=200),
+        "Processing/assembly": Sim(240, sigma=0.4, fixed_cost=500),
+        "Quality inspection": Sim(31, sigma=0.4, fixed_cost=30),
+        "Rework": Sim(90, fixed_cost=150),
+        "Finished goods warehousing": Sim(30),
+        "Packing and shipping": Sim(60, fixed_cost=80),
+        "Expedite order": Sim(20),
+    },
     roles={
-        "planner": Role("planner", "计划员", 110, names(31, 2)),
-        "material_handler": Role("material_handler", "物料员", 70, names(32, 3), SHOP_FLOOR),
-        "operator": Role("operator", "操作工", 60, names(33, 7), SHOP_FLOOR),
-        "inspector": Role("inspector", "质检员", 90, names(34, 1), Calendar(9.0, 18.0, (0, 1, 2, 3))),
-        "rework_tech": Role("rework_tech", "返工技工", 65, names(35, 2), SHOP_FLOOR),
-        "packer": Role("packer", "包装工", 55, names(36, 3), SHOP_FLOOR),
+        "planner": Staff(110, names(31, 2)),
+        "material_handler": Staff(70, names(32, 3), SHOP_FLOOR),
+        "operator": Staff(60, names(33, 7), SHOP_FLOOR),
+        "inspector": Staff(90, names(34, 1), Calendar(9.0, 18.0, (0, 1, 2, 3))),
+        "rework_tech": Staff(65, names(35, 2), SHOP_FLOOR),
+        "packer": Staff(55, names(36, 3), SHOP_FLOOR),
     },
     arrivals_per_day=10.0,
     plan=_prod_plan,
@@ -331,34 +328,24 @@ def _fin_plan(rng: np.random.Generator, attrs: dict[str, Any]) -> list[Step]:
     return steps
 
 
-FINANCE = ProcessDef(
-    name="finance",
-    label_en="Finance / expense claim-to-payment",
-    label_zh="财务",
+FINANCE = _process(
+    "finance",
     case_prefix="EC",
-    activities=_acts(
-        Activity("Submit expense claim", "提交报销", "employee", 15),
-        Activity("Finance review", "财务审核", "finance_clerk", 15),
-        Activity("Revise claim", "修改报销单", "employee", 20),
-        Activity("GM approval", "总经理审批", "gm", 5.2),
-        Activity("Cashier payment", "出纳付款", "cashier", 6, fixed_cost=2),
-        Activity("Voucher booking", "录入凭证", "accountant", 8),
-        Activity("Urgent payment request", "加急付款申请", "employee", 10),
-    ),
-    model_activities=(
-        "Submit expense claim",
-        "Finance review",
-        "Revise claim",
-        "GM approval",
-        "Cashier payment",
-        "Voucher booking",
-    ),
+    activities={
+        "Submit expense claim": Sim(15),
+        "Finance review": Sim(15),
+        "Revise claim": Sim(20),
+        "GM approval": Sim(5.2),
+        "Cashier payment": Sim(6, fixed_cost=2),
+        "Voucher booking": Sim(8),
+        "Urgent payment request": Sim(10),
+    },
     roles={
-        "employee": Role("employee", "员工", 70, names(41, 120), pooled=False),
-        "finance_clerk": Role("finance_clerk", "财务会计", 100, names(42, 3)),
-        "gm": Role("gm", "总经理", 800, names(43, 1), Calendar(14.0, 18.0, (0, 2, 4))),
-        "cashier": Role("cashier", "出纳", 90, names(44, 1)),
-        "accountant": Role("accountant", "总账会计", 100, names(45, 1)),
+        "employee": Staff(70, names(41, 120), pooled=False),
+        "finance_clerk": Staff(100, names(42, 3)),
+        "gm": Staff(800, names(43, 1), Calendar(14.0, 18.0, (0, 2, 4))),
+        "cashier": Staff(90, names(44, 1)),
+        "accountant": Staff(100, names(45, 1)),
     },
     arrivals_per_day=24.0,
     plan=_fin_plan,

@@ -17,7 +17,7 @@ import pandas as pd
 from flowmine._schema import ACTIVITY, CASE, COST, CURRENCY, QUALITY, START, TIMESTAMP
 from flowmine.simulate._definitions import CONTROL_FLOW_KINDS, KINDS, ProcessDef
 
-#: Which planted deviation kinds break which business rule (rule ids of ``dashboards/*.toml``).
+#: Which planted deviation kinds break which business rule (rule ids of each definition's ``process.toml``).
 #: A pair (kind, amount) applies only to cases whose ``case:amount`` is above ``amount``.
 RULE_PLANTS: dict[str, dict[str, tuple[tuple[str, float | None], ...]]] = {
     "sales": {

@@ -1,5 +1,8 @@
 """Rebuild ``sample_logs/`` deterministically: ``python -m flowmine.simulate.samples [FOLDER]``.
 
+A development tool: run from the repository root it rewrites ``./sample_logs``; FOLDER writes
+elsewhere (nothing here depends on where flowmine is installed).
+
 Writes one log per process, each in a different export shape, with its mapping
 (``<name>.mapping.toml``) and ground truth (``<name>.truth.json``), plus the small dirty file,
 the ``samples.toml`` index and a README with the measured figures. Seeds and sizes are fixed
@@ -223,7 +226,10 @@ def _write_index(folder: Path, summary: list[dict[str, Any]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    folder = Path(args[0]) if args else Path(__file__).resolve().parents[3] / "sample_logs"
+    folder = Path(args[0]) if args else Path("sample_logs")
+    if not args and not folder.is_dir():
+        print("usage: python -m flowmine.simulate.samples [FOLDER]  (default: ./sample_logs of a checkout)")
+        return 2
     for item in build_samples(folder):
         print(f"{item['file']}: {item['cases']} cases, {item['events']} rows/events, {item['bytes']} bytes")
     return 0

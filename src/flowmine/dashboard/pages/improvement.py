@@ -36,13 +36,13 @@ WORDS: dict[str, dict[str, str]] = {
            "of the latest complete period against target and control limits.", "initiatives": "Initiatives",
            "kpis": "KPIs and control charts", "initiative": "Initiative", "owner": "Owner",
            "change": "Change date", "verdict": "Verdict", "effect": "Effect (95% CI)", "reason": "Reason",
-           "none": "No initiative file for this process (initiatives/*.toml).", "kpi": "KPI",
+           "none": "No initiative file for this process (initiatives/*.toml of its definition).", "kpi": "KPI",
            "status": "Status", "value": "Value", "target": "Target", "step": "Step", "record": "Evidence",
            "no_process": "Choose a process."},
     "zh": {"intro": "本流程的改进项目（按变更日期前后对比评估），以及最近一个完整周期的KPI与目标、控制限的比较。",
            "initiatives": "改进项目", "kpis": "KPI 与控制图", "initiative": "改进项目", "owner": "负责人",
            "change": "变更日期", "verdict": "结论", "effect": "效果（95%置信区间）", "reason": "依据",
-           "none": "该流程暂无改进项目文件（initiatives/*.toml）。", "kpi": "KPI", "status": "状态",
+           "none": "该流程暂无改进项目文件（流程定义的 initiatives/*.toml）。", "kpi": "KPI", "status": "状态",
            "value": "数值", "target": "目标", "step": "步骤", "record": "证据", "no_process": "请选择流程。"},
 }
 VERDICT_ZH = {"achieved": "已达成", "not achieved": "未达成", "inconclusive": "尚无定论"}
