@@ -6,6 +6,10 @@ Read any export into a store, load a process as a DataFrame, export it again::
     store = flowmine.Store("build/store")
     store.ingest("finance", ["sample_logs/finance_claims.csv"], mapping="sample_logs/finance_claims.mapping.toml")
     log = flowmine.load_log(store, "finance")
+
+This package is the composition root: it imports ``flowmine.engines`` so that the Spark engine has
+registered itself with analytics (``profile(engine="spark")``) before any metric runs; analytics
+never imports an engine.
 """
 
 from flowmine.analytics import AnalyticsError, CaseFilter, profile, stored
@@ -13,6 +17,7 @@ from flowmine.api import export_log, load_log, summary
 from flowmine.conformance import ConformanceReport, deviation_bar_figure, deviation_model_figure, read_reference
 from flowmine.conformance import check as check_conformance
 from flowmine.discovery import ProcessMap, discover_model, map_layout, process_map, process_map_figure, write_model
+from flowmine.engines import use_spark  # also registers "spark" with analytics (pyspark is loaded on use)
 from flowmine.errors import (
     FlowmineError,
     InputError,
@@ -23,8 +28,7 @@ from flowmine.errors import (
     UnsafeInputError,
     UnusableInputError,
 )
-from flowmine.ingest import Mapping, Normalized, load_mapping, read_log, read_raw
-from flowmine.ingest._suggest import suggest_mapping
+from flowmine.ingest import Mapping, Normalized, load_mapping, read_log, read_raw, suggest_mapping
 from flowmine.store import IngestReport, SourceReport, Store
 
 __version__ = "0.1.0"
@@ -64,5 +68,6 @@ __all__ = [
     "stored",
     "suggest_mapping",
     "summary",
+    "use_spark",
     "write_model",
 ]

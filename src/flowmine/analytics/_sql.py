@@ -35,7 +35,7 @@ their place in the order; what needs their completion is unknown (null, never ze
     1 for the first execution of the activity in the case, 2 for the second, ...
 
 Timestamps become integer microseconds since the epoch (``epoch_us``); that is the only dialect
-function used (Spark: ``unix_micros``). Optional columns a log lacks are all-null (``as_table``).
+function used (Spark: ``unix_micros``). Optional columns a log lacks are all-null (``canonical_table``).
 """
 
 from __future__ import annotations
@@ -219,6 +219,16 @@ class Engine:
 #: Opens the engine the metrics run on, for a log (DataFrame, Arrow table or StoredLog); None: DuckDB
 #: over the log's Arrow table. ``flowmine.engines.use_spark()`` sets it for a block.
 OPENER: ContextVar[Callable[[Any], Engine] | None] = ContextVar("flowmine_engine_opener", default=None)
+
+#: Openers of engines beyond DuckDB by name (``profile(engine="spark")``): an adapter registers its own
+#: (``flowmine.engines`` registers ``"spark"`` when imported, and ``import flowmine`` imports it), so
+#: analytics names no adapter and never imports one.
+OPENERS: dict[str, Callable[[Any], Engine]] = {}
+
+
+def register_engine(name: str, opener: Callable[[Any], Engine]) -> None:
+    """Make ``opener`` the engine ``name`` (an :data:`OPENER` for a log) for ``profile(engine=name)``."""
+    OPENERS[name] = opener
 
 
 @contextmanager

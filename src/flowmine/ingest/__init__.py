@@ -3,5 +3,6 @@
 from flowmine.ingest._mapping import Mapping, load_mapping
 from flowmine.ingest._normalize import Normalized
 from flowmine.ingest._read import read_log, read_raw
+from flowmine.ingest._suggest import suggest_mapping
 
-__all__ = ["Mapping", "Normalized", "load_mapping", "read_log", "read_raw"]
+__all__ = ["Mapping", "Normalized", "load_mapping", "read_log", "read_raw", "suggest_mapping"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from flowmine.processes._bpmn import Layout, Node
+from flowmine.models import Layout, Node
 from flowmine.simulate._catalog import PROCESSES
 
 

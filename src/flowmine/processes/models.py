@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from flowmine.processes._bpmn import to_bpmn
+from flowmine.models import to_bpmn
 from flowmine.processes._layouts import LAYOUTS
 
 
