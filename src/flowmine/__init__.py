@@ -12,12 +12,12 @@ registered itself with analytics (``profile(engine="spark")``) before any metric
 never imports an engine.
 """
 
+from flowmine import engines as _engines  # noqa: F401  registers "spark" with analytics (pyspark loads on use)
 from flowmine.analytics import AnalyticsError, CaseFilter, profile, stored
 from flowmine.api import export_log, load_log, summary
 from flowmine.conformance import ConformanceReport, deviation_bar_figure, deviation_model_figure, read_reference
 from flowmine.conformance import check as check_conformance
 from flowmine.discovery import ProcessMap, discover_model, map_layout, process_map, process_map_figure, write_model
-from flowmine.engines import use_spark  # also registers "spark" with analytics (pyspark is loaded on use)
 from flowmine.errors import (
     FlowmineError,
     InputError,
@@ -68,6 +68,5 @@ __all__ = [
     "stored",
     "suggest_mapping",
     "summary",
-    "use_spark",
     "write_model",
 ]

@@ -18,7 +18,7 @@ Examples
 """
 
 from flowmine.monitor._evaluate import VERDICTS, Evaluation, evaluate_initiative
-from flowmine.monitor._figures import before_after_figure, control_chart_figure
+from flowmine.monitor._figures import before_after_figure, control_chart_figure, figure_html
 from flowmine.monitor._history import history_path
 from flowmine.monitor._history import read as read_history
 from flowmine.monitor._initiative import STEP_LABELS, Initiative, load_initiative, load_initiatives
@@ -42,6 +42,7 @@ __all__ = [
     "control_chart",
     "control_chart_figure",
     "evaluate_initiative",
+    "figure_html",
     "history_path",
     "individuals_chart",
     "kpi_periods",

@@ -8,11 +8,14 @@ rebuilt from hand-made layouts by ``python -m flowmine.processes.models``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flowmine.processes._config import (
     Duration,
     Kpi,
     ProcessConfig,
     Rule,
+    _rule,
     configured,
     list_processes,
     load_process,
@@ -30,5 +33,16 @@ __all__ = [
     "is_sound",
     "list_processes",
     "load_process",
+    "parse_rule",
     "reference_net",
 ]
+
+
+def parse_rule(raw: dict[str, Any], where: str, activities: dict[str, Any], problems: list[str]) -> Rule | None:
+    """One ``[[rule]]`` table as a :class:`Rule`, the way a process configuration reads it.
+
+    ``where`` names the table in messages; an activity not in ``activities`` is reported. Problems are
+    appended to ``problems`` (all of them, not only the first) and None is returned for an unusable
+    table. ``flowmine.conformance.read_rules`` reads a separate rules file with it.
+    """
+    return _rule(raw, where, activities, problems)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from flowmine.models import Layout, Node
-from flowmine.simulate._catalog import PROCESSES
+from flowmine.simulate import PROCESSES
 
 
 def _tasks(process: str, cells: dict[str, tuple[float, float]]) -> list[Node]:
