@@ -303,7 +303,13 @@ def _bottleneck_rows(kind: str, names: list[str], count: np.ndarray, total: np.n
                          "ci_high_s": high})
 
 
-def profile_fast(log: LogLike, periods_sql: str | None = None, n_boot: int = 1000, seed: int = 0) -> tuple[Any, ...]:
+#: What :func:`profile_fast` returns: basis, cases, events, variants, durations, activities, edges,
+#: bottleneck rows, periods (``_profile.assemble``'s arguments after the process and engine names).
+FastParts = tuple[str, int, int, int, dict[str, float | None], pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                  pd.DataFrame | None]
+
+
+def profile_fast(log: LogLike, periods_sql: str | None = None, n_boot: int = 1000, seed: int = 0) -> FastParts:
     """The profile's parts computed by the compiled passes (see :func:`flowmine.analytics.profile`):
     ``(basis, cases, events, variants, durations, activities, edges, bottleneck rows, periods)``, what
     ``_profile.assemble`` takes after the process and engine names. ``periods_sql``: the profile's
