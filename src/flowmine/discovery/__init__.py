@@ -2,6 +2,8 @@
 
 The engine (DuckDB) computes variants and directly-follows counts; pm4py discovers models from those
 aggregates (inductive miner on variants, the same tree as on the full log, 100x faster).
+:func:`write_model` writes a model in one of ``FORMATS`` (by the file's extension); the layout and
+the BPMN/SVG writers it uses are :mod:`flowmine.models`' (re-exported here).
 
 Examples
 --------

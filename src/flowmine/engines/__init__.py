@@ -4,7 +4,11 @@ DuckDB (embedded, in ``flowmine.analytics``) stays the default. Spark runs the *
 is written once in DuckDB SQL and translated by sqlglot (``_translate``), reading the same Parquet
 store (a local path, or the store's root as a cluster sees it: ``hdfs://``, ``s3a://``, ...).
 pyspark and sqlglot are the optional ``spark`` extra (``pip install "flowmine[spark]"``); Java 17+
-is needed for local mode. See ``docs/SPARK.md``.
+is needed for local mode (``INSTALL_HINT`` says so when they are missing). ``ENGINES`` names the
+engines; ``ENV_MASTER``, ``ENV_REMOTE`` and ``ENV_STORE_URI`` the environment variables read when no
+master, remote or store URI is given. Importing this package registers ``"spark"`` with analytics
+(``analytics.register_engine``), the hook through which ``profile(engine="spark")`` finds it. See
+``docs/SPARK.md``.
 
 Examples
 --------
@@ -33,7 +37,7 @@ from flowmine.engines._spark import (
     ENV_STORE_URI,
     INSTALL_HINT,
     EngineUnavailableError,
-    Shared,
+    Shared as _Shared,
     SparkEngine,
     open_spark,
     require,
@@ -85,7 +89,7 @@ def use_spark(session: Any = None, master: str | None = None, remote: str | None
     and order its events once. They are dropped at the block's end.
     """
     spark = session if session is not None else spark_session(master=master, remote=remote)
-    shared = Shared()
+    shared = _Shared()
     token = OPENER.set(lambda log: SparkEngine(log, session=spark, store_uri=store_uri, shared=shared))
     try:
         yield spark

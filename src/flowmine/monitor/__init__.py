@@ -9,6 +9,7 @@ key steps → design → plan → implement → **monitor and evaluate** → imp
 * :func:`load_initiatives` / :func:`evaluate_initiative`: an improvement written in a TOML file,
   evaluated by comparing the period after its change date with the baseline before it.
 
+``METRICS`` names the KPI measures a ``[[kpi]]`` may use, ``VERDICTS`` an evaluation's outcomes.
 See ``docs/MONITOR.md``.
 
 Examples
