@@ -22,8 +22,8 @@ import pytest
 import flowmine
 
 SRC = Path(flowmine.__file__).resolve().parent
-PACKAGES = ["flowmine"] + sorted(
-    f"flowmine.{m.name}" for m in pkgutil.iter_modules([str(SRC)]) if m.ispkg and not m.name.startswith("_"))
+PACKAGES = ["flowmine", *sorted(f"flowmine.{m.name}" for m in pkgutil.iter_modules([str(SRC)])
+                                if m.ispkg and not m.name.startswith("_"))]
 
 #: Names a door takes from another package on purpose (moved there; kept where notebooks found them).
 REEXPORTED = {
@@ -116,7 +116,8 @@ def test_the_door_check_can_fail(monkeypatch):
     monkeypatch.setattr(flowmine.models, "__all__", [*flowmine.models.__all__, "_route"])
     with pytest.raises(AssertionError, match="private names"):
         test_all_is_sorted_and_names_what_exists("flowmine.models")
-    monkeypatch.setattr(flowmine.models, "__all__", [n for n in flowmine.models.__all__ if n not in ("_route", "curve")])
+    without_curve = [n for n in flowmine.models.__all__ if n not in ("_route", "curve")]
+    monkeypatch.setattr(flowmine.models, "__all__", without_curve)
     with pytest.raises(AssertionError, match=r"\['curve'\]"):
         test_every_public_function_and_class_of_the_door_is_exported("flowmine.models")
     monkeypatch.setattr(flowmine.models, "__all__", ["Layout", "UNSUPPORTED"])

@@ -31,13 +31,13 @@ from typing import Any
 import pandas as pd
 
 from flowmine.analytics import CORE_COLUMNS, OPENER, StoredLog, Variants, register_engine, variants_sql
+from flowmine.engines import _spark
 from flowmine.engines._spark import (
     ENV_MASTER,
     ENV_REMOTE,
     ENV_STORE_URI,
     INSTALL_HINT,
     EngineUnavailableError,
-    Shared as _Shared,
     SparkEngine,
     open_spark,
     require,
@@ -89,7 +89,7 @@ def use_spark(session: Any = None, master: str | None = None, remote: str | None
     and order its events once. They are dropped at the block's end.
     """
     spark = session if session is not None else spark_session(master=master, remote=remote)
-    shared = _Shared()
+    shared = _spark.Shared()
     token = OPENER.set(lambda log: SparkEngine(log, session=spark, store_uri=store_uri, shared=shared))
     try:
         yield spark
