@@ -212,6 +212,43 @@ def test_spark_is_registered_with_analytics_without_analytics_importing_it():
     assert OPENERS["spark"] is open_spark
 
 
+def test_profile_on_spark_without_a_registered_engine_says_what_to_import(monkeypatch):
+    import pandas as pd
+
+    from flowmine.analytics import AnalyticsError, profile
+    from flowmine.analytics._sql import OPENERS
+
+    monkeypatch.delitem(OPENERS, "spark")
+    log = pd.DataFrame({"case:concept:name": ["1"], "concept:name": ["A"],
+                        "time:timestamp": pd.to_datetime(["2025-01-01"], utc=True)})
+    with pytest.raises(AnalyticsError) as raised:
+        profile(log, engine="spark")
+    assert str(raised.value) == "profile(engine='spark') needs the Spark engine: import flowmine.engines"
+
+
+def test_canonical_table_refuses_a_filtered_log_that_only_as_table_can_read():
+    from flowmine.analytics import AnalyticsError, CaseFilter, StoredLog
+    from flowmine.analytics._log import canonical_table
+
+    filtered = StoredLog(store=None, process="p", filters=(CaseFilter(cases=["1"]),))  # type: ignore[arg-type]
+    with pytest.raises(AnalyticsError, match=r"use flowmine\.analytics\.as_table$"):
+        canonical_table(filtered)
+
+
+def test_the_doors_load_neither_dash_nor_numba():
+    """The CLI's door, the dashboard's (auth-file helpers) and analytics' import without Dash or numba:
+    ``create_app``/``serve`` and the compiled passes load on first use."""
+    import subprocess
+    import sys
+
+    code = ("import sys, flowmine, flowmine.cli, flowmine.dashboard, flowmine.analytics; "
+            "print(sorted(m for m in ('dash', 'numba', 'flowmine.analytics._fast') if m in sys.modules)); "
+            "flowmine.analytics.fast_path_available(); flowmine.dashboard.create_app; "
+            "print(sorted(m for m in ('dash', 'flowmine.analytics._fast') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["[]", "['dash', 'flowmine.analytics._fast']"]
+
+
 def test_licence_is_agpl():
     import tomllib
 
