@@ -1,6 +1,6 @@
 # Two commands set a fresh machine up (Python 3.11 and make are all it needs):
 #   make demo   create the venv, install, build a store from sample_logs/ and run the main job
-#   make test   create the venv, install, then lint, type-check and run the whole test suite
+#   make test   create the venv, install, then lint, type-check, check the layers and run the whole test suite
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -20,6 +20,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports  # the layers contract of [tool.importlinter] (docs/ARCHITECTURE.md)
 
 test: lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile

@@ -14,8 +14,8 @@ import argparse
 import time
 
 from flowmine.conformance import align
-from flowmine.conformance._model import ReferenceModel
 from flowmine.discovery import discover_model, variants
+from flowmine.models import ReferenceModel
 from flowmine.store import Store
 
 

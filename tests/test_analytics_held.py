@@ -43,7 +43,7 @@ def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
 
 
 def _plain(log, *filters):
-    table = fa._log.as_table(log, columns=None)
+    table = fa.as_table(log, columns=None)
     for flt in filters:
         table = filter_cases(table, flt)
     return table
@@ -123,7 +123,7 @@ def test_every_filter_kind_keeps_the_same_cases_held_or_not(log):
              CaseFilter(duration_s=(float(per_case.throughput_s.median()), None)), CaseFilter(variants=[variant]),
              CaseFilter(start_steps=[first]), CaseFilter(end_steps=[last]),
              CaseFilter(cases=per_case["case"].head(5).tolist()), CaseFilter(follows=(last, first))]
-    table = fa._log.as_table(log, columns=None)
+    table = fa.as_table(log, columns=None)
     attrs = [c for c in table.column_names if c.startswith("case:") and c != "case:concept:name"]
     if attrs:
         kinds.append(CaseFilter(attributes={attrs[0]: [table.column(attrs[0])[0].as_py()]}))
@@ -167,7 +167,7 @@ def test_combined_conditions_from_remembered_masks(log):
 
 
 def test_a_column_subset_without_start_timestamps_is_read(log):
-    table = fa._log.as_table(log, columns=["case:concept:name", "concept:name", "time:timestamp"])
+    table = fa.as_table(log, columns=["case:concept:name", "concept:name", "time:timestamp"])
     assert "start_timestamp" not in table.column_names and table.num_rows == _plain(log).num_rows
 
 
@@ -193,7 +193,7 @@ def test_compiled_map_equals_the_sql_map(tmp_path, name, mapping):
     st = Store(tmp_path / "store")
     st.ingest("p", [str(SAMPLES / name)], mapping=SAMPLES / mapping)
     lg = stored(st, "p")
-    table = fa._log.as_table(lg, columns=None)
+    table = fa.as_table(lg, columns=None)
     layout = map_layout(table)
     for activities in (1.0, 0.7, 0.2):
         fast, sql = process_map(lg, activities, 1.0, layout), process_map(table, activities, 1.0, layout)

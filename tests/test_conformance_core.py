@@ -118,7 +118,7 @@ def test_real_logs_against_a_mined_model_equal_pm4py(tmp_path, name):
     """Receipt and helpdesk have no drawn model: pm4py's inductive miner (noise 0.2) gives the reference.
     Token replay and precision on the full log; alignments on every 6th case (pm4py's own alignments of the
     full receipt log take ~50 s, too long for the suite; benchmarks/conformance.py runs the full size)."""
-    from flowmine.conformance._model import ReferenceModel
+    from flowmine.models import ReferenceModel
 
     store, df = _store(tmp_path, name)
     with warnings.catch_warnings():

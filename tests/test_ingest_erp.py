@@ -441,8 +441,8 @@ def test_sap_zero_dates_in_a_wide_milestone_table_are_milestones_not_reached(wri
 
 
 def test_mapping_suggest_joins_sap_date_and_time_columns(write):
+    from flowmine.ingest import suggest_mapping
     from flowmine.ingest._mapping import mapping_from_dict as from_dict
-    from flowmine.ingest._suggest import suggest_mapping
 
     src = write("vbak.csv", SAP_VBAK.replace("AUART", "activity"))
     text = suggest_mapping(src)

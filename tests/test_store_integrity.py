@@ -236,7 +236,7 @@ def test_page_checksums_catch_damage_even_without_a_digest(tmp_path, write):
 def test_a_damaged_or_stale_analytics_cache_is_rebuilt_never_trusted(tmp_path, write):
     from flowmine.analytics import prepare, stored
     from flowmine.analytics._fast import _OPEN, CACHE, available, load_columns
-    from flowmine.analytics._prepare import STAMP, cache_intact
+    from flowmine.analytics._stamp import STAMP, cache_intact
 
     if not available():
         pytest.skip("numba is not installed: no analytics cache")

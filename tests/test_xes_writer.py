@@ -21,7 +21,7 @@ from flowmine._schema import (
     START,
     TIMESTAMP,
 )
-from flowmine.export._xes import write_xes
+from flowmine.export import write_xes
 from flowmine.ingest._xes import read_xes
 
 

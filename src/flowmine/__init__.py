@@ -6,6 +6,9 @@ Read any export into a store, load a process as a DataFrame, export it again::
     store = flowmine.Store("build/store")
     store.ingest("finance", ["sample_logs/finance_claims.csv"], mapping="sample_logs/finance_claims.mapping.toml")
     log = flowmine.load_log(store, "finance")
+
+Engines beyond DuckDB (Spark) plug into analytics through its ``register_engine`` hook; analytics finds
+them through the ``flowmine.engines`` entry points of the installed distribution and never imports one.
 """
 
 from __future__ import annotations
@@ -29,8 +32,7 @@ if TYPE_CHECKING:
         UnsafeInputError,
         UnusableInputError,
     )
-    from flowmine.ingest import Mapping, Normalized, load_mapping, read_log, read_raw
-    from flowmine.ingest._suggest import suggest_mapping
+    from flowmine.ingest import Mapping, Normalized, load_mapping, read_log, read_raw, suggest_mapping
     from flowmine.store import IngestReport, SourceReport, Store
 
 #: Where each public name lives. Importing ``flowmine`` loads none of them: a name is imported on
@@ -68,7 +70,7 @@ _LAZY = {
     "read_raw": ("flowmine.ingest", "read_raw"),
     "read_reference": ("flowmine.conformance", "read_reference"),
     "stored": ("flowmine.analytics", "stored"),
-    "suggest_mapping": ("flowmine.ingest._suggest", "suggest_mapping"),
+    "suggest_mapping": ("flowmine.ingest", "suggest_mapping"),
     "summary": ("flowmine.api", "summary"),
     "write_model": ("flowmine.discovery", "write_model"),
 }

@@ -33,17 +33,17 @@ def export_log(store: Store, process: str, out: str | os.PathLike[str]) -> int:
     table = table.drop_columns([c for c in (FINGERPRINT,) if c in table.column_names])
     name = path.name.lower()
     if name.endswith((".xes", ".xes.gz")):
-        from flowmine.export._xes import write_xes
+        from flowmine.export import write_xes
 
         # Nullable dtypes keep booleans and integers with gaps as booleans and integers in XES.
         nullable = {pa.bool_(): pd.BooleanDtype(), pa.int64(): pd.Int64Dtype()}
         write_xes(table.to_pandas(types_mapper=nullable.get), path)
     elif name.endswith(".csv"):
-        from flowmine.export._table import write_csv
+        from flowmine.export import write_csv
 
         write_csv(table, path)
     else:
-        from flowmine.export._table import write_parquet
+        from flowmine.export import write_parquet
 
         write_parquet(table, path)
     return table.num_rows

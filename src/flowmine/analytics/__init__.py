@@ -2,8 +2,8 @@
 
 Metrics are nouns with a ``level=`` argument (bupaR style) and return tidy pandas frames with
 documented, stable columns (``COLUMNS`` declares them; durations are float seconds, ``_s``). Every
-metric takes a log: a canonical DataFrame or Arrow table, or ``stored(store, process)`` to read a
-store's Parquet in place. The per-event work runs in DuckDB (``_sql``: portable SQL, in the canonical
+metric takes a log (``LogLike``): a canonical DataFrame or Arrow table, or ``stored(store, process)``
+to read a store's Parquet in place. The per-event work runs in DuckDB (``_sql``: portable SQL, in the canonical
 order of activity instances: start, else completion, else ready time; then completion, event_id);
 the profile behind ``flowmine perf`` also has a compiled single-pass engine (``_fast``) kept
 identical by a contract test. Definitions: ``docs/ANALYTICS.md`` and the glossary.
@@ -14,47 +14,95 @@ Examples
 >>> fin = stored("/tmp/demo-store", "finance")  # doctest: +SKIP
 >>> throughput_time(fin)  # doctest: +SKIP
 >>> bottlenecks(fin, kind="activity").head()  # doctest: +SKIP
+
+For the packages above it (engines, discovery, conformance) the door also opens onto the SQL layer:
+``Engine`` (the DuckDB engine every metric runs on), the hook ``OPENER`` (a ``ContextVar`` holding
+the opener of another engine for a block, as ``flowmine.engines.use_spark`` sets it) and
+:func:`register_engine` (a named engine for ``profile(engine=...)``), ``CORE_COLUMNS`` (the columns
+metrics read), :func:`as_table`, the canonical relations' SQL (:func:`instances_sql`,
+:func:`cases_sql`, :func:`log_order`, :func:`edge_sql`, :func:`variants_sql` and :class:`Variants`),
+:func:`scratch` and :func:`q`, :func:`held_engine`, and the compiled map pass
+(:func:`fast_path_available`, :func:`map_frames`, ``TooManyActivitiesError``; loaded on first use, so
+importing analytics does not load numba). An engine plugs in through the hook; analytics never imports one.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from flowmine.analytics._bottlenecks import bottlenecks, slowest_cases
 from flowmine.analytics._calendar import Calendar, business_duration
 from flowmine.analytics._common import COLUMNS
 from flowmine.analytics._cost import cost
 from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, trend_chart
-from flowmine.analytics._filters import CaseFilter, filter_cases
-from flowmine.analytics._flow import directly_follows, flow, variants
-from flowmine.analytics._held import hold, release
-from flowmine.analytics._log import AnalyticsError, LogLike, StoredLog, stored
+from flowmine.analytics._filters import CaseFilter
+from flowmine.analytics._flow import directly_follows, edge_sql, flow, variants
+from flowmine.analytics._held import held_engine, hold, release
+from flowmine.analytics._log import CORE_COLUMNS, AnalyticsError, LogLike, StoredLog, stored
 from flowmine.analytics._prepare import prepare
 from flowmine.analytics._profile import profile
 from flowmine.analytics._quality import quality, rework
 from flowmine.analytics._relations import instances
 from flowmine.analytics._resources import handovers, workload
+from flowmine.analytics._sql import OPENER, Engine, cases_sql, instances_sql, log_order, q, register_engine, scratch
+from flowmine.analytics._table import as_table, filter_cases
 from flowmine.analytics._time import queue_time, service_time, sojourn_time, throughput_time, waiting_time
+from flowmine.analytics._variants import Variants, variants_sql
+
+if TYPE_CHECKING:
+    from flowmine.analytics._fast import TooManyActivitiesError, map_frames
+    from flowmine.analytics._fast import available as fast_path_available
+
+#: Names served from the compiled module on first use (importing it loads numba).
+_LAZY = {"TooManyActivitiesError": "TooManyActivitiesError", "fast_path_available": "available",
+         "map_frames": "map_frames"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from flowmine.analytics import _fast
+
+        return getattr(_fast, _LAZY[name])
+    raise AttributeError(f"module 'flowmine.analytics' has no attribute {name!r}")
+
 
 __all__ = [
     "COLUMNS",
+    "CORE_COLUMNS",
+    "OPENER",
     "AnalyticsError",
     "Calendar",
     "CaseFilter",
+    "Engine",
     "LogLike",
     "StoredLog",
+    "TooManyActivitiesError",
+    "Variants",
+    "as_table",
     "bottleneck_chart",
     "bottlenecks",
     "business_duration",
+    "cases_sql",
     "cost",
     "directly_follows",
+    "edge_sql",
+    "fast_path_available",
     "filter_cases",
     "flow",
     "handovers",
+    "held_engine",
     "hold",
     "instances",
+    "instances_sql",
+    "log_order",
+    "map_frames",
     "prepare",
     "profile",
+    "q",
     "quality",
     "queue_time",
+    "register_engine",
     "release",
     "rework",
+    "scratch",
     "service_time",
     "slowest_cases",
     "sojourn_time",
@@ -63,6 +111,7 @@ __all__ = [
     "throughput_time",
     "trend_chart",
     "variants",
+    "variants_sql",
     "waiting_time",
     "workload",
 ]

@@ -37,9 +37,10 @@ from flowmine.analytics import _kernels as K
 from flowmine.analytics._bootstrap import case_batches, intervals
 from flowmine.analytics._bottlenecks import EDGE_SEP
 from flowmine.analytics._common import utc_periods
-from flowmine.analytics._log import AnalyticsError, LogLike, StoredLog, as_table
+from flowmine.analytics._log import AnalyticsError, LogLike, StoredLog
 from flowmine.analytics._map_kernel import map_pass
 from flowmine.analytics._sql import scratch
+from flowmine.analytics._table import as_table
 
 NULL_US = K.NULL_US
 CACHE = "analytics-cache.arrow"
@@ -192,7 +193,7 @@ def _open_cache(path: Path) -> Columns | None:
     if key in _OPEN:
         _OPEN.move_to_end(key)
         return _OPEN[key]
-    from flowmine.analytics._prepare import cache_intact
+    from flowmine.analytics._stamp import cache_intact
 
     if not cache_intact(path):  # damaged, stale or unstamped: rebuilt from the events, never trusted
         return None
@@ -244,7 +245,7 @@ def load_columns(log: LogLike) -> Columns:
         with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
         os.replace(tmp, path)
-        from flowmine.analytics._prepare import stamp_cache
+        from flowmine.analytics._stamp import stamp_cache
 
         stamp_cache(path)
     with contextlib.suppress(OSError):
@@ -302,11 +303,17 @@ def _bottleneck_rows(kind: str, names: list[str], count: np.ndarray, total: np.n
                          "ci_high_s": high})
 
 
-def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int = 1000, seed: int = 0,
-                 top: int = 10) -> dict[str, Any]:
-    """The profile computed by the compiled passes (see :func:`flowmine.analytics.profile`)."""
-    from flowmine.analytics._profile import _periods_sql, assemble
+#: What :func:`profile_fast` returns: basis, cases, events, variants, durations, activities, edges,
+#: bottleneck rows, periods (``_profile.assemble``'s arguments after the process and engine names).
+FastParts = tuple[str, int, int, int, dict[str, float | None], pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                  pd.DataFrame | None]
 
+
+def profile_fast(log: LogLike, periods_sql: str | None = None, n_boot: int = 1000, seed: int = 0) -> FastParts:
+    """The profile's parts computed by the compiled passes (see :func:`flowmine.analytics.profile`):
+    ``(basis, cases, events, variants, durations, activities, edges, bottleneck rows, periods)``, what
+    ``_profile.assemble`` takes after the process and engine names. ``periods_sql``: the profile's
+    query of the periods over ``cases`` (start_us, end_us, throughput_us), None for no periods."""
     col = load_columns(log)
     _check_width(col)
     acts, curs = col.activities, col.currencies
@@ -367,7 +374,7 @@ def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int 
     bn["share"] = bn["waiting_total_s"] / all_time if all_time > 0 else np.nan
 
     periods = None
-    if by is not None:
+    if periods_sql is not None:
         con = scratch()
         try:
             def us(v: np.ndarray, ok: np.ndarray) -> pa.Array:
@@ -375,7 +382,7 @@ def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int 
             con.register("cases", pa.table({"start_us": us(cstart, cstart != NULL_US),
                                             "end_us": us(cend, cend != NULL_US),
                                             "throughput_us": us(through, known)}))
-            periods = utc_periods(con.sql(_periods_sql(by)).to_arrow_table().to_pandas())
+            periods = utc_periods(con.sql(periods_sql).to_arrow_table().to_pandas())
         finally:
             con.close()
     durations: dict[str, float | None] = {"median": None, "mean": None, "p90": None}
@@ -384,7 +391,7 @@ def profile_fast(log: LogLike, process: str, by: str | None = None, n_boot: int 
         _, d_med, d_p90 = K.slice_stats(through[known].copy(), np.array([0, n_known], np.int64), True)
         durations = {"median": float(d_med[0]), "mean": float(through.sum()) / 1e6 / n_known, "p90": float(d_p90[0])}
     n_variants = int(K.count_variants(col.act, first, chash)) if n_cases else 0
-    return assemble(process, "fast", basis, n_cases, n, n_variants, durations, activities, edges, bn, periods, top)
+    return basis, n_cases, n, n_variants, durations, activities, edges, bn, periods
 
 
 # --- the process map -----------------------------------------------------------------------------

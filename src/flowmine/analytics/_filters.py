@@ -13,6 +13,9 @@ A :class:`CaseFilter` is a small value object; all its conditions must hold (AND
 * ``start_steps`` / ``end_steps``: allowed first / last activity of the case;
 * ``follows``: (A, B): some execution of A is eventually followed by an execution of B;
 * ``cases``: allowed case ids (for example the conforming cases of a conformance check).
+
+:func:`kept_cases` is the one SQL that decides which cases a filter keeps, on any engine; the verb
+``filter_cases`` (in ``_table``) returns their rows.
 """
 
 from __future__ import annotations
@@ -23,10 +26,9 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from flowmine._schema import CASE
-from flowmine.analytics._log import AnalyticsError, LogLike, as_table, like_input
+from flowmine.analytics._log import AnalyticsError
 from flowmine.analytics._sql import Engine, q
 
 Window = tuple[datetime | str | None, datetime | str | None]
@@ -123,29 +125,3 @@ def kept_cases(eng: Engine, flt: CaseFilter) -> pa.Array:
         conds.append('"case" IN (SELECT "case" FROM flt_cases_)')
     where = " AND ".join(conds) or "TRUE"
     return eng.arrow(f'SELECT "case" FROM cases WHERE {where}').column(0).combine_chunks()
-
-
-def filter_cases(log: LogLike, flt: CaseFilter | None = None, **conditions: Any) -> Any:
-    """Keep the whole cases that satisfy a :class:`CaseFilter` (or its fields given as keywords).
-
-    Returns a DataFrame for a DataFrame, else an Arrow table, with all columns of the log; the input
-    is not modified.
-
-    Examples
-    --------
-    >>> from flowmine.analytics import filter_cases, stored
-    >>> fin = stored("/tmp/demo-store", "finance")  # doctest: +SKIP
-    >>> slow = filter_cases(fin, duration_s=(7 * 86400, None),  # doctest: +SKIP
-    ...                     follows=("Finance review", "Revise claim"))
-    """
-    flt = flt or CaseFilter(**conditions)
-    table = as_table(log, columns=None)
-    if flt.is_empty():
-        return like_input(log, table)
-    eng = Engine(table)
-    try:
-        keep = kept_cases(eng, flt)
-    finally:
-        eng.close()
-    mask = pc.is_in(table.column(CASE), value_set=keep)
-    return like_input(log, table.filter(mask))

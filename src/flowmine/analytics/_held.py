@@ -28,8 +28,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
-from flowmine.analytics._filters import CaseFilter
-from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, as_table
+from flowmine.analytics._filters import CaseFilter, kept_cases
+from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, canonical_table
 from flowmine.analytics._sql import OPENER, ORDER, Engine, cases_sql, instances_sql
 
 #: How many log versions are held at once (least recently used are released; a dashboard holds one per process).
@@ -85,7 +85,7 @@ def hold(log: StoredLog, threads: int | None = None) -> None:
         con.register("src_", table.append_column("cidx_", pc.index_in(cases, value_set=first).cast(pa.int32())))
         con.execute("CREATE TABLE log_all AS SELECT * FROM src_")
         con.unregister("src_")
-        core = as_table(table, columns=CORE_COLUMNS)
+        core = canonical_table(table, columns=CORE_COLUMNS)
         con.register("core_", core)
         con.execute(f'CREATE TABLE inst_all AS SELECT i.*, x.i AS cidx_ FROM ({instances_sql("core_")}) i '
                     'JOIN idx_ x ON i."case" = x."case" ORDER BY cidx_, pos')
@@ -155,8 +155,6 @@ def open_engine(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> E
     """The engine a metric runs on for ``log``, restricted to the cases its filters keep.
 
     ``columns``: what the engine's ``log`` relation needs (attribute filters need all columns)."""
-    from flowmine.analytics._filters import kept_cases
-
     filters = log.filters if isinstance(log, StoredLog) else ()
     base: LogLike = log.base if isinstance(log, StoredLog) else log
     held = _held(base)
@@ -171,7 +169,7 @@ def open_engine(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> E
     elif opener is not None:
         eng = opener(base)
     else:
-        eng = Engine(as_table(base, columns=None if filters else columns))
+        eng = Engine(canonical_table(base, columns=None if filters else columns))
     try:
         for flt in filters:
             eng.keep_cases(kept_cases(eng, flt))
@@ -213,8 +211,6 @@ def _conditions(flt: CaseFilter) -> list[tuple[str, CaseFilter]]:
 def keep_mask(log: StoredLog) -> np.ndarray | None:
     """Which cases a filtered held log keeps: a bool per case of :func:`case_ids` (store order); None
     when the log is not held or its cases are not contiguous in the store."""
-    from flowmine.analytics._filters import kept_cases
-
     global _MASKS_HELD
     held = _held(log.base)
     if held is None or OPENER.get() is not None:
@@ -281,8 +277,6 @@ class CaseEngine(Engine):
 
 def kept_case_ids(log: StoredLog) -> pa.Array:
     """Case ids of a filtered stored log (all its filters applied)."""
-    from flowmine.analytics._filters import kept_cases
-
     mask = keep_mask(log) if log.filters else None
     if mask is not None:
         return pc.filter(case_ids(log.base), pa.array(mask))
@@ -294,7 +288,7 @@ def kept_case_ids(log: StoredLog) -> pa.Array:
                 _KEPT.move_to_end(key)
                 return _KEPT[key]
     if _held(log.base) is None and local and not any(f.follows for f in log.filters):
-        light = CaseEngine(as_table(log.base, columns=None))  # no filter here reads the instances
+        light = CaseEngine(canonical_table(log.base, columns=None))  # no filter here reads the instances
         try:
             for flt in log.filters:
                 light.keep_cases(kept_cases(light, flt))

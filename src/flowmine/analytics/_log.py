@@ -100,17 +100,16 @@ def check_option(name: str, value: Any, allowed: Iterable[Any], function: str) -
                              f"Got {value!r} instead.")
 
 
-def as_table(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> pa.Table:
-    """The log as an Arrow table with every column of ``columns`` (all columns when None).
+def canonical_table(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> pa.Table:
+    """An unfiltered log as an Arrow table with every column of ``columns`` (all columns when None).
 
     Required columns (case, activity, timestamp) must exist; optional core columns are added as nulls;
-    timestamps are cast to ``timestamp[us, UTC]``. The input is never modified.
+    timestamps are cast to ``timestamp[us, UTC]``. The input is never modified. A stored log with
+    filters is read by :func:`flowmine.analytics.as_table` (its kept cases are decided in ``_held``).
     """
     if isinstance(log, StoredLog) and log.filters:
-        from flowmine.analytics._held import filtered_table
-
-        table = filtered_table(log, columns)
-    elif isinstance(log, StoredLog):
+        raise AnalyticsError("canonical_table reads unfiltered logs; use flowmine.analytics.as_table")
+    if isinstance(log, StoredLog):
         names = pq.read_schema(log.path).names
         wanted = names if columns is None else [c for c in columns if c in names]
         table = pq.read_table(log.path, columns=list(wanted))

@@ -29,8 +29,9 @@ from flowmine.analytics._common import utc_periods
 from flowmine.analytics._filters import CaseFilter, kept_cases
 from flowmine.analytics._flow import edge_sql
 from flowmine.analytics._held import open_engine
-from flowmine.analytics._log import LogLike, StoredLog, as_table, check_option
-from flowmine.analytics._sql import OPENER, Engine
+from flowmine.analytics._log import AnalyticsError, LogLike, StoredLog, check_option
+from flowmine.analytics._sql import OPENER, Engine, registered_engine
+from flowmine.analytics._table import as_table, filter_cases
 from flowmine.analytics._time import PERIODS
 
 ENGINES = ("auto", "sql", "fast", "spark")
@@ -214,9 +215,9 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
     filtered = filters is not None and not filters.is_empty()
     opener = OPENER.get()
     if engine == "spark" and opener is None:
-        from flowmine.engines import open_spark
-
-        opener = open_spark
+        opener = registered_engine("spark")  # declared as an entry point: analytics never imports an adapter
+        if opener is None:
+            raise AnalyticsError("profile(engine='spark') needs the Spark engine: import flowmine.engines")
     if opener is not None and engine in ("auto", "sql", "spark"):
         token = OPENER.set(opener)
         try:
@@ -232,11 +233,10 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
         from flowmine.analytics._fast import TooManyActivitiesError, profile_fast
 
         if filtered:
-            from flowmine.analytics._filters import filter_cases
-
             log = filter_cases(log, filters)
         try:
-            return profile_fast(log, name, by=by, n_boot=n_boot, seed=seed, top=top)
+            parts = profile_fast(log, _periods_sql(by) if by is not None else None, n_boot=n_boot, seed=seed)
+            return assemble(name, "fast", *parts, top)
         except TooManyActivitiesError:
             if not auto:
                 raise

@@ -35,7 +35,7 @@ their place in the order; what needs their completion is unknown (null, never ze
     1 for the first execution of the activity in the case, 2 for the second, ...
 
 Timestamps become integer microseconds since the epoch (``epoch_us``); that is the only dialect
-function used (Spark: ``unix_micros``). Optional columns a log lacks are all-null (``as_table``).
+function used (Spark: ``unix_micros``). Optional columns a log lacks are all-null (``canonical_table``).
 """
 
 from __future__ import annotations
@@ -219,6 +219,30 @@ class Engine:
 #: Opens the engine the metrics run on, for a log (DataFrame, Arrow table or StoredLog); None: DuckDB
 #: over the log's Arrow table. ``flowmine.engines.use_spark()`` sets it for a block.
 OPENER: ContextVar[Callable[[Any], Engine] | None] = ContextVar("flowmine_engine_opener", default=None)
+
+#: Openers of engines beyond DuckDB by name (``profile(engine="spark")``): an adapter registers its own
+#: when imported (``flowmine.engines`` registers ``"spark"``), so analytics names no adapter and never
+#: imports one; :func:`registered_engine` loads an adapter an installed distribution declares.
+OPENERS: dict[str, Callable[[Any], Engine]] = {}
+#: The entry-point group where distributions declare engine adapters (``name = "module"``; importing the
+#: module registers the engine). flowmine's own pyproject declares ``spark = "flowmine.engines"``.
+ENGINE_ENTRY_POINTS = "flowmine.engines"
+
+
+def register_engine(name: str, opener: Callable[[Any], Engine]) -> None:
+    """Make ``opener`` the engine ``name`` (an :data:`OPENER` for a log) for ``profile(engine=name)``."""
+    OPENERS[name] = opener
+
+
+def registered_engine(name: str) -> Callable[[Any], Engine] | None:
+    """The opener registered as ``name``, loading the adapter an installed distribution declares for it
+    (entry points of :data:`ENGINE_ENTRY_POINTS`) if none is registered yet; None if there is none."""
+    if name not in OPENERS:
+        from importlib.metadata import entry_points
+
+        for ep in entry_points(group=ENGINE_ENTRY_POINTS, name=name):
+            ep.load()  # the adapter registers itself on import
+    return OPENERS.get(name)
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError  # typer 0
 
 from flowmine.errors import FlowmineError
 
+#: The Typer application every command registers on (``main`` runs it).
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="flowmine: process mining and performance analytics. / 流程挖掘与绩效分析。")
 mapping_app = typer.Typer(no_args_is_help=True, help="Mapping files: which column is what. / 字段映射。")
@@ -127,8 +128,13 @@ def _internal_error(exc: BaseException) -> None:
 #: Exit code of an unexpected internal error (a bug): the traceback is written to a file.
 INTERNAL_ERROR = 3
 
+#: The door: ``main`` is the ``flowmine`` console script, ``app`` its Typer application. ``fail``,
+#: ``spark_variants``, ``mapping_app`` and ``dashboard_user_app`` are shared by the command modules.
+__all__ = ["INTERNAL_ERROR", "app", "main"]
+
 
 def main() -> None:
+    """Run the ``flowmine`` command on ``sys.argv`` and exit with its code (see the module docstring)."""
     _register()
     if not isinstance(sys.stdout, _ClosedStdoutSafe) and sys.stdout is not None:
         sys.stdout = _ClosedStdoutSafe(sys.stdout)

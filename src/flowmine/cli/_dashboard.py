@@ -27,8 +27,7 @@ def dashboard(
         "--auth-file", help="Require HTTP Basic auth of these users ('flowmine dashboard-user add').")] = None,
 ) -> None:
     """Serve the dashboard. / 启动仪表板。"""
-    from flowmine.dashboard import serve
-    from flowmine.dashboard._security import PLAIN_HTTP_WARNING, check_host, is_loopback, load_auth_file
+    from flowmine.dashboard import PLAIN_HTTP_WARNING, check_host, is_loopback, load_auth_file, serve
 
     users = load_auth_file(auth_file) if auth_file is not None else None
     check_host(host, authenticated=users is not None)
@@ -48,7 +47,7 @@ def user_add(
         "--password-stdin", help="Read the password from the first line of standard input (for scripts).")] = False,
 ) -> None:
     """Add a user or change their password (asked twice, stored hashed, file mode 0600). / 添加用户或修改密码。"""
-    from flowmine.dashboard._security import set_user_password
+    from flowmine.dashboard import set_user_password
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -64,7 +63,7 @@ def user_remove(
     auth_file: AuthFile,
 ) -> None:
     """Remove a user. / 删除用户。"""
-    from flowmine.dashboard._security import remove_user
+    from flowmine.dashboard import remove_user
 
     remove_user(auth_file, user)
     typer.echo(f"removed {user!r} from {auth_file}")

@@ -24,8 +24,7 @@ def discover(
                                                      "(default $FLOWMINE_SPARK_MASTER).")] = None,
 ) -> None:
     """Discover a process model. / 流程发现。"""
-    from flowmine.discovery import discover_model, variants, write_model
-    from flowmine.discovery._export import FORMATS
+    from flowmine.discovery import FORMATS, discover_model, variants, write_model
     from flowmine.store import Store
 
     if algorithm not in ("inductive", "heuristics", "dfg"):

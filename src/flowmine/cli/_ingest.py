@@ -12,8 +12,7 @@ from tqdm import tqdm
 
 from flowmine.cli import app
 from flowmine.errors import StrictModeError
-from flowmine.store import IngestReport, SourceReport, Store
-from flowmine.store._versions import KEEP_VERSIONS
+from flowmine.store import KEEP_VERSIONS, IngestReport, SourceReport, Store
 
 
 def format_report(report: IngestReport) -> str:

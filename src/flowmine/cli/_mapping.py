@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from flowmine.cli import mapping_app
-from flowmine.ingest._suggest import suggest_mapping
+from flowmine.ingest import suggest_mapping
 
 
 @mapping_app.command("suggest")

@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 
 from flowmine.cli import app
-from flowmine.store import Store
-from flowmine.store._versions import KEEP_VERSIONS
+from flowmine.store import KEEP_VERSIONS, Store
 
 
 @app.command()

@@ -17,10 +17,10 @@ from flowmine.conformance._deviations import case_deviations, deviations_per_ste
 from flowmine.conformance._figures import deviation_bar_figure, deviation_model_figure, model_graph, model_positions
 from flowmine.conformance._impact import case_figures, deviation_impact
 from flowmine.conformance._labels import LabelMatch, match_labels
-from flowmine.conformance._model import ReferenceModel, read_reference
 from flowmine.conformance._quality import generalization, simplicity
 from flowmine.conformance._replay import Replay, precision, token_replay
 from flowmine.conformance._rules import check_business_rules, read_rules
+from flowmine.models import ReferenceModel, read_reference  # re-exported: a reference model is what a check reads
 
 __all__ = [
     "Alignments",

@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from flowmine.conformance._model import ReferenceModel
-from flowmine.discovery._variants import Variants
+from flowmine.discovery import Variants
+from flowmine.models import ReferenceModel
 
 MOVE_COST = 10000  # pm4py's STD_MODEL_LOG_MOVE_COST
 TAU_COST = 1  # pm4py's STD_TAU_COST

@@ -22,18 +22,17 @@ import pyarrow.parquet as pq
 
 from flowmine._remember import remembered
 from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, COST, EVENT_ID, RESOURCE, START, TIMESTAMP
-from flowmine.analytics import CaseFilter, stored
-from flowmine.analytics._log import StoredLog, as_table
+from flowmine.analytics import CaseFilter, StoredLog, as_table, stored
 from flowmine.conformance._align import Alignments, align
 from flowmine.conformance._deviations import case_deviations, deviations_per_step
 from flowmine.conformance._impact import case_figures, deviation_impact
 from flowmine.conformance._labels import LabelMatch, match_labels
-from flowmine.conformance._model import ReferenceModel, read_reference
 from flowmine.conformance._quality import generalization, simplicity
 from flowmine.conformance._replay import precision, token_replay
 from flowmine.conformance._rules import check_business_rules, read_rules
-from flowmine.discovery._variants import Variants, variants
+from flowmine.discovery import Variants, variants
 from flowmine.errors import InputError
+from flowmine.models import ReferenceModel, read_reference
 from flowmine.processes import Rule, configured
 from flowmine.store import Store
 

@@ -19,9 +19,7 @@ import plotly.graph_objects as go
 from lxml import etree
 
 from flowmine.conformance._check import ConformanceReport
-from flowmine.conformance._model import ReferenceModel
-from flowmine.discovery._figure import curve
-from flowmine.discovery._layout import layered_layout
+from flowmine.models import ReferenceModel, curve, layered_layout
 
 MEASURES = ("rate", "skipped", "inserted", "out_of_order")
 _KIND_LABELS = {"skipped": "skipped (model move)", "inserted": "inserted (log move)", "out_of_order": "out of order"}

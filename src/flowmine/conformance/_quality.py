@@ -14,9 +14,9 @@ import warnings
 from collections import Counter
 from typing import Any
 
-from flowmine.conformance._model import ReferenceModel
 from flowmine.conformance._replay import _log
-from flowmine.discovery._variants import Variants
+from flowmine.discovery import Variants
+from flowmine.models import ReferenceModel
 
 SIMPLICITY_VARIANTS = ("arc_degree", "extended_cardoso", "extended_cyclomatic")
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from flowmine.conformance._model import ReferenceModel
-from flowmine.discovery._variants import Variants
+from flowmine.discovery import Variants
+from flowmine.models import ReferenceModel
 
 
 def _log(traces: list[tuple[str, ...]]) -> Any:

@@ -20,8 +20,7 @@ import pyarrow.compute as pc
 
 from flowmine._schema import CASE
 from flowmine.errors import InputError
-from flowmine.processes import Rule, check_rules
-from flowmine.processes._config import _rule
+from flowmine.processes import Rule, check_rules, parse_rule
 
 #: Columns of :func:`check_business_rules`.
 RULE_COLUMNS = ("rule", "kind", "label_en", "label_zh", "severity", "violating_cases", "rate", "examples")
@@ -52,7 +51,7 @@ def read_rules(path: str | Path, activities: Mapping[str, Any] | None = None) ->
                 if key in r:
                     names[r[key]] = {}
     problems: list[str] = []
-    rules = [_rule(r, f"[[rule]] #{i + 1}", names, problems) for i, r in enumerate(raw)]
+    rules = [parse_rule(r, f"[[rule]] #{i + 1}", names, problems) for i, r in enumerate(raw)]
     if problems:
         raise InputError(str(p), "; ".join(problems))
     return tuple(r for r in rules if r is not None)

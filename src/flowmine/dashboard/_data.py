@@ -213,7 +213,7 @@ def case_events(store: Store, process: str, case: str) -> Any:
     import pyarrow.parquet as pq
 
     from flowmine._schema import START, TIMESTAMP
-    from flowmine.analytics._sql import log_order, q, scratch
+    from flowmine.analytics import log_order, q, scratch
 
     path = str(store.events_path(process))
     names = pq.read_schema(path).names

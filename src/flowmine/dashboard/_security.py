@@ -58,6 +58,7 @@ def check_host(host: str, authenticated: bool = False) -> None:
 
 
 def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (the only ones served without an auth file)."""
     return host in LOOPBACK
 
 

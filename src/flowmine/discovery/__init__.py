@@ -2,6 +2,8 @@
 
 The engine (DuckDB) computes variants and directly-follows counts; pm4py discovers models from those
 aggregates (inductive miner on variants, the same tree as on the full log, 100x faster).
+:func:`write_model` writes a model in one of ``FORMATS`` (by the file's extension); the layout and
+the BPMN/SVG writers it uses are :mod:`flowmine.models`' (re-exported here).
 
 Examples
 --------
@@ -9,9 +11,8 @@ Examples
 >>> v = variants("/tmp/demo-store", "finance")  # doctest: +SKIP
 """
 
-from flowmine.discovery._export import bpmn_layout, to_svg, write_model
+from flowmine.discovery._export import FORMATS, write_model
 from flowmine.discovery._figure import process_map_figure, process_map_spec
-from flowmine.discovery._layout import layered_layout
 from flowmine.discovery._map import END_NODE, START_NODE, ProcessMap, keep_paths, map_layout, process_map
 from flowmine.discovery._mine import (
     DiscoveredModel,
@@ -22,9 +23,11 @@ from flowmine.discovery._mine import (
     discover_model,
 )
 from flowmine.discovery._variants import Variants, variants
+from flowmine.models import bpmn_layout, layered_layout, to_svg  # re-exported: they were discovery's before models
 
 __all__ = [
     "END_NODE",
+    "FORMATS",
     "START_NODE",
     "DiscoveredModel",
     "ProcessMap",

@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from flowmine.discovery._map import ProcessMap
+from flowmine.models import curve
 
 OVERLAYS = ("frequency", "performance", "cost")
 STATISTICS = ("mean", "median")
@@ -29,23 +30,6 @@ def format_duration(seconds: float) -> str:
         if abs(seconds) >= size:
             return f"{seconds / size:.1f} {unit}"
     return f"{seconds:.0f} s"
-
-
-def curve(p: tuple[float, float], q: tuple[float, float], bend: float, n: int = 16) -> tuple[list[float], list[float]]:
-    """Points of a quadratic curve from ``p`` to ``q`` bent sideways by ``bend`` (0: a straight line);
-    from a point to itself, a small loop above it."""
-    (x0, y0), (x1, y1) = p, q
-    if (x0, y0) == (x1, y1):
-        a = np.linspace(-0.5 * np.pi, 1.5 * np.pi, n)
-        return (x0 + 0.18 * np.cos(a)).tolist(), (y0 + 0.22 + 0.22 * np.sin(a)).tolist()
-    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-    dx, dy = x1 - x0, y1 - y0
-    length = math.hypot(dx, dy) or 1.0
-    cx, cy = mx - dy / length * bend, my + dx / length * bend
-    t = np.linspace(0.0, 1.0, n)
-    xs = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t**2 * x1
-    ys = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t**2 * y1
-    return xs.tolist(), ys.tolist()
 
 
 def _colour(value: float, low: float, high: float, scale: Sequence[str]) -> str:

@@ -29,11 +29,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
-from flowmine.analytics import LogLike, directly_follows
-from flowmine.analytics._flow import edge_sql
-from flowmine.analytics._log import StoredLog, as_table
-from flowmine.analytics._sql import log_order, scratch
-from flowmine.discovery._layout import layered_layout
+from flowmine.analytics import LogLike, StoredLog, as_table, directly_follows, edge_sql, held_engine, log_order, scratch
+from flowmine.models import layered_layout
 
 #: Names of the virtual start and end nodes (an activity with one of these names is not supported).
 START_NODE, END_NODE = "▶ start", "■ end"
@@ -245,10 +242,9 @@ def process_map(
     share_a, share_p = _check_share("activities", activities), _check_share("paths", paths)
     if layout is None:
         layout = map_layout(log)
-    from flowmine.analytics._fast import TooManyActivitiesError, available, map_frames
-    from flowmine.analytics._held import held_engine
+    from flowmine.analytics import TooManyActivitiesError, fast_path_available, map_frames  # loads numba
 
-    if isinstance(log, StoredLog) and available():  # one compiled pass over the cached columns
+    if isinstance(log, StoredLog) and fast_path_available():  # one compiled pass over the cached columns
         try:
             acts, dfg, ends, n_cases = map_frames(log, share_a)
         except TooManyActivitiesError:  # its per-edge arrays would be activities²: the SQL below

@@ -4,7 +4,11 @@ DuckDB (embedded, in ``flowmine.analytics``) stays the default. Spark runs the *
 is written once in DuckDB SQL and translated by sqlglot (``_translate``), reading the same Parquet
 store (a local path, or the store's root as a cluster sees it: ``hdfs://``, ``s3a://``, ...).
 pyspark and sqlglot are the optional ``spark`` extra (``pip install "flowmine[spark]"``); Java 17+
-is needed for local mode. See ``docs/SPARK.md``.
+is needed for local mode (``INSTALL_HINT`` says so when they are missing). ``ENGINES`` names the
+engines; ``ENV_MASTER``, ``ENV_REMOTE`` and ``ENV_STORE_URI`` the environment variables read when no
+master, remote or store URI is given. Importing this package registers ``"spark"`` with analytics
+(``analytics.register_engine``), the hook through which ``profile(engine="spark")`` finds it. See
+``docs/SPARK.md``.
 
 Examples
 --------
@@ -26,15 +30,14 @@ from typing import Any
 
 import pandas as pd
 
-from flowmine.analytics._log import StoredLog
-from flowmine.analytics._sql import OPENER
+from flowmine.analytics import CORE_COLUMNS, OPENER, StoredLog, Variants, register_engine, variants_sql
+from flowmine.engines import _spark
 from flowmine.engines._spark import (
     ENV_MASTER,
     ENV_REMOTE,
     ENV_STORE_URI,
     INSTALL_HINT,
     EngineUnavailableError,
-    Shared,
     SparkEngine,
     open_spark,
     require,
@@ -44,6 +47,8 @@ from flowmine.engines._spark import (
 from flowmine.store import Store
 
 ENGINES = ("duckdb", "spark")
+
+register_engine("spark", open_spark)  # profile(engine="spark"): analytics finds Spark here, never imports it
 
 __all__ = [
     "ENGINES",
@@ -84,7 +89,7 @@ def use_spark(session: Any = None, master: str | None = None, remote: str | None
     and order its events once. They are dropped at the block's end.
     """
     spark = session if session is not None else spark_session(master=master, remote=remote)
-    shared = Shared()
+    shared = _spark.Shared()
     token = OPENER.set(lambda log: SparkEngine(log, session=spark, store_uri=store_uri, shared=shared))
     try:
         yield spark
@@ -94,16 +99,12 @@ def use_spark(session: Any = None, master: str | None = None, remote: str | None
 
 
 def variants(log: pd.DataFrame | Store | StoredLog | str | Path, process: str | None = None,
-             session: Any = None, store_uri: str | None = None) -> Any:
+             session: Any = None, store_uri: str | None = None) -> Variants:
     """``flowmine.discovery.variants`` computed by Spark: the same query (translated), the same result.
 
     ``log``: a canonical DataFrame, a store (with ``process``), a StoredLog, or a Parquet path / URI.
-    Returns a :class:`flowmine.discovery.Variants`.
+    Returns a :class:`flowmine.discovery.Variants` (the class is analytics', discovery re-exports it).
     """
-    from flowmine.analytics._log import CORE_COLUMNS
-    from flowmine.analytics._sql import log_order
-    from flowmine.discovery._variants import _SQL, _build
-
     if isinstance(log, Store | str | Path) and process is not None:
         store = log if isinstance(log, Store) else Store(log, create=False)
         store.events_path(process)
@@ -114,7 +115,7 @@ def variants(log: pd.DataFrame | Store | StoredLog | str | Path, process: str | 
         source = log
     eng = SparkEngine(source, session=session, store_uri=store_uri, relations=False)
     try:
-        rows = eng.arrow(_SQL.format(source="log", order=log_order(CORE_COLUMNS))).to_pylist()
+        rows = eng.arrow(variants_sql("log", CORE_COLUMNS)).to_pylist()
     finally:
         eng.close()
-    return _build((tuple(r["trace"]), int(r["n"]), [str(c) for c in r["cases"]]) for r in rows)
+    return Variants.of((tuple(r["trace"]), int(r["n"]), [str(c) for c in r["cases"]]) for r in rows)

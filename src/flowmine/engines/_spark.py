@@ -1,6 +1,6 @@
 """The Spark engine: the analytics' DuckDB SQL, translated by sqlglot, run by Spark over the same Parquet.
 
-A :class:`SparkEngine` is an :class:`flowmine.analytics._sql.Engine`: it registers the log as the
+A :class:`SparkEngine` is an :class:`flowmine.analytics.Engine`: it registers the log as the
 view ``log``, materialises ``inst`` and ``cases`` (persisted, memory then disk) and answers
 ``frame`` / ``arrow`` / ``scalar`` with Spark SQL translated from the DuckDB text
 (:func:`flowmine.engines._translate.to_spark`). Each engine names its views uniquely
@@ -31,8 +31,7 @@ import pandas as pd
 import pyarrow as pa
 
 from flowmine._schema import ACTIVITY, CASE, CORE_TYPES, EVENT_ID, TIMESTAMP
-from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, as_table
-from flowmine.analytics._sql import Engine, cases_sql, instances_sql
+from flowmine.analytics import CORE_COLUMNS, Engine, LogLike, StoredLog, as_table, cases_sql, instances_sql
 from flowmine.errors import FlowmineError
 
 INSTALL_HINT = 'the Spark engine needs the spark extra: pip install "flowmine[spark]" (pyspark, sqlglot) and Java 17+'
@@ -414,5 +413,5 @@ def unpersist(frames: list[Any]) -> None:
 
 
 def open_spark(log: LogLike | str) -> SparkEngine:
-    """The :data:`flowmine.analytics._sql.OPENER` for Spark with the default session."""
+    """The :data:`flowmine.analytics.OPENER` for Spark with the default session (registered as ``"spark"``)."""
     return SparkEngine(log)

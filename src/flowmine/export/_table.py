@@ -36,5 +36,6 @@ def write_csv(table: pa.Table, path: Path) -> None:
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
+    """Write ``table`` to ``path`` as zstd-compressed Parquet, atomically."""
     with atomic_file(path) as fh:
         pq.write_table(table, fh, compression="zstd")

@@ -9,6 +9,7 @@ key steps → design → plan → implement → **monitor and evaluate** → imp
 * :func:`load_initiatives` / :func:`evaluate_initiative`: an improvement written in a TOML file,
   evaluated by comparing the period after its change date with the baseline before it.
 
+``METRICS`` names the KPI measures a ``[[kpi]]`` may use, ``VERDICTS`` an evaluation's outcomes.
 See ``docs/MONITOR.md``.
 
 Examples
@@ -18,7 +19,7 @@ Examples
 """
 
 from flowmine.monitor._evaluate import VERDICTS, Evaluation, evaluate_initiative
-from flowmine.monitor._figures import before_after_figure, control_chart_figure
+from flowmine.monitor._figures import before_after_figure, control_chart_figure, figure_html
 from flowmine.monitor._history import history_path
 from flowmine.monitor._history import read as read_history
 from flowmine.monitor._initiative import STEP_LABELS, Initiative, load_initiative, load_initiatives
@@ -42,6 +43,7 @@ __all__ = [
     "control_chart",
     "control_chart_figure",
     "evaluate_initiative",
+    "figure_html",
     "history_path",
     "individuals_chart",
     "kpi_periods",

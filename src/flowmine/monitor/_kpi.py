@@ -64,7 +64,7 @@ def seconds(text: Any, cal: Calendar) -> float:
     """A configuration duration in seconds (``wd``: working days of ``cal``), or a number as given."""
     if isinstance(text, int | float):
         return float(text)
-    from flowmine.processes._config import Duration
+    from flowmine.processes import Duration
 
     d = Duration.parse(str(text))
     per = {"d": 86400.0, "h": 3600.0, "wd": cal.day_us / 1e6}[d.unit]

@@ -12,12 +12,15 @@ The simulator and every face read these definitions; nothing here imports them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flowmine.processes._config import (
     Duration,
     Kpi,
     Problem,
     ProcessConfig,
     Rule,
+    _rule,
     list_processes,
     load_process,
 )
@@ -41,6 +44,17 @@ __all__ = [
     "list_processes",
     "load_process",
     "packaged_folder",
+    "parse_rule",
     "reference_net",
     "search_path",
 ]
+
+
+def parse_rule(raw: dict[str, Any], where: str, activities: dict[str, Any], problems: list[str]) -> Rule | None:
+    """One ``[[rule]]`` table as a :class:`Rule`, the way a process configuration reads it.
+
+    ``where`` names the table in messages; an activity not in ``activities`` is reported. Problems are
+    appended to ``problems`` (all of them, not only the first) and None is returned for an unusable
+    table. ``flowmine.conformance.read_rules`` reads a separate rules file with it.
+    """
+    return _rule(raw, where, activities, problems)

@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 
 from flowmine.errors import InputError
-from flowmine.processes._bpmn import Layout, Node
+from flowmine.models import Layout, Node
 from flowmine.processes._config import ProcessConfig
 
 LAYOUT = "layout.toml"

@@ -1,4 +1,4 @@
-"""Turn a reference model (BPMN 2.0) into a pm4py Petri net, and check that it is sound."""
+"""A reference model (BPMN 2.0, read by :mod:`flowmine.models`) as a pm4py Petri net, and whether it is sound."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from flowmine.models import read_reference
 from flowmine.processes._config import ProcessConfig, load_process
 
 
@@ -24,17 +25,14 @@ def reference_net(process: str | Path | ProcessConfig) -> tuple[Any, Any, Any]:
     >>> sorted(t.label for t in net.transitions if t.label)[0]
     'Finished goods warehousing'
     """
-    import pm4py
-
     if isinstance(process, ProcessConfig):
         path = process.reference_model
     elif str(process).endswith(".bpmn"):
         path = Path(process)
     else:
         path = load_process(str(process)).reference_model
-    bpmn = pm4py.read_bpmn(str(path))
-    net, im, fm = pm4py.convert_to_petri_net(bpmn)
-    return net, im, fm
+    model = read_reference(path)  # the one BPMN reader: refuses what pm4py would convert into a wrong net
+    return model.net, model.im, model.fm
 
 
 def is_sound(net: Any, im: Any, fm: Any) -> bool:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from flowmine.errors import InputError
-from flowmine.processes._bpmn import to_bpmn
+from flowmine.models import to_bpmn
 from flowmine.processes._config import ProcessConfig, definition_path, read_definition
 from flowmine.processes._layouts import LAYOUT, read_layout
 from flowmine.processes._where import definition_folders

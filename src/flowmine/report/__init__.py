@@ -4,6 +4,7 @@ KPIs against targets with their control charts, top bottlenecks, conformance and
 cost and quality per step, and the improvement initiatives with their before/after evaluation. Every
 figure comes from the public API (the numbers of ``flowmine perf``, ``check``, ``monitor`` and
 ``initiative``); plotly.js is inlined from the installed plotly package, so nothing is fetched.
+``LANGS``: the report's languages.
 
 Examples
 --------

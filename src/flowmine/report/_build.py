@@ -16,8 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from flowmine.analytics import bottleneck_chart, profile, stored
-from flowmine.monitor import evaluate_initiative, load_initiatives, monitor
-from flowmine.monitor._figures import before_after_figure, control_chart_figure, figure_html
+from flowmine.monitor import (
+    before_after_figure,
+    control_chart_figure,
+    evaluate_initiative,
+    figure_html,
+    load_initiatives,
+    monitor,
+)
 from flowmine.processes import load_process
 from flowmine.report._text import CSS, T, fmt_duration, fmt_share
 from flowmine.store import Store

@@ -4,7 +4,8 @@
 hours, queueing, lognormal service times, costs, quality checks with rework, deviations at set
 rates, a change point, one bottleneck) and returns canonical events plus a ground-truth dict;
 :func:`write_log` writes them as CSV, Parquet or XES (by extension) with the truth beside.
-``python -m flowmine.simulate.samples`` rebuilds ``sample_logs/``.
+``python -m flowmine.simulate.samples`` rebuilds ``sample_logs/``. ``PROCESSES``: the simulated
+processes by name.
 """
 
 from __future__ import annotations

@@ -10,8 +10,7 @@ from typing import Any
 
 from flowmine._digest import sha256_of
 from flowmine.errors import InputError, MappingError
-from flowmine.ingest import Mapping, Normalized, read_log
-from flowmine.ingest._csv import scanned_sha256
+from flowmine.ingest import Mapping, Normalized, read_log, scanned_sha256
 
 
 @dataclass

@@ -63,8 +63,7 @@ from flowmine._schema import (
     SORT_KEYS,
 )
 from flowmine.errors import NothingLoadedError, ProcessNotFoundError, StoreError
-from flowmine.ingest import Mapping, Normalized
-from flowmine.ingest._mapping import load_mapping
+from flowmine.ingest import Mapping, Normalized, load_mapping
 from flowmine.store._integrity import check_file, read_manifest, verify_version
 from flowmine.store._integrity import digests as file_digests
 from flowmine.store._match import (

@@ -9,7 +9,6 @@ and an initiative on its own windows.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from dash import dcc, html
@@ -90,9 +89,9 @@ def _monitor(store_path: str, process: str, ver: str, history: tuple[str, int, i
 def _history_stamp(store: Store) -> tuple[str, int, int]:
     """When the KPI history (written by ``flowmine monitor``) last changed: part of the cache key."""
     from flowmine._remember import stamp
-    from flowmine.monitor._history import FILE
+    from flowmine.monitor import history_path
 
-    return stamp(Path(store.path) / FILE) or ("", 0, 0)
+    return stamp(history_path(store.path)) or ("", 0, 0)
 
 
 def layout(store: Store, f: Any) -> Any:

@@ -6,13 +6,24 @@ longest path from the sources. Rows come from a few barycentre sweeps (each node
 row of its neighbours in the previous column), ties broken by name, so the same graph always gets
 the same positions. The positions are computed once per full graph and reused for every abstraction
 of it, so nodes never jump when a slider moves.
+
+:func:`bpmn_layout` puts a pm4py BPMN graph (a discovered model) on the grid of :mod:`._bpmn` the same
+way: columns by longest path from the start event (loops drawn back), rows by the average row of the
+predecessors. :func:`curve` gives the points of a curved edge between two positions (process maps and
+the conformance model figure draw their edges with it).
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+import numpy as np
+
+from flowmine.errors import FlowmineError
+from flowmine.models._bpmn import Layout, Node
 
 
 def layers(roots: Iterable[Any], succ: Mapping[Any, list[Any]]) -> tuple[set[tuple[Any, Any]], dict[Any, int]]:
@@ -48,6 +59,7 @@ def layers(roots: Iterable[Any], succ: Mapping[Any, list[Any]]) -> tuple[set[tup
             if (node, nxt) not in back:
                 col[nxt] = max(col.get(nxt, 0), col[node] + 1)
     return back, col
+
 
 def layered_layout(
     nodes: Sequence[str],
@@ -105,3 +117,65 @@ def layered_layout(
             for i, n in enumerate(members):
                 row[n] = i - (len(members) - 1) / 2
     return {n: (float(col[n]), float(row[n])) for n in order_nodes}
+
+
+_KINDS = {"Task": "task", "StartEvent": "start", "NormalStartEvent": "start", "EndEvent": "end",
+          "NormalEndEvent": "end", "ExclusiveGateway": "xor", "ParallelGateway": "and"}
+
+
+def bpmn_layout(bpmn: Any, name: str = "Discovered process") -> Layout:
+    """A grid layout of a pm4py BPMN graph (tasks, start/end events, XOR and AND gateways)."""
+    nodes = list(bpmn.get_nodes())
+    ids = {n: f"Node_{i + 1}" for i, n in enumerate(sorted(nodes, key=lambda n: (type(n).__name__, n.get_name(),
+                                                                                   n.get_id())))}
+    kinds = {}
+    for n in nodes:
+        kind = _KINDS.get(type(n).__name__)
+        if kind is None:
+            raise FlowmineError(f"BPMN element {type(n).__name__} {n.get_name()!r} cannot be laid out")
+        kinds[n] = kind
+    succ: dict[Any, list[Any]] = defaultdict(list)
+    for f in bpmn.get_flows():
+        succ[f.get_source()].append(f.get_target())
+    for v in succ.values():
+        v.sort(key=lambda n: ids[n])
+    starts = sorted((n for n in nodes if kinds[n] == "start"), key=lambda n: ids[n]) or nodes[:1]
+    # depth-first search from the start: edges back to a node on the stack are loops
+    back, col = layers(starts + sorted(nodes, key=lambda n: ids[n]), succ)
+    preds: dict[Any, list[Any]] = defaultdict(list)
+    for node in nodes:
+        for nxt in succ[node]:
+            if (node, nxt) not in back:
+                preds[nxt].append(node)
+    row: dict[Any, float] = {}
+    by_col: dict[int, list[Any]] = defaultdict(list)
+    for node in nodes:
+        by_col[col[node]].append(node)
+    for c in sorted(by_col):
+        members = by_col[c]
+        wish = {n: (sum(row[p] for p in preds[n] if p in row) / max(1, sum(p in row for p in preds[n])))
+                for n in members}
+        members.sort(key=lambda n: (wish[n], ids[n]))
+        for i, n in enumerate(members):
+            row[n] = i - (len(members) - 1) / 2
+    laid = tuple(Node(ids[n], kinds[n], n.get_name() if kinds[n] == "task" else "", col[n], row[n])
+                 for n in sorted(nodes, key=lambda n: ids[n]))
+    flows = tuple(sorted((ids[f.get_source()], ids[f.get_target()]) for f in bpmn.get_flows()))
+    return Layout("Process_discovered", name, laid, flows)
+
+
+def curve(p: tuple[float, float], q: tuple[float, float], bend: float, n: int = 16) -> tuple[list[float], list[float]]:
+    """Points of a quadratic curve from ``p`` to ``q`` bent sideways by ``bend`` (0: a straight line);
+    from a point to itself, a small loop above it."""
+    (x0, y0), (x1, y1) = p, q
+    if (x0, y0) == (x1, y1):
+        a = np.linspace(-0.5 * np.pi, 1.5 * np.pi, n)
+        return (x0 + 0.18 * np.cos(a)).tolist(), (y0 + 0.22 + 0.22 * np.sin(a)).tolist()
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    dx, dy = x1 - x0, y1 - y0
+    length = math.hypot(dx, dy) or 1.0
+    cx, cy = mx - dy / length * bend, my + dx / length * bend
+    t = np.linspace(0.0, 1.0, n)
+    xs = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t**2 * x1
+    ys = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t**2 * y1
+    return xs.tolist(), ys.tolist()

@@ -5,7 +5,7 @@ reference models are written here: every node has a column and a row chosen by h
 right, the main path on row 0, alternatives and rework loops above or below it), and edges are
 routed orthogonally from those positions. The output opens as drawn in bpmn.io and Camunda
 Modeler, and pm4py reads it (tasks by their ``name``; the Chinese label is the task's
-``documentation``).
+``documentation``). :func:`to_svg` draws the same layout as an SVG picture, with the same routes.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ class Layout:
     flows: tuple[tuple[str, str], ...]
 
 
-def _route(a: Node, b: Node) -> list[tuple[float, float]]:
+def route(a: Node, b: Node) -> list[tuple[float, float]]:
+    """The orthogonal waypoints of the sequence flow from ``a`` to ``b`` (BPMN edges and SVG alike)."""
     (ax, ay), (bx, by) = a.center, b.center
     (ax0, ay0, aw, ah), (bx0, by0, bw, bh) = a.box, b.box
     down = by > ay
@@ -126,8 +127,43 @@ def to_bpmn(layout: Layout) -> str:
         out.append("      </bpmndi:BPMNShape>")
     for fid, s, t in flows:
         out.append(f'      <bpmndi:BPMNEdge id="{fid}_di" bpmnElement="{fid}">')
-        for x, y in _route(nodes[s], nodes[t]):
+        for x, y in route(nodes[s], nodes[t]):
             out.append(f'        <di:waypoint x="{_num(x)}" y="{_num(y)}" />')
         out.append("      </bpmndi:BPMNEdge>")
     out += ["    </bpmndi:BPMNPlane>", "  </bpmndi:BPMNDiagram>", "</bpmn:definitions>", ""]
     return "\n".join(out)
+
+
+def to_svg(layout: Layout) -> str:
+    """An SVG picture of a laid-out model (tasks, gateways, events and orthogonal flows)."""
+    nodes = {n.id: n for n in layout.nodes}
+    xs = [v for n in layout.nodes for v in (n.box[0], n.box[0] + n.box[2])]
+    ys = [v for n in layout.nodes for v in (n.box[1], n.box[1] + n.box[3])]
+    x0, y0 = min(xs) - 40, min(ys) - 80
+    w, h = max(xs) - x0 + 40, max(ys) - y0 + 80
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0:g} {y0:g} {w:g} {h:g}" '
+           f'width="{w:g}" height="{h:g}" font-family="sans-serif" font-size="11">',
+           '<defs><marker id="a" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">'
+           '<path d="M0,0 L8,4 L0,8 z" fill="#444"/></marker></defs>']
+    for s, t in layout.flows:
+        pts = " ".join(f"{x:g},{y:g}" for x, y in route(nodes[s], nodes[t]))
+        out.append(f'<polyline points="{pts}" fill="none" stroke="#444" marker-end="url(#a)"/>')
+    for n in layout.nodes:
+        x, y, bw, bh = n.box
+        cx, cy = n.center
+        if n.kind == "task":
+            out.append(f'<rect x="{x:g}" y="{y:g}" width="{bw}" height="{bh}" rx="8" fill="#fff" stroke="#222"/>')
+            out.append(f'<foreignObject x="{x:g}" y="{y:g}" width="{bw}" height="{bh}"><div xmlns='
+                       f'"http://www.w3.org/1999/xhtml" style="display:flex;align-items:center;justify-content:'
+                       f'center;height:100%;text-align:center">{escape(n.name)}</div></foreignObject>')
+        elif n.kind in ("xor", "and"):
+            pts = f"{cx:g},{y:g} {x + bw:g},{cy:g} {cx:g},{y + bh:g} {x:g},{cy:g}"
+            out.append(f'<polygon points="{pts}" fill="#fff" stroke="#222"/>')
+            out.append(f'<text x="{cx:g}" y="{cy + 5:g}" text-anchor="middle" font-size="16">'
+                       f'{"×" if n.kind == "xor" else "+"}</text>')
+        else:
+            width = 3 if n.kind == "end" else 1.5
+            out.append(f'<circle cx="{cx:g}" cy="{cy:g}" r="{bw / 2:g}" fill="#fff" stroke="#222" '
+                       f'stroke-width="{width}"/>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
