@@ -24,13 +24,14 @@ from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, 
 from flowmine.analytics._filters import CaseFilter, filter_cases
 from flowmine.analytics._flow import directly_follows, flow, variants
 from flowmine.analytics._held import hold, release
-from flowmine.analytics._log import AnalyticsError, LogLike, StoredLog, stored
+from flowmine.analytics._log import LogLike, StoredLog, stored
 from flowmine.analytics._prepare import prepare
 from flowmine.analytics._profile import profile
 from flowmine.analytics._quality import quality, rework
 from flowmine.analytics._relations import instances
 from flowmine.analytics._resources import handovers, workload
 from flowmine.analytics._time import queue_time, service_time, sojourn_time, throughput_time, waiting_time
+from flowmine.errors import AnalyticsError
 
 __all__ = [
     "COLUMNS",

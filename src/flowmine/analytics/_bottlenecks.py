@@ -15,8 +15,9 @@ import pandas as pd
 
 from flowmine.analytics._bootstrap import bootstrap_totals
 from flowmine.analytics._common import declare, run, total_throughput_s
-from flowmine.analytics._log import AnalyticsError, LogLike, check_option
+from flowmine.analytics._log import LogLike, check_option
 from flowmine.analytics._sql import Engine
+from flowmine.errors import AnalyticsError
 
 KINDS = ("activity", "edge", "both")
 BOTTLENECK_COLUMNS = declare("bottlenecks", "activity", (

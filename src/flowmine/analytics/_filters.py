@@ -26,8 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowmine._schema import CASE
-from flowmine.analytics._log import AnalyticsError, LogLike, as_table, like_input
+from flowmine.analytics._log import LogLike, as_table, like_input
 from flowmine.analytics._sql import Engine, q
+from flowmine.errors import AnalyticsError
 
 Window = tuple[datetime | str | None, datetime | str | None]
 

@@ -38,16 +38,13 @@ from flowmine._schema import (
     TIMESTAMP,
     TIMESTAMP_TYPE,
 )
-from flowmine.errors import FlowmineError
+from flowmine.errors import AnalyticsError
 from flowmine.store import Store
 
 #: The columns metrics read; everything else (case attributes) is read only by filters.
 CORE_COLUMNS = (EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, RESOURCE, ROLE, COST, CURRENCY, QUALITY, READY, OUTCOME,
                 PAUSED)
 
-
-class AnalyticsError(FlowmineError, ValueError):
-    """A metric was called with an invalid option or a log that lacks a required column."""
 
 
 @dataclass(frozen=True)

@@ -229,7 +229,8 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
 
         engine = "fast" if available() and not filtered else "sql"
     if engine == "fast":
-        from flowmine.analytics._fast import TooManyActivitiesError, profile_fast
+        from flowmine.analytics._fast import profile_fast
+        from flowmine.errors import TooManyActivitiesError
 
         if filtered:
             from flowmine.analytics._filters import filter_cases

@@ -41,7 +41,8 @@ def fail(message: str, code: int = 2) -> None:
 
 def spark_variants(store: Any, process: str, master: str | None) -> Any:
     """The process's variants computed by Spark (``--engine spark``); a missing Spark is one line, exit 2."""
-    from flowmine.engines import EngineUnavailableError, spark_session, variants
+    from flowmine.engines import spark_session, variants
+    from flowmine.errors import EngineUnavailableError
 
     try:
         return variants(store, process, session=spark_session(master=master))

@@ -245,8 +245,9 @@ def process_map(
     share_a, share_p = _check_share("activities", activities), _check_share("paths", paths)
     if layout is None:
         layout = map_layout(log)
-    from flowmine.analytics._fast import TooManyActivitiesError, available, map_frames
+    from flowmine.analytics._fast import available, map_frames
     from flowmine.analytics._held import held_engine
+    from flowmine.errors import TooManyActivitiesError
 
     if isinstance(log, StoredLog) and available():  # one compiled pass over the cached columns
         try:

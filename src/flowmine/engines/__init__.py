@@ -33,7 +33,6 @@ from flowmine.engines._spark import (
     ENV_REMOTE,
     ENV_STORE_URI,
     INSTALL_HINT,
-    EngineUnavailableError,
     Shared,
     SparkEngine,
     open_spark,
@@ -41,6 +40,7 @@ from flowmine.engines._spark import (
     spark_session,
     stop_session,
 )
+from flowmine.errors import EngineUnavailableError
 from flowmine.store import Store
 
 ENGINES = ("duckdb", "spark")
