@@ -92,7 +92,7 @@ def test_the_tree_reader_sees_a_wrong_parent() -> None:
     (errors.OptionError, ValueError),
     (errors.AnalyticsError, ValueError),
     (errors.TooManyActivitiesError, ValueError),
-    (errors.UnknownOptionError, TypeError),
+    (errors.ArgumentError, TypeError),
     (errors.MissingColumnError, KeyError),
 ])
 def test_option_errors_keep_the_builtin_base_callers_catch(cls: type[Exception], builtin: type[Exception]) -> None:

@@ -11,7 +11,7 @@ exception class of flowmine is defined here (``tests/test_errors.py`` keeps it s
     │   ├── ProcessNotFoundError       the store has no process of that name (exit 2)
     │   └── DamagedStoreError          a stored file's content differs from the digest in its manifest (exit 2)
     ├── OptionError (ValueError)       an argument outside its declared constraint (flowmine._params) (exit 2)
-    │   ├── UnknownOptionError (TypeError)   an option name the function does not take (exit 2)
+    │   ├── ArgumentError (TypeError)        an option it does not take, or without one it needs (exit 2)
     │   ├── MissingColumnError (KeyError)    the events given lack a column the function needs (exit 2)
     │   └── AnalyticsError             a metric's option, or a log without a required column (exit 2)
     │       └── TooManyActivitiesError more distinct activities than the fast engine handles (exit 2)
@@ -92,8 +92,9 @@ class OptionError(FlowmineError, ValueError):
         super().__init__(message)
 
 
-class UnknownOptionError(OptionError, TypeError):
-    """An option name the function does not take (a ``TypeError``, as Python's own for a keyword)."""
+class ArgumentError(OptionError, TypeError):
+    """A call with an option the function does not take, or without one it needs (a ``TypeError``, as
+    Python's own for a wrong call)."""
 
 
 class MissingColumnError(OptionError, KeyError):

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from flowmine._params import Options, check_params
 from flowmine._schema import (
     ACTIVITY,
     CASE,
@@ -90,11 +91,9 @@ def stored(store: str | os.PathLike[str] | Store, process: str) -> StoredLog:
 
 
 def check_option(name: str, value: Any, allowed: Iterable[Any], function: str) -> None:
-    """Raise the scikit-learn-style message when ``value`` is not one of ``allowed``."""
-    allowed = tuple(allowed)
-    if value not in allowed:
-        raise AnalyticsError(f"The {name!r} parameter of {function} must be one of {set(allowed)}. "
-                             f"Got {value!r} instead.")
+    """Raise the scikit-learn-style message (an :class:`AnalyticsError`) when ``value`` is not one of
+    ``allowed``: the declared-parameter validator (:mod:`flowmine._params`) with one :class:`Options`."""
+    check_params(function, {name: [Options(allowed)]}, {name: value}, AnalyticsError)
 
 
 def as_table(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> pa.Table:

@@ -28,12 +28,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flowmine._params import Interval, check_params
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
 from flowmine.analytics import LogLike, directly_follows
 from flowmine.analytics._flow import edge_sql
 from flowmine.analytics._log import StoredLog, as_table
 from flowmine.analytics._sql import log_order, scratch
 from flowmine.discovery._layout import layered_layout
+from flowmine.errors import OptionError
 
 #: Names of the virtual start and end nodes (an activity with one of these names is not supported).
 START_NODE, END_NODE = "▶ start", "■ end"
@@ -88,7 +90,7 @@ class ProcessMap:
         """This map with the path slider at ``paths`` (from a map built with ``paths=1.0``, the same map
         as ``process_map(log, activities, paths)`` without touching the log again)."""
         if self.paths != 1.0:
-            raise ValueError("with_paths needs the map with all paths (paths=1.0)")
+            raise OptionError("with_paths needs the map with all paths (paths=1.0)", function="with_paths")
         return ProcessMap(self.nodes, keep_paths(self.edges, paths), self.activities, _check_share("paths", paths),
                           self.bounds)
 
@@ -190,9 +192,12 @@ def _project(eng: Any, keep: list[str]) -> None:
         "GREATEST(COALESCE(start_us, complete_us), prev_complete_us) - prev_complete_us END AS edge_us FROM pinst")
 
 
+#: The declared kind of the map's activity and path sliders: a share of the log's.
+SHARE = Interval(float, 0, 1)
+
+
 def _check_share(name: str, value: float) -> float:
-    if not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
-        raise ValueError(f"The '{name}' parameter of process_map must be within [0, 1]. Got {value!r} instead.")
+    check_params("process_map", {name: [SHARE]}, {name: value})
     return float(value)
 
 
@@ -296,7 +301,8 @@ def _assemble(kept: pd.DataFrame, edges: pd.DataFrame, n_cases: int, share_a: fl
     nodes = pd.DataFrame(rows, columns=list(NODE_COLUMNS[:4]))
     missing = [n for n in nodes["node"] if n not in layout]
     if missing:
-        raise ValueError(f"the layout has no position for {missing[:3]}; compute it with map_layout on the full log")
+        raise OptionError(f"the layout has no position for {missing[:3]}; compute it with map_layout on the full log",
+                          parameter="layout", function="process_map")
     nodes["x"] = [layout[n][0] for n in nodes["node"]]
     nodes["y"] = [layout[n][1] for n in nodes["node"]]
     xs, ys = [p[0] for p in layout.values()], [p[1] for p in layout.values()]

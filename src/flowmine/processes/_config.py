@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flowmine.errors import InputError
+from flowmine.errors import InputError, OptionError
 
 #: Rule kinds and the keys each one needs.
 RULE_KEYS: dict[str, tuple[str, ...]] = {
@@ -48,7 +48,7 @@ class Duration:
     def parse(cls, text: str) -> Duration:
         match = _DURATION.match(str(text).strip())
         if not match:
-            raise ValueError(f"a duration like '30d', '3wd' or '48h' was expected, got {text!r}")
+            raise OptionError(f"a duration like '30d', '3wd' or '48h' was expected, got {text!r}")
         return cls(float(match.group(1)), match.group(2))
 
 
