@@ -67,7 +67,8 @@ def test_options_keep_the_declared_order() -> None:
     check_params("f", by, {"x": None})
     assert _refusal(by, "year") == (
         "The 'x' parameter of f must be one of {'day', 'week', 'month'} or None. Got 'year' instead.")
-    assert _refusal({"x": [Options(("a",))]}, ["a"]) == "The 'x' parameter of f must be one of {'a'}. Got ['a'] instead."
+    assert _refusal({"x": [Options(("a",))]}, ["a"]) == (
+        "The 'x' parameter of f must be one of {'a'}. Got ['a'] instead.")
 
 
 def test_duration() -> None:
@@ -194,7 +195,8 @@ def test_the_map_sliders_are_shares() -> None:
 
     with pytest.raises(OptionError) as err:
         process_map(pd.DataFrame(), activities=2)
-    assert str(err.value) == "The 'activities' parameter of process_map must be a float in the range [0, 1]. Got 2 instead."
+    assert str(err.value) == (
+        "The 'activities' parameter of process_map must be a float in the range [0, 1]. Got 2 instead.")
 
 
 def test_a_missing_column_is_a_key_error_and_a_value_error() -> None:

@@ -215,7 +215,7 @@ def validate_params(declaration: Mapping[str, Sequence[Kind]], error: type[Optio
 
 def declared(func: Callable[..., Any]) -> Mapping[str, Sequence[Kind]]:
     """The declaration :func:`validate_params` left on ``func``."""
-    return getattr(func, DECLARATION)[1]  # type: ignore[no-any-return]
+    return getattr(func, DECLARATION)[1]
 
 
 def check_call(func: Callable[..., Any], **values: Any) -> None:
@@ -235,6 +235,7 @@ __all__ = [
     "Duration",
     "InstanceOf",
     "Interval",
+    "Kind",
     "Options",
     "check_call",
     "check_params",

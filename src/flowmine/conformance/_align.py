@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from flowmine._params import Interval, Options, validate_params
+from flowmine._params import Interval, Kind, Options, validate_params
 from flowmine.conformance._model import ReferenceModel
 from flowmine.discovery._variants import Variants
 
@@ -35,7 +35,8 @@ MOVE_COST = 10000  # pm4py's STD_MODEL_LOG_MOVE_COST
 TAU_COST = 1  # pm4py's STD_TAU_COST
 ENGINES = ("r4pm", "pm4py")
 #: The declared options of an alignment, shared by :func:`align` and ``check``.
-ALIGNMENT_PARAMS = {"engine": [Options(ENGINES)], "max_seconds": [Interval(float, 0, None, closed="neither"), None]}
+ALIGNMENT_PARAMS: dict[str, list[Kind]] = {"engine": [Options(ENGINES)],
+                                          "max_seconds": [Interval(float, 0, None, closed="neither"), None]}
 SYNC, LOG, MODEL = "sync", "log", "model"
 
 
