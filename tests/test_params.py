@@ -135,7 +135,7 @@ def test_a_wrong_declaration_fails_when_it_is_made() -> None:
 
 # --- the public functions that declare their options ---------------------------------------------
 def test_public_functions_refuse_an_option_before_any_work(tmp_path: Path) -> None:
-    from flowmine.analytics import profile
+    from flowmine.analytics import bottlenecks, profile, slowest_cases
     from flowmine.conformance import check
     from flowmine.dashboard import serve
     from flowmine.discovery import discover_model
@@ -163,6 +163,12 @@ def test_public_functions_refuse_an_option_before_any_work(tmp_path: Path) -> No
          "The 'top' parameter of profile must be an int in the range [0, inf). Got -1 instead."),
         (lambda: profile(pd.DataFrame(), by="year"), AnalyticsError,
          "The 'by' parameter of profile must be one of {'day', 'week', 'month'} or None. Got 'year' instead."),
+        (lambda: profile(pd.DataFrame(), n_boot=-5), AnalyticsError,
+         "The 'n_boot' parameter of profile must be an int in the range [0, inf). Got -5 instead."),
+        (lambda: bottlenecks(pd.DataFrame(), confidence=1.0), AnalyticsError,
+         "The 'confidence' parameter of bottlenecks must be a float in the range (0, 1). Got 1.0 instead."),
+        (lambda: slowest_cases(pd.DataFrame(), "A", n=-1), AnalyticsError,
+         "The 'n' parameter of slowest_cases must be an int in the range [0, inf). Got -1 instead."),
         (lambda: discover_model(None, "alpha"), OptionError,  # type: ignore[arg-type]
          "The 'algorithm' parameter of discover_model must be one of {'inductive', 'heuristics', 'dfg'}. "
          "Got 'alpha' instead."),

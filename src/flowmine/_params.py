@@ -110,7 +110,8 @@ class Options(Constraint):
         return "one of {" + ", ".join(repr(v) for v in self.values) + "}"
 
 
-_DURATION = re.compile(r"^\d+(?:\.\d+)?(?:wd|d|h)$")
+#: A duration as configurations write it: amount and unit (``d`` days, ``wd`` working days, ``h`` hours).
+DURATION_TEXT = re.compile(r"^(\d+(?:\.\d+)?)(wd|d|h)$")
 
 
 class Duration(Constraint):
@@ -121,7 +122,7 @@ class Duration(Constraint):
         if isinstance(value, timedelta):
             return value >= timedelta(0)
         if isinstance(value, str):
-            return bool(_DURATION.match(value.strip()))
+            return bool(DURATION_TEXT.match(value.strip()))
         return _number(value, float) and not math.isnan(value) and value >= 0
 
     def __str__(self) -> str:
@@ -231,6 +232,7 @@ def options_of(func: Callable[..., Any], parameter: str) -> tuple[Any, ...]:
 
 
 __all__ = [
+    "DURATION_TEXT",
     "Constraint",
     "Duration",
     "InstanceOf",

@@ -25,7 +25,7 @@ import pandas as pd
 
 from flowmine._params import Interval, Options, validate_params
 from flowmine.analytics._bootstrap import bootstrap_totals
-from flowmine.analytics._bottlenecks import EDGE_SEP, rank
+from flowmine.analytics._bottlenecks import BOOTSTRAP_PARAMS, EDGE_SEP, rank
 from flowmine.analytics._common import utc_periods
 from flowmine.analytics._filters import CaseFilter, kept_cases
 from flowmine.analytics._flow import edge_sql
@@ -180,7 +180,7 @@ FROM p LEFT JOIN arr USING (period) LEFT JOIN com USING (period) ORDER BY p.peri
 
 
 @validate_params({"by": [Options(PERIODS), None], "engine": [Options(ENGINES)], "top": [Interval(int, 0, None)],
-                  "seed": [int]}, error=AnalyticsError)
+                  "n_boot": BOOTSTRAP_PARAMS["n_boot"], "seed": [int]}, error=AnalyticsError)
 def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = None, engine: str = "auto",
             n_boot: int = 1000, seed: int = 0, top: int = 10, process: str | None = None) -> dict[str, Any]:
     """The per-step performance profile of a log, as a JSON-ready dict (see the module docstring).

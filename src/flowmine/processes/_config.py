@@ -8,12 +8,12 @@ and reports every problem in one :class:`~flowmine.errors.InputError`, naming fi
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flowmine._params import DURATION_TEXT
 from flowmine.errors import InputError, OptionError
 
 #: Rule kinds and the keys each one needs.
@@ -28,7 +28,6 @@ RULE_KEYS: dict[str, tuple[str, ...]] = {
 }
 KPI_DIRECTIONS = ("lower", "higher")
 PERIODS = ("day", "week", "month", "quarter", "year")
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(wd|d|h)$")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -46,7 +45,7 @@ class Duration:
 
     @classmethod
     def parse(cls, text: str) -> Duration:
-        match = _DURATION.match(str(text).strip())
+        match = DURATION_TEXT.match(str(text).strip())
         if not match:
             raise OptionError(f"a duration like '30d', '3wd' or '48h' was expected, got {text!r}")
         return cls(float(match.group(1)), match.group(2))
