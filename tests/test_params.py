@@ -121,6 +121,7 @@ def test_validate_params_checks_positional_keyword_and_default_calls() -> None:
     with pytest.raises(OptionError, match="'how' parameter of f"):
         check_call(f, how="z")
     check_call(f, how="b", n=3)
+    check_call(lambda **kw: None, how="z")  # nothing declared, nothing to check
 
 
 def test_a_wrong_declaration_fails_when_it_is_made() -> None:
