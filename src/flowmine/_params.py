@@ -58,7 +58,9 @@ def _number(value: Any, kind: type) -> bool:
 
 def _shown(value: Any) -> str:
     """The value as the message shows it: its repr, on one line, at most 80 characters."""
-    text = " ".join(repr(value).split())
+    text = repr(value)
+    if "\n" in text:  # a frame's or an array's repr: its lines joined
+        text = " ".join(text.split())
     return text if len(text) <= 80 else text[:77] + "..."
 
 
