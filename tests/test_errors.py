@@ -112,3 +112,4 @@ def test_the_moved_classes_are_the_same_objects_at_their_public_doors() -> None:
     assert analytics.AnalyticsError is errors.AnalyticsError
     assert engines.EngineUnavailableError is errors.EngineUnavailableError
     assert flowmine.AnalyticsError is errors.AnalyticsError
+    assert flowmine.OptionError is errors.OptionError and "OptionError" in flowmine.__all__
