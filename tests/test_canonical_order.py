@@ -299,7 +299,8 @@ def test_perf_on_200k_distinct_activities_falls_back_to_sql_without_memory_error
     (not for 200,000 items x 500 batches x 1,000 replicates)."""
     from tests.conftest import run_cli
 
-    from flowmine.analytics._fast import MAX_ACTIVITIES, TooManyActivitiesError
+    from flowmine.analytics._fast import MAX_ACTIVITIES
+    from flowmine.errors import TooManyActivitiesError
 
     n = 200_000
     src = tmp_path / "wide.csv"

@@ -20,14 +20,13 @@ from flowmine import Store
 from flowmine.cli import _register, app
 from flowmine.dashboard import _security, create_app
 from flowmine.dashboard._security import (
-    AuthFileError,
-    DashboardError,
     check_host,
     install_basic_auth,
     load_auth_file,
     parse_auth_lines,
     set_user_password,
 )
+from flowmine.errors import AuthFileError, DashboardError
 
 FAST = "pbkdf2:sha256:1000"  # a recognised werkzeug format, cheap enough for tests
 ALICE_PW = "correct horse battery"

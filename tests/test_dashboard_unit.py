@@ -6,8 +6,9 @@ import pytest
 
 from flowmine.dashboard._data import kpis
 from flowmine.dashboard._i18n import LABELS, duration, t
-from flowmine.dashboard._security import DashboardError, check_host
+from flowmine.dashboard._security import check_host
 from flowmine.dashboard._state import Filters, Offer, parse, with_changes
+from flowmine.errors import DashboardError
 
 PROCESSES = ["finance", "sales"]
 

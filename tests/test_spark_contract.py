@@ -299,7 +299,7 @@ def test_the_translation_keeps_the_order_and_doubles():
 def test_the_translation_ranks_quantiles_and_inlines_ctes():
     _need(_missing(("sqlglot",), java=False))
     from flowmine.engines import to_spark
-    from flowmine.engines._translate import TranslationError
+    from flowmine.errors import TranslationError
 
     sql = to_spark("WITH x AS (SELECT a, v FROM log) SELECT a, quantile_cont(v, 0.5), quantile_cont(v, 0.9) FROM x "
                    "GROUP BY a")

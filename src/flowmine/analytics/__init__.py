@@ -22,7 +22,7 @@ the opener of another engine for a block, as ``flowmine.engines.use_spark`` sets
 metrics read), :func:`as_table`, the canonical relations' SQL (:func:`instances_sql`,
 :func:`cases_sql`, :func:`log_order`, :func:`edge_sql`, :func:`variants_sql` and :class:`Variants`),
 :func:`scratch` and :func:`q`, :func:`held_engine`, and the compiled map pass
-(:func:`fast_path_available`, :func:`map_frames`, ``TooManyActivitiesError``; loaded on first use, so
+(:func:`fast_path_available`, :func:`map_frames`; loaded on first use, so
 importing analytics does not load numba). An engine plugs in through the hook; analytics never imports one.
 """
 
@@ -36,7 +36,7 @@ from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, 
 from flowmine.analytics._filters import CaseFilter
 from flowmine.analytics._flow import directly_follows, edge_sql, flow, variants
 from flowmine.analytics._held import held_engine, hold, release
-from flowmine.analytics._log import CORE_COLUMNS, AnalyticsError, LogLike, StoredLog, stored
+from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, stored
 from flowmine.analytics._prepare import prepare
 from flowmine.analytics._profile import profile
 from flowmine.analytics._quality import quality, rework
@@ -46,14 +46,14 @@ from flowmine.analytics._sql import OPENER, Engine, cases_sql, instances_sql, lo
 from flowmine.analytics._table import as_table, filter_cases
 from flowmine.analytics._time import queue_time, service_time, sojourn_time, throughput_time, waiting_time
 from flowmine.analytics._variants import Variants, variants_sql
+from flowmine.errors import AnalyticsError, TooManyActivitiesError
 
 if TYPE_CHECKING:
-    from flowmine.analytics._fast import TooManyActivitiesError, map_frames
     from flowmine.analytics._fast import available as fast_path_available
+    from flowmine.analytics._fast import map_frames
 
 #: Names served from the compiled module on first use (importing it loads numba).
-_LAZY = {"TooManyActivitiesError": "TooManyActivitiesError", "fast_path_available": "available",
-         "map_frames": "map_frames"}
+_LAZY = {"fast_path_available": "available", "map_frames": "map_frames"}
 
 
 def __getattr__(name: str) -> Any:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from flowmine._params import Interval, Kind, check_params
 from flowmine.analytics._bootstrap import bootstrap_totals
 from flowmine.analytics._common import declare, run, total_throughput_s
-from flowmine.analytics._log import AnalyticsError, LogLike, check_option
+from flowmine.analytics._log import LogLike, check_option
 from flowmine.analytics._sql import Engine
+from flowmine.errors import AnalyticsError
 
 KINDS = ("activity", "edge", "both")
 BOTTLENECK_COLUMNS = declare("bottlenecks", "activity", (
@@ -43,6 +45,11 @@ def rank(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows.reset_index(drop=True)
     rows.insert(0, "rank", np.arange(1, len(rows) + 1, dtype=np.int64))
     return rows
+
+
+#: The bootstrap's declared options (0 replicates: no interval).
+BOOTSTRAP_PARAMS: dict[str, list[Kind]] = {"n_boot": [Interval(int, 0, None)],
+                                           "confidence": [Interval(float, 0, 1, closed="neither")]}
 
 
 def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int = 0,
@@ -74,6 +81,7 @@ def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int 
     'GM approval'
     """
     check_option("kind", kind, KINDS, "bottlenecks")
+    check_params("bottlenecks", BOOTSTRAP_PARAMS, {"n_boot": n_boot, "confidence": confidence}, AnalyticsError)
 
     def build(eng: Engine) -> pd.DataFrame:
         basis = time_basis(eng)
@@ -130,6 +138,7 @@ def slowest_cases(log: LogLike, name: str, kind: str = "activity", n: int = 20) 
         edge, seconds), instances (its instances there), throughput_s (the whole case).
     """
     check_option("kind", kind, ("activity", "edge"), "slowest_cases")
+    check_params("slowest_cases", {"n": [Interval(int, 0, None)]}, {"n": n}, AnalyticsError)
     if kind == "edge" and EDGE_SEP not in name:
         raise AnalyticsError(f"slowest_cases: an edge is named 'A{EDGE_SEP}B'; got {name!r}")
 

@@ -22,7 +22,7 @@ from datetime import date, time
 import numpy as np
 import numpy.typing as npt
 
-from flowmine.analytics._log import AnalyticsError
+from flowmine.errors import AnalyticsError
 
 DAY_US = 86_400_000_000
 _EPOCH = date(1970, 1, 1)

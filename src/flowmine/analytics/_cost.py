@@ -14,8 +14,9 @@ from collections.abc import Mapping
 import pandas as pd
 
 from flowmine.analytics._common import declare, run
-from flowmine.analytics._log import AnalyticsError, LogLike, check_option
+from flowmine.analytics._log import LogLike, check_option
 from flowmine.analytics._sql import Engine
+from flowmine.errors import AnalyticsError
 
 LEVELS = {"log": None, "case": '"case"', "activity": "activity", "resource": "resource", "role": "role"}
 _VALUES = ("currency", "instances", "instances_unpriced", "cost_total", "cost_mean", "rework_cost")

@@ -37,10 +37,11 @@ from flowmine.analytics import _kernels as K
 from flowmine.analytics._bootstrap import case_batches, intervals
 from flowmine.analytics._bottlenecks import EDGE_SEP
 from flowmine.analytics._common import utc_periods
-from flowmine.analytics._log import AnalyticsError, LogLike, StoredLog
+from flowmine.analytics._log import LogLike, StoredLog
 from flowmine.analytics._map_kernel import map_pass
 from flowmine.analytics._sql import scratch
 from flowmine.analytics._table import as_table
+from flowmine.errors import TooManyActivitiesError
 
 NULL_US = K.NULL_US
 CACHE = "analytics-cache.arrow"
@@ -50,9 +51,6 @@ _CACHE_COLUMNS = (EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, READY, PAUSED, COS
 #: fast path refuses (:class:`TooManyActivitiesError`) and ``auto`` (profile, process map) takes SQL.
 MAX_ACTIVITIES = 2048
 
-
-class TooManyActivitiesError(AnalyticsError):
-    """The log has more distinct activities than the compiled fast path handles (``MAX_ACTIVITIES``)."""
 
 
 def available() -> bool:

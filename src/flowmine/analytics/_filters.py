@@ -28,8 +28,8 @@ from typing import Any
 import pyarrow as pa
 
 from flowmine._schema import CASE
-from flowmine.analytics._log import AnalyticsError
 from flowmine.analytics._sql import Engine, q
+from flowmine.errors import AnalyticsError
 
 Window = tuple[datetime | str | None, datetime | str | None]
 

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from flowmine._params import Options, check_params
 from flowmine._schema import (
     ACTIVITY,
     CASE,
@@ -38,16 +39,13 @@ from flowmine._schema import (
     TIMESTAMP,
     TIMESTAMP_TYPE,
 )
-from flowmine.errors import FlowmineError
+from flowmine.errors import AnalyticsError
 from flowmine.store import Store
 
 #: The columns metrics read; everything else (case attributes) is read only by filters.
 CORE_COLUMNS = (EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, RESOURCE, ROLE, COST, CURRENCY, QUALITY, READY, OUTCOME,
                 PAUSED)
 
-
-class AnalyticsError(FlowmineError, ValueError):
-    """A metric was called with an invalid option or a log that lacks a required column."""
 
 
 @dataclass(frozen=True)
@@ -93,11 +91,9 @@ def stored(store: str | os.PathLike[str] | Store, process: str) -> StoredLog:
 
 
 def check_option(name: str, value: Any, allowed: Iterable[Any], function: str) -> None:
-    """Raise the scikit-learn-style message when ``value`` is not one of ``allowed``."""
-    allowed = tuple(allowed)
-    if value not in allowed:
-        raise AnalyticsError(f"The {name!r} parameter of {function} must be one of {set(allowed)}. "
-                             f"Got {value!r} instead.")
+    """Raise the scikit-learn-style message (an :class:`AnalyticsError`) when ``value`` is not one of
+    ``allowed``: the declared-parameter validator (:mod:`flowmine._params`) with one :class:`Options`."""
+    check_params(function, {name: [Options(allowed)]}, {name: value}, AnalyticsError)
 
 
 def canonical_table(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> pa.Table:

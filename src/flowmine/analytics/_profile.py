@@ -23,16 +23,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flowmine._params import Interval, Options, validate_params
 from flowmine.analytics._bootstrap import bootstrap_totals
-from flowmine.analytics._bottlenecks import EDGE_SEP, rank
+from flowmine.analytics._bottlenecks import BOOTSTRAP_PARAMS, EDGE_SEP, rank
 from flowmine.analytics._common import utc_periods
 from flowmine.analytics._filters import CaseFilter, kept_cases
 from flowmine.analytics._flow import edge_sql
 from flowmine.analytics._held import open_engine
-from flowmine.analytics._log import AnalyticsError, LogLike, StoredLog, check_option
+from flowmine.analytics._log import LogLike, StoredLog
 from flowmine.analytics._sql import OPENER, Engine, registered_engine
 from flowmine.analytics._table import as_table, filter_cases
 from flowmine.analytics._time import PERIODS
+from flowmine.errors import AnalyticsError
 
 ENGINES = ("auto", "sql", "fast", "spark")
 ACTIVITY_FIELDS = ("activity", "count", "cases", "service_time_median_s", "waiting_time_median_s",
@@ -178,6 +180,8 @@ SELECT p.period, COALESCE(arr.n, 0) AS arrivals, COALESCE(com.n, 0) AS completio
 FROM p LEFT JOIN arr USING (period) LEFT JOIN com USING (period) ORDER BY p.period"""
 
 
+@validate_params({"by": [Options(PERIODS), None], "engine": [Options(ENGINES)], "top": [Interval(int, 0, None)],
+                  "n_boot": BOOTSTRAP_PARAMS["n_boot"], "seed": [int]}, error=AnalyticsError)
 def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = None, engine: str = "auto",
             n_boot: int = 1000, seed: int = 0, top: int = 10, process: str | None = None) -> dict[str, Any]:
     """The per-step performance profile of a log, as a JSON-ready dict (see the module docstring).
@@ -206,9 +210,6 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
     >>> p["bottlenecks"][0]["name"]  # doctest: +SKIP
     'GM approval'
     """
-    check_option("engine", engine, ENGINES, "profile")
-    if by is not None:
-        check_option("by", by, PERIODS, "profile")
     name = process or (log.process if isinstance(log, StoredLog) else "log")
     if isinstance(log, StoredLog):
         log, filters = log.where(filters), None  # a stored log carries its filters (one path for both)
@@ -230,7 +231,8 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
 
         engine = "fast" if available() and not filtered else "sql"
     if engine == "fast":
-        from flowmine.analytics._fast import TooManyActivitiesError, profile_fast
+        from flowmine.analytics._fast import profile_fast
+        from flowmine.errors import TooManyActivitiesError
 
         if filtered:
             log = filter_cases(log, filters)

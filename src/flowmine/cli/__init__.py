@@ -4,7 +4,10 @@ Exit codes are a contract: 0 done, 1 done but ``--strict`` found quarantined row
 found a KPI breaching its target, or ``verify`` found a damaged file), 2 an input, mapping, option,
 output path or store could not be used (nothing loads from a source, the store is read-only or full, a
 stored file is damaged), 3 an internal error (a bug: one line says where the traceback was written).
-User errors print one line on stderr that starts with ``error:``; never a traceback. A reader that
+User errors print one line on stderr that starts with ``error:``; never a traceback. Options are
+checked once, by the API function they go to (its declared parameters, :mod:`flowmine._params`): a
+command passes them on as given, and an :class:`~flowmine.errors.OptionError` names the command-line
+option the user typed (``error: --port: The 'port' parameter of serve must be ...``). A reader that
 closes standard output early (``flowmine info | head -1``) does not turn a finished command into a
 failure.
 """
@@ -24,7 +27,8 @@ from typing import Any
 import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError  # typer 0.29 vendors click
 
-from flowmine.errors import FlowmineError
+from flowmine._params import Options, check_params
+from flowmine.errors import FlowmineError, OptionError
 
 #: The Typer application every command registers on (``main`` runs it).
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -43,7 +47,8 @@ def fail(message: str, code: int = 2) -> None:
 
 def spark_variants(store: Any, process: str, master: str | None) -> Any:
     """The process's variants computed by Spark (``--engine spark``); a missing Spark is one line, exit 2."""
-    from flowmine.engines import EngineUnavailableError, spark_session, variants
+    from flowmine.engines import spark_session, variants
+    from flowmine.errors import EngineUnavailableError
 
     try:
         return variants(store, process, session=spark_session(master=master))
@@ -52,14 +57,35 @@ def spark_variants(store: Any, process: str, master: str | None) -> Any:
         raise  # not reached: fail exits
 
 
+def log_variants(command: str, option: str, store: Any, process: str, engine: str, master: str | None) -> Any:
+    """The process's variants, computed by ``engine`` (the value of the command's ``option``: one of
+    ``flowmine.engines.ENGINES``, checked by the declared-parameter validator like any API option)."""
+    from flowmine.engines import ENGINES
+
+    check_params(command, {option: [Options(ENGINES)]}, {option: engine})
+    if engine == "spark":
+        return spark_variants(store, process, master)
+    from flowmine.discovery import variants
+
+    return variants(store, process)
+
+
+def _typed_option(exc: OptionError, argv: list[str]) -> str:
+    """``--name: `` when the refused parameter is a command-line option the user typed, else ``""``."""
+    if exc.parameter is None:
+        return ""
+    option = "--" + exc.parameter.replace("_", "-")
+    return f"{option}: " if any(a == option or a.startswith(option + "=") for a in argv) else ""
+
+
 #: The module of each command. Only the invoked command's module is imported (``flowmine ingest``
 #: does not load Dash, pm4py or numba); ``--help`` and an unknown command load them all.
 COMMANDS: dict[str, str] = {
     "check": "_check", "dashboard": "_dashboard", "dashboard-user": "_dashboard", "demo": "_demo",
     "discover": "_discover", "export": "_export", "info": "_info", "quarantine": "_info", "ingest": "_ingest",
-    "mapping": "_mapping", "monitor": "_monitor", "initiative": "_monitor", "perf": "_perf", "processes": "_processes",
-    "report": "_report",
-    "simulate": "_simulate", "versions": "_versions", "rollback": "_versions", "verify": "_versions",
+    "mapping": "_mapping", "monitor": "_monitor", "initiative": "_monitor", "perf": "_perf",
+    "processes": "_processes", "report": "_report", "simulate": "_simulate", "versions": "_versions",
+    "rollback": "_versions", "verify": "_versions",
 }
 
 
@@ -151,6 +177,9 @@ def main() -> None:
     except typer.Abort:
         typer.echo("error: aborted", err=True)
         sys.exit(130)
+    except OptionError as exc:  # an option the API refused: name the command-line option it came from
+        typer.echo(f"error: {_typed_option(exc, sys.argv[1:])}{exc}", err=True)
+        sys.exit(exc.exit_code)
     except FlowmineError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)

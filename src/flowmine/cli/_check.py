@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from flowmine.cli import app, fail, spark_variants
+from flowmine.cli import app, log_variants
 
 
 @app.command()
@@ -37,19 +37,12 @@ def check(
     from flowmine.conformance import check as run_check
     from flowmine.store import Store
 
-    if method not in ("alignments", "token-replay"):
-        fail(f"--method must be alignments or token-replay, got {method!r}")
-    if engine not in ("r4pm", "pm4py"):
-        fail(f"--engine must be r4pm or pm4py, got {engine!r}")
-    if max_seconds < 0:
-        fail(f"--max-seconds must be >= 0, got {max_seconds}")
-    if variants_engine not in ("duckdb", "spark"):
-        fail(f"--variants-engine must be duckdb or spark, got {variants_engine!r}")
     st = Store(store, create=False)
-    given = spark_variants(st, process, spark_master) if variants_engine == "spark" else None
+    given = (log_variants("check", "variants_engine", st, process, variants_engine, spark_master)
+             if variants_engine != "duckdb" else None)
     report = run_check(st, process, reference=reference, rules=rules, method=method,
                        engine=engine, with_precision=precision, extra=extra,
-                       max_seconds=max_seconds if max_seconds > 0 else None, variants_of_log=given)
+                       max_seconds=None if max_seconds == 0 else max_seconds, variants_of_log=given)
     data = report.to_dict()
     text = json.dumps(data, ensure_ascii=False, indent=1)
     if str(json_out) == "-":

@@ -22,13 +22,15 @@ def dashboard(
     store: Annotated[Path, typer.Option(help="Store directory.")],
     host: Annotated[str, typer.Option(help="Address to listen on (other than loopback only with --auth-file).")]
     = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port (1-65535).", min=1, max=65535)] = 8050,
+    port: Annotated[int, typer.Option(help="Port (1-65535).")] = 8050,
     auth_file: Annotated[Path | None, typer.Option(
         "--auth-file", help="Require HTTP Basic auth of these users ('flowmine dashboard-user add').")] = None,
 ) -> None:
     """Serve the dashboard. / 启动仪表板。"""
+    from flowmine._params import check_call
     from flowmine.dashboard import PLAIN_HTTP_WARNING, check_host, is_loopback, load_auth_file, serve
 
+    check_call(serve, host=host, port=port)  # serve's own declaration, before the banner below
     users = load_auth_file(auth_file) if auth_file is not None else None
     check_host(host, authenticated=users is not None)
     if users is not None and not is_loopback(host):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from flowmine.cli import app, fail, spark_variants
+from flowmine.cli import app, fail, log_variants
 
 
 @app.command()
@@ -24,19 +24,15 @@ def discover(
                                                      "(default $FLOWMINE_SPARK_MASTER).")] = None,
 ) -> None:
     """Discover a process model. / 流程发现。"""
-    from flowmine.discovery import FORMATS, discover_model, variants, write_model
+    from flowmine._params import check_call
+    from flowmine.discovery import FORMATS, discover_model, write_model
     from flowmine.store import Store
 
-    if algorithm not in ("inductive", "heuristics", "dfg"):
-        fail(f"--algorithm must be inductive, heuristics or dfg, got {algorithm!r}")
-    if not 0.0 <= noise <= 1.0:
-        fail(f"--noise must be within [0, 1], got {noise}")
-    if out.suffix.lower() not in FORMATS:
+    check_call(discover_model, algorithm=algorithm, noise=noise)  # before the variants are computed
+    if out.suffix.lower() not in FORMATS:  # before the work, too: write_model refuses it only at the end
         fail(f"{out}: unknown model format; use .bpmn, .pnml, .svg or .png")
-    if engine not in ("duckdb", "spark"):
-        fail(f"--engine must be duckdb or spark, got {engine!r}")
     st = Store(store, create=False)
-    v = spark_variants(st, process, spark_master) if engine == "spark" else variants(st, process)
+    v = log_variants("discover", "engine", st, process, engine, spark_master)
     model = discover_model(v, algorithm, noise)
     write_model(model, out, name=process)
     typer.echo(f"{process}: {v.n_cases:,} cases, {len(v):,} variants; {algorithm} model with "

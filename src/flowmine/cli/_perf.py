@@ -118,7 +118,8 @@ def perf(
     log = stored(Store(store, create=False), process)
     engine = "sql" if engine == "duckdb" else engine
     if engine == "spark":
-        from flowmine.engines import EngineUnavailableError, require, use_spark
+        from flowmine.engines import require, use_spark
+        from flowmine.errors import EngineUnavailableError
 
         try:
             require()

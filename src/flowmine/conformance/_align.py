@@ -27,12 +27,16 @@ from typing import Any
 
 import numpy as np
 
+from flowmine._params import Interval, Kind, Options, validate_params
 from flowmine.discovery import Variants
 from flowmine.models import ReferenceModel
 
 MOVE_COST = 10000  # pm4py's STD_MODEL_LOG_MOVE_COST
 TAU_COST = 1  # pm4py's STD_TAU_COST
 ENGINES = ("r4pm", "pm4py")
+#: The declared options of an alignment, shared by :func:`align` and ``check``.
+ALIGNMENT_PARAMS: dict[str, list[Kind]] = {"engine": [Options(ENGINES)],
+                                          "max_seconds": [Interval(float, 0, None, closed="neither"), None]}
 SYNC, LOG, MODEL = "sync", "log", "model"
 
 
@@ -218,6 +222,7 @@ def _pm4py(model: ReferenceModel, variants: Variants, max_seconds: float | None)
     return out
 
 
+@validate_params(ALIGNMENT_PARAMS)
 def align(
     model: ReferenceModel,
     variants: Variants,
@@ -243,10 +248,6 @@ def align(
     -------
     Alignments
     """
-    if engine not in ENGINES:
-        raise ValueError(f"The 'engine' parameter of align must be one of {set(ENGINES)}. Got {engine!r} instead.")
-    if max_seconds is not None and not max_seconds > 0:
-        raise ValueError(f"The 'max_seconds' parameter of align must be > 0 or None. Got {max_seconds!r} instead.")
     if engine == "pm4py":
         return Alignments(variants, _pm4py(model, variants, max_seconds), engine, None, max_seconds, None)
     results, cap, rate = _r4pm(model, variants, max_states, max_seconds)

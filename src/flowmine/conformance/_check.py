@@ -20,10 +20,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from flowmine._params import Options, validate_params
 from flowmine._remember import remembered
 from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, COST, EVENT_ID, RESOURCE, START, TIMESTAMP
 from flowmine.analytics import CaseFilter, StoredLog, as_table, stored
-from flowmine.conformance._align import Alignments, align
+from flowmine.conformance._align import ALIGNMENT_PARAMS, Alignments, align
 from flowmine.conformance._deviations import case_deviations, deviations_per_step
 from flowmine.conformance._impact import case_figures, deviation_impact
 from flowmine.conformance._labels import LabelMatch, match_labels
@@ -31,7 +32,7 @@ from flowmine.conformance._quality import generalization, simplicity
 from flowmine.conformance._replay import precision, token_replay
 from flowmine.conformance._rules import check_business_rules, read_rules
 from flowmine.discovery import Variants, variants
-from flowmine.errors import InputError
+from flowmine.errors import InputError, OptionError
 from flowmine.models import ReferenceModel, read_reference
 from flowmine.processes import Rule, configured
 from flowmine.store import Store
@@ -166,6 +167,7 @@ def _store_ordered(keys: list[pa.ChunkedArray]) -> bool:
     return bool(np.all(ok.fill_null(False).to_numpy(zero_copy_only=False)))
 
 
+@validate_params({"method": [Options(METHODS)], **ALIGNMENT_PARAMS})
 def check(
     store: str | Path | Store,
     process: str,
@@ -222,8 +224,6 @@ def check(
     >>> report.steps.loc[report.steps.cases_skipped > 0, "activity"].tolist()  # doctest: +SKIP
     ['GM approval']
     """
-    if method not in METHODS:
-        raise ValueError(f"The 'method' parameter of check must be one of {set(METHODS)}. Got {method!r} instead.")
     st = store if isinstance(store, Store) else Store(store, create=False)
     found = configured()
     cfg = found.get(process)
@@ -243,8 +243,9 @@ def check(
     if variants_of_log is not None:
         n_events = len(pc.unique(events.column(CASE)))
         if variants_of_log.n_cases != n_events:
-            raise ValueError(f"check: the variants given cover {variants_of_log.n_cases:,} cases, the checked log "
-                             f"{n_events:,}; compute them on the same (filtered) log")
+            raise OptionError(f"check: the variants given cover {variants_of_log.n_cases:,} cases, the checked log "
+                              f"{n_events:,}; compute them on the same (filtered) log", parameter="variants_of_log",
+                              function="check")
     labels = match_labels(model.labels, raw.activities, cfg.activities if cfg else None)
     v = raw.renamed(labels.mapping)
     ali = align(model, v, engine=engine, max_states=max_states, max_seconds=max_seconds)

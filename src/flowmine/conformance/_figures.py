@@ -18,7 +18,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from lxml import etree
 
+from flowmine._params import Options, validate_params
 from flowmine.conformance._check import ConformanceReport
+from flowmine.errors import OptionError
 from flowmine.models import ReferenceModel, curve, layered_layout
 
 MEASURES = ("rate", "skipped", "inserted", "out_of_order")
@@ -106,6 +108,7 @@ def _rates(steps: pd.DataFrame, cases: int) -> pd.DataFrame:
     return out
 
 
+@validate_params({"measure": [Options(MEASURES)]})
 def deviation_model_figure(report: ConformanceReport, measure: str = "rate", title: str | None = None) -> go.Figure:
     """The reference model with every activity coloured by how often cases deviate there.
 
@@ -128,11 +131,9 @@ def deviation_model_figure(report: ConformanceReport, measure: str = "rate", tit
     >>> from flowmine.conformance import check, deviation_model_figure
     >>> deviation_model_figure(check("/tmp/demo-store", "finance")).show()  # doctest: +SKIP
     """
-    if measure not in MEASURES:
-        raise ValueError(f"The 'measure' parameter of deviation_model_figure must be one of {set(MEASURES)}. "
-                         f"Got {measure!r} instead.")
     if report.model is None:
-        raise ValueError("the report carries no reference model (build it with flowmine.conformance.check)")
+        raise OptionError("the report carries no reference model (build it with flowmine.conformance.check)",
+                          parameter="report", function="deviation_model_figure")
     labels, edges, _ = model_graph(report.model)
     pos = model_positions(report.model)
     rates = _rates(report.steps, report.cases)

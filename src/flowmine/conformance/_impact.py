@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowmine._schema import CASE, COST, START, TIMESTAMP
+from flowmine.errors import MissingColumnError
 
 Floats = npt.NDArray[np.float64]
 
@@ -54,7 +55,7 @@ def case_figures(events: pd.DataFrame | pa.Table) -> pd.DataFrame:
     case = column(CASE)
     ts = column(TIMESTAMP)
     if case is None or ts is None:
-        raise KeyError(f"the events need the columns {CASE!r} and {TIMESTAMP!r}")
+        raise MissingColumnError(f"the events need the columns {CASE!r} and {TIMESTAMP!r}")
     enc = pc.dictionary_encode(case.cast(pa.string()).combine_chunks())
     ids = enc.dictionary
     by_id = pc.array_sort_indices(ids).to_numpy()

@@ -14,6 +14,7 @@ import warnings
 from collections import Counter
 from typing import Any
 
+from flowmine._params import Options, validate_params
 from flowmine.conformance._replay import _log
 from flowmine.discovery import Variants
 from flowmine.models import ReferenceModel
@@ -49,13 +50,11 @@ def generalization(model: ReferenceModel, variants: Variants) -> float:
     return 1.0 - total / float(len(transitions))
 
 
+@validate_params({"variant": [Options(SIMPLICITY_VARIANTS)]})
 def simplicity(model: ReferenceModel, variant: str = "arc_degree") -> float:
     """pm4py's ``simplicity_petri_net`` of the reference model."""
     import pm4py
 
-    if variant not in SIMPLICITY_VARIANTS:
-        raise ValueError(f"The 'variant' parameter of simplicity must be one of {set(SIMPLICITY_VARIANTS)}. "
-                         f"Got {variant!r} instead.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return float(pm4py.simplicity_petri_net(model.net, model.im, model.fm, variant=variant))

@@ -18,6 +18,7 @@ from typing import Any
 import dash
 from dash import MATCH, Dash, Input, Output, State, dcc, html, no_update
 
+from flowmine._params import Interval, validate_params
 from flowmine.dashboard import _state
 from flowmine.dashboard._data import single_flight
 from flowmine.dashboard._hardening import install_hardening
@@ -204,6 +205,7 @@ def _warm(store: Store, ready: threading.Event) -> None:
         ready.set()
 
 
+@validate_params({"host": [str], "port": [Interval(int, 1, 65535)], "threads": [Interval(int, 1, None)]})
 def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, threads: int = 8,
           auth_file: str | Path | None = None) -> None:
     """Serve the dashboard with waitress (a production WSGI server; never Dash's debug mode).

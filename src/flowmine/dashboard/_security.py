@@ -24,7 +24,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from flowmine._atomic import write_text_atomic
 from flowmine.dashboard._hardening import LoginThrottle
-from flowmine.errors import FlowmineError
+from flowmine.errors import AuthFileError, DashboardError
 
 if TYPE_CHECKING:
     from flask import Flask, Response
@@ -41,12 +41,6 @@ _USER = re.compile(r"[^\s:#\x00-\x1f\x7f][^\s:\x00-\x1f\x7f]*")
 _CACHE_SIZE = 256
 
 
-class DashboardError(FlowmineError):
-    """The dashboard cannot start as asked."""
-
-
-class AuthFileError(DashboardError):
-    """The auth file cannot be used (missing, malformed, plain-text password, no users)."""
 
 
 def check_host(host: str, authenticated: bool = False) -> None:

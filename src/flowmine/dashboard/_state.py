@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from flowmine.dashboard._i18n import LANGS
+from flowmine.errors import OptionError
 
 FIT = ("yes", "no")
 
@@ -71,7 +72,7 @@ def _date(value: str | None) -> str | None:
     try:
         return dt.date.fromisoformat(value[:10]).isoformat()
     except ValueError:
-        raise ValueError(value) from None
+        raise OptionError(f"date {value!r} is not an ISO date") from None
 
 
 def parse(search: str | None, processes: list[str], offer: Callable[[str], Offer] | None = None) -> Filters:
@@ -121,11 +122,11 @@ def parse(search: str | None, processes: list[str], offer: Callable[[str], Offer
 
 def with_changes(f: Filters, processes: list[str], offer: Callable[[str], Offer] | None = None,
                  **changes: Any) -> Filters:
-    """New filters after a control changed; a value not offered raises ValueError."""
+    """New filters after a control changed; a value not offered raises OptionError (a ValueError)."""
     if "process" in changes and changes["process"] not in processes:
-        raise ValueError(f"process {changes['process']!r} was not offered")
+        raise OptionError(f"process {changes['process']!r} was not offered")
     if "lang" in changes and changes["lang"] not in LANGS:
-        raise ValueError(f"language {changes['lang']!r} was not offered")
+        raise OptionError(f"language {changes['lang']!r} was not offered")
     for key in ("start", "end"):
         if key in changes:
             changes[key] = _date(changes[key])
@@ -138,15 +139,15 @@ def with_changes(f: Filters, processes: list[str], offer: Callable[[str], Offer]
     if attr != f.attr and values == f.values:  # another attribute: its values start empty
         values = ()
     if attr is not None and attr not in off.attributes:
-        raise ValueError(f"attribute {attr!r} was not offered")
+        raise OptionError(f"attribute {attr!r} was not offered")
     if not all(isinstance(v, str) for v in values) or (
             values and (attr is None or not set(values) <= set(off.attributes[attr]))):
-        raise ValueError("a value was not offered")
+        raise OptionError("a value was not offered")
     variant = changes.get("variant", f.variant) or None
     if variant is not None and variant not in set(off.variants):
-        raise ValueError("variant was not offered")
+        raise OptionError("variant was not offered")
     fit = changes.get("fit", f.fit) or None
     if fit is not None and (fit not in FIT or not off.conformance):
-        raise ValueError(f"conformance choice {fit!r} was not offered")
+        raise OptionError(f"conformance choice {fit!r} was not offered")
     changes.update(attr=attr, values=values, variant=variant, fit=fit)
     return replace(f, refused=(), **changes)

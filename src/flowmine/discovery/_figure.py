@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from flowmine.discovery._map import ProcessMap
+from flowmine.errors import OptionError
 from flowmine.models import curve
 
 OVERLAYS = ("frequency", "performance", "cost")
@@ -101,13 +102,13 @@ def process_map_spec(
     dict is the same figure without that. Same parameters as :func:`process_map_figure`.
     """
     if overlay not in OVERLAYS:
-        raise ValueError(f"The 'overlay' parameter of process_map_figure must be one of {set(OVERLAYS)}. "
-                         f"Got {overlay!r} instead.")
+        raise OptionError(f"The 'overlay' parameter of process_map_figure must be one of {set(OVERLAYS)}. "
+                          f"Got {overlay!r} instead.")
     if statistic not in STATISTICS:
-        raise ValueError(f"The 'statistic' parameter of process_map_figure must be one of {set(STATISTICS)}. "
-                         f"Got {statistic!r} instead.")
+        raise OptionError(f"The 'statistic' parameter of process_map_figure must be one of {set(STATISTICS)}. "
+                          f"Got {statistic!r} instead.")
     if overlay == "cost" and node_cost is None:
-        raise ValueError("process_map_figure: the cost overlay needs node_cost (cost total per activity)")
+        raise OptionError("process_map_figure: the cost overlay needs node_cost (cost total per activity)")
     marked = {str(h) for h in highlight}
     shown_as = {str(k): str(v) for k, v in (labels or {}).items()}
     costs = {str(k): float(v) for k, v in (node_cost or {}).items() if v is not None and math.isfinite(float(v))}

@@ -28,8 +28,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flowmine._params import Interval, check_params
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
 from flowmine.analytics import LogLike, StoredLog, as_table, directly_follows, edge_sql, held_engine, log_order, scratch
+from flowmine.errors import OptionError
 from flowmine.models import layered_layout
 
 #: Names of the virtual start and end nodes (an activity with one of these names is not supported).
@@ -85,7 +87,7 @@ class ProcessMap:
         """This map with the path slider at ``paths`` (from a map built with ``paths=1.0``, the same map
         as ``process_map(log, activities, paths)`` without touching the log again)."""
         if self.paths != 1.0:
-            raise ValueError("with_paths needs the map with all paths (paths=1.0)")
+            raise OptionError("with_paths needs the map with all paths (paths=1.0)", function="with_paths")
         return ProcessMap(self.nodes, keep_paths(self.edges, paths), self.activities, _check_share("paths", paths),
                           self.bounds)
 
@@ -187,9 +189,12 @@ def _project(eng: Any, keep: list[str]) -> None:
         "GREATEST(COALESCE(start_us, complete_us), prev_complete_us) - prev_complete_us END AS edge_us FROM pinst")
 
 
+#: The declared kind of the map's activity and path sliders: a share of the log's.
+SHARE = Interval(float, 0, 1)
+
+
 def _check_share(name: str, value: float) -> float:
-    if not isinstance(value, int | float) or not 0.0 <= float(value) <= 1.0:
-        raise ValueError(f"The '{name}' parameter of process_map must be within [0, 1]. Got {value!r} instead.")
+    check_params("process_map", {name: [SHARE]}, {name: value})
     return float(value)
 
 
@@ -242,7 +247,8 @@ def process_map(
     share_a, share_p = _check_share("activities", activities), _check_share("paths", paths)
     if layout is None:
         layout = map_layout(log)
-    from flowmine.analytics import TooManyActivitiesError, fast_path_available, map_frames  # loads numba
+    from flowmine.analytics import fast_path_available, map_frames  # loads numba
+    from flowmine.errors import TooManyActivitiesError
 
     if isinstance(log, StoredLog) and fast_path_available():  # one compiled pass over the cached columns
         try:
@@ -291,7 +297,8 @@ def _assemble(kept: pd.DataFrame, edges: pd.DataFrame, n_cases: int, share_a: fl
     nodes = pd.DataFrame(rows, columns=list(NODE_COLUMNS[:4]))
     missing = [n for n in nodes["node"] if n not in layout]
     if missing:
-        raise ValueError(f"the layout has no position for {missing[:3]}; compute it with map_layout on the full log")
+        raise OptionError(f"the layout has no position for {missing[:3]}; compute it with map_layout on the full log",
+                          parameter="layout", function="process_map")
     nodes["x"] = [layout[n][0] for n in nodes["node"]]
     nodes["y"] = [layout[n][1] for n in nodes["node"]]
     xs, ys = [p[0] for p in layout.values()], [p[1] for p in layout.values()]

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
+from flowmine._params import Interval, Options, validate_params
 from flowmine.discovery._variants import Variants
 
 ALGORITHMS = ("inductive", "heuristics", "dfg")
+#: The inductive miner's noise threshold: 0 is IM, above 0 IMf.
+NOISE = Interval(float, 0, 1)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ def dfg_counts(variants: Variants) -> tuple[Counter[tuple[str, str]], Counter[st
     return dfg, start, end, acts
 
 
+@validate_params({"noise": [NOISE]})
 def discover_inductive(variants: Variants, noise: float = 0.0) -> DiscoveredModel:
     """Inductive miner (IM, or IMf with ``noise`` > 0) on the variants.
 
@@ -73,8 +77,6 @@ def discover_inductive(variants: Variants, noise: float = 0.0) -> DiscoveredMode
     from pm4py.objects.process_tree.utils import generic as pt_util
     from pm4py.objects.process_tree.utils.generic import tree_sort
 
-    if not 0.0 <= noise <= 1.0:
-        raise ValueError(f"The 'noise' parameter of discover_inductive must be within [0, 1]. Got {noise!r} instead.")
     uvcl: Counter[tuple[str, ...]] = Counter()
     for trace, n in zip(variants.traces, variants.counts.tolist(), strict=True):
         uvcl[tuple(trace)] += n
@@ -113,11 +115,9 @@ def discover_dfg_net(variants: Variants) -> DiscoveredModel:
     return DiscoveredModel("dfg", net, im, fm)
 
 
+@validate_params({"algorithm": [Options(ALGORITHMS)], "noise": [NOISE]})
 def discover_model(variants: Variants, algorithm: str = "inductive", noise: float = 0.0) -> DiscoveredModel:
     """Dispatch to :func:`discover_inductive`, :func:`discover_heuristics` or :func:`discover_dfg_net`."""
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"The 'algorithm' parameter of discover_model must be one of {set(ALGORITHMS)}. "
-                         f"Got {algorithm!r} instead.")
     if algorithm == "inductive":
         return discover_inductive(variants, noise)
     if algorithm == "heuristics":

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
 from flowmine.analytics import StoredLog, Variants, as_table, scratch, variants_sql
+from flowmine.errors import ArgumentError
 from flowmine.store import Store
 
 
@@ -61,7 +62,8 @@ def variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Path, proc
             if process is None:
                 path = Path(log) if not isinstance(log, Store) else None
                 if path is None or path.suffix != ".parquet":
-                    raise TypeError("variants(store, process): give the process name with a store")
+                    raise ArgumentError("variants(store, process): give the process name with a store",
+                                        parameter="process", function="variants")
                 parquet = path
             else:
                 store = log if isinstance(log, Store) else Store(log, create=False)

@@ -37,13 +37,13 @@ from flowmine.engines._spark import (
     ENV_REMOTE,
     ENV_STORE_URI,
     INSTALL_HINT,
-    EngineUnavailableError,
     SparkEngine,
     open_spark,
     require,
     spark_session,
     stop_session,
 )
+from flowmine.errors import EngineUnavailableError
 from flowmine.store import Store
 
 ENGINES = ("duckdb", "spark")

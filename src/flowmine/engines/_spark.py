@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from flowmine._schema import ACTIVITY, CASE, CORE_TYPES, EVENT_ID, TIMESTAMP
 from flowmine.analytics import CORE_COLUMNS, Engine, LogLike, StoredLog, as_table, cases_sql, instances_sql
-from flowmine.errors import FlowmineError
+from flowmine.errors import EngineUnavailableError, FlowmineError
 
 INSTALL_HINT = 'the Spark engine needs the spark extra: pip install "flowmine[spark]" (pyspark, sqlglot) and Java 17+'
 #: environment variables read when no master / remote / store URI is given
@@ -45,9 +45,6 @@ _lock = threading.Lock()
 _session: Any = None
 _created = False  # flowmine started _session (else it was a user's active session: never stopped here)
 
-
-class EngineUnavailableError(FlowmineError):
-    """The requested engine cannot run here (a package or Java is missing, or the cluster is unreachable)."""
 
 
 def require() -> None:

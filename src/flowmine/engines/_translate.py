@@ -33,11 +33,7 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
-from flowmine.errors import FlowmineError
-
-
-class TranslationError(FlowmineError):
-    """A query has no Spark SQL equivalent (yet)."""
+from flowmine.errors import TranslationError
 
 
 def _spark(node: exp.Expression) -> str:

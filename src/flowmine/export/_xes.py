@@ -44,6 +44,7 @@ from flowmine._schema import (
     TIMESTAMP,
     Outcome,
 )
+from flowmine.errors import MissingColumnError, OptionError
 
 _CHUNK_ROWS: Final = 20_000
 _NOT_WRITTEN: Final = (START, READY, OUTCOME, PAUSED, EVENT_ID, SOURCE, SOURCE_ROW)
@@ -201,8 +202,10 @@ def write_xes(df: pd.DataFrame, path: Path) -> None:
 
     Raises
     ------
-    ValueError
-        ``path`` has another extension, or ``df`` lacks a case, activity or timestamp column.
+    OptionError
+        ``path`` has another extension (a ``ValueError``).
+    MissingColumnError
+        ``df`` lacks a case, activity or timestamp column (a ``ValueError`` and a ``KeyError``).
 
     Examples
     --------
@@ -212,10 +215,11 @@ def write_xes(df: pd.DataFrame, path: Path) -> None:
     """
     path = Path(path)
     if not path.name.lower().endswith((".xes", ".xes.gz")):
-        raise ValueError(f"The path of write_xes must end in .xes or .xes.gz. Got {path.name!r} instead.")
+        raise OptionError(f"The path of write_xes must end in .xes or .xes.gz. Got {path.name!r} instead.",
+                          parameter="path", function="write_xes")
     missing = [c for c in (CASE, ACTIVITY, TIMESTAMP) if c not in df.columns]
     if missing:
-        raise ValueError(f"The frame given to write_xes lacks the column(s) {missing}.")
+        raise MissingColumnError(f"The frame given to write_xes lacks the column(s) {missing}.")
     frame = _expand(df)
     with atomic_file(path) as raw:
         gz = path.name.lower().endswith(".gz")

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from flowmine._params import Interval, validate_params
 from flowmine.errors import InputError
 from flowmine.monitor import _history
 from flowmine.monitor._kpi import case_data, kpi_periods, on_target
@@ -167,6 +168,7 @@ def kpi_status(process: str, kpi: Kpi, history: pd.DataFrame, baseline: int = BA
                      on_target(value, target, kpi.direction), not signals, signals)
 
 
+@validate_params({"baseline": [Interval(int, 1, None)]})
 def monitor(store: str | Path | Store, process: str | None = None, config: str | Path | ProcessConfig | None = None,
             baseline: int = BASELINE_PERIODS, refresh: bool = True) -> MonitorResult:
     """Evaluate every KPI of one process (or of every configured process in the store).

@@ -10,14 +10,14 @@ in one :class:`~flowmine.errors.InputError`.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flowmine.errors import InputError
+from flowmine._params import DURATION_TEXT
+from flowmine.errors import InputError, OptionError
 from flowmine.processes._where import DEFINITION, definition_folders
 
 #: Rule kinds and the keys each one needs.
@@ -32,7 +32,6 @@ RULE_KEYS: dict[str, tuple[str, ...]] = {
 }
 KPI_DIRECTIONS = ("lower", "higher")
 PERIODS = ("day", "week", "month", "quarter", "year")
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(wd|d|h)$")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: How a check records a problem: (entry, expected, got).
 Report = Callable[[str, str, str], None]
@@ -65,9 +64,9 @@ class Duration:
 
     @classmethod
     def parse(cls, text: str) -> Duration:
-        match = _DURATION.match(str(text).strip())
+        match = DURATION_TEXT.match(str(text).strip())
         if not match:
-            raise ValueError(f"a duration like '30d', '3wd' or '48h' was expected, got {text!r}")
+            raise OptionError(f"a duration like '30d', '3wd' or '48h' was expected, got {text!r}")
         return cls(float(match.group(1)), match.group(2))
 
 
@@ -158,7 +157,7 @@ def _check_rule(raw: dict[str, Any], where: str, activities: dict[str, Any], pro
     unknown = [a for a in named if a not in activities]
     if unknown:
         problem(where, "every activity it names must be one of [activities]", f"unknown activities {unknown}")
-    if kind == "time_limit" and not _DURATION.match(str(raw["max"]).strip()):
+    if kind == "time_limit" and not DURATION_TEXT.match(str(raw["max"]).strip()):
         problem(where, "'max' must be a duration like '30d', '3wd' or '48h'", repr(raw["max"]))
     params = {k: v for k, v in raw.items() if k not in ("id", "kind", "label_en", "label_zh", "severity")}
     return Rule(str(raw["id"]), kind, raw["label_en"], raw["label_zh"], params, raw.get("severity", "medium"))

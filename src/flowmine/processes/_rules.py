@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, RESOURCE, TIMESTAMP
+from flowmine.errors import MissingColumnError, OptionError
 from flowmine.processes._config import WEEKDAYS, Duration, Rule
 
 KINDS = ("precedence", "response", "absence", "exactly_once", "four_eyes", "time_limit", "amount_threshold")
@@ -135,7 +136,7 @@ class _Log:
 def _read(events: pd.DataFrame | pa.Table, ties: str | None) -> _Log:
     case_col, act_col, time_col = (_column(events, c) for c in (CASE, ACTIVITY, TIMESTAMP))
     if case_col is None or act_col is None or time_col is None:
-        raise KeyError(f"the events need the columns {CASE!r}, {ACTIVITY!r} and {TIMESTAMP!r}")
+        raise MissingColumnError(f"the events need the columns {CASE!r}, {ACTIVITY!r} and {TIMESTAMP!r}")
     n = len(case_col)
     raw_case, case_dict = _codes(case_col)
     rank = np.empty(len(case_dict), np.int64)
@@ -266,7 +267,7 @@ def _violations(rule: Rule, log: _Log, workdays: Callable[..., IntArray]) -> Boo
         return _time_limit(log, p, workdays)
     if rule.kind == "amount_threshold":
         return _amount(log, p)
-    raise ValueError(f"unknown rule kind {rule.kind!r}")
+    raise ValueError(f"unknown rule kind {rule.kind!r}")  # a programming error: check_rules refused it before
 
 
 def check_rules(
@@ -298,7 +299,8 @@ def check_rules(
     rules = list(rules)
     unknown = [r.kind for r in rules if r.kind not in KINDS]
     if unknown:
-        raise ValueError(f"unknown rule kind {unknown[0]!r}")
+        raise OptionError(f"unknown rule kind {unknown[0]!r}; the kinds are {list(KINDS)}", parameter="rules",
+                          function="check_rules")
     if not rules:
         return {}
     cal = calendar or {}

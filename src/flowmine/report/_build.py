@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from flowmine._params import Options, validate_params
 from flowmine.analytics import bottleneck_chart, profile, stored
 from flowmine.monitor import (
     before_after_figure,
@@ -66,6 +67,7 @@ def report_data(store: str | Path | Store, process: str, initiatives: str | Path
     return {"process": process, "perf": perf, "check": chk, "monitor": mon, "initiatives": evals}
 
 
+@validate_params({"lang": [Options(LANGS)]})
 def build_report(store: str | Path | Store, process: str, lang: str = "en", initiatives: str | Path | None = None,
                  with_check: bool = True) -> str:
     """The report of one process as a complete HTML document (a string).
@@ -75,8 +77,6 @@ def build_report(store: str | Path | Store, process: str, lang: str = "en", init
     >>> from flowmine.report import build_report
     >>> page = build_report("/tmp/demo-store", "finance", lang="zh")  # doctest: +SKIP
     """
-    if lang not in LANGS:
-        raise ValueError(f"The 'lang' parameter of build_report must be one of {set(LANGS)}. Got {lang!r} instead.")
     from plotly.offline import get_plotlyjs
 
     t = T[lang]
@@ -166,6 +166,7 @@ def build_report(store: str | Path | Store, process: str, lang: str = "en", init
             + f"<script type='application/json' id='flowmine-report-data'>{blob}</script></body></html>")
 
 
+@validate_params({"lang": [Options(LANGS)]})
 def write_report(store: str | Path | Store, process: str, out: str | Path, lang: str = "en",
                  initiatives: str | Path | None = None) -> Path:
     """Write :func:`build_report` to ``out`` (UTF-8) and return the path."""

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from flowmine._params import Interval, validate_params
 from flowmine._schema import (
     ACTIVITY,
     CASE,
@@ -29,9 +30,10 @@ from flowmine._schema import (
     START,
     TIMESTAMP,
 )
+from flowmine.errors import ArgumentError, OptionError
 from flowmine.simulate._calendar import DAY, origin_monday, to_utc
 from flowmine.simulate._catalog import PROCESSES
-from flowmine.simulate._definitions import ProcessDef
+from flowmine.simulate._definitions import KINDS, ProcessDef
 from flowmine.simulate._engine import Compact, Planted, Replication, change_day
 from flowmine.simulate._truth import build_truth
 
@@ -62,13 +64,30 @@ class SimulationResult:
 
 
 def get_process(process: str) -> ProcessDef:
-    """The definition of a shipped process, or a ValueError naming the valid ones."""
+    """The definition of a shipped process, or an OptionError (a ValueError) naming the valid ones."""
     try:
         return PROCESSES[process]
     except KeyError:
-        raise ValueError(
-            f"The 'process' parameter of simulate must be one of {sorted(PROCESSES)}. Got {process!r} instead."
-        ) from None
+        raise OptionError(
+            f"unknown process {process!r}: the 'process' parameter of simulate must be one of {sorted(PROCESSES)}",
+            parameter="process", function="simulate") from None
+
+
+def _plants(proc: ProcessDef, kind: str) -> bool:
+    try:
+        proc.deviations.step_of(kind)
+    except KeyError:
+        return False
+    return True
+
+
+def _check_rates(proc: ProcessDef, rates: dict[str, float]) -> None:
+    """Every kind given a rate above 0 is one the process can plant (else one line naming both)."""
+    bad = sorted(k for k, r in rates.items() if r and not _plants(proc, k))
+    if bad:
+        can = [k for k in KINDS if _plants(proc, k)]
+        raise OptionError(f"The 'rates' option of simulate names deviation kinds {proc.name} cannot plant: {bad}; "
+                          f"it plants {can}", parameter="rates", function="simulate")
 
 
 def _run(args: tuple[str, int, np.random.SeedSequence, int, int, dict[str, float], int | None]) -> Any:
@@ -86,6 +105,7 @@ def _run(args: tuple[str, int, np.random.SeedSequence, int, int, dict[str, float
     return rep.planted, Compact.of(rep.rec)
 
 
+@validate_params({"cases": [Interval(int, 1, None)], "seed": [int]})
 def simulate(process: str, cases: int, seed: int = 0, **options: Any) -> SimulationResult:
     """Simulate ``cases`` cases of a reference process.
 
@@ -118,13 +138,12 @@ def simulate(process: str, cases: int, seed: int = 0, **options: Any) -> Simulat
     proc = get_process(process)
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
-        raise TypeError(f"simulate got unknown options {unknown}; valid options are {list(OPTIONS)}")
-    if not isinstance(cases, int) or cases < 1:
-        raise ValueError(f"The 'cases' parameter of simulate must be a positive int. Got {cases!r} instead.")
+        raise ArgumentError(f"simulate got unknown options {unknown}; valid options are {list(OPTIONS)}")
     start = str(options.get("start", proc.start_date))
     tz = str(options.get("timezone", DEFAULT_TZ))
     given = options.get("rates")
     rates = dict(proc.deviations.rates if given is None else given)
+    _check_rates(proc, rates)
     chunk = int(options.get("chunk", 20_000))
     workers = int(options.get("workers", 1))
     n_rep = math.ceil(cases / chunk)

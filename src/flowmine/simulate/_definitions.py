@@ -116,7 +116,7 @@ class Deviations:
             return f"{self.four_eyes[0]} / {self.four_eyes[1]}"
         if kind == "late" and self.late is not None:
             return f"{self.late.frm} -> {self.late.to}"
-        raise KeyError(kind)
+        raise KeyError(kind)  # a programming error: every planted deviation kind has a label above
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flowmine._schema import CORE_TYPES, SCHEMA_VERSION, START, TIMESTAMP
+from flowmine.errors import OptionError
 from flowmine.simulate._api import SimulationResult
 from flowmine.simulate._truth import as_builtin
 from flowmine.simulate._xes import write_xes
@@ -65,7 +66,8 @@ def write_log(result: SimulationResult, out: Path | str, *, truth: bool = True) 
     elif name.endswith((".xes", ".xes.gz")):
         write_xes(events, out)
     else:
-        raise ValueError(f"write_log: the extension of {out} must be one of {list(SUFFIXES)}")
+        raise OptionError(f"write_log: the extension of {out} must be one of {list(SUFFIXES)}", parameter="out",
+                          function="write_log")
     if truth:
         write_truth(result.truth, truth_path(out))
     return out
