@@ -186,7 +186,7 @@ def test_equals_pm4py_interval_dfg_and_variants_with_overlaps_and_ties(tmp_path)
     st = commit_table(tmp_path / "s", "r", pa.Table.from_pandas(log, preserve_index=False))
     fast, sql = (profile(stored(st, "r"), engine=e, n_boot=0) for e in ("fast", "sql"))
     assert fast["engine"] == "fast" and fast["time_basis"] == "waiting"
-    for key in ("activities", "edges", "variants", "case_duration_s"):
+    for key in ("activities", "edges", "variants", "throughput_time_s"):
         assert rounded(fast[key]) == rounded(sql[key]), key
 
 
@@ -262,9 +262,9 @@ def test_open_instances_fast_path_equals_sql(tmp_path):
     fast, sql = profile(log, engine="fast", n_boot=0, by="day"), profile(log, engine="sql", n_boot=0, by="day")
     assert fast["engine"] == "fast"
     assert {(e["source"], e["target"]): e["count"] for e in fast["edges"]} == {("A", "B"): 2, ("B", "C"): 1}
-    for key in ("cases", "events", "variants", "case_duration_s", "activities", "edges", "periods"):
+    for key in ("cases", "events", "variants", "throughput_time_s", "activities", "edges", "periods"):
         assert fast[key] == sql[key], key
-    assert fast["events"] == 5 and fast["case_duration_s"]["median"] == 30  # (10 + 50) / 2
+    assert fast["events"] == 5 and fast["throughput_time_s"]["median"] == 30  # (10 + 50) / 2
     acts = {a["activity"]: a for a in fast["activities"]}
     assert acts["B"]["service_time_median_s"] == 25 and acts["A"]["service_time_median_s"] == 9  # (10 + 8) / 2
 

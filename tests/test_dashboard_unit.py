@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flowmine.dashboard._data import kpis
-from flowmine.dashboard._i18n import LABELS, duration, t
+from flowmine.dashboard._i18n import LABELS, duration, label, t
 from flowmine.dashboard._security import DashboardError, check_host
 from flowmine.dashboard._state import Filters, Offer, parse, with_changes
 
@@ -41,11 +41,11 @@ def test_durations_for_humans(seconds, en, zh):
 
 def test_every_label_has_both_languages():
     assert all(set(v) == {"en", "zh"} and all(v.values()) for v in LABELS.values())
-    assert t("cases", "zh") == "案例数"
+    assert t("overview", "zh") == "总览" and label("cases", "zh") == "案例数"
 
 
 def test_kpis_are_the_profile_numbers():
-    p = {"cases": 4, "events": 10, "variants": 2, "case_duration_s": {"median": 60.0, "p90": 90.0},
+    p = {"cases": 4, "events": 10, "variants": 2, "throughput_time_s": {"median": 60.0, "p90": 90.0},
          "activities": [{"cost_total": 10.0, "cost_currency": "CNY", "rework_rate": 0.5},
                         {"cost_total": 6.0, "cost_currency": "CNY", "rework_rate": 0.0}],
          "bottlenecks": [{"name": "Approve"}]}
@@ -214,7 +214,7 @@ def test_trend_leaves_out_months_with_a_few_stragglers():
 
     done = [3, 100, 120, 110, 2]
     periods = [{"period": f"2025-0{i + 1}-01", "arrivals": 50, "completions": n,
-                "throughput_median_s": 86400.0 * (i + 1)} for i, n in enumerate(done)]
+                "throughput_time_median_s": 86400.0 * (i + 1)} for i, n in enumerate(done)]
     assert thin_months(periods) == (10, [True, False, False, False, True])  # 10% of the typical month (100)
     fig = trend_figure({"periods": periods}, "en")
     assert fig["data"][1]["y"] == [None, 2.0, 3.0, 4.0, None]

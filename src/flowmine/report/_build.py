@@ -21,6 +21,7 @@ from flowmine.monitor._figures import before_after_figure, control_chart_figure,
 from flowmine.processes import load_process
 from flowmine.report._text import CSS, T, fmt_duration, fmt_share
 from flowmine.store import Store
+from flowmine.vocabulary import between_steps, label
 
 LANGS = ("en", "zh")
 
@@ -74,6 +75,10 @@ def build_report(store: str | Path | Store, process: str, lang: str = "en", init
     from plotly.offline import get_plotlyjs
 
     t = T[lang]
+
+    def w(key: str, stat: str | None = None) -> str:  # a metric's name: the vocabulary's
+        return label(key, lang, stat)
+
     data = report_data(store, process, initiatives, with_check)
     cfg = load_process(process)
     perf, chk, mon = data["perf"], data["check"], data["monitor"]
@@ -81,8 +86,8 @@ def build_report(store: str | Path | Store, process: str, lang: str = "en", init
     parts = [f"<h1>{_e(title)}</h1>",
              f"<p class='meta'>{_e(t['generated'])} {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · "
              f"{perf['cases']:,} {_e(t['cases'])} · {perf['events']:,} {_e(t['events'])} · "
-             f"{perf['variants']:,} {_e(t['variants'])} · {_e(t['tt_median'])} "
-             f"<b id='tt-median'>{fmt_duration(perf['case_duration_s']['median'])}</b></p>"]
+             f"{perf['variants']:,} {_e(t['variants'])} · {_e(w('throughput_time', 'median'))} "
+             f"<b id='tt-median'>{fmt_duration(perf['throughput_time_s']['median'])}</b></p>"]
     # 1. KPIs against targets
     rows = []
     for s in mon.statuses:
@@ -97,9 +102,10 @@ def build_report(store: str | Path | Store, process: str, lang: str = "en", init
               if s.chart is not None]
     # 2. bottlenecks
     bn = perf["bottlenecks"]
-    note = t["bottlenecks_note"].format(basis=perf["time_basis"])
+    between = between_steps(perf["time_basis"])  # sojourn time on a log without start timestamps
+    note = t["bottlenecks_note"].format(basis=w(between).lower() if lang == "en" else w(between))
     parts += [f"<h2>{_e(t['bottlenecks'])}</h2>", f"<p>{_e(note)}</p>",
-              _table(["#", t["step_or_edge"], t["waiting_total"], t["share"], t["cases"], t["ci"]],
+              _table(["#", t["step_or_edge"], w(between, "total"), w("throughput_share"), w("cases"), t["ci"]],
                      [[b["rank"], ("→ " if b["kind"] == "edge" else "") + str(b["name"]),
                        fmt_duration(b["waiting_total_s"], "h"), fmt_share(b["share"]), f"{b['cases']:,}",
                        "" if b["ci_low_s"] is None else
@@ -110,21 +116,22 @@ def build_report(store: str | Path | Store, process: str, lang: str = "en", init
     if chk is not None:
         prec = "n/a" if chk["precision"] is None else f"{chk['precision']:.4f}"
         parts += [f"<h2>{_e(t['conformance'])}</h2>",
-                  f"<p>{_e(t['fitness'])} <b id='fitness'>{chk['fitness']:.4f}</b> · {_e(t['precision'])} "
-                  f"<b id='precision'>{prec}</b> · {_e(t['fitting'])} "
+                  f"<p>{_e(w('fitness'))} <b id='fitness'>{chk['fitness']:.4f}</b> · {_e(w('precision'))} "
+                  f"<b id='precision'>{prec}</b> · {_e(w('fitting_cases_share'))} "
                   f"<b>{fmt_share(chk['fitting_cases_share'])}</b></p>",
                   _table([t["rule"], t["violating"], t["rate"]],
                          [[r["label_zh"] if lang == "zh" else r["label_en"], f"{r['violating_cases']:,}",
                            fmt_share(r["rate"])] for r in chk["rules"]], "rules"),
                   f"<h3>{_e(t['impact'])}</h3>",
-                  _table([t["deviation"], t["cases"], t["tt_diff"], t["cost_diff"]],
+                  _table([t["deviation"], w("cases"), t["diff"].format(metric=w("throughput_time", "median")),
+                          t["diff"].format(metric=w("cost", "mean"))],
                          [[r["deviation"], f"{r['cases']:,}", fmt_duration(r["throughput_time_difference_s"], "h"),
                            "" if r["cost_difference"] is None else f"{r['cost_difference']:+,.2f}"]
                           for r in chk["impact"]], "impact")]
     # 4. cost and quality per step
     dev = {s["activity"]: s["rate"] for s in chk["steps"]} if chk else {}
     parts += [f"<h2>{_e(t['per_step'])}</h2>",
-              _table([t["step"], t["count"], t["cost_total"], t["rework"], t["deviating"]],
+              _table([t["step"], w("activity_instances"), w("cost"), w("rework_rate"), w("deviation_rate")],
                      [[cfg.label(a["activity"], lang), f"{a['count']:,}",
                        "" if a["cost_total"] is None else f"{a['cost_total']:,.2f} {a['cost_currency']}",
                        fmt_share(a["rework_rate"]),

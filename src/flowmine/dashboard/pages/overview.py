@@ -9,9 +9,10 @@ from dash import dcc, html
 
 from flowmine.dashboard._components import card
 from flowmine.dashboard._data import conformance, kpis, labeller, metric, process_profile, targets
-from flowmine.dashboard._i18n import duration, number, percent, t
+from flowmine.dashboard._i18n import t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
+from flowmine.vocabulary import duration, label, money, number, percent, ratio
 
 PATH = "/"
 TITLE_KEY = "overview"
@@ -37,16 +38,17 @@ def trend_figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
     profile's ``periods`` as they are. A plain figure dict: pages send figures as they are, without
     building a validated ``go.Figure``."""
     periods = p.get("periods") or []
+    median = label("throughput_time", lang, stat="median")
     x = [row.get("period") for row in periods]
     need, thin = thin_months(periods)
-    days = [None if is_thin or row.get("throughput_median_s") is None else row["throughput_median_s"] / 86400
+    days = [None if is_thin or row.get("throughput_time_median_s") is None else row["throughput_time_median_s"] / 86400
             for row, is_thin in zip(periods, thin, strict=True)]
-    hover = [f"{duration(row.get('throughput_median_s'), lang)} · {number(row.get('completions') or 0)} "
+    hover = [f"{duration(row.get('throughput_time_median_s'), lang)} · {number(row.get('completions') or 0)} "
              f"{t('completed_cases', lang)}" for row in periods]
     layout: dict[str, Any] = {
-        "title": {"text": t("trend", lang)}, "height": 340, "margin": {"l": 60, "r": 40, "t": 40, "b": 60},
+        "title": {"text": t("trend", lang).format(metric=median.lower() if lang == "en" else median)}, "height": 340, "margin": {"l": 60, "r": 40, "t": 40, "b": 60},
         # the line's axis overlays the bars' axis, so the line is drawn on top of the bars
-        "yaxis": {"side": "right", "showgrid": False, "title": {"text": t("cases", lang)}, "rangemode": "tozero"},
+        "yaxis": {"side": "right", "showgrid": False, "title": {"text": label("cases", lang)}, "rangemode": "tozero"},
         "yaxis2": {"overlaying": "y", "side": "left", "title": {"text": "d" if lang == "en" else "天"},
                    "rangemode": "tozero", "tickformat": ".1f", "automargin": True},
         "legend": {"orientation": "h", "y": -0.2}}
@@ -55,9 +57,9 @@ def trend_figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
                                   "xref": "paper", "yref": "paper", "x": 0, "y": 1.0, "xanchor": "left",
                                   "yanchor": "bottom", "font": {"size": 11, "color": "#666"}}]
     return {"data": [
-        {"type": "bar", "x": x, "y": [row.get("arrivals") or 0 for row in periods], "name": t("arrivals", lang),
+        {"type": "bar", "x": x, "y": [row.get("arrivals") or 0 for row in periods], "name": label("arrivals", lang),
          "marker": {"color": "#c9d6e3"}},
-        {"type": "scatter", "x": x, "y": days, "mode": "lines+markers", "name": t("tt_median_done", lang),
+        {"type": "scatter", "x": x, "y": days, "mode": "lines+markers", "name": t("tt_median_done", lang).format(metric=median),
          "yaxis": "y2", "marker": {"color": "#0b3954"}, "connectgaps": False, "text": hover, "hoverinfo": "x+text"},
     ], "layout": layout}
 
@@ -90,16 +92,16 @@ def layout(store: Store, f: Filters) -> Any:
         return html.P(t("no_data", lang), id="ov-empty")
     quality = metric(store, f, "quality", "log")
     fpy = float(quality["first_pass_yield"].iloc[0]) if len(quality) else None
-    cost = f"{number(k['cost_case'], 2)} {k['currency'] or ''}".strip() if k["cost_case"] is not None else "–"
+    cost = money(k["cost_case"], k["currency"])
     cards = html.Div([
-        card(t("cases", lang), number(k["cases"]), "ov-cases"),
-        card(t("events", lang), number(k["events"]), "ov-events"),
-        card(t("variants_n", lang), number(k["variants"]), "ov-variants"),
-        card(t("tt_median", lang), duration(k["tt_median"], lang), "ov-tt-median",
+        card(label("cases", lang), number(k["cases"]), "ov-cases"),
+        card(label("events", lang), number(k["events"]), "ov-events"),
+        card(label("variants", lang), number(k["variants"]), "ov-variants"),
+        card(label("throughput_time", lang, stat="median"), duration(k["tt_median"], lang), "ov-tt-median",
              _target(tg.get("throughput_time"), lang, lambda v: duration(_seconds(v), lang))),
-        card(t("tt_p90", lang), duration(k["tt_p90"], lang), "ov-tt-p90"),
-        card(t("cost_case", lang), cost, "ov-cost", _target(tg.get("cost_per_case"), lang, lambda v: number(v, 2))),
-        card(t("fpy", lang), percent(fpy), "ov-fpy"),
+        card(label("throughput_time", lang, stat="p90"), duration(k["tt_p90"], lang), "ov-tt-p90"),
+        card(label("cost_per_case", lang), cost, "ov-cost", _target(tg.get("cost_per_case"), lang, lambda v: number(v, 2))),
+        card(label("first_pass_yield", lang), percent(fpy), "ov-fpy"),
         card(t("rework_share", lang), f"{k['rework_steps']} / {k['steps']}", "ov-rework"),
         card(t("top_bottleneck", lang), labeller(f.process, lang)(k["top_bottleneck"] or "–"), "ov-bottleneck"),
     ], className="fm-cards")
@@ -107,9 +109,9 @@ def layout(store: Store, f: Filters) -> Any:
     if c is not None and c["cases"]:
         broken = sum(1 for r in c["rules"] if r["violating_cases"])
         cards.children += [
-            card(t("fitness", lang), f"{c['fitness']:.3f}", "ov-fitness",
+            card(label("fitness", lang), ratio(c["fitness"]), "ov-fitness",
                  _target(tg.get("fitness"), lang, lambda v: f"{v:.2f}")),
-            card(t("violation_rate", lang), percent(c.get("rule_violation_rate")), "ov-violations",
+            card(label("rule_violation_rate", lang), percent(c.get("rule_violation_rate")), "ov-violations",
                  _target(tg.get("rule_violation_rate"), lang, percent)),
             card(t("rules_broken", lang), f"{broken} / {len(c['rules'])}", "ov-rules"),
         ]
