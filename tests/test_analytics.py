@@ -32,7 +32,7 @@ from flowmine.analytics import (
     service_time,
     sojourn_time,
     throughput_time,
-    variants,
+    variant_stats,
     waiting_time,
     workload,
 )
@@ -169,7 +169,7 @@ def test_resources_flow_variants(log):
     assert h == {("r1", "r2"): 2, ("r2", "r3"): 1, ("r3", "r1"): 1}
     f = flow(log, by="day")
     assert f[["arrivals", "completions", "wip"]].values.tolist() == [[3, 3, 0]]
-    v = variants(log)
+    v = variant_stats(log)
     assert set(v["variant"]) == {"A → B → C → B", "A → B → C → D", "A → C → B"}
 
 

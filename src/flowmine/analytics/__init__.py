@@ -22,7 +22,7 @@ from flowmine.analytics._common import COLUMNS
 from flowmine.analytics._cost import cost
 from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, trend_chart
 from flowmine.analytics._filters import CaseFilter, filter_cases
-from flowmine.analytics._flow import directly_follows, flow, variants
+from flowmine.analytics._flow import directly_follows, flow, variant_stats
 from flowmine.analytics._held import hold, release
 from flowmine.analytics._log import AnalyticsError, LogLike, StoredLog, stored
 from flowmine.analytics._prepare import prepare
@@ -62,7 +62,7 @@ __all__ = [
     "throughput_histogram",
     "throughput_time",
     "trend_chart",
-    "variants",
+    "variant_stats",
     "waiting_time",
     "workload",
 ]

@@ -36,7 +36,7 @@ from flowmine.analytics._log import LogLike, StoredLog, as_table, check_option
 from flowmine.analytics._sql import OPENER, Engine
 from flowmine.analytics._time import PERIODS
 
-ENGINES = ("auto", "sql", "fast", "spark")
+PROFILE_ENGINES = ("auto", "sql", "fast", "spark")
 ACTIVITY_FIELDS = ("activity", "count", "cases", "service_time_median_s", "waiting_time_median_s",
                    "queue_time_median_s", "sojourn_time_median_s", "cost_total", "cost_currency", "rework_rate")
 EDGE_FIELDS = ("source", "target", "count", "duration_mean_s", "duration_median_s", "duration_p90_s")
@@ -208,7 +208,7 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
     >>> p["bottlenecks"][0]["name"]  # doctest: +SKIP
     'GM approval'
     """
-    check_option("engine", engine, ENGINES, "profile")
+    check_option("engine", engine, PROFILE_ENGINES, "profile")
     if by is not None:
         check_option("by", by, PERIODS, "profile")
     name = process or (log.process if isinstance(log, StoredLog) else "log")

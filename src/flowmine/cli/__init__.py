@@ -41,10 +41,11 @@ def fail(message: str, code: int = 2) -> None:
 
 def spark_variants(store: Any, process: str, master: str | None) -> Any:
     """The process's variants computed by Spark (``--engine spark``); a missing Spark is one line, exit 2."""
-    from flowmine.engines import EngineUnavailableError, spark_session, variants
+    from flowmine.engines import EngineUnavailableError, spark_session
+    from flowmine.engines import spark_variants as on_spark
 
     try:
-        return variants(store, process, session=spark_session(master=master))
+        return on_spark(store, process, session=spark_session(master=master))
     except EngineUnavailableError as exc:
         fail(str(exc))
         raise  # not reached: fail exits

@@ -24,7 +24,7 @@ def discover(
                                                      "(default $FLOWMINE_SPARK_MASTER).")] = None,
 ) -> None:
     """Discover a process model. / 流程发现。"""
-    from flowmine.discovery import discover_model, variants, write_model
+    from flowmine.discovery import collect_variants, discover_model, write_model
     from flowmine.discovery._export import FORMATS
     from flowmine.store import Store
 
@@ -37,7 +37,7 @@ def discover(
     if engine not in ("duckdb", "spark"):
         fail(f"--engine must be duckdb or spark, got {engine!r}")
     st = Store(store, create=False)
-    v = spark_variants(st, process, spark_master) if engine == "spark" else variants(st, process)
+    v = spark_variants(st, process, spark_master) if engine == "spark" else collect_variants(st, process)
     model = discover_model(v, algorithm, noise)
     write_model(model, out, name=process)
     typer.echo(f"{process}: {v.n_cases:,} cases, {len(v):,} variants; {algorithm} model with "

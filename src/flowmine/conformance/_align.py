@@ -32,7 +32,7 @@ from flowmine.discovery._variants import Variants
 
 MOVE_COST = 10000  # pm4py's STD_MODEL_LOG_MOVE_COST
 TAU_COST = 1  # pm4py's STD_TAU_COST
-ENGINES = ("r4pm", "pm4py")
+ALIGNMENT_ENGINES = ("r4pm", "pm4py")
 SYNC, LOG, MODEL = "sync", "log", "model"
 
 
@@ -243,8 +243,9 @@ def align(
     -------
     Alignments
     """
-    if engine not in ENGINES:
-        raise ValueError(f"The 'engine' parameter of align must be one of {set(ENGINES)}. Got {engine!r} instead.")
+    if engine not in ALIGNMENT_ENGINES:
+        raise ValueError(f"The 'engine' parameter of align must be one of {set(ALIGNMENT_ENGINES)}. "
+                         f"Got {engine!r} instead.")
     if max_seconds is not None and not max_seconds > 0:
         raise ValueError(f"The 'max_seconds' parameter of align must be > 0 or None. Got {max_seconds!r} instead.")
     if engine == "pm4py":

@@ -32,7 +32,7 @@ from flowmine.conformance._model import ReferenceModel, read_reference
 from flowmine.conformance._quality import generalization, simplicity
 from flowmine.conformance._replay import precision, token_replay
 from flowmine.conformance._rules import check_business_rules, read_rules
-from flowmine.discovery._variants import Variants, variants
+from flowmine.discovery._variants import Variants, collect_variants
 from flowmine.errors import InputError
 from flowmine.processes import Rule, configured
 from flowmine.store import Store
@@ -236,7 +236,7 @@ def check(
     rule_set: tuple[Rule, ...] = read_rules(rules, cfg.activities if cfg else None) if rules else (
         cfg.rules if cfg else ())
     events = _events(log, rule_set)
-    raw: Variants = variants(events) if variants_of_log is None else variants_of_log
+    raw: Variants = collect_variants(events) if variants_of_log is None else variants_of_log
     if variants_of_log is not None:
         n_events = len(pc.unique(events.column(CASE)))
         if variants_of_log.n_cases != n_events:

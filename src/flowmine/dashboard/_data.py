@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from flowmine.analytics import CaseFilter, StoredLog, hold, profile, stored, variants
+from flowmine.analytics import CaseFilter, StoredLog, hold, profile, stored, variant_stats
 from flowmine.dashboard._state import Filters, Offer, parse
 from flowmine.processes import configured
 from flowmine.store import Store
@@ -93,7 +93,7 @@ def _offer(store_path: str, process: str, ver: str) -> Offer:
                 attributes[fld.name] = [str(r[0]) for r in rows]
     finally:
         con.close()
-    vs = variants(stored(store, process))["variant"].astype(str).head(MAX_VARIANTS).tolist()
+    vs = variant_stats(stored(store, process))["variant"].astype(str).head(MAX_VARIANTS).tolist()
     has_model = _check(store_path, process, ver, Filters().key()) is not None
     return Offer(attributes=attributes, variants=tuple(vs), conformance=has_model)
 
@@ -159,7 +159,7 @@ def process_profile(store: Store, f: Filters) -> dict[str, Any]:
 
 @single_flight(maxsize=128)
 def _variants(*key: Any) -> Any:
-    return variants(log_of(Store(key[0], create=False), _filters(key)))
+    return variant_stats(log_of(Store(key[0], create=False), _filters(key)))
 
 
 def process_variants(store: Store, f: Filters) -> Any:

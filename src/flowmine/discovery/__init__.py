@@ -5,8 +5,8 @@ aggregates (inductive miner on variants, the same tree as on the full log, 100x 
 
 Examples
 --------
->>> from flowmine.discovery import variants
->>> v = variants("/tmp/demo-store", "finance")  # doctest: +SKIP
+>>> from flowmine.discovery import collect_variants
+>>> v = collect_variants("/tmp/demo-store", "finance")  # doctest: +SKIP
 """
 
 from flowmine.discovery._export import bpmn_layout, to_svg, write_model
@@ -21,7 +21,7 @@ from flowmine.discovery._mine import (
     discover_inductive,
     discover_model,
 )
-from flowmine.discovery._variants import Variants, variants
+from flowmine.discovery._variants import Variants, collect_variants
 
 __all__ = [
     "END_NODE",
@@ -30,6 +30,7 @@ __all__ = [
     "ProcessMap",
     "Variants",
     "bpmn_layout",
+    "collect_variants",
     "dfg_counts",
     "discover_dfg_net",
     "discover_heuristics",
@@ -42,6 +43,5 @@ __all__ = [
     "process_map_figure",
     "process_map_spec",
     "to_svg",
-    "variants",
     "write_model",
 ]

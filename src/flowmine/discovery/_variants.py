@@ -88,7 +88,8 @@ SELECT trace, count(*) AS n, list(c ORDER BY c) AS cases FROM t GROUP BY trace
 """
 
 
-def variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Path, process: str | None = None) -> Variants:
+def collect_variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Path,
+                     process: str | None = None) -> Variants:
     """The variants of a log, computed by DuckDB.
 
     Parameters
@@ -105,8 +106,8 @@ def variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Path, proc
 
     Examples
     --------
-    >>> from flowmine.discovery import variants
-    >>> v = variants("/tmp/demo-store", "finance")  # doctest: +SKIP
+    >>> from flowmine.discovery import collect_variants
+    >>> v = collect_variants("/tmp/demo-store", "finance")  # doctest: +SKIP
     >>> v.traces[0][:2]  # doctest: +SKIP
     ('Submit expense claim', 'Finance review')
     """
@@ -127,7 +128,7 @@ def variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Path, proc
             if process is None:
                 path = Path(log) if not isinstance(log, Store) else None
                 if path is None or path.suffix != ".parquet":
-                    raise TypeError("variants(store, process): give the process name with a store")
+                    raise TypeError("collect_variants(store, process): give the process name with a store")
                 parquet = path
             else:
                 store = log if isinstance(log, Store) else Store(log, create=False)

@@ -43,23 +43,24 @@ from flowmine.engines._spark import (
 )
 from flowmine.store import Store
 
-ENGINES = ("duckdb", "spark")
+#: where the analytics' SQL runs: the embedded DuckDB or Apache Spark (the CLI's ``--engine`` choices)
+SQL_BACKENDS = ("duckdb", "spark")
 
 __all__ = [
-    "ENGINES",
     "ENV_MASTER",
     "ENV_REMOTE",
     "ENV_STORE_URI",
     "INSTALL_HINT",
+    "SQL_BACKENDS",
     "EngineUnavailableError",
     "SparkEngine",
     "open_spark",
     "require",
     "spark_session",
+    "spark_variants",
     "stop_session",
     "to_spark",
     "use_spark",
-    "variants",
 ]
 
 
@@ -93,9 +94,9 @@ def use_spark(session: Any = None, master: str | None = None, remote: str | None
         shared.close()
 
 
-def variants(log: pd.DataFrame | Store | StoredLog | str | Path, process: str | None = None,
-             session: Any = None, store_uri: str | None = None) -> Any:
-    """``flowmine.discovery.variants`` computed by Spark: the same query (translated), the same result.
+def spark_variants(log: pd.DataFrame | Store | StoredLog | str | Path, process: str | None = None,
+                   session: Any = None, store_uri: str | None = None) -> Any:
+    """``flowmine.discovery.collect_variants`` computed by Spark: the same query (translated), the same result.
 
     ``log``: a canonical DataFrame, a store (with ``process``), a StoredLog, or a Parquet path / URI.
     Returns a :class:`flowmine.discovery.Variants`.

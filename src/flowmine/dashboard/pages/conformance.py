@@ -36,7 +36,8 @@ def layout(store: Store, f: Filters) -> Any:
     if not c["cases"]:
         return html.P(t("no_data", lang), id="conf-empty")
     cards = html.Div([
-        card(label("fitness", lang), ratio(c["fitness"]), "conf-fitness", t("exact" if c["exact"] else "inexact", lang)),
+        card(label("fitness", lang), ratio(c["fitness"]), "conf-fitness",
+             t("exact" if c["exact"] else "inexact", lang)),
         card(label("fitting_cases_share", lang), percent(c["fitting_cases_share"]), "conf-fitting"),
         card(label("precision", lang), ratio(c.get("precision")),
              "conf-precision"),

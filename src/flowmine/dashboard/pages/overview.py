@@ -41,12 +41,13 @@ def trend_figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
     median = label("throughput_time", lang, stat="median")
     x = [row.get("period") for row in periods]
     need, thin = thin_months(periods)
-    days = [None if is_thin or row.get("throughput_time_median_s") is None else row["throughput_time_median_s"] / 86400
-            for row, is_thin in zip(periods, thin, strict=True)]
+    med = [row.get("throughput_time_median_s") for row in periods]
+    days = [None if is_thin or m is None else m / 86400 for m, is_thin in zip(med, thin, strict=True)]
     hover = [f"{duration(row.get('throughput_time_median_s'), lang)} · {number(row.get('completions') or 0)} "
              f"{t('completed_cases', lang)}" for row in periods]
     layout: dict[str, Any] = {
-        "title": {"text": t("trend", lang).format(metric=median.lower() if lang == "en" else median)}, "height": 340, "margin": {"l": 60, "r": 40, "t": 40, "b": 60},
+        "title": {"text": t("trend", lang).format(metric=median.lower() if lang == "en" else median)},
+        "height": 340, "margin": {"l": 60, "r": 40, "t": 40, "b": 60},
         # the line's axis overlays the bars' axis, so the line is drawn on top of the bars
         "yaxis": {"side": "right", "showgrid": False, "title": {"text": label("cases", lang)}, "rangemode": "tozero"},
         "yaxis2": {"overlaying": "y", "side": "left", "title": {"text": "d" if lang == "en" else "天"},
@@ -59,7 +60,8 @@ def trend_figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
     return {"data": [
         {"type": "bar", "x": x, "y": [row.get("arrivals") or 0 for row in periods], "name": label("arrivals", lang),
          "marker": {"color": "#c9d6e3"}},
-        {"type": "scatter", "x": x, "y": days, "mode": "lines+markers", "name": t("tt_median_done", lang).format(metric=median),
+        {"type": "scatter", "x": x, "y": days, "mode": "lines+markers",
+         "name": t("tt_median_done", lang).format(metric=median),
          "yaxis": "y2", "marker": {"color": "#0b3954"}, "connectgaps": False, "text": hover, "hoverinfo": "x+text"},
     ], "layout": layout}
 
@@ -100,7 +102,8 @@ def layout(store: Store, f: Filters) -> Any:
         card(label("throughput_time", lang, stat="median"), duration(k["tt_median"], lang), "ov-tt-median",
              _target(tg.get("throughput_time"), lang, lambda v: duration(_seconds(v), lang))),
         card(label("throughput_time", lang, stat="p90"), duration(k["tt_p90"], lang), "ov-tt-p90"),
-        card(label("cost_per_case", lang), cost, "ov-cost", _target(tg.get("cost_per_case"), lang, lambda v: number(v, 2))),
+        card(label("cost_per_case", lang), cost, "ov-cost",
+             _target(tg.get("cost_per_case"), lang, lambda v: number(v, 2))),
         card(label("first_pass_yield", lang), percent(fpy), "ov-fpy"),
         card(t("rework_share", lang), f"{k['rework_steps']} / {k['steps']}", "ov-rework"),
         card(t("top_bottleneck", lang), labeller(f.process, lang)(k["top_bottleneck"] or "–"), "ov-bottleneck"),
