@@ -49,7 +49,7 @@ def test_kpis_are_the_profile_numbers():
          "activities": [{"cost_total": 10.0, "cost_currency": "CNY", "rework_rate": 0.5},
                         {"cost_total": 6.0, "cost_currency": "CNY", "rework_rate": 0.0}],
          "bottlenecks": [{"name": "Approve"}]}
-    k = kpis(p)
+    k = kpis(p, {"value": 4.0, "currency": "CNY", "cases": 4})  # analytics.cost_per_case (the monitor's)
     assert (k["cost_case"], k["currency"], k["rework_steps"], k["top_bottleneck"]) == (4.0, "CNY", 1, "Approve")
 
 
@@ -210,7 +210,8 @@ def test_every_page_figure_is_a_valid_plotly_figure(tmp_path):
 def test_trend_leaves_out_months_with_a_few_stragglers():
     """The first and last months of a log hold a few cases that started or ended outside it: their median
     is not drawn (and the chart says why); every other month shows the profile's number as it is."""
-    from flowmine.dashboard.pages.overview import thin_months, trend_figure
+    from flowmine.analytics import thin_periods as thin_months
+    from flowmine.dashboard.pages.overview import trend_figure
 
     done = [3, 100, 120, 110, 2]
     periods = [{"period": f"2025-0{i + 1}-01", "arrivals": 50, "completions": n,

@@ -18,6 +18,7 @@ Examples
 
 from flowmine.analytics._bottlenecks import bottlenecks, slowest_cases
 from flowmine.analytics._calendar import Calendar, business_duration
+from flowmine.analytics._cases import attribute_values, case_costs, case_timeline, cost_per_case, thin_periods
 from flowmine.analytics._common import COLUMNS
 from flowmine.analytics._cost import cost
 from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, trend_chart
@@ -39,10 +40,14 @@ __all__ = [
     "CaseFilter",
     "LogLike",
     "StoredLog",
+    "attribute_values",
     "bottleneck_chart",
     "bottlenecks",
     "business_duration",
+    "case_costs",
+    "case_timeline",
     "cost",
+    "cost_per_case",
     "directly_follows",
     "filter_cases",
     "flow",
@@ -59,6 +64,7 @@ __all__ = [
     "slowest_cases",
     "sojourn_time",
     "stored",
+    "thin_periods",
     "throughput_histogram",
     "throughput_time",
     "trend_chart",

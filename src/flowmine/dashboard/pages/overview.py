@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from dash import dcc, html
 
+from flowmine.analytics import thin_periods
 from flowmine.dashboard._components import card
-from flowmine.dashboard._data import conformance, kpis, labeller, metric, process_profile, targets
+from flowmine.dashboard._data import case_cost, conformance, kpis, labeller, metric, process_profile, targets
 from flowmine.dashboard._i18n import t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -18,29 +18,16 @@ PATH = "/"
 TITLE_KEY = "overview"
 
 
-#: A month's median throughput time is drawn only when at least this many cases completed in it, and at
-#: least this share of a typical month's completions: the first and last months of a log hold a few
-#: stragglers (the log starts or ends mid-process), whose median says nothing about the trend.
-MIN_COMPLETIONS, MIN_SHARE = 5, 0.1
-
-
-def thin_months(periods: list[dict[str, Any]]) -> tuple[int, list[bool]]:
-    """The completions a month needs for its median to be drawn, and which months fall short."""
-    done = sorted(int(row.get("completions") or 0) for row in periods if row.get("completions"))
-    typical = done[len(done) // 2] if done else 0
-    need = max(MIN_COMPLETIONS, math.ceil(MIN_SHARE * typical))
-    return need, [int(row.get("completions") or 0) < need for row in periods]
-
-
 def trend_figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
     """Cases started per month (bars) and the median throughput time of the cases completed in each month
-    (line; months with too few completions are left out and say so), for the filters. The values are the
+    (line; months with too few completions, ``flowmine.analytics.thin_periods``, are left out and say so),
+    for the filters. The values are the
     profile's ``periods`` as they are. A plain figure dict: pages send figures as they are, without
     building a validated ``go.Figure``."""
     periods = p.get("periods") or []
     median = label("throughput_time", lang, stat="median")
     x = [row.get("period") for row in periods]
-    need, thin = thin_months(periods)
+    need, thin = thin_periods(periods)
     med = [row.get("throughput_time_median_s") for row in periods]
     days = [None if is_thin or m is None else m / 86400 for m, is_thin in zip(med, thin, strict=True)]
     hover = [f"{duration(row.get('throughput_time_median_s'), lang)} · {number(row.get('completions') or 0)} "
@@ -66,28 +53,17 @@ def trend_figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
     ], "layout": layout}
 
 
-def _target(kpi: Any, lang: str, fmt: Any) -> str | None:
-    if kpi is None:
+def _target(target: tuple[str, float] | None, lang: str, fmt: Any) -> str | None:
+    """A card's target line, from ``targets``: (direction, value in the KPI's unit)."""
+    if target is None:
         return None
-    sign = "≤" if kpi.direction == "lower" else "≥"
-    return f"{t('target', lang)} {sign} {fmt(kpi.target)}"
-
-
-def _seconds(value: Any) -> float | None:
-    """A KPI target duration such as "1d", "36h" or "90m" in seconds."""
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip()
-    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
-    try:
-        return float(text[:-1]) * units[text[-1]]
-    except (KeyError, ValueError):
-        return None
+    direction, value = target
+    return f"{t('target', lang)} {'≤' if direction == 'lower' else '≥'} {fmt(value)}"
 
 
 def layout(store: Store, f: Filters) -> Any:
     p = process_profile(store, f)
-    k = kpis(p)
+    k = kpis(p, case_cost(store, f))
     lang = f.lang
     tg = targets(f.process) if f.process else {}
     if not k["cases"]:
@@ -100,7 +76,7 @@ def layout(store: Store, f: Filters) -> Any:
         card(label("events", lang), number(k["events"]), "ov-events"),
         card(label("variants", lang), number(k["variants"]), "ov-variants"),
         card(label("throughput_time", lang, stat="median"), duration(k["tt_median"], lang), "ov-tt-median",
-             _target(tg.get("throughput_time"), lang, lambda v: duration(_seconds(v), lang))),
+             _target(tg.get("throughput_time"), lang, lambda v: duration(v, lang))),
         card(label("throughput_time", lang, stat="p90"), duration(k["tt_p90"], lang), "ov-tt-p90"),
         card(label("cost_per_case", lang), cost, "ov-cost",
              _target(tg.get("cost_per_case"), lang, lambda v: number(v, 2))),
