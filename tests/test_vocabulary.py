@@ -60,6 +60,9 @@ def test_labels_and_statistics():
     (lambda: v.fmt("cost_per_case", 10, currency="EUR"), "10.00 EUR"), (lambda: v.fmt("rework_rate", 0.5), "50.0%"),
     (lambda: v.fmt("cases", 1200), "1,200"), (lambda: v.fmt("fitness", 1.0), "1.000"),
     (lambda: v.fmt("waiting_time", 3600, "zh"), "1.0小时"),
+    (lambda: v.kpi_value(95880, "s"), "1.11 d"), (lambda: v.kpi_value(0.05, "share"), "5.0%"),
+    (lambda: v.kpi_value(1234.5, "CNY"), "1,234 CNY"), (lambda: v.kpi_value(0.98, None), "0.98"),
+    (lambda: v.kpi_value(None, "s"), "n/a"),
 ])
 def test_one_formatter_per_unit(call, expected):
     assert call() == expected

@@ -172,6 +172,19 @@ def ratio(value: float | None, digits: int = 3, missing: str = MISSING) -> str:
     return missing if _missing(value) else f"{value:.{digits}f}"
 
 
+def kpi_value(value: float | None, unit: str | None, missing: str = "n/a") -> str:
+    """A KPI's value (or target) in its unit as the monitor reports it: ``"s"`` in days, ``"share"`` as a
+    percentage, anything else (a currency, nothing) as a number with that unit."""
+    if _missing(value):
+        return missing
+    if unit == "s":
+        return duration_in(value, "d")
+    if unit == "share":
+        return percent(value)
+    assert value is not None
+    return f"{value:,.4g} {unit or ''}".strip()
+
+
 def fmt(key: str, value: float | None, lang: str = "en", currency: str | None = None) -> str:
     """The value of term ``key`` formatted by the formatter of its unit."""
     unit = term(key).unit

@@ -21,7 +21,7 @@ from flowmine.monitor._figures import before_after_figure, control_chart_figure,
 from flowmine.processes import load_process
 from flowmine.report._text import CSS, T, fmt_duration, fmt_share
 from flowmine.store import Store
-from flowmine.vocabulary import between_steps, label
+from flowmine.vocabulary import between_steps, kpi_value, label
 
 LANGS = ("en", "zh")
 
@@ -34,16 +34,6 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], cls: str = "") ->
     th = "".join(f"<th>{_e(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in rows)
     return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def _kpi_value(v: float | None, unit: str | None) -> str:
-    if v is None:
-        return "n/a"
-    if unit == "s":
-        return fmt_duration(v)
-    if unit == "share":
-        return fmt_share(v)
-    return f"{v:,.4g} {unit or ''}".strip()
 
 
 def report_data(store: str | Path | Store, process: str, initiatives: str | Path | None = None,
@@ -89,7 +79,7 @@ def _kpis(t: _Words, mon: Any) -> list[str]:
         d = s.to_dict()
         sign = "≤" if d["direction"] == "lower" else "≥"
         rows.append([s.kpi.label_zh if t.lang == "zh" else s.kpi.label_en, d["period"] or "-",
-                     _kpi_value(d["value"], d["unit"]), f"{sign} {_kpi_value(d['target'], d['unit'])}",
+                     kpi_value(d["value"], d["unit"]), f"{sign} {kpi_value(d['target'], d['unit'])}",
                      t["status_" + d["status"]], ", ".join(h["rule"] for h in d["signals"])])
     return ([f"<h2>{_e(t['kpis'])}</h2>", f"<p>{_e(t['kpis_note'])}</p>",
              _table([t["kpi"], t["period"], t["value"], t["target"], t["status"], t["signals"]], rows, "kpis")]

@@ -21,9 +21,8 @@ TITLE_KEY = "overview"
 def trend_figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
     """Cases started per month (bars) and the median throughput time of the cases completed in each month
     (line; months with too few completions, ``flowmine.analytics.thin_periods``, are left out and say so),
-    for the filters. The values are the
-    profile's ``periods`` as they are. A plain figure dict: pages send figures as they are, without
-    building a validated ``go.Figure``."""
+    for the filters. The values are the profile's ``periods`` as they are. A plain figure dict: pages send
+    figures as they are, without building a validated ``go.Figure``."""
     periods = p.get("periods") or []
     median = label("throughput_time", lang, stat="median")
     x = [row.get("period") for row in periods]
