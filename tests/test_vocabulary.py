@@ -200,6 +200,15 @@ def test_cost_per_case_leaves_out_cases_without_a_known_cost():
     assert cost_per_case(log) == {"value": 30.0, "currency": "EUR", "cases": 1}
 
 
+def test_throughput_kpis_are_labelled_as_the_vocabulary_labels_the_metric():
+    from flowmine.processes import load_process
+
+    for process in ("finance", "procurement", "production", "sales"):
+        kpi = next(k for k in load_process(process).kpis if k.metric == "throughput_time")
+        assert (kpi.label_en, kpi.label_zh) == (v.label("throughput_time", "en", stat="median"),
+                                                v.label("throughput_time", "zh", stat="median")), process
+
+
 def test_kpi_targets_are_read_where_the_targets_are():
     from flowmine.dashboard._data import targets
     from flowmine.monitor import target_value
