@@ -162,15 +162,21 @@ def test_profile_json_has_one_key_for_throughput_time(startless):
                for r in p["periods"])
 
 
-def test_overview_cost_per_case_is_the_monitor_kpi_definition(tmp_path):
+@pytest.fixture(scope="module")
+def finance(tmp_path_factory):
+    st = Store(tmp_path_factory.mktemp("vocab-fin") / "store")
+    st.ingest("finance", [str(SAMPLES / "finance_claims.csv")], mapping=SAMPLES / "finance_claims.mapping.toml")
+    return st
+
+
+def test_overview_cost_per_case_is_the_monitor_kpi_definition(finance):
     from flowmine.analytics import cost, cost_per_case, stored
     from flowmine.dashboard._state import Filters
     from flowmine.dashboard.pages import overview
     from flowmine.monitor import case_data
     from flowmine.processes import load_process
 
-    st = Store(tmp_path / "store")
-    st.ingest("finance", [str(SAMPLES / "finance_claims.csv")], mapping=SAMPLES / "finance_claims.mapping.toml")
+    st = finance
     log = stored(st, "finance")
     per_case = cost(log, level="case")
     priced = per_case[per_case["instances"] > per_case["instances_unpriced"]]
@@ -185,6 +191,17 @@ def test_overview_cost_per_case_is_the_monitor_kpi_definition(tmp_path):
     shown = _texts(overview.layout(st, Filters(process="finance")))
     assert v.money(got["value"], "CNY") in shown
     assert "target ≤ 130.00" in shown and "target ≤ 1.0 d" in shown  # monitor.target_value("1d") = 86400 s
+
+
+def test_the_conformance_filter_keeps_the_check_reports_conforming_cases(finance):
+    from flowmine.conformance import check
+    from flowmine.dashboard._data import conforming_cases
+
+    report = check(finance, "finance")
+    fitting, deviating = report.conforming_cases()
+    assert len(fitting) == round(report.fitting_cases_share * report.cases)
+    assert len(fitting) + len(deviating) == report.cases and fitting == sorted(fitting)
+    assert conforming_cases(finance, "finance") == (fitting, deviating)  # what the dashboard filters on
 
 
 def test_cost_per_case_leaves_out_cases_without_a_known_cost():

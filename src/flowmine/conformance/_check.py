@@ -90,6 +90,12 @@ class ConformanceReport:
         broken = sum(1 for rules in self.case_rules.values() if rules)
         return broken / self.cases if self.cases else float("nan")
 
+    def conforming_cases(self) -> tuple[list[str], list[str]]:
+        """Ids of the conforming cases (case fitness 1: the model replays them fully, as counted by
+        ``fitting_cases_share``) and of the deviating ones, each sorted."""
+        fit = self.case_fitness
+        return sorted(str(c) for c in fit.index[fit >= 1.0]), sorted(str(c) for c in fit.index[fit < 1.0])
+
     def _budget(self) -> dict[str, Any]:
         ali = self.alignments
         if ali is None:

@@ -240,9 +240,7 @@ def _check(*key: Any) -> tuple[dict[str, Any], list[str], list[str]] | None:
         report = check(store, key[1], filters=flt) if flt is not None else check(store, key[1])
     except FlowmineError:  # no reference model for this process
         return None
-    fit = report.case_fitness
-    return (report.to_dict(), sorted(str(c) for c in fit.index[fit >= 1.0]),
-            sorted(str(c) for c in fit.index[fit < 1.0]))
+    return (report.to_dict(), *report.conforming_cases())
 
 
 def conformance(store: Store, process: str, f: Filters | None = None) -> dict[str, Any] | None:
