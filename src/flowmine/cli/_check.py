@@ -74,7 +74,7 @@ def check(
         typer.echo(f"NOT EXACT: {fb['variants']} variants ({fb['cases']:,} cases) ran out of their alignment budget",
                    err=err)
     broken = report.rules[report.rules.violating_cases > 0]
-    for row in broken.itertuples():
-        typer.echo(f"rule {row.rule}: {row.violating_cases:,} cases ({percent(row.rate)})", err=err)
+    for row in broken.to_dict("records"):
+        typer.echo(f"rule {row['rule']}: {row['violating_cases']:,} cases ({percent(row['rate'])})", err=err)
     if str(json_out) != "-":
         typer.echo(f"wrote {json_out}")
