@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, TIMESTAMP
 from flowmine.conformance import align, precision, read_reference, token_replay
-from flowmine.discovery import discover_model, variants
+from flowmine.discovery import collect_variants, discover_model
 from flowmine.processes import load_process
 
 
@@ -49,7 +49,7 @@ def _loop(t: list[str], rng: np.random.Generator, mean: float) -> list[str]:
 def synthetic(store: str, process: str, cases: int, n_variants: int, rework: float, seed: int = 1) -> pa.Table:
     """``cases`` cases over ``n_variants`` variants: the process's variants with rework and perturbations."""
     rng = np.random.default_rng(seed)
-    base = variants(store, process)
+    base = collect_variants(store, process)
     acts = base.activities
     pool_t = list(dict.fromkeys(tuple(_loop(list(t), rng, rework)) for t in base.traces))
     seen = set(pool_t)
@@ -155,7 +155,7 @@ def main() -> None:
     print(f"{args.process}: {args.cases:,} cases, {table.num_rows:,} events "
           f"({table.num_rows / args.cases:.1f} per case), {parquet}")
     start = time.perf_counter()
-    v, t_var = timed("flowmine variants (DuckDB on the Parquet)", variants, parquet)
+    v, t_var = timed("flowmine variants (DuckDB on the Parquet)", collect_variants, parquet)
     im_model, t_im = timed("flowmine inductive miner IMf 0.2 (variants)", discover_model, v, "inductive", 0.2)
     if not args.skip_im_alignments:
         ali_im, _ = timed("flowmine alignments on the IMf model (r4pm)", align, im_model, v)

@@ -14,7 +14,7 @@ import argparse
 import time
 
 from flowmine.conformance import align
-from flowmine.discovery import discover_model, variants
+from flowmine.discovery import collect_variants, discover_model
 from flowmine.models import ReferenceModel
 from flowmine.store import Store
 
@@ -28,7 +28,7 @@ def main() -> None:
     st = Store(args.store, create=False)
     proc = args.process or st.processes()[0]
     t0 = time.perf_counter()
-    v = variants(st, proc)
+    v = collect_variants(st, proc)
     t1 = time.perf_counter()
     m = discover_model(v, algorithm="inductive", noise=args.noise)
     t2 = time.perf_counter()

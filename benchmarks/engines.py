@@ -94,9 +94,8 @@ def main() -> None:
 
     t_import = time.perf_counter()
     from flowmine.analytics import profile, stored
-    from flowmine.discovery import variants
-    from flowmine.engines import spark_session, use_spark
-    from flowmine.engines import variants as spark_variants
+    from flowmine.discovery import collect_variants
+    from flowmine.engines import spark_session, spark_variants, use_spark
     from flowmine.store import Store
 
     t_import = time.perf_counter() - t_import
@@ -110,7 +109,7 @@ def main() -> None:
 
     duck_times, duck = timed(lambda: profile(log, engine="sql"), args.repeat)
     rows.append(("DuckDB", "profile", fmt(duck_times)))
-    dv_times, dv = timed(lambda: variants(store, process), args.repeat)
+    dv_times, dv = timed(lambda: collect_variants(store, process), args.repeat)
     rows.append(("DuckDB", "variants", fmt(dv_times)))
     duck_mb = vmhwm_mb()
     print(f"duckdb done (python peak {duck_mb:,.0f} MB)", flush=True)

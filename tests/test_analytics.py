@@ -32,7 +32,7 @@ from flowmine.analytics import (
     service_time,
     sojourn_time,
     throughput_time,
-    variants,
+    variant_stats,
     waiting_time,
     workload,
 )
@@ -169,7 +169,7 @@ def test_resources_flow_variants(log):
     assert h == {("r1", "r2"): 2, ("r2", "r3"): 1, ("r3", "r1"): 1}
     f = flow(log, by="day")
     assert f[["arrivals", "completions", "wip"]].values.tolist() == [[3, 3, 0]]
-    v = variants(log)
+    v = variant_stats(log)
     assert set(v["variant"]) == {"A → B → C → B", "A → B → C → D", "A → C → B"}
 
 
@@ -189,9 +189,9 @@ def test_filters_keep_whole_cases(log):
 
 def test_profile_fields(log):
     p = profile(log, by="day", n_boot=100, engine="sql")
-    assert {"process", "cases", "events", "variants", "case_duration_s", "activities", "edges",
+    assert {"process", "cases", "events", "variants", "throughput_time_s", "activities", "edges",
             "bottlenecks"} <= set(p)
-    assert p["case_duration_s"] == {"median": 50, "mean": 40, "p90": 58}
+    assert p["throughput_time_s"] == {"median": 50, "mean": 40, "p90": 58}
     b = {a["activity"]: a for a in p["activities"]}["B"]
     assert b["waiting_time_median_s"] == 5 and b["rework_rate"] == pytest.approx(1 / 3) and b["cost_total"] == 5.5
     assert p["bottlenecks"][0]["name"] == "B" and p["periods"][0]["arrivals"] == 3

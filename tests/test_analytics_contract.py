@@ -33,8 +33,8 @@ CASES = sorted(COLUMNS)
 def test_every_public_metric_is_declared():
     metrics = {m for m, _ in COLUMNS}
     assert metrics == {"throughput_time", "service_time", "waiting_time", "queue_time", "sojourn_time",
-                       "directly_follows", "variants", "flow", "bottlenecks", "cost", "rework", "quality", "workload",
-                       "handovers", "instances", "slowest_cases"}
+                       "directly_follows", "variant_stats", "flow", "bottlenecks", "cost", "rework", "quality",
+                       "workload", "handovers", "instances", "slowest_cases"}
     assert all(m in fa.__all__ for m in metrics)
 
 

@@ -68,7 +68,7 @@ def test_held_filtered_log_equals_filtered_table(log, slow_cases, plain_march_sl
 
 
 @pytest.mark.parametrize(("metric", "level"), [("waiting_time", "activity"), ("bottlenecks", "edge"),
-                                               ("handovers", "resource"), ("variants", "variant")])
+                                               ("handovers", "resource"), ("variant_stats", "variant")])
 def test_filtered_stored_log_equals_filtered_table(log, slow_cases, plain_march_slow, metric, level):
     release(log)
     got, want = call(metric, level, log.where(MARCH, slow_cases)), call(metric, level, plain_march_slow)
@@ -116,7 +116,7 @@ def test_every_filter_kind_keeps_the_same_cases_held_or_not(log):
     from flowmine.analytics._held import kept_case_ids
 
     per_case = fa.throughput_time(log, level="case")
-    variant = fa.variants(log)["variant"].iloc[0]
+    variant = fa.variant_stats(log)["variant"].iloc[0]
     ordered = fa.instances(log).sort_values(["case", "pos"]).groupby("case")["activity"]
     first, last = ordered.first().iloc[0], ordered.last().value_counts().index[-1]  # a rare last step
     kinds = [MARCH, CaseFilter(completed=("2025-02-01", "2025-03-01")), CaseFilter(active=("2025-02-01", "2025-02-02")),
@@ -144,7 +144,7 @@ def test_combined_conditions_from_remembered_masks(log):
     from flowmine.analytics._held import _MASKS, kept_case_ids
 
     per_case = fa.throughput_time(log, level="case")
-    variant = fa.variants(log)["variant"].iloc[0]
+    variant = fa.variant_stats(log)["variant"].iloc[0]
     slow = float(per_case.throughput_s.median())
     combos = [CaseFilter(started=MARCH.started, duration_s=(slow, None)),
               CaseFilter(started=MARCH.started, variants=[variant]),

@@ -39,9 +39,9 @@ from flowmine._schema import (
     TIMESTAMP,
     TIMESTAMP_TYPE,
 )
-from flowmine.analytics import directly_follows, instances, profile, rework, stored, throughput_time, variants
+from flowmine.analytics import directly_follows, instances, profile, rework, stored, throughput_time, variant_stats
+from flowmine.discovery import collect_variants as discovery_variants
 from flowmine.discovery import process_map
-from flowmine.discovery import variants as discovery_variants
 
 T0 = datetime(2025, 3, 3, tzinfo=UTC)
 HAND = [  # case, activity, start, complete, event_id
@@ -88,7 +88,7 @@ def test_edges_variants_rework_by_start_on_every_engine(tmp_path):
     log = frame(HAND)
     want_edges = {("A", "B"): 1, ("B", "A"): 1, ("Z", "Y"): 1, ("Y", "X"): 1}
     assert edges_of(log) == want_edges
-    assert dict(zip(variants(log)["variant"], variants(log)["cases"], strict=True)) == {
+    assert dict(zip(variant_stats(log)["variant"], variant_stats(log)["cases"], strict=True)) == {
         "A → B → A": 1, "Z → Y → X": 1}
     assert discovery_variants(log).traces == [("A", "B", "A"), ("Z", "Y", "X")]
     rw = rework(log).set_index("activity")
@@ -180,13 +180,13 @@ def test_equals_pm4py_interval_dfg_and_variants_with_overlaps_and_ties(tmp_path)
         if len(trace):
             key = " → ".join(e["concept:name"] for e in trace)
             theirs[key] = theirs.get(key, 0) + 1
-    v = variants(log)
+    v = variant_stats(log)
     assert dict(zip(v["variant"], v["cases"], strict=True)) == theirs
     # the compiled passes (enabling completion and sojourn origin found across overlaps) equal SQL
     st = commit_table(tmp_path / "s", "r", pa.Table.from_pandas(log, preserve_index=False))
     fast, sql = (profile(stored(st, "r"), engine=e, n_boot=0) for e in ("fast", "sql"))
     assert fast["engine"] == "fast" and fast["time_basis"] == "waiting"
-    for key in ("activities", "edges", "variants", "case_duration_s"):
+    for key in ("activities", "edges", "variants", "throughput_time_s"):
         assert rounded(fast[key]) == rounded(sql[key]), key
 
 
@@ -237,7 +237,7 @@ def test_open_and_never_started_instances_count_with_unknown_durations():
     assert np.isnan(c["service_s"]) and np.isnan(c["waiting_s"]) and np.isnan(c["edge_s"])  # after an open one
     assert inst.iloc[3]["service_s"] == 8 and inst.iloc[4]["service_s"] == 25  # completion - start - paused
     assert edges_of(open_table()) == {("A", "B"): 2, ("B", "C"): 1}
-    v = variants(open_table())
+    v = variant_stats(open_table())
     assert dict(zip(v["variant"], v["cases"], strict=True)) == {"A → B → C": 1, "A → B": 1}
     case = throughput_time(open_table(), level="case").set_index("case")
     assert case.loc["c1", "throughput_s"] == 10 and case.loc["c1", "instances"] == 3  # last known completion
@@ -262,9 +262,9 @@ def test_open_instances_fast_path_equals_sql(tmp_path):
     fast, sql = profile(log, engine="fast", n_boot=0, by="day"), profile(log, engine="sql", n_boot=0, by="day")
     assert fast["engine"] == "fast"
     assert {(e["source"], e["target"]): e["count"] for e in fast["edges"]} == {("A", "B"): 2, ("B", "C"): 1}
-    for key in ("cases", "events", "variants", "case_duration_s", "activities", "edges", "periods"):
+    for key in ("cases", "events", "variants", "throughput_time_s", "activities", "edges", "periods"):
         assert fast[key] == sql[key], key
-    assert fast["events"] == 5 and fast["case_duration_s"]["median"] == 30  # (10 + 50) / 2
+    assert fast["events"] == 5 and fast["throughput_time_s"]["median"] == 30  # (10 + 50) / 2
     acts = {a["activity"]: a for a in fast["activities"]}
     assert acts["B"]["service_time_median_s"] == 25 and acts["A"]["service_time_median_s"] == 9  # (10 + 8) / 2
 
@@ -346,7 +346,7 @@ def test_simulated_production_log_equals_pm4py_interval_dfg_and_variants(tmp_pat
     assert {(e["source"], e["target"]): e["count"] for e in profile(log, engine="fast", n_boot=0)["edges"]} == ours
     theirs = {" → ".join(k): (n if isinstance(n, int) else len(n))
               for k, n in pm4py.get_variants(df, timestamp_key=START).items()}
-    v = variants(log)
+    v = variant_stats(log)
     assert dict(zip(v["variant"], v["cases"], strict=True)) == theirs
 
 

@@ -91,7 +91,7 @@ def test_help_lists_the_values_the_api_declares() -> None:
     from flowmine.cli import _register, app
     from flowmine.conformance import check
     from flowmine.discovery import discover_model
-    from flowmine.engines import ENGINES
+    from flowmine.engines import SQL_BACKENDS
     from flowmine.report import write_report
 
     _register()
@@ -101,9 +101,9 @@ def test_help_lists_the_values_the_api_declares() -> None:
     declared = {
         ("check", "method"): options_of(check, "method"),
         ("check", "engine"): options_of(check, "engine"),
-        ("check", "variants_engine"): ENGINES,
+        ("check", "variants_engine"): SQL_BACKENDS,
         ("discover", "algorithm"): options_of(discover_model, "algorithm"),
-        ("discover", "engine"): ENGINES,
+        ("discover", "engine"): SQL_BACKENDS,
         ("perf", "engine"): options_of(profile, "engine"),
         ("perf", "by"): options_of(profile, "by"),
         ("report", "lang"): options_of(write_report, "lang"),

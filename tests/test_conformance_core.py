@@ -12,7 +12,7 @@ from conftest import shared_log
 from flowmine import Store
 from flowmine._schema import ACTIVITY, CASE, TIMESTAMP
 from flowmine.conformance import align, match_labels, precision, read_reference, token_replay
-from flowmine.discovery import variants
+from flowmine.discovery import collect_variants
 from flowmine.errors import InputError
 
 REL = 1e-9
@@ -53,7 +53,7 @@ def _store(tmp_path, name: str) -> tuple[Store, pd.DataFrame]:
 def test_running_example_equals_pm4py(tmp_path):
     store, df = _store(tmp_path, "running-example.xes")
     m = read_reference(shared_log("running-example.bpmn"))
-    v = variants(store, "real")
+    v = collect_variants(store, "real")
     assert v.n_cases == 6 and len(v) == 6
     _assert_equal(df, m, v)
     pn = read_reference(shared_log("running-example.pnml"))
@@ -66,7 +66,7 @@ def test_sepsis_subset_equals_pm4py(tmp_path):
     keep = sorted(df[CASE].unique())[::7]
     sub = df[df[CASE].isin(keep)].reset_index(drop=True)
     m = read_reference(shared_log("sepsis.bpmn"))
-    v = variants(sub)
+    v = collect_variants(sub)
     assert v.n_cases == len(keep)
     _assert_equal(sub, m, v)
 
@@ -75,7 +75,7 @@ def test_sepsis_full_r4pm_and_replay(tmp_path):
     """Full Sepsis: r4pm alignments (0.3 s) and token replay against pm4py's token replay only."""
     store, df = _store(tmp_path, "Sepsis Cases - Event Log.xes.gz")
     m = read_reference(shared_log("sepsis.bpmn"))
-    v = variants(store, "real")
+    v = collect_variants(store, "real")
     assert (v.n_cases, len(v)) == (1050, 846)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -93,7 +93,7 @@ def test_variants_order_and_ties():
     t = pd.Timestamp("2025-01-01", tz="UTC")
     df = pd.DataFrame({CASE: ["1", "1", "2", "2", "3"], ACTIVITY: ["b", "a", "a", "b", "a"],
                        TIMESTAMP: [t, t, t, t + pd.Timedelta(1, "h"), t], "event_id": [1, 0, 2, 3, 4]})
-    v = variants(df)
+    v = collect_variants(df)
     assert v.traces == [("a", "b"), ("a",)]
     assert v.counts.tolist() == [2, 1]
     assert v.cases == [["1", "2"], ["3"]]
@@ -125,13 +125,13 @@ def test_real_logs_against_a_mined_model_equal_pm4py(tmp_path, name):
         warnings.simplefilter("ignore")
         net, im, fm = pm4py.discover_petri_net_inductive(df, noise_threshold=0.2)
     m = ReferenceModel(net, im, fm, "pm4py inductive miner, noise 0.2")
-    _assert_equal(df, m, variants(store, "real"), alignments=False)
+    _assert_equal(df, m, collect_variants(store, "real"), alignments=False)
     cases = sorted(df[CASE].unique())[::6]
     sub = df[df[CASE].isin(cases)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = pm4py.fitness_alignments(sub, net, im, fm)
-    ali = align(m, variants(sub))
+    ali = align(m, collect_variants(sub))
     assert ali.exact
     assert ali.fitness == pytest.approx(ref["log_fitness"], rel=REL)
     assert 100 * ali.fitting_cases_share == pytest.approx(ref["percFitTraces"], rel=REL)
@@ -147,9 +147,9 @@ def test_precision_reuses_replayed_prefixes_and_still_equals_pm4py(tmp_path):
     cases = sorted(df[CASE].unique())
     first, second = (df[df[CASE].isin(cases[k::11])].reset_index(drop=True) for k in (0, 5))
     _replay._ENABLED.clear()
-    precision(m, variants(first))
+    precision(m, collect_variants(first))
     remembered = len(_replay._ENABLED)
-    got = precision(m, variants(second))
+    got = precision(m, collect_variants(second))
     assert 0 < remembered < len(_replay._ENABLED)  # some prefixes new, the others reused
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

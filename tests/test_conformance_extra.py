@@ -23,7 +23,7 @@ from flowmine.conformance import (
 )
 from flowmine.conformance._align import state_budget
 from flowmine.conformance._figures import diagram_positions
-from flowmine.discovery import variants
+from flowmine.discovery import collect_variants
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 
@@ -50,7 +50,7 @@ def test_generalization_and_simplicity_equal_pm4py(store, report):
         simp = pm4py.simplicity_petri_net(m.net, m.im, m.fm)
         cardoso = pm4py.simplicity_petri_net(m.net, m.im, m.fm, variant="extended_cardoso")
     assert report.generalization == pytest.approx(gen, rel=1e-9)
-    assert generalization(m, variants(store, "finance")) == pytest.approx(gen, rel=1e-9)
+    assert generalization(m, collect_variants(store, "finance")) == pytest.approx(gen, rel=1e-9)
     assert report.simplicity == pytest.approx(simp, rel=1e-12)
     assert simplicity(m, "extended_cardoso") == pytest.approx(cardoso, rel=1e-12)
     data = report.to_dict()
@@ -61,7 +61,7 @@ def test_generalization_and_simplicity_equal_pm4py(store, report):
 def test_tiny_time_budget_is_never_reported_exact(store, report):
     m = report.model
     assert m is not None
-    v = variants(store, "finance").renamed(report.labels.mapping)
+    v = collect_variants(store, "finance").renamed(report.labels.mapping)
     full = align(m, v, max_states=None, max_seconds=None)
     assert full.exact and full.fitness == pytest.approx(report.fitness, rel=1e-12)
     for engine in ("r4pm", "pm4py"):

@@ -17,7 +17,7 @@ from flowmine import Store
 from flowmine._schema import CASE, START, TIMESTAMP
 from flowmine.analytics import CaseFilter, stored
 from flowmine.conformance import ConformanceReport, check
-from flowmine.discovery import variants
+from flowmine.discovery import collect_variants
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 MAPPING = SAMPLES / "finance_claims.mapping.toml"
@@ -82,8 +82,8 @@ def test_filtered_check_equals_the_check_of_the_kept_cases(store, tmp_path, flt)
                                         else {"attributes": {"case:expense_type": ["Office supplies", "Travel"]}})
     assert want.to_dict()["filters"] is None
     # variants of a filtered stored log: the same as those of the store holding the kept cases
-    v = variants(stored(store, "finance").where(flt))
-    w = variants(subset, "finance")
+    v = collect_variants(stored(store, "finance").where(flt))
+    w = collect_variants(subset, "finance")
     assert (v.traces, v.counts.tolist(), v.cases) == (w.traces, w.counts.tolist(), w.cases)
 
 
@@ -109,11 +109,12 @@ def test_rule_violation_rate_is_the_share_of_cases_breaking_any_rule(store):
 
 
 def test_variants_given_must_cover_the_checked_cases(store):
-    from flowmine.discovery import variants
+    from flowmine.discovery import collect_variants
 
     with pytest.raises(ValueError, match="same \\(filtered\\) log"):
-        check(store, "finance", filters=CaseFilter(cases=["no such case"]), variants_of_log=variants(store, "finance"))
-    a = check(store, "finance", variants_of_log=variants(store, "finance")).to_dict()
+        check(store, "finance", filters=CaseFilter(cases=["no such case"]),
+              variants_of_log=collect_variants(store, "finance"))
+    a = check(store, "finance", variants_of_log=collect_variants(store, "finance")).to_dict()
     b = check(store, "finance").to_dict()
     a.pop("budget"), b.pop("budget")  # the alignment budget is calibrated per call (states per second)
     assert a == b

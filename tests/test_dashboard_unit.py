@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flowmine.dashboard._data import kpis
-from flowmine.dashboard._i18n import LABELS, duration, t
+from flowmine.dashboard._i18n import LABELS, duration, label, t
 from flowmine.dashboard._security import check_host
 from flowmine.dashboard._state import Filters, Offer, parse, with_changes
 from flowmine.errors import DashboardError
@@ -42,15 +42,15 @@ def test_durations_for_humans(seconds, en, zh):
 
 def test_every_label_has_both_languages():
     assert all(set(v) == {"en", "zh"} and all(v.values()) for v in LABELS.values())
-    assert t("cases", "zh") == "案例数"
+    assert t("overview", "zh") == "总览" and label("cases", "zh") == "案例数"
 
 
 def test_kpis_are_the_profile_numbers():
-    p = {"cases": 4, "events": 10, "variants": 2, "case_duration_s": {"median": 60.0, "p90": 90.0},
+    p = {"cases": 4, "events": 10, "variants": 2, "throughput_time_s": {"median": 60.0, "p90": 90.0},
          "activities": [{"cost_total": 10.0, "cost_currency": "CNY", "rework_rate": 0.5},
                         {"cost_total": 6.0, "cost_currency": "CNY", "rework_rate": 0.0}],
          "bottlenecks": [{"name": "Approve"}]}
-    k = kpis(p)
+    k = kpis(p, {"value": 4.0, "currency": "CNY", "cases": 4})  # analytics.cost_per_case (the monitor's)
     assert (k["cost_case"], k["currency"], k["rework_steps"], k["top_bottleneck"]) == (4.0, "CNY", 1, "Approve")
 
 
@@ -211,11 +211,12 @@ def test_every_page_figure_is_a_valid_plotly_figure(tmp_path):
 def test_trend_leaves_out_months_with_a_few_stragglers():
     """The first and last months of a log hold a few cases that started or ended outside it: their median
     is not drawn (and the chart says why); every other month shows the profile's number as it is."""
-    from flowmine.dashboard.pages.overview import thin_months, trend_figure
+    from flowmine.analytics import thin_periods as thin_months
+    from flowmine.dashboard.pages.overview import trend_figure
 
     done = [3, 100, 120, 110, 2]
     periods = [{"period": f"2025-0{i + 1}-01", "arrivals": 50, "completions": n,
-                "throughput_median_s": 86400.0 * (i + 1)} for i, n in enumerate(done)]
+                "throughput_time_median_s": 86400.0 * (i + 1)} for i, n in enumerate(done)]
     assert thin_months(periods) == (10, [True, False, False, False, True])  # 10% of the typical month (100)
     fig = trend_figure({"periods": periods}, "en")
     assert fig["data"][1]["y"] == [None, 2.0, 3.0, 4.0, None]

@@ -11,7 +11,7 @@ from lxml import etree
 from conftest import run_cli, shared_log
 from flowmine import Store
 from flowmine.conformance import align, read_reference
-from flowmine.discovery import discover_model, variants, write_model
+from flowmine.discovery import collect_variants, discover_model, write_model
 from flowmine.errors import FlowmineError
 
 
@@ -28,13 +28,13 @@ def test_inductive_on_variants_equals_pm4py(sepsis, noise):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = pm4py.discover_process_tree_inductive(df, noise_threshold=noise)
-    ours = discover_model(variants(sepsis, "sepsis"), "inductive", noise).tree
+    ours = discover_model(collect_variants(sepsis, "sepsis"), "inductive", noise).tree
     assert str(ours) == str(theirs)
 
 
 @pytest.mark.parametrize("algorithm", ["inductive", "heuristics", "dfg"])
 def test_bpmn_with_layout_reads_back(sepsis, tmp_path, algorithm):
-    v = variants(sepsis, "sepsis")
+    v = collect_variants(sepsis, "sepsis")
     model = discover_model(v, algorithm, 0.2 if algorithm == "inductive" else 0.0)
     path = write_model(model, tmp_path / "m.bpmn")
     root = etree.parse(str(path)).getroot()
@@ -53,7 +53,7 @@ def test_bpmn_with_layout_reads_back(sepsis, tmp_path, algorithm):
 
 
 def test_unknown_format_and_png_without_dot(sepsis, tmp_path, monkeypatch):
-    model = discover_model(variants(sepsis, "sepsis"))
+    model = discover_model(collect_variants(sepsis, "sepsis"))
     with pytest.raises(FlowmineError, match="unknown model format"):
         write_model(model, tmp_path / "m.docx")
     monkeypatch.setattr("shutil.which", lambda name: None)

@@ -69,7 +69,7 @@ def test_report_numbers_equal_perf_and_check_json(built):
             assert data["check"][key] == chk[key], key
         assert f"<b id='fitness'>{chk['fitness']:.4f}</b>" in page
         assert f"<b id='precision'>{chk['precision']:.4f}</b>" in page
-        assert f"<b id='tt-median'>{fmt_duration(perf['case_duration_s']['median'])}</b>" in page
+        assert f"<b id='tt-median'>{fmt_duration(perf['throughput_time_s']['median'])}</b>" in page
         for b in perf["bottlenecks"]:
             assert f"<td>{fmt_duration(b['waiting_total_s'], 'h')}</td><td>{fmt_share(b['share'])}</td>" in page
         for r in chk["rules"]:

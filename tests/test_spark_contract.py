@@ -27,7 +27,7 @@ from tests.conftest import shared_log
 
 import flowmine.analytics as fa
 from flowmine.analytics import COLUMNS, Calendar, CaseFilter, profile, stored
-from flowmine.discovery import variants
+from flowmine.discovery import collect_variants
 from flowmine.store import Store
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
@@ -190,7 +190,7 @@ QUERIES = [q for q in sorted(COLUMNS) if not (q[0] in ("service_time", "sojourn_
 #: what the profile is made of: on the real log these (every query on the sample log)
 PROFILE_QUERIES = [("throughput_time", "log"), ("throughput_time", "variant"), ("service_time", "activity"),
                    ("waiting_time", "activity"), ("sojourn_time", "activity"), ("directly_follows", "edge"),
-                   ("variants", "variant"), ("rework", "activity"), ("cost", "activity"), ("bottlenecks", "both")]
+                   ("variant_stats", "variant"), ("rework", "activity"), ("cost", "activity"), ("bottlenecks", "both")]
 QUERIES_OF = {"finance": QUERIES, "running_example": PROFILE_QUERIES,
               "lifecycle": [*PROFILE_QUERIES, ("queue_time", "activity"), ("instances", "instance"),
                             ("throughput_time", "case")]}
@@ -220,8 +220,7 @@ def _jobs(name: str, log: Any, engine: str) -> dict[Any, Callable[[], Any]]:
 def results(spark, logs) -> dict[str, dict[Any, Any]]:
     """Every query on every log, on both engines (on Spark in one ``use_spark`` block: each log's
     relations are ordered and cached once)."""
-    from flowmine.engines import use_spark
-    from flowmine.engines import variants as spark_variants
+    from flowmine.engines import spark_variants, use_spark
 
     out: dict[str, dict[Any, Any]] = {}
     with use_spark(spark):
@@ -231,7 +230,7 @@ def results(spark, logs) -> dict[str, dict[Any, Any]]:
             out[name] = {"spark": sp}
     for name, log in logs.items():
         duck = {key: job() for key, job in _jobs(name, log, "sql").items()}
-        duck["variants"] = variants(log.store, log.process)
+        duck["variants"] = collect_variants(log.store, log.process)
         out[name]["duckdb"] = duck
     return out
 
@@ -359,7 +358,7 @@ def test_cli_engine_spark_without_pyspark_gives_the_hint(spark, logs, tmp_path):
 
 def test_conformance_on_spark_variants_is_identical(spark, logs):
     from flowmine.conformance import check
-    from flowmine.engines import variants as spark_variants
+    from flowmine.engines import spark_variants
 
     log = logs["finance"]
     on_spark = check(log.store, "finance", variants_of_log=spark_variants(log.store, "finance", session=spark))

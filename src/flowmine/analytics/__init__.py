@@ -30,11 +30,12 @@ from typing import TYPE_CHECKING, Any
 
 from flowmine.analytics._bottlenecks import bottlenecks, slowest_cases
 from flowmine.analytics._calendar import Calendar, business_duration
+from flowmine.analytics._cases import attribute_values, case_costs, case_timeline, cost_per_case, thin_periods
 from flowmine.analytics._common import COLUMNS
 from flowmine.analytics._cost import cost
 from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, trend_chart
 from flowmine.analytics._filters import CaseFilter
-from flowmine.analytics._flow import directly_follows, edge_sql, flow, variants
+from flowmine.analytics._flow import directly_follows, edge_sql, flow, variant_stats
 from flowmine.analytics._held import held_engine, hold, release
 from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, stored
 from flowmine.analytics._prepare import prepare
@@ -77,11 +78,15 @@ __all__ = [
     "TooManyActivitiesError",
     "Variants",
     "as_table",
+    "attribute_values",
     "bottleneck_chart",
     "bottlenecks",
     "business_duration",
+    "case_costs",
+    "case_timeline",
     "cases_sql",
     "cost",
+    "cost_per_case",
     "directly_follows",
     "edge_sql",
     "fast_path_available",
@@ -107,10 +112,11 @@ __all__ = [
     "slowest_cases",
     "sojourn_time",
     "stored",
+    "thin_periods",
     "throughput_histogram",
     "throughput_time",
     "trend_chart",
-    "variants",
+    "variant_stats",
     "variants_sql",
     "waiting_time",
     "workload",

@@ -124,8 +124,8 @@ def trend_chart(periods: pd.DataFrame | Sequence[Mapping[str, Any]], unit: str =
     Parameters
     ----------
     periods : DataFrame or list of dicts
-        ``flow(log, by=...)`` or ``profile(log, by=...)["periods"]`` (period, arrivals, completions,
-        wip, throughput_median_s).
+        ``flow(log, by=...)`` (period, arrivals, completions, wip, throughput_median_s) or
+        ``profile(log, by=...)["periods"]`` (the same, the median named ``throughput_time_median_s``).
     unit : {"s", "min", "h", "d"}
     """
     check_option("unit", unit, UNITS, "trend_chart")
@@ -135,7 +135,8 @@ def trend_chart(periods: pd.DataFrame | Sequence[Mapping[str, Any]], unit: str =
     fig = go.Figure()
     for col, name in (("arrivals", "arrivals"), ("completions", "completions"), ("wip", "work in progress")):
         fig.add_trace(go.Scatter(x=x, y=frame[col] if len(frame) else [], mode="lines+markers", name=name))
-    median: Any = (frame["throughput_median_s"].to_numpy(dtype=np.float64) / UNITS[unit]) if len(frame) else []
+    col = "throughput_median_s" if "throughput_median_s" in frame else "throughput_time_median_s"
+    median: Any = (frame[col].to_numpy(dtype=np.float64) / UNITS[unit]) if len(frame) else []
     fig.add_trace(go.Scatter(x=x, y=median, mode="lines+markers", name=f"median throughput time ({unit})",
                              yaxis="y2", line={"dash": "dot"}))
     fig.update_layout(title="Flow over time", yaxis_title="cases",

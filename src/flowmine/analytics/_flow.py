@@ -22,7 +22,7 @@ from flowmine.analytics._time import PERIODS
 EDGE_COLUMNS = declare("directly_follows", "edge", (
     "source", "target", "count", "cases", "duration_total_s", "duration_mean_s", "duration_median_s",
     "duration_p90_s", "duration_min_s", "duration_max_s"))
-VARIANT_COLUMNS = declare("variants", "variant", (
+VARIANT_COLUMNS = declare("variant_stats", "variant", (
     "variant", "length", "cases", "share", "throughput_mean_s", "throughput_median_s", "throughput_p90_s"))
 FLOW_COLUMNS = declare("flow", "period", (
     "period", "arrivals", "completions", "wip", "throughput_mean_s", "throughput_median_s", "throughput_p90_s"))
@@ -63,7 +63,7 @@ def directly_follows(log: LogLike, level: str = "edge") -> pd.DataFrame:
     return run(log, lambda eng: eng.frame(edge_sql()), EDGE_COLUMNS)
 
 
-def variants(log: LogLike, level: str = "variant") -> pd.DataFrame:
+def variant_stats(log: LogLike, level: str = "variant") -> pd.DataFrame:
     """Variants with their case count, share of cases and throughput time (seconds).
 
     Returns
@@ -72,7 +72,7 @@ def variants(log: LogLike, level: str = "variant") -> pd.DataFrame:
         variant (activities joined by " → "), length (instances), cases, share (of all cases),
         throughput_mean_s, throughput_median_s, throughput_p90_s; most frequent first.
     """
-    check_option("level", level, ("variant",), "variants")
+    check_option("level", level, ("variant",), "variant_stats")
 
     def build(eng: Engine) -> pd.DataFrame:
         t = "throughput_us / 1e6"

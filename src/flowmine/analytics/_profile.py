@@ -6,13 +6,16 @@ reference and the drill-down path) and ``fast`` (a compiled single pass over cas
 when numba is importable and no filter is given, else ``sql``.
 
 Fields: ``process``, ``engine``, ``time_basis`` (``waiting`` with start timestamps, else ``sojourn``),
-``cases``, ``events``, ``variants``, ``case_duration_s`` (median, mean, p90), ``activities`` (activity,
+``cases``, ``events``, ``variants``, ``throughput_time_s`` (median, mean, p90), ``activities`` (activity,
 count, cases, service_time_median_s, waiting_time_median_s, queue_time_median_s (ready to start),
 sojourn_time_median_s, cost_total,
 cost_currency, rework_rate), ``edges`` (source, target, count, duration_mean_s, duration_median_s,
 duration_p90_s), ``bottlenecks`` (rank, kind, name, waiting_total_s, share, waiting_median_s, cases,
 ci_low_s, ci_high_s; top ``top``), and with ``by`` the ``periods`` (period, arrivals, completions,
-wip, throughput_median_s).
+wip, throughput_time_median_s).
+
+Keys name a metric by its glossary term (``throughput_time``, ``service_time``, ``waiting_time``...),
+as every JSON flowmine writes does (``flowmine check --json`` has ``throughput_time_median_s`` too).
 """
 
 from __future__ import annotations
@@ -36,13 +39,13 @@ from flowmine.analytics._table import as_table, filter_cases
 from flowmine.analytics._time import PERIODS
 from flowmine.errors import AnalyticsError
 
-ENGINES = ("auto", "sql", "fast", "spark")
+PROFILE_ENGINES = ("auto", "sql", "fast", "spark")
 ACTIVITY_FIELDS = ("activity", "count", "cases", "service_time_median_s", "waiting_time_median_s",
                    "queue_time_median_s", "sojourn_time_median_s", "cost_total", "cost_currency", "rework_rate")
 EDGE_FIELDS = ("source", "target", "count", "duration_mean_s", "duration_median_s", "duration_p90_s")
 BOTTLENECK_FIELDS = ("rank", "kind", "name", "waiting_total_s", "share", "waiting_median_s", "cases",
                      "ci_low_s", "ci_high_s")
-PERIOD_FIELDS = ("period", "arrivals", "completions", "wip", "throughput_median_s")
+PERIOD_FIELDS = ("period", "arrivals", "completions", "wip", "throughput_time_median_s")
 
 
 def _clean(value: Any) -> Any:
@@ -79,7 +82,7 @@ def assemble(process: str, engine: str, basis: str, cases: int, events: int, n_v
     """Build the profile dict from engine-independent frames (both engines end here)."""
     out: dict[str, Any] = {
         "process": process, "engine": engine, "time_basis": basis, "cases": int(cases), "events": int(events),
-        "variants": int(n_variants), "case_duration_s": {k: _clean(v) for k, v in durations.items()},
+        "variants": int(n_variants), "throughput_time_s": {k: _clean(v) for k, v in durations.items()},
         "activities": records(activities.sort_values("activity", kind="stable"), ACTIVITY_FIELDS),
         "edges": records(edges.sort_values(["count", "source", "target"], ascending=[False, True, True],
                                            kind="stable"), EDGE_FIELDS),
@@ -176,11 +179,11 @@ arr AS (SELECT a AS period, COUNT(*) AS n FROM c GROUP BY 1),
 com AS (SELECT e AS period, COUNT(*) AS n, quantile_cont(throughput_us / 1e6, 0.5) AS md FROM c GROUP BY 1)
 SELECT p.period, COALESCE(arr.n, 0) AS arrivals, COALESCE(com.n, 0) AS completions,
        CAST(SUM(COALESCE(arr.n, 0) - COALESCE(com.n, 0)) OVER (ORDER BY p.period ROWS UNBOUNDED PRECEDING)
-       AS BIGINT) AS wip, com.md AS throughput_median_s
+       AS BIGINT) AS wip, com.md AS throughput_time_median_s
 FROM p LEFT JOIN arr USING (period) LEFT JOIN com USING (period) ORDER BY p.period"""
 
 
-@validate_params({"by": [Options(PERIODS), None], "engine": [Options(ENGINES)], "top": [Interval(int, 0, None)],
+@validate_params({"by": [Options(PERIODS), None], "engine": [Options(PROFILE_ENGINES)], "top": [Interval(int, 0, None)],
                   "n_boot": BOOTSTRAP_PARAMS["n_boot"], "seed": [int]}, error=AnalyticsError)
 def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = None, engine: str = "auto",
             n_boot: int = 1000, seed: int = 0, top: int = 10, process: str | None = None) -> dict[str, Any]:

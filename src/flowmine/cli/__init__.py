@@ -47,11 +47,12 @@ def fail(message: str, code: int = 2) -> None:
 
 def spark_variants(store: Any, process: str, master: str | None) -> Any:
     """The process's variants computed by Spark (``--engine spark``); a missing Spark is one line, exit 2."""
-    from flowmine.engines import spark_session, variants
+    from flowmine.engines import spark_session
+    from flowmine.engines import spark_variants as on_spark
     from flowmine.errors import EngineUnavailableError
 
     try:
-        return variants(store, process, session=spark_session(master=master))
+        return on_spark(store, process, session=spark_session(master=master))
     except EngineUnavailableError as exc:
         fail(str(exc))
         raise  # not reached: fail exits
@@ -59,15 +60,15 @@ def spark_variants(store: Any, process: str, master: str | None) -> Any:
 
 def log_variants(command: str, option: str, store: Any, process: str, engine: str, master: str | None) -> Any:
     """The process's variants, computed by ``engine`` (the value of the command's ``option``: one of
-    ``flowmine.engines.ENGINES``, checked by the declared-parameter validator like any API option)."""
-    from flowmine.engines import ENGINES
+    ``flowmine.engines.SQL_BACKENDS``, checked by the declared-parameter validator like any API option)."""
+    from flowmine.engines import SQL_BACKENDS
 
-    check_params(command, {option: [Options(ENGINES)]}, {option: engine})
+    check_params(command, {option: [Options(SQL_BACKENDS)]}, {option: engine})
     if engine == "spark":
         return spark_variants(store, process, master)
-    from flowmine.discovery import variants
+    from flowmine.discovery import collect_variants
 
-    return variants(store, process)
+    return collect_variants(store, process)
 
 
 def _typed_option(exc: OptionError, argv: list[str]) -> str:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from flowmine.cli import app, log_variants
+from flowmine.vocabulary import percent
 
 
 @app.command()
@@ -58,7 +59,7 @@ def check(
                    err=err)
     prec = "n/a" if report.precision is None else f"{report.precision:.4f}"
     typer.echo(f"{process}: {report.cases:,} cases, {report.variants:,} variants; fitness {report.fitness:.4f} "
-               f"({report.method}), fitting cases {report.fitting_cases_share:.1%}, precision {prec}", err=err)
+               f"({report.method}), fitting cases {percent(report.fitting_cases_share)}, precision {prec}", err=err)
     if report.generalization is not None and report.simplicity is not None:
         typer.echo(f"generalization {report.generalization:.4f}, simplicity {report.simplicity:.4f}", err=err)
     if not report.exact:
@@ -66,7 +67,7 @@ def check(
         typer.echo(f"NOT EXACT: {fb['variants']} variants ({fb['cases']:,} cases) ran out of their alignment budget",
                    err=err)
     broken = report.rules[report.rules.violating_cases > 0]
-    for row in broken.itertuples():
-        typer.echo(f"rule {row.rule}: {row.violating_cases:,} cases ({row.rate:.1%})", err=err)
+    for row in broken.to_dict("records"):
+        typer.echo(f"rule {row['rule']}: {row['violating_cases']:,} cases ({percent(row['rate'])})", err=err)
     if str(json_out) != "-":
         typer.echo(f"wrote {json_out}")

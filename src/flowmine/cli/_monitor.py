@@ -13,20 +13,14 @@ from typing import Annotated
 import typer
 
 from flowmine.cli import app, fail
+from flowmine.vocabulary import kpi_value
 
 
 def _line(s: dict) -> str:
-    unit = s["unit"] or ""
     value, target = s["value"], s["target"]
 
     def fmt(v: float | None) -> str:
-        if v is None:
-            return "n/a"
-        if unit == "s":
-            return f"{v / 86400:.2f} d"
-        if unit == "share":
-            return f"{v:.1%}"
-        return f"{v:,.4g} {unit}".strip()
+        return kpi_value(v, s["unit"])
 
     sign = "≤" if s["direction"] == "lower" else "≥"
     rules = ", ".join(h["rule"] for h in s["signals"])

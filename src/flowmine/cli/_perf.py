@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from flowmine.cli import app, fail
+from flowmine.vocabulary import between_steps, duration_in, label, money, percent
 
 _ARROW = re.compile(r"\s*(?:->|→)\s*")
 
@@ -38,22 +39,24 @@ def _attributes(values: list[str]) -> dict[str, list[str]]:
 
 
 def _hours(seconds: Any) -> str:
-    return "" if seconds is None else f"{seconds / 3600:,.1f} h"
+    return duration_in(seconds, "h", missing="")
 
 
 def format_profile(p: dict[str, Any]) -> str:
     """A readable summary of a profile: headline, steps, edges and bottlenecks."""
-    cd = p["case_duration_s"]
+    cd = p["throughput_time_s"]
     basis = p["time_basis"]
+    between = between_steps(basis)  # the sojourn time on a log without start timestamps, never "waiting"
     lines = [f"{p['process']}: {p['cases']:,} cases, {p['events']:,} events, {p['variants']:,} variants; "
-             f"throughput time median {_hours(cd['median'])}, mean {_hours(cd['mean'])}, p90 {_hours(cd['p90'])}",
+             f"{label('throughput_time').lower()} median {_hours(cd['median'])}, mean {_hours(cd['mean'])}, "
+             f"p90 {_hours(cd['p90'])}",
              "", f"{'step':<34}{'count':>8}{'cases':>8}{'service med':>13}{basis + ' med':>13}"
              f"{'cost':>14}{'rework':>8}"]
     for a in p["activities"]:
-        wait = a["waiting_time_median_s"] if basis == "waiting" else a["sojourn_time_median_s"]
-        cost = "" if a["cost_total"] is None else f"{a['cost_total']:,.0f} {a['cost_currency']}"
+        wait = a[f"{between}_median_s"]
+        cost = money(a["cost_total"], a["cost_currency"], digits=0, missing="")
         lines.append(f"{a['activity'][:33]:<34}{a['count']:>8,}{a['cases']:>8,}{_hours(a['service_time_median_s']):>13}"
-                     f"{_hours(wait):>13}{cost:>14}{a['rework_rate']:>8.1%}")
+                     f"{_hours(wait):>13}{cost:>14}{percent(a['rework_rate']):>8}")
     lines += ["", f"{'edge':<56}{'count':>8}{'mean':>12}{'median':>12}"]
     for e in p["edges"][:15]:
         name = f"{e['source']} → {e['target']}"
@@ -65,12 +68,12 @@ def format_profile(p: dict[str, Any]) -> str:
     for b in p["bottlenecks"]:
         ci = f"{_hours(b['ci_low_s'])} – {_hours(b['ci_high_s'])}" if b["ci_low_s"] is not None else ""
         lines.append(f"{b['rank']:>3} {(b['kind'][0] + ' ' + b['name'])[:51]:<52}{_hours(b['waiting_total_s']):>14}"
-                     f"{b['share'] or 0:>8.1%}{b['cases']:>8,}  {ci}")
+                     f"{percent(b['share'] or 0):>8}{b['cases']:>8,}  {ci}")
     for r in p.get("periods", []):
         if r is p["periods"][0]:
             lines += ["", f"{'period':<12}{'arrivals':>10}{'completions':>13}{'wip':>8}{'throughput med':>16}"]
         lines.append(f"{r['period'][:10]:<12}{r['arrivals']:>10,}{r['completions']:>13,}{r['wip']:>8,}"
-                     f"{_hours(r['throughput_median_s']):>16}")
+                     f"{_hours(r['throughput_time_median_s']):>16}")
     return "\n".join(lines)
 
 

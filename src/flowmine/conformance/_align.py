@@ -33,9 +33,9 @@ from flowmine.models import ReferenceModel
 
 MOVE_COST = 10000  # pm4py's STD_MODEL_LOG_MOVE_COST
 TAU_COST = 1  # pm4py's STD_TAU_COST
-ENGINES = ("r4pm", "pm4py")
+ALIGNMENT_ENGINES = ("r4pm", "pm4py")
 #: The declared options of an alignment, shared by :func:`align` and ``check``.
-ALIGNMENT_PARAMS: dict[str, list[Kind]] = {"engine": [Options(ENGINES)],
+ALIGNMENT_PARAMS: dict[str, list[Kind]] = {"engine": [Options(ALIGNMENT_ENGINES)],
                                           "max_seconds": [Interval(float, 0, None, closed="neither"), None]}
 SYNC, LOG, MODEL = "sync", "log", "model"
 

@@ -31,7 +31,7 @@ from flowmine.conformance._labels import LabelMatch, match_labels
 from flowmine.conformance._quality import generalization, simplicity
 from flowmine.conformance._replay import precision, token_replay
 from flowmine.conformance._rules import check_business_rules, read_rules
-from flowmine.discovery import Variants, variants
+from flowmine.discovery import Variants, collect_variants
 from flowmine.errors import InputError, OptionError
 from flowmine.models import ReferenceModel, read_reference
 from flowmine.processes import Rule, configured
@@ -89,6 +89,12 @@ class ConformanceReport:
         """Share of the cases that break at least one business rule (NaN without cases)."""
         broken = sum(1 for rules in self.case_rules.values() if rules)
         return broken / self.cases if self.cases else float("nan")
+
+    def conforming_cases(self) -> tuple[list[str], list[str]]:
+        """Ids of the conforming cases (case fitness 1: the model replays them fully, as counted by
+        ``fitting_cases_share``) and of the deviating ones, each sorted."""
+        fit = self.case_fitness
+        return sorted(str(c) for c in fit.index[fit >= 1.0]), sorted(str(c) for c in fit.index[fit < 1.0])
 
     def _budget(self) -> dict[str, Any]:
         ali = self.alignments
@@ -239,7 +245,7 @@ def check(
     rule_set: tuple[Rule, ...] = read_rules(rules, cfg.activities if cfg else None) if rules else (
         cfg.rules if cfg else ())
     events = _events(log, rule_set)
-    raw: Variants = variants(events) if variants_of_log is None else variants_of_log
+    raw: Variants = collect_variants(events) if variants_of_log is None else variants_of_log
     if variants_of_log is not None:
         n_events = len(pc.unique(events.column(CASE)))
         if variants_of_log.n_cases != n_events:

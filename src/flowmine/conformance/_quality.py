@@ -28,8 +28,9 @@ def generalization(model: ReferenceModel, variants: Variants) -> float:
     Examples
     --------
     >>> from flowmine.conformance import generalization, read_reference
-    >>> from flowmine.discovery import variants
-    >>> generalization(read_reference("models/finance.bpmn"), variants("/tmp/demo-store", "finance"))  # doctest: +SKIP
+    >>> from flowmine.discovery import collect_variants
+    >>> v = collect_variants("/tmp/demo-store", "finance")  # doctest: +SKIP
+    >>> generalization(read_reference("models/finance.bpmn"), v)  # doctest: +SKIP
     """
     from pm4py.algo.conformance.tokenreplay import algorithm as executor
     from pm4py.algo.conformance.tokenreplay.variants import token_replay as tr

@@ -14,8 +14,19 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from flowmine.analytics import CaseFilter, StoredLog, hold, profile, stored, variants
+from flowmine.analytics import (
+    CaseFilter,
+    StoredLog,
+    attribute_values,
+    case_timeline,
+    cost_per_case,
+    hold,
+    profile,
+    stored,
+    variant_stats,
+)
 from flowmine.dashboard._state import Filters, Offer, parse
+from flowmine.monitor import target_value
 from flowmine.processes import configured
 from flowmine.store import Store
 
@@ -72,36 +83,11 @@ MAX_VARIANTS = 100
 
 @single_flight(maxsize=32)
 def _offer(store_path: str, process: str, ver: str) -> Offer:
-    import duckdb
-    import pyarrow.parquet as pq
-
-    from flowmine._schema import CASE
-
     store = Store(store_path, create=False)
-    path = str(store.events_path(process))
-    schema = pq.read_schema(path)
-    attributes: dict[str, list[str]] = {}
-    con = duckdb.connect()
-    try:
-        for fld in schema:
-            if not fld.name.startswith("case:") or fld.name == CASE or not pa_is_text(fld.type):
-                continue
-            col = '"' + fld.name.replace('"', '""') + '"'
-            rows = con.execute(f"SELECT DISTINCT {col} FROM read_parquet(?) WHERE {col} IS NOT NULL "
-                               f"ORDER BY 1 LIMIT {MAX_ATTRIBUTE_VALUES + 1}", [path]).fetchall()
-            if 0 < len(rows) <= MAX_ATTRIBUTE_VALUES:
-                attributes[fld.name] = [str(r[0]) for r in rows]
-    finally:
-        con.close()
-    vs = variants(stored(store, process))["variant"].astype(str).head(MAX_VARIANTS).tolist()
+    attributes = attribute_values(stored(store, process), max_values=MAX_ATTRIBUTE_VALUES)
+    vs = variant_stats(stored(store, process))["variant"].astype(str).head(MAX_VARIANTS).tolist()
     has_model = _check(store_path, process, ver, Filters().key()) is not None
     return Offer(attributes=attributes, variants=tuple(vs), conformance=has_model)
-
-
-def pa_is_text(kind: object) -> bool:
-    import pyarrow as pa
-
-    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind))
 
 
 def offer(store: Store, process: str) -> Offer:
@@ -159,7 +145,7 @@ def process_profile(store: Store, f: Filters) -> dict[str, Any]:
 
 @single_flight(maxsize=128)
 def _variants(*key: Any) -> Any:
-    return variants(log_of(Store(key[0], create=False), _filters(key)))
+    return variant_stats(log_of(Store(key[0], create=False), _filters(key)))
 
 
 def process_variants(store: Store, f: Filters) -> Any:
@@ -205,30 +191,20 @@ def variant_cases(store: Store, f: Filters, variant: str) -> Any:
 
 
 def case_events(store: Store, process: str, case: str) -> Any:
-    """The events of one case in the canonical order: its timeline of steps, waits and resources.
+    """The events of one case in the canonical order, with ``running`` and ``shown_end`` for the
+    timeline: ``flowmine.analytics.case_timeline(stored(store, process), case)``."""
+    return case_timeline(stored(store, process), case)
 
-    Two columns are added for the timeline: ``running`` (an open instance: started, completion unknown
-    at extraction) and ``shown_end`` (the completion; for an open instance the end of the log, the
-    latest time it holds, so it is drawn as still running)."""
-    import pyarrow.parquet as pq
 
-    from flowmine._schema import START, TIMESTAMP
-    from flowmine.analytics import log_order, q, scratch
+@single_flight(maxsize=256)
+def _cost(*key: Any) -> dict[str, Any]:
+    return cost_per_case(log_of(Store(key[0], create=False), _filters(key)))
 
-    path = str(store.events_path(process))
-    names = pq.read_schema(path).names
-    start = q(START) if START in names else "CAST(NULL AS TIMESTAMPTZ)"
-    ts = q(TIMESTAMP)
-    con = scratch()
-    try:
-        return con.execute(
-            f"SELECT *, {ts} IS NULL AND {start} IS NOT NULL AS running, "
-            f"CASE WHEN {ts} IS NULL AND {start} IS NOT NULL THEN (SELECT GREATEST(MAX({ts}), MAX({start})) "
-            f"FROM read_parquet(?)) ELSE {ts} END AS shown_end "
-            f'FROM read_parquet(?) WHERE "case:concept:name" = ? ORDER BY {log_order(names)}',
-            [path, path, case]).df()
-    finally:
-        con.close()
+
+def case_cost(store: Store, f: Filters) -> dict[str, Any]:
+    """``flowmine.analytics.cost_per_case`` of the filtered process: the monitor KPI's definition, so
+    the card shows the number its target is set for."""
+    return _cost(*_key(store, f))
 
 
 @single_flight(maxsize=32)
@@ -264,9 +240,7 @@ def _check(*key: Any) -> tuple[dict[str, Any], list[str], list[str]] | None:
         report = check(store, key[1], filters=flt) if flt is not None else check(store, key[1])
     except FlowmineError:  # no reference model for this process
         return None
-    fit = report.case_fitness
-    return (report.to_dict(), sorted(str(c) for c in fit.index[fit >= 1.0]),
-            sorted(str(c) for c in fit.index[fit < 1.0]))
+    return (report.to_dict(), *report.conforming_cases())
 
 
 def conformance(store: Store, process: str, f: Filters | None = None) -> dict[str, Any] | None:
@@ -299,26 +273,27 @@ def definition_problems() -> list[str]:
     return [p.line for p in configured().problems]
 
 
-def targets(process: str) -> dict[str, Any]:
-    """KPI targets of the process definition (its ``process.toml``), by metric."""
+def targets(process: str) -> dict[str, tuple[str, float]]:
+    """KPI targets of the process definition (its ``process.toml``), by metric: the direction
+    and the target in the unit of the KPI's values (``flowmine.monitor.target_value``: seconds for a
+    duration, business time for ``wd``)."""
     cfg = configured(process)
-    return {k.metric: k for k in cfg.kpis} if cfg is not None else {}
+    return {k.metric: (k.direction, target_value(k, cfg)) for k in cfg.kpis} if cfg is not None else {}
 
 
-def kpis(p: dict[str, Any]) -> dict[str, Any]:
-    """KPI card values from a profile: the same numbers ``flowmine perf --json`` gives."""
+def kpis(p: dict[str, Any], case_cost: dict[str, Any] | None = None) -> dict[str, Any]:
+    """KPI card values from a profile (the numbers ``flowmine perf --json`` gives) and the cost per case
+    (``flowmine.analytics.cost_per_case``, the monitor KPI's definition)."""
     acts = p.get("activities", [])
-    costs = [a["cost_total"] for a in acts if a.get("cost_total") is not None]
-    currency = next((a.get("cost_currency") for a in acts if a.get("cost_currency")), None)
     cases = p.get("cases", 0)
     return {
         "cases": cases,
         "events": p.get("events", 0),
         "variants": p.get("variants", 0),
-        "tt_median": p["case_duration_s"]["median"] if cases else None,
-        "tt_p90": p["case_duration_s"]["p90"] if cases else None,
-        "cost_case": (sum(costs) / cases) if costs and cases else None,
-        "currency": currency,
+        "tt_median": p["throughput_time_s"]["median"] if cases else None,
+        "tt_p90": p["throughput_time_s"]["p90"] if cases else None,
+        "cost_case": case_cost["value"] if case_cost and cases else None,
+        "currency": case_cost["currency"] if case_cost else None,
         "rework_steps": sum(1 for a in acts if (a.get("rework_rate") or 0) > 0),
         "steps": len(acts),
         "top_bottleneck": p["bottlenecks"][0]["name"] if p.get("bottlenecks") else None,

@@ -7,8 +7,8 @@ the BPMN/SVG writers it uses are :mod:`flowmine.models`' (re-exported here).
 
 Examples
 --------
->>> from flowmine.discovery import variants
->>> v = variants("/tmp/demo-store", "finance")  # doctest: +SKIP
+>>> from flowmine.discovery import collect_variants
+>>> v = collect_variants("/tmp/demo-store", "finance")  # doctest: +SKIP
 """
 
 from flowmine.discovery._export import FORMATS, write_model
@@ -22,7 +22,7 @@ from flowmine.discovery._mine import (
     discover_inductive,
     discover_model,
 )
-from flowmine.discovery._variants import Variants, variants
+from flowmine.discovery._variants import Variants, collect_variants
 from flowmine.models import bpmn_layout, layered_layout, to_svg  # re-exported: they were discovery's before models
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "ProcessMap",
     "Variants",
     "bpmn_layout",
+    "collect_variants",
     "dfg_counts",
     "discover_dfg_net",
     "discover_heuristics",
@@ -45,6 +46,5 @@ __all__ = [
     "process_map_figure",
     "process_map_spec",
     "to_svg",
-    "variants",
     "write_model",
 ]

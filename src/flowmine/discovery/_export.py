@@ -25,8 +25,8 @@ def write_model(model: DiscoveredModel, path: str | Path, name: str = "Discovere
 
     Examples
     --------
-    >>> from flowmine.discovery import discover_model, variants, write_model
-    >>> write_model(discover_model(variants("/tmp/demo-store", "sales")), "sales.bpmn")  # doctest: +SKIP
+    >>> from flowmine.discovery import discover_model, collect_variants, write_model
+    >>> write_model(discover_model(collect_variants("/tmp/demo-store", "sales")), "sales.bpmn")  # doctest: +SKIP
     """
     import pm4py
 

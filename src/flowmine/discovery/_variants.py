@@ -23,7 +23,8 @@ from flowmine.errors import ArgumentError
 from flowmine.store import Store
 
 
-def variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Path, process: str | None = None) -> Variants:
+def collect_variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Path,
+                     process: str | None = None) -> Variants:
     """The variants of a log, computed by DuckDB.
 
     Parameters
@@ -40,8 +41,8 @@ def variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Path, proc
 
     Examples
     --------
-    >>> from flowmine.discovery import variants
-    >>> v = variants("/tmp/demo-store", "finance")  # doctest: +SKIP
+    >>> from flowmine.discovery import collect_variants
+    >>> v = collect_variants("/tmp/demo-store", "finance")  # doctest: +SKIP
     >>> v.traces[0][:2]  # doctest: +SKIP
     ('Submit expense claim', 'Finance review')
     """
@@ -62,8 +63,8 @@ def variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Path, proc
             if process is None:
                 path = Path(log) if not isinstance(log, Store) else None
                 if path is None or path.suffix != ".parquet":
-                    raise ArgumentError("variants(store, process): give the process name with a store",
-                                        parameter="process", function="variants")
+                    raise ArgumentError("collect_variants(store, process): give the process name with a store",
+                                        parameter="process", function="collect_variants")
                 parquet = path
             else:
                 store = log if isinstance(log, Store) else Store(log, create=False)

@@ -4,7 +4,7 @@ DuckDB (embedded, in ``flowmine.analytics``) stays the default. Spark runs the *
 is written once in DuckDB SQL and translated by sqlglot (``_translate``), reading the same Parquet
 store (a local path, or the store's root as a cluster sees it: ``hdfs://``, ``s3a://``, ...).
 pyspark and sqlglot are the optional ``spark`` extra (``pip install "flowmine[spark]"``); Java 17+
-is needed for local mode (``INSTALL_HINT`` says so when they are missing). ``ENGINES`` names the
+is needed for local mode (``INSTALL_HINT`` says so when they are missing). ``SQL_BACKENDS`` names the
 engines; ``ENV_MASTER``, ``ENV_REMOTE`` and ``ENV_STORE_URI`` the environment variables read when no
 master, remote or store URI is given. Importing this package registers ``"spark"`` with analytics
 (``analytics.register_engine``), the hook through which ``profile(engine="spark")`` finds it. See
@@ -46,25 +46,26 @@ from flowmine.engines._spark import (
 from flowmine.errors import EngineUnavailableError
 from flowmine.store import Store
 
-ENGINES = ("duckdb", "spark")
+#: where the analytics' SQL runs: the embedded DuckDB or Apache Spark (the CLI's ``--engine`` choices)
+SQL_BACKENDS = ("duckdb", "spark")
 
 register_engine("spark", open_spark)  # profile(engine="spark"): analytics finds Spark here, never imports it
 
 __all__ = [
-    "ENGINES",
     "ENV_MASTER",
     "ENV_REMOTE",
     "ENV_STORE_URI",
     "INSTALL_HINT",
+    "SQL_BACKENDS",
     "EngineUnavailableError",
     "SparkEngine",
     "open_spark",
     "require",
     "spark_session",
+    "spark_variants",
     "stop_session",
     "to_spark",
     "use_spark",
-    "variants",
 ]
 
 
@@ -98,9 +99,9 @@ def use_spark(session: Any = None, master: str | None = None, remote: str | None
         shared.close()
 
 
-def variants(log: pd.DataFrame | Store | StoredLog | str | Path, process: str | None = None,
-             session: Any = None, store_uri: str | None = None) -> Variants:
-    """``flowmine.discovery.variants`` computed by Spark: the same query (translated), the same result.
+def spark_variants(log: pd.DataFrame | Store | StoredLog | str | Path, process: str | None = None,
+                   session: Any = None, store_uri: str | None = None) -> Variants:
+    """``flowmine.discovery.collect_variants`` computed by Spark: the same query (translated), the same result.
 
     ``log``: a canonical DataFrame, a store (with ``process``), a StoredLog, or a Parquet path / URI.
     Returns a :class:`flowmine.discovery.Variants` (the class is analytics', discovery re-exports it).

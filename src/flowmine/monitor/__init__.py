@@ -23,7 +23,7 @@ from flowmine.monitor._figures import before_after_figure, control_chart_figure,
 from flowmine.monitor._history import history_path
 from flowmine.monitor._history import read as read_history
 from flowmine.monitor._initiative import STEP_LABELS, Initiative, load_initiative, load_initiatives
-from flowmine.monitor._kpi import METRICS, case_data, kpi_periods, on_target
+from flowmine.monitor._kpi import METRICS, case_data, kpi_periods, on_target, target_value
 from flowmine.monitor._monitor import KpiStatus, MonitorResult, control_chart, kpi_status, monitor, refresh_history
 from flowmine.monitor._spc import RULES, ControlChart, RuleHit, individuals_chart, p_chart, run_rules
 
@@ -56,4 +56,5 @@ __all__ = [
     "read_history",
     "refresh_history",
     "run_rules",
+    "target_value",
 ]

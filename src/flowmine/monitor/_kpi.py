@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from flowmine.analytics import Calendar, cost, instances, stored, throughput_time
+from flowmine.analytics import Calendar, case_costs, instances, stored, throughput_time
 from flowmine.errors import InputError
 from flowmine.processes import Kpi, ProcessConfig
 from flowmine.store import Store
@@ -71,6 +71,14 @@ def seconds(text: Any, cal: Calendar) -> float:
     return d.amount * per
 
 
+def target_value(kpi: Kpi, cfg: ProcessConfig) -> float:
+    """A KPI's target in the unit of its values: seconds for a duration KPI (``"5d"``, ``"48h"``; ``"3wd"``
+    in business time of the process calendar), else the number as configured."""
+    if kpi.metric in ("throughput_time", "waiting_time"):
+        return seconds(kpi.target, calendar_of(cfg))
+    return float(kpi.target)
+
+
 def _business(text: Any) -> bool:
     return isinstance(text, str) and text.strip().endswith("wd")
 
@@ -98,9 +106,7 @@ def case_data(store: Store, process: str, cfg: ProcessConfig, kpis: tuple[Kpi, .
     inst = instances(log) if metrics & {"waiting_time", "rework_rate"} else None
     cst = None
     if "cost_per_case" in metrics:
-        c = cost(log, level="case")
-        c = c[c["instances"] > c["instances_unpriced"]]  # a case with no priced step has no known cost
-        cst = c.groupby("case")["cost_total"].sum(min_count=1)
+        cst = case_costs(log)  # a case with no priced step has no known cost (analytics.cost_per_case)
     fit = rules = None
     if metrics & {"fitness", "rule_violation_rate"}:
         from flowmine.conformance import check
@@ -182,7 +188,6 @@ def kpi_periods(data: CaseData, cfg: ProcessConfig, kpis: tuple[Kpi, ...] | None
     ``cases`` are the p-chart counts of a share KPI (for a measure, ``cases`` counts its values).
     """
     rows: list[dict[str, Any]] = []
-    cal = calendar_of(cfg)
     last = pd.to_datetime(data.cases["end"], utc=True).max() if len(data.cases) else None
     for kpi in kpis if kpis is not None else cfg.kpis:
         if kpi.metric not in METRICS:
@@ -198,7 +203,7 @@ def kpi_periods(data: CaseData, cfg: ProcessConfig, kpis: tuple[Kpi, ...] | None
         unit = "share" if share else ("s" if kpi.metric in ("throughput_time", "waiting_time") else
                                       str(kpi.params.get("unit", cfg.currency if kpi.metric == "cost_per_case"
                                                          else "")))
-        target = float(kpi.target) if share or unit != "s" else seconds(kpi.target, cal)
+        target = target_value(kpi, cfg)
         for key, grp in frame.groupby("period", sort=True):
             period = pd.Timestamp(str(key))
             x = grp["x"].dropna()

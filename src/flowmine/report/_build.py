@@ -28,6 +28,7 @@ from flowmine.monitor import (
 from flowmine.processes import load_process
 from flowmine.report._text import CSS, T, fmt_duration, fmt_share
 from flowmine.store import Store
+from flowmine.vocabulary import between_steps, kpi_value, label
 
 LANGS = ("en", "zh")
 
@@ -40,16 +41,6 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], cls: str = "") ->
     th = "".join(f"<th>{_e(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in rows)
     return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def _kpi_value(v: float | None, unit: str | None) -> str:
-    if v is None:
-        return "n/a"
-    if unit == "s":
-        return fmt_duration(v)
-    if unit == "share":
-        return fmt_share(v)
-    return f"{v:,.4g} {unit or ''}".strip()
 
 
 def report_data(store: str | Path | Store, process: str, initiatives: str | Path | None = None,
@@ -67,84 +58,101 @@ def report_data(store: str | Path | Store, process: str, initiatives: str | Path
     return {"process": process, "perf": perf, "check": chk, "monitor": mon, "initiatives": evals}
 
 
-@validate_params({"lang": [Options(LANGS)]})
-def build_report(store: str | Path | Store, process: str, lang: str = "en", initiatives: str | Path | None = None,
-                 with_check: bool = True) -> str:
-    """The report of one process as a complete HTML document (a string).
+class _Words:
+    """The report's words in one language: its own (``T``) and the vocabulary's metric names."""
 
-    Examples
-    --------
-    >>> from flowmine.report import build_report
-    >>> page = build_report("/tmp/demo-store", "finance", lang="zh")  # doctest: +SKIP
-    """
-    from plotly.offline import get_plotlyjs
+    def __init__(self, lang: str) -> None:
+        self.lang, self.own = lang, T[lang]
 
-    t = T[lang]
-    data = report_data(store, process, initiatives, with_check)
-    cfg = load_process(process)
-    perf, chk, mon = data["perf"], data["check"], data["monitor"]
-    title = f"{t['title']}: {cfg.label_zh if lang == 'zh' else cfg.label_en}"
-    parts = [f"<h1>{_e(title)}</h1>",
-             f"<p class='meta'>{_e(t['generated'])} {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · "
-             f"{perf['cases']:,} {_e(t['cases'])} · {perf['events']:,} {_e(t['events'])} · "
-             f"{perf['variants']:,} {_e(t['variants'])} · {_e(t['tt_median'])} "
-             f"<b id='tt-median'>{fmt_duration(perf['case_duration_s']['median'])}</b></p>"]
-    # 1. KPIs against targets
+    def __getitem__(self, key: str) -> str:
+        return self.own[key]
+
+    def metric(self, key: str, stat: str | None = None) -> str:
+        return label(key, self.lang, stat)
+
+
+def _header(t: _Words, title: str, perf: dict[str, Any]) -> list[str]:
+    return [f"<h1>{_e(title)}</h1>",
+            f"<p class='meta'>{_e(t['generated'])} {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · "
+            f"{perf['cases']:,} {_e(t['cases'])} · {perf['events']:,} {_e(t['events'])} · "
+            f"{perf['variants']:,} {_e(t['variants'])} · {_e(t.metric('throughput_time', 'median'))} "
+            f"<b id='tt-median'>{fmt_duration(perf['throughput_time_s']['median'])}</b></p>"]
+
+
+def _kpis(t: _Words, mon: Any) -> list[str]:
+    """1. KPIs against targets, with their control charts."""
     rows = []
     for s in mon.statuses:
         d = s.to_dict()
         sign = "≤" if d["direction"] == "lower" else "≥"
-        rows.append([s.kpi.label_zh if lang == "zh" else s.kpi.label_en, d["period"] or "-",
-                     _kpi_value(d["value"], d["unit"]), f"{sign} {_kpi_value(d['target'], d['unit'])}",
+        rows.append([s.kpi.label_zh if t.lang == "zh" else s.kpi.label_en, d["period"] or "-",
+                     kpi_value(d["value"], d["unit"]), f"{sign} {kpi_value(d['target'], d['unit'])}",
                      t["status_" + d["status"]], ", ".join(h["rule"] for h in d["signals"])])
-    parts += [f"<h2>{_e(t['kpis'])}</h2>", f"<p>{_e(t['kpis_note'])}</p>",
-              _table([t["kpi"], t["period"], t["value"], t["target"], t["status"], t["signals"]], rows, "kpis")]
-    parts += [figure_html(control_chart_figure(s, lang), f"cc-{i}") for i, s in enumerate(mon.statuses)
-              if s.chart is not None]
-    # 2. bottlenecks
+    return ([f"<h2>{_e(t['kpis'])}</h2>", f"<p>{_e(t['kpis_note'])}</p>",
+             _table([t["kpi"], t["period"], t["value"], t["target"], t["status"], t["signals"]], rows, "kpis")]
+            + [figure_html(control_chart_figure(s, t.lang), f"cc-{i}") for i, s in enumerate(mon.statuses)
+               if s.chart is not None])
+
+
+def _bottlenecks(t: _Words, perf: dict[str, Any]) -> list[str]:
+    """2. The top bottlenecks, named by the time basis (sojourn time on a log without starts)."""
     bn = perf["bottlenecks"]
-    note = t["bottlenecks_note"].format(basis=perf["time_basis"])
-    parts += [f"<h2>{_e(t['bottlenecks'])}</h2>", f"<p>{_e(note)}</p>",
-              _table(["#", t["step_or_edge"], t["waiting_total"], t["share"], t["cases"], t["ci"]],
-                     [[b["rank"], ("→ " if b["kind"] == "edge" else "") + str(b["name"]),
-                       fmt_duration(b["waiting_total_s"], "h"), fmt_share(b["share"]), f"{b['cases']:,}",
-                       "" if b["ci_low_s"] is None else
-                       f"{fmt_duration(b['ci_low_s'], 'h')} – {fmt_duration(b['ci_high_s'], 'h')}"] for b in bn],
-                     "bottlenecks"),
-              figure_html(bottleneck_chart(bn, top=10, unit="h"), "bottlenecks")]
-    # 3. conformance
-    if chk is not None:
-        prec = "n/a" if chk["precision"] is None else f"{chk['precision']:.4f}"
-        parts += [f"<h2>{_e(t['conformance'])}</h2>",
-                  f"<p>{_e(t['fitness'])} <b id='fitness'>{chk['fitness']:.4f}</b> · {_e(t['precision'])} "
-                  f"<b id='precision'>{prec}</b> · {_e(t['fitting'])} "
-                  f"<b>{fmt_share(chk['fitting_cases_share'])}</b></p>",
-                  _table([t["rule"], t["violating"], t["rate"]],
-                         [[r["label_zh"] if lang == "zh" else r["label_en"], f"{r['violating_cases']:,}",
-                           fmt_share(r["rate"])] for r in chk["rules"]], "rules"),
-                  f"<h3>{_e(t['impact'])}</h3>",
-                  _table([t["deviation"], t["cases"], t["tt_diff"], t["cost_diff"]],
-                         [[r["deviation"], f"{r['cases']:,}", fmt_duration(r["throughput_time_difference_s"], "h"),
-                           "" if r["cost_difference"] is None else f"{r['cost_difference']:+,.2f}"]
-                          for r in chk["impact"]], "impact")]
-    # 4. cost and quality per step
+    between = t.metric(between_steps(perf["time_basis"]))
+    note = t["bottlenecks_note"].format(basis=between.lower() if t.lang == "en" else between)
+    head = ["#", t["step_or_edge"], t.metric(between_steps(perf["time_basis"]), "total"),
+            t.metric("throughput_share"), t.metric("cases"), t["ci"]]
+    rows = [[b["rank"], ("→ " if b["kind"] == "edge" else "") + str(b["name"]), fmt_duration(b["waiting_total_s"], "h"),
+             fmt_share(b["share"]), f"{b['cases']:,}",
+             _interval(b["ci_low_s"], b["ci_high_s"])] for b in bn]
+    return [f"<h2>{_e(t['bottlenecks'])}</h2>", f"<p>{_e(note)}</p>", _table(head, rows, "bottlenecks"),
+            figure_html(bottleneck_chart(bn, top=10, unit="h"), "bottlenecks")]
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    return "" if low is None else f"{fmt_duration(low, 'h')} – {fmt_duration(high, 'h')}"
+
+
+def _conformance(t: _Words, chk: dict[str, Any], lang: str) -> list[str]:
+    """3. Fitness, precision, business rules and what deviations cost."""
+    prec = "n/a" if chk["precision"] is None else f"{chk['precision']:.4f}"
+    return [f"<h2>{_e(t['conformance'])}</h2>",
+            f"<p>{_e(t.metric('fitness'))} <b id='fitness'>{chk['fitness']:.4f}</b> · {_e(t.metric('precision'))} "
+            f"<b id='precision'>{prec}</b> · {_e(t.metric('fitting_cases_share'))} "
+            f"<b>{fmt_share(chk['fitting_cases_share'])}</b></p>",
+            _table([t["rule"], t["violating"], t["rate"]],
+                   [[r["label_zh"] if lang == "zh" else r["label_en"], f"{r['violating_cases']:,}",
+                     fmt_share(r["rate"])] for r in chk["rules"]], "rules"),
+            f"<h3>{_e(t['impact'])}</h3>",
+            _table([t["deviation"], t.metric("cases"), t["diff"].format(metric=t.metric("throughput_time", "median")),
+                    t["diff"].format(metric=t.metric("cost", "mean"))],
+                   [[r["deviation"], f"{r['cases']:,}", fmt_duration(r["throughput_time_difference_s"], "h"),
+                     "" if r["cost_difference"] is None else f"{r['cost_difference']:+,.2f}"]
+                    for r in chk["impact"]], "impact")]
+
+
+def _steps(t: _Words, perf: dict[str, Any], chk: dict[str, Any] | None, cfg: Any) -> list[str]:
+    """4. Cost and quality per step (with the share of cases deviating there, when checked)."""
     dev = {s["activity"]: s["rate"] for s in chk["steps"]} if chk else {}
-    parts += [f"<h2>{_e(t['per_step'])}</h2>",
-              _table([t["step"], t["count"], t["cost_total"], t["rework"], t["deviating"]],
-                     [[cfg.label(a["activity"], lang), f"{a['count']:,}",
-                       "" if a["cost_total"] is None else f"{a['cost_total']:,.2f} {a['cost_currency']}",
-                       fmt_share(a["rework_rate"]),
-                       fmt_share(dev[a["activity"]]) if a["activity"] in dev else ""] for a in perf["activities"]],
-                     "steps")]
-    # 5. initiatives
-    parts.append(f"<h2>{_e(t['initiatives'])}</h2>")
-    if not data["initiatives"]:
+    return [f"<h2>{_e(t['per_step'])}</h2>",
+            _table([t["step"], t.metric("activity_instances"), t.metric("cost"), t.metric("rework_rate"),
+                    t.metric("deviation_rate")],
+                   [[cfg.label(a["activity"], t.lang), f"{a['count']:,}",
+                     "" if a["cost_total"] is None else f"{a['cost_total']:,.2f} {a['cost_currency']}",
+                     fmt_share(a["rework_rate"]),
+                     fmt_share(dev[a["activity"]]) if a["activity"] in dev else ""] for a in perf["activities"]],
+                   "steps")]
+
+
+def _initiatives(t: _Words, evals: list[Any]) -> list[str]:
+    """5. The improvement initiatives with their before/after evaluation and the steps of their cycle."""
+    parts = [f"<h2>{_e(t['initiatives'])}</h2>"]
+    if not evals:
         parts.append(f"<p>{_e(t['no_initiatives'])}</p>")
-    for i, ev in enumerate(data["initiatives"]):
+    for i, ev in enumerate(evals):
         ini = ev.initiative
         scale = 3600.0 if ev.unit == "s" else 1.0
         unit = "h" if ev.unit == "s" else ev.unit
-        parts += [f"<h3>{_e(ini.name_zh if lang == 'zh' else ini.name_en)}</h3>",
+        parts += [f"<h3>{_e(ini.name_zh if t.lang == 'zh' else ini.name_en)}</h3>",
                   f"<p>{_e(t['owner'])}: {_e(ini.owner)} · {_e(t['change_date'])}: {ini.change_date} · "
                   f"<b class='verdict'>{_e(t['verdict_' + ev.verdict.replace(' ', '_')])}</b>: {_e(ev.reason)}</p>",
                   _table([t["before"], t["after"], t["effect"], t["ci"], "p"],
@@ -152,11 +160,18 @@ def build_report(store: str | Path | Store, process: str, lang: str = "en", init
                            f"{ev.effect / scale:+,.2f} {unit}",
                            f"{ev.effect_ci[0] / scale:+,.2f} … {ev.effect_ci[1] / scale:+,.2f}",
                            "" if ev.p_value is None else f"{ev.p_value:.3g}"]], "initiative"),
-                  figure_html(before_after_figure(ev, lang), f"ba-{i}"),
+                  figure_html(before_after_figure(ev, t.lang), f"ba-{i}"),
                   _table([t["cycle_step"], t["record"]],
                          [[t["cycle_" + k], "; ".join(map(str, v)) if isinstance(v, list) else v]
                           for k, v in ini.steps.items()], "steps8")]
-    embedded = {"perf": perf, "check": chk, "monitor": mon.to_dict(),
+    return parts
+
+
+def _document(lang: str, title: str, parts: list[str], data: dict[str, Any]) -> str:
+    """The HTML document: plotly.js inlined, the sections, and the numbers embedded as JSON."""
+    from plotly.offline import get_plotlyjs
+
+    embedded = {"perf": data["perf"], "check": data["check"], "monitor": data["monitor"].to_dict(),
                 "initiatives": [e.to_dict() for e in data["initiatives"]]}
     blob = json.dumps(embedded, ensure_ascii=False).replace("</", "<\\/")
     return (f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
@@ -164,6 +179,29 @@ def build_report(store: str | Path | Store, process: str, lang: str = "en", init
             f"<style>{CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script></head><body>"
             + "\n".join(parts)
             + f"<script type='application/json' id='flowmine-report-data'>{blob}</script></body></html>")
+
+
+@validate_params({"lang": [Options(LANGS)]})
+def build_report(store: str | Path | Store, process: str, lang: str = "en", initiatives: str | Path | None = None,
+                 with_check: bool = True) -> str:
+    """The report of one process as a complete HTML document (a string): :func:`report_data`, laid out
+    in five sections (KPIs, bottlenecks, conformance, cost and quality per step, initiatives).
+
+    Examples
+    --------
+    >>> from flowmine.report import build_report
+    >>> page = build_report("/tmp/demo-store", "finance", lang="zh")  # doctest: +SKIP
+    """
+    t = _Words(lang)
+    data = report_data(store, process, initiatives, with_check)
+    cfg = load_process(process)
+    perf, chk = data["perf"], data["check"]
+    title = f"{t['title']}: {cfg.label_zh if lang == 'zh' else cfg.label_en}"
+    parts = _header(t, title, perf) + _kpis(t, data["monitor"]) + _bottlenecks(t, perf)
+    if chk is not None:
+        parts += _conformance(t, chk, lang)
+    parts += _steps(t, perf, chk, cfg) + _initiatives(t, data["initiatives"])
+    return _document(lang, title, parts, data)
 
 
 @validate_params({"lang": [Options(LANGS)]})

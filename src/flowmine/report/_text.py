@@ -1,8 +1,14 @@
-"""Words (English and Simplified Chinese), number formats and the stylesheet of the report."""
+"""The report's own words (English and Simplified Chinese), its number formats and its stylesheet.
+
+Metric names are the vocabulary's (:func:`flowmine.vocabulary.label`), and so are the formatters
+(``fmt_duration`` and ``fmt_share`` are :func:`~flowmine.vocabulary.duration_in` and
+:func:`~flowmine.vocabulary.percent` with the report's "n/a" for a missing value).
+"""
 
 from __future__ import annotations
 
 from flowmine.monitor import STEP_LABELS
+from flowmine.vocabulary import duration_in, percent
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","Microsoft YaHei",sans-serif;
@@ -16,21 +22,18 @@ th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left}th{background:#f
 
 _EN = {
     "title": "Process report", "generated": "Generated", "cases": "cases", "events": "events",
-    "variants": "variants", "tt_median": "median throughput time",
+    "variants": "variants",
     "kpis": "KPIs against targets", "kpis_note": "Latest complete period; control limits from the first "
     "periods (baseline). A signal is a run-rule hit (WE1–WE4, TREND) at that period.",
     "kpi": "KPI", "period": "Period", "value": "Value", "target": "Target", "status": "Status", "signals": "Signals",
     "status_ok": "on target, in control", "status_off_target": "off target",
     "status_out_of_control": "out of control", "status_no_data": "no data",
-    "bottlenecks": "Top bottlenecks", "bottlenecks_note": "Ranked by the total {basis} time they add "
+    "bottlenecks": "Top bottlenecks", "bottlenecks_note": "Ranked by the total {basis} they add "
     "(as flowmine perf); 95% bootstrap interval of the total.",
-    "step_or_edge": "Step / edge", "waiting_total": "Total", "share": "Share of throughput time", "ci": "95% CI",
-    "conformance": "Conformance and deviation impact", "fitness": "Fitness", "precision": "precision",
-    "fitting": "fitting cases", "rule": "Business rule", "violating": "Cases breaking it", "rate": "Rate",
-    "impact": "Impact of deviations (against conforming cases)", "deviation": "Deviation",
-    "tt_diff": "Median throughput time difference", "cost_diff": "Mean cost difference",
-    "per_step": "Cost and quality per step", "step": "Step", "count": "Executions", "cost_total": "Cost",
-    "rework": "Rework rate", "deviating": "Cases deviating here",
+    "step_or_edge": "Step / edge", "ci": "95% CI",
+    "conformance": "Conformance and deviation impact", "rule": "Business rule", "violating": "Cases breaking it",
+    "rate": "Rate", "impact": "Impact of deviations (against conforming cases)", "deviation": "Deviation",
+    "diff": "{metric} difference", "per_step": "Cost and quality per step", "step": "Step",
     "initiatives": "Improvement initiatives", "no_initiatives": "No initiative for this process.",
     "owner": "Owner", "change_date": "Change date", "before": "Before", "after": "After", "effect": "Effect",
     "verdict_achieved": "Achieved", "verdict_not_achieved": "Not achieved", "verdict_inconclusive": "Inconclusive",
@@ -38,20 +41,17 @@ _EN = {
 }
 _ZH = {
     "title": "流程报告", "generated": "生成时间", "cases": "个案例", "events": "个事件", "variants": "个变体",
-    "tt_median": "通过时间中位数",
     "kpis": "KPI 与目标",
     "kpis_note": "最近一个完整周期；控制限来自最初的基线周期。信号指该周期触发的判异规则（WE1–WE4、TREND）。",
     "kpi": "KPI", "period": "周期", "value": "数值", "target": "目标", "status": "状态", "signals": "信号",
     "status_ok": "达标且受控", "status_off_target": "未达标", "status_out_of_control": "失控",
     "status_no_data": "无数据",
     "bottlenecks": "主要瓶颈",
-    "bottlenecks_note": "按增加的{basis}时间总量排序（与 flowmine perf 相同）；总量的95%自助法置信区间。",
-    "step_or_edge": "环节 / 连接", "waiting_total": "总量", "share": "占通过时间比例", "ci": "95% 置信区间",
-    "conformance": "合规性与偏差影响", "fitness": "拟合度", "precision": "精确度", "fitting": "完全拟合的案例",
-    "rule": "业务规则", "violating": "违反的案例数", "rate": "比例",
-    "impact": "偏差的影响（与合规案例相比）", "deviation": "偏差", "tt_diff": "通过时间中位数之差",
-    "cost_diff": "平均成本之差", "per_step": "各环节成本与质量", "step": "环节", "count": "执行次数",
-    "cost_total": "成本", "rework": "返工率", "deviating": "在此偏离的案例",
+    "bottlenecks_note": "按增加的{basis}总量排序（与 flowmine perf 相同）；总量的95%自助法置信区间。",
+    "step_or_edge": "环节 / 连接", "ci": "95% 置信区间",
+    "conformance": "合规性与偏差影响", "rule": "业务规则", "violating": "违反的案例数", "rate": "比例",
+    "impact": "偏差的影响（与合规案例相比）", "deviation": "偏差", "diff": "{metric}之差",
+    "per_step": "各环节成本与质量", "step": "环节",
     "initiatives": "改进项目", "no_initiatives": "该流程暂无改进项目。", "owner": "负责人", "change_date": "变更日期",
     "before": "改进前", "after": "改进后", "effect": "效果", "verdict_achieved": "已达成",
     "verdict_not_achieved": "未达成", "verdict_inconclusive": "尚无定论", "cycle_step": "改进循环步骤",
@@ -64,13 +64,9 @@ T: dict[str, dict[str, str]] = {"en": _EN, "zh": _ZH}
 
 def fmt_duration(seconds: float | None, unit: str = "d") -> str:
     """Seconds as days (``"1.11 d"``) or hours (``"83,803.4 h"``), the way the report prints them."""
-    if seconds is None:
-        return "n/a"
-    if unit == "h":
-        return f"{seconds / 3600:,.1f} h"
-    return f"{seconds / 86400:,.2f} d"
+    return duration_in(seconds, unit, missing="n/a")
 
 
 def fmt_share(value: float | None) -> str:
     """A share as a percentage with one decimal."""
-    return "n/a" if value is None else f"{value:.1%}"
+    return percent(value, missing="n/a")

@@ -8,9 +8,10 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from flowmine.dashboard._components import plot_text, table
 from flowmine.dashboard._data import case_events, filters_of, labeller, process_variants, variant_cases
-from flowmine.dashboard._i18n import duration, number, t
+from flowmine.dashboard._i18n import t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
+from flowmine.vocabulary import duration, label, number
 
 PATH = "/cases"
 TITLE_KEY = "cases_page"
@@ -60,7 +61,7 @@ def register(app: Dash, store: Store) -> None:
         cases = variant_cases(store, f, variant).head(200)
         rows = [{"case": str(r["case"]), "throughput": duration(r["throughput_s"], f.lang),
                  "start": str(r["start"])[:19], "end": str(r["end"])[:19]} for r in cases.to_dict("records")]
-        cols = [("case", t("case", f.lang)), ("throughput", t("throughput", f.lang)),
+        cols = [("case", t("case", f.lang)), ("throughput", label("throughput_time", f.lang)),
                 ("start", t("start", f.lang)), ("end", t("end", f.lang))]
         return table("cases-table", cols, rows), [{"label": r["case"], "value": r["case"]} for r in rows]
 

@@ -9,9 +9,10 @@ from dash import dcc, html
 
 from flowmine.dashboard._components import card, plot_text, table
 from flowmine.dashboard._data import conformance, labeller
-from flowmine.dashboard._i18n import duration, number, percent, t
+from flowmine.dashboard._i18n import t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
+from flowmine.vocabulary import duration, label, number, percent, ratio
 
 PATH = "/conformance"
 TITLE_KEY = "conformance"
@@ -35,9 +36,10 @@ def layout(store: Store, f: Filters) -> Any:
     if not c["cases"]:
         return html.P(t("no_data", lang), id="conf-empty")
     cards = html.Div([
-        card(t("fitness", lang), f"{c['fitness']:.3f}", "conf-fitness", t("exact" if c["exact"] else "inexact", lang)),
-        card(t("fitting_share", lang), percent(c["fitting_cases_share"]), "conf-fitting"),
-        card(t("precision", lang), f"{c['precision']:.3f}" if c.get("precision") is not None else "–",
+        card(label("fitness", lang), ratio(c["fitness"]), "conf-fitness",
+             t("exact" if c["exact"] else "inexact", lang)),
+        card(label("fitting_cases_share", lang), percent(c["fitting_cases_share"]), "conf-fitting"),
+        card(label("precision", lang), ratio(c.get("precision")),
              "conf-precision"),
     ], className="fm-cards")
     name = labeller(f.process, lang)
@@ -46,7 +48,7 @@ def layout(store: Store, f: Filters) -> Any:
                   "rate": percent(s["rate"])} for s in c["steps"]]
     step_cols = [("activity", t("activity", lang)), ("skipped", t("skipped", lang)),
                  ("inserted", t("inserted", lang)), ("out_of_order", t("out_of_order", lang)),
-                 ("cases", t("cases", lang)), ("rate", t("rate", lang))]
+                 ("cases", label("cases", lang)), ("rate", t("rate", lang))]
     rule_rows = [{"rule": r.get(f"label_{lang}") or r["rule"], "kind": r["kind"],
                   "violating": number(r["violating_cases"]), "rate": percent(r["rate"]),
                   "examples": ", ".join(map(str, r.get("examples", [])))} for r in c["rules"]]
@@ -55,8 +57,10 @@ def layout(store: Store, f: Filters) -> Any:
     impact_rows = [{"deviation": i["deviation"], "cases": number(i["cases"]),
                     "dev": duration(i["throughput_time_median_s"]["deviating"], lang),
                     "conf": duration(i["throughput_time_median_s"]["conforming"], lang)} for i in c["impact"]]
-    impact_cols = [("deviation", t("deviation", lang)), ("cases", t("cases", lang)),
-                   ("dev", t("tt_deviating", lang)), ("conf", t("tt_conforming", lang))]
+    median = label("throughput_time", lang, stat="median")
+    impact_cols = [("deviation", t("deviation", lang)), ("cases", label("cases", lang)),
+                   ("dev", t("of_deviating", lang).format(metric=median)),
+                   ("conf", t("of_conforming", lang).format(metric=median))]
     return html.Div([
         cards, html.P(t("conf_scope", lang)),
         dcc.Graph(id="conf-deviations", figure=deviation_figure(c["steps"], lang, name)),

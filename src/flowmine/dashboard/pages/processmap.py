@@ -23,14 +23,20 @@ from flowmine.dashboard._data import (
     single_flight,
     version,
 )
-from flowmine.dashboard._i18n import duration, number, percent, t
+from flowmine.dashboard._i18n import t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
+from flowmine.vocabulary import between_steps, duration, label, money, number, percent
 
 PATH = "/map"
 TITLE_KEY = "map"
 STEPS = tuple(round(i / 20, 2) for i in range(21))  # 0, 0.05, ..., 1
 OVERLAYS = ("frequency", "performance", "cost")
+
+
+def overlay_label(overlay: str, lang: str) -> str:
+    """The overlay's name: the cost overlay is the vocabulary's cost, the others are the page's words."""
+    return label("cost", lang) if overlay == "cost" else t(overlay, lang)
 
 
 def figure(store: Store, f: Filters, activities: float, paths: float, overlay: str) -> Any:
@@ -52,7 +58,7 @@ def _figure(store_path: str, ver: str, f: Filters, activities: float, paths: flo
                             node_cost={a["activity"]: a.get("cost_total") for a in acts}, currency=currency,
                             highlight=[b["name"] for b in p.get("bottlenecks", [])[:3]],
                             labels={a["activity"]: name(a["activity"]) for a in acts},
-                            title=f"{t('map', f.lang)} · {t(overlay, f.lang)}")
+                            title=f"{t('map', f.lang)} · {overlay_label(overlay, f.lang)}")
 
 
 def layout(store: Store, f: Filters) -> Any:
@@ -67,7 +73,7 @@ def layout(store: Store, f: Filters) -> Any:
                       dcc.Slider(id="map-paths", min=0, max=1, step=0.05, value=0.8, marks=marks)],
                      style={"flex": 1}),
             dcc.RadioItems(id="map-overlay", inline=True, value="frequency",
-                           options=[{"label": t(o, lang), "value": o} for o in OVERLAYS]),
+                           options=[{"label": overlay_label(o, lang), "value": o} for o in OVERLAYS]),
         ], style={"display": "flex", "gap": "24px", "alignItems": "center"}),
         html.P(t("map_hint", lang)),
         dcc.Graph(id="map-graph", figure=figure(store, f, 1.0, 0.8, "frequency"), style={"height": "720px"}),
@@ -83,13 +89,14 @@ def step_detail(store: Store, f: Filters, step: str) -> Any:
     a = next((x for x in p.get("activities", []) if x["activity"] == step), None)
     if a is None:
         return html.P(t("no_data", lang))
-    cost = f"{number(a.get('cost_total'), 2)} {a.get('cost_currency') or ''}".strip()
-    cards = [card(t("count", lang), number(a["count"]), "map-d-count"),
-             card(t("cases", lang), number(a["cases"]), "map-d-cases"),
-             card(t("service_median", lang), duration(a.get("service_time_median_s"), lang), "map-d-service"),
-             card(t("waiting_median", lang), duration(a.get("waiting_time_median_s"), lang), "map-d-waiting"),
-             card(t("cost_total", lang), cost, "map-d-cost"),
-             card(t("rework_rate", lang), percent(a.get("rework_rate")), "map-d-rework")]
+    between = between_steps(p.get("time_basis"))  # sojourn time on a log without start timestamps
+    cards = [card(label("activity_instances", lang), number(a["count"]), "map-d-count"),
+             card(label("cases", lang), number(a["cases"]), "map-d-cases"),
+             card(label("service_time", lang, stat="median"), duration(a.get("service_time_median_s"), lang),
+                  "map-d-service"),
+             card(label(between, lang, stat="median"), duration(a.get(f"{between}_median_s"), lang), "map-d-waiting"),
+             card(label("cost", lang), money(a.get("cost_total"), a.get("cost_currency")), "map-d-cost"),
+             card(label("rework_rate", lang), percent(a.get("rework_rate")), "map-d-rework")]
     c = conformance(store, f.process, f) if f.process else None
     dev = next((s for s in (c or {}).get("steps", []) if s["activity"] == step), None)
     if dev is not None:
@@ -99,7 +106,8 @@ def step_detail(store: Store, f: Filters, step: str) -> Any:
     work = work[work["activity"] == step].head(10)
     rows = [{"resource": str(r["resource"]), "instances": number(r["instances"]), "share": percent(r["share"])}
             for r in work.to_dict("records")]
-    cols = [("resource", t("resource", lang)), ("instances", t("count", lang)), ("share", t("workload_share", lang))]
+    cols = [("resource", t("resource", lang)), ("instances", label("activity_instances", lang)),
+            ("share", t("workload_share", lang))]
     return html.Div([html.H3(labeller(f.process, lang)(step), id="map-d-title"), html.Div(cards, className="fm-cards"),
                      table("map-d-resources", cols, rows, page_size=10)])
 

@@ -8,9 +8,10 @@ from dash import dcc, html
 
 from flowmine.dashboard._components import plot_text, table
 from flowmine.dashboard._data import metric
-from flowmine.dashboard._i18n import duration, number, percent, t
+from flowmine.dashboard._i18n import t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
+from flowmine.vocabulary import duration, label, number, percent
 
 PATH = "/resources"
 TITLE_KEY = "resources"
@@ -34,8 +35,9 @@ def layout(store: Store, f: Filters) -> Any:
     rows = [{"resource": str(r["resource"]), "instances": number(r["instances"]), "cases": number(r["cases"]),
              "service": duration(r["service_total_s"], lang), "share": percent(r["share"])}
             for r in work.sort_values("instances", ascending=False).to_dict("records")]
-    cols = [("resource", t("resource", lang)), ("instances", t("count", lang)), ("cases", t("cases", lang)),
-            ("service", t("service_total", lang)), ("share", t("workload_share", lang))]
+    cols = [("resource", t("resource", lang)), ("instances", label("activity_instances", lang)),
+            ("cases", label("cases", lang)), ("service", label("service_time", lang, stat="total")),
+            ("share", t("workload_share", lang))]
     hand = metric(store, f, "handovers", "resource")
     parts: list[Any] = [table("res-table", cols, rows)]
     if len(hand):

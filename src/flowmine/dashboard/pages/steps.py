@@ -8,9 +8,10 @@ from dash import html
 
 from flowmine.dashboard._components import table
 from flowmine.dashboard._data import labeller, process_profile
-from flowmine.dashboard._i18n import duration, number, percent, t
+from flowmine.dashboard._i18n import t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
+from flowmine.vocabulary import duration, label, money, number, percent
 
 PATH = "/steps"
 TITLE_KEY = "steps"
@@ -23,15 +24,21 @@ def rows(p: dict[str, Any], lang: str) -> list[dict[str, Any]]:
         "service": duration(a.get("service_time_median_s"), lang),
         "waiting": duration(a.get("waiting_time_median_s"), lang),
         "sojourn": duration(a.get("sojourn_time_median_s"), lang),
-        "cost": f"{number(a.get('cost_total'), 2)} {a.get('cost_currency') or ''}".strip(),
+        "cost": money(a.get("cost_total"), a.get("cost_currency")),
         "rework": percent(a.get("rework_rate")),
     } for a in p.get("activities", [])]
 
 
+def columns(p: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """The table's columns: the waiting time only on a log with start timestamps (without them it is
+    unknown and only the sojourn time is shown)."""
+    waiting = [("waiting", label("waiting_time", lang, stat="median"))] if p.get("time_basis") == "waiting" else []
+    return [("activity", t("activity", lang)), ("count", label("activity_instances", lang)),
+            ("cases", label("cases", lang)), ("service", label("service_time", lang, stat="median")), *waiting,
+            ("sojourn", label("sojourn_time", lang, stat="median")), ("cost", label("cost", lang)),
+            ("rework", label("rework_rate", lang))]
+
+
 def layout(store: Store, f: Filters) -> Any:
-    lang = f.lang
-    cols = [("activity", t("activity", lang)), ("count", t("count", lang)), ("cases", t("cases", lang)),
-            ("service", t("service_median", lang)), ("waiting", t("waiting_median", lang)),
-            ("sojourn", t("sojourn_median", lang)), ("cost", t("cost_total", lang)),
-            ("rework", t("rework_rate", lang))]
-    return html.Div([table("steps-table", cols, rows(process_profile(store, f), lang), page_size=30)])
+    p = process_profile(store, f)
+    return html.Div([table("steps-table", columns(p, f.lang), rows(p, f.lang), page_size=30)])

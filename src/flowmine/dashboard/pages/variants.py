@@ -8,9 +8,10 @@ from dash import html
 
 from flowmine.dashboard._components import table
 from flowmine.dashboard._data import labeller, process_variants
-from flowmine.dashboard._i18n import duration, number, percent, t
+from flowmine.dashboard._i18n import t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
+from flowmine.vocabulary import duration, label, number, percent
 
 PATH = "/variants"
 TITLE_KEY = "variants"
@@ -27,7 +28,7 @@ def rows(frame: Any, lang: str, name: Any = str) -> list[dict[str, Any]]:
 
 def layout(store: Store, f: Filters) -> Any:
     lang = f.lang
-    cols = [("variant", t("variant", lang)), ("cases", t("cases", lang)), ("share", t("variant_share", lang)),
-            ("median", t("tt_median", lang))]
+    cols = [("variant", t("variant", lang)), ("cases", label("cases", lang)), ("share", label("case_share", lang)),
+            ("median", label("throughput_time", lang, stat="median"))]
     found = rows(process_variants(store, f), lang, labeller(f.process, lang))
     return html.Div([table("var-table", cols, found, page_size=20)])

@@ -1,0 +1,156 @@
+"""Case-level views the faces show: a case's timeline, the case attributes a filter can offer, the cost
+per case (the monitor KPI's definition) and which trend periods hold too few completions to be drawn.
+
+They live here, behind the public API, so a page, the report and a notebook get the same rows from
+the same call (the dashboard holds no SQL and no metric definition of its own).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from flowmine._schema import CASE, START, TIMESTAMP
+from flowmine.analytics._cost import cost
+from flowmine.analytics._log import LogLike, StoredLog
+from flowmine.analytics._sql import log_order, q, scratch
+from flowmine.analytics._table import as_table
+
+#: columns added by :func:`case_timeline`
+TIMELINE_COLUMNS = ("running", "shown_end")
+
+
+def _relation(log: LogLike, con: Any) -> tuple[str, list[Any], list[str]]:
+    """A relation over the log's events (all of its stored version's events for a stored log), its
+    query parameters and its column names."""
+    if isinstance(log, StoredLog):
+        import pyarrow.parquet as pq
+
+        path = log.path
+        return "read_parquet(?)", [path], pq.read_schema(path).names
+    table = as_table(log, columns=None)
+    con.register("timeline_log_", table)
+    return "timeline_log_", [], table.column_names
+
+
+def case_timeline(log: LogLike, case: str) -> pd.DataFrame:
+    """The events of one case in the canonical order (start, else completion; then completion,
+    event_id): its steps, waits and resources, as a timeline draws them.
+
+    Two columns are added: ``running`` (an open instance: started, completion unknown at extraction)
+    and ``shown_end`` (the completion; for an open instance the end of the log, the latest time it
+    holds, so it is drawn as still running). A stored log gives the events of its version whatever its
+    filters (one case is asked for by its id).
+
+    Examples
+    --------
+    >>> from flowmine.analytics import case_timeline, stored
+    >>> case_timeline(stored("/tmp/demo-store", "finance"), "C-0001")  # doctest: +SKIP
+    """
+    con = scratch()
+    try:
+        source, params, names = _relation(log, con)
+        start = q(START) if START in names else "CAST(NULL AS TIMESTAMPTZ)"
+        ts = q(TIMESTAMP)
+        return con.execute(
+            f"SELECT *, {ts} IS NULL AND {start} IS NOT NULL AS running, "
+            f"CASE WHEN {ts} IS NULL AND {start} IS NOT NULL THEN (SELECT GREATEST(MAX({ts}), MAX({start})) "
+            f"FROM {source}) ELSE {ts} END AS shown_end "
+            f"FROM {source} WHERE {q(CASE)} = ? ORDER BY {log_order(names)}",
+            [*params, *params, case]).df()
+    finally:
+        con.close()
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_dictionary(kind))
+
+
+def attribute_values(log: LogLike, max_values: int = 200) -> dict[str, list[str]]:
+    """The text case attributes (``case:*`` columns other than the case id) with at most ``max_values``
+    distinct values, each with its sorted values: what a case filter can offer to choose from.
+
+    Examples
+    --------
+    >>> from flowmine.analytics import attribute_values, stored
+    >>> attribute_values(stored("/tmp/demo-store", "finance"))  # doctest: +SKIP
+    {'case:department': ['Finance', 'Sales', ...]}
+    """
+    con = scratch()
+    out: dict[str, list[str]] = {}
+    try:
+        source, params, _ = _relation(log, con)
+        if isinstance(log, StoredLog):
+            import pyarrow.parquet as pq
+
+            schema = pq.read_schema(log.path)
+        else:
+            schema = as_table(log, columns=None).schema
+        for fld in schema:
+            if not fld.name.startswith("case:") or fld.name == CASE or not _is_text(fld.type):
+                continue
+            col = q(fld.name)
+            rows = con.execute(f"SELECT DISTINCT {col} FROM {source} WHERE {col} IS NOT NULL "
+                               f"ORDER BY 1 LIMIT {int(max_values) + 1}", params).fetchall()
+            if 0 < len(rows) <= max_values:
+                out[fld.name] = [str(r[0]) for r in rows]
+    finally:
+        con.close()
+    return out
+
+
+def case_costs(log: LogLike) -> pd.Series:
+    """The cost of each case whose cost is known: the sum of its instances' cost, over the cases with at
+    least one priced instance (a case with no priced step has no known cost, not zero). Indexed by case.
+    The monitor's ``cost_per_case`` KPI aggregates these per period."""
+    return _priced(cost(log, level="case")).groupby("case")["cost_total"].sum(min_count=1)
+
+
+def _priced(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["instances"] > frame["instances_unpriced"]]
+
+
+def cost_per_case(log: LogLike) -> dict[str, Any]:
+    """The cost per case: the mean of :func:`case_costs` (the monitor KPI ``cost_per_case`` with its
+    default statistic, over the whole log), with its currency and the number of cases it averages.
+
+    Returns
+    -------
+    dict
+        ``value`` (None when no case has a known cost), ``currency`` (None unless one currency),
+        ``cases``.
+    """
+    per = _priced(cost(log, level="case"))
+    costs = per.groupby("case")["cost_total"].sum(min_count=1).dropna()
+    currency = per["currency"].dropna().unique()
+    return {"value": float(costs.mean()) if len(costs) else None,
+            "currency": str(currency[0]) if len(currency) == 1 else None, "cases": len(costs)}
+
+
+#: A period's median throughput time describes the trend only when at least this many cases completed in
+#: it, and at least this share of a typical period's completions: the first and last periods of a log
+#: hold a few stragglers (the log starts or ends mid-process), whose median says nothing about the trend.
+MIN_COMPLETIONS, MIN_COMPLETION_SHARE = 5, 0.1
+
+
+def thin_periods(periods: list[dict[str, Any]] | pd.DataFrame) -> tuple[int, list[bool]]:
+    """The completions a period needs for its median throughput time to describe the trend, and which
+    of ``periods`` (``profile(log, by=...)["periods"]`` or ``flow(log, by=...)``) fall short.
+
+    A period falls short with fewer than ``max(MIN_COMPLETIONS, ceil(MIN_COMPLETION_SHARE * m))``
+    completions, ``m`` the median completions of the periods that have any.
+
+    Examples
+    --------
+    >>> from flowmine.analytics import thin_periods
+    >>> thin_periods([{"completions": n} for n in (3, 100, 120, 110, 2)])
+    (10, [True, False, False, False, True])
+    """
+    rows = periods.to_dict("records") if isinstance(periods, pd.DataFrame) else periods
+    done = sorted(int(row.get("completions") or 0) for row in rows if row.get("completions"))
+    typical = done[len(done) // 2] if done else 0
+    need = max(MIN_COMPLETIONS, math.ceil(MIN_COMPLETION_SHARE * typical))
+    return need, [int(row.get("completions") or 0) < need for row in rows]
