@@ -18,7 +18,6 @@ Examples
 
 from flowmine.analytics._bottlenecks import bottlenecks, slowest_cases
 from flowmine.analytics._calendar import Calendar, business_duration
-from flowmine.analytics._common import COLUMNS
 from flowmine.analytics._cost import cost
 from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, trend_chart
 from flowmine.analytics._filters import CaseFilter, filter_cases
@@ -28,16 +27,21 @@ from flowmine.analytics._log import AnalyticsError, LogLike, StoredLog, stored
 from flowmine.analytics._prepare import prepare
 from flowmine.analytics._profile import profile
 from flowmine.analytics._quality import quality, rework
+from flowmine.analytics._registry import COLUMN_TYPES, COLUMNS, METRICS, InProfile, Metric, metric
 from flowmine.analytics._relations import instances
 from flowmine.analytics._resources import handovers, workload
 from flowmine.analytics._time import queue_time, service_time, sojourn_time, throughput_time, waiting_time
 
 __all__ = [
     "COLUMNS",
+    "COLUMN_TYPES",
+    "METRICS",
     "AnalyticsError",
     "Calendar",
     "CaseFilter",
+    "InProfile",
     "LogLike",
+    "Metric",
     "StoredLog",
     "bottleneck_chart",
     "bottlenecks",
@@ -49,6 +53,7 @@ __all__ = [
     "handovers",
     "hold",
     "instances",
+    "metric",
     "prepare",
     "profile",
     "quality",
