@@ -73,7 +73,9 @@ def _type_ok(series: pd.Series, kind: str) -> bool:
         return dtype == np.float64
     if kind == "time":
         return isinstance(dtype, pd.DatetimeTZDtype) and str(dtype.tz) in ("UTC", "Etc/UTC")
-    return pd.api.types.is_string_dtype(dtype) or (dtype == object and series.map(  # text, possibly all null
+    if pd.api.types.is_string_dtype(dtype):
+        return True
+    return pd.api.types.is_object_dtype(dtype) and bool(series.map(  # text, possibly all null
         lambda v: v is None or isinstance(v, str) or v != v).all())
 
 
@@ -121,7 +123,7 @@ def check_stored_and_filtered_stored_log(m: Metric, level: str, logs: Logs) -> N
     assert_declared(m, level, got, "a filtered stored log")
     want = call(m.name, level, fa.filter_cases(logs.table, logs.filter))
     same(got, want)
-    assert 0 < len(got) and (len(got) <= len(whole) or m.name == "flow")  # a part of the log (flow: its periods)
+    assert len(got) > 0 and (len(got) <= len(whole) or m.name == "flow")  # a part of the log (flow: its periods)
 
 
 def check_hand_computed_answer(m: Metric, level: str, logs: Logs) -> None:
@@ -175,7 +177,7 @@ def check_options_are_the_functions(m: Metric, level: str, logs: Logs) -> None:
     """Declared options are parameters of the function; each default is allowed; any other value is
     refused with the parameter's name."""
     params = inspect.signature(m.function).parameters
-    assert list(params)[0] == "log"
+    assert next(iter(params)) == "log"
     defaults = m.defaults()
     assert set(m.needs) == {p for p in list(params)[1:] if p not in defaults}
     for option, allowed in m.allowed().items():
@@ -221,9 +223,8 @@ class Logs:
 
 @pytest.fixture(scope="module")
 def stored_log(tmp_path_factory):
-    from flowmine.store import Store
-
     from flowmine.simulate import simulate, write_log
+    from flowmine.store import Store
 
     tmp = tmp_path_factory.mktemp("contract")
     source = write_log(simulate("production", cases=60, seed=1), tmp / "production.parquet", truth=False)
