@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -357,3 +358,38 @@ def test_an_unknown_metric_or_level_is_named():
 def test_profile_of_empty_log(log):
     p = fa.profile(log.iloc[0:0], engine="sql")
     assert (p["cases"], p["events"], p["activities"], p["bottlenecks"]) == (0, 0, [], [])
+
+
+# --- the documentation draws from the registry ---------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "ANALYTICS.md"
+_BEGIN = "<!-- the metrics table: generated from flowmine.analytics.METRICS (tests/test_analytics_contract.py) -->"
+_END = "<!-- end of the metrics table -->"
+
+
+def metrics_table(metrics: list[Metric]) -> str:
+    """The Markdown table of every metric: its levels with their columns (levels with the same columns
+    together; "+ key" where a level's first column is the level itself, e.g. activity), closed-set
+    options with their defaults, required parameters."""
+    lines = ["| metric | what it measures | levels: columns | options (default) |", "|---|---|---|---|"]
+    for m in metrics:
+        groups: dict[tuple[tuple[str, ...], bool], list[str]] = {}
+        for lv, cols in m.levels.items():
+            keyed = cols[0] == lv and len(m.levels) > 1
+            groups.setdefault((cols[1:] if keyed else cols, keyed), []).append(lv)
+        levels = "<br>".join(f"**{', '.join(lvs)}**{' + key' if keyed else ''}: {', '.join(cols)}"
+                             for (cols, keyed), lvs in groups.items())
+        defaults = m.defaults()
+        options = [f"`{o}`: {' / '.join(map(str, allowed))} ({defaults[o]})" for o, allowed in m.allowed().items()
+                   if len(allowed) > 1]
+        options += [f"`{o}` (required)" for o in m.needs]
+        lines.append(f"| `{m.name}` | {m.summary} | {levels} | {'<br>'.join(options) or '—'} |")
+    return "\n".join(lines)
+
+
+def test_the_docs_table_is_the_registry():
+    text = DOCS.read_text(encoding="utf-8")
+    assert _BEGIN in text and _END in text, f"docs/ANALYTICS.md lacks the markers {_BEGIN!r} ... {_END!r}"
+    table = text.split(_BEGIN, 1)[1].split(_END, 1)[0].strip()
+    expected = metrics_table(list(METRICS.values()))
+    assert table == expected, f"docs/ANALYTICS.md's metrics table is not the registry's; it should read:\n{expected}"
