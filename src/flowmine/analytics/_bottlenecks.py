@@ -70,7 +70,7 @@ def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int 
     Examples
     --------
     >>> from flowmine.analytics import bottlenecks, stored
-    >>> bottlenecks(stored("/tmp/demo-store", "finance"), kind="activity").iloc[0]["name"]  # doctest: +SKIP
+    >>> bottlenecks(stored(STORE, "finance"), kind="activity").iloc[0]["name"]  # STORE: a store's path
     'GM approval'
     """
     check_option("kind", kind, KINDS, "bottlenecks")

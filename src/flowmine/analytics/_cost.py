@@ -47,7 +47,8 @@ def cost(log: LogLike, level: str = "activity", rates: Mapping[str, float] | Non
     Examples
     --------
     >>> from flowmine.analytics import cost, stored
-    >>> cost(stored("/tmp/demo-store", "finance"), level="activity")  # doctest: +SKIP
+    >>> cost(stored(STORE, "finance"), level="log")["currency"].tolist()  # STORE: a store's path
+    ['CNY']
     """
     check_option("level", level, LEVELS, "cost")
     check_option("rate_by", rate_by, ("role", "resource"), "cost")

@@ -201,8 +201,8 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
     Examples
     --------
     >>> from flowmine.analytics import profile, stored
-    >>> p = profile(stored("/tmp/demo-store", "finance"))  # doctest: +SKIP
-    >>> p["bottlenecks"][0]["name"]  # doctest: +SKIP
+    >>> p = profile(stored(STORE, "finance"))  # STORE: a store's path
+    >>> p["bottlenecks"][0]["name"]
     'GM approval'
     """
     check_option("engine", engine, ENGINES, "profile")

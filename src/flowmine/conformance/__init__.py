@@ -7,7 +7,7 @@ Rust (r4pm) with pm4py's cost function. See ``docs/CONFORMANCE.md`` for definiti
 Examples
 --------
 >>> from flowmine.conformance import check
->>> report = check("/tmp/demo-store", "finance")  # doctest: +SKIP
+>>> report = check("build/store", "finance")  # as check()'s own example  # doctest: +SKIP
 >>> report.fitness, report.precision  # doctest: +SKIP
 """
 

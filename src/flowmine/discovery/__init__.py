@@ -6,7 +6,9 @@ aggregates (inductive miner on variants, the same tree as on the full log, 100x 
 Examples
 --------
 >>> from flowmine.discovery import variants
->>> v = variants("/tmp/demo-store", "finance")  # doctest: +SKIP
+>>> v = variants(STORE, "finance")  # STORE: a store's path
+>>> len(v.traces) == len(v.counts) == len(v.cases)  # each variant once, with its count and cases
+True
 """
 
 from flowmine.discovery._export import bpmn_layout, to_svg, write_model

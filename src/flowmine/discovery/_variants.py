@@ -106,8 +106,8 @@ def variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Path, proc
     Examples
     --------
     >>> from flowmine.discovery import variants
-    >>> v = variants("/tmp/demo-store", "finance")  # doctest: +SKIP
-    >>> v.traces[0][:2]  # doctest: +SKIP
+    >>> v = variants(STORE, "finance")
+    >>> v.traces[0][:2]
     ('Submit expense claim', 'Finance review')
     """
     if isinstance(log, StoredLog):

@@ -14,7 +14,7 @@ See ``docs/MONITOR.md``.
 Examples
 --------
 >>> from flowmine.monitor import monitor
->>> monitor("/tmp/demo-store", "finance").exit_code  # doctest: +SKIP
+>>> monitor("build/store", "finance").exit_code  # as monitor()'s own example: ~30 s  # doctest: +SKIP
 """
 
 from flowmine.monitor._evaluate import VERDICTS, Evaluation, evaluate_initiative

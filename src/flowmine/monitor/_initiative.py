@@ -85,7 +85,7 @@ def load_initiative(path: str | Path) -> Initiative:
     Examples
     --------
     >>> from flowmine.monitor import load_initiative
-    >>> load_initiative("initiatives/finance_deputy_gm.toml").change_date  # doctest: +SKIP
+    >>> load_initiative("initiatives/finance_deputy_gm.toml").change_date
     datetime.date(2025, 8, 4)
     """
     p = Path(path)
