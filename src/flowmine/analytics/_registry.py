@@ -35,8 +35,8 @@ from typing import Any
 
 import pandas as pd
 
-from flowmine.analytics._bottlenecks import COLUMNS_BY_KIND, SLOWEST_COLUMNS, bottlenecks, slowest_cases
-from flowmine.analytics._cost import COST_COLUMNS, cost
+from flowmine.analytics._bottlenecks import COLUMNS_BY_KIND, SLOWEST_COLUMNS, SLOWEST_KINDS, bottlenecks, slowest_cases
+from flowmine.analytics._cost import COST_COLUMNS, RATE_BY, cost
 from flowmine.analytics._flow import EDGE_COLUMNS, FLOW_COLUMNS, VARIANT_COLUMNS, directly_follows, flow, variants
 from flowmine.analytics._log import AnalyticsError, LogLike
 from flowmine.analytics._quality import QUALITY, REWORK, quality, rework
@@ -187,10 +187,10 @@ METRICS: dict[str, Metric] = {m.name: m for m in sorted((
            in_profile=(InProfile("both", "bottlenecks", ("kind", "name"), _BOTTLENECK_FIELDS, every_row=False),)),
     Metric("slowest_cases", slowest_cases, {"case": SLOWEST_COLUMNS},
            "The cases that wait longest at one bottleneck (the drill-down of a bottlenecks row).",
-           level_option=None, options={"kind": ("activity", "edge")}, needs=("name",)),
+           level_option=None, options={"kind": SLOWEST_KINDS}, needs=("name",)),
     Metric("cost", cost, COST_COLUMNS,
            "Cost per currency: the cost attribute, or a rate × service time; and the cost of rework.",
-           options={"rate_by": ("role", "resource")}),
+           options={"rate_by": RATE_BY}),
     Metric("rework", rework, REWORK,
            "Rework: executions of a step beyond the first in a case; rework rate of a step.",
            in_profile=(InProfile("activity", "activities", ("activity",),
