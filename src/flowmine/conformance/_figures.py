@@ -128,7 +128,8 @@ def deviation_model_figure(report: ConformanceReport, measure: str = "rate", tit
     Examples
     --------
     >>> from flowmine.conformance import check, deviation_model_figure
-    >>> deviation_model_figure(check("build/store", "finance")).show()  # opens a browser  # doctest: +SKIP
+    >>> fig = deviation_model_figure(check(STORE, "finance"))  # STORE: a store's path
+    >>> fig.show()  # opens a browser  # doctest: +SKIP
     """
     if measure not in MEASURES:
         raise ValueError(f"The 'measure' parameter of deviation_model_figure must be one of {set(MEASURES)}. "
