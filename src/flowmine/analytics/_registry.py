@@ -142,7 +142,7 @@ class Metric:
         return self.function(log, **options)
 
 
-def _instance_time(name: str, function: Callable[..., pd.DataFrame], levels: Mapping[str, tuple[str, ...]],
+def _instance_metric(name: str, function: Callable[..., pd.DataFrame], levels: Mapping[str, tuple[str, ...]],
                    summary: str, field_name: str) -> Metric:
     return Metric(name, function, levels, summary, in_profile=(
         InProfile("activity", "activities", ("activity",), ((field_name, "median_s"),)),))
@@ -159,14 +159,14 @@ METRICS: dict[str, Metric] = {m.name: m for m in sorted((
            in_profile=(InProfile("log", "", (), (("cases", "cases"), ("case_duration_s.median", "median_s"),
                                                  ("case_duration_s.mean", "mean_s"),
                                                  ("case_duration_s.p90", "p90_s"))),)),
-    _instance_time("service_time", service_time, SERVICE,
+    _instance_metric("service_time", service_time, SERVICE,
                    "Service time: completion minus start of an instance (unknown without a start).",
                    "service_time_median_s"),
-    _instance_time("waiting_time", waiting_time, WAITING,
+    _instance_metric("waiting_time", waiting_time, WAITING,
                    "Waiting time: start minus the completion of the enabling instance.", "waiting_time_median_s"),
-    _instance_time("queue_time", queue_time, QUEUE,
+    _instance_metric("queue_time", queue_time, QUEUE,
                    "Queue time: start minus the ready (scheduled) time.", "queue_time_median_s"),
-    _instance_time("sojourn_time", sojourn_time, SOJOURN,
+    _instance_metric("sojourn_time", sojourn_time, SOJOURN,
                    "Sojourn time: completion minus the previous completion in the case.", "sojourn_time_median_s"),
     Metric("directly_follows", directly_follows, {"edge": EDGE_COLUMNS},
            "Directly-follows edges A → B with their count and duration (pm4py's performance DFG).",
