@@ -1,6 +1,7 @@
 # Two commands set a fresh machine up (Python 3.11 and make are all it needs):
 #   make demo   create the venv, install, build a store from sample_logs/ and run the main job
 #   make test   create the venv, install, then lint, type-check, check the layers and run the whole test suite
+#               and the docstring examples (pytest's testpaths: tests/ and src/flowmine/, --doctest-modules)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin

@@ -26,7 +26,7 @@ import pytest
 from tests.conftest import shared_log
 
 import flowmine.analytics as fa
-from flowmine.analytics import COLUMNS, Calendar, CaseFilter, profile, stored
+from flowmine.analytics import METRICS, Calendar, CaseFilter, metric, profile, stored
 from flowmine.discovery import collect_variants
 from flowmine.store import Store
 
@@ -166,17 +166,20 @@ def assert_same_frame(duck: pd.DataFrame, spark: pd.DataFrame, what: str) -> Non
             _same(x, y, f"{what} row {i} column {name}")
 
 
-def call(metric: str, level: str, log: Any) -> pd.DataFrame:
-    fn = getattr(fa, metric)
-    if metric == "bottlenecks":
-        return fn(log, kind=level, n_boot=200)
-    if metric == "flow":
-        return fn(log, by="week")
-    if metric == "instances":
-        return fn(log)
-    if metric == "slowest_cases":  # the second step of the first case (the store is sorted by case, time)
-        return fn(log, name=log.store.load_table(log.process, columns=["concept:name"]).column(0)[1].as_py())
-    return fn(log, level=level)
+def _second_step(log: Any) -> str:
+    """The second step of the first case (the store is sorted by case, time)."""
+    return log.store.load_table(log.process, columns=["concept:name"]).column(0)[1].as_py()
+
+
+#: Values for the parameters a registered metric needs (``Metric.needs``), and options cheaper than
+#: the defaults; every other argument is the registry's (``flowmine.analytics.METRICS``).
+NEEDS: dict[str, Callable[[Any], Any]] = {"name": _second_step}
+OPTIONS: dict[str, dict[str, Any]] = {"bottlenecks": {"n_boot": 200}}
+
+
+def call(name: str, level: str, log: Any) -> pd.DataFrame:
+    m = metric(name)
+    return m(log, level, **{need: NEEDS[need](log) for need in m.needs}, **OPTIONS.get(name, {}))
 
 
 REAL_LOG = "running-example.xes"  # small: the contract is about equality, and Spark's cost is per query
@@ -184,7 +187,8 @@ REAL_LOG = "running-example.xes"  # small: the contract is about equality, and S
 #: waiting-time query on another column (all five levels are checked on waiting time), cost per
 #: resource / role is cost per activity with another key, and bottlenecks of both kinds run the
 #: activity and the edge queries
-QUERIES = [q for q in sorted(COLUMNS) if not (q[0] in ("service_time", "sojourn_time") and q[1] in
+QUERIES = [(m.name, level) for m in METRICS.values() for level in m.levels]
+QUERIES = [q for q in sorted(QUERIES) if not (q[0] in ("service_time", "sojourn_time") and q[1] in
                                                 ("log", "resource", "role")) and q not in
            (("cost", "resource"), ("cost", "role"), ("bottlenecks", "activity"), ("bottlenecks", "edge"))]
 #: what the profile is made of: on the real log these (every query on the sample log)

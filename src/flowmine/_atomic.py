@@ -24,8 +24,10 @@ def atomic_file(path: str | Path, mode: int = 0o644) -> Iterator[BinaryIO]:
     Examples
     --------
     >>> from flowmine._atomic import atomic_file
-    >>> with atomic_file("/tmp/report.csv") as fh:  # doctest: +SKIP
+    >>> import os
+    >>> with atomic_file(os.path.join(TMP, "report.csv")) as fh:  # TMP: a folder
     ...     fh.write(b"a,b\\n")
+    4
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")

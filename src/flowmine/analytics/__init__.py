@@ -1,9 +1,10 @@
 """Performance analytics per step: time, bottlenecks, cost, quality, resources, flow and variants.
 
 Metrics are nouns with a ``level=`` argument (bupaR style) and return tidy pandas frames with
-documented, stable columns (``COLUMNS`` declares them; durations are float seconds, ``_s``). Every
-metric takes a log (``LogLike``): a canonical DataFrame or Arrow table, or ``stored(store, process)``
-to read a store's Parquet in place. The per-event work runs in DuckDB (``_sql``: portable SQL, in the canonical
+documented, stable columns (the registry ``METRICS`` declares each metric's levels, columns and
+options once; ``metric(name)`` looks one up; durations are float seconds, ``_s``). Every
+metric takes a log: a canonical DataFrame or Arrow table, or ``stored(store, process)`` to read a
+store's Parquet in place. The per-event work runs in DuckDB (``_sql``: portable SQL, in the canonical
 order of activity instances: start, else completion, else ready time; then completion, event_id);
 the profile behind ``flowmine perf`` also has a compiled single-pass engine (``_fast``) kept
 identical by a contract test. Definitions: ``docs/ANALYTICS.md`` and the glossary.
@@ -11,9 +12,11 @@ identical by a contract test. Definitions: ``docs/ANALYTICS.md`` and the glossar
 Examples
 --------
 >>> from flowmine.analytics import bottlenecks, stored, throughput_time
->>> fin = stored("/tmp/demo-store", "finance")  # doctest: +SKIP
->>> throughput_time(fin)  # doctest: +SKIP
->>> bottlenecks(fin, kind="activity").head()  # doctest: +SKIP
+>>> fin = stored(STORE, "finance")  # STORE: a store's path, e.g. "build/store"
+>>> throughput_time(fin)["cases"].tolist()
+[6000]
+>>> bottlenecks(fin, kind="activity")["name"].iloc[0]
+'GM approval'
 
 For the packages above it (engines, discovery, conformance) the door also opens onto the SQL layer:
 ``Engine`` (the DuckDB engine every metric runs on), the hook ``OPENER`` (a ``ContextVar`` holding
@@ -31,7 +34,6 @@ from typing import TYPE_CHECKING, Any
 from flowmine.analytics._bottlenecks import bottlenecks, slowest_cases
 from flowmine.analytics._calendar import Calendar, business_duration
 from flowmine.analytics._cases import attribute_values, case_costs, case_timeline, cost_per_case, thin_periods
-from flowmine.analytics._common import COLUMNS
 from flowmine.analytics._cost import cost
 from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, trend_chart
 from flowmine.analytics._filters import CaseFilter
@@ -41,6 +43,7 @@ from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, stored
 from flowmine.analytics._prepare import prepare
 from flowmine.analytics._profile import profile
 from flowmine.analytics._quality import quality, rework
+from flowmine.analytics._registry import COLUMN_TYPES, COLUMNS, METRICS, InProfile, Metric, metric
 from flowmine.analytics._relations import instances
 from flowmine.analytics._resources import handovers, workload
 from flowmine.analytics._sql import OPENER, Engine, cases_sql, instances_sql, log_order, q, register_engine, scratch
@@ -67,13 +70,17 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "COLUMNS",
+    "COLUMN_TYPES",
     "CORE_COLUMNS",
+    "METRICS",
     "OPENER",
     "AnalyticsError",
     "Calendar",
     "CaseFilter",
     "Engine",
+    "InProfile",
     "LogLike",
+    "Metric",
     "StoredLog",
     "TooManyActivitiesError",
     "Variants",
@@ -99,6 +106,7 @@ __all__ = [
     "instances_sql",
     "log_order",
     "map_frames",
+    "metric",
     "prepare",
     "profile",
     "q",

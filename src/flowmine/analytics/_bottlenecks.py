@@ -77,7 +77,7 @@ def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int 
     Examples
     --------
     >>> from flowmine.analytics import bottlenecks, stored
-    >>> bottlenecks(stored("/tmp/demo-store", "finance"), kind="activity").iloc[0]["name"]  # doctest: +SKIP
+    >>> bottlenecks(stored(STORE, "finance"), kind="activity").iloc[0]["name"]  # STORE: a store's path
     'GM approval'
     """
     check_option("kind", kind, KINDS, "bottlenecks")
@@ -115,6 +115,7 @@ def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int 
     return run(log, build, COLUMNS_BY_KIND[kind])
 
 
+SLOWEST_KINDS = ("activity", "edge")
 SLOWEST_COLUMNS = declare("slowest_cases", "case", ("case", "kind", "name", "basis", "waiting_s", "instances",
                                                     "throughput_s"))
 
@@ -137,7 +138,7 @@ def slowest_cases(log: LogLike, name: str, kind: str = "activity", n: int = 20) 
         case, kind, name, basis (as :func:`bottlenecks`), waiting_s (the case's total at that step or
         edge, seconds), instances (its instances there), throughput_s (the whole case).
     """
-    check_option("kind", kind, ("activity", "edge"), "slowest_cases")
+    check_option("kind", kind, SLOWEST_KINDS, "slowest_cases")
     check_params("slowest_cases", {"n": [Interval(int, 0, None)]}, {"n": n}, AnalyticsError)
     if kind == "edge" and EDGE_SEP not in name:
         raise AnalyticsError(f"slowest_cases: an edge is named 'A{EDGE_SEP}B'; got {name!r}")

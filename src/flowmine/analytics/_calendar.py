@@ -56,7 +56,9 @@ class Calendar:
     --------
     >>> from flowmine.analytics import Calendar, waiting_time, stored
     >>> cal = Calendar(start="08:30", end="17:30", holidays=["2025-05-01"], utc_offset_h=8)
-    >>> waiting_time(stored("/tmp/demo-store", "finance"), calendar=cal)  # doctest: +SKIP
+    >>> business = waiting_time(stored(STORE, "finance"), calendar=cal)  # STORE: a store's path
+    >>> business.columns[:3].tolist()  # as elapsed time: instances, total_s, ... per activity
+    ['activity', 'instances', 'total_s']
     """
 
     weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)

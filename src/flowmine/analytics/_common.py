@@ -15,9 +15,6 @@ from flowmine.analytics._calendar import Calendar, apply_sql
 from flowmine.analytics._log import LogLike
 from flowmine.analytics._sql import Engine
 
-#: Declared output columns of every metric and level: the contract test checks each frame against them.
-COLUMNS: dict[tuple[str, str], tuple[str, ...]] = {}
-
 
 def stats(expr: str, prefix: str = "") -> str:
     """SQL select-list of count/total/mean/median/p90/min/max of a microsecond duration ``expr``."""
@@ -32,9 +29,10 @@ STAT_COLUMNS = ("instances", "total_s", "mean_s", "median_s", "p90_s", "min_s", 
 
 
 def declare(metric: str, level: str, columns: Sequence[str]) -> tuple[str, ...]:
-    cols = tuple(columns)
-    COLUMNS[(metric, level)] = cols
-    return cols
+    """The columns of ``metric`` at ``level``, as the metric's module selects them and the registry
+    (``_registry.METRICS``) declares them."""
+    del metric, level  # named at the call for the reader; the registry maps metric and level to them
+    return tuple(columns)
 
 
 def run(log: LogLike, build: Callable[[Engine], pd.DataFrame], columns: Sequence[str],
@@ -65,7 +63,7 @@ def total_throughput_s(eng: Engine) -> float:
 def utc_periods(frame: pd.DataFrame) -> pd.DataFrame:
     """Mark the ``period`` column UTC (periods are truncated on naive UTC timestamps: no ICU/time-zone
     setting is needed in the engine, and a session time zone can never shift a period)."""
-    if "period" in frame and len(frame):
+    if "period" in frame:  # an empty frame too: the column's type never depends on the row count
         col = pd.to_datetime(frame["period"])
         frame = frame.assign(period=col.dt.tz_localize("UTC") if col.dt.tz is None else col.dt.tz_convert("UTC"))
     return frame

@@ -18,6 +18,7 @@ from flowmine.analytics._log import LogLike, check_option
 from flowmine.analytics._sql import Engine
 from flowmine.errors import AnalyticsError
 
+RATE_BY = ("role", "resource")
 LEVELS = {"log": None, "case": '"case"', "activity": "activity", "resource": "resource", "role": "role"}
 _VALUES = ("currency", "instances", "instances_unpriced", "cost_total", "cost_mean", "rework_cost")
 COST_COLUMNS = {lvl: declare("cost", lvl, ((k.strip('"'),) if k else ()) + _VALUES) for lvl, k in LEVELS.items()}
@@ -48,10 +49,11 @@ def cost(log: LogLike, level: str = "activity", rates: Mapping[str, float] | Non
     Examples
     --------
     >>> from flowmine.analytics import cost, stored
-    >>> cost(stored("/tmp/demo-store", "finance"), level="activity")  # doctest: +SKIP
+    >>> cost(stored(STORE, "finance"), level="log")["currency"].tolist()  # STORE: a store's path
+    ['CNY']
     """
     check_option("level", level, LEVELS, "cost")
-    check_option("rate_by", rate_by, ("role", "resource"), "cost")
+    check_option("rate_by", rate_by, RATE_BY, "cost")
     if rates is not None and not currency:
         raise AnalyticsError("cost: a rate table needs its currency (currency='CNY'); it is never assumed")
     key = LEVELS[level]

@@ -66,8 +66,8 @@ def throughput_histogram(cases: pd.DataFrame, unit: str = "d", bins: int = 40) -
     Examples
     --------
     >>> from flowmine.analytics import stored, throughput_histogram, throughput_time
-    >>> cases = throughput_time(stored("/tmp/demo-store", "finance"), level="case")  # doctest: +SKIP
-    >>> fig = throughput_histogram(cases, unit="d")  # doctest: +SKIP
+    >>> cases = throughput_time(stored(STORE, "finance"), level="case")  # STORE: a store's path
+    >>> fig = throughput_histogram(cases, unit="d")
     """
     check_option("unit", unit, UNITS, "throughput_histogram")
     go = _go()

@@ -59,9 +59,9 @@ def hold(log: StoredLog, threads: int | None = None) -> None:
     Examples
     --------
     >>> from flowmine.analytics import CaseFilter, hold, stored, workload
-    >>> log = stored("/tmp/demo-store", "finance")  # doctest: +SKIP
-    >>> hold(log)  # doctest: +SKIP
-    >>> workload(log.where(CaseFilter(started=("2025-03-01", "2025-04-01"))))  # doctest: +SKIP
+    >>> log = stored(STORE, "finance")  # STORE: a store's path
+    >>> hold(log)
+    >>> march = workload(log.where(CaseFilter(started=("2025-03-01", "2025-04-01"))))
     """
     path = log.base.path
     with _GUARD:

@@ -56,9 +56,10 @@ class StoredLog:
     Examples
     --------
     >>> from flowmine.analytics import CaseFilter, stored, throughput_time
-    >>> throughput_time(stored("/tmp/demo-store", "finance"))  # doctest: +SKIP
-    >>> march = stored("/tmp/demo-store", "finance").where(CaseFilter(started=("2025-03-01", "2025-04-01")))
-    >>> throughput_time(march)  # doctest: +SKIP
+    >>> fin = stored(STORE, "finance")  # STORE: a store's path
+    >>> march = fin.where(CaseFilter(started=("2025-03-01", "2025-04-01")))
+    >>> bool(0 < throughput_time(march)["cases"][0] < throughput_time(fin)["cases"][0])
+    True
     """
 
     store: Store

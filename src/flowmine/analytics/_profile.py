@@ -93,6 +93,42 @@ def assemble(process: str, engine: str, basis: str, cases: int, events: int, n_v
     return out
 
 
+def _bottleneck_rows(eng: Engine, kind: str, name: str, expr: str, n_cases: int, total: float, n_boot: int,
+                     seed: int, top: int) -> pd.DataFrame:
+    """Every step (or edge) with its total and median waiting and cases, and the bootstrap interval of
+    the ones that can be among the ``top`` shown."""
+    with_x = (f'WITH x AS (SELECT {name} AS name, "case", {expr} / 1e6 AS v FROM inst '
+              f"WHERE {expr} IS NOT NULL), items AS (SELECT name, ROW_NUMBER() OVER (ORDER BY name) - 1 "
+              "AS item_idx FROM (SELECT DISTINCT name FROM x)) ")
+    agg = eng.frame(
+        with_x + "SELECT name, item_idx, waiting_total_s, waiting_median_s, cases FROM "
+        "(SELECT name, SUM(v) AS waiting_total_s, quantile_cont(v, 0.5) AS waiting_median_s, "
+        'COUNT(DISTINCT "case") AS cases FROM x GROUP BY name) JOIN items USING (name) ORDER BY item_idx')
+    # intervals only for the items that can be among the ``top`` shown: an item's interval does not
+    # depend on the other items, and (batch x item) totals of every item of a log with a million
+    # distinct activities would not fit in memory
+    shown = np.zeros(len(agg), dtype=bool)
+    shown[agg.sort_values(["waiting_total_s", "name"], ascending=[False, True], kind="stable")
+          .head(max(int(top), 0))["item_idx"].to_numpy(dtype=np.int64)] = True
+    low, high = np.full(len(agg), np.nan), np.full(len(agg), np.nan)
+    if shown.any():
+        contrib = eng.arrow(
+            with_x + ', cs AS (SELECT "case", ROW_NUMBER() OVER (ORDER BY "case") - 1 AS case_idx FROM cases) '
+            'SELECT case_idx, item_idx, SUM(v) FROM x JOIN items USING (name) JOIN cs USING ("case") '
+            "GROUP BY 1, 2")
+        item = contrib.column(1).to_numpy().astype(np.int64)
+        rows_in = shown[item]
+        index = np.cumsum(shown) - 1  # item_idx -> position among the shown items
+        lo, hi = bootstrap_totals(
+            contrib.column(0).to_numpy().astype(np.int64)[rows_in], index[item[rows_in]],
+            contrib.column(2).to_numpy().astype(np.float64)[rows_in], n_cases, int(shown.sum()),
+            n_boot=n_boot, seed=seed)
+        low[shown], high[shown] = lo, hi
+    agg["kind"], agg["ci_low_s"], agg["ci_high_s"] = kind, low, high
+    agg["share"] = agg["waiting_total_s"] / total if total > 0 else np.nan
+    return agg
+
+
 def _profile_sql(eng: Engine, process: str, by: str | None, flt: CaseFilter | None, n_boot: int,
                  seed: int, top: int) -> dict[str, Any]:
     try:
@@ -123,39 +159,9 @@ def _profile_sql(eng: Engine, process: str, by: str | None, flt: CaseFilter | No
         edges = eng.frame(edge_sql())
         total = float(h["total"]) if h["cases"] else 0.0
         n_cases = int(h["cases"])
-        rows = []
-        for kind, name, expr in (("activity", "activity", f"{basis}_us"),
-                                 ("edge", f"prev_activity || '{EDGE_SEP}' || activity", "edge_us")):
-            with_x = (f'WITH x AS (SELECT {name} AS name, "case", {expr} / 1e6 AS v FROM inst '
-                      f"WHERE {expr} IS NOT NULL), items AS (SELECT name, ROW_NUMBER() OVER (ORDER BY name) - 1 "
-                      "AS item_idx FROM (SELECT DISTINCT name FROM x)) ")
-            agg = eng.frame(
-                with_x + "SELECT name, item_idx, waiting_total_s, waiting_median_s, cases FROM "
-                "(SELECT name, SUM(v) AS waiting_total_s, quantile_cont(v, 0.5) AS waiting_median_s, "
-                'COUNT(DISTINCT "case") AS cases FROM x GROUP BY name) JOIN items USING (name) ORDER BY item_idx')
-            # intervals only for the items that can be among the ``top`` shown: an item's interval does not
-            # depend on the other items, and (batch x item) totals of every item of a log with a million
-            # distinct activities would not fit in memory
-            shown = np.zeros(len(agg), dtype=bool)
-            shown[agg.sort_values(["waiting_total_s", "name"], ascending=[False, True], kind="stable")
-                  .head(max(int(top), 0))["item_idx"].to_numpy(dtype=np.int64)] = True
-            low, high = np.full(len(agg), np.nan), np.full(len(agg), np.nan)
-            if shown.any():
-                contrib = eng.arrow(
-                    with_x + ', cs AS (SELECT "case", ROW_NUMBER() OVER (ORDER BY "case") - 1 AS case_idx FROM cases) '
-                    'SELECT case_idx, item_idx, SUM(v) FROM x JOIN items USING (name) JOIN cs USING ("case") '
-                    "GROUP BY 1, 2")
-                item = contrib.column(1).to_numpy().astype(np.int64)
-                rows_in = shown[item]
-                index = np.cumsum(shown) - 1  # item_idx -> position among the shown items
-                lo, hi = bootstrap_totals(
-                    contrib.column(0).to_numpy().astype(np.int64)[rows_in], index[item[rows_in]],
-                    contrib.column(2).to_numpy().astype(np.float64)[rows_in], n_cases, int(shown.sum()),
-                    n_boot=n_boot, seed=seed)
-                low[shown], high[shown] = lo, hi
-            agg["kind"], agg["ci_low_s"], agg["ci_high_s"] = kind, low, high
-            agg["share"] = agg["waiting_total_s"] / total if total > 0 else np.nan
-            rows.append(agg)
+        rows = [_bottleneck_rows(eng, kind, name, expr, n_cases, total, n_boot, seed, top)
+                for kind, name, expr in (("activity", "activity", f"{basis}_us"),
+                                         ("edge", f"prev_activity || '{EDGE_SEP}' || activity", "edge_us"))]
         periods = None
         if by is not None:
             periods = utc_periods(eng.frame(_periods_sql(by)))
@@ -209,8 +215,8 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
     Examples
     --------
     >>> from flowmine.analytics import profile, stored
-    >>> p = profile(stored("/tmp/demo-store", "finance"))  # doctest: +SKIP
-    >>> p["bottlenecks"][0]["name"]  # doctest: +SKIP
+    >>> p = profile(stored(STORE, "finance"))  # STORE: a store's path
+    >>> p["bottlenecks"][0]["name"]
     'GM approval'
     """
     name = process or (log.process if isinstance(log, StoredLog) else "log")

@@ -46,7 +46,8 @@ def rework(log: LogLike, level: str = "activity") -> pd.DataFrame:
     Examples
     --------
     >>> from flowmine.analytics import rework, stored
-    >>> rework(stored("/tmp/demo-store", "finance"))  # doctest: +SKIP
+    >>> rework(stored(STORE, "finance"), level="log")["cases"].tolist()  # STORE: a store's path
+    [6000]
     """
     check_option("level", level, REWORK, "rework")
 

@@ -173,6 +173,30 @@ def _store_ordered(keys: list[pa.ChunkedArray]) -> bool:
     return bool(np.all(ok.fill_null(False).to_numpy(zero_copy_only=False)))
 
 
+def _fitness(model: ReferenceModel, v: Variants, ali: Alignments, method: str
+             ) -> tuple[float, float, float, pd.Series]:
+    """Fitness, share of fitting cases, average case fitness (by ``method``) and each case's fitness."""
+    if method == "alignments":
+        fit, share, avg = ali.fitness, ali.fitting_cases_share, ali.average_trace_fitness
+        per_variant = ali.trace_fitness
+    else:
+        rep = token_replay(model, v)
+        fit, share, avg = rep.fitness, rep.fitting_cases_share, rep.average_trace_fitness
+        per_variant = rep.trace_fitness
+    case_fit = pd.Series(np.repeat(np.asarray(per_variant, dtype=float), [len(ids) for ids in v.cases]),
+                         index=pd.Index([c for ids in v.cases for c in ids]), name="fitness").sort_index()
+    return fit, share, avg, case_fit
+
+
+def _impact(events: pa.Table, deviations: dict[str, list[str]], per_case: dict[str, list[str]]) -> pd.DataFrame:
+    """The impact of each deviation and broken rule on the cases that show it (``deviation_impact``)."""
+    combined = dict(deviations)  # lists shared per variant, never modified
+    for c, broken in per_case.items():
+        if c in combined:
+            combined[c] = combined[c] + [f"rule: {r}" for r in broken]
+    return deviation_impact(case_figures(events), combined)
+
+
 @validate_params({"method": [Options(METHODS)], **ALIGNMENT_PARAMS})
 def check(
     store: str | Path | Store,
@@ -226,8 +250,8 @@ def check(
     Examples
     --------
     >>> from flowmine.conformance import check
-    >>> report = check("/tmp/demo-store", "finance")  # doctest: +SKIP
-    >>> report.steps.loc[report.steps.cases_skipped > 0, "activity"].tolist()  # doctest: +SKIP
+    >>> report = check(STORE, "finance")  # STORE: a store's path
+    >>> report.steps.loc[report.steps.cases_skipped > 0, "activity"].tolist()
     ['GM approval']
     """
     st = store if isinstance(store, Store) else Store(store, create=False)
@@ -255,25 +279,13 @@ def check(
     labels = match_labels(model.labels, raw.activities, cfg.activities if cfg else None)
     v = raw.renamed(labels.mapping)
     ali = align(model, v, engine=engine, max_states=max_states, max_seconds=max_seconds)
-    if method == "alignments":
-        fit, share, avg = ali.fitness, ali.fitting_cases_share, ali.average_trace_fitness
-        per_variant = ali.trace_fitness
-    else:
-        rep = token_replay(model, v)
-        fit, share, avg = rep.fitness, rep.fitting_cases_share, rep.average_trace_fitness
-        per_variant = rep.trace_fitness
-    case_fit = pd.Series(np.repeat(np.asarray(per_variant, dtype=float), [len(ids) for ids in v.cases]),
-                         index=pd.Index([c for ids in v.cases for c in ids]), name="fitness").sort_index()
+    fit, share, avg, case_fit = _fitness(model, v, ali, method)
     prec = precision(model, v) if with_precision else None
     steps = deviations_per_step(ali, model.labels)
     deviations = case_deviations(ali)
     rules_table, per_case = check_business_rules(events, rule_set, cfg.calendar if cfg else None,
                                                ties=EVENT_ID)
-    combined = dict(deviations)  # lists shared per variant, never modified
-    for c, broken in per_case.items():
-        if c in combined:
-            combined[c] = combined[c] + [f"rule: {r}" for r in broken]
-    impact = deviation_impact(case_figures(events), combined)
+    impact = _impact(events, deviations, per_case)
     return ConformanceReport(
         process=process, method=method, reference=str(reference), cases=v.n_cases, variants=len(v),
         fitness=fit, fitting_cases_share=share, average_case_fitness=avg, precision=prec,

@@ -129,7 +129,8 @@ def deviation_model_figure(report: ConformanceReport, measure: str = "rate", tit
     Examples
     --------
     >>> from flowmine.conformance import check, deviation_model_figure
-    >>> deviation_model_figure(check("/tmp/demo-store", "finance")).show()  # doctest: +SKIP
+    >>> fig = deviation_model_figure(check(STORE, "finance"))  # STORE: a store's path
+    >>> fig.show()  # opens a browser  # doctest: +SKIP
     """
     if report.model is None:
         raise OptionError("the report carries no reference model (build it with flowmine.conformance.check)",

@@ -76,7 +76,8 @@ def check_business_rules(
     --------
     >>> from flowmine.processes import load_process
     >>> cfg = load_process("finance")
-    >>> table, per_case = check_business_rules(log, cfg.rules, cfg.calendar)  # doctest: +SKIP
+    >>> from flowmine import load_log
+    >>> table, per_case = check_business_rules(load_log(STORE, "finance"), cfg.rules, cfg.calendar)
     """
     rules = list(rules)
     found = check_rules(events, rules, calendar, ties=ties)

@@ -114,6 +114,18 @@ def process_map_spec(
     costs = {str(k): float(v) for k, v in (node_cost or {}).items() if v is not None and math.isfinite(float(v))}
     pos = {str(n): (float(x), -float(y))
            for n, x, y in zip(pmap.nodes["node"], pmap.nodes["x"], pmap.nodes["y"], strict=True)}
+    traces, arrows = _edge_traces(pmap, pos, overlay, statistic, marked, shown_as)
+    traces.append(_node_trace(pmap, pos, overlay, marked, shown_as, costs, currency))
+    return {"data": traces, "layout": _layout(pmap, overlay, statistic, title, arrows)}
+
+
+Point = tuple[float, float]
+
+
+def _edge_traces(pmap: ProcessMap, pos: Mapping[str, Point], overlay: str, statistic: str, marked: set[str],
+                 shown_as: Mapping[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One line trace per edge and the trace of their labels (frequency or duration), and the edges'
+    arrowheads (layout annotations)."""
     traces: list[dict[str, Any]] = []  # plain dicts (add_trace would copy and validate every time)
     arrows: list[dict[str, Any]] = []
     edges = pmap.edges
@@ -154,6 +166,12 @@ def process_map_spec(
         label_text.append(text)
     traces.append(dict(type="scatter", x=label_x, y=label_y, mode="text", text=label_text, textfont={"size": 10},
                        hoverinfo="skip", showlegend=False, name="edge labels"))
+    return traces, arrows
+
+
+def _node_trace(pmap: ProcessMap, pos: Mapping[str, Point], overlay: str, marked: set[str],
+                shown_as: Mapping[str, str], costs: Mapping[str, float], currency: str | None) -> dict[str, Any]:
+    """The marker trace of the nodes: steps coloured by frequency (or cost), start and end as circles."""
     nodes = pmap.nodes
     acts = nodes[nodes["kind"] == "activity"]
     nmax = float(acts["count"].max()) if len(acts) else 1.0
@@ -179,19 +197,23 @@ def process_map_spec(
             texts.append(html.escape(name))
         hovers.append(f"{html.escape(shown_as.get(name, name))}<br>{count:,} instances, {cases:,} cases")
         data.append([name, count])
-    traces.append(dict(
+    return dict(
         type="scatter", x=[pos[str(n)][0] for n in nodes["node"]], y=[pos[str(n)][1] for n in nodes["node"]],
         mode="markers+text", text=texts, textposition="bottom center", hoverinfo="text", hovertext=hovers,
         customdata=data,
         marker={"size": 22, "color": colours, "symbol": symbols,
                 "line": {"width": [w for _, w in outlines], "color": [c for c, _ in outlines]}},
-        showlegend=False, name="nodes"))
+        showlegend=False, name="nodes")
+
+
+def _layout(pmap: ProcessMap, overlay: str, statistic: str, title: str | None,
+            arrows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Title, hidden axes fixed to the full map's bounds, and the edges' arrowheads."""
     x0, x1, y0, y1 = pmap.bounds  # of the full map: the axes do not move with the sliders
     shown = {"frequency": "frequency", "performance": f"{statistic} duration", "cost": "cost per step"}[overlay]
     heading = title if title is not None else (f"Process map ({shown}; {pmap.activities:.0%} activities, "
                                                f"{pmap.paths:.0%} paths)")
-    return {"data": traces, "layout": {
+    return {
         "annotations": arrows, "title": {"text": html.escape(heading)}, "plot_bgcolor": "white",
         "hovermode": "closest", "xaxis": {"visible": False, "range": [x0 - 0.6, x1 + 0.6]},
-        "yaxis": {"visible": False, "range": [-y1 - 0.6, -y0 + 0.6]}, "margin": {"l": 20, "r": 20, "t": 50, "b": 20}}}
-
+        "yaxis": {"visible": False, "range": [-y1 - 0.6, -y0 + 0.6]}, "margin": {"l": 20, "r": 20, "t": 50, "b": 20}}

@@ -68,7 +68,7 @@ def discover_inductive(variants: Variants, noise: float = 0.0) -> DiscoveredMode
     Examples
     --------
     >>> from flowmine.discovery import discover_inductive, collect_variants
-    >>> model = discover_inductive(collect_variants("/tmp/demo-store", "finance"), noise=0.2)  # doctest: +SKIP
+    >>> model = discover_inductive(collect_variants(STORE, "finance"), noise=0.2)
     """
     import pm4py
     from pm4py.algo.discovery.inductive.dtypes.im_ds import IMDataStructureUVCL

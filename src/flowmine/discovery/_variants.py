@@ -42,8 +42,8 @@ def collect_variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Pa
     Examples
     --------
     >>> from flowmine.discovery import collect_variants
-    >>> v = collect_variants("/tmp/demo-store", "finance")  # doctest: +SKIP
-    >>> v.traces[0][:2]  # doctest: +SKIP
+    >>> v = collect_variants(STORE, "finance")
+    >>> v.traces[0][:2]
     ('Submit expense claim', 'Finance review')
     """
     if isinstance(log, StoredLog):

@@ -14,8 +14,8 @@ Examples
 --------
 >>> from flowmine.analytics import profile, stored, bottlenecks
 >>> from flowmine.engines import use_spark
->>> fin = stored("/tmp/demo-store", "finance")
->>> p = profile(fin, engine="spark")  # doctest: +SKIP
+>>> fin = stored(STORE, "finance")  # STORE: a store's path
+>>> p = profile(fin, engine="spark")  # needs Java and pyspark  # doctest: +SKIP
 >>> with use_spark(master="local[2]"):  # every metric in the block runs on Spark  # doctest: +SKIP
 ...     top = bottlenecks(fin, kind="activity")
 """

@@ -209,6 +209,7 @@ def write_xes(df: pd.DataFrame, path: Path) -> None:
 
     Examples
     --------
+    >>> import tempfile
     >>> frame = pd.DataFrame({CASE: ["c1"], ACTIVITY: ["register"],
     ...                       TIMESTAMP: pd.to_datetime(["2024-03-01T09:30:00Z"])})
     >>> write_xes(frame, Path(tempfile.mkdtemp()) / "out.xes")

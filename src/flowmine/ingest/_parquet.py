@@ -50,9 +50,10 @@ def read_parquet(path: Path) -> RawTable:
 
     Examples
     --------
-    >>> raw = read_parquet(Path("events.parquet"))  # doctest: +SKIP
-    >>> raw.row_numbers[0].as_py()  # doctest: +SKIP
-    1
+    >>> pq.write_table(pa.table({"case": ["c1", "c1"], "step": ["a", "b"]}), Path(TMP) / "events.parquet")
+    >>> raw = read_parquet(Path(TMP) / "events.parquet")  # TMP: a folder
+    >>> raw.row_numbers[0].as_py(), raw.table.column_names
+    (1, ['case', 'step'])
     """
     source = str(path)
     try:

@@ -86,8 +86,8 @@ def read_log(source: str | os.PathLike[str], mapping: Mapping | str | os.PathLik
     Examples
     --------
     >>> from flowmine import read_log
-    >>> result = read_log("sample_logs/finance_claims.csv", "sample_logs/finance_claims.mapping.toml")  # doctest: +SKIP
-    >>> result.rows_read == result.events.num_rows + result.rows_merged + result.quarantine_rows  # doctest: +SKIP
+    >>> result = read_log("sample_logs/dirty_orders.csv", "sample_logs/dirty_orders.mapping.toml")
+    >>> result.rows_read == result.events.num_rows + result.rows_merged + result.quarantine.num_rows
     True
     """
     m = mapping if isinstance(mapping, Mapping) or mapping is None else load_mapping(mapping)

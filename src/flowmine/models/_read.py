@@ -72,7 +72,7 @@ def read_reference(path: str | Path) -> ReferenceModel:
     Examples
     --------
     >>> from flowmine.conformance import read_reference
-    >>> read_reference("models/finance.bpmn").labels[0]  # doctest: +SKIP
+    >>> read_reference("src/flowmine/processes/definitions/finance/model.bpmn").labels[0]
     'Cashier payment'
     """
     import pm4py

@@ -15,7 +15,8 @@ See ``docs/MONITOR.md``.
 Examples
 --------
 >>> from flowmine.monitor import monitor
->>> monitor("/tmp/demo-store", "finance").exit_code  # doctest: +SKIP
+>>> monitor(STORE, "finance").exit_code  # STORE: a store's path; 1: a KPI is off target
+1
 """
 
 from flowmine.monitor._evaluate import VERDICTS, Evaluation, evaluate_initiative

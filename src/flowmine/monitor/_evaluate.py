@@ -155,9 +155,9 @@ def evaluate_initiative(store: str | Store, ini: Initiative) -> Evaluation:
     Examples
     --------
     >>> from flowmine.monitor import evaluate_initiative, load_initiative
-    >>> ini = load_initiative("initiatives/finance_deputy_gm.toml")  # doctest: +SKIP
-    >>> ev = evaluate_initiative("/tmp/demo-store", ini)  # doctest: +SKIP
-    >>> ev.verdict, round(ev.effect / 3600, 2)  # doctest: +SKIP
+    >>> ini = load_initiative("src/flowmine/processes/definitions/finance/initiatives/finance_deputy_gm.toml")
+    >>> ev = evaluate_initiative(STORE, ini)  # STORE: a store's path
+    >>> ev.verdict, round(ev.effect / 3600, 2)
     ('achieved', -4.21)
     """
     st = store if isinstance(store, Store) else Store(store, create=False)

@@ -189,8 +189,9 @@ def monitor(store: str | Path | Store, process: str | None = None, config: str |
     Examples
     --------
     >>> from flowmine.monitor import monitor
-    >>> result = monitor("/tmp/demo-store", "finance")  # doctest: +SKIP
-    >>> result.exit_code, [s.status for s in result.statuses]  # doctest: +SKIP
+    >>> result = monitor(STORE, "finance")  # STORE: a store's path
+    >>> result.exit_code in (0, 1), len(result.statuses) > 0
+    (True, True)
     """
     st = store if isinstance(store, Store) else Store(store, create=False)
     if config is not None and process is None:

@@ -9,7 +9,8 @@ figure comes from the public API (the numbers of ``flowmine perf``, ``check``, `
 Examples
 --------
 >>> from flowmine.report import write_report
->>> write_report("/tmp/demo-store", "finance", "finance.html", lang="zh")  # doctest: +SKIP
+>>> import os
+>>> path = write_report(STORE, "finance", os.path.join(TMP, "finance.html"), lang="zh")  # TMP: a folder
 """
 
 from flowmine.report._build import LANGS, build_report, report_data, write_report

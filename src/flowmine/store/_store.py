@@ -100,10 +100,13 @@ class Store:
     Examples
     --------
     >>> from flowmine import Store
-    >>> store = Store("build/store")  # doctest: +SKIP
-    >>> report = store.ingest("finance", ["sample_logs/finance_claims.csv"],
-    ...                       mapping="sample_logs/finance_claims.mapping.toml")  # doctest: +SKIP
-    >>> log = store.load("finance")  # doctest: +SKIP
+    >>> import os
+    >>> store = Store(os.path.join(TMP, "store"))  # TMP: a folder; e.g. Store("build/store")
+    >>> report = store.ingest("orders", ["sample_logs/dirty_orders.csv"],
+    ...                       mapping="sample_logs/dirty_orders.mapping.toml")
+    >>> log = store.load("orders")
+    >>> report.store_events == len(log), report.store_cases
+    (True, 5)
     """
 
     def __init__(self, path: str | os.PathLike[str], create: bool = True, keep_versions: int = KEEP_VERSIONS) -> None:
