@@ -234,7 +234,7 @@ def stored_log(tmp_path_factory):
     lg = fa.stored(st, "production")  # starts, resources, roles, costs, quality outcomes, rework
     per_case = fa.throughput_time(lg, level="case")
     flt = CaseFilter(duration_s=(float(per_case["throughput_s"].median()), None))  # the slower half
-    return lg, fa._log.as_table(lg, columns=None), flt
+    return lg, fa.as_table(lg, columns=None), flt
 
 
 @pytest.fixture

@@ -344,7 +344,7 @@ def test_a_fifth_process_from_one_folder_checks_profiles_and_shows(toy_store, to
     assert done.returncode == 0, done.stderr
     profile = json.loads(done.stdout)
     assert (profile["cases"], profile["events"], profile["variants"]) == (3, 9, 3)
-    assert profile["case_duration_s"]["median"] == 24.5 * 3600
+    assert profile["throughput_time_s"]["median"] == 24.5 * 3600
     assert profile["bottlenecks"][0]["name"] == "Decide"
 
     # the dashboard's overview: the same numbers, the definition's targets and labels

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from flowmine import vocabulary as v
+from flowmine.errors import OptionError
 from flowmine.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +44,7 @@ def test_labels_and_statistics():
     assert v.label("waiting_time", "en", stat="p90") == "P90 waiting time"
     assert (v.between_steps("waiting"), v.between_steps("sojourn"), v.between_steps(None)) == (
         "waiting_time", "sojourn_time", "sojourn_time")
-    with pytest.raises(KeyError, match="'case_duration' is not a term"):
+    with pytest.raises(OptionError, match="'case_duration' is not a term"):
         v.label("case_duration")
 
 

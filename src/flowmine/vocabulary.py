@@ -29,6 +29,8 @@ import math
 from dataclasses import dataclass
 from typing import Final
 
+from flowmine.errors import OptionError
+
 LANGS: Final = ("en", "zh")
 #: units of the terms: a duration in seconds, a share in [0, 1], an amount of money (its currency
 #: carried beside it), a count, and a ratio such as fitness in [0, 1] shown with three decimals
@@ -92,7 +94,7 @@ def term(key: str) -> Term:
     try:
         return TERMS[key]
     except KeyError:
-        raise KeyError(f"{key!r} is not a term of flowmine.vocabulary; known: {sorted(TERMS)}") from None
+        raise OptionError(f"{key!r} is not a term of flowmine.vocabulary; known: {sorted(TERMS)}") from None
 
 
 def label(key: str, lang: str = "en", stat: str | None = None) -> str:
@@ -147,7 +149,8 @@ def duration_in(seconds: float | None, unit: str = "d", missing: str = MISSING) 
         return f"{seconds / 3600:,.1f} h"
     if unit == "d":
         return f"{seconds / 86400:,.2f} d"
-    raise ValueError(f"The 'unit' parameter of duration_in must be one of {{'d', 'h'}}. Got {unit!r} instead.")
+    raise OptionError(f"The 'unit' parameter of duration_in must be one of {{'d', 'h'}}. Got {unit!r} instead.",
+                      parameter="unit", function="duration_in")
 
 
 def percent(value: float | None, missing: str = MISSING) -> str:

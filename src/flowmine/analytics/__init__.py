@@ -3,7 +3,7 @@
 Metrics are nouns with a ``level=`` argument (bupaR style) and return tidy pandas frames with
 documented, stable columns (the registry ``METRICS`` declares each metric's levels, columns and
 options once; ``metric(name)`` looks one up; durations are float seconds, ``_s``). Every
-metric takes a log: a canonical DataFrame or Arrow table, or ``stored(store, process)`` to read a
+metric takes a log (``LogLike``): a canonical DataFrame or Arrow table, or ``stored(store, process)`` to read a
 store's Parquet in place. The per-event work runs in DuckDB (``_sql``: portable SQL, in the canonical
 order of activity instances: start, else completion, else ready time; then completion, event_id);
 the profile behind ``flowmine perf`` also has a compiled single-pass engine (``_fast``) kept
