@@ -7,8 +7,8 @@ import warnings
 import pandas as pd
 import pm4py
 import pytest
+from tests.conftest import shared_log
 
-from conftest import shared_log
 from flowmine import Store
 from flowmine._schema import ACTIVITY, CASE, TIMESTAMP
 from flowmine.conformance import align, match_labels, precision, read_reference, token_replay

@@ -12,8 +12,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from tests.conftest import run_cli
 
-from conftest import run_cli
 from flowmine import Store
 from flowmine.conformance import ConformanceReport, check
 

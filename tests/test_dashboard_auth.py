@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import run_cli
 from typer.testing import CliRunner
 from werkzeug.security import generate_password_hash
 
-from conftest import run_cli
 from flowmine import Store
 from flowmine.cli import _register, app
 from flowmine.dashboard import _security, create_app

@@ -17,8 +17,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from tests.conftest import run_cli
 
-from conftest import run_cli
 from flowmine.errors import InputError
 from flowmine.processes import (
     ENV,

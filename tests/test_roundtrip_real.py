@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pm4py
 import pytest
+from tests.conftest import shared_log
 
-from conftest import shared_log
 from flowmine import Store, export_log
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, LIFECYCLE, SOURCE, SOURCE_ROW, TIMESTAMP
 

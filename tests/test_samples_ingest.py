@@ -8,8 +8,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from tests.conftest import run_cli
 
-from conftest import run_cli
 from flowmine import Store
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"

