@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from tests.test_analytics import log as _log_fixture  # the hand-computed log
 
 import flowmine.analytics as fa
 from flowmine.analytics import COLUMN_TYPES, COLUMNS, METRICS, AnalyticsError, CaseFilter, Metric, metric, profile
+from tests.test_analytics import log as _log_fixture  # the hand-computed log
 
 log = _log_fixture
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests.test_analytics_contract import CASES, call
-from tests.test_analytics_fast import assert_same
 
 import flowmine.analytics as fa
 from flowmine.analytics import Calendar, CaseFilter, filter_cases, hold, profile, release, stored
 from flowmine.store import Store
+from tests.test_analytics_contract import CASES, call
+from tests.test_analytics_fast import assert_same
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 MARCH = CaseFilter(started=("2025-03-01", "2025-04-01"))

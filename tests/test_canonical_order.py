@@ -297,10 +297,9 @@ def test_perf_on_200k_distinct_activities_falls_back_to_sql_without_memory_error
     """The compiled passes keep activities² arrays: above ``MAX_ACTIVITIES`` they refuse with one line,
     ``auto`` takes the SQL path, and that path's bootstrap is computed for the shown bottlenecks only
     (not for 200,000 items x 500 batches x 1,000 replicates)."""
-    from tests.conftest import run_cli
-
     from flowmine.analytics._fast import MAX_ACTIVITIES
     from flowmine.errors import TooManyActivitiesError
+    from tests.conftest import run_cli
 
     n = 200_000
     src = tmp_path / "wide.csv"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from tests.conftest import run_cli
 
 from flowmine._schema import Reason
+from tests.conftest import run_cli
 
 HEADER = "case,activity,timestamp\n"
 

@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli
 
 from flowmine import Store
+from tests.conftest import run_cli
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 

@@ -7,13 +7,13 @@ import warnings
 import pandas as pd
 import pm4py
 import pytest
-from tests.conftest import shared_log
 
 from flowmine import Store
 from flowmine._schema import ACTIVITY, CASE, TIMESTAMP
 from flowmine.conformance import align, match_labels, precision, read_reference, token_replay
 from flowmine.discovery import collect_variants
 from flowmine.errors import InputError
+from tests.conftest import shared_log
 
 REL = 1e-9
 

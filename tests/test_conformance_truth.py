@@ -12,10 +12,10 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli
 
 from flowmine import Store
 from flowmine.conformance import ConformanceReport, check
+from tests.conftest import run_cli
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 ENTRIES = {e["process"]: e for e in tomllib.loads((SAMPLES / "samples.toml").read_text("utf-8"))["log"]}

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli
 from typer.testing import CliRunner
 from werkzeug.security import generate_password_hash
 
@@ -27,6 +26,7 @@ from flowmine.dashboard._security import (
     set_user_password,
 )
 from flowmine.errors import AuthFileError, DashboardError
+from tests.conftest import run_cli
 
 FAST = "pbkdf2:sha256:1000"  # a recognised werkzeug format, cheap enough for tests
 ALICE_PW = "correct horse battery"

@@ -7,12 +7,12 @@ import warnings
 import pm4py
 import pytest
 from lxml import etree
-from tests.conftest import run_cli, shared_log
 
 from flowmine import Store
 from flowmine.conformance import align, read_reference
 from flowmine.discovery import collect_variants, discover_model, write_model
 from flowmine.errors import FlowmineError
+from tests.conftest import run_cli, shared_log
 
 
 @pytest.fixture(scope="module")

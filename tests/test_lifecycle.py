@@ -12,7 +12,6 @@ import pm4py
 import pytest
 from pm4py.objects.log.util import interval_lifecycle
 
-from _lifecycle_logs import write_bpi2012
 from flowmine import Store, export_log, read_log
 from flowmine._schema import (
     ACTIVITY,
@@ -29,6 +28,7 @@ from flowmine._schema import (
 )
 from flowmine.errors import MappingError
 from flowmine.ingest._mapping import mapping_from_dict
+from tests._lifecycle_logs import write_bpi2012
 
 
 def _utc(*args: int) -> datetime:

@@ -17,7 +17,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli
 
 from flowmine.errors import InputError
 from flowmine.processes import (
@@ -32,6 +31,7 @@ from flowmine.processes import (
     search_path,
 )
 from flowmine.processes.models import bpmn_text
+from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "flowmine"

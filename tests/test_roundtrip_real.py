@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pm4py
 import pytest
-from tests.conftest import shared_log
 
 from flowmine import Store, export_log
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, LIFECYCLE, SOURCE, SOURCE_ROW, TIMESTAMP
+from tests.conftest import shared_log
 
 REAL = ["running-example.xes", "roadtraffic100traces.xes", "08_receipt.xes.gz",
         "Sepsis Cases - Event Log.xes.gz", "helpdesk.xes.gz", "06_bpic2013_closed.xes.gz"]

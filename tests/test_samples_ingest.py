@@ -8,9 +8,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from tests.conftest import run_cli
 
 from flowmine import Store
+from tests.conftest import run_cli
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 INDEX = tomllib.loads((SAMPLES / "samples.toml").read_text(encoding="utf-8"))["log"]

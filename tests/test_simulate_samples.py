@@ -22,7 +22,7 @@ from flowmine._schema import ACTIVITY, CASE, COST, RESOURCE, START, TIMESTAMP, R
 from flowmine.processes import check_rules, load_process
 from flowmine.simulate import simulate
 from flowmine.simulate.samples import SAMPLES, build_dirty
-from test_simulate import case_fitness, observed_deviations
+from tests.test_simulate import case_fitness, observed_deviations
 
 ROOT = Path(__file__).resolve().parents[1] / "sample_logs"
 TZ = "Asia/Shanghai"

@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from tests.conftest import shared_log
 
 import flowmine.analytics as fa
 from flowmine.analytics import METRICS, Calendar, CaseFilter, metric, profile, stored
 from flowmine.discovery import collect_variants
 from flowmine.store import Store
+from tests.conftest import shared_log
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 
@@ -92,6 +92,7 @@ def _lifecycle_log(path: Path) -> Any:
     """A store holding instances whose start order differs from their completion order, ties, an open
     instance, a never-started one, ready and paused times (the table tests/test_canonical_order.py uses)."""
     import pyarrow as pa
+
     from tests.test_canonical_order import HAND, commit_table, open_table, ts
 
     hand = pa.table({"event_id": [r[4] + 100 for r in HAND], "case:concept:name": [f"h{r[0]}" for r in HAND],

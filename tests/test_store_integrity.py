@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from tests.conftest import run_cli
 
 from flowmine import Store, StoreError, load_log
 from flowmine._fingerprint import fingerprints
 from flowmine._schema import ACTIVITY, CASE
 from flowmine.errors import DamagedStoreError, InputError, NothingLoadedError
 from flowmine.ingest._mapping import mapping_from_dict
+from tests.conftest import run_cli
 
 HEADER = "case,activity,timestamp\n"
 GERMAN = HEADER + "C1,A,05.03.2024 14:30\nC1,B,06.03.2024 09:00\n"

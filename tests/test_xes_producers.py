@@ -10,12 +10,12 @@ import pandas as pd
 import pm4py
 import pytest
 from pm4py.objects.log.util import insert_classifier, interval_lifecycle
-from tests.conftest import run_cli, shared_log
 
 from flowmine import Store, read_log
 from flowmine._schema import ACTIVITY, CASE, LIFECYCLE, OUTCOME, SOURCE, SOURCE_ROW, START, TIMESTAMP, Outcome
 from flowmine.errors import MappingError
 from flowmine.ingest._mapping import mapping_from_dict
+from tests.conftest import run_cli, shared_log
 
 PRODUCERS = Path(__file__).parent / "data" / "xes" / "producers"
 _OWN = {SOURCE, SOURCE_ROW, "event:fingerprint"}
