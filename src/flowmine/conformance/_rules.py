@@ -9,7 +9,6 @@ tidy results. Rules come from the process configuration or from a separate TOML 
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowmine._schema import CASE
+from flowmine._toml import read_toml
 from flowmine.errors import InputError
 from flowmine.processes import Rule, check_rules, parse_rule
 
@@ -33,12 +33,7 @@ def read_rules(path: str | Path, activities: Mapping[str, Any] | None = None) ->
     without it every name a rule uses is accepted.
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputError(str(p), "rules file not found")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(str(p), f"not valid TOML: {exc}") from None
+    data = read_toml(p, "rules file not found")
     raw = data.get("rule", [])
     if not raw:
         raise InputError(str(p), "no [[rule]] tables")

@@ -11,12 +11,12 @@ checks the whole file and reports every problem in one :class:`~flowmine.errors.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from flowmine._toml import read_toml
 from flowmine.analytics import CaseFilter
 from flowmine.errors import InputError
 from flowmine.processes import definition_folders
@@ -93,12 +93,7 @@ def load_initiative(path: str | Path) -> Initiative:
     datetime.date(2025, 8, 4)
     """
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(str(p), "no such initiative file") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(str(p), f"not valid TOML: {exc}") from None
+    data = read_toml(p, "no such initiative file")
     problems: list[str] = []
     head, goal = data.get("initiative", {}), data.get("goal", {})
     ev, scope = data.get("evaluation", {}), data.get("scope", {})

@@ -10,10 +10,9 @@ id of an event or gateway.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
-from flowmine.errors import InputError
+from flowmine._toml import read_toml
 from flowmine.models import Layout, Node
 from flowmine.processes._config import ProcessConfig
 
@@ -23,12 +22,7 @@ LAYOUT = "layout.toml"
 def read_layout(cfg: ProcessConfig) -> Layout:
     """The layout of ``cfg``'s reference model from ``layout.toml`` beside its ``process.toml``."""
     path: Path = cfg.path.parent / LAYOUT
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(str(path), "no layout: the model of this process is not drawn by flowmine") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), f"not valid TOML: {exc}") from None
+    data = read_toml(path, "no layout: the model of this process is not drawn by flowmine")
     nodes: list[Node] = []
     tasks: dict[str, str] = {}
     for raw in data.get("nodes", []):
