@@ -1,9 +1,9 @@
 """Ingestion: source formats in, canonical events and quarantine out (see docs/ARCHITECTURE.md)."""
 
-from flowmine.ingest._csv import scanned_sha256
 from flowmine.ingest._mapping import Mapping, load_mapping
 from flowmine.ingest._normalize import Normalized
 from flowmine.ingest._read import read_log, read_raw
+from flowmine.ingest._scan import scanned_sha256
 from flowmine.ingest._suggest import suggest_mapping
 
 __all__ = ["Mapping", "Normalized", "load_mapping", "read_log", "read_raw", "scanned_sha256", "suggest_mapping"]

@@ -11,9 +11,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import hashlib
 import io
-import os
 import re
 import shutil
 import tempfile
@@ -33,6 +31,7 @@ from flowmine.errors import UnusableInputError
 from flowmine.ingest._cells import usable_names
 from flowmine.ingest._mapping import CsvOptions
 from flowmine.ingest._raw import QuarantineBuilder, RawTable
+from flowmine.ingest._scan import nonblank_lines, scan
 from flowmine.ingest._source import check_deadline, open_gzip_capped
 
 _SNIFF_BYTES: Final = 1 << 20
@@ -41,10 +40,8 @@ BLOCK_SIZE: Final = 64 << 20
 #: Blocks tried first: parsing in smaller blocks holds far less memory at once.
 _FIRST_BLOCK_SIZE: Final = 8 << 20
 _UTF8_LIKE: Final = {"utf-8", "utf-8-sig", "ascii"}
-_SCAN_BLOCK: Final = 8 << 20
 #: Parse plain UTF-8 files straight from disk (tests switch it off to compare with the in-memory way).
 READ_FROM_DISK = True
-_DIGESTS: dict[str, tuple[tuple[int, int, int, int], str]] = {}
 
 
 @contextlib.contextmanager
@@ -186,59 +183,6 @@ def sniff_delimiter(text_head: str) -> str:
         return max(counts, key=lambda d: counts[d])
 
 
-def _scan(path: Path, out: dict[str, int | bool]) -> None:
-    """One pass over a plain file: line breaks, whether it ends with one, whether it is valid UTF-8,
-    and its sha256 (remembered for :func:`scanned_sha256`, so the store need not read it again)."""
-    stat = path.stat()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    digest = hashlib.sha256()
-    lines = 0
-    valid = True
-    last = b""
-    buf = bytearray(_SCAN_BLOCK)
-    view = memoryview(buf)
-    with path.open("rb", buffering=0) as fh:
-        while True:
-            k = fh.readinto(buf)
-            if not k:
-                break
-            chunk = view[:k]
-            digest.update(chunk)
-            lines += buf.count(b"\n", 0, k)
-            last = bytes(view[k - 1:k])
-            if valid and not (decoder.getstate()[0] == b"" and (buf if k == len(buf) else buf[:k]).isascii()):
-                try:  # small pieces: no large temporary strings
-                    for i in range(0, k, 1 << 16):
-                        decoder.decode(chunk[i:i + (1 << 16)])
-                except UnicodeDecodeError:
-                    valid = False
-    if valid:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            valid = False
-    _DIGESTS[_stat_key(path)] = (_stat_sig(stat), digest.hexdigest())
-    out.update(lines=lines, ends_with_newline=last == b"\n", utf8=valid)
-
-
-def _stat_key(path: Path) -> str:
-    return str(path.resolve())
-
-
-def _stat_sig(stat: os.stat_result) -> tuple[int, int, int, int]:
-    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
-
-
-def scanned_sha256(path: Path) -> str | None:
-    """The sha256 of ``path`` if this process scanned the file while reading it and it has not
-    changed since (same device, inode, size and modification time); else None."""
-    try:
-        sig, digest = _DIGESTS[_stat_key(path)]
-        return digest if sig == _stat_sig(path.stat()) else None
-    except (KeyError, OSError):
-        return None
-
-
 def read_csv(path: Path, options: CsvOptions | None = None, gzipped: bool = False) -> RawTable:
     """Read a CSV (or .csv.gz) file as text columns; see the module docstring.
 
@@ -282,10 +226,10 @@ def _read_plain(path: Path, head: bytes, encoding: str, opts: CsvOptions, source
     head_text = body[:65536].decode("utf-8", errors="replace")
     delimiter = opts.delimiter or sniff_delimiter(head_text)
     names, name_notes, blank = _header(head_text, delimiter, opts.quotechar, source)
-    scan: dict[str, int | bool] = {}
+    scanned_info: dict[str, int | bool] = {}
     table: pa.Table | None = None
     with ThreadPoolExecutor(max_workers=1) as pool:
-        scanned = pool.submit(_scan, path, scan)
+        scanned = pool.submit(scan, path, scanned_info)
         if len(names) > 1:  # first as if every record sat on one line: the parser need not track quotes
             try:
                 table, bad_lines = _parse(lambda: pa.OSFile(str(path)), names, delimiter, opts, source,
@@ -293,12 +237,12 @@ def _read_plain(path: Path, head: bytes, encoding: str, opts: CsvOptions, source
             except UnusableInputError:
                 table = None
         scanned.result()
-    lines, ends = int(scan["lines"]), bool(scan["ends_with_newline"])
+    lines, ends = int(scanned_info["lines"]), bool(scanned_info["ends_with_newline"])
     known: np.ndarray | None = None
     if table is not None and not bad_lines and lines + (0 if ends else 1) != table.num_rows + 1:
         # Blank lines only? A record spanning lines would have shown as malformed in the one-line
         # parse, so one record per non-blank line means that parse was right.
-        nonblank = _nonblank_lines(path)
+        nonblank = nonblank_lines(path)
         if len(nonblank) == table.num_rows + 1:
             known = nonblank[1:]
     if known is None and (table is None or bad_lines or lines + (0 if ends else 1) != table.num_rows + 1):
@@ -313,7 +257,7 @@ def _read_plain(path: Path, head: bytes, encoding: str, opts: CsvOptions, source
     parsed = [table]
     del table
     return _finish(source, parsed, bad_lines, lines, ends, data, names, delimiter, opts, encoding, name_notes,
-                   utf8=bool(scan["utf8"]), blank=blank, known_rows=known)
+                   utf8=bool(scanned_info["utf8"]), blank=blank, known_rows=known)
 
 
 def _parse(open_stream: Callable[[], IO[bytes] | pa.NativeFile], names: list[str], delimiter: str,
@@ -367,7 +311,7 @@ def _finish(source: str, parsed: list[pa.Table], bad_lines: list[tuple[int | Non
     elif bad_lines or newlines + (0 if ends_with_newline else 1) != table.num_rows + 1:
         # Blank lines, line breaks inside quoted values or malformed rows: record i is not on line
         # i + 1, so find each record's line exactly.
-        nonblank = None if bad_lines else _nonblank_lines(data())
+        nonblank = None if bad_lines else nonblank_lines(data())
         if nonblank is not None and len(nonblank) == table.num_rows + 1:
             # Only blank lines in between: a record spanning lines would add two non-blank lines
             # at least, so records sit one per non-blank line (vectorised: a file of a billion blank
@@ -453,36 +397,6 @@ def _drop_unnamed(table: pa.Table, blank: set[str], source: str, notes: list[str
             notes.append(f"{source}: column {name.removeprefix('column_')} has no name in the header; "
                          f"read as {name!r}")
     return table
-
-
-def _nonblank_lines(data: bytes | Path) -> np.ndarray:
-    """1-based numbers of the lines that are not empty (``""`` or ``"\\r"`` before the line break),
-    scanning in blocks with byte masks, so that memory and time stay small however many blank
-    lines a file holds."""
-    found: list[np.ndarray] = []
-    base = 1  # number of the line the block's first byte belongs to
-    prev = 10  # the byte before the block (a line break before the file's first byte)
-    with contextlib.ExitStack() as stack:
-        if isinstance(data, Path):
-            fh = stack.enter_context(data.open("rb"))
-            blocks: Iterator[bytes] = iter(lambda: fh.read(_SCAN_BLOCK), b"")
-        else:
-            blocks = (data[i:i + _SCAN_BLOCK] for i in range(0, len(data), _SCAN_BLOCK))
-        for block in blocks:
-            a = np.frombuffer(block, np.uint8)
-            is_nl = a == 10
-            starts_line = np.empty(a.size, dtype=bool)
-            starts_line[0] = prev == 10
-            starts_line[1:] = is_nl[:-1]
-            cr_nl = np.zeros(a.size, dtype=bool)
-            cr_nl[:-1] = (a[:-1] == 13) & is_nl[1:]
-            idx = np.flatnonzero(starts_line & ~is_nl & ~cr_nl)
-            if idx.size:
-                before = np.cumsum(is_nl, dtype=np.int64)
-                found.append(base + np.where(idx > 0, before[np.maximum(idx - 1, 0)], 0))
-            base += int(np.count_nonzero(is_nl))
-            prev = int(a[-1])
-    return np.concatenate(found) if found else np.array([], dtype=np.int64)
 
 
 def _record_lines(data: bytes | Path, delimiter: str, quotechar: str,
