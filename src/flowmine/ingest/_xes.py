@@ -22,10 +22,6 @@ skipped with a note: no column can be named by it (pm4py keeps it as a column na
 
 from __future__ import annotations
 
-import codecs
-import gzip
-import re
-import zlib
 from array import array
 from collections.abc import Iterable
 from pathlib import Path
@@ -41,122 +37,18 @@ from flowmine.errors import MappingError, UnsafeInputError, UnusableInputError
 from flowmine.ingest._mapping import Mapping
 from flowmine.ingest._raw import QuarantineBuilder, RawTable
 from flowmine.ingest._source import open_gzip_capped
+from flowmine.ingest._xes_source import REFUSED, XesSource, syntax_error
 from flowmine.ingest._xes_types import _BAD, _typed
 
 #: Longest attribute value kept (characters); longer values quarantine their event.
 MAX_VALUE_CHARS: Final = 1_000_000
 _CHUNK_EVENTS: Final = 65_536
-_MAX_PROLOG: Final = 1 << 20
-_READ_SIZE: Final = 1 << 16
 _NAME: Final = "concept:name"
 _TOO_LARGE: Final = Reason.VALUE_TOO_LARGE
-_REFUSED: Final = "contains a DOCTYPE/entity declaration; refused (XML entities are never expanded)"
 _KINDS = dict(string="string", id="string", date="date", int="int", float="float", boolean="boolean")
 _TYPES: Final = {**_KINDS, "list": "list", "container": "list"}  # by local name: any namespace, or none
-_ROOT = re.compile(rb"<([^\s/>]*)[\s/>]")
-_ENCODING = re.compile(rb"""\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_ASCII = b'<?xml version="1.0" encoding=\'x\'?><!DOCTYPE log [<!ENTITY a "b">]><log>-->'
-_LINE_COL = re.compile(r",? line \d+, column \d+\s*$")
-_BAD_BYTES = ("Invalid bytes in character encoding", "not proper UTF-8", "encoding error", "Char 0x")
-_DAMAGED: Final = (EOFError, zlib.error, gzip.BadGzipFile)
 
 Problem = tuple[str, str, "str | None", "str | None"]
-
-
-class _Source:
-    """A byte stream read once: the XML prolog is scanned from ``buf``, then replayed to lxml."""
-
-    def __init__(self, stream: IO[bytes], source: str) -> None:
-        self.stream, self.source, self.buf, self.encoding = stream, source, bytearray(), "UTF-8"
-
-    def _read(self, size: int) -> bytes:
-        try:
-            return self.stream.read(size)
-        except _DAMAGED as exc:
-            what = f"is truncated or its compressed data is damaged ({exc})"
-            raise UnusableInputError(self.source, what) from None
-
-    def read(self, size: int = -1) -> bytes:  # called by lxml
-        if self.buf:
-            out, self.buf = bytes(self.buf), bytearray()
-            return out
-        return self._read(size if size > 0 else _READ_SIZE)
-
-    def _more(self) -> bool:
-        chunk = self._read(_READ_SIZE) if len(self.buf) <= _MAX_PROLOG else b""
-        self.buf.extend(chunk)
-        return bool(chunk)
-
-    def _find(self, token: bytes, start: int) -> int:
-        while (i := self.buf.find(token, start)) < 0:
-            if not self._more():
-                raise UnusableInputError(self.source, "is not well-formed XES: unterminated XML prolog")
-        return i
-
-    def scan_prolog(self) -> None:
-        """Check what precedes the root: refuse DOCTYPE/entities, note the encoding, require <log>."""
-        source, buf = self.source, self.buf
-        self._more()
-        if buf[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in buf[:4]:
-            raise UnusableInputError(source, "is UTF-16/UTF-32 encoded XML; save it as UTF-8")
-        pos = 3 if buf.startswith(b"\xef\xbb\xbf") else 0
-        while True:
-            while True:
-                while pos < len(buf) and buf[pos] in b" \t\r\n":
-                    pos += 1
-                if len(buf) - pos >= 9 or not self._more():
-                    break
-            rest = bytes(buf[pos : pos + 9])
-            if rest.startswith(b"<?"):
-                end = self._find(b"?>", pos)
-                decl = rest.startswith(b"<?xml") and rest[5:6].isspace()
-                m = _ENCODING.search(buf, pos, end) if decl else None
-                if m:
-                    self.encoding = _check_encoding(m.group(1).decode("ascii"), source)
-                pos = end + 2
-            elif rest.startswith(b"<!--"):
-                pos = self._find(b"-->", pos + 4) + 3
-            elif rest.startswith(b"<!"):
-                raise UnsafeInputError(source, _REFUSED)
-            elif rest.startswith(b"<"):
-                while (root := _ROOT.match(buf, pos)) is None:
-                    if not self._more():
-                        raise UnusableInputError(source, "is not well-formed XES: unterminated root tag")
-                name = root.group(1).decode("latin-1")
-                if name.rsplit(":", 1)[-1] != "log":
-                    raise UnusableInputError(source, f"is XML but not XES: root element is <{name[:80]}>")
-                return
-            else:
-                what = "text before the root element (line 1)" if rest else "it holds no XML element"
-                raise UnusableInputError(source, f"is not well-formed XES: {what}")
-
-
-def _check_encoding(name: str, source: str) -> str:
-    try:
-        same = _ASCII.decode(codecs.lookup(name).name) == _ASCII.decode("ascii")
-    except (LookupError, UnicodeDecodeError):
-        raise UnusableInputError(source, f"declares the unknown encoding {name!r} in its header") from None
-    if not same:  # the prolog scan reads bytes as ASCII: UTF-16, EBCDIC etc. would slip through it
-        what = f"declares the encoding {name!r}, which flowmine does not read; save it as UTF-8"
-        raise UnusableInputError(source, what)
-    return name
-
-
-def _syntax_error(source: str, exc: etree.XMLSyntaxError, encoding: str) -> UnusableInputError:
-    msg, line, col = _LINE_COL.sub("", str(exc.msg or "")).strip(), exc.lineno, (exc.position or (0, 0))[1]
-    errors = [e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR]
-    if errors and (line == 0 or msg == "no element found"):  # lxml hides the cause behind a generic message
-        msg, line, col = errors[0].message.strip(), errors[0].line, errors[0].column
-    if any(s in msg for s in _BAD_BYTES):
-        return UnusableInputError(
-            source,
-            f"is not valid {encoding} at line {line}, column {col}: {msg}; declare the encoding in the XML "
-            'header, e.g. <?xml version="1.0" encoding="ISO-8859-1"?>',
-        )
-    if "Buffer size limit" in msg or "too long" in msg:
-        limit = "holds a value beyond libxml2's 10 MB limit"
-        return UnusableInputError(source, f"{limit} at line {line}; refused (XML limits stay on)")
-    return UnusableInputError(source, f"is not well-formed XES: {msg} (line {line})")
 
 
 def _local(tag: object) -> str:
@@ -253,7 +145,7 @@ class _Parser:
             col[0].append(row)
             col[1].append(value)
 
-    def run(self, stream: _Source) -> None:
+    def run(self, stream: XesSource) -> None:
         etree.clear_error_log()
         context = etree.iterparse(
             stream, events=("end",), tag=("{*}trace", "{*}event"), resolve_entities=False, no_network=True,
@@ -266,7 +158,7 @@ class _Parser:
                 if self.n_events == 0 and not self.tr_first:
                     info = elem.getroottree().docinfo  # defence in depth: the prolog scan refused it
                     if info.doctype or info.internalDTD is not None:
-                        raise UnsafeInputError(self.source, _REFUSED)
+                        raise UnsafeInputError(self.source, REFUSED)
                     self.root = elem.getroottree().getroot()
                 parent = elem.getparent()
                 where = _local(parent.tag) if parent is not None else ""
@@ -290,7 +182,7 @@ class _Parser:
                 for child in self.root:
                     self._header(child)
         except etree.XMLSyntaxError as exc:
-            raise _syntax_error(self.source, exc, stream.encoding) from None
+            raise syntax_error(self.source, exc, stream.encoding) from None
         finally:
             del context
 
@@ -480,7 +372,7 @@ def read_xes(path: Path, gzipped: bool) -> RawTable:
     source = str(path)
     stream: IO[bytes] = open_gzip_capped(path) if gzipped else path.open("rb")
     with stream:
-        src = _Source(stream, source)
+        src = XesSource(stream, source)
         src.scan_prolog()
         parser = _Parser(source)
         parser.run(src)
