@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 
 import pytest
-from tests.test_analytics import log as _log_fixture  # the hand-computed log
-from tests.test_analytics_truth import SAMPLE_PROCESSES
-from tests.test_analytics_truth import samples as _samples_fixture
 
 from flowmine.analytics import CaseFilter, profile
 from flowmine.analytics._fast import CACHE, available
+from tests.test_analytics import log as _log_fixture  # the hand-computed log
+from tests.test_analytics_truth import SAMPLE_PROCESSES
+from tests.test_analytics_truth import samples as _samples_fixture
 
 log = _log_fixture
 samples = _samples_fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from tests.test_analytics import log as _log_fixture  # the hand-computed log
 
 from flowmine._schema import ACTIVITY
 from flowmine.analytics import (
@@ -17,6 +16,7 @@ from flowmine.analytics import (
     throughput_time,
     trend_chart,
 )
+from tests.test_analytics import log as _log_fixture  # the hand-computed log
 
 log = _log_fixture
 

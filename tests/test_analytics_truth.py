@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from tests.conftest import shared_log
 
 from flowmine._schema import START, TIMESTAMP
 from flowmine.analytics import bottlenecks, cost, directly_follows, quality, rework, stored, throughput_time
 from flowmine.store import Store
+from tests.conftest import shared_log
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 REAL = ["running-example.xes", "Sepsis Cases - Event Log.xes.gz", "08_receipt.xes.gz", "06_bpic2013_closed.xes.gz",

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
 from tests.conftest import run_cli
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"

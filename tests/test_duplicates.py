@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.conftest import run_cli
 
 from flowmine import MappingError, Store
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, Reason
 from flowmine.ingest._mapping import mapping_from_dict
+from tests.conftest import run_cli
 
 HEADER = "case,activity,timestamp,resource\n"
 ROW = "C1,A,2024-01-01 10:00,u1\n"

@@ -18,12 +18,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from tests.conftest import run_cli
 
 from flowmine import read_log
 from flowmine._schema import CASE
 from flowmine.errors import MappingError, UnsafeInputError, UnusableInputError
 from flowmine.ingest._mapping import mapping_from_dict
+from tests.conftest import run_cli
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 ENV = {"PYTHONPATH": SRC}
