@@ -393,11 +393,22 @@ def profile_fast(log: LogLike, periods_sql: str | None = None, n_boot: int = 100
 
 
 # --- the process map -----------------------------------------------------------------------------
+def _slice_max(buf: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Per group slice ``buf[offsets[g]:offsets[g+1]]`` (microseconds): its maximum in seconds, NaN when empty."""
+    sizes = np.diff(offsets)
+    out = np.full(len(sizes), np.nan)
+    full = np.flatnonzero(sizes > 0)
+    if len(full):
+        out[full] = np.maximum.reduceat(np.asarray(buf[:offsets[-1]], dtype=np.float64), offsets[:-1][full]) / 1e6
+    return out
+
+
 def map_frames(log: LogLike, activities: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
     """What :func:`flowmine.discovery.process_map` needs, from the compiled map pass over the cached
     columns: activity counts of the whole log (``a, n, c``: instances and cases, most frequent first),
     the directly-follows edges of the log projected on the ``ceil(activities * n)`` most frequent
-    activities (``source, target, count, cases, duration_mean_s, duration_median_s``), the start and
+    activities (``source, target, count, cases, duration_mean_s, duration_median_s, duration_p90_s,
+    duration_total_s, duration_max_s``), the start and
     end counts (``side, activity, n``) and the number of cases in the projection. The same numbers as
     the map's SQL (a test keeps them equal)."""
     col = load_columns(log)
@@ -418,12 +429,14 @@ def map_frames(log: LogLike, activities: float) -> tuple[pd.DataFrame, pd.DataFr
         part = full
     _, _, edge_n, edge_cases, starts, ends, n_cases, buf, offsets = part
     live = np.flatnonzero(edge_n)
-    total, med, _ = K.slice_stats(buf, offsets, False)
+    total, med, p90 = K.slice_stats(buf, offsets, True)
     known = np.diff(offsets)[live]  # edges whose duration is known (not after an open instance)
     dfg = pd.DataFrame({"source": [str(names[e // na]) for e in live], "target": [str(names[e % na]) for e in live],
                         "count": edge_n[live], "cases": edge_cases[live],
                         "duration_mean_s": np.where(known > 0, total[live] / np.maximum(known, 1), np.nan),
-                        "duration_median_s": med[live]})
+                        "duration_median_s": med[live], "duration_p90_s": p90[live],
+                        "duration_total_s": np.where(known > 0, total[live], np.nan),
+                        "duration_max_s": _slice_max(buf, offsets)[live]})
     side = ([("start", a, starts[a]) for a in np.flatnonzero(starts)]
             + [("end", a, ends[a]) for a in np.flatnonzero(ends)])
     end_frame = pd.DataFrame({"side": [x[0] for x in side], "activity": [str(names[x[1]]) for x in side],

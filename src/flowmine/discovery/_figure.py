@@ -1,26 +1,50 @@
-"""Plotly figure of a process map: nodes at their fixed positions, edges with a frequency or performance overlay.
+"""Plotly figure of a process map: boxes at dot's positions, edges along dot's routes, a statistic overlay.
 
-The figure only draws what :func:`flowmine.discovery.process_map` computed (no metric is computed
-here). Every label that comes from the log (activity names) is HTML-escaped, because Plotly renders a
-subset of HTML in text and hover labels and an activity may be called ``<script>``.
+The figure only draws what :func:`flowmine.discovery.process_map` computed (and the service times or
+costs the caller passes); no metric is computed here. Every label that comes from the log (activity
+names) is HTML-escaped, because Plotly renders a subset of HTML in text and hover labels and an
+activity may be called ``<script>``.
+
+Drawing order, so a click on a box's centre hits the step: edge lines (not hoverable, so they never
+take a click), edge label points (a clickable marker at each edge's label spot), the boxes (filled,
+not hoverable), then one clickable point at every box's centre with the step's label.
 """
 
 from __future__ import annotations
 
 import html
 import math
+from collections import deque
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import plotly.graph_objects as go
 
+from flowmine.discovery._dot import BOX_H_PT, FALLBACK_STEP, MapGeometry, Point, Route, box_size, inside
 from flowmine.discovery._map import ProcessMap
 from flowmine.errors import OptionError
 from flowmine.models import curve
+from flowmine.vocabulary import between_steps, duration, label, money, number
 
 OVERLAYS = ("frequency", "performance", "cost")
-STATISTICS = ("mean", "median")
+#: The statistics each overlay offers (its first is the default).
+OVERLAY_STATISTICS = {"frequency": ("absolute", "cases"), "performance": ("mean", "median", "total", "max"),
+                      "cost": ("absolute", "cases")}
+STATISTICS = ("absolute", "cases", "mean", "median", "total", "max")
+
+#: The figure's own words (EN, ZH); metric names come from flowmine.vocabulary.
+WORDS = {
+    "absolute": ("Absolute frequency", "绝对频次"), "cases": ("Case frequency", "案例频次"),
+    "start": ("Start", "开始"), "end": ("End", "结束"), "steps": ("Steps", "步骤"), "paths": ("Paths", "路径"),
+    "times": ("Times", "次数"), "map": ("Process map", "流程图"),
+    "width": ("Width and colour", "宽度与颜色"), "max": ("Maximum {x}", "最大{x}"),
+    "activities": ("activities", "活动"), "paths_share": ("paths", "路径"),
+}
+
+
+def word(key: str, lang: str) -> str:
+    en, zh = WORDS[key]
+    return zh if lang == "zh" else en
 
 
 def format_duration(seconds: float) -> str:
@@ -33,187 +57,405 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
+def stat_label(key: str, lang: str, stat: str) -> str:
+    """A metric's label with its statistic: ``Median waiting time``, ``最大作业时间``..."""
+    if stat == "max":
+        return word("max", lang).format(x=label(key, lang) if lang == "zh" else label(key, lang).lower())
+    return label(key, lang, stat=stat)
+
+
 def _colour(value: float, low: float, high: float, scale: Sequence[str]) -> str:
-    if not math.isfinite(value) or high <= low:
-        return scale[0]
+    if not math.isfinite(value):
+        return "#dddddd"
+    if high <= low:
+        return scale[len(scale) // 2]
     i = round((value - low) / (high - low) * (len(scale) - 1))
     return scale[max(0, min(len(scale) - 1, i))]
 
 
-_BLUES = ("#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
+_BLUES = ("#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c")
 _HEAT = ("#fdd49e", "#fdbb84", "#fc8d59", "#ef6548", "#d7301f", "#990000")
+_RED = "#c00000"
 
 
-def process_map_figure(
-    pmap: ProcessMap,
-    overlay: str = "frequency",
-    statistic: str = "mean",
-    title: str | None = None,
-    node_cost: Mapping[str, float] | None = None,
-    currency: str | None = None,
-    highlight: Collection[str] = (),
-    labels: Mapping[str, str] | None = None,
-) -> go.Figure:
+def process_map_figure(pmap: ProcessMap, overlay: str = "frequency", statistic: str | None = None,
+                       title: str | None = None, node_cost: Mapping[str, float] | None = None,
+                       currency: str | None = None, highlight: Collection[str] = (),
+                       labels: Mapping[str, str] | None = None,
+                       node_time: Mapping[str, Mapping[str, float]] | None = None,
+                       time_basis: str | None = None, lang: str = "en") -> go.Figure:
     """Draw a process map with Plotly (:func:`process_map_spec` as a validated ``go.Figure``).
 
     Parameters
     ----------
     pmap : ProcessMap
     overlay : {"frequency", "performance", "cost"}
-        Edge labels and colours: the number of times the path was taken, or its duration; ``cost``
-        colours and labels the steps by their total cost (``node_cost``) and the edges by frequency.
-    statistic : {"mean", "median"}
-        Duration statistic of the performance overlay.
+        What the boxes and lines show: how often (frequency), how long (performance: edges the time
+        between the steps, boxes the service time from ``node_time``), or what the steps cost
+        (``node_cost``; edges by frequency).
+    statistic : str, optional
+        Of the overlay (``OVERLAY_STATISTICS``): ``absolute`` (times) or ``cases`` for frequency and
+        cost; ``mean``, ``median``, ``total`` or ``max`` for performance. Default: the overlay's first.
     title : str, optional
+        Default: the map, the overlay's statistic and the slider shares.
     node_cost : mapping, optional
         Total cost per activity (``flowmine.analytics.profile``'s ``cost_total``); needed by ``cost``.
     currency : str, optional
         Shown with the costs.
     highlight : collection of str
-        Bottlenecks to mark in red: activity names and edges as ``"A → B"`` (the profile's bottleneck
-        names).
+        Bottlenecks to mark in red: activity names and edges as ``"A → B"``.
     labels : mapping, optional
         Display names of activities (for example Chinese labels); ``customdata`` keeps the names.
+    node_time : mapping, optional
+        Service time per activity and statistic (``{"Approve": {"median": 60.0, ...}}``, seconds; from
+        ``flowmine.analytics.service_time(log, level="activity")``); without it the performance
+        overlay's boxes show frequency.
+    time_basis : {"waiting", "sojourn"}, optional
+        The log's (``profile()["time_basis"]``): names the time between steps.
+    lang : {"en", "zh"}
 
     Returns
     -------
     plotly.graph_objects.Figure
-        One line trace per edge (``customdata`` holds source, target, count, duration), one text trace
-        of edge labels and one marker trace of nodes (``customdata``: node name, count), in that order.
+        Traces in this order: one line per edge (``name="edge"``, ``customdata`` [source, target,
+        count, value]), the edge label points (``"edge labels"``, clickable, ``customdata`` [source,
+        target, count, value]), one filled box per node (``"node box"``), the nodes' centre points
+        (``"nodes"``, ``customdata`` [name, count]) and two colour scales (``"scale"``).
     """
     return go.Figure(process_map_spec(pmap, overlay=overlay, statistic=statistic, title=title, node_cost=node_cost,
-                                      currency=currency, highlight=highlight, labels=labels))
+                                      currency=currency, highlight=highlight, labels=labels, node_time=node_time,
+                                      time_basis=time_basis, lang=lang))
 
 
-def process_map_spec(
-    pmap: ProcessMap,
-    overlay: str = "frequency",
-    statistic: str = "mean",
-    title: str | None = None,
-    node_cost: Mapping[str, float] | None = None,
-    currency: str | None = None,
-    highlight: Collection[str] = (),
-    labels: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
+def _check(overlay: str, statistic: str | None, node_cost: Mapping[str, float] | None) -> str:
+    if overlay not in OVERLAYS:
+        raise OptionError(f"The 'overlay' parameter of process_map_figure must be one of {set(OVERLAYS)}. "
+                          f"Got {overlay!r} instead.")
+    offered = OVERLAY_STATISTICS[overlay]
+    stat = offered[0] if statistic is None else statistic
+    if stat not in offered:
+        raise OptionError(f"The 'statistic' parameter of process_map_figure must be one of {set(offered)} with "
+                          f"overlay={overlay!r}. Got {statistic!r} instead.")
+    if overlay == "cost" and node_cost is None:
+        raise OptionError("process_map_figure: the cost overlay needs node_cost (cost total per activity)")
+    return stat
+
+
+def process_map_spec(pmap: ProcessMap, overlay: str = "frequency", statistic: str | None = None,
+                     title: str | None = None, node_cost: Mapping[str, float] | None = None,
+                     currency: str | None = None, highlight: Collection[str] = (),
+                     labels: Mapping[str, str] | None = None,
+                     node_time: Mapping[str, Mapping[str, float]] | None = None,
+                     time_basis: str | None = None, lang: str = "en") -> dict[str, Any]:
     """The figure of :func:`process_map_figure` as a plain, JSON-ready dict (``{"data", "layout"}``).
 
     For web apps that hand figures straight to plotly.js (``dcc.Graph(figure=...)``): building and
     serialising a validated ``go.Figure`` of a large map costs tens of milliseconds per draw; the
     dict is the same figure without that. Same parameters as :func:`process_map_figure`.
     """
-    if overlay not in OVERLAYS:
-        raise OptionError(f"The 'overlay' parameter of process_map_figure must be one of {set(OVERLAYS)}. "
-                          f"Got {overlay!r} instead.")
-    if statistic not in STATISTICS:
-        raise OptionError(f"The 'statistic' parameter of process_map_figure must be one of {set(STATISTICS)}. "
-                          f"Got {statistic!r} instead.")
-    if overlay == "cost" and node_cost is None:
-        raise OptionError("process_map_figure: the cost overlay needs node_cost (cost total per activity)")
-    marked = {str(h) for h in highlight}
-    shown_as = {str(k): str(v) for k, v in (labels or {}).items()}
-    costs = {str(k): float(v) for k, v in (node_cost or {}).items() if v is not None and math.isfinite(float(v))}
-    pos = {str(n): (float(x), -float(y))
-           for n, x, y in zip(pmap.nodes["node"], pmap.nodes["x"], pmap.nodes["y"], strict=True)}
-    traces, arrows = _edge_traces(pmap, pos, overlay, statistic, marked, shown_as)
-    traces.append(_node_trace(pmap, pos, overlay, marked, shown_as, costs, currency))
-    return {"data": traces, "layout": _layout(pmap, overlay, statistic, title, arrows)}
+    stat = _check(overlay, statistic, node_cost)
+    ctx = _Context(pmap, overlay, stat, highlight, labels, node_cost, currency, node_time, time_basis, lang)
+    edges, labels_trace, arrows, edge_range = _edge_traces(ctx)
+    boxes, nodes, node_range = _node_traces(ctx)
+    scales = [_scale(ctx, "node", *node_range), _scale(ctx, "edge", *edge_range)]
+    return {"data": [*edges, labels_trace, *boxes, nodes, *scales], "layout": _layout(ctx, title, arrows)}
 
 
-Point = tuple[float, float]
+class _Context:
+    """The inputs of one drawing, resolved once: positions, sizes, routes and how values are shown."""
+
+    def __init__(self, pmap: ProcessMap, overlay: str, stat: str, highlight: Collection[str],
+                 labels: Mapping[str, str] | None, node_cost: Mapping[str, float] | None, currency: str | None,
+                 node_time: Mapping[str, Mapping[str, float]] | None, time_basis: str | None, lang: str) -> None:
+        self.pmap, self.overlay, self.stat, self.lang = pmap, overlay, stat, lang
+        self.marked = {str(h) for h in highlight}
+        self.shown_as = {str(k): str(v) for k, v in (labels or {}).items()}
+        self.costs = {str(k): float(v) for k, v in (node_cost or {}).items()
+                      if v is not None and math.isfinite(float(v))}
+        self.currency = currency
+        self.node_time = {str(k): dict(v) for k, v in (node_time or {}).items()}
+        self.between = between_steps(time_basis)
+        kinds = dict(zip(pmap.nodes["node"].astype(str), pmap.nodes["kind"], strict=True))
+        self.kinds = kinds
+        geo = pmap.geometry
+        scale = (1.0, 1.0) if geo is not None else FALLBACK_STEP  # a plain dict layout is in grid units
+        self.pos: dict[str, Point] = {str(n): (float(x) * scale[0], -float(y) * scale[1])
+                                      for n, x, y in zip(pmap.nodes["node"], pmap.nodes["x"], pmap.nodes["y"],
+                                                         strict=True)}
+        self.sizes = {n: (geo.sizes[n] if geo is not None and n in geo.sizes else box_size(n, kinds[n]))
+                      for n in self.pos}
+        self.geometry = geo
+
+    def name(self, node: str) -> str:
+        if self.kinds.get(node) == "start":
+            return word("start", self.lang)
+        if self.kinds.get(node) == "end":
+            return word("end", self.lang)
+        return self.shown_as.get(node, node)
+
+    def edge_value(self, e: Mapping[str, Any]) -> float:
+        if self.overlay == "performance":
+            v = e.get(f"duration_{self.stat}_s")
+            return float(v) if v is not None and math.isfinite(float(v)) else math.nan
+        return float(e["cases"] if self.stat == "cases" else e["count"])
+
+    def edge_text(self, value: float) -> str:
+        return duration(value, self.lang) if self.overlay == "performance" else number(value)
+
+    def edge_stat_name(self) -> str:
+        if self.overlay == "performance":
+            return stat_label(self.between, self.lang, self.stat)
+        return word(self.stat, self.lang)
+
+    def node_value(self, node: str, count: int, cases: int) -> float:
+        if self.overlay == "cost":
+            return self.costs.get(node, math.nan)
+        if self.overlay == "performance" and self.node_time:
+            v = self.node_time.get(node, {}).get(self.stat)
+            return float(v) if v is not None and math.isfinite(float(v)) else math.nan
+        return float(cases if self.stat == "cases" else count)
+
+    def node_text(self, value: float) -> str:
+        if self.overlay == "cost":
+            return money(value, self.currency, digits=0) if math.isfinite(value) else "–"
+        if self.overlay == "performance" and self.node_time:
+            return duration(value, self.lang)
+        return number(value)
+
+    def node_stat_name(self) -> str:
+        if self.overlay == "cost":
+            return label("cost", self.lang) + (f" ({self.currency})" if self.currency else "")
+        if self.overlay == "performance" and self.node_time:
+            return stat_label("service_time", self.lang, self.stat)
+        return word("cases" if self.stat == "cases" else "absolute", self.lang)
 
 
-def _edge_traces(pmap: ProcessMap, pos: Mapping[str, Point], overlay: str, statistic: str, marked: set[str],
-                 shown_as: Mapping[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """One line trace per edge and the trace of their labels (frequency or duration), and the edges'
-    arrowheads (layout annotations)."""
-    traces: list[dict[str, Any]] = []  # plain dicts (add_trace would copy and validate every time)
+def _finite_range(values: Sequence[float]) -> tuple[float, float]:
+    finite = [v for v in values if math.isfinite(v)]
+    return (min(finite), max(finite)) if finite else (0.0, 0.0)
+
+
+def _route(ctx: _Context, s: str, t: str, present: set[str]) -> tuple[list[Point], Point, Point]:
+    """An edge's points, arrow tip and label spot in figure coordinates (y up): dot's route; for an
+    edge of a projected map, the full map's routes through the hidden steps it stands for; else a
+    curve between the boxes."""
+    geo = ctx.geometry
+    if geo is not None:
+        chain = _chain(geo, s, t, present)
+        if chain:
+            pts = [p for r in chain for p in r.points]
+            spot = chain[len(chain) // 2].label
+            return [(x, -y) for x, y in pts], (chain[-1].tip[0], -chain[-1].tip[1]), (spot[0], -spot[1])
+    return _curve_route(ctx, s, t)
+
+
+def _chain(geo: MapGeometry, s: str, t: str, present: set[str]) -> list[Route]:
+    """The routes from ``s`` to ``t`` in the full layout, directly or through steps not on this map."""
+    if (s, t) in geo.routes:
+        return [geo.routes[(s, t)]]
+    seen, queue = {s}, deque([(s, [])])  # type: ignore[var-annotated]
+    while queue:
+        node, path = queue.popleft()
+        if len(path) >= 4:
+            continue
+        for (a, b), r in geo.routes.items():
+            if a != node:
+                continue
+            if b == t:
+                return [*path, r]
+            if b not in present and b not in seen:
+                seen.add(b)
+                queue.append((b, [*path, r]))
+    return []
+
+
+def _curve_route(ctx: _Context, s: str, t: str) -> tuple[list[Point], Point, Point]:
+    p, q = ctx.pos[s], ctx.pos[t]
+    if s == t:  # a loop on the box's right side
+        w, h = ctx.sizes[s]
+        x0, y0 = p[0] + w / 2, p[1]
+        pts = [(x0 + 14 * math.sin(a / 10 * math.pi), y0 + h / 3 * math.cos(a / 10 * math.pi)) for a in range(11)]
+        return pts, pts[-1], (x0 + 18, y0)
+    dist = math.dist(p, q) or 1.0
+    xs, ys = curve(p, q, 0.25 * dist, n=40)
+    pts = [(x, y) for x, y in zip(xs, ys, strict=True)
+           if not inside((x, y), p, ctx.sizes[s], 2) and not inside((x, y), q, ctx.sizes[t], 2)]
+    if len(pts) < 2:
+        pts = [p, q]
+    mid = pts[len(pts) // 2]
+    return pts, pts[-1], mid
+
+
+def _edge_traces(ctx: _Context) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]], Point]:
+    """One line per edge (not hoverable), the clickable label points, the arrowheads, the value range."""
+    records = ctx.pmap.edges.to_dict("records")
+    values = [ctx.edge_value(e) for e in records]
+    low, high = _finite_range(values)
+    scale = _HEAT if ctx.overlay == "performance" else _BLUES
+    present = set(ctx.pos)
+    lines: list[dict[str, Any]] = []
     arrows: list[dict[str, Any]] = []
-    edges = pmap.edges
-    counts = edges["count"].astype(float).to_numpy() if len(edges) else np.array([1.0])
-    cmax = float(counts.max()) if len(counts) else 1.0
-    dur_col = f"duration_{statistic}_s"
-    durations = edges[dur_col].astype(float).to_numpy() if len(edges) else np.array([])
-    finite = durations[np.isfinite(durations)] if len(durations) else durations
-    dlow, dhigh = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 0.0)
-    pairs = {(str(s), str(t)) for s, t in zip(edges["source"], edges["target"], strict=True)}
-    label_x, label_y, label_text = [], [], []
-    for e, dur in zip(edges.to_dict("records"), durations.tolist(), strict=True):
+    lx, ly, ltext, lhover, ldata, lcolour = [], [], [], [], [], []
+    for e, v in zip(records, values, strict=True):
         s, t, count, cases = str(e["source"]), str(e["target"]), int(e["count"]), int(e["cases"])
-        p, q = pos[s], pos[t]
-        backwards = q[0] <= p[0]
-        bend = 0.35 if backwards or (t, s) in pairs else 0.0
-        xs, ys = curve(p, q, bend)
-        if overlay == "performance":
-            colour = _colour(dur, dlow, dhigh, _HEAT)
-            text = format_duration(dur)
-        else:
-            colour = _colour(float(count), 0.0, cmax, _BLUES)
-            text = f"{count:,}"
-        width = 1.0 + 5.0 * count / cmax
-        if f"{s} → {t}" in marked:
-            colour, width = "#c00000", max(width, 4.0)
-        hover = (f"{html.escape(shown_as.get(s, s))} → {html.escape(shown_as.get(t, t))}"
-                 f"<br>{count:,} times, {cases:,} cases"
-                 f"<br>{statistic} duration {format_duration(dur)}")
-        traces.append(dict(type="scatter", x=xs, y=ys, mode="lines", line={"width": width, "color": colour},
-                           hoverinfo="text", hovertext=hover, showlegend=False,
-                           customdata=[[s, t, count, dur]] * len(xs), name="edge"))
-        arrows.append(dict(x=xs[-1], y=ys[-1], ax=xs[-3], ay=ys[-3], xref="x", yref="y", axref="x", ayref="y",
-                           showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=max(1.0, width / 2),
-                           arrowcolor=colour, text=""))
-        label_x.append(xs[len(xs) // 2])
-        label_y.append(ys[len(ys) // 2])
-        label_text.append(text)
-    traces.append(dict(type="scatter", x=label_x, y=label_y, mode="text", text=label_text, textfont={"size": 10},
-                       hoverinfo="skip", showlegend=False, name="edge labels"))
-    return traces, arrows
+        pts, tip, spot = _route(ctx, s, t, present)
+        colour = _colour(v, low, high, scale)
+        width = 1.0 + 5.0 * (v - min(low, 0.0)) / (high - min(low, 0.0)) if math.isfinite(v) and high > 0 else 1.0
+        if f"{s} → {t}" in ctx.marked:
+            colour, width = _RED, max(width, 4.0)
+        lines.append(dict(type="scatter", x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines",
+                          line={"width": width, "color": colour, "shape": "spline", "smoothing": 0.6},
+                          hoverinfo="skip", showlegend=False, customdata=[[s, t, count, v]] * len(pts), name="edge"))
+        arrows.append(dict(x=tip[0], y=tip[1], ax=pts[-1][0], ay=pts[-1][1], xref="x", yref="y", axref="x",
+                           ayref="y", showarrow=True, arrowhead=2, arrowsize=1.0, arrowwidth=max(1.0, width * 0.8),
+                           arrowcolor=colour, standoff=0, text=""))
+        text = ctx.edge_text(v)
+        lx.append(spot[0] - 3.0 * len(text))  # the text starts right of the point: centred on dot's spot
+        ly.append(spot[1])
+        ltext.append(text)
+        lcolour.append(colour)
+        lhover.append(_edge_hover(ctx, s, t, e))
+        ldata.append([s, t, count, v])
+    label_trace = dict(type="scatter", x=lx, y=ly, mode="markers+text", text=ltext, textposition="middle right",
+                       textfont={"size": 10, "color": "#333"}, hoverinfo="text", hovertext=lhover, customdata=ldata,
+                       marker={"size": 7, "color": lcolour, "line": {"width": 1, "color": "white"}},
+                       showlegend=False, name="edge labels")
+    return lines, label_trace, arrows, (low, high)
 
 
-def _node_trace(pmap: ProcessMap, pos: Mapping[str, Point], overlay: str, marked: set[str],
-                shown_as: Mapping[str, str], costs: Mapping[str, float], currency: str | None) -> dict[str, Any]:
-    """The marker trace of the nodes: steps coloured by frequency (or cost), start and end as circles."""
-    nodes = pmap.nodes
-    acts = nodes[nodes["kind"] == "activity"]
-    nmax = float(acts["count"].max()) if len(acts) else 1.0
-    cost_max = max(costs.values(), default=0.0)
-    unit = f" {html.escape(currency)}" if currency else ""
-    colours, symbols, texts, hovers, data, outlines = [], [], [], [], [], []
-    for r in nodes.to_dict("records"):
-        name, kind, count, cases = str(r["node"]), r["kind"], int(r["count"]), int(r["cases"])
-        outlines.append(("#c00000", 4) if name in marked else ("#222", 1))
+def _edge_hover(ctx: _Context, s: str, t: str, e: Mapping[str, Any]) -> str:
+    lang = ctx.lang
+    rows = [f"<b>{html.escape(ctx.name(s))} → {html.escape(ctx.name(t))}</b>",
+            f"{word('times', lang)}: {number(e['count'])}", f"{label('cases', lang)}: {number(e['cases'])}"]
+    for stat in ("median", "mean", "max"):
+        v = e.get(f"duration_{stat}_s")
+        if v is not None and math.isfinite(float(v)):
+            rows.append(f"{stat_label(ctx.between, lang, stat)}: {duration(float(v), lang)}")
+    return "<br>".join(rows)
+
+
+def _box(centre: Point, size: Point, kind: str) -> tuple[list[float], list[float]]:
+    x, y = centre
+    w, h = size
+    if kind != "activity":  # a circle
+        a = [i / 16 * 2 * math.pi for i in range(17)]
+        return [x + w / 2 * math.cos(t) for t in a], [y + h / 2 * math.sin(t) for t in a]
+    return [x - w / 2, x + w / 2, x + w / 2, x - w / 2, x - w / 2], [y - h / 2, y - h / 2, y + h / 2, y + h / 2, y - h / 2]
+
+
+def _wrap(text: str, width: int = 26) -> str:
+    """An escaped label, broken once near its middle when it is longer than ``width`` characters."""
+    if len(text) <= width or " " not in text:
+        return html.escape(text)
+    mid = len(text) // 2
+    cut = min((i for i, c in enumerate(text) if c == " "), key=lambda i: abs(i - mid))
+    return f"{html.escape(text[:cut])}<br>{html.escape(text[cut + 1:])}"
+
+
+def _node_traces(ctx: _Context) -> tuple[list[dict[str, Any]], dict[str, Any], Point]:
+    """A filled box per node (width and colour by its value) and the nodes' clickable centre points."""
+    records = ctx.pmap.nodes.to_dict("records")
+    acts = [r for r in records if r["kind"] == "activity"]
+    values = {str(r["node"]): ctx.node_value(str(r["node"]), int(r["count"]), int(r["cases"])) for r in acts}
+    low, high = _finite_range(list(values.values()))
+    scale = _HEAT if ctx.overlay in ("performance", "cost") and (ctx.overlay == "cost" or ctx.node_time) else _BLUES
+    boxes: list[dict[str, Any]] = []
+    texts, hovers, data, positions, fonts = [], [], [], [], []
+    for r in records:
+        name, kind, count, cases = str(r["node"]), str(r["kind"]), int(r["count"]), int(r["cases"])
+        w, h = ctx.sizes[name]
         if kind == "activity":
-            symbols.append("square")
-            if overlay == "cost":
-                cost = costs.get(name, math.nan)
-                colours.append(_colour(cost, 0.0, cost_max, _HEAT) if math.isfinite(cost) else "#dddddd")
-                shown_cost = f"{cost:,.0f}{unit}" if math.isfinite(cost) else "–"
-                texts.append(f"<b>{html.escape(shown_as.get(name, name))}</b><br>{shown_cost}")
-            else:
-                colours.append(_colour(float(count), 0.0, nmax, _BLUES))
-                texts.append(f"<b>{html.escape(shown_as.get(name, name))}</b><br>{count:,}")
+            v = values[name]
+            share = (v - min(low, 0.0)) / (high - min(low, 0.0)) if math.isfinite(v) and high > 0 else 0.0
+            fill = _colour(v, low, high, scale)
+            size = (w * (0.78 + 0.22 * share), h)
+            texts.append(f"<b>{_wrap(ctx.name(name))}</b><br>{html.escape(ctx.node_text(v))}")
+            positions.append("middle center")
+            fonts.append("white" if fill in scale[3:] else "#111")
         else:
-            colours.append("#2ca02c" if kind == "start" else "#d62728")
-            symbols.append("circle")
-            texts.append(html.escape(name))
-        hovers.append(f"{html.escape(shown_as.get(name, name))}<br>{count:,} instances, {cases:,} cases")
+            fill, size = ("#2ca02c" if kind == "start" else "#d62728"), (w, h)
+            texts.append(html.escape(ctx.name(name)))
+            positions.append("middle right")  # the word beside its circle
+            fonts.append("#111")
+        outline = (_RED, 3.0) if name in ctx.marked else ("#444", 1.0)
+        xs, ys = _box(ctx.pos[name], size, kind)
+        boxes.append(dict(type="scatter", x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill,
+                          line={"color": outline[0], "width": outline[1]}, hoverinfo="skip", showlegend=False,
+                          name="node box", customdata=[[name]] * len(xs)))
+        hovers.append(_node_hover(ctx, name, kind, count, cases))
         data.append([name, count])
-    return dict(
-        type="scatter", x=[pos[str(n)][0] for n in nodes["node"]], y=[pos[str(n)][1] for n in nodes["node"]],
-        mode="markers+text", text=texts, textposition="bottom center", hoverinfo="text", hovertext=hovers,
-        customdata=data,
-        marker={"size": 22, "color": colours, "symbol": symbols,
-                "line": {"width": [w for _, w in outlines], "color": [c for c, _ in outlines]}},
-        showlegend=False, name="nodes")
+    names = [str(r["node"]) for r in records]
+    nodes = dict(type="scatter", x=[ctx.pos[n][0] for n in names], y=[ctx.pos[n][1] for n in names],
+                 mode="markers+text", text=texts, textposition=positions, textfont={"size": 11, "color": fonts},
+                 hoverinfo="text", hovertext=hovers, customdata=data,
+                 marker={"size": 26, "color": "rgba(0,0,0,0)", "symbol": "square"}, showlegend=False, name="nodes")
+    return boxes, nodes, (low, high)
 
 
-def _layout(pmap: ProcessMap, overlay: str, statistic: str, title: str | None,
-            arrows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Title, hidden axes fixed to the full map's bounds, and the edges' arrowheads."""
-    x0, x1, y0, y1 = pmap.bounds  # of the full map: the axes do not move with the sliders
-    shown = {"frequency": "frequency", "performance": f"{statistic} duration", "cost": "cost per step"}[overlay]
-    heading = title if title is not None else (f"Process map ({shown}; {pmap.activities:.0%} activities, "
-                                               f"{pmap.paths:.0%} paths)")
+def _node_hover(ctx: _Context, name: str, kind: str, count: int, cases: int) -> str:
+    lang = ctx.lang
+    if kind != "activity":
+        return f"<b>{html.escape(ctx.name(name))}</b><br>{label('cases', lang)}: {number(cases)}"
+    rows = [f"<b>{html.escape(ctx.name(name))}</b>", f"{label('activity_instances', lang)}: {number(count)}",
+            f"{label('cases', lang)}: {number(cases)}"]
+    for stat in ("median", "mean", "max"):
+        v = ctx.node_time.get(name, {}).get(stat)
+        if v is not None and math.isfinite(float(v)):
+            rows.append(f"{stat_label('service_time', lang, stat)}: {duration(float(v), lang)}")
+    if name in ctx.costs:
+        rows.append(f"{label('cost', lang)}: {html.escape(money(ctx.costs[name], ctx.currency, digits=0))}")
+    return "<br>".join(rows)
+
+
+def _scale(ctx: _Context, side: str, low: float, high: float) -> dict[str, Any]:
+    """A colour bar (an invisible one-point trace) that explains the width and colour of boxes or lines."""
+    heat = (ctx.overlay == "performance" and (side == "edge" or bool(ctx.node_time))) or (
+        ctx.overlay == "cost" and side == "node")
+    colours = _HEAT if heat else _BLUES
+    what = word("steps" if side == "node" else "paths", ctx.lang)
+    stat = ctx.node_stat_name() if side == "node" else ctx.edge_stat_name()
+    durations = ctx.overlay == "performance" and (side == "edge" or bool(ctx.node_time))
+    ticks = [low, (low + high) / 2, high] if high > low else [low]
+    text = [duration(v, ctx.lang) if durations else number(v) for v in ticks]
+    anchor = next(iter(ctx.pos.values()), (0.0, 0.0))
+    return dict(type="scatter", x=[anchor[0]], y=[anchor[1]], mode="markers", hoverinfo="skip", showlegend=False,
+                name="scale", marker={
+                    "size": 0.1, "opacity": 0, "color": [low], "cmin": low, "cmax": high if high > low else low + 1,
+                    "colorscale": [[i / (len(colours) - 1), c] for i, c in enumerate(colours)], "showscale": True,
+                    "colorbar": {"title": {"text": f"{html.escape(what)}:<br>{html.escape(stat)}", "side": "top",
+                                           "font": {"size": 11}},
+                                 "len": 0.42, "y": 0.98 if side == "node" else 0.5, "yanchor": "top",
+                                 "thickness": 12, "x": 1.0, "xpad": 6, "tickvals": ticks, "ticktext": text,
+                                 "tickfont": {"size": 10}}})
+
+
+def _layout(ctx: _Context, title: str | None, arrows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Title naming the statistic, a line explaining width and colour, equal-aspect hidden axes fixed
+    to the full map's extent (the axes do not move with the sliders), and the arrowheads."""
+    x0, x1, y0, y1 = _extent(ctx)
+    lang = ctx.lang
+    shown = f"{word('steps', lang)}: {ctx.node_stat_name()} · {word('paths', lang)}: {ctx.edge_stat_name()}"
+    heading = title if title is not None else (
+        f"{word('map', lang)} ({ctx.pmap.activities:.0%} {word('activities', lang)}, "
+        f"{ctx.pmap.paths:.0%} {word('paths_share', lang)})")
+    legend = {"text": html.escape(f"{word('width', lang)} — {shown}"), "xref": "paper", "yref": "paper", "x": 0,
+              "y": 1.0, "xanchor": "left", "yanchor": "bottom", "showarrow": False, "font": {"size": 11}}
+    pad = 12.0
     return {
-        "annotations": arrows, "title": {"text": html.escape(heading)}, "plot_bgcolor": "white",
-        "hovermode": "closest", "xaxis": {"visible": False, "range": [x0 - 0.6, x1 + 0.6]},
-        "yaxis": {"visible": False, "range": [-y1 - 0.6, -y0 + 0.6]}, "margin": {"l": 20, "r": 20, "t": 50, "b": 20}}
+        "annotations": [*arrows, legend], "title": {"text": html.escape(f"{heading} · {shown}"), "font": {"size": 14},
+                                                    "x": 0, "xanchor": "left"},
+        "plot_bgcolor": "white", "hovermode": "closest", "hoverdistance": 30, "dragmode": "pan",
+        "xaxis": {"visible": False, "range": [x0 - pad, x1 + pad]},
+        "yaxis": {"visible": False, "range": [-y1 - pad, -y0 + pad], "scaleanchor": "x", "scaleratio": 1},
+        "margin": {"l": 8, "r": 8, "t": 56, "b": 8}}
+
+
+def _extent(ctx: _Context) -> tuple[float, float, float, float]:
+    """x0, x1, y0, y1 (y down) of the full layout with its boxes and routes."""
+    geo = ctx.geometry
+    if geo is not None:
+        return geo.extent
+    bx0, bx1, by0, by1 = ctx.pmap.bounds
+    sx, sy = FALLBACK_STEP
+    half = max((s[0] for s in ctx.sizes.values()), default=0.0) / 2
+    return bx0 * sx - half, bx1 * sx + half, by0 * sy - BOX_H_PT, by1 * sy + BOX_H_PT

@@ -12,10 +12,10 @@ abstract it:
   most frequent incoming and outgoing edge, so no activity is left dangling (Disco does the same).
 
 Edge figures come from :func:`flowmine.analytics.directly_follows` on the projected log: ``count``,
-``cases`` and the duration mean/median in seconds (start(B) - complete(A), or complete(B) -
-complete(A) without start timestamps, as in the glossary). Node positions come from the **full**
-map (:func:`map_layout`), computed once and reused for every abstraction, so the layout stays put
-when the sliders move. :func:`process_map_figure` draws a map with Plotly.
+``cases`` and the duration mean/median/P90/total/max in seconds (start(B) - complete(A), or
+complete(B) - complete(A) without start timestamps, as in the glossary). Node positions and edge
+routes come from the **full** map (:func:`map_layout`, Graphviz dot), computed once and reused for
+every abstraction, so the layout stays put when the sliders move. :func:`process_map_figure` draws a map with Plotly.
 """
 
 from __future__ import annotations
@@ -32,13 +32,14 @@ from flowmine._params import Interval, check_params
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
 from flowmine.analytics import LogLike, StoredLog, as_table, directly_follows, edge_sql, held_engine, log_order, scratch
 from flowmine.errors import OptionError
-from flowmine.models import layered_layout
+from flowmine.discovery._dot import MapGeometry, MapLayout, dot_layout
 
 #: Names of the virtual start and end nodes (an activity with one of these names is not supported).
 START_NODE, END_NODE = "▶ start", "■ end"
 #: Columns of :attr:`ProcessMap.nodes` and :attr:`ProcessMap.edges`.
 NODE_COLUMNS = ("node", "kind", "count", "cases", "x", "y")
-EDGE_COLUMNS = ("source", "target", "count", "cases", "duration_mean_s", "duration_median_s")
+EDGE_COLUMNS = ("source", "target", "count", "cases", "duration_mean_s", "duration_median_s", "duration_p90_s",
+                "duration_total_s", "duration_max_s")
 
 _ENDS_SQL = f"""
 WITH o AS (
@@ -69,12 +70,15 @@ class ProcessMap:
     nodes : DataFrame
         ``node, kind ("start" | "activity" | "end"), count (instances; cases for start/end), cases, x, y``.
     edges : DataFrame
-        ``source, target, count, cases, duration_mean_s, duration_median_s`` (durations are NaN on
-        start and end edges), most frequent first.
+        ``source, target, count, cases, duration_mean_s, duration_median_s, duration_p90_s,
+        duration_total_s, duration_max_s`` (durations are NaN on start and end edges), most frequent first.
     activities, paths : float
         The slider settings this map was built with.
     bounds : tuple of float
         ``(x_min, x_max, y_min, y_max)`` of the full layout, so figures keep their axes fixed.
+    geometry : MapGeometry or None
+        Box sizes, edge routes and extent of the full layout (``map_layout``'s); None when the
+        layout was a plain dict of positions.
     """
 
     nodes: pd.DataFrame
@@ -82,6 +86,7 @@ class ProcessMap:
     activities: float
     paths: float
     bounds: tuple[float, float, float, float]
+    geometry: MapGeometry | None = None
 
     def with_paths(self, paths: float) -> ProcessMap:
         """This map with the path slider at ``paths`` (from a map built with ``paths=1.0``, the same map
@@ -89,7 +94,7 @@ class ProcessMap:
         if self.paths != 1.0:
             raise OptionError("with_paths needs the map with all paths (paths=1.0)", function="with_paths")
         return ProcessMap(self.nodes, keep_paths(self.edges, paths), self.activities, _check_share("paths", paths),
-                          self.bounds)
+                          self.bounds, self.geometry)
 
 
 def _table(log: LogLike) -> pa.Table:
@@ -135,8 +140,13 @@ def _all_edges(dfg: pd.DataFrame, ends: pd.DataFrame) -> pd.DataFrame:
     return both.reindex(columns=list(EDGE_COLUMNS)).reset_index(drop=True)
 
 
-def map_layout(log: LogLike) -> dict[str, tuple[float, float]]:
+def map_layout(log: LogLike) -> MapLayout:
     """Positions of every node of the full map (all activities, all paths): compute once, reuse.
+
+    Graphviz ``dot`` lays the map out top to bottom and routes its edges around the boxes (see
+    ``flowmine.discovery._dot``); the result is a dict ``{node: (x, y)}`` in points (y down) that also
+    carries the ``geometry`` (box sizes, edge routes) every abstraction of the map reuses. Without
+    ``dot`` the simple layered layout is used and ``notice`` says so.
 
     Examples
     --------
@@ -158,8 +168,10 @@ def map_layout(log: LogLike) -> dict[str, tuple[float, float]]:
     edges = pd.concat([inner, ends], ignore_index=True).sort_values(
         ["count", "source", "target"], ascending=[False, True, True], kind="stable")
     nodes = [START_NODE, *acts["a"].astype(str).tolist(), END_NODE]
-    return layered_layout(nodes, zip(edges["source"].astype(str), edges["target"].astype(str), strict=True),
-                          sources=[START_NODE])
+    kinds = {START_NODE: "start", END_NODE: "end"}
+    return dot_layout(nodes, {n: kinds.get(n, "activity") for n in nodes},
+                      list(zip(edges["source"].astype(str), edges["target"].astype(str), strict=True)),
+                      sources=[START_NODE])
 
 
 def _narrow(eng: Any) -> None:
@@ -305,4 +317,6 @@ def _assemble(kept: pd.DataFrame, edges: pd.DataFrame, n_cases: int, share_a: fl
     nodes["x"] = [layout[n][0] for n in nodes["node"]]
     nodes["y"] = [layout[n][1] for n in nodes["node"]]
     xs, ys = [p[0] for p in layout.values()], [p[1] for p in layout.values()]
-    return ProcessMap(nodes, edges.reset_index(drop=True), share_a, share_p, (min(xs), max(xs), min(ys), max(ys)))
+    geometry = layout.geometry if isinstance(layout, MapLayout) else None
+    return ProcessMap(nodes, edges.reset_index(drop=True), share_a, share_p, (min(xs), max(xs), min(ys), max(ys)),
+                      geometry)
