@@ -101,6 +101,25 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "target": {"en": "target", "zh": "目标"},
     "no_store": {"en": "The store holds no process yet: run flowmine ingest.",
                  "zh": "存储中还没有流程：请先运行 flowmine ingest。"},
+    # map
+    "map_performance": {"en": "Performance", "zh": "时效"},
+    "map_statistic": {"en": "Statistic", "zh": "统计量"},
+    "map_stat_absolute": {"en": "Absolute frequency", "zh": "绝对频次"},
+    "map_stat_cases": {"en": "Case frequency", "zh": "案例频次"},
+    "map_stat_mean": {"en": "Mean", "zh": "平均值"},
+    "map_stat_median": {"en": "Median", "zh": "中位数"},
+    "map_stat_total": {"en": "Total", "zh": "累计"},
+    "map_stat_max": {"en": "Maximum", "zh": "最大值"},
+    "map_click_hint": {"en": "Click a step or a path's label point to see its detail here.",
+                       "zh": "点击环节或路径标签旁的圆点，在此查看详情。"},
+    "map_times": {"en": "Times", "zh": "次数"},
+    "map_filter_cases": {"en": "Filter to these cases", "zh": "筛选这些案例"},
+    "map_export_svg": {"en": "Download SVG", "zh": "下载 SVG"},
+    "map_export_png": {"en": "Download PNG", "zh": "下载 PNG"},
+    "map_no_dot": {"en": "Graphviz dot is not installed: the map uses a simple layout without routed edges.",
+                   "zh": "未安装 Graphviz dot：流程图使用简单布局，连线不绕开环节。"},
+    "map_start": {"en": "Start", "zh": "开始"},
+    "map_end": {"en": "End", "zh": "结束"},
 }
 
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from flowmine.models import layered_layout
 
@@ -118,10 +118,11 @@ def _parse_pos(pos: str, flip: float) -> tuple[list[Point], Point | None]:
     return ctrl, tip
 
 
-def run_dot(source: str, binary: str) -> dict:  # type: ignore[type-arg]
+def run_dot(source: str, binary: str) -> dict[str, Any]:
     """``dot -Tjson`` of ``source`` (no shell; a 60 s limit)."""
     done = subprocess.run([binary, "-Tjson"], input=source.encode(), capture_output=True, timeout=60, check=True)
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
+    out: dict[str, Any] = json.loads(done.stdout)
+    return out
 
 
 def dot_layout(nodes: Sequence[str], kinds: Mapping[str, str], edges: Iterable[tuple[str, str]],
@@ -154,7 +155,7 @@ def dot_layout(nodes: Sequence[str], kinds: Mapping[str, str], edges: Iterable[t
     return fallback_layout(order, kinds, pairs, sources, notice)
 
 
-def _from_dot(out: dict, order: Sequence[str], kinds: Mapping[str, str],  # type: ignore[type-arg]
+def _from_dot(out: dict[str, Any], order: Sequence[str], kinds: Mapping[str, str],
               pairs: Sequence[tuple[str, str]]) -> MapLayout:
     x0, y0, x1, y1 = (float(v) for v in out["bb"].split(","))
     flip = y1
@@ -200,5 +201,3 @@ def inside(p: Point, centre: Point, size: Point, margin: float = 0.0) -> bool:
     return abs(p[0] - centre[0]) <= size[0] / 2 + margin and abs(p[1] - centre[1]) <= size[1] / 2 + margin
 
 
-def path_length(points: Sequence[Point]) -> float:
-    return sum(math.dist(a, b) for a, b in zip(points, points[1:], strict=False))

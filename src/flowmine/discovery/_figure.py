@@ -288,7 +288,7 @@ def _curve_route(ctx: _Context, s: str, t: str) -> tuple[list[Point], Point, Poi
 
 def _edge_traces(ctx: _Context) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]], Point]:
     """One line per edge (not hoverable), the clickable label points, the arrowheads, the value range."""
-    records = ctx.pmap.edges.to_dict("records")
+    records: list[dict[str, Any]] = ctx.pmap.edges.to_dict("records")  # type: ignore[assignment]
     values = [ctx.edge_value(e) for e in records]
     low, high = _finite_range(values)
     scale = _HEAT if ctx.overlay == "performance" else _BLUES
@@ -297,7 +297,7 @@ def _edge_traces(ctx: _Context) -> tuple[list[dict[str, Any]], dict[str, Any], l
     arrows: list[dict[str, Any]] = []
     lx, ly, ltext, lhover, ldata, lcolour = [], [], [], [], [], []
     for e, v in zip(records, values, strict=True):
-        s, t, count, cases = str(e["source"]), str(e["target"]), int(e["count"]), int(e["cases"])
+        s, t, count = str(e["source"]), str(e["target"]), int(e["count"])
         pts, tip, spot = _route(ctx, s, t, present)
         colour = _colour(v, low, high, scale)
         width = 1.0 + 5.0 * (v - min(low, 0.0)) / (high - min(low, 0.0)) if math.isfinite(v) and high > 0 else 1.0
@@ -340,7 +340,8 @@ def _box(centre: Point, size: Point, kind: str) -> tuple[list[float], list[float
     if kind != "activity":  # a circle
         a = [i / 16 * 2 * math.pi for i in range(17)]
         return [x + w / 2 * math.cos(t) for t in a], [y + h / 2 * math.sin(t) for t in a]
-    return [x - w / 2, x + w / 2, x + w / 2, x - w / 2, x - w / 2], [y - h / 2, y - h / 2, y + h / 2, y + h / 2, y - h / 2]
+    left, right, low, high = x - w / 2, x + w / 2, y - h / 2, y + h / 2
+    return [left, right, right, left, left], [low, low, high, high, low]
 
 
 def _wrap(text: str, width: int = 26) -> str:

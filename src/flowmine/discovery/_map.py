@@ -31,8 +31,8 @@ import pyarrow.compute as pc
 from flowmine._params import Interval, check_params
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
 from flowmine.analytics import LogLike, StoredLog, as_table, directly_follows, edge_sql, held_engine, log_order, scratch
-from flowmine.errors import OptionError
 from flowmine.discovery._dot import MapGeometry, MapLayout, dot_layout
+from flowmine.errors import OptionError
 
 #: Names of the virtual start and end nodes (an activity with one of these names is not supported).
 START_NODE, END_NODE = "▶ start", "■ end"

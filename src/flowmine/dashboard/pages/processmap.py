@@ -1,14 +1,17 @@
-"""Process map: the directly-follows map with activity and path sliders, frequency, performance or cost
-overlay, the profile's bottlenecks marked in red, and a step's detail on click.
+"""Process map: the directly-follows map laid out by Graphviz dot (boxes, edges routed around them),
+activity and path sliders, a frequency, performance or cost overlay with a selectable statistic, the
+profile's bottlenecks outlined in red, and the detail of a clicked step or path beside the map.
 
-The layout is computed once from the full log, so nodes stay where they are when sliders or filters
-move. Slider, overlay and clicked values are checked against what the page offers.
+The layout is computed once from the full log, so nodes and routes stay where they are when sliders or
+filters move. Slider, overlay, statistic and clicked values are checked against what the page offers.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
@@ -32,21 +35,34 @@ PATH = "/map"
 TITLE_KEY = "map"
 STEPS = tuple(round(i / 20, 2) for i in range(21))  # 0, 0.05, ..., 1
 OVERLAYS = ("frequency", "performance", "cost")
+#: The statistics each overlay offers, the default first (medians, as every other page shows).
+STATISTICS = {"frequency": ("absolute", "cases"), "performance": ("median", "mean", "total", "max"),
+              "cost": ("absolute", "cases")}
+START_NODE, END_NODE = "▶ start", "■ end"  # flowmine.discovery's virtual nodes
 
 
 def overlay_label(overlay: str, lang: str) -> str:
     """The overlay's name: the cost overlay is the vocabulary's cost, the others are the page's words."""
-    return label("cost", lang) if overlay == "cost" else t(overlay, lang)
+    if overlay == "cost":
+        return label("cost", lang)
+    return t("map_performance" if overlay == "performance" else overlay, lang)
 
 
-def figure(store: Store, f: Filters, activities: float, paths: float, overlay: str) -> Any:
-    """The map figure for the filters and slider positions (cached like the data it draws)."""
+def statistic_options(overlay: str, lang: str) -> list[dict[str, str]]:
+    return [{"label": t(f"map_stat_{s}", lang), "value": s} for s in STATISTICS.get(overlay, ())]
+
+
+def figure(store: Store, f: Filters, activities: float, paths: float, overlay: str,
+           statistic: str | None = None) -> Any:
+    """The map figure for the filters, slider positions, overlay and statistic (cached like its data)."""
     assert f.process is not None
-    return _figure(str(store.path), version(store, f.process), replace(f, refused=()), activities, paths, overlay)
+    stat = statistic or STATISTICS[overlay][0]
+    return _figure(str(store.path), version(store, f.process), replace(f, refused=()), activities, paths, overlay,
+                   stat)
 
 
 @single_flight(maxsize=256)
-def _figure(store_path: str, ver: str, f: Filters, activities: float, paths: float, overlay: str) -> Any:
+def _figure(store_path: str, ver: str, f: Filters, activities: float, paths: float, overlay: str, stat: str) -> Any:
     from flowmine.discovery import process_map_spec
 
     store = Store(store_path, create=False)
@@ -54,16 +70,36 @@ def _figure(store_path: str, ver: str, f: Filters, activities: float, paths: flo
     acts = p.get("activities", [])
     name = labeller(f.process, f.lang)
     currency = next((a.get("cost_currency") for a in acts if a.get("cost_currency")), None)
-    return process_map_spec(process_map_of(store, f, activities, paths), overlay=overlay,
+    service = metric(store, f, "service_time", "activity")
+    node_time = {str(r["activity"]): {"total": r["total_s"], "mean": r["mean_s"], "median": r["median_s"],
+                                      "max": r["max_s"]} for r in service.to_dict("records")}
+    return process_map_spec(process_map_of(store, f, activities, paths), overlay=overlay, statistic=stat,
                             node_cost={a["activity"]: a.get("cost_total") for a in acts}, currency=currency,
                             highlight=[b["name"] for b in p.get("bottlenecks", [])[:3]],
-                            labels={a["activity"]: name(a["activity"]) for a in acts},
+                            labels={a["activity"]: name(a["activity"]) for a in acts}, node_time=node_time,
+                            time_basis=p.get("time_basis"), lang=f.lang,
                             title=f"{t('map', f.lang)} · {overlay_label(overlay, f.lang)}")
+
+
+def graph_height(spec: Any) -> int:
+    """Pixels for the map at about one pixel per point in a ~760 px wide column (no empty bands)."""
+    xr, yr = spec["layout"]["xaxis"]["range"], spec["layout"]["yaxis"]["range"]
+    width, height = max(1.0, xr[1] - xr[0]), max(1.0, yr[1] - yr[0])
+    scale = min(1.5, 760.0 / width)
+    return int(max(360, min(1600, height * scale + 70)))
+
+
+def file_name(process: str | None) -> str:
+    """The export's file name: ``flowmine-map-<process>`` (letters, digits, ``-`` and ``_`` only)."""
+    return "flowmine-map-" + re.sub(r"[^A-Za-z0-9_-]+", "_", process or "process")
 
 
 def layout(store: Store, f: Filters) -> Any:
     lang = f.lang
     marks = {v: f"{int(v * 100)}%" for v in (0.0, 0.25, 0.5, 0.75, 1.0)}
+    spec = figure(store, f, 1.0, 0.8, "frequency")
+    config: Any = {"displaylogo": False, "scrollZoom": True,
+              "toImageButtonOptions": {"format": "svg", "filename": file_name(f.process)}}
     return html.Div([
         html.Div([
             html.Div([html.Label(t("activities_slider", lang)),
@@ -74,16 +110,34 @@ def layout(store: Store, f: Filters) -> Any:
                      style={"flex": 1}),
             dcc.RadioItems(id="map-overlay", inline=True, value="frequency",
                            options=[{"label": overlay_label(o, lang), "value": o} for o in OVERLAYS]),
-        ], style={"display": "flex", "gap": "24px", "alignItems": "center"}),
+            html.Div([html.Label(t("map_statistic", lang)),
+                      dcc.RadioItems(id="map-statistic", inline=True, value="absolute",
+                                     options=statistic_options("frequency", lang))]),
+            html.Button(t("map_export_svg", lang), id="map-svg", n_clicks=0),
+            html.Button(t("map_export_png", lang), id="map-png", n_clicks=0),
+        ], style={"display": "flex", "gap": "18px", "alignItems": "center", "flexWrap": "wrap"}),
         html.P(t("map_hint", lang)),
-        dcc.Graph(id="map-graph", figure=figure(store, f, 1.0, 0.8, "frequency"), style={"height": "720px"}),
-        html.Div(id="map-detail"),
+        dcc.Store(id="map-file", data=file_name(f.process)),
+        html.Span(id="map-scrolled", style={"display": "none"}),
+        html.Span(id="map-exported", style={"display": "none"}),
+        html.Div([
+            dcc.Graph(id="map-graph", figure=spec, config=config,
+                      style={"height": f"{graph_height(spec)}px", "flex": "3 1 0", "minWidth": "0"}),
+            html.Div(html.P(t("map_click_hint", lang)), id="map-detail",
+                     style={"flex": "2 1 0", "minWidth": "280px", "position": "sticky", "top": "8px",
+                            "alignSelf": "flex-start", "maxHeight": "95vh", "overflowY": "auto"}),
+        ], style={"display": "flex", "gap": "16px", "alignItems": "flex-start"}),
     ])
+
+
+def filter_link(f: Filters, key: str, value: str) -> str:
+    """The map with the current filters and one more (``has=<step>``, ``df=<A> → <B>``, ``start``/``end``)."""
+    return f"{PATH}{f.query()}&{urlencode([(key, value)])}"
 
 
 def step_detail(store: Store, f: Filters, step: str) -> Any:
     """What a manager sees for one step: time, cost, quality, resources and deviations (all from the
-    public API for the same filters)."""
+    public API for the same filters), and a link to these cases."""
     lang = f.lang
     p = process_profile(store, f)
     a = next((x for x in p.get("activities", []) if x["activity"] == step), None)
@@ -108,29 +162,91 @@ def step_detail(store: Store, f: Filters, step: str) -> Any:
             for r in work.to_dict("records")]
     cols = [("resource", t("resource", lang)), ("instances", label("activity_instances", lang)),
             ("share", t("workload_share", lang))]
-    return html.Div([html.H3(labeller(f.process, lang)(step), id="map-d-title"), html.Div(cards, className="fm-cards"),
-                     table("map-d-resources", cols, rows, page_size=10)])
+    return html.Div([html.H3(labeller(f.process, lang)(step), id="map-d-title"),
+                     html.A(t("map_filter_cases", lang), href=filter_link(f, "has", step), id="map-d-filter"),
+                     html.Div(cards, className="fm-cards"), table("map-d-resources", cols, rows, page_size=10)])
+
+
+def edge_detail(store: Store, f: Filters, edge: dict[str, Any], time_basis: str | None) -> Any:
+    """What a manager sees for one path of the map: how often, in how many cases, and the time between
+    the two steps (median, mean, P90, maximum) as the map computed it, and a link to these cases."""
+    lang = f.lang
+    name = labeller(f.process, lang)
+    s, e = str(edge["source"]), str(edge["target"])
+    between = between_steps(time_basis)
+    shown = {START_NODE: f"▶ {t('map_start', lang)}", END_NODE: f"■ {t('map_end', lang)}"}
+    title = f"{shown.get(s) or name(s)} → {shown.get(e) or name(e)}"
+    cards = [card(t("map_times", lang), number(edge["count"]), "map-e-count"),
+             card(label("cases", lang), number(edge["cases"]), "map-e-cases")]
+    if s != START_NODE and e != END_NODE:
+        cards += [card(label(between, lang, stat=stat), duration(edge.get(f"duration_{stat}_s"), lang),
+                       f"map-e-{stat}") for stat in ("median", "mean", "p90")]
+        cards.append(card(f"{t('map_stat_max', lang)} · {label(between, lang)}",
+                          duration(edge.get("duration_max_s"), lang), "map-e-max"))
+    if s == START_NODE:
+        link = filter_link(f, "start", e)
+    elif e == END_NODE:
+        link = filter_link(f, "end", s)
+    else:
+        link = filter_link(f, "df", f"{s} → {e}")
+    return html.Div([html.H3(title, id="map-d-title"),
+                     html.A(t("map_filter_cases", lang), href=link, id="map-d-filter"),
+                     html.Div(cards, className="fm-cards")])
+
+
+def _sliders_ok(activities: Any, paths: Any) -> bool:
+    return all(isinstance(v, int | float) and not isinstance(v, bool) and round(float(v), 2) in STEPS
+               for v in (activities, paths))
 
 
 def register(app: Dash, store: Store) -> None:
-    @app.callback(Output("map-graph", "figure"), Input("map-activities", "value"), Input("map-paths", "value"),
+    @app.callback(Output("map-statistic", "options"), Output("map-statistic", "value"),
                   Input("map-overlay", "value"), State("url", "search"), prevent_initial_call=True)
-    def on_change(activities: Any, paths: Any, overlay: Any, search: str | None) -> Any:
-        ok = all(isinstance(v, int | float) and round(float(v), 2) in STEPS for v in (activities, paths))
-        if not ok or overlay not in OVERLAYS:
-            return no_update  # not a value this page offered
+    def on_overlay(overlay: Any, search: str | None) -> Any:
+        if overlay not in OVERLAYS:
+            return no_update, no_update
+        lang = filters_of(store, search).lang
+        return statistic_options(overlay, lang), STATISTICS[overlay][0]
+
+    @app.callback(Output("map-graph", "figure"), Input("map-activities", "value"), Input("map-paths", "value"),
+                  Input("map-overlay", "value"), Input("map-statistic", "value"), State("url", "search"),
+                  prevent_initial_call=True)
+    def on_change(activities: Any, paths: Any, overlay: Any, statistic: Any, search: str | None) -> Any:
+        if not _sliders_ok(activities, paths) or overlay not in OVERLAYS or not isinstance(statistic, str) \
+                or statistic not in STATISTICS[overlay]:
+            return no_update  # not a value this page offered (or a statistic of the overlay before)
         f = filters_of(store, search)
-        return figure(store, f, round(float(activities), 2), round(float(paths), 2), overlay)
+        return figure(store, f, round(float(activities), 2), round(float(paths), 2), overlay, statistic)
 
     @app.callback(Output("map-detail", "children"), Input("map-graph", "clickData"), State("url", "search"),
-                  prevent_initial_call=True)
-    def on_click(click: Any, search: str | None) -> Any:
+                  State("map-activities", "value"), State("map-paths", "value"), prevent_initial_call=True)
+    def on_click(click: Any, search: str | None, activities: Any, paths: Any) -> Any:
         f = filters_of(store, search)
         step = clicked_step(click)
-        steps = {a["activity"] for a in process_profile(store, f).get("activities", [])}
-        if step is None or step not in steps:
-            return no_update  # not a step of this map (a forged click)
-        return step_detail(store, f, step)
+        if step is not None:
+            steps = {a["activity"] for a in process_profile(store, f).get("activities", [])}
+            return step_detail(store, f, step) if step in steps else no_update  # a forged click: not a step
+        pair = clicked_edge(click)
+        if pair is None or not _sliders_ok(activities, paths) or f.process is None:
+            return no_update
+        edges = process_map_of(store, f, round(float(activities), 2), round(float(paths), 2)).edges
+        row = edges[(edges["source"] == pair[0]) & (edges["target"] == pair[1])]
+        if row.empty:
+            return no_update  # not a path of the map the page shows
+        return edge_detail(store, f, row.iloc[0].to_dict(), process_profile(store, f).get("time_basis"))
+
+    app.clientside_callback(  # the detail in view (beside the map on wide screens, below it on narrow ones)
+        "function(c){var e=document.getElementById('map-detail');"
+        "if(e&&e.scrollIntoView){e.scrollIntoView({block:'nearest'});}return '';}",
+        Output("map-scrolled", "children"), Input("map-detail", "children"), prevent_initial_call=True)
+    app.clientside_callback(
+        "function(a,b,name){var t=window.dash_clientside.callback_context.triggered;"
+        "var gd=document.querySelector('#map-graph .js-plotly-plot');if(!gd||!t||!t.length||!window.Plotly)"
+        "{return '';}var fmt=t[0].prop_id.indexOf('map-png')===0?'png':'svg';"
+        "window.Plotly.downloadImage(gd,{format:fmt,filename:name,width:gd.offsetWidth,height:gd.offsetHeight});"
+        "return fmt;}",
+        Output("map-exported", "children"), Input("map-svg", "n_clicks"), Input("map-png", "n_clicks"),
+        State("map-file", "data"), prevent_initial_call=True)
 
 
 def clicked_step(click: Any) -> str | None:
@@ -140,3 +256,15 @@ def clicked_step(click: Any) -> str | None:
     except (KeyError, IndexError, TypeError):
         return None
     return data[0] if isinstance(data, list) and len(data) == 2 and isinstance(data[0], str) else None
+
+
+def clicked_edge(click: Any) -> tuple[str, str] | None:
+    """(source, target) of a click on an edge's label point (``customdata`` [source, target, count,
+    value]), else None."""
+    try:
+        data = click["points"][0]["customdata"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    if isinstance(data, list) and len(data) == 4 and all(isinstance(x, str) for x in data[:2]):
+        return data[0], data[1]
+    return None
