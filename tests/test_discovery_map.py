@@ -18,6 +18,7 @@ from flowmine.discovery import (
     process_map_figure,
     process_map_spec,
 )
+from flowmine.vocabulary import duration
 
 EVIL = "<script>alert(1)</script>"
 TRACES = {"c1": "ABCD", "c2": "ABCD", "c3": "ABCD", "c4": "ACBD", "c5": "AED"}
@@ -80,7 +81,7 @@ def test_positions_stay_put_across_abstractions(log):
             assert {n: (x, y) for n, x, y in zip(pmap.nodes.node, pmap.nodes.x, pmap.nodes.y, strict=True)} == {
                 n: pos_full[n] for n in pmap.nodes.node}
             assert pmap.bounds == full.bounds
-    assert layout[START_NODE][0] < layout["A"][0] < layout["D"][0] < layout[END_NODE][0]
+    assert layout[START_NODE][1] < layout["A"][1] < layout["D"][1] < layout[END_NODE][1]  # top to bottom (dot)
 
 
 def test_figure_data_and_escaping(log):
@@ -90,7 +91,8 @@ def test_figure_data_and_escaping(log):
     assert len(lines) == len(small.edges)
     assert {(t.customdata[0][0], t.customdata[0][1]) for t in lines} == set(_edges(small))
     labels = next(t for t in fig.data if t.name == "edge labels")
-    assert "2.5 min" in labels.text  # A -> B median 150 s
+    ab = [d[:2] for d in labels.customdata].index(["A", "B"])
+    assert labels.customdata[ab][3] == 150.0 and labels.text[ab] == duration(150.0, "en")  # A -> B median 150 s
     nodes = next(t for t in fig.data if t.name == "nodes")
     assert list(nodes.x) == small.nodes.x.tolist() and list(nodes.y) == (-small.nodes.y).tolist()
     full_fig = process_map_figure(process_map(log), overlay="frequency")
@@ -109,8 +111,9 @@ def test_figure_data_and_escaping(log):
                                 highlight=[first, f"{edge.source} → {edge.target}"])
     nodes = next(t for t in costly.data if t.name == "nodes")
     i = [str(d[0]) for d in nodes.customdata].index(first)
-    assert "1,234 CNY" in nodes.text[i] and nodes.marker.line.color[i] == "#c00000"
-    assert sum(c == "#c00000" for c in nodes.marker.line.color) == 1
+    assert "1,234 CNY" in nodes.text[i]
+    boxes = [t for t in costly.data if t.name == "node box"]
+    assert [t.customdata[0][0] for t in boxes if t.line.color == "#c00000"] == [first]
     red = [t for t in costly.data if t.name == "edge" and t.line.color == "#c00000"]
     assert [(t.customdata[0][0], t.customdata[0][1]) for t in red] == [(edge.source, edge.target)]
     with pytest.raises(ValueError, match="'activities' parameter"):
@@ -126,7 +129,8 @@ def test_spec_is_plain_json_and_the_figure_it_validates_to(log):
         json.dumps(spec)  # raises on numpy scalars or other non-JSON values
         shown = json.dumps([[t.get("text"), t.get("hovertext")] for t in spec["data"]])
         assert "&lt;script&gt;" in shown and "<script>" not in shown  # customdata keeps raw names, never shown
-        assert [t["name"] for t in spec["data"]] == ["edge"] * len(pmap.edges) + ["edge labels", "nodes"]
+        assert [t["name"] for t in spec["data"]] == (["edge"] * len(pmap.edges) + ["edge labels"]
+                                                     + ["node box"] * len(pmap.nodes) + ["nodes", "scale", "scale"])
         assert go.Figure(spec).to_json() == process_map_figure(pmap, overlay=overlay, highlight=["A"]).to_json()
 
 

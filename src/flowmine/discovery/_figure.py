@@ -443,7 +443,7 @@ def _layout(ctx: _Context, title: str | None, arrows: list[dict[str, Any]]) -> d
               "y": 1.0, "xanchor": "left", "yanchor": "bottom", "showarrow": False, "font": {"size": 11}}
     pad = 12.0
     return {
-        "annotations": [*arrows, legend], "title": {"text": html.escape(f"{heading} · {shown}"), "font": {"size": 14},
+        "annotations": [*arrows, legend], "title": {"text": html.escape(heading), "font": {"size": 14},
                                                     "x": 0, "xanchor": "left"},
         "plot_bgcolor": "white", "hovermode": "closest", "hoverdistance": 30, "dragmode": "pan",
         "xaxis": {"visible": False, "range": [x0 - pad, x1 + pad]},
