@@ -122,7 +122,8 @@ def test_map_sliders_keep_nodes_in_place(dash_duo, store_path):
 
     def node_positions() -> dict:
         return dash_duo.driver.execute_script(
-            "const d = document.querySelector('#map-graph .js-plotly-plot').data; const n = d[d.length - 1];"
+            "const d = document.querySelector('#map-graph .js-plotly-plot').data;"
+            "const n = d.find(t => t.name === 'nodes');"
             "return Object.fromEntries(n.customdata.map((c, i) => [c[0], [n.x[i], n.y[i]]]));")
 
     before = node_positions()
@@ -185,9 +186,10 @@ def test_clicking_a_map_step_opens_its_detail(dash_duo, store_path):
     _open(dash_duo, store_path, "?process=finance", "/map")
     dash_duo.wait_for_element("#map-graph .main-svg", timeout=20)
     dash_duo.driver.execute_script(  # what Plotly emits when a node is clicked
-        "const gd = document.querySelector('#map-graph .js-plotly-plot'); const n = gd.data[gd.data.length - 1];"
+        "const gd = document.querySelector('#map-graph .js-plotly-plot');"
+        "const k = gd.data.findIndex(t => t.name === 'nodes'); const n = gd.data[k];"
         "const i = n.customdata.findIndex(c => c[0] === arguments[0]);"
-        "gd.emit('plotly_click', {points: [{curveNumber: gd.data.length - 1, pointNumber: i, pointIndex: i,"
+        "gd.emit('plotly_click', {points: [{curveNumber: k, pointNumber: i, pointIndex: i,"
         " x: n.x[i], y: n.y[i], customdata: n.customdata[i]}]});", step["activity"])
     dash_duo.wait_for_text_to_equal("#map-d-title", step["activity"], timeout=20)
     dash_duo.wait_for_text_to_equal("#map-d-count", number(step["count"]), timeout=10)
