@@ -75,7 +75,7 @@ def _click_at(dash_duo, trace: str, first: str, second: str | None = None) -> tu
     xy = dash_duo.driver.execute_script(_PIXEL, trace, first, second)
     assert xy is not None, (trace, first, second)
     actions = ActionBuilder(dash_duo.driver)
-    actions.pointer_action.move_to_location(int(round(xy[0])), int(round(xy[1])))
+    actions.pointer_action.move_to_location(round(xy[0]), round(xy[1]))
     actions.pointer_action.click()
     actions.perform()
     ActionChains(dash_duo.driver).reset_actions()
