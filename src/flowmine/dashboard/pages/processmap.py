@@ -89,6 +89,12 @@ def graph_height(spec: Any) -> int:
     return int(max(360, min(1600, height * scale + 70)))
 
 
+def routed(store: Store, f: Filters) -> bool:
+    """Whether the map's layout came from Graphviz dot (edges routed around the boxes)."""
+    geometry = process_map_of(store, f, 1.0, 1.0).geometry
+    return geometry is not None and geometry.engine == "dot"
+
+
 def file_name(process: str | None) -> str:
     """The export's file name: ``flowmine-map-<process>`` (letters, digits, ``-`` and ``_`` only)."""
     return "flowmine-map-" + re.sub(r"[^A-Za-z0-9_-]+", "_", process or "process")
@@ -117,6 +123,7 @@ def layout(store: Store, f: Filters) -> Any:
             html.Button(t("map_export_png", lang), id="map-png", n_clicks=0),
         ], style={"display": "flex", "gap": "18px", "alignItems": "center", "flexWrap": "wrap"}),
         html.P(t("map_hint", lang)),
+        *([html.P(t("map_no_dot", lang), id="map-notice", className="fm-notice")] if not routed(store, f) else []),
         dcc.Store(id="map-file", data=file_name(f.process)),
         html.Span(id="map-scrolled", style={"display": "none"}),
         html.Span(id="map-exported", style={"display": "none"}),
