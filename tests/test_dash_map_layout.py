@@ -252,3 +252,15 @@ def test_map_edge_statistics_are_the_same_on_the_compiled_and_the_sql_path(procu
     assert inner["duration_max_s"] >= inner["duration_p90_s"] >= inner["duration_median_s"] >= 0
     assert inner["duration_max_s"] > 0
     assert inner["duration_total_s"] == pytest.approx(inner["duration_mean_s"] * inner["count"], rel=1e-9)
+
+
+def test_without_any_service_time_the_boxes_show_frequency(bypass):
+    """A log without start timestamps has no service time: the performance overlay's boxes then show and
+    say frequency instead of a scale of unknowns."""
+    pmap = process_map(bypass)
+    unknown = {a: {"median": math.nan, "mean": math.nan, "total": math.nan, "max": math.nan} for a in "ABC"}
+    spec = process_map_spec(pmap, overlay="performance", statistic="median", node_time=unknown)
+    nodes = _trace(spec, "nodes")[0]
+    a = [d[0] for d in nodes["customdata"]].index("A")
+    assert nodes["text"][a] == "<b>A</b><br>7"
+    assert _trace(spec, "scale")[0]["marker"]["colorbar"]["title"]["text"] == "Steps:<br>Absolute frequency"

@@ -35,6 +35,8 @@ END_PT = 26.0
 #: The label dot reserves beside every edge (the widest text a statistic shows, such as ``12,345`` or
 #: ``10.5 min``) so the shown labels do not overlap.
 LABEL_STUB = "00000000"
+#: More paths than this are laid out without dot (it would take minutes and draw a hairball anyway).
+MAX_DOT_EDGES = 3000
 #: Columns and rows of the fallback layout in points.
 FALLBACK_STEP = (190.0, 90.0)
 
@@ -144,7 +146,9 @@ def dot_layout(nodes: Sequence[str], kinds: Mapping[str, str], edges: Iterable[t
     known = set(order)
     pairs = [e for e in dict.fromkeys(edges) if e[0] in known and e[1] in known]
     binary = shutil.which("dot")
-    if binary is not None:
+    if binary is not None and len(pairs) > MAX_DOT_EDGES:
+        notice = f"The map has {len(pairs):,} paths, too many for Graphviz dot; it uses the simple layered layout"
+    elif binary is not None:
         try:
             return _from_dot(run_dot(_dot_source(order, kinds, pairs), binary), order, kinds, pairs)
         except (OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:

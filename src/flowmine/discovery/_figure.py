@@ -173,7 +173,10 @@ class _Context:
         self.costs = {str(k): float(v) for k, v in (node_cost or {}).items()
                       if v is not None and math.isfinite(float(v))}
         self.currency = currency
-        self.node_time = {str(k): dict(v) for k, v in (node_time or {}).items()}
+        times = {str(k): dict(v) for k, v in (node_time or {}).items()}
+        known = any(v is not None and math.isfinite(float(v)) for t in times.values() for k, v in t.items()
+                    if k == stat)
+        self.node_time = times if known else {}  # no service time known (no start timestamps): boxes by frequency
         self.between = between_steps(time_basis)
         kinds = dict(zip(pmap.nodes["node"].astype(str), pmap.nodes["kind"], strict=True))
         self.kinds = kinds

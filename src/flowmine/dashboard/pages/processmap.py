@@ -82,10 +82,11 @@ def _figure(store_path: str, ver: str, f: Filters, activities: float, paths: flo
 
 
 def graph_height(spec: Any) -> int:
-    """Pixels for the map at about one pixel per point in a ~760 px wide column (no empty bands)."""
+    """Pixels for the map at about one pixel per point (at most 1.15) in a ~760 px wide column: the labels
+    fit their boxes and no empty band is left above or below."""
     xr, yr = spec["layout"]["xaxis"]["range"], spec["layout"]["yaxis"]["range"]
     width, height = max(1.0, xr[1] - xr[0]), max(1.0, yr[1] - yr[0])
-    scale = min(1.5, 760.0 / width)
+    scale = min(1.15, 760.0 / width)
     return int(max(360, min(1600, height * scale + 70)))
 
 
