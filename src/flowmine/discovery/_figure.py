@@ -15,68 +15,34 @@ from __future__ import annotations
 import html
 import math
 from collections import deque
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import plotly.graph_objects as go
 
-from flowmine.discovery._dot import BOX_H_PT, FALLBACK_STEP, MapGeometry, Point, Route, box_size, inside
+from flowmine.discovery._dot import BOX_H_PT, FALLBACK_STEP, MapGeometry, Point, Route, inside
 from flowmine.discovery._map import ProcessMap
+from flowmine.discovery._overlay import (
+    BLUES,
+    HEAT,
+    OVERLAY_STATISTICS,
+    OVERLAYS,
+    RED,
+    STATISTICS,
+    WORDS,
+    Overlay,
+    finite_range,
+    format_duration,
+    scale_colour,
+    stat_label,
+    word,
+)
 from flowmine.errors import OptionError
 from flowmine.models import curve
-from flowmine.vocabulary import between_steps, duration, label, money, number
+from flowmine.vocabulary import duration, label, money, number
 
-OVERLAYS = ("frequency", "performance", "cost")
-#: The statistics each overlay offers (its first is the default).
-OVERLAY_STATISTICS = {"frequency": ("absolute", "cases"), "performance": ("mean", "median", "total", "max"),
-                      "cost": ("absolute", "cases")}
-STATISTICS = ("absolute", "cases", "mean", "median", "total", "max")
-
-#: The figure's own words (EN, ZH); metric names come from flowmine.vocabulary.
-WORDS = {
-    "absolute": ("Absolute frequency", "绝对频次"), "cases": ("Case frequency", "案例频次"),
-    "start": ("Start", "开始"), "end": ("End", "结束"), "steps": ("Steps", "步骤"), "paths": ("Paths", "路径"),
-    "times": ("Times", "次数"), "map": ("Process map", "流程图"),
-    "width": ("Width and colour", "宽度与颜色"), "max": ("Maximum {x}", "最大{x}"),
-    "activities": ("activities", "活动"), "paths_share": ("paths", "路径"),
-}
-
-
-def word(key: str, lang: str) -> str:
-    en, zh = WORDS[key]
-    return zh if lang == "zh" else en
-
-
-def format_duration(seconds: float) -> str:
-    """A short human duration: ``45 s``, ``12 min``, ``3.4 h``, ``2.1 d`` (``–`` when unknown)."""
-    if seconds is None or not math.isfinite(seconds):
-        return "–"
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if abs(seconds) >= size:
-            return f"{seconds / size:.1f} {unit}"
-    return f"{seconds:.0f} s"
-
-
-def stat_label(key: str, lang: str, stat: str) -> str:
-    """A metric's label with its statistic: ``Median waiting time``, ``最大作业时间``..."""
-    if stat == "max":
-        return word("max", lang).format(x=label(key, lang) if lang == "zh" else label(key, lang).lower())
-    return label(key, lang, stat=stat)
-
-
-def _colour(value: float, low: float, high: float, scale: Sequence[str]) -> str:
-    if not math.isfinite(value):
-        return "#dddddd"
-    if high <= low:
-        return scale[len(scale) // 2]
-    i = round((value - low) / (high - low) * (len(scale) - 1))
-    return scale[max(0, min(len(scale) - 1, i))]
-
-
-_BLUES = ("#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c")
-_HEAT = ("#fdd49e", "#fdbb84", "#fc8d59", "#ef6548", "#d7301f", "#990000")
-_RED = "#c00000"
-
+__all__ = ["OVERLAYS", "OVERLAY_STATISTICS", "STATISTICS", "WORDS", "format_duration", "process_map_figure",
+           "process_map_spec", "stat_label", "word"]
 
 def process_map_figure(pmap: ProcessMap, overlay: str = "frequency", statistic: str | None = None,
                        title: str | None = None, node_cost: Mapping[str, float] | None = None,
@@ -154,91 +120,14 @@ def process_map_spec(pmap: ProcessMap, overlay: str = "frequency", statistic: st
     dict is the same figure without that. Same parameters as :func:`process_map_figure`.
     """
     stat = _check(overlay, statistic, node_cost)
-    ctx = _Context(pmap, overlay, stat, highlight, labels, node_cost, currency, node_time, time_basis, lang)
+    ctx = Overlay(pmap, overlay, stat, highlight, labels, node_cost, currency, node_time, time_basis, lang)
     edges, labels_trace, arrows, edge_range = _edge_traces(ctx)
     boxes, nodes, node_range = _node_traces(ctx)
     scales = [_scale(ctx, "node", *node_range), _scale(ctx, "edge", *edge_range)]
     return {"data": [*edges, labels_trace, *boxes, nodes, *scales], "layout": _layout(ctx, title, arrows)}
 
 
-class _Context:
-    """The inputs of one drawing, resolved once: positions, sizes, routes and how values are shown."""
-
-    def __init__(self, pmap: ProcessMap, overlay: str, stat: str, highlight: Collection[str],
-                 labels: Mapping[str, str] | None, node_cost: Mapping[str, float] | None, currency: str | None,
-                 node_time: Mapping[str, Mapping[str, float]] | None, time_basis: str | None, lang: str) -> None:
-        self.pmap, self.overlay, self.stat, self.lang = pmap, overlay, stat, lang
-        self.marked = {str(h) for h in highlight}
-        self.shown_as = {str(k): str(v) for k, v in (labels or {}).items()}
-        self.costs = {str(k): float(v) for k, v in (node_cost or {}).items()
-                      if v is not None and math.isfinite(float(v))}
-        self.currency = currency
-        times = {str(k): dict(v) for k, v in (node_time or {}).items()}
-        known = any(v is not None and math.isfinite(float(v)) for t in times.values() for k, v in t.items()
-                    if k == stat)
-        self.node_time = times if known else {}  # no service time known (no start timestamps): boxes by frequency
-        self.between = between_steps(time_basis)
-        kinds = dict(zip(pmap.nodes["node"].astype(str), pmap.nodes["kind"], strict=True))
-        self.kinds = kinds
-        geo = pmap.geometry
-        scale = (1.0, 1.0) if geo is not None else FALLBACK_STEP  # a plain dict layout is in grid units
-        self.pos: dict[str, Point] = {str(n): (float(x) * scale[0], -float(y) * scale[1])
-                                      for n, x, y in zip(pmap.nodes["node"], pmap.nodes["x"], pmap.nodes["y"],
-                                                         strict=True)}
-        self.sizes = {n: (geo.sizes[n] if geo is not None and n in geo.sizes else box_size(n, kinds[n]))
-                      for n in self.pos}
-        self.geometry = geo
-
-    def name(self, node: str) -> str:
-        if self.kinds.get(node) == "start":
-            return word("start", self.lang)
-        if self.kinds.get(node) == "end":
-            return word("end", self.lang)
-        return self.shown_as.get(node, node)
-
-    def edge_value(self, e: Mapping[str, Any]) -> float:
-        if self.overlay == "performance":
-            v = e.get(f"duration_{self.stat}_s")
-            return float(v) if v is not None and math.isfinite(float(v)) else math.nan
-        return float(e["cases"] if self.stat == "cases" else e["count"])
-
-    def edge_text(self, value: float) -> str:
-        return duration(value, self.lang) if self.overlay == "performance" else number(value)
-
-    def edge_stat_name(self) -> str:
-        if self.overlay == "performance":
-            return stat_label(self.between, self.lang, self.stat)
-        return word(self.stat, self.lang)
-
-    def node_value(self, node: str, count: int, cases: int) -> float:
-        if self.overlay == "cost":
-            return self.costs.get(node, math.nan)
-        if self.overlay == "performance" and self.node_time:
-            v = self.node_time.get(node, {}).get(self.stat)
-            return float(v) if v is not None and math.isfinite(float(v)) else math.nan
-        return float(cases if self.stat == "cases" else count)
-
-    def node_text(self, value: float) -> str:
-        if self.overlay == "cost":
-            return money(value, self.currency, digits=0) if math.isfinite(value) else "–"
-        if self.overlay == "performance" and self.node_time:
-            return duration(value, self.lang)
-        return number(value)
-
-    def node_stat_name(self) -> str:
-        if self.overlay == "cost":
-            return label("cost", self.lang) + (f" ({self.currency})" if self.currency else "")
-        if self.overlay == "performance" and self.node_time:
-            return stat_label("service_time", self.lang, self.stat)
-        return word("cases" if self.stat == "cases" else "absolute", self.lang)
-
-
-def _finite_range(values: Sequence[float]) -> tuple[float, float]:
-    finite = [v for v in values if math.isfinite(v)]
-    return (min(finite), max(finite)) if finite else (0.0, 0.0)
-
-
-def _route(ctx: _Context, s: str, t: str, present: set[str]) -> tuple[list[Point], Point, Point]:
+def _route(ctx: Overlay, s: str, t: str, present: set[str]) -> tuple[list[Point], Point, Point]:
     """An edge's points, arrow tip and label spot in figure coordinates (y up): dot's route; for an
     edge of a projected map, the full map's routes through the hidden steps it stands for; else a
     curve between the boxes."""
@@ -272,7 +161,7 @@ def _chain(geo: MapGeometry, s: str, t: str, present: set[str]) -> list[Route]:
     return []
 
 
-def _curve_route(ctx: _Context, s: str, t: str) -> tuple[list[Point], Point, Point]:
+def _curve_route(ctx: Overlay, s: str, t: str) -> tuple[list[Point], Point, Point]:
     p, q = ctx.pos[s], ctx.pos[t]
     if s == t:  # a loop on the box's right side
         w, h = ctx.sizes[s]
@@ -289,12 +178,12 @@ def _curve_route(ctx: _Context, s: str, t: str) -> tuple[list[Point], Point, Poi
     return pts, pts[-1], mid
 
 
-def _edge_traces(ctx: _Context) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]], Point]:
+def _edge_traces(ctx: Overlay) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]], Point]:
     """One line per edge (not hoverable), the clickable label points, the arrowheads, the value range."""
     records: list[dict[str, Any]] = ctx.pmap.edges.to_dict("records")  # type: ignore[assignment]
     values = [ctx.edge_value(e) for e in records]
-    low, high = _finite_range(values)
-    scale = _HEAT if ctx.overlay == "performance" else _BLUES
+    low, high = finite_range(values)
+    scale = HEAT if ctx.overlay == "performance" else BLUES
     present = set(ctx.pos)
     lines: list[dict[str, Any]] = []
     arrows: list[dict[str, Any]] = []
@@ -302,10 +191,10 @@ def _edge_traces(ctx: _Context) -> tuple[list[dict[str, Any]], dict[str, Any], l
     for e, v in zip(records, values, strict=True):
         s, t, count = str(e["source"]), str(e["target"]), int(e["count"])
         pts, tip, spot = _route(ctx, s, t, present)
-        colour = _colour(v, low, high, scale)
+        colour = scale_colour(v, low, high, scale)
         width = 1.0 + 5.0 * (v - min(low, 0.0)) / (high - min(low, 0.0)) if math.isfinite(v) and high > 0 else 1.0
         if f"{s} → {t}" in ctx.marked:
-            colour, width = _RED, max(width, 4.0)
+            colour, width = RED, max(width, 4.0)
         lines.append(dict(type="scatter", x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines",
                           line={"width": width, "color": colour, "shape": "spline", "smoothing": 0.6},
                           hoverinfo="skip", showlegend=False, customdata=[[s, t, count, v]] * len(pts), name="edge"))
@@ -326,7 +215,7 @@ def _edge_traces(ctx: _Context) -> tuple[list[dict[str, Any]], dict[str, Any], l
     return lines, label_trace, arrows, (low, high)
 
 
-def _edge_hover(ctx: _Context, s: str, t: str, e: Mapping[str, Any]) -> str:
+def _edge_hover(ctx: Overlay, s: str, t: str, e: Mapping[str, Any]) -> str:
     lang = ctx.lang
     rows = [f"<b>{html.escape(ctx.name(s))} → {html.escape(ctx.name(t))}</b>",
             f"{word('times', lang)}: {number(e['count'])}", f"{label('cases', lang)}: {number(e['cases'])}"]
@@ -356,13 +245,13 @@ def _wrap(text: str, width: int = 26) -> str:
     return f"{html.escape(text[:cut])}<br>{html.escape(text[cut + 1:])}"
 
 
-def _node_traces(ctx: _Context) -> tuple[list[dict[str, Any]], dict[str, Any], Point]:
+def _node_traces(ctx: Overlay) -> tuple[list[dict[str, Any]], dict[str, Any], Point]:
     """A filled box per node (width and colour by its value) and the nodes' clickable centre points."""
     records = ctx.pmap.nodes.to_dict("records")
     acts = [r for r in records if r["kind"] == "activity"]
     values = {str(r["node"]): ctx.node_value(str(r["node"]), int(r["count"]), int(r["cases"])) for r in acts}
-    low, high = _finite_range(list(values.values()))
-    scale = _HEAT if ctx.overlay in ("performance", "cost") and (ctx.overlay == "cost" or ctx.node_time) else _BLUES
+    low, high = finite_range(list(values.values()))
+    scale = HEAT if ctx.overlay in ("performance", "cost") and (ctx.overlay == "cost" or ctx.node_time) else BLUES
     boxes: list[dict[str, Any]] = []
     texts, hovers, data, positions, fonts = [], [], [], [], []
     for r in records:
@@ -371,7 +260,7 @@ def _node_traces(ctx: _Context) -> tuple[list[dict[str, Any]], dict[str, Any], P
         if kind == "activity":
             v = values[name]
             share = (v - min(low, 0.0)) / (high - min(low, 0.0)) if math.isfinite(v) and high > 0 else 0.0
-            fill = _colour(v, low, high, scale)
+            fill = scale_colour(v, low, high, scale)
             size = (w * (0.78 + 0.22 * share), h)
             texts.append(f"<b>{_wrap(ctx.name(name))}</b><br>{html.escape(ctx.node_text(v))}")
             positions.append("middle center")
@@ -381,7 +270,7 @@ def _node_traces(ctx: _Context) -> tuple[list[dict[str, Any]], dict[str, Any], P
             texts.append(html.escape(ctx.name(name)))
             positions.append("middle right")  # the word beside its circle
             fonts.append("#111")
-        outline = (_RED, 3.0) if name in ctx.marked else ("#444", 1.0)
+        outline = (RED, 3.0) if name in ctx.marked else ("#444", 1.0)
         xs, ys = _box(ctx.pos[name], size, kind)
         boxes.append(dict(type="scatter", x=xs, y=ys, mode="lines", fill="toself", fillcolor=fill,
                           line={"color": outline[0], "width": outline[1]}, hoverinfo="skip", showlegend=False,
@@ -396,7 +285,7 @@ def _node_traces(ctx: _Context) -> tuple[list[dict[str, Any]], dict[str, Any], P
     return boxes, nodes, (low, high)
 
 
-def _node_hover(ctx: _Context, name: str, kind: str, count: int, cases: int) -> str:
+def _node_hover(ctx: Overlay, name: str, kind: str, count: int, cases: int) -> str:
     lang = ctx.lang
     if kind != "activity":
         return f"<b>{html.escape(ctx.name(name))}</b><br>{label('cases', lang)}: {number(cases)}"
@@ -411,11 +300,11 @@ def _node_hover(ctx: _Context, name: str, kind: str, count: int, cases: int) -> 
     return "<br>".join(rows)
 
 
-def _scale(ctx: _Context, side: str, low: float, high: float) -> dict[str, Any]:
+def _scale(ctx: Overlay, side: str, low: float, high: float) -> dict[str, Any]:
     """A colour bar (an invisible one-point trace) that explains the width and colour of boxes or lines."""
     heat = (ctx.overlay == "performance" and (side == "edge" or bool(ctx.node_time))) or (
         ctx.overlay == "cost" and side == "node")
-    colours = _HEAT if heat else _BLUES
+    colours = HEAT if heat else BLUES
     what = word("steps" if side == "node" else "paths", ctx.lang)
     stat = ctx.node_stat_name() if side == "node" else ctx.edge_stat_name()
     durations = ctx.overlay == "performance" and (side == "edge" or bool(ctx.node_time))
@@ -433,7 +322,7 @@ def _scale(ctx: _Context, side: str, low: float, high: float) -> dict[str, Any]:
                                  "tickfont": {"size": 10}}})
 
 
-def _layout(ctx: _Context, title: str | None, arrows: list[dict[str, Any]]) -> dict[str, Any]:
+def _layout(ctx: Overlay, title: str | None, arrows: list[dict[str, Any]]) -> dict[str, Any]:
     """Title naming the statistic, a line explaining width and colour, equal-aspect hidden axes fixed
     to the full map's extent (the axes do not move with the sliders), and the arrowheads."""
     x0, x1, y0, y1 = _extent(ctx)
@@ -454,7 +343,7 @@ def _layout(ctx: _Context, title: str | None, arrows: list[dict[str, Any]]) -> d
         "margin": {"l": 8, "r": 8, "t": 56, "b": 8}}
 
 
-def _extent(ctx: _Context) -> tuple[float, float, float, float]:
+def _extent(ctx: Overlay) -> tuple[float, float, float, float]:
     """x0, x1, y0, y1 (y down) of the full layout with its boxes and routes."""
     geo = ctx.geometry
     if geo is not None:
