@@ -105,3 +105,10 @@ def test_click_parsers():
                    {"points": [{"customdata": ["A", "B", 3]}]}, {"points": [{"customdata": "AB"}]}):
         assert clicked_edge(forged) is None
     assert clicked_step({"points": [{"customdata": ["A", "B", 3, 4]}]}) is None  # an edge is not a step
+
+
+def test_the_page_knows_the_virtual_nodes_by_the_discovery_names():
+    from flowmine import discovery
+    from flowmine.dashboard.pages import processmap
+
+    assert (processmap.START_NODE, processmap.END_NODE) == (discovery.START_NODE, discovery.END_NODE)

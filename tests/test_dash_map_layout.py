@@ -121,6 +121,8 @@ def test_sample_map_labels_do_not_overlap_and_the_skipped_approval_is_drawn(proc
     clashes = [(pts["text"][i], pts["text"][j]) for i in range(len(boxes)) for j in range(i + 1, len(boxes))
                if _boxes_overlap(boxes[i], boxes[j])]
     assert clashes == []
+    shown = [(x, -y, *lay.geometry.sizes[n]) for n, (x, y) in lay.items()]  # nor on a box (figure y is up)
+    assert [(pts["text"][i], n) for i, b in enumerate(boxes) for n in shown if _boxes_overlap(b, n)] == []
     # the orders that skip PO approval: an edge of the map, drawn around the approval box
     edges = pmap.edges.set_index(["source", "target"])
     assert edges.loc[("Contract and purchase order", "Goods receipt"), "count"] == 131
