@@ -266,3 +266,18 @@ def test_without_any_service_time_the_boxes_show_frequency(bypass):
     a = [d[0] for d in nodes["customdata"]].index("A")
     assert nodes["text"][a] == "<b>A</b><br>7"
     assert _trace(spec, "scale")[0]["marker"]["colorbar"]["title"]["text"] == "Steps:<br>Absolute frequency"
+
+
+@needs_dot
+def test_the_main_flow_runs_down_and_only_loop_backs_go_up():
+    """A rework loop B → A (rarer than A → B) is left out of dot's ranking: A stays above B."""
+    from flowmine.discovery._dot import back_edges
+
+    log = _log(["ABC"] * 5 + ["ABABC"] * 2)
+    lay = map_layout(log)
+    assert lay["A"][1] < lay["B"][1] < lay["C"][1]
+    assert back_edges([START_NODE, "A", "B", "C", END_NODE],
+                      [(START_NODE, "A"), ("A", "B"), ("B", "C"), ("C", END_NODE), ("B", "A")],
+                      [START_NODE]) == {("B", "A")}
+    route = lay.geometry.routes[("B", "A")]
+    assert route.tip[1] < route.points[0][1]  # drawn upwards, into A

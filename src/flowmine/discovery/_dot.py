@@ -79,9 +79,40 @@ def box_size(name: str, kind: str) -> Point:
     return max(MIN_W_PT, chars * CHAR_PT + PAD_PT), BOX_H_PT * (1 if len(name) <= 26 else 1.5)
 
 
-def _dot_source(nodes: Sequence[str], kinds: Mapping[str, str], edges: Sequence[tuple[str, str]]) -> str:
+def back_edges(nodes: Sequence[str], edges: Sequence[tuple[str, str]], sources: Sequence[str] = ()) -> set[
+        tuple[str, str]]:
+    """The edges that close a cycle in a depth-first search from ``sources`` (then every other node, in
+    order) that follows the edges most frequent first: the rework and loop-back edges. dot leaves them
+    out of its ranking (``constraint=false``), so the main flow always runs downwards."""
+    succ: dict[str, list[str]] = {n: [] for n in nodes}
+    for a, b in edges:
+        succ[a].append(b)
+    state: dict[str, int] = {}  # 1: on the stack, 2: done
+    back: set[tuple[str, str]] = set()
+    for root in [*sources, *nodes]:
+        if root in state or root not in succ:
+            continue
+        state[root] = 1
+        stack = [(root, iter(succ[root]))]
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                back.add((node, nxt))
+            elif nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, iter(succ[nxt])))
+    return back
+
+
+def _dot_source(nodes: Sequence[str], kinds: Mapping[str, str], edges: Sequence[tuple[str, str]],
+                sources: Sequence[str] = ()) -> str:
     """The graph in dot's language; nodes are ``n0, n1...`` so no activity name reaches dot's parser."""
     ids = {n: f"n{i}" for i, n in enumerate(nodes)}
+    back = back_edges(nodes, edges, sources)
     lines = ["digraph map {", "rankdir=TB; nodesep=0.35; ranksep=0.45; splines=spline; outputorder=edgesfirst;",
              'node [shape=box fixedsize=true label=""]; edge [fontsize=10];']
     for n in nodes:
@@ -90,7 +121,8 @@ def _dot_source(nodes: Sequence[str], kinds: Mapping[str, str], edges: Sequence[
         lines.append(f"{ids[n]} [shape={shape} width={w / 72:.3f} height={h / 72:.3f}];")
     for i, (a, b) in enumerate(edges):  # most frequent first: dot keeps the earlier ones straighter
         weight = max(1, 10 - i // 3)
-        lines.append(f'{ids[a]} -> {ids[b]} [label="{LABEL_STUB}" weight={weight}];')
+        rank = " constraint=false" if (a, b) in back else ""
+        lines.append(f'{ids[a]} -> {ids[b]} [label="{LABEL_STUB}" weight={weight}{rank}];')
     lines.append("}")
     return "\n".join(lines)
 
@@ -150,7 +182,7 @@ def dot_layout(nodes: Sequence[str], kinds: Mapping[str, str], edges: Iterable[t
         notice = f"The map has {len(pairs):,} paths, too many for Graphviz dot; it uses the simple layered layout"
     elif binary is not None:
         try:
-            return _from_dot(run_dot(_dot_source(order, kinds, pairs), binary), order, kinds, pairs)
+            return _from_dot(run_dot(_dot_source(order, kinds, pairs, sources), binary), order, kinds, pairs)
         except (OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:
             notice = f"Graphviz dot failed ({type(exc).__name__}); the process map uses the simple layered layout"
     else:
