@@ -220,7 +220,13 @@ def test_clicks_at_a_box_centre_reach_the_step(bypass):
     spec = process_map_spec(pmap)
     names = [t["name"] for t in spec["data"]]
     assert all(t["hoverinfo"] == "skip" for t in spec["data"] if t["name"] in ("edge", "node box", "scale"))
-    assert names.index("nodes") > max(i for i, n in enumerate(names) if n in ("edge", "edge labels", "node box"))
+    assert names.index("nodes") > max(i for i, n in enumerate(names)
+                                      if n in ("edge", "edge labels", "node box", "node area"))
+    area = _trace(spec, "node area")[0]  # a wide box is clickable across its width, as its step
+    b = [d[0] for d in _trace(spec, "nodes")[0]["customdata"]].index("B")
+    bx, by = pmap.nodes.x[b], -pmap.nodes.y[b]
+    on_b = [(x, y) for x, y, d in zip(area["x"], area["y"], area["customdata"], strict=True) if d[0] == "B"]
+    assert len(on_b) == 4 and all(y == by for _, y in on_b) and min(x for x, _ in on_b) < bx < max(x for x, _ in on_b)
     nodes = _trace(spec, "nodes")[0]
     assert nodes["hoverinfo"] == "text"
     assert list(zip(nodes["x"], nodes["y"], strict=True)) == [(x, -y) for x, y in zip(pmap.nodes.x, pmap.nodes.y,

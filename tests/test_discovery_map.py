@@ -129,8 +129,9 @@ def test_spec_is_plain_json_and_the_figure_it_validates_to(log):
         json.dumps(spec)  # raises on numpy scalars or other non-JSON values
         shown = json.dumps([[t.get("text"), t.get("hovertext")] for t in spec["data"]])
         assert "&lt;script&gt;" in shown and "<script>" not in shown  # customdata keeps raw names, never shown
-        assert [t["name"] for t in spec["data"]] == (["edge"] * len(pmap.edges) + ["edge labels"]
-                                                     + ["node box"] * len(pmap.nodes) + ["nodes", "scale", "scale"])
+        assert [t["name"] for t in spec["data"]] == (
+            ["edge"] * len(pmap.edges) + ["edge labels"] + ["node box"] * len(pmap.nodes)
+            + ["node area", "nodes", "scale", "scale"])
         assert go.Figure(spec).to_json() == process_map_figure(pmap, overlay=overlay, highlight=["A"]).to_json()
 
 

@@ -124,7 +124,8 @@ def process_map_spec(pmap: ProcessMap, overlay: str = "frequency", statistic: st
     edges, labels_trace, arrows, edge_range = _edge_traces(ctx)
     boxes, nodes, node_range = _node_traces(ctx)
     scales = [_scale(ctx, "node", *node_range), _scale(ctx, "edge", *edge_range)]
-    return {"data": [*edges, labels_trace, *boxes, nodes, *scales], "layout": _layout(ctx, title, arrows)}
+    area = _node_area(ctx, nodes)
+    return {"data": [*edges, labels_trace, *boxes, area, nodes, *scales], "layout": _layout(ctx, title, arrows)}
 
 
 def _route(ctx: Overlay, s: str, t: str, present: set[str]) -> tuple[list[Point], Point, Point]:
@@ -283,6 +284,23 @@ def _node_traces(ctx: Overlay) -> tuple[list[dict[str, Any]], dict[str, Any], Po
                  hoverinfo="text", hovertext=hovers, customdata=data,
                  marker={"size": 26, "color": "rgba(0,0,0,0)", "symbol": "square"}, showlegend=False, name="nodes")
     return boxes, nodes, (low, high)
+
+
+def _node_area(ctx: Overlay, nodes: dict[str, Any]) -> dict[str, Any]:
+    """Invisible clickable points across each step's box (at ±18 % and ±36 % of its width), so a click
+    anywhere on a wide box reaches the step; the centre point (``nodes``, drawn after) wins at the centre."""
+    xs, ys, hovers, data = [], [], [], []
+    for i, (name, _count) in enumerate(nodes["customdata"]):
+        if ctx.kinds[name] != "activity":
+            continue
+        w = ctx.sizes[name][0]
+        for k in (-0.36, -0.18, 0.18, 0.36):
+            xs.append(ctx.pos[name][0] + k * w)
+            ys.append(ctx.pos[name][1])
+            hovers.append(nodes["hovertext"][i])
+            data.append(nodes["customdata"][i])
+    return dict(type="scatter", x=xs, y=ys, mode="markers", hoverinfo="text", hovertext=hovers, customdata=data,
+                marker={"size": 20, "color": "rgba(0,0,0,0)"}, showlegend=False, name="node area")
 
 
 def _node_hover(ctx: Overlay, name: str, kind: str, count: int, cases: int) -> str:
