@@ -7,7 +7,8 @@ activity may be called ``<script>``.
 
 Drawing order, so a click on a box's centre hits the step: edge lines (not hoverable, so they never
 take a click), edge label points (a clickable marker at each edge's label spot), the boxes (filled,
-not hoverable), then one clickable point at every box's centre with the step's label.
+not hoverable), invisible click points across each box, then one clickable point at every box's
+centre with the step's label.
 """
 
 from __future__ import annotations
@@ -85,8 +86,9 @@ def process_map_figure(pmap: ProcessMap, overlay: str = "frequency", statistic: 
     plotly.graph_objects.Figure
         Traces in this order: one line per edge (``name="edge"``, ``customdata`` [source, target,
         count, value]), the edge label points (``"edge labels"``, clickable, ``customdata`` [source,
-        target, count, value]), one filled box per node (``"node box"``), the nodes' centre points
-        (``"nodes"``, ``customdata`` [name, count]) and two colour scales (``"scale"``).
+        target, count, value]), one filled box per node (``"node box"``), invisible click points
+        across the boxes (``"node area"``), the nodes' centre points (``"nodes"``, ``customdata``
+        [name, count]) and two colour scales (``"scale"``).
     """
     return go.Figure(process_map_spec(pmap, overlay=overlay, statistic=statistic, title=title, node_cost=node_cost,
                                       currency=currency, highlight=highlight, labels=labels, node_time=node_time,
