@@ -101,6 +101,36 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "target": {"en": "target", "zh": "目标"},
     "no_store": {"en": "The store holds no process yet: run flowmine ingest.",
                  "zh": "存储中还没有流程：请先运行 flowmine ingest。"},
+    # conf
+    "conf_model": {"en": "Reference model", "zh": "参考模型"},
+    "conf_model_hint": {"en": "Tasks are coloured by their deviation rate; grey tasks have no step in the log. "
+                              "Click a task, or a row of a table below, to list its cases.",
+                        "zh": "任务按偏差比例着色；灰色任务在日志中没有对应环节。"
+                              "点击任务或下方表格的一行，查看相关案例。"},
+    "conf_no_diagram": {"en": "The reference model has no diagram layout (BPMN DI): only the tables are shown.",
+                        "zh": "参考模型没有图形布局（BPMN DI）：仅显示表格。"},
+    "conf_bad_diagram": {"en": "The reference model's diagram cannot be drawn", "zh": "参考模型的图形无法绘制"},
+    "conf_unmatched": {"en": "no step of the log has this name", "zh": "日志中没有同名环节"},
+    "conf_cases_affected": {"en": "Cases with a deviation here", "zh": "此处有偏差的案例"},
+    "conf_in_cases": {"en": "in {n} cases", "zh": "涉及 {n} 个案例"},
+    "conf_rate_scale": {"en": "Deviation rate", "zh": "偏差比例"},
+    "conf_rule_id": {"en": "Id", "zh": "编号"},
+    "conf_detail_step": {"en": "Cases deviating at this step", "zh": "在此环节有偏差的案例"},
+    "conf_detail_rule": {"en": "Cases breaking this rule", "zh": "违反此规则的案例"},
+    "conf_detail_none": {"en": "No case deviates here.", "zh": "没有案例在此处出现偏差。"},
+    "conf_detail_count": {"en": "{kind}: {total} cases, the first {shown} listed",
+                          "zh": "{kind}：共 {total} 个案例，列出前 {shown} 个"},
+    "rule_kind_precedence": {"en": "precedence (one step before another)",
+                             "zh": "先后顺序（一个环节须在另一环节之前）"},
+    "rule_kind_response": {"en": "response (one step must be followed by another)",
+                           "zh": "响应（一个环节之后须有另一环节）"},
+    "rule_kind_absence": {"en": "absence (never done)", "zh": "禁止（不得发生）"},
+    "rule_kind_exactly_once": {"en": "exactly once", "zh": "恰好一次"},
+    "rule_kind_four_eyes": {"en": "four eyes (two different people)", "zh": "四眼原则（须由不同人员完成）"},
+    "rule_kind_time_limit": {"en": "time limit", "zh": "时限"},
+    "rule_kind_amount_threshold": {"en": "amount threshold (above a limit, a step is required)",
+                                   "zh": "金额阈值（超过限额须经指定环节）"},
+    # end conf
 }
 
 
