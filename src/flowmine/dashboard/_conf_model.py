@@ -51,7 +51,8 @@ def _wrap(text: str, width: int) -> str:
 
 def _outline(s: Shape) -> dict[str, Any]:
     x, y, w, h = s.bounds
-    base = {"xref": "x", "yref": "y", "line": {"color": _LINE, "width": 3 if s.kind == "end" else 1.5}}
+    line = {"color": _LINE, "width": 3 if s.kind == "end" else 1.5}
+    base = {"xref": "x", "yref": "y", "layer": "below", "line": line}
     if s.kind == "task":
         r = min(10.0, w / 4, h / 4)
         path = (f"M {x + r},{y} L {x + w - r},{y} Q {x + w},{y} {x + w},{y + r} L {x + w},{y + h - r} "
@@ -83,9 +84,18 @@ def _arrows(diagram: Diagram) -> tuple[list[float | None], list[float | None], l
 
 
 def _task_text(step: dict[str, Any] | None, lang: str) -> str:
-    if not step or not (step["skipped"] or step["inserted"]):
+    """The deviation counts written on a task (the kinds that occur), one line each."""
+    if not step:
         return ""
-    return f"{t('skipped', lang)} {number(step['skipped'])} · {t('inserted', lang)} {number(step['inserted'])}"
+    return "<br>".join(f"{t(k, lang)} {number(step[k])}" for k in ("skipped", "inserted", "out_of_order") if step[k])
+
+
+def _event_name(s: Shape, lang: str, name: Callable[[str], str]) -> str:
+    """An event's label: its BPMN name, which in Chinese is the configured label or else start/end
+    (BPMN event names carry no translation)."""
+    if lang == "en" or (s.name and name(s.name) != s.name):
+        return name(s.name)
+    return t("start", lang) if s.kind == "start" else t("end", lang) if s.kind == "end" else ""
 
 
 def _hover(name: str, step: dict[str, Any] | None, lang: str) -> str:
@@ -116,11 +126,12 @@ def model_figure(diagram: Diagram, steps: list[dict[str, Any]], lang: str,
     xs, ys, heads = _arrows(diagram)
     labels = [{"x": s.center[0], "y": s.center[1] if s.kind == "gateway" else s.bounds[1] + s.bounds[3] + 12,
                "xref": "x", "yref": "y", "showarrow": False,
-               "text": _MARKERS.get(s.gateway, "") if s.kind == "gateway" else _wrap(name(s.name), 16),
+               "text": _MARKERS.get(s.gateway, "") if s.kind == "gateway" else _wrap(_event_name(s, lang, name), 16),
                "font": {"size": 20 if s.kind == "gateway" else 10}} for s in diagram.shapes if s.kind != "task"]
     wide = 7 if lang == "zh" else 14
     text = [_wrap(name(s.name), wide) + (f"<br><b>{_task_text(m, lang)}</b>" if _task_text(m, lang) else "")
             for s, m in zip(tasks, matched, strict=True)]
+    ink = ["white" if m and (m["rate"] or 0.0) / cmax > 0.6 else "#1f2933" for m in matched]
     x0 = min(s.bounds[0] for s in diagram.shapes) - 40
     x1 = max(s.bounds[0] + s.bounds[2] for s in diagram.shapes) + 40
     y0 = min(s.bounds[1] for s in diagram.shapes) - 40
@@ -129,17 +140,18 @@ def model_figure(diagram: Diagram, steps: list[dict[str, Any]], lang: str,
         {"type": "scatter", "mode": "lines", "x": xs, "y": ys, "hoverinfo": "skip", "showlegend": False,
          "line": {"color": _LINE, "width": 1.5}},
         {"type": "scatter", "mode": "markers+text", "x": [s.center[0] for s in tasks],
-         "y": [s.center[1] for s in tasks], "text": text, "textfont": {"size": 10},
+         "y": [s.center[1] for s in tasks], "text": text, "textfont": {"size": 10, "color": ink},
          "customdata": [s.id for s in tasks], "hovertext": [_hover(name(s.name), m, lang)
                                                           for s, m in zip(tasks, matched, strict=True)],
          "hoverinfo": "text", "showlegend": False, "name": "",
          "marker": {"size": 44, "symbol": "square", "opacity": 0.01, "cmin": 0.0, "cmax": cmax,
                     "color": [(m["rate"] or 0.0) if m else 0.0 for m in matched], "colorscale": SCALE,
                     "showscale": True, "colorbar": {"title": {"text": t("conf_rate_scale", lang)},
-                                                    "tickformat": ".0%", "thickness": 12}}},
+                                                    "tickformat": ".1%", "thickness": 12}}},
     ]
     return {"data": data, "layout": {
-        "shapes": outlines, "annotations": heads + labels, "height": max(260, min(720, int((y1 - y0) * 0.9))),
+        "shapes": outlines, "annotations": heads + labels,
+        "height": max(240, min(720, int((y1 - y0) / (x1 - x0) * 1200) + 20)),
         "margin": {"l": 10, "r": 10, "t": 10, "b": 10}, "plot_bgcolor": "white", "hovermode": "closest",
         "xaxis": {"visible": False, "range": [x0, x1]},
         "yaxis": {"visible": False, "range": [y1, y0], "scaleanchor": "x"}, "dragmode": "pan"}}
