@@ -49,19 +49,24 @@ def _wrap(text: str, width: int) -> str:
     return "<br>".join(plot_text(x) for x in lines if x)
 
 
+def _path(*points: tuple[float, float] | str) -> str:
+    """An SVG path from points and commands (numbers written short: ``110``, ``12.5``)."""
+    return " ".join(p if isinstance(p, str) else f"{p[0]:g},{p[1]:g}" for p in points)
+
+
 def _outline(s: Shape) -> dict[str, Any]:
     x, y, w, h = s.bounds
     line = {"color": _LINE, "width": 3 if s.kind == "end" else 1.5}
     base = {"xref": "x", "yref": "y", "layer": "below", "line": line}
-    if s.kind == "task":
+    if s.kind == "task":  # a rectangle with rounded corners (quadratic curves at the corners)
         r = min(10.0, w / 4, h / 4)
-        path = (f"M {x + r},{y} L {x + w - r},{y} Q {x + w},{y} {x + w},{y + r} L {x + w},{y + h - r} "
-                f"Q {x + w},{y + h} {x + w - r},{y + h} L {x + r},{y + h} Q {x},{y + h} {x},{y + h - r} "
-                f"L {x},{y + r} Q {x},{y} {x + r},{y} Z")
+        path = _path("M", (x + r, y), "L", (x + w - r, y), "Q", (x + w, y), (x + w, y + r), "L", (x + w, y + h - r),
+                     "Q", (x + w, y + h), (x + w - r, y + h), "L", (x + r, y + h), "Q", (x, y + h), (x, y + h - r),
+                     "L", (x, y + r), "Q", (x, y), (x + r, y), "Z")
         return {**base, "type": "path", "path": path}
     if s.kind == "gateway":
         cx, cy = s.center
-        path = f"M {cx},{y} L {x + w},{cy} L {cx},{y + h} L {x},{cy} Z"
+        path = _path("M", (cx, y), "L", (x + w, cy), "L", (cx, y + h), "L", (x, cy), "Z")
         return {**base, "type": "path", "path": path, "fillcolor": "white"}
     return {**base, "type": "circle", "x0": x, "y0": y, "x1": x + w, "y1": y + h, "fillcolor": "white"}
 

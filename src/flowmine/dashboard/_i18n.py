@@ -120,6 +120,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "conf_detail_none": {"en": "No case deviates here.", "zh": "没有案例在此处出现偏差。"},
     "conf_detail_count": {"en": "{kind}: {total} cases, the first {shown} listed",
                           "zh": "{kind}：共 {total} 个案例，列出前 {shown} 个"},
+    "conf_detail_all": {"en": "{kind}: {total} cases", "zh": "{kind}：共 {total} 个案例"},
     "rule_kind_precedence": {"en": "precedence (one step before another)",
                              "zh": "先后顺序（一个环节须在另一环节之前）"},
     "rule_kind_response": {"en": "response (one step must be followed by another)",

@@ -148,8 +148,8 @@ def _case_rows(entries: list[tuple[str, dict[str, Any]]], lang: str) -> tuple[li
     """One line per list (its total and how many are shown) and the table rows (case id, kind)."""
     lines, rows = [], []
     for kind, ids in entries:
-        lines.append(html.P(t("conf_detail_count", lang).format(kind=kind, total=number(ids["total"]),
-                                                                shown=number(len(ids["ids"])))))
+        key = "conf_detail_all" if len(ids["ids"]) == ids["total"] else "conf_detail_count"
+        lines.append(html.P(t(key, lang).format(kind=kind, total=number(ids["total"]), shown=number(len(ids["ids"])))))
         rows += [{"case": case, "kind": kind} for case in ids["ids"]]
     return lines, rows
 
