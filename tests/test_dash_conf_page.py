@@ -37,7 +37,7 @@ STEPS = [_step("Approve", 0.25, skipped=3, inserted=2), _step("Pay", 0.0)]
 
 
 def _fill(fig: dict, task: Shape) -> str:
-    x, y, w, _ = task.bounds
+    x, y, _, _ = task.bounds
     return next(s["fillcolor"] for s in fig["layout"]["shapes"] if s.get("path", "").startswith(f"M {x + 10:g},{y:g} "))
 
 
