@@ -14,7 +14,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from flowmine.dashboard._components import card, plot_text, table
 from flowmine.dashboard._conf_model import model_figure
 from flowmine.dashboard._data import conformance, filters_of, labeller
-from flowmine.dashboard._i18n import t
+from flowmine.dashboard._i18n import LABELS, t
 from flowmine.dashboard._state import Filters
 from flowmine.errors import InputError
 from flowmine.processes import Diagram, read_diagram
@@ -59,14 +59,7 @@ def diagram_of(reference: str) -> Diagram | str:
 
 def rule_kind(kind: str, lang: str) -> str:
     """A rule kind in business words (the raw kind only for a kind the page does not know)."""
-    return t(f"rule_kind_{kind}", lang) if f"rule_kind_{kind}" in _kinds() else kind
-
-
-@lru_cache(maxsize=1)
-def _kinds() -> frozenset[str]:
-    from flowmine.dashboard._i18n import LABELS
-
-    return frozenset(k for k in LABELS if k.startswith("rule_kind_"))
+    return t(f"rule_kind_{kind}", lang) if f"rule_kind_{kind}" in LABELS else kind
 
 
 def rule_name(rule: dict[str, Any], lang: str) -> str:
