@@ -94,6 +94,15 @@ class ConformanceReport:
         ``{"steps": {activity: {kind: {"ids": [...], "total": n}}}, "rules": {rule id: {"ids": ..., "total": n}}}``
         with kind ``skipped``, ``inserted`` or ``out_of_order``: the cases counted by the steps table's
         ``cases_<kind>`` and by the rules table's ``violating_cases``.
+
+        Examples
+        --------
+        >>> report = check(STORE, "finance")  # STORE: a store's path
+        >>> gm = report.case_ids()["steps"]["GM approval"]["skipped"]
+        >>> gm["total"] == int(report.steps.set_index("activity").loc["GM approval", "cases_skipped"])
+        True
+        >>> gm["ids"] == sorted(gm["ids"]) and len(gm["ids"]) == min(gm["total"], CASE_IDS_LIMIT)
+        True
         """
         steps: dict[str, dict[str, list[str]]] = {}
         for case, labels in self.case_deviations.items():
