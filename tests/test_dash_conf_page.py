@@ -123,6 +123,10 @@ def test_chinese_page_shows_rules_and_kinds_in_business_words(store):
     assert names and not [n for n in names if n.startswith(("rule:", "skipped:", "inserted:", "out_of_order:"))
                           or any(i in n for i in rule_ids)]
     assert any(n.startswith("业务规则: ") for n in names) and any(n.startswith("跳过: ") for n in names)
+    outside = next(row for row in c["steps"] if row["activity"] == "Change order")
+    assert not outside["in_model"] and outside["inserted"] > 0
+    zh = cfg.label("Change order", "zh")
+    assert f"已执行但不在模型中（见下表）：{zh} (插入 {outside['inserted']:,})" in texts
     # every label of this page exists in both languages
     assert all(LABELS[k].get("zh") for k in LABELS if k.startswith(("conf_", "rule_kind_")))
 

@@ -120,6 +120,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "conf_detail_none": {"en": "No case deviates here.", "zh": "没有案例在此处出现偏差。"},
     "conf_detail_count": {"en": "{kind}: {total} cases, the first {shown} listed",
                           "zh": "{kind}：共 {total} 个案例，列出前 {shown} 个"},
+    "conf_outside": {"en": "Done but not in the model (see the table below): {steps}",
+                     "zh": "已执行但不在模型中（见下表）：{steps}"},
     "conf_detail_all": {"en": "{kind}: {total} cases", "zh": "{kind}：共 {total} 个案例"},
     "rule_kind_precedence": {"en": "precedence (one step before another)",
                              "zh": "先后顺序（一个环节须在另一环节之前）"},

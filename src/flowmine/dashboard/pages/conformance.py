@@ -84,9 +84,12 @@ def _model(c: dict[str, Any], lang: str, name: Any) -> list[Any]:
         return [html.P(f"{t('conf_bad_diagram', lang)}: {d}", id="conf-no-diagram"), hidden]
     if not d.drawn:
         return [html.P(t("conf_no_diagram", lang), id="conf-no-diagram"), hidden]
+    outside = [f"{name(s['activity'])} ({t('inserted', lang)} {number(s['inserted'])})"
+               for s in c["steps"] if not s["in_model"] and s["inserted"]]
+    note = [html.P(t("conf_outside", lang).format(steps="; ".join(outside)), id="conf-outside")] if outside else []
     return [html.P(t("conf_model_hint", lang)),
             dcc.Graph(id="conf-model", figure=model_figure(d, c["steps"], lang, name),
-                      config={"displaylogo": False, "scrollZoom": True})]
+                      config={"displaylogo": False, "scrollZoom": True}), *note]
 
 
 def _tables(c: dict[str, Any], lang: str, name: Any) -> list[Any]:
