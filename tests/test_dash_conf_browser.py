@@ -84,9 +84,16 @@ def test_a_rule_row_lists_its_cases_and_chinese_uses_business_words(dash_duo, st
     assert set(shown) == {r.label_zh for r in cfg.rules}
     kinds = [c.text for c in dash_duo.driver.find_elements("css selector", "#conf-rules .ag-cell[col-id='kind']")]
     assert kinds and not [k for k in kinds if k.isascii() or k.replace(" ", "_") in {r.kind for r in cfg.rules}]
-    dash_duo.find_element(f"#conf-rules .ag-row[row-id='{i}'] .ag-cell[col-id='violating']").click()
+    cell = dash_duo.find_element(f"#conf-rules .ag-row[row-id='{i}'] .ag-cell[col-id='violating']")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", cell)
+    cell.click()
     label = next(r.label_zh for r in cfg.rules if r.id == "four_eyes_requisition")
     dash_duo.wait_for_text_to_equal("#conf-detail-title", label, timeout=20)
+    in_view = ("const r = document.getElementById('conf-detail-title').getBoundingClientRect();"
+               "return r.top > -2 && r.bottom <= window.innerHeight;")  # (sub-pixel scrolling)
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(dash_duo.driver, 10).until(lambda d: d.execute_script(in_view))  # the panel is brought into view
     expected = report.case_ids()["rules"]["four_eyes_requisition"]
     dash_duo.wait_for_contains_text("#conf-detail", f"共 {expected['total']} 个案例")
     dash_duo.wait_for_contains_text("#conf-detail-cases", expected["ids"][0], timeout=10)

@@ -205,7 +205,16 @@ def chosen(c: dict[str, Any], trigger: Any, click: Any, step_cell: Any, rule_cel
     return None
 
 
+#: Brings the detail panel into view when it fills (a click on a table row far below the model).
+SCROLL_JS = ("function(children) { const el = document.getElementById('conf-detail');"
+             " if (el && children) { el.scrollIntoView({block: 'start'}); }"
+             " return window.dash_clientside.no_update; }")
+
+
 def register(app: Dash, store: Store) -> None:
+    app.clientside_callback(SCROLL_JS, Output("conf-detail", "title"), Input("conf-detail", "children"),
+                            prevent_initial_call=True)
+
     @app.callback(Output("conf-detail", "children"), Input("conf-model", "clickData"),
                   Input(STEPS_GRID, "cellClicked"), Input(RULES_GRID, "cellClicked"), State("url", "search"),
                   prevent_initial_call=True)
