@@ -174,3 +174,35 @@ def test_a_model_that_cannot_be_drawn_says_so_in_one_line(tmp_path):
     assert lines[0].id == "conf-no-diagram" and lines[0].children.startswith("The reference model's diagram")
     assert page._model({"reference": str(tmp_path / "net.pnml"), "steps": []}, "zh", str)[0].children == (
         "参考模型没有图形布局（BPMN DI）：仅显示表格。")
+
+
+RULE_KINDS = ("precedence", "response", "absence", "exactly_once", "four_eyes", "time_limit", "amount_threshold")
+
+
+def test_every_rule_kind_and_every_shipped_rule_has_business_words_in_both_languages():
+    for kind in RULE_KINDS:
+        en, zh = page.rule_kind(kind, "en"), page.rule_kind(kind, "zh")
+        assert en != kind and zh != kind and re.search("[\u4e00-\u9fff]", zh) and not re.search("[A-Za-z]", zh)
+    assert page.rule_kind("unknown_kind", "zh") == "unknown_kind"  # a kind the page does not know: as it is
+    for process in ("finance", "procurement", "production", "sales"):
+        for rule in load_process(process).rules:
+            assert rule.label_en and rule.label_en != rule.id and " " in rule.label_en, (process, rule.id)
+            assert re.search("[\u4e00-\u9fff]", rule.label_zh) and not re.search("[A-Za-z]", rule.label_zh), (
+                process, rule.id)
+
+
+@pytest.mark.parametrize("process", ["finance", "procurement", "production", "sales"])
+def test_each_shipped_model_draws_every_shape_and_flow(process):
+    from flowmine.processes import read_diagram
+
+    d = read_diagram(load_process(process).reference_model)
+    tasks = list(d.tasks().values())
+    steps = [_step(t.name, 0.5 if i == 0 else 0.0, skipped=1 if i == 0 else 0) for i, t in enumerate(tasks)]
+    for lang in ("en", "zh"):
+        fig = model_figure(d, steps, lang)
+        go.Figure(fig)
+        assert len(fig["layout"]["shapes"]) == len(d.shapes)
+        assert sum(1 for a in fig["layout"]["annotations"] if a.get("showarrow")) == len(d.flows)
+        assert fig["data"][0]["x"].count(None) == len(d.flows)
+        fills = [_fill(fig, t) for t in tasks]
+        assert fills[0] != fills[1] and len(set(fills[1:])) == 1 and GREY not in fills
