@@ -162,6 +162,8 @@ def test_clicks_list_the_cases_and_forged_clicks_are_refused(store):
         page.detail(c, "en", str, rule="four_eyes_requisition"))  # all listed: no "first n"
     calm = page.detail(c, "en", str, step="Purchase requisition")
     assert "No case deviates here." in _texts(calm)
+    kept = next(r["rule"] for r in c["rules"] if r["violating_cases"] == 0)  # pay_exactly_once holds everywhere
+    assert "没有案例违反此规则。" in _texts(page.detail(c, "zh", str, rule=kept))
 
 
 def test_a_model_that_cannot_be_drawn_says_so_in_one_line(tmp_path):

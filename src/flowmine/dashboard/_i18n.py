@@ -118,6 +118,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "conf_detail_step": {"en": "Cases deviating at this step", "zh": "在此环节有偏差的案例"},
     "conf_detail_rule": {"en": "Cases breaking this rule", "zh": "违反此规则的案例"},
     "conf_detail_none": {"en": "No case deviates here.", "zh": "没有案例在此处出现偏差。"},
+    "conf_detail_no_rule": {"en": "No case breaks this rule.", "zh": "没有案例违反此规则。"},
     "conf_detail_count": {"en": "{kind}: {total} cases, the first {shown} listed",
                           "zh": "{kind}：共 {total} 个案例，列出前 {shown} 个"},
     "conf_outside": {"en": "Done but not in the model (see the table below): {steps}",

@@ -163,7 +163,8 @@ def detail(c: dict[str, Any], lang: str, name: Any, step: str | None = None, rul
         entries = [(rule_kind(found["kind"], lang), behind["rules"][rule])] if rule in behind["rules"] else []
     head = [html.H4(title, id="conf-detail-title"), html.P(sub)]
     if not entries:
-        return [*head, html.P(t("conf_detail_none", lang), id="conf-detail-none")]
+        none = "conf_detail_none" if step is not None else "conf_detail_no_rule"
+        return [*head, html.P(t(none, lang), id="conf-detail-none")]
     lines, rows = _case_rows(entries, lang)
     cols = [("case", t("case", lang)), ("kind", t("deviation", lang))]
     return [*head, *lines, table("conf-detail-cases", cols, rows, page_size=10)]
