@@ -87,6 +87,13 @@ def test_search_by_id_substring_or_attribute_value(log):
     assert case_table(log, search="nothing like it")[1] == 0
 
 
+def test_one_case_by_its_exact_id(log):
+    page, total = case_table(log, case="c1")
+    assert page["case"].tolist() == ["c1"] and total == 1 and page["events"].tolist() == [2]
+    assert case_table(log, case="c")[1] == 0  # exact, not a substring
+    assert case_table(log, case="c1' OR '1'='1")[1] == 0
+
+
 def test_search_text_is_a_parameter_not_sql(log):
     for text in ("' OR 1=1 --", "%", "_", '"case"'):
         assert case_table(log, search=text)[1] == 0

@@ -83,10 +83,10 @@ def _rows(log: LogLike) -> pa.Table:
     return table
 
 
-@validate_params({"search": [str, None], "sort": [str], "descending": [bool], "offset": [Interval(int, 0, None)],
-                  "limit": [Interval(int, 1, MAX_PAGE)]}, error=AnalyticsError)
+@validate_params({"search": [str, None], "case": [str, None], "sort": [str], "descending": [bool],
+                  "offset": [Interval(int, 0, None)], "limit": [Interval(int, 1, MAX_PAGE)]}, error=AnalyticsError)
 def case_table(log: LogLike, search: str | None = None, sort: str = "start", descending: bool = False,
-               offset: int = 0, limit: int = 25, fitting: Collection[str] | None = None
+               offset: int = 0, limit: int = 25, fitting: Collection[str] | None = None, case: str | None = None
                ) -> tuple[pd.DataFrame, int]:
     """One page of the cases of ``log``, and how many cases match the search.
 
@@ -106,6 +106,8 @@ def case_table(log: LogLike, search: str | None = None, sort: str = "start", des
     fitting : collection of str, optional
         Ids of the conforming cases (``ConformanceReport.conforming_cases()[0]``): adds a bool column
         ``fitting`` (the case replays fully on the reference model).
+    case : str, optional
+        Keep only the case with exactly this id (its row, for a case page).
 
     Returns
     -------
@@ -134,6 +136,8 @@ def case_table(log: LogLike, search: str | None = None, sort: str = "start", des
             con.register("fitting_", pa.table({"case": pa.array([str(c) for c in fitting], pa.string())}))
             source = ('(SELECT r.*, r."case" IN (SELECT "case" FROM fitting_) AS fitting FROM case_rows_ r)')
         where, params = _search(rows.column_names, search)
+        if case is not None:
+            where, params = f'{where} AND "case" = ?', [*params, case]
         total = con.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", params).fetchall()[0][0]
         order = f'{q(sort)} {"DESC" if descending else "ASC"} NULLS LAST, "case"'
         page = con.sql(f"SELECT * FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
