@@ -35,7 +35,13 @@ MAX_PAGE = 1000
 #: Case tables kept in memory (per log version and filters), least recently used dropped first.
 MAX_TABLES = 16
 
+#: Orderings kept (a table's matching rows for one search, sort and fitting), so a page turn is a slice.
+MAX_ORDERINGS = 8
+#: The hidden column a search reads: the id and the case attribute values, lower case, joined by U+001F.
+SEARCHED = "searched_"
+
 _TABLES: OrderedDict[tuple[str, str], pa.Table] = OrderedDict()
+_ORDERED: OrderedDict[tuple[Any, ...], pa.Table] = OrderedDict()
 _GUARD = threading.Lock()
 
 
@@ -49,10 +55,12 @@ def _build(log: LogLike) -> pa.Table:
     try:
         attrs = _attribute_columns(eng.arrow("SELECT * FROM log LIMIT 0").column_names)
         picked = "".join(f", ANY_VALUE({q(a)}) AS {q(a)}" for a in attrs)
+        searched = ", ".join(['c."case"', *(f"CAST(e.{q(a)} AS VARCHAR)" for a in attrs)])
         table = eng.arrow(
             'SELECT c."case", make_timestamptz(c.start_us) AS start, make_timestamptz(c.end_us) AS "end", '
             "c.throughput_us / 1e6 AS throughput_s, e.events, array_to_string(c.trace, ' → ') AS variant"
-            f"{''.join(f', e.{q(a)}' for a in attrs)} FROM cases c JOIN "
+            f"{''.join(f', e.{q(a)}' for a in attrs)}, lower(concat_ws(chr(31), {searched})) AS {SEARCHED} "
+            "FROM cases c JOIN "
             f'(SELECT {q(CASE)} AS "case", COUNT(*) AS events{picked} FROM log GROUP BY 1) e ON c."case" = e."case"')
     finally:
         eng.close()
@@ -70,6 +78,10 @@ def _rows(log: LogLike) -> pa.Table:
     """The case rows of ``log``, remembered for a stored log (a version never changes)."""
     if not isinstance(log, StoredLog):
         return _build(log)
+    return _remembered(log)
+
+
+def _remembered(log: StoredLog) -> pa.Table:
     key = _key(log)
     with _GUARD:
         if key in _TABLES:
@@ -125,38 +137,51 @@ def case_table(log: LogLike, search: str | None = None, sort: str = "start", des
     (['EC-000001', 'EC-000002', 'EC-000003'], 9)
     """
     rows = _rows(log)
-    columns = [*rows.column_names, *(["fitting"] if fitting is not None else [])]
+    columns = [*(n for n in rows.column_names if n != SEARCHED), *(["fitting"] if fitting is not None else [])]
     if sort not in columns:
         raise AnalyticsError(f"case_table: sort must be one of the table's columns {columns}; got {sort!r}")
+    fit = None if fitting is None else pa.array([str(c) for c in fitting], pa.string())
+    memo = None
+    if isinstance(log, StoredLog) and case is None:
+        digest = None if fit is None else hashlib.blake2b("\x1f".join(fit.to_pylist()).encode(), digest_size=16)
+        memo = (*_key(log), search or "", sort, descending, None if digest is None else digest.hexdigest())
+    ordered = _ordered(rows, memo, search, sort, descending, fit, case)
+    frame = ordered.slice(offset, limit).to_pandas()
+    for col in ("start", "end"):  # UTC by name, whatever the engine's session zone is called
+        frame[col] = pd.to_datetime(frame[col], utc=True)
+    return frame, ordered.num_rows
+
+
+def _ordered(rows: pa.Table, memo: tuple[Any, ...] | None, search: str | None, sort: str, descending: bool,
+             fit: pa.Array | None, case: str | None) -> pa.Table:
+    """The rows that match, in the asked order (remembered under ``memo`` when given)."""
+    if memo is not None:
+        with _GUARD:
+            if memo in _ORDERED:
+                _ORDERED.move_to_end(memo)
+                return _ORDERED[memo]
     con = scratch()
     try:
         con.register("case_rows_", rows)
         source = "case_rows_"
-        if fitting is not None:
-            con.register("fitting_", pa.table({"case": pa.array([str(c) for c in fitting], pa.string())}))
-            source = ('(SELECT r.*, r."case" IN (SELECT "case" FROM fitting_) AS fitting FROM case_rows_ r)')
-        where, params = _search(rows.column_names, search)
+        if fit is not None:
+            con.register("fitting_", pa.table({"case": fit}))
+            source = '(SELECT r.*, r."case" IN (SELECT "case" FROM fitting_) AS fitting FROM case_rows_ r)'
+        where, params = ("TRUE", []) if not search else (f"contains({SEARCHED}, lower(?))",
+                                                         [search.replace(chr(31), "")])
         if case is not None:
             where, params = f'{where} AND "case" = ?', [*params, case]
-        total = con.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", params).fetchall()[0][0]
         order = f'{q(sort)} {"DESC" if descending else "ASC"} NULLS LAST, "case"'
-        page = con.sql(f"SELECT * FROM {source} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-                       params=[*params, int(limit), int(offset)]).to_arrow_table()
+        table = con.sql(f"SELECT * EXCLUDE ({SEARCHED}) FROM {source} WHERE {where} ORDER BY {order}",
+                        params=params).to_arrow_table()
     finally:
         con.close()
-    frame = page.to_pandas()
-    for col in ("start", "end"):  # UTC by name, whatever the engine's session zone is called
-        frame[col] = pd.to_datetime(frame[col], utc=True)
-    return frame, int(total)
-
-
-def _search(names: list[str], search: str | None) -> tuple[str, list[Any]]:
-    """The condition of a search (the text goes as a parameter, once per searched column)."""
-    if not search:
-        return "TRUE", []
-    cols = ['"case"', *(q(a) for a in _attribute_columns(names))]
-    cond = " OR ".join(f"contains(lower(CAST({c} AS VARCHAR)), lower(?))" for c in cols)
-    return f"({cond})", [search] * len(cols)
+    if memo is not None:
+        with _GUARD:
+            _ORDERED[memo] = table
+            while len(_ORDERED) > MAX_ORDERINGS:
+                _ORDERED.popitem(last=False)
+    return table
 
 
 def case_waits(timeline: pd.DataFrame) -> pd.DataFrame:

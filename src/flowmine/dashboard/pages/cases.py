@@ -203,7 +203,9 @@ def answer(store: Store, url: str | None, request: Any) -> tuple[Any, str] | Non
     if f.process is None or not isinstance(request, dict):
         return None
     lo, hi = request.get("startRow"), request.get("endRow")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (lo, hi)) or not 0 <= lo < hi:
+    if not (isinstance(lo, int) and isinstance(hi, int)) or isinstance(lo, bool) or isinstance(hi, bool):
+        return None
+    if not 0 <= lo < hi:
         return None
     probe, _ = case_page(store, f, limit=1)
     sort, search = _sort(request.get("sortModel"), fields(list(probe.columns))), _search(request.get("filterModel"))
