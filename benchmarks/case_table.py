@@ -41,11 +41,11 @@ def main() -> None:
         _, total = case_table(lg)
         print(f"{name}: {total:,} cases; first page (builds the case rows): {time.perf_counter() - t0:.2f} s")
         for what, fn in (
-            ("page turn", lambda i: case_table(lg, offset=25 * (i * 37 % max(1, total // 25)))),
-            ("sort by throughput, desc", lambda i: case_table(lg, sort="throughput_s", descending=True,
-                                                              offset=25 * i)),
-            ("sort by variant", lambda i: case_table(lg, sort="variant", offset=25 * i)),
-            ("search an id substring", lambda i: case_table(lg, search=f"{i:03d}")),
+            ("page turn", lambda i, lg=lg, n=total: case_table(lg, offset=25 * (i * 37 % max(1, n // 25)))),
+            ("sort by throughput, desc", lambda i, lg=lg: case_table(lg, sort="throughput_s", descending=True,
+                                                                     offset=25 * i)),
+            ("sort by variant", lambda i, lg=lg: case_table(lg, sort="variant", offset=25 * i)),
+            ("search an id substring", lambda i, lg=lg: case_table(lg, search=f"{i:03d}")),
         ):
             med, worst = timed(fn, a.repeat)
             print(f"  {what}: median {med:.1f} ms, worst {worst:.1f} ms")
