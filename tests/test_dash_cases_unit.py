@@ -4,7 +4,9 @@ no top-N list holds found by search and opened on the finance sample."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -137,7 +139,7 @@ def test_a_case_outside_every_top_n_list_is_found_by_search_and_opened(store):
 
 def test_unknown_and_forged_case_ids_get_a_notice(store):
     for case in ("nope", "EC-000001' OR '1'='1", "x" * 600):
-        page = case_pg.render(store, "?process=finance&" + __import__("urllib.parse").parse.urlencode({"case": case}))
+        page = case_pg.render(store, "?process=finance&" + urlencode({"case": case}))
         assert page.id == "case-unknown" and "has no case" in page.children
     assert case_pg.render(store, "?process=finance").id == "case-unknown"
 
@@ -206,3 +208,55 @@ def _grid_rows(component):
         if type(c).__name__ == "AgGrid":
             return c.rowData
     raise AssertionError("no grid")
+
+
+def test_the_drill_down_says_when_it_lists_only_the_slowest_of_a_variant(store):
+    from flowmine.analytics import CaseFilter, variant_stats
+
+    f = Filters(process="finance")
+    top = variant_stats(stored(store, "finance"))
+    big, small = str(top["variant"].iloc[0]), str(top["variant"].iloc[-1])
+    n_big = int(top["cases"].iloc[0])
+    children, options = cases_pg.drill_down(store, f, big)
+    assert len(options) == cases_pg.DRILL_CAP < n_big
+    assert children[0].id == "cases-cap" and f"{n_big:,} cases" in children[0].children
+    slowest = throughput_time(stored(store, "finance").where(CaseFilter(variants=[big])), level="case")
+    assert options[0]["value"] == slowest.sort_values("throughput_s", ascending=False)["case"].iloc[0]
+    children, options = cases_pg.drill_down(store, f, small)
+    assert children[0] == "" and len(options) == int(top["cases"].iloc[-1])  # all listed: no notice
+
+
+def test_the_global_filters_apply_to_the_explorer(store):
+    from flowmine.analytics import CaseFilter
+
+    flt = CaseFilter(started=("2025-03-01T00:00:00+00:00", "2025-04-01T00:00:00+00:00"),
+                     attributes={"case:department": ["Sales"]})
+    expected = throughput_time(stored(store, "finance").where(flt), level="case")
+    url = "?process=finance&from=2025-03-01&to=2025-03-31&attr=case:department&val=Sales"
+    response, text = cases_pg.answer(store, url, {"startRow": 0, "endRow": 25,
+                                                  "sortModel": [{"colId": "case", "sort": "asc"}]})
+    assert 0 < response["rowCount"] == len(expected) < 6000
+    assert text == f"1–{min(25, len(expected))} of {len(expected):,} cases"
+    first = sorted(expected["case"])[0]
+    assert response["rowData"][0]["case"].startswith("[" + first.replace("-", "\\-") + "]")
+
+
+def test_the_case_page_in_chinese_leaves_no_english_chrome(store):
+    case = "EC-000002"
+    page = case_pg.render(store, f"?process=finance&case={case}&lang=zh")
+    shown = []
+    for c in _walk(page):
+        if isinstance(c, str):
+            shown.append(c)
+        elif type(c).__name__ == "AgGrid":
+            shown += [col["headerName"] for col in c.columnDefs]
+    data = {case, "EC-000002", "department", "expense_type", "amount", "CSV"}  # CSV: the shared grids' export
+    words = [w for text in shown for w in re.findall(r"[A-Za-z]{2,}", text)]
+    fig = _first(page, "case-gantt").figure
+    words += re.findall(r"[A-Za-z]{2,}", " ".join(a["text"] for a in fig["layout"]["annotations"]))
+    # the data's own words (ids, attribute names, step names in the log) may be English; the chrome may not
+    from flowmine.analytics import case_timeline
+
+    tl = case_timeline(stored(store, "finance"), case)
+    data |= {w for v in tl.to_numpy().ravel() for w in re.findall(r"[A-Za-z]{2,}", str(v))}
+    assert [w for w in words if w not in data] == []

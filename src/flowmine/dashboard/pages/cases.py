@@ -233,6 +233,20 @@ def register(app: Dash, store: Store) -> None:
     _register_drill_down(app, store)
 
 
+def drill_down(store: Store, f: Filters, variant: str) -> tuple[list[Any], list[dict[str, str]]]:
+    """The slowest cases of ``variant`` (at most :data:`DRILL_CAP`, with a notice naming the cap and the
+    variant's number of cases when it has more) and the case choices for the timeline below."""
+    every = variant_cases(store, f, variant)
+    found = [{"case": str(r["case"]), "throughput": duration(r["throughput_s"], f.lang),
+              "start": _time(r["start"]), "end": _time(r["end"])} for r in every.head(DRILL_CAP).to_dict("records")]
+    utc = t("utc", f.lang)
+    cols = [("case", t("case", f.lang)), ("throughput", label("throughput_time", f.lang)),
+            ("start", f"{t('start', f.lang)} ({utc})"), ("end", f"{t('end', f.lang)} ({utc})")]
+    notice = (html.P(t("drill_cap", f.lang).format(shown=number(DRILL_CAP), n=number(len(every))),
+                     id="cases-cap", className="fm-notice") if len(every) > DRILL_CAP else "")
+    return [notice, table("cases-drill", cols, found)], [{"label": r["case"], "value": r["case"]} for r in found]
+
+
 def _register_drill_down(app: Dash, store: Store) -> None:
     from flowmine.dashboard.pages.case import timeline_figure
 
@@ -243,16 +257,7 @@ def _register_drill_down(app: Dash, store: Store) -> None:
         offered = set(process_variants(store, f)["variant"].astype(str).head(100))
         if not isinstance(variant, str) or variant not in offered:
             return no_update, no_update  # not a value this page offered
-        every = variant_cases(store, f, variant)
-        cases = every.head(DRILL_CAP)
-        found = [{"case": str(r["case"]), "throughput": duration(r["throughput_s"], f.lang),
-                  "start": _time(r["start"]), "end": _time(r["end"])} for r in cases.to_dict("records")]
-        cols = [("case", t("case", f.lang)), ("throughput", label("throughput_time", f.lang)),
-                ("start", f"{t('start', f.lang)} ({t('utc', f.lang)})"),
-                ("end", f"{t('end', f.lang)} ({t('utc', f.lang)})")]
-        notice = (html.P(t("drill_cap", f.lang).format(shown=number(DRILL_CAP), n=number(len(every))),
-                         id="cases-cap", className="fm-notice") if len(every) > DRILL_CAP else "")
-        return [notice, table("cases-drill", cols, found)], [{"label": r["case"], "value": r["case"]} for r in found]
+        return drill_down(store, f, variant)
 
     @app.callback(Output("cases-timeline", "children"), Input("cases-case", "value"),
                   State("cases-case", "options"), State("url", "search"))
