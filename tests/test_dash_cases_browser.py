@@ -77,6 +77,27 @@ def test_search_a_case_click_it_and_see_its_timeline(dash_duo, app, store_path):
     assert dash_duo.get_logs() == []
 
 
+def test_page_turns_and_sorting_are_answered_by_the_server(dash_duo, app, store_path):
+    from flowmine.analytics import case_table
+
+    dash_duo.start_server(app)
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/cases?process=finance")
+    dash_duo.wait_for_text_to_equal("#cases-count", "1–25 of 6,000 cases", timeout=30)
+    dash_duo.find_element("#cases-table .ag-paging-button[aria-label='Next Page']").click()
+    dash_duo.wait_for_text_to_equal("#cases-count", "26–50 of 6,000 cases", timeout=30)
+    second, _ = case_table(stored(store_path, "finance"), offset=25, limit=25)
+    dash_duo.wait_for_contains_text("#cases-table", second["case"].iloc[0], timeout=30)
+    dash_duo.find_element("#cases-table .ag-paging-button[aria-label='Previous Page']").click()
+    dash_duo.wait_for_text_to_equal("#cases-count", "1–25 of 6,000 cases", timeout=30)
+    header = dash_duo.find_element("#cases-table .ag-header-cell[col-id='throughput_s'] .ag-header-cell-label")
+    header.click()  # ascending
+    header.click()  # descending: the slowest case of all 6,000 first
+    slowest, _ = case_table(stored(store_path, "finance"), sort="throughput_s", descending=True, limit=1)
+    dash_duo.wait_for_element(f"#cases-table .ag-row[row-index='0'] a[href*='case={slowest['case'].iloc[0]}']",
+                              timeout=30)
+    assert dash_duo.get_logs() == []
+
+
 def test_unknown_case_gets_a_notice(dash_duo, app):
     dash_duo.start_server(app)
     dash_duo.wait_for_page(url=dash_duo.server_url + "/case?process=finance&case=%3Cscript%3Ex&lang=zh")

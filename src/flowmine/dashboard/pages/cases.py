@@ -142,7 +142,8 @@ def layout(store: Store, f: Filters) -> Any:
     lang = f.lang
     probe, total = case_page(store, f, limit=1)
     opts: dict[str, Any] = {"pagination": True, "paginationPageSize": PAGE_SIZE, "cacheBlockSize": PAGE_SIZE,
-                            "maxBlocksInCache": 20, "infiniteInitialRowCount": min(total, PAGE_SIZE) or 1,
+                            "maxBlocksInCache": 1,  # each page asked anew: the count line is always the page shown
+                            "infiniteInitialRowCount": min(total, PAGE_SIZE) or 1,
                             "paginationPageSizeSelector": False, "tooltipShowDelay": 0, "rowBuffer": 0}
     if lang == "zh":
         opts["localeText"] = GRID_ZH
