@@ -9,6 +9,7 @@ Times are seconds after T0.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -151,3 +152,19 @@ def test_parallel_instance_waits_on_the_latest_completion_before_its_start():
                        TIMESTAMP: pd.to_datetime([t(10), t(90), t(40), t(120)], utc=True)})
     waits = case_waits(tl)  # 3rd waits on 1st (10), 2nd still runs; 4th on the 2nd (90)
     assert waits[["position", "wait_s"]].values.tolist() == [[1, 10.0], [2, 15.0], [3, 10.0]]
+
+
+def test_remembered_tables_stay_within_their_memory_budget(monkeypatch):
+    import pyarrow as pa
+
+    from flowmine.analytics import _case_table
+
+    cache = OrderedDict((i, pa.table({"x": list(range(1000))})) for i in range(5))  # 8,000 bytes each
+    monkeypatch.setattr(_case_table, "MAX_BYTES", 20_000)
+    _case_table._trim(cache, 16)
+    assert list(cache) == [3, 4]  # the least recently used went first
+    _case_table._trim(cache, 1)
+    assert list(cache) == [4]
+    monkeypatch.setattr(_case_table, "MAX_BYTES", 1)
+    _case_table._trim(cache, 16)
+    assert list(cache) == [4]  # the newest always stays

@@ -34,6 +34,8 @@ CASE_TABLE_COLUMNS = ("case", "start", "end", "throughput_s", "events", "variant
 MAX_PAGE = 1000
 #: Case tables kept in memory (per log version and filters), least recently used dropped first.
 MAX_TABLES = 16
+#: Memory each of the two caches (case rows, orderings) may take; about 30 MB per 100,000 cases.
+MAX_BYTES = 192 << 20
 
 #: Orderings kept (a table's matching rows for one search, sort and fitting), so a page turn is a slice.
 MAX_ORDERINGS = 8
@@ -70,6 +72,12 @@ def _build(log: LogLike) -> pa.Table:
     return table.add_column(CASE_TABLE_COLUMNS.index("cost"), "cost", cost)
 
 
+def _trim(cache: OrderedDict[Any, pa.Table], most: int) -> None:
+    """Drop the least recently used tables beyond ``most`` or beyond :data:`MAX_BYTES` (the newest stays)."""
+    while len(cache) > 1 and (len(cache) > most or sum(t.nbytes for t in cache.values()) > MAX_BYTES):
+        cache.popitem(last=False)
+
+
 def _key(log: StoredLog) -> tuple[str, str]:
     return log.base.path, hashlib.blake2b(repr(log.filters).encode(), digest_size=16).hexdigest()
 
@@ -90,8 +98,7 @@ def _remembered(log: StoredLog) -> pa.Table:
     table = _build(log)
     with _GUARD:
         _TABLES[key] = table
-        while len(_TABLES) > MAX_TABLES:
-            _TABLES.popitem(last=False)
+        _trim(_TABLES, MAX_TABLES)
     return table
 
 
@@ -179,8 +186,7 @@ def _ordered(rows: pa.Table, memo: tuple[Any, ...] | None, search: str | None, s
     if memo is not None:
         with _GUARD:
             _ORDERED[memo] = table
-            while len(_ORDERED) > MAX_ORDERINGS:
-                _ORDERED.popitem(last=False)
+            _trim(_ORDERED, MAX_ORDERINGS)
     return table
 
 
