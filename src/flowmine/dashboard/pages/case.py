@@ -72,8 +72,8 @@ def timeline_figure(events: Any, lang: str, name: Any = str, waits: Any = None) 
         running = bool(rec.get("running", False))
         hover = "<br>".join(plot_text(x) for x in (
             act, f"{t('resource', lang)}: {res or '—'}",
-            f"{t('start', lang)}: {_shown(start) if start is not None else t('no_start_known', lang)}",
-            f"{t('complete', lang)}: {_shown(done) if done is not None else t('running', lang)}"))
+            f"{t('start', lang)}: {_shown(start) if start is not None else t('case_no_start', lang)}",
+            f"{t('case_complete', lang)}: {_shown(done) if done is not None else t('case_running', lang)}"))
         if start is None or end is None:
             at = done or start
             if at is not None:
@@ -100,7 +100,7 @@ def timeline_figure(events: Any, lang: str, name: Any = str, waits: Any = None) 
     shapes, notes = _gaps(waits, lang)
     return {"data": data, "layout": {
         "height": 140 + 34 * len(recs), "margin": {"l": 240, "r": 20, "t": 20, "b": 50}, "barmode": "overlay",
-        "xaxis": {"type": "date", "title": {"text": t("utc", lang)}},
+        "xaxis": {"type": "date", "title": {"text": t("case_utc", lang)}},
         "yaxis": {"tickvals": list(range(len(recs))), "ticktext": ticks, "range": [len(recs) - 0.5, -0.5]},
         "shapes": shapes, "annotations": notes, "legend": {"title": {"text": t("resource", lang)}}}}
 
@@ -113,7 +113,7 @@ def _gaps(waits: Any, lang: str) -> tuple[list[dict[str, Any]], list[dict[str, A
         shapes.append({"type": "rect", "xref": "x", "yref": "y", "x0": _axis(lo), "x1": _axis(hi),
                        "y0": row - 0.45, "y1": row + 0.45, "fillcolor": GAP_COLOUR, "line": {"width": 0},
                        "layer": "below"})
-        word = t("sojourn" if w["sojourn"] else "wait", lang)
+        word = t("case_sojourn" if w["sojourn"] else "case_wait", lang)
         notes.append({"x": _axis(lo + (hi - lo) / 2), "y": row, "xref": "x", "yref": "y", "showarrow": False,
                       "text": plot_text(f"{word} {duration(w['wait_s'], lang)}"), "font": {"size": 10},
                       "yshift": 14})
@@ -123,7 +123,7 @@ def _gaps(waits: Any, lang: str) -> tuple[list[dict[str, Any]], list[dict[str, A
 def layout(store: Store, f: Filters) -> Any:
     from flowmine.dashboard.pages.cases import PATH as CASES
 
-    return html.Div([dcc.Link(t("back_to_cases", f.lang), href=CASES + f.query(), id="case-back"),
+    return html.Div([dcc.Link(t("case_back", f.lang), href=CASES + f.query(), id="case-back"),
                      html.Div(id="case-body")])
 
 
@@ -136,8 +136,8 @@ def case_of(search: str | None) -> str | None:
 def _summary(view: CaseView, f: Filters) -> Any:
     row, lang = view.row, f.lang
     name = labeller(f.process, lang)
-    cards = [card(f"{t('start', lang)} ({t('utc', lang)})", str(row["start"])[:19], "case-start"),
-             card(f"{t('end', lang)} ({t('utc', lang)})", str(row["end"])[:19], "case-end"),
+    cards = [card(f"{t('start', lang)} ({t('case_utc', lang)})", str(row["start"])[:19], "case-start"),
+             card(f"{t('end', lang)} ({t('case_utc', lang)})", str(row["end"])[:19], "case-end"),
              card(label("throughput_time", lang), duration(row["throughput_s"], lang), "case-throughput"),
              card(t("case_events", lang), number(row["events"]), "case-events"),
              card(t("case_cost", lang), number(row["cost"], 2) if row["cost"] == row["cost"] else "—", "case-cost")]
@@ -187,7 +187,7 @@ def render(store: Store, search: str | None) -> Any:
         dcc.Graph(id="case-gantt", figure=timeline_figure(view.timeline, f.lang, labeller(f.process, f.lang),
                                                          view.waits)),
         html.H4(t("case_attributes", f.lang)),
-        table("case-attrs", [("field", t("field", f.lang)), ("value", t("value", f.lang))], attrs),
+        table("case-attrs", [("field", t("case_field", f.lang)), ("value", t("case_value", f.lang))], attrs),
         _conformance(view, f),
     ])
 

@@ -86,8 +86,8 @@ def fields(names: list[str]) -> dict[str, str]:
 
 def columns(names: list[str], lang: str) -> list[dict[str, Any]]:
     """The grid's columns for the case table's ``names``."""
-    head = {"case": t("case", lang), "start": f"{t('start', lang)} ({t('utc', lang)})",
-            "end": f"{t('end', lang)} ({t('utc', lang)})", "throughput_s": label("throughput_time", lang),
+    head = {"case": t("case", lang), "start": f"{t('start', lang)} ({t('case_utc', lang)})",
+            "end": f"{t('end', lang)} ({t('case_utc', lang)})", "throughput_s": label("throughput_time", lang),
             "events": t("case_events", lang), "variant": t("variant", lang), "cost": t("case_cost", lang),
             "fitting": t("case_fitting", lang)}
     out = []
@@ -120,7 +120,7 @@ def rows(frame: Any, f: Filters) -> list[dict[str, Any]]:
                    variant=variant if len(variant) <= VARIANT_CHARS else variant[:VARIANT_CHARS - 1] + "…",
                    variant_full=variant, cost=number(rec["cost"], 2) if rec["cost"] == rec["cost"] else "")
         if "fitting" in rec:
-            row["fitting"] = t("yes" if rec["fitting"] else "no", f.lang)
+            row["fitting"] = t("case_yes" if rec["fitting"] else "case_no", f.lang)
         out.append(row)
     return out
 
@@ -155,7 +155,7 @@ def layout(store: Store, f: Filters) -> Any:
         dag.AgGrid(id="cases-table", rowModelType="infinite", columnDefs=columns(list(probe.columns), lang),
                    defaultColDef={"sortable": True, "resizable": True, "filter": False},
                    dashGridOptions=opts, style={"height": 34 * PAGE_SIZE + 110}, filterModel={}),
-        html.H3(t("drill_down", lang)),
+        html.H3(t("cases_drill", lang)),
         _drill_down(store, f),
     ])
 
@@ -240,10 +240,10 @@ def drill_down(store: Store, f: Filters, variant: str) -> tuple[list[Any], list[
     every = variant_cases(store, f, variant)
     found = [{"case": str(r["case"]), "throughput": duration(r["throughput_s"], f.lang),
               "start": _time(r["start"]), "end": _time(r["end"])} for r in every.head(DRILL_CAP).to_dict("records")]
-    utc = t("utc", f.lang)
+    utc = t("case_utc", f.lang)
     cols = [("case", t("case", f.lang)), ("throughput", label("throughput_time", f.lang)),
             ("start", f"{t('start', f.lang)} ({utc})"), ("end", f"{t('end', f.lang)} ({utc})")]
-    notice = (html.P(t("drill_cap", f.lang).format(shown=number(DRILL_CAP), n=number(len(every))),
+    notice = (html.P(t("cases_drill_cap", f.lang).format(shown=number(DRILL_CAP), n=number(len(every))),
                      id="cases-cap", className="fm-notice") if len(every) > DRILL_CAP else "")
     return [notice, table("cases-drill", cols, found)], [{"label": r["case"], "value": r["case"]} for r in found]
 
