@@ -130,6 +130,10 @@ def test_case_table_of_a_stored_log_is_remembered_and_filtered(tmp_path, log):
     assert total == 4 and page["case"].tolist() == ["c1", "c2", "c3", "x-42"]
     assert case_table(lg.where(CaseFilter(cases=["c3", "x-42"])), sort="case")[0]["case"].tolist() == ["c3", "x-42"]
     assert len(_case_table._TABLES) >= 2
+    ids = ["c1"]
+    assert case_table(lg, sort="case", fitting=ids)[0]["fitting"].tolist() == [True, False, False, False]
+    ids.append("x-42")  # the same list, changed: a new ordering, not the remembered one
+    assert case_table(lg, sort="case", fitting=ids)[0]["fitting"].tolist() == [True, False, False, True]
 
 
 def test_waits_are_the_glossary_waiting_time(log):

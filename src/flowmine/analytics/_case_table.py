@@ -147,11 +147,8 @@ def case_table(log: LogLike, search: str | None = None, sort: str = "start", des
     columns = [*(n for n in rows.column_names if n != SEARCHED), *(["fitting"] if fitting is not None else [])]
     if sort not in columns:
         raise AnalyticsError(f"case_table: sort must be one of the table's columns {columns}; got {sort!r}")
-    fit = None if fitting is None else pa.array([str(c) for c in fitting], pa.string())
-    memo = None
-    if isinstance(log, StoredLog) and case is None:
-        digest = None if fit is None else hashlib.blake2b("\x1f".join(fit.to_pylist()).encode(), digest_size=16)
-        memo = (*_key(log), search or "", sort, descending, None if digest is None else digest.hexdigest())
+    fit = None if fitting is None else tuple(fitting)  # the ids themselves key an ordering (a list may change)
+    memo = (*_key(log), search or "", sort, descending, fit) if isinstance(log, StoredLog) and case is None else None
     ordered = _ordered(rows, memo, search, sort, descending, fit, case)
     frame = ordered.slice(offset, limit).to_pandas()
     for col in ("start", "end"):  # UTC by name, whatever the engine's session zone is called
@@ -160,7 +157,7 @@ def case_table(log: LogLike, search: str | None = None, sort: str = "start", des
 
 
 def _ordered(rows: pa.Table, memo: tuple[Any, ...] | None, search: str | None, sort: str, descending: bool,
-             fit: pa.Array | None, case: str | None) -> pa.Table:
+             fit: tuple[Any, ...] | None, case: str | None) -> pa.Table:
     """The rows that match, in the asked order (remembered under ``memo`` when given)."""
     if memo is not None:
         with _GUARD:
@@ -172,7 +169,7 @@ def _ordered(rows: pa.Table, memo: tuple[Any, ...] | None, search: str | None, s
         con.register("case_rows_", rows)
         source = "case_rows_"
         if fit is not None:
-            con.register("fitting_", pa.table({"case": fit}))
+            con.register("fitting_", pa.table({"case": pa.array([str(c) for c in fit], pa.string())}))
             source = '(SELECT r.*, r."case" IN (SELECT "case" FROM fitting_) AS fitting FROM case_rows_ r)'
         where, params = ("TRUE", []) if not search else (f"contains({SEARCHED}, lower(?))",
                                                          [search.replace(chr(31), "")])
