@@ -135,6 +135,42 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "rule_kind_amount_threshold": {"en": "amount threshold (above a limit, a step is required)",
                                    "zh": "金额阈值（超过限额须经指定环节）"},
     # end conf
+    # cases
+    "cases_explorer": {"en": "All cases", "zh": "全部案例"},
+    "case_page": {"en": "Case", "zh": "案例详情"},
+    "case_search": {"en": "Search a case id or attribute value", "zh": "搜索案例编号或属性值"},
+    "case_count": {"en": "{a}–{b} of {n} cases", "zh": "第 {a}–{b} 个，共 {n} 个案例"},
+    "case_count_none": {"en": "No case matches.", "zh": "没有匹配的案例。"},
+    "case_events": {"en": "Events", "zh": "事件数"},
+    "case_cost": {"en": "Cost", "zh": "成本"},
+    "case_fitting": {"en": "Fits the model", "zh": "符合模型"},
+    "case_yes": {"en": "yes", "zh": "是"},
+    "case_no": {"en": "no", "zh": "否"},
+    "case_utc": {"en": "UTC", "zh": "协调世界时"},
+    "cases_drill": {"en": "Slowest cases of a variant", "zh": "某变体中最慢的案例"},
+    "cases_drill_cap": {"en": "The {shown} slowest of the {n} cases of this variant are listed; every case is in the "
+                        "table above (choose the variant in the filter bar).",
+                  "zh": "仅列出该变体 {n} 个案例中最慢的 {shown} 个；全部案例见上表（可在筛选栏选择该变体）。"},
+    "case_unknown": {"en": "The process {process} has no case with the id {case}.",
+                     "zh": "流程 {process} 中没有编号为 {case} 的案例。"},
+    "case_missing": {"en": "No case chosen: open one from the list of all cases.",
+                     "zh": "未选择案例：请从全部案例列表中打开一个案例。"},
+    "case_timeline": {"en": "Timeline (UTC)", "zh": "时间线（协调世界时）"},
+    "case_attributes": {"en": "Case attributes", "zh": "案例属性"},
+    "case_deviations": {"en": "Deviations from the reference model", "zh": "与参考模型的偏差"},
+    "case_no_deviation": {"en": "None: the case fits the reference model.", "zh": "无：该案例符合参考模型。"},
+    "case_rules_broken": {"en": "Business rules broken", "zh": "违反的业务规则"},
+    "case_no_rule_broken": {"en": "None.", "zh": "无。"},
+    "case_fitness": {"en": "Fitness", "zh": "拟合度"},
+    "case_wait": {"en": "wait", "zh": "等待"},
+    "case_sojourn": {"en": "since previous", "zh": "距上一步"},
+    "case_running": {"en": "still running", "zh": "仍在进行"},
+    "case_complete": {"en": "Completed", "zh": "完成"},
+    "case_field": {"en": "Attribute", "zh": "属性"},
+    "case_value": {"en": "Value", "zh": "取值"},
+    "case_back": {"en": "← All cases", "zh": "← 全部案例"},
+    "case_no_start": {"en": "no start time known", "zh": "开始时间未知"},
+    # /cases
 }
 
 
