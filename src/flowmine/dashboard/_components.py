@@ -159,6 +159,8 @@ def table(tid: str, columns: Sequence[ColumnLike], rows: list[dict[str, Any]], p
     lang = f.lang if f is not None else "en"
     cols = [_column(c) for c in columns]
     process = f.process if f is not None else None
+    csv = {"fileName": f"{export_stem(f, page or tid)}.csv",
+           "processHeaderCallback": {"function": "fmExportHeader(params)"}}
     return html.Div(id=tid, children=[
         html.Button("CSV", id={"type": "csv-export", "grid": tid}, className="fm-csv", n_clicks=0),
         dag.AgGrid(
@@ -168,9 +170,8 @@ def table(tid: str, columns: Sequence[ColumnLike], rows: list[dict[str, Any]], p
                            "autoHeight": True, "useValueFormatterForExport": False},
             dashGridOptions={"pagination": True, "paginationPageSize": page_size, "domLayout": "autoHeight",
                              "paginationPageSizeSelector": False, "localeText": locale_text(lang),
-                             "tooltipShowDelay": 300},
-            csvExportParams={"fileName": f"{export_stem(f, page or tid)}.csv",
-                             "processHeaderCallback": {"function": "fmExportHeader(params)"}},
+                             "tooltipShowDelay": 300, "defaultCsvExportParams": csv},
+            csvExportParams=csv,
             columnSize="sizeToFit",
         ),
     ])

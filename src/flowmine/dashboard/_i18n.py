@@ -105,7 +105,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
                        "a transition's share of all time on transitions. The waiting before a step and the "
                        "transition into it are much the same time, so they are never added up or shared together; "
                        "each list's shares add up to at most 100 %.",
-                 "zh": "环节与转移分为两个列表：环节的占比是占全部环节等待时间的比例，转移的占比是占全部转移时间的比例。"
+                 "zh": "环节与转移分为两个列表：环节的占比是占全部环节等待时间的比例，"
+                       "转移的占比是占全部转移时间的比例。"
                        "环节前的等待与进入该环节的转移几乎是同一段时间，因此二者从不相加、也不合并计算占比；"
                        "每个列表的占比之和不超过 100%。"},
     "bn_steps": {"en": "Steps", "zh": "环节"},
@@ -139,7 +140,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
                             "zh": "导入事件：存储的活动实例，每次环节执行一条。"},
     "data_explain_merged": {"en": "Rows merged: lifecycle rows (schedule, start, suspend/resume) folded into the "
                                   "instance they belong to; they are in the instance, not lost.",
-                            "zh": "合并的行：生命周期行（计划、开始、暂停/恢复）并入其所属的活动实例，数据保留在实例中，并未丢失。"},
+                            "zh": "合并的行：生命周期行（计划、开始、暂停/恢复）并入其所属的活动实例，"
+                                  "数据保留在实例中，并未丢失。"},
     "data_explain_already": {"en": "Rows already stored: events the store held from an earlier extract.",
                              "zh": "已存储的行：存储中已有的、来自早先导出的事件。"},
     "data_explain_quarantined": {"en": "Rows quarantined: rows that could not be loaded, listed below with the "

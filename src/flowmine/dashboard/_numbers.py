@@ -9,7 +9,16 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from flowmine.dashboard._data import _filters, _key, case_cost, conformance, kpis, log_of, process_profile, single_flight
+from flowmine.dashboard._data import (
+    _filters,
+    _key,
+    case_cost,
+    conformance,
+    kpis,
+    log_of,
+    process_profile,
+    single_flight,
+)
 from flowmine.dashboard._state import Filters
 from flowmine.monitor import on_target
 from flowmine.store import Store

@@ -34,7 +34,8 @@ def columns(lang: str) -> list[Column]:
 
 
 def sheets(store: Store, f: Filters) -> list[tuple[str, list[Column], list[dict[str, Any]]]]:
-    return [(t("variants", f.lang), columns(f.lang), rows(process_variants(store, f), f.lang, labeller(f.process, f.lang)))]
+    found = rows(process_variants(store, f), f.lang, labeller(f.process, f.lang))
+    return [(t("variants", f.lang), columns(f.lang), found)]
 
 
 def layout(store: Store, f: Filters) -> Any:
