@@ -240,3 +240,28 @@ def test_fitness_kpi_history_is_the_cards_fitness(store):
     want = check(store, "finance", filters=CaseFilter(cases=month), with_precision=False).fitness
     assert row["value"] == pytest.approx(want)
     assert row["value"] < 1.0  # the median case fitness would be 1
+
+
+def test_trend_months_in_chinese_and_the_target_line():
+    from flowmine.dashboard.pages.overview import month_label, trend_figure
+
+    periods = [{"period": f"2025-{m:02d}-01T00:00:00+00:00", "arrivals": 50, "completions": 100,
+                "throughput_time_median_s": 86400.0} for m in (1, 2, 3)]
+    zh = trend_figure({"periods": periods}, "zh", ("lower", 2 * 86400.0))
+    assert zh["layout"]["xaxis"]["ticktext"] == ["2025年1月", "2025年2月", "2025年3月"]
+    assert trend_figure({"periods": periods}, "en")["layout"]["xaxis"]["ticktext"] == ["Jan 2025", "Feb 2025",
+                                                                                     "Mar 2025"]
+    target = zh["data"][-1]
+    assert target["y"] == [2.0, 2.0] and target["name"] == f"目标 ≤ {duration(2 * 86400.0, 'zh')}"
+    assert len(trend_figure({"periods": periods}, "en")["data"]) == 2  # no target: no line
+    assert month_label("2024-12-01", "zh") == "2024年12月" and month_label("", "en") == ""
+
+
+def test_control_chart_lines_named_in_chinese(store):
+    from flowmine.monitor import control_chart_figure, monitor
+
+    result = monitor(store, "finance")  # computes the KPI history
+    charted = [s for s in result.statuses if s.chart is not None]
+    assert charted
+    names = {tr.name for tr in control_chart_figure(charted[0], "zh").data}
+    assert {"控制上限", "控制下限", "中心线", "目标"} <= names and not names & {"UCL", "LCL", "CL", "target"}

@@ -19,7 +19,37 @@ PATH = "/"
 TITLE_KEY = "overview"
 
 
-def trend_figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_label(period: Any, lang: str) -> str:
+    """A month for an axis or a hover, in ``lang``: ``Jan 2025`` / ``2025年1月`` (ISO text in; Plotly's
+    own month names are English only)."""
+    text = str(period or "")
+    if len(text) < 7 or not text[:4].isdigit() or not text[5:7].isdigit():
+        return text
+    year, month = int(text[:4]), int(text[5:7])
+    return f"{year}年{month}月" if lang == "zh" else f"{MONTHS_EN[month - 1]} {year}"
+
+
+def month_ticks(x: list[Any], lang: str) -> dict[str, Any]:
+    """Axis ticks from our own month names, at most about twelve labels."""
+    step = max(1, -(-len(x) // 12))
+    shown = x[::step]
+    return {"tickmode": "array", "tickvals": shown, "ticktext": [month_label(v, lang) for v in shown]}
+
+
+def target_trace(x: list[Any], target: tuple[str, float] | None, lang: str) -> list[dict[str, Any]]:
+    """The throughput-time KPI's target as a dotted line on the trend (days), when the process sets one."""
+    if target is None or not x:
+        return []
+    direction, value = target
+    name = f"{t('target', lang)} {'≤' if direction == 'lower' else '≥'} {duration(value, lang)}"
+    return [{"type": "scatter", "x": [x[0], x[-1]], "y": [value / 86400] * 2, "mode": "lines", "name": name,
+             "yaxis": "y2", "line": {"color": "#2ca02c", "dash": "dot"}, "hoverinfo": "name"}]
+
+
+def trend_figure(p: dict[str, Any], lang: str, target: tuple[str, float] | None = None) -> dict[str, Any]:
     """Cases started per month (bars) and the median throughput time of the cases completed in each month
     (line; months with too few completions, ``flowmine.analytics.thin_periods``, are left out and say so),
     for the filters. The values are the profile's ``periods`` as they are. A plain figure dict: pages send
@@ -30,8 +60,8 @@ def trend_figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
     need, thin = thin_periods(periods)
     med = [row.get("throughput_time_median_s") for row in periods]
     days = [None if is_thin or m is None else m / 86400 for m, is_thin in zip(med, thin, strict=True)]
-    hover = [f"{duration(row.get('throughput_time_median_s'), lang)} · {number(row.get('completions') or 0)} "
-             f"{t('completed_cases', lang)}" for row in periods]
+    hover = [f"{month_label(row.get('period'), lang)}: {duration(row.get('throughput_time_median_s'), lang)} · "
+             f"{number(row.get('completions') or 0)} {t('completed_cases', lang)}" for row in periods]
     layout: dict[str, Any] = {
         "title": {"text": t("trend", lang).format(metric=median.lower() if lang == "en" else median)},
         "height": 340, "margin": {"l": 60, "r": 40, "t": 40, "b": 60},
@@ -39,7 +69,7 @@ def trend_figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
         "yaxis": {"side": "right", "showgrid": False, "title": {"text": label("cases", lang)}, "rangemode": "tozero"},
         "yaxis2": {"overlaying": "y", "side": "left", "title": {"text": "d" if lang == "en" else "天"},
                    "rangemode": "tozero", "tickformat": ".1f", "automargin": True},
-        "legend": {"orientation": "h", "y": -0.2}}
+        "xaxis": month_ticks(x, lang), "legend": {"orientation": "h", "y": -0.2}}
     if any(thin):
         layout["annotations"] = [{"text": t("trend_thin", lang).format(n=need), "showarrow": False,
                                   "xref": "paper", "yref": "paper", "x": 0, "y": 1.0, "xanchor": "left",
@@ -49,7 +79,8 @@ def trend_figure(p: dict[str, Any], lang: str) -> dict[str, Any]:
          "marker": {"color": "#c9d6e3"}},
         {"type": "scatter", "x": x, "y": days, "mode": "lines+markers",
          "name": t("tt_median_done", lang).format(metric=median),
-         "yaxis": "y2", "marker": {"color": "#0b3954"}, "connectgaps": False, "text": hover, "hoverinfo": "x+text"},
+         "yaxis": "y2", "marker": {"color": "#0b3954"}, "connectgaps": False, "text": hover, "hoverinfo": "text"},
+        *target_trace(x, target, lang),
     ], "layout": layout}
 
 
@@ -147,4 +178,4 @@ def layout(store: Store, f: Filters) -> Any:
         ]
     note = html.P(t("kpi_prev_hint", lang) if window is None else "", id="ov-compare-hint",
                   className="fm-card-hint")
-    return html.Div([cards, note, dcc.Graph(id="ov-trend", figure=trend_figure(p, lang))])
+    return html.Div([cards, note, dcc.Graph(id="ov-trend", figure=trend_figure(p, lang, tg.get("throughput_time")))])
