@@ -101,13 +101,13 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "target": {"en": "target", "zh": "目标"},
     # tables
     "xlsx_export": {"en": "Excel (.xlsx)", "zh": "导出 Excel（.xlsx）"},
-    "bn_lists": {"en": "Steps and transitions are two separate lists: a step's share is of all waiting at steps, "
-                       "a transition's share of all time on transitions. The waiting before a step and the "
+    "bn_lists": {"en": "Steps and transitions are two separate lists: a step's share is of all {what} at steps, "
+                       "a transition's share of all time on transitions. The {what} before a step and the "
                        "transition into it are much the same time, so they are never added up or shared together; "
                        "each list's shares add up to at most 100 %.",
-                 "zh": "环节与转移分为两个列表：环节的占比是占全部环节等待时间的比例，"
+                 "zh": "环节与转移分为两个列表：环节的占比是占全部环节{what}的比例，"
                        "转移的占比是占全部转移时间的比例。"
-                       "环节前的等待与进入该环节的转移几乎是同一段时间，因此二者从不相加、也不合并计算占比；"
+                       "环节前的{what}与进入该环节的转移几乎是同一段时间，因此二者从不相加、也不合并计算占比；"
                        "每个列表的占比之和不超过 100%。"},
     "bn_steps": {"en": "Steps", "zh": "环节"},
     "bn_edges": {"en": "Transitions", "zh": "转移"},

@@ -90,8 +90,9 @@ def layout(store: Store, f: Filters) -> Any:
     basis = p.get("time_basis")
     lists = bottleneck_lists(store, f)
     between = label(between_steps(basis), lang)
-    intro = t("bn_intro", lang).format(what=between.lower() if lang == "en" else between)
-    parts: list[Any] = [html.P(intro, id="bn-intro"), html.P(t("bn_lists", lang), id="bn-lists"),
+    what = between.lower() if lang == "en" else between
+    intro = t("bn_intro", lang).format(what=what)
+    parts: list[Any] = [html.P(intro, id="bn-intro"), html.P(t("bn_lists", lang).format(what=what), id="bn-lists"),
                         excel_button("bn", lang)]
     tables: list[Any] = []
     for kind, tid, chart in (("activity", "bn-steps", "bn-chart"), ("edge", "bn-edges", "bn-chart-edges")):
