@@ -162,7 +162,7 @@ def table(tid: str, columns: Sequence[ColumnLike], rows: list[dict[str, Any]], p
     csv = {"fileName": f"{export_stem(f, page or tid)}.csv",
            "processHeaderCallback": {"function": "fmExportHeader(params)"}}
     return html.Div(id=tid, children=[
-        html.Button("CSV", id={"type": "csv-export", "grid": tid}, className="fm-csv", n_clicks=0),
+        html.Button(t("csv_export", lang), id={"type": "csv-export", "grid": tid}, className="fm-csv", n_clicks=0),
         dag.AgGrid(
             id={"type": "grid", "grid": tid}, rowData=grid_rows(cols, rows, lang, process),
             columnDefs=[column_def(c, lang) for c in cols],

@@ -101,6 +101,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "target": {"en": "target", "zh": "目标"},
     # tables
     "xlsx_export": {"en": "Excel (.xlsx)", "zh": "导出 Excel（.xlsx）"},
+    "csv_export": {"en": "CSV", "zh": "导出 CSV"},
+    "month_utc": {"en": "Month (UTC)", "zh": "月份（UTC）"},
     "bn_lists": {"en": "Steps and transitions are two separate lists: a step's share is of all {what} at steps, "
                        "a transition's share of all time on transitions. The {what} before a step and the "
                        "transition into it are much the same time, so they are never added up or shared together; "

@@ -36,7 +36,8 @@ def month_ticks(x: list[Any], lang: str) -> dict[str, Any]:
     """Axis ticks from our own month names, at most about twelve labels."""
     step = max(1, -(-len(x) // 12))
     shown = x[::step]
-    return {"tickmode": "array", "tickvals": shown, "ticktext": [month_label(v, lang) for v in shown]}
+    return {"tickmode": "array", "tickvals": shown, "ticktext": [month_label(v, lang) for v in shown],
+            "title": {"text": t("month_utc", lang)}}
 
 
 def target_trace(x: list[Any], target: tuple[str, float] | None, lang: str) -> list[dict[str, Any]]:
