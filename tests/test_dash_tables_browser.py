@@ -10,6 +10,7 @@ import io
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,8 @@ def test_steps_cost_sorts_as_numbers_and_csv_holds_raw_numbers(dash_duo, store_p
     table = list(csv.DictReader(io.StringIO(text)))
     assert "Total cost (CNY)" in table[0] and "Median service time (d)" in table[0]
     assert [float(r["Total cost (CNY)"]) for r in table] == pytest.approx(sorted(costs, reverse=True))
+    dash_duo.find_element("#steps-xlsx").click()  # the workbook is built on the server from the URL
+    time.sleep(2)  # a failing callback (a 500) would show in the console log
     assert dash_duo.get_logs() == []
 
 

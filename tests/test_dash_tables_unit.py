@@ -265,3 +265,25 @@ def test_control_chart_lines_named_in_chinese(store):
     assert charted
     names = {tr.name for tr in control_chart_figure(charted[0], "zh").data}
     assert {"控制上限", "控制下限", "中心线", "目标"} <= names and not names & {"UCL", "LCL", "CL", "target"}
+
+
+def test_excel_download_of_a_page_from_the_url(store):
+    import base64
+
+    from flowmine.dashboard._components import excel_download
+    from flowmine.dashboard._data import filters_of
+    from flowmine.dashboard.pages import variants
+
+    def build(search):
+        f = filters_of(store, search)
+        return f, variants.sheets(store, f)
+
+    got = excel_download(1, "?process=finance&lang=zh", "variants", build)
+    assert got["filename"] == "finance_variants.xlsx" and got["base64"] is True
+    frame = pd.read_excel(io.BytesIO(base64.b64decode(got["content"])))
+    assert list(frame.columns) == ["变体", "案例数", "案例占比（%）", "通过时间中位数（天）"]
+    stats = variants.process_variants(store, Filters(process="finance")).head(variants.SHOWN)
+    assert frame["案例数"].tolist() == stats["cases"].tolist()
+    for forged in (0, None, "1", True, [1]):
+        assert excel_download(forged, "?process=finance", "variants", build) is None
+    assert excel_download(1, {"x": 1}, "variants", build) is None

@@ -220,13 +220,19 @@ def register_excel(app: Any, pid: str, page: str, build: Callable[[str | None], 
     @app.callback(Output(f"{pid}-xlsx-file", "data"), Input(f"{pid}-xlsx", "n_clicks"), State("url", "search"),
                   prevent_initial_call=True)
     def on_excel(n: Any, search: Any) -> Any:
-        if not isinstance(n, int) or not n or not (search is None or isinstance(search, str)):
-            return no_update
-        f, sheets = build(search)
-        if f.process is None:
-            return no_update
-        data = workbook(sheets, f.lang)
-        return dcc.send_bytes(data, f"{export_stem(f, page)}.xlsx")
+        found = excel_download(n, search, page, build)
+        return no_update if found is None else found
+
+
+def excel_download(n: Any, search: Any, page: str,
+                   build: Callable[[str | None], tuple[Filters, Sheets]]) -> dict[str, Any] | None:
+    """The download of the page's workbook for a click (None for a forged click or no process)."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1 or not (search is None or isinstance(search, str)):
+        return None
+    f, sheets = build(search)
+    if f.process is None:
+        return None
+    return dict(dcc.send_bytes(workbook(sheets, f.lang), f"{export_stem(f, page)}.xlsx"))
 
 
 def locale_text(lang: str) -> dict[str, str]:
