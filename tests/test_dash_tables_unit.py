@@ -287,3 +287,16 @@ def test_excel_download_of_a_page_from_the_url(store):
     for forged in (0, None, "1", True, [1]):
         assert excel_download(forged, "?process=finance", "variants", build) is None
     assert excel_download(1, {"x": 1}, "variants", build) is None
+
+
+def test_initiative_record_in_chinese_where_written(tmp_path):
+    from flowmine.monitor import load_initiative
+    from flowmine.processes import packaged_folder
+
+    src = (packaged_folder() / "finance" / "initiatives" / "finance_deputy_gm.toml").read_text(encoding="utf-8")
+    path = tmp_path / "ini.toml"
+    path.write_text(src + '\n[steps_zh]\ngoal = "GM 审批平均等待少于 12 小时。"\n', encoding="utf-8")
+    ini = load_initiative(path)
+    assert ini.record("zh")["goal"] == "GM 审批平均等待少于 12 小时。"
+    assert ini.record("zh")["design"] == ini.steps["design"]  # not written in Chinese: the author's words
+    assert ini.record("en")["goal"] == ini.steps["goal"]

@@ -111,7 +111,7 @@ def layout(store: Store, f: Any) -> Any:
     for i, ev in enumerate(evals):
         steps = [{"step": STEP_LABELS[k][1 if lang == "zh" else 0],
                   "record": "; ".join(map(str, v)) if isinstance(v, list) else str(v)}
-                 for k, v in ev.initiative.steps.items()]
+                 for k, v in ev.initiative.record(lang).items()]
         parts += [dcc.Graph(id=f"imp-before-after-{i}", figure=before_after_figure(ev, lang)),
                   table(f"imp-steps-{i}", [("step", _w("step", lang)), ("record", _w("record", lang))], steps,
                         f=f, page=f"improvement-{ev.initiative.id}")]
