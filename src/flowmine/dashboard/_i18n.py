@@ -162,7 +162,6 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "q_value": {"en": "Value", "zh": "值"},
     "q_reason": {"en": "Reason", "zh": "原因"},
     "q_detail": {"en": "Detail", "zh": "详情"},
-    "workload_stat": {"en": "Total service time", "zh": "累计作业时间"},
     "no_store": {"en": "The store holds no process yet: run flowmine ingest.",
                  "zh": "存储中还没有流程：请先运行 flowmine ingest。"},
 }
