@@ -96,3 +96,11 @@ def test_chinese_pager_and_kpi_status(dash_duo, store_path):
     badge = dash_duo.wait_for_element("#ov-cost-status", timeout=30)
     assert badge.text in ("✓ 已达标", "✗ 未达标")
     assert dash_duo.get_logs() == []
+
+
+def test_a_case_column_in_the_old_tuple_form_links_with_the_pages_process(dash_duo, store_path):
+    _open(dash_duo, store_path, "/cases", "?process=finance&lang=zh")
+    link = dash_duo.wait_for_element("#cases-table .ag-row a.fm-case-link", timeout=30)
+    href = link.get_attribute("href")
+    assert "/case?process=finance&case=" in href and href.endswith("&lang=zh") and link.text in href
+    assert dash_duo.get_logs() == []

@@ -300,3 +300,10 @@ def test_initiative_record_in_chinese_where_written(tmp_path):
     assert ini.record("zh")["goal"] == "GM 审批平均等待少于 12 小时。"
     assert ini.record("zh")["design"] == ini.steps["design"]  # not written in Chinese: the author's words
     assert ini.record("en")["goal"] == ini.steps["goal"]
+
+
+def test_old_tuple_form_case_column_is_a_link_column():
+    grid = table("t", [("case", "Case"), ("name", "Name")], [{"case": 7, "name": "<b>x</b>"}]).children[1]
+    defs = {d["field"]: d for d in grid.columnDefs}
+    assert defs["case"]["cellRenderer"] == "FmCaseLink" and "cellRenderer" not in defs["name"]
+    assert grid.rowData == [{"case": "7", "name": "<b>x</b>"}]  # no address: the browser takes the page's

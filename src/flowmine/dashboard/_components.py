@@ -89,8 +89,11 @@ ColumnLike = Column | tuple[str, str]
 
 
 def _column(c: ColumnLike) -> Column:
-    """The old ``(key, label)`` form is a text column (its rows hold display strings)."""
-    return c if isinstance(c, Column) else Column(c[0], c[1])
+    """The old ``(key, label)`` form is a text column (its rows hold display strings), except the column
+    keyed ``case``, which holds raw case ids and links each to its case page."""
+    if isinstance(c, Column):
+        return c
+    return Column(c[0], c[1], "case" if c[0] == "case" else "text")
 
 
 def card(label: str, value: str, cid: str, hint: str | None = None, status: Any = None) -> html.Div:
@@ -134,7 +137,7 @@ def grid_rows(columns: Sequence[Column], rows: Sequence[dict[str, Any]], lang: s
             rec[c.key] = c.raw(value) if c.kind != "text" else ("" if value is None else value)
             if c.kind in _NUMERIC:
                 rec[c.key + "__text"] = c.text(value, lang)
-            elif c.kind == "case" and value is not None:
+            elif c.kind == "case" and value is not None and process:  # without: the page's own process
                 rec[c.key + "__href"] = case_href(process, value, lang)
         out.append(rec)
     return out

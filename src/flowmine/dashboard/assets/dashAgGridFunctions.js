@@ -25,7 +25,16 @@ var dagcomponentfuncs = (window.dashAgGridComponentFunctions = window.dashAgGrid
    the server ("/case?process=...&case=...&lang=..."). */
 dagcomponentfuncs.FmCaseLink = function (props) {
   var value = props.value == null ? "" : String(props.value);
+  if (!value) { return ""; }
   var href = props.data && props.colDef ? props.data[props.colDef.field + "__href"] : null;
-  if (!href || String(href).indexOf("/case?") !== 0) { return value; }
+  if (!href) {  /* a table built without its filters: the process and language of the page's URL */
+    var here = new URLSearchParams(window.location.search);
+    var q = new URLSearchParams();
+    q.set("process", here.get("process") || "");
+    q.set("case", value);
+    q.set("lang", here.get("lang") || "en");
+    href = "/case?" + q.toString();
+  }
+  if (String(href).indexOf("/case?") !== 0) { return value; }
   return React.createElement("a", { href: href, className: "fm-case-link" }, value);
 };
