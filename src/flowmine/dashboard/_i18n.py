@@ -99,6 +99,69 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "performance": {"en": "Performance (mean time)", "zh": "时效（平均时间）"},
     "improvement": {"en": "Improvement", "zh": "持续改进"},
     "target": {"en": "target", "zh": "目标"},
+    # tables
+    "xlsx_export": {"en": "Excel (.xlsx)", "zh": "导出 Excel（.xlsx）"},
+    "csv_export": {"en": "CSV", "zh": "导出 CSV"},
+    "month_utc": {"en": "Month (UTC)", "zh": "月份（UTC）"},
+    "bn_lists": {"en": "Steps and transitions are two separate lists: a step's share is of all {what} at steps, "
+                       "a transition's share of all time on transitions. The {what} before a step and the "
+                       "transition into it are much the same time, so they are never added up or shared together; "
+                       "each list's shares add up to at most 100 %.",
+                 "zh": "环节与转移分为两个列表：环节的占比是占全部环节{what}的比例，"
+                       "转移的占比是占全部转移时间的比例。"
+                       "环节前的{what}与进入该环节的转移几乎是同一段时间，因此二者从不相加、也不合并计算占比；"
+                       "每个列表的占比之和不超过 100%。"},
+    "bn_steps": {"en": "Steps", "zh": "环节"},
+    "bn_edges": {"en": "Transitions", "zh": "转移"},
+    "bn_edge": {"en": "Transition", "zh": "转移"},
+    "bn_edge_total": {"en": "Total transition time", "zh": "累计转移时间"},
+    "bn_edge_median": {"en": "Median transition time", "zh": "转移时间中位数"},
+    "bn_edge_mean": {"en": "Mean transition time", "zh": "平均转移时间"},
+    "bn_edge_p90": {"en": "P90 transition time", "zh": "转移时间 P90"},
+    "bn_share": {"en": "Share of its list", "zh": "占本列表比例"},
+    "bn_passes": {"en": "Passes", "zh": "经过次数"},
+    "bn_ci_low": {"en": "95% interval: low", "zh": "95% 置信区间下限"},
+    "bn_ci_high": {"en": "95% interval: high", "zh": "95% 置信区间上限"},
+    "kpi_met": {"en": "✓ target met", "zh": "✓ 已达标"},
+    "kpi_missed": {"en": "✗ target missed", "zh": "✗ 未达标"},
+    "kpi_none": {"en": "– no target", "zh": "– 无目标"},
+    "kpi_prev": {"en": "{delta} vs {start} – {end}", "zh": "较 {start} 至 {end}：{delta}"},
+    "kpi_prev_none": {"en": "no cases in {start} – {end} to compare", "zh": "{start} 至 {end} 无案例可比较"},
+    "kpi_prev_hint": {"en": "Choose a start and an end date to compare with the period of the same length before.",
+                      "zh": "选择开始和结束日期，即可与之前等长的周期比较。"},
+    "pp": {"en": "pp", "zh": "个百分点"},
+    "utc_note": {"en": "Times are UTC.", "zh": "时间为 UTC（协调世界时）。"},
+    "data_format": {"en": "Format", "zh": "格式"},
+    "data_at": {"en": "Ingested at (UTC)", "zh": "导入时间（UTC）"},
+    "data_sha": {"en": "SHA-256 (first 12)", "zh": "SHA-256（前 12 位）"},
+    "rows_merged": {"en": "Rows merged", "zh": "合并的行"},
+    "rows_already": {"en": "Rows already stored", "zh": "已存储的行"},
+    "open_instances": {"en": "Open instances", "zh": "未完成的实例"},
+    "data_explain_read": {"en": "Rows read: every row of the source file.", "zh": "读取行数：源文件的全部行。"},
+    "data_explain_loaded": {"en": "Events loaded: the activity instances stored, one per execution of a step.",
+                            "zh": "导入事件：存储的活动实例，每次环节执行一条。"},
+    "data_explain_merged": {"en": "Rows merged: lifecycle rows (schedule, start, suspend/resume) folded into the "
+                                  "instance they belong to; they are in the instance, not lost.",
+                            "zh": "合并的行：生命周期行（计划、开始、暂停/恢复）并入其所属的活动实例，"
+                                  "数据保留在实例中，并未丢失。"},
+    "data_explain_already": {"en": "Rows already stored: events the store held from an earlier extract.",
+                             "zh": "已存储的行：存储中已有的、来自早先导出的事件。"},
+    "data_explain_quarantined": {"en": "Rows quarantined: rows that could not be loaded, listed below with the "
+                                       "reason. Read = loaded + merged + already stored + quarantined.",
+                                 "zh": "隔离行数：无法导入的行，原因见下表。读取 = 导入 + 合并 + 已存储 + 隔离。"},
+    "data_explain_duplicates": {"en": "Exact duplicate events: events equal to an earlier one in every column; "
+                                      "they are kept and counted.",
+                                "zh": "完全重复事件：所有列都与之前某条事件相同的事件；保留并计数。"},
+    "data_explain_open": {"en": "Open instances: started but not completed when the log was extracted "
+                                "(no completion time).",
+                          "zh": "未完成的实例：导出日志时已开始但尚未完成（没有完成时间）。"},
+    "q_source": {"en": "Source", "zh": "数据源"},
+    "q_row": {"en": "Row", "zh": "行号"},
+    "q_position": {"en": "Position", "zh": "位置"},
+    "q_column": {"en": "Column", "zh": "列"},
+    "q_value": {"en": "Value", "zh": "值"},
+    "q_reason": {"en": "Reason", "zh": "原因"},
+    "q_detail": {"en": "Detail", "zh": "详情"},
     "no_store": {"en": "The store holds no process yet: run flowmine ingest.",
                  "zh": "存储中还没有流程：请先运行 flowmine ingest。"},
     # conf
