@@ -127,11 +127,15 @@ def test_directly_follows(log):
 
 def test_bottlenecks_rank_and_ci(log):
     b = bottlenecks(log, n_boot=200, seed=1)
-    assert list(b["name"][:3]) == ["B", "A → C", "C → B"]
-    assert list(b["rank"][:3]) == [1, 2, 3]
+    # two lists, interleaved by rank: steps (waiting B 15, C 2, D 0) and edges (A → C, C → B, C → D 10 each,
+    # A → B 5, B → C 0); each share is of its own list's total (17 s of waiting, 35 s on edges)
+    assert list(b["name"]) == ["B", "A → C", "C", "C → B", "D", "C → D", "A → B", "B → C"]
+    assert list(b["rank"]) == [1, 1, 2, 2, 3, 3, 4, 5]
     top = b.iloc[0]
     assert (top["kind"], top["basis"], top["waiting_total_s"], top["cases"]) == ("activity", "waiting", 15, 2)
-    assert top["share"] == pytest.approx(0.125)
+    assert top["share"] == pytest.approx(15 / 17)
+    assert b.set_index("name").loc["A → C", "share"] == pytest.approx(10 / 35)
+    assert b.groupby("kind")["share"].sum().tolist() == pytest.approx([1.0, 1.0])
     assert top["ci_low_s"] <= 15 <= top["ci_high_s"]
     again = bottlenecks(log, n_boot=200, seed=1)
     pd.testing.assert_frame_equal(b, again)  # seeded

@@ -276,7 +276,8 @@ HAND: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {
     ("bottlenecks", "activity"): (3, {"rank": 1, "name": "B", "basis": "waiting", "waiting_total_s": 15,
                                       "cases": 2}),
     ("bottlenecks", "edge"): (5, {"rank": 1, "name": "A → C", "waiting_total_s": 10}),
-    ("bottlenecks", "both"): (8, {"rank": 1, "kind": "activity", "name": "B", "share": 0.125}),
+    # two lists: B's 15 s of the steps' 17 s of waiting (not of the 120 s of throughput time)
+    ("bottlenecks", "both"): (8, {"rank": 1, "kind": "activity", "name": "B", "share": 15 / 17}),
     ("slowest_cases", "case"): (2, {"case": "c1", "name": "B", "waiting_s": 15, "throughput_s": 60}),
     ("cost", "log"): (2, {"currency": "CNY", "instances": 8, "cost_total": 12.5, "rework_cost": 2.5}),
     ("cost", "case"): (3, {"case": "c1", "cost_total": 8.5}),

@@ -2,8 +2,10 @@
 
 For a step, the waiting of its instances (start minus enabling completion) where the log has start
 timestamps, else their sojourn time (``basis`` says which). For an edge A→B, its duration (the
-directly-follows duration of pm4py's performance DFG). Each row carries the total, its share of all
-throughput time (the sum of the case durations), the median and p90, how many instances and cases
+directly-follows duration of pm4py's performance DFG). Steps and edges are two separate ranked lists
+(see :func:`rank`: a step's waiting and its incoming edge's duration are much the same time, so they are
+never summed or shared together). Each row carries the total, its share of its own list's total (all
+steps' waiting, or all edges' duration), the mean, median and p90, how many instances and cases
 support it, and a seeded bootstrap confidence interval of the total over cases (``_bootstrap``), so a
 real bottleneck can be told from noise.
 """
@@ -15,7 +17,7 @@ import pandas as pd
 
 from flowmine._params import Interval, Kind, check_params
 from flowmine.analytics._bootstrap import bootstrap_totals
-from flowmine.analytics._common import declare, run, total_throughput_s
+from flowmine.analytics._common import declare, run
 from flowmine.analytics._log import LogLike, check_option
 from flowmine.analytics._sql import Engine
 from flowmine.errors import AnalyticsError
@@ -40,11 +42,21 @@ def _item_sql(kind: str, basis: str) -> tuple[str, str]:
 
 
 def rank(rows: pd.DataFrame) -> pd.DataFrame:
-    """Order by total waiting (largest first, then kind and name) and number the rows from 1."""
-    rows = rows.sort_values(["waiting_total_s", "kind", "name"], ascending=[False, True, True], kind="stable")
+    """Two ranked lists in one frame, steps (``activity``) and transitions (``edge``), never mixed.
+
+    A step's waiting and the incoming transition's duration measure much the same time, so one list
+    over both would count it twice (their shares once summed to 163 %). Each kind is therefore ranked
+    on its own: ``rank`` is 1, 2, ... within the kind (largest total first, ties by name) and ``share``
+    is the item's total over the total of its kind, so each list's shares sum to 100 % over all its
+    items (at most 100 % over any top of it). The rows are interleaved by rank (step 1, transition 1,
+    step 2, ...), so the first ``n`` rows hold the top of both lists."""
+    rows = rows.sort_values(["kind", "waiting_total_s", "name"], ascending=[True, False, True], kind="stable")
     rows = rows.reset_index(drop=True)
-    rows.insert(0, "rank", np.arange(1, len(rows) + 1, dtype=np.int64))
-    return rows
+    per_kind = rows.groupby("kind", sort=False)["waiting_total_s"]
+    kind_total = per_kind.transform("sum")
+    rows["share"] = (rows["waiting_total_s"] / kind_total.where(kind_total > 0)).astype(np.float64)
+    rows.insert(0, "rank", (per_kind.cumcount() + 1).astype(np.int64))
+    return rows.sort_values(["rank", "kind"], kind="stable").reset_index(drop=True)
 
 
 #: The bootstrap's declared options (0 replicates: no interval).
@@ -70,8 +82,9 @@ def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int 
     Returns
     -------
     DataFrame
-        rank, kind ("activity"/"edge"), name (step, or "A → B"), basis ("waiting" or "sojourn"),
-        waiting_total_s, share (of all throughput time), waiting_mean_s, waiting_median_s,
+        rank (within its kind), kind ("activity"/"edge"), name (step, or "A → B"), basis ("waiting" or
+        "sojourn"), waiting_total_s, share (of the total of its kind: all steps' waiting, or all edges'
+        duration; each kind's shares sum to 1), waiting_mean_s, waiting_median_s,
         waiting_p90_s, instances, cases, ci_low_s, ci_high_s.
 
     Examples
@@ -85,7 +98,6 @@ def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int 
 
     def build(eng: Engine) -> pd.DataFrame:
         basis = time_basis(eng)
-        total = total_throughput_s(eng)
         frames = []
         for k in ("activity", "edge") if kind == "both" else (kind,):
             name, expr = _item_sql(k, basis)
@@ -96,7 +108,7 @@ def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int 
                 f"quantile_cont({d}, 0.5) AS waiting_median_s, quantile_cont({d}, 0.9) AS waiting_p90_s, "
                 f'COUNT({expr}) AS instances, COUNT(DISTINCT "case") AS cases '
                 f"FROM inst WHERE {expr} IS NOT NULL GROUP BY 2 ORDER BY 2")
-            agg["share"] = agg["waiting_total_s"] / total if total > 0 else np.nan
+            agg["share"] = np.nan  # of its kind's total: set by rank()
             contrib = eng.arrow(
                 f'SELECT c.case_idx, i.item_idx, SUM({d}) AS v FROM inst JOIN '
                 f'(SELECT "case", ROW_NUMBER() OVER (ORDER BY "case") - 1 AS case_idx FROM cases) c USING ("case") '

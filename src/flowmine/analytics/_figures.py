@@ -105,8 +105,9 @@ def bottleneck_chart(rows: pd.DataFrame | Sequence[Mapping[str, Any]], top: int 
     kinds = frame["kind"].tolist() if "kind" in frame else [""] * len(frame)
     names = [label(n) for n in frame.get("name", pd.Series(dtype=str))]
     share = frame.get("share", pd.Series(np.nan, index=frame.index)).to_numpy(dtype=np.float64)
-    hover = [f"{n} ({label(k)})<br>{t:,.1f} {unit} total, {s:.1%} of all throughput time" if k else
-             f"{n}<br>{t:,.1f} {unit} total, {s:.1%} of all throughput time"
+    of_list = "of its list's total (steps and transitions ranked apart)"
+    hover = [f"{n} ({label(k)})<br>{t:,.1f} {unit} total, {s:.1%} {of_list}" if k else
+             f"{n}<br>{t:,.1f} {unit} total, {s:.1%} of its list's total"
              for n, k, t, s in zip(names, kinds, total, share, strict=True)]
     fig = go.Figure(go.Bar(
         x=total, y=names, orientation="h", hovertext=hover, hoverinfo="text",

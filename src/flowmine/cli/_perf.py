@@ -64,7 +64,9 @@ def format_profile(p: dict[str, Any]) -> str:
                      f"{_hours(e['duration_median_s']):>12}")
     if len(p["edges"]) > 15:
         lines.append(f"... {len(p['edges']) - 15} more edges (--json for all)")
-    lines += ["", f"{'#':>3} {'bottleneck (' + basis + ')':<52}{'total':>14}{'share':>8}{'cases':>8}  95% CI"]
+    lines += ["", "bottlenecks: steps (a) and edges (e) are ranked as two lists; a share is of its own list's "
+              f"total (all {label(between).lower()} at steps, or all time on edges), never of both",
+              f"{'#':>3} {'bottleneck (' + basis + ')':<52}{'total':>14}{'share':>8}{'cases':>8}  95% CI"]
     for b in p["bottlenecks"]:
         ci = f"{_hours(b['ci_low_s'])} – {_hours(b['ci_high_s'])}" if b["ci_low_s"] is not None else ""
         lines.append(f"{b['rank']:>3} {(b['kind'][0] + ' ' + b['name'])[:51]:<52}{_hours(b['waiting_total_s']):>14}"

@@ -25,6 +25,7 @@ from flowmine.dashboard._hardening import install_hardening
 from flowmine.dashboard._i18n import t
 from flowmine.dashboard.pages import (
     bottlenecks,
+    case,
     cases,
     conformance,
     data,
@@ -37,7 +38,7 @@ from flowmine.dashboard.pages import (
 )
 from flowmine.store import Store
 
-PAGES: tuple[ModuleType, ...] = (overview, processmap, bottlenecks, conformance, steps, variants, cases,
+PAGES: tuple[ModuleType, ...] = (overview, processmap, bottlenecks, conformance, steps, variants, cases, case,
                                  resources, improvement, data)
 #: Largest request body a callback may send (Dash has no limit by default).
 MAX_REQUEST_BYTES = 1 * 1024 * 1024
@@ -136,7 +137,7 @@ def _register_shell(app: Dash, store: Store) -> None:
         page = _route(pathname)
         lang = f.lang
         nav = [html.Strong(t("title", lang), style={"marginRight": 18})] + [
-            dcc.Link(t(p.TITLE_KEY, lang), href=p.PATH + f.query()) for p in PAGES]
+            dcc.Link(t(p.TITLE_KEY, lang), href=p.PATH + f.query()) for p in PAGES if getattr(p, "NAV", True)]
         notice = [html.Div(f"{t('refused', lang)}: {', '.join(f.refused)}")] if f.refused else []
         notice += [html.Div(f"{t('definition_problem', lang)}: {line}") for line in definition_problems()]
         body = _body(store, page, f) if f.process else html.P(t("no_store", lang))

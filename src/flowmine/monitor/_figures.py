@@ -18,8 +18,12 @@ if TYPE_CHECKING:
     from flowmine.monitor._monitor import KpiStatus
 
 
-def _scale(unit: str) -> tuple[float, str]:
-    return {"s": (86400.0, "d"), "share": (0.01, "%")}.get(unit, (1.0, unit))
+#: the control chart's lines: upper and lower control limit, centre line
+LINE_NAMES = {"en": ("UCL", "LCL", "CL"), "zh": ("控制上限", "控制下限", "中心线")}
+
+
+def _scale(unit: str, lang: str = "en") -> tuple[float, str]:
+    return {"s": (86400.0, "d" if lang != "zh" else "天"), "share": (0.01, "%")}.get(unit, (1.0, unit))
 
 
 def control_chart_figure(status: KpiStatus, lang: str = "en") -> go.Figure:
@@ -31,12 +35,13 @@ def control_chart_figure(status: KpiStatus, lang: str = "en") -> go.Figure:
     title = status.kpi.label_zh if lang == "zh" else status.kpi.label_en
     if chart is None or not len(p):
         return fig.update_layout(title=html.escape(title))
-    div, unit = _scale(str(p["unit"].iloc[0]))
+    div, unit = _scale(str(p["unit"].iloc[0]), lang)
     x = [t.strftime("%Y-%m-%d") for t in p["period"]]
     y = np.asarray(chart.values, dtype=float) / div
     fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=html.escape(title), line={"color": "#1f77b4"}))
-    for values, name, dash in ((chart.ucl, "UCL", "dash"), (chart.lcl, "LCL", "dash"),
-                               ([chart.center] * len(x), "CL", "solid")):
+    names = LINE_NAMES["zh" if lang == "zh" else "en"]
+    for values, name, dash in ((chart.ucl, names[0], "dash"), (chart.lcl, names[1], "dash"),
+                               ([chart.center] * len(x), names[2], "solid")):
         fig.add_trace(go.Scatter(x=x, y=np.asarray(values, dtype=float) / div, mode="lines", name=name,
                                  line={"color": "#7f7f7f", "dash": dash, "shape": "hvh"}))
     fig.add_trace(go.Scatter(x=x, y=[status.target / div] * len(x), mode="lines",

@@ -64,6 +64,15 @@ class Initiative:
     seed: int = 0
     steps: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    steps_zh: dict[str, Any] = field(default_factory=dict)  # [steps_zh]: the record in Chinese, where written
+
+    def record(self, lang: str = "en") -> dict[str, Any]:
+        """The eight-step record in ``lang``: in Chinese each step of ``[steps_zh]`` where written, else
+        the ``[steps]`` text (the record is the author's words, never machine-translated)."""
+        if lang != "zh":
+            return dict(self.steps)
+        return {k: self.steps_zh.get(k, v) for k, v in self.steps.items()} | {
+            k: v for k, v in self.steps_zh.items() if k not in self.steps}
 
 
 def default_files(process: str | None = None) -> list[Path]:
@@ -119,7 +128,7 @@ def load_initiative(path: str | Path) -> Initiative:
     unknown = set(scope) - set(CaseFilter.__dataclass_fields__)
     if unknown:
         problems.append(f"[scope]: unknown keys {sorted(unknown)}; known: {sorted(CaseFilter.__dataclass_fields__)}")
-    unknown_steps = set(data.get("steps", {})) - set(STEP_NAMES)
+    unknown_steps = (set(data.get("steps", {})) | set(data.get("steps_zh", {}))) - set(STEP_NAMES)
     if unknown_steps:
         problems.append(f"[steps]: unknown keys {sorted(unknown_steps)}; the eight steps are {list(STEP_NAMES)}")
     baseline = _window(ev.get("baseline"), "[evaluation] baseline", problems)
@@ -137,7 +146,7 @@ def load_initiative(path: str | Path) -> Initiative:
         target=goal.get("target"), timezone=str(head.get("timezone", "UTC")), scope=flt, baseline=baseline,
         after=after, stratify=ev.get("stratify"), min_cases=int(ev.get("min_cases", 30)),
         alpha=float(ev.get("alpha", 0.05)), n_boot=int(ev.get("n_boot", 1000)), seed=int(ev.get("seed", 0)),
-        steps=dict(data.get("steps", {})), path=p)
+        steps=dict(data.get("steps", {})), path=p, steps_zh=dict(data.get("steps_zh", {})))
 
 
 def load_initiatives(folder: str | Path | None = None, process: str | None = None) -> list[Initiative]:

@@ -12,7 +12,10 @@ metric                      kind      value of a period
 ``waiting_time``            measure   ``statistic`` of the waiting times at ``step`` (sojourn time when
                                       the log has no start timestamps), seconds
 ``cost_per_case``           measure   ``statistic`` (mean) of the case cost
-``fitness``                 measure   mean alignment fitness of the cases (average case fitness)
+``fitness``                 measure   fitness of the period's cases as ``flowmine check`` and the dashboard
+                                      card define it (:func:`log_fitness`: 1 − Σ alignment cost / Σ
+                                      best-worst cost, pm4py's ``log_fitness``); mean case fitness when
+                                      the check ran without alignments (token replay)
 ``rework_rate``             share     cases executing ``step`` ≥ 2 times / cases executing it (any step
                                       when ``step`` is not given)
 ``rule_violation_rate``     share     cases breaking ≥ 1 business rule / cases
@@ -92,6 +95,32 @@ class CaseData:
     cost: pd.Series | None
     fitness: pd.Series | None
     rules: pd.Series | None
+    alignment: pd.DataFrame | None = None  # per case: cost, bwc (the alignment's cost and best-worst cost)
+
+
+def log_fitness(cost: float, bwc: float) -> float:
+    """The fitness of a set of cases from their alignments: 1 − total cost / total best-worst cost
+    (pm4py's ``log_fitness``, the ``fitness`` of :func:`flowmine.conformance.check` and of the dashboard
+    card); NaN for no cases, 0 when no case has a best-worst cost."""
+    if not np.isfinite(bwc) or not np.isfinite(cost):
+        return float("nan")
+    return 1.0 - cost / bwc if bwc > 0 else 0.0
+
+
+def case_alignment(report: Any) -> pd.DataFrame | None:
+    """Each case's alignment cost and best-worst cost (index: case) from a conformance report, or None
+    when it has no alignments."""
+    ali = getattr(report, "alignments", None)
+    if ali is None:
+        return None
+    ids: list[str] = []
+    cost: list[float] = []
+    bwc: list[float] = []
+    for cases, result in zip(ali.variants.cases, ali.results, strict=True):
+        ids += [str(c) for c in cases]
+        cost += [float(result.cost)] * len(cases)
+        bwc += [float(result.bwc)] * len(cases)
+    return pd.DataFrame({"cost": cost, "bwc": bwc}, index=pd.Index(ids, name="case"))
 
 
 def case_data(store: Store, process: str, cfg: ProcessConfig, kpis: tuple[Kpi, ...]) -> CaseData:
@@ -107,14 +136,15 @@ def case_data(store: Store, process: str, cfg: ProcessConfig, kpis: tuple[Kpi, .
     cst = None
     if "cost_per_case" in metrics:
         cst = case_costs(log)  # a case with no priced step has no known cost (analytics.cost_per_case)
-    fit = rules = None
+    fit = rules = align = None
     if metrics & {"fitness", "rule_violation_rate"}:
         from flowmine.conformance import check
 
         rep = check(store, process, with_precision=False)
         fit = rep.case_fitness
         rules = pd.Series({c: len(r) for c, r in rep.case_rules.items()}, dtype="int64")
-    return CaseData(cases, inst, cst, fit, rules)
+        align = case_alignment(rep)
+    return CaseData(cases, inst, cst, fit, rules, align)
 
 
 def _stat(values: pd.Series, statistic: str) -> float:
@@ -142,6 +172,9 @@ def _per_case(kpi: Kpi, data: CaseData, cfg: ProcessConfig) -> pd.DataFrame:
         assert data.cost is not None
         return base.assign(x=base["case"].map(data.cost))
     if m == "fitness":
+        if data.alignment is not None:  # x: the alignment cost, bwc beside it (log_fitness per period)
+            keyed = base["case"].astype(str)
+            return base.assign(x=keyed.map(data.alignment["cost"]), bwc=keyed.map(data.alignment["bwc"]))
         assert data.fitness is not None
         return base.assign(x=base["case"].map(data.fitness))
     if m == "rule_violation_rate":
@@ -208,7 +241,12 @@ def kpi_periods(data: CaseData, cfg: ProcessConfig, kpis: tuple[Kpi, ...] | None
             period = pd.Timestamp(str(key))
             x = grp["x"].dropna()
             end = _next(period, kpi.period)
-            value = float(x.mean()) if share and len(x) else _stat(x, statistic)
+            if "bwc" in grp:  # fitness: the card's definition over the period's cases
+                known = grp.dropna(subset=["x", "bwc"])
+                value = log_fitness(float(known["x"].sum()), float(known["bwc"].sum())) if len(known) \
+                    else float("nan")
+            else:
+                value = float(x.mean()) if share and len(x) else _stat(x, statistic)
             rows.append({"kpi": kpi.id, "period": period, "period_end": end,
                          "complete": bool(last is not None and last >= end), "value": value,
                          "numerator": float(x.sum()) if share else float("nan"), "cases": len(x),

@@ -100,7 +100,7 @@ def _bottlenecks(t: _Words, perf: dict[str, Any]) -> list[str]:
     between = t.metric(between_steps(perf["time_basis"]))
     note = t["bottlenecks_note"].format(basis=between.lower() if t.lang == "en" else between)
     head = ["#", t["step_or_edge"], t.metric(between_steps(perf["time_basis"]), "total"),
-            t.metric("throughput_share"), t.metric("cases"), t["ci"]]
+            t["share_of_list"], t.metric("cases"), t["ci"]]
     rows = [[b["rank"], ("→ " if b["kind"] == "edge" else "") + str(b["name"]), fmt_duration(b["waiting_total_s"], "h"),
              fmt_share(b["share"]), f"{b['cases']:,}",
              _interval(b["ci_low_s"], b["ci_high_s"])] for b in bn]

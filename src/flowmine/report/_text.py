@@ -29,7 +29,10 @@ _EN = {
     "status_ok": "on target, in control", "status_off_target": "off target",
     "status_out_of_control": "out of control", "status_no_data": "no data",
     "bottlenecks": "Top bottlenecks", "bottlenecks_note": "Ranked by the total {basis} they add "
-    "(as flowmine perf); 95% bootstrap interval of the total.",
+    "(as flowmine perf); 95% bootstrap interval of the total. Steps and edges are two separate lists: a "
+    "step's share is of all {basis} at steps, an edge's of all time on edges (a step's {basis} and its "
+    "incoming edge are much the same time, so they are never shared together).",
+    "share_of_list": "Share of its list",
     "step_or_edge": "Step / edge", "ci": "95% CI",
     "conformance": "Conformance and deviation impact", "rule": "Business rule", "violating": "Cases breaking it",
     "rate": "Rate", "impact": "Impact of deviations (against conforming cases)", "deviation": "Deviation",
@@ -47,7 +50,10 @@ _ZH = {
     "status_ok": "达标且受控", "status_off_target": "未达标", "status_out_of_control": "失控",
     "status_no_data": "无数据",
     "bottlenecks": "主要瓶颈",
-    "bottlenecks_note": "按增加的{basis}总量排序（与 flowmine perf 相同）；总量的95%自助法置信区间。",
+    "bottlenecks_note": "按增加的{basis}总量排序（与 flowmine perf 相同）；总量的95%自助法置信区间。"
+    "环节与连接分两个列表：环节的占比是占全部环节{basis}的比例，连接的占比是占全部连接时间的比例"
+    "（环节的{basis}与其前一连接几乎是同一段时间，因此不合并计算占比）。",
+    "share_of_list": "占本列表比例",
     "step_or_edge": "环节 / 连接", "ci": "95% 置信区间",
     "conformance": "合规性与偏差影响", "rule": "业务规则", "violating": "违反的案例数", "rate": "比例",
     "impact": "偏差的影响（与合规案例相比）", "deviation": "偏差", "diff": "{metric}之差",

@@ -107,13 +107,14 @@ def layout(store: Store, f: Any) -> Any:
     else:
         cols = [(k, _w(k if k != "name" else "initiative", lang))
                 for k in ("name", "owner", "change", "verdict", "effect", "reason")]
-        parts.append(table("imp-initiatives", cols, initiative_rows(evals, lang)))
+        parts.append(table("imp-initiatives", cols, initiative_rows(evals, lang), f=f, page="improvement"))
     for i, ev in enumerate(evals):
         steps = [{"step": STEP_LABELS[k][1 if lang == "zh" else 0],
                   "record": "; ".join(map(str, v)) if isinstance(v, list) else str(v)}
-                 for k, v in ev.initiative.steps.items()]
+                 for k, v in ev.initiative.record(lang).items()]
         parts += [dcc.Graph(id=f"imp-before-after-{i}", figure=before_after_figure(ev, lang)),
-                  table(f"imp-steps-{i}", [("step", _w("step", lang)), ("record", _w("record", lang))], steps)]
+                  table(f"imp-steps-{i}", [("step", _w("step", lang)), ("record", _w("record", lang))], steps,
+                        f=f, page=f"improvement-{ev.initiative.id}")]
     result = _monitor(str(store.path), f.process, ver, _history_stamp(store))
     parts.append(html.H3(_w("kpis", lang)))
     parts += [dcc.Graph(id=f"imp-chart-{i}", figure=control_chart_figure(s, lang))

@@ -6,12 +6,12 @@ from typing import Any
 
 from dash import dcc, html
 
-from flowmine.dashboard._components import plot_text, table
-from flowmine.dashboard._data import metric
+from flowmine.dashboard._components import Column, excel_button, plot_text, register_excel, table
+from flowmine.dashboard._data import filters_of, metric
 from flowmine.dashboard._i18n import t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
-from flowmine.vocabulary import duration, label, number, percent
+from flowmine.vocabulary import label
 
 PATH = "/resources"
 TITLE_KEY = "resources"
@@ -29,17 +29,37 @@ def handover_figure(frame: Any, lang: str) -> dict[str, Any]:
                        "margin": {"l": 10, "r": 10, "t": 40, "b": 10}}}
 
 
+def columns(lang: str) -> list[Column]:
+    return [Column("resource", t("resource", lang)), Column("instances", label("activity_instances", lang), "number"),
+            Column("cases", label("cases", lang), "number"),
+            Column("service", label("service_time", lang, stat="total"), "duration"),
+            Column("share", t("workload_share", lang), "percent")]
+
+
+def rows(work: Any) -> list[dict[str, Any]]:
+    return [{"resource": str(r["resource"]), "instances": r["instances"], "cases": r["cases"],
+             "service": r["service_total_s"], "share": r["share"]}
+            for r in work.sort_values("instances", ascending=False).to_dict("records")]
+
+
+def sheets(store: Store, f: Filters) -> list[tuple[str, list[Column], list[dict[str, Any]]]]:
+    return [(t("resources", f.lang), columns(f.lang), rows(metric(store, f, "workload", "resource")))]
+
+
 def layout(store: Store, f: Filters) -> Any:
     lang = f.lang
     work = metric(store, f, "workload", "resource")
-    rows = [{"resource": str(r["resource"]), "instances": number(r["instances"]), "cases": number(r["cases"]),
-             "service": duration(r["service_total_s"], lang), "share": percent(r["share"])}
-            for r in work.sort_values("instances", ascending=False).to_dict("records")]
-    cols = [("resource", t("resource", lang)), ("instances", label("activity_instances", lang)),
-            ("cases", label("cases", lang)), ("service", label("service_time", lang, stat="total")),
-            ("share", t("workload_share", lang))]
     hand = metric(store, f, "handovers", "resource")
-    parts: list[Any] = [table("res-table", cols, rows)]
+    parts: list[Any] = [excel_button("res", lang),
+                        table("res-table", columns(lang), rows(work), f=f, page="resources")]
     if len(hand):
         parts.append(dcc.Graph(id="res-handovers", figure=handover_figure(hand, lang)))
     return html.Div(parts)
+
+
+def register(app: Any, store: Store) -> None:
+    def build(search: str | None) -> tuple[Filters, Any]:
+        f = filters_of(store, search)
+        return f, (sheets(store, f) if f.process else [])
+
+    register_excel(app, "res", "resources", build)
