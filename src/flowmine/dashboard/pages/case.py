@@ -139,10 +139,10 @@ def _summary(view: CaseView, f: Filters) -> Any:
     cards = [card(f"{t('start', lang)} ({t('case_utc', lang)})", str(row["start"])[:19], "case-start"),
              card(f"{t('end', lang)} ({t('case_utc', lang)})", str(row["end"])[:19], "case-end"),
              card(label("throughput_time", lang), duration(row["throughput_s"], lang), "case-throughput"),
-             card(t("case_events", lang), number(row["events"]), "case-events"),
-             card(t("case_cost", lang), number(row["cost"], 2) if row["cost"] == row["cost"] else "—", "case-cost")]
+             card(label("events", lang), number(row["events"]), "case-events"),
+             card(label("cost", lang), number(row["cost"], 2) if row["cost"] == row["cost"] else "—", "case-cost")]
     if view.fitness is not None:
-        cards.append(card(t("case_fitness", lang), ratio(view.fitness), "case-fitness"))
+        cards.append(card(label("fitness", lang), ratio(view.fitness), "case-fitness"))
     return html.Div([html.Div(cards, className="fm-cards"),
                      html.P([html.Strong(t("variant", lang) + ": "), name(str(row["variant"]))], id="case-variant")])
 

@@ -88,7 +88,7 @@ def columns(names: list[str], lang: str) -> list[dict[str, Any]]:
     """The grid's columns for the case table's ``names``."""
     head = {"case": t("case", lang), "start": f"{t('start', lang)} ({t('case_utc', lang)})",
             "end": f"{t('end', lang)} ({t('case_utc', lang)})", "throughput_s": label("throughput_time", lang),
-            "events": t("case_events", lang), "variant": t("variant", lang), "cost": t("case_cost", lang),
+            "events": label("events", lang), "variant": t("variant", lang), "cost": label("cost", lang),
             "fitting": t("case_fitting", lang)}
     out = []
     for key, name in fields(names).items():
