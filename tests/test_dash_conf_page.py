@@ -113,12 +113,12 @@ def test_chinese_page_shows_rules_and_kinds_in_business_words(store):
     kinds = {r["kind"] for r in c["rules"]}
     for r in cfg.rules:
         assert r.label_zh in texts
-    grid = page._tables(c, "zh", str)[3]  # the rules grid: the id only in its own hint column
+    grid = page._tables(c, f, str)[3]  # the rules grid: the id only in its own hint column
     rows = grid.children[1].rowData
     assert {row["id"] for row in rows} == rule_ids
     assert not [row for row in rows if row["rule"] in rule_ids or row["kind"] in kinds or re.search("[a-z]{3}",
                                                                                                     row["kind"])]
-    impact = page._tables(c, "zh", str)[5].children[1].rowData
+    impact = page._tables(c, f, str)[5].children[1].rowData
     names = [row["deviation"] for row in impact]
     assert names and not [n for n in names if n.startswith(("rule:", "skipped:", "inserted:", "out_of_order:"))
                           or any(i in n for i in rule_ids)]

@@ -11,7 +11,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from flowmine.dashboard._components import card, plot_text, table
+from flowmine.dashboard._components import Column, card, plot_text, table
 from flowmine.dashboard._conf_model import model_figure
 from flowmine.dashboard._data import conformance, filters_of, labeller
 from flowmine.dashboard._i18n import LABELS, t
@@ -19,7 +19,7 @@ from flowmine.dashboard._state import Filters
 from flowmine.errors import InputError
 from flowmine.processes import Diagram, read_diagram
 from flowmine.store import Store
-from flowmine.vocabulary import duration, label, number, percent, ratio
+from flowmine.vocabulary import label, number, percent, ratio
 
 PATH = "/conformance"
 TITLE_KEY = "conformance"
@@ -92,28 +92,32 @@ def _model(c: dict[str, Any], lang: str, name: Any) -> list[Any]:
                       config={"displaylogo": False, "scrollZoom": True}), *note]
 
 
-def _tables(c: dict[str, Any], lang: str, name: Any) -> list[Any]:
-    step_rows = [{"activity": name(s["activity"]), "skipped": number(s["skipped"]), "inserted": number(s["inserted"]),
-                  "out_of_order": number(s["out_of_order"]), "cases": number(s["cases_affected"]),
-                  "rate": percent(s["rate"])} for s in c["steps"]]
-    step_cols = [("activity", t("activity", lang)), ("skipped", t("skipped", lang)),
-                 ("inserted", t("inserted", lang)), ("out_of_order", t("out_of_order", lang)),
-                 ("cases", label("cases", lang)), ("rate", t("rate", lang))]
+def _tables(c: dict[str, Any], f: Filters, name: Any) -> list[Any]:
+    """The steps, rules and impact tables: raw numbers (they sort and export as numbers)."""
+    lang = f.lang
+    step_rows = [{"activity": name(s["activity"]), "skipped": s["skipped"], "inserted": s["inserted"],
+                  "out_of_order": s["out_of_order"], "cases": s["cases_affected"], "rate": s["rate"]}
+                 for s in c["steps"]]
+    step_cols = [Column("activity", t("activity", lang)), Column("skipped", t("skipped", lang), "number"),
+                 Column("inserted", t("inserted", lang), "number"),
+                 Column("out_of_order", t("out_of_order", lang), "number"),
+                 Column("cases", label("cases", lang), "number"), Column("rate", t("rate", lang), "percent")]
     rule_rows = [{"rule": rule_name(r, lang), "kind": rule_kind(r["kind"], lang),
-                  "violating": number(r["violating_cases"]), "rate": percent(r["rate"]), "id": r["rule"]}
-                 for r in c["rules"]]
-    rule_cols = [("rule", t("rule", lang)), ("kind", t("kind", lang)), ("violating", t("violating", lang)),
-                 ("rate", t("rate", lang)), ("id", t("conf_rule_id", lang))]
-    impact_rows = [{"deviation": deviation_name(i["deviation"], c, lang, name), "cases": number(i["cases"]),
-                    "dev": duration(i["throughput_time_median_s"]["deviating"], lang),
-                    "conf": duration(i["throughput_time_median_s"]["conforming"], lang)} for i in c["impact"]]
+                  "violating": r["violating_cases"], "rate": r["rate"], "id": r["rule"]} for r in c["rules"]]
+    rule_cols = [Column("rule", t("rule", lang)), Column("kind", t("kind", lang)),
+                 Column("violating", t("violating", lang), "number"), Column("rate", t("rate", lang), "percent"),
+                 Column("id", t("conf_rule_id", lang))]
+    impact_rows = [{"deviation": deviation_name(i["deviation"], c, lang, name), "cases": i["cases"],
+                    "dev": i["throughput_time_median_s"]["deviating"],
+                    "conf": i["throughput_time_median_s"]["conforming"]} for i in c["impact"]]
     median = label("throughput_time", lang, stat="median")
-    impact_cols = [("deviation", t("deviation", lang)), ("cases", label("cases", lang)),
-                   ("dev", t("of_deviating", lang).format(metric=median)),
-                   ("conf", t("of_conforming", lang).format(metric=median))]
-    return [html.H3(t("steps_dev", lang)), table("conf-steps", step_cols, step_rows),
-            html.H3(t("rules", lang)), table("conf-rules", rule_cols, rule_rows),
-            html.H3(t("impact", lang)), table("conf-impact", impact_cols, impact_rows)]
+    impact_cols = [Column("deviation", t("deviation", lang)), Column("cases", label("cases", lang), "number"),
+                   Column("dev", t("of_deviating", lang).format(metric=median), "duration"),
+                   Column("conf", t("of_conforming", lang).format(metric=median), "duration")]
+    return [html.H3(t("steps_dev", lang)), table("conf-steps", step_cols, step_rows, f=f, page="conformance-steps"),
+            html.H3(t("rules", lang)), table("conf-rules", rule_cols, rule_rows, f=f, page="conformance-rules"),
+            html.H3(t("impact", lang)), table("conf-impact", impact_cols, impact_rows, f=f,
+                                                 page="conformance-impact")]
 
 
 def layout(store: Store, f: Filters) -> Any:
@@ -136,7 +140,7 @@ def layout(store: Store, f: Filters) -> Any:
         cards, html.P(t("conf_scope", lang)),
         html.H3(t("conf_model", lang)), *_model(c, lang, name), html.Div(id="conf-detail"),
         dcc.Graph(id="conf-deviations", figure=deviation_figure(c["steps"], lang, name)),
-        *_tables(c, lang, name),
+        *_tables(c, f, name),
     ])
 
 
