@@ -122,7 +122,7 @@ class Filters:
         if self.attr and self.values:
             out.append(("attr", f"{self.attr.removeprefix('case:')} = {', '.join(self.values)}",
                         replace(self, attr=None, values=())))
-        out += [(k, str(v), replace(self, **{n: None})) for k, n, v in (
+        out += [(k, str(v), replace(self, **{n: None})) for k, n, v in (  # type: ignore[arg-type]
             ("variant", "variant", self.variant), ("fit", "fit", self.fit), ("df", "df", self.df),
             ("start", "first", self.first), ("end", "last", self.last)) if v]
         out += [("has", h, replace(self, has=tuple(x for x in self.has if x != h))) for h in self.has]
@@ -281,3 +281,16 @@ def with_changes(f: Filters, processes: list[str], offer: Callable[[str], Offer]
     out["values"] = _values(out["attr"], values, off)
     rest = {k: v for k, v in changes.items() if k not in out}
     return _consistent(replace(f, refused=(), unknown_process=False, **{**rest, **out}))
+
+
+PRESETS = ("30", "90", "year", "all")
+
+
+def preset(off: Offer, name: str) -> tuple[str | None, str | None]:
+    """The dates of a time-frame preset, counted back from the data's last case start: the last 30 or
+    90 days, the calendar year of that day, or all (no dates). Never before the first case start."""
+    if name == "all" or off.span is None:
+        return None, None
+    first, last = (dt.date.fromisoformat(d) for d in off.span)
+    lo = last.replace(month=1, day=1) if name == "year" else last - dt.timedelta(days=int(name) - 1)
+    return max(lo, first).isoformat(), last.isoformat()
