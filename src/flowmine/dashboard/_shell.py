@@ -17,7 +17,7 @@ from typing import Any
 from dash import dcc, html
 
 from flowmine.dashboard import _state
-from flowmine.dashboard._i18n import t
+from flowmine.dashboard._i18n import duration, t
 from flowmine.errors import OptionError
 
 #: Characters of a variant shown in its option (the whole text is on hover and searchable).
@@ -110,7 +110,11 @@ def chips(path: str, f: _state.Filters, shown: Callable[[str], str]) -> list[Any
         return []
     out: list[Any] = [html.Span(t("active_filters", f.lang) + ":", className="fm-chips-label")]
     for key, value, without in active:
-        text = value if key in ("from", "dur", "attr", "fit") else shown(value)
+        text = value if key in ("from", "attr") else shown(value)
+        if key == "dur":
+            text = " – ".join("…" if v is None else duration(v, f.lang) for v in (f.dur_min, f.dur_max))
+        elif key == "fit":
+            text = t(f"fit_{value}", f.lang)
         out.append(dcc.Link(f"{text} ✕", href=path + without.query(), className="fm-chip",
                             title=t("remove_filter", f.lang), id={"type": "chip", "key": f"{key}:{value}"[:120]}))
     out.append(dcc.Link(t("clear_all", f.lang), href=path + f.cleared().query(), id="clear-all",
