@@ -73,7 +73,7 @@ def create_app(store_path: str | Path) -> Dash:
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + _CSS + "</style>")
     app.layout = html.Div([
-        dcc.Location(id="url", refresh=False),
+        dcc.Location(id="url", refresh=False), dcc.Store(id="fm-date-blur"),
         html.Div(id="shell-top", className="fm-top"),
         *filter_bar(),
         html.Div(_tools(), className="fm-tools"),
@@ -191,8 +191,26 @@ def _offer_of(store: Store, process: str | None) -> _state.Offer:
         return _state.NO_OFFER
 
 
+#: A typed date applies when its field is left, as with Enter or Tab (Dash's date picker commits typed text
+#: on those keys only): leaving a date field sends it the Tab key its own handler listens for.
+DATE_BLUR_JS = """function(path) {
+  if (!window.fmDateBlur) {
+    window.fmDateBlur = true;
+    document.addEventListener('focusout', function(e) {
+      var el = e.target;
+      if (el && el.classList && el.classList.contains('dash-datepicker-input')) {
+        el.dispatchEvent(new KeyboardEvent('keydown', {key: 'Tab', bubbles: true}));
+      }
+    }, true);
+  }
+  return window.dash_clientside.no_update;
+}"""
+
+
 def _register_shell(app: Dash, store: Store) -> None:
     from flowmine.dashboard._data import definition_problems, labeller
+
+    app.clientside_callback(DATE_BLUR_JS, Output("fm-date-blur", "data"), Input("url", "pathname"))
 
     @app.callback(*_outputs(SHELL_OUTPUTS), Input("url", "pathname"), Input("url", "search"))
     def render(pathname: str | None, search: str | None) -> tuple[Any, ...]:
