@@ -78,7 +78,7 @@ def test_a_process_without_configuration_shows_a_notice_on_improvement(dash_duo,
     _open(dash_duo, store_path, "?process=unconfigured_demo", "/improvement")
     dash_duo.wait_for_contains_text("#shell-notice", t("page_failed", "en"), timeout=30)
     assert dash_duo.find_element("#shell-top").text.startswith("flowmine")  # the app still stands
-    dash_duo.find_element(f"#shell-top a[href^='/?']").click()  # and its navigation works
+    dash_duo.find_element("#shell-top a[href^='/?']").click()  # and its navigation works
     dash_duo.wait_for_element("#ov-cases", timeout=30)
 
 

@@ -194,7 +194,8 @@ def test_saved_views_are_written_beside_the_data_and_listed(app, client, store_p
                                 "query": "?process=unconfigured_demo&has=Check&lang=en"}]}
     listed = r.get_json()["response"]["views-list"]["children"]
     link = listed["props"]["children"][0]["props"]["children"]
-    assert link["props"] == {"children": "Slow <b>cases</b>", "href": "/map?process=unconfigured_demo&has=Check&lang=en"}
+    assert link["props"] == {"children": "Slow <b>cases</b>",  # text, never markup
+                             "href": "/map?process=unconfigured_demo&has=Check&lang=en"}
     body["state"][0]["value"] = "x" * 81  # too long: refused, nothing written
     r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json", headers=H)
     assert t("view_refused", "en") in r.get_json()["response"]["view-status"]["children"]
@@ -208,3 +209,15 @@ def test_report_download_for_a_known_process_only(client):
     assert r.status_code in (200, 409)  # a process without a configuration may have no report
     if r.status_code == 200:
         assert r.headers["Content-Disposition"] == 'attachment; filename="flowmine-report-unconfigured_demo-en.html"'
+
+
+def test_the_time_frame_histogram_counts_case_starts_per_week(client):
+    out = call_shell(client, "/", "?process=unconfigured_demo&from=2024-02-01")
+    bars = out["flt-hist.figure"]["data"][0]
+    starts = dict(zip(bars["x"], bars["y"], strict=True))
+    # case A starts Monday 2024-01-01, case B on Friday 2024-03-01 (its week begins Monday 2024-02-26)
+    assert {d: n for d, n in starts.items() if n} == {"2024-01-01": 1, "2024-02-26": 1}
+    assert sum(starts.values()) == 2
+    shade = out["flt-hist.figure"]["layout"]["shapes"][0]
+    # the chosen frame, open to the last period (flow runs to the week of the last completion, 2024-03-05)
+    assert (shade["x0"], shade["x1"]) == ("2024-02-01", "2024-03-04")

@@ -150,7 +150,8 @@ def _route(pathname: str | None) -> ModuleType | None:
 
 
 SHELL_OUTPUTS = ("page.children", "shell-top.children", "shell-notice.children", "flt-process.options",
-                 "flt-process.value", "flt-presets.children", "shell-chips.children", "views-list.children",
+                 "flt-process.value", "flt-presets.children", "flt-hist.figure", "shell-chips.children",
+                 "views-list.children",
                  "views-summary.children", "view-save.children", "view-name.placeholder", "report-link.href",
                  "report-link.children", *CONTROL_PROPS)
 
@@ -229,6 +230,7 @@ def _register_shell(app: Dash, store: Store) -> None:
         out = {"page.children": body, "shell-top.children": nav, "shell-notice.children": notice + more,
                "flt-process.options": _shell.options(processes), "flt-process.value": f.process,
                "flt-presets.children": _shell.presets(here, f, off),
+               "flt-hist.figure": _shell.histogram(_starts(store, f.process, off), f),
                "shell-chips.children": _shell.chips(here, f, shown),
                "views-list.children": views_list(saved_views(store), t("no_views", lang)),
                "views-summary.children": t("views", lang), "view-save.children": t("save_view", lang),
@@ -261,6 +263,20 @@ def _register_shell(app: Dash, store: Store) -> None:
         except (ValueError, TypeError):
             return no_update  # a forged value: refused, the page stays as it was
         return new.query() if new.query() != current.query() else no_update
+
+
+def _starts(store: Store, process: str | None, off: _state.Offer) -> Any:
+    """Cases started per week (per month over more than a year of data), None when unavailable."""
+    from flowmine.dashboard._data import case_starts
+
+    if not process or off.span is None:
+        return None
+    long = int(off.span[1][:4]) * 12 + int(off.span[1][5:7]) - int(off.span[0][:4]) * 12 - int(off.span[0][5:7]) > 12
+    try:
+        return case_starts(store, process, "month" if long else "week")
+    except Exception:  # the histogram is a help, never a reason to fail the shell
+        LOG.exception("the time frame histogram of %s failed", process)
+        return None
 
 
 def _zone_change(store: Store, f: _state.Filters, tz: Any) -> Any:

@@ -328,3 +328,16 @@ def kpis(p: dict[str, Any], case_cost: dict[str, Any] | None = None) -> dict[str
         "steps": len(acts),
         "top_bottleneck": p["bottlenecks"][0]["name"] if p.get("bottlenecks") else None,
     }
+
+
+@single_flight(maxsize=32)
+def _arrivals(store_path: str, process: str, ver: str, by: str) -> Any:
+    from flowmine.analytics import flow
+
+    return flow(stored(Store(store_path, create=False), process), by=by)[["period", "arrivals"]]
+
+
+def case_starts(store: Store, process: str, by: str) -> Any:
+    """Cases started per period of the whole process (``flowmine.analytics.flow``'s ``arrivals``; periods in
+    UTC): the time frame's histogram."""
+    return _arrivals(str(store.path), process, version(store, process), by)

@@ -35,6 +35,7 @@ def filter_bar() -> list[Any]:
     time_row = html.Div([
         html.Label(id="lbl-process"), dcc.Dropdown(id="flt-process", clearable=False, style={"width": 220}),
         html.Label(id="lbl-period"), html.Span(id="flt-presets", className="fm-presets"),
+        dcc.Graph(id="flt-hist", config={"displayModeBar": False}, style={"width": 240, "height": 56}),
         dcc.DatePickerRange(id="flt-dates", display_format="YYYY-MM-DD", updatemode="singledate", clearable=True),
         html.Label(id="lbl-zone"), dcc.Dropdown(id="flt-tz", clearable=False, style={"width": 170}),
         html.Label(id="lbl-lang"), lang,
@@ -101,6 +102,25 @@ def presets(path: str, f: _state.Filters, off: _state.Offer) -> list[Any]:
         links.append(dcc.Link(text, href=path + replace(f, start=start, end=end).query(), className="fm-preset",
                               title=t("presets_hint", f.lang).format(day=off.span[1])))
     return links
+
+
+def histogram(starts: Any, f: _state.Filters) -> dict[str, Any]:
+    """A small bar chart of the cases started per period (``starts``: period, arrivals), the chosen time
+    frame shaded; no axis labels (nothing to translate), the counts on hover."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    if starts is not None and len(starts):
+        days = [p.date().isoformat() for p in starts["period"]]
+        fig.add_bar(x=days, y=starts["arrivals"].tolist(), marker_color="#829ab1",
+                    hovertemplate="%{x}: " + t("n_cases", f.lang).format(n="%{y:,}") + "<extra></extra>")
+        if f.start or f.end:
+            fig.add_vrect(x0=f.start or days[0], x1=f.end or days[-1], fillcolor="#0b3954", opacity=0.2,
+                          line_width=0)
+    fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, height=56, width=240, bargap=0.05,
+                      xaxis={"visible": False, "type": "date"}, yaxis={"visible": False},
+                      plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)", showlegend=False)
+    return fig.to_plotly_json()
 
 
 def chips(path: str, f: _state.Filters, shown: Callable[[str], str]) -> list[Any]:
