@@ -148,3 +148,42 @@ def test_the_dashboard_filters_become_the_api_case_filter(tmp_path: Path):
         ["Start"], ("Start", "End"), (60.0, None), ["Start"], ["End"])
     utc = case_filter(store, Filters(process="p", start="2025-01-01"))  # an unconfigured process: UTC
     assert utc is not None and utc.started[0].isoformat() == "2025-01-01T00:00:00+00:00"
+
+
+NUMERIC = Offer(numeric={"case:amount": (10.0, 500.0), "case:items": (1.0, 9.0)})
+
+
+def numeric_of(process: str) -> Offer:
+    return NUMERIC
+
+
+def test_a_numeric_attribute_range_round_trips_and_is_checked_against_the_data():
+    f = parse("?process=finance&num=case:amount&num_min=20&num_max=99.5", PROCESSES, numeric_of)
+    assert (f.num, f.num_min, f.num_max, f.refused) == ("case:amount", 20.0, 99.5, ())
+    assert parse(f.query(), PROCESSES, numeric_of) == f
+    assert [k for k, _, _ in f.active()] == ["num"]
+    for q, refused in (("num=case:secret&num_min=20", {"num=case:secret", "num_min=20"}),
+                       ("num=case:amount&num_min=5", {"num_min=5"}),  # below the data's smallest value
+                       ("num=case:amount&num_max=inf", {"num_max=inf"}),
+                       ("num=case:amount&num_min=90&num_max=20", {"num_max=20"})):
+        assert set(parse("?process=finance&" + q, PROCESSES, numeric_of).refused) == refused
+
+
+def test_changing_the_numeric_attribute_opens_its_range():
+    f = with_changes(Filters(process="finance"), PROCESSES, numeric_of, num="case:amount", num_min=400, num_max=None)
+    g = with_changes(f, PROCESSES, numeric_of, num="case:items", num_min=400, num_max=None)  # the old bound
+    assert (g.num, g.num_min, g.num_max) == ("case:items", None, None)
+    with pytest.raises(ValueError):
+        with_changes(g, PROCESSES, numeric_of, num_min=10)  # outside 1-9
+
+
+def test_numeric_ranges_and_the_range_filter_of_the_api():
+    from flowmine.analytics import numeric_ranges
+
+    log = LOG.assign(**{"case:amount": [5.0, 5.0, 5.0, 50.0, 50.0, 50.0, 120.5, 120.5],
+                        "case:region": ["E"] * 8})
+    assert numeric_ranges(log) == {"case:amount": (5.0, 120.5)}  # text attributes are not ranges
+    kept_ = sorted(filter_cases(log, CaseFilter(ranges={"case:amount": (50, None)}))["case:concept:name"].unique())
+    assert kept_ == ["2", "3"]
+    kept_ = sorted(filter_cases(log, CaseFilter(ranges={"case:amount": (None, 50)}))["case:concept:name"].unique())
+    assert kept_ == ["1", "2"]

@@ -8,6 +8,8 @@ A :class:`CaseFilter` is a small value object; all its conditions must hold (AND
   completion), or active in it (started before ``to`` and completed at or after ``from``);
 * ``attributes``: column → allowed values; a case is kept when any of its events has an allowed value
   (case attributes are on every event, so this works for case and event attributes alike);
+* ``ranges``: numeric column → (min, max), inclusive, either may be None; a case is kept when any of its
+  events has a value in the range (for a case attribute: the case's value);
 * ``variants``: allowed variants (activities joined by ``" → "``, as :func:`variants` shows them);
 * ``duration_s``: (min, max) throughput time in seconds, inclusive; either may be None;
 * ``start_steps`` / ``end_steps``: allowed first / last activity of the case;
@@ -53,11 +55,13 @@ class CaseFilter:
     cases: Sequence[str] | None = None
     directly_follows: tuple[str, str] | None = None
     contains: Sequence[str] | None = None
+    ranges: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return not any((self.started, self.completed, self.active, self.attributes, self.variants is not None,
                         self.duration_s, self.start_steps is not None, self.end_steps is not None, self.follows,
-                        self.cases is not None, self.directly_follows, self.contains is not None))
+                        self.cases is not None, self.directly_follows, self.contains is not None,
+                        self.ranges))
 
     def needs_instances(self) -> bool:
         """Whether a condition reads the instances (their order), not only the cases' summary."""
@@ -124,6 +128,11 @@ def kept_cases(eng: Engine, flt: CaseFilter) -> pa.Array:
         if name not in columns:
             raise AnalyticsError(f"filter attributes: the log has no column {name!r}")
         conds.append(f'"case" IN (SELECT {q(CASE)} FROM log WHERE {q(name)} IN ({_lit(values)}))')
+    for name, (lo, hi) in flt.ranges.items():
+        if name not in columns:
+            raise AnalyticsError(f"filter ranges: the log has no column {name!r}")
+        bounds = [f"{q(name)} {op} {float(v)!r}" for op, v in ((">=", lo), ("<=", hi)) if v is not None]
+        conds.append(f'"case" IN (SELECT {q(CASE)} FROM log WHERE {" AND ".join(bounds) or "TRUE"})')
     if flt.follows:
         a, b = _lit([flt.follows[0]]), _lit([flt.follows[1]])
         conds.append(f'"case" IN (SELECT x."case" FROM (SELECT "case", MIN(pos) AS p FROM inst WHERE activity = {a} '
@@ -140,3 +149,41 @@ def kept_cases(eng: Engine, flt: CaseFilter) -> pa.Array:
         conds.append('"case" IN (SELECT "case" FROM flt_cases_)')
     where = " AND ".join(conds) or "TRUE"
     return eng.arrow(f'SELECT "case" FROM cases WHERE {where}').column(0).combine_chunks()
+
+
+def numeric_ranges(log: Any) -> dict[str, tuple[float, float]]:
+    """The numeric case attributes (``case:*`` columns of integer or floating type, other than the case id)
+    that hold a value, each with its smallest and largest value: what a range filter can offer.
+
+    Examples
+    --------
+    >>> from flowmine.analytics import numeric_ranges, stored
+    >>> lo, hi = numeric_ranges(stored(STORE, "finance"))["case:amount"]
+    >>> 0 < lo < hi
+    True
+    """
+    from flowmine.analytics._cases import _relation
+    from flowmine.analytics._sql import scratch
+    from flowmine.analytics._table import as_table
+
+    con = scratch()
+    try:
+        source, params, _ = _relation(log, con)
+        if source.startswith("read_parquet"):
+            import pyarrow.parquet as pq
+
+            schema = pq.read_schema(params[0])
+        else:
+            schema = as_table(log, columns=None).schema
+        out: dict[str, tuple[float, float]] = {}
+        for fld in schema:
+            numeric = pa.types.is_integer(fld.type) or pa.types.is_floating(fld.type)
+            if not fld.name.startswith("case:") or fld.name == CASE or not numeric:
+                continue
+            lo, hi = con.execute(f"SELECT MIN({q(fld.name)}), MAX({q(fld.name)}) FROM {source} "
+                                 f"WHERE isfinite(CAST({q(fld.name)} AS DOUBLE))", params).fetchone() or (None, None)
+            if lo is not None and hi is not None:
+                out[fld.name] = (float(lo), float(hi))
+    finally:
+        con.close()
+    return out

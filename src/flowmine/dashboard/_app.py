@@ -245,11 +245,13 @@ def _register_shell(app: Dash, store: Store) -> None:
         Input("flt-attr", "value"), Input("flt-values", "value"), Input("flt-variant", "value"),
         Input("flt-fit", "value"), Input("flt-lang", "value"), Input("flt-has", "value"), Input("flt-df", "value"),
         Input("flt-first", "value"), Input("flt-last", "value"), Input("flt-dur-min", "value"),
-        Input("flt-dur-max", "value"), Input("flt-tz", "value"), State("url", "search"), prevent_initial_call=True,
+        Input("flt-dur-max", "value"), Input("flt-tz", "value"), Input("flt-num", "value"),
+        Input("flt-num-min", "value"), Input("flt-num-max", "value"), State("url", "search"),
+        prevent_initial_call=True,
     )
     def on_filter(process: Any, start: Any, end: Any, attr: Any, values: Any, variant: Any, fit: Any, lang: Any,
-                  has: Any, df: Any, first: Any, last: Any, dur_min: Any, dur_max: Any, tz: Any,
-                  search: str | None) -> Any:
+                  has: Any, df: Any, first: Any, last: Any, dur_min: Any, dur_max: Any, tz: Any, num: Any,
+                  num_min: Any, num_max: Any, search: str | None) -> Any:
         processes = store.processes()
         current = _state.parse(search, processes, lambda p: _offer_of(store, p))
         try:
@@ -259,7 +261,8 @@ def _register_shell(app: Dash, store: Store) -> None:
                 current, processes, lambda p: _offer_of(store, p), process=process, start=start, end=end,
                 attr=attr, values=tuple(values or ()), variant=variant, fit=fit or None, lang=lang or "en",
                 has=has or (), df=df, first=first, last=last, dur_min=_shell.to_seconds(dur_min),
-                dur_max=_shell.to_seconds(dur_max), tz=_zone_change(store, current, tz))
+                dur_max=_shell.to_seconds(dur_max), tz=_zone_change(store, current, tz), num=num,
+                num_min=num_min, num_max=num_max)
         except (ValueError, TypeError):
             return no_update  # a forged value: refused, the page stays as it was
         return new.query() if new.query() != current.query() else no_update

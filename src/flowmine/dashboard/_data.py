@@ -21,6 +21,7 @@ from flowmine.analytics import (
     case_timeline,
     cost_per_case,
     hold,
+    numeric_ranges,
     profile,
     stored,
     throughput_time,
@@ -98,7 +99,8 @@ def _offer(store_path: str, process: str, ver: str) -> Offer:
                  variant_cases=dict(zip(vs, (int(n) for n in vstats["cases"]), strict=True)),
                  activities=tuple(sorted(a["activity"] for a in p.get("activities", []))),
                  edges=tuple(sorted(f"{e['source']} → {e['target']}" for e in p.get("edges", []))),
-                 span=span, zone=str(cfg.calendar.get("timezone", "UTC")) if cfg is not None else "UTC")
+                 span=span, zone=str(cfg.calendar.get("timezone", "UTC")) if cfg is not None else "UTC",
+                 numeric=numeric_ranges(log))
 
 
 def offer(store: Store, process: str) -> Offer:
@@ -142,7 +144,9 @@ def case_filter(store: Store, f: Filters) -> CaseFilter | None:
                      variants=[f.variant] if f.variant else None, cases=cases,
                      duration_s=(f.dur_min, f.dur_max) if (f.dur_min is not None or f.dur_max is not None) else None,
                      start_steps=[f.first] if f.first else None, end_steps=[f.last] if f.last else None,
-                     directly_follows=(a, b) if f.df else None, contains=list(f.has) or None)
+                     directly_follows=(a, b) if f.df else None, contains=list(f.has) or None,
+                     ranges={f.num: (f.num_min, f.num_max)} if f.num and (
+                         f.num_min is not None or f.num_max is not None) else {})
     return None if flt.is_empty() else flt
 
 

@@ -137,6 +137,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "dd_clear_search": {"en": "Clear search", "zh": "清除搜索"},
     "dd_clear": {"en": "Clear selection", "zh": "清除选择"},
     "dd_none": {"en": "No options found", "zh": "没有匹配的选项"},
+    "num_filter": {"en": "Numeric attribute", "zh": "数值属性"},
     "times_in": {"en": "Dates and times in {zone}", "zh": "日期与时间按 {zone} 时区"},
     # end shell
 }

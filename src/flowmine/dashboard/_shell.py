@@ -46,6 +46,9 @@ def filter_bar() -> list[Any]:
         html.Label(id="lbl-has"), dropdown("flt-has", 200, multi=True),
         html.Label(id="lbl-df"), dropdown("flt-df", 260),
         html.Label(id="lbl-first"), dropdown("flt-first"), html.Label(id="lbl-last"), dropdown("flt-last"),
+        html.Label(id="lbl-num"), dropdown("flt-num", 160),
+        dcc.Input(id="flt-num-min", type="number", debounce=True, style={"width": 90}),
+        dcc.Input(id="flt-num-max", type="number", debounce=True, style={"width": 90}),
         html.Label(id="lbl-dur"),
         dcc.Input(id="flt-dur-min", type="number", min=0, debounce=True, style={"width": 80}),
         dcc.Input(id="flt-dur-max", type="number", min=0, debounce=True, style={"width": 80}),
@@ -76,6 +79,10 @@ def dropdown_labels(lang: str) -> dict[str, str]:
             "search": "dd_search", "clear_search": "dd_clear_search", "clear_selection": "dd_clear",
             "no_options_found": "dd_none"}
     return {k: t(v, lang) for k, v in keys.items()}
+
+
+def _bound_hint(sign: str, off: _state.Offer, num: str | None, i: int) -> str:
+    return f"{sign} {off.numeric[num][i]:g}" if num is not None and num in off.numeric else ""
 
 
 def _hours(seconds: float | None) -> float | None:
@@ -130,7 +137,7 @@ def chips(path: str, f: _state.Filters, shown: Callable[[str], str]) -> list[Any
         return []
     out: list[Any] = [html.Span(t("active_filters", f.lang) + ":", className="fm-chips-label")]
     for key, value, without in active:
-        text = value if key in ("from", "attr") else shown(value)
+        text = value if key in ("from", "attr", "num") else shown(value)
         if key == "dur":
             text = " – ".join("…" if v is None else duration(v, f.lang) for v in (f.dur_min, f.dur_max))
         elif key == "fit":
@@ -167,14 +174,19 @@ def controls(f: _state.Filters, off: _state.Offer, shown: Callable[[str], str]) 
         "flt-dur-min.value": _hours(f.dur_min), "flt-dur-max.value": _hours(f.dur_max),
         "flt-dur-min.placeholder": t("dur_min", lang), "flt-dur-max.placeholder": t("dur_max", lang),
         "flt-fit.options": fit_opts, "flt-fit.value": f.fit or "",
+        "flt-num.options": [{"label": a.removeprefix("case:"), "value": a, "search": a.removeprefix("case:")}
+                            for a in sorted(off.numeric)],
+        "flt-num.value": f.num, "flt-num-min.value": f.num_min, "flt-num-max.value": f.num_max,
+        "flt-num-min.placeholder": _bound_hint("≥", off, f.num, 0),
+        "flt-num-max.placeholder": _bound_hint("≤", off, f.num, 1),
     }
     labels = {"process": "process", "period": "period", "zone": "zone", "lang": "language", "attr": "attribute",
               "variant": "variant_filter", "has": "has_filter", "df": "df_filter", "first": "first_filter",
-              "last": "last_filter", "dur": "dur_filter"}
+              "last": "last_filter", "dur": "dur_filter", "num": "num_filter"}
     out.update({f"lbl-{k}.children": t(v, lang) for k, v in labels.items()})
     out["lbl-period.children"] = f"{t('period', lang)} ({zone})"
     out["lbl-fit.children"] = t("fit_filter", lang) if off.conformance else ""
-    for cid in ("flt-attr", "flt-values", "flt-variant", "flt-has", "flt-df", "flt-first", "flt-last"):
+    for cid in ("flt-attr", "flt-values", "flt-variant", "flt-has", "flt-df", "flt-first", "flt-last", "flt-num"):
         out[f"{cid}.placeholder"] = t("choose", lang)
         out[f"{cid}.labels"] = dropdown_labels(lang)
     out["flt-process.labels"] = out["flt-tz.labels"] = dropdown_labels(lang)

@@ -11,7 +11,9 @@ zone ``tz``), ``attr`` and ``val`` (repeatable: cases with one of these values o
 ``variant`` (activities joined by " → "), ``fit`` (``yes``: conforming cases only, ``no``: deviating
 cases only), ``has`` (repeatable: cases containing each of these steps), ``df`` (``A → B``: cases
 where B directly follows A), ``dur_min`` / ``dur_max`` (case duration in seconds, inclusive),
-``start`` / ``end`` (the case's first / last step), ``tz`` (IANA zone; default: the process's), ``lang``.
+``start`` / ``end`` (the case's first / last step), ``num`` with ``num_min`` / ``num_max`` (a numeric case
+attribute within a range, inclusive, inside its values' range), ``tz`` (IANA zone; default: the
+process's), ``lang``.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Offer:
     edges: Sequence[str] = ()  # the transitions "A → B" that occur (for df)
     span: tuple[str, str] | None = None  # ISO dates of the first and the last case start
     zone: str = "UTC"  # the process configuration's time zone
+    numeric: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # numeric attribute → (min, max)
 
     def date_bounds(self) -> tuple[str, str]:
         """The dates a filter may name: the whole years of the data (any year in 1900-2199 without data)."""
@@ -79,6 +82,9 @@ class Filters:
     first: str | None = None  # the case's first step (URL key start)
     last: str | None = None  # the case's last step (URL key end)
     tz: str | None = None  # the zone dates are read in (None: the process's)
+    num: str | None = None  # a numeric case attribute ...
+    num_min: float | None = None  # ... and its range (inclusive)
+    num_max: float | None = None
     unknown_process: bool = False  # the URL named a process the store does not hold
 
     def query(self) -> str:
@@ -90,20 +96,26 @@ class Filters:
         items += [("has", v) for v in self.has]
         items += [(k, v) for k, v in (("df", self.df), ("dur_min", _num(self.dur_min)),
                                       ("dur_max", _num(self.dur_max)), ("start", self.first),
-                                      ("end", self.last), ("tz", self.tz), ("lang", self.lang)) if v]
+                                      ("end", self.last)) if v]
+        if self.num:
+            items += [(k, v) for k, v in (("num", self.num), ("num_min", _num(self.num_min)),
+                                          ("num_max", _num(self.num_max))) if v]
+        items += [(k, v) for k, v in (("tz", self.tz), ("lang", self.lang)) if v]
         return "?" + urlencode(items)
 
     def key(self) -> tuple[Any, ...]:
         """The case-filter part (what a cached result depends on besides the process and version)."""
         return (self.start, self.end, self.attr if self.values else None, self.values, self.variant, self.fit,
                 self.has, self.df, self.dur_min, self.dur_max, self.first, self.last,
-                self.tz if (self.start or self.end) else None)
+                self.tz if (self.start or self.end) else None,
+                self.num if (self.num_min is not None or self.num_max is not None) else None, self.num_min,
+                self.num_max)
 
     @classmethod
     def from_key(cls, process: str | None, key: Sequence[Any]) -> Filters:
         """The filters a :meth:`key` was made of (the language aside)."""
         names = ("start", "end", "attr", "values", "variant", "fit", "has", "df", "dur_min", "dur_max",
-                 "first", "last", "tz")
+                 "first", "last", "tz", "num", "num_min", "num_max")
         return cls(process=process, **dict(zip(names, key, strict=True)))
 
     @property
@@ -126,6 +138,9 @@ class Filters:
             ("variant", "variant", self.variant), ("fit", "fit", self.fit), ("df", "df", self.df),
             ("start", "first", self.first), ("end", "last", self.last)) if v]
         out += [("has", h, replace(self, has=tuple(x for x in self.has if x != h))) for h in self.has]
+        if self.num and (self.num_min is not None or self.num_max is not None):
+            out.append(("num", f"{self.num.removeprefix('case:')} {_num(self.num_min) or '…'} – "
+                               f"{_num(self.num_max) or '…'}", replace(self, num=None, num_min=None, num_max=None)))
         if self.dur_min is not None or self.dur_max is not None:
             out.append(("dur", f"{_num(self.dur_min) or '…'} – {_num(self.dur_max) or '…'} s",
                         replace(self, dur_min=None, dur_max=None)))
@@ -189,10 +204,30 @@ def _single(f: Filters, name: str, value: Any, off: Offer) -> Any:
         return _duration(value)
     if name == "has":
         return _steps(value, off)
+    if name in ("num_min", "num_max"):
+        return _in_range(value, off.numeric.get(f.num or "") if isinstance(f.num, str) else None)
     checks: dict[str, Sequence[str] | Mapping[str, Any]] = {
         "variant": off.variants, "fit": FIT if off.conformance else (), "df": off.edges,
-        "first": off.activities, "last": off.activities, "tz": off.zones(), "attr": off.attributes}
+        "first": off.activities, "last": off.activities, "tz": off.zones(), "attr": off.attributes,
+        "num": off.numeric}
     return _among(name, value, checks[name])
+
+
+def _in_range(value: Any, bounds: tuple[float, float] | None) -> float | None:
+    """A bound of a numeric attribute's range: a finite number within the attribute's values."""
+    if value is None or value == "":
+        return None
+    if bounds is None:
+        raise OptionError("a range needs a numeric attribute that was offered")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise OptionError(f"{value!r} is not a number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise OptionError(f"{value!r} is not a number") from None
+    if not math.isfinite(number) or not bounds[0] <= number <= bounds[1]:
+        raise OptionError(f"{value!r} is outside the attribute's values ({bounds[0]:g} to {bounds[1]:g})")
+    return number
 
 
 def _values(attr: str | None, values: Any, off: Offer) -> tuple[str, ...]:
@@ -203,13 +238,16 @@ def _values(attr: str | None, values: Any, off: Offer) -> tuple[str, ...]:
     return values
 
 
-CHECKED = ("start", "end", "attr", "variant", "fit", "has", "df", "dur_min", "dur_max", "first", "last", "tz")
+CHECKED = ("start", "end", "attr", "variant", "fit", "has", "df", "dur_min", "dur_max", "first", "last", "tz",
+           "num", "num_min", "num_max")  # num before its bounds: they are checked against its range
 URL_KEYS = {"start": "from", "end": "to", "first": "start", "last": "end"}
 
 
 def _consistent(f: Filters) -> Filters:
     if f.dur_min is not None and f.dur_max is not None and f.dur_min > f.dur_max:
         raise OptionError("the shortest duration is longer than the longest")
+    if f.num_min is not None and f.num_max is not None and f.num_min > f.num_max:
+        raise OptionError("the range's lower bound is above its upper bound")
     return f
 
 
@@ -241,7 +279,7 @@ def parse(search: str | None, processes: list[str], offer: Callable[[str], Offer
             refused += [f"has={v[:80]}" for v in raw if v not in set(off.activities)]
             raw = ok
         try:
-            checked[name] = _single(Filters(), name, raw, off)
+            checked[name] = _single(Filters(num=checked.get("num")), name, raw, off)
         except OptionError:
             refused.append(f"{key}={str(raw)[:80]}")
             checked[name] = None if name != "has" else ()
@@ -251,11 +289,12 @@ def parse(search: str | None, processes: list[str], offer: Callable[[str], Offer
         refused += [f"val={v[:80]}" for v in values if v not in allowed]
     values = tuple(dict.fromkeys(v for v in values if v in allowed))
     f = Filters(process=process, lang=lang, values=values, unknown_process=unknown, **checked)
-    try:
-        _consistent(f)
-    except OptionError:
+    if f.dur_min is not None and f.dur_max is not None and f.dur_min > f.dur_max:
         refused.append(f"dur_max={_num(f.dur_max)}")
         f = replace(f, dur_max=None)
+    if f.num_min is not None and f.num_max is not None and f.num_min > f.num_max:
+        refused.append(f"num_max={_num(f.num_max)}")
+        f = replace(f, num_max=None)
     return replace(f, refused=tuple(refused))
 
 
@@ -273,8 +312,12 @@ def with_changes(f: Filters, processes: list[str], offer: Callable[[str], Offer]
     if process != f.process:  # another process offers other attributes, variants and steps
         f = Filters(process=f.process, lang=f.lang, tz=f.tz)
     off = offer(process) if (offer is not None and process) else NO_OFFER
-    out = {name: _single(f, name, changes[name] if name in changes else getattr(f, name), off)
-           for name in CHECKED}
+    if "num" in changes and (changes["num"] or None) != f.num:  # another attribute: its range starts open
+        changes.update({k: None for k in ("num_min", "num_max") if changes.get(k, getattr(f, k)) == getattr(f, k)})
+    out: dict[str, Any] = {}
+    for name in CHECKED:
+        out[name] = _single(replace(f, num=out.get("num", f.num)), name,
+                            changes[name] if name in changes else getattr(f, name), off)
     values = changes.get("values", f.values)
     if out["attr"] != f.attr and tuple(values or ()) == f.values:  # another attribute: its values start empty
         values = ()
