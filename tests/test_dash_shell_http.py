@@ -221,3 +221,27 @@ def test_the_time_frame_histogram_counts_case_starts_per_week(client):
     shade = out["flt-hist.figure"]["layout"]["shapes"][0]
     # the chosen frame, open to the last period (flow runs to the week of the last completion, 2024-03-05)
     assert (shade["x0"], shade["x1"]) == ("2024-02-01", "2024-03-04")
+
+
+def test_chinese_mode_leaves_no_english_words_in_the_shell(client):
+    import re
+
+    out = call_shell(client, "/map", "?process=unconfigured_demo&has=Check&dur_min=3600&from=2024-01-01&lang=zh")
+    chrome = {k: v for k, v in out.items() if k.startswith(("lbl-", "views-summary", "view-save", "view-name",
+                                                             "report-link.children", "shell-chips", "flt-presets"))
+              or k.endswith((".placeholder", "placeholder_text", ".labels"))}
+    words: set[str] = set()
+    for value in chrome.values():
+        text = " ".join(value.values()) if isinstance(value, dict) else text_of(value)
+        words |= set(re.findall(r"[A-Za-z]{2,}", re.sub(r"\{\w+\}", "", text)))  # not {num_selected}
+    # data and standard names stay as they are: a step of the log, the zone's IANA name, the HTML format
+    assert words <= {"Check", "UTC", "HTML", "flowmine"}, words
+    assert out["lbl-period.children"] == f"{t('period', 'zh')} (UTC)"
+    assert out["flt-values.labels"]["no_options_found"] == "没有匹配的选项"
+
+
+def test_the_page_is_wrapped_in_a_loading_indicator_after_300_ms(app):
+    from dash import dcc
+
+    loading = next(c for c in app.layout.children if isinstance(c, dcc.Loading))
+    assert loading.delay_show == 300 and loading.children.id == "page"
