@@ -33,10 +33,17 @@ from typing import TYPE_CHECKING, Any
 
 from flowmine.analytics._bottlenecks import bottlenecks, slowest_cases
 from flowmine.analytics._calendar import Calendar, business_duration
-from flowmine.analytics._cases import attribute_values, case_costs, case_timeline, cost_per_case, thin_periods
+from flowmine.analytics._cases import (
+    attribute_values,
+    case_costs,
+    case_timeline,
+    cost_per_case,
+    numeric_ranges,
+    thin_periods,
+)
 from flowmine.analytics._cost import cost
 from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, trend_chart
-from flowmine.analytics._filters import CaseFilter, numeric_ranges
+from flowmine.analytics._filters import CaseFilter
 from flowmine.analytics._flow import directly_follows, edge_sql, flow, variant_stats
 from flowmine.analytics._held import held_engine, hold, release
 from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, stored
