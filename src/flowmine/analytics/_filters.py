@@ -55,7 +55,7 @@ class CaseFilter:
     cases: Sequence[str] | None = None
     directly_follows: tuple[str, str] | None = None
     contains: Sequence[str] | None = None
-    ranges: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    ranges: Mapping[str, tuple[float | None, float | None]] | None = None
 
     def is_empty(self) -> bool:
         return not any((self.started, self.completed, self.active, self.attributes, self.variants is not None,
@@ -128,7 +128,7 @@ def kept_cases(eng: Engine, flt: CaseFilter) -> pa.Array:
         if name not in columns:
             raise AnalyticsError(f"filter attributes: the log has no column {name!r}")
         conds.append(f'"case" IN (SELECT {q(CASE)} FROM log WHERE {q(name)} IN ({_lit(values)}))')
-    for name, (lo, hi) in flt.ranges.items():
+    for name, (lo, hi) in (flt.ranges or {}).items():
         if name not in columns:
             raise AnalyticsError(f"filter ranges: the log has no column {name!r}")
         bounds = [f"{q(name)} {op} {float(v)!r}" for op, v in ((">=", lo), ("<=", hi)) if v is not None]
