@@ -245,3 +245,9 @@ def test_the_page_is_wrapped_in_a_loading_indicator_after_300_ms(app):
 
     loading = next(c for c in app.layout.children if isinstance(c, dcc.Loading))
     assert loading.delay_show == 300 and loading.children.id == "page"
+
+
+def test_a_too_large_callback_body_is_still_413(client):
+    big = json.dumps({"output": "x" * (2 * 1024 * 1024)})
+    r = client.post("/_dash-update-component", data=big, content_type="application/json", headers=H)
+    assert r.status_code == 413
