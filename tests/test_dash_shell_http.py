@@ -83,8 +83,7 @@ def test_ready_is_503_with_the_reason_when_warm_up_fails(store_path, monkeypatch
 
     monkeypatch.setattr("flowmine.dashboard._data.process_profile", broken)
     with caplog.at_level(logging.ERROR, logger="flowmine.dashboard"):
-        _app._warm(Store(store_path, create=False), app.server.config["FLOWMINE_READY"],
-                   app.server.config["FLOWMINE_WARM_FAILED"])
+        _app._warm(Store(store_path, create=False), app.server.config["FLOWMINE_READY"])
     r = client.get("/_flowmine/ready", headers=H)
     assert r.status_code == 503 and r.get_json() == {"ready": False, "error": "OSError: disk unreadable"}
     assert "start-up work failed" in caplog.text
@@ -93,8 +92,7 @@ def test_ready_is_503_with_the_reason_when_warm_up_fails(store_path, monkeypatch
 def test_ready_is_200_after_a_successful_warm_up(store_path):
     app = create_app(store_path)
     ready = app.server.config["FLOWMINE_READY"]
-    thread = threading.Thread(target=_app._warm, args=(Store(store_path, create=False), ready,
-                                                       app.server.config["FLOWMINE_WARM_FAILED"]))
+    thread = threading.Thread(target=_app._warm, args=(Store(store_path, create=False), ready))
     thread.start()
     thread.join(120)
     r = app.server.test_client().get("/_flowmine/ready", headers=H)

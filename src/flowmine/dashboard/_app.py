@@ -82,8 +82,8 @@ def create_app(store_path: str | Path) -> Dash:
     ])
     _register_shell(app, store)
     _register_views(app, store)
-    ready = app.server.config["FLOWMINE_READY"] = threading.Event()
-    failed: list[str] = app.server.config.setdefault("FLOWMINE_WARM_FAILED", [])
+    ready = app.server.config["FLOWMINE_READY"] = Readiness()
+    failed = ready.failed
 
     @app.server.route("/_flowmine/ready")
     def is_ready() -> Any:
@@ -325,10 +325,18 @@ def _cached_body(store_path: str, ver: str, path: str, f: _state.Filters) -> Any
     return page.layout(Store(store_path, create=False), f)
 
 
-def _warm(store: Store, ready: threading.Event, failed: list[str] | None = None) -> None:
+class Readiness(threading.Event):
+    """Set when the start-up work is over; ``failed`` holds the reason (one line) when it failed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed: list[str] = []
+
+
+def _warm(store: Store, ready: threading.Event) -> None:
     """Start-up work, so the first visitor does not wait: each process's relations held in memory, its
     unfiltered profile, conformance check and filter offer. ``/_flowmine/ready`` answers 200 after, or
-    503 with the reason appended to ``failed`` (logged with its traceback) when the work failed."""
+    503 with the reason (``Readiness.failed``; logged with its traceback) when the work failed."""
     from flowmine.dashboard._data import conformance, metric, offer, process_map_of, process_profile, process_variants
 
     try:
@@ -343,8 +351,8 @@ def _warm(store: Store, ready: threading.Event, failed: list[str] | None = None)
             metric(store, f, "handovers", "resource")
     except Exception as exc:  # reported by /_flowmine/ready, not lost in a thread
         LOG.exception("the dashboard's start-up work failed")
-        if failed is not None:
-            failed.append(one_line(exc))
+        if isinstance(ready, Readiness):
+            ready.failed.append(one_line(exc))
     finally:
         ready.set()
 
@@ -369,8 +377,8 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, thr
     app.server.config["FLOWMINE_ANY_HOST"] = users is not None and not is_loopback(host)
     if users is not None:
         install_basic_auth(app.server, users)
-    threading.Thread(target=_warm, args=(Store(store_path, create=False), app.server.config["FLOWMINE_READY"],
-                                         app.server.config["FLOWMINE_WARM_FAILED"]), daemon=True).start()
+    threading.Thread(target=_warm, args=(Store(store_path, create=False), app.server.config["FLOWMINE_READY"]),
+                     daemon=True).start()
     waitress.serve(app.server, host=host, port=port, threads=threads, max_request_body_size=MAX_REQUEST_BYTES,
                    ident="flowmine")
 
