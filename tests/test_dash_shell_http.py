@@ -109,16 +109,24 @@ def test_malformed_callback_bodies_are_400_without_traceback(client, caplog, pay
 
 
 def test_a_forged_value_type_in_a_callback_is_400_without_traceback(client, caplog):
-    # the map page's click callback given a number where Plotly sends an object
-    body = {"output": "map-detail.children", "outputs": {"id": "map-detail", "property": "children"},
-            "inputs": [{"id": "map-graph", "property": "clickData", "value": {"points": 7}}],
-            "state": [{"id": "url", "property": "search", "value": "?process=unconfigured_demo"}],
-            "changedPropIds": ["map-graph.clickData"]}
-    with caplog.at_level(logging.INFO):
+    # the case page's callback given numbers where the page sends its dropdown's options (dicts)
+    body = {"output": "cases-timeline.children", "outputs": {"id": "cases-timeline", "property": "children"},
+            "inputs": [{"id": "cases-case", "property": "value", "value": "A"}],
+            "state": [{"id": "cases-case", "property": "options", "value": [1, 2]},
+                      {"id": "url", "property": "search", "value": "?process=unconfigured_demo"}],
+            "changedPropIds": ["cases-case.value"]}
+    with caplog.at_level(logging.DEBUG, logger="flowmine.dashboard"):
         r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json",
                         headers=H)
-    assert r.status_code in (200, 204, 400)  # refused by the page itself (no_update) or by the shell
-    assert not any(rec.exc_info for rec in caplog.records if rec.levelno >= logging.INFO)
+    assert r.status_code == 400 and b"Traceback" not in r.data
+    records = [rec for rec in caplog.records if rec.levelno >= logging.INFO]
+    assert len(records) == 1 and records[0].exc_info is None and "TypeError" in records[0].getMessage()
+
+
+def test_a_forged_search_type_is_an_empty_query():
+    from flowmine.dashboard._state import parse
+
+    assert parse(123, ["p"]) == parse(None, ["p"])  # type: ignore[arg-type]
 
 
 def test_a_callback_that_raises_on_a_forged_value_is_400_one_log_line(app, caplog):

@@ -2,8 +2,12 @@
 
 Pages are modules in ``pages/`` with ``PATH``, ``TITLE_KEY``, ``layout(store, filters)`` and an
 optional ``register(app, store)`` for their own callbacks. Filters live in the URL, so a manager can
-share exactly what they see; every value coming back from the browser is checked in ``_state``.
-Safe by default: served on 127.0.0.1 without debug mode, with a request size limit.
+share exactly what they see; every value coming back from the browser is checked in ``_state``; the filter
+bar is ``_shell``, saved views ``_views``. Safe by default: served on 127.0.0.1 without debug mode, with a
+request size limit. Failures stay small: a page whose layout raises is a notice in the shell (its one-line
+error; the traceback goes to the log), an unknown process a notice without numbers, an unknown path a 404
+page, a malformed callback a 400 (``_failures``); ``/_flowmine/ready`` is 200 only after the start-up
+work succeeded. The offline report of the process is served at ``/_flowmine/report`` as a download.
 """
 
 from __future__ import annotations

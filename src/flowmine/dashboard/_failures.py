@@ -4,7 +4,8 @@
   with ``/_`` or ``/assets/``) gets the app's page with status **404**; the shell then shows "not found".
 - A callback request (``POST /_dash-update-component``) whose body is not the JSON Dash sends (an object
   with ``output``, ``outputs``, ``inputs`` and ``changedPropIds``), or whose values make a callback raise
-  an ``ArithmeticError``, ``LookupError``, ``TypeError`` or ``ValueError`` (values the page never offered),
+  an ``ArithmeticError``, ``AttributeError``, ``LookupError``, ``TypeError`` or ``ValueError`` (values of a
+  type the page never sends),
   is answered **400** with one line; the log gets one warning line, the traceback only at DEBUG level.
   Other errors are left to Flask (500, logged with their traceback).
 """
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 LOG = logging.getLogger("flowmine.dashboard")
 CALLBACK_PATH = "/_dash-update-component"
 #: Errors a forged callback value raises inside a callback: answered 400, not 500.
-FORGED = (ArithmeticError, LookupError, TypeError, ValueError)
+FORGED = (ArithmeticError, AttributeError, LookupError, TypeError, ValueError)
 
 
 def one_line(exc: BaseException) -> str:

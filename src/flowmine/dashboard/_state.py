@@ -256,7 +256,7 @@ def parse(search: str | None, processes: list[str], offer: Callable[[str], Offer
 
     A process the store does not hold gives ``process=None`` and ``unknown_process`` (the shell then
     shows a notice and no numbers, never another process's); no process at all: the first one."""
-    qs = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
+    qs = parse_qs(search.lstrip("?") if isinstance(search, str) else "", keep_blank_values=False)
     get = {k: v[0] for k, v in qs.items() if v}
     refused: list[str] = []
     process, unknown = get.get("process"), False
