@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowmine.analytics._bottlenecks import bottlenecks, slowest_cases
 from flowmine.analytics._calendar import Calendar, business_duration
+from flowmine.analytics._case_table import CASE_TABLE_COLUMNS, case_table, case_waits
 from flowmine.analytics._cases import (
     attribute_values,
     case_costs,
@@ -76,6 +77,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "CASE_TABLE_COLUMNS",
     "COLUMNS",
     "COLUMN_TYPES",
     "CORE_COLUMNS",
@@ -97,7 +99,9 @@ __all__ = [
     "bottlenecks",
     "business_duration",
     "case_costs",
+    "case_table",
     "case_timeline",
+    "case_waits",
     "cases_sql",
     "cost",
     "cost_per_case",

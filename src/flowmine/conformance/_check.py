@@ -38,6 +38,8 @@ from flowmine.processes import Rule, configured
 from flowmine.store import Store
 
 METHODS = ("alignments", "token-replay")
+#: Most case ids one list of :meth:`ConformanceReport.case_ids` holds (its ``total`` always counts them all).
+CASE_IDS_LIMIT = 100
 
 
 @dataclass
@@ -82,7 +84,42 @@ class ConformanceReport:
             "steps": self.steps.to_dict(orient="records"),
             "rules": self.rules.to_dict(orient="records"),
             "impact": self.impact.to_dict(orient="records"),
+            "case_ids": self.case_ids(),
         })
+
+    def case_ids(self, limit: int = CASE_IDS_LIMIT) -> dict[str, dict[str, Any]]:
+        """The cases behind each number: per step and deviation kind, and per business rule, the first
+        ``limit`` case ids (sorted) and how many there are in all.
+
+        ``{"steps": {activity: {kind: {"ids": [...], "total": n}}}, "rules": {rule id: {"ids": ..., "total": n}}}``
+        with kind ``skipped``, ``inserted`` or ``out_of_order``: the cases counted by the steps table's
+        ``cases_<kind>`` and by the rules table's ``violating_cases``.
+
+        Examples
+        --------
+        >>> report = check(STORE, "finance")  # STORE: a store's path
+        >>> gm = report.case_ids()["steps"]["GM approval"]["skipped"]
+        >>> gm["total"] == int(report.steps.set_index("activity").loc["GM approval", "cases_skipped"])
+        True
+        >>> gm["ids"] == sorted(gm["ids"]) and len(gm["ids"]) == min(gm["total"], CASE_IDS_LIMIT)
+        True
+        """
+        steps: dict[str, dict[str, list[str]]] = {}
+        for case, labels in self.case_deviations.items():
+            for lab in labels:  # "kind: activity" (a kind never holds ": ")
+                kind, act = lab.split(": ", 1)
+                steps.setdefault(act, {}).setdefault(kind, []).append(str(case))
+        rules: dict[str, list[str]] = {}
+        for case, broken in self.case_rules.items():
+            for rule in broken:
+                rules.setdefault(rule, []).append(str(case))
+
+        def capped(ids: list[str]) -> dict[str, Any]:
+            return {"ids": sorted(ids)[:limit], "total": len(ids)}
+
+        return {"steps": {a: {k: capped(ids) for k, ids in sorted(kinds.items())}
+                          for a, kinds in sorted(steps.items())},
+                "rules": {r: capped(ids) for r, ids in sorted(rules.items())}}
 
     @property
     def rule_violation_rate(self) -> float:

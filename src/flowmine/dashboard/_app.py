@@ -34,6 +34,7 @@ from flowmine.dashboard._shell import CONTROL_PROPS, filter_bar
 from flowmine.dashboard._views import MAX_NAME, save_view, saved_views, views_list
 from flowmine.dashboard.pages import (
     bottlenecks,
+    case,
     cases,
     conformance,
     data,
@@ -48,7 +49,7 @@ from flowmine.errors import OptionError
 from flowmine.store import Store
 
 LOG = logging.getLogger("flowmine.dashboard")
-PAGES: tuple[ModuleType, ...] = (overview, processmap, bottlenecks, conformance, steps, variants, cases,
+PAGES: tuple[ModuleType, ...] = (overview, processmap, bottlenecks, conformance, steps, variants, cases, case,
                                  resources, improvement, data)
 #: Largest request body a callback may send (Dash has no limit by default).
 MAX_REQUEST_BYTES = 1 * 1024 * 1024
@@ -224,7 +225,7 @@ def _register_shell(app: Dash, store: Store) -> None:
         path = pathname or "/"
         page, lang = _route(path), f.lang
         nav = [html.Strong(t("title", lang), style={"marginRight": 18})] + [
-            dcc.Link(t(p.TITLE_KEY, lang), href=p.PATH + f.query()) for p in PAGES]
+            dcc.Link(t(p.TITLE_KEY, lang), href=p.PATH + f.query()) for p in PAGES if getattr(p, "NAV", True)]
         notice = [html.Div(f"{t('refused', lang)}: {', '.join(f.refused)}")] if f.refused else []
         notice += [html.Div(f"{t('definition_problem', lang)}: {line}") for line in definition_problems()]
         body, more = _page(store, page, f, path)

@@ -6,7 +6,8 @@ from: ``python -m flowmine.processes.models``) and ``initiatives/*.toml``. Four 
 data; the directories named by ``FLOWMINE_PROCESSES`` are searched first (:func:`search_path`).
 :func:`load_process` reads one definition (raising every problem in it), :func:`configured` all of
 them (the valid ones beside the problems of the others); :func:`reference_net` turns a BPMN model
-into a pm4py Petri net; :func:`check_rules` is the reference implementation of the rule kinds.
+into a pm4py Petri net; :func:`check_rules` is the reference implementation of the rule kinds;
+:func:`read_diagram` reads a BPMN model's own diagram (shapes and routes) for drawing it.
 The simulator and every face read these definitions; nothing here imports them.
 """
 
@@ -25,18 +26,23 @@ from flowmine.processes._config import (
     load_process,
 )
 from flowmine.processes._configured import Configured, configured
+from flowmine.processes._diagram import GATEWAYS, Diagram, Flow, Shape, read_diagram
 from flowmine.processes._net import is_sound, reference_net
 from flowmine.processes._rules import check_rules
 from flowmine.processes._where import ENV, definition_folders, packaged_folder, search_path
 
 __all__ = [
     "ENV",
+    "GATEWAYS",
     "Configured",
+    "Diagram",
     "Duration",
+    "Flow",
     "Kpi",
     "Problem",
     "ProcessConfig",
     "Rule",
+    "Shape",
     "check_rules",
     "configured",
     "definition_folders",
@@ -45,6 +51,7 @@ __all__ = [
     "load_process",
     "packaged_folder",
     "parse_rule",
+    "read_diagram",
     "reference_net",
     "search_path",
 ]

@@ -1,0 +1,89 @@
+"""What the case explorer and the case page show, from the public API, cached like ``_data``'s functions.
+
+A page of the explorer is ``flowmine.analytics.case_table`` of the filtered log (the analytics layer
+keeps the per-case rows of each log version and filters in memory, so a page turn is one small query);
+a case's deviations and broken rules are those of ``flowmine.conformance.check`` on the process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flowmine.analytics import case_table, case_timeline, case_waits, stored
+from flowmine.dashboard._data import _filters, _key, conforming_cases, log_of, offer, single_flight, version
+from flowmine.dashboard._state import Filters
+from flowmine.store import Store
+
+
+@single_flight(maxsize=256)
+def _page(search: str, sort: str, descending: bool, offset: int, limit: int, *key: Any) -> tuple[Any, int]:
+    store = Store(key[0], create=False)
+    f = _filters(key)
+    fitting = conforming_cases(store, key[1])[0] if offer(store, key[1]).conformance else None
+    return case_table(log_of(store, f), search=search or None, sort=sort, descending=descending, offset=offset,
+                      limit=limit, fitting=fitting)
+
+
+def case_page(store: Store, f: Filters, search: str = "", sort: str = "start", descending: bool = False,
+              offset: int = 0, limit: int = 25) -> tuple[Any, int]:
+    """One page of ``flowmine.analytics.case_table`` over the filtered cases (with ``fitting`` when the
+    process has a reference model) and the number of cases the search matches."""
+    return _page(search, sort, descending, offset, limit, *_key(store, f))
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """One case: its row of the case table, its timeline, the waits before its instances, and what the
+    conformance check says of it (None without a reference model)."""
+
+    row: dict[str, Any]
+    timeline: Any
+    waits: Any
+    deviations: list[str] | None = None  # "kind: activity" labels (the check's case_deviations)
+    rules: list[tuple[str, str, str]] | None = None  # broken rules: (id, English label, Chinese label)
+    fitness: float | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@single_flight(maxsize=16)
+def _checked(store_path: str, process: str, ver: str) -> tuple[Any, ...] | None:
+    """Per case: deviations, broken rules and fitness of the process's check (None: no reference model)."""
+    from flowmine.conformance import check
+    from flowmine.errors import FlowmineError
+
+    try:
+        report = check(Store(store_path, create=False), process, with_precision=False)
+    except FlowmineError:
+        return None
+    fitness = {str(k): float(v) for k, v in report.case_fitness.items()}
+    labels = {str(r["rule"]): (str(r["rule"]), str(r["label_en"] or r["rule"]), str(r["label_zh"] or r["label_en"]
+                                                                                    or r["rule"]))
+              for r in report.rules.to_dict("records")}
+    return dict(report.case_deviations), dict(report.case_rules), fitness, labels
+
+
+@single_flight(maxsize=256)
+def _case(case: str, store_path: str, process: str, ver: str) -> CaseView | None:
+    store = Store(store_path, create=False)
+    log = stored(store, process)
+    rows, total = case_table(log, case=case, limit=1)
+    if total == 0:
+        return None
+    timeline = case_timeline(log, case)
+    row = {str(k): v for k, v in rows.to_dict("records")[0].items()}
+    attributes = {k: v for k, v in row.items() if k.startswith("case:")}
+    checked = _checked(store_path, process, ver) if offer(store, process).conformance else None
+    if checked is None:
+        return CaseView(row=row, timeline=timeline, waits=case_waits(timeline), attributes=attributes)
+    deviations, rules, fitness, labels = checked
+    return CaseView(row=row, timeline=timeline, waits=case_waits(timeline), attributes=attributes,
+                    deviations=list(deviations.get(case, [])),
+                    rules=[labels.get(r, (r, r, r)) for r in rules.get(case, [])],
+                    fitness=fitness.get(case))
+
+
+def case_view(store: Store, process: str, case: str) -> CaseView | None:
+    """Everything the case page shows of ``case`` (None: the process has no case with this id). The id
+    is only ever a query parameter."""
+    return _case(case, str(store.path), process, version(store, process))
