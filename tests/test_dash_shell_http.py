@@ -108,19 +108,28 @@ def test_malformed_callback_bodies_are_400_without_traceback(client, caplog, pay
     assert "Traceback" not in caplog.text and not any(rec.exc_info for rec in caplog.records)
 
 
-def test_a_forged_value_type_in_a_callback_is_400_without_traceback(client, caplog):
-    # the case page's callback given numbers where the page sends its dropdown's options (dicts)
-    body = {"output": "cases-timeline.children", "outputs": {"id": "cases-timeline", "property": "children"},
-            "inputs": [{"id": "cases-case", "property": "value", "value": "A"}],
-            "state": [{"id": "cases-case", "property": "options", "value": [1, 2]},
-                      {"id": "url", "property": "search", "value": "?process=unconfigured_demo"}],
-            "changedPropIds": ["cases-case.value"]}
+def test_a_forged_value_type_in_a_callback_is_400_without_traceback(store_path, caplog):
+    from dash import Input, Output
+
+    app = create_app(store_path)
+
+    @app.callback(Output("probe-out", "children"), Input("probe-in", "value"))
+    def probe(value):  # a callback that trusts the type its page sends (a dict)
+        return value["name"]
+
+    body = {"output": "probe-out.children", "outputs": {"id": "probe-out", "property": "children"},
+            "inputs": [{"id": "probe-in", "property": "value", "value": 5}], "state": [],
+            "changedPropIds": ["probe-in.value"]}
+    client = app.server.test_client()
     with caplog.at_level(logging.DEBUG, logger="flowmine.dashboard"):
         r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json",
                         headers=H)
     assert r.status_code == 400 and b"Traceback" not in r.data
     records = [rec for rec in caplog.records if rec.levelno >= logging.INFO]
     assert len(records) == 1 and records[0].exc_info is None and "TypeError" in records[0].getMessage()
+    body["inputs"][0]["value"] = {"name": "ok"}  # the type the page sends: answered
+    assert client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json",
+                       headers=H).status_code == 200
 
 
 def test_a_forged_search_type_is_an_empty_query():
