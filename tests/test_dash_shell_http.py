@@ -266,3 +266,9 @@ def test_a_too_large_callback_body_is_still_413(client):
     big = json.dumps({"output": "x" * (2 * 1024 * 1024)})
     r = client.post("/_dash-update-component", data=big, content_type="application/json", headers=H)
     assert r.status_code == 413
+
+
+def test_filter_links_on_the_case_page_go_to_the_case_explorer(client):
+    out = call_shell(client, "/case", "?process=unconfigured_demo&case=B&has=Check")
+    chip = next(c for c in out["shell-chips.children"] if c["type"] == "Link")
+    assert chip["props"]["href"] == "/cases?process=unconfigured_demo&lang=en"  # a list of cases, not case B

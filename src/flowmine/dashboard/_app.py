@@ -231,7 +231,8 @@ def _register_shell(app: Dash, store: Store) -> None:
         body, more = _page(store, page, f, path)
         off = _offer_of(store, f.process)
         shown = labeller(f.process, lang)
-        here = page.PATH if page is not None else "/"
+        # a page off the navigation (the case page: one case) sends filter changes to the case explorer
+        here = "/" if page is None else page.PATH if getattr(page, "NAV", True) else "/cases"
         out = {"page.children": body, "shell-top.children": nav, "shell-notice.children": notice + more,
                "flt-process.options": _shell.options(processes), "flt-process.value": f.process,
                "flt-presets.children": _shell.presets(here, f, off),
