@@ -18,7 +18,8 @@ def test_url_filters_round_trip_and_forged_values_are_refused():
     assert (f.process, f.start, f.end, f.lang, f.refused) == ("sales", "2025-01-01", "2025-02-01", "zh", ())
     assert parse(f.query(), PROCESSES) == f
     bad = parse("?process=../../etc/passwd&lang=fr&from=yesterday", PROCESSES)
-    assert bad.process == "finance" and bad.lang == "en" and bad.start is None
+    # an unknown process is not replaced by another one: no process, and the shell says so
+    assert bad.process is None and bad.unknown_process and bad.lang == "en" and bad.start is None
     assert set(bad.refused) == {"process=../../etc/passwd", "lang=fr", "from=yesterday"}
 
 

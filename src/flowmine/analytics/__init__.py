@@ -34,7 +34,14 @@ from typing import TYPE_CHECKING, Any
 from flowmine.analytics._bottlenecks import bottlenecks, slowest_cases
 from flowmine.analytics._calendar import Calendar, business_duration
 from flowmine.analytics._case_table import CASE_TABLE_COLUMNS, case_table, case_waits
-from flowmine.analytics._cases import attribute_values, case_costs, case_timeline, cost_per_case, thin_periods
+from flowmine.analytics._cases import (
+    attribute_values,
+    case_costs,
+    case_timeline,
+    cost_per_case,
+    numeric_ranges,
+    thin_periods,
+)
 from flowmine.analytics._cost import cost
 from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, trend_chart
 from flowmine.analytics._filters import CaseFilter
@@ -111,6 +118,7 @@ __all__ = [
     "log_order",
     "map_frames",
     "metric",
+    "numeric_ranges",
     "prepare",
     "profile",
     "q",

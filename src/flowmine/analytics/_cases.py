@@ -1,4 +1,5 @@
-"""Case-level views the faces show: a case's timeline, the case attributes a filter can offer, the cost
+"""Case-level views the faces show: a case's timeline, the case attributes a filter can offer (text values,
+numeric ranges), the cost
 per case (the monitor KPI's definition) and which trend periods hold too few completions to be drawn.
 
 They live here, behind the public API, so a page, the report and a notebook get the same rows from
@@ -103,6 +104,43 @@ def attribute_values(log: LogLike, max_values: int = 200) -> dict[str, list[str]
     finally:
         con.close()
     return out
+
+
+def numeric_ranges(log: LogLike) -> dict[str, tuple[float, float]]:
+    """The numeric case attributes (``case:*`` columns of integer or floating type, other than the case id)
+    that hold a value, each with its smallest and largest value: what a range filter can offer.
+
+    Examples
+    --------
+    >>> from flowmine.analytics import numeric_ranges, stored
+    >>> lo, hi = numeric_ranges(stored(STORE, "finance"))["case:amount"]
+    >>> 0 < lo < hi
+    True
+    """
+    con = scratch()
+    try:
+        source, params, _ = _relation(log, con)
+        schema = _schema(log)
+        out: dict[str, tuple[float, float]] = {}
+        for fld in schema:
+            numeric = pa.types.is_integer(fld.type) or pa.types.is_floating(fld.type)
+            if not fld.name.startswith("case:") or fld.name == CASE or not numeric:
+                continue
+            lo, hi = con.execute(f"SELECT MIN({q(fld.name)}), MAX({q(fld.name)}) FROM {source} "
+                                 f"WHERE isfinite(CAST({q(fld.name)} AS DOUBLE))", params).fetchone() or (None, None)
+            if lo is not None and hi is not None:
+                out[fld.name] = (float(lo), float(hi))
+    finally:
+        con.close()
+    return out
+
+
+def _schema(log: LogLike) -> pa.Schema:
+    if isinstance(log, StoredLog):
+        import pyarrow.parquet as pq
+
+        return pq.read_schema(log.path)
+    return as_table(log, columns=None).schema
 
 
 def case_costs(log: LogLike) -> pd.Series:

@@ -8,10 +8,15 @@ A :class:`CaseFilter` is a small value object; all its conditions must hold (AND
   completion), or active in it (started before ``to`` and completed at or after ``from``);
 * ``attributes``: column → allowed values; a case is kept when any of its events has an allowed value
   (case attributes are on every event, so this works for case and event attributes alike);
+* ``ranges``: numeric column → (min, max), inclusive, either may be None; a case is kept when any of its
+  events has a value in the range (for a case attribute: the case's value);
 * ``variants``: allowed variants (activities joined by ``" → "``, as :func:`variants` shows them);
 * ``duration_s``: (min, max) throughput time in seconds, inclusive; either may be None;
 * ``start_steps`` / ``end_steps``: allowed first / last activity of the case;
 * ``follows``: (A, B): some execution of A is eventually followed by an execution of B;
+* ``directly_follows``: (A, B): some execution of A is immediately followed by one of B (the next
+  instance of the case in the canonical order, as on the process map's edge ``A → B``);
+* ``contains``: activities every kept case executes at least once;
 * ``cases``: allowed case ids (for example the conforming cases of a conformance check).
 
 :func:`kept_cases` is the one SQL that decides which cases a filter keeps, on any engine; the verb
@@ -48,11 +53,19 @@ class CaseFilter:
     end_steps: Sequence[str] | None = None
     follows: tuple[str, str] | None = None
     cases: Sequence[str] | None = None
+    directly_follows: tuple[str, str] | None = None
+    contains: Sequence[str] | None = None
+    ranges: Mapping[str, tuple[float | None, float | None]] | None = None
 
     def is_empty(self) -> bool:
         return not any((self.started, self.completed, self.active, self.attributes, self.variants is not None,
                         self.duration_s, self.start_steps is not None, self.end_steps is not None, self.follows,
-                        self.cases is not None))
+                        self.cases is not None, self.directly_follows, self.contains is not None,
+                        self.ranges))
+
+    def needs_instances(self) -> bool:
+        """Whether a condition reads the instances (their order), not only the cases' summary."""
+        return bool(self.follows or self.directly_follows or self.contains)
 
 
 def _us(value: datetime | str | None, what: str) -> int | None:
@@ -115,13 +128,25 @@ def kept_cases(eng: Engine, flt: CaseFilter) -> pa.Array:
         if name not in columns:
             raise AnalyticsError(f"filter attributes: the log has no column {name!r}")
         conds.append(f'"case" IN (SELECT {q(CASE)} FROM log WHERE {q(name)} IN ({_lit(values)}))')
+    for name, (lo, hi) in (flt.ranges or {}).items():
+        if name not in columns:
+            raise AnalyticsError(f"filter ranges: the log has no column {name!r}")
+        bounds = [f"{q(name)} {op} {float(v)!r}" for op, v in ((">=", lo), ("<=", hi)) if v is not None]
+        conds.append(f'"case" IN (SELECT {q(CASE)} FROM log WHERE {" AND ".join(bounds) or "TRUE"})')
     if flt.follows:
         a, b = _lit([flt.follows[0]]), _lit([flt.follows[1]])
         conds.append(f'"case" IN (SELECT x."case" FROM (SELECT "case", MIN(pos) AS p FROM inst WHERE activity = {a} '
                      f'GROUP BY 1) x JOIN (SELECT "case", MAX(pos) AS p FROM inst WHERE activity = {b} GROUP BY 1) y '
                      f'ON x."case" = y."case" AND x.p < y.p)')
+    if flt.directly_follows:
+        a, b = _lit([flt.directly_follows[0]]), _lit([flt.directly_follows[1]])
+        conds.append(f'"case" IN (SELECT x."case" FROM inst x JOIN inst y ON x."case" = y."case" '
+                     f'AND y.pos = x.pos + 1 WHERE x.activity = {a} AND y.activity = {b})')
+    for step in flt.contains or ():
+        conds.append(f'"case" IN (SELECT "case" FROM inst WHERE activity = {_lit([step])})')
     if flt.cases is not None:
         eng.con.register("flt_cases_", pa.table({"case": pa.array([str(c) for c in flt.cases], pa.string())}))
         conds.append('"case" IN (SELECT "case" FROM flt_cases_)')
     where = " AND ".join(conds) or "TRUE"
     return eng.arrow(f'SELECT "case" FROM cases WHERE {where}').column(0).combine_chunks()
+

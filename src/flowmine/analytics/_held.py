@@ -287,7 +287,7 @@ def kept_case_ids(log: StoredLog) -> pa.Array:
             if key in _KEPT:
                 _KEPT.move_to_end(key)
                 return _KEPT[key]
-    if _held(log.base) is None and local and not any(f.follows for f in log.filters):
+    if _held(log.base) is None and local and not any(f.needs_instances() for f in log.filters):
         light = CaseEngine(canonical_table(log.base, columns=None))  # no filter here reads the instances
         try:
             for flt in log.filters:

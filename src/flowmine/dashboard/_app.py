@@ -2,27 +2,36 @@
 
 Pages are modules in ``pages/`` with ``PATH``, ``TITLE_KEY``, ``layout(store, filters)`` and an
 optional ``register(app, store)`` for their own callbacks. Filters live in the URL, so a manager can
-share exactly what they see; every value coming back from the browser is checked in ``_state``.
-Safe by default: served on 127.0.0.1 without debug mode, with a request size limit.
+share exactly what they see; every value coming back from the browser is checked in ``_state``; the filter
+bar is ``_shell``, saved views ``_views``. Safe by default: served on 127.0.0.1 without debug mode, with a
+request size limit. Failures stay small: a page whose layout raises is a notice in the shell (its one-line
+error; the traceback goes to the log), an unknown process a notice without numbers, an unknown path a 404
+page, a malformed callback a 400 (``_failures``); ``/_flowmine/ready`` is 200 only after the start-up
+work succeeded. The offline report of the process is served at ``/_flowmine/report`` as a download.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlencode
 
 import dash
 from dash import MATCH, Dash, Input, Output, State, dcc, html, no_update
 
 from flowmine._params import Interval, validate_params
-from flowmine.dashboard import _state
+from flowmine.dashboard import _shell, _state
 from flowmine.dashboard._data import single_flight
+from flowmine.dashboard._failures import install_failure_isolation, one_line
 from flowmine.dashboard._hardening import install_hardening
-from flowmine.dashboard._i18n import t
+from flowmine.dashboard._i18n import LANGS, t
+from flowmine.dashboard._shell import CONTROL_PROPS, filter_bar
+from flowmine.dashboard._views import MAX_NAME, save_view, saved_views, views_list
 from flowmine.dashboard.pages import (
     bottlenecks,
     case,
@@ -36,8 +45,10 @@ from flowmine.dashboard.pages import (
     steps,
     variants,
 )
+from flowmine.errors import OptionError
 from flowmine.store import Store
 
+LOG = logging.getLogger("flowmine.dashboard")
 PAGES: tuple[ModuleType, ...] = (overview, processmap, bottlenecks, conformance, steps, variants, cases, case,
                                  resources, improvement, data)
 #: Largest request body a callback may send (Dash has no limit by default).
@@ -52,42 +63,43 @@ body{font-family:-apple-system,'Segoe UI','PingFang SC','Microsoft YaHei',sans-s
 .fm-card{border:1px solid #d9e2ec;border-radius:6px;padding:10px 14px;min-width:150px;background:white}
 .fm-card-label{font-size:12px;color:#52606d}.fm-card-value{font-size:22px;font-weight:600}
 .fm-card-hint{font-size:11px;color:#7b8794}.fm-notice{color:#b44d12;padding:4px 20px}
+.fm-chips,.fm-tools{display:flex;gap:8px;align-items:center;padding:4px 20px;flex-wrap:wrap;font-size:13px}
+.fm-chip{background:#d9e2ec;border-radius:12px;padding:2px 10px;color:#102a43;text-decoration:none}
+.fm-clear{color:#b44d12}.fm-preset{margin-right:8px;font-size:13px}.fm-page-error{color:#b44d12}
 """
 
 
 def create_app(store_path: str | Path) -> Dash:
-    """Build the dashboard over the store at ``store_path`` (read-only)."""
+    """Build the dashboard over the store at ``store_path`` (read-only; saved views go to
+    ``<store>/views.json``)."""
     store = Store(store_path, create=False)
     app = Dash("flowmine.dashboard", title="flowmine", suppress_callback_exceptions=True,
                update_title="", serve_locally=True)
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + _CSS + "</style>")
     app.layout = html.Div([
-        dcc.Location(id="url", refresh=False),
+        dcc.Location(id="url", refresh=False), dcc.Store(id="fm-date-blur"),
         html.Div(id="shell-top", className="fm-top"),
-        html.Div([
-            html.Label(id="lbl-process"), dcc.Dropdown(id="flt-process", clearable=False, style={"width": 220}),
-            html.Label(id="lbl-period"), dcc.DatePickerRange(id="flt-dates", display_format="YYYY-MM-DD"),
-            html.Label(id="lbl-attr"),
-            dcc.Dropdown(id="flt-attr", clearable=True, style={"width": 180}),
-            dcc.Dropdown(id="flt-values", multi=True, clearable=True, style={"minWidth": 180}),
-            html.Label(id="lbl-variant"),
-            dcc.Dropdown(id="flt-variant", clearable=True, optionHeight=50, style={"width": 320}),
-            html.Label(id="lbl-fit"), dcc.RadioItems(id="flt-fit", inline=True),
-            html.Label(id="lbl-lang"),
-            dcc.RadioItems(id="flt-lang", options=[{"label": "English", "value": "en"},
-                                                   {"label": "中文", "value": "zh"}], inline=True),
-        ], className="fm-filters"),
+        *filter_bar(),
+        html.Div(_tools(), className="fm-tools"),
         html.Div(id="shell-notice", className="fm-notice"),
-        html.Div(id="page", className="fm-page"),
+        dcc.Loading(html.Div(id="page", className="fm-page"), delay_show=300, type="circle"),
     ])
     _register_shell(app, store)
-    ready = app.server.config["FLOWMINE_READY"] = threading.Event()
+    _register_views(app, store)
+    ready = app.server.config["FLOWMINE_READY"] = Readiness()
+    failed = ready.failed
 
     @app.server.route("/_flowmine/ready")
     def is_ready() -> Any:
-        """200 once the start-up work is done (``serve``), else 503: for health checks and benchmarks."""
+        """200 once the start-up work succeeded (``serve``); 503 before, or with the reason when it failed."""
+        if failed:
+            return {"ready": False, "error": failed[0]}, 503
         return ({"ready": True}, 200) if ready.is_set() else ({"ready": False}, 503)
+
+    @app.server.route("/_flowmine/report")
+    def report() -> Any:
+        return _report(store)
 
     @app.callback(Output({"type": "grid", "grid": MATCH}, "exportDataAsCsv"),
                   Input({"type": "csv-export", "grid": MATCH}, "n_clicks"), prevent_initial_call=True)
@@ -97,78 +109,208 @@ def create_app(store_path: str | Path) -> Dash:
     for page in PAGES:
         if hasattr(page, "register"):
             page.register(app, store)
+    install_failure_isolation(app.server, lambda path: _route(path) is not None, app.index)
     # after every callback: the CSP lists the hashes of Dash's inline scripts
     install_hardening(app.server, app.csp_hashes(), lambda: bool(app.server.config.get("FLOWMINE_ANY_HOST")))
     return app
 
 
-def _route(pathname: str | None) -> ModuleType:
+def _tools() -> list[Any]:
+    """Saved views (list and "save this view") and the offline report link; labels set by the shell."""
+    return [
+        html.A(id="report-link", href="", className="fm-report"),
+        html.Details([
+            html.Summary(id="views-summary"), html.Div(id="views-list"),
+            dcc.Input(id="view-name", type="text", maxLength=MAX_NAME, debounce=False),
+            html.Button(id="view-save", n_clicks=0), html.Span(id="view-status", className="fm-view-status"),
+        ], className="fm-views-box"),
+    ]
+
+
+def _report(store: Store) -> Any:
+    """The offline HTML report (``flowmine.report.build_report``) of a process, as a download."""
+    from flask import Response, request
+
+    from flowmine.errors import FlowmineError
+    from flowmine.report import build_report
+
+    process, lang = request.args.get("process", ""), request.args.get("lang", "en")
+    if process not in store.processes() or lang not in LANGS:
+        return "404 Not Found: no such process or language\n", 404
+    try:
+        page = build_report(store, process, lang=lang)
+    except FlowmineError as exc:
+        LOG.warning("report of %s failed: %s", process, one_line(exc))
+        return f"409 Conflict: no report for this process ({one_line(exc)})\n", 409
+    name = f"flowmine-report-{process}-{lang}.html"
+    return Response(page, mimetype="text/html", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _route(pathname: str | None) -> ModuleType | None:
+    """The page of a path; None for a path that is no page."""
     for page in PAGES:
         if pathname == page.PATH:
             return page
-    return PAGES[0]
+    return None
 
 
-def _options(values: Sequence[str], width: int = 0) -> list[dict[str, str]]:
-    """Dropdown options; labels are text (never markup), long ones shortened for the eye only."""
-    return [{"label": (v if not width or len(v) <= width else v[:width - 1] + "…"), "value": v} for v in values]
+SHELL_OUTPUTS = ("page.children", "shell-top.children", "shell-notice.children", "flt-process.options",
+                 "flt-process.value", "flt-presets.children", "flt-hist.figure", "shell-chips.children",
+                 "views-list.children",
+                 "views-summary.children", "view-save.children", "view-name.placeholder", "report-link.href",
+                 "report-link.children", *CONTROL_PROPS)
+
+
+def _outputs(names: Sequence[str]) -> list[Output]:
+    return [Output(cid, prop) for cid, prop in (name.rsplit(".", 1) for name in names)]
+
+
+def _page(store: Store, page: ModuleType | None, f: _state.Filters, pathname: str) -> tuple[Any, list[Any]]:
+    """The page's content and the notices it adds: "not found", an unknown process, or the one-line
+    error of a page that raised (logged with its traceback), never a blank app."""
+    lang = f.lang
+    if page is None:
+        return html.H3(t("not_found", lang).format(path=pathname[:200]), className="fm-not-found"), []
+    if f.unknown_process:
+        name = next((r.split("=", 1)[1] for r in f.refused if r.startswith("process=")), "")
+        text = t("unknown_process", lang).format(name=name)
+        return html.P(text, className="fm-unknown-process"), [html.Div(text)]
+    if not f.process:
+        return html.P(t("no_store", lang)), []
+    try:
+        return _body(store, page, f), []
+    except Exception as exc:  # one page's failure must not blank the app
+        LOG.exception("the page %s of %s failed", page.PATH, f.process)
+        text = f"{t('page_failed', lang)}: {one_line(exc)}"
+        return html.P(text, className="fm-page-error"), [html.Div(text, className="fm-page-failed")]
+
+
+def _offer_of(store: Store, process: str | None) -> _state.Offer:
+    from flowmine.dashboard._data import offer
+
+    if not process:
+        return _state.NO_OFFER
+    try:
+        return offer(store, process)
+    except Exception:  # the bar then offers nothing for it; the page says why
+        LOG.exception("the filter offer of %s failed", process)
+        return _state.NO_OFFER
+
+
+#: A typed date applies when its field is left, as with Enter or Tab (Dash's date picker commits typed text
+#: on those keys only): leaving a date field sends it the Tab key its own handler listens for.
+DATE_BLUR_JS = """function(path) {
+  if (!window.fmDateBlur) {
+    window.fmDateBlur = true;
+    document.addEventListener('focusout', function(e) {
+      var el = e.target;
+      if (el && el.classList && el.classList.contains('dash-datepicker-input')) {
+        el.dispatchEvent(new KeyboardEvent('keydown', {key: 'Tab', bubbles: true}));
+      }
+    }, true);
+  }
+  return window.dash_clientside.no_update;
+}"""
 
 
 def _register_shell(app: Dash, store: Store) -> None:
-    from flowmine.dashboard._data import definition_problems, filters_of, offer
+    from flowmine.dashboard._data import definition_problems, labeller
 
-    @app.callback(
-        Output("page", "children"), Output("shell-top", "children"), Output("shell-notice", "children"),
-        Output("flt-process", "options"), Output("flt-process", "value"),
-        Output("flt-dates", "start_date"), Output("flt-dates", "end_date"), Output("flt-lang", "value"),
-        Output("flt-attr", "options"), Output("flt-attr", "value"), Output("flt-values", "options"),
-        Output("flt-values", "value"),
-        Output("flt-variant", "options"), Output("flt-variant", "value"),
-        Output("flt-fit", "options"), Output("flt-fit", "value"),
-        Output("lbl-process", "children"), Output("lbl-period", "children"), Output("lbl-lang", "children"),
-        Output("lbl-attr", "children"), Output("lbl-variant", "children"), Output("lbl-fit", "children"),
-        Output("flt-dates", "start_date_placeholder_text"), Output("flt-dates", "end_date_placeholder_text"),
-        Output("flt-attr", "placeholder"), Output("flt-values", "placeholder"), Output("flt-variant", "placeholder"),
-        Input("url", "pathname"), Input("url", "search"),
-    )
+    app.clientside_callback(DATE_BLUR_JS, Output("fm-date-blur", "data"), Input("url", "pathname"))
+
+    @app.callback(*_outputs(SHELL_OUTPUTS), Input("url", "pathname"), Input("url", "search"))
     def render(pathname: str | None, search: str | None) -> tuple[Any, ...]:
         processes = store.processes()
-        f = filters_of(store, search)
-        page = _route(pathname)
-        lang = f.lang
+        f = _state.parse(search, processes, lambda p: _offer_of(store, p))
+        path = pathname or "/"
+        page, lang = _route(path), f.lang
         nav = [html.Strong(t("title", lang), style={"marginRight": 18})] + [
             dcc.Link(t(p.TITLE_KEY, lang), href=p.PATH + f.query()) for p in PAGES if getattr(p, "NAV", True)]
         notice = [html.Div(f"{t('refused', lang)}: {', '.join(f.refused)}")] if f.refused else []
         notice += [html.Div(f"{t('definition_problem', lang)}: {line}") for line in definition_problems()]
-        body = _body(store, page, f) if f.process else html.P(t("no_store", lang))
-        off = offer(store, f.process) if f.process else _state.NO_OFFER
-        fit_opts = ([{"label": t("fit_all", lang), "value": ""}, {"label": t("fit_yes", lang), "value": "yes"},
-                     {"label": t("fit_no", lang), "value": "no"}] if off.conformance else [])
-        return (body, nav, notice, _options(processes), f.process, f.start, f.end, lang,
-                _options(sorted(off.attributes)), f.attr, _options(off.attributes.get(f.attr or "", ())),
-                list(f.values),
-                _options(off.variants, 90), f.variant, fit_opts, f.fit or "",
-                t("process", lang), t("period", lang), t("language", lang),
-                t("attribute", lang), t("variant_filter", lang), t("fit_filter", lang) if off.conformance else "",
-                t("date_from", lang), t("date_to", lang), t("choose", lang), t("choose", lang), t("choose", lang))
+        body, more = _page(store, page, f, path)
+        off = _offer_of(store, f.process)
+        shown = labeller(f.process, lang)
+        # a page off the navigation (the case page: one case) sends filter changes to the case explorer
+        here = "/" if page is None else page.PATH if getattr(page, "NAV", True) else "/cases"
+        out = {"page.children": body, "shell-top.children": nav, "shell-notice.children": notice + more,
+               "flt-process.options": _shell.options(processes), "flt-process.value": f.process,
+               "flt-presets.children": _shell.presets(here, f, off),
+               "flt-hist.figure": _shell.histogram(_starts(store, f.process, off), f),
+               "shell-chips.children": _shell.chips(here, f, shown),
+               "views-list.children": views_list(saved_views(store), t("no_views", lang)),
+               "views-summary.children": t("views", lang), "view-save.children": t("save_view", lang),
+               "view-name.placeholder": t("view_name", lang),
+               "report-link.href": "/_flowmine/report?" + urlencode({"process": f.process or "", "lang": lang}),
+               "report-link.children": t("report", lang), **_shell.controls(f, off, shown)}
+        return tuple(out[k] for k in SHELL_OUTPUTS)
 
     @app.callback(
         Output("url", "search"),
         Input("flt-process", "value"), Input("flt-dates", "start_date"), Input("flt-dates", "end_date"),
         Input("flt-attr", "value"), Input("flt-values", "value"), Input("flt-variant", "value"),
-        Input("flt-fit", "value"), Input("flt-lang", "value"), State("url", "search"), prevent_initial_call=True,
+        Input("flt-fit", "value"), Input("flt-lang", "value"), Input("flt-has", "value"), Input("flt-df", "value"),
+        Input("flt-first", "value"), Input("flt-last", "value"), Input("flt-dur-min", "value"),
+        Input("flt-dur-max", "value"), Input("flt-tz", "value"), Input("flt-num", "value"),
+        Input("flt-num-min", "value"), Input("flt-num-max", "value"), State("url", "search"),
+        prevent_initial_call=True,
     )
     def on_filter(process: Any, start: Any, end: Any, attr: Any, values: Any, variant: Any, fit: Any, lang: Any,
-                  search: str | None) -> Any:
+                  has: Any, df: Any, first: Any, last: Any, dur_min: Any, dur_max: Any, tz: Any, num: Any,
+                  num_min: Any, num_max: Any, search: str | None) -> Any:
         processes = store.processes()
-        current = filters_of(store, search)
+        current = _state.parse(search, processes, lambda p: _offer_of(store, p))
         try:
-            new = _state.with_changes(current, processes, lambda p: offer(store, p), process=process, start=start,
-                                      end=end, attr=attr, values=tuple(values or ()), variant=variant,
-                                      fit=fit or None, lang=lang or "en")
+            if not isinstance(values, list | type(None)):
+                raise OptionError("values must be a list")
+            new = _state.with_changes(
+                current, processes, lambda p: _offer_of(store, p), process=process, start=start, end=end,
+                attr=attr, values=tuple(values or ()), variant=variant, fit=fit or None, lang=lang or "en",
+                has=has or (), df=df, first=first, last=last, dur_min=_shell.to_seconds(dur_min),
+                dur_max=_shell.to_seconds(dur_max), tz=_zone_change(store, current, tz), num=num,
+                num_min=num_min, num_max=num_max)
         except (ValueError, TypeError):
             return no_update  # a forged value: refused, the page stays as it was
         return new.query() if new.query() != current.query() else no_update
+
+
+def _starts(store: Store, process: str | None, off: _state.Offer) -> Any:
+    """Cases started per week (per month over more than a year of data), None when unavailable."""
+    from flowmine.dashboard._data import case_starts
+
+    if not process or off.span is None:
+        return None
+    long = int(off.span[1][:4]) * 12 + int(off.span[1][5:7]) - int(off.span[0][:4]) * 12 - int(off.span[0][5:7]) > 12
+    try:
+        return case_starts(store, process, "month" if long else "week")
+    except Exception:  # the histogram is a help, never a reason to fail the shell
+        LOG.exception("the time frame histogram of %s failed", process)
+        return None
+
+
+def _zone_change(store: Store, f: _state.Filters, tz: Any) -> Any:
+    """The ``tz`` to keep: unchanged while the zone box shows the zone already in force (the process's
+    own zone stays implicit, so a link follows a changed configuration)."""
+    shown = f.tz or _offer_of(store, f.process).zone
+    return f.tz if tz in (None, shown) else tz
+
+
+def _register_views(app: Dash, store: Store) -> None:
+    @app.callback(Output("view-status", "children"), Output("views-list", "children", allow_duplicate=True),
+                  Input("view-save", "n_clicks"), State("view-name", "value"), State("url", "pathname"),
+                  State("url", "search"), prevent_initial_call=True)
+    def on_save(n: Any, name: Any, pathname: Any, search: Any) -> Any:
+        if not n or not isinstance(search, str | type(None)) or not isinstance(pathname, str | type(None)):
+            return no_update, no_update
+        f = _state.parse(search, store.processes(), lambda p: _offer_of(store, p))
+        page = _route(pathname)
+        paths = [p.PATH for p in PAGES]
+        try:
+            view = save_view(store, name, (page.PATH if page else "") + f.query(), paths)
+        except (ValueError, OSError) as exc:
+            return f"{t('view_refused', f.lang)}: {one_line(exc)}", no_update
+        return (t("view_saved", f.lang).format(name=view.name),
+                views_list(saved_views(store), t("no_views", f.lang)))
 
 
 def _body(store: Store, page: ModuleType, f: _state.Filters) -> Any:
@@ -184,12 +326,23 @@ def _body(store: Store, page: ModuleType, f: _state.Filters) -> Any:
 
 @single_flight(maxsize=512)
 def _cached_body(store_path: str, ver: str, path: str, f: _state.Filters) -> Any:
-    return _route(path).layout(Store(store_path, create=False), f)
+    page = _route(path)
+    assert page is not None
+    return page.layout(Store(store_path, create=False), f)
+
+
+class Readiness(threading.Event):
+    """Set when the start-up work is over; ``failed`` holds the reason (one line) when it failed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed: list[str] = []
 
 
 def _warm(store: Store, ready: threading.Event) -> None:
     """Start-up work, so the first visitor does not wait: each process's relations held in memory, its
-    unfiltered profile, conformance check and filter offer. ``/_flowmine/ready`` answers 200 after."""
+    unfiltered profile, conformance check and filter offer. ``/_flowmine/ready`` answers 200 after, or
+    503 with the reason (``Readiness.failed``; logged with its traceback) when the work failed."""
     from flowmine.dashboard._data import conformance, metric, offer, process_map_of, process_profile, process_variants
 
     try:
@@ -202,6 +355,10 @@ def _warm(store: Store, ready: threading.Event) -> None:
             process_variants(store, f)
             metric(store, f, "workload", "resource")
             metric(store, f, "handovers", "resource")
+    except Exception as exc:  # reported by /_flowmine/ready, not lost in a thread
+        LOG.exception("the dashboard's start-up work failed")
+        if isinstance(ready, Readiness):
+            ready.failed.append(one_line(exc))
     finally:
         ready.set()
 

@@ -21,8 +21,10 @@ from flowmine.analytics import (
     case_timeline,
     cost_per_case,
     hold,
+    numeric_ranges,
     profile,
     stored,
+    throughput_time,
     variant_stats,
 )
 from flowmine.dashboard._state import Filters, Offer, parse
@@ -84,15 +86,27 @@ MAX_VARIANTS = 100
 @single_flight(maxsize=32)
 def _offer(store_path: str, process: str, ver: str) -> Offer:
     store = Store(store_path, create=False)
-    attributes = attribute_values(stored(store, process), max_values=MAX_ATTRIBUTE_VALUES)
-    vs = variant_stats(stored(store, process))["variant"].astype(str).head(MAX_VARIANTS).tolist()
+    log = stored(store, process)
+    attributes = attribute_values(log, max_values=MAX_ATTRIBUTE_VALUES)
+    vstats = variant_stats(log).head(MAX_VARIANTS)
+    vs = vstats["variant"].astype(str).tolist()
     has_model = _check(store_path, process, ver, Filters().key()) is not None
-    return Offer(attributes=attributes, variants=tuple(vs), conformance=has_model)
+    p = profile(log)
+    starts = throughput_time(log, level="case")["start"].dropna()
+    span = (starts.min().date().isoformat(), starts.max().date().isoformat()) if len(starts) else None
+    cfg = configured(process)
+    return Offer(attributes=attributes, variants=tuple(vs), conformance=has_model,
+                 variant_cases=dict(zip(vs, (int(n) for n in vstats["cases"]), strict=True)),
+                 activities=tuple(sorted(a["activity"] for a in p.get("activities", []))),
+                 edges=tuple(sorted(f"{e['source']} → {e['target']}" for e in p.get("edges", []))),
+                 span=span, zone=str(cfg.calendar.get("timezone", "UTC")) if cfg is not None else "UTC",
+                 numeric=numeric_ranges(log))
 
 
 def offer(store: Store, process: str) -> Offer:
     """What the filter bar offers for a process: case attributes and their values, the most frequent
-    variants, and whether a reference model exists."""
+    variants with their case counts, the steps and transitions, the span of case starts, whether a
+    reference model exists and the process configuration's time zone."""
     return _offer(str(store.path), process, version(store, process))
 
 
@@ -101,17 +115,38 @@ def filters_of(store: Store, search: str | None) -> Filters:
     return parse(search, store.processes(), lambda process: offer(store, process))
 
 
+def _bound(day: str | None, zone: str, days: int = 0) -> dt.datetime | None:
+    """Midnight of ``day`` (+ ``days``) in ``zone``."""
+    from zoneinfo import ZoneInfo
+
+    if not day:
+        return None
+    return dt.datetime.fromisoformat(day).replace(tzinfo=ZoneInfo(zone)) + dt.timedelta(days=days)
+
+
+def zone_of(store: Store, f: Filters) -> str:
+    """The time zone the filters' dates are read in: the URL's ``tz``, else the process configuration's."""
+    return f.tz or (offer(store, f.process).zone if f.process else "UTC")
+
+
 def case_filter(store: Store, f: Filters) -> CaseFilter | None:
-    """The public API's case filter for the dashboard's filters (None: all cases)."""
-    lo = dt.datetime.fromisoformat(f.start).replace(tzinfo=dt.UTC) if f.start else None
-    hi = (dt.datetime.fromisoformat(f.end).replace(tzinfo=dt.UTC) + dt.timedelta(days=1)) if f.end else None
+    """The public API's case filter for the dashboard's filters (None: all cases). Dates are whole
+    days in the filters' time zone (:func:`zone_of`)."""
+    zone = zone_of(store, f) if (f.start or f.end) else "UTC"
+    lo, hi = _bound(f.start, zone), _bound(f.end, zone, days=1)
     cases = None
     if f.fit is not None and f.process is not None:
         fitting, deviating = conforming_cases(store, f.process)
         cases = fitting if f.fit == "yes" else deviating
+    a, _, b = (f.df or "").partition(" → ")
     flt = CaseFilter(started=(lo, hi) if (lo or hi) else None,
                      attributes={f.attr: list(f.values)} if f.attr and f.values else {},
-                     variants=[f.variant] if f.variant else None, cases=cases)
+                     variants=[f.variant] if f.variant else None, cases=cases,
+                     duration_s=(f.dur_min, f.dur_max) if (f.dur_min is not None or f.dur_max is not None) else None,
+                     start_steps=[f.first] if f.first else None, end_steps=[f.last] if f.last else None,
+                     directly_follows=(a, b) if f.df else None, contains=list(f.has) or None,
+                     ranges={f.num: (f.num_min, f.num_max)} if f.num and (
+                         f.num_min is not None or f.num_max is not None) else None)
     return None if flt.is_empty() else flt
 
 
@@ -128,8 +163,7 @@ def _key(store: Store, f: Filters) -> tuple[Any, ...]:
 
 
 def _filters(key: tuple[Any, ...]) -> Filters:
-    start, end, attr, values, variant, fit = key[3]
-    return Filters(process=key[1], start=start, end=end, attr=attr, values=values, variant=variant, fit=fit)
+    return Filters.from_key(key[1], key[3])
 
 
 @single_flight(maxsize=256)
@@ -298,3 +332,16 @@ def kpis(p: dict[str, Any], case_cost: dict[str, Any] | None = None) -> dict[str
         "steps": len(acts),
         "top_bottleneck": p["bottlenecks"][0]["name"] if p.get("bottlenecks") else None,
     }
+
+
+@single_flight(maxsize=32)
+def _arrivals(store_path: str, process: str, ver: str, by: str) -> Any:
+    from flowmine.analytics import flow
+
+    return flow(stored(Store(store_path, create=False), process), by=by)[["period", "arrivals"]]
+
+
+def case_starts(store: Store, process: str, by: str) -> Any:
+    """Cases started per period of the whole process (``flowmine.analytics.flow``'s ``arrivals``; periods in
+    UTC): the time frame's histogram."""
+    return _arrivals(str(store.path), process, version(store, process), by)

@@ -1,21 +1,27 @@
 """Global filters as they live in the URL, checked against what the dashboard offered.
 
 Every value that arrives from the browser (URL query, dropdown, date picker) is validated here:
-a process must be one the store holds, dates must be ISO dates, an attribute and its values, a
-variant and the conformance choice must be among those the filter bar offered for the process, the
-language one of the offered ones. Anything else (a forged value such as ``../../etc/passwd``) is
-refused, never used.
+a process must be one the store holds, dates must be ISO dates within the data's years, an attribute
+and its values, a variant, a step, a transition and the conformance choice must be among those the
+filter bar offered for the process, the language and the time zone among the offered ones. Anything
+else (a forged value such as ``../../etc/passwd``, or ``to=9999-12-31``) is refused, never used.
 
-URL keys: ``process``, ``from``, ``to`` (cases started between, ISO dates, inclusive), ``attr`` and
-``val`` (repeatable: cases with one of these values of a case attribute), ``variant`` (activities
-joined by " → "), ``fit`` (``yes``: conforming cases only, ``no``: deviating cases only), ``lang``.
+URL keys: ``process``, ``from``, ``to`` (cases started between, ISO dates, inclusive, in the time
+zone ``tz``), ``attr`` and ``val`` (repeatable: cases with one of these values of a case attribute),
+``variant`` (activities joined by " → "), ``fit`` (``yes``: conforming cases only, ``no``: deviating
+cases only), ``has`` (repeatable: cases containing each of these steps), ``df`` (``A → B``: cases
+where B directly follows A), ``dur_min`` / ``dur_max`` (case duration in seconds, inclusive),
+``start`` / ``end`` (the case's first / last step), ``num`` with ``num_min`` / ``num_max`` (a numeric case
+attribute within a range, inclusive, inside its values' range), ``tz`` (IANA zone; default: the
+process's), ``lang``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -23,6 +29,13 @@ from flowmine.dashboard._i18n import LANGS
 from flowmine.errors import OptionError
 
 FIT = ("yes", "no")
+SEP = " → "
+#: Time zones offered besides UTC and the process's own.
+ZONES = ("UTC", "Asia/Shanghai", "Europe/London", "Europe/Berlin", "America/New_York")
+#: Dates outside these years are refused even without a data span (``9999-12-31`` breaks date arithmetic).
+YEARS = (1900, 2199)
+#: The longest case duration a filter accepts, in seconds (about 300 years).
+MAX_DURATION_S = 1e10
 
 
 @dataclass(frozen=True)
@@ -32,6 +45,20 @@ class Offer:
     attributes: Mapping[str, Sequence[str]] = field(default_factory=dict)  # case attribute → values
     variants: Sequence[str] = ()
     conformance: bool = False  # whether a reference model exists (the conforming filter is offered)
+    variant_cases: Mapping[str, int] = field(default_factory=dict)  # variant → its cases (all cases)
+    activities: Sequence[str] = ()  # the steps (for has / start / end)
+    edges: Sequence[str] = ()  # the transitions "A → B" that occur (for df)
+    span: tuple[str, str] | None = None  # ISO dates of the first and the last case start
+    zone: str = "UTC"  # the process configuration's time zone
+    numeric: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # numeric attribute → (min, max)
+
+    def date_bounds(self) -> tuple[str, str]:
+        """The dates a filter may name: the whole years of the data (any year in 1900-2199 without data)."""
+        lo, hi = (int(self.span[0][:4]), int(self.span[1][:4])) if self.span else YEARS
+        return f"{lo:04d}-01-01", f"{hi:04d}-12-31"
+
+    def zones(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.zone, *ZONES)))
 
 
 NO_OFFER = Offer()
@@ -48,106 +75,265 @@ class Filters:
     fit: str | None = None  # "yes" / "no"
     lang: str = "en"
     refused: tuple[str, ...] = ()
+    has: tuple[str, ...] = ()  # steps every kept case contains
+    df: str | None = None  # "A → B": B directly after A
+    dur_min: float | None = None  # case duration, seconds
+    dur_max: float | None = None
+    first: str | None = None  # the case's first step (URL key start)
+    last: str | None = None  # the case's last step (URL key end)
+    tz: str | None = None  # the zone dates are read in (None: the process's)
+    num: str | None = None  # a numeric case attribute ...
+    num_min: float | None = None  # ... and its range (inclusive)
+    num_max: float | None = None
+    unknown_process: bool = False  # the URL named a process the store does not hold
 
     def query(self) -> str:
         items: list[tuple[str, str]] = [(k, v) for k, v in (
             ("process", self.process), ("from", self.start), ("to", self.end)) if v]
         if self.attr:  # an attribute chosen before its values is kept (the value list is offered for it)
             items += [("attr", self.attr)] + [("val", v) for v in self.values]
-        items += [(k, v) for k, v in (("variant", self.variant), ("fit", self.fit), ("lang", self.lang)) if v]
+        items += [(k, v) for k, v in (("variant", self.variant), ("fit", self.fit)) if v]
+        items += [("has", v) for v in self.has]
+        items += [(k, v) for k, v in (("df", self.df), ("dur_min", _num(self.dur_min)),
+                                      ("dur_max", _num(self.dur_max)), ("start", self.first),
+                                      ("end", self.last)) if v]
+        if self.num:
+            items += [(k, v) for k, v in (("num", self.num), ("num_min", _num(self.num_min)),
+                                          ("num_max", _num(self.num_max))) if v]
+        items += [(k, v) for k, v in (("tz", self.tz), ("lang", self.lang)) if v]
         return "?" + urlencode(items)
 
     def key(self) -> tuple[Any, ...]:
         """The case-filter part (what a cached result depends on besides the process and version)."""
-        return (self.start, self.end, self.attr if self.values else None, self.values, self.variant, self.fit)
+        return (self.start, self.end, self.attr if self.values else None, self.values, self.variant, self.fit,
+                self.has, self.df, self.dur_min, self.dur_max, self.first, self.last,
+                self.tz if (self.start or self.end) else None,
+                self.num if (self.num_min is not None or self.num_max is not None) else None, self.num_min,
+                self.num_max)
+
+    @classmethod
+    def from_key(cls, process: str | None, key: Sequence[Any]) -> Filters:
+        """The filters a :meth:`key` was made of (the language aside)."""
+        names = ("start", "end", "attr", "values", "variant", "fit", "has", "df", "dur_min", "dur_max",
+                 "first", "last", "tz", "num", "num_min", "num_max")
+        return cls(process=process, **dict(zip(names, key, strict=True)))
 
     @property
     def filtered(self) -> bool:
-        return any(v for v in self.key())
+        return any(v is not None and v != () for v in self.key())
+
+    def cleared(self) -> Filters:
+        """The same process, language and zone without any case filter ("clear all")."""
+        return Filters(process=self.process, lang=self.lang, tz=self.tz)
+
+    def active(self) -> list[tuple[str, str, Filters]]:
+        """The active filters, each as (URL key, value shown, the filters without it): the removable chips."""
+        out: list[tuple[str, str, Filters]] = []
+        if self.start or self.end:
+            out.append(("from", f"{self.start or '…'} – {self.end or '…'}", replace(self, start=None, end=None)))
+        if self.attr and self.values:
+            out.append(("attr", f"{self.attr.removeprefix('case:')} = {', '.join(self.values)}",
+                        replace(self, attr=None, values=())))
+        out += [(k, str(v), replace(self, **{n: None})) for k, n, v in (  # type: ignore[arg-type]
+            ("variant", "variant", self.variant), ("fit", "fit", self.fit), ("df", "df", self.df),
+            ("start", "first", self.first), ("end", "last", self.last)) if v]
+        out += [("has", h, replace(self, has=tuple(x for x in self.has if x != h))) for h in self.has]
+        if self.num and (self.num_min is not None or self.num_max is not None):
+            out.append(("num", f"{self.num.removeprefix('case:')} {_num(self.num_min) or '…'} – "
+                               f"{_num(self.num_max) or '…'}", replace(self, num=None, num_min=None, num_max=None)))
+        if self.dur_min is not None or self.dur_max is not None:
+            out.append(("dur", f"{_num(self.dur_min) or '…'} – {_num(self.dur_max) or '…'} s",
+                        replace(self, dur_min=None, dur_max=None)))
+        return out
 
 
-def _date(value: str | None) -> str | None:
+def _num(value: float | None) -> str | None:
+    return None if value is None else (str(int(value)) if float(value).is_integer() else repr(float(value)))
+
+
+def _date(value: Any, off: Offer = NO_OFFER) -> str | None:
     if not value:
         return None
+    if not isinstance(value, str):
+        raise OptionError(f"date {value!r} is not an ISO date")
     try:
-        return dt.date.fromisoformat(value[:10]).isoformat()
+        day = dt.date.fromisoformat(value[:10]).isoformat()
     except ValueError:
         raise OptionError(f"date {value!r} is not an ISO date") from None
+    lo, hi = off.date_bounds()
+    if not lo <= day <= hi:
+        raise OptionError(f"date {day} is outside the data ({lo} to {hi})")
+    return day
+
+
+def _duration(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise OptionError(f"duration {value!r} is not a number of seconds")
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise OptionError(f"duration {value!r} is not a number of seconds") from None
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_DURATION_S:
+        raise OptionError(f"duration {value!r} is not a number of seconds from 0 to {MAX_DURATION_S:.0e}")
+    return seconds
+
+
+def _among(what: str, value: Any, allowed: Sequence[str] | Mapping[str, Any]) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value not in allowed:
+        raise OptionError(f"{what} {str(value)[:80]!r} was not offered")
+    return value
+
+
+def _steps(values: Any, off: Offer) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str) or not isinstance(values, list | tuple):
+        raise OptionError("steps must be a list")
+    return tuple(dict.fromkeys(_among("step", v, off.activities) or "" for v in values if v))
+
+
+def _single(f: Filters, name: str, value: Any, off: Offer) -> Any:
+    """One checked value of field ``name`` (raises OptionError when it was not offered)."""
+    if name in ("start", "end"):
+        return _date(value, off)
+    if name in ("dur_min", "dur_max"):
+        return _duration(value)
+    if name == "has":
+        return _steps(value, off)
+    if name in ("num_min", "num_max"):
+        return _in_range(value, off.numeric.get(f.num or "") if isinstance(f.num, str) else None)
+    checks: dict[str, Sequence[str] | Mapping[str, Any]] = {
+        "variant": off.variants, "fit": FIT if off.conformance else (), "df": off.edges,
+        "first": off.activities, "last": off.activities, "tz": off.zones(), "attr": off.attributes,
+        "num": off.numeric}
+    return _among(name, value, checks[name])
+
+
+def _in_range(value: Any, bounds: tuple[float, float] | None) -> float | None:
+    """A bound of a numeric attribute's range: a finite number within the attribute's values."""
+    if value is None or value == "":
+        return None
+    if bounds is None:
+        raise OptionError("a range needs a numeric attribute that was offered")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise OptionError(f"{value!r} is not a number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise OptionError(f"{value!r} is not a number") from None
+    if not math.isfinite(number) or not bounds[0] <= number <= bounds[1]:
+        raise OptionError(f"{value!r} is outside the attribute's values ({bounds[0]:g} to {bounds[1]:g})")
+    return number
+
+
+def _values(attr: str | None, values: Any, off: Offer) -> tuple[str, ...]:
+    values = tuple(values or ())
+    if not all(isinstance(v, str) for v in values) or (
+            values and (attr is None or not set(values) <= set(off.attributes[attr]))):
+        raise OptionError("a value was not offered")
+    return values
+
+
+CHECKED = ("start", "end", "attr", "variant", "fit", "has", "df", "dur_min", "dur_max", "first", "last", "tz",
+           "num", "num_min", "num_max")  # num before its bounds: they are checked against its range
+URL_KEYS = {"start": "from", "end": "to", "first": "start", "last": "end"}
+
+
+def _consistent(f: Filters) -> Filters:
+    if f.dur_min is not None and f.dur_max is not None and f.dur_min > f.dur_max:
+        raise OptionError("the shortest duration is longer than the longest")
+    if f.num_min is not None and f.num_max is not None and f.num_min > f.num_max:
+        raise OptionError("the range's lower bound is above its upper bound")
+    return f
 
 
 def parse(search: str | None, processes: list[str], offer: Callable[[str], Offer] | None = None) -> Filters:
-    """Filters from a URL query string; values not offered are dropped and named in ``refused``."""
-    qs = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
+    """Filters from a URL query string; values not offered are dropped and named in ``refused``.
+
+    A process the store does not hold gives ``process=None`` and ``unknown_process`` (the shell then
+    shows a notice and no numbers, never another process's); no process at all: the first one."""
+    qs = parse_qs(search.lstrip("?") if isinstance(search, str) else "", keep_blank_values=False)
     get = {k: v[0] for k, v in qs.items() if v}
     refused: list[str] = []
-    process = get.get("process")
+    process, unknown = get.get("process"), False
     if process is not None and process not in processes:
-        refused.append(f"process={process}")
-        process = None
-    process = process or (processes[0] if processes else None)
+        refused.append(f"process={process[:80]}")
+        process, unknown = None, True
+    elif process is None:
+        process = processes[0] if processes else None
     lang = get.get("lang", "en")
     if lang not in LANGS:
-        refused.append(f"lang={lang}")
+        refused.append(f"lang={lang[:80]}")
         lang = "en"
-    dates = {}
-    for key in ("from", "to"):
-        try:
-            dates[key] = _date(get.get(key))
-        except ValueError:
-            refused.append(f"{key}={get.get(key)}")
-            dates[key] = None
     off = offer(process) if (offer is not None and process) else NO_OFFER
-    attr, values = get.get("attr"), tuple(qs.get("val", []))
-    if attr is not None and attr not in off.attributes:
-        refused.append(f"attr={attr}")
-        attr, values = None, ()
-    if attr is not None:
-        allowed = set(off.attributes[attr])
-        refused += [f"val={v}" for v in values if v not in allowed]
-        values = tuple(dict.fromkeys(v for v in values if v in allowed))
-    elif values:
-        refused += [f"val={v}" for v in values]
-        values = ()
-    variant = get.get("variant")
-    if variant is not None and variant not in set(off.variants):
-        refused.append(f"variant={variant[:80]}")
-        variant = None
-    fit = get.get("fit")
-    if fit is not None and (fit not in FIT or not off.conformance):
-        refused.append(f"fit={fit}")
-        fit = None
-    return Filters(process=process, start=dates["from"], end=dates["to"], attr=attr,
-                   values=values, variant=variant, fit=fit, lang=lang, refused=tuple(refused))
+    checked: dict[str, Any] = {}
+    for name in CHECKED:
+        key = URL_KEYS.get(name, name)
+        raw: Any = qs.get(key, []) if name == "has" else get.get(key)
+        if name == "has":
+            ok = [v for v in raw if v in set(off.activities)]
+            refused += [f"has={v[:80]}" for v in raw if v not in set(off.activities)]
+            raw = ok
+        try:
+            checked[name] = _single(Filters(num=checked.get("num")), name, raw, off)
+        except OptionError:
+            refused.append(f"{key}={str(raw)[:80]}")
+            checked[name] = None if name != "has" else ()
+    attr, values = checked["attr"], tuple(qs.get("val", []))
+    allowed = set(off.attributes[attr]) if attr is not None else set()
+    if attr is not None or "attr" not in get:  # values of a refused attribute go with it
+        refused += [f"val={v[:80]}" for v in values if v not in allowed]
+    values = tuple(dict.fromkeys(v for v in values if v in allowed))
+    f = Filters(process=process, lang=lang, values=values, unknown_process=unknown, **checked)
+    if f.dur_min is not None and f.dur_max is not None and f.dur_min > f.dur_max:
+        refused.append(f"dur_max={_num(f.dur_max)}")
+        f = replace(f, dur_max=None)
+    if f.num_min is not None and f.num_max is not None and f.num_min > f.num_max:
+        refused.append(f"num_max={_num(f.num_max)}")
+        f = replace(f, num_max=None)
+    return replace(f, refused=tuple(refused))
 
 
 def with_changes(f: Filters, processes: list[str], offer: Callable[[str], Offer] | None = None,
                  **changes: Any) -> Filters:
     """New filters after a control changed; a value not offered raises OptionError (a ValueError)."""
+    unknown = set(changes) - {fl.name for fl in fields(Filters)}
+    if unknown:
+        raise OptionError(f"no filter {sorted(unknown)}")
     if "process" in changes and changes["process"] not in processes:
         raise OptionError(f"process {changes['process']!r} was not offered")
     if "lang" in changes and changes["lang"] not in LANGS:
         raise OptionError(f"language {changes['lang']!r} was not offered")
-    for key in ("start", "end"):
-        if key in changes:
-            changes[key] = _date(changes[key])
     process = changes.get("process", f.process)
-    if process != f.process:  # another process offers other attributes and variants
-        changes.update(attr=None, values=(), variant=None, fit=None)
+    if process != f.process:  # another process offers other attributes, variants and steps
+        f = Filters(process=f.process, lang=f.lang, tz=f.tz)
     off = offer(process) if (offer is not None and process) else NO_OFFER
-    attr = changes.get("attr", f.attr) or None
-    values = tuple(changes.get("values", f.values) or ())
-    if attr != f.attr and values == f.values:  # another attribute: its values start empty
+    if "num" in changes and (changes["num"] or None) != f.num:  # another attribute: its range starts open
+        changes.update({k: None for k in ("num_min", "num_max") if changes.get(k, getattr(f, k)) == getattr(f, k)})
+    out: dict[str, Any] = {}
+    for name in CHECKED:
+        out[name] = _single(replace(f, num=out.get("num", f.num)), name,
+                            changes[name] if name in changes else getattr(f, name), off)
+    values = changes.get("values", f.values)
+    if out["attr"] != f.attr and tuple(values or ()) == f.values:  # another attribute: its values start empty
         values = ()
-    if attr is not None and attr not in off.attributes:
-        raise OptionError(f"attribute {attr!r} was not offered")
-    if not all(isinstance(v, str) for v in values) or (
-            values and (attr is None or not set(values) <= set(off.attributes[attr]))):
-        raise OptionError("a value was not offered")
-    variant = changes.get("variant", f.variant) or None
-    if variant is not None and variant not in set(off.variants):
-        raise OptionError("variant was not offered")
-    fit = changes.get("fit", f.fit) or None
-    if fit is not None and (fit not in FIT or not off.conformance):
-        raise OptionError(f"conformance choice {fit!r} was not offered")
-    changes.update(attr=attr, values=values, variant=variant, fit=fit)
-    return replace(f, refused=(), **changes)
+    out["values"] = _values(out["attr"], values, off)
+    rest = {k: v for k, v in changes.items() if k not in out}
+    return _consistent(replace(f, refused=(), unknown_process=False, **{**rest, **out}))
+
+
+PRESETS = ("30", "90", "year", "all")
+
+
+def preset(off: Offer, name: str) -> tuple[str | None, str | None]:
+    """The dates of a time-frame preset, counted back from the data's last case start: the last 30 or
+    90 days, the calendar year of that day, or all (no dates). Never before the first case start."""
+    if name == "all" or off.span is None:
+        return None, None
+    first, last = (dt.date.fromisoformat(d) for d in off.span)
+    lo = last.replace(month=1, day=1) if name == "year" else last - dt.timedelta(days=int(name) - 1)
+    return max(lo, first).isoformat(), last.isoformat()
