@@ -42,6 +42,12 @@ def _call(client, output: str, inputs: list[tuple[str, str, object]], state: lis
     return client.post("/_dash-update-component", json=body)
 
 
+def _output(client, part: str) -> str:
+    """The output string of the callback that writes ``part`` (Dash names duplicate outputs with a hash)."""
+    deps = json.loads(client.get("/_dash-dependencies").get_data(as_text=True))
+    return next(d["output"] for d in deps if part in d["output"])
+
+
 def _refused(resp) -> bool:
     """The callback answered ``no_update`` (an empty response) or prevented the update (204)."""
     return resp.status_code == 204 or (resp.status_code == 200 and json.loads(resp.get_data(as_text=True))[
@@ -78,11 +84,12 @@ def test_overlay_and_statistic_are_checked(client):
     http, _ = client
 
     def figure(overlay, statistic):
-        return _call(http, "map-graph.figure",
+        return _call(http, _output(http, "map-graph.figure"),
                      [("map-activities", "value", 1.0), ("map-paths", "value", 0.8), ("map-overlay", "value", overlay),
                       ("map-statistic", "value", statistic)], [("url", "search", SEARCH)])
 
     ok = figure("performance", "max")
+    assert "&overlay=performance&stat=max" in ok.get_data(as_text=True)  # the settings go into the URL
     assert ok.status_code == 200 and "Maximum waiting time" in ok.get_data(as_text=True)
     for overlay, statistic in (("performance", "absolute"), ("frequency", "median"), ("waiting", "mean"),
                                ("cost", None), ("frequency", ["absolute"])):
@@ -112,3 +119,41 @@ def test_the_page_knows_the_virtual_nodes_by_the_discovery_names():
     from flowmine.dashboard.pages import processmap
 
     assert (processmap.START_NODE, processmap.END_NODE) == (discovery.START_NODE, discovery.END_NODE)
+
+
+def test_the_map_settings_live_in_the_url_and_a_shared_link_restores_them(client):
+    from flowmine.dashboard._data import filters_of
+    from flowmine.dashboard.pages import processmap
+
+    http, st = client
+    f = filters_of(st, SEARCH + "&acts=0.5&paths=0.35&overlay=performance&stat=mean&lang=zh")
+    assert processmap.settings(f) == (0.5, 0.35, "performance", "mean")
+    assert f.query().endswith("&lang=zh&acts=0.5&paths=0.35&overlay=performance&stat=mean")
+    assert f.key() == filters_of(st, SEARCH + "&lang=zh").key()  # not a case filter
+    page = processmap.layout(st, f)
+    values = {c.id: c.value for c in _walk(page) if getattr(c, "id", None) in (
+        "map-activities", "map-paths", "map-overlay", "map-statistic")}
+    assert values == {"map-activities": 0.5, "map-paths": 0.35, "map-overlay": "performance", "map-statistic": "mean"}
+    # values the page does not offer fall back to its defaults; a statistic of another overlay too
+    forged = filters_of(st, SEARCH + "&acts=7&paths=<x>&overlay=waiting&stat=mean")
+    assert processmap.settings(forged) == (1.0, 0.8, "frequency", "absolute")
+    assert processmap.settings(filters_of(st, SEARCH + "&overlay=performance&stat=absolute")) == (
+        1.0, 0.8, "performance", "median")
+    # the defaults stay out of the URL; a changed global filter keeps the settings
+    assert processmap.with_settings(f, 1.0, 0.8, "frequency", "absolute").query() == SEARCH + "&lang=zh"
+    resp = _call(http, _output(http, "map-graph.figure"),
+                 [("map-activities", "value", 0.25), ("map-paths", "value", 0.8), ("map-overlay", "value", "frequency"),
+                  ("map-statistic", "value", "cases")], [("url", "search", SEARCH)])
+    assert json.loads(resp.get_data(as_text=True))["response"]["url"]["search"] == SEARCH + "&lang=en&acts=0.25&stat=cases"
+    same = _call(http, _output(http, "map-graph.figure"),
+                 [("map-activities", "value", 0.25), ("map-paths", "value", 0.8), ("map-overlay", "value", "frequency"),
+                  ("map-statistic", "value", "cases")], [("url", "search", SEARCH + "&acts=0.25&stat=cases")])
+    assert "url" not in json.loads(same.get_data(as_text=True))["response"]  # unchanged: no new history entry
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children] if children is not None else []:
+        if hasattr(child, "to_plotly_json"):
+            yield from _walk(child)

@@ -45,7 +45,8 @@ def call_shell(client, pathname: str, search: str) -> dict[str, object]:
     body = {"output": ".." + "...".join(_app.SHELL_OUTPUTS) + "..", "outputs": outputs,
             "inputs": [{"id": "url", "property": "pathname", "value": pathname},
                        {"id": "url", "property": "search", "value": search}],
-            "changedPropIds": ["url.pathname"], "state": []}
+            "changedPropIds": ["url.pathname"],
+            "state": [{"id": "shell-shown", "property": "data", "value": None}]}
     r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json", headers=H)
     assert r.status_code == 200, r.data[:300]
     resp = r.get_json()["response"]

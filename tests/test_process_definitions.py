@@ -412,7 +412,8 @@ def test_dashboard_starts_with_the_valid_processes_and_shows_the_problem(toy_sto
     key = next(k for k in app.callback_map if "shell-notice.children" in k)
     outputs = [dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
                for part in key.strip(".").split("...")]
-    body = {"output": key, "outputs": outputs, "changedPropIds": ["url.pathname"], "state": [],
+    body = {"output": key, "outputs": outputs, "changedPropIds": ["url.pathname"],
+            "state": [{"id": "shell-shown", "property": "data", "value": None}],
             "inputs": [{"id": "url", "property": "pathname", "value": "/"},
                        {"id": "url", "property": "search", "value": "?process=permits"}]}
     reply = app.server.test_client().post("/_dash-update-component", json=body)

@@ -78,7 +78,7 @@ def create_app(store_path: str | Path) -> Dash:
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.index_string = app.index_string.replace("{%css%}", "{%css%}<style>" + _CSS + "</style>")
     app.layout = html.Div([
-        dcc.Location(id="url", refresh=False), dcc.Store(id="fm-date-blur"),
+        dcc.Location(id="url", refresh=False), dcc.Store(id="fm-date-blur"), dcc.Store(id="shell-shown"),
         html.Div(id="shell-top", className="fm-top"),
         *filter_bar(),
         html.Div(_tools(), className="fm-tools"),
@@ -158,7 +158,7 @@ SHELL_OUTPUTS = ("page.children", "shell-top.children", "shell-notice.children",
                  "flt-process.value", "flt-presets.children", "flt-hist.figure", "shell-chips.children",
                  "views-list.children",
                  "views-summary.children", "view-save.children", "view-name.placeholder", "report-link.href",
-                 "report-link.children", *CONTROL_PROPS)
+                 "report-link.children", "shell-shown.data", *CONTROL_PROPS)
 
 
 def _outputs(names: Sequence[str]) -> list[Output]:
@@ -218,14 +218,19 @@ def _register_shell(app: Dash, store: Store) -> None:
 
     app.clientside_callback(DATE_BLUR_JS, Output("fm-date-blur", "data"), Input("url", "pathname"))
 
-    @app.callback(*_outputs(SHELL_OUTPUTS), Input("url", "pathname"), Input("url", "search"))
-    def render(pathname: str | None, search: str | None) -> tuple[Any, ...]:
+    @app.callback(*_outputs(SHELL_OUTPUTS), Input("url", "pathname"), Input("url", "search"),
+                  State("shell-shown", "data"))
+    def render(pathname: str | None, search: str | None, shown_before: Any) -> tuple[Any, ...]:
         processes = store.processes()
         f = _state.parse(search, processes, lambda p: _offer_of(store, p))
         path = pathname or "/"
         page, lang = _route(path), f.lang
         nav = [html.Strong(t("title", lang), style={"marginRight": 18})] + [
             dcc.Link(t(p.TITLE_KEY, lang), href=p.PATH + f.query()) for p in PAGES if getattr(p, "NAV", True)]
+        signature = [path, replace(f, view=()).query()]
+        if shown_before == signature:  # only a page setting changed (the map's sliders): the page keeps its
+            # controls (a slider being moved stays in place); the links carry the new settings
+            return tuple(nav if k == "shell-top.children" else no_update for k in SHELL_OUTPUTS)
         notice = [html.Div(f"{t('refused', lang)}: {', '.join(f.refused)}")] if f.refused else []
         notice += [html.Div(f"{t('definition_problem', lang)}: {line}") for line in definition_problems()]
         body, more = _page(store, page, f, path)
@@ -242,7 +247,8 @@ def _register_shell(app: Dash, store: Store) -> None:
                "views-summary.children": t("views", lang), "view-save.children": t("save_view", lang),
                "view-name.placeholder": t("view_name", lang),
                "report-link.href": "/_flowmine/report?" + urlencode({"process": f.process or "", "lang": lang}),
-               "report-link.children": t("report", lang), **_shell.controls(f, off, shown)}
+               "report-link.children": t("report", lang), "shell-shown.data": signature,
+               **_shell.controls(f, off, shown)}
         return tuple(out[k] for k in SHELL_OUTPUTS)
 
     @app.callback(

@@ -13,7 +13,7 @@ cases only), ``has`` (repeatable: cases containing each of these steps), ``df`` 
 where B directly follows A), ``dur_min`` / ``dur_max`` (case duration in seconds, inclusive),
 ``start`` / ``end`` (the case's first / last step), ``num`` with ``num_min`` / ``num_max`` (a numeric case
 attribute within a range, inclusive, inside its values' range), ``tz`` (IANA zone; default: the
-process's), ``lang``.
+process's), ``lang``; page settings: ``acts``, ``paths``, ``overlay``, ``stat`` (the process map's).
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ from flowmine.dashboard._i18n import LANGS
 from flowmine.errors import OptionError
 
 FIT = ("yes", "no")
+#: URL keys of page settings (``Filters.view``): the process map's activity and path sliders, overlay and
+#: statistic. Shared links restore them; they are not case filters (no cached number depends on them).
+VIEW_KEYS = ("acts", "paths", "overlay", "stat")
 SEP = " → "
 #: Time zones offered besides UTC and the process's own.
 ZONES = ("UTC", "Asia/Shanghai", "Europe/London", "Europe/Berlin", "America/New_York")
@@ -86,6 +89,12 @@ class Filters:
     num_min: float | None = None  # ... and its range (inclusive)
     num_max: float | None = None
     unknown_process: bool = False  # the URL named a process the store does not hold
+    view: tuple[tuple[str, str], ...] = ()  # a page's own settings (VIEW_KEYS), not a case filter
+
+    def setting(self, key: str, allowed: Sequence[str], default: str) -> str:
+        """A page setting from the URL (``view``) if it is one of ``allowed``, else ``default``."""
+        value = dict(self.view).get(key, default)
+        return value if value in allowed else default
 
     def query(self) -> str:
         items: list[tuple[str, str]] = [(k, v) for k, v in (
@@ -101,6 +110,7 @@ class Filters:
             items += [(k, v) for k, v in (("num", self.num), ("num_min", _num(self.num_min)),
                                           ("num_max", _num(self.num_max))) if v]
         items += [(k, v) for k, v in (("tz", self.tz), ("lang", self.lang)) if v]
+        items += list(self.view)
         return "?" + urlencode(items)
 
     def key(self) -> tuple[Any, ...]:
@@ -124,7 +134,7 @@ class Filters:
 
     def cleared(self) -> Filters:
         """The same process, language and zone without any case filter ("clear all")."""
-        return Filters(process=self.process, lang=self.lang, tz=self.tz)
+        return Filters(process=self.process, lang=self.lang, tz=self.tz, view=self.view)
 
     def active(self) -> list[tuple[str, str, Filters]]:
         """The active filters, each as (URL key, value shown, the filters without it): the removable chips."""
@@ -295,7 +305,13 @@ def parse(search: str | None, processes: list[str], offer: Callable[[str], Offer
     if f.num_min is not None and f.num_max is not None and f.num_min > f.num_max:
         refused.append(f"num_max={_num(f.num_max)}")
         f = replace(f, num_max=None)
-    return replace(f, refused=tuple(refused))
+    return replace(f, refused=tuple(refused), view=_view(get))
+
+
+def _view(get: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The page settings of a URL (the map's sliders, overlay and statistic): short values of the
+    known keys only; the page checks each against what it offers (anything else: its default)."""
+    return tuple((k, get[k]) for k in VIEW_KEYS if k in get and len(get[k]) <= 16 and get[k].isprintable())
 
 
 def with_changes(f: Filters, processes: list[str], offer: Callable[[str], Offer] | None = None,

@@ -57,8 +57,8 @@ def figure(store: Store, f: Filters, activities: float, paths: float, overlay: s
     """The map figure for the filters, slider positions, overlay and statistic (cached like its data)."""
     assert f.process is not None
     stat = statistic or STATISTICS[overlay][0]
-    return _figure(str(store.path), version(store, f.process), replace(f, refused=()), activities, paths, overlay,
-                   stat)
+    return _figure(str(store.path), version(store, f.process), replace(f, refused=(), view=()), activities, paths,
+                   overlay, stat)
 
 
 @single_flight(maxsize=256)
@@ -101,25 +101,44 @@ def file_name(process: str | None) -> str:
     return "flowmine-map-" + re.sub(r"[^A-Za-z0-9_-]+", "_", process or "process")
 
 
+def settings(f: Filters) -> tuple[float, float, str, str]:
+    """The map's settings from the URL (``acts``, ``paths``, ``overlay``, ``stat``), each one the page
+    offers, else its default: a shared link shows the map as it was."""
+    shares = [str(v) for v in STEPS]
+    overlay = f.setting("overlay", OVERLAYS, "frequency")
+    return (float(f.setting("acts", shares, "1.0")), float(f.setting("paths", shares, "0.8")), overlay,
+            f.setting("stat", STATISTICS[overlay], STATISTICS[overlay][0]))
+
+
+def with_settings(f: Filters, activities: float, paths: float, overlay: str, statistic: str) -> Filters:
+    """The filters with the map's settings in ``view`` (the defaults left out of the URL)."""
+    default = (1.0, 0.8, "frequency", STATISTICS[overlay][0])
+    chosen = (activities, paths, overlay, statistic)
+    view = tuple((k, str(v)) for k, v, d in zip(("acts", "paths", "overlay", "stat"), chosen, default, strict=True)
+                 if v != d)
+    return replace(f, view=view, refused=())
+
+
 def layout(store: Store, f: Filters) -> Any:
     lang = f.lang
     marks = {v: f"{int(v * 100)}%" for v in (0.0, 0.25, 0.5, 0.75, 1.0)}
-    spec = figure(store, f, 1.0, 0.8, "frequency")
+    acts, paths, overlay, stat = settings(f)
+    spec = figure(store, f, acts, paths, overlay, stat)
     config: Any = {"displaylogo": False, "scrollZoom": True,
               "toImageButtonOptions": {"format": "svg", "filename": file_name(f.process)}}
     return html.Div([
         html.Div([
             html.Div([html.Label(t("activities_slider", lang)),
-                      dcc.Slider(id="map-activities", min=0, max=1, step=0.05, value=1.0, marks=marks)],
+                      dcc.Slider(id="map-activities", min=0, max=1, step=0.05, value=acts, marks=marks)],
                      style={"flex": 1}),
             html.Div([html.Label(t("paths_slider", lang)),
-                      dcc.Slider(id="map-paths", min=0, max=1, step=0.05, value=0.8, marks=marks)],
+                      dcc.Slider(id="map-paths", min=0, max=1, step=0.05, value=paths, marks=marks)],
                      style={"flex": 1}),
-            dcc.RadioItems(id="map-overlay", inline=True, value="frequency",
+            dcc.RadioItems(id="map-overlay", inline=True, value=overlay,
                            options=[{"label": overlay_label(o, lang), "value": o} for o in OVERLAYS]),
             html.Div([html.Label(t("map_statistic", lang)),
-                      dcc.RadioItems(id="map-statistic", inline=True, value="absolute",
-                                     options=statistic_options("frequency", lang))]),
+                      dcc.RadioItems(id="map-statistic", inline=True, value=stat,
+                                     options=statistic_options(overlay, lang))]),
             html.Button(t("map_export_svg", lang), id="map-svg", n_clicks=0),
             html.Button(t("map_export_png", lang), id="map-png", n_clicks=0),
         ], style={"display": "flex", "gap": "18px", "alignItems": "center", "flexWrap": "wrap"}),
@@ -216,15 +235,19 @@ def register(app: Dash, store: Store) -> None:
         lang = filters_of(store, search).lang
         return statistic_options(overlay, lang), STATISTICS[overlay][0]
 
-    @app.callback(Output("map-graph", "figure"), Input("map-activities", "value"), Input("map-paths", "value"),
+    @app.callback(Output("map-graph", "figure"), Output("url", "search", allow_duplicate=True),
+                  Input("map-activities", "value"), Input("map-paths", "value"),
                   Input("map-overlay", "value"), Input("map-statistic", "value"), State("url", "search"),
                   prevent_initial_call=True)
     def on_change(activities: Any, paths: Any, overlay: Any, statistic: Any, search: str | None) -> Any:
         if not _sliders_ok(activities, paths) or overlay not in OVERLAYS or not isinstance(statistic, str) \
                 or statistic not in STATISTICS[overlay]:
-            return no_update  # not a value this page offered (or a statistic of the overlay before)
+            return no_update, no_update  # not a value this page offered (or a statistic of the overlay before)
         f = filters_of(store, search)
-        return figure(store, f, round(float(activities), 2), round(float(paths), 2), overlay, statistic)
+        acts, paths = round(float(activities), 2), round(float(paths), 2)
+        query = with_settings(f, acts, paths, overlay, statistic).query()  # shared links keep the map's settings
+        return (figure(store, f, acts, paths, overlay, statistic),
+                query if query != with_settings(f, *settings(f)).query() else no_update)
 
     @app.callback(Output("map-detail", "children"), Input("map-graph", "clickData"), State("url", "search"),
                   State("map-activities", "value"), State("map-paths", "value"), prevent_initial_call=True)
