@@ -4,10 +4,11 @@ Builds (or reuses) a simulated 1M-event store, serves `flowmine dashboard` on 12
 process, waits until it reports ready (its start-up work: relations held in memory, the unfiltered
 profile, the conformance check; timed and printed apart), then has N users (threads) post the callbacks
 a browser posts when a manager opens any page with a mix of global filters (start-date windows,
-case attribute values, a variant, conforming or deviating cases, either language) or moves the
-process map's sliders. Bounded in users, time and requests; loopback only. Prints p50/p95/p99
-callback latency, errors and requests, overall and per request kind. Target (issue 6):
-p95 <= 300 ms, p50 <= 100 ms, zero errors, on 2 cores.
+case attribute values, a variant, conforming or deviating cases, either language), moves the
+process map's sliders, clicks a step or a path on the map, or opens a case's page. Bounded in
+users, time and requests; loopback only. Prints p50/p95/p99 callback latency, errors and requests,
+overall and per request kind. Target (issues 6 and 15):
+p95 <= 300 ms, p50 <= 100 ms, zero errors, on 2 cores at 1M events; p95 <= 500 ms at 10M events.
 
     python benchmarks/dashboard.py [--events 1000000] [--users 20] [--seconds 120] [--store DIR]
 """
@@ -100,8 +101,11 @@ def main() -> None:
         else:
             raise SystemExit("dashboard did not get ready in 15 min")
         warm_s = time.perf_counter() - t_ready
-        shell = next(d for d in deps if [i["id"] for i in d["inputs"]] == ["url", "url"])
-        map_cb = next(d for d in deps if d["output"] == "map-graph.figure")
+        shell = next(d for d in deps if "page.children" in d["output"])
+        map_cb = next(d for d in deps if "map-graph.figure" in d["output"])
+        click_cb = next(d for d in deps if d["output"] == "map-detail.children")
+        case_cb = next(d for d in deps if d["output"] == "case-body.children")
+        shell_state = [{"id": "shell-shown", "property": "data", "value": None}]  # a page opened afresh
 
         def post(cb: dict[str, Any], inputs: list[dict[str, Any]], state: list[dict[str, Any]]) -> dict[str, Any]:
             outputs = [dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
@@ -123,13 +127,23 @@ def main() -> None:
                     {"id": "url", "property": "search", "value": search}]
 
         # what the filter bar offers (from the dashboard itself, as a browser sees it)
-        first = post(shell, url("/", f"?process={process}"), [])["response"]
+        first = post(shell, url("/", f"?process={process}"), shell_state)["response"]
         attrs = [o["value"] for o in first["flt-attr"]["options"]]
         offered_variants = [o["value"] for o in first["flt-variant"]["options"]]
         fit_offered = bool(first["flt-fit"]["options"])
         attr_values = {a: [o["value"] for o in post(shell, url("/data", "?" + urllib.parse.urlencode(
-            {"process": process, "attr": a})), [])["response"]["flt-values"]["options"]] for a in attrs}
+            {"process": process, "attr": a})), shell_state)["response"]["flt-values"]["options"]] for a in attrs}
         choices = windows()
+        # what a manager clicks on the map (its steps and paths) and which cases they open (ids from the
+        # API, as the case explorer lists them: any case, not only the slowest)
+        from flowmine.analytics import case_table, stored
+        from flowmine.discovery import map_layout, process_map
+
+        log = stored(Store(args.store, create=False), process)
+        pmap = process_map(log, layout=map_layout(log))
+        steps = [str(n) for n, k in zip(pmap.nodes["node"], pmap.nodes["kind"], strict=True) if k == "activity"]
+        paths = list(zip(pmap.edges["source"].astype(str), pmap.edges["target"].astype(str), strict=True))
+        case_ids = case_table(log, limit=1000, offset=0, sort="case")[0]["case"].astype(str).tolist()
 
         def search_for(rng: random.Random) -> str:
             """A filter mix a manager clicks: mostly date windows, sometimes an attribute value, a
@@ -162,19 +176,36 @@ def main() -> None:
                 with lock:
                     if len(latencies) + len(errors) >= MAX_REQUESTS:
                         return
-                if rng.random() < 0.1:  # the process map's sliders on the current filters
+                r = rng.random()
+                if r < 0.1:  # the process map's sliders on the current filters
                     kind = "map sliders"
+                    overlay, stat = rng.choice([("frequency", "absolute"), ("frequency", "cases"),
+                                                ("performance", "median"), ("performance", "mean")])
                     value = [{"id": "map-activities", "property": "value", "value": rng.choice(STEPS)},
                              {"id": "map-paths", "property": "value", "value": rng.choice(STEPS)},
-                             {"id": "map-overlay", "property": "value",
-                              "value": rng.choice(["frequency", "performance"])}]
+                             {"id": "map-overlay", "property": "value", "value": overlay},
+                             {"id": "map-statistic", "property": "value", "value": stat}]
                     call: tuple[Any, ...] = (map_cb, value, [{"id": "url", "property": "search", "value": search}])
+                elif r < 0.2 and (steps or paths):  # a click on a step or a path of the map
+                    kind = "map click"
+                    pick = rng.choice(steps + paths)
+                    data = [pick, 0] if isinstance(pick, str) else [pick[0], pick[1], 0, ""]
+                    call = (click_cb, [{"id": "map-graph", "property": "clickData",
+                                        "value": {"points": [{"customdata": data}]}}],
+                            [{"id": "url", "property": "search", "value": search},
+                             {"id": "map-activities", "property": "value", "value": 1.0},
+                             {"id": "map-paths", "property": "value", "value": 0.8}])
+                elif r < 0.3 and case_ids:  # a case opened from a table or the explorer
+                    kind = "case page"
+                    q = urllib.parse.urlencode({"process": process, "case": rng.choice(case_ids)})
+                    call = (case_cb, [{"id": "url", "property": "search", "value": "?" + q},
+                                      {"id": "url", "property": "pathname", "value": "/case"}], [])
                 else:
                     page = rng.choice(PAGES)
                     if rng.random() < 0.5:
                         search = search_for(rng)
                     kind = page
-                    call = (shell, url(page, search), [])
+                    call = (shell, url(page, search), shell_state)
                 t0 = time.perf_counter()
                 try:
                     ok = "response" in post(*call)

@@ -100,7 +100,7 @@ def test_chinese_pager_and_kpi_status(dash_duo, store_path):
 
 def test_a_case_column_in_the_old_tuple_form_links_with_the_pages_process(dash_duo, store_path):
     _open(dash_duo, store_path, "/cases", "?process=finance&lang=zh")
-    link = dash_duo.wait_for_element("#cases-table .ag-row a.fm-case-link", timeout=30)
+    link = dash_duo.wait_for_element("#cases-drill .ag-row a.fm-case-link", timeout=30)
     href = link.get_attribute("href")
     assert "/case?process=finance&case=" in href and href.endswith("&lang=zh") and link.text in href
     assert dash_duo.get_logs() == []

@@ -23,6 +23,7 @@ from dash import dcc, html
 
 from flowmine.dashboard._i18n import t
 from flowmine.dashboard._state import Filters
+from flowmine.errors import OptionError
 from flowmine.vocabulary import duration, money, number, percent
 
 #: Column kinds of :class:`Column`.
@@ -48,7 +49,7 @@ class Column:
 
     def __post_init__(self) -> None:
         if self.kind not in COLUMN_KINDS:
-            raise ValueError(f"Column {self.key!r}: kind must be one of {COLUMN_KINDS}; got {self.kind!r}")
+            raise OptionError(f"Column {self.key!r}: kind must be one of {COLUMN_KINDS}; got {self.kind!r}")
 
     def export_name(self, lang: str) -> str:
         """The column's name in an export, with the unit of its exported values."""
