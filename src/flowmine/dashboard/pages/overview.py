@@ -101,7 +101,7 @@ def status_badge(cid: str, value: float | None, target: tuple[str, float] | None
     """Met / missed / no target, as a word with an icon and a colour (``_numbers.status``)."""
     st = status(value, target)
     return html.Div(t(f"kpi_{st}", lang), id=f"{cid}-status", className=f"fm-status fm-status-{st}",
-                    style={"color": STATUS_STYLE[st], "fontSize": "12px", "fontWeight": 600}, title=st)
+                    style={"color": STATUS_STYLE[st], "fontSize": "12px", "fontWeight": 600})
 
 
 def delta_text(metric_key: str, now: float | None, before: float | None, lang: str) -> str | None:
