@@ -26,8 +26,8 @@ A :class:`CaseFilter` is a small value object; all its conditions must hold (AND
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -37,6 +37,16 @@ from flowmine.analytics._sql import Engine, q
 from flowmine.errors import AnalyticsError
 
 Window = tuple[datetime | str | None, datetime | str | None]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return list(value) if all(type(v) is str for v in value) else [_plain(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,19 @@ class CaseFilter:
     directly_follows: tuple[str, str] | None = None
     contains: Sequence[str] | None = None
     ranges: Mapping[str, tuple[float | None, float | None]] | None = None
+
+    def conditions(self) -> dict[str, Any]:
+        """The conditions that are set, as JSON values (dates as ISO text): what a report says it covers.
+
+        >>> CaseFilter(started=("2025-03-01", None), attributes={"case:dept": ["Sales"]}).conditions()
+        {'started': ['2025-03-01', None], 'attributes': {'case:dept': ['Sales']}}
+        """
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None and not (f.name == "attributes" and not value):
+                out[f.name] = _plain(value)
+        return out
 
     def is_empty(self) -> bool:
         return not any((self.started, self.completed, self.active, self.attributes, self.variants is not None,

@@ -8,9 +8,7 @@ and returns a :class:`ConformanceReport`; ``report.to_dict()`` is the JSON of ``
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -157,24 +155,7 @@ def _clean(value: Any) -> Any:
 
 def filter_dict(flt: CaseFilter | None) -> dict[str, Any] | None:
     """The conditions of a case filter that are set, as JSON values (None: no filter, every case)."""
-    if flt is None or flt.is_empty():
-        return None
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        if isinstance(value, Mapping):
-            return {str(k): plain(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return list(value) if all(type(v) is str for v in value) else [plain(v) for v in value]
-        return value
-
-    out = {}
-    for f in fields(flt):
-        value = getattr(flt, f.name)
-        if value is not None and not (f.name == "attributes" and not value):
-            out[f.name] = plain(value)
-    return out
+    return None if flt is None or flt.is_empty() else flt.conditions()
 
 
 def _events(log: StoredLog, rule_set: tuple[Rule, ...]) -> pa.Table:

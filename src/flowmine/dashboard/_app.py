@@ -19,7 +19,6 @@ from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlencode
 
 import dash
 from dash import MATCH, Dash, Input, Output, State, dcc, html, no_update
@@ -29,7 +28,7 @@ from flowmine.dashboard import _shell, _state
 from flowmine.dashboard._data import single_flight
 from flowmine.dashboard._failures import install_failure_isolation, one_line
 from flowmine.dashboard._hardening import install_hardening
-from flowmine.dashboard._i18n import LANGS, t
+from flowmine.dashboard._i18n import t
 from flowmine.dashboard._shell import CONTROL_PROPS, filter_bar
 from flowmine.dashboard._views import MAX_NAME, save_view, saved_views, views_list
 from flowmine.dashboard.pages import (
@@ -128,21 +127,24 @@ def _tools() -> list[Any]:
 
 
 def _report(store: Store) -> Any:
-    """The offline HTML report (``flowmine.report.build_report``) of a process, as a download."""
+    """The offline HTML report (``flowmine.report.build_report``) of a process for the URL's filters (checked
+    like every page's: a value not offered is refused), as a download."""
     from flask import Response, request
 
+    from flowmine.dashboard._data import case_filter
     from flowmine.errors import FlowmineError
     from flowmine.report import build_report
 
-    process, lang = request.args.get("process", ""), request.args.get("lang", "en")
-    if process not in store.processes() or lang not in LANGS:
-        return "404 Not Found: no such process or language\n", 404
+    f = _state.parse(request.query_string.decode("utf-8", "replace"), store.processes(),
+                     lambda p: _offer_of(store, p))
+    if f.process is None or f.unknown_process or f.refused:
+        return f"404 Not Found: no such process, or a filter it does not offer ({', '.join(f.refused)[:200]})\n", 404
     try:
-        page = build_report(store, process, lang=lang)
+        page = build_report(store, f.process, lang=f.lang, filters=case_filter(store, f))
     except FlowmineError as exc:
-        LOG.warning("report of %s failed: %s", process, one_line(exc))
+        LOG.warning("report of %s failed: %s", f.process, one_line(exc))
         return f"409 Conflict: no report for this process ({one_line(exc)})\n", 409
-    name = f"flowmine-report-{process}-{lang}.html"
+    name = f"flowmine-report-{f.process}-{f.lang}{'-filtered' if f.filtered else ''}.html"
     return Response(page, mimetype="text/html", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -246,7 +248,7 @@ def _register_shell(app: Dash, store: Store) -> None:
                "views-list.children": views_list(saved_views(store), t("no_views", lang)),
                "views-summary.children": t("views", lang), "view-save.children": t("save_view", lang),
                "view-name.placeholder": t("view_name", lang),
-               "report-link.href": "/_flowmine/report?" + urlencode({"process": f.process or "", "lang": lang}),
+               "report-link.href": "/_flowmine/report" + replace(f, view=()).query(),
                "report-link.children": t("report", lang), "shell-shown.data": signature,
                **_shell.controls(f, off, shown)}
         return tuple(out[k] for k in SHELL_OUTPUTS)

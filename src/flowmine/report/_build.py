@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from flowmine._params import Options, validate_params
-from flowmine.analytics import bottleneck_chart, profile, stored
+from flowmine.analytics import CaseFilter, bottleneck_chart, profile, stored
 from flowmine.monitor import (
     before_after_figure,
     control_chart_figure,
@@ -44,18 +44,25 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], cls: str = "") ->
 
 
 def report_data(store: str | Path | Store, process: str, initiatives: str | Path | None = None,
-                with_check: bool = True) -> dict[str, Any]:
-    """Everything the report shows, as plain data: ``perf``, ``check``, ``monitor``, ``initiatives``."""
+                with_check: bool = True, filters: CaseFilter | None = None) -> dict[str, Any]:
+    """Everything the report shows, as plain data: ``perf``, ``check``, ``monitor``, ``initiatives``, and
+    ``filters`` (the conditions of ``filters`` that are set; None: every case).
+
+    ``filters`` restricts the profile and the conformance check to the whole cases that pass it (the
+    dashboard's report of what a manager is looking at); the KPI monitor and the initiatives' before/after
+    evaluations stay over all cases of the process (their periods and baselines are the process's)."""
     st = store if isinstance(store, Store) else Store(store, create=False)
-    perf = profile(stored(st, process))
+    flt = None if filters is None or filters.is_empty() else filters
+    perf = profile(stored(st, process).where(flt))
     chk = None
     if with_check:
         from flowmine.conformance import check
 
-        chk = check(st, process).to_dict()
+        chk = (check(st, process, filters=flt) if flt is not None else check(st, process)).to_dict()
     mon = monitor(st, process)
     evals = [evaluate_initiative(st, i) for i in load_initiatives(initiatives, process)]
-    return {"process": process, "perf": perf, "check": chk, "monitor": mon, "initiatives": evals}
+    return {"process": process, "perf": perf, "check": chk, "monitor": mon, "initiatives": evals,
+            "filters": flt.conditions() if flt is not None else None}
 
 
 class _Words:
@@ -71,12 +78,15 @@ class _Words:
         return label(key, self.lang, stat)
 
 
-def _header(t: _Words, title: str, perf: dict[str, Any]) -> list[str]:
+def _header(t: _Words, title: str, perf: dict[str, Any], conditions: dict[str, Any] | None = None) -> list[str]:
+    covered = t["all_cases"] if not conditions else t["filtered_cases"] + ": " + "; ".join(
+        f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in conditions.items())
     return [f"<h1>{_e(title)}</h1>",
             f"<p class='meta'>{_e(t['generated'])} {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · "
             f"{perf['cases']:,} {_e(t['cases'])} · {perf['events']:,} {_e(t['events'])} · "
             f"{perf['variants']:,} {_e(t['variants'])} · {_e(t.metric('throughput_time', 'median'))} "
-            f"<b id='tt-median'>{fmt_duration(perf['throughput_time_s']['median'])}</b></p>"]
+            f"<b id='tt-median'>{fmt_duration(perf['throughput_time_s']['median'])}</b></p>",
+            f"<p class='meta' id='covered'>{_e(covered)}</p>"]
 
 
 def _kpis(t: _Words, mon: Any) -> list[str]:
@@ -183,7 +193,7 @@ def _document(lang: str, title: str, parts: list[str], data: dict[str, Any]) -> 
 
 @validate_params({"lang": [Options(LANGS)]})
 def build_report(store: str | Path | Store, process: str, lang: str = "en", initiatives: str | Path | None = None,
-                 with_check: bool = True) -> str:
+                 with_check: bool = True, filters: CaseFilter | None = None) -> str:
     """The report of one process as a complete HTML document (a string): :func:`report_data`, laid out
     in five sections (KPIs, bottlenecks, conformance, cost and quality per step, initiatives).
 
@@ -195,11 +205,11 @@ def build_report(store: str | Path | Store, process: str, lang: str = "en", init
     True
     """
     t = _Words(lang)
-    data = report_data(store, process, initiatives, with_check)
+    data = report_data(store, process, initiatives, with_check, filters)
     cfg = load_process(process)
     perf, chk = data["perf"], data["check"]
     title = f"{t['title']}: {cfg.label_zh if lang == 'zh' else cfg.label_en}"
-    parts = _header(t, title, perf) + _kpis(t, data["monitor"]) + _bottlenecks(t, perf)
+    parts = _header(t, title, perf, data["filters"]) + _kpis(t, data["monitor"]) + _bottlenecks(t, perf)
     if chk is not None:
         parts += _conformance(t, chk, lang)
     parts += _steps(t, perf, chk, cfg) + _initiatives(t, data["initiatives"])

@@ -21,7 +21,10 @@ th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left}th{background:#f
 """
 
 _EN = {
-    "title": "Process report", "generated": "Generated", "cases": "cases", "events": "events",
+    "title": "Process report", "generated": "Generated",
+    "all_cases": "Covers every case of the process.",
+    "filtered_cases": "Covers the cases that pass the dashboard's filters (KPIs and initiatives: every case)",
+    "cases": "cases", "events": "events",
     "variants": "variants",
     "kpis": "KPIs against targets", "kpis_note": "Latest complete period; control limits from the first "
     "periods (baseline). A signal is a run-rule hit (WE1–WE4, TREND) at that period.",
@@ -43,7 +46,10 @@ _EN = {
     "cycle_step": "Step of the cycle", "record": "Record",
 }
 _ZH = {
-    "title": "流程报告", "generated": "生成时间", "cases": "个案例", "events": "个事件", "variants": "个变体",
+    "title": "流程报告", "generated": "生成时间",
+    "all_cases": "涵盖该流程的全部案例。",
+    "filtered_cases": "涵盖通过仪表盘筛选条件的案例（KPI 与改进措施：全部案例）",
+    "cases": "个案例", "events": "个事件", "variants": "个变体",
     "kpis": "KPI 与目标",
     "kpis_note": "最近一个完整周期；控制限来自最初的基线周期。信号指该周期触发的判异规则（WE1–WE4、TREND）。",
     "kpi": "KPI", "period": "周期", "value": "数值", "target": "目标", "status": "状态", "signals": "信号",
