@@ -192,7 +192,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "view_name": {"en": "Name of the view", "zh": "视图名称"},
     "view_saved": {"en": "View saved: {name}", "zh": "视图已保存：{name}"},
     "view_refused": {"en": "The view was not saved", "zh": "视图未保存"},
-    "report": {"en": "Offline report (HTML, whole process)", "zh": "离线报告（HTML，整个流程）"},
+    "report": {"en": "Offline report (HTML) of these filters", "zh": "离线报告（HTML，按当前筛选条件）"},
     "dd_select_all": {"en": "Select all", "zh": "全选"},
     "dd_deselect_all": {"en": "Deselect all", "zh": "全部取消"},
     "dd_selected": {"en": "{num_selected} selected", "zh": "已选 {num_selected} 项"},
