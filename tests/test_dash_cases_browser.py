@@ -5,34 +5,22 @@ errors. The case page is registered the way ``_app.PAGES`` will list it (patched
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from flowmine import Store
-from flowmine.analytics import CaseFilter, prepare, stored, throughput_time, variant_stats
+from flowmine.analytics import CaseFilter, stored, throughput_time, variant_stats
+from tests._browser import SERVER_THREAD, require_browser, sample_store
 
-if shutil.which("chromedriver") is None or (shutil.which("chromium") is None and shutil.which("chrome") is None):
-    if os.environ.get("CI"):
-        pytest.fail("CI: no Chromium/ChromeDriver for the browser tests (.ci/run installs them)", pytrace=False)
-    pytest.skip("no Chromium/ChromeDriver installed (apt-get install chromium chromium-driver)",
-                allow_module_level=True)
+require_browser()
 
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Exception in thread .*process_request_thread:pytest.PytestUnhandledThreadExceptionWarning")
+pytestmark = SERVER_THREAD
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("dash-cases") / "store"
-    st = Store(path)
-    st.ingest("finance", [str(SAMPLES / "finance_claims.csv")], mapping=SAMPLES / "finance_claims.mapping.toml")
-    prepare(st, "finance")
-    return path
+    return sample_store(tmp_path_factory.mktemp("dash-cases") / "store", "finance")
 
 
 @pytest.fixture

@@ -5,38 +5,24 @@ rules and their kinds in business words."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-from flowmine import Store
-from flowmine.analytics import prepare
 from flowmine.conformance import check
 from flowmine.dashboard import create_app
 from flowmine.processes import load_process
+from tests._browser import SERVER_THREAD, require_browser, sample_store
 
-if shutil.which("chromedriver") is None or (shutil.which("chromium") is None and shutil.which("chrome") is None):
-    if os.environ.get("CI"):
-        pytest.fail("CI: no Chromium/ChromeDriver for the browser tests (.ci/run installs them)", pytrace=False)
-    pytest.skip("no Chromium/ChromeDriver installed (apt-get install chromium chromium-driver)",
-                allow_module_level=True)
+require_browser()
 
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Exception in thread .*process_request_thread:pytest.PytestUnhandledThreadExceptionWarning")
+pytestmark = SERVER_THREAD
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("dashconf") / "store"
-    st = Store(path)
-    st.ingest("procurement", [str(SAMPLES / "procurement_events_gbk.csv")],
-              mapping=SAMPLES / "procurement_events_gbk.mapping.toml")
-    prepare(st, "procurement")
-    return path
+    return sample_store(tmp_path_factory.mktemp("dashconf") / "store", "procurement")
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,6 @@ show their case counts with the full text on hover, an unknown process and an un
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,24 +12,18 @@ from flowmine import Store
 from flowmine.analytics import CaseFilter, profile, stored
 from flowmine.dashboard import create_app
 from flowmine.dashboard._i18n import number, t
+from tests._browser import SERVER_THREAD, require_browser, sample_store
 
-if shutil.which("chromedriver") is None or (shutil.which("chromium") is None and shutil.which("chrome") is None):
-    if os.environ.get("CI"):
-        pytest.fail("CI: no Chromium/ChromeDriver for the browser tests (.ci/run installs them)", pytrace=False)
-    pytest.skip("no Chromium/ChromeDriver installed (apt-get install chromium chromium-driver)",
-                allow_module_level=True)
+require_browser()
 
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Exception in thread .*process_request_thread:pytest.PytestUnhandledThreadExceptionWarning")
+pytestmark = SERVER_THREAD
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("shellb") / "store"
+    path = sample_store(tmp_path_factory.mktemp("shellb") / "store", "finance", prepared=False)
     st = Store(path)
-    st.ingest("finance", [str(SAMPLES / "finance_claims.csv")], mapping=SAMPLES / "finance_claims.mapping.toml")
     dirty = path.parent / "dirty.csv"  # like sales_dirty in the demo store: no process configuration
     dirty.write_text("case,activity,timestamp\nA,Order,2024-01-01 10:00\nA,Ship,2024-01-02 10:00\n"
                      "B,Order,2024-02-01 10:00\nB,Ship,2024-02-03 10:00\n", encoding="utf-8")

@@ -8,39 +8,25 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
-from flowmine import Store
 from flowmine.analytics import profile, stored
 from flowmine.dashboard import create_app
 from flowmine.vocabulary import money
+from tests._browser import SERVER_THREAD, require_browser, sample_store
 
-if shutil.which("chromedriver") is None or (shutil.which("chromium") is None and shutil.which("chrome") is None):
-    if os.environ.get("CI"):
-        pytest.fail("CI: no Chromium/ChromeDriver for the browser tests (.ci/run installs them)", pytrace=False)
-    pytest.skip("no Chromium/ChromeDriver installed (apt-get install chromium chromium-driver)",
-                allow_module_level=True)
+require_browser()
 
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Exception in thread .*process_request_thread:pytest.PytestUnhandledThreadExceptionWarning")
+pytestmark = SERVER_THREAD
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 
 
 @pytest.fixture(scope="module")
 def store_path(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("dash_tables") / "store"
-    st = Store(path)
-    st.ingest("finance", [str(SAMPLES / "finance_claims.csv")], mapping=SAMPLES / "finance_claims.mapping.toml")
-    from flowmine.analytics import prepare
-
-    prepare(st, "finance")
-    return path
+    return sample_store(tmp_path_factory.mktemp("dash_tables") / "store", "finance")
 
 
 def _open(dash_duo, store_path, page: str, query: str) -> None:

@@ -7,8 +7,6 @@ a filter change updates the numbers; the language switch changes labels; an acti
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from pathlib import Path
 
@@ -18,19 +16,12 @@ from flowmine import Store
 from flowmine.analytics import CaseFilter, profile, stored
 from flowmine.dashboard import create_app
 from flowmine.dashboard._i18n import number
+from tests._browser import SAMPLES, SERVER_THREAD, require_browser
 
-if shutil.which("chromedriver") is None or (shutil.which("chromium") is None and shutil.which("chrome") is None):
-    if os.environ.get("CI"):
-        pytest.fail("CI: no Chromium/ChromeDriver for the browser tests (.ci/run installs them)", pytrace=False)
-    pytest.skip("no Chromium/ChromeDriver installed (apt-get install chromium chromium-driver)",
-                allow_module_level=True)
+require_browser()
 
-# dash_duo stops its server thread with SystemExit; a request still computing then ends in the request
-# thread (callback errors themselves are answered with a 500 by Flask and show as console errors).
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:Exception in thread .*process_request_thread:pytest.PytestUnhandledThreadExceptionWarning")
+pytestmark = SERVER_THREAD
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
 XSS = "<script>alert(1)</script>"
 
 
