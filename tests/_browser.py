@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
-#: the bundled sample log and mapping of each process the browser tests use
-SAMPLE_LOGS = {"finance": "finance_claims", "procurement": "procurement_events_gbk"}
+#: the bundled sample log of each process the browser tests use (its mapping: ``<stem>.mapping.toml``)
+SAMPLE_LOGS = {"finance": "finance_claims.csv", "procurement": "procurement_events_gbk.csv"}
 
 # dash_duo stops its server thread with SystemExit; a request still computing then ends in the request
 # thread (callback errors themselves are answered with a 500 by Flask and show as console errors).
@@ -36,9 +36,9 @@ def sample_store(path: Path, *processes: str, prepared: bool = True) -> Path:
 
     st = Store(path)
     for process in processes:
-        name = SAMPLE_LOGS[process]
-        source = next(p for p in SAMPLES.glob(name + ".*") if not p.name.endswith(".mapping.toml"))
-        st.ingest(process, [str(source)], mapping=SAMPLES / f"{name}.mapping.toml")
+        source = SAMPLES / SAMPLE_LOGS[process]
+        report = st.ingest(process, [str(source)], mapping=SAMPLES / f"{source.stem}.mapping.toml")
+        assert not report.errors, report.errors
         if prepared:
             prepare(st, process)
     return path
