@@ -52,14 +52,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def windows() -> list[str]:
-    """The filter choices a manager clicks: no filter, each month of 2025, each quarter."""
+def windows(presets: list[tuple[str | None, str | None]]) -> list[str]:
+    """The time frames a manager picks: none, each month of 2025 and each quarter as the date picker
+    gives them (first to last day, both inclusive), and the filter bar's presets."""
+    import calendar
+
     out = [""]
     for m in range(1, 13):
-        end = f"2025-{m + 1:02d}-01" if m < 12 else "2026-01-01"
-        out.append(f"&from=2025-{m:02d}-01&to={end}")
+        out.append(f"&from=2025-{m:02d}-01&to=2025-{m:02d}-{calendar.monthrange(2025, m)[1]:02d}")
     for q in range(4):
-        out.append(f"&from=2025-{3 * q + 1:02d}-01&to=2025-{3 * q + 3:02d}-28")
+        last = 3 * q + 3
+        out.append(f"&from=2025-{3 * q + 1:02d}-01&to=2025-{last:02d}-{calendar.monthrange(2025, last)[1]:02d}")
+    out += ["".join(f"&{k}={v}" for k, v in (("from", a), ("to", b)) if v) for a, b in presets]
     return out
 
 
@@ -133,7 +137,11 @@ def main() -> None:
         fit_offered = bool(first["flt-fit"]["options"])
         attr_values = {a: [o["value"] for o in post(shell, url("/data", "?" + urllib.parse.urlencode(
             {"process": process, "attr": a})), shell_state)["response"]["flt-values"]["options"]] for a in attrs}
-        choices = windows()
+        from flowmine.dashboard._data import offer
+        from flowmine.dashboard._state import PRESETS, preset
+
+        off = offer(Store(args.store, create=False), process)
+        choices = windows([preset(off, name) for name in PRESETS if name != "all"])
         # what a manager clicks on the map (its steps and paths) and which cases they open (ids from the
         # API, as the case explorer lists them: any case, not only the slowest)
         from flowmine.analytics import case_table, stored

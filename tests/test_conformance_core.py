@@ -156,3 +156,30 @@ def test_precision_reuses_replayed_prefixes_and_still_equals_pm4py(tmp_path):
         want = pm4py.precision_token_based_replay(second, m.net, m.im, m.fm, activity_key=ACTIVITY,
                                                   case_id_key=CASE, timestamp_key=TIMESTAMP)
     assert got == pytest.approx(want, rel=1e-12)
+
+
+def test_remembered_alignments_equal_a_fresh_model_and_skip_r4pm(tmp_path, monkeypatch):
+    """A live model remembers each trace's alignment: a second check of a subset of the variants (a
+    filtered log) gives the costs a freshly read model gives, without calling r4pm again, and the very
+    moves of the first check (r4pm picks among equally cheap alignments differently run by run, so a
+    remembered trace also keeps its deviations consistent across filters)."""
+    from flowmine.conformance import _align
+
+    _, df = _store(tmp_path, "Sepsis Cases - Event Log.xes.gz")
+    keep = sorted(df[CASE].unique())[::5]
+    v = collect_variants(df[df[CASE].isin(keep)].reset_index(drop=True))
+    m = read_reference(shared_log("sepsis.bpmn"))
+    first = align(m, v)
+    sub = collect_variants(df[df[CASE].isin(keep[::3])].reset_index(drop=True))
+    assert set(sub.traces) <= set(v.traces) and len(sub) < len(v)
+    calls = []
+    real = _align._align_traces
+    monkeypatch.setattr(_align, "_align_traces", lambda *a: calls.append(a) or real(*a))
+    again = align(m, sub)
+    assert calls == []  # every trace of the subset was remembered
+    fresh = align(read_reference(shared_log("sepsis.bpmn")), sub)
+    assert len(calls) == 1  # a new model object aligns afresh
+    assert [r.cost for r in again.results] == [r.cost for r in fresh.results]
+    by_trace = dict(zip(v.traces, first.results, strict=True))
+    assert [r.moves for r in again.results] == [by_trace[t].moves for t in sub.traces]
+    assert again.fitness == pytest.approx(fresh.fitness, rel=REL) and first.exact

@@ -150,6 +150,13 @@ def test_previous_period_change_is_exact_on_a_tiny_log(tmp_path):
     assert delta == f"+{duration(4 * 86400, 'en')} vs 2023-12-01 – 2023-12-31"
     assert _find(page, "ov-tt-median-status").children == t("kpi_none", "en")  # no process definition
     assert previous_window(Filters(process="tiny")) is None
+    # whole calendar months compare with the months before them; other windows with as many days
+    for (a, b), before in {("2024-03-01", "2024-03-31"): ("2024-02-01", "2024-02-29"),
+                           ("2024-04-01", "2024-06-30"): ("2024-01-01", "2024-03-31"),
+                           ("2024-01-01", "2024-12-31"): ("2023-01-01", "2023-12-31"),
+                           ("2024-03-01", "2024-03-10"): ("2024-02-20", "2024-02-29"),
+                           ("2024-03-05", "2024-04-04"): ("2024-02-03", "2024-03-04")}.items():
+        assert previous_window(Filters(process="tiny", start=a, end=b)) == before
     assert _find(overview.layout(st, Filters(process="tiny")), "ov-tt-median-delta") is None
 
 

@@ -7,11 +7,15 @@ pm4py's own A* (state equation) per variant.
 
 Each variant has a budget. pm4py takes a time limit per trace (``max_seconds``). r4pm counts search
 states (``max_states``), so a time budget is mapped onto states with the rate this machine reaches
-on this net, measured just before the run (the longest variants reversed: a wide search, timed
-call by call, per-call overhead included, so the rate is underestimated and the budget held); the
+on this net, measured before the first run on the model (the longest variants reversed: a wide search,
+timed call by call, per-call overhead included, so the rate is underestimated and the budget held); the
 run then uses the smaller of both caps. A variant whose budget runs out gets the worst alignment
 (every event a log move plus the shortest model run, an upper bound of its cost) and is reported
 with ``exact=False`` and its number of cases, so a partial number is never presented as exact.
+
+While a reference model object lives, the r4pm engine remembers its measured rate and each trace's
+alignment under a cap (the result depends on nothing else): a long-running face that checks filtered
+logs again and again (the dashboard) aligns only traces it has not aligned before.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ import json
 import math
 import os
 import tempfile
+import threading
 import time
 import warnings
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,24 +143,72 @@ def state_budget(max_states: int | None, max_seconds: float | None, rate: float 
     return min(caps) if caps else None
 
 
+class _Remembered:
+    """What the r4pm engine keeps per live reference model: the converted net, its measured rate, the
+    empty trace's cost, and the alignment of each trace per state cap."""
+
+    def __init__(self) -> None:
+        self.net: Any = None
+        self.rate: float | None = None
+        self.empty: int | None = None
+        self.traces: dict[tuple[int | None, tuple[str, ...]], VariantAlignment] = {}
+
+
+_MODELS: dict[int, tuple[weakref.ref[ReferenceModel], _Remembered]] = {}
+_MODELS_LOCK = threading.Lock()
+#: Traces remembered per model (beyond it the memo starts afresh: a bound on memory, not a cache policy).
+MAX_REMEMBERED_TRACES = 100_000
+
+
+def _remembered(model: ReferenceModel) -> _Remembered:
+    key = id(model)
+    with _MODELS_LOCK:
+        entry = _MODELS.get(key)
+        if entry is not None and entry[0]() is model:
+            if len(entry[1].traces) > MAX_REMEMBERED_TRACES:
+                entry[1].traces.clear()
+            return entry[1]
+        memo = _Remembered()
+        _MODELS[key] = (weakref.ref(model, lambda _ref, k=key: _MODELS.pop(k, None)), memo)
+        return memo
+
+
 def _r4pm(model: ReferenceModel, variants: Variants, max_states: int | None,
           max_seconds: float | None) -> tuple[list[VariantAlignment], int | None, float | None]:
     import r4pm
     from r4pm.bindings.conformance.case_centric import alignments as al
 
-    net = r4pm.petri_net.from_pm4py(model.net, model.im, model.fm)
-    labels = {tid: t.get("label") for tid, t in net["transitions"].items()}
+    memo = _remembered(model)
+    if memo.net is None:
+        memo.net = r4pm.petri_net.from_pm4py(model.net, model.im, model.fm)
+    net = memo.net
     opts: Any = {"cost_fn": {"model_move_cost": MOVE_COST, "log_move_cost": MOVE_COST,
                                         "sync_move_cost": 0, "silent_move_cost": TAU_COST}}
-    rate = states_per_second(net, variants.traces, opts) if max_seconds is not None else None
+    if max_seconds is not None and memo.rate is None:
+        memo.rate = states_per_second(net, variants.traces, opts)
+    rate = memo.rate if max_seconds is not None else None
     cap = state_budget(max_states, max_seconds, rate)
     if cap is not None:
         opts["max_states"] = cap
-    empty = int(al.align_empty_trace(net, {"cost_fn": opts["cost_fn"]})["cost"])
-    acts = variants.activities
+    if memo.empty is None:
+        memo.empty = int(al.align_empty_trace(net, {"cost_fn": opts["cost_fn"]})["cost"])
+    new = [t for t in dict.fromkeys(variants.traces) if (cap, t) not in memo.traces]
+    if new:
+        for trace, result in _align_traces(net, new, opts, memo.empty).items():
+            memo.traces[(cap, trace)] = result
+    return [memo.traces[(cap, t)] for t in variants.traces], cap, rate
+
+
+def _align_traces(net: Any, traces: list[tuple[str, ...]], opts: Any, empty: int
+                  ) -> dict[tuple[str, ...], VariantAlignment]:
+    """Each trace's alignment against ``net`` (one r4pm call for all of them)."""
+    import r4pm
+    from r4pm.bindings.conformance.case_centric import alignments as al
+
+    labels = {tid: t.get("label") for tid, t in net["transitions"].items()}
+    acts = sorted({a for t in traces for a in t})
     index = {a: i for i, a in enumerate(acts)}
-    traces = [[[index[a] for a in t], int(n)] for t, n in zip(variants.traces, variants.counts.tolist(), strict=True)]
-    projection = {"activities": acts, "act_to_index": index, "traces": traces}
+    projection = {"activities": acts, "act_to_index": index, "traces": [[[index[a] for a in t], 1] for t in traces]}
     fd, path = tempfile.mkstemp(suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -167,12 +221,12 @@ def _r4pm(model: ReferenceModel, variants: Variants, max_states: int | None,
     finally:
         r4pm.remove_item(pid)
     by_trace = {tuple(r["activities"]): r["result"] for r in raw}
-    out = []
-    for trace in variants.traces:
+    out: dict[tuple[str, ...], VariantAlignment] = {}
+    for trace in traces:
         res = by_trace[trace]
         bwc = MOVE_COST * len(trace) + empty
         if "Ok" not in res:
-            out.append(VariantAlignment(bwc, bwc, _fitness(bwc, bwc), False, tuple((LOG, a) for a in trace)))
+            out[trace] = VariantAlignment(bwc, bwc, _fitness(bwc, bwc), False, tuple((LOG, a) for a in trace))
             continue
         moves: list[tuple[str, str]] = []
         for mv in res["Ok"]["moves"]:
@@ -184,8 +238,8 @@ def _r4pm(model: ReferenceModel, variants: Variants, max_states: int | None,
             elif labels.get(body["transition"]) is not None:
                 moves.append((MODEL, str(labels[body["transition"]])))
         cost = int(res["Ok"]["cost"])
-        out.append(VariantAlignment(cost, bwc, _fitness(cost, bwc), True, tuple(moves)))
-    return out, cap, rate
+        out[trace] = VariantAlignment(cost, bwc, _fitness(cost, bwc), True, tuple(moves))
+    return out
 
 
 def _pm4py(model: ReferenceModel, variants: Variants, max_seconds: float | None) -> list[VariantAlignment]:

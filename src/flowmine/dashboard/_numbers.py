@@ -56,14 +56,20 @@ def status(value: float | None, target: tuple[str, float] | None) -> str:
 
 
 def previous_window(f: Filters) -> tuple[str, str] | None:
-    """The window of the same length right before the filter's start..end dates (both inclusive), or
-    None when the filters set no complete window."""
+    """The period right before the filter's start..end dates (both inclusive): the same number of whole
+    calendar months before when the window is whole months (February after January, a quarter after the
+    quarter before), else the same number of days; None when the filters set no complete window."""
     if not f.start or not f.end:
         return None
     start, end = dt.date.fromisoformat(f.start), dt.date.fromisoformat(f.end)
     days = (end - start).days + 1
     if days <= 0:
         return None
+    after = end + dt.timedelta(days=1)
+    if start.day == 1 and after.day == 1:  # whole months
+        months = (after.year - start.year) * 12 + after.month - start.month
+        first = start.year * 12 + start.month - 1 - months
+        return dt.date(first // 12, first % 12 + 1, 1).isoformat(), (start - dt.timedelta(days=1)).isoformat()
     return (start - dt.timedelta(days=days)).isoformat(), (start - dt.timedelta(days=1)).isoformat()
 
 
