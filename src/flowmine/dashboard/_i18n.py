@@ -6,7 +6,7 @@ re-exported below for the pages), so a page names a metric as the report and the
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from flowmine.vocabulary import LANGS, duration, label, number, percent
 
@@ -73,6 +73,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "violating": {"en": "Violating cases", "zh": "违规案例"},
     "examples": {"en": "Examples", "zh": "示例"},
     "deviation": {"en": "Deviation", "zh": "偏差"},
+    "any_deviation": {"en": "Any deviation", "zh": "任一偏差"},
     "of_deviating": {"en": "{metric}, deviating", "zh": "偏差案例的{metric}"},
     "of_conforming": {"en": "{metric}, conforming", "zh": "合规案例的{metric}"},
     "steps_dev": {"en": "Deviations per step", "zh": "各环节偏差"},
@@ -298,3 +299,57 @@ def t(key: str, lang: str) -> str:
     """The label ``key`` in ``lang`` (English when a translation is missing)."""
     entry = LABELS[key]
     return entry.get(lang) or entry["en"]
+
+
+#: Plotly's own words in Chinese (the mode bar's buttons, its notices, hover labels of box plots) and
+#: its date formats: passed to every chart as ``config.locales`` (plotly.js loads no locale files by
+#: itself, and nothing may be fetched at run time).
+PLOTLY_ZH: dict[str, Any] = {
+    "dictionary": {
+        "Autoscale": "自动缩放", "Box Select": "框选", "Click to enter Colorscale title": "点击输入色标标题",
+        "Compare data on hover": "悬停时比较数据", "Double-click to zoom back out": "双击缩回",
+        "Download plot": "下载图表", "Download plot as a png": "下载为 PNG 图片", "Lasso Select": "套索选择",
+        "Pan": "平移", "Produced with Plotly": "由 Plotly 生成", "Reset": "重置", "Reset axes": "重置坐标轴",
+        "Reset view": "重置视图", "Show closest data on hover": "悬停时显示最近的数据",
+        "Snapshot succeeded": "快照已生成",
+        "Sorry, there was a problem downloading your snapshot!": "抱歉，下载快照时出现问题！",
+        "Taking snapshot - this may take a few seconds": "正在生成快照，可能需要几秒钟",
+        "Toggle Spike Lines": "切换辅助线", "Toggle show closest data on hover": "切换悬停时显示最近的数据",
+        "Zoom": "缩放", "Zoom in": "放大", "Zoom out": "缩小", "Click to enter Plot title": "点击输入图表标题",
+        "Click to enter X axis title": "点击输入 X 轴标题", "Click to enter Y axis title": "点击输入 Y 轴标题",
+        "trace": "数据", "max:": "最大值：", "min:": "最小值：", "mean:": "平均值：", "median:": "中位数：",
+        "q1:": "下四分位数：", "q3:": "上四分位数：", "upper fence:": "上界：", "lower fence:": "下界：",
+        "new text": "新文本", "Draw line": "画线", "Draw rectangle": "画矩形", "Erase active shape": "删除图形",
+        "Download plot as a PNG": "下载为 PNG 图片", "Download plot as JSON": "下载为 JSON 文件",
+        "Image download succeeded": "图片已下载", "JSON download succeeded": "JSON 文件已下载",
+        "Preparing image - this may take a few seconds": "正在生成图片，可能需要几秒钟",
+        "Sorry, there was a problem downloading your image!": "抱歉，下载图片时出现问题！",
+        "Sorry, there was a problem downloading your JSON file!": "抱歉，下载 JSON 文件时出现问题！",
+        "Draw circle": "画圆", "Draw closed freeform": "画封闭图形", "Draw open freeform": "画开放曲线",
+        "Reset views": "重置视图", "Click to enter Plot subtitle": "点击输入图表副标题",
+        "Produced with Plotly.js": "由 Plotly.js 生成",
+    },
+    "format": {
+        "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+        "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+        "months": [f"{m}月" for m in range(1, 13)],
+        "shortMonths": [f"{m}月" for m in range(1, 13)],
+        "date": "%Y-%m-%d", "year": "%Y年", "month": "%Y年%b", "dayMonth": "%b%-d日",
+        "dayMonthYear": "%Y年%b%-d日", "decimal": ".", "thousands": ",", "grouping": [3],
+        "currency": ["¥", ""], "periods": ["上午", "下午"],
+    },
+}
+
+
+#: Every chart's Plotly config: no "Share chart" button (plotly.js shows one by default; it uploads the
+#: chart's data to Plotly Cloud) and no logo link to plotly.com.
+PLOTLY_SAFE: dict[str, Any] = {"showSendToCloud": False, "displaylogo": False}
+
+
+def plotly_config(lang: str, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A chart's Plotly ``config``: :data:`PLOTLY_SAFE`, then ``config``, in the page's language
+    (Chinese: :data:`PLOTLY_ZH` as the ``zh-CN`` locale)."""
+    out = {**PLOTLY_SAFE, **(config or {})}
+    if lang == "zh":
+        out.update(locale="zh-CN", locales={"zh-CN": PLOTLY_ZH})
+    return out

@@ -126,7 +126,8 @@ def histogram(starts: Any, f: _state.Filters) -> dict[str, Any]:
                            "x1": f.end or days[-1], "y0": 0, "y1": 1, "fillcolor": "#0b3954", "opacity": 0.2,
                            "line": {"width": 0}, "layer": "above"})
     layout = {"margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "height": 56, "width": 240, "bargap": 0.05,
-              "xaxis": {"visible": False, "type": "date"}, "yaxis": {"visible": False}, "shapes": shapes,
+              "xaxis": {"visible": False, "type": "date", "hoverformat": "%Y-%m-%d"}, "yaxis": {"visible": False},
+              "shapes": shapes,
               "plot_bgcolor": "rgba(0,0,0,0)", "paper_bgcolor": "rgba(0,0,0,0)", "showlegend": False}
     return {"data": data, "layout": layout}
 

@@ -62,6 +62,7 @@ class Evaluation:
     verdict: str
     reason: str
     strata: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reason_zh: str = ""  # the reason in Chinese
 
     def to_dict(self) -> dict[str, Any]:
         ini = self.initiative
@@ -73,7 +74,7 @@ class Evaluation:
             "n_after": self.n_after, "before": self.before, "after": self.after, "effect": self.effect,
             "effect_ci": list(self.effect_ci), "relative": self.relative, "relative_ci": list(self.relative_ci),
             "after_ci": list(self.after_ci), "p_value": self.p_value, "p_better": self.p_better,
-            "verdict": self.verdict, "reason": self.reason, "stratify": ini.stratify,
+            "verdict": self.verdict, "reason": self.reason, "reason_zh": self.reason_zh, "stratify": ini.stratify,
             "strata": self.strata.to_dict(orient="records"), "steps": ini.steps})
 
 
@@ -214,10 +215,10 @@ def evaluate_initiative(store: str | Store, ini: Initiative) -> Evaluation:
                                       else "greater").pvalue)
     effect = est_a - est_b
     relative = effect / est_b if est_b else float("nan")
-    verdict, reason = _verdict(ini, unit, n_b, n_a, rel_ci, aft_ci, p_two)
+    verdict, reason, reason_zh = _verdict(ini, unit, n_b, n_a, rel_ci, aft_ci, p_two)
     return Evaluation(ini, unit, units, n_b, n_a, est_b, est_a, effect, (float(eff_ci[0]), float(eff_ci[1])),
                       relative, (float(rel_ci[0]), float(rel_ci[1])), (float(aft_ci[0]), float(aft_ci[1])),
-                      p_two, p_better, verdict, reason, pd.DataFrame(rows))
+                      p_two, p_better, verdict, reason, pd.DataFrame(rows), reason_zh)
 
 
 def _calendar(process: str) -> Calendar:
@@ -228,23 +229,30 @@ def _calendar(process: str) -> Calendar:
 
 
 def _verdict(ini: Initiative, unit: str, n_b: int, n_a: int, rel_ci: tuple[float, float],
-             aft_ci: tuple[float, float], p_two: float | None) -> tuple[str, str]:
+             aft_ci: tuple[float, float], p_two: float | None) -> tuple[str, str, str]:
+    """The verdict and its reason in English and in Chinese."""
     if min(n_b, n_a) < ini.min_cases:
         return "inconclusive", (f"too few units: {n_b} before and {n_a} after the change, "
-                                f"{ini.min_cases} needed on each side")
+                                f"{ini.min_cases} needed on each side"), (
+                                f"单位过少：变更前 {n_b} 个、变更后 {n_a} 个，每侧至少需要 {ini.min_cases} 个")
     level = f"{1 - ini.alpha:.0%}"
     if ini.target_change is not None:
         lo, hi, target = rel_ci[0], rel_ci[1], ini.target_change
         what = f"the {level} interval of the relative change [{lo:+.1%}, {hi:+.1%}]"
+        what_zh = f"相对变化的 {level} 置信区间 [{lo:+.1%}, {hi:+.1%}]"
         shown = f"{target:+.1%}"
     else:
         target = seconds(ini.target, _calendar(ini.process))
         lo, hi = aft_ci
         what, shown = f"the {level} interval of the value after the change [{lo:.4g}, {hi:.4g}] {unit}", f"{target:.4g}"
+        what_zh = f"变更后数值的 {level} 置信区间 [{lo:.4g}, {hi:.4g}] {unit}"
     verdict = _judge(lo, hi, target, ini.direction)
     better = "≤" if ini.direction == "lower" else "≥"
     if verdict == "inconclusive":
-        return verdict, f"{what} overlaps the target {better} {shown}"
+        return verdict, f"{what} overlaps the target {better} {shown}", f"{what_zh}与目标 {better} {shown} 重叠"
     if verdict == "achieved" and ini.target_change is not None and p_two is not None and p_two >= ini.alpha:
-        return "inconclusive", f"{what} meets the target but the rank test is not significant (p = {p_two:.3g})"
-    return verdict, f"{what} is {'within' if verdict == 'achieved' else 'outside'} the target {better} {shown}"
+        return ("inconclusive", f"{what} meets the target but the rank test is not significant (p = {p_two:.3g})",
+                f"{what_zh}达到目标，但秩检验不显著（p = {p_two:.3g}）")
+    inside = verdict == "achieved"
+    return (verdict, f"{what} is {'within' if inside else 'outside'} the target {better} {shown}",
+            f"{what_zh}{'在' if inside else '不在'}目标 {better} {shown} 之内")

@@ -65,6 +65,7 @@ class Initiative:
     steps: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     steps_zh: dict[str, Any] = field(default_factory=dict)  # [steps_zh]: the record in Chinese, where written
+    owner_zh: str = ""  # the owner in Chinese, where written
 
     def record(self, lang: str = "en") -> dict[str, Any]:
         """The eight-step record in ``lang``: in Chinese each step of ``[steps_zh]`` where written, else
@@ -140,7 +141,8 @@ def load_initiative(path: str | Path) -> Initiative:
     flt = CaseFilter(**fields)
     return Initiative(
         id=str(head["id"]), name_en=head["name_en"], name_zh=head.get("name_zh", head["name_en"]),
-        owner=str(head["owner"]), process=str(head["process"]), metric=str(metric), change_date=change,
+        owner=str(head["owner"]), owner_zh=str(head.get("owner_zh", "")),
+        process=str(head["process"]), metric=str(metric), change_date=change,
         direction=goal.get("direction", "lower"), step=goal.get("step"), statistic=goal.get("statistic", "mean"),
         target_change=None if "target_change" not in goal else float(goal["target_change"]),
         target=goal.get("target"), timezone=str(head.get("timezone", "UTC")), scope=flt, baseline=baseline,

@@ -14,7 +14,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from flowmine.dashboard._components import Column, excel_button, plot_text, register_excel, table
 from flowmine.dashboard._data import filters_of, labeller, process_profile, slowest
-from flowmine.dashboard._i18n import t
+from flowmine.dashboard._i18n import plotly_config, t
 from flowmine.dashboard._numbers import bottleneck_lists
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -98,7 +98,8 @@ def layout(store: Store, f: Filters) -> Any:
     for kind, tid, chart in (("activity", "bn-steps", "bn-chart"), ("edge", "bn-edges", "bn-chart-edges")):
         title = t("bn_steps" if kind == "activity" else "bn_edges", lang)
         cols = columns(basis, kind, lang)
-        tables += [html.H3(title), dcc.Graph(id=chart, figure=figure(lists[kind], f.process, cols[2].label, lang)),
+        tables += [html.H3(title), dcc.Graph(id=chart, figure=figure(lists[kind], f.process, cols[2].label, lang),
+                                               config=plotly_config(lang)),
                    table(tid, cols, rows(lists[kind], f.process, lang), f=f, page=f"bottlenecks-{kind}")]
     parts.append(html.Div(tables, id="bn-table"))
     options = [{"label": f"{t('activity_kind' if b['kind'] == 'activity' else 'edge_kind', lang)}: {name(b['name'])}",

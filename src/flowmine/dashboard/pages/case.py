@@ -19,7 +19,7 @@ from dash import Dash, Input, Output, dcc, html, no_update
 from flowmine.dashboard._case_data import CaseView, case_view
 from flowmine.dashboard._components import card, plot_text, table
 from flowmine.dashboard._data import filters_of, labeller
-from flowmine.dashboard._i18n import t
+from flowmine.dashboard._i18n import plotly_config, t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
 from flowmine.vocabulary import duration, label, number, ratio
@@ -185,7 +185,7 @@ def render(store: Store, search: str | None) -> Any:
         _summary(view, f),
         html.H4(t("case_timeline", f.lang)),
         dcc.Graph(id="case-gantt", figure=timeline_figure(view.timeline, f.lang, labeller(f.process, f.lang),
-                                                         view.waits)),
+                                                         view.waits), config=plotly_config(f.lang)),
         html.H4(t("case_attributes", f.lang)),
         table("case-attrs", [("field", t("case_field", f.lang)), ("value", t("case_value", f.lang))], attrs),
         _conformance(view, f),

@@ -20,9 +20,9 @@ import dash_ag_grid as dag
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from flowmine.dashboard._case_data import case_page
-from flowmine.dashboard._components import plot_text, table
+from flowmine.dashboard._components import locale_text, plot_text, table
 from flowmine.dashboard._data import case_events, filters_of, labeller, process_variants, variant_cases
-from flowmine.dashboard._i18n import t
+from flowmine.dashboard._i18n import plotly_config, t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
 from flowmine.vocabulary import duration, label, number
@@ -132,12 +132,6 @@ def count_text(offset: int, shown: int, total: int, lang: str) -> str:
 
 
 #: AG Grid's own words (the pager, the loading row) in Chinese.
-GRID_ZH = {"page": "页", "to": "至", "of": "共", "more": "更多", "next": "下一页", "last": "末页", "first": "首页",
-           "previous": "上一页", "loadingOoo": "加载中…", "noRowsToShow": "没有案例", "pageLastRowUnknown": "?",
-           "firstPage": "首页", "lastPage": "末页", "nextPage": "下一页", "previousPage": "上一页",
-           "ariaPageSizeSelectorLabel": "每页行数", "pageSizeSelectorLabel": "每页行数"}
-
-
 def layout(store: Store, f: Filters) -> Any:
     lang = f.lang
     probe, total = case_page(store, f, limit=1)
@@ -146,7 +140,7 @@ def layout(store: Store, f: Filters) -> Any:
                             "infiniteInitialRowCount": min(total, PAGE_SIZE) or 1,
                             "paginationPageSizeSelector": False, "tooltipShowDelay": 0, "rowBuffer": 0}
     if lang == "zh":
-        opts["localeText"] = GRID_ZH
+        opts["localeText"] = locale_text(lang) | {"noRowsToShow": "没有案例"}
     return html.Div([
         html.H3(t("cases_explorer", lang)),
         dcc.Input(id="cases-search", type="text", debounce=True, placeholder=t("case_search", lang),
@@ -245,7 +239,8 @@ def drill_down(store: Store, f: Filters, variant: str) -> tuple[list[Any], list[
             ("start", f"{t('start', f.lang)} ({utc})"), ("end", f"{t('end', f.lang)} ({utc})")]
     notice = (html.P(t("cases_drill_cap", f.lang).format(shown=number(DRILL_CAP), n=number(len(every))),
                      id="cases-cap", className="fm-notice") if len(every) > DRILL_CAP else "")
-    return [notice, table("cases-drill", cols, found)], [{"label": r["case"], "value": r["case"]} for r in found]
+    choices = [{"label": r["case"], "value": r["case"]} for r in found]
+    return [notice, table("cases-drill", cols, found, f=f, page="cases-drill")], choices
 
 
 def _register_drill_down(app: Dash, store: Store) -> None:
@@ -271,5 +266,6 @@ def _register_drill_down(app: Dash, store: Store) -> None:
         assert f.process is not None
         return html.Div([dcc.Link(t("case_page", f.lang) + ": " + case, href=case_link(case, f), id="cases-open"),
                          dcc.Graph(id="cases-gantt", figure=timeline_figure(case_events(store, f.process, case),
-                                                                            f.lang, labeller(f.process, f.lang)))])
+                                                                            f.lang, labeller(f.process, f.lang)),
+                                   config=plotly_config(f.lang))])
 

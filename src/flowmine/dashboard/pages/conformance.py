@@ -14,7 +14,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from flowmine.dashboard._components import Column, card, plot_text, table
 from flowmine.dashboard._conf_model import model_figure
 from flowmine.dashboard._data import conformance, filters_of, labeller
-from flowmine.dashboard._i18n import LABELS, t
+from flowmine.dashboard._i18n import LABELS, plotly_config, t
 from flowmine.dashboard._state import Filters
 from flowmine.errors import InputError
 from flowmine.processes import Diagram, read_diagram
@@ -69,6 +69,8 @@ def rule_name(rule: dict[str, Any], lang: str) -> str:
 
 def deviation_name(dev: str, c: dict[str, Any], lang: str, name: Any) -> str:
     """A deviation of the impact table (``"kind: activity"`` or ``"rule: id"``) in business words."""
+    if dev == "any deviation":  # the row of all deviating cases together
+        return t("any_deviation", lang)
     kind, _, what = str(dev).partition(": ")
     if kind == "rule":
         rules = {r["rule"]: r for r in c["rules"]}
@@ -89,7 +91,7 @@ def _model(c: dict[str, Any], lang: str, name: Any) -> list[Any]:
     note = [html.P(t("conf_outside", lang).format(steps="; ".join(outside)), id="conf-outside")] if outside else []
     return [html.P(t("conf_model_hint", lang)),
             dcc.Graph(id="conf-model", figure=model_figure(d, c["steps"], lang, name),
-                      config={"displaylogo": False, "scrollZoom": True}), *note]
+                      config=plotly_config(lang, {"displaylogo": False, "scrollZoom": True})), *note]
 
 
 def _tables(c: dict[str, Any], f: Filters, name: Any) -> list[Any]:
@@ -139,7 +141,7 @@ def layout(store: Store, f: Filters) -> Any:
     return html.Div([
         cards, html.P(t("conf_scope", lang)),
         html.H3(t("conf_model", lang)), *_model(c, lang, name), html.Div(id="conf-detail"),
-        dcc.Graph(id="conf-deviations", figure=deviation_figure(c["steps"], lang, name)),
+        dcc.Graph(id="conf-deviations", figure=deviation_figure(c["steps"], lang, name), config=plotly_config(lang)),
         *_tables(c, f, name),
     ])
 

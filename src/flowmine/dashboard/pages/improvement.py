@@ -15,6 +15,7 @@ from dash import dcc, html
 
 from flowmine.dashboard._components import table
 from flowmine.dashboard._data import single_flight, version
+from flowmine.dashboard._i18n import plotly_config
 from flowmine.monitor import (
     STEP_LABELS,
     before_after_figure,
@@ -57,11 +58,13 @@ def initiative_rows(evals: list[Any], lang: str) -> list[dict[str, Any]]:
     for ev in evals:
         ini = ev.initiative
         scale, unit = (3600.0, "h") if ev.unit == "s" else (1.0, ev.unit)
-        out.append({"name": ini.name_zh if lang == "zh" else ini.name_en, "owner": ini.owner,
+        out.append({"name": ini.name_zh if lang == "zh" else ini.name_en,
+                    "owner": ini.owner_zh if lang == "zh" and ini.owner_zh else ini.owner,
                     "change": ini.change_date.isoformat(),
                     "verdict": VERDICT_ZH[ev.verdict] if lang == "zh" else ev.verdict,
                     "effect": f"{ev.effect / scale:+,.2f} {unit} ({ev.effect_ci[0] / scale:+,.2f} … "
-                              f"{ev.effect_ci[1] / scale:+,.2f})", "reason": ev.reason})
+                              f"{ev.effect_ci[1] / scale:+,.2f})",
+                    "reason": ev.reason_zh if lang == "zh" and ev.reason_zh else ev.reason})
     return out
 
 
@@ -112,11 +115,12 @@ def layout(store: Store, f: Any) -> Any:
         steps = [{"step": STEP_LABELS[k][1 if lang == "zh" else 0],
                   "record": "; ".join(map(str, v)) if isinstance(v, list) else str(v)}
                  for k, v in ev.initiative.record(lang).items()]
-        parts += [dcc.Graph(id=f"imp-before-after-{i}", figure=before_after_figure(ev, lang)),
+        parts += [dcc.Graph(id=f"imp-before-after-{i}", figure=before_after_figure(ev, lang),
+                            config=plotly_config(lang)),
                   table(f"imp-steps-{i}", [("step", _w("step", lang)), ("record", _w("record", lang))], steps,
                         f=f, page=f"improvement-{ev.initiative.id}")]
     result = _monitor(str(store.path), f.process, ver, _history_stamp(store))
     parts.append(html.H3(_w("kpis", lang)))
-    parts += [dcc.Graph(id=f"imp-chart-{i}", figure=control_chart_figure(s, lang))
+    parts += [dcc.Graph(id=f"imp-chart-{i}", figure=control_chart_figure(s, lang), config=plotly_config(lang))
               for i, s in enumerate(result.statuses) if s.chart is not None]
     return html.Div(parts)

@@ -9,7 +9,7 @@ from dash import dcc, html
 from flowmine.analytics import thin_periods
 from flowmine.dashboard._components import card
 from flowmine.dashboard._data import case_cost, conformance, kpis, labeller, metric, process_profile, targets
-from flowmine.dashboard._i18n import t
+from flowmine.dashboard._i18n import plotly_config, t
 from flowmine.dashboard._numbers import previous_values, status
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -179,4 +179,5 @@ def layout(store: Store, f: Filters) -> Any:
         ]
     note = html.P(t("kpi_prev_hint", lang) if window is None else "", id="ov-compare-hint",
                   className="fm-card-hint")
-    return html.Div([cards, note, dcc.Graph(id="ov-trend", figure=trend_figure(p, lang, tg.get("throughput_time")))])
+    return html.Div([cards, note, dcc.Graph(id="ov-trend", figure=trend_figure(p, lang, tg.get("throughput_time")),
+                                                config=plotly_config(lang))])

@@ -26,7 +26,7 @@ from flowmine.dashboard._data import (
     single_flight,
     version,
 )
-from flowmine.dashboard._i18n import t
+from flowmine.dashboard._i18n import plotly_config, t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
 from flowmine.vocabulary import between_steps, duration, label, money, number, percent
@@ -148,7 +148,7 @@ def layout(store: Store, f: Filters) -> Any:
         html.Span(id="map-scrolled", style={"display": "none"}),
         html.Span(id="map-exported", style={"display": "none"}),
         html.Div([
-            dcc.Graph(id="map-graph", figure=spec, config=config,
+            dcc.Graph(id="map-graph", figure=spec, config=plotly_config(lang, config),
                       style={"height": f"{graph_height(spec)}px", "flex": "3 1 0", "minWidth": "0"}),
             html.Div(html.P(t("map_click_hint", lang)), id="map-detail",
                      style={"flex": "2 1 0", "minWidth": "280px", "position": "sticky", "top": "8px",

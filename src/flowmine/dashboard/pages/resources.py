@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from flowmine.dashboard._components import Column, excel_button, plot_text, register_excel, table
 from flowmine.dashboard._data import filters_of, metric
-from flowmine.dashboard._i18n import t
+from flowmine.dashboard._i18n import plotly_config, t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
 from flowmine.vocabulary import label
@@ -53,7 +53,7 @@ def layout(store: Store, f: Filters) -> Any:
     parts: list[Any] = [excel_button("res", lang),
                         table("res-table", columns(lang), rows(work), f=f, page="resources")]
     if len(hand):
-        parts.append(dcc.Graph(id="res-handovers", figure=handover_figure(hand, lang)))
+        parts.append(dcc.Graph(id="res-handovers", figure=handover_figure(hand, lang), config=plotly_config(lang)))
     return html.Div(parts)
 
 
