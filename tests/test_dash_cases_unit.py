@@ -165,7 +165,17 @@ def test_explorer_grid_pages_every_case_on_the_server(store):
     grid = _first(page, "cases-table")
     assert grid.rowModelType == "infinite" and grid.dashGridOptions["paginationPageSize"] == 25
     names = {c["headerName"] for c in grid.columnDefs}
-    assert names >= {"Case", "Start (UTC)", "End (UTC)", "Events", "Variant", "Cost", "Fits the model", "department"}
+    # times in the process configuration's zone, named in the header (finance: Asia/Shanghai)
+    assert names >= {"Case", "Start (Asia/Shanghai)", "End (Asia/Shanghai)", "Events", "Variant", "Cost",
+                     "Fits the model", "department"}
+    first, _ = case_page(store, Filters(process="finance"), limit=1)
+    start = pd.Timestamp(first["start"].iloc[0])
+    start = start.tz_localize("UTC") if start.tzinfo is None else start
+    for zone, url in (("Asia/Shanghai", "?process=finance"), ("UTC", "?process=finance&tz=UTC")):
+        response, _ = cases_pg.answer(store, url, {"startRow": 0, "endRow": 1, "sortModel": [], "filterModel": {}})
+        assert response["rowData"][0]["start"] == start.tz_convert(zone).strftime("%Y-%m-%d %H:%M")
+    utc_grid = _first(cases_pg.layout(store, Filters(process="finance", tz="UTC")), "cases-table")
+    assert "Start (UTC)" in {c["headerName"] for c in utc_grid.columnDefs}
     url = "?process=finance"
     response, text = cases_pg.answer(store, url, {"startRow": 25, "endRow": 50, "sortModel": [], "filterModel": {}})
     assert response["rowCount"] == 6000 and len(response["rowData"]) == 25 and text == "26–50 of 6,000 cases"
@@ -184,7 +194,7 @@ def test_explorer_grid_pages_every_case_on_the_server(store):
 def test_explorer_in_chinese_has_no_english_chrome(store):
     page = cases_pg.layout(store, Filters(process="finance", lang="zh"))
     grid = _first(page, "cases-table")
-    heads = [c["headerName"] for c in grid.columnDefs]
+    heads = [c["headerName"].replace("Asia/Shanghai", "") for c in grid.columnDefs]  # a zone keeps its name
     assert all(not any(ch.isascii() and ch.isalpha() for ch in h) for h in heads if h not in (
         "department", "expense_type", "amount")), heads  # attribute names are the data's
     assert grid.dashGridOptions["localeText"]["of"] == "共"
@@ -250,7 +260,8 @@ def test_the_case_page_in_chinese_leaves_no_english_chrome(store):
             shown.append(c)
         elif type(c).__name__ == "AgGrid":
             shown += [col["headerName"] for col in c.columnDefs]
-    data = {case, "EC-000002", "department", "expense_type", "amount", "CSV"}  # CSV: the shared grids' export
+    # CSV: the grids' export; Asia/Shanghai: the zone's name
+    data = {case, "EC-000002", "department", "expense_type", "amount", "CSV", "Asia", "Shanghai"}
     words = [w for text in shown for w in re.findall(r"[A-Za-z]{2,}", text)]
     fig = _first(page, "case-gantt").figure
     words += re.findall(r"[A-Za-z]{2,}", " ".join(a["text"] for a in fig["layout"]["annotations"]))

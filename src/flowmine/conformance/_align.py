@@ -169,7 +169,11 @@ def _remembered(model: ReferenceModel) -> _Remembered:
                 entry[1].traces.clear()
             return entry[1]
         memo = _Remembered()
-        _MODELS[key] = (weakref.ref(model, lambda _ref, k=key: _MODELS.pop(k, None)), memo)
+
+        def forget(_ref: weakref.ref[ReferenceModel], k: int = key) -> None:
+            _MODELS.pop(k, None)
+
+        _MODELS[key] = (weakref.ref(model, forget), memo)
         return memo
 
 

@@ -239,6 +239,23 @@ def excel_download(n: Any, search: Any, page: str,
     return dict(dcc.send_bytes(workbook(sheets, f.lang), f"{export_stem(f, page)}.xlsx"))
 
 
+def zone_label(zone: str, lang: str) -> str:
+    """How a time zone is named beside times: UTC in the page's words, any other zone by its name."""
+    return t("case_utc", lang) if zone == "UTC" else zone
+
+
+def local_time(value: Any, zone: str, seconds: bool = True) -> str:
+    """A stored time (UTC; naive means UTC) as wall-clock time in ``zone``, ``YYYY-MM-DD HH:MM[:SS]``;
+    empty for a missing time."""
+    import pandas as pd
+
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return ""
+    ts = pd.Timestamp(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
+    return ts.tz_convert(zone).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
 def locale_text(lang: str) -> dict[str, str]:
     """AG Grid's texts (pager, filters, empty grid) in ``lang`` (English: AG Grid's own)."""
     return dict(_GRID_ZH) if lang == "zh" else {}

@@ -346,7 +346,7 @@ PLOTLY_ZH: dict[str, Any] = {
 PLOTLY_SAFE: dict[str, Any] = {"showSendToCloud": False, "displaylogo": False}
 
 
-def plotly_config(lang: str, config: dict[str, Any] | None = None) -> dict[str, Any]:
+def plotly_config(lang: str, config: dict[str, Any] | None = None) -> Any:  # dcc.Graph types it as its Config
     """A chart's Plotly ``config``: :data:`PLOTLY_SAFE`, then ``config``, in the page's language
     (Chinese: :data:`PLOTLY_ZH` as the ``zh-CN`` locale)."""
     out = {**PLOTLY_SAFE, **(config or {})}

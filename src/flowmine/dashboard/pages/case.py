@@ -17,8 +17,8 @@ import pandas as pd
 from dash import Dash, Input, Output, dcc, html, no_update
 
 from flowmine.dashboard._case_data import CaseView, case_view
-from flowmine.dashboard._components import card, plot_text, table
-from flowmine.dashboard._data import filters_of, labeller
+from flowmine.dashboard._components import card, local_time, plot_text, table, zone_label
+from flowmine.dashboard._data import filters_of, labeller, zone_of
 from flowmine.dashboard._i18n import plotly_config, t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -36,23 +36,24 @@ NO_RESOURCE = "#7b8794"
 GAP_COLOUR = "rgba(180, 83, 9, 0.18)"
 
 
-def _utc(value: Any) -> pd.Timestamp | None:
+def _at(value: Any, zone: str) -> pd.Timestamp | None:
+    """A stored time (UTC; naive means UTC) in ``zone``, None when missing."""
     if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
         return None
     ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return (ts.tz_localize("UTC") if ts.tzinfo is None else ts).tz_convert(zone)
 
 
 def _axis(ts: pd.Timestamp) -> str:
-    """A time as the date axis reads it (UTC, without a zone: the axis is labelled UTC)."""
+    """A time as the date axis reads it (wall-clock time without a zone: the axis names the zone)."""
     return ts.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _shown(ts: pd.Timestamp | None) -> str:
-    return "" if ts is None else ts.strftime("%Y-%m-%d %H:%M:%S") + " UTC"
+def _shown(ts: pd.Timestamp | None, zone: str) -> str:
+    return "" if ts is None else ts.strftime("%Y-%m-%d %H:%M:%S") + f" {zone}"
 
 
-def timeline_figure(events: Any, lang: str, name: Any = str, waits: Any = None) -> dict[str, Any]:
+def timeline_figure(events: Any, lang: str, name: Any = str, waits: Any = None, zone: str = "UTC") -> dict[str, Any]:
     """The case's timeline as a plain figure dict: one row per activity instance (in the canonical
     order), a horizontal bar from its start to its completion in its resource's colour (an open
     instance hatched to the end of the log, an instance without a start a thin marker at its
@@ -67,13 +68,13 @@ def timeline_figure(events: Any, lang: str, name: Any = str, waits: Any = None) 
     for i, rec in enumerate(recs):
         act, res = name(str(rec["concept:name"])), str(rec.get("org:resource") or "")
         ticks.append(plot_text(f"{i + 1}. {act}"))
-        start, done = _utc(rec.get("start_timestamp")), _utc(rec.get("time:timestamp"))
-        end = _utc(rec.get("shown_end")) or done
+        start, done = _at(rec.get("start_timestamp"), zone), _at(rec.get("time:timestamp"), zone)
+        end = _at(rec.get("shown_end"), zone) or done
         running = bool(rec.get("running", False))
         hover = "<br>".join(plot_text(x) for x in (
             act, f"{t('resource', lang)}: {res or '—'}",
-            f"{t('start', lang)}: {_shown(start) if start is not None else t('case_no_start', lang)}",
-            f"{t('case_complete', lang)}: {_shown(done) if done is not None else t('case_running', lang)}"))
+            f"{t('start', lang)}: {_shown(start, zone) if start is not None else t('case_no_start', lang)}",
+            f"{t('case_complete', lang)}: {_shown(done, zone) if done is not None else t('case_running', lang)}"))
         if start is None or end is None:
             at = done or start
             if at is not None:
@@ -97,18 +98,18 @@ def timeline_figure(events: Any, lang: str, name: Any = str, waits: Any = None) 
                      "hoverinfo": "text", "showlegend": False, "name": "instant",
                      "marker": {"symbol": "line-ns-open", "size": 22, "line": {"width": 4, "color": marks["color"]},
                                 "color": marks["color"]}})
-    shapes, notes = _gaps(waits, lang)
+    shapes, notes = _gaps(waits, lang, zone)
     return {"data": data, "layout": {
         "height": 140 + 34 * len(recs), "margin": {"l": 240, "r": 20, "t": 20, "b": 50}, "barmode": "overlay",
-        "xaxis": {"type": "date", "title": {"text": t("case_utc", lang)}},
+        "xaxis": {"type": "date", "title": {"text": zone_label(zone, lang)}},
         "yaxis": {"tickvals": list(range(len(recs))), "ticktext": ticks, "range": [len(recs) - 0.5, -0.5]},
         "shapes": shapes, "annotations": notes, "legend": {"title": {"text": t("resource", lang)}}}}
 
 
-def _gaps(waits: Any, lang: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _gaps(waits: Any, lang: str, zone: str = "UTC") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     shapes, notes = [], []
     for w in ([] if waits is None else waits.to_dict("records")):
-        lo, hi, row = _utc(w["from"]), _utc(w["to"]), int(w["position"])
+        lo, hi, row = _at(w["from"], zone), _at(w["to"], zone), int(w["position"])
         assert lo is not None and hi is not None
         shapes.append({"type": "rect", "xref": "x", "yref": "y", "x0": _axis(lo), "x1": _axis(hi),
                        "y0": row - 0.45, "y1": row + 0.45, "fillcolor": GAP_COLOUR, "line": {"width": 0},
@@ -133,11 +134,11 @@ def case_of(search: str | None) -> str | None:
     return values[0] if values else None
 
 
-def _summary(view: CaseView, f: Filters) -> Any:
+def _summary(view: CaseView, f: Filters, zone: str = "UTC") -> Any:
     row, lang = view.row, f.lang
     name = labeller(f.process, lang)
-    cards = [card(f"{t('start', lang)} ({t('case_utc', lang)})", str(row["start"])[:19], "case-start"),
-             card(f"{t('end', lang)} ({t('case_utc', lang)})", str(row["end"])[:19], "case-end"),
+    cards = [card(f"{t('start', lang)} ({zone_label(zone, lang)})", local_time(row["start"], zone), "case-start"),
+             card(f"{t('end', lang)} ({zone_label(zone, lang)})", local_time(row["end"], zone), "case-end"),
              card(label("throughput_time", lang), duration(row["throughput_s"], lang), "case-throughput"),
              card(label("events", lang), number(row["events"]), "case-events"),
              card(label("cost", lang), number(row["cost"], 2) if row["cost"] == row["cost"] else "—", "case-cost")]
@@ -158,7 +159,8 @@ def _conformance(view: CaseView, f: Filters) -> Any:
     rules = view.rules or []
     return html.Div([
         html.H4(t("case_deviations", lang)),
-        table("case-devs", [("deviation", t("deviation", lang)), ("activity", t("activity", lang))], dev_rows)
+        table("case-devs", [("deviation", t("deviation", lang)), ("activity", t("activity", lang))], dev_rows,
+              f=f, page="case-deviations")
         if dev_rows else html.P(t("case_no_deviation", lang), id="case-devs-none"),
         html.H4(t("case_rules_broken", lang)),
         html.Ul([html.Li(zh if lang == "zh" else en) for _, en, zh in rules], id="case-rules")
@@ -180,14 +182,16 @@ def render(store: Store, search: str | None) -> Any:
                       className="fm-notice")
     attrs = [{"field": k.removeprefix("case:"), "value": "" if v is None or v != v else str(v)}
              for k, v in view.attributes.items()]
+    zone = zone_of(store, f)
     return html.Div([
         html.H3(f"{t('case', f.lang)} {case}", id="case-title"),
-        _summary(view, f),
+        _summary(view, f, zone),
         html.H4(t("case_timeline", f.lang)),
         dcc.Graph(id="case-gantt", figure=timeline_figure(view.timeline, f.lang, labeller(f.process, f.lang),
-                                                         view.waits), config=plotly_config(f.lang)),
+                                                         view.waits, zone), config=plotly_config(f.lang)),
         html.H4(t("case_attributes", f.lang)),
-        table("case-attrs", [("field", t("case_field", f.lang)), ("value", t("case_value", f.lang))], attrs),
+        table("case-attrs", [("field", t("case_field", f.lang)), ("value", t("case_value", f.lang))], attrs,
+              f=f, page="case-attributes"),
         _conformance(view, f),
     ])
 

@@ -20,8 +20,8 @@ import dash_ag_grid as dag
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from flowmine.dashboard._case_data import case_page
-from flowmine.dashboard._components import locale_text, plot_text, table
-from flowmine.dashboard._data import case_events, filters_of, labeller, process_variants, variant_cases
+from flowmine.dashboard._components import local_time, locale_text, plot_text, table, zone_label
+from flowmine.dashboard._data import case_events, filters_of, labeller, process_variants, variant_cases, zone_of
 from flowmine.dashboard._i18n import plotly_config, t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -84,10 +84,10 @@ def fields(names: list[str]) -> dict[str, str]:
     return out
 
 
-def columns(names: list[str], lang: str) -> list[dict[str, Any]]:
-    """The grid's columns for the case table's ``names``."""
-    head = {"case": t("case", lang), "start": f"{t('start', lang)} ({t('case_utc', lang)})",
-            "end": f"{t('end', lang)} ({t('case_utc', lang)})", "throughput_s": label("throughput_time", lang),
+def columns(names: list[str], lang: str, zone: str = "UTC") -> list[dict[str, Any]]:
+    """The grid's columns for the case table's ``names`` (times in ``zone``)."""
+    head = {"case": t("case", lang), "start": f"{t('start', lang)} ({zone_label(zone, lang)})",
+            "end": f"{t('end', lang)} ({zone_label(zone, lang)})", "throughput_s": label("throughput_time", lang),
             "events": label("events", lang), "variant": t("variant", lang), "cost": label("cost", lang),
             "fitting": t("case_fitting", lang)}
     out = []
@@ -102,20 +102,17 @@ def columns(names: list[str], lang: str) -> list[dict[str, Any]]:
     return out
 
 
-def _time(value: Any) -> str:
-    return "" if value is None or value != value else str(value)[:16]
-
-
-def rows(frame: Any, f: Filters) -> list[dict[str, Any]]:
-    """Display rows (text) for a page of the case table, keyed by grid field; ``variant_full`` is the
-    whole variant (the tooltip of its shortened cell)."""
+def rows(frame: Any, f: Filters, zone: str = "UTC") -> list[dict[str, Any]]:
+    """Display rows (text) for a page of the case table, keyed by grid field (times in ``zone``);
+    ``variant_full`` is the whole variant (the tooltip of its shortened cell)."""
     name = labeller(f.process, f.lang)
     keys = {v: k for k, v in fields(list(frame.columns)).items()}
     out = []
     for rec in frame.to_dict("records"):
         variant = name(str(rec["variant"]))
         row = {keys[k]: ("" if v is None or v != v else str(v)) for k, v in rec.items() if k not in BASE}
-        row.update(case=_md_link(str(rec["case"]), f), start=_time(rec["start"]), end=_time(rec["end"]),
+        row.update(case=_md_link(str(rec["case"]), f), start=local_time(rec["start"], zone, seconds=False),
+                   end=local_time(rec["end"], zone, seconds=False),
                    throughput_s=duration(rec["throughput_s"], f.lang), events=number(rec["events"]),
                    variant=variant if len(variant) <= VARIANT_CHARS else variant[:VARIANT_CHARS - 1] + "…",
                    variant_full=variant, cost=number(rec["cost"], 2) if rec["cost"] == rec["cost"] else "")
@@ -146,7 +143,8 @@ def layout(store: Store, f: Filters) -> Any:
         dcc.Input(id="cases-search", type="text", debounce=True, placeholder=t("case_search", lang),
                   maxLength=MAX_SEARCH, style={"width": 360}),
         html.Div("", id="cases-count", style={"margin": "6px 0"}),
-        dag.AgGrid(id="cases-table", rowModelType="infinite", columnDefs=columns(list(probe.columns), lang),
+        dag.AgGrid(id="cases-table", rowModelType="infinite",
+                   columnDefs=columns(list(probe.columns), lang, zone_of(store, f)),
                    defaultColDef={"sortable": True, "resizable": True, "filter": False},
                    dashGridOptions=opts, style={"height": 34 * PAGE_SIZE + 110}, filterModel={}),
         html.H3(t("cases_drill", lang)),
@@ -208,7 +206,7 @@ def answer(store: Store, url: str | None, request: Any) -> tuple[Any, str] | Non
         return None
     limit = min(hi - lo, PAGE_SIZE * 4)
     frame, total = case_page(store, f, search.strip(), sort[0], sort[1], lo, limit)
-    return {"rowData": rows(frame, f), "rowCount": total}, count_text(lo, len(frame), total, f.lang)
+    return {"rowData": rows(frame, f, zone_of(store, f)), "rowCount": total}, count_text(lo, len(frame), total, f.lang)
 
 
 def register(app: Dash, store: Store) -> None:
@@ -232,11 +230,13 @@ def drill_down(store: Store, f: Filters, variant: str) -> tuple[list[Any], list[
     """The slowest cases of ``variant`` (at most :data:`DRILL_CAP`, with a notice naming the cap and the
     variant's number of cases when it has more) and the case choices for the timeline below."""
     every = variant_cases(store, f, variant)
+    zone = zone_of(store, f)
     found = [{"case": str(r["case"]), "throughput": duration(r["throughput_s"], f.lang),
-              "start": _time(r["start"]), "end": _time(r["end"])} for r in every.head(DRILL_CAP).to_dict("records")]
-    utc = t("case_utc", f.lang)
+              "start": local_time(r["start"], zone, seconds=False), "end": local_time(r["end"], zone, seconds=False)}
+             for r in every.head(DRILL_CAP).to_dict("records")]
+    shown = zone_label(zone, f.lang)
     cols = [("case", t("case", f.lang)), ("throughput", label("throughput_time", f.lang)),
-            ("start", f"{t('start', f.lang)} ({utc})"), ("end", f"{t('end', f.lang)} ({utc})")]
+            ("start", f"{t('start', f.lang)} ({shown})"), ("end", f"{t('end', f.lang)} ({shown})")]
     notice = (html.P(t("cases_drill_cap", f.lang).format(shown=number(DRILL_CAP), n=number(len(every))),
                      id="cases-cap", className="fm-notice") if len(every) > DRILL_CAP else "")
     choices = [{"label": r["case"], "value": r["case"]} for r in found]
@@ -266,6 +266,7 @@ def _register_drill_down(app: Dash, store: Store) -> None:
         assert f.process is not None
         return html.Div([dcc.Link(t("case_page", f.lang) + ": " + case, href=case_link(case, f), id="cases-open"),
                          dcc.Graph(id="cases-gantt", figure=timeline_figure(case_events(store, f.process, case),
-                                                                            f.lang, labeller(f.process, f.lang)),
+                                                                            f.lang, labeller(f.process, f.lang),
+                                                                            zone=zone_of(store, f)),
                                    config=plotly_config(f.lang))])
 
