@@ -244,16 +244,21 @@ def zone_label(zone: str, lang: str) -> str:
     return t("case_utc", lang) if zone == "UTC" else zone
 
 
-def local_time(value: Any, zone: str, seconds: bool = True) -> str:
-    """A stored time (UTC; naive means UTC) as wall-clock time in ``zone``, ``YYYY-MM-DD HH:MM[:SS]``;
-    empty for a missing time."""
+def in_zone(value: Any, zone: str) -> Any:
+    """A stored time (UTC; naive means UTC) as a ``pd.Timestamp`` in ``zone``; None when missing."""
     import pandas as pd
 
     if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return ""
+        return None
     ts = pd.Timestamp(value)
-    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts
-    return ts.tz_convert(zone).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return (ts.tz_localize("UTC") if ts.tzinfo is None else ts).tz_convert(zone)
+
+
+def local_time(value: Any, zone: str, seconds: bool = True) -> str:
+    """A stored time as wall-clock time in ``zone`` (:func:`in_zone`), ``YYYY-MM-DD HH:MM[:SS]``;
+    empty for a missing time."""
+    ts = in_zone(value, zone)
+    return "" if ts is None else ts.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 def locale_text(lang: str) -> dict[str, str]:

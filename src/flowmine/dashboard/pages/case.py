@@ -17,7 +17,7 @@ import pandas as pd
 from dash import Dash, Input, Output, dcc, html, no_update
 
 from flowmine.dashboard._case_data import CaseView, case_view
-from flowmine.dashboard._components import card, local_time, plot_text, table, zone_label
+from flowmine.dashboard._components import card, in_zone, local_time, plot_text, table, zone_label
 from flowmine.dashboard._data import filters_of, labeller, zone_of
 from flowmine.dashboard._i18n import plotly_config, t
 from flowmine.dashboard._state import Filters
@@ -34,14 +34,6 @@ MAX_ID = 500
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
 NO_RESOURCE = "#7b8794"
 GAP_COLOUR = "rgba(180, 83, 9, 0.18)"
-
-
-def _at(value: Any, zone: str) -> pd.Timestamp | None:
-    """A stored time (UTC; naive means UTC) in ``zone``, None when missing."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    ts = pd.Timestamp(value)
-    return (ts.tz_localize("UTC") if ts.tzinfo is None else ts).tz_convert(zone)
 
 
 def _axis(ts: pd.Timestamp) -> str:
@@ -68,8 +60,8 @@ def timeline_figure(events: Any, lang: str, name: Any = str, waits: Any = None, 
     for i, rec in enumerate(recs):
         act, res = name(str(rec["concept:name"])), str(rec.get("org:resource") or "")
         ticks.append(plot_text(f"{i + 1}. {act}"))
-        start, done = _at(rec.get("start_timestamp"), zone), _at(rec.get("time:timestamp"), zone)
-        end = _at(rec.get("shown_end"), zone) or done
+        start, done = in_zone(rec.get("start_timestamp"), zone), in_zone(rec.get("time:timestamp"), zone)
+        end = in_zone(rec.get("shown_end"), zone) or done
         running = bool(rec.get("running", False))
         hover = "<br>".join(plot_text(x) for x in (
             act, f"{t('resource', lang)}: {res or '—'}",
@@ -109,7 +101,7 @@ def timeline_figure(events: Any, lang: str, name: Any = str, waits: Any = None, 
 def _gaps(waits: Any, lang: str, zone: str = "UTC") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     shapes, notes = [], []
     for w in ([] if waits is None else waits.to_dict("records")):
-        lo, hi, row = _at(w["from"], zone), _at(w["to"], zone), int(w["position"])
+        lo, hi, row = in_zone(w["from"], zone), in_zone(w["to"], zone), int(w["position"])
         assert lo is not None and hi is not None
         shapes.append({"type": "rect", "xref": "x", "yref": "y", "x0": _axis(lo), "x1": _axis(hi),
                        "y0": row - 0.45, "y1": row + 0.45, "fillcolor": GAP_COLOUR, "line": {"width": 0},
