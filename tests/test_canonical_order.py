@@ -292,6 +292,27 @@ def test_case_timeline_draws_an_open_instance_to_the_end_of_the_log(tmp_path):
     assert fig["data"][1]["line"].get("dash") == "dot" and "dash" not in fig["data"][0]["line"]
 
 
+def test_case_timeline_of_a_held_log_is_the_scanned_one(tmp_path):
+    """A held version answers a case from its slice of the held table (no scan of the Parquet): the same
+    rows, columns and open-instance end as the scan, and no rows for an unknown case."""
+    from flowmine.analytics import case_timeline, hold, release
+
+    st = commit_table(tmp_path / "s", "p", open_table())
+    log = stored(st, "p")
+    scanned = {c: case_timeline(log, c) for c in ("c1", "c2", "nope")}
+    hold(log)
+    try:
+        from flowmine.analytics._held import case_rows
+
+        assert case_rows(log, "c1").num_rows == 3  # the held path answers
+        for c, frame in scanned.items():
+            pd.testing.assert_frame_equal(case_timeline(log, c), frame)
+        assert case_timeline(log, "c1")["shown_end"].max() == pd.Timestamp(ts(50))
+        assert case_timeline(log, "nope").empty
+    finally:
+        release(log)
+
+
 # --- a log with very many distinct activities -----------------------------------------------------
 def test_perf_on_200k_distinct_activities_falls_back_to_sql_without_memory_error(tmp_path):
     """The compiled passes keep activities² arrays: above ``MAX_ACTIVITIES`` they refuse with one line,

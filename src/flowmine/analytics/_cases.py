@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from flowmine._schema import CASE, START, TIMESTAMP
 from flowmine.analytics._cost import cost
+from flowmine.analytics._held import case_rows, latest_time
 from flowmine.analytics._log import LogLike, StoredLog
 from flowmine.analytics._sql import log_order, q, scratch
 from flowmine.analytics._table import as_table
@@ -55,15 +56,22 @@ def case_timeline(log: LogLike, case: str) -> pd.DataFrame:
     """
     con = scratch()
     try:
-        source, params, names = _relation(log, con)
+        rows = case_rows(log, case) if isinstance(log, StoredLog) else None
+        if rows is not None:  # a held version: the case's rows are a slice, the log's end is known
+            con.register("timeline_case_", rows)
+            source, params, names = "timeline_case_", [], rows.column_names
+            latest, latest_params = "CAST(? AS TIMESTAMPTZ)", [latest_time(log)]
+        else:
+            source, params, names = _relation(log, con)
+            latest, latest_params = None, params
         start = q(START) if START in names else "CAST(NULL AS TIMESTAMPTZ)"
         ts = q(TIMESTAMP)
+        latest = latest or f"(SELECT GREATEST(MAX({ts}), MAX({start})) FROM {source})"
         return con.execute(
             f"SELECT *, {ts} IS NULL AND {start} IS NOT NULL AS running, "
-            f"CASE WHEN {ts} IS NULL AND {start} IS NOT NULL THEN (SELECT GREATEST(MAX({ts}), MAX({start})) "
-            f"FROM {source}) ELSE {ts} END AS shown_end "
+            f"CASE WHEN {ts} IS NULL AND {start} IS NOT NULL THEN {latest} ELSE {ts} END AS shown_end "
             f"FROM {source} WHERE {q(CASE)} = ? ORDER BY {log_order(names)}",
-            [*params, *params, case]).df()
+            [*latest_params, *params, case]).df()
     finally:
         con.close()
 
