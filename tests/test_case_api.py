@@ -130,6 +130,11 @@ def test_case_table_of_a_stored_log_is_remembered_and_filtered(tmp_path, log):
     assert total == 4 and page["case"].tolist() == ["c1", "c2", "c3", "x-42"]
     assert case_table(lg.where(CaseFilter(cases=["c3", "x-42"])), sort="case")[0]["case"].tolist() == ["c3", "x-42"]
     assert len(_case_table._TABLES) >= 2
+    for flt in (CaseFilter(cases=["c3", "x-42"]), CaseFilter(attributes={DEPT: ["Sales"]}),
+                CaseFilter(contains=["B"]), CaseFilter(cases=[])):
+        # the kept cases' rows of the unfiltered table are the rows built on the filtered log
+        kept = _case_table._remembered(lg.where(flt)).sort_by("case")
+        assert kept.equals(_case_table._build(lg.where(flt)).sort_by("case"))
     ids = ["c1"]
     assert case_table(lg, sort="case", fitting=ids)[0]["fitting"].tolist() == [True, False, False, False]
     ids.append("x-42")  # the same list, changed: a new ordering, not the remembered one

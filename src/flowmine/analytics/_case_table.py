@@ -19,11 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from flowmine._params import Interval, validate_params
 from flowmine._schema import CASE, CASE_PREFIX, START, TIMESTAMP
 from flowmine.analytics._cases import case_costs
-from flowmine.analytics._held import open_engine
+from flowmine.analytics._held import kept_case_ids, open_engine
 from flowmine.analytics._log import LogLike, StoredLog
 from flowmine.analytics._sql import q, scratch
 from flowmine.errors import AnalyticsError
@@ -90,12 +91,19 @@ def _rows(log: LogLike) -> pa.Table:
 
 
 def _remembered(log: StoredLog) -> pa.Table:
+    """The case rows of a stored log: a filtered log's are the unfiltered rows of the cases it keeps (a
+    filter keeps whole cases and every column is a case's own), so the rows are built once per version."""
     key = _key(log)
     with _GUARD:
         if key in _TABLES:
             _TABLES.move_to_end(key)
             return _TABLES[key]
-    table = _build(log)
+    if log.filters:
+        every = _remembered(log.base)
+        ids = every.column("case")
+        table = every.filter(pc.is_in(ids, value_set=kept_case_ids(log).cast(ids.type)))
+    else:
+        table = _build(log)
     with _GUARD:
         _TABLES[key] = table
         _trim(_TABLES, MAX_TABLES)
