@@ -160,6 +160,23 @@ def test_previous_period_change_is_exact_on_a_tiny_log(tmp_path):
     assert _find(overview.layout(st, Filters(process="tiny")), "ov-tt-median-delta") is None
 
 
+def test_previous_period_cards_equal_the_full_computations(store):
+    """The previous period's cards skip the profile's intervals and the check's precision and impact: the
+    values they show are those of the full profile and check of the same filters."""
+    from flowmine.dashboard import _data
+    from flowmine.dashboard._numbers import card_values
+
+    for process, dept in (("finance", "Sales"), ("finance", "Production")):
+        f = Filters(process=process, start="2025-02-01", end="2025-03-31", attr="case:department", values=(dept,))
+        assert _data._key(store, f) not in _data._check.cache  # so the cards take the light path
+        light = card_values(store, f)
+        k = _data.kpis(_data.process_profile(store, f), _data.case_cost(store, f))
+        c = _data.conformance(store, process, f)
+        assert c is not None and c["cases"] == light["cases"] == k["cases"] > 0
+        assert light == {"throughput_time": k["tt_median"], "cost_per_case": k["cost_case"], "cases": k["cases"],
+                         "fitness": c["fitness"], "rule_violation_rate": c["rule_violation_rate"]}
+
+
 def test_grid_keeps_raw_values_units_in_export_names_and_case_links():
     cols = [Column("case", "Case", "case"), Column("cost", "Cost", "money", unit="CNY"),
             Column("tt", "Throughput time", "duration"), Column("share", "Share", "percent"),

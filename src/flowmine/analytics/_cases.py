@@ -57,7 +57,8 @@ def case_timeline(log: LogLike, case: str) -> pd.DataFrame:
     con = scratch()
     try:
         rows = case_rows(log, case) if isinstance(log, StoredLog) else None
-        if rows is not None:  # a held version: the case's rows are a slice, the log's end is known
+        params: list[Any]
+        if rows is not None and isinstance(log, StoredLog):  # held: the case's rows are a slice, the end is known
             con.register("timeline_case_", rows)
             source, params, names = "timeline_case_", [], rows.column_names
             latest, latest_params = "CAST(? AS TIMESTAMPTZ)", [latest_time(log)]

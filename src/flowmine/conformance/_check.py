@@ -24,7 +24,7 @@ from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, COST, EVENT_ID, RESOUR
 from flowmine.analytics import CaseFilter, StoredLog, as_table, stored
 from flowmine.conformance._align import ALIGNMENT_PARAMS, Alignments, align
 from flowmine.conformance._deviations import case_deviations, deviations_per_step
-from flowmine.conformance._impact import case_figures, deviation_impact
+from flowmine.conformance._impact import IMPACT_COLUMNS, case_figures, deviation_impact
 from flowmine.conformance._labels import LabelMatch, match_labels
 from flowmine.conformance._quality import generalization, simplicity
 from flowmine.conformance._replay import precision, token_replay
@@ -224,6 +224,7 @@ def check(
     method: str = "alignments",
     engine: str = "r4pm",
     with_precision: bool = True,
+    with_impact: bool = True,
     max_states: int | None = 5_000_000,
     max_seconds: float | None = 10.0,
     extra: bool = False,
@@ -248,6 +249,9 @@ def check(
         Alignment engine.
     with_precision : bool
         Compute ETConformance precision (the slowest part on logs with many distinct prefixes).
+    with_impact : bool
+        Compute what each deviation and broken rule costs (``impact``, ``deviation_impact``); False
+        leaves that table empty, for callers that need only fitness, deviations and rules.
     max_states : int, optional
         Per-variant alignment budget in search states (r4pm).
     max_seconds : float, optional
@@ -303,7 +307,7 @@ def check(
     deviations = case_deviations(ali)
     rules_table, per_case = check_business_rules(events, rule_set, cfg.calendar if cfg else None,
                                                ties=EVENT_ID)
-    impact = _impact(events, deviations, per_case)
+    impact = _impact(events, deviations, per_case) if with_impact else pd.DataFrame(columns=list(IMPACT_COLUMNS))
     return ConformanceReport(
         process=process, method=method, reference=str(reference), cases=v.n_cases, variants=len(v),
         fitness=fit, fitting_cases_share=share, average_case_fitness=avg, precision=prec,

@@ -190,6 +190,19 @@ def process_profile(store: Store, f: Filters) -> dict[str, Any]:
     return _profile(*_key(store, f))
 
 
+@single_flight(maxsize=256)
+def _card_profile(*key: Any) -> dict[str, Any]:
+    if key in _profile.cache:  # type: ignore[attr-defined]  # the page's profile is there: the same numbers
+        return _profile(*key)
+    return profile(log_of(Store(key[0], create=False), _filters(key)), n_boot=0, process=key[1])
+
+
+def card_profile(store: Store, f: Filters) -> dict[str, Any]:
+    """:func:`process_profile`'s figures without its intervals and periods (what ``kpis`` reads), when the
+    filters' pages have not asked for the whole profile: a previous period's KPI cards."""
+    return _card_profile(*_key(store, f))
+
+
 @single_flight(maxsize=128)
 def _variants(*key: Any) -> Any:
     return variant_stats(log_of(Store(key[0], create=False), _filters(key)))
@@ -275,19 +288,36 @@ def process_map_of(store: Store, f: Filters, activities: float, paths: float) ->
     return _map(activities, *_key(store, f)).with_paths(paths)
 
 
-@single_flight(maxsize=64)
-def _check(*key: Any) -> tuple[dict[str, Any], list[str], list[str]] | None:
-    """``check``'s report as a dict, with the ids of its conforming and of its deviating cases."""
+def _checked(key: tuple[Any, ...], **options: Any) -> Any:
+    """``check`` of the filters in ``key`` (None: no reference model for this process)."""
     from flowmine.conformance import check
     from flowmine.errors import FlowmineError
 
     store = Store(key[0], create=False)
     flt = case_filter(store, _filters(key)) if any(key[3]) else None
     try:
-        report = check(store, key[1], filters=flt) if flt is not None else check(store, key[1])
+        return check(store, key[1], filters=flt, **options) if flt is not None else check(store, key[1], **options)
     except FlowmineError:  # no reference model for this process
         return None
-    return (report.to_dict(), *report.conforming_cases())
+
+
+@single_flight(maxsize=64)
+def _check(*key: Any) -> tuple[dict[str, Any], list[str], list[str]] | None:
+    """``check``'s report as a dict, with the ids of its conforming and of its deviating cases."""
+    report = _checked(key)
+    return None if report is None else (report.to_dict(), *report.conforming_cases())
+
+
+@single_flight(maxsize=256)
+def _card_check(*key: Any) -> dict[str, float | None] | None:
+    """The fitness and rule violation rate of ``check`` (no precision, no impact: what a KPI card needs)."""
+    if key in _check.cache:  # type: ignore[attr-defined]  # the page's full check is there: the same numbers
+        full = _check(*key)
+        return None if full is None else {"cases": full[0]["cases"], "fitness": full[0]["fitness"],
+                                          "rule_violation_rate": full[0]["rule_violation_rate"]}
+    report = _checked(key, with_precision=False, with_impact=False)
+    return None if report is None else {"cases": report.cases, "fitness": report.fitness,
+                                        "rule_violation_rate": report.rule_violation_rate}
 
 
 def conformance(store: Store, process: str, f: Filters | None = None) -> dict[str, Any] | None:
@@ -295,6 +325,12 @@ def conformance(store: Store, process: str, f: Filters | None = None) -> dict[st
     without a reference model."""
     checked = _check(*_key(store, replace(f or Filters(), process=process)))
     return None if checked is None else checked[0]
+
+
+def card_conformance(store: Store, process: str, f: Filters) -> dict[str, float | None] | None:
+    """``cases``, ``fitness`` and ``rule_violation_rate`` of :func:`conformance` for ``f``, computed without
+    what only the conformance page shows (precision, impact) when the page has not asked for it."""
+    return _card_check(*_key(store, replace(f, process=process)))
 
 
 def conforming_cases(store: Store, process: str) -> tuple[list[str], list[str]]:

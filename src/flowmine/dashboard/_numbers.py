@@ -12,11 +12,11 @@ from typing import Any
 from flowmine.dashboard._data import (
     _filters,
     _key,
+    card_conformance,
+    card_profile,
     case_cost,
-    conformance,
     kpis,
     log_of,
-    process_profile,
     single_flight,
 )
 from flowmine.dashboard._state import Filters
@@ -76,12 +76,13 @@ def previous_window(f: Filters) -> tuple[str, str] | None:
 def card_values(store: Store, f: Filters) -> dict[str, float | None]:
     """The KPI cards' values for the filters, by KPI metric: the same functions the overview cards use
     (``kpis`` of the profile and ``cost_per_case``, and ``flowmine check``'s fitness and rule
-    violation rate)."""
+    violation rate), without what the cards do not show (the profile's intervals, the check's
+    precision and impact) unless the filters' pages computed them already."""
     assert f.process is not None
-    k = kpis(process_profile(store, f), case_cost(store, f))
+    k = kpis(card_profile(store, f), case_cost(store, f))
     out: dict[str, float | None] = {"throughput_time": k["tt_median"], "cost_per_case": k["cost_case"],
                                     "cases": k["cases"]}
-    c = conformance(store, f.process, f)
+    c = card_conformance(store, f.process, f)
     if c is not None and c["cases"]:
         out["fitness"] = c.get("fitness")
         out["rule_violation_rate"] = c.get("rule_violation_rate")
