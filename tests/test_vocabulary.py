@@ -194,6 +194,22 @@ def test_overview_cost_per_case_is_the_monitor_kpi_definition(finance):
     assert "target ≤ 130.00" in shown and "target ≤ 1.0 d" in shown  # monitor.target_value("1d") = 86400 s
 
 
+def test_cost_per_case_of_a_filtered_log_is_that_of_its_cases_alone(finance):
+    """A filtered stored log's case costs come from its version's per-case costs restricted to the kept
+    cases: the same as costing a log that holds only those cases."""
+    from flowmine.analytics import CaseFilter, case_costs, cost_per_case, stored
+    from flowmine.analytics._held import kept_case_ids
+
+    log = stored(finance, "finance")
+    every = finance.load("finance")
+    for flt in (CaseFilter(attributes={"case:department": ["Sales"]}), CaseFilter(contains=["GM approval"]),
+                CaseFilter(cases=["nope"])):
+        kept = log.where(flt)
+        alone = every[every["case:concept:name"].isin(kept_case_ids(kept).to_pylist())]
+        assert cost_per_case(kept) == cost_per_case(alone)
+        pd.testing.assert_series_equal(case_costs(kept), case_costs(alone), check_names=False)
+
+
 def test_the_conformance_filter_keeps_the_check_reports_conforming_cases(finance):
     from flowmine.conformance import check
     from flowmine.dashboard._data import conforming_cases

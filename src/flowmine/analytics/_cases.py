@@ -14,9 +14,10 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from flowmine._remember import remembered
 from flowmine._schema import CASE, START, TIMESTAMP
 from flowmine.analytics._cost import cost
-from flowmine.analytics._held import case_rows, latest_time
+from flowmine.analytics._held import case_rows, kept_case_ids, latest_time
 from flowmine.analytics._log import LogLike, StoredLog
 from flowmine.analytics._sql import log_order, q, scratch
 from flowmine.analytics._table import as_table
@@ -156,11 +157,22 @@ def case_costs(log: LogLike) -> pd.Series:
     """The cost of each case whose cost is known: the sum of its instances' cost, over the cases with at
     least one priced instance (a case with no priced step has no known cost, not zero). Indexed by case.
     The monitor's ``cost_per_case`` KPI aggregates these per period."""
-    return _priced(cost(log, level="case")).groupby("case")["cost_total"].sum(min_count=1)
+    return _priced_cases(log).groupby("case")["cost_total"].sum(min_count=1)
 
 
 def _priced(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["instances"] > frame["instances_unpriced"]]
+
+
+def _priced_cases(log: LogLike) -> pd.DataFrame:
+    """The cases' cost rows (``cost(log, level="case")``) with at least one priced instance. A filtered
+    stored log's are its version's rows of the kept cases (a filter keeps whole cases; a case's cost is
+    its own), so a dashboard's every new filter restricts one table instead of costing its events again."""
+    if isinstance(log, StoredLog) and log.filters:
+        base = log.base
+        every = remembered("priced case costs", base.path, lambda: _priced(cost(base, level="case")))
+        return every[every["case"].isin(kept_case_ids(log).to_pandas())]
+    return _priced(cost(log, level="case"))
 
 
 def cost_per_case(log: LogLike) -> dict[str, Any]:
@@ -173,7 +185,7 @@ def cost_per_case(log: LogLike) -> dict[str, Any]:
         ``value`` (None when no case has a known cost), ``currency`` (None unless one currency),
         ``cases``.
     """
-    per = _priced(cost(log, level="case"))
+    per = _priced_cases(log)
     costs = per.groupby("case")["cost_total"].sum(min_count=1).dropna()
     currency = per["currency"].dropna().unique()
     return {"value": float(costs.mean()) if len(costs) else None,

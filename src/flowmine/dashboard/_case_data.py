@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flowmine.analytics import case_table, case_timeline, case_waits, stored
-from flowmine.dashboard._data import _filters, _key, conforming_cases, log_of, offer, single_flight, version
+from flowmine.dashboard._data import (
+    _filters,
+    _key,
+    conforming_cases,
+    log_of,
+    offer,
+    single_flight,
+    version,
+    whole_check,
+)
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
 
@@ -48,13 +57,10 @@ class CaseView:
 
 @single_flight(maxsize=16)
 def _checked(store_path: str, process: str, ver: str) -> tuple[Any, ...] | None:
-    """Per case: deviations, broken rules and fitness of the process's check (None: no reference model)."""
-    from flowmine.conformance import check
-    from flowmine.errors import FlowmineError
-
-    try:
-        report = check(Store(store_path, create=False), process, with_precision=False)
-    except FlowmineError:
+    """Per case: deviations, broken rules and fitness of the process's check (None: no reference model),
+    from the check every page shares (``_data.whole_check``)."""
+    report = whole_check(store_path, process, ver)
+    if report is None:
         return None
     fitness = {str(k): float(v) for k, v in report.case_fitness.items()}
     labels = {str(r["rule"]): (str(r["rule"]), str(r["label_en"] or r["rule"]), str(r["label_zh"] or r["label_en"]

@@ -288,7 +288,7 @@ def process_map_of(store: Store, f: Filters, activities: float, paths: float) ->
     return _map(activities, *_key(store, f)).with_paths(paths)
 
 
-def _checked(key: tuple[Any, ...], **options: Any) -> Any:
+def _run_check(key: tuple[Any, ...], **options: Any) -> Any:
     """``check`` of the filters in ``key`` (None: no reference model for this process)."""
     from flowmine.conformance import check
     from flowmine.errors import FlowmineError
@@ -304,8 +304,15 @@ def _checked(key: tuple[Any, ...], **options: Any) -> Any:
 @single_flight(maxsize=64)
 def _check(*key: Any) -> tuple[dict[str, Any], list[str], list[str]] | None:
     """``check``'s report as a dict, with the ids of its conforming and of its deviating cases."""
-    report = _checked(key)
+    report = _run_check(key) if any(key[3]) else whole_check(*key[:3])
     return None if report is None else (report.to_dict(), *report.conforming_cases())
+
+
+@single_flight(maxsize=8)
+def whole_check(store_path: str, process: str, ver: str) -> Any:
+    """``check``'s report on every case of a process version (None without a reference model): the
+    unfiltered conformance of every page, and the case page's deviations and broken rules per case."""
+    return _run_check((store_path, process, ver, Filters().key()))
 
 
 @single_flight(maxsize=256)
@@ -315,7 +322,7 @@ def _card_check(*key: Any) -> dict[str, float | None] | None:
         full = _check(*key)
         return None if full is None else {"cases": full[0]["cases"], "fitness": full[0]["fitness"],
                                           "rule_violation_rate": full[0]["rule_violation_rate"]}
-    report = _checked(key, with_precision=False, with_impact=False)
+    report = _run_check(key, with_precision=False, with_impact=False)
     return None if report is None else {"cases": report.cases, "fitness": report.fitness,
                                         "rule_violation_rate": report.rule_violation_rate}
 
