@@ -174,6 +174,7 @@ def main() -> None:
         kinds: dict[str, list[float]] = {}
         latencies: list[float] = []
         errors: list[str] = []
+        slowest: list[tuple[float, str, str]] = []  # the five slowest requests, to see what they were
         lock = threading.Lock()
         stop_at = time.perf_counter() + args.seconds
 
@@ -222,6 +223,9 @@ def main() -> None:
                         if ok:
                             latencies.append(dt)
                             kinds.setdefault(kind, []).append(dt)
+                            slowest.append((dt, kind, search))
+                            slowest.sort(reverse=True)
+                            del slowest[5:]
                         else:
                             errors.append(f"{kind} {search}: bad body")
                 except (OSError, ValueError) as exc:
@@ -252,7 +256,9 @@ def main() -> None:
     for kind, values in sorted(kinds.items()):
         v = sorted(values)
         print(f"  {kind:14s} n={len(v):5d}  p50 {1000 * v[len(v) // 2]:6.0f}  "
-              f"p95 {1000 * v[min(len(v) - 1, int(0.95 * len(v)))]:6.0f} ms")
+              f"p95 {1000 * v[min(len(v) - 1, int(0.95 * len(v)))]:6.0f}  max {1000 * v[-1]:6.0f} ms")
+    for dt, kind, search in slowest:
+        print(f"  slowest: {1000 * dt:6.0f} ms  {kind} {search}")
     for e in errors[:5]:
         print("  error:", e)
 

@@ -113,7 +113,7 @@ def test_where_without_conditions_is_the_same_log(log):
 
 
 def test_every_filter_kind_keeps_the_same_cases_held_or_not(log):
-    from flowmine.analytics._held import kept_case_ids
+    from flowmine.analytics._held import filtered_table, kept_case_ids
 
     per_case = fa.throughput_time(log, level="case")
     variant = fa.variant_stats(log)["variant"].iloc[0]
@@ -132,8 +132,10 @@ def test_every_filter_kind_keeps_the_same_cases_held_or_not(log):
         release(log)
         light = sorted(kept_case_ids(log.where(flt)).to_pylist())
         expected = sorted(set(filter_cases(_plain(log), flt).column("case:concept:name").to_pylist()))
+        rows = filtered_table(log.where(flt), None)
         hold(log)
         assert light == expected == sorted(kept_case_ids(log.where(flt)).to_pylist()), flt
+        assert filtered_table(log.where(flt), None).equals(rows), flt  # held: the kept cases' rows, in order
         proper += 0 < len(light) < len(per_case)
     assert proper >= len(kinds) - 2  # the filters do filter
 

@@ -320,6 +320,12 @@ def filtered_table(log: StoredLog, columns: Sequence[str] | None) -> pa.Table:
     held = _held(log.base)
     if held is not None:
         table = held.table
+        mask = keep_mask(log)
+        if mask is not None:  # cases contiguous: each kept case's rows, without matching a million ids
+            rows = np.repeat(mask, np.diff(_runs(held)))
+            if columns is not None:
+                table = table.select([c for c in columns if c in table.column_names])
+            return table.filter(pa.array(rows))
     else:
         names = pq.read_schema(log.path).names
         table = pq.read_table(log.path, columns=None if columns is None else [c for c in columns if c in names])
@@ -338,15 +344,21 @@ def case_rows(log: StoredLog, case: str) -> pa.Table | None:
     ids = case_ids(log.base)
     if len(ids) != held.n_cases:
         return None
+    runs = _runs(held)
+    i = pc.index(ids, pa.scalar(case, ids.type)).as_py() if len(ids) else -1
+    if i < 0:
+        return held.table.slice(0, 0)
+    return held.table.slice(int(runs[i]), int(runs[i + 1] - runs[i]))
+
+
+def _runs(held: _Held) -> np.ndarray:
+    """Where each case's rows begin in the held table, and its row count last (cases contiguous)."""
     if held.runs is None:  # computed once per version (a benign race computes the same array twice)
         col = held.table.column(CASE).combine_chunks()
         heads = np.flatnonzero(pc.not_equal(col.slice(1), col.slice(0, len(col) - 1)).to_numpy(
             zero_copy_only=False)) + 1 if len(col) > 1 else np.array([], dtype=np.int64)
         held.runs = np.concatenate([[0], heads, [len(col)]]).astype(np.int64) if len(col) else np.zeros(1, np.int64)
-    i = pc.index(ids, pa.scalar(case, ids.type)).as_py() if len(ids) else -1
-    if i < 0:
-        return held.table.slice(0, 0)
-    return held.table.slice(int(held.runs[i]), int(held.runs[i + 1] - held.runs[i]))
+    return held.runs
 
 
 def latest_time(log: StoredLog) -> object:
