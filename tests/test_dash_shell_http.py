@@ -98,6 +98,13 @@ def test_ready_is_200_after_a_successful_warm_up(store_path):
     thread.join(120)
     r = app.server.test_client().get("/_flowmine/ready", headers=H)
     assert r.status_code == 200 and r.get_json() == {"ready": True}
+    # the pages' own start-up work is done: their unfiltered numbers are remembered for the first visitor
+    from flowmine.dashboard import _data, _numbers
+    from flowmine.dashboard._state import Filters
+
+    st = Store(store_path, create=False)
+    for process in st.processes():
+        assert _data._key(st, Filters(process=process)) in _numbers._bottlenecks.cache
 
 
 @pytest.mark.parametrize("payload", ["[1, 2]", "not json", json.dumps({"output": 5, "inputs": []}),

@@ -349,7 +349,8 @@ class Readiness(threading.Event):
 
 def _warm(store: Store, ready: threading.Event) -> None:
     """Start-up work, so the first visitor does not wait: each process's relations held in memory, its
-    unfiltered profile, conformance check and filter offer. ``/_flowmine/ready`` answers 200 after, or
+    unfiltered profile, conformance check and filter offer, and each page's ``warm(store, process)`` (the
+    unfiltered bottlenecks, case table, KPI history and initiatives). ``/_flowmine/ready`` answers 200 after, or
     503 with the reason (``Readiness.failed``; logged with its traceback) when the work failed."""
     from flowmine.dashboard._data import conformance, metric, offer, process_map_of, process_profile, process_variants
 
@@ -363,6 +364,10 @@ def _warm(store: Store, ready: threading.Event) -> None:
             process_variants(store, f)
             metric(store, f, "workload", "resource")
             metric(store, f, "handovers", "resource")
+            for page in PAGES:  # what a page computes once per version (its own ``warm(store, process)``)
+                warm = getattr(page, "warm", None)
+                if warm is not None:
+                    warm(store, process)
     except Exception as exc:  # reported by /_flowmine/ready, not lost in a thread
         LOG.exception("the dashboard's start-up work failed")
         if isinstance(ready, Readiness):

@@ -83,6 +83,11 @@ def sheets(store: Store, f: Filters) -> list[tuple[str, list[Column], list[dict[
             (t("bn_edges", f.lang), columns(basis, "edge", f.lang), rows(lists["edge"], f.process, f.lang))]
 
 
+def warm(store: Store, process: str) -> None:
+    """Start-up work: the unfiltered bottleneck lists (their bootstrap over every case is the slowest)."""
+    bottleneck_lists(store, Filters(process=process))
+
+
 def layout(store: Store, f: Filters) -> Any:
     p = process_profile(store, f)
     lang = f.lang

@@ -129,6 +129,11 @@ def count_text(offset: int, shown: int, total: int, lang: str) -> str:
 
 
 #: AG Grid's own words (the pager, the loading row) in Chinese.
+def warm(store: Store, process: str) -> None:
+    """Start-up work: the case explorer's first page (the per-case rows every filter restricts)."""
+    case_page(store, Filters(process=process))
+
+
 def layout(store: Store, f: Filters) -> Any:
     lang = f.lang
     probe, total = case_page(store, f, limit=1)

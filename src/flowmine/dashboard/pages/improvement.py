@@ -97,6 +97,18 @@ def _history_stamp(store: Store) -> tuple[str, int, int]:
     return stamp(history_path(store.path)) or ("", 0, 0)
 
 
+def warm(store: Store, process: str) -> None:
+    """Start-up work: the process's initiative evaluations and KPI history (computed once per version; a
+    process without a configuration has neither, and its page says so)."""
+    from flowmine.processes import configured
+
+    if configured(process) is None:
+        return
+    ver = version(store, process)
+    _evaluations(str(store.path), process, ver)
+    _monitor(str(store.path), process, ver, _history_stamp(store))
+
+
 def layout(store: Store, f: Any) -> Any:
     lang = f.lang
     if not f.process:
