@@ -292,3 +292,13 @@ _GRID_ZH = {
 def plot_text(label: str) -> str:
     """Plotly reads a few HTML-like tags in labels; escape them so a label shows as the characters it is."""
     return _html.escape(str(label), quote=False)
+
+
+def clicked_name(click: Any) -> str | None:
+    """The ``customdata`` text of the point a chart's ``clickData`` names (None: not one point with one);
+    the callback still checks it against what the chart drew."""
+    points = click.get("points") if isinstance(click, dict) else None
+    if not isinstance(points, list) or len(points) != 1 or not isinstance(points[0], dict):
+        return None
+    value = points[0].get("customdata")
+    return value if isinstance(value, str) else None

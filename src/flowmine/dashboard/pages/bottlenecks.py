@@ -8,11 +8,12 @@ On a log without start timestamps the time between steps is the sojourn time, an
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from flowmine.dashboard._components import Column, excel_button, plot_text, register_excel, table
+from flowmine.dashboard._components import Column, clicked_name, excel_button, plot_text, register_excel, table
 from flowmine.dashboard._data import filters_of, labeller, process_profile, slowest
 from flowmine.dashboard._i18n import plotly_config, t
 from flowmine.dashboard._numbers import bottleneck_lists
@@ -65,6 +66,7 @@ def figure(items: list[dict[str, Any]], process: str | None, title: str, lang: s
     err_hi = [max(0.0, ((b.get("ci_high_s") or b["waiting_total_s"]) - b["waiting_total_s"]) / 3600) for b in bs]
     unit = " (h)" if lang == "en" else "（小时）"
     return {"data": [{"type": "bar", "x": hours, "y": [plot_text(name(b["name"])) for b in bs], "orientation": "h",
+                      "customdata": [b["name"] for b in bs],  # what a click filters on (the data's own name)
                       "error_x": {"type": "data", "array": err_hi, "arrayminus": err_lo}}],
             "layout": {"xaxis": {"title": {"text": plot_text(title + unit)}},
                        "height": 120 + 28 * len(bs), "margin": {"l": 260, "r": 10, "t": 20, "b": 40}}}
@@ -127,6 +129,21 @@ def register(app: Dash, store: Store) -> None:
         return f, (sheets(store, f) if f.process else [])
 
     register_excel(app, "bn", "bottlenecks", build)
+
+    @app.callback(Output("url", "search", allow_duplicate=True), Input("bn-chart", "clickData"),
+                  Input("bn-chart-edges", "clickData"), State("url", "search"), prevent_initial_call=True)
+    def on_bar(step_click: Any, edge_click: Any, search: Any) -> Any:
+        """A click on a bar filters to the cases behind it: those that contain the step, or in which the
+        second step directly follows the first; anything but a bar this page drew is ignored."""
+        if not (search is None or isinstance(search, str)):
+            return no_update
+        kind = "activity" if ctx.triggered_id == "bn-chart" else "edge"
+        name = clicked_name(step_click if kind == "activity" else edge_click)
+        f = filters_of(store, search)
+        if f.process is None or name is None or f"{kind}|{name}" not in _offered(store, f):
+            return no_update
+        return replace(f, has=tuple(dict.fromkeys((*f.has, name))), refused=()).query() if kind == "activity" \
+            else replace(f, df=name, refused=()).query()
 
     @app.callback(Output("bn-cases", "children"), Input("bn-step", "value"), State("url", "search"))
     def on_step(value: Any, search: Any) -> Any:

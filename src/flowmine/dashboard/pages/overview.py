@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import calendar
+from dataclasses import replace
 from typing import Any
 
-from dash import dcc, html
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from flowmine.analytics import thin_periods
-from flowmine.dashboard._components import card
-from flowmine.dashboard._data import case_cost, conformance, kpis, labeller, metric, process_profile, targets
+from flowmine.dashboard._components import card, clicked_name
+from flowmine.dashboard._data import (
+    case_cost,
+    conformance,
+    filters_of,
+    kpis,
+    labeller,
+    metric,
+    process_profile,
+    targets,
+)
 from flowmine.dashboard._i18n import plotly_config, t
 from flowmine.dashboard._numbers import previous_values, status
 from flowmine.dashboard._state import Filters
@@ -75,10 +86,11 @@ def trend_figure(p: dict[str, Any], lang: str, target: tuple[str, float] | None 
         layout["annotations"] = [{"text": t("trend_thin", lang).format(n=need), "showarrow": False,
                                   "xref": "paper", "yref": "paper", "x": 0, "y": 1.0, "xanchor": "left",
                                   "yanchor": "bottom", "font": {"size": 11, "color": "#666"}}]
+    months = [str(v or "")[:7] for v in x]  # what a click filters on: that month's cases
     return {"data": [
         {"type": "bar", "x": x, "y": [row.get("arrivals") or 0 for row in periods], "name": label("arrivals", lang),
-         "marker": {"color": "#c9d6e3"}},
-        {"type": "scatter", "x": x, "y": days, "mode": "lines+markers",
+         "marker": {"color": "#c9d6e3"}, "customdata": months},
+        {"type": "scatter", "x": x, "y": days, "mode": "lines+markers", "customdata": months,
          "name": t("tt_median_done", lang).format(metric=median),
          "yaxis": "y2", "marker": {"color": "#0b3954"}, "connectgaps": False, "text": hover, "hoverinfo": "text"},
         *target_trace(x, target, lang),
@@ -181,3 +193,25 @@ def layout(store: Store, f: Filters) -> Any:
                   className="fm-card-hint")
     return html.Div([cards, note, dcc.Graph(id="ov-trend", figure=trend_figure(p, lang, tg.get("throughput_time")),
                                                 config=plotly_config(lang))])
+
+
+def month_window(f: Filters, month: str) -> Filters:
+    """The filters with the time frame set to one whole month (``YYYY-MM``)."""
+    year, mon = int(month[:4]), int(month[5:7])
+    last = calendar.monthrange(year, mon)[1]
+    return replace(f, start=f"{month}-01", end=f"{month}-{last:02d}", refused=())
+
+
+def register(app: Dash, store: Store) -> None:
+    @app.callback(Output("url", "search", allow_duplicate=True), Input("ov-trend", "clickData"),
+                  State("url", "search"), prevent_initial_call=True)
+    def on_month(click: Any, search: Any) -> Any:
+        """A click on a month of the trend sets the time frame to that month (one the trend drew)."""
+        if not (search is None or isinstance(search, str)):
+            return no_update
+        month = clicked_name(click)
+        f = filters_of(store, search)
+        if f.process is None or month is None:
+            return no_update
+        drawn = {str(row.get("period") or "")[:7] for row in process_profile(store, f).get("periods") or []}
+        return month_window(f, month).query() if month in drawn else no_update
