@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from flowmine._remember import remembered
 from flowmine._schema import CASE, START, TIMESTAMP
@@ -164,14 +165,20 @@ def _priced(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["instances"] > frame["instances_unpriced"]]
 
 
+def _with_ids(frame: pd.DataFrame) -> tuple[pd.DataFrame, pa.Array]:
+    """A frame with its case column as an Arrow array (matched against kept ids without pandas' slow ``isin``)."""
+    return frame, pa.array(frame["case"].astype(str), pa.string())
+
+
 def _priced_cases(log: LogLike) -> pd.DataFrame:
     """The cases' cost rows (``cost(log, level="case")``) with at least one priced instance. A filtered
     stored log's are its version's rows of the kept cases (a filter keeps whole cases; a case's cost is
     its own), so a dashboard's every new filter restricts one table instead of costing its events again."""
     if isinstance(log, StoredLog) and log.filters:
         base = log.base
-        every = remembered("priced case costs", base.path, lambda: _priced(cost(base, level="case")))
-        return every[every["case"].isin(kept_case_ids(log).to_pandas())]
+        every, ids = remembered("priced case costs", base.path, lambda: _with_ids(_priced(cost(base, level="case"))))
+        keep = pc.is_in(ids, value_set=kept_case_ids(log).cast(ids.type)).to_numpy(zero_copy_only=False)
+        return every[keep]
     return _priced(cost(log, level="case"))
 
 
