@@ -179,14 +179,20 @@ def _filters(key: tuple[Any, ...]) -> Filters:
     return Filters.from_key(key[1], key[3])
 
 
+#: Bootstrap replicates of the profile the pages read: none, since no page shows the profile's intervals
+#: (the Bottlenecks page shows ``bottlenecks``' own, with every column); ranks and values do not depend on them.
+PROFILE_N_BOOT = 0
+
+
 @single_flight(maxsize=256)
 def _profile(*key: Any) -> dict[str, Any]:
     store = Store(key[0], create=False)
-    return profile(log_of(store, _filters(key)), by="month", process=key[1])
+    return profile(log_of(store, _filters(key)), by="month", process=key[1], n_boot=PROFILE_N_BOOT)
 
 
 def process_profile(store: Store, f: Filters) -> dict[str, Any]:
-    """``flowmine.analytics.profile`` of the filtered process (with monthly periods)."""
+    """``flowmine.analytics.profile`` of the filtered process (with monthly periods; without the
+    bottlenecks' intervals, :data:`PROFILE_N_BOOT`)."""
     return _profile(*_key(store, f))
 
 
@@ -194,11 +200,11 @@ def process_profile(store: Store, f: Filters) -> dict[str, Any]:
 def _card_profile(*key: Any) -> dict[str, Any]:
     if key in _profile.cache:  # type: ignore[attr-defined]  # the page's profile is there: the same numbers
         return _profile(*key)
-    return profile(log_of(Store(key[0], create=False), _filters(key)), n_boot=0, process=key[1])
+    return profile(log_of(Store(key[0], create=False), _filters(key)), n_boot=PROFILE_N_BOOT, process=key[1])
 
 
 def card_profile(store: Store, f: Filters) -> dict[str, Any]:
-    """:func:`process_profile`'s figures without its intervals and periods (what ``kpis`` reads), when the
+    """:func:`process_profile`'s figures without its periods (what ``kpis`` reads), when the
     filters' pages have not asked for the whole profile: a previous period's KPI cards."""
     return _card_profile(*_key(store, f))
 
