@@ -44,6 +44,10 @@ MAX_ORDERINGS = 8
 SEARCHED = "searched_"
 
 _TABLES: OrderedDict[tuple[str, str], pa.Table] = OrderedDict()
+#: The unfiltered rows per version path, outside the budget above: every filtered table is taken from
+#: them, so evicting them for a filtered table would rebuild them at the next filter (seconds at 10M events).
+_BASES: OrderedDict[str, pa.Table] = OrderedDict()
+MAX_BASES = 4
 _ORDERED: OrderedDict[tuple[Any, ...], pa.Table] = OrderedDict()
 _GUARD = threading.Lock()
 
@@ -93,20 +97,33 @@ def _rows(log: LogLike) -> pa.Table:
 def _remembered(log: StoredLog) -> pa.Table:
     """The case rows of a stored log: a filtered log's are the unfiltered rows of the cases it keeps (a
     filter keeps whole cases and every column is a case's own), so the rows are built once per version."""
+    if not log.filters:
+        return _base(log)
     key = _key(log)
     with _GUARD:
         if key in _TABLES:
             _TABLES.move_to_end(key)
             return _TABLES[key]
-    if log.filters:
-        every = _remembered(log.base)
-        ids = every.column("case")
-        table = every.filter(pc.is_in(ids, value_set=kept_case_ids(log).cast(ids.type)))
-    else:
-        table = _build(log)
+    every = _base(log.base)
+    ids = every.column("case")
+    table = every.filter(pc.is_in(ids, value_set=kept_case_ids(log).cast(ids.type)))
     with _GUARD:
         _TABLES[key] = table
         _trim(_TABLES, MAX_TABLES)
+    return table
+
+
+def _base(log: StoredLog) -> pa.Table:
+    path = log.base.path
+    with _GUARD:
+        if path in _BASES:
+            _BASES.move_to_end(path)
+            return _BASES[path]
+    table = _build(log.base)
+    with _GUARD:
+        _BASES[path] = table
+        while len(_BASES) > MAX_BASES:
+            _BASES.popitem(last=False)
     return table
 
 

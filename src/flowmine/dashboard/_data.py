@@ -308,10 +308,17 @@ def _run_check(key: tuple[Any, ...], **options: Any) -> Any:
 
 
 @single_flight(maxsize=64)
-def _check(*key: Any) -> tuple[dict[str, Any], list[str], list[str]] | None:
-    """``check``'s report as a dict, with the ids of its conforming and of its deviating cases."""
+def _check(*key: Any) -> dict[str, Any] | None:
+    """``check``'s report as a dict (the ids behind each number are its ``case_ids``, a hundred each: a
+    filtered report's full id lists are not kept, they took gigabytes at ten million events)."""
     report = _run_check(key) if any(key[3]) else whole_check(*key[:3])
-    return None if report is None else (report.to_dict(), *report.conforming_cases())
+    return None if report is None else report.to_dict()
+
+
+@single_flight(maxsize=8)
+def _conforming(store_path: str, process: str, ver: str) -> tuple[list[str], list[str]] | None:
+    report = whole_check(store_path, process, ver)
+    return None if report is None else report.conforming_cases()
 
 
 @single_flight(maxsize=8)
@@ -326,8 +333,8 @@ def _card_check(*key: Any) -> dict[str, float | None] | None:
     """The fitness and rule violation rate of ``check`` (no precision, no impact: what a KPI card needs)."""
     if key in _check.cache:  # type: ignore[attr-defined]  # the page's full check is there: the same numbers
         full = _check(*key)
-        return None if full is None else {"cases": full[0]["cases"], "fitness": full[0]["fitness"],
-                                          "rule_violation_rate": full[0]["rule_violation_rate"]}
+        return None if full is None else {"cases": full["cases"], "fitness": full["fitness"],
+                                          "rule_violation_rate": full["rule_violation_rate"]}
     report = _run_check(key, with_precision=False, with_impact=False)
     return None if report is None else {"cases": report.cases, "fitness": report.fitness,
                                         "rule_violation_rate": report.rule_violation_rate}
@@ -336,8 +343,7 @@ def _card_check(*key: Any) -> dict[str, float | None] | None:
 def conformance(store: Store, process: str, f: Filters | None = None) -> dict[str, Any] | None:
     """``flowmine check``'s result for a process (the filtered cases when ``f`` filters), or None
     without a reference model."""
-    checked = _check(*_key(store, replace(f or Filters(), process=process)))
-    return None if checked is None else checked[0]
+    return _check(*_key(store, replace(f or Filters(), process=process)))
 
 
 def card_conformance(store: Store, process: str, f: Filters) -> dict[str, float | None] | None:
@@ -348,8 +354,8 @@ def card_conformance(store: Store, process: str, f: Filters) -> dict[str, float 
 
 def conforming_cases(store: Store, process: str) -> tuple[list[str], list[str]]:
     """Ids of the conforming cases (fitness 1 against the reference model) and of the deviating ones."""
-    checked = _check(*_key(store, Filters(process=process)))
-    return ([], []) if checked is None else (checked[1], checked[2])
+    checked = _conforming(str(store.path), process, version(store, process))
+    return ([], []) if checked is None else checked
 
 
 def labeller(process: str | None, lang: str) -> Callable[[str], str]:
