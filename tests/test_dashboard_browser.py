@@ -130,6 +130,45 @@ def test_map_sliders_keep_nodes_in_place(dash_duo, store_path):
     assert dash_duo.get_logs() == []
 
 
+def test_browser_back_after_a_map_setting_restores_the_controls_and_the_map(dash_duo, store_path):
+    """A map setting goes into the address; going back restores the setting in the controls and in the
+    map, although the shell keeps the page (only a setting changed)."""
+    _open(dash_duo, store_path, "?process=finance", "/map")
+    dash_duo.wait_for_element("#map-graph .main-svg", timeout=20)
+
+    def checked(control: str) -> str:
+        return dash_duo.driver.execute_script(
+            f"const e = document.querySelector('#{control} input:checked'); return e ? e.value : null;")
+
+    def title() -> str:
+        return dash_duo.driver.execute_script(
+            "return document.querySelector('#map-graph .js-plotly-plot').layout.title.text;")
+
+    frequency = title()
+    dash_duo.find_element("#map-overlay input[value=performance]").click()
+    deadline = time.monotonic() + 20
+    while "overlay=performance" not in dash_duo.driver.current_url and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "overlay=performance" in dash_duo.driver.current_url
+    deadline = time.monotonic() + 20
+    while title() == frequency and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert title() != frequency and checked("map-overlay") == "performance"
+    dash_duo.driver.back()
+    deadline = time.monotonic() + 20
+    while (checked("map-overlay") != "frequency" or title() != frequency) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "overlay=" not in dash_duo.driver.current_url
+    assert checked("map-overlay") == "frequency" and title() == frequency
+    assert checked("map-statistic") == "absolute"
+    dash_duo.driver.forward()  # and forward again: the performance map with its default statistic
+    deadline = time.monotonic() + 20
+    while checked("map-overlay") != "performance" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert checked("map-overlay") == "performance" and checked("map-statistic") == "median"
+    assert dash_duo.get_logs() == []
+
+
 def test_browsing_every_page_never_writes_to_the_store(dash_duo, store_path):
     from flowmine.dashboard._app import PAGES
 

@@ -230,10 +230,27 @@ def register(app: Dash, store: Store) -> None:
     @app.callback(Output("map-statistic", "options"), Output("map-statistic", "value"),
                   Input("map-overlay", "value"), State("url", "search"), prevent_initial_call=True)
     def on_overlay(overlay: Any, search: str | None) -> Any:
+        """The statistics of the chosen overlay; the address's statistic when the overlay offers it (the
+        address changed first: browser back), else the overlay's default."""
         if overlay not in OVERLAYS:
             return no_update, no_update
-        lang = filters_of(store, search).lang
-        return statistic_options(overlay, lang), STATISTICS[overlay][0]
+        f = filters_of(store, search)
+        return statistic_options(overlay, f.lang), f.setting("stat", STATISTICS[overlay], STATISTICS[overlay][0])
+
+    @app.callback(Output("map-activities", "value", allow_duplicate=True),
+                  Output("map-paths", "value", allow_duplicate=True),
+                  Output("map-overlay", "value", allow_duplicate=True),
+                  Output("map-statistic", "value", allow_duplicate=True),
+                  Input("url", "search"), State("map-activities", "value"), State("map-paths", "value"),
+                  State("map-overlay", "value"), State("map-statistic", "value"), prevent_initial_call=True)
+    def from_address(search: Any, *shown: Any) -> Any:
+        """The controls follow the address when only the map's settings in it changed (browser back or
+        forward after a slider move: the shell keeps the page, so the controls must move back themselves);
+        a control already showing the address's value is left alone (no second drawing of the map)."""
+        if not (search is None or isinstance(search, str)):
+            return (no_update,) * 4
+        wanted = settings(filters_of(store, search))
+        return tuple(no_update if w == s else w for w, s in zip(wanted, shown, strict=True))
 
     @app.callback(Output("map-graph", "figure"), Output("url", "search", allow_duplicate=True),
                   Input("map-activities", "value"), Input("map-paths", "value"),
