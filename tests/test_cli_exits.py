@@ -91,3 +91,23 @@ def test_internal_error_exits_3_and_saves_the_traceback(store: Path, tmp_path: P
     assert len(saved) == 1 and str(saved[0]) in err[0]
     text = saved[0].read_text(encoding="utf-8")
     assert "Traceback" in text and "planted bug" in text
+
+
+@pytest.mark.parametrize("ended, code", [(SystemExit(2), 2), (SystemExit(None), 0), (SystemExit("bad"), 1), (None, 0)])
+def test_the_program_exits_with_the_commands_code_without_teardown(monkeypatch, capsys, ended, code) -> None:
+    """``flowmine`` (``cli.run``) ends with ``os._exit`` and the command's code: no native thread pool's
+    teardown can turn an exit code into an abort."""
+    from flowmine import cli
+
+    def command() -> None:
+        print("done")
+        if ended is not None:
+            raise ended
+
+    exits: list[int] = []
+    monkeypatch.setattr(cli, "main", command)
+    monkeypatch.setattr(os, "_exit", exits.append)
+    cli.run()
+    out = capsys.readouterr()
+    assert exits == [code] and out.out == "done\n"
+    assert out.err == ("bad\n" if code == 1 else "")

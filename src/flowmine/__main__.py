@@ -1,5 +1,5 @@
 """``python -m flowmine`` runs the command-line interface."""
 
-from flowmine.cli import main
+from flowmine.cli import run
 
-main()
+run()

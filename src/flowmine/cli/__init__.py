@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
 import os
 import sys
 import tempfile
@@ -157,7 +158,31 @@ INTERNAL_ERROR = 3
 
 #: The door: ``main`` is the ``flowmine`` console script, ``app`` its Typer application. ``fail``,
 #: ``spark_variants``, ``mapping_app`` and ``dashboard_user_app`` are shared by the command modules.
-__all__ = ["INTERNAL_ERROR", "app", "main"]
+__all__ = ["INTERNAL_ERROR", "app", "main", "run"]
+
+
+def run() -> None:
+    """The ``flowmine`` program (and ``python -m flowmine``): :func:`main`, then an exit with its code that
+    skips the interpreter's teardown. Native thread pools (Arrow's, DuckDB's) torn down while a thread is
+    still winding down abort the process now and then ("terminate called without an active exception",
+    exit -6 instead of the command's code, seen once in a CI run of an ingest that refused its input);
+    the command's work, output and store commits are all finished by then."""
+    code: int
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            code = int(exc.code or 0)
+        else:  # a message: printed as Python would, exit status 1
+            print(exc.code, file=sys.stderr)
+            code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe has nothing left to flush
+            if stream is not None:
+                stream.flush()
+    logging.shutdown()
+    os._exit(code)
 
 
 def main() -> None:
