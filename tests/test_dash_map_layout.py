@@ -211,6 +211,10 @@ def test_chinese_map_has_no_english_words_or_units(bypass):
         assert "开始" in words and "结束" in words
     assert "等待时间中位数" in str(process_map_spec(pmap, overlay="performance", statistic="median", lang="zh",
                                                time_basis="waiting")["layout"]["annotations"][-1]["text"])
+    for lang, why in (("en", "cost is recorded per step, not per path"), ("zh", "成本按步骤记录，路径无成本")):
+        legend = process_map_spec(pmap, overlay="cost", statistic="absolute", node_cost={"A": 10.0},
+                                  lang=lang)["layout"]["annotations"][-1]["text"]
+        assert why in legend  # the cost map says why its paths show frequencies
 
 
 def test_clicks_at_a_box_centre_reach_the_step(bypass):

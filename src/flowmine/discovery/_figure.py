@@ -348,6 +348,8 @@ def _layout(ctx: Overlay, title: str | None, arrows: list[dict[str, Any]]) -> di
     x0, x1, y0, y1 = _extent(ctx)
     lang = ctx.lang
     shown = f"{word('steps', lang)}: {ctx.node_stat_name()} · {word('paths', lang)}: {ctx.edge_stat_name()}"
+    if ctx.overlay == "cost":  # the paths keep their frequency: say why they carry no cost
+        shown += f" ({word('cost_on_steps', lang)})"
     heading = title if title is not None else (
         f"{word('map', lang)} ({ctx.pmap.activities:.0%} {word('activities', lang)}, "
         f"{ctx.pmap.paths:.0%} {word('paths_share', lang)})")

@@ -29,6 +29,7 @@ WORDS = {
     "times": ("Times", "次数"), "map": ("Process map", "流程图"),
     "width": ("Width and colour", "宽度与颜色"), "max": ("Maximum {x}", "最大{x}"),
     "activities": ("activities", "活动"), "paths_share": ("paths", "路径"),
+    "cost_on_steps": ("cost is recorded per step, not per path", "成本按步骤记录，路径无成本"),
 }
 
 
