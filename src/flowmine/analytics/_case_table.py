@@ -26,6 +26,7 @@ from flowmine._schema import CASE, CASE_PREFIX, START, TIMESTAMP
 from flowmine.analytics._cases import case_costs
 from flowmine.analytics._held import kept_case_ids, open_engine
 from flowmine.analytics._log import LogLike, StoredLog
+from flowmine.analytics._recent import Recent
 from flowmine.analytics._sql import q, scratch
 from flowmine.errors import AnalyticsError
 
@@ -46,8 +47,8 @@ SEARCHED = "searched_"
 _TABLES: OrderedDict[tuple[str, str], pa.Table] = OrderedDict()
 #: The unfiltered rows per version path, outside the budget above: every filtered table is taken from
 #: them, so evicting them for a filtered table would rebuild them at the next filter (seconds at 10M events).
-_BASES: OrderedDict[str, pa.Table] = OrderedDict()
 MAX_BASES = 4
+_BASES: Recent[pa.Table] = Recent(MAX_BASES)
 _ORDERED: OrderedDict[tuple[Any, ...], pa.Table] = OrderedDict()
 _GUARD = threading.Lock()
 
@@ -114,17 +115,7 @@ def _remembered(log: StoredLog) -> pa.Table:
 
 
 def _base(log: StoredLog) -> pa.Table:
-    path = log.base.path
-    with _GUARD:
-        if path in _BASES:
-            _BASES.move_to_end(path)
-            return _BASES[path]
-    table = _build(log.base)
-    with _GUARD:
-        _BASES[path] = table
-        while len(_BASES) > MAX_BASES:
-            _BASES.popitem(last=False)
-    return table
+    return _BASES.get(log.base.path, lambda: _build(log.base))
 
 
 @validate_params({"search": [str, None], "case": [str, None], "sort": [str], "descending": [bool],

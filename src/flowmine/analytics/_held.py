@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
 from flowmine.analytics._filters import CaseFilter, kept_cases
 from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, canonical_table
+from flowmine.analytics._recent import Recent
 from flowmine.analytics._sql import OPENER, ORDER, Engine, cases_sql, instances_sql
 
 #: How many log versions are held at once (least recently used are released; a dashboard holds one per process).
@@ -374,22 +375,12 @@ def latest_time(log: StoredLog) -> object:
     return held.latest[0]
 
 
-_CASE_IDS: OrderedDict[str, pa.Array] = OrderedDict()  # per version path (immutable): a few recent ones
+_CASE_IDS: Recent[pa.Array] = Recent(MAX_HELD)  # per version path (immutable): a few recent ones
 
 
 def case_ids(log: StoredLog) -> pa.Array:
     """The case ids of a stored log in store order, one per case (the fast path's case index order)."""
-    path = log.base.path
-    with _GUARD:
-        if path in _CASE_IDS:
-            _CASE_IDS.move_to_end(path)
-            return _CASE_IDS[path]
-    ids = _case_ids(log)
-    with _GUARD:
-        _CASE_IDS[path] = ids
-        while len(_CASE_IDS) > MAX_HELD:
-            _CASE_IDS.popitem(last=False)
-    return ids
+    return _CASE_IDS.get(log.base.path, lambda: _case_ids(log))
 
 
 def _case_ids(log: StoredLog) -> pa.Array:

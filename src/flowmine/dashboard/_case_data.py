@@ -56,17 +56,16 @@ class CaseView:
 
 
 @single_flight(maxsize=16)
-def _checked(store_path: str, process: str, ver: str) -> tuple[Any, ...] | None:
-    """Per case: deviations, broken rules and fitness of the process's check (None: no reference model),
-    from the check every page shares (``_data.whole_check``)."""
+def _checked(store_path: str, process: str, ver: str) -> tuple[Any, dict[str, tuple[str, str, str]]] | None:
+    """The check every page shares (``_data.whole_check``; None: no reference model), read per case as it
+    is (no copy of its per-case tables), and its rules' labels."""
     report = whole_check(store_path, process, ver)
     if report is None:
         return None
-    fitness = {str(k): float(v) for k, v in report.case_fitness.items()}
     labels = {str(r["rule"]): (str(r["rule"]), str(r["label_en"] or r["rule"]), str(r["label_zh"] or r["label_en"]
                                                                                     or r["rule"]))
               for r in report.rules.to_dict("records")}
-    return dict(report.case_deviations), dict(report.case_rules), fitness, labels
+    return report, labels
 
 
 @single_flight(maxsize=256)
@@ -82,11 +81,12 @@ def _case(case: str, store_path: str, process: str, ver: str) -> CaseView | None
     checked = _checked(store_path, process, ver) if offer(store, process).conformance else None
     if checked is None:
         return CaseView(row=row, timeline=timeline, waits=case_waits(timeline), attributes=attributes)
-    deviations, rules, fitness, labels = checked
+    report, labels = checked
+    fitness = report.case_fitness.get(case)
     return CaseView(row=row, timeline=timeline, waits=case_waits(timeline), attributes=attributes,
-                    deviations=list(deviations.get(case, [])),
-                    rules=[labels.get(r, (r, r, r)) for r in rules.get(case, [])],
-                    fitness=fitness.get(case))
+                    deviations=list(report.case_deviations.get(case, [])),
+                    rules=[labels.get(r, (r, r, r)) for r in report.case_rules.get(case, [])],
+                    fitness=None if fitness is None else float(fitness))
 
 
 def case_view(store: Store, process: str, case: str) -> CaseView | None:
