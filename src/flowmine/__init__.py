@@ -33,7 +33,18 @@ if TYPE_CHECKING:
         UnsafeInputError,
         UnusableInputError,
     )
-    from flowmine.ingest import Mapping, Normalized, load_mapping, read_log, read_raw, suggest_mapping
+    from flowmine.export import write_ocel
+    from flowmine.ingest import (
+        Flattening,
+        Mapping,
+        Normalized,
+        flatten,
+        load_mapping,
+        read_log,
+        read_ocel,
+        read_raw,
+        suggest_mapping,
+    )
     from flowmine.store import IngestReport, SourceReport, Store
 
 #: Where each public name lives. Importing ``flowmine`` loads none of them: a name is imported on
@@ -42,6 +53,7 @@ _LAZY = {
     "AnalyticsError": ("flowmine.analytics", "AnalyticsError"),
     "CaseFilter": ("flowmine.analytics", "CaseFilter"),
     "ConformanceReport": ("flowmine.conformance", "ConformanceReport"),
+    "Flattening": ("flowmine.ingest", "Flattening"),
     "FlowmineError": ("flowmine.errors", "FlowmineError"),
     "IngestReport": ("flowmine.store", "IngestReport"),
     "InputError": ("flowmine.errors", "InputError"),
@@ -62,6 +74,7 @@ _LAZY = {
     "deviation_model_figure": ("flowmine.conformance", "deviation_model_figure"),
     "discover_model": ("flowmine.discovery", "discover_model"),
     "export_log": ("flowmine.api", "export_log"),
+    "flatten": ("flowmine.ingest", "flatten"),
     "load_log": ("flowmine.api", "load_log"),
     "load_mapping": ("flowmine.ingest", "load_mapping"),
     "map_layout": ("flowmine.discovery", "map_layout"),
@@ -69,12 +82,14 @@ _LAZY = {
     "process_map_figure": ("flowmine.discovery", "process_map_figure"),
     "profile": ("flowmine.analytics", "profile"),
     "read_log": ("flowmine.ingest", "read_log"),
+    "read_ocel": ("flowmine.ingest", "read_ocel"),
     "read_raw": ("flowmine.ingest", "read_raw"),
     "read_reference": ("flowmine.conformance", "read_reference"),
     "stored": ("flowmine.analytics", "stored"),
     "suggest_mapping": ("flowmine.ingest", "suggest_mapping"),
     "summary": ("flowmine.api", "summary"),
     "write_model": ("flowmine.discovery", "write_model"),
+    "write_ocel": ("flowmine.export", "write_ocel"),
 }
 
 
@@ -98,6 +113,7 @@ __all__ = [
     "AnalyticsError",
     "CaseFilter",
     "ConformanceReport",
+    "Flattening",
     "FlowmineError",
     "IngestReport",
     "InputError",
@@ -118,6 +134,7 @@ __all__ = [
     "deviation_model_figure",
     "discover_model",
     "export_log",
+    "flatten",
     "load_log",
     "load_mapping",
     "map_layout",
@@ -125,10 +142,12 @@ __all__ = [
     "process_map_figure",
     "profile",
     "read_log",
+    "read_ocel",
     "read_raw",
     "read_reference",
     "stored",
     "suggest_mapping",
     "summary",
     "write_model",
+    "write_ocel",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from tqdm import tqdm
 
 from flowmine.cli import app
 from flowmine.errors import StrictModeError
+from flowmine.ingest import Mapping, load_mapping
 from flowmine.store import KEEP_VERSIONS, IngestReport, SourceReport, Store
 
 
@@ -51,10 +53,14 @@ def format_report(report: IngestReport) -> str:
 
 @app.command()
 def ingest(
-    sources: Annotated[list[str], typer.Argument(help="CSV, Excel, XES or Parquet files.", show_default=False)],
+    sources: Annotated[list[str], typer.Argument(help="CSV, Excel, XES, Parquet or OCEL 2.0 (JSON, XML, SQLite) "
+                                                 "files.", show_default=False)],
     store: Annotated[Path, typer.Option(help="Store directory (created if absent).")],
     process: Annotated[str, typer.Option(help="Process name, e.g. procurement.")],
     mapping: Annotated[Path | None, typer.Option(help="Mapping TOML file.")] = None,
+    object_type: Annotated[str | None, typer.Option(
+        help="OCEL 2.0 logs: the object type whose objects are the cases (e.g. order); flattens the log on it.",
+        show_default=False)] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 if any row was quarantined.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")] = False,
     analytics_cache: Annotated[bool, typer.Option(help="Build the analytics cache of the new version.")] = True,
@@ -63,9 +69,12 @@ def ingest(
 ) -> None:
     """Ingest SOURCES into a process of the store. / 导入事件日志。"""
     st = Store(store, keep_versions=keep_versions)
+    chosen: Mapping | Path | None = mapping
+    if object_type is not None:
+        chosen = dataclasses.replace(load_mapping(mapping) if mapping else Mapping(), object_type=object_type)
     bar = tqdm(total=len(sources), desc=f"ingest {process}", unit="file", file=sys.stderr,
                disable=None, leave=False)
-    report = st.ingest(process, sources, mapping=mapping,
+    report = st.ingest(process, sources, mapping=chosen,
                        progress=lambda rep: bar.update(1))
     bar.close()
     if analytics_cache and report.version and any(s.events_loaded for s in report.sources):

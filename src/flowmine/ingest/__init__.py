@@ -2,8 +2,21 @@
 
 from flowmine.ingest._mapping import Mapping, load_mapping
 from flowmine.ingest._normalize import Normalized
+from flowmine.ingest._ocel import Flattening, flatten, object_types, read_ocel
 from flowmine.ingest._read import read_log, read_raw
 from flowmine.ingest._scan import scanned_sha256
 from flowmine.ingest._suggest import suggest_mapping
 
-__all__ = ["Mapping", "Normalized", "load_mapping", "read_log", "read_raw", "scanned_sha256", "suggest_mapping"]
+__all__ = [
+    "Flattening",
+    "Mapping",
+    "Normalized",
+    "flatten",
+    "load_mapping",
+    "object_types",
+    "read_log",
+    "read_ocel",
+    "read_raw",
+    "scanned_sha256",
+    "suggest_mapping",
+]

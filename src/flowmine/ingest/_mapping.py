@@ -151,6 +151,7 @@ class Mapping:
     xes_classifier: str | None = None  # a classifier declared in the XES header, used as the activity
     limits: LimitOptions = field(default_factory=LimitOptions)
     member: str | None = None  # the file inside a ZIP archive ([source] member)
+    object_type: str | None = None  # OCEL 2.0: the object type whose objects are the cases ([source] object_type)
     duplicates: str = "keep"  # [events] duplicates: "keep" exact duplicate events (counted) or "drop" them
     origin: str = "inferred"  # the mapping file's path, or "inferred"
 
@@ -318,6 +319,7 @@ def mapping_from_dict(doc: dict[str, Any], where: str = "mapping") -> Mapping:
         xes_classifier=classifier,
         limits=_limits(doc, where),
         member=_member(doc, where),
+        object_type=_object_type(doc, where),
         duplicates=duplicates,
         origin=where,
     )
@@ -359,13 +361,21 @@ def _limits(doc: dict[str, Any], where: str) -> LimitOptions:
 
 def _member(doc: dict[str, Any], where: str) -> str | None:
     table = _table(doc, "source", where)
-    unknown = sorted(set(table) - {"member"})
+    unknown = sorted(set(table) - {"member", "object_type"})
     if unknown:
-        raise MappingError(f"{where}: [source] has unknown key(s) {unknown}; expected member")
+        raise MappingError(f"{where}: [source] has unknown key(s) {unknown}; expected member, object_type")
     member = table.get("member")
     if member is not None and (not isinstance(member, str) or not member):
         raise MappingError(f"{where}: [source] member must be the name of a file in the archive, got {member!r}")
     return member
+
+
+def _object_type(doc: dict[str, Any], where: str) -> str | None:
+    value = _table(doc, "source", where).get("object_type")
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise MappingError(f"{where}: [source] object_type must name an object type of the OCEL 2.0 log, "
+                           f"got {value!r}")
+    return value
 
 
 def resolve_columns(mapping: Mapping, source: str, names: list[str]) -> dict[str, str]:

@@ -13,7 +13,7 @@ import functools
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -93,6 +93,7 @@ class Normalized:
     #: Lifecycle rows per ``lifecycle:transition`` value as written (what was done with them: ``notes``).
     lifecycle: dict[str, int] = field(default_factory=dict)
     duplicate_events: int = 0  # events repeating an earlier one exactly (kept unless the mapping drops them)
+    flattening: dict[str, Any] = field(default_factory=dict)  # OCEL: the object type and its distortions
 
 
 class _Failures:
@@ -238,7 +239,7 @@ def normalize(raw: RawTable, mapping: Mapping) -> Normalized:
     quarantine = pa.concat_tables([raw.quarantine, quarantine, dup_q, life_q])
     return Normalized(events=events, quarantine=quarantine, rows_read=rows_read,
                       rows_merged=merged, format=raw.format, notes=notes, order=order, lifecycle=life.rows,
-                      duplicate_events=duplicates)
+                      duplicate_events=duplicates, flattening=raw.flattening)
 
 
 def _case_activity_times(b: _Build, special: dict[str, pa.Array], names: list[str]) -> Future[np.ndarray] | None:

@@ -122,6 +122,9 @@ class RawTable:
         Warnings for the ingest report (e.g. "encoding detected as GB18030").
     classifiers:
         XES only: the classifiers declared in the header, name -> attribute keys.
+    flattening:
+        OCEL only: the object type flattened on and what flattening distorted
+        (:meth:`flowmine.ingest._ocel.Flattening.counts`).
     """
 
     source: str
@@ -132,6 +135,7 @@ class RawTable:
     positions: pa.Array | None = None
     notes: list[str] = field(default_factory=list)
     classifiers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    flattening: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:

@@ -16,6 +16,7 @@ from flowmine._schema import ACTIVITY
 from flowmine.errors import UnusableInputError
 from flowmine.ingest._mapping import Mapping, load_mapping
 from flowmine.ingest._normalize import Normalized, normalize
+from flowmine.ingest._ocel import OCEL_FORMATS, read_ocel_raw
 from flowmine.ingest._raw import RawTable
 from flowmine.ingest._source import archive_member, check_deadline, check_source, detect, reading
 
@@ -67,6 +68,8 @@ def _read_format(path: Path, m: Mapping, fmt: str | None = None, gz: bool = Fals
         from flowmine.ingest._excel import read_excel
 
         return read_excel(path, sheet=m.sheet, header_row=m.header_row)
+    if fmt in OCEL_FORMATS:
+        return read_ocel_raw(path, fmt, str(path), m.object_type)
     from flowmine.ingest._parquet import read_parquet
 
     return read_parquet(path)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Final
 
 from flowmine.errors import UnsafeInputError, UnusableInputError
+from flowmine.ingest._ocel_sniff import refuse_other, sniff_ocel
 
 #: Largest decompressed size accepted from one .gz, .zip, .xlsx or Parquet source (bytes): 2 GiB.
 #: Override with ``[limits] max_bytes`` in the mapping or the environment variable
@@ -35,7 +36,7 @@ MAX_ZIP_RATIO: Final = 200
 
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
-FORMATS: Final = ("csv", "xlsx", "xes", "parquet")
+FORMATS: Final = ("csv", "xlsx", "xes", "parquet", "ocel-json", "ocel-xml", "ocel-sqlite")
 
 #: Archive entries that are never the log (macOS resource forks, Finder and Windows metadata).
 _ARCHIVE_NOISE: Final = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|Thumbs\.db$|desktop\.ini$)")
@@ -126,6 +127,12 @@ def extension_format(path: Path) -> str | None:
         return "xlsx"
     if name.endswith(".parquet"):
         return "parquet"
+    if name.endswith((".jsonocel", ".json")):
+        return "ocel-json"
+    if name.endswith(".xmlocel"):
+        return "ocel-xml"
+    if name.endswith((".sqlite", ".sqlite3", ".db")):
+        return "ocel-sqlite"
     return None
 
 
@@ -158,6 +165,10 @@ def sniff_format(path: Path) -> tuple[str, bool]:
 def _sniff_plain(head: bytes, path: Path) -> str:
     if head.startswith(b"PAR1"):
         return "parquet"
+    ocel = sniff_ocel(head)
+    if ocel is not None:
+        return ocel
+    refuse_other(head, str(path))
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return "xlsx" if _is_xlsx(path) else "zip"
     if head.startswith(b"\xd0\xcf\x11\xe0"):

@@ -28,8 +28,9 @@ _DAMAGED: Final = (EOFError, zlib.error, gzip.BadGzipFile)
 class XesSource:
     """A byte stream read once: the XML prolog is scanned from ``buf``, then replayed to lxml."""
 
-    def __init__(self, stream: IO[bytes], source: str) -> None:
+    def __init__(self, stream: IO[bytes], source: str, kind: str = "XES") -> None:
         self.stream, self.source, self.buf, self.encoding = stream, source, bytearray(), "UTF-8"
+        self.kind = kind  # the format named in messages ("XES", "OCEL 2.0 XML"): both have <log> as the root
 
     def _read(self, size: int) -> bytes:
         try:
@@ -52,7 +53,7 @@ class XesSource:
     def _find(self, token: bytes, start: int) -> int:
         while (i := self.buf.find(token, start)) < 0:
             if not self._more():
-                raise UnusableInputError(self.source, "is not well-formed XES: unterminated XML prolog")
+                raise UnusableInputError(self.source, f"is not well-formed {self.kind}: unterminated XML prolog")
         return i
 
     def scan_prolog(self) -> None:
@@ -83,14 +84,14 @@ class XesSource:
             elif rest.startswith(b"<"):
                 while (root := _ROOT.match(buf, pos)) is None:
                     if not self._more():
-                        raise UnusableInputError(source, "is not well-formed XES: unterminated root tag")
+                        raise UnusableInputError(source, f"is not well-formed {self.kind}: unterminated root tag")
                 name = root.group(1).decode("latin-1")
                 if name.rsplit(":", 1)[-1] != "log":
-                    raise UnusableInputError(source, f"is XML but not XES: root element is <{name[:80]}>")
+                    raise UnusableInputError(source, f"is XML but not {self.kind}: root element is <{name[:80]}>")
                 return
             else:
                 what = "text before the root element (line 1)" if rest else "it holds no XML element"
-                raise UnusableInputError(source, f"is not well-formed XES: {what}")
+                raise UnusableInputError(source, f"is not well-formed {self.kind}: {what}")
 
 
 def _check_encoding(name: str, source: str) -> str:
@@ -104,7 +105,7 @@ def _check_encoding(name: str, source: str) -> str:
     return name
 
 
-def syntax_error(source: str, exc: etree.XMLSyntaxError, encoding: str) -> UnusableInputError:
+def syntax_error(source: str, exc: etree.XMLSyntaxError, encoding: str, kind: str = "XES") -> UnusableInputError:
     msg, line, col = _LINE_COL.sub("", str(exc.msg or "")).strip(), exc.lineno, (exc.position or (0, 0))[1]
     errors = [e for e in exc.error_log if e.level >= etree.ErrorLevels.ERROR]
     if errors and (line == 0 or msg == "no element found"):  # lxml hides the cause behind a generic message
@@ -118,4 +119,4 @@ def syntax_error(source: str, exc: etree.XMLSyntaxError, encoding: str) -> Unusa
     if "Buffer size limit" in msg or "too long" in msg:
         limit = "holds a value beyond libxml2's 10 MB limit"
         return UnusableInputError(source, f"{limit} at line {line}; refused (XML limits stay on)")
-    return UnusableInputError(source, f"is not well-formed XES: {msg} (line {line})")
+    return UnusableInputError(source, f"is not well-formed {kind}: {msg} (line {line})")

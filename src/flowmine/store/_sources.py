@@ -40,6 +40,7 @@ class SourceReport:
     event_ids: list[int] = field(default_factory=list)  # [first, end) of the event ids it added
     quarantine_records: int = 0
     instances_completed: int = 0  # stored open instances this newer extract completes (replaced, not doubled)
+    flattening: dict[str, Any] = field(default_factory=dict)  # OCEL: object type, convergence, divergence
 
     @property
     def balanced(self) -> bool:

@@ -488,6 +488,7 @@ def _fill(rep: SourceReport, norm: Normalized, events: pa.Table, q: pa.Table, al
         rep.reasons = {d["values"]: d["counts"] for d in vc}
     rep.notes = list(norm.notes)
     rep.lifecycle = dict(norm.lifecycle)
+    rep.flattening = dict(norm.flattening)
     if not rep.balanced:  # a bug, never a user error: say so loudly rather than store wrong counts
         raise StoreError(f"{rep.source}: rows do not reconcile: read {rep.rows_read} != loaded {rep.events_loaded}"
                          f" + merged {rep.rows_merged} + already stored {rep.rows_already_stored}"
