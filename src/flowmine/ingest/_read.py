@@ -7,6 +7,7 @@ that an input too large for the machine stops with one line instead of a MemoryE
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from flowmine.ingest._mapping import Mapping, load_mapping
 from flowmine.ingest._normalize import Normalized, normalize
 from flowmine.ingest._ocel import OCEL_FORMATS, read_ocel_raw
 from flowmine.ingest._raw import RawTable
-from flowmine.ingest._source import archive_member, check_deadline, check_source, detect, reading
+from flowmine.ingest._source import archive_member, archive_members, check_deadline, check_source, detect, reading
 
 
 def read_raw(source: str | os.PathLike[str], mapping: Mapping | None = None) -> RawTable:
@@ -73,6 +74,28 @@ def _read_format(path: Path, m: Mapping, fmt: str | None = None, gz: bool = Fals
     from flowmine.ingest._parquet import read_parquet
 
     return read_parquet(path)
+
+
+def read_tables(source: str | os.PathLike[str], mapping: Mapping | None = None) -> list[RawTable]:
+    """Every table in ``source``: the file itself, or each file of a ZIP archive (read by its content,
+    whatever its name: an SAP export's member named ``VBFA.zip`` may be a CSV). ``RawTable.source``
+    names the archive and the member (``export.zip:VBFA.csv``)."""
+    m = mapping or Mapping()
+    path = check_source(source)
+    fmt, _gz, _notes = detect(path)
+    if fmt in OCEL_FORMATS:
+        raise UnusableInputError(os.fspath(source), "is an object-centric log (OCEL 2.0), not a table export; "
+                                 "ingest it with flowmine ingest --object-type TYPE")
+    if fmt != "zip":
+        return [read_raw(source, m)]
+    tables = []
+    for info in archive_members(path):
+        raw = read_raw(source, dataclasses.replace(m, member=info.filename))
+        raw.source = f"{os.fspath(source)}:{info.filename}"
+        tables.append(raw)
+    if not tables:
+        raise UnusableInputError(os.fspath(source), "is a ZIP archive without any file")
+    return tables
 
 
 def read_log(source: str | os.PathLike[str], mapping: Mapping | str | os.PathLike[str] | None = None) -> Normalized:

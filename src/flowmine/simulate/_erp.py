@@ -1,0 +1,198 @@
+"""SAP-shaped table exports of a simulated order-to-cash process, with the ground truth behind them.
+
+:func:`sap_o2c` writes what an SAP SD system holds for a run of sales orders: the document flow
+**VBFA** (one row per link from a preceding document item to a subsequent one, as SAP keeps it), the
+headers **VBAK** (quotations and orders), **VBAP** (their items), **LIKP** (deliveries, with the actual
+goods issue date) and **VBRK** (billing documents), in SAP's own conventions: dates ``YYYYMMDD``, times
+``HHMMSS``, ``00000000`` for an empty date, document numbers as 10-digit text with leading zeros, item
+numbers as 6 digits, amounts with a trailing minus for a cancellation. The flow has item-level fan-out,
+quotations before some orders, partial deliveries (an order's items split over two deliveries),
+combined invoices (one invoice for two deliveries), invoice cancellations followed by a new invoice,
+and credit memos. Times are local to ``timezone``; the truth holds them in UTC.
+
+The truth (:class:`ErpExport.truth`) lists every document with its category, object type and creation
+time, and every document-level link, so an extractor can be checked against it exactly.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+#: VBTYP codes the simulated flow uses (SAP's document categories).
+CATEGORIES = {"B": "quotation", "C": "order", "J": "delivery", "R": "goods movement", "M": "invoice",
+              "N": "invoice cancellation", "O": "credit memo"}
+_RANGES = {"B": 20000000, "C": 1000, "J": 80000000, "R": 4900000000, "M": 90000000, "N": 90000000, "O": 93000000}
+_MATERIALS = [f"MAT-{i:04d}" for i in range(1, 41)]
+_USERS = ["ZHANGWEI", "LIHUA", "WANGFANG", "CHENJING", "LIUYANG", "ZHAOLEI"]
+
+
+@dataclass
+class ErpExport:
+    """Tables by SAP name (pandas DataFrames of text, as an export holds them) and the ground truth."""
+
+    tables: dict[str, pd.DataFrame]
+    truth: dict[str, Any] = field(default_factory=dict)
+
+
+class _Flow:
+    def __init__(self, rng: random.Random, tz: ZoneInfo) -> None:
+        self.rng, self.tz = rng, tz
+        self.next = dict(_RANGES)
+        self.vbfa: list[tuple[str, ...]] = []
+        self.docs: dict[str, tuple[str, datetime, str]] = {}  # number -> (category, UTC time, user)
+        self.links: set[tuple[str, str]] = set()
+        self.items: dict[str, list[tuple[str, str, float, float]]] = {}  # number -> its items
+
+    def number(self, cat: str) -> str:
+        key = "M" if cat == "N" else cat  # billing documents and their cancellations share one number range
+        n = self.next[key]
+        self.next[key] = n + 1
+        return f"{n:010d}"
+
+    def doc(self, cat: str, when: datetime) -> str:
+        num = self.number(cat)
+        self.docs[num] = (cat, when.replace(microsecond=0), self.rng.choice(_USERS))  # ERZET holds whole seconds
+        return num
+
+    def local(self, when: datetime) -> tuple[str, str]:
+        t = when.astimezone(self.tz)
+        return t.strftime("%Y%m%d"), t.strftime("%H%M%S")
+
+    def link(self, prev: str, prev_items: list[tuple[str, str, float, float]], new: str) -> list[tuple[str, str,
+                                                                                                  float, float]]:
+        """VBFA rows from every item of ``prev`` to a new item of ``new`` (numbered on after the items
+        ``new`` already has: one invoice for several deliveries); returns the new items."""
+        cat_v, cat_n = self.docs[prev][0], self.docs[new][0]
+        date, time = self.local(self.docs[new][1])
+        sign = "-" if cat_n in ("N", "O") else "+"
+        have = self.items.setdefault(new, [])
+        out = []
+        for i, (posnr, matnr, qty, value) in enumerate(prev_items, start=len(have)):
+            posnn = f"{(i + 1) * 10:06d}"
+            shown = f"{value:.2f}-" if sign == "-" else f"{value:.2f}"
+            self.vbfa.append((prev, posnr, new, posnn, cat_n, cat_v, f"{qty:.3f}", "PC", shown, "CNY", date, time,
+                              matnr, sign, "00"))
+            out.append((posnn, matnr, qty, value))
+        have.extend(out)
+        self.links.add((prev, new))
+        return out
+
+
+def sap_o2c(orders: int = 200, *, seed: int = 7, start: str = "2024-01-02", timezone: str = "Asia/Shanghai",
+            ) -> ErpExport:
+    """Simulate ``orders`` sales orders and return their SAP SD tables and the ground truth."""
+    rng = random.Random(seed)
+    tz = ZoneInfo(timezone)
+    f = _Flow(rng, tz)
+    t0 = datetime.fromisoformat(start).replace(hour=9, tzinfo=tz).astimezone(ZoneInfo("UTC"))
+    vbak: list[tuple[str, ...]] = []
+    vbap: list[tuple[str, ...]] = []
+    likp: list[tuple[str, ...]] = []
+    vbrk: list[tuple[str, ...]] = []
+    days = timedelta(days=1)
+    for k in range(orders):
+        when = t0 + timedelta(minutes=k * rng.uniform(20, 70))
+        items = [(f"{(i + 1) * 10:06d}", rng.choice(_MATERIALS), float(rng.randint(1, 20)),
+                  round(rng.uniform(50, 5000), 2)) for i in range(rng.choice((1, 1, 2, 3, 3, 4, 5)))]
+        customer = f"C{rng.randint(1, 300):07d}"
+        order = f.doc("C", when)
+        if rng.random() < 0.4:
+            quote = f.doc("B", when - days * rng.uniform(1, 6))
+            vbak.append(_header(f, quote, "AG", "B", customer, items))
+            vbap.extend(_items(quote, items))
+            f.link(quote, items, order)
+        vbak.append(_header(f, order, "OR", "C", customer, items))
+        vbap.extend(_items(order, items))
+        parts = [items]
+        if len(items) > 1 and rng.random() < 0.2:
+            cut = rng.randint(1, len(items) - 1)
+            parts = [items[:cut], items[cut:]]
+        deliveries = []
+        for part in parts:
+            d_time = when + days * rng.uniform(0.5, 3)
+            delivery = f.doc("J", d_time)
+            d_items = f.link(order, part, delivery)
+            issued = rng.random() < 0.95
+            gi_time = d_time + timedelta(hours=rng.uniform(2, 48))
+            gi_date = f.local(gi_time)[0] if issued else "00000000"
+            likp.append((delivery, *f.local(d_time), f.docs[delivery][2], gi_date, "CN01"))
+            if issued:
+                movement = f.doc("R", gi_time)
+                f.link(delivery, d_items, movement)
+                deliveries.append((delivery, d_items, gi_time))
+        if not deliveries:
+            continue
+        groups = [deliveries] if len(deliveries) > 1 and rng.random() < 0.5 else [[d] for d in deliveries]
+        for group in groups:
+            i_time = max(g[2] for g in group) + days * rng.uniform(0.2, 3)
+            invoice = _bill(f, vbrk, group, i_time, "F2")
+            if rng.random() < 0.03:
+                c_time = i_time + days * rng.uniform(1, 5)
+                cancel = f.doc("N", c_time)
+                f.link(invoice, f.items[invoice], cancel)
+                vbrk.append(_billing_row(f, cancel, "S1", f.items[cancel]))
+                _bill(f, vbrk, group, c_time + days * rng.uniform(0.1, 1), "F2")
+            elif rng.random() < 0.03:
+                memo = f.doc("O", i_time + days * rng.uniform(5, 20))
+                f.link(invoice, f.items[invoice][:1], memo)
+                vbrk.append(_billing_row(f, memo, "G2", f.items[memo]))
+    vbfa_cols = ["VBELV", "POSNV", "VBELN", "POSNN", "VBTYP_N", "VBTYP_V", "RFMNG", "MEINS", "RFWRT", "WAERS",
+                 "ERDAT", "ERZET", "MATNR", "PLMIN", "STUFE"]
+    tables = {
+        "VBFA": pd.DataFrame(f.vbfa, columns=vbfa_cols),
+        "VBAK": pd.DataFrame(vbak, columns=["VBELN", "ERDAT", "ERZET", "ERNAM", "AUART", "VBTYP", "VKORG", "KUNNR",
+                                            "NETWR", "WAERK"]),
+        "VBAP": pd.DataFrame(vbap, columns=["VBELN", "POSNR", "MATNR", "KWMENG", "NETWR"]),
+        "LIKP": pd.DataFrame(likp, columns=["VBELN", "ERDAT", "ERZET", "ERNAM", "WADAT_IST", "VSTEL"]),
+        "VBRK": pd.DataFrame(vbrk, columns=["VBELN", "FKART", "VBTYP", "FKDAT", "ERDAT", "ERZET", "ERNAM", "NETWR",
+                                            "WAERK"]),
+    }
+    return ErpExport(tables=tables, truth=_truth(f, likp, timezone))
+
+
+def _header(f: _Flow, num: str, auart: str, vbtyp: str, customer: str, items: list[tuple[str, str, float, float]],
+            ) -> tuple[str, ...]:
+    date, time = f.local(f.docs[num][1])
+    return (num, date, time, f.docs[num][2], auart, vbtyp, "CN10", customer, f"{sum(i[3] for i in items):.2f}",
+            "CNY")
+
+
+def _items(num: str, items: list[tuple[str, str, float, float]]) -> list[tuple[str, ...]]:
+    return [(num, posnr, matnr, f"{qty:.3f}", f"{value:.2f}") for posnr, matnr, qty, value in items]
+
+
+def _bill(f: _Flow, vbrk: list[tuple[str, ...]], group: list[tuple[str, Any, datetime]], when: datetime,
+          fkart: str) -> str:
+    invoice = f.doc("M", when)
+    for delivery, d_items, _gi in group:
+        f.link(delivery, d_items, invoice)
+    vbrk.append(_billing_row(f, invoice, fkart, f.items[invoice]))
+    return invoice
+
+
+def _billing_row(f: _Flow, num: str, fkart: str, items: list[tuple[str, str, float, float]]) -> tuple[str, ...]:
+    date, time = f.local(f.docs[num][1])
+    cat = f.docs[num][0]
+    return (num, fkart, cat, date, date, time, f.docs[num][2], f"{sum(i[3] for i in items):.2f}", "CNY")
+
+
+def _truth(f: _Flow, likp: list[tuple[str, ...]], timezone: str) -> dict[str, Any]:
+    per_type: dict[str, int] = {}
+    for cat, _when, _user in f.docs.values():
+        per_type[CATEGORIES[cat]] = per_type.get(CATEGORIES[cat], 0) + 1
+    return {
+        "profile": "sap-o2c",
+        "timezone": timezone,
+        "documents": {num: {"category": cat, "type": CATEGORIES[cat], "created": when.isoformat(), "user": user}
+                      for num, (cat, when, user) in f.docs.items()},
+        "documents_per_type": dict(sorted(per_type.items())),
+        "links": sorted([list(p) for p in f.links]),
+        "goods_issued": sum(1 for row in likp if row[4] != "00000000"),
+        "vbfa_rows": len(f.vbfa),
+    }

@@ -1,0 +1,166 @@
+"""flowmine extract sap-o2c: the simulator's ground truth recovered exactly from SAP-shaped tables, every
+row accounted for, the shapes exports arrive in (ZIP members named anything, zeros stripped by Excel,
+Parquet), dirty rows counted by reason, and the flattened order log."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pm4py
+import pytest
+
+import flowmine
+from flowmine.errors import UnusableInputError
+from flowmine.extract import extract
+from flowmine.simulate._erp import sap_o2c
+from tests.conftest import run_cli
+
+TZ = "Asia/Shanghai"
+
+
+@pytest.fixture(scope="module")
+def export() -> object:
+    return sap_o2c(300, seed=11, timezone=TZ)
+
+
+@pytest.fixture()
+def files(export: object, tmp_path: Path) -> dict[str, Path]:
+    out = {}
+    for name, frame in export.tables.items():  # type: ignore[attr-defined]
+        out[name] = tmp_path / f"{name}.csv"
+        frame.to_csv(out[name], index=False)
+    return out
+
+
+def _created(result: object) -> dict[str, pd.Timestamp]:
+    ev = result.ocel.events  # type: ignore[attr-defined]
+    return dict(zip(ev["ocel:eid"].str.removeprefix("create:"), ev["ocel:timestamp"], strict=True))
+
+
+def _truth_times(export: object) -> dict[str, pd.Timestamp]:
+    docs = export.truth["documents"]  # type: ignore[attr-defined]
+    return {k: pd.Timestamp(v["created"]).tz_convert("UTC").tz_localize(None) for k, v in docs.items()}
+
+
+def test_all_tables_recover_the_ground_truth(export: object, files: dict[str, Path]) -> None:
+    truth = export.truth  # type: ignore[attr-defined]
+    result = extract("sap-o2c", list(files.values()), timezone=TZ)
+    objects = result.ocel.objects
+    assert dict(zip(objects["ocel:oid"], objects["ocel:type"], strict=True)) == {
+        k: v["type"] for k, v in truth["documents"].items()}
+    assert result.report.objects == truth["documents_per_type"]
+    assert _created(result) == _truth_times(export)  # every document dated, to the second, in UTC
+    links = {tuple(p) for p in result.ocel.o2o[["ocel:oid_2", "ocel:oid"]].values.tolist()}
+    assert links == {tuple(p) for p in truth["links"]}
+    totals = result.report.totals()
+    sizes = {k: len(v) for k, v in export.tables.items()}  # type: ignore[attr-defined]
+    assert totals == {"rows_read": sum(sizes.values()), "rows_used": sum(sizes.values()), "rows_quarantined": 0}
+    assert {k: t.rows_read for k, t in result.report.tables.items()} == sizes
+    users = dict(zip(result.ocel.events["ocel:eid"], result.ocel.events["user"], strict=True))
+    assert all(users[f"create:{k}"] == v["user"] for k, v in truth["documents"].items() if v["category"] != "R")
+
+
+def test_vbfa_alone_dates_what_it_can_and_says_what_it_cannot(export: object, files: dict[str, Path]) -> None:
+    truth = export.truth  # type: ignore[attr-defined]
+    result = extract("sap-o2c", [files["VBFA"]], timezone=TZ)
+    assert result.report.objects == truth["documents_per_type"]
+    created, want = _created(result), _truth_times(export)
+    assert all(created[k] == want[k] for k in created)
+    # the first document of each flow has no row as a subsequent document: orders without a quotation
+    # and quotations are undated, and the report says so
+    roots = {k for k, v in truth["documents"].items()} - {b for _a, b in truth["links"]}
+    assert set(want) - set(created) == roots
+    assert any("no creation time" in n for n in result.report.notes)
+
+
+def test_zip_members_told_by_content_and_zeros_stripped_by_excel(export: object, files: dict[str, Path],
+                                                                 tmp_path: Path) -> None:
+    vbfa = export.tables["VBFA"].copy()  # type: ignore[attr-defined]
+    for col in ("VBELV", "VBELN"):  # a round trip through Excel drops the leading zeros of numbers
+        vbfa[col] = vbfa[col].str.lstrip("0")
+    stripped = tmp_path / "flow.csv"
+    vbfa.to_csv(stripped, index=False, sep=";")
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(stripped, "VBFA.zip")  # a CSV named .zip, as a real SAP export arrived
+        zf.write(files["VBAK"], "tables/table_2.txt")
+    export.tables["LIKP"].to_parquet(tmp_path / "likp.parquet")  # type: ignore[attr-defined]
+    result = extract("sap-o2c", [archive, tmp_path / "likp.parquet"], timezone=TZ)
+    assert sorted(result.report.tables) == ["LIKP", "VBAK", "VBFA"]
+    assert result.report.tables["VBFA"].sources == [f"{archive}:VBFA.zip"]
+    whole = extract("sap-o2c", [files["VBFA"], files["VBAK"], files["LIKP"]], timezone=TZ)
+    assert set(result.ocel.objects["ocel:oid"]) == set(whole.ocel.objects["ocel:oid"])
+    assert _created(result) == _created(whole)
+
+
+def test_dirty_rows_are_counted_by_reason(export: object, files: dict[str, Path], tmp_path: Path) -> None:
+    vbfa = export.tables["VBFA"].copy()  # type: ignore[attr-defined]
+    clean = len(vbfa)
+    bad = [
+        {**vbfa.iloc[0].to_dict()},  # an exact duplicate
+        {**vbfa.iloc[1].to_dict(), "VBTYP_N": "Z"},  # an unknown category code
+        {**vbfa.iloc[2].to_dict(), "VBELN": ""},  # a missing key
+        {**vbfa.iloc[3].to_dict(), "ERDAT": "20241399"},  # no such date
+        {**vbfa.iloc[4].to_dict(), "ERDAT": "00000000"},  # SAP's empty date
+    ]
+    vbfa.loc[5, "ERZET"] = ""  # a date without a time: used, read as midnight, counted
+    dirty = pd.concat([vbfa, pd.DataFrame(bad)], ignore_index=True)
+    dirty.to_csv(tmp_path / "VBFA.csv", index=False)
+    vbak = export.tables["VBAK"]  # type: ignore[attr-defined]
+    pd.concat([vbak, vbak.iloc[[0]].assign(NETWR="1.00")], ignore_index=True).to_csv(tmp_path / "VBAK.csv",
+                                                                                  index=False)
+    vbap = export.tables["VBAP"]  # type: ignore[attr-defined]
+    pd.concat([vbap, vbap.iloc[[0]].assign(VBELN="0999999999")], ignore_index=True).to_csv(tmp_path / "VBAP.csv",
+                                                                                      index=False)
+    result = extract("sap-o2c", [tmp_path / "VBFA.csv", tmp_path / "VBAK.csv", tmp_path / "VBAP.csv"], timezone=TZ)
+    rep = result.report.tables
+    assert rep["VBFA"].reasons == {"duplicate_row": 1, "unknown_category": 1, "missing_key": 1, "bad_date": 2}
+    assert (rep["VBFA"].rows_read, rep["VBFA"].rows_used) == (clean + 5, clean)
+    assert rep["VBFA"].flags == {"date_without_time": 1}
+    assert rep["VBAK"].reasons == {"duplicate_document": 1}
+    assert rep["VBAP"].reasons == {"item_without_header": 1}
+    assert all(t.balanced for t in rep.values())
+    q = result.quarantine
+    assert len(q) == 7 and set(q["reason"]) == {"duplicate_row", "unknown_category", "missing_key", "bad_date",
+                                                 "duplicate_document", "item_without_header"}
+    # row numbers as a spreadsheet shows them: header row 1, so the first appended bad row is clean + 2
+    assert sorted(q[q["table"] == "VBFA"]["row"]) == [clean + 2 + k for k in range(5)]
+
+
+def test_a_table_of_another_kind_is_refused_with_what_was_expected(tmp_path: Path) -> None:
+    other = tmp_path / "customers.csv"
+    other.write_text("KUNNR,NAME1\n0000000001,ACME\n", encoding="utf-8")
+    with pytest.raises(UnusableInputError, match=r"is not a table of the sap-o2c profile: expected the columns of "
+                                                 r"VBFA \(VBELV, POSNV, VBELN.*it has KUNNR, NAME1"):
+        extract("sap-o2c", [other])
+
+
+def test_flattened_on_the_order_it_is_the_sales_log(export: object, files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "o2c.jsonocel"
+    report = tmp_path / "report.json"
+    r = run_cli("extract", "sap-o2c", *map(str, files.values()), "--out", str(out), "--timezone", TZ,
+                "--json", str(report), "--quarantine", str(tmp_path / "q.csv"))
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(report.read_text(encoding="utf-8"))
+    assert set(doc) >= {"profile", "rows_read", "rows_used", "rows_quarantined", "tables", "objects", "events"}
+    assert doc["rows_read"] == doc["rows_used"] + doc["rows_quarantined"]
+    assert doc["objects"]["order"] == 300
+    assert len(pm4py.read_ocel2_json(str(out)).events) == doc["events"]  # pm4py reads what flowmine wrote
+    store = tmp_path / "store"
+    r = run_cli("ingest", str(out), "--store", str(store), "--process", "sales", "--object-type", "order", "--json")
+    assert r.returncode == 0, r.stderr
+    log = flowmine.load_log(flowmine.Store(store), "sales")
+    assert log["case:concept:name"].nunique() == 300
+    first = log.sort_values(["case:concept:name", "time:timestamp"]).groupby("case:concept:name")["concept:name"]
+    assert set(first.first()) <= {"Create quotation", "Create order"}
+    with_quote = {b for a, b in export.truth["links"] if a.startswith("002")}  # type: ignore[attr-defined]
+    assert (first.first() == "Create quotation").sum() == len(with_quote)
+
+
+def test_chinese_names(files: dict[str, Path]) -> None:
+    result = extract("sap-o2c", [files["VBFA"], files["VBAK"]], timezone=TZ, lang="zh")
+    assert {"销售订单", "交货单", "发票"} <= set(result.report.objects)
+    assert "创建销售订单" in result.report.events
