@@ -24,9 +24,9 @@ def ingest_samples(samples: Path, store: Store) -> list[str]:
     index = samples / "samples.toml"
     if not index.exists():
         fail(f"{index}: no sample index found (expected a samples.toml listing the sample logs)")
-    entries = tomllib.loads(index.read_text(encoding="utf-8")).get("log", [])
+    doc = tomllib.loads(index.read_text(encoding="utf-8"))
     errors: list[str] = []
-    for entry in entries:
+    for entry in doc.get("log", []):
         mapping = samples / entry["mapping"] if entry.get("mapping") else None
         report = store.ingest(entry["process"], [str(samples / entry["file"])], mapping=mapping)
         typer.echo(format_report(report).splitlines()[0])
@@ -35,7 +35,35 @@ def ingest_samples(samples: Path, store: Store) -> list[str]:
 
             prepare(store, entry["process"])
         errors.extend(report.errors)
+    for entry in doc.get("extract", []):
+        errors.extend(extract_sample(samples, store, entry))
     return errors
+
+
+def extract_sample(samples: Path, store: Store, entry: dict[str, str]) -> list[str]:
+    """An ERP export of the index: extracted to OCEL 2.0 beside the store (``<store>/../ocel/``), then
+    ingested flattened on its object type. Returns error lines."""
+    import dataclasses
+
+    from flowmine.export import write_ocel
+    from flowmine.extract import extract
+    from flowmine.ingest import Mapping
+
+    result = extract(entry["profile"], [samples / entry["file"]], timezone=entry.get("timezone", "UTC"))
+    totals = result.report.totals()
+    typer.echo(f"{entry['file']}: extracted {totals['rows_read']:,} table rows ({totals['rows_used']:,} used, "
+               f"{totals['rows_quarantined']:,} quarantined) into {sum(result.report.objects.values()):,} objects")
+    folder = store.path.parent / "ocel"
+    folder.mkdir(parents=True, exist_ok=True)
+    ocel = write_ocel(result.ocel, folder / f"{entry['process']}.jsonocel")
+    mapping = dataclasses.replace(Mapping(), object_type=entry["object_type"])
+    report = store.ingest(entry["process"], [str(ocel)], mapping=mapping)
+    typer.echo(format_report(report).splitlines()[0])
+    if report.version:
+        from flowmine.analytics import prepare
+
+        prepare(store, entry["process"])
+    return list(report.errors)
 
 
 @app.command()

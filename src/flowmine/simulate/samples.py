@@ -17,7 +17,7 @@ import re
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 
@@ -49,12 +49,14 @@ SAMPLES: tuple[tuple[str, int, int, str], ...] = (
     ("finance", 6000, 104, "finance_claims.csv"),
 )
 DIRTY_FILE = "dirty_orders.csv"
+#: The SAP-shaped order-to-cash export: (orders, seed, file, process it is ingested into, object type).
+SAP_SAMPLE: Final = (2000, 105, "sap_o2c_export.zip", "sales_sap", "order")
 FIXED_ZIP_TIME = (2025, 1, 1, 0, 0, 0)
 
 
 def stem(file: str) -> str:
     """File name without its (possibly double) extension."""
-    for suffix in (".xes.gz", ".xlsx", ".csv"):
+    for suffix in (".xes.gz", ".xlsx", ".csv", ".zip"):
         if file.endswith(suffix):
             return file[: -len(suffix)]
     return file
@@ -161,6 +163,27 @@ def build_dirty(folder: Path, tz: str = DEFAULT_TZ) -> dict[str, Any]:
     return truth
 
 
+def build_sap(folder: Path, tz: str = DEFAULT_TZ) -> dict[str, Any]:
+    """The SAP SD export as it arrives from a system: a ZIP of tab- and semicolon-separated tables, the
+    document flow in a member named ``VBFA.zip`` (a CSV, whatever its name says); truth beside it."""
+    from flowmine.simulate._erp import sap_o2c
+
+    orders, seed, file, process, object_type = SAP_SAMPLE
+    export = sap_o2c(orders, seed=seed, timezone=tz, start="2025-01-06")
+    path = folder / file
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, frame in export.tables.items():
+            member, sep = ("VBFA.zip", "\t") if name == "VBFA" else (f"{name}.csv", ";")
+            zf.writestr(zipfile.ZipInfo(member, FIXED_ZIP_TIME), frame.to_csv(index=False, sep=sep),
+                        compress_type=zipfile.ZIP_DEFLATED)
+    truth = {k: v for k, v in export.truth.items() if k not in ("documents", "links")}
+    truth |= {"file": file, "process": process, "object_type": object_type, "orders": orders,
+              "links": len(export.truth["links"]), "rows": {k: len(v) for k, v in export.tables.items()}}
+    write_truth(truth, folder / f"{stem(file)}.truth.json")
+    return {"process": process, "file": file, "profile": "sap-o2c", "timezone": tz, "object_type": object_type,
+            "bytes": path.stat().st_size, "rows": sum(truth["rows"].values())}
+
+
 def build_samples(folder: Path, tz: str = DEFAULT_TZ) -> list[dict[str, Any]]:
     """Write every sample log with mapping and truth into ``folder``; return one summary per file."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -208,11 +231,11 @@ def build_samples(folder: Path, tz: str = DEFAULT_TZ) -> list[dict[str, Any]]:
             "seed": 7,
         }
     )
-    _write_index(folder, summary)
+    _write_index(folder, summary, [build_sap(folder, tz)])
     return summary
 
 
-def _write_index(folder: Path, summary: list[dict[str, Any]]) -> None:
+def _write_index(folder: Path, summary: list[dict[str, Any]], extracts: list[dict[str, Any]]) -> None:
     out = io.StringIO()
     out.write("# Sample logs shipped with flowmine: rebuilt by `python -m flowmine.simulate.samples`.\n")
     for item in summary:
@@ -220,6 +243,14 @@ def _write_index(folder: Path, summary: list[dict[str, Any]]) -> None:
         out.write(
             f'\n[[log]]\nprocess = "{item["process"]}"\nfile = "{item["file"]}"\n'
             f'mapping = "{base}.mapping.toml"\ntruth = "{base}.truth.json"\n'
+        )
+    out.write("\n# ERP table exports: `flowmine extract PROFILE FILE --timezone TZ`, then ingested flattened on\n"
+              "# object_type (flowmine demo does both).\n")
+    for item in extracts:
+        out.write(
+            f'\n[[extract]]\nprocess = "{item["process"]}"\nfile = "{item["file"]}"\nprofile = "{item["profile"]}"\n'
+            f'timezone = "{item["timezone"]}"\nobject_type = "{item["object_type"]}"\n'
+            f'truth = "{stem(item["file"])}.truth.json"\n'
         )
     (folder / "samples.toml").write_text(out.getvalue(), encoding="utf-8")
 
