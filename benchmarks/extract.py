@@ -81,7 +81,7 @@ print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrs
 def _run(code: str, *args: str) -> list[float]:
     out = subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True,
                          check=True)
-    return [float(x) for x in out.stdout.split()]
+    return [float(x) for x in out.stdout.strip().splitlines()[-1].split()]  # pm4py writers print progress bars
 
 
 def main() -> int:

@@ -19,6 +19,9 @@ def check(
     json_out: Annotated[Path, typer.Option("--json", help="Write the result as JSON to this file ('-': stdout).")],
     reference: Annotated[Path | None, typer.Option(help="Reference model (.bpmn or .pnml); "
                                                         "default: the process configuration's.")] = None,
+    definition: Annotated[str | None, typer.Option(help="Check against this process definition instead of the "
+                                                   "process's own (e.g. an SAP extract stored as sales_sap, "
+                                                   "checked as sales).", show_default=False)] = None,
     rules: Annotated[Path | None, typer.Option(help="TOML file of [[rule]] tables; default: the configuration's.")]
     = None,
     method: Annotated[str, typer.Option(help="alignments or token-replay.")] = "alignments",
@@ -43,7 +46,8 @@ def check(
              if variants_engine != "duckdb" else None)
     report = run_check(st, process, reference=reference, rules=rules, method=method,
                        engine=engine, with_precision=precision, extra=extra,
-                       max_seconds=None if max_seconds == 0 else max_seconds, variants_of_log=given)
+                       max_seconds=None if max_seconds == 0 else max_seconds, variants_of_log=given,
+                       definition=definition)
     data = report.to_dict()
     text = json.dumps(data, ensure_ascii=False, indent=1)
     if str(json_out) == "-":

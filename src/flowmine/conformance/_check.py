@@ -173,6 +173,20 @@ def _events(log: StoredLog, rule_set: tuple[Rule, ...]) -> pa.Table:
     return table
 
 
+def _labelled(events: pa.Table, mapping: dict[str, str], rule_set: tuple[Rule, ...]) -> pa.Table:
+    """The events with the activity names the rules are written in: the log's names matched to the model's
+    labels (``Create invoice`` -> ``Invoicing`` through an alias), so a rule reads the same step the
+    alignment does. Unchanged when every name already is a label."""
+    renames = {a: m for a, m in mapping.items() if a != m}
+    if not renames or not rule_set:
+        return events
+    acts = events.column(ACTIVITY).combine_chunks()
+    keys = pa.array(list(renames), pa.string())
+    idx = pc.index_in(acts, value_set=keys)
+    new = pc.if_else(pc.is_null(idx), acts, pc.take(pa.array(list(renames.values()), pa.string()), idx))
+    return events.set_column(events.schema.get_field_index(ACTIVITY), ACTIVITY, new)
+
+
 def _store_ordered(keys: list[pa.ChunkedArray]) -> bool:
     case, ts, eid = (k.combine_chunks() for k in keys)
     n = len(case)
@@ -230,6 +244,7 @@ def check(
     extra: bool = False,
     filters: CaseFilter | None = None,
     variants_of_log: Variants | None = None,
+    definition: str | None = None,
 ) -> ConformanceReport:
     """Check a stored process against its reference model and business rules.
 
@@ -268,6 +283,10 @@ def check(
         The log's variants computed elsewhere, e.g. on Spark (``flowmine.engines.variants``) for a log
         too large for one machine; they must cover exactly the checked cases (checked). Rules and
         impact still read the events here.
+    definition : str, optional
+        The process definition to check against instead of the one named like ``process``: a stored
+        process ``sales_sap`` (an SAP extract, flattened on the order) checked as ``"sales"``; the
+        definition's activity ``aliases`` match the extract's event names to the model's labels.
 
     Examples
     --------
@@ -278,10 +297,13 @@ def check(
     """
     st = store if isinstance(store, Store) else Store(store, create=False)
     found = configured()
-    cfg = found.get(process)
+    cfg = found.get(definition or process)
+    if definition is not None and cfg is None and not found.problems_of(definition):
+        raise OptionError(f"no process definition {definition!r}; known: {', '.join(sorted(found.processes))}",
+                          parameter="definition", function="check")
     if reference is None:
         if cfg is None:
-            problems = found.problems_of(process)
+            problems = found.problems_of(definition or process)
             if problems:  # a broken definition: say what is wrong in it
                 raise InputError(problems[0].file, "; ".join(str(p) for p in problems))
             raise InputError(process, "no process configuration names a reference model; give --reference FILE")
@@ -305,8 +327,8 @@ def check(
     prec = precision(model, v) if with_precision else None
     steps = deviations_per_step(ali, model.labels)
     deviations = case_deviations(ali)
-    rules_table, per_case = check_business_rules(events, rule_set, cfg.calendar if cfg else None,
-                                               ties=EVENT_ID)
+    rules_table, per_case = check_business_rules(_labelled(events, labels.mapping, rule_set), rule_set,
+                                               cfg.calendar if cfg else None, ties=EVENT_ID)
     impact = _impact(events, deviations, per_case) if with_impact else pd.DataFrame(columns=list(IMPACT_COLUMNS))
     return ConformanceReport(
         process=process, method=method, reference=str(reference), cases=v.n_cases, variants=len(v),

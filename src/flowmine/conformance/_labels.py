@@ -50,7 +50,9 @@ def match_labels(
     log_activities : iterable of str
         Activity names found in the log.
     activities : mapping, optional
-        The configuration's ``[activities]`` table: English name -> {"zh": Chinese label, ...}.
+        The configuration's ``[activities]`` table: English name -> {"zh": Chinese label, ...}; an
+        ``aliases`` list names what other sources write for the activity (an SAP extract's
+        ``Create order`` for ``Order entry and review``).
 
     Returns
     -------
@@ -61,11 +63,14 @@ def match_labels(
     >>> m = match_labels(["Approve PO"], ["approve  po", "审批"], {"Approve PO": {"zh": "审批"}})
     >>> m.mapping
     {'approve  po': 'Approve PO', '审批': 'Approve PO'}
+    >>> config = {"Invoicing": {"zh": "开票", "aliases": ["Create invoice"]}}
+    >>> match_labels(["Invoicing"], ["Create invoice"], config).mapping
+    {'Create invoice': 'Invoicing'}
     """
     labels = sorted(set(model_labels))
     index: dict[str, str] = {normalize(m): m for m in labels}
     for en, spec in (activities or {}).items():
-        names = [en, *(str(spec[k]) for k in ("zh", "en") if k in spec)]
+        names = [en, *(str(spec[k]) for k in ("zh", "en") if k in spec), *map(str, spec.get("aliases", ()))]
         target = next((index[normalize(n)] for n in names if normalize(n) in index), None)
         if target is not None:
             for n in names:

@@ -113,14 +113,10 @@ def extract(profile: str, tables: list[str | os.PathLike[str]], *, timezone: str
 
 
 def to_ocel(done: Extracted) -> OCEL:
-    """pm4py's ``OCEL`` from the extracted frames (relations carry the event's activity and time and the
-    object's type, as pm4py's own readers give them)."""
+    """pm4py's ``OCEL`` from the extracted frames (the relations already carry the event's activity and
+    time and the object's type, as pm4py's own readers give them)."""
     from pm4py.objects.ocel.obj import OCEL as _OCEL
 
-    events = done.events
     objects = done.objects.dropna(axis=1, how="all")
-    rel = done.e2o.merge(events[["ocel:eid", "ocel:activity", "ocel:timestamp"]], on="ocel:eid")
-    rel = rel.merge(objects[["ocel:oid", "ocel:type"]], on="ocel:oid")
-    rel = rel.drop_duplicates(["ocel:eid", "ocel:oid", "ocel:qualifier"])
-    kwargs: dict[str, Any] = {"events": events, "objects": objects, "relations": rel, "o2o": done.o2o}
+    kwargs: dict[str, Any] = {"events": done.events, "objects": objects, "relations": done.e2o, "o2o": done.o2o}
     return _OCEL(**kwargs)

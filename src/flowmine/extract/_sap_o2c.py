@@ -91,16 +91,18 @@ def _table(con: duckdb.DuckDBPyConnection, name: str, parts: list[tuple[str, pa.
 
 
 def _checked(con: duckdb.DuckDBPyConnection, name: str, present: set[str], keys: list[str], checks: list[tuple[str,
-             str]], content: list[str]) -> None:
-    """``chk_<name>``: the raw rows with ``_reason`` (the first failed check, or a duplicate row)."""
+             str]], select: str = "* EXCLUDE (_src, _row)") -> None:
+    """``chk_<name>``: ``_src``, ``_row``, the ``select`` expressions over the raw row, and ``_reason`` (the
+    first failed check, or ``duplicate_row`` for a row equal to an earlier one in every column: grouped by a
+    hash of all columns together with the keys themselves, so that two different rows never meet)."""
     missing = " OR ".join(f"{_text(k)} IS NULL" for k in keys)
     cases = [f"WHEN {missing} THEN 'missing_key'"] + [f"WHEN {cond} THEN '{reason}'" for reason, cond in checks]
-    cols = ", ".join(f'"{c}"' for c in content if c in present)
+    every = ", ".join(f'"{c}"' for c in sorted(present))
+    key_cols = ", ".join(f'"{k}"' for k in keys)
+    rank = f"row_number() OVER (PARTITION BY hash({every}), {key_cols} ORDER BY _src, _row) > 1"
     _do(con, f"""
         CREATE OR REPLACE TEMP TABLE chk_{name} AS
-        SELECT *, CASE {' '.join(cases)}
-                  WHEN row_number() OVER (PARTITION BY {cols} ORDER BY _src, _row) > 1 THEN 'duplicate_row'
-                  END AS _reason
+        SELECT _src, _row, {select}, CASE {' '.join(cases)} WHEN {rank} THEN 'duplicate_row' END AS _reason
         FROM raw_{name}""")
 
 
@@ -129,20 +131,17 @@ def extract_sap_o2c(profile: Profile, tables: dict[str, list[tuple[str, pa.Table
     spec = profile.tables
     vbfa = _table(con, "VBFA", tables["VBFA"], spec["VBFA"].required + spec["VBFA"].optional)
     ts, no_time = _local_time(vbfa, "ERDAT", "ERZET", timezone)
+    value = _amount("RFWRT") if "RFWRT" in vbfa else "NULL"
+    minus = f"CASE WHEN {_text('PLMIN')} = '-' AND {value} > 0 THEN -1 ELSE 1 END" if "PLMIN" in vbfa else "1"
     _checked(con, "VBFA", vbfa, ["VBELV", "VBELN", "VBTYP_N", "VBTYP_V"], [
         ("unknown_category", f"{_text('VBTYP_N')} NOT IN {known} OR {_text('VBTYP_V')} NOT IN {known}"),
         ("bad_date", f"{_text('ERDAT')} IS NULL OR {_text('ERDAT')} = '00000000' OR {ts} IS NULL"),
-    ], sorted(vbfa))
-    _account(con, "VBFA", reports["VBFA"], {"date_without_time": no_time})
-    value = _amount("RFWRT") if "RFWRT" in vbfa else "NULL"
-    minus = f"CASE WHEN {_text('PLMIN')} = '-' AND {value} > 0 THEN -1 ELSE 1 END" if "PLMIN" in vbfa else "1"
-    _do(con, f"""
-        CREATE TEMP TABLE flow AS
-        SELECT {_alpha('VBELV', 10)} AS prev, {_text('VBTYP_V')} AS prev_cat,
+    ], select=f"""{_alpha('VBELV', 10)} AS prev, {_text('VBTYP_V')} AS prev_cat,
                {_alpha('VBELN', 10)} AS doc, {_text('VBTYP_N')} AS cat, {ts} AS created,
                {_col(vbfa, 'RFMNG', _amount('RFMNG'))} AS qty, {value} * {minus} AS value,
-               {_col(vbfa, 'WAERS', _text('WAERS'))} AS currency, _row
-        FROM chk_VBFA WHERE _reason IS NULL""")
+               {_col(vbfa, 'WAERS', _text('WAERS'))} AS currency, {no_time} AS _no_time""")
+    _account(con, "VBFA", reports["VBFA"], {"date_without_time": "_no_time"})
+    _do(con, "CREATE TEMP VIEW flow AS SELECT * FROM chk_VBFA WHERE _reason IS NULL")
     headers = _headers(con, profile, tables, timezone, reports)
     return _assemble(con, profile, lang, headers)
 
@@ -174,7 +173,7 @@ def _headers(con: duckdb.DuckDBPyConnection, profile: Profile, tables: dict[str,
         _checked(con, name, present, ["VBELN"], [
             ("unknown_category", f"{cat} IS NOT NULL AND {cat} NOT IN (SELECT code FROM cats)"),
             ("bad_date", f"{_text(date_col)} IS NULL OR {_text(date_col)} = '00000000' OR {ts} IS NULL"),
-        ], sorted(present))
+        ])
         _do(con, f"""
             UPDATE chk_{name} SET _reason = 'duplicate_document' WHERE _reason IS NULL AND (_src, _row) IN (
                 SELECT (_src, _row) FROM (
@@ -211,7 +210,7 @@ def _items(con: duckdb.DuckDBPyConnection, profile: Profile, tables: dict[str, l
     present = _table(con, "VBAP", tables["VBAP"], spec.required + spec.optional)
     header = (f"{_alpha('VBELN', 10)} NOT IN (SELECT {_alpha('VBELN', 10)} FROM chk_VBAK WHERE _reason IS NULL)"
               if "VBAK" in tables else "FALSE")
-    _checked(con, "VBAP", present, ["VBELN", "POSNR"], [("item_without_header", header)], sorted(present))
+    _checked(con, "VBAP", present, ["VBELN", "POSNR"], [("item_without_header", header)])
     _account(con, "VBAP", reports["VBAP"], {})
     _do(con, f"""CREATE TEMP TABLE items AS SELECT {_alpha('VBELN', 10)} AS doc, count(*) AS items
                     FROM chk_VBAP WHERE _reason IS NULL GROUP BY ALL""")
@@ -255,32 +254,42 @@ def _assemble(con: duckdb.DuckDBPyConnection, profile: Profile, lang: str, attrs
         SELECT DISTINCT doc, ancestor FROM a WHERE doc <> ancestor""")
     pre = ", ".join(f"'{c}'" for c in profile.precedes) or "NULL"
     sales = ", ".join(f"'{c}'" for c in profile.sales) or "NULL"
-    objects = con.execute(f"""
+    objects = _frame(con, f"""
         SELECT d.doc AS "ocel:oid", n.type AS "ocel:type", d.cat AS category, d.quantity, d.value,
                coalesce(d.flow_currency{', d.currency' if 'currency' in attrs else ''}) AS document_currency
                {''.join(f', d.{a}' for a in attrs if a not in ('user', 'currency'))}
                {', d.items' if has_items else ''}
-        FROM docs d JOIN names n ON n.code = d.cat ORDER BY d.doc""").df()
-    events = con.execute(f"""
+        FROM docs d JOIN names n ON n.code = d.cat ORDER BY d.doc""")
+    events = _frame(con, f"""
         SELECT 'create:' || d.doc AS "ocel:eid", n.activity AS "ocel:activity",
                d.created AS "ocel:timestamp"{', d.user' if 'user' in attrs else ''}
         FROM docs d JOIN names n ON n.code = d.cat WHERE d.created IS NOT NULL
-        ORDER BY d.created, d.doc""").df()
-    e2o = con.execute(f"""
-        SELECT 'create:' || doc AS "ocel:eid", doc AS "ocel:oid", 'creates' AS "ocel:qualifier"
-        FROM docs WHERE created IS NOT NULL
-        UNION ALL
-        SELECT 'create:' || a.doc, a.ancestor, 'references' FROM anc a JOIN docs d ON d.doc = a.doc
-        WHERE d.created IS NOT NULL
-        UNION ALL
-        SELECT 'create:' || a.ancestor, a.doc, 'precedes' FROM anc a
-        JOIN docs p ON p.doc = a.ancestor JOIN docs s ON s.doc = a.doc
-        WHERE p.created IS NOT NULL AND p.cat IN ({pre}) AND s.cat IN ({sales})""").df()
-    o2o = con.execute("""SELECT next AS "ocel:oid", prev AS "ocel:oid_2", 'follows' AS "ocel:qualifier"
-                         FROM links ORDER BY 1, 2""").df()
+        ORDER BY d.created, d.doc""")
+    # pm4py's relations table: each relation with its event's activity and time and its object's type
+    e2o = _frame(con, f"""
+        WITH typed AS (SELECT d.doc, d.cat, d.created, n.type, n.activity FROM docs d JOIN names n ON n.code = d.cat),
+        rel AS (
+            SELECT doc AS eid_doc, doc AS oid, 'creates' AS q FROM typed WHERE created IS NOT NULL
+            UNION ALL
+            SELECT a.doc, a.ancestor, 'references' FROM anc a JOIN typed d ON d.doc = a.doc WHERE d.created IS NOT NULL
+            UNION ALL
+            SELECT a.ancestor, a.doc, 'precedes' FROM anc a JOIN typed p ON p.doc = a.ancestor
+            JOIN typed s ON s.doc = a.doc
+            WHERE p.created IS NOT NULL AND p.cat IN ({pre}) AND s.cat IN ({sales}))
+        SELECT 'create:' || r.eid_doc AS "ocel:eid", e.activity AS "ocel:activity", e.created AS "ocel:timestamp",
+               r.oid AS "ocel:oid", o.type AS "ocel:type", r.q AS "ocel:qualifier"
+        FROM rel r JOIN typed e ON e.doc = r.eid_doc JOIN typed o ON o.doc = r.oid
+        ORDER BY e.created, r.eid_doc, r.oid""")
+    o2o = _frame(con, """SELECT next AS "ocel:oid", prev AS "ocel:oid_2", 'follows' AS "ocel:qualifier"
+                         FROM links ORDER BY 1, 2""")
     quarantine = _quarantine(con)
     con.close()
     return Extracted(objects=objects, events=events, e2o=e2o, o2o=o2o, quarantine=quarantine, notes=notes)
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+    """A query's result as pandas through Arrow (text as pandas' Arrow-backed ``str``, no Python objects)."""
+    return con.sql(sql).arrow().read_all().to_pandas()
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

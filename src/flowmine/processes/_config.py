@@ -236,6 +236,9 @@ def read_definition(path: Path, name: str | None = None, *,
     for act, spec in activities.items():
         if not isinstance(spec, dict) or "zh" not in spec:
             problem(f"[activities] {act!r}", "a table with a 'zh' label", repr(spec))
+        elif not isinstance(spec.get("aliases", []), list) or not all(
+                isinstance(a, str) and a for a in spec.get("aliases", [])):
+            problem(f"[activities] {act!r}", "'aliases' as a list of names", repr(spec.get("aliases")))
     rules = [_check_rule(r, f"[[rule]] #{i + 1}", activities, problem) for i, r in enumerate(data.get("rule", []))]
     kpis = [_kpi(k, f"[[kpi]] #{i + 1}", problem) for i, k in enumerate(data.get("kpi", []))]
     ids = [r.id for r in rules if r is not None]
