@@ -15,6 +15,7 @@ with leading zeros (the ALPHA conversion; exports through Excel drop the zeros, 
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +26,8 @@ import pyarrow as pa
 from flowmine.extract._profile import Profile
 from flowmine.extract._report import TableReport
 
-_EMPTY_DATES = ("", "00000000")
+#: DuckDB's working memory for one extraction (it spills sorts and joins to its temporary folder beyond it).
+MEMORY_LIMIT = "1500MB"
 
 
 @dataclass
@@ -123,7 +125,17 @@ def _account(con: duckdb.DuckDBPyConnection, name: str, rep: TableReport, flags:
 
 def extract_sap_o2c(profile: Profile, tables: dict[str, list[tuple[str, pa.Table, pa.Array]]], timezone: str,
                     lang: str, reports: dict[str, TableReport]) -> Extracted:
-    con = duckdb.connect()
+    with tempfile.TemporaryDirectory(prefix="flowmine-extract-") as spill:
+        con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False,
+                                     "temp_directory": spill})  # never the working directory's .tmp
+        try:
+            return _run(con, profile, tables, timezone, lang, reports)
+        finally:
+            con.close()
+
+
+def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: dict[str, list[tuple[str, pa.Table, pa.Array]]],
+         timezone: str, lang: str, reports: dict[str, TableReport]) -> Extracted:
     _do(con, "SET TimeZone = 'UTC'")
     codes = pd.DataFrame({"code": list(profile.categories)})
     con.register("cats", codes)
@@ -283,7 +295,6 @@ def _assemble(con: duckdb.DuckDBPyConnection, profile: Profile, lang: str, attrs
     o2o = _frame(con, """SELECT next AS "ocel:oid", prev AS "ocel:oid_2", 'follows' AS "ocel:qualifier"
                          FROM links ORDER BY 1, 2""")
     quarantine = _quarantine(con)
-    con.close()
     return Extracted(objects=objects, events=events, e2o=e2o, o2o=o2o, quarantine=quarantine, notes=notes)
 
 
