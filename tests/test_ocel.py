@@ -202,3 +202,27 @@ def test_event_naming_an_undeclared_object_is_counted(tmp_path: Path) -> None:
     flat = flowmine.flatten(flowmine.read_ocel(path), "order")
     assert flat.unknown_objects == 1
     assert any("name an object the log does not declare" in n for n in flat.notes())
+
+
+def test_json_writer_types_nulls_and_awkward_text(tmp_path: Path) -> None:
+    import pandas as pd
+    from pm4py.objects.ocel.obj import OCEL
+
+    ev = pd.DataFrame({"ocel:eid": ["e1", "e2"], "ocel:activity": ['审批 "PO" <script>', "Pay"],
+                       "ocel:timestamp": pd.to_datetime(["2024-01-01 08:00:00.123456", "2024-01-02 09:00:00.000000"]),
+                       "n": pd.array([3, None], dtype="Int64"), "ok": [True, False], "x": [1.5, float("nan")]})
+    ob = pd.DataFrame({"ocel:oid": ["o'1"], "ocel:type": ["订单"], "due": pd.to_datetime(["2024-02-01"])})
+    rel = pd.DataFrame({"ocel:eid": ["e1", "e2"], "ocel:oid": ["o'1", "o'1"], "ocel:qualifier": ["a", "b"]})
+    rel = rel.merge(ev[["ocel:eid", "ocel:activity", "ocel:timestamp"]]).merge(ob[["ocel:oid", "ocel:type"]])
+    out = flowmine.write_ocel(OCEL(events=ev, objects=ob, relations=rel), tmp_path / "w.jsonocel")
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    types = {t["name"]: {a["name"]: a["type"] for a in t["attributes"]} for t in doc["eventTypes"]}
+    assert types == {'审批 "PO" <script>': {"n": "integer", "ok": "boolean", "x": "float"},
+                     "Pay": {"ok": "boolean"}}  # an attribute no event of the type carries is not declared
+    pay = next(e for e in doc["events"] if e["id"] == "e2")
+    assert pay["attributes"] == [{"name": "ok", "value": False}]  # the missing n and NaN x are left out
+    assert doc["events"][0]["time"] == "2024-01-01T08:00:00.123456Z"
+    assert doc["objects"][0]["attributes"] == [{"name": "due", "time": "1970-01-01T00:00:00Z",
+                                                "value": "2024-02-01T00:00:00.000000Z"}]
+    back = pm4py.read_ocel2_json(str(out))
+    assert sorted(back.events["ocel:activity"]) == ["Pay", '审批 "PO" <script>']

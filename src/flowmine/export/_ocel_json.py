@@ -1,0 +1,156 @@
+"""OCEL 2.0 JSON written in DuckDB: one JSON object per event and per object built by the engine, streamed
+to the file in batches.
+
+pm4py's JSON writer walks the log row by row in Python (41 s for 237k events on 2 cores); this one builds
+the same document (``objectTypes``, ``eventTypes``, ``objects`` with ``attributes`` (name, time, value) and
+``relationships``, ``events`` with ``time``, ``attributes`` and ``relationships``) in DuckDB. Attribute types
+are declared per event and object type from the columns' types (``string``, ``float``, ``integer``,
+``boolean``, ``time``), for the attributes that type's events or objects carry; initial object attribute
+values get the time ``1970-01-01T00:00:00Z``, as pm4py writes them. Times are UTC with a ``Z``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import IO, TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+
+if TYPE_CHECKING:
+    from pm4py.objects.ocel.obj import OCEL
+
+_EPOCH = "1970-01-01T00:00:00Z"
+_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
+_BATCH = 50_000
+
+
+def _kind(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(s):
+        return "integer"
+    if pd.api.types.is_float_dtype(s):
+        return "float"
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return "time"
+    return "string"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _value(col: str, kind: str) -> str:
+    """A column's value as JSON (times as ISO text in UTC)."""
+    if kind == "time":
+        return f"to_json(strftime(timezone('UTC', {_q(col)}::TIMESTAMPTZ), '{_TIME}'))"
+    return f"to_json({_q(col)})"
+
+
+def _declared(con: duckdb.DuckDBPyConnection, table: str, type_col: str, attrs: dict[str, str]) -> dict[str, Any]:
+    """Type name -> [{name, type}] for the attributes with a value for that type."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for t, in con.sql(f"SELECT DISTINCT {_q(type_col)} FROM {table} ORDER BY 1").fetchall():
+        out[str(t)] = []
+    for a, kind in attrs.items():
+        for t, in con.sql(f"SELECT DISTINCT {_q(type_col)} FROM {table} WHERE {_q(a)} IS NOT NULL ORDER BY 1"
+                          ).fetchall():
+            out.setdefault(str(t), []).append({"name": a, "type": kind})
+    return out
+
+
+def _stream(con: duckdb.DuckDBPyConnection, sql: str, fh: IO[bytes]) -> None:
+    first = True
+    reader = con.sql(sql).arrow()
+    for batch in reader:
+        col = batch.column(0).to_pylist()
+        if not col:
+            continue
+        fh.write((("" if first else ",\n") + ",\n".join(col)).encode("utf-8"))
+        first = False
+
+
+def write_ocel_json(ocel: OCEL, fh: IO[bytes]) -> None:
+    """Write ``ocel`` to the binary file ``fh`` as OCEL 2.0 JSON."""
+    con = duckdb.connect(config={"preserve_insertion_order": True})
+    try:
+        con.execute("SET TimeZone = 'UTC'").fetchall()
+        events, objects, rel = ocel.events, ocel.objects, ocel.relations
+        changes, o2o = ocel.object_changes, ocel.o2o
+        con.register("ev", events)
+        con.register("ob", objects)
+        con.register("rel", rel[["ocel:eid", "ocel:oid", "ocel:qualifier"]])
+        con.register("o2o", o2o[["ocel:oid", "ocel:oid_2", "ocel:qualifier"]] if len(o2o) else
+                     pd.DataFrame({"ocel:oid": [], "ocel:oid_2": [], "ocel:qualifier": []}, dtype="str"))
+        ev_attrs = {c: _kind(events[c]) for c in events.columns if not str(c).startswith("ocel:")}
+        ob_attrs = {c: _kind(objects[c]) for c in objects.columns if not str(c).startswith("ocel:")}
+        ch_fields = sorted(set(changes["ocel:field"].dropna())) if len(changes) else []
+        for f in ch_fields:
+            if f not in ob_attrs and f in changes.columns:
+                ob_attrs[f] = _kind(changes[f])
+        ob_types = _declared(con, "ob", "ocel:type", {a: k for a, k in ob_attrs.items() if a in objects.columns})
+        if ch_fields:
+            con.register("ch", changes)
+            for t, f in con.sql('SELECT DISTINCT "ocel:type", "ocel:field" FROM ch ORDER BY 1, 2').fetchall():
+                names = {a["name"] for a in ob_types.setdefault(str(t), [])}
+                if f not in names and f in ob_attrs:
+                    ob_types[str(t)].append({"name": f, "type": ob_attrs[f]})
+        ev_types = _declared(con, "ev", "ocel:activity", ev_attrs)
+        head = {"objectTypes": [{"name": k, "attributes": v} for k, v in ob_types.items()],
+                "eventTypes": [{"name": k, "attributes": v} for k, v in ev_types.items()]}
+        fh.write(json.dumps(head, ensure_ascii=False)[:-1].encode("utf-8"))
+        fh.write(b',\n"objects": [\n')
+        _stream(con, _objects_sql(objects, ob_attrs, changes, ch_fields), fh)
+        fh.write(b'\n],\n"events": [\n')
+        _stream(con, _events_sql(ev_attrs), fh)
+        fh.write(b"\n]}\n")
+    finally:
+        con.close()
+
+
+def _attr_list(items: list[str], timed: bool = False) -> str:
+    """A JSON list of attribute structs without the ones whose value is null."""
+    if not items:
+        return f"[]::STRUCT(name VARCHAR, {'time VARCHAR, ' if timed else ''}value JSON)[]"
+    keep = "lambda fm_attr: fm_attr.value IS NOT NULL AND fm_attr.value::VARCHAR <> 'null'"
+    return f"list_filter([{', '.join(items)}], {keep})"
+
+
+def _events_sql(attrs: dict[str, str]) -> str:
+    items = [f"{{'name': {_lit(a)}, 'value': {_value(a, k)}}}" for a, k in attrs.items()]
+    return f"""
+        WITH r AS (SELECT "ocel:eid" AS eid, list({{'objectId': "ocel:oid", 'qualifier': "ocel:qualifier"}}) AS rels
+                   FROM rel GROUP BY 1)
+        SELECT to_json({{'id': e."ocel:eid", 'type': e."ocel:activity",
+                        'time': strftime(timezone('UTC', e."ocel:timestamp"::TIMESTAMPTZ), '{_TIME}'),
+                        'attributes': {_attr_list(items)},
+                        'relationships': coalesce(r.rels, [])}})::VARCHAR
+        FROM ev e LEFT JOIN r ON r.eid = e."ocel:eid"
+        ORDER BY e."ocel:timestamp", e."ocel:eid" """
+
+
+def _objects_sql(objects: pd.DataFrame, attrs: dict[str, str], changes: pd.DataFrame, fields: list[str]) -> str:
+    initial = [f"{{'name': {_lit(a)}, 'time': '{_EPOCH}', 'value': {_value(a, k)}}}" for a, k in attrs.items()
+               if a in objects.columns]
+    parts = [f"SELECT \"ocel:oid\" AS oid, {_attr_list(initial, timed=True)} AS attrs FROM ob"]
+    if fields:
+        cases = " ".join(f"WHEN {_lit(f)} THEN {_value(f, attrs[f])}" for f in fields if f in changes.columns)
+        parts.append(f"""
+            SELECT "ocel:oid", list({{'name': "ocel:field",
+                'time': strftime(timezone('UTC', "ocel:timestamp"::TIMESTAMPTZ), '{_TIME}'),
+                'value': CASE "ocel:field" {cases} END}} ORDER BY "ocel:timestamp")
+            FROM ch GROUP BY 1""")
+    union = " UNION ALL ".join(parts)
+    return f"""
+        WITH a AS (SELECT oid, flatten(list(attrs)) AS attrs FROM ({union}) GROUP BY 1),
+        r AS (SELECT "ocel:oid" AS oid, list({{'objectId': "ocel:oid_2", 'qualifier': "ocel:qualifier"}}) AS rels
+              FROM o2o GROUP BY 1)
+        SELECT to_json({{'id': o."ocel:oid", 'type': o."ocel:type", 'attributes': coalesce(a.attrs, []),
+                        'relationships': coalesce(r.rels, [])}})::VARCHAR
+        FROM ob o LEFT JOIN a ON a.oid = o."ocel:oid" LEFT JOIN r ON r.oid = o."ocel:oid"
+        ORDER BY o."ocel:oid" """
