@@ -226,3 +226,59 @@ def test_json_writer_types_nulls_and_awkward_text(tmp_path: Path) -> None:
                                                 "value": "2024-02-01T00:00:00.000000Z"}]
     back = pm4py.read_ocel2_json(str(out))
     assert sorted(back.events["ocel:activity"]) == ["Pay", '审批 "PO" <script>']
+
+
+def test_cardinalities_between_object_types(forms: dict[str, Path]) -> None:
+    flat = flowmine.flatten(flowmine.read_ocel(forms["jsonocel"]), "order")
+    got = {(c["from"], c["to"]): (c["objects"], c["mean"], c["max"], c["more_than_one"]) for c in flat.cardinalities}
+    # o1 has the deliveries d1 and d2, o2 has d3; the invoice i1 bills d1 and d2
+    assert got[("order", "delivery")] == (2, 1.5, 2, 1)
+    assert got[("delivery", "order")] == (3, 1.0, 1, 0)
+    assert got[("invoice", "delivery")] == (2, 1.5, 2, 1)
+    assert got[("order", "invoice")] == (2, 1.0, 1, 0)
+
+
+def _find(component: object, cid: str) -> object:
+    if getattr(component, "id", None) == cid:
+        return component
+    kids = getattr(component, "children", None)
+    for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+        found = _find(kid, cid)
+        if found is not None:
+            return found
+    return None
+
+
+def _strings(component: object) -> list[str]:
+    if isinstance(component, str):
+        return [component]
+    kids = getattr(component, "children", None)
+    return [s for kid in (kids if isinstance(kids, list) else [kids]) for s in _strings(kid)] if kids else []
+
+
+def test_data_page_shows_the_object_centric_log_and_its_case_notions(forms: dict[str, Path], tmp_path: Path) -> None:
+    from flowmine.dashboard._state import Filters
+    from flowmine.dashboard.pages import data
+
+    st = flowmine.Store(tmp_path / "store")
+    st.ingest("o2c", [forms["jsonocel"]], mapping=flowmine.Mapping(object_type="order"))
+    st.ingest("o2c_delivery", [forms["jsonocel"]], mapping=flowmine.Mapping(object_type="delivery"))
+    other = write_json(tmp_path / "other.jsonocel")
+    other.write_text(other.read_text(encoding="utf-8").replace('"C2"', '"C3"'), encoding="utf-8")
+    st.ingest("plain", [other], mapping=flowmine.Mapping(object_type="invoice"))
+    for lang in ("en", "zh"):
+        page = data.layout(st, Filters(process="o2c", lang=lang))
+        section = _find(page, "data-ocel")
+        assert section is not None
+        summary = " ".join(_strings(_find(section, "data-ocel-summary")))
+        assert "2" in summary and "7" in summary and "8" in summary  # 2 cases, 7 of 8 events
+        notions = _find(section, "data-ocel-notions")
+        links = [c for c in notions.children if hasattr(c, "href")]  # type: ignore[attr-defined]
+        # the same file flattened on the delivery, one click away; the other file (another sha256) is not
+        assert [(c.children, c.href) for c in links] == [("delivery (o2c_delivery)",
+                                                          f"/data?process=o2c_delivery&lang={lang}")]
+        cards = _find(section, "data-ocel-cards")
+        grid = cards.children[1]  # type: ignore[attr-defined]
+        row = next(r for r in grid.rowData if (r["from"], r["to"]) == ("order", "delivery"))
+        assert (row["objects"], row["mean"], row["max"], row["several"]) == (2, 1.5, 2, 1)
+    assert _find(data.layout(st, Filters(process="plain")), "data-ocel") is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -40,9 +40,10 @@ def ingest_samples(samples: Path, store: Store) -> list[str]:
     return errors
 
 
-def extract_sample(samples: Path, store: Store, entry: dict[str, str]) -> list[str]:
+def extract_sample(samples: Path, store: Store, entry: dict[str, Any]) -> list[str]:
     """An ERP export of the index: extracted to OCEL 2.0 beside the store (``<store>/../ocel/``), then
-    ingested flattened on its object type. Returns error lines."""
+    ingested flattened on each of its object types (the first into ``process``, the others into
+    ``<process>_<type>``: the same log seen from another case notion). Returns error lines."""
     import dataclasses
 
     from flowmine.export import write_ocel
@@ -56,14 +57,18 @@ def extract_sample(samples: Path, store: Store, entry: dict[str, str]) -> list[s
     folder = store.path.parent / "ocel"
     folder.mkdir(parents=True, exist_ok=True)
     ocel = write_ocel(result.ocel, folder / f"{entry['process']}.jsonocel")
-    mapping = dataclasses.replace(Mapping(), object_type=entry["object_type"])
-    report = store.ingest(entry["process"], [str(ocel)], mapping=mapping)
-    typer.echo(format_report(report).splitlines()[0])
-    if report.version:
-        from flowmine.analytics import prepare
+    errors: list[str] = []
+    for i, object_type in enumerate(entry["object_types"]):
+        process = entry["process"] if i == 0 else f"{entry['process']}_{object_type}"
+        mapping = dataclasses.replace(Mapping(), object_type=object_type)
+        report = store.ingest(process, [str(ocel)], mapping=mapping)
+        typer.echo(f"{process}: " + format_report(report).splitlines()[0])
+        if report.version:
+            from flowmine.analytics import prepare
 
-        prepare(store, entry["process"])
-    return list(report.errors)
+            prepare(store, process)
+        errors.extend(report.errors)
+    return errors
 
 
 @app.command()

@@ -133,6 +133,32 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "pp": {"en": "pp", "zh": "个百分点"},
     "utc_note": {"en": "Times are UTC.", "zh": "时间为 UTC（协调世界时）。"},
     "data_format": {"en": "Format", "zh": "格式"},
+    "ocel_title": {"en": "Object-centric log (OCEL 2.0)", "zh": "对象中心事件日志（OCEL 2.0）"},
+    "ocel_summary": {"en": "Cases are the {type} objects ({cases:,}): {used:,} of {total:,} events relate to one. "
+                           "Convergence: {conv:,} events relate to several of them and were copied into each case "
+                           "(+{copies:,} rows), so totals over cases count them more than once. Divergence: {div:,} "
+                           "rows repeat a step within one case for different objects of another type, so they "
+                           "read as rework.",
+                     "zh": "案例为 {type} 对象（{cases:,} 个）：{total:,} 个事件中有 {used:,} 个与之相关。"
+                           "收敛：{conv:,} 个事件关联多个该类对象，已复制到每个案例（多出 {copies:,} 行），"
+                           "按案例汇总时会被重复计算。发散：{div:,} 行在同一案例中针对另一类型的不同对象重复同一环节，"
+                           "看起来像返工。"},
+    "ocel_notion": {"en": "Case notion (the same log flattened on another object type)",
+                    "zh": "案例视角（同一日志按其他对象类型展开）"},
+    "ocel_type": {"en": "Object type", "zh": "对象类型"},
+    "ocel_objects": {"en": "Objects", "zh": "对象数"},
+    "ocel_cases": {"en": "Cases of this process", "zh": "本流程的案例"},
+    "ocel_related": {"en": "Related objects", "zh": "关联对象"},
+    "ocel_related_hint": {"en": "For each object of the first type related to objects of the second (through "
+                                "object-to-object relations or a shared event): how many, on average and at most.",
+                          "zh": "第一类对象中与第二类对象相关（通过对象间关系或共同事件）的对象："
+                                "平均和最多关联多少个。"},
+    "ocel_from": {"en": "Objects of", "zh": "对象类型"},
+    "ocel_to": {"en": "related to", "zh": "关联的对象类型"},
+    "ocel_objects_with": {"en": "Objects with any", "zh": "有关联的对象数"},
+    "ocel_mean": {"en": "Per object (mean)", "zh": "每个对象（平均）"},
+    "ocel_max": {"en": "Most", "zh": "最多"},
+    "ocel_several": {"en": "Objects with several", "zh": "关联多个的对象数"},
     "data_at": {"en": "Ingested at (UTC)", "zh": "导入时间（UTC）"},
     "data_sha": {"en": "SHA-256 (first 12)", "zh": "SHA-256（前 12 位）"},
     "rows_merged": {"en": "Rows merged", "zh": "合并的行"},

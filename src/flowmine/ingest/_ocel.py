@@ -214,6 +214,10 @@ class Flattening:
     divergent_events: int
     unknown_objects: int
     object_types: dict[str, int] = field(default_factory=dict)
+    #: How many objects of one type relate to one object of another (deliveries per order, ...): one dict
+    #: per (``from``, ``to``) type pair with ``objects`` (``from`` objects related to at least one ``to``),
+    #: ``mean``, ``max`` and ``more_than_one`` (``from`` objects related to several ``to`` objects).
+    cardinalities: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, Any]:
         """Everything but the events, as plain values (for the ingest report and its JSON)."""
@@ -275,8 +279,41 @@ def flatten(ocel: OCEL, object_type: str) -> Flattening:
         events_total=len(ocel.events), events_used=len(per_event),
         convergent_events=int((per_event > 1).sum()), extra_copies=int(len(flat) - len(per_event)),
         divergent_events=_divergent(flat, rel[rel[typ] != object_type], eid, oid), unknown_objects=unknown,
-        object_types=types,
+        object_types=types, cardinalities=cardinalities(ocel),
     )
+
+
+#: Above this many (event, object, object) combinations the pairs that share an event are not formed
+#: (an event related to thousands of objects); the object-to-object relations alone are counted then.
+MAX_SHARED_PAIRS: Final = 20_000_000
+
+
+def cardinalities(ocel: OCEL) -> list[dict[str, Any]]:
+    """Per ordered pair of object types: how many objects of the second relate to one of the first,
+    counting object-to-object relations (both ways) and objects that share an event."""
+    oid, eid, typ = ocel.object_id_column, ocel.event_id_column, ocel.object_type_column
+    kind = dict(zip(ocel.objects[oid], ocel.objects[typ], strict=False))
+    pairs = [ocel.o2o[[oid, f"{oid}_2"]].set_axis(["a", "b"], axis=1)] if len(ocel.o2o) else []
+    rel = ocel.relations[[eid, oid]].drop_duplicates()
+    sizes = rel.groupby(eid).size()
+    if int((sizes.astype("int64") ** 2).sum()) <= MAX_SHARED_PAIRS:
+        shared = rel.merge(rel, on=eid)
+        shared = shared[shared[f"{oid}_x"] != shared[f"{oid}_y"]]
+        pairs.append(shared[[f"{oid}_x", f"{oid}_y"]].set_axis(["a", "b"], axis=1))
+    if not pairs:
+        return []
+    both = pd.concat(pairs + [p.rename(columns={"a": "b", "b": "a"}) for p in pairs], ignore_index=True)
+    both = both.drop_duplicates()
+    both["ta"], both["tb"] = both["a"].map(kind), both["b"].map(kind)
+    both = both.dropna(subset=["ta", "tb"])
+    both = both[both["ta"] != both["tb"]]
+    per = both.groupby(["ta", "tb", "a"]).size().rename("n").reset_index()
+    out = []
+    for (ta, tb), g in per.groupby(["ta", "tb"]):
+        n = g["n"]
+        out.append({"from": str(ta), "to": str(tb), "objects": len(n), "mean": round(float(n.mean()), 3),
+                    "max": int(n.max()), "more_than_one": int((n > 1).sum())})
+    return out
 
 
 def _divergent(flat: pd.DataFrame, others: pd.DataFrame, eid: str, oid: str) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import sys
 import zipfile
@@ -49,8 +50,9 @@ SAMPLES: tuple[tuple[str, int, int, str], ...] = (
     ("finance", 6000, 104, "finance_claims.csv"),
 )
 DIRTY_FILE = "dirty_orders.csv"
-#: The SAP-shaped order-to-cash export: (orders, seed, file, process it is ingested into, object type).
-SAP_SAMPLE: Final = (2000, 105, "sap_o2c_export.zip", "sales_sap", "order")
+#: The SAP-shaped order-to-cash export: (orders, seed, file, process it is ingested into, the object types it
+#: is flattened on: the first into the process, each other into ``<process>_<type>``).
+SAP_SAMPLE: Final = (2000, 105, "sap_o2c_export.zip", "sales_sap", ("order", "delivery", "invoice"))
 FIXED_ZIP_TIME = (2025, 1, 1, 0, 0, 0)
 
 
@@ -168,7 +170,7 @@ def build_sap(folder: Path, tz: str = DEFAULT_TZ) -> dict[str, Any]:
     document flow in a member named ``VBFA.zip`` (a CSV, whatever its name says); truth beside it."""
     from flowmine.simulate._erp import sap_o2c
 
-    orders, seed, file, process, object_type = SAP_SAMPLE
+    orders, seed, file, process, object_types = SAP_SAMPLE
     export = sap_o2c(orders, seed=seed, timezone=tz, start="2025-01-06")
     path = folder / file
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -177,10 +179,10 @@ def build_sap(folder: Path, tz: str = DEFAULT_TZ) -> dict[str, Any]:
             zf.writestr(zipfile.ZipInfo(member, FIXED_ZIP_TIME), frame.to_csv(index=False, sep=sep),
                         compress_type=zipfile.ZIP_DEFLATED)
     truth = {k: v for k, v in export.truth.items() if k not in ("documents", "links")}
-    truth |= {"file": file, "process": process, "object_type": object_type, "orders": orders,
+    truth |= {"file": file, "process": process, "object_types": list(object_types), "orders": orders,
               "links": len(export.truth["links"]), "rows": {k: len(v) for k, v in export.tables.items()}}
     write_truth(truth, folder / f"{stem(file)}.truth.json")
-    return {"process": process, "file": file, "profile": "sap-o2c", "timezone": tz, "object_type": object_type,
+    return {"process": process, "file": file, "profile": "sap-o2c", "timezone": tz, "object_types": object_types,
             "bytes": path.stat().st_size, "rows": sum(truth["rows"].values())}
 
 
@@ -244,12 +246,12 @@ def _write_index(folder: Path, summary: list[dict[str, Any]], extracts: list[dic
             f'\n[[log]]\nprocess = "{item["process"]}"\nfile = "{item["file"]}"\n'
             f'mapping = "{base}.mapping.toml"\ntruth = "{base}.truth.json"\n'
         )
-    out.write("\n# ERP table exports: `flowmine extract PROFILE FILE --timezone TZ`, then ingested flattened on\n"
-              "# object_type (flowmine demo does both).\n")
+    out.write("\n# ERP table exports: `flowmine extract PROFILE FILE --timezone TZ`, then ingested flattened on each\n"
+              "# of object_types: the first into process, the others into <process>_<type> (flowmine demo does it).\n")
     for item in extracts:
         out.write(
             f'\n[[extract]]\nprocess = "{item["process"]}"\nfile = "{item["file"]}"\nprofile = "{item["profile"]}"\n'
-            f'timezone = "{item["timezone"]}"\nobject_type = "{item["object_type"]}"\n'
+            f'timezone = "{item["timezone"]}"\nobject_types = {json.dumps(list(item["object_types"]))}\n'
             f'truth = "{stem(item["file"])}.truth.json"\n'
         )
     (folder / "samples.toml").write_text(out.getvalue(), encoding="utf-8")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import html
+from dash import dcc, html
 
 from flowmine.dashboard._components import Column, excel_button, register_excel, table
 from flowmine.dashboard._data import filters_of
@@ -76,6 +76,70 @@ def sheets(store: Store, f: Filters) -> list[tuple[str, list[Column], list[dict[
             (t("quarantine", f.lang), quarantine_columns(q_rows, f.lang), q_rows)]
 
 
+def flattened(m: dict[str, Any]) -> dict[str, Any] | None:
+    """The flattening of the process's latest object-centric source (OCEL 2.0), if it has one."""
+    found = [s for s in m["sources"] if s.get("flattening")]
+    return found[-1] if found else None
+
+
+def case_notions(store: Store, source: dict[str, Any]) -> list[tuple[str, str]]:
+    """(object type, process) for every process of the store flattened from the same OCEL file."""
+    out = []
+    for p in store.processes():
+        for s in store.manifest(p)["sources"]:
+            if s.get("sha256") == source.get("sha256") and s.get("flattening"):
+                out.append((str(s["flattening"]["object_type"]), p))
+    return sorted(set(out))
+
+
+def ocel_section(store: Store, f: Filters) -> Any:
+    """Object types, what flattening did, the related-object counts and the other case notions (the same
+    OCEL log flattened on another object type into another process of the store)."""
+    assert f.process is not None
+    lang = f.lang
+    source = flattened(store.manifest(f.process))
+    if source is None:
+        return None
+    fl = source["flattening"]
+    case_type = str(fl["object_type"])
+    types = [{"type": k, "objects": v, "cases": t("case_yes", lang) if k == case_type else ""}
+             for k, v in fl.get("object_types", {}).items()]
+    cards = [{"from": c["from"], "to": c["to"], "objects": c["objects"], "mean": c["mean"], "max": c["max"],
+              "several": c["more_than_one"]} for c in fl.get("cardinalities", [])]
+    notions = []
+    for otype, process in case_notions(store, source):
+        label = f"{otype} ({process})"
+        notions.append(html.Span(label, className="fm-current") if process == f.process else
+                       dcc.Link(label, href=PATH + Filters(process=process, lang=lang).query()))
+    summary = t("ocel_summary", lang).format(
+        type=case_type, cases=fl["cases"], used=fl["events_used"], total=fl["events_total"],
+        conv=fl["convergent_events"], copies=fl["extra_copies"], div=fl["divergent_events"])
+    return html.Div(id="data-ocel", children=[
+        html.H3(t("ocel_title", lang)),
+        html.P(summary, id="data-ocel-summary"),
+        html.P([t("ocel_notion", lang) + ": ", *_joined(notions)], id="data-ocel-notions"),
+        table("data-ocel-types", [Column("type", t("ocel_type", lang)), Column("objects", t("ocel_objects", lang),
+                                                                                 "number"),
+                                  Column("cases", t("ocel_cases", lang))], types, f=f, page="ocel-types"),
+        html.H4(t("ocel_related", lang)),
+        html.P(t("ocel_related_hint", lang), className="fm-card-hint"),
+        table("data-ocel-cards", [Column("from", t("ocel_from", lang)), Column("to", t("ocel_to", lang)),
+                                  Column("objects", t("ocel_objects_with", lang), "number"),
+                                  Column("mean", t("ocel_mean", lang), "number", digits=2),
+                                  Column("max", t("ocel_max", lang), "number"),
+                                  Column("several", t("ocel_several", lang), "number")], cards, f=f,
+              page="ocel-related"),
+    ])
+
+
+def _joined(items: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for i, item in enumerate(items):
+        out.extend([" · "] if i else [])
+        out.append(item)
+    return out
+
+
 def layout(store: Store, f: Filters) -> Any:
     lang = f.lang
     assert f.process is not None
@@ -86,6 +150,7 @@ def layout(store: Store, f: Filters) -> Any:
     return html.Div([
         excel_button("data", lang),
         html.H3(t("sources", lang)), table("data-sources", source_columns(lang), source_rows(m), f=f, page="data"),
+        ocel_section(store, f),
         html.P(f"{t('open_instances', lang)}: {n_open:,}", id="data-open"),
         html.Ul(explain, id="data-explain"), html.P(t("utc_note", lang), id="data-utc", className="fm-card-hint"),
         html.H3(t("quarantine", lang)),
