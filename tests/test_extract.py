@@ -192,3 +192,60 @@ def test_checked_as_the_sales_process_through_aliases(export: object, files: dic
     rule = report.rules.set_index("rule").loc["invoice_exactly_once"]
     assert want > 0 and int(rule["violating_cases"]) == want
     assert 0 < report.fitness < 1
+
+
+def test_links_profile_reads_a_kingdee_style_gbk_export(tmp_path: Path) -> None:
+    from flowmine.simulate._erp import kingdee_purchase
+
+    export = kingdee_purchase(150, seed=4, timezone=TZ)
+    docs, links = tmp_path / "单据.csv", tmp_path / "单据关联.csv"
+    frame = export.tables["documents"].copy()
+    frame.loc[3, "创建日期"] = "24/3/5 10:00:00"  # a two-digit year is never guessed
+    frame.loc[4, "审核日期"] = "下周"  # an approval date nobody can read: the document stays, without it
+    frame.to_csv(docs, index=False, encoding="gbk")
+    bad_links = pd.concat([export.tables["links"], pd.DataFrame({"源单内码": ["999"], "目标单内码": ["100002"]})])
+    bad_links.to_csv(links, index=False, encoding="gbk")  # GBK with Chinese only in its header
+    result = extract("links", [links, docs], timezone=TZ, lang="zh")
+    rep = result.report.tables
+    assert rep["documents"].reasons == {"ambiguous_date": 1}
+    assert rep["documents"].flags["approval_date_unreadable"] == 1
+    assert rep["links"].reasons["unknown_document"] >= 1  # the link from 999, and those of the quarantined doc
+    assert all(t.balanced for t in rep.values())
+    truth = export.truth
+    kept = {k: v for k, v in truth["documents"].items() if k != frame.loc[3, "单据内码"]}
+    objects = dict(zip(result.ocel.objects["ocel:oid"], result.ocel.objects["ocel:type"], strict=True))
+    assert objects == {k: v["type"] for k, v in kept.items()}
+    created = {e.removeprefix("create:"): t for e, t in zip(result.ocel.events["ocel:eid"],
+                                                             result.ocel.events["ocel:timestamp"], strict=True)
+               if e.startswith("create:")}
+    assert created == {k: pd.Timestamp(v["created"]).tz_convert("UTC").tz_localize(None) for k, v in kept.items()}
+    assert {"创建采购订单", "审核采购订单", "创建应付单"} <= set(result.report.events)
+    unread = str(frame.loc[4, "单据内码"])
+    approvals = sum(1 for k, v in kept.items() if v["approved"] and k != unread)  # the unreadable one has none
+    assert sum(n for a, n in result.report.events.items() if a.startswith("审核")) == approvals
+    links_kept = {tuple(p) for p in truth["links"] if frame.loc[3, "单据内码"] not in p}
+    assert {tuple(p) for p in result.ocel.o2o[["ocel:oid_2", "ocel:oid"]].values.tolist()} == links_kept
+    # flattened on the purchase order, a case runs requisition -> order -> receipts -> payables
+    flat = flowmine.flatten(result.ocel, "采购订单").events
+    first = flat.sort_values(["case:concept:name", "time:timestamp"]).groupby("case:concept:name").first()
+    assert set(first["concept:name"]) <= {"创建采购申请单", "审核采购申请单"}
+
+
+def test_columns_file_names_what_the_aliases_miss(tmp_path: Path) -> None:
+    from flowmine.simulate._erp import kingdee_purchase
+
+    export = kingdee_purchase(40, seed=5, timezone=TZ)
+    docs = tmp_path / "docs.csv"
+    export.tables["documents"].rename(columns={"创建日期": "制单时间"}).to_csv(docs, index=False, encoding="gbk")
+    export.tables["links"].to_csv(tmp_path / "links.csv", index=False)
+    r = run_cli("extract", "links", str(docs), str(tmp_path / "links.csv"), "--out", str(tmp_path / "o.jsonocel"))
+    assert r.returncode == 2 and "is not a table of the links profile" in r.stderr and "Traceback" not in r.stderr
+    cols = tmp_path / "cols.toml"
+    cols.write_text('[documents]\ncreated = "制单时间"\n', encoding="utf-8")
+    r = run_cli("extract", "links", str(docs), str(tmp_path / "links.csv"), "--out", str(tmp_path / "o.jsonocel"),
+                "--columns", str(cols), "--timezone", TZ, "--json", "-")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["objects"] == export.truth["documents_per_type"]
+    cols.write_text('[documents]\nwhen = "制单时间"\n', encoding="utf-8")
+    r = run_cli("extract", "links", str(docs), "--out", str(tmp_path / "o.jsonocel"), "--columns", str(cols))
+    assert r.returncode == 2 and "has no role 'when'" in r.stderr

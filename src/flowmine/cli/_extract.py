@@ -14,6 +14,23 @@ from flowmine.extract import PROFILES
 _PROFILE_HELP = "Extraction profile: " + "; ".join(f"{k} ({v})" for k, v in PROFILES.items()) + "."
 
 
+def _columns(path: Path | None) -> dict[str, dict[str, str]] | None:
+    """The ``--columns`` file: table -> role -> column name, every value text."""
+    if path is None:
+        return None
+    from flowmine._toml import read_toml
+    from flowmine.errors import MappingError
+
+    doc = read_toml(path, "no such columns file")
+    out: dict[str, dict[str, str]] = {}
+    for table, roles in doc.items():
+        if table not in ("documents", "links") or not isinstance(roles, dict) or not all(
+                isinstance(v, str) and v for v in roles.values()):
+            raise MappingError(f"{path}: [{table}] must be [documents] or [links] with role = \"column\" entries")
+        out[table] = dict(roles)
+    return out
+
+
 @app.command()
 def extract(
     profile: Annotated[str, typer.Argument(help=_PROFILE_HELP, show_default=False)],
@@ -27,13 +44,16 @@ def extract(
     lang: Annotated[str, typer.Option(help="Language of object types and activities: en or zh.")] = "en",
     quarantine: Annotated[Path | None, typer.Option(help="Write the quarantined rows (table, source, row, reason) "
                                                     "to this CSV file.", show_default=False)] = None,
+    columns: Annotated[Path | None, typer.Option(help="links profile: a TOML file naming the columns that differ "
+                                                 "from the profile's aliases ([documents] created = \"制单时间\", "
+                                                 "[links] from = \"上游单据\").", show_default=False)] = None,
 ) -> None:
     """Extract an object-centric log (OCEL 2.0) from ERP tables. / 从 ERP 表导出对象中心事件日志。"""
     from flowmine.export import ocel_form, write_csv, write_ocel
     from flowmine.extract import extract as run
 
     ocel_form(out)  # refuse an unknown output form before reading anything
-    result = run(profile, list(tables), timezone=timezone, lang=lang)
+    result = run(profile, list(tables), timezone=timezone, lang=lang, columns=_columns(columns))
     write_ocel(result.ocel, out)
     if quarantine is not None:
         import pyarrow as pa

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
-import pyarrow as pa
 
 from flowmine.errors import OptionError, UnusableInputError
-from flowmine.extract._profile import clean_names, identify, load_profile
+from flowmine.extract._core import Tables
+from flowmine.extract._links import extract_links
+from flowmine.extract._profile import clean_names, identify, load_profile, with_columns
 from flowmine.extract._report import ExtractReport, TableReport
 from flowmine.extract._sap_o2c import Extracted, extract_sap_o2c
 from flowmine.ingest import read_tables
@@ -19,9 +20,9 @@ from flowmine.ingest import read_tables
 if TYPE_CHECKING:
     from pm4py.objects.ocel.obj import OCEL
 
-_RUNNERS = {"sap-o2c": extract_sap_o2c}
+_RUNNERS = {"sap-o2c": extract_sap_o2c, "links": extract_links}
 #: The tables without which a profile cannot run.
-_NEEDED = {"sap-o2c": ("VBFA",)}
+_NEEDED = {"sap-o2c": ("VBFA",), "links": ("documents",)}
 
 
 @dataclass
@@ -56,7 +57,7 @@ def _zone(timezone: str) -> str:
 
 
 def extract(profile: str, tables: list[str | os.PathLike[str]], *, timezone: str = "UTC",
-            lang: str = "en") -> Extraction:
+            lang: str = "en", columns: dict[str, dict[str, str]] | None = None) -> Extraction:
     """Extract an object-centric log from ERP table exports.
 
     Parameters
@@ -70,6 +71,9 @@ def extract(profile: str, tables: list[str | os.PathLike[str]], *, timezone: str
         The time zone the export's local dates and times are in (IANA name); UTC when not given.
     lang:
         ``"en"`` or ``"zh"``: the language of object types and activities.
+    columns:
+        ``links`` profile: column names that differ from the profile's aliases, per table and role, e.g.
+        ``{"documents": {"created": "制单时间"}, "links": {"from": "上游单据"}}``.
 
     Examples
     --------
@@ -79,13 +83,13 @@ def extract(profile: str, tables: list[str | os.PathLike[str]], *, timezone: str
     ...     result.report.totals()["rows_quarantined"]  # doctest: +SKIP
     True
     """
-    spec = load_profile(profile)
+    spec = with_columns(load_profile(profile), columns)
     if lang not in ("en", "zh"):
         raise OptionError(f"lang must be 'en' or 'zh', got {lang!r}", parameter="lang", function="extract")
     tz = _zone(timezone)
     if not tables:
         raise OptionError("give at least one table file", parameter="tables", function="extract")
-    by_table: dict[str, list[tuple[str, pa.Table, pa.Array]]] = {}
+    by_table: Tables = {}
     reports: dict[str, TableReport] = {}
     for source in tables:
         for raw in read_tables(source):
@@ -103,7 +107,7 @@ def extract(profile: str, tables: list[str | os.PathLike[str]], *, timezone: str
             got = ", ".join(sorted(by_table)) or "none"
             raise UnusableInputError(os.fspath(tables[0]), f"the {profile} profile needs the table {needed}; the "
                                      f"files given hold: {got}")
-    done = _RUNNERS[profile](spec, by_table, tz, lang, reports)
+    done = _RUNNERS[spec.runner](spec, by_table, tz, lang, reports)
     report = ExtractReport(profile=profile, timezone=tz, tables=dict(sorted(reports.items())), notes=done.notes)
     ocel = to_ocel(done)
     report.objects = {str(k): int(v) for k, v in ocel.objects["ocel:type"].value_counts().items()}

@@ -7,11 +7,12 @@ tie-breaker, and refuses a file that is none of them with one line listing what 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.resources
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
@@ -20,15 +21,36 @@ import pyarrow as pa
 from flowmine.errors import OptionError, UnusableInputError
 
 #: Profiles flowmine extracts, name -> one-line description (``flowmine extract --help`` lists them).
-PROFILES: dict[str, str] = {"sap-o2c": "SAP SD document flow VBFA (+ VBAK/VBAP, LIKP, VBRK) -> orders, deliveries, "
-                                       "goods movements, invoices"}
+PROFILES: dict[str, str] = {
+    "sap-o2c": "SAP SD document flow VBFA (+ VBAK/VBAP, LIKP, VBRK) -> orders, deliveries, goods movements, invoices",
+    "links": "any ERP: a documents table (id, type, created, user, approved) and a source -> target link table "
+             "(Kingdee FSBILLID/FID, Yonyou csourceid, Chinese captions)",
+}
 
 
 @dataclass(frozen=True)
 class TableSpec:
+    """A profile table: its roles (required, optional) and the column names each role is found under."""
+
     name: str
     required: tuple[str, ...]
     optional: tuple[str, ...]
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> names (upper case); default: itself
+
+    def names(self, role: str) -> tuple[str, ...]:
+        return self.aliases.get(role, (role,))
+
+    def resolve(self, columns: set[str]) -> dict[str, str]:
+        """Role -> the first of its names among ``columns`` (roles without one left out)."""
+        out = {}
+        for role in self.required + self.optional:
+            found = next((n for n in self.names(role) if n in columns), None)
+            if found is not None:
+                out[role] = found
+        return out
+
+    def fits(self, columns: set[str]) -> bool:
+        return all(any(n in columns for n in self.names(r)) for r in self.required)
 
 
 @dataclass(frozen=True)
@@ -38,6 +60,7 @@ class Profile:
     tables: dict[str, TableSpec]
     precedes: tuple[str, ...]
     sales: tuple[str, ...]
+    runner: str = ""
 
     def type_name(self, code: str, lang: str) -> str:
         return self.categories[code][f"type_{lang}"]
@@ -54,10 +77,34 @@ def load_profile(name: str) -> Profile:
                           parameter="profile", function="extract")
     text = importlib.resources.files("flowmine.extract").joinpath(f"profiles/{name}.toml").read_text("utf-8")
     doc: dict[str, Any] = tomllib.loads(text)
-    tables = {t: TableSpec(t, tuple(spec["required"]), tuple(spec.get("optional", ())))
+    tables = {t: TableSpec(t, tuple(spec["required"]), tuple(spec.get("optional", ())),
+                           {r: tuple(n.strip().upper() for n in names) for r, names in spec.get("aliases", {}).items()})
               for t, spec in doc["tables"].items()}
-    return Profile(name=name, categories=doc["categories"], tables=tables,
-                   precedes=tuple(doc["profile"].get("precedes", ())), sales=tuple(doc["profile"].get("sales", ())))
+    head = doc["profile"]
+    return Profile(name=name, categories=doc.get("categories", {}), tables=tables,
+                   precedes=tuple(head.get("precedes", ())), sales=tuple(head.get("sales", ())),
+                   runner=head.get("runner", name))
+
+
+def with_columns(profile: Profile, columns: dict[str, dict[str, str]] | None) -> Profile:
+    """``profile`` with the user's column names (table -> role -> column) tried before its own aliases."""
+    if not columns:
+        return profile
+    tables = dict(profile.tables)
+    for name, roles in columns.items():
+        if name not in tables:
+            raise OptionError(f"columns: the {profile.name} profile has no table {name!r}; it has "
+                              f"{', '.join(tables)}", parameter="columns", function="extract")
+        spec = tables[name]
+        unknown = sorted(set(roles) - set(spec.required + spec.optional))
+        if unknown:
+            raise OptionError(f"columns: the {name} table has no role {unknown[0]!r}; its roles are "
+                              f"{', '.join(spec.required + spec.optional)}", parameter="columns", function="extract")
+        aliases = dict(spec.aliases)
+        for role, column in roles.items():
+            aliases[role] = (column.strip().upper(), *spec.names(role))
+        tables[name] = dataclasses.replace(spec, aliases=aliases)
+    return dataclasses.replace(profile, tables=tables)
 
 
 def clean_names(table: pa.Table) -> pa.Table:
@@ -68,9 +115,10 @@ def clean_names(table: pa.Table) -> pa.Table:
 def identify(profile: Profile, table: pa.Table, source: str) -> str:
     """The profile table whose required columns ``table`` has; the file's name breaks a tie."""
     have = set(table.column_names)
-    fits = [spec for spec in profile.tables.values() if set(spec.required) <= have]
+    fits = [spec for spec in profile.tables.values() if spec.fits(have)]
     if not fits:
-        expected = "; ".join(f"{t.name} ({', '.join(t.required)})" for t in profile.tables.values())
+        expected = "; ".join(f"{t.name} ({', '.join('/'.join(t.names(r)[:3]) for r in t.required)})"
+                             for t in profile.tables.values())
         shown = ", ".join(sorted(have)[:12]) + (", ..." if len(have) > 12 else "")
         raise UnusableInputError(source, f"is not a table of the {profile.name} profile: expected the columns of "
                                  f"{expected}; it has {shown}")

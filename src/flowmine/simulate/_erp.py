@@ -196,3 +196,67 @@ def _truth(f: _Flow, likp: list[tuple[str, ...]], timezone: str) -> dict[str, An
         "goods_issued": sum(1 for row in likp if row[4] != "00000000"),
         "vbfa_rows": len(f.vbfa),
     }
+
+
+#: Kingdee K/3 Cloud-style purchase documents: caption, bill number prefix.
+KINGDEE_TYPES = {"req": ("采购申请单", "CGSQ"), "po": ("采购订单", "CGDD"), "notice": ("收料通知单", "SLTZ"),
+                 "stock": ("采购入库单", "CGRK"), "payable": ("应付单", "AP")}
+_KD_USERS = ["张伟", "王芳", "李娜", "刘洋", "陈静"]
+
+
+def kingdee_purchase(requisitions: int = 200, *, seed: int = 9, start: str = "2024-03-01",
+                     timezone: str = "Asia/Shanghai") -> ErpExport:
+    """A Kingdee-style purchase flow as two exports, with Chinese captions: ``documents`` (单据内码, 单据编号,
+    单据类型, 创建日期 written ``2024年3月5日 14:05:06``, 创建人, 审核日期 written ``2024/3/6``) and ``links``
+    (源单内码 -> 目标单内码, as the ``*_LK`` tables hold them). Some requisitions are never ordered, some
+    orders arrive in two receipts; times are local to ``timezone``."""
+    rng = random.Random(seed)
+    tz = ZoneInfo(timezone)
+    t0 = datetime.fromisoformat(start).replace(hour=9, tzinfo=tz)
+    docs: list[tuple[str, ...]] = []
+    links: list[tuple[str, str]] = []
+    truth: dict[str, dict[str, Any]] = {}
+    counters = {k: 0 for k in KINGDEE_TYPES}
+    next_id = [100000]
+
+    def doc(kind: str, when: datetime, approved: bool = True) -> str:
+        next_id[0] += rng.randint(1, 3)
+        fid = str(next_id[0])
+        counters[kind] += 1
+        caption, prefix = KINGDEE_TYPES[kind]
+        when = when.replace(microsecond=0)
+        local = when.astimezone(tz)
+        created = f"{local.year}年{local.month}月{local.day}日 {local:%H:%M:%S}"
+        approve_at = (local + timedelta(hours=rng.uniform(1, 30))).date() if approved else None
+        user = rng.choice(_KD_USERS)
+        docs.append((fid, f"{prefix}{counters[kind]:06d}", caption, created, user,
+                     f"{approve_at.year}/{approve_at.month}/{approve_at.day}" if approve_at else ""))
+        truth[fid] = {"type": caption, "created": when.astimezone(ZoneInfo("UTC")).isoformat(), "user": user,
+                      "approved": approve_at.isoformat() if approve_at else None}
+        return fid
+
+    for k in range(requisitions):
+        when = t0 + timedelta(hours=k * rng.uniform(2, 6))
+        req = doc("req", when)
+        if rng.random() < 0.1:
+            continue  # never ordered
+        po = doc("po", when + timedelta(days=rng.uniform(0.5, 3)))
+        links.append((req, po))
+        receipts = 2 if rng.random() < 0.2 else 1
+        for _ in range(receipts):
+            notice = doc("notice", when + timedelta(days=rng.uniform(4, 10)))
+            links.append((po, notice))
+            stock = doc("stock", when + timedelta(days=rng.uniform(10.5, 12)))
+            links.append((notice, stock))
+            if rng.random() < 0.9:
+                payable = doc("payable", when + timedelta(days=rng.uniform(13, 20)), approved=rng.random() < 0.8)
+                links.append((stock, payable))
+    tables = {
+        "documents": pd.DataFrame(docs, columns=["单据内码", "单据编号", "单据类型", "创建日期", "创建人", "审核日期"]),
+        "links": pd.DataFrame(links, columns=["源单内码", "目标单内码"]),
+    }
+    per_type: dict[str, int] = {}
+    for v in truth.values():
+        per_type[v["type"]] = per_type.get(v["type"], 0) + 1
+    return ErpExport(tables=tables, truth={"profile": "links", "timezone": timezone, "documents": truth,
+                                           "documents_per_type": per_type, "links": sorted(map(list, links))})
