@@ -212,3 +212,15 @@ def test_attributes_keep_types_and_leading_zeros(write):
     assert df["qty"].tolist() == [3, 4] and df["price"].tolist() == [2.5, 1.0]
     assert df["code"].tolist() == ["007", "010"] and df["case:region"].tolist() == ["north", "south"]
     assert pd.api.types.is_integer_dtype(df["qty"])
+
+
+def test_gbk_file_whose_only_chinese_is_its_header(tmp_path):
+    """Chinese ERP exports often hold numbers only, under Chinese captions: a few of the header's GBK bytes
+    happen to form valid UTF-8, which once made the file read as UTF-8 with broken bytes."""
+    from flowmine.ingest import read_raw
+
+    path = tmp_path / "links.csv"
+    path.write_bytes("源单内码,目标单内码\n".encode("gbk") + b"".join(f"{i},{i + 3}\n".encode() for i in range(5000)))
+    raw = read_raw(path)
+    assert raw.table.column_names == ["源单内码", "目标单内码"]
+    assert raw.table.num_rows == 5000 and raw.quarantine.num_rows == 0
