@@ -23,6 +23,7 @@ from flowmine.errors import OptionError, UnusableInputError
 #: Profiles flowmine extracts, name -> one-line description (``flowmine extract --help`` lists them).
 PROFILES: dict[str, str] = {
     "sap-o2c": "SAP SD document flow VBFA (+ VBAK/VBAP, LIKP, VBRK) -> orders, deliveries, goods movements, invoices",
+    "sap-p2p": "SAP MM EBAN, EKKO/EKPO, EKBE (+ RBKP) -> requisitions, purchase orders, goods and invoice receipts",
     "links": "any ERP: a documents table (id, type, created, user, approved) and a source -> target link table "
              "(Kingdee FSBILLID/FID, Yonyou csourceid, Chinese captions)",
 }
@@ -61,6 +62,7 @@ class Profile:
     precedes: tuple[str, ...]
     sales: tuple[str, ...]
     runner: str = ""
+    reversal: dict[str, str] = field(default_factory=dict)  # sap-p2p: VGABE -> the usual SHKZG of its rows
 
     def type_name(self, code: str, lang: str) -> str:
         return self.categories[code][f"type_{lang}"]
@@ -83,7 +85,7 @@ def load_profile(name: str) -> Profile:
     head = doc["profile"]
     return Profile(name=name, categories=doc.get("categories", {}), tables=tables,
                    precedes=tuple(head.get("precedes", ())), sales=tuple(head.get("sales", ())),
-                   runner=head.get("runner", name))
+                   runner=head.get("runner", name), reversal=dict(doc.get("reversal", {})))
 
 
 def with_columns(profile: Profile, columns: dict[str, dict[str, str]] | None) -> Profile:

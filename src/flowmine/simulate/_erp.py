@@ -260,3 +260,107 @@ def kingdee_purchase(requisitions: int = 200, *, seed: int = 9, start: str = "20
         per_type[v["type"]] = per_type.get(v["type"], 0) + 1
     return ErpExport(tables=tables, truth={"profile": "links", "timezone": timezone, "documents": truth,
                                            "documents_per_type": per_type, "links": sorted(map(list, links))})
+
+
+def sap_p2p(requisitions: int = 200, *, seed: int = 13, start: str = "2024-01-02",
+            timezone: str = "Asia/Shanghai") -> ErpExport:
+    """Simulate SAP MM procure-to-pay tables: EBAN (requisition items, request and release dates), EKKO/EKPO
+    (orders and their items, which name the requisition item), EKBE (goods receipts, some in two parts and
+    some reversed and posted again; one invoice receipt per order, some reversed) and RBKP (invoice headers).
+    Purchasing dates are dates only, as SAP keeps them; EKBE and RBKP entry times carry the time."""
+    rng = random.Random(seed)
+    tz = ZoneInfo(timezone)
+    t0 = datetime.fromisoformat(start).replace(hour=9, tzinfo=tz)
+    utc = ZoneInfo("UTC")
+    eban: list[tuple[str, ...]] = []
+    ekko: list[tuple[str, ...]] = []
+    ekpo: list[tuple[str, ...]] = []
+    ekbe: list[tuple[str, ...]] = []
+    rbkp: list[tuple[str, ...]] = []
+    docs: dict[str, dict[str, Any]] = {}
+    links: set[tuple[str, str]] = set()
+    nums = {"PR": 10000000, "PO": 4500000000, "GR": 5000000000, "IR": 5105600000}
+
+    def number(kind: str) -> str:
+        nums[kind] += 1
+        return f"{nums[kind]:010d}"
+
+    def ymd(t: datetime) -> str:
+        return t.astimezone(tz).strftime("%Y%m%d")
+
+    def day(t: datetime) -> str:  # a date-only field, as the truth sees it: midnight local time, in UTC
+        local = t.astimezone(tz)
+        return datetime(local.year, local.month, local.day, tzinfo=tz).astimezone(utc).isoformat()
+
+    def post(kind: str, po: str, items: list[tuple[str, float, float]], when: datetime, sign: str) -> str:
+        cat = kind if sign == "S" else kind + "X"
+        belnr = number("GR" if kind == "GR" else "IR")
+        doc = f"{belnr}/{when.astimezone(tz).year}"
+        when = when.replace(microsecond=0)
+        user = rng.choice(_USERS)
+        for ebelp, qty, value in items:
+            ekbe.append((po, ebelp, "1" if kind == "GR" else "2", "E" if kind == "GR" else "R", belnr,
+                         str(when.astimezone(tz).year), ymd(when), ymd(when), when.astimezone(tz).strftime("%H%M%S"),
+                         f"{qty:.3f}", f"{value:.2f}", sign, user))
+        docs[doc] = {"category": cat, "created": when.astimezone(utc).isoformat(), "user": user}
+        links.add((po, doc))
+        if kind == "IR":
+            rbkp.append((belnr, str(when.astimezone(tz).year), ymd(when), ymd(when), ymd(when),
+                         when.astimezone(tz).strftime("%H%M%S"), f"V{rng.randint(1, 80):07d}",
+                         f"{sum(v for _e, _q, v in items):.2f}", "CNY", user))
+        return doc
+
+    for k in range(requisitions):
+        when = t0 + timedelta(hours=k * rng.uniform(1, 5))
+        banfn = number("PR")
+        n_items = rng.choice((1, 1, 2, 3))
+        released = when + timedelta(days=rng.uniform(0.2, 3)) if rng.random() < 0.9 else None
+        user = rng.choice(_USERS)
+        for i in range(n_items):
+            eban.append((banfn, f"{(i + 1) * 10:05d}", ymd(when), ymd(released) if released else "00000000", user,
+                         rng.choice(_MATERIALS), f"{rng.randint(1, 50):.3f}", f"{rng.uniform(10, 900):.2f}"))
+        docs[banfn] = {"category": "PR", "created": day(when), "user": user,
+                       "released": day(released) if released else None}
+        if released is None or rng.random() < 0.1:
+            continue  # never ordered
+        ordered = released + timedelta(days=rng.uniform(0.5, 4))
+        ebeln = number("PO")
+        po_user = rng.choice(_USERS)
+        ekko.append((ebeln, "NB", ymd(ordered), ymd(ordered), po_user, f"V{rng.randint(1, 80):07d}", "CN01", "CNY"))
+        docs[ebeln] = {"category": "PO", "created": day(ordered), "user": po_user}
+        links.add((banfn, ebeln))
+        items = []
+        for i in range(n_items):
+            ebelp = f"{(i + 1) * 10:05d}"
+            qty, value = float(rng.randint(1, 50)), round(rng.uniform(50, 9000), 2)
+            ekpo.append((ebeln, ebelp, rng.choice(_MATERIALS), banfn, f"{(i + 1) * 10:05d}", f"{qty:.3f}",
+                         f"{value:.2f}"))
+            items.append((ebelp, qty, value))
+        received = ordered + timedelta(days=rng.uniform(3, 12))
+        parts = [items] if len(items) == 1 or rng.random() < 0.8 else [items[:1], items[1:]]
+        for part in parts:
+            post("GR", ebeln, part, received, "S")
+            if rng.random() < 0.04:  # reversed (wrong quantity) and posted again
+                post("GR", ebeln, part, received + timedelta(hours=rng.uniform(1, 30)), "H")
+                post("GR", ebeln, part, received + timedelta(days=rng.uniform(1.5, 3)), "S")
+            received += timedelta(days=rng.uniform(1, 6))
+        if rng.random() < 0.92:
+            invoiced = received + timedelta(days=rng.uniform(1, 10))
+            post("IR", ebeln, items, invoiced, "S")
+            if rng.random() < 0.03:
+                post("IR", ebeln, items, invoiced + timedelta(days=rng.uniform(1, 4)), "H")
+    tables = {
+        "EBAN": pd.DataFrame(eban, columns=["BANFN", "BNFPO", "BADAT", "FRGDT", "ERNAM", "MATNR", "MENGE", "PREIS"]),
+        "EKKO": pd.DataFrame(ekko, columns=["EBELN", "BSART", "AEDAT", "BEDAT", "ERNAM", "LIFNR", "EKORG", "WAERS"]),
+        "EKPO": pd.DataFrame(ekpo, columns=["EBELN", "EBELP", "MATNR", "BANFN", "BNFPO", "MENGE", "NETWR"]),
+        "EKBE": pd.DataFrame(ekbe, columns=["EBELN", "EBELP", "VGABE", "BEWTP", "BELNR", "GJAHR", "BUDAT", "CPUDT",
+                                            "CPUTM", "MENGE", "DMBTR", "SHKZG", "ERNAM"]),
+        "RBKP": pd.DataFrame(rbkp, columns=["BELNR", "GJAHR", "BLDAT", "BUDAT", "CPUDT", "CPUTM", "LIFNR", "RMWWR",
+                                            "WAERS", "USNAM"]),
+    }
+    per: dict[str, int] = {}
+    for d in docs.values():
+        per[d["category"]] = per.get(d["category"], 0) + 1
+    return ErpExport(tables=tables, truth={"profile": "sap-p2p", "timezone": timezone, "documents": docs,
+                                           "documents_per_category": dict(sorted(per.items())),
+                                           "links": sorted(map(list, links))})

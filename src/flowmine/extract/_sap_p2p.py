@@ -1,0 +1,187 @@
+"""The ``sap-p2p`` profile: SAP MM tables -> requisitions, purchase orders, goods and invoice receipts.
+
+- EBAN: one row per requisition item (BANFN/BNFPO); the requisition is dated by its request date BADAT (a
+  date only: read as midnight, counted as ``date_without_time``) and released on FRGDT (a step).
+- EKKO/EKPO: the purchase order (EBELN) created on AEDAT (a date only) by ERNAM from vendor LIFNR; its items
+  name the requisition item they were made from (EKPO.BANFN/BNFPO: the requisition -> order link).
+- EKBE: the PO history, one row per document posted against a PO item: VGABE 1 goods receipt, 2 invoice
+  receipt, 3 subsequent debit/credit, 9 service entry; the document is BELNR/GJAHR (its id is
+  ``BELNR/GJAHR``: material and invoice documents are numbered per year), entered on CPUDT at CPUTM. A row
+  whose SHKZG is the opposite of its kind's usual sign (``[reversal]`` in the profile) is a reversal.
+- RBKP (optional): the invoice's header: vendor, gross amount, entry time, and the user who entered it.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from flowmine.extract._core import (
+    Extracted,
+    Tables,
+    account,
+    alpha,
+    amount,
+    checked,
+    col_or,
+    connection,
+    documents_to_ocel,
+    local_time,
+    register,
+    run_sql,
+    text,
+)
+from flowmine.extract._profile import Profile
+from flowmine.extract._report import TableReport
+
+#: The release of a requisition (EBAN.FRGDT), the one step that is not a document's creation.
+RELEASE = {"en": "Release purchase requisition", "zh": "审批采购申请"}
+_KIND = {"1": ("GR", "GRX"), "2": ("IR", "IRX"), "3": ("SUB", "SUB"), "9": ("SE", "SE")}
+
+
+def _bad_date(col: str, ts: str) -> str:
+    return f"{text(col)} IS NULL OR {text(col)} = '00000000' OR {ts} IS NULL"
+
+
+def extract_sap_p2p(profile: Profile, tables: Tables, timezone: str, lang: str, reports: dict[str, TableReport],
+                    ) -> Extracted:
+    with connection() as con:
+        return _run(con, profile, tables, timezone, lang, reports)
+
+
+def _spec(profile: Profile, name: str) -> tuple[str, ...]:
+    spec = profile.tables[name]
+    return spec.required + spec.optional
+
+
+def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str, lang: str,
+         reports: dict[str, TableReport]) -> Extracted:
+    parts, notes = [], []
+    if "EBAN" in tables:
+        parts.append(_requisitions(con, profile, tables, tz, lang, reports))
+    present = register(con, "EKKO", tables["EKKO"], _spec(profile, "EKKO"))
+    ts, no_time = local_time(present, "AEDAT", None, tz)
+    checked(con, "EKKO", present, ["EBELN"], [("bad_date", _bad_date("AEDAT", ts))],
+            select=f"""{alpha('EBELN', 10)} AS doc, 'PO' AS cat, {ts} AS created, {no_time} AS _no_time,
+                       {col_or(present, 'ERNAM', text('ERNAM'))} AS user, {col_or(present, 'LIFNR', text('LIFNR'))}
+                       AS vendor, {text('BSART')} AS order_type, {col_or(present, 'EKORG', text('EKORG'))}
+                       AS purchasing_org""")
+    _first_of_each(con, "EKKO")
+    account(con, "EKKO", reports["EKKO"], {"date_without_time": "_no_time"})
+    parts.append("SELECT doc, cat, created, user, vendor, order_type, purchasing_org FROM chk_EKKO "
+                 "WHERE _reason IS NULL")
+    link_parts = []
+    if "EKPO" in tables:
+        link_parts.append(_po_items(con, profile, tables, reports))
+    if "EKBE" in tables:
+        parts.append(_history(con, profile, tables, tz, reports))
+        link_parts.append("SELECT DISTINCT doc AS next, po AS prev FROM hist")
+    if "RBKP" in tables:
+        _invoices(con, profile, tables, tz, reports)
+    union = " UNION ALL BY NAME ".join(parts)
+    run_sql(con, f"CREATE TEMP TABLE docs0 AS {union}")
+    rbkp = "RBKP" in tables
+    run_sql(con, f"""
+        CREATE TEMP TABLE docs AS
+        SELECT d.doc, d.cat, {'coalesce(r.created, d.created)' if rbkp else 'd.created'} AS created,
+               {'coalesce(r.user, d.user)' if rbkp else 'd.user'} AS user, d.* EXCLUDE (doc, cat, created, user)
+               {', r.gross_amount, r.invoice_vendor' if rbkp else ''}
+        FROM docs0 d {'LEFT JOIN inv r ON r.doc = d.doc' if rbkp else ''}""")
+    links = " UNION ".join(link_parts) or "SELECT NULL::VARCHAR AS next, NULL::VARCHAR AS prev WHERE FALSE"
+    run_sql(con, f"""CREATE TEMP TABLE links AS SELECT DISTINCT next, prev FROM ({links}) l
+                     WHERE next IN (SELECT doc FROM docs) AND prev IN (SELECT doc FROM docs)""")
+    dangling = con.execute(f"SELECT count(*) FROM ({links}) l WHERE prev NOT IN (SELECT doc FROM docs)"
+                           ).fetchall()[0][0]
+    if dangling:
+        notes.append(f"{dangling:,} links name a requisition or order the export does not hold; they were left out")
+    con.register("names", _names(profile, lang))
+    cols = [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'docs'"
+                                      ).fetchall()]
+    attrs = [c for c in cols if c not in ("doc", "cat", "created", "user")]
+    steps = "EBAN" in tables and bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = "
+                                                  "'steps'").fetchall()[0][0])
+    return documents_to_ocel(con, ", ".join(["d.cat AS category", *(f"d.{a}" for a in attrs)]), user=True,
+                             precedes=profile.precedes, sales=profile.sales, steps=steps, notes=notes)
+
+
+def _names(profile: Profile, lang: str) -> object:
+    import pandas as pd
+
+    return pd.DataFrame([{"code": c, "type": profile.type_name(c, lang), "activity": profile.activity(c, lang)}
+                         for c in profile.categories])
+
+
+def _first_of_each(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """A document listed twice with different content keeps its first row (``duplicate_document``)."""
+    run_sql(con, f"""
+        UPDATE chk_{name} SET _reason = 'duplicate_document' WHERE _reason IS NULL AND (_src, _row) IN (
+            SELECT (_src, _row) FROM (SELECT _src, _row, row_number() OVER (PARTITION BY doc ORDER BY _src, _row) k
+                                      FROM chk_{name} WHERE _reason IS NULL) WHERE k > 1)""")
+
+
+def _requisitions(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str, lang: str,
+                  reports: dict[str, TableReport]) -> str:
+    present = register(con, "EBAN", tables["EBAN"], _spec(profile, "EBAN"))
+    ts, no_time = local_time(present, "BADAT", None, tz)
+    released, _ = local_time(present, "FRGDT", None, tz) if "FRGDT" in present else ("NULL", "")
+    checked(con, "EBAN", present, ["BANFN", "BNFPO"], [("bad_date", _bad_date("BADAT", ts))],
+            select=f"""{alpha('BANFN', 10)} AS doc, {ts} AS created, {no_time} AS _no_time,
+                       CASE WHEN {col_or(present, 'FRGDT', text('FRGDT'))} IN ('', '00000000') THEN NULL
+                            ELSE {released} END AS released,
+                       {col_or(present, 'ERNAM', text('ERNAM'))} AS user""")
+    account(con, "EBAN", reports["EBAN"], {"date_without_time": "_no_time"})
+    release = RELEASE[lang]
+    run_sql(con, f"""CREATE TEMP TABLE steps AS
+        SELECT 'release:' || doc AS eid, doc, '{release}' AS activity, min(released) AS time, NULL AS user
+        FROM chk_EBAN WHERE _reason IS NULL AND released IS NOT NULL GROUP BY doc""")
+    return ("SELECT doc, 'PR' AS cat, min(created) AS created, arg_min(user, _row) AS user, count(*) AS items "
+            "FROM chk_EBAN WHERE _reason IS NULL GROUP BY doc")
+
+
+def _po_items(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables,
+              reports: dict[str, TableReport]) -> str:
+    present = register(con, "EKPO", tables["EKPO"], _spec(profile, "EKPO"))
+    header = f"{alpha('EBELN', 10)} NOT IN (SELECT doc FROM chk_EKKO WHERE _reason IS NULL)"
+    checked(con, "EKPO", present, ["EBELN", "EBELP"], [("item_without_header", header)],
+            select=f"""{alpha('EBELN', 10)} AS po, {col_or(present, 'BANFN', alpha('BANFN', 10))} AS req""")
+    account(con, "EKPO", reports["EKPO"], {})
+    return "SELECT DISTINCT po AS next, req AS prev FROM chk_EKPO WHERE _reason IS NULL AND req IS NOT NULL"
+
+
+def _history(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str,
+             reports: dict[str, TableReport]) -> str:
+    present = register(con, "EKBE", tables["EKBE"], _spec(profile, "EKBE"))
+    date = "CPUDT" if "CPUDT" in present else "BUDAT"
+    ts, no_time = local_time(present, date, "CPUTM" if date == "CPUDT" else None, tz)
+    usual = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in profile.reversal.items())
+    kinds = ", ".join(f"'{k}'" for k in _KIND)
+    cat = " ".join(f"WHEN '{k}' THEN CASE WHEN coalesce(sign, usual) = usual THEN '{n}' ELSE '{r}' END"
+                   for k, (n, r) in _KIND.items())
+    checked(con, "EKBE", present, ["EBELN", "BELNR", "GJAHR", "VGABE"], [
+        ("unknown_category", f"{text('VGABE')} NOT IN ({kinds})"),
+        ("bad_date", _bad_date(date, ts)),
+        ("order_not_in_export", f"{alpha('EBELN', 10)} NOT IN (SELECT doc FROM chk_EKKO WHERE _reason IS NULL)")],
+        select=f"""{text('BELNR')} || '/' || {text('GJAHR')} AS doc, {text('VGABE')} AS kind,
+                   {col_or(present, 'SHKZG', text('SHKZG'))} AS sign, {alpha('EBELN', 10)} AS po, {ts} AS created,
+                   {no_time} AS _no_time, {col_or(present, 'DMBTR', amount('DMBTR'))} AS value,
+                   {col_or(present, 'MENGE', amount('MENGE'))} AS qty, {col_or(present, 'ERNAM', text('ERNAM'))}
+                   AS user""")
+    account(con, "EKBE", reports["EKBE"], {"date_without_time": "_no_time"})
+    run_sql(con, f"""CREATE TEMP TABLE hist AS
+        SELECT *, CASE kind {cat} END AS cat FROM (
+            SELECT *, CASE kind {usual} END AS usual FROM chk_EKBE WHERE _reason IS NULL)""")
+    return ("SELECT doc, arg_min(cat, _row) AS cat, min(created) AS created, arg_min(user, _row) AS user, "
+            "sum(qty) AS quantity, sum(value) AS value FROM hist GROUP BY doc")
+
+
+def _invoices(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str,
+              reports: dict[str, TableReport]) -> None:
+    present = register(con, "RBKP", tables["RBKP"], _spec(profile, "RBKP"))
+    ts, no_time = local_time(present, "CPUDT", "CPUTM", tz) if "CPUDT" in present else local_time(
+        present, "BLDAT", None, tz)
+    checked(con, "RBKP", present, ["BELNR", "GJAHR"], [("bad_date", f"{ts} IS NULL")],
+            select=f"""{text('BELNR')} || '/' || {text('GJAHR')} AS doc, {ts} AS created, {no_time} AS _no_time,
+                       {col_or(present, 'USNAM', text('USNAM'))} AS user, {text('LIFNR')} AS invoice_vendor,
+                       {col_or(present, 'RMWWR', amount('RMWWR'))} AS gross_amount""")
+    _first_of_each(con, "RBKP")
+    account(con, "RBKP", reports["RBKP"], {"date_without_time": "_no_time"})
+    run_sql(con, "CREATE TEMP TABLE inv AS SELECT * FROM chk_RBKP WHERE _reason IS NULL")
