@@ -291,3 +291,30 @@ def test_sap_p2p_recovers_the_ground_truth_and_counts_dirty_rows(tmp_path: Path)
                                                 "Post goods receipt", "Post invoice receipt")} == {
         "Purchase requisition", "Contract and purchase order", "Goods receipt", "Invoice received"}
     assert 0 < report.fitness < 1
+
+
+def test_sap_fi_links_open_items_to_their_clearing(tmp_path: Path) -> None:
+    from flowmine.simulate._erp import sap_fi
+
+    export = sap_fi(300, seed=8, timezone=TZ)
+    truth = export.truth
+    bseg = export.tables["BSEG"]
+    bseg = pd.concat([bseg, bseg.iloc[[0]].assign(BELNR="1999999999")])  # a line whose document is missing
+    bkpf = pd.concat([export.tables["BKPF"], export.tables["BKPF"].iloc[[0]].assign(BELNR="1888888888",
+                                                                                   BLART="Z9")])
+    bkpf.to_csv(tmp_path / "BKPF.csv", index=False)
+    bseg.to_csv(tmp_path / "BSEG.csv", index=False)
+    result = extract("sap-fi", [tmp_path / "BKPF.csv", tmp_path / "BSEG.csv"], timezone=TZ)
+    rep = result.report.tables
+    assert rep["BKPF"].reasons == {"unknown_category": 1} and rep["BSEG"].reasons == {"line_without_header": 1}
+    objects = result.ocel.objects
+    assert dict(zip(objects["ocel:oid"], objects["document_type"], strict=True)) == {
+        k: v["type"] for k, v in truth["documents"].items()}
+    assert {tuple(p) for p in result.ocel.o2o[["ocel:oid_2", "ocel:oid"]].values.tolist()} == {
+        tuple(p) for p in truth["links"]}
+    assert int(objects["open_items"].sum()) == truth["open_items"]
+    assert _created(result) == _truth_times(export)
+    # flattened on the invoice: posted, then paid by the run that cleared it
+    flat = flowmine.flatten(result.ocel, "vendor invoice").events
+    paid = flat[flat["concept:name"] == "Pay by payment run"]["case:concept:name"].nunique()
+    assert paid == sum(1 for a, _b in truth["links"] if truth["documents"][a]["type"] == "KR")

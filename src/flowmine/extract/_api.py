@@ -14,6 +14,7 @@ from flowmine.extract._core import Tables
 from flowmine.extract._links import extract_links
 from flowmine.extract._profile import clean_names, identify, load_profile, with_columns
 from flowmine.extract._report import ExtractReport, TableReport
+from flowmine.extract._sap_fi import extract_sap_fi
 from flowmine.extract._sap_o2c import Extracted, extract_sap_o2c
 from flowmine.extract._sap_p2p import extract_sap_p2p
 from flowmine.ingest import read_tables
@@ -21,9 +22,10 @@ from flowmine.ingest import read_tables
 if TYPE_CHECKING:
     from pm4py.objects.ocel.obj import OCEL
 
-_RUNNERS = {"sap-o2c": extract_sap_o2c, "sap-p2p": extract_sap_p2p, "links": extract_links}
+_RUNNERS = {"sap-o2c": extract_sap_o2c, "sap-p2p": extract_sap_p2p, "sap-fi": extract_sap_fi,
+            "links": extract_links}
 #: The tables without which a profile cannot run.
-_NEEDED = {"sap-o2c": ("VBFA",), "sap-p2p": ("EKKO",), "links": ("documents",)}
+_NEEDED = {"sap-o2c": ("VBFA",), "sap-p2p": ("EKKO",), "sap-fi": ("BKPF",), "links": ("documents",)}
 
 
 @dataclass

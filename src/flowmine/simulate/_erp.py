@@ -364,3 +364,75 @@ def sap_p2p(requisitions: int = 200, *, seed: int = 13, start: str = "2024-01-02
     return ErpExport(tables=tables, truth={"profile": "sap-p2p", "timezone": timezone, "documents": docs,
                                            "documents_per_category": dict(sorted(per.items())),
                                            "links": sorted(map(list, links))})
+
+
+def sap_fi(invoices: int = 300, *, seed: int = 17, start: str = "2024-01-02",
+           timezone: str = "Asia/Shanghai") -> ErpExport:
+    """Simulate SAP FI vendor invoices (KR) and credit memos (KG) in BKPF/BSEG, paid by payment runs (ZP) that
+    clear one or several open items of a vendor at once (AUGBL/AUGDT on the cleared lines); some invoices are
+    still open at extraction. The truth lists each document's type, entry time and the documents it clears."""
+    rng = random.Random(seed)
+    tz = ZoneInfo(timezone)
+    utc = ZoneInfo("UTC")
+    t0 = datetime.fromisoformat(start).replace(hour=9, tzinfo=tz)
+    bkpf: list[tuple[str, ...]] = []
+    bseg: list[tuple[str, ...]] = []
+    docs: dict[str, dict[str, Any]] = {}
+    links: set[tuple[str, str]] = set()
+    nums = {"KR": 1900000000, "KG": 1700000000, "ZP": 2000000000}
+    open_by_vendor: dict[str, list[tuple[str, int, datetime]]] = {}
+
+    def header(kind: str, when: datetime) -> tuple[str, str]:
+        nums[kind] += 1
+        belnr = f"{nums[kind]:010d}"
+        when = when.replace(microsecond=0)
+        local = when.astimezone(tz)
+        user = rng.choice(_USERS)
+        bkpf.append(("1000", belnr, str(local.year), kind, local.strftime("%Y%m%d"), local.strftime("%Y%m%d"),
+                     local.strftime("%Y%m%d"), local.strftime("%H%M%S"), user, "CNY"))
+        doc = f"1000/{belnr}/{local.year}"
+        docs[doc] = {"type": kind, "created": when.astimezone(utc).isoformat(), "user": user}
+        return belnr, doc
+
+    when = t0
+    for _ in range(invoices):
+        when += timedelta(hours=rng.uniform(1, 8))
+        kind = "KG" if rng.random() < 0.06 else "KR"
+        belnr, doc = header(kind, when)
+        vendor = f"V{rng.randint(1, 25):07d}"
+        amount_ = round(rng.uniform(200, 50000), 2)
+        local = when.astimezone(tz)
+        open_by_vendor.setdefault(vendor, []).append((doc, len(bseg), when))
+        bseg.append(["1000", belnr, str(local.year), "001", "K", "", "", local.strftime("%Y%m%d"), "30",
+                     f"{amount_:.2f}", "H" if kind == "KR" else "S", vendor])
+        bseg.append(["1000", belnr, str(local.year), "002", "S", "", "", "", "", f"{amount_:.2f}",
+                     "S" if kind == "KR" else "H", ""])
+        if rng.random() < 0.08:  # a weekly payment run pays what is due
+            run_at = when + timedelta(hours=rng.uniform(1, 20))
+            for v, items in open_by_vendor.items():
+                due = [it for it in items if (run_at - it[2]).days >= 5 and rng.random() < 0.85]
+                if not due:
+                    continue
+                zp_belnr, zp_doc = header("ZP", run_at)
+                run_local = run_at.astimezone(tz)
+                for it_doc, line, _t in due:
+                    bseg[line][5], bseg[line][6] = run_local.strftime("%Y%m%d"), zp_belnr
+                    links.add((it_doc, zp_doc))
+                    items.remove((it_doc, line, _t))
+                bseg.append(["1000", zp_belnr, str(run_local.year), "001", "K", run_local.strftime("%Y%m%d"),
+                             zp_belnr, "", "", "0.00", "S", v])
+                run_at += timedelta(minutes=rng.uniform(1, 5))
+    tables = {
+        "BKPF": pd.DataFrame(bkpf, columns=["BUKRS", "BELNR", "GJAHR", "BLART", "BLDAT", "BUDAT", "CPUDT", "CPUTM",
+                                            "USNAM", "WAERS"]),
+        "BSEG": pd.DataFrame([tuple(r) for r in bseg], columns=["BUKRS", "BELNR", "GJAHR", "BUZEI", "KOART",
+                                                                "AUGDT", "AUGBL", "ZFBDT", "ZBD1T", "WRBTR",
+                                                                "SHKZG", "LIFNR"]),
+    }
+    per: dict[str, int] = {}
+    for d in docs.values():
+        per[d["type"]] = per.get(d["type"], 0) + 1
+    still_open = sum(len(v) for v in open_by_vendor.values())
+    return ErpExport(tables=tables, truth={"profile": "sap-fi", "timezone": timezone, "documents": docs,
+                                           "documents_per_category": dict(sorted(per.items())),
+                                           "links": sorted(map(list, links)), "open_items": still_open})
