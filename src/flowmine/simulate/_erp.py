@@ -376,7 +376,7 @@ def sap_fi(invoices: int = 300, *, seed: int = 17, start: str = "2024-01-02",
     utc = ZoneInfo("UTC")
     t0 = datetime.fromisoformat(start).replace(hour=9, tzinfo=tz)
     bkpf: list[tuple[str, ...]] = []
-    bseg: list[tuple[str, ...]] = []
+    bseg: list[list[str]] = []
     docs: dict[str, dict[str, Any]] = {}
     links: set[tuple[str, str]] = set()
     nums = {"KR": 1900000000, "KG": 1700000000, "ZP": 2000000000}
