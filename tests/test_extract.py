@@ -318,3 +318,35 @@ def test_sap_fi_links_open_items_to_their_clearing(tmp_path: Path) -> None:
     flat = flowmine.flatten(result.ocel, "vendor invoice").events
     paid = flat[flat["concept:name"] == "Pay by payment run"]["case:concept:name"].nunique()
     assert paid == sum(1 for a, _b in truth["links"] if truth["documents"][a]["type"] == "KR")
+
+
+def test_sap_pp_operations_become_activity_instances_with_their_service_times(tmp_path: Path) -> None:
+    from flowmine.conformance import check
+    from flowmine.simulate._erp import sap_pp
+
+    export = sap_pp(80, seed=23, timezone=TZ)
+    truth = export.truth
+    paths = []
+    for name, frame in export.tables.items():
+        paths.append(tmp_path / f"{name}.csv")
+        frame.to_csv(paths[-1], index=False)
+    result = extract("sap-pp", paths, timezone=TZ)
+    rep = result.report.tables
+    assert rep["AFRU"].reasons == {"reversal": truth["reversals"], "reversed_confirmation": truth["reversals"]}
+    assert all(t.balanced for t in rep.values()) and rep["AFPO"].rows_used == 80
+    out = tmp_path / "pp.sqlite"
+    flowmine.write_ocel(result.ocel, out)
+    st = flowmine.Store(tmp_path / "store")
+    st.ingest("pp", [out], mapping=flowmine.Mapping(object_type="production order"))
+    log = flowmine.load_log(st, "pp")
+    ops = log[log["start_timestamp"].notna()]
+    got = sorted((r["case:concept:name"], r["concept:name"], r["start_timestamp"].isoformat(),
+                  r["time:timestamp"].isoformat(), r["org:resource"]) for r in ops.to_dict("records"))
+    want = sorted((o["order"], o["activity"], pd.Timestamp(o["start"]).isoformat(),
+                   pd.Timestamp(o["finish"]).isoformat(), o["user"]) for o in truth["operations"])
+    assert got == want  # every operation, as one instance with its actual start and finish
+    decisions = log[log["concept:name"] == "Usage decision"]
+    assert sorted(decisions["decision"]) == sorted(truth["decisions"].values())
+    report = check(st, "pp", definition="production", with_precision=False)
+    assert report.labels.mapping["Usage decision"] == "Quality inspection"
+    assert report.labels.mapping["Processing/assembly"] == "Processing/assembly"

@@ -17,15 +17,17 @@ from flowmine.extract._report import ExtractReport, TableReport
 from flowmine.extract._sap_fi import extract_sap_fi
 from flowmine.extract._sap_o2c import Extracted, extract_sap_o2c
 from flowmine.extract._sap_p2p import extract_sap_p2p
+from flowmine.extract._sap_pp import extract_sap_pp
 from flowmine.ingest import read_tables
 
 if TYPE_CHECKING:
     from pm4py.objects.ocel.obj import OCEL
 
 _RUNNERS = {"sap-o2c": extract_sap_o2c, "sap-p2p": extract_sap_p2p, "sap-fi": extract_sap_fi,
-            "links": extract_links}
+            "sap-pp": extract_sap_pp, "links": extract_links}
 #: The tables without which a profile cannot run.
-_NEEDED = {"sap-o2c": ("VBFA",), "sap-p2p": ("EKKO",), "sap-fi": ("BKPF",), "links": ("documents",)}
+_NEEDED = {"sap-o2c": ("VBFA",), "sap-p2p": ("EKKO",), "sap-fi": ("BKPF",), "sap-pp": ("AFKO",),
+           "links": ("documents",)}
 
 
 @dataclass
@@ -111,6 +113,11 @@ def extract(profile: str, tables: list[str | os.PathLike[str]], *, timezone: str
             raise UnusableInputError(os.fspath(tables[0]), f"the {profile} profile needs the table {needed}; the "
                                      f"files given hold: {got}")
     done = _RUNNERS[spec.runner](spec, by_table, tz, lang, reports)
+    for name, parts in by_table.items():  # every row of every file is used or quarantined: never lost
+        given = sum(t.num_rows for _s, t, _r in parts) + reports[name].reasons.get("unreadable_row", 0)
+        if reports[name].rows_read != given or not reports[name].balanced:
+            raise RuntimeError(f"extract {profile}: the {name} table's {given:,} rows are not all accounted for "
+                               f"({reports[name].rows_read:,} counted); this is a bug in flowmine")
     report = ExtractReport(profile=profile, timezone=tz, tables=dict(sorted(reports.items())), notes=done.notes)
     ocel = to_ocel(done)
     report.objects = {str(k): int(v) for k, v in ocel.objects["ocel:type"].value_counts().items()}

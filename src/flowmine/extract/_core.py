@@ -142,11 +142,12 @@ def _names(items: tuple[str, ...]) -> str:
 
 def documents_to_ocel(con: duckdb.DuckDBPyConnection, object_select: str, *, user: bool,
                       precedes: tuple[str, ...] = (), sales: tuple[str, ...] = (), steps: bool = False,
-                      notes: list[str] | None = None) -> Extracted:
+                      step_attributes: list[str] | tuple[str, ...] = (), notes: list[str] | None = None) -> Extracted:
     """The OCEL frames of ``docs``/``names``/``links`` (and ``steps``): one object per document (columns
     ``object_select`` over ``docs d``), one creation event per dated document plus the ``steps``, each
     event related to its document (``creates`` / ``concerns``) and every earlier document of its flow
-    (``references``); a creation of a ``precedes`` category also concerns the ``sales`` documents after it."""
+    (``references``); a creation of a ``precedes`` category also concerns the ``sales`` documents after it.
+    ``step_attributes``: columns of ``steps`` that become event attributes (null on the creation events)."""
     run_sql(con, """
         CREATE TEMP TABLE anc AS
         WITH RECURSIVE a(doc, ancestor, depth) AS (
@@ -154,8 +155,9 @@ def documents_to_ocel(con: duckdb.DuckDBPyConnection, object_select: str, *, use
             UNION SELECT a.doc, l.prev, a.depth + 1 FROM a JOIN links l ON l.next = a.ancestor WHERE a.depth < 12)
         SELECT DISTINCT doc, ancestor FROM a WHERE doc <> ancestor""")
     who = ", user" if user else ""
-    more = (f"UNION ALL SELECT eid, doc, activity, time{who}, 'concerns' AS own, FALSE AS creation FROM steps"
-            if steps else "")
+    extra = "".join(f', "{a}"' for a in step_attributes)
+    more = (f"UNION ALL BY NAME SELECT eid, doc, activity, time{who}{extra}, 'concerns' AS own, FALSE AS creation "
+            "FROM steps" if steps else "")
     run_sql(con, f"""
         CREATE TEMP TABLE ev AS
         SELECT 'create:' || d.doc AS eid, d.doc, n.activity, d.created AS time{', d.user' if user else ''},
@@ -165,7 +167,7 @@ def documents_to_ocel(con: duckdb.DuckDBPyConnection, object_select: str, *, use
         SELECT d.doc AS "ocel:oid", n.type AS "ocel:type", {object_select}
         FROM docs d JOIN names n ON n.code = d.cat ORDER BY d.doc""")
     events = frame(con, f"""SELECT eid AS "ocel:eid", activity AS "ocel:activity", time AS "ocel:timestamp"{who}
-                             FROM ev ORDER BY time, eid""")
+                            {extra} FROM ev ORDER BY time, eid""")
     # pm4py's relations table: each relation with its event's activity and time and its object's type
     e2o = frame(con, f"""
         WITH typed AS (SELECT d.doc, d.cat, n.type FROM docs d JOIN names n ON n.code = d.cat),

@@ -25,6 +25,8 @@ PROFILES: dict[str, str] = {
     "sap-o2c": "SAP SD document flow VBFA (+ VBAK/VBAP, LIKP, VBRK) -> orders, deliveries, goods movements, invoices",
     "sap-p2p": "SAP MM EBAN, EKKO/EKPO, EKBE (+ RBKP) -> requisitions, purchase orders, goods and invoice receipts",
     "sap-fi": "SAP FI BKPF/BSEG -> invoices, credit memos, payments and the clearing that links them",
+    "sap-pp": "SAP PP/QM AFKO/AFPO, AFRU, QALS/QAVE -> production orders with their operations (start and "
+              "finish), inspection lots and usage decisions",
     "links": "any ERP: a documents table (id, type, created, user, approved) and a source -> target link table "
              "(Kingdee FSBILLID/FID, Yonyou csourceid, Chinese captions)",
 }

@@ -436,3 +436,78 @@ def sap_fi(invoices: int = 300, *, seed: int = 17, start: str = "2024-01-02",
     return ErpExport(tables=tables, truth={"profile": "sap-fi", "timezone": timezone, "documents": docs,
                                            "documents_per_category": dict(sorted(per.items())),
                                            "links": sorted(map(list, links)), "open_items": still_open})
+
+
+#: The operations of a simulated production order (VORNR, LTXA1): the production process's own steps.
+PP_OPERATIONS = (("0010", "Material preparation", 1.5), ("0020", "Processing/assembly", 6.0),
+                 ("0030", "Finished goods warehousing", 0.5))
+
+
+def sap_pp(orders: int = 120, *, seed: int = 19, start: str = "2024-01-02",
+           timezone: str = "Asia/Shanghai") -> ErpExport:
+    """Simulate SAP PP/QM tables: AFKO/AFPO (orders released on FTRMI), AFRU (one confirmation per operation with
+    actual start and finish, yield and scrap; some confirmations reversed and confirmed again), QALS (an
+    inspection lot per order after processing) and QAVE (its usage decision, ``A`` accepted or ``R`` rejected).
+    The truth holds every operation instance with its start and finish in UTC."""
+    rng = random.Random(seed)
+    tz = ZoneInfo(timezone)
+    utc = ZoneInfo("UTC")
+    t0 = datetime.fromisoformat(start).replace(hour=8, tzinfo=tz)
+    afko: list[tuple[str, ...]] = []
+    afpo: list[tuple[str, ...]] = []
+    afru: list[tuple[str, ...]] = []
+    qals: list[tuple[str, ...]] = []
+    qave: list[tuple[str, ...]] = []
+    operations: list[dict[str, Any]] = []
+    decisions: dict[str, str] = {}
+    rueck = 1000
+
+    def stamp(t: datetime) -> tuple[str, str]:
+        local = t.astimezone(tz)
+        return local.strftime("%Y%m%d"), local.strftime("%H%M%S")
+
+    for k in range(orders):
+        aufnr = f"{1000000 + k:012d}"
+        released = (t0 + timedelta(hours=k * rng.uniform(3, 9))).replace(microsecond=0)
+        qty = rng.randint(10, 500)
+        t = released + timedelta(hours=rng.uniform(2, 30))
+        first = t
+        for vornr, text_, hours in PP_OPERATIONS:
+            rueck += 1
+            begin = t.replace(microsecond=0)
+            end = (begin + timedelta(hours=rng.lognormvariate(0, 0.4) * hours)).replace(microsecond=0)
+            scrap = rng.randint(0, max(1, qty // 40))
+            person = f"{rng.randint(1, 30):08d}"
+            afru.append((str(rueck), "00000001", aufnr, vornr, *stamp(begin), *stamp(end), str(qty - scrap),
+                         str(scrap), person, "", "", text_))
+            if rng.random() < 0.04:  # confirmed with the wrong quantity: reversed, then confirmed again
+                afru.append((str(rueck), "00000002", aufnr, vornr, *stamp(end), *stamp(end), str(qty - scrap),
+                             str(scrap), person, "X", "00000001", text_))
+                end = (end + timedelta(hours=rng.uniform(0.2, 2))).replace(microsecond=0)
+                afru.append((str(rueck), "00000003", aufnr, vornr, *stamp(begin), *stamp(end), str(qty - scrap),
+                             str(scrap), person, "", "", text_))
+            operations.append({"order": aufnr, "activity": text_, "start": begin.astimezone(utc).isoformat(),
+                               "finish": end.astimezone(utc).isoformat(), "user": person})
+            t = end + timedelta(hours=rng.uniform(0.5, 12))
+            if vornr == "0020":
+                lot = f"{890000000000 + k:012d}"
+                created = (end + timedelta(minutes=rng.uniform(5, 90))).replace(microsecond=0)
+                decided = (created + timedelta(hours=rng.uniform(1, 20))).replace(microsecond=0)
+                code = "A" if rng.random() < 0.9 else "R"
+                qals.append((lot, aufnr, *stamp(created), str(qty)))
+                qave.append((lot, *stamp(decided), code))
+                decisions[lot] = code
+        afko.append((aufnr, stamp(first)[0], stamp(t)[0], stamp(first)[0], stamp(t)[0], stamp(released)[0],
+                     f"MAT-{rng.randint(1, 40):04d}", str(qty)))
+        afpo.append((aufnr, "0001", str(qty), afko[-1][6]))
+    tables = {
+        "AFKO": pd.DataFrame(afko, columns=["AUFNR", "GSTRP", "GLTRP", "GSTRI", "GLTRI", "FTRMI", "PLNBEZ", "GAMNG"]),
+        "AFPO": pd.DataFrame(afpo, columns=["AUFNR", "POSNR", "PSMNG", "MATNR"]),
+        "AFRU": pd.DataFrame(afru, columns=["RUECK", "RMZHL", "AUFNR", "VORNR", "ISDD", "ISDZ", "IEDD", "IEDZ",
+                                            "LMNGA", "XMNGA", "PERNR", "STOKZ", "STZHL", "LTXA1"]),
+        "QALS": pd.DataFrame(qals, columns=["PRUEFLOS", "AUFNR", "ENSTEHDAT", "ENTSTEZEIT", "LOSMENGE"]),
+        "QAVE": pd.DataFrame(qave, columns=["PRUEFLOS", "VDATUM", "VEZEITERF", "VCODE"]),
+    }
+    return ErpExport(tables=tables, truth={"profile": "sap-pp", "timezone": timezone, "orders": orders,
+                                           "operations": operations, "decisions": decisions,
+                                           "reversals": int((tables["AFRU"]["STOKZ"] == "X").sum())})
