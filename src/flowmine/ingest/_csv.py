@@ -86,7 +86,7 @@ def detect_encoding(head: bytes, declared: str | None, source: str = "") -> tupl
     high = sum(1 for byte in head if byte >= 0x80)
     # UTF-8 with a few broken bytes: quarantine those rows. "A few" counts against the non-ASCII bytes, not
     # the file: a GBK file whose only Chinese is its header (numbers below) has most of them broken
-    if multibyte and bad < multibyte and bad <= max(2, high // 100):
+    if multibyte and bad <= multibyte and bad <= max(2, high // 100):
         return "utf-8", [f"encoding taken as UTF-8 although {bad} byte(s) are not valid UTF-8"]
     return _legacy_encoding(head, source)
 
