@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from flowmine.extract._profile import Profile
 from flowmine.extract._report import TableReport
 
 #: The files of each profile table: (source name, Arrow table, row numbers as the file numbers them).
@@ -134,6 +135,28 @@ def account(con: duckdb.DuckDBPyConnection, name: str, rep: TableReport, flags: 
         n = con.execute(f"SELECT count(*) FROM chk_{name} WHERE _reason IS NULL AND ({cond})").fetchall()[0][0]
         if n:
             rep.flags[flag] = n
+
+
+def roles(profile: Profile, name: str) -> tuple[str, ...]:
+    """The columns (roles) the profile reads from its table ``name``."""
+    spec = profile.tables[name]
+    return spec.required + spec.optional
+
+
+def register_names(con: duckdb.DuckDBPyConnection, profile: Profile, lang: str) -> None:
+    """``names``: each category code of the profile -> its object type and creation activity in ``lang``."""
+    con.register("names", pa.table({
+        "code": list(profile.categories), "type": [profile.type_name(c, lang) for c in profile.categories],
+        "activity": [profile.activity(c, lang) for c in profile.categories]}))
+
+
+def first_of_each(con: duckdb.DuckDBPyConnection, name: str, key: str = "doc") -> None:
+    """A document listed twice in ``chk_<name>`` (same ``key``, other content) keeps its first row; the others
+    are quarantined as ``duplicate_document``."""
+    run_sql(con, f"""
+        UPDATE chk_{name} SET _reason = 'duplicate_document' WHERE _reason IS NULL AND (_src, _row) IN (
+            SELECT (_src, _row) FROM (SELECT _src, _row, row_number() OVER (PARTITION BY {key} ORDER BY _src, _row) k
+                                      FROM chk_{name} WHERE _reason IS NULL) WHERE k > 1)""")
 
 
 def _names(items: tuple[str, ...]) -> str:

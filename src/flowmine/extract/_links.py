@@ -22,6 +22,7 @@ from flowmine.extract._core import (
     checked,
     connection,
     documents_to_ocel,
+    first_of_each,
     run_sql,
     text,
 )
@@ -85,9 +86,7 @@ def extract_links(profile: Profile, tables: Tables, timezone: str, lang: str, re
                        {', TRY_CAST(replace(' + text('amount') + ", ',', '') AS DOUBLE) AS amount"
                         if 'amount' in present else ''}
                        {approved}""")
-        run_sql(con, """UPDATE chk_documents SET _reason = 'duplicate_document' WHERE _reason IS NULL AND _row IN (
-                            SELECT _row FROM (SELECT _row, row_number() OVER (PARTITION BY doc ORDER BY _src, _row) k
-                                              FROM chk_documents WHERE _reason IS NULL) WHERE k > 1)""")
+        first_of_each(con, "documents")
         flags = {"date_without_time": "_no_time"}
         if "approved" in present:  # a date-only approval reads as midnight: before a creation of the same day
             flags["approval_date_without_time"] = "_approved_no_time"

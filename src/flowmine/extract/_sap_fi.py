@@ -21,18 +21,16 @@ from flowmine.extract._core import (
     col_or,
     connection,
     documents_to_ocel,
+    first_of_each,
     local_time,
     register,
+    register_names,
+    roles,
     run_sql,
     text,
 )
 from flowmine.extract._profile import Profile
 from flowmine.extract._report import TableReport
-
-
-def _spec(profile: Profile, name: str) -> tuple[str, ...]:
-    spec = profile.tables[name]
-    return spec.required + spec.optional
 
 
 def _doc_id(bukrs: str, belnr: str, gjahr: str) -> str:
@@ -47,9 +45,7 @@ def extract_sap_fi(profile: Profile, tables: Tables, timezone: str, lang: str, r
 
 def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str, lang: str,
          reports: dict[str, TableReport]) -> Extracted:
-    import pandas as pd
-
-    present = register(con, "BKPF", tables["BKPF"], _spec(profile, "BKPF"))
+    present = register(con, "BKPF", tables["BKPF"], roles(profile, "BKPF"))
     date, clock = ("CPUDT", "CPUTM") if "CPUDT" in present else ("BUDAT", None)
     ts, no_time = local_time(present, date, clock, tz)
     known = ", ".join(f"'{c}'" for c in profile.categories)
@@ -59,10 +55,7 @@ def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: s
         select=f"""{_doc_id('BUKRS', 'BELNR', 'GJAHR')} AS doc, {text('BLART')} AS cat, {ts} AS created,
                    {no_time} AS _no_time, {col_or(present, 'USNAM', text('USNAM'))} AS user,
                    {col_or(present, 'XBLNR', text('XBLNR'))} AS reference, {text('BUKRS')} AS company_code""")
-    run_sql(con, """
-        UPDATE chk_BKPF SET _reason = 'duplicate_document' WHERE _reason IS NULL AND (_src, _row) IN (
-            SELECT (_src, _row) FROM (SELECT _src, _row, row_number() OVER (PARTITION BY doc ORDER BY _src, _row) k
-                                      FROM chk_BKPF WHERE _reason IS NULL) WHERE k > 1)""")
+    first_of_each(con, "BKPF")
     account(con, "BKPF", reports["BKPF"], {"date_without_time": "_no_time"})
     run_sql(con, "CREATE TEMP TABLE heads AS SELECT * FROM chk_BKPF WHERE _reason IS NULL")
     lines = "BSEG" in tables
@@ -84,8 +77,7 @@ def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: s
                          "(export BKPF for the clearing period too)")
     else:
         run_sql(con, "CREATE TEMP TABLE links (next VARCHAR, prev VARCHAR)")
-    con.register("names", pd.DataFrame([{"code": c, "type": profile.type_name(c, lang),
-                                         "activity": profile.activity(c, lang)} for c in profile.categories]))
+    register_names(con, profile, lang)
     extra = ", d.amount, d.due_date, d.partner, d.open_items" if lines else ""
     return documents_to_ocel(con, f"d.cat AS document_type, d.reference, d.company_code{extra}", user=True,
                              notes=notes)
@@ -93,7 +85,7 @@ def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: s
 
 def _lines(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables,
            reports: dict[str, TableReport]) -> None:
-    present = register(con, "BSEG", tables["BSEG"], _spec(profile, "BSEG"))
+    present = register(con, "BSEG", tables["BSEG"], roles(profile, "BSEG"))
     doc = _doc_id("BUKRS", "BELNR", "GJAHR")
     year = (f"coalesce({col_or(present, 'AUGGJ', text('AUGGJ'))}, substr({text('AUGDT')}, 1, 4))"
             if "AUGDT" in present else "NULL")

@@ -28,8 +28,10 @@ from flowmine.extract._core import (
     col_or,
     connection,
     documents_to_ocel,
+    first_of_each,
     local_time,
     register,
+    register_names,
     run_sql,
     text,
 )
@@ -94,11 +96,7 @@ def _headers(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, t
             ("unknown_category", f"{cat} IS NOT NULL AND {cat} NOT IN (SELECT code FROM cats)"),
             ("bad_date", f"{text(date_col)} IS NULL OR {text(date_col)} = '00000000' OR {ts} IS NULL"),
         ])
-        run_sql(con, f"""
-            UPDATE chk_{name} SET _reason = 'duplicate_document' WHERE _reason IS NULL AND (_src, _row) IN (
-                SELECT (_src, _row) FROM (
-                    SELECT _src, _row, row_number() OVER (PARTITION BY {alpha('VBELN', 10)} ORDER BY _src, _row) AS k
-                    FROM chk_{name} WHERE _reason IS NULL) WHERE k > 1)""")
+        first_of_each(con, name, alpha("VBELN", 10))
         account(con, name, reports[name], {"date_without_time": no_time})
         cols = []
         for attr, col in attrs.items():
@@ -138,8 +136,7 @@ def _items(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables,
 
 def _assemble(con: duckdb.DuckDBPyConnection, profile: Profile, lang: str, attrs: list[str]) -> Extracted:
     notes: list[str] = []
-    con.register("names", pd.DataFrame([{"code": c, "type": profile.type_name(c, lang),
-                                         "activity": profile.activity(c, lang)} for c in profile.categories]))
+    register_names(con, profile, lang)
     # documents: every number seen, its category (VBFA first, then its header), its creation time
     run_sql(con, """
         CREATE TEMP TABLE vb_docs AS

@@ -25,8 +25,11 @@ from flowmine.extract._core import (
     col_or,
     connection,
     documents_to_ocel,
+    first_of_each,
     local_time,
     register,
+    register_names,
+    roles,
     run_sql,
     text,
 )
@@ -48,24 +51,19 @@ def extract_sap_p2p(profile: Profile, tables: Tables, timezone: str, lang: str, 
         return _run(con, profile, tables, timezone, lang, reports)
 
 
-def _spec(profile: Profile, name: str) -> tuple[str, ...]:
-    spec = profile.tables[name]
-    return spec.required + spec.optional
-
-
 def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str, lang: str,
          reports: dict[str, TableReport]) -> Extracted:
     parts, notes = [], []
     if "EBAN" in tables:
         parts.append(_requisitions(con, profile, tables, tz, lang, reports))
-    present = register(con, "EKKO", tables["EKKO"], _spec(profile, "EKKO"))
+    present = register(con, "EKKO", tables["EKKO"], roles(profile, "EKKO"))
     ts, no_time = local_time(present, "AEDAT", None, tz)
     checked(con, "EKKO", present, ["EBELN"], [("bad_date", _bad_date("AEDAT", ts))],
             select=f"""{alpha('EBELN', 10)} AS doc, 'PO' AS cat, {ts} AS created, {no_time} AS _no_time,
                        {col_or(present, 'ERNAM', text('ERNAM'))} AS user, {col_or(present, 'LIFNR', text('LIFNR'))}
                        AS vendor, {text('BSART')} AS order_type, {col_or(present, 'EKORG', text('EKORG'))}
                        AS purchasing_org""")
-    _first_of_each(con, "EKKO")
+    first_of_each(con, "EKKO")
     account(con, "EKKO", reports["EKKO"], {"date_without_time": "_no_time"})
     parts.append("SELECT doc, cat, created, user, vendor, order_type, purchasing_org FROM chk_EKKO "
                  "WHERE _reason IS NULL")
@@ -93,7 +91,7 @@ def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: s
                            ).fetchall()[0][0]
     if dangling:
         notes.append(f"{dangling:,} links name a requisition or order the export does not hold; they were left out")
-    con.register("names", _names(profile, lang))
+    register_names(con, profile, lang)
     cols = [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'docs'"
                                       ).fetchall()]
     attrs = [c for c in cols if c not in ("doc", "cat", "created", "user")]
@@ -103,24 +101,9 @@ def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: s
                              precedes=profile.precedes, sales=profile.sales, steps=steps, notes=notes)
 
 
-def _names(profile: Profile, lang: str) -> object:
-    import pandas as pd
-
-    return pd.DataFrame([{"code": c, "type": profile.type_name(c, lang), "activity": profile.activity(c, lang)}
-                         for c in profile.categories])
-
-
-def _first_of_each(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """A document listed twice with different content keeps its first row (``duplicate_document``)."""
-    run_sql(con, f"""
-        UPDATE chk_{name} SET _reason = 'duplicate_document' WHERE _reason IS NULL AND (_src, _row) IN (
-            SELECT (_src, _row) FROM (SELECT _src, _row, row_number() OVER (PARTITION BY doc ORDER BY _src, _row) k
-                                      FROM chk_{name} WHERE _reason IS NULL) WHERE k > 1)""")
-
-
 def _requisitions(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str, lang: str,
                   reports: dict[str, TableReport]) -> str:
-    present = register(con, "EBAN", tables["EBAN"], _spec(profile, "EBAN"))
+    present = register(con, "EBAN", tables["EBAN"], roles(profile, "EBAN"))
     ts, no_time = local_time(present, "BADAT", None, tz)
     released, _ = local_time(present, "FRGDT", None, tz) if "FRGDT" in present else ("NULL", "")
     checked(con, "EBAN", present, ["BANFN", "BNFPO"], [("bad_date", _bad_date("BADAT", ts))],
@@ -139,7 +122,7 @@ def _requisitions(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tabl
 
 def _po_items(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables,
               reports: dict[str, TableReport]) -> str:
-    present = register(con, "EKPO", tables["EKPO"], _spec(profile, "EKPO"))
+    present = register(con, "EKPO", tables["EKPO"], roles(profile, "EKPO"))
     header = f"{alpha('EBELN', 10)} NOT IN (SELECT doc FROM chk_EKKO WHERE _reason IS NULL)"
     checked(con, "EKPO", present, ["EBELN", "EBELP"], [("item_without_header", header)],
             select=f"""{alpha('EBELN', 10)} AS po, {col_or(present, 'BANFN', alpha('BANFN', 10))} AS req""")
@@ -149,7 +132,7 @@ def _po_items(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables,
 
 def _history(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str,
              reports: dict[str, TableReport]) -> str:
-    present = register(con, "EKBE", tables["EKBE"], _spec(profile, "EKBE"))
+    present = register(con, "EKBE", tables["EKBE"], roles(profile, "EKBE"))
     date = "CPUDT" if "CPUDT" in present else "BUDAT"
     ts, no_time = local_time(present, date, "CPUTM" if date == "CPUDT" else None, tz)
     usual = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in profile.reversal.items())
@@ -175,13 +158,13 @@ def _history(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, t
 
 def _invoices(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str,
               reports: dict[str, TableReport]) -> None:
-    present = register(con, "RBKP", tables["RBKP"], _spec(profile, "RBKP"))
+    present = register(con, "RBKP", tables["RBKP"], roles(profile, "RBKP"))
     ts, no_time = local_time(present, "CPUDT", "CPUTM", tz) if "CPUDT" in present else local_time(
         present, "BLDAT", None, tz)
     checked(con, "RBKP", present, ["BELNR", "GJAHR"], [("bad_date", f"{ts} IS NULL")],
             select=f"""{text('BELNR')} || '/' || {text('GJAHR')} AS doc, {ts} AS created, {no_time} AS _no_time,
                        {col_or(present, 'USNAM', text('USNAM'))} AS user, {text('LIFNR')} AS invoice_vendor,
                        {col_or(present, 'RMWWR', amount('RMWWR'))} AS gross_amount""")
-    _first_of_each(con, "RBKP")
+    first_of_each(con, "RBKP")
     account(con, "RBKP", reports["RBKP"], {"date_without_time": "_no_time"})
     run_sql(con, "CREATE TEMP TABLE inv AS SELECT * FROM chk_RBKP WHERE _reason IS NULL")

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import duckdb
-import pandas as pd
 
 from flowmine.extract._core import (
     Extracted,
@@ -28,6 +27,8 @@ from flowmine.extract._core import (
     documents_to_ocel,
     local_time,
     register,
+    register_names,
+    roles,
     run_sql,
     text,
 )
@@ -35,11 +36,6 @@ from flowmine.extract._profile import Profile
 from flowmine.extract._report import TableReport
 
 _WORDS = {"en": ("Operation", "Usage decision"), "zh": ("工序", "使用决策")}
-
-
-def _spec(profile: Profile, name: str) -> tuple[str, ...]:
-    spec = profile.tables[name]
-    return spec.required + spec.optional
 
 
 def _date(col: str) -> str:
@@ -54,7 +50,7 @@ def extract_sap_pp(profile: Profile, tables: Tables, timezone: str, lang: str, r
 
 def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str, lang: str,
          reports: dict[str, TableReport]) -> Extracted:
-    present = register(con, "AFKO", tables["AFKO"], _spec(profile, "AFKO"))
+    present = register(con, "AFKO", tables["AFKO"], roles(profile, "AFKO"))
     released, _ = local_time(present, "FTRMI", None, tz) if "FTRMI" in present else ("NULL", "")
     checked(con, "AFKO", present, ["AUFNR"], [], select=f"""
         {alpha('AUFNR', 12)} AS doc, 'PP' AS cat,
@@ -86,8 +82,7 @@ def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: s
                                                   "SELECT NULL::VARCHAR AS next, NULL::VARCHAR AS prev WHERE FALSE"))
     if steps:
         run_sql(con, f"CREATE TEMP TABLE steps AS {' UNION ALL BY NAME '.join(steps)}")
-    con.register("names", pd.DataFrame([{"code": c, "type": profile.type_name(c, lang),
-                                         "activity": profile.activity(c, lang)} for c in profile.categories]))
+    register_names(con, profile, lang)
     cols = [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'docs'"
                                       ).fetchall()]
     attrs = [c for c in cols if c not in ("doc", "cat", "created", "user")]
@@ -100,7 +95,7 @@ def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: s
 
 def _items(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables,
            reports: dict[str, TableReport]) -> None:
-    present = register(con, "AFPO", tables["AFPO"], _spec(profile, "AFPO"))
+    present = register(con, "AFPO", tables["AFPO"], roles(profile, "AFPO"))
     checked(con, "AFPO", present, ["AUFNR", "POSNR"], [
         ("item_without_header", f"{alpha('AUFNR', 12)} NOT IN (SELECT doc FROM chk_AFKO WHERE _reason IS NULL)")],
         select=f"""{alpha('AUFNR', 12)} AS doc, {amount('PSMNG')} AS quantity,
@@ -112,7 +107,7 @@ def _items(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables,
 
 def _confirmations(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str, op: str,
                    reports: dict[str, TableReport]) -> str:
-    present = register(con, "AFRU", tables["AFRU"], _spec(profile, "AFRU"))
+    present = register(con, "AFRU", tables["AFRU"], roles(profile, "AFRU"))
     start, _ = local_time(present, "ISDD", "ISDZ", tz)
     finish, _ = local_time(present, "IEDD", "IEDZ", tz)
     stokz = col_or(present, "STOKZ", text("STOKZ"))
@@ -142,7 +137,7 @@ def _confirmations(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tab
 
 def _lots(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str,
           reports: dict[str, TableReport]) -> str:
-    present = register(con, "QALS", tables["QALS"], _spec(profile, "QALS"))
+    present = register(con, "QALS", tables["QALS"], roles(profile, "QALS"))
     ts, no_time = local_time(present, "ENSTEHDAT", "ENTSTEZEIT", tz)
     checked(con, "QALS", present, ["PRUEFLOS", "AUFNR"], [("bad_date", f"{ts} IS NULL")], select=f"""
         {alpha('PRUEFLOS', 12)} AS doc, {alpha('AUFNR', 12)} AS aufnr, {ts} AS created, {no_time} AS _no_time,
@@ -155,7 +150,7 @@ def _lots(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: 
 
 def _decisions(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str, word: str,
                reports: dict[str, TableReport]) -> str:
-    present = register(con, "QAVE", tables["QAVE"], _spec(profile, "QAVE"))
+    present = register(con, "QAVE", tables["QAVE"], roles(profile, "QAVE"))
     ts, no_time = local_time(present, "VDATUM", "VEZEITERF", tz)
     checked(con, "QAVE", present, ["PRUEFLOS", "VCODE"], [
         ("lot_not_in_export", f"{alpha('PRUEFLOS', 12)} NOT IN (SELECT doc FROM lots)"),
