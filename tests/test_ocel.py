@@ -282,3 +282,51 @@ def test_data_page_shows_the_object_centric_log_and_its_case_notions(forms: dict
         row = next(r for r in grid.rowData if (r["from"], r["to"]) == ("order", "delivery"))
         assert (row["objects"], row["mean"], row["max"], row["several"]) == (2, 1.5, 2, 1)
     assert _find(data.layout(st, Filters(process="plain")), "data-ocel") is not None
+
+
+def _conforms(doc: dict) -> list[str]:
+    """What the OCEL 2.0 JSON ``doc`` breaks: the schema written from the specification
+    (tests/data/ocel20-json.schema.json), then the rules a schema cannot say: types declared before use,
+    attributes declared by their type and of the declared kind, relationships to objects that exist."""
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent / "data" / "ocel20-json.schema.json").read_text(encoding="utf-8"))
+    problems = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)]
+    kinds = {"string": str, "float": (int, float), "integer": int, "boolean": bool, "time": str}
+    declared = {("event", t["name"]): {a["name"]: a["type"] for a in t["attributes"]} for t in doc["eventTypes"]}
+    declared |= {("object", t["name"]): {a["name"]: a["type"] for a in t["attributes"]} for t in doc["objectTypes"]}
+    ids = {o["id"] for o in doc["objects"]}
+    for side, items in (("object", doc["objects"]), ("event", doc["events"])):
+        for item in items:
+            attrs = declared.get((side, item["type"]))
+            if attrs is None:
+                problems.append(f"{side} {item['id']}: type {item['type']!r} is not declared")
+                continue
+            for a in item.get("attributes", []):
+                kind = attrs.get(a["name"])
+                if kind is None or not isinstance(a["value"], kinds[kind]) or (
+                        kind != "boolean" and isinstance(a["value"], bool)):
+                    problems.append(f"{side} {item['id']}: attribute {a['name']!r} = {a['value']!r} is not a "
+                                    f"declared {kind}")
+            problems += [f"{side} {item['id']}: relationship to unknown object {r['objectId']!r}"
+                         for r in item.get("relationships", []) if r["objectId"] not in ids]
+    return problems
+
+
+def test_written_json_conforms_to_the_standard_structure(forms: dict[str, Path], tmp_path: Path) -> None:
+    from flowmine.extract import extract
+    from flowmine.simulate._erp import sap_o2c, sap_pp
+
+    out = flowmine.write_ocel(flowmine.read_ocel(forms["xmlocel"]), tmp_path / "a.jsonocel")
+    assert _conforms(json.loads(out.read_text(encoding="utf-8"))) == []
+    for name, export, profile in (("o2c", sap_o2c(40, seed=2), "sap-o2c"), ("pp", sap_pp(10, seed=2), "sap-pp")):
+        paths = []
+        for table, frame in export.tables.items():
+            paths.append(tmp_path / f"{name}-{table}.csv")
+            frame.to_csv(paths[-1], index=False)
+        out = flowmine.write_ocel(extract(profile, paths, timezone="Asia/Shanghai").ocel, tmp_path / f"{name}.json")
+        assert _conforms(json.loads(out.read_text(encoding="utf-8"))) == []
+    broken = json.loads(out.read_text(encoding="utf-8"))
+    broken["events"][0]["relationships"].append({"objectId": "nobody", "qualifier": "x"})
+    broken["events"][1]["time"] = "2024-01-01 10:00"
+    assert len(_conforms(broken)) == 2  # the check can fail
