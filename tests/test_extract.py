@@ -37,6 +37,7 @@ def files(export: object, tmp_path: Path) -> dict[str, Path]:
 
 def _created(result: object) -> dict[str, pd.Timestamp]:
     ev = result.ocel.events  # type: ignore[attr-defined]
+    ev = ev[ev["ocel:eid"].str.startswith("create:")]
     return dict(zip(ev["ocel:eid"].str.removeprefix("create:"), ev["ocel:timestamp"], strict=True))
 
 
@@ -350,3 +351,20 @@ def test_sap_pp_operations_become_activity_instances_with_their_service_times(tm
     report = check(st, "pp", definition="production", with_precision=False)
     assert report.labels.mapping["Usage decision"] == "Quality inspection"
     assert report.labels.mapping["Processing/assembly"] == "Processing/assembly"
+
+
+def test_change_documents_become_events_of_the_order(export: object, files: dict[str, Path]) -> None:
+    truth = export.truth  # type: ignore[attr-defined]
+    assert truth["changes"]
+    result = extract("sap-o2c", list(files.values()), timezone=TZ)
+    ev = result.ocel.events
+    changes = ev[ev["ocel:eid"].str.startswith("change:")]
+    got = sorted((e.split(":")[1], a, t.isoformat(), u, f, n) for e, a, t, u, f, n in zip(
+        changes["ocel:eid"], changes["ocel:activity"], changes["ocel:timestamp"], changes["user"],
+        changes["field"], changes["value_new"], strict=True))
+    want = sorted((c["document"], c["activity"], pd.Timestamp(c["time"]).tz_localize(None).isoformat(), c["user"],
+                   c["field"], c["new"] or None) for c in truth["changes"])
+    assert [g[:5] for g in got] == [w[:5] for w in want]
+    flat = flowmine.flatten(result.ocel, "order").events
+    assert set(flat[flat["concept:name"] == "Change price"]["case:concept:name"]) == {
+        c["document"] for c in truth["changes"] if c["activity"] == "Change price"}

@@ -66,6 +66,7 @@ class Profile:
     sales: tuple[str, ...]
     runner: str = ""
     reversal: dict[str, str] = field(default_factory=dict)  # sap-p2p: VGABE -> the usual SHKZG of its rows
+    changes: dict[str, dict[str, str]] = field(default_factory=dict)  # sap-o2c: "TAB-FIELD" -> {en, zh} activity
 
     def type_name(self, code: str, lang: str) -> str:
         return self.categories[code][f"type_{lang}"]
@@ -88,7 +89,8 @@ def load_profile(name: str) -> Profile:
     head = doc["profile"]
     return Profile(name=name, categories=doc.get("categories", {}), tables=tables,
                    precedes=tuple(head.get("precedes", ())), sales=tuple(head.get("sales", ())),
-                   runner=head.get("runner", name), reversal=dict(doc.get("reversal", {})))
+                   runner=head.get("runner", name), reversal=dict(doc.get("reversal", {})),
+                   changes=dict(doc.get("changes", {})))
 
 
 def with_columns(profile: Profile, columns: dict[str, dict[str, str]] | None) -> Profile:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from flowmine.extract._core import (
     Extracted,
@@ -32,6 +33,7 @@ from flowmine.extract._core import (
     local_time,
     register,
     register_names,
+    roles,
     run_sql,
     text,
 )
@@ -65,7 +67,7 @@ def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables,
     account(con, "VBFA", reports["VBFA"], {"date_without_time": "_no_time"})
     run_sql(con, "CREATE TEMP VIEW flow AS SELECT * FROM chk_VBFA WHERE _reason IS NULL")
     headers = _headers(con, profile, tables, timezone, reports)
-    return _assemble(con, profile, lang, headers)
+    return _assemble(con, profile, lang, headers, tables, timezone, reports)
 
 
 _HEADER_COLUMNS: dict[str, dict[str, str]] = {
@@ -134,7 +136,8 @@ def _items(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables,
                     FROM chk_VBAP WHERE _reason IS NULL GROUP BY ALL""")
 
 
-def _assemble(con: duckdb.DuckDBPyConnection, profile: Profile, lang: str, attrs: list[str]) -> Extracted:
+def _assemble(con: duckdb.DuckDBPyConnection, profile: Profile, lang: str, attrs: list[str], tables: Tables,
+              tz: str, reports: dict[str, TableReport]) -> Extracted:
     notes: list[str] = []
     register_names(con, profile, lang)
     # documents: every number seen, its category (VBFA first, then its header), its creation time
@@ -150,11 +153,12 @@ def _assemble(con: duckdb.DuckDBPyConnection, profile: Profile, lang: str, attrs
                      "of their first row was kept")
     has_items = bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'items'").fetchall()[0][0])
     attr_sel = "".join(f", h.{a}" for a in attrs)
+    no_user = "" if "user" in attrs else ", NULL::VARCHAR AS user"
     run_sql(con, f"""
         CREATE TEMP TABLE docs AS
         SELECT coalesce(v.doc, h.doc) AS doc, coalesce(v.cat, h.cat) AS cat,
                coalesce(h.created, v.created) AS created, v.quantity, v.value, v.currency AS flow_currency,
-               h.header{attr_sel}{', i.items' if has_items else ''}
+               h.header{attr_sel}{', i.items' if has_items else ''}{no_user}
         FROM vb_docs v FULL JOIN hdr h ON v.doc = h.doc
         {'LEFT JOIN items i ON i.doc = coalesce(v.doc, h.doc)' if has_items else ''}""")
     undated = con.execute("SELECT cat, count(*) FROM docs WHERE created IS NULL GROUP BY ALL ORDER BY 1").fetchall()
@@ -166,5 +170,51 @@ def _assemble(con: duckdb.DuckDBPyConnection, profile: Profile, lang: str, attrs
     object_select = (f"""d.cat AS category, d.quantity, d.value,
         coalesce(d.flow_currency{', d.currency' if 'currency' in attrs else ''}) AS document_currency
         {''.join(f', d.{a}' for a in attrs if a not in ('user', 'currency'))}{', d.items' if has_items else ''}""")
-    return documents_to_ocel(con, object_select, user="user" in attrs, precedes=profile.precedes,
-                             sales=profile.sales, notes=notes)
+    changes = _changes(con, profile, tables, tz, lang, reports)
+    return documents_to_ocel(con, object_select, user=True, precedes=profile.precedes, sales=profile.sales,
+                             steps=changes, step_attributes=("field", "value_old", "value_new") if changes else (),
+                             notes=notes)
+
+
+def _changes(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str, lang: str,
+             reports: dict[str, TableReport]) -> bool:
+    """``steps`` from the change documents (CDHDR/CDPOS) of the documents in ``docs``: one event per changed
+    field at the change's date and time, by its user, with the field and its old and new values."""
+    if "CDHDR" not in tables and "CDPOS" not in tables:
+        return False
+    head = "CDHDR" in tables
+    if head:
+        present = register(con, "CDHDR", tables["CDHDR"], roles(profile, "CDHDR"))
+        ts, no_time = local_time(present, "UDATE", "UTIME", tz)
+        checked(con, "CDHDR", present, ["OBJECTCLAS", "OBJECTID", "CHANGENR"], [
+            # headers without their items say when, not what: no event
+            ("change_without_items", "FALSE" if "CDPOS" in tables else "TRUE"),
+            ("bad_date", f"{text('UDATE')} IS NULL OR {text('UDATE')} = '00000000' OR {ts} IS NULL"),
+            ("document_not_in_export", f"{alpha('OBJECTID', 10)} NOT IN (SELECT doc FROM docs)")], select=f"""
+            {text('OBJECTCLAS')} AS objectclas, {alpha('OBJECTID', 10)} AS doc, {text('CHANGENR')} AS changenr,
+            {ts} AS time, {no_time} AS _no_time, {col_or(present, 'USERNAME', text('USERNAME'))} AS user""")
+        account(con, "CDHDR", reports["CDHDR"], {"date_without_time": "_no_time"})
+    if "CDPOS" not in tables:
+        return False
+    present = register(con, "CDPOS", tables["CDPOS"], roles(profile, "CDPOS"))
+    header = ("(" + ", ".join([text("OBJECTCLAS"), alpha("OBJECTID", 10), text("CHANGENR")]) +
+              ") NOT IN (SELECT (objectclas, doc, changenr) FROM chk_CDHDR WHERE _reason IS NULL)" if head else "TRUE")
+    checked(con, "CDPOS", present, ["OBJECTCLAS", "OBJECTID", "CHANGENR", "TABNAME", "FNAME"], [
+        ("change_without_header", header)], select=f"""
+        {text('OBJECTCLAS')} AS objectclas, {alpha('OBJECTID', 10)} AS doc, {text('CHANGENR')} AS changenr,
+        {text('TABNAME')} || '-' || {text('FNAME')} AS field, {col_or(present, 'VALUE_OLD', text('VALUE_OLD'))}
+        AS value_old, {col_or(present, 'VALUE_NEW', text('VALUE_NEW'))} AS value_new""")
+    account(con, "CDPOS", reports["CDPOS"], {})
+    if not head:
+        return False
+    named = pa.table({"field": list(profile.changes), "activity": [v[lang] for v in profile.changes.values()]})
+    con.register("change_names", named)
+    other = "修改 " if lang == "zh" else "Change "
+    run_sql(con, f"""CREATE TEMP TABLE steps AS
+        SELECT 'change:' || p.doc || ':' || p.changenr || ':' || p._row AS eid, p.doc,
+               coalesce(n.activity, '{other}' || p.field) AS activity, h.time, h.user, p.field, p.value_old,
+               p.value_new
+        FROM chk_CDPOS p JOIN chk_CDHDR h USING (objectclas, doc, changenr)
+        LEFT JOIN change_names n ON n.field = p.field
+        WHERE p._reason IS NULL AND h._reason IS NULL""")
+    return True

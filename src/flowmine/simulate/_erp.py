@@ -48,6 +48,7 @@ class _Flow:
         self.docs: dict[str, tuple[str, datetime, str]] = {}  # number -> (category, UTC time, user)
         self.links: set[tuple[str, str]] = set()
         self.items: dict[str, list[tuple[str, str, float, float]]] = {}  # number -> its items
+        self.changes: list[dict[str, str]] = []  # the change documents' truth
 
     def number(self, cat: str) -> str:
         key = "M" if cat == "N" else cat  # billing documents and their cancellations share one number range
@@ -153,7 +154,49 @@ def sap_o2c(orders: int = 200, *, seed: int = 7, start: str = "2024-01-02", time
         "VBRK": pd.DataFrame(vbrk, columns=["VBELN", "FKART", "VBTYP", "FKDAT", "ERDAT", "ERZET", "ERNAM", "NETWR",
                                             "WAERK"]),
     }
-    return ErpExport(tables=tables, truth=_truth(f, likp, timezone))
+    tables.update(_change_documents(f, seed))
+    truth = _truth(f, likp, timezone)
+    truth["changes"] = f.changes
+    return ErpExport(tables=tables, truth=truth)
+
+
+#: Changes an order may see before its first delivery: (table, field, activity, probability).
+_CHANGES = (("VBAP", "NETPR", "Change price", 0.12), ("VBAK", "LIFSK", "Set delivery block", 0.06),
+            ("VBEP", "EDATU", "Change delivery date", 0.08))
+
+
+def _change_documents(f: _Flow, seed: int) -> dict[str, pd.DataFrame]:
+    """CDHDR/CDPOS of the orders (object class VERKBELEG), drawn with a generator of their own so that the
+    rest of the export is the same with or without them."""
+    rng = random.Random(seed * 7919 + 1)
+    first_delivery: dict[str, datetime] = {}
+    for prev, nxt in f.links:
+        if f.docs[prev][0] == "C" and f.docs[nxt][0] == "J":
+            when = f.docs[nxt][1]
+            first_delivery[prev] = min(when, first_delivery.get(prev, when))
+    cdhdr: list[tuple[str, ...]] = []
+    cdpos: list[tuple[str, ...]] = []
+    changenr = 100000
+    for num, (cat, created, _user) in sorted(f.docs.items()):
+        if cat != "C" or num not in first_delivery:
+            continue
+        for table, field_, activity, p in _CHANGES:
+            if rng.random() >= p:
+                continue
+            changenr += 1
+            span = (first_delivery[num] - created).total_seconds()
+            when = (created + timedelta(seconds=rng.uniform(0.1, 0.9) * span)).replace(microsecond=0)
+            user = rng.choice(_USERS)
+            old, new = {"NETPR": (f"{rng.uniform(50, 900):.2f}", f"{rng.uniform(50, 900):.2f}"),
+                        "LIFSK": ("", "01"), "EDATU": ("20240110", "20240115")}[field_]
+            cdhdr.append(("VERKBELEG", num, f"{changenr:010d}", user, *f.local(when), "VA02"))
+            cdpos.append(("VERKBELEG", num, f"{changenr:010d}", table, field_, "U", old, new))
+            f.changes.append({"document": num, "activity": activity, "time": when.astimezone(ZoneInfo("UTC"))
+                              .isoformat(), "user": user, "field": f"{table}-{field_}", "old": old, "new": new})
+    return {"CDHDR": pd.DataFrame(cdhdr, columns=["OBJECTCLAS", "OBJECTID", "CHANGENR", "USERNAME", "UDATE",
+                                                  "UTIME", "TCODE"]),
+            "CDPOS": pd.DataFrame(cdpos, columns=["OBJECTCLAS", "OBJECTID", "CHANGENR", "TABNAME", "FNAME",
+                                                  "CHNGIND", "VALUE_OLD", "VALUE_NEW"])}
 
 
 def _header(f: _Flow, num: str, auart: str, vbtyp: str, customer: str, items: list[tuple[str, str, float, float]],
