@@ -1,7 +1,8 @@
 """OCEL 2.0 export: an object-centric log written in the standard's JSON, XML or SQLite form.
 
 flowmine picks the form by the file's extension. JSON is written in DuckDB (:mod:`._ocel_json`, 27x
-pm4py's writer on 237k events); XML and SQLite by pm4py (``write_ocel2_xml/sqlite``). Every write is
+pm4py's writer on 237k events), SQLite with ``sqlite3`` in batches (:mod:`._ocel_sqlite`), XML by pm4py
+(``write_ocel2_xml``). Every write is
 all-or-nothing: the file is written into a private folder beside the target, and the finished file
 replaces the target in one rename (an SQLite writer would otherwise add to an existing database, and a
 failed write would leave half a file).
@@ -96,6 +97,10 @@ def write_ocel(ocel: OCEL, path: str | os.PathLike[str]) -> Path:
 
             with part.open("wb") as fh:
                 write_ocel_json(ocel, fh)
+        elif form == "sqlite":
+            from flowmine.export._ocel_sqlite import write_ocel_sqlite
+
+            write_ocel_sqlite(ocel, part)
         else:
             writer(_typed_for_pm4py(ocel, form), str(part))
         with part.open("rb+") as fh:
