@@ -59,7 +59,7 @@ def _suffixes(names: list[str]) -> dict[str, str]:
 def _times(s: pd.Series) -> list[Any]:
     """UTC times as ``YYYY-MM-DD HH:MM:SS.ffffff`` text (Arrow formats them: no Python loop)."""
     t = pd.to_datetime(s, utc=True).dt.tz_localize(None).astype("datetime64[us]")
-    return pc.strftime(pa.array(t, from_pandas=True), format="%Y-%m-%d %H:%M:%S.%f").to_pylist()
+    return pc.strftime(pa.array(t, from_pandas=True), format="%Y-%m-%d %H:%M:%S").to_pylist()  # %S: with its µs
 
 
 def _values(frame: pd.DataFrame, cols: list[str], kinds: dict[str, str]) -> list[list[Any]]:
