@@ -282,6 +282,12 @@ def test_data_page_shows_the_object_centric_log_and_its_case_notions(forms: dict
         row = next(r for r in grid.rowData if (r["from"], r["to"]) == ("order", "delivery"))
         assert (row["objects"], row["mean"], row["max"], row["several"]) == (2, 1.5, 2, 1)
     assert _find(data.layout(st, Filters(process="plain")), "data-ocel") is not None
+    assert _find(data.layout(st, Filters(process="plain")), "data-ocel-notions") is None  # no other notion
+    from flowmine.dashboard.pages import processmap
+
+    line = _find(processmap.layout(st, Filters(process="o2c_delivery")), "map-notions")
+    assert [(c.children, c.href) for c in line.children if hasattr(c, "href")] == [  # type: ignore[attr-defined]
+        ("order (o2c)", "/map?process=o2c&lang=en")]
 
 
 def _conforms(doc: dict) -> list[str]:

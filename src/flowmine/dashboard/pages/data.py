@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import dcc, html
+from dash import html
 
 from flowmine.dashboard._components import Column, excel_button, register_excel, table
 from flowmine.dashboard._data import filters_of
 from flowmine.dashboard._i18n import t
+from flowmine.dashboard._notions import flattened, notion_links
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
 
@@ -76,22 +77,6 @@ def sheets(store: Store, f: Filters) -> list[tuple[str, list[Column], list[dict[
             (t("quarantine", f.lang), quarantine_columns(q_rows, f.lang), q_rows)]
 
 
-def flattened(m: dict[str, Any]) -> dict[str, Any] | None:
-    """The flattening of the process's latest object-centric source (OCEL 2.0), if it has one."""
-    found = [s for s in m["sources"] if s.get("flattening")]
-    return found[-1] if found else None
-
-
-def case_notions(store: Store, source: dict[str, Any]) -> list[tuple[str, str]]:
-    """(object type, process) for every process of the store flattened from the same OCEL file."""
-    out = []
-    for p in store.processes():
-        for s in store.manifest(p)["sources"]:
-            if s.get("sha256") == source.get("sha256") and s.get("flattening"):
-                out.append((str(s["flattening"]["object_type"]), p))
-    return sorted(set(out))
-
-
 def ocel_section(store: Store, f: Filters) -> Any:
     """Object types, what flattening did, the related-object counts and the other case notions (the same
     OCEL log flattened on another object type into another process of the store)."""
@@ -100,24 +85,20 @@ def ocel_section(store: Store, f: Filters) -> Any:
     source = flattened(store.manifest(f.process))
     if source is None:
         return None
+    notions = notion_links(store, f, PATH, "data-ocel-notions")
     fl = source["flattening"]
     case_type = str(fl["object_type"])
     types = [{"type": k, "objects": v, "cases": t("case_yes", lang) if k == case_type else ""}
              for k, v in fl.get("object_types", {}).items()]
     cards = [{"from": c["from"], "to": c["to"], "objects": c["objects"], "mean": c["mean"], "max": c["max"],
               "several": c["more_than_one"]} for c in fl.get("cardinalities", [])]
-    notions = []
-    for otype, process in case_notions(store, source):
-        label = f"{otype} ({process})"
-        notions.append(html.Span(label, className="fm-current") if process == f.process else
-                       dcc.Link(label, href=PATH + Filters(process=process, lang=lang).query()))
     summary = t("ocel_summary", lang).format(
         type=case_type, cases=fl["cases"], used=fl["events_used"], total=fl["events_total"],
         conv=fl["convergent_events"], copies=fl["extra_copies"], div=fl["divergent_events"])
     return html.Div(id="data-ocel", children=[
         html.H3(t("ocel_title", lang)),
         html.P(summary, id="data-ocel-summary"),
-        html.P([t("ocel_notion", lang) + ": ", *_joined(notions)], id="data-ocel-notions"),
+        notions,
         table("data-ocel-types", [Column("type", t("ocel_type", lang)), Column("objects", t("ocel_objects", lang),
                                                                                  "number"),
                                   Column("cases", t("ocel_cases", lang))], types, f=f, page="ocel-types"),
@@ -130,14 +111,6 @@ def ocel_section(store: Store, f: Filters) -> Any:
                                   Column("several", t("ocel_several", lang), "number")], cards, f=f,
               page="ocel-related"),
     ])
-
-
-def _joined(items: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for i, item in enumerate(items):
-        out.extend([" · "] if i else [])
-        out.append(item)
-    return out
 
 
 def layout(store: Store, f: Filters) -> Any:

@@ -27,6 +27,7 @@ from flowmine.dashboard._data import (
     version,
 )
 from flowmine.dashboard._i18n import plotly_config, t
+from flowmine.dashboard._notions import notion_links
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
 from flowmine.vocabulary import between_steps, duration, label, money, number, percent
@@ -143,6 +144,7 @@ def layout(store: Store, f: Filters) -> Any:
             html.Button(t("map_export_png", lang), id="map-png", n_clicks=0),
         ], style={"display": "flex", "gap": "18px", "alignItems": "center", "flexWrap": "wrap"}),
         html.P(t("map_hint", lang)),
+        notion_links(store, f, PATH, "map-notions"),
         *([html.P(t("map_no_dot", lang), id="map-notice", className="fm-notice")] if not routed(store, f) else []),
         dcc.Store(id="map-file", data=file_name(f.process)),
         html.Span(id="map-scrolled", style={"display": "none"}),
