@@ -336,3 +336,16 @@ def test_written_json_conforms_to_the_standard_structure(forms: dict[str, Path],
     broken["events"][0]["relationships"].append({"objectId": "nobody", "qualifier": "x"})
     broken["events"][1]["time"] = "2024-01-01 10:00"
     assert len(_conforms(broken)) == 2  # the check can fail
+
+
+def test_json_times_local_to_the_exports_zone_with_their_offset(forms: dict[str, Path], tmp_path: Path) -> None:
+    log = flowmine.read_ocel(forms["jsonocel"])
+    out = flowmine.write_ocel(log, tmp_path / "local.jsonocel", timezone="Asia/Shanghai")
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    e3 = next(e for e in doc["events"] if e["id"] == "e3")
+    assert e3["time"] == "2024-03-05T08:00:00.250000+08:00"  # as the source wrote it
+    ny = flowmine.write_ocel(log, tmp_path / "ny.jsonocel", timezone="America/New_York")
+    assert next(e for e in json.loads(ny.read_text(encoding="utf-8"))["events"] if e["id"] == "e3")["time"] == \
+        "2024-03-04T19:00:00.250000-05:00"
+    assert canonical(flowmine.read_ocel(out)) == canonical(log) == canonical(flowmine.read_ocel(ny))
+    assert _conforms(doc) == []

@@ -56,7 +56,7 @@ def extract_sample(samples: Path, store: Store, entry: dict[str, Any]) -> list[s
                f"{totals['rows_quarantined']:,} quarantined) into {sum(result.report.objects.values()):,} objects")
     folder = store.path.parent / "ocel"
     folder.mkdir(parents=True, exist_ok=True)
-    ocel = write_ocel(result.ocel, folder / f"{entry['process']}.jsonocel")
+    ocel = write_ocel(result.ocel, folder / f"{entry['process']}.jsonocel", timezone=entry.get("timezone"))
     errors: list[str] = []
     for i, object_type in enumerate(entry["object_types"]):
         process = entry["process"] if i == 0 else f"{entry['process']}_{object_type}"

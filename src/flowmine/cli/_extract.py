@@ -54,7 +54,7 @@ def extract(
 
     ocel_form(out)  # refuse an unknown output form before reading anything
     result = run(profile, list(tables), timezone=timezone, lang=lang, columns=_columns(columns))
-    write_ocel(result.ocel, out)
+    write_ocel(result.ocel, out, timezone=timezone)
     if quarantine is not None:
         import pyarrow as pa
 

@@ -74,8 +74,11 @@ def _typed_for_pm4py(ocel: OCEL, form: str) -> OCEL:
                  parameters=ocel.parameters, o2o=ocel.o2o, e2e=ocel.e2e, object_changes=changes)
 
 
-def write_ocel(ocel: OCEL, path: str | os.PathLike[str]) -> Path:
+def write_ocel(ocel: OCEL, path: str | os.PathLike[str], *, timezone: str | None = None) -> Path:
     """Write ``ocel`` (pm4py's ``OCEL``) to ``path`` in the OCEL 2.0 form its extension names; returns the path.
+
+    ``timezone`` (JSON): write times local to that zone with their offset (``2024-01-02T09:00:00+08:00``)
+    instead of UTC (``Z``); the instants are the same.
 
     Examples
     --------
@@ -96,7 +99,7 @@ def write_ocel(ocel: OCEL, path: str | os.PathLike[str]) -> Path:
             from flowmine.export._ocel_json import write_ocel_json
 
             with part.open("wb") as fh:
-                write_ocel_json(ocel, fh)
+                write_ocel_json(ocel, fh, timezone)
         elif form == "sqlite":
             from flowmine.export._ocel_sqlite import write_ocel_sqlite
 

@@ -45,10 +45,22 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _value(col: str, kind: str) -> str:
-    """A column's value as JSON (times as ISO text in UTC)."""
+def _iso(instant: str, tz: str | None) -> str:
+    """ISO 8601 text of a TIMESTAMPTZ expression: in UTC with ``Z``, or local to ``tz`` with its offset
+    (``2024-01-02T09:00:00.000000+08:00``)."""
+    if tz is None:
+        return f"strftime(timezone('UTC', {instant}), '{_TIME}')"
+    zone = _lit(tz)
+    off = f"(epoch(timezone({zone}, {instant})) - epoch(timezone('UTC', {instant})))"
+    return (f"strftime(timezone({zone}, {instant}), '%Y-%m-%dT%H:%M:%S.%f') || "
+            f"CASE WHEN {off} < 0 THEN '-' ELSE '+' END || lpad((abs({off}) // 3600)::BIGINT::VARCHAR, 2, '0') || "
+            f"':' || lpad(((abs({off}) % 3600) // 60)::BIGINT::VARCHAR, 2, '0')")
+
+
+def _value(col: str, kind: str, tz: str | None) -> str:
+    """A column's value as JSON (times as ISO text)."""
     if kind == "time":
-        return f"to_json(strftime(timezone('UTC', {_q(col)}::TIMESTAMPTZ), '{_TIME}'))"
+        return f"to_json({_iso(f'{_q(col)}::TIMESTAMPTZ', tz)})"
     return f"to_json({_q(col)})"
 
 
@@ -75,8 +87,9 @@ def _stream(con: duckdb.DuckDBPyConnection, sql: str, fh: IO[bytes]) -> None:
         first = False
 
 
-def write_ocel_json(ocel: OCEL, fh: IO[bytes]) -> None:
-    """Write ``ocel`` to the binary file ``fh`` as OCEL 2.0 JSON."""
+def write_ocel_json(ocel: OCEL, fh: IO[bytes], timezone: str | None = None) -> None:
+    """Write ``ocel`` to the binary file ``fh`` as OCEL 2.0 JSON; times in UTC (``Z``), or local to
+    ``timezone`` with their offset."""
     con = duckdb.connect(config={"preserve_insertion_order": True})
     try:
         con.execute("SET TimeZone = 'UTC'").fetchall()
@@ -105,9 +118,9 @@ def write_ocel_json(ocel: OCEL, fh: IO[bytes]) -> None:
                 "eventTypes": [{"name": k, "attributes": v} for k, v in ev_types.items()]}
         fh.write(json.dumps(head, ensure_ascii=False)[:-1].encode("utf-8"))
         fh.write(b',\n"objects": [\n')
-        _stream(con, _objects_sql(objects, ob_attrs, changes, ch_fields), fh)
+        _stream(con, _objects_sql(objects, ob_attrs, changes, ch_fields, timezone), fh)
         fh.write(b'\n],\n"events": [\n')
-        _stream(con, _events_sql(ev_attrs), fh)
+        _stream(con, _events_sql(ev_attrs, timezone), fh)
         fh.write(b"\n]}\n")
     finally:
         con.close()
@@ -121,28 +134,29 @@ def _attr_list(items: list[str], timed: bool = False) -> str:
     return f"list_filter([{', '.join(items)}], {keep})"
 
 
-def _events_sql(attrs: dict[str, str]) -> str:
-    items = [f"{{'name': {_lit(a)}, 'value': {_value(a, k)}}}" for a, k in attrs.items()]
+def _events_sql(attrs: dict[str, str], tz: str | None) -> str:
+    items = [f"{{'name': {_lit(a)}, 'value': {_value(a, k, tz)}}}" for a, k in attrs.items()]
     return f"""
         WITH r AS (SELECT "ocel:eid" AS eid, list({{'objectId': "ocel:oid", 'qualifier': "ocel:qualifier"}}) AS rels
                    FROM rel GROUP BY 1)
         SELECT to_json({{'id': e."ocel:eid", 'type': e."ocel:activity",
-                        'time': strftime(timezone('UTC', e."ocel:timestamp"::TIMESTAMPTZ), '{_TIME}'),
+                        'time': {_iso('e."ocel:timestamp"::TIMESTAMPTZ', tz)},
                         'attributes': {_attr_list(items)},
                         'relationships': coalesce(r.rels, [])}})::VARCHAR
         FROM ev e LEFT JOIN r ON r.eid = e."ocel:eid"
         ORDER BY e."ocel:timestamp", e."ocel:eid" """
 
 
-def _objects_sql(objects: pd.DataFrame, attrs: dict[str, str], changes: pd.DataFrame, fields: list[str]) -> str:
-    initial = [f"{{'name': {_lit(a)}, 'time': '{_EPOCH}', 'value': {_value(a, k)}}}" for a, k in attrs.items()
+def _objects_sql(objects: pd.DataFrame, attrs: dict[str, str], changes: pd.DataFrame, fields: list[str],
+                 tz: str | None) -> str:
+    initial = [f"{{'name': {_lit(a)}, 'time': '{_EPOCH}', 'value': {_value(a, k, tz)}}}" for a, k in attrs.items()
                if a in objects.columns]
     parts = [f"SELECT \"ocel:oid\" AS oid, {_attr_list(initial, timed=True)} AS attrs FROM ob"]
     if fields:
-        cases = " ".join(f"WHEN {_lit(f)} THEN {_value(f, attrs[f])}" for f in fields if f in changes.columns)
+        cases = " ".join(f"WHEN {_lit(f)} THEN {_value(f, attrs[f], tz)}" for f in fields if f in changes.columns)
         parts.append(f"""
             SELECT "ocel:oid", list({{'name': "ocel:field",
-                'time': strftime(timezone('UTC', "ocel:timestamp"::TIMESTAMPTZ), '{_TIME}'),
+                'time': {_iso('"ocel:timestamp"::TIMESTAMPTZ', tz)},
                 'value': CASE "ocel:field" {cases} END}} ORDER BY "ocel:timestamp")
             FROM ch GROUP BY 1""")
     union = " UNION ALL ".join(parts)
