@@ -45,8 +45,8 @@ def extract(
     quarantine: Annotated[Path | None, typer.Option(help="Write the quarantined rows (table, source, row, reason) "
                                                     "to this CSV file.", show_default=False)] = None,
     columns: Annotated[Path | None, typer.Option(help="links profile: a TOML file naming the columns that differ "
-                                                 "from the profile's aliases ([documents] created = \"制单时间\", "
-                                                 "[links] from = \"上游单据\").", show_default=False)] = None,
+                                                 "from the profile's aliases (\\[documents] created = \"制单时间\", "
+                                                 "\\[links] from = \"上游单据\").", show_default=False)] = None,
 ) -> None:
     """Extract an object-centric log (OCEL 2.0) from ERP tables. / 从 ERP 表导出对象中心事件日志。"""
     from flowmine.export import ocel_form, write_csv, write_ocel
