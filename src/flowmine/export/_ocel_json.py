@@ -25,7 +25,9 @@ _TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
 _BATCH = 50_000
 
 
-def _kind(s: pd.Series) -> str:
+def attribute_kind(s: pd.Series) -> str:
+    """The OCEL 2.0 attribute type of a column (``boolean``, ``integer``, ``float``, ``time`` or ``string``);
+    the SQLite writer declares its columns by it too."""
     if pd.api.types.is_bool_dtype(s):
         return "boolean"
     if pd.api.types.is_integer_dtype(s):
@@ -100,12 +102,12 @@ def write_ocel_json(ocel: OCEL, fh: IO[bytes], timezone: str | None = None) -> N
         con.register("rel", rel[["ocel:eid", "ocel:oid", "ocel:qualifier"]])
         con.register("o2o", o2o[["ocel:oid", "ocel:oid_2", "ocel:qualifier"]] if len(o2o) else
                      pd.DataFrame({"ocel:oid": [], "ocel:oid_2": [], "ocel:qualifier": []}, dtype="str"))
-        ev_attrs = {c: _kind(events[c]) for c in events.columns if not str(c).startswith("ocel:")}
-        ob_attrs = {c: _kind(objects[c]) for c in objects.columns if not str(c).startswith("ocel:")}
+        ev_attrs = {c: attribute_kind(events[c]) for c in events.columns if not str(c).startswith("ocel:")}
+        ob_attrs = {c: attribute_kind(objects[c]) for c in objects.columns if not str(c).startswith("ocel:")}
         ch_fields = sorted(set(changes["ocel:field"].dropna())) if len(changes) else []
         for f in ch_fields:
             if f not in ob_attrs and f in changes.columns:
-                ob_attrs[f] = _kind(changes[f])
+                ob_attrs[f] = attribute_kind(changes[f])
         ob_types = _declared(con, "ob", "ocel:type", {a: k for a, k in ob_attrs.items() if a in objects.columns})
         if ch_fields:
             con.register("ch", changes)

@@ -19,6 +19,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flowmine.export._ocel_json import attribute_kind as _kind
+
 if TYPE_CHECKING:
     from pm4py.objects.ocel.obj import OCEL
 
@@ -28,18 +30,6 @@ _SQL_TYPES = {"float": "REAL", "integer": "INTEGER", "boolean": "INTEGER", "time
 
 def _q(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
-
-
-def _kind(s: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(s):
-        return "boolean"
-    if pd.api.types.is_integer_dtype(s):
-        return "integer"
-    if pd.api.types.is_float_dtype(s):
-        return "float"
-    if pd.api.types.is_datetime64_any_dtype(s):
-        return "time"
-    return "string"
 
 
 def _suffixes(names: list[str]) -> dict[str, str]:
