@@ -264,12 +264,16 @@ def test_sap_p2p_recovers_the_ground_truth_and_counts_dirty_rows(tmp_path: Path)
             frame = pd.concat([frame, frame.iloc[[0]].assign(VGABE="7"), frame.iloc[[1]].assign(EBELN="4599999999")])
         if name == "EKPO":
             frame = pd.concat([frame, frame.iloc[[0]].assign(EBELN="4588888888")])
+        if name == "RSEG":  # an item of an invoice without header, one billing an order not exported
+            frame = pd.concat([frame, frame.iloc[[0]].assign(BELNR="5199999999"), frame.iloc[[1]].assign(
+                EBELN="4577777777")])
         paths.append(tmp_path / f"{name}.csv")
         frame.to_csv(paths[-1], index=False)
     result = extract("sap-p2p", paths, timezone=TZ)
     rep = result.report.tables
     assert rep["EKBE"].reasons == {"unknown_category": 1, "order_not_in_export": 1}
     assert rep["EKPO"].reasons == {"item_without_header": 1}
+    assert rep["RSEG"].reasons == {"item_without_header": 1, "order_not_in_export": 1}
     assert rep["EBAN"].flags == {"date_without_time": len(export.tables["EBAN"])}  # SAP keeps dates only here
     assert all(t.balanced for t in rep.values())
     objects = result.ocel.objects
@@ -282,6 +286,14 @@ def test_sap_p2p_recovers_the_ground_truth_and_counts_dirty_rows(tmp_path: Path)
     assert links == {tuple(p) for p in truth["links"]}
     releases = sum(1 for v in truth["documents"].values() if v.get("released"))
     assert result.report.events["Release purchase requisition"] == releases
+    # parked invoices (RBSTAT A) are in RBKP/RSEG only: dated by RBKP, linked to their order by RSEG
+    parked = {k for k, v in truth["documents"].items() if v["category"] == "IRP"}
+    assert parked and result.report.events["Park invoice"] == len(parked)
+    assert result.report.objects["parked invoice"] == len(parked)
+    rseg = export.tables["RSEG"].assign(doc=lambda f: f.BELNR + "/" + f.GJAHR,
+                                        v=lambda f: f.WRBTR.astype(float) * f.SHKZG.map({"S": 1, "H": -1}))
+    invoiced = objects.set_index("ocel:oid")["invoiced_amount"].dropna()
+    assert invoiced.round(2).to_dict() == rseg.groupby("doc")["v"].sum().round(2).to_dict()
     # flattened on the purchase order and checked as the procurement process through its aliases
     out = tmp_path / "p2p.jsonocel"
     flowmine.write_ocel(result.ocel, out)
@@ -319,6 +331,17 @@ def test_sap_fi_links_open_items_to_their_clearing(tmp_path: Path) -> None:
     flat = flowmine.flatten(result.ocel, "vendor invoice").events
     paid = flat[flat["concept:name"] == "Pay by payment run"]["case:concept:name"].nunique()
     assert paid == sum(1 for a, _b in truth["links"] if truth["documents"][a]["type"] == "KR")
+    # ... and checked as the finance process through its aliases
+    from flowmine.conformance import check
+
+    out = tmp_path / "fi.jsonocel"
+    flowmine.write_ocel(result.ocel, out)
+    st = flowmine.Store(tmp_path / "store")
+    st.ingest("fi", [out], mapping=flowmine.Mapping(object_type="vendor invoice"))
+    report = check(st, "fi", definition="finance", with_precision=False)
+    assert {report.labels.mapping[a] for a in ("Post vendor invoice", "Pay by payment run")} == {
+        "Submit expense claim", "Cashier payment"}
+    assert 0 < report.fitness < 1
 
 
 def test_sap_pp_operations_become_activity_instances_with_their_service_times(tmp_path: Path) -> None:

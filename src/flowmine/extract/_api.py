@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from flowmine.errors import OptionError, UnusableInputError
-from flowmine.extract._core import Tables
+from flowmine.extract._core import Tables, connection
 from flowmine.extract._links import extract_links
 from flowmine.extract._profile import clean_names, identify, load_profile, with_columns
 from flowmine.extract._report import ExtractReport, TableReport
@@ -112,7 +112,8 @@ def extract(profile: str, tables: list[str | os.PathLike[str]], *, timezone: str
             got = ", ".join(sorted(by_table)) or "none"
             raise UnusableInputError(os.fspath(tables[0]), f"the {profile} profile needs the table {needed}; the "
                                      f"files given hold: {got}")
-    done = _RUNNERS[spec.runner](spec, by_table, tz, lang, reports)
+    with connection() as con:
+        done = _RUNNERS[spec.runner](con, spec, by_table, tz, lang, reports)
     for name, parts in by_table.items():  # every row of every file is used or quarantined: never lost
         given = sum(t.num_rows for _s, t, _r in parts) + reports[name].reasons.get("unreadable_row", 0)
         if reports[name].rows_read != given or not reports[name].balanced:

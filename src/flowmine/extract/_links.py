@@ -20,7 +20,6 @@ from flowmine.extract._core import (
     Tables,
     account,
     checked,
-    connection,
     documents_to_ocel,
     first_of_each,
     run_sql,
@@ -64,51 +63,50 @@ def _roles(spec: TableSpec, parts: list[tuple[str, pa.Table, pa.Array]]) -> pa.T
     return pa.concat_tables(out, promote_options="default")
 
 
-def extract_links(profile: Profile, tables: Tables, timezone: str, lang: str, reports: dict[str, TableReport],
-                  ) -> Extracted:
+def extract_links(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, timezone: str, lang: str,
+                  reports: dict[str, TableReport]) -> Extracted:
     """``profile`` carries the user's column names already (:func:`flowmine.extract._profile.with_columns`)."""
-    with connection() as con:
-        docs = _roles(profile.tables["documents"], tables["documents"])
-        con.register("raw_documents", docs)
-        present = set(docs.column_names) - {"_src", "_row"}
-        created, two_digit, no_time = _time("created", timezone)
-        approved = ""
-        if "approved" in present:
-            when, _two, date_only = _time("approved", timezone)
-            given = f"{text('approved')} IS NOT NULL"
-            approved = (f", {when} AS approved, ({given} AND {date_only}) AS _approved_no_time, "
-                        f"({given} AND {when} IS NULL) AS _approved_unread")
-        checked(con, "documents", present, ["id", "type"], [
-            ("ambiguous_date", two_digit), ("bad_date", f"{text('created')} IS NULL OR {created} IS NULL")],
-            select=f"""{text('id')} AS doc, {text('type')} AS cat, {created} AS created, {no_time} AS _no_time
-                       {', ' + text('user') + ' AS user' if 'user' in present else ''}
-                       {', ' + text('number') + ' AS number' if 'number' in present else ''}
-                       {', TRY_CAST(replace(' + text('amount') + ", ',', '') AS DOUBLE) AS amount"
-                        if 'amount' in present else ''}
-                       {approved}""")
-        first_of_each(con, "documents")
-        flags = {"date_without_time": "_no_time"}
-        if "approved" in present:  # a date-only approval reads as midnight: before a creation of the same day
-            flags["approval_date_without_time"] = "_approved_no_time"
-            flags["approval_date_unreadable"] = "_approved_unread"  # the document is used, without its approval
-        account(con, "documents", reports["documents"], flags)
-        run_sql(con, "CREATE TEMP TABLE docs AS SELECT * FROM chk_documents WHERE _reason IS NULL")
-        names = [c for c, in con.execute("SELECT DISTINCT cat FROM docs ORDER BY 1").fetchall()]
-        create, approve = ("创建{}", "审核{}") if lang == "zh" else ("Create {}", "Approve {}")
-        con.register("names", pa.table({"code": names, "type": names,
-                                        "activity": [create.format(n) for n in names]}))
-        steps = "approved" in present
-        if steps:
-            before, after = approve.split("{}")
-            run_sql(con, f"""CREATE TEMP TABLE steps AS
-                SELECT 'approve:' || doc AS eid, doc, '{before}' || cat || '{after}' AS activity,
-                       approved AS time{', NULL AS user' if 'user' in present else ''}
-                FROM docs WHERE approved IS NOT NULL""")  # the approver is not the creator: no user
-        _links(con, profile, tables, reports)
-        attrs = [a for a in ("number", "amount") if a in present]
-        object_select = ", ".join(["d.cat AS document_type", *(f"d.{a}" for a in attrs)])
-        return documents_to_ocel(con, object_select, user="user" in present, steps=steps,
-                                 precedes=profile.precedes, sales=profile.sales)
+    docs = _roles(profile.tables["documents"], tables["documents"])
+    con.register("raw_documents", docs)
+    present = set(docs.column_names) - {"_src", "_row"}
+    created, two_digit, no_time = _time("created", timezone)
+    approved = ""
+    if "approved" in present:
+        when, _two, date_only = _time("approved", timezone)
+        given = f"{text('approved')} IS NOT NULL"
+        approved = (f", {when} AS approved, ({given} AND {date_only}) AS _approved_no_time, "
+                    f"({given} AND {when} IS NULL) AS _approved_unread")
+    checked(con, "documents", present, ["id", "type"], [
+        ("ambiguous_date", two_digit), ("bad_date", f"{text('created')} IS NULL OR {created} IS NULL")],
+        select=f"""{text('id')} AS doc, {text('type')} AS cat, {created} AS created, {no_time} AS _no_time
+                   {', ' + text('user') + ' AS user' if 'user' in present else ''}
+                   {', ' + text('number') + ' AS number' if 'number' in present else ''}
+                   {', TRY_CAST(replace(' + text('amount') + ", ',', '') AS DOUBLE) AS amount"
+                    if 'amount' in present else ''}
+                   {approved}""")
+    first_of_each(con, "documents")
+    flags = {"date_without_time": "_no_time"}
+    if "approved" in present:  # a date-only approval reads as midnight: before a creation of the same day
+        flags["approval_date_without_time"] = "_approved_no_time"
+        flags["approval_date_unreadable"] = "_approved_unread"  # the document is used, without its approval
+    account(con, "documents", reports["documents"], flags)
+    run_sql(con, "CREATE TEMP TABLE docs AS SELECT * FROM chk_documents WHERE _reason IS NULL")
+    names = [c for c, in con.execute("SELECT DISTINCT cat FROM docs ORDER BY 1").fetchall()]
+    create, approve = ("创建{}", "审核{}") if lang == "zh" else ("Create {}", "Approve {}")
+    con.register("names", pa.table({"code": names, "type": names,
+                                    "activity": [create.format(n) for n in names]}))
+    steps = "approved" in present
+    if steps:
+        before, after = approve.split("{}")
+        run_sql(con, f"""CREATE TEMP TABLE steps AS
+            SELECT 'approve:' || doc AS eid, doc, '{before}' || cat || '{after}' AS activity,
+                   approved AS time{', NULL AS user' if 'user' in present else ''}
+            FROM docs WHERE approved IS NOT NULL""")  # the approver is not the creator: no user
+    _links(con, profile, tables, reports)
+    attrs = [a for a in ("number", "amount") if a in present]
+    object_select = ", ".join(["d.cat AS document_type", *(f"d.{a}" for a in attrs)])
+    return documents_to_ocel(con, object_select, user="user" in present, steps=steps,
+                             precedes=profile.precedes, sales=profile.sales)
 
 
 def _links(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, reports: dict[str, TableReport]) -> None:

@@ -23,7 +23,8 @@ from flowmine.errors import OptionError, UnusableInputError
 #: Profiles flowmine extracts, name -> one-line description (``flowmine extract --help`` lists them).
 PROFILES: dict[str, str] = {
     "sap-o2c": "SAP SD document flow VBFA (+ VBAK/VBAP, LIKP, VBRK) -> orders, deliveries, goods movements, invoices",
-    "sap-p2p": "SAP MM EBAN, EKKO/EKPO, EKBE (+ RBKP) -> requisitions, purchase orders, goods and invoice receipts",
+    "sap-p2p": "SAP MM EBAN, EKKO/EKPO, EKBE (+ RBKP/RSEG) -> requisitions, purchase orders, goods and invoice "
+               "receipts, parked invoices",
     "sap-fi": "SAP FI BKPF/BSEG -> invoices, credit memos, payments and the clearing that links them",
     "sap-pp": "SAP PP/QM AFKO/AFPO, AFRU, QALS/QAVE -> production orders with their operations (start and "
               "finish), inspection lots and usage decisions",

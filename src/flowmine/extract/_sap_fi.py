@@ -19,7 +19,6 @@ from flowmine.extract._core import (
     amount,
     checked,
     col_or,
-    connection,
     documents_to_ocel,
     first_of_each,
     local_time,
@@ -37,13 +36,7 @@ def _doc_id(bukrs: str, belnr: str, gjahr: str) -> str:
     return f"{text(bukrs)} || '/' || {alpha(belnr, 10)} || '/' || {text(gjahr)}"
 
 
-def extract_sap_fi(profile: Profile, tables: Tables, timezone: str, lang: str, reports: dict[str, TableReport],
-                   ) -> Extracted:
-    with connection() as con:
-        return _run(con, profile, tables, timezone, lang, reports)
-
-
-def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str, lang: str,
+def extract_sap_fi(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str, lang: str,
          reports: dict[str, TableReport]) -> Extracted:
     present = register(con, "BKPF", tables["BKPF"], roles(profile, "BKPF"))
     date, clock = ("CPUDT", "CPUTM") if "CPUDT" in present else ("BUDAT", None)

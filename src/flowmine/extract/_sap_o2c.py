@@ -27,7 +27,6 @@ from flowmine.extract._core import (
     amount,
     checked,
     col_or,
-    connection,
     documents_to_ocel,
     first_of_each,
     local_time,
@@ -41,13 +40,7 @@ from flowmine.extract._profile import Profile
 from flowmine.extract._report import TableReport
 
 
-def extract_sap_o2c(profile: Profile, tables: Tables, timezone: str, lang: str, reports: dict[str, TableReport],
-                    ) -> Extracted:
-    with connection() as con:
-        return _run(con, profile, tables, timezone, lang, reports)
-
-
-def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables,
+def extract_sap_o2c(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables,
          timezone: str, lang: str, reports: dict[str, TableReport]) -> Extracted:
     codes = pd.DataFrame({"code": list(profile.categories)})
     con.register("cats", codes)

@@ -8,7 +8,11 @@
   receipt, 3 subsequent debit/credit, 9 service entry; the document is BELNR/GJAHR (its id is
   ``BELNR/GJAHR``: material and invoice documents are numbered per year), entered on CPUDT at CPUTM. A row
   whose SHKZG is the opposite of its kind's usual sign (``[reversal]`` in the profile) is a reversal.
-- RBKP (optional): the invoice's header: vendor, gross amount, entry time, and the user who entered it.
+- RBKP (optional): the invoice's header: vendor, gross amount, entry time, and the user who entered it; its
+  status RBSTAT tells a parked or held invoice (A-E), which EKBE does not know yet: it becomes a document of
+  its own (``IRP``, "Park invoice"), dated by RBKP.
+- RSEG (optional): the invoice's items, each naming the order it bills (EBELN): the invoice -> order link,
+  for parked invoices too; per invoice its item count and invoiced amount (WRBTR) become attributes.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from flowmine.extract._core import (
     amount,
     checked,
     col_or,
-    connection,
     documents_to_ocel,
     first_of_each,
     local_time,
@@ -39,19 +42,15 @@ from flowmine.extract._report import TableReport
 #: The release of a requisition (EBAN.FRGDT), the one step that is not a document's creation.
 RELEASE = {"en": "Release purchase requisition", "zh": "审批采购申请"}
 _KIND = {"1": ("GR", "GRX"), "2": ("IR", "IRX"), "3": ("SUB", "SUB"), "9": ("SE", "SE")}
+#: RBKP.RBSTAT of an invoice parked or held, not posted (5 is posted; 1-4 are posted stages of a workflow).
+_PARKED = ("A", "B", "C", "D", "E")
 
 
 def _bad_date(col: str, ts: str) -> str:
     return f"{text(col)} IS NULL OR {text(col)} = '00000000' OR {ts} IS NULL"
 
 
-def extract_sap_p2p(profile: Profile, tables: Tables, timezone: str, lang: str, reports: dict[str, TableReport],
-                    ) -> Extracted:
-    with connection() as con:
-        return _run(con, profile, tables, timezone, lang, reports)
-
-
-def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str, lang: str,
+def extract_sap_p2p(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str, lang: str,
          reports: dict[str, TableReport]) -> Extracted:
     parts, notes = [], []
     if "EBAN" in tables:
@@ -75,15 +74,21 @@ def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: s
         link_parts.append("SELECT DISTINCT doc AS next, po AS prev FROM hist")
     if "RBKP" in tables:
         _invoices(con, profile, tables, tz, reports)
+        known = "SELECT doc FROM hist" if "EKBE" in tables else "SELECT NULL::VARCHAR AS doc WHERE FALSE"
+        parts.append(f"SELECT doc, cat, created, user FROM inv WHERE doc NOT IN ({known})")  # parked: not in EKBE
+    if "RSEG" in tables:
+        link_parts.append(_invoice_items(con, profile, tables, reports))
     union = " UNION ALL BY NAME ".join(parts)
     run_sql(con, f"CREATE TEMP TABLE docs0 AS {union}")
-    rbkp = "RBKP" in tables
+    rbkp, rseg = "RBKP" in tables, "RSEG" in tables
     run_sql(con, f"""
         CREATE TEMP TABLE docs AS
         SELECT d.doc, d.cat, {'coalesce(r.created, d.created)' if rbkp else 'd.created'} AS created,
                {'coalesce(r.user, d.user)' if rbkp else 'd.user'} AS user, d.* EXCLUDE (doc, cat, created, user)
                {', r.gross_amount, r.invoice_vendor' if rbkp else ''}
-        FROM docs0 d {'LEFT JOIN inv r ON r.doc = d.doc' if rbkp else ''}""")
+               {', i.invoice_items, i.invoiced_amount' if rseg else ''}
+        FROM docs0 d {'LEFT JOIN inv r ON r.doc = d.doc' if rbkp else ''}
+        {'LEFT JOIN inv_items i ON i.doc = d.doc' if rseg else ''}""")
     links = " UNION ".join(link_parts) or "SELECT NULL::VARCHAR AS next, NULL::VARCHAR AS prev WHERE FALSE"
     run_sql(con, f"""CREATE TEMP TABLE links AS SELECT DISTINCT next, prev FROM ({links}) l
                      WHERE next IN (SELECT doc FROM docs) AND prev IN (SELECT doc FROM docs)""")
@@ -159,12 +164,35 @@ def _history(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, t
 def _invoices(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str,
               reports: dict[str, TableReport]) -> None:
     present = register(con, "RBKP", tables["RBKP"], roles(profile, "RBKP"))
+    parked = ", ".join(f"'{p}'" for p in _PARKED)
     ts, no_time = local_time(present, "CPUDT", "CPUTM", tz) if "CPUDT" in present else local_time(
         present, "BLDAT", None, tz)
     checked(con, "RBKP", present, ["BELNR", "GJAHR"], [("bad_date", f"{ts} IS NULL")],
             select=f"""{text('BELNR')} || '/' || {text('GJAHR')} AS doc, {ts} AS created, {no_time} AS _no_time,
                        {col_or(present, 'USNAM', text('USNAM'))} AS user, {text('LIFNR')} AS invoice_vendor,
-                       {col_or(present, 'RMWWR', amount('RMWWR'))} AS gross_amount""")
+                       {col_or(present, 'RMWWR', amount('RMWWR'))} AS gross_amount,
+                       CASE WHEN {col_or(present, 'RBSTAT', text('RBSTAT'))} IN ({parked}) THEN 'IRP' ELSE 'IR' END
+                       AS cat""")
     first_of_each(con, "RBKP")
     account(con, "RBKP", reports["RBKP"], {"date_without_time": "_no_time"})
     run_sql(con, "CREATE TEMP TABLE inv AS SELECT * FROM chk_RBKP WHERE _reason IS NULL")
+
+
+def _invoice_items(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables,
+                   reports: dict[str, TableReport]) -> str:
+    """RSEG: each item names the order it bills; an item is used when its invoice has a header (RBKP) or,
+    without RBKP, is a receipt EKBE knows, and its order is in the export."""
+    present = register(con, "RSEG", tables["RSEG"], roles(profile, "RSEG"))
+    header = "inv" if "RBKP" in tables else ("hist" if "EKBE" in tables else None)
+    doc = f"{text('BELNR')} || '/' || {text('GJAHR')}"
+    no_header = f"{doc} NOT IN (SELECT doc FROM {header})" if header else "TRUE"
+    sign = f"CASE WHEN {col_or(present, 'SHKZG', text('SHKZG'))} = 'H' THEN -1 ELSE 1 END"
+    checked(con, "RSEG", present, ["BELNR", "GJAHR", "BUZEI", "EBELN"], [
+        ("item_without_header", no_header),
+        ("order_not_in_export", f"{alpha('EBELN', 10)} NOT IN (SELECT doc FROM chk_EKKO WHERE _reason IS NULL)")],
+        select=f"""{doc} AS doc, {alpha('EBELN', 10)} AS po,
+                   {sign} * {col_or(present, 'WRBTR', amount('WRBTR'))} AS value""")
+    account(con, "RSEG", reports["RSEG"], {})
+    run_sql(con, """CREATE TEMP TABLE inv_items AS SELECT doc, count(*) AS invoice_items, sum(value) AS
+                    invoiced_amount FROM chk_RSEG WHERE _reason IS NULL GROUP BY doc""")
+    return "SELECT DISTINCT doc AS next, po AS prev FROM chk_RSEG WHERE _reason IS NULL"

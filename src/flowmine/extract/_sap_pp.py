@@ -23,7 +23,6 @@ from flowmine.extract._core import (
     amount,
     checked,
     col_or,
-    connection,
     documents_to_ocel,
     local_time,
     register,
@@ -42,13 +41,7 @@ def _date(col: str) -> str:
     return f"CAST(try_strptime(nullif({text(col)}, '00000000'), '%Y%m%d') AS DATE)::VARCHAR"
 
 
-def extract_sap_pp(profile: Profile, tables: Tables, timezone: str, lang: str, reports: dict[str, TableReport],
-                   ) -> Extracted:
-    with connection() as con:
-        return _run(con, profile, tables, timezone, lang, reports)
-
-
-def _run(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str, lang: str,
+def extract_sap_pp(con: duckdb.DuckDBPyConnection, profile: Profile, tables: Tables, tz: str, lang: str,
          reports: dict[str, TableReport]) -> Extracted:
     present = register(con, "AFKO", tables["AFKO"], roles(profile, "AFKO"))
     released, _ = local_time(present, "FTRMI", None, tz) if "FTRMI" in present else ("NULL", "")

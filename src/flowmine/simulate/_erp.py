@@ -309,7 +309,8 @@ def sap_p2p(requisitions: int = 200, *, seed: int = 13, start: str = "2024-01-02
             timezone: str = "Asia/Shanghai") -> ErpExport:
     """Simulate SAP MM procure-to-pay tables: EBAN (requisition items, request and release dates), EKKO/EKPO
     (orders and their items, which name the requisition item), EKBE (goods receipts, some in two parts and
-    some reversed and posted again; one invoice receipt per order, some reversed) and RBKP (invoice headers).
+    some reversed and posted again; one invoice receipt per order, some reversed), RBKP (invoice headers) and
+    RSEG (invoice items, which name the order item); a few invoices are parked (RBSTAT A): in RBKP/RSEG only.
     Purchasing dates are dates only, as SAP keeps them; EKBE and RBKP entry times carry the time."""
     rng = random.Random(seed)
     tz = ZoneInfo(timezone)
@@ -320,6 +321,7 @@ def sap_p2p(requisitions: int = 200, *, seed: int = 13, start: str = "2024-01-02
     ekpo: list[tuple[str, ...]] = []
     ekbe: list[tuple[str, ...]] = []
     rbkp: list[tuple[str, ...]] = []
+    rseg: list[tuple[str, ...]] = []
     docs: dict[str, dict[str, Any]] = {}
     links: set[tuple[str, str]] = set()
     nums = {"PR": 10000000, "PO": 4500000000, "GR": 5000000000, "IR": 5105600000}
@@ -348,10 +350,16 @@ def sap_p2p(requisitions: int = 200, *, seed: int = 13, start: str = "2024-01-02
         docs[doc] = {"category": cat, "created": when.astimezone(utc).isoformat(), "user": user}
         links.add((po, doc))
         if kind == "IR":
-            rbkp.append((belnr, str(when.astimezone(tz).year), ymd(when), ymd(when), ymd(when),
-                         when.astimezone(tz).strftime("%H%M%S"), f"V{rng.randint(1, 80):07d}",
-                         f"{sum(v for _e, _q, v in items):.2f}", "CNY", user))
+            invoice(belnr, po, items, when, user, sign, "5")
         return doc
+
+    def invoice(belnr: str, po: str, items: list[tuple[str, float, float]], when: datetime, user: str, sign: str,
+                status: str) -> None:  # RBKP's header (RBSTAT 5 posted, A parked) and RSEG's items
+        year = str(when.astimezone(tz).year)
+        rbkp.append((belnr, year, ymd(when), ymd(when), ymd(when), when.astimezone(tz).strftime("%H%M%S"),
+                     f"V{rng.randint(1, 80):07d}", f"{sum(v for _e, _q, v in items):.2f}", "CNY", user, status))
+        for i, (ebelp, qty, value) in enumerate(items):
+            rseg.append((belnr, year, f"{i + 1:06d}", po, ebelp, f"{qty:.3f}", f"{value:.2f}", sign))
 
     for k in range(requisitions):
         when = t0 + timedelta(hours=k * rng.uniform(1, 5))
@@ -389,6 +397,15 @@ def sap_p2p(requisitions: int = 200, *, seed: int = 13, start: str = "2024-01-02
             received += timedelta(days=rng.uniform(1, 6))
         if rng.random() < 0.92:
             invoiced = received + timedelta(days=rng.uniform(1, 10))
+            if rng.random() < 0.05:  # parked, not yet posted: in RBKP/RSEG only, EKBE knows nothing of it
+                belnr = number("IR")
+                when = invoiced.replace(microsecond=0)
+                user = rng.choice(_USERS)
+                invoice(belnr, ebeln, items, when, user, "S", "A")
+                doc = f"{belnr}/{when.astimezone(tz).year}"
+                docs[doc] = {"category": "IRP", "created": when.astimezone(utc).isoformat(), "user": user}
+                links.add((ebeln, doc))
+                continue
             post("IR", ebeln, items, invoiced, "S")
             if rng.random() < 0.03:
                 post("IR", ebeln, items, invoiced + timedelta(days=rng.uniform(1, 4)), "H")
@@ -399,7 +416,8 @@ def sap_p2p(requisitions: int = 200, *, seed: int = 13, start: str = "2024-01-02
         "EKBE": pd.DataFrame(ekbe, columns=["EBELN", "EBELP", "VGABE", "BEWTP", "BELNR", "GJAHR", "BUDAT", "CPUDT",
                                             "CPUTM", "MENGE", "DMBTR", "SHKZG", "ERNAM"]),
         "RBKP": pd.DataFrame(rbkp, columns=["BELNR", "GJAHR", "BLDAT", "BUDAT", "CPUDT", "CPUTM", "LIFNR", "RMWWR",
-                                            "WAERS", "USNAM"]),
+                                            "WAERS", "USNAM", "RBSTAT"]),
+        "RSEG": pd.DataFrame(rseg, columns=["BELNR", "GJAHR", "BUZEI", "EBELN", "EBELP", "MENGE", "WRBTR", "SHKZG"]),
     }
     per: dict[str, int] = {}
     for d in docs.values():
