@@ -84,8 +84,8 @@ def _typed_option(exc: OptionError, argv: list[str]) -> str:
 #: does not load Dash, pm4py or numba); ``--help`` and an unknown command load them all.
 COMMANDS: dict[str, str] = {
     "check": "_check", "dashboard": "_dashboard", "dashboard-user": "_dashboard", "demo": "_demo",
-    "discover": "_discover", "export": "_export", "extract": "_extract", "info": "_info", "quarantine": "_info",
-    "ingest": "_ingest",
+    "discover": "_discover", "explain": "_explain", "export": "_export", "extract": "_extract", "info": "_info",
+    "quarantine": "_info", "ingest": "_ingest",
     "mapping": "_mapping", "monitor": "_monitor", "initiative": "_monitor", "perf": "_perf",
     "processes": "_processes", "report": "_report", "simulate": "_simulate", "versions": "_versions",
     "rollback": "_versions", "verify": "_versions",

@@ -7,35 +7,26 @@ A thin shell: parses options into a :class:`~flowmine.analytics.CaseFilter`, cal
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from flowmine.cli import app, fail
+from flowmine.cli._filters import (
+    Active,
+    Attribute,
+    Completed,
+    EndStep,
+    Follows,
+    MaxDuration,
+    MinDuration,
+    Started,
+    StartStep,
+    Variant,
+    case_filter,
+)
 from flowmine.vocabulary import between_steps, duration_in, label, money, percent
-
-_ARROW = re.compile(r"\s*(?:->|→)\s*")
-
-
-def _window(value: str | None, option: str) -> tuple[str | None, str | None] | None:
-    if value is None:
-        return None
-    if "," not in value:
-        fail(f"--{option} {value!r}: expected FROM,TO (ISO dates; either may be empty)")
-    lo, hi = (v.strip() or None for v in value.split(",", 1))
-    return lo, hi
-
-
-def _attributes(values: list[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for item in values:
-        name, sep, vals = item.partition("=")
-        if not sep or not name:
-            fail(f"--attribute {item!r}: expected COLUMN=VALUE[,VALUE...]")
-        out.setdefault(name, []).extend(v for v in vals.split(","))
-    return out
 
 
 def _hours(seconds: Any) -> str:
@@ -86,17 +77,16 @@ def perf(
     by: Annotated[str | None, typer.Option(help="Add arrivals/completions/WIP per day, week or month.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the profile as JSON to this file "
                                                   "('-': standard output).")] = None,
-    started: Annotated[str | None, typer.Option(help="Cases started in FROM,TO (ISO; either may be empty).")] = None,
-    completed: Annotated[str | None, typer.Option(help="Cases completed in FROM,TO.")] = None,
-    active: Annotated[str | None, typer.Option(help="Cases active in FROM,TO.")] = None,
-    attribute: Annotated[list[str] | None, typer.Option(help="COLUMN=V1,V2: cases with such a value "
-                                                        "(repeatable).")] = None,
-    variant: Annotated[list[str] | None, typer.Option(help="Keep this variant (A → B → C; repeatable).")] = None,
-    min_duration: Annotated[float | None, typer.Option(help="Minimum throughput time, seconds.")] = None,
-    max_duration: Annotated[float | None, typer.Option(help="Maximum throughput time, seconds.")] = None,
-    start_step: Annotated[list[str] | None, typer.Option(help="Cases starting with this step (repeatable).")] = None,
-    end_step: Annotated[list[str] | None, typer.Option(help="Cases ending with this step (repeatable).")] = None,
-    follows: Annotated[str | None, typer.Option(help="'A -> B': A eventually followed by B.")] = None,
+    started: Started = None,
+    completed: Completed = None,
+    active: Active = None,
+    attribute: Attribute = None,
+    variant: Variant = None,
+    min_duration: MinDuration = None,
+    max_duration: MaxDuration = None,
+    start_step: StartStep = None,
+    end_step: EndStep = None,
+    follows: Follows = None,
     engine: Annotated[str, typer.Option(help="auto, sql (= duckdb), fast, or spark (pip install "
                                         "'flowmine[spark]'; see docs/SPARK.md).")] = "auto",
     spark_master: Annotated[str | None, typer.Option(help="With --engine spark: local[2] (default), "
@@ -106,20 +96,12 @@ def perf(
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
 ) -> None:
     """Per-step performance: time, cost, rework, edges, bottlenecks. / 各环节绩效分析。"""
-    from flowmine.analytics import CaseFilter, profile, stored
+    from flowmine.analytics import profile, stored
     from flowmine.store import Store
 
-    pair = None
-    if follows is not None:
-        parts = _ARROW.split(follows.strip())
-        if len(parts) != 2 or not all(parts):
-            fail(f"--follows {follows!r}: expected 'A -> B'")
-        pair = (parts[0], parts[1])
-    duration = None if min_duration is None and max_duration is None else (min_duration, max_duration)
-    flt = CaseFilter(started=_window(started, "started"), completed=_window(completed, "completed"),
-                     active=_window(active, "active"), attributes=_attributes(attribute or []),
-                     variants=variant or None, duration_s=duration, start_steps=start_step or None,
-                     end_steps=end_step or None, follows=pair)
+    flt = case_filter(started=started, completed=completed, active=active, attribute=attribute, variant=variant,
+                      min_duration=min_duration, max_duration=max_duration, start_step=start_step,
+                      end_step=end_step, follows=follows)
     log = stored(Store(store, create=False), process)
     engine = "sql" if engine == "duckdb" else engine
     if engine == "spark":

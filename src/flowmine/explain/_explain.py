@@ -1,0 +1,424 @@
+"""``explain``: the influencing factors of one step's (edge's, case's) measure, ranked by the excess they cause.
+
+For every value of every candidate factor (:mod:`flowmine.explain._units`) with enough cases on both
+sides, the units with that value are compared with the rest (:mod:`flowmine.explain._stats`): medians
+(rates for yes/no measures), the effect ratio with its bootstrap interval, a p-value, and the
+**excess**: the group's total minus what it would be if its units behaved like the rest on average
+(``sum(with) - n_with * mean(rest)``; for rates, the cases above the rest's rate). All p-values are
+corrected together (Benjamini-Hochberg); a **finding** has a q-value at most ``alpha`` and at least
+``min_cases`` cases on both sides. Findings that cover (almost) the same units are one group (two
+attributes that always go together cannot be told apart); within the top finding, the other factors
+are tested again (a second-level split), kept only when their own support and test hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from flowmine._params import Interval, Options, validate_params
+from flowmine.analytics import LogLike, StoredLog, instances
+from flowmine.errors import OptionError
+from flowmine.explain import _stats
+from flowmine.explain._units import (
+    BINARY,
+    CASE_MEASURES,
+    EDGE_MEASURES,
+    MEASURES,
+    STEP_MEASURES,
+    Units,
+    case_frame,
+    currency_of,
+    per_case_units,
+    step_units,
+)
+
+#: Columns of :attr:`Explanation.factors` (and of each item of the JSON's ``factors``).
+FACTOR_COLUMNS = ("attribute", "kind", "value", "cases", "units", "median_with", "median_without",
+                  "effect_ratio", "ci_low", "ci_high", "p_value", "q_value", "excess", "unit", "finding",
+                  "same_cases_as")
+#: Two findings whose units overlap at least this much (Jaccard) are reported as one group.
+SAME_UNITS = 0.95
+_COLUMN = {"waiting": "waiting_s", "service": "service_s", "sojourn": "sojourn_s", "cost": "cost"}
+
+
+@dataclass
+class Explanation:
+    """What :func:`explain` returns.
+
+    Attributes
+    ----------
+    target, name:
+        ``"step"`` and the activity, ``"edge"`` and ``"A -> B"``, or ``"case"`` and ``None``.
+    measure, statistic, unit:
+        The measure; ``"median"`` (time, cost) or ``"rate"`` (rework, deviation: the share of units
+        with it); ``"s"``, the currency, or ``"cases"``.
+    cases, units:
+        Cases and units (instances, occurrences or cases) compared.
+    factors:
+        Every factor value tested, ranked by excess (columns :data:`FACTOR_COLUMNS`); ``finding`` marks
+        the ones that pass; ``same_cases_as`` lists the findings grouped under this one.
+    interactions:
+        The second-level split within the top finding: the same columns, each group compared with the
+        rest *of the top finding's units* (empty when no split holds).
+    bins:
+        The bin edges of every numeric factor that was binned.
+    """
+
+    target: str
+    name: str | None
+    measure: str
+    statistic: str
+    unit: str
+    cases: int
+    units: int
+    alpha: float
+    min_cases: int
+    n_boot: int
+    confidence: float
+    seed: int
+    factors: pd.DataFrame
+    interactions: pd.DataFrame
+    bins: dict[str, list[float]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def findings(self) -> pd.DataFrame:
+        """The factor values that pass the test and the support, ranked by excess."""
+        return self.factors[self.factors["finding"]].reset_index(drop=True)
+
+    def to_dict(self, all_factors: bool = False) -> dict[str, Any]:
+        """JSON-ready: ``step`` (or ``edge``), ``measure``, ``cases`` and ``factors`` (the findings, or
+        every value tested with ``all_factors``), each with ``ci`` = [low, high] of the effect ratio."""
+        rows = self.factors if all_factors else self.findings
+        out: dict[str, Any] = {
+            "target": self.target, "step": self.name if self.target == "step" else None,
+            "edge": self.name if self.target == "edge" else None, "measure": self.measure,
+            "statistic": self.statistic, "unit": self.unit, "cases": self.cases, "units": self.units,
+            "alpha": self.alpha, "min_cases": self.min_cases, "n_boot": self.n_boot,
+            "confidence": self.confidence, "seed": self.seed, "tested": len(self.factors),
+            "findings": int(self.factors["finding"].sum()), "factors": _records(rows),
+            "interactions": _records(self.interactions), "bins": self.bins, "notes": self.notes}
+        return out
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, (float, np.floating)):
+        return None if not np.isfinite(v) else float(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for row in frame.to_dict("records"):
+        rec = {str(k): _clean(v) for k, v in row.items() if k not in ("ci_low", "ci_high")}
+        rec["ci"] = [_clean(row["ci_low"]), _clean(row["ci_high"])]
+        out.append(rec)
+    return out
+
+
+def _zone(log: LogLike, timezone: str | None) -> str:
+    if timezone is not None:
+        return timezone
+    if isinstance(log, StoredLog):
+        from flowmine.processes import configured
+
+        cfg = configured(log.process)
+        if cfg is not None:
+            return str(cfg.calendar.get("timezone", "UTC"))
+    return "UTC"
+
+
+def _steps_of_rule(params: dict[str, Any]) -> set[str]:
+    out: set[str] = set()
+    for v in params.values():
+        if isinstance(v, str):
+            out.add(v)
+        elif isinstance(v, (list, tuple)):
+            out.update(x for x in v if isinstance(x, str))
+    return out
+
+
+def _deviating(log: LogLike, step: str | None, definition: str | None) -> pd.Series:
+    """Per case: 1 when it deviates (at ``step``: a skipped, inserted or out-of-order move of it, or a
+    broken business rule that names it; for the case: fitness below 1 or any rule broken), else 0."""
+    if not isinstance(log, StoredLog):
+        raise OptionError("the deviation measure needs a stored log (stored(store, process)): it runs the "
+                          "conformance check", parameter="measure", function="explain")
+    from flowmine.conformance import check
+
+    if len(log.filters) > 1:
+        raise OptionError("the deviation measure takes at most one case filter", parameter="measure",
+                          function="explain")
+    report = check(log.store, log.process, with_precision=False, with_impact=False,
+                   filters=log.filters[0] if log.filters else None, definition=definition)
+    names = {step} if step is None else {step, report.labels.mapping.get(step, step)}
+    concerning: set[str] = set()
+    if step is not None:
+        from flowmine.processes import configured
+
+        cfg = configured(definition or log.process)
+        for r in (cfg.rules if cfg is not None else ()):
+            if names & _steps_of_rule(r.params):
+                concerning.add(r.id)
+    out = {}
+    for case, labels in report.case_deviations.items():
+        broken = report.case_rules.get(case, [])
+        if step is None:
+            bad = bool(labels) or bool(broken) or report.case_fitness.get(case, 1.0) < 1.0
+        else:
+            bad = any(lab.split(": ", 1)[1] in names for lab in labels) or bool(concerning & set(broken))
+        out[str(case)] = 1.0 if bad else 0.0
+    return pd.Series(out, dtype=np.float64)
+
+
+def _units(log: LogLike, inst: pd.DataFrame, target: str, name: Any, measure: str, tz: str, bins: int,
+           definition: str | None) -> Units:
+    if target == "edge":
+        a, b = name
+        occ = inst[(inst["activity"] == b) & (inst["prev_activity"] == a)]
+        if occ.empty:
+            raise OptionError(f"no case goes directly from {a!r} to {b!r}", parameter="edge", function="explain")
+        if measure == "waiting" and inst["start"].notna().sum() == 0:
+            raise OptionError("the log has no start timestamps: waiting time is unknown; use measure='sojourn'",
+                              parameter="measure", function="explain")
+        units = step_units(inst, log, (inst["activity"] == b) & (inst["prev_activity"] == a), "edge_s",
+                           measure=measure, tz=tz, bins=bins)
+        units.unit = "s"
+        return units
+    if target == "step":
+        if measure in _COLUMN:
+            col = _COLUMN[measure]
+            if measure in ("waiting", "service") and inst.loc[inst["activity"] == name, col].notna().sum() == 0:
+                raise OptionError(f"the log has no start timestamps for {name!r}: its {measure} time is unknown; "
+                                  "use measure='sojourn'", parameter="measure", function="explain")
+            units = step_units(inst, log, inst["activity"] == name, col, measure=measure, tz=tz, bins=bins)
+            units.unit = currency_of(inst[inst["activity"] == name]) if measure == "cost" else "s"
+            return units
+        at = inst[inst["activity"] == name]
+        if measure == "rework":
+            values = (at.groupby("case")["repetition"].max() >= 2).astype(np.float64)
+        else:
+            values = _deviating(log, name, definition)
+        units = per_case_units(inst, log, values, tz=tz, bins=bins, binary=True, variant=False, step=name)
+        units.unit = "cases"
+        return units
+    frame = case_frame(inst)
+    if measure == "throughput":
+        values = (pd.to_datetime(frame["end"], utc=True) - pd.to_datetime(frame["start"], utc=True)
+                  ).dt.total_seconds()
+        unit = "s"
+    elif measure == "cost":
+        values, unit = frame["cost"], currency_of(inst)
+    elif measure == "rework":
+        values, unit = frame["rework"].astype(np.float64), "cases"
+    else:
+        values, unit = _deviating(log, None, definition), "cases"
+    units = per_case_units(inst, log, values, tz=tz, bins=bins, binary=measure in BINARY,
+                           variant=measure not in BINARY)
+    units.unit = unit
+    return units
+
+
+def _candidates(units: Units, min_cases: int, within: npt.NDArray[np.bool_] | None = None,
+                skip: str | None = None) -> tuple[list[tuple[str, str, str]], npt.NDArray[np.bool_]]:
+    """(attribute, kind, value) and the mask of every factor value with ``min_cases`` cases on both sides
+    (inside ``within`` when given)."""
+    scope = np.ones(units.values.size, dtype=bool) if within is None else within
+    keys, masks = [], []
+    for f in units.factors:
+        if f.name == skip:
+            continue
+        labels = f.labels
+        known = scope & pd.notna(labels)
+        values, counts = np.unique(labels[known].astype(str), return_counts=True)
+        for v, n in zip(values.tolist(), counts.tolist(), strict=True):
+            if n < min_cases:
+                continue
+            mask = known & (labels == v)
+            rest = scope & ~mask
+            if _n_cases(units.cases[mask]) < min_cases or _n_cases(units.cases[rest]) < min_cases:
+                continue
+            keys.append((f.name, f.kind, v))
+            masks.append(mask)
+    return keys, (np.vstack(masks) if masks else np.zeros((0, units.values.size), dtype=bool))
+
+
+def _n_cases(cases: npt.NDArray[np.object_]) -> int:
+    return int(pd.unique(cases).size)
+
+
+def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[np.bool_],
+             scope: npt.NDArray[np.bool_], *, alpha: float, min_cases: int, n_boot: int, confidence: float,
+             rng: np.random.Generator) -> pd.DataFrame:
+    """Each mask's group against the rest of ``scope``: the table of :data:`FACTOR_COLUMNS`."""
+    x = units.values[scope]
+    m = masks[:, scope]
+    cases = units.cases[scope]
+    if not keys:
+        return pd.DataFrame(columns=list(FACTOR_COLUMNS))
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    rows = []
+    if units.binary:
+        hits = (m.astype(np.int64) @ x.astype(np.int64))
+        sizes = m.sum(axis=1)
+        p = _stats.fisher_test(hits, sizes, int(x.sum()), x.size)
+    else:
+        p = _stats.rank_test(x, m)
+    for i, (attr, kind, value) in enumerate(keys):
+        g = m[i]
+        n_with, n_rest = int(g.sum()), int((~g).sum())
+        if units.binary:
+            k_with, k_rest = int(x[g].sum()), int(x[~g].sum())
+            a, b = k_with / n_with, k_rest / n_rest
+            low, high = _stats.ratio_interval(_stats.rate_draws(k_with, n_with, n_boot, rng),
+                                              _stats.rate_draws(k_rest, n_rest, n_boot, rng), confidence)
+            excess = k_with - n_with * b
+        else:
+            gs = xs[g[order]]
+            rs = xs[~g[order]]
+            a, b = float(np.median(gs)), float(np.median(rs))
+            low, high = _stats.ratio_interval(_stats.median_draws(gs, n_boot, rng),
+                                              _stats.median_draws(rs, n_boot, rng), confidence)
+            excess = float(gs.sum() - n_with * rs.mean())
+        ratio = a / b if b > 0 else float("nan")
+        rows.append({"attribute": attr, "kind": kind, "value": value, "cases": _n_cases(cases[g]), "units": n_with,
+                     "median_with": a, "median_without": b, "effect_ratio": ratio, "ci_low": low, "ci_high": high,
+                     "p_value": float(p[i]), "excess": excess, "unit": units.unit})
+    out = pd.DataFrame(rows)
+    out["q_value"] = _stats.bh(out["p_value"].to_numpy(dtype=np.float64))
+    out["finding"] = (out["q_value"] <= alpha) & (out["cases"] >= min_cases)
+    out["same_cases_as"] = [[] for _ in range(len(out))]
+    out = out.sort_values(["excess", "attribute", "value"], ascending=[False, True, True], kind="stable")
+    return out.reindex(columns=list(FACTOR_COLUMNS))
+
+
+def _group_same(table: pd.DataFrame, keys: list[tuple[str, str, str]], masks: npt.NDArray[np.bool_]
+                ) -> pd.DataFrame:
+    """Fold findings that cover (almost) the same units into the one with the larger excess."""
+    index = {k: i for i, k in enumerate(keys)}
+    found = [(pos, index[(str(r.attribute), str(r.kind), str(r.value))])
+             for pos, r in zip(table.index, table.itertuples(), strict=True) if r.finding]
+    absorbed: set[Any] = set()
+    for n, (pos, i) in enumerate(found):
+        if pos in absorbed:
+            continue
+        for pos2, j in found[n + 1:]:
+            if pos2 in absorbed:
+                continue
+            inter = int((masks[i] & masks[j]).sum())
+            union = int((masks[i] | masks[j]).sum())
+            if union and inter / union >= SAME_UNITS:
+                grouped: list[Any] = list(table.at[pos, "same_cases_as"])  # type: ignore[arg-type]
+                grouped.append({"attribute": table.at[pos2, "attribute"], "value": table.at[pos2, "value"]})
+                table.at[pos, "same_cases_as"] = grouped  # type: ignore[assignment]
+                absorbed.add(pos2)
+    return table.drop(index=list(absorbed))
+
+
+@validate_params({"measure": [Options(MEASURES), None], "min_cases": [Interval(int, 2, None)],
+                  "alpha": [Interval(float, 0, 1, closed="neither")], "n_boot": [Interval(int, 100, None)],
+                  "confidence": [Interval(float, 0, 1, closed="neither")], "bins": [Interval(int, 2, 20)]})
+def explain(log: LogLike, *, step: str | None = None, edge: tuple[str, str] | str | None = None,
+            measure: str | None = None, min_cases: int = 30, alpha: float = 0.05, n_boot: int = 1000,
+            confidence: float = 0.95, bins: int = 4, seed: int = 0, timezone: str | None = None,
+            interactions: bool = True, definition: str | None = None) -> Explanation:
+    """The influencing factors of a step's, an edge's or the whole case's measure.
+
+    Parameters
+    ----------
+    log:
+        Any log the analytics take: ``stored(store, process)`` (optionally ``.where(filter)``), a
+        DataFrame or an Arrow table in the canonical schema.
+    step, edge:
+        The activity, or the directly-follows edge ``("A", "B")`` (or ``"A -> B"``); neither: the case.
+    measure:
+        For a step: ``waiting`` (default when the log has start timestamps), ``service``, ``sojourn``
+        (the default without starts), ``cost``, ``rework`` or ``deviation``; for an edge ``waiting``
+        or ``sojourn`` (its duration); for the case ``throughput`` (default), ``cost``, ``rework`` or
+        ``deviation`` (conformance check of the stored log).
+    min_cases:
+        The support below which a group is never a finding (on both sides).
+    alpha:
+        The false discovery rate: a finding has a Benjamini-Hochberg q-value at most ``alpha``.
+    n_boot, confidence, seed:
+        The bootstrap of the effect ratio's interval.
+    bins:
+        Quantile bins of a numeric attribute (one with at most 12 distinct values is read as categories).
+    timezone:
+        Where weekdays and hours are counted (default: the process configuration's calendar, else UTC).
+    interactions:
+        Test the other factors again within the top finding.
+    definition:
+        The process definition whose model and rules the deviation measure checks (default: the
+        process's own).
+
+    Examples
+    --------
+    >>> from flowmine.analytics import stored
+    >>> from flowmine.explain import explain
+    >>> result = explain(stored(STORE, "finance"), step="Finance review")  # STORE: a store's path
+    >>> list(result.findings.columns[:3])
+    ['attribute', 'kind', 'value']
+    """
+    if step is not None and edge is not None:
+        raise OptionError("give a step or an edge, not both", parameter="edge", function="explain")
+    target, name = ("step", step) if step is not None else (("edge", _edge(edge)) if edge is not None
+                                                            else ("case", None))
+    allowed = {"step": STEP_MEASURES, "edge": EDGE_MEASURES, "case": CASE_MEASURES}[target]
+    inst = instances(log)
+    if measure is None:
+        measure = "throughput" if target == "case" else ("waiting" if inst["start"].notna().any() else "sojourn")
+    if measure not in allowed:
+        raise OptionError(f"The 'measure' parameter of explain must be one of {list(allowed)} for a {target}. "
+                          f"Got {measure!r} instead.", parameter="measure", function="explain")
+    if target == "step" and not (inst["activity"] == name).any():
+        known = ", ".join(repr(a) for a in inst["activity"].value_counts().index[:8].tolist())
+        raise OptionError(f"no instance of step {name!r} in the log; its steps include {known}",
+                          parameter="step", function="explain")
+    units = _units(log, inst, target, name, measure, _zone(log, timezone), bins, definition)
+    if units.values.size == 0:
+        raise OptionError(f"no {measure} value to explain", parameter="measure", function="explain")
+    rng = np.random.default_rng(seed)
+    everything = np.ones(units.values.size, dtype=bool)
+    keys, masks = _candidates(units, min_cases)
+    opts: dict[str, Any] = {"alpha": alpha, "min_cases": min_cases, "n_boot": n_boot, "confidence": confidence,
+                            "rng": rng}
+    table = _group_same(_compare(units, keys, masks, everything, **opts), keys, masks).reset_index(drop=True)
+    inner = pd.DataFrame(columns=list(FACTOR_COLUMNS))
+    top = table[table["finding"] & (table["excess"] > 0)]
+    if interactions and not top.empty:
+        first = top.iloc[0]
+        within = masks[keys.index((first["attribute"], first["kind"], first["value"]))]
+        ikeys, imasks = _candidates(units, min_cases, within=within, skip=str(first["attribute"]))
+        inner = _compare(units, ikeys, imasks, within, **opts)
+        inner = inner[inner["finding"]].reset_index(drop=True)
+    label = f"{name[0]} -> {name[1]}" if isinstance(name, tuple) else name
+    return Explanation(
+        target=target, name=label, measure=measure, statistic="rate" if units.binary else "median",
+        unit=units.unit, cases=_n_cases(units.cases), units=int(units.values.size), alpha=alpha,
+        min_cases=min_cases, n_boot=n_boot, confidence=confidence, seed=seed, factors=table,
+        interactions=inner, bins={f.name: f.edges for f in units.factors if f.edges is not None},
+        notes=units.notes)
+
+
+def _edge(edge: tuple[str, str] | str | None) -> tuple[str, str]:
+    if isinstance(edge, str):
+        import re
+
+        parts = re.split(r"\s*(?:->|→)\s*", edge.strip())
+        if len(parts) == 2 and all(parts):
+            return parts[0], parts[1]
+        raise OptionError(f"edge {edge!r}: expected 'A -> B'", parameter="edge", function="explain")
+    if isinstance(edge, tuple) and len(edge) == 2 and all(isinstance(x, str) and x for x in edge):
+        return edge
+    raise OptionError(f"edge {edge!r}: expected ('A', 'B') or 'A -> B'", parameter="edge", function="explain")

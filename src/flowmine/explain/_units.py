@@ -1,0 +1,254 @@
+"""The units an explanation compares and the factors that describe them.
+
+A **unit** is what one value of the measure belongs to: an activity instance of the step (waiting,
+service, sojourn time, cost), an occurrence of the edge (its duration), or a case (throughput time,
+cost, rework, deviation; a step's rework and deviation are also per case). Each unit carries the
+**candidate factors**: the case's attributes (categorical values; numbers binned by quantiles, the
+edges kept), the instance's own event attributes, resource and role, the weekday, hour and month the
+step became ready (in the process's time zone), the variant so far, the work in progress of the step
+when it became ready, and the batch it finished in (instances of the step by one resource completed at
+the same moment). A factor is a column of text labels, one per unit (None: unknown for that unit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+
+from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, CORE_TYPES, LIFECYCLE
+from flowmine.analytics import LogLike, as_table
+
+#: Measures of an explanation, by target.
+STEP_MEASURES = ("waiting", "service", "sojourn", "cost", "rework", "deviation")
+EDGE_MEASURES = ("waiting", "sojourn")
+CASE_MEASURES = ("throughput", "cost", "rework", "deviation")
+#: Every measure :func:`flowmine.explain.explain` takes.
+MEASURES = ("waiting", "service", "sojourn", "throughput", "cost", "rework", "deviation")
+#: Measures whose value is yes/no per unit: compared by rates, not medians.
+BINARY = ("rework", "deviation")
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: Batch sizes as categories (most instances finish alone; a quantile bin would be one value).
+_BATCHES = ((1, 1, "1"), (2, 3, "2-3"), (4, 9, "4-9"), (10, None, "10+"))
+#: A numeric attribute with at most this many distinct values is read as categories (a count, a level).
+_FEW = 12
+
+
+@dataclass
+class Factor:
+    """One candidate factor: a label per unit, the values in display order, bin edges if binned."""
+
+    name: str
+    kind: str  # case attribute | event attribute | resource | role | time | variant | workload | batch
+    labels: npt.NDArray[np.object_]
+    edges: list[float] | None = None
+
+
+@dataclass
+class Units:
+    """The values of the measure per unit, their cases, and the candidate factors."""
+
+    values: npt.NDArray[np.float64]
+    cases: npt.NDArray[np.object_]
+    factors: list[Factor]
+    unit: str
+    binary: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def _fmt(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.4g}"
+
+
+def binned(name: str, kind: str, values: npt.NDArray[np.float64], bins: int) -> Factor:
+    """A numeric column as quantile bins ``[a, b)`` (the last closed), or as categories when it has few
+    distinct values."""
+    finite = np.isfinite(values)
+    labels = np.full(values.size, None, dtype=object)
+    distinct = np.unique(values[finite])
+    if distinct.size <= _FEW:
+        labels[finite] = [_fmt(v) for v in values[finite]]
+        return Factor(name, kind, labels)
+    edges = np.unique(np.quantile(values[finite], np.linspace(0, 1, bins + 1)))
+    idx = np.clip(np.searchsorted(edges, values[finite], side="right") - 1, 0, edges.size - 2)
+    names = [f"[{_fmt(edges[i])}, {_fmt(edges[i + 1])}{']' if i == edges.size - 2 else ')'}"
+             for i in range(edges.size - 1)]
+    labels[finite] = np.asarray(names, dtype=object)[idx]
+    return Factor(name, kind, labels, [float(e) for e in edges])
+
+
+def _column(name: str, kind: str, col: pa.ChunkedArray | pd.Series, bins: int) -> Factor | None:
+    series = col if isinstance(col, pd.Series) else col.to_pandas()
+    if pd.api.types.is_bool_dtype(series):
+        series = series.map({True: "true", False: "false"})
+    if pd.api.types.is_numeric_dtype(series):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        return binned(name, kind, values, bins) if np.isfinite(values).any() else None
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return None  # a date attribute is a time, not a category: its month is a factor already
+    labels = series.astype(object).where(series.notna(), None).to_numpy(dtype=object)
+    labels = np.asarray([None if v is None or v == "" else str(v) for v in labels], dtype=object)
+    return Factor(name, kind, labels) if any(v is not None for v in labels) else None
+
+
+def _local(ts: pd.Series, tz: str) -> pd.Series:
+    return pd.to_datetime(ts, utc=True).dt.tz_convert(tz)
+
+
+def time_factors(when: pd.Series, tz: str, prefix: str) -> list[Factor]:
+    """Weekday, hour and month of ``when`` in the time zone ``tz``."""
+    local = _local(when, tz)
+    known = local.notna().to_numpy()
+    out = []
+    for name, text in (("weekday", lambda s: s.dt.dayofweek.map(lambda d: _WEEKDAYS[int(d)])),
+                       ("hour", lambda s: s.dt.hour.map(lambda h: f"{int(h):02d}:00")),
+                       ("month", lambda s: s.dt.strftime("%Y-%m"))):
+        labels = np.full(len(local), None, dtype=object)
+        labels[known] = text(local[known]).to_numpy(dtype=object)
+        out.append(Factor(f"{prefix} {name}", "time", labels))
+    return out
+
+
+def attribute_tables(log: LogLike) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(case attributes, one row per case; event attributes, one row per event_id) of the log."""
+    table = as_table(log, None)
+    core = set(CORE_TYPES) | {LIFECYCLE}
+    case_cols = [c for c in table.column_names if c.startswith(CASE_PREFIX) and c != CASE]
+    event_cols = [c for c in table.column_names if c not in core and not c.startswith(CASE_PREFIX)
+                  and not c.startswith("source:") and c != ACTIVITY]
+    cases = table.select([CASE, *case_cols]).to_pandas().drop_duplicates(CASE).set_index(CASE)
+    events = table.select(["event_id", *event_cols]).to_pandas().set_index("event_id") if event_cols else (
+        pd.DataFrame(index=pd.Index(table.column("event_id").to_numpy(), name="event_id")))
+    return cases, events
+
+
+def ready_times(inst: pd.DataFrame) -> pd.Series:
+    """When each instance became ready: its ready (schedule) time, else the completion of the instance
+    that enabled it, else its own start or completion (the first step of a case)."""
+    when = inst["ready"].copy()
+    for col in ("enabling_complete", "start", "complete"):
+        when = when.fillna(inst[col])
+    return when
+
+
+def _us(ts: pd.Series) -> npt.NDArray[np.int64]:
+    return np.asarray(pd.to_datetime(ts, utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64))
+
+
+def work_in_progress(at: npt.NDArray[np.int64], ready: npt.NDArray[np.int64], done: npt.NDArray[np.int64]
+                     ) -> npt.NDArray[np.float64]:
+    """For each time of ``at`` (a unit's ready time): the instances of the step (``ready``, ``done``)
+    ready and not yet completed then, the unit itself not counted."""
+    r, d = np.sort(ready), np.sort(done)
+    wip = np.searchsorted(r, at, side="right") - np.searchsorted(d, at, side="right") - 1
+    return np.maximum(wip, 0).astype(np.float64)
+
+
+def batch_sizes(resource: npt.NDArray[np.object_], complete: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+    """The batch category of each instance: how many instances of the step its resource completed at the
+    same moment (unknown without a resource)."""
+    frame = pd.DataFrame({"r": resource, "c": complete})
+    size = frame.groupby(["r", "c"], dropna=False)["c"].transform("size").to_numpy()
+    labels = np.full(size.size, None, dtype=object)
+    known = pd.notna(resource)
+    for lo, hi, name in _BATCHES:
+        hit = known & (size >= lo) & ((size <= hi) if hi is not None else True)
+        labels[hit] = name
+    return labels
+
+
+def variants_so_far(inst: pd.DataFrame, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+    """The activities before each of ``rows`` in its case, joined with " → " ("(start)" for the first)."""
+    acts = inst["activity"].to_numpy(dtype=object)
+    first = inst.groupby("case", sort=False)["pos"].transform("min").to_numpy()
+    pos = inst["pos"].to_numpy()
+    out = np.empty(rows.size, dtype=object)
+    for k, i in enumerate(rows.tolist()):
+        begin = i - int(pos[i] - first[i])
+        out[k] = " → ".join(acts[begin:i]) if i > begin else "(start)"
+    return out
+
+
+def case_frame(inst: pd.DataFrame) -> pd.DataFrame:
+    """Per case: start (first start, else completion), end (last completion), cost, the variant, and
+    whether any step was repeated."""
+    begin = inst["start"].fillna(inst["complete"])
+    g = inst.assign(begin=begin).groupby("case", sort=False)
+    out = pd.DataFrame({"start": g["begin"].min(), "end": g["complete"].max(), "cost": g["cost"].sum(min_count=1),
+                        "rework": g["repetition"].max() >= 2,
+                        "variant": g["activity"].agg(" → ".join)})
+    return out
+
+
+def add_attributes(factors: list[Factor], cases: npt.NDArray[np.object_], case_attrs: pd.DataFrame,
+                   bins: int) -> None:
+    for col in case_attrs.columns:
+        f = _column(col, "case attribute", case_attrs[col].reindex(cases).reset_index(drop=True), bins)
+        if f is not None:
+            factors.append(f)
+
+
+def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series, column: str, *, measure: str, tz: str,
+               bins: int) -> Units:
+    """The instances ``which`` selects (a step's, or an edge's targets) with a known ``column`` value, and
+    their factors; the work in progress counts the instances ``which`` selects."""
+    rows = np.flatnonzero(which.to_numpy())
+    values = inst[column].to_numpy(dtype=np.float64, na_value=np.nan)[rows]
+    keep = np.isfinite(values)
+    notes = []
+    if (~keep).any():
+        notes.append(f"{int((~keep).sum()):,} instances without a known {measure} value are not compared")
+    rows, values = rows[keep], values[keep]
+    sel = inst.iloc[rows].reset_index(drop=True)
+    case_attrs, event_attrs = attribute_tables(log)
+    cases = sel["case"].to_numpy(dtype=object)
+    factors: list[Factor] = []
+    add_attributes(factors, cases, case_attrs, bins)
+    for col in event_attrs.columns:
+        f = _column(col, "event attribute", event_attrs[col].reindex(sel["event_id"]).reset_index(drop=True), bins)
+        if f is not None:
+            factors.append(f)
+    for col, name, kind in (("resource", "org:resource", "resource"), ("role", "org:role", "role")):
+        f = _column(name, kind, sel[col], bins)
+        if f is not None:
+            factors.append(f)
+    ready = ready_times(sel)
+    factors += time_factors(ready, tz, "ready")
+    factors.append(Factor("variant so far", "variant", variants_so_far(inst, rows)))
+    every = inst[which.to_numpy()]
+    wip = work_in_progress(_us(ready), _us(ready_times(every)), _us(every["complete"]))
+    factors.append(binned("work in progress", "workload", wip, bins))
+    factors.append(Factor("batch size", "batch", batch_sizes(sel["resource"].to_numpy(dtype=object),
+                                                             _us(sel["complete"]))))
+    return Units(values, cases, factors, "", False, notes)
+
+
+def per_case_units(inst: pd.DataFrame, log: LogLike, values: pd.Series, *, tz: str, bins: int, binary: bool,
+                   variant: bool, step: str | None = None) -> Units:
+    """One unit per case of ``values`` (indexed by case id), with the case's factors (and, for a step,
+    the resource of its first execution)."""
+    values = values.dropna()
+    cases = values.index.to_numpy(dtype=object)
+    case_attrs, _ = attribute_tables(log)
+    factors: list[Factor] = []
+    add_attributes(factors, cases, case_attrs, bins)
+    frame = case_frame(inst).reindex(cases)
+    factors += [f for f in time_factors(frame["start"].reset_index(drop=True), tz, "start")
+                if not f.name.endswith("hour")]
+    if variant:
+        factors.append(Factor("variant", "variant", frame["variant"].to_numpy(dtype=object)))
+    if step is not None:
+        first = inst[(inst["activity"] == step) & (inst["repetition"] == 1)].drop_duplicates("case")
+        res = first.set_index("case")["resource"].reindex(cases).reset_index(drop=True)
+        f = _column("org:resource", "resource", res, bins)
+        if f is not None:
+            factors.append(f)
+    return Units(values.to_numpy(dtype=np.float64), cases, factors, "", binary)
+
+
+def currency_of(inst: pd.DataFrame) -> str:
+    found = [c for c in inst["currency"].dropna().unique().tolist() if c]
+    return str(found[0]) if len(found) == 1 else ("mixed" if found else "")
