@@ -4,7 +4,8 @@ For every value of every candidate factor (:mod:`flowmine.explain._units`) with 
 sides, the units with that value are compared with the rest (:mod:`flowmine.explain._stats`): medians
 (rates for yes/no measures), the effect ratio with its bootstrap interval, a p-value, and the
 **excess**: the group's total minus what it would be if its units behaved like the rest on average
-(``sum(with) - n_with * mean(rest)``; for rates, the cases above the rest's rate). All p-values are
+(``sum(with) - n_with * mean(rest)``; for rates, the cases above the rest's rate), with a normal
+interval (the variance of a sum and of a mean, the two groups independent). All p-values are
 corrected together (Benjamini-Hochberg); a **finding** has a q-value at most ``alpha`` and at least
 ``min_cases`` cases on both sides. Findings that cover (almost) the same units are one group (two
 attributes that always go together cannot be told apart); within the top finding, the other factors
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy import stats
 
 from flowmine._params import Interval, Options, validate_params
 from flowmine.analytics import LogLike, StoredLog, instances
@@ -39,8 +41,8 @@ from flowmine.explain._units import (
 
 #: Columns of :attr:`Explanation.factors` (and of each item of the JSON's ``factors``).
 FACTOR_COLUMNS = ("attribute", "kind", "value", "cases", "units", "median_with", "median_without",
-                  "effect_ratio", "ci_low", "ci_high", "p_value", "q_value", "excess", "unit", "finding",
-                  "same_cases_as")
+                  "effect_ratio", "ci_low", "ci_high", "p_value", "q_value", "excess", "excess_low", "excess_high",
+                  "unit", "finding", "same_cases_as")
 #: Two findings whose units overlap at least this much (Jaccard) are reported as one group.
 SAME_UNITS = 0.95
 _COLUMN = {"waiting": "waiting_s", "service": "service_s", "sojourn": "sojourn_s", "cost": "cost"}
@@ -119,8 +121,10 @@ def _clean(v: Any) -> Any:
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for row in frame.to_dict("records"):
-        rec = {str(k): _clean(v) for k, v in row.items() if k not in ("ci_low", "ci_high")}
+        rec = {str(k): _clean(v) for k, v in row.items()
+               if k not in ("ci_low", "ci_high", "excess_low", "excess_high")}
         rec["ci"] = [_clean(row["ci_low"]), _clean(row["ci_high"])]
+        rec["excess_ci"] = [_clean(row["excess_low"]), _clean(row["excess_high"])]
         out.append(rec)
     return out
 
@@ -267,6 +271,7 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
         return pd.DataFrame(columns=list(FACTOR_COLUMNS))
     order = np.argsort(x, kind="stable")
     xs = x[order]
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
     rows = []
     if units.binary:
         hits = (m.astype(np.int64) @ x.astype(np.int64))
@@ -283,6 +288,7 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
             low, high = _stats.ratio_interval(_stats.rate_draws(k_with, n_with, n_boot, rng),
                                               _stats.rate_draws(k_rest, n_rest, n_boot, rng), confidence)
             excess = k_with - n_with * b
+            spread = np.sqrt(n_with * a * (1 - a) + n_with ** 2 * b * (1 - b) / n_rest)
         else:
             gs = xs[g[order]]
             rs = xs[~g[order]]
@@ -290,10 +296,12 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
             low, high = _stats.ratio_interval(_stats.median_draws(gs, n_boot, rng),
                                               _stats.median_draws(rs, n_boot, rng), confidence)
             excess = float(gs.sum() - n_with * rs.mean())
+            spread = float(np.sqrt(n_with * gs.var(ddof=1) + n_with ** 2 * rs.var(ddof=1) / n_rest))
         ratio = a / b if b > 0 else float("nan")
         rows.append({"attribute": attr, "kind": kind, "value": value, "cases": _n_cases(cases[g]), "units": n_with,
                      "median_with": a, "median_without": b, "effect_ratio": ratio, "ci_low": low, "ci_high": high,
-                     "p_value": float(p[i]), "excess": excess, "unit": units.unit})
+                     "p_value": float(p[i]), "excess": excess, "excess_low": excess - z * spread,
+                     "excess_high": excess + z * spread, "unit": units.unit})
     out = pd.DataFrame(rows)
     out["q_value"] = _stats.bh(out["p_value"].to_numpy(dtype=np.float64))
     out["finding"] = (out["q_value"] <= alpha) & (out["cases"] >= min_cases)

@@ -60,7 +60,7 @@ class Units:
 
 
 def _fmt(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.4g}"
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
 
 
 def binned(name: str, kind: str, values: npt.NDArray[np.float64], bins: int) -> Factor:
@@ -103,7 +103,7 @@ def time_factors(when: pd.Series, tz: str, prefix: str) -> list[Factor]:
     local = _local(when, tz)
     known = local.notna().to_numpy()
     out = []
-    for name, text in (("weekday", lambda s: s.dt.dayofweek.map(lambda d: _WEEKDAYS[int(d)])),
+    for name, text in (("weekday", lambda s: s.dt.day_of_week.map(lambda d: _WEEKDAYS[int(d)])),
                        ("hour", lambda s: s.dt.hour.map(lambda h: f"{int(h):02d}:00")),
                        ("month", lambda s: s.dt.strftime("%Y-%m"))):
         labels = np.full(len(local), None, dtype=object)
