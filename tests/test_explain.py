@@ -284,3 +284,36 @@ def test_deviation_of_a_step_is_the_check_s_per_case_deviations(finance_store: P
     rate_with, rate_without, cases = total["median_with"], total["median_without"], total["cases"]
     overall = (rate_with * cases + rate_without * (result.cases - cases)) / result.cases
     assert overall == pytest.approx(len(at_step | broken) / result.cases)
+
+
+def test_waiting_parts_off_calendar_batching_busy_and_other_add_up() -> None:
+    from flowmine.analytics import Calendar, instances
+    from flowmine.explain._waiting import waiting_parts
+
+    def at(text: str) -> pd.Timestamp:
+        return pd.Timestamp(f"2025-03-03 {text}", tz="UTC") if len(text) == 5 else pd.Timestamp(text, tz="UTC")
+
+    def case(cid: str, ready: str, start: str, end: str, who: str) -> list[dict[str, object]]:
+        return [{"case:concept:name": cid, "concept:name": "Submit",
+                 "start_timestamp": at(ready) - pd.Timedelta("5min"), "time:timestamp": at(ready), "org:resource": "x"},
+                {"case:concept:name": cid, "concept:name": "Review", "start_timestamp": at(start),
+                 "time:timestamp": at(end), "org:resource": who}]
+
+    rows = [*case("busy", "09:30", "12:00", "12:30", "r"),  # r works elsewhere 10:00-11:00
+            {"case:concept:name": "other", "concept:name": "Other", "start_timestamp": at("10:00"),
+             "time:timestamp": at("11:00"), "org:resource": "r"},
+            *case("b1", "10:00", "14:00", "14:30", "b"), *case("b2", "13:00", "14:00", "14:30", "b"),  # one batch
+            *case("night", "16:00", "2025-03-04 10:00", "2025-03-04 10:30", "n")]  # Mon 16:00 -> Tue 10:00
+    inst = instances(pd.DataFrame(rows))
+    frame, summary = waiting_parts(inst, (inst["activity"] == "Review").to_numpy(), Calendar(start="09:00",
+                                                                                               end="17:00"))
+    got = frame.set_index("case")[["waiting_s", "off_calendar", "batching", "resource_busy", "other"]] / 3600
+    assert got.loc["busy"].tolist() == [2.5, 0.0, 0.0, 1.0, 1.5]
+    assert got.loc["b1"].tolist() == [4.0, 0.0, 3.0, 0.0, 1.0]  # until b2 was ready, then the rest
+    assert got.loc["b2"].tolist() == [1.0, 0.0, 0.0, 0.0, 1.0]
+    assert got.loc["night"].tolist() == [18.0, 16.0, 0.0, 0.0, 2.0]
+    assert summary["waiting_s"] == pytest.approx(25.5 * 3600) and summary["unknown"] == {}
+    assert sum(summary[f"{p}_share"] for p in ("off_calendar", "batching", "resource_busy", "other")) == (
+        pytest.approx(1.0))
+    _, without = waiting_parts(inst, (inst["activity"] == "Review").to_numpy(), None)
+    assert without["off_calendar_s"] is None and "calendar" in without["unknown"]["off_calendar"]

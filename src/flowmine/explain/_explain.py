@@ -38,6 +38,7 @@ from flowmine.explain._units import (
     per_case_units,
     step_units,
 )
+from flowmine.explain._waiting import waiting_parts
 
 #: Columns of :attr:`Explanation.factors` (and of each item of the JSON's ``factors``).
 FACTOR_COLUMNS = ("attribute", "kind", "value", "cases", "units", "median_with", "median_without",
@@ -69,6 +70,10 @@ class Explanation:
         rest *of the top finding's units* (empty when no split holds).
     bins:
         The bin edges of every numeric factor that was binned.
+    waiting_parts:
+        For the waiting time of a step or an edge: its totals off calendar, waiting for the batch,
+        waiting for a busy resource and the rest (``flowmine.explain._waiting``), with their shares and
+        the parts the log cannot tell (``unknown``); None for other measures.
     """
 
     target: str
@@ -87,6 +92,7 @@ class Explanation:
     interactions: pd.DataFrame
     bins: dict[str, list[float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    waiting_parts: dict[str, Any] | None = None
 
     @property
     def findings(self) -> pd.DataFrame:
@@ -104,7 +110,8 @@ class Explanation:
             "alpha": self.alpha, "min_cases": self.min_cases, "n_boot": self.n_boot,
             "confidence": self.confidence, "seed": self.seed, "tested": len(self.factors),
             "findings": int(self.factors["finding"].sum()), "factors": _records(rows),
-            "interactions": _records(self.interactions), "bins": self.bins, "notes": self.notes}
+            "interactions": _records(self.interactions), "bins": self.bins, "notes": self.notes,
+            "waiting_parts": self.waiting_parts}
         return out
 
 
@@ -129,16 +136,20 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def _zone(log: LogLike, timezone: str | None) -> str:
+def _config(log: LogLike, definition: str | None) -> Any:
+    """The process configuration: the definition named, else the stored process's own (None without)."""
+    name = definition if definition is not None else (log.process if isinstance(log, StoredLog) else None)
+    if name is None:
+        return None
+    from flowmine.processes import configured
+
+    return configured(name)
+
+
+def _zone(cfg: Any, timezone: str | None) -> str:
     if timezone is not None:
         return timezone
-    if isinstance(log, StoredLog):
-        from flowmine.processes import configured
-
-        cfg = configured(log.process)
-        if cfg is not None:
-            return str(cfg.calendar.get("timezone", "UTC"))
-    return "UTC"
+    return str(cfg.calendar.get("timezone", "UTC")) if cfg is not None else "UTC"
 
 
 def _steps_of_rule(params: dict[str, Any]) -> set[str]:
@@ -393,7 +404,8 @@ def explain(log: LogLike, *, step: str | None = None, edge: tuple[str, str] | st
         known = ", ".join(repr(a) for a in inst["activity"].value_counts().index[:8].tolist())
         raise OptionError(f"no instance of step {name!r} in the log; its steps include {known}",
                           parameter="step", function="explain")
-    units = _units(log, inst, target, name, measure, _zone(log, timezone), bins, definition)
+    cfg = _config(log, definition)
+    units = _units(log, inst, target, name, measure, _zone(cfg, timezone), bins, definition)
     if units.values.size == 0:
         raise OptionError(f"no {measure} value to explain", parameter="measure", function="explain")
     rng = np.random.default_rng(seed)
@@ -411,12 +423,17 @@ def explain(log: LogLike, *, step: str | None = None, edge: tuple[str, str] | st
         inner = _compare(units, ikeys, imasks, within, **opts)
         inner = inner[inner["finding"]].reset_index(drop=True)
     label = f"{name[0]} -> {name[1]}" if isinstance(name, tuple) else name
+    parts = None
+    if measure == "waiting" and target != "case":
+        which = ((inst["activity"] == name[1]) & (inst["prev_activity"] == name[0]) if isinstance(name, tuple)
+                 else inst["activity"] == name).to_numpy()
+        _, parts = waiting_parts(inst, which, cfg.working_calendar() if cfg is not None else None)
     return Explanation(
         target=target, name=label, measure=measure, statistic="rate" if units.binary else "median",
         unit=units.unit, cases=_n_cases(units.cases), units=int(units.values.size), alpha=alpha,
         min_cases=min_cases, n_boot=n_boot, confidence=confidence, seed=seed, factors=table,
         interactions=inner, bins={f.name: f.edges for f in units.factors if f.edges is not None},
-        notes=units.notes)
+        notes=units.notes, waiting_parts=parts)
 
 
 def _edge(edge: tuple[str, str] | str | None) -> tuple[str, str]:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -45,7 +44,6 @@ SHARES = ("rework_rate", "rule_violation_rate", "share_within_sla")
 METRICS = MEASURES + SHARES
 STATISTICS = {"median": 0.5, "p90": 0.9, "mean": None}
 FREQ = {"day": "D", "week": "W-MON", "month": "MS", "quarter": "QS", "year": "YS"}
-WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 #: columns of :func:`kpi_periods`
 PERIOD_COLUMNS = ("kpi", "period", "period_end", "complete", "value", "numerator", "cases", "target", "direction",
                   "kind", "unit")
@@ -53,14 +51,7 @@ PERIOD_COLUMNS = ("kpi", "period", "period_end", "complete", "value", "numerator
 
 def calendar_of(cfg: ProcessConfig) -> Calendar:
     """The analytics :class:`~flowmine.analytics.Calendar` of a process configuration's ``[calendar]``."""
-    spec = cfg.calendar
-    days = tuple(WEEKDAY_NAMES.index(d) for d in spec.get("weekdays", WEEKDAY_NAMES[:5]))
-    hours = spec.get("hours", ["09:00", "17:00"])
-    offset = 0.0
-    if spec.get("timezone"):
-        delta = pd.Timestamp("2025-01-15", tz=ZoneInfo(spec["timezone"])).utcoffset()
-        offset = delta.total_seconds() / 3600 if delta is not None else 0.0
-    return Calendar(weekdays=days, start=hours[0], end=hours[1], holidays=spec.get("holidays", []), utc_offset_h=offset)
+    return cfg.working_calendar()
 
 
 def seconds(text: Any, cal: Calendar) -> float:

@@ -14,11 +14,17 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowmine._params import DURATION_TEXT
 from flowmine.errors import InputError, OptionError
 from flowmine.processes._where import DEFINITION, definition_folders
+
+if TYPE_CHECKING:
+    from flowmine.analytics import Calendar
+
+#: Weekday names of a ``[calendar]``'s ``weekdays``, Monday first.
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 #: Rule kinds and the keys each one needs.
 RULE_KEYS: dict[str, tuple[str, ...]] = {
@@ -123,6 +129,25 @@ class ProcessConfig:
     @property
     def model_activities(self) -> list[str]:
         return [a for a, spec in self.activities.items() if spec.get("in_model", True)]
+
+    def working_calendar(self) -> Calendar:
+        """The analytics :class:`~flowmine.analytics.Calendar` of ``[calendar]``: its weekdays, hours,
+        holidays and the UTC offset of its time zone (taken in mid-January: a fixed offset)."""
+        from zoneinfo import ZoneInfo
+
+        import pandas as pd
+
+        from flowmine.analytics import Calendar as _Calendar
+
+        spec = self.calendar
+        days = tuple(WEEKDAY_NAMES.index(d) for d in spec.get("weekdays", WEEKDAY_NAMES[:5]))
+        hours = spec.get("hours", ["09:00", "17:00"])
+        offset = 0.0
+        if spec.get("timezone"):
+            delta = pd.Timestamp("2025-01-15", tz=ZoneInfo(spec["timezone"])).utcoffset()
+            offset = delta.total_seconds() / 3600 if delta is not None else 0.0
+        return _Calendar(weekdays=days, start=hours[0], end=hours[1], holidays=spec.get("holidays", []),
+                         utc_offset_h=offset)
 
 
 def list_processes(folder: Path | None = None) -> list[str]:

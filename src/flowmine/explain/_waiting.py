@@ -1,0 +1,106 @@
+"""Where a step's waiting time goes: outside working hours, waiting for the batch, waiting for a busy
+resource, and the rest (in the spirit of Kronos, Lashkevich et al. 2023).
+
+Each instance's waiting runs from its ready time (the enabling completion) to its start. Its parts, in
+this order, never overlap and add up to the waiting:
+
+- **off calendar**: the time outside the process's working calendar (needs the calendar: unknown
+  without a process configuration);
+- **batching**: for an instance started together with others of the step by the same resource (one
+  batch), the time from its own ready time until the last of the batch became ready, minus what of it was
+  off calendar (needs start timestamps and resources);
+- **resource busy**: the working time in what remains during which its resource was doing other work
+  (any instance of any step by the same resource: needs resources and start timestamps on the other
+  steps too);
+- **other**: the rest: priorities, the resource being away, work outside the log.
+
+A part the log cannot tell is reported as unknown (None), never as zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from flowmine.analytics import Calendar, business_duration
+
+IntArray = npt.NDArray[np.int64]
+PARTS = ("off_calendar", "batching", "resource_busy", "other")
+
+
+def _us(ts: pd.Series) -> IntArray:
+    out = pd.to_datetime(ts, utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64)
+    return np.asarray(out)
+
+
+def _busy_overlap(lo: IntArray, hi: IntArray, resource: npt.NDArray[np.object_], busy: pd.DataFrame
+                  ) -> npt.NDArray[np.float64]:
+    """Seconds of [lo, hi) during which the unit's resource was busy (the union of its instances)."""
+    out = np.zeros(lo.size, dtype=np.float64)
+    for res, group in busy.groupby("resource", sort=False):
+        idx = np.flatnonzero(resource == res)
+        if idx.size == 0:
+            continue
+        s, e = group["s"].to_numpy(), group["e"].to_numpy()
+        order = np.argsort(s, kind="stable")
+        s, e = s[order], np.maximum.accumulate(e[order])
+        # merge into disjoint intervals
+        starts = np.concatenate(([True], s[1:] > e[:-1]))
+        ms, me = s[starts], np.maximum.reduceat(e, np.flatnonzero(starts))
+        cum = np.concatenate(([0], np.cumsum(me - ms)))
+
+        def covered(t: IntArray, ms: IntArray = ms, me: IntArray = me, cum: IntArray = cum) -> IntArray:
+            k = np.searchsorted(ms, t, side="right")  # intervals starting at or before t
+            inside = np.where(k > 0, np.minimum(t, me[np.maximum(k - 1, 0)]) - ms[np.maximum(k - 1, 0)], 0)
+            return np.asarray(cum[np.maximum(k - 1, 0)] * (k > 0) + np.maximum(inside, 0))
+
+        out[idx] = (covered(hi[idx]) - covered(lo[idx])) / 1e6
+    return out
+
+
+def waiting_parts(inst: pd.DataFrame, which: npt.NDArray[np.bool_], calendar: Calendar | None
+                  ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Per selected instance with a known waiting time: its parts in seconds; and the totals, shares and
+    what each part needed (``unknown``: the parts the log cannot tell, with the reason)."""
+    sel = inst[which & inst["waiting_s"].notna().to_numpy()]
+    ready = _us(sel["enabling_complete"])
+    start = _us(sel["start"])
+    wait = (start - ready) / 1e6
+    unknown: dict[str, str] = {}
+    frame = pd.DataFrame({"case": sel["case"].to_numpy(), "waiting_s": wait})
+    if calendar is None:
+        off = np.full(wait.size, np.nan)
+        unknown["off_calendar"] = "no working calendar: the process has no configuration"
+    else:
+        off = wait - business_duration(ready, start, calendar)
+    frame["off_calendar"] = off
+    resource = sel["resource"].to_numpy(dtype=object)
+    if not pd.notna(resource).any():
+        unknown["batching"] = unknown["resource_busy"] = "the log names no resources"
+        frame["batching"] = frame["resource_busy"] = np.nan
+    else:
+        key = pd.DataFrame({"r": resource, "s": start})
+        last_ready = pd.Series(ready).groupby([key["r"], key["s"]], dropna=False).transform("max").to_numpy()
+        size = pd.Series(ready).groupby([key["r"], key["s"]], dropna=False).transform("size").to_numpy()
+        b_end = np.where((size > 1) & pd.notna(resource), np.minimum(last_ready, start), ready)
+        b_clock = (b_end - ready) / 1e6
+        b_off = (b_clock - business_duration(ready, b_end, calendar)) if calendar is not None else 0.0
+        frame["batching"] = np.maximum(b_clock - b_off, 0.0)
+        others = inst[inst["start"].notna() & inst["resource"].notna()]
+        busy = pd.DataFrame({"resource": others["resource"].to_numpy(dtype=object), "s": _us(others["start"]),
+                             "e": _us(others["complete"])})
+        overlap = _busy_overlap(b_end, start, resource, busy)
+        room = wait - np.nan_to_num(off) - frame["batching"].to_numpy()
+        frame["resource_busy"] = np.clip(overlap, 0.0, np.maximum(room, 0.0))
+    known = frame[["off_calendar", "batching", "resource_busy"]].fillna(0.0).sum(axis=1)
+    frame["other"] = np.maximum(wait - known.to_numpy(), 0.0)
+    total = float(np.nansum(wait))
+    summary: dict[str, Any] = {"instances": int(wait.size), "waiting_s": total, "unknown": unknown}
+    for part in PARTS:
+        value = None if part in unknown else float(np.nansum(frame[part].to_numpy()))
+        summary[f"{part}_s"] = value
+        summary[f"{part}_share"] = None if value is None or total <= 0 else value / total
+    return frame, summary
