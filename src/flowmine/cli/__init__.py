@@ -83,7 +83,8 @@ def _typed_option(exc: OptionError, argv: list[str]) -> str:
 #: The module of each command. Only the invoked command's module is imported (``flowmine ingest``
 #: does not load Dash, pm4py or numba); ``--help`` and an unknown command load them all.
 COMMANDS: dict[str, str] = {
-    "check": "_check", "dashboard": "_dashboard", "dashboard-user": "_dashboard", "demo": "_demo",
+    "annotate": "_card", "card": "_card", "check": "_check", "dashboard": "_dashboard",
+    "dashboard-user": "_dashboard", "demo": "_demo",
     "discover": "_discover", "explain": "_explain", "export": "_export", "extract": "_extract", "info": "_info",
     "quarantine": "_info", "ingest": "_ingest",
     "mapping": "_mapping", "monitor": "_monitor", "initiative": "_monitor", "perf": "_perf",

@@ -1,8 +1,10 @@
-"""Influencing factors: why a step is slow, costly or deviating (``explain``), ranked by the excess they cause.
+"""Influencing factors and the step card: why a step is slow, costly or deviating, and what stands around it.
 
-Every effect comes with its support, an effect ratio with a bootstrap interval, a p-value corrected for
-the many values tested (Benjamini-Hochberg) and the excess it is responsible for; small groups are never
-findings. See ``docs/EXPLAIN.md``.
+``explain`` ranks the factors of a step's (an edge's, the case's) measure by the excess they cause, each
+with its support, an effect ratio with a bootstrap interval, a p-value corrected for the many values
+tested (Benjamini-Hochberg); small groups are never findings. ``step_card`` describes one step in the
+seed's six elements (input, processing, output, control, participants, environment) with the analysts'
+annotations (``annotate``, ``read_annotations``). See ``docs/EXPLAIN.md``.
 
 Examples
 --------
@@ -13,12 +15,21 @@ Examples
 ('median', 's')
 """
 
+from flowmine.explain._annotations import KINDS, annotate, annotations_file, read_annotations
+from flowmine.explain._card import SECTIONS, StepCard, step_card
 from flowmine.explain._explain import FACTOR_COLUMNS, Explanation, explain
 from flowmine.explain._units import MEASURES
 
 __all__ = [
     "FACTOR_COLUMNS",
+    "KINDS",
     "MEASURES",
+    "SECTIONS",
     "Explanation",
+    "StepCard",
+    "annotate",
+    "annotations_file",
     "explain",
+    "read_annotations",
+    "step_card",
 ]

@@ -162,7 +162,7 @@ def _steps_of_rule(params: dict[str, Any]) -> set[str]:
     return out
 
 
-def _deviating(log: LogLike, step: str | None, definition: str | None) -> pd.Series:
+def _deviating(log: LogLike, step: str | None, definition: str | None, report: Any = None) -> pd.Series:
     """Per case: 1 when it deviates (at ``step``: a skipped, inserted or out-of-order move of it, or a
     broken business rule that names it; for the case: fitness below 1 or any rule broken), else 0."""
     if not isinstance(log, StoredLog):
@@ -173,8 +173,9 @@ def _deviating(log: LogLike, step: str | None, definition: str | None) -> pd.Ser
     if len(log.filters) > 1:
         raise OptionError("the deviation measure takes at most one case filter", parameter="measure",
                           function="explain")
-    report = check(log.store, log.process, with_precision=False, with_impact=False,
-                   filters=log.filters[0] if log.filters else None, definition=definition)
+    if report is None:
+        report = check(log.store, log.process, with_precision=False, with_impact=False,
+                       filters=log.filters[0] if log.filters else None, definition=definition)
     names = {step} if step is None else {step, report.labels.mapping.get(step, step)}
     concerning: set[str] = set()
     if step is not None:
@@ -196,7 +197,7 @@ def _deviating(log: LogLike, step: str | None, definition: str | None) -> pd.Ser
 
 
 def _units(log: LogLike, inst: pd.DataFrame, target: str, name: Any, measure: str, tz: str, bins: int,
-           definition: str | None) -> Units:
+           definition: str | None, report: Any) -> Units:
     if target == "edge":
         a, b = name
         occ = inst[(inst["activity"] == b) & (inst["prev_activity"] == a)]
@@ -222,7 +223,7 @@ def _units(log: LogLike, inst: pd.DataFrame, target: str, name: Any, measure: st
         if measure == "rework":
             values = (at.groupby("case")["repetition"].max() >= 2).astype(np.float64)
         else:
-            values = _deviating(log, name, definition)
+            values = _deviating(log, name, definition, report)
         units = per_case_units(inst, log, values, tz=tz, bins=bins, binary=True, variant=False, step=name)
         units.unit = "cases"
         return units
@@ -236,7 +237,7 @@ def _units(log: LogLike, inst: pd.DataFrame, target: str, name: Any, measure: st
     elif measure == "rework":
         values, unit = frame["rework"].astype(np.float64), "cases"
     else:
-        values, unit = _deviating(log, None, definition), "cases"
+        values, unit = _deviating(log, None, definition, report), "cases"
     units = per_case_units(inst, log, values, tz=tz, bins=bins, binary=measure in BINARY,
                            variant=measure not in BINARY)
     units.unit = unit
@@ -350,7 +351,7 @@ def _group_same(table: pd.DataFrame, keys: list[tuple[str, str, str]], masks: np
 def explain(log: LogLike, *, step: str | None = None, edge: tuple[str, str] | str | None = None,
             measure: str | None = None, min_cases: int = 30, alpha: float = 0.05, n_boot: int = 1000,
             confidence: float = 0.95, bins: int = 4, seed: int = 0, timezone: str | None = None,
-            interactions: bool = True, definition: str | None = None) -> Explanation:
+            interactions: bool = True, definition: str | None = None, report: Any = None) -> Explanation:
     """The influencing factors of a step's, an edge's or the whole case's measure.
 
     Parameters
@@ -380,6 +381,9 @@ def explain(log: LogLike, *, step: str | None = None, edge: tuple[str, str] | st
     definition:
         The process definition whose model and rules the deviation measure checks (default: the
         process's own).
+    report:
+        The deviation measure: a :class:`~flowmine.conformance.ConformanceReport` of the same log to
+        reuse instead of running the check.
 
     Examples
     --------
@@ -405,7 +409,7 @@ def explain(log: LogLike, *, step: str | None = None, edge: tuple[str, str] | st
         raise OptionError(f"no instance of step {name!r} in the log; its steps include {known}",
                           parameter="step", function="explain")
     cfg = _config(log, definition)
-    units = _units(log, inst, target, name, measure, _zone(cfg, timezone), bins, definition)
+    units = _units(log, inst, target, name, measure, _zone(cfg, timezone), bins, definition, report)
     if units.values.size == 0:
         raise OptionError(f"no {measure} value to explain", parameter="measure", function="explain")
     rng = np.random.default_rng(seed)

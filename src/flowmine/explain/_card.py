@@ -1,0 +1,320 @@
+"""``step_card``: one step in the seed's six elements (输入、处理、输出、控制、参与者、环境), each from data.
+
+- **inputs**: the steps it receives work from (shares), when work arrives (weekday × hour of the ready
+  time), the case attributes that arrive with it (top values);
+- **processing**: waiting, service and sojourn time (median, p90, mean, a histogram), cost per execution,
+  rework and first-pass yield, batching, and where the waiting goes;
+- **outputs**: the steps it hands work to (shares, "(end)" when the case ends there), the outcome where the
+  log records one (``quality:outcome``, instance outcomes);
+- **controls**: the business rules and KPI targets that name the step, their violation rates, and its
+  conformance to the reference model (skipped, inserted, out of order);
+- **participants**: resources and roles with their workload, handovers in and out, four-eyes findings;
+- **environment**: the influencing factors of its waiting time (sojourn time without starts) and of its
+  deviations, the trend of that time per month, and a change point where Pettitt's test finds one;
+- **annotations**: findings, interview notes and user feedback analysts attached to the step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from flowmine.analytics import LogLike, StoredLog, instances
+from flowmine.errors import OptionError
+from flowmine.explain._annotations import read_annotations
+from flowmine.explain._explain import _config, _steps_of_rule, _zone, explain
+from flowmine.explain._units import batch_sizes, ready_times
+from flowmine.explain._waiting import waiting_parts
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: The card's sections, in the seed's order (the JSON's keys).
+SECTIONS = ("inputs", "processing", "outputs", "controls", "participants", "environment", "annotations")
+
+
+@dataclass
+class StepCard:
+    """One step in six elements; each section is a JSON-ready dict (see the module docstring).
+
+    Attributes
+    ----------
+    process, step:
+        Where the card is from (``process`` is None for a log that is not stored).
+    instances, cases:
+        The step's activity instances and the cases that have one.
+    inputs, processing, outputs, controls, participants, environment:
+        The six elements.
+    annotations:
+        The analysts' notes on the step (author, date, kind, text).
+    """
+
+    process: str | None
+    step: str
+    instances: int
+    cases: int
+    inputs: dict[str, Any]
+    processing: dict[str, Any]
+    outputs: dict[str, Any]
+    controls: dict[str, Any]
+    participants: dict[str, Any]
+    environment: dict[str, Any]
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The card as JSON-ready data: ``process``, ``step``, ``instances``, ``cases`` and the sections."""
+        return {"process": self.process, "step": self.step, "instances": self.instances, "cases": self.cases,
+                **{s: getattr(self, s) for s in SECTIONS}}
+
+
+def _num(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return None if not np.isfinite(v) else float(v)
+    return v
+
+
+def shares(values: pd.Series, top: int = 8) -> list[dict[str, Any]]:
+    """The most frequent values with counts and shares (the rest folded into one ``(other)`` row)."""
+    counts = values.value_counts(dropna=True)
+    total = int(counts.sum())
+    out = [{"value": str(k), "count": int(n), "share": n / total} for k, n in counts.iloc[:top].items()]
+    if len(counts) > top:
+        rest = int(counts.iloc[top:].sum())
+        out.append({"value": "(other)", "count": rest, "share": rest / total})
+    return out
+
+
+def _stat(x: pd.Series) -> dict[str, Any]:
+    v = x.dropna().to_numpy(dtype=np.float64)
+    if v.size == 0:
+        return {"count": 0, "median": None, "p90": None, "mean": None, "histogram": None}
+    edges = np.unique(np.quantile(v, np.linspace(0, 1, 21)))
+    hist = np.histogram(v, bins=edges)[0].tolist() if edges.size > 1 else [int(v.size)]
+    return {"count": int(v.size), "median": float(np.median(v)), "p90": float(np.quantile(v, 0.9)),
+            "mean": float(v.mean()), "histogram": {"edges": [float(e) for e in edges], "counts": hist}}
+
+
+def pettitt(values: np.ndarray) -> tuple[int, float]:
+    """Pettitt's nonparametric change-point test on a sequence: (index of the last value before the
+    change, approximate two-sided p-value 2·exp(−6K²/(n³+n²)))."""
+    n = values.size
+    if n < 4:
+        return -1, 1.0
+    r = stats.rankdata(values)
+    t = np.arange(1, n)
+    u = 2 * np.cumsum(r)[:-1] - t * (n + 1)
+    k = int(np.argmax(np.abs(u)))
+    big_k = float(abs(u[k]))
+    p = min(1.0, 2 * np.exp(-6 * big_k ** 2 / (n ** 3 + n ** 2)))
+    return k, p
+
+
+def _environment(log: LogLike, at: pd.DataFrame, step: str, measure: str, tz: str, definition: str | None,
+                 top: int, report: Any) -> dict[str, Any]:
+    col = "waiting_s" if measure == "waiting" else "sojourn_s"
+    found = explain(log, step=step, measure=measure, n_boot=500, timezone=tz, definition=definition)
+    env: dict[str, Any] = {"measure": measure, "factors": found.to_dict()["factors"][:top],
+                           "interactions": found.to_dict()["interactions"][:top]}
+    if report is not None and isinstance(log, StoredLog):
+        dev = explain(log, step=step, measure="deviation", n_boot=500, timezone=tz, definition=definition,
+                      report=report)
+        env["deviation_factors"] = dev.to_dict()["factors"][:top]
+    else:
+        env["deviation_factors"] = None
+    when = pd.to_datetime(ready_times(at), utc=True).dt.tz_convert(tz)
+    frame = pd.DataFrame({"month": when.dt.strftime("%Y-%m"), "v": at[col].to_numpy(), "t": when}).dropna()
+    trend = frame.groupby("month")["v"].agg(["count", "median"]).reset_index()
+    env["trend"] = [{"month": m, "instances": int(c), "median_s": float(md)}
+                    for m, c, md in trend.itertuples(index=False)]
+    ordered = frame.sort_values("t", kind="stable")
+    k, p = pettitt(ordered["v"].to_numpy(dtype=np.float64))
+    if k >= 0 and p < 0.05:
+        before, after = ordered["v"].iloc[: k + 1], ordered["v"].iloc[k + 1:]
+        env["change_point"] = {"at": ordered["t"].iloc[k + 1].isoformat(), "p_value": float(p),
+                               "median_before_s": float(before.median()), "median_after_s": float(after.median())}
+    else:
+        env["change_point"] = None
+    return env
+
+
+def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | None = None,
+              timezone: str | None = None, lang: str = "en", top: int = 5, with_deviations: bool = True
+              ) -> StepCard:
+    """The card of one step: its six elements from the log, plus the analysts' annotations.
+
+    Parameters
+    ----------
+    log:
+        ``stored(store, process)`` (optionally filtered) or any log the analytics take; controls,
+        deviations and annotations need a stored log of a configured process.
+    step:
+        The activity.
+    report:
+        A :class:`~flowmine.conformance.ConformanceReport` of the same log to reuse (one is run when
+        the controls need it and none is given).
+    definition:
+        The process definition for rules, KPIs and the model (default: the stored process's own).
+    timezone:
+        For weekdays, hours and months (default: the configuration's calendar, else UTC).
+    lang:
+        ``"en"`` or ``"zh"``: the language of rule and KPI labels.
+    top:
+        How many factors, resources, predecessors... each list keeps.
+    with_deviations:
+        Also rank the factors of the step's deviations (a second explanation, on the conformance check).
+
+    Examples
+    --------
+    >>> from flowmine.analytics import stored
+    >>> from flowmine.explain import step_card
+    >>> card = step_card(stored(STORE, "finance"), "GM approval")  # STORE: a store's path
+    >>> sorted(card.to_dict())[:3]
+    ['annotations', 'cases', 'controls']
+    """
+    if lang not in ("en", "zh"):
+        raise OptionError(f"lang must be 'en' or 'zh', got {lang!r}", parameter="lang", function="step_card")
+    inst = instances(log)
+    mask = (inst["activity"] == step).to_numpy()
+    if not mask.any():
+        known = ", ".join(repr(a) for a in inst["activity"].value_counts().index[:8].tolist())
+        raise OptionError(f"no instance of step {step!r} in the log; its steps include {known}",
+                          parameter="step", function="step_card")
+    cfg = _config(log, definition)
+    tz = _zone(cfg, timezone)
+    at = inst[mask]
+    nxt = inst["activity"].shift(-1).where(inst["case"].shift(-1) == inst["case"], "(end)")
+    prev_res = inst["resource"].shift(1).where(inst["case"].shift(1) == inst["case"])
+    next_res = inst["resource"].shift(-1).where(inst["case"].shift(-1) == inst["case"])
+    ready = pd.to_datetime(ready_times(at), utc=True).dt.tz_convert(tz)
+    arrivals = pd.crosstab(ready.dt.day_of_week, ready.dt.hour).reindex(index=range(7), columns=range(24),
+                                                                         fill_value=0)
+    case_ids = at["case"].unique()
+    inputs: dict[str, Any] = {
+        "predecessors": shares(at["prev_activity"].fillna("(start)"), top),
+        "arrivals": {"weekdays": list(_WEEKDAYS), "hours": list(range(24)), "counts": arrivals.to_numpy().tolist()},
+        "case_attributes": _case_attributes(log, case_ids, top)}
+    has_starts = bool(at["start"].notna().any())
+    per_case = at.groupby("case")["repetition"].max()
+    quality_failed = at[at["quality"].fillna("").str.lower().isin(["fail", "failed", "rejected", "no"])]
+    first_pass = ((per_case == 1) & ~per_case.index.isin(quality_failed["case"])).mean()
+    batches = batch_sizes(at["resource"].to_numpy(dtype=object),
+                          pd.to_datetime(at["complete"], utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64))
+    in_batch = pd.Series(batches).isin(["2-3", "4-9", "10+"])
+    parts = None
+    if has_starts:
+        _, parts = waiting_parts(inst, mask, cfg.working_calendar() if cfg is not None else None)
+    cost = at["cost"]
+    processing: dict[str, Any] = {
+        "time_basis": "waiting" if has_starts else "sojourn",
+        "waiting": _stat(at["waiting_s"]) if has_starts else None,
+        "service": _stat(at["service_s"]) if has_starts else None,
+        "sojourn": _stat(at["sojourn_s"]),
+        "cost": {"currency": _currency(at), "total": _num(cost.sum(min_count=1)), "mean": _num(cost.mean()),
+                 "median": _num(cost.median()), "instances_with_cost": int(cost.notna().sum())},
+        "rework_rate": float((per_case >= 2).mean()), "first_pass_yield": float(first_pass),
+        "executions_per_case": float(len(at) / len(per_case)),
+        "batching": {"share_in_batches": float(in_batch.mean()) if len(in_batch) else None,
+                     "sizes": shares(pd.Series(batches), top)},
+        "waiting_parts": parts}
+    outputs: dict[str, Any] = {"successors": shares(nxt[mask], top),
+                               "quality": shares(at["quality"], top) if at["quality"].notna().any() else [],
+                               "instance_outcomes": shares(at["outcome"], top) if at["outcome"].notna().any() else []}
+    participants: dict[str, Any] = {
+        "resources": _resources(at, top), "roles": shares(at["role"], top) if at["role"].notna().any() else [],
+        "handovers_in": shares((prev_res[mask].astype(object) + " → " + at["resource"].astype(object)).dropna(), top),
+        "handovers_out": shares((at["resource"].astype(object) + " → " + next_res[mask].astype(object)).dropna(), top)}
+    controls, report = _controls(log, cfg, step, report, lang, processing, definition)
+    participants["four_eyes"] = [c for c in controls["rules"] if c["kind"] == "four_eyes"]
+    measure = "waiting" if has_starts else "sojourn"
+    environment = _environment(log, at, step, measure, tz, definition, top, report if with_deviations else None)
+    notes = (read_annotations(log.store, log.process, step) if isinstance(log, StoredLog) else [])
+    return StepCard(process=log.process if isinstance(log, StoredLog) else None, step=step, instances=len(at),
+                    cases=len(case_ids), inputs=inputs, processing=processing, outputs=outputs,
+                    controls=controls, participants=participants, environment=environment, annotations=notes)
+
+
+def _currency(at: pd.DataFrame) -> str | None:
+    found = [c for c in at["currency"].dropna().unique().tolist() if c]
+    return str(found[0]) if len(found) == 1 else (None if not found else "mixed")
+
+
+def _case_attributes(log: LogLike, cases: np.ndarray, top: int) -> dict[str, Any]:
+    from flowmine.explain._units import attribute_tables
+
+    attrs, _ = attribute_tables(log)
+    out: dict[str, Any] = {}
+    sub = attrs.reindex(cases)
+    for col in sub.columns:
+        s = sub[col]
+        if pd.api.types.is_numeric_dtype(s) and s.nunique() > 12:
+            v = s.dropna().to_numpy(dtype=np.float64)
+            out[col] = {"median": float(np.median(v)), "p10": float(np.quantile(v, 0.1)),
+                        "p90": float(np.quantile(v, 0.9))} if v.size else None
+        else:
+            out[col] = shares(s.astype(object), top)
+    return out
+
+
+def _resources(at: pd.DataFrame, top: int) -> list[dict[str, Any]]:
+    if not at["resource"].notna().any():
+        return []
+    day = pd.to_datetime(at["complete"], utc=True).dt.floor("D")
+    g = at.assign(day=day).groupby("resource")
+    frame = pd.DataFrame({"instances": g.size(), "days": g["day"].nunique(),
+                          "service_median_s": g["service_s"].median(), "sojourn_median_s": g["sojourn_s"].median()})
+    frame["per_active_day"] = frame["instances"] / frame["days"]
+    frame = frame.sort_values("instances", ascending=False).head(top)
+    total = len(at)
+    return [{"resource": str(r), "instances": int(row.instances), "share": row.instances / total,
+             "per_active_day": float(row.per_active_day), "service_median_s": _num(row.service_median_s),
+             "sojourn_median_s": _num(row.sojourn_median_s)} for r, row in frame.iterrows()]
+
+
+def _controls(log: LogLike, cfg: Any, step: str, report: Any, lang: str, processing: dict[str, Any],
+              definition: str | None) -> tuple[dict[str, Any], Any]:
+    """Rules and KPI targets naming the step, and its conformance (None without a configuration)."""
+    if cfg is None or not isinstance(log, StoredLog):
+        return {"rules": [], "kpis": [], "conformance": None,
+                "note": "no process configuration: no rules, KPI targets or reference model"}, None
+    if report is None:
+        from flowmine.conformance import check
+
+        report = check(log.store, log.process, with_precision=False, with_impact=False,
+                       filters=log.filters[0] if len(log.filters) == 1 else None, definition=definition)
+    names = {step, report.labels.mapping.get(step, step)}
+    rules = []
+    table = report.rules.set_index("rule")
+    for r in cfg.rules:
+        if not names & _steps_of_rule(r.params):
+            continue
+        row = table.loc[r.id] if r.id in table.index else None
+        rules.append({"id": r.id, "kind": r.kind, "label": r.label_zh if lang == "zh" else r.label_en,
+                      "severity": r.severity,
+                      "violating_cases": int(row["violating_cases"]) if row is not None else None,
+                      "violation_rate": _num(row["rate"]) if row is not None else None})
+    kpis = []
+    for k in cfg.kpis:
+        if k.params.get("step") not in names:
+            continue
+        value = processing["rework_rate"] if k.metric == "rework_rate" else None
+        target = float(k.target) if isinstance(k.target, (int, float)) else None
+        met = None if value is None or target is None else (value <= target if k.direction == "lower" else
+                                                            value >= target)
+        kpis.append({"id": k.id, "label": k.label_zh if lang == "zh" else k.label_en, "metric": k.metric,
+                     "target": k.target, "direction": k.direction, "value": value, "met": met})
+    steps = report.steps.set_index("activity")
+    conf = None
+    for n in names:
+        if n in steps.index:
+            row = steps.loc[n]
+            conf = {"skipped": int(row["skipped"]), "inserted": int(row["inserted"]),
+                    "out_of_order": int(row["out_of_order"]), "cases_affected": int(row["cases_affected"]),
+                    "rate": _num(row["rate"]), "in_model": bool(row["in_model"])}
+            break
+    return {"rules": rules, "kpis": kpis, "conformance": conf}, report
