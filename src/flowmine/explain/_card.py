@@ -26,7 +26,7 @@ from scipy import stats
 from flowmine.analytics import LogLike, StoredLog, instances
 from flowmine.errors import OptionError
 from flowmine.explain._annotations import read_annotations
-from flowmine.explain._explain import _config, _steps_of_rule, _zone, explain
+from flowmine.explain._explain import _config, _steps_of_rule, _zone, explain_with
 from flowmine.explain._units import batch_sizes, ready_times
 from flowmine.explain._waiting import waiting_parts
 
@@ -115,15 +115,17 @@ def pettitt(values: np.ndarray) -> tuple[int, float]:
     return k, p
 
 
-def _environment(log: LogLike, at: pd.DataFrame, step: str, measure: str, tz: str, definition: str | None,
-                 top: int, report: Any) -> dict[str, Any]:
+def _environment(log: LogLike, inst: pd.DataFrame, at: pd.DataFrame, step: str, measure: str, tz: str,
+                 definition: str | None, top: int, report: Any) -> dict[str, Any]:
     col = "waiting_s" if measure == "waiting" else "sojourn_s"
-    found = explain(log, step=step, measure=measure, n_boot=500, timezone=tz, definition=definition)
+    opts: dict[str, Any] = {"step": step, "edge": None, "min_cases": 30, "alpha": 0.05, "n_boot": 500,
+                            "confidence": 0.95, "bins": 4, "seed": 0, "timezone": tz, "definition": definition}
+    found = explain_with(log, inst, measure=measure, interactions=True, report=None, decompose=False, **opts)
     env: dict[str, Any] = {"measure": measure, "factors": found.to_dict()["factors"][:top],
                            "interactions": found.to_dict()["interactions"][:top]}
     if report is not None and isinstance(log, StoredLog):
-        dev = explain(log, step=step, measure="deviation", n_boot=500, timezone=tz, definition=definition,
-                      report=report)
+        dev = explain_with(log, inst, measure="deviation", interactions=False, report=report, decompose=False,
+                           **opts)
         env["deviation_factors"] = dev.to_dict()["factors"][:top]
     else:
         env["deviation_factors"] = None
@@ -232,7 +234,8 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
     controls, report = _controls(log, cfg, step, report, lang, processing, definition)
     participants["four_eyes"] = [c for c in controls["rules"] if c["kind"] == "four_eyes"]
     measure = "waiting" if has_starts else "sojourn"
-    environment = _environment(log, at, step, measure, tz, definition, top, report if with_deviations else None)
+    environment = _environment(log, inst, at, step, measure, tz, definition, top,
+                               report if with_deviations else None)
     notes = (read_annotations(log.store, log.process, step) if isinstance(log, StoredLog) else [])
     return StepCard(process=log.process if isinstance(log, StoredLog) else None, step=step, instances=len(at),
                     cases=len(case_ids), inputs=inputs, processing=processing, outputs=outputs,

@@ -227,7 +227,7 @@ def _units(log: LogLike, inst: pd.DataFrame, target: str, name: Any, measure: st
         units = per_case_units(inst, log, values, tz=tz, bins=bins, binary=True, variant=False, step=name)
         units.unit = "cases"
         return units
-    frame = case_frame(inst)
+    frame = case_frame(inst, variant=False)
     if measure == "throughput":
         values = (pd.to_datetime(frame["end"], utc=True) - pd.to_datetime(frame["start"], utc=True)
                   ).dt.total_seconds()
@@ -244,26 +244,38 @@ def _units(log: LogLike, inst: pd.DataFrame, target: str, name: Any, measure: st
     return units
 
 
+class _Cases:
+    """Distinct cases under a mask, fast: case ids as integer codes; when every unit is its own case
+    (one instance per case, or per-case units) a count of the mask is the count of its cases."""
+
+    def __init__(self, cases: npt.NDArray[np.object_]) -> None:
+        self.codes, uniques = pd.factorize(cases)
+        self.k = len(uniques)
+        self.unique = self.k == cases.size
+
+    def count(self, mask: npt.NDArray[np.bool_]) -> int:
+        if self.unique:
+            return int(mask.sum())
+        return int(np.count_nonzero(np.bincount(self.codes[mask], minlength=self.k)))
+
+
 def _candidates(units: Units, min_cases: int, within: npt.NDArray[np.bool_] | None = None,
                 skip: str | None = None) -> tuple[list[tuple[str, str, str]], npt.NDArray[np.bool_]]:
     """(attribute, kind, value) and the mask of every factor value with ``min_cases`` cases on both sides
     (inside ``within`` when given)."""
     scope = np.ones(units.values.size, dtype=bool) if within is None else within
+    cases = _Cases(units.cases)
     keys, masks = [], []
     for f in units.factors:
         if f.name == skip:
             continue
-        labels = f.labels
-        known = scope & pd.notna(labels)
-        values, counts = np.unique(labels[known].astype(str), return_counts=True)
-        for v, n in zip(values.tolist(), counts.tolist(), strict=True):
-            if n < min_cases:
+        codes, names = pd.factorize(f.labels)  # None -> -1
+        counts = np.bincount(codes[scope & (codes >= 0)], minlength=len(names))
+        for k in np.flatnonzero(counts >= min_cases).tolist():
+            mask = scope & (codes == k)
+            if cases.count(mask) < min_cases or cases.count(scope & ~mask) < min_cases:
                 continue
-            mask = known & (labels == v)
-            rest = scope & ~mask
-            if _n_cases(units.cases[mask]) < min_cases or _n_cases(units.cases[rest]) < min_cases:
-                continue
-            keys.append((f.name, f.kind, v))
+            keys.append((f.name, f.kind, str(names[k])))
             masks.append(mask)
     return keys, (np.vstack(masks) if masks else np.zeros((0, units.values.size), dtype=bool))
 
@@ -278,11 +290,14 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
     """Each mask's group against the rest of ``scope``: the table of :data:`FACTOR_COLUMNS`."""
     x = units.values[scope]
     m = masks[:, scope]
-    cases = units.cases[scope]
+    cases = _Cases(units.cases[scope])
     if not keys:
         return pd.DataFrame(columns=list(FACTOR_COLUMNS))
     order = np.argsort(x, kind="stable")
     xs = x[order]
+    rank_of = np.empty(x.size, dtype=np.int64)
+    rank_of[order] = np.arange(x.size)
+    total, total_sq = float(x.sum()), float(np.dot(x, x))
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     rows = []
     if units.binary:
@@ -293,7 +308,8 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
         p = _stats.rank_test(x, m)
     for i, (attr, kind, value) in enumerate(keys):
         g = m[i]
-        n_with, n_rest = int(g.sum()), int((~g).sum())
+        n_with = int(g.sum())
+        n_rest = g.size - n_with
         if units.binary:
             k_with, k_rest = int(x[g].sum()), int(x[~g].sum())
             a, b = k_with / n_with, k_rest / n_rest
@@ -302,15 +318,27 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
             excess = k_with - n_with * b
             spread = np.sqrt(n_with * a * (1 - a) + n_with ** 2 * b * (1 - b) / n_rest)
         else:
-            gs = xs[g[order]]
-            rs = xs[~g[order]]
-            a, b = float(np.median(gs)), float(np.median(rs))
+            pos = np.sort(rank_of[g])  # the group's places in the sorted values
+            gs = xs[pos]
+            shifted = pos - np.arange(pos.size)  # the rest's r-th value (0-based) sits at r + #(shifted <= r)
+
+            def rest_at(ranks: npt.NDArray[np.int64], shifted: npt.NDArray[np.int64] = shifted
+                        ) -> npt.NDArray[np.float64]:
+                r = np.asarray(ranks) - 1
+                return np.asarray(xs[r + np.searchsorted(shifted, r, side="right")], dtype=np.float64)
+
+            middle = rest_at(np.array([(n_rest + 1) // 2, n_rest // 2 + 1]))
+            a, b = float(np.median(gs)), float(middle.mean() if n_rest % 2 == 0 else middle[0])
             low, high = _stats.ratio_interval(_stats.median_draws(gs, n_boot, rng),
-                                              _stats.median_draws(rs, n_boot, rng), confidence)
-            excess = float(gs.sum() - n_with * rs.mean())
-            spread = float(np.sqrt(n_with * gs.var(ddof=1) + n_with ** 2 * rs.var(ddof=1) / n_rest))
+                                              _stats.median_draws_at(n_rest, rest_at, n_boot, rng), confidence)
+            g_sum, g_sq = float(gs.sum()), float(np.dot(gs, gs))
+            r_sum, r_sq = total - g_sum, total_sq - g_sq
+            r_mean = r_sum / n_rest
+            r_var = max(r_sq - n_rest * r_mean ** 2, 0.0) / (n_rest - 1)
+            excess = g_sum - n_with * r_mean
+            spread = float(np.sqrt(n_with * gs.var(ddof=1) + n_with ** 2 * r_var / n_rest))
         ratio = a / b if b > 0 else float("nan")
-        rows.append({"attribute": attr, "kind": kind, "value": value, "cases": _n_cases(cases[g]), "units": n_with,
+        rows.append({"attribute": attr, "kind": kind, "value": value, "cases": cases.count(g), "units": n_with,
                      "median_with": a, "median_without": b, "effect_ratio": ratio, "ci_low": low, "ci_high": high,
                      "p_value": float(p[i]), "excess": excess, "excess_low": excess - z * spread,
                      "excess_high": excess + z * spread, "unit": units.unit})
@@ -328,20 +356,24 @@ def _group_same(table: pd.DataFrame, keys: list[tuple[str, str, str]], masks: np
     index = {k: i for i, k in enumerate(keys)}
     found = [(pos, index[(str(r.attribute), str(r.kind), str(r.value))])
              for pos, r in zip(table.index, table.itertuples(), strict=True) if r.finding]
+    if len(found) < 2:
+        return table
+    sub = masks[[i for _, i in found]].astype(np.float32)
+    inter = sub @ sub.T  # units in both, for every pair at once
+    size = sub.sum(axis=1)
+    same = inter / np.maximum(size[:, None] + size[None, :] - inter, 1.0) >= SAME_UNITS
     absorbed: set[Any] = set()
-    for n, (pos, i) in enumerate(found):
+    for n, (pos, _) in enumerate(found):  # in the table's order: the larger excess first
         if pos in absorbed:
             continue
-        for pos2, j in found[n + 1:]:
-            if pos2 in absorbed:
+        for m2 in np.flatnonzero(same[n]).tolist():
+            pos2 = found[m2][0]
+            if m2 <= n or pos2 in absorbed:
                 continue
-            inter = int((masks[i] & masks[j]).sum())
-            union = int((masks[i] | masks[j]).sum())
-            if union and inter / union >= SAME_UNITS:
-                grouped: list[Any] = list(table.at[pos, "same_cases_as"])  # type: ignore[arg-type]
-                grouped.append({"attribute": table.at[pos2, "attribute"], "value": table.at[pos2, "value"]})
-                table.at[pos, "same_cases_as"] = grouped  # type: ignore[assignment]
-                absorbed.add(pos2)
+            grouped: list[Any] = list(table.at[pos, "same_cases_as"])  # type: ignore[arg-type]
+            grouped.append({"attribute": table.at[pos2, "attribute"], "value": table.at[pos2, "value"]})
+            table.at[pos, "same_cases_as"] = grouped  # type: ignore[assignment]
+            absorbed.add(pos2)
     return table.drop(index=list(absorbed))
 
 
@@ -351,7 +383,8 @@ def _group_same(table: pd.DataFrame, keys: list[tuple[str, str, str]], masks: np
 def explain(log: LogLike, *, step: str | None = None, edge: tuple[str, str] | str | None = None,
             measure: str | None = None, min_cases: int = 30, alpha: float = 0.05, n_boot: int = 1000,
             confidence: float = 0.95, bins: int = 4, seed: int = 0, timezone: str | None = None,
-            interactions: bool = True, definition: str | None = None, report: Any = None) -> Explanation:
+            interactions: bool = True, definition: str | None = None, report: Any = None,
+            decompose: bool = True) -> Explanation:
     """The influencing factors of a step's, an edge's or the whole case's measure.
 
     Parameters
@@ -384,6 +417,8 @@ def explain(log: LogLike, *, step: str | None = None, edge: tuple[str, str] | st
     report:
         The deviation measure: a :class:`~flowmine.conformance.ConformanceReport` of the same log to
         reuse instead of running the check.
+    decompose:
+        For the waiting time of a step or an edge, also split it into its parts (``waiting_parts``).
 
     Examples
     --------
@@ -393,12 +428,21 @@ def explain(log: LogLike, *, step: str | None = None, edge: tuple[str, str] | st
     >>> list(result.findings.columns[:3])
     ['attribute', 'kind', 'value']
     """
+    return explain_with(log, instances(log), step=step, edge=edge, measure=measure, min_cases=min_cases,
+                        alpha=alpha, n_boot=n_boot, confidence=confidence, bins=bins, seed=seed, timezone=timezone,
+                        interactions=interactions, definition=definition, report=report, decompose=decompose)
+
+
+def explain_with(log: LogLike, inst: pd.DataFrame, *, step: str | None, edge: tuple[str, str] | str | None,
+                 measure: str | None, min_cases: int, alpha: float, n_boot: int, confidence: float, bins: int,
+                 seed: int, timezone: str | None, interactions: bool, definition: str | None, report: Any,
+                 decompose: bool) -> Explanation:
+    """:func:`explain` on the log's instances already computed (the step card computes them once)."""
     if step is not None and edge is not None:
         raise OptionError("give a step or an edge, not both", parameter="edge", function="explain")
     target, name = ("step", step) if step is not None else (("edge", _edge(edge)) if edge is not None
                                                             else ("case", None))
     allowed = {"step": STEP_MEASURES, "edge": EDGE_MEASURES, "case": CASE_MEASURES}[target]
-    inst = instances(log)
     if measure is None:
         measure = "throughput" if target == "case" else ("waiting" if inst["start"].notna().any() else "sojourn")
     if measure not in allowed:
@@ -428,7 +472,7 @@ def explain(log: LogLike, *, step: str | None = None, edge: tuple[str, str] | st
         inner = inner[inner["finding"]].reset_index(drop=True)
     label = f"{name[0]} -> {name[1]}" if isinstance(name, tuple) else name
     parts = None
-    if measure == "waiting" and target != "case":
+    if decompose and measure == "waiting" and target != "case":
         which = ((inst["activity"] == name[1]) & (inst["prev_activity"] == name[0]) if isinstance(name, tuple)
                  else inst["activity"] == name).to_numpy()
         _, parts = waiting_parts(inst, which, cfg.working_calendar() if cfg is not None else None)

@@ -14,11 +14,15 @@ Benjamini-Hochberg (``scipy.stats.false_discovery_control``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
 FloatArray = npt.NDArray[np.float64]
+#: Above this many units a group's bootstrap median is drawn through the binomial's normal limit.
+LARGE = 20_000
 
 
 def rank_test(values: FloatArray, masks: npt.NDArray[np.bool_]) -> FloatArray:
@@ -29,7 +33,7 @@ def rank_test(values: FloatArray, masks: npt.NDArray[np.bool_]) -> FloatArray:
     ties = float(np.sum(counts.astype(np.float64) ** 3 - counts))
     n1 = masks.sum(axis=1).astype(np.float64)
     n2 = n - n1
-    r1 = masks.astype(np.float64) @ ranks
+    r1 = np.array([ranks[np.flatnonzero(m)].sum() for m in masks], dtype=np.float64)
     u1 = r1 - n1 * (n1 + 1) / 2.0
     mu = n1 * n2 / 2.0
     var = n1 * n2 / 12.0 * ((n + 1) - ties / (n * (n - 1.0))) if n > 1 else np.zeros_like(n1)
@@ -54,15 +58,25 @@ def median_draws(sorted_values: FloatArray, n_boot: int, rng: np.random.Generato
     sorted sample from its exact bootstrap distribution: P(median* <= x_(j)) = P(Binomial(n, j/n) >= k).
     Only the window of 8 binomial standard deviations around the middle is evaluated: the mass outside
     it is below 1e-14."""
-    n = sorted_values.size
+    return median_draws_at(sorted_values.size, lambda j: sorted_values[j - 1], n_boot, rng)
+
+
+def median_draws_at(n: int, value_at: Callable[[npt.NDArray[np.int64]], FloatArray], n_boot: int,
+                    rng: np.random.Generator) -> FloatArray:
+    """:func:`median_draws` of a sorted sample of ``n`` values given by ``value_at`` (1-based ranks ->
+    values), so that a group need not be materialised."""
     k = (n + 1) // 2
     half = int(np.ceil(8 * np.sqrt(n) / 2)) + 2
     lo, hi = max(1, k - half), min(n, k + half)
     j = np.arange(lo, hi + 1)
-    cdf = stats.binom.sf(k - 1, n, j / n)
+    if n > LARGE:  # the binomial's normal limit (continuity-corrected): its error is below 1e-3 here
+        p = j / n
+        cdf = stats.norm.sf((k - 0.5 - n * p) / np.sqrt(n * p * (1 - p)))
+    else:
+        cdf = stats.binom.sf(k - 1, n, j / n)
     cdf[-1] = 1.0
     pick = np.searchsorted(cdf, rng.random(n_boot), side="left")
-    return np.asarray(sorted_values[j[np.minimum(pick, j.size - 1)] - 1], dtype=np.float64)
+    return np.asarray(value_at(j[np.minimum(pick, j.size - 1)]), dtype=np.float64)
 
 
 def ratio_interval(with_draws: FloatArray, rest_draws: FloatArray, confidence: float) -> tuple[float, float]:

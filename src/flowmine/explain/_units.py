@@ -19,8 +19,9 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
+from flowmine._remember import remembered
 from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, CORE_TYPES, LIFECYCLE
-from flowmine.analytics import LogLike, as_table
+from flowmine.analytics import LogLike, StoredLog, as_table
 
 #: Measures of an explanation, by target.
 STEP_MEASURES = ("waiting", "service", "sojourn", "cost", "rework", "deviation")
@@ -89,9 +90,13 @@ def _column(name: str, kind: str, col: pa.ChunkedArray | pd.Series, bins: int) -
         return binned(name, kind, values, bins) if np.isfinite(values).any() else None
     if pd.api.types.is_datetime64_any_dtype(series):
         return None  # a date attribute is a time, not a category: its month is a factor already
-    labels = series.astype(object).where(series.notna(), None).to_numpy(dtype=object)
-    labels = np.asarray([None if v is None or v == "" else str(v) for v in labels], dtype=object)
-    return Factor(name, kind, labels) if any(v is not None for v in labels) else None
+    labels = np.array(series.to_numpy(dtype=object), dtype=object)  # a copy we may write
+    missing = pd.isna(labels)
+    labels[missing] = None  # pandas' NA first: it cannot be compared
+    if not pd.api.types.is_string_dtype(series):  # numbers in an object column, bytes...: their text
+        labels[~missing] = [str(v) for v in labels[~missing]]
+    labels[labels == ""] = None
+    return Factor(name, kind, labels) if pd.notna(labels).any() else None
 
 
 def _local(ts: pd.Series, tz: str) -> pd.Series:
@@ -113,7 +118,17 @@ def time_factors(when: pd.Series, tz: str, prefix: str) -> list[Factor]:
 
 
 def attribute_tables(log: LogLike) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(case attributes, one row per case; event attributes, one row per event_id) of the log."""
+    """(case attributes, one row per case; event attributes, one row per event_id) of the log.
+
+    Units look their attributes up by case id and event id, so a stored log's tables are those of the
+    whole stored version (a filter only keeps fewer units), read once while its file is unchanged."""
+    if isinstance(log, StoredLog):
+        base = log.base
+        return remembered("explain-attributes", base.path, lambda: _attribute_tables(base))
+    return _attribute_tables(log)
+
+
+def _attribute_tables(log: LogLike) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = as_table(log, None)
     core = set(CORE_TYPES) | {LIFECYCLE}
     case_cols = [c for c in table.column_names if c.startswith(CASE_PREFIX) and c != CASE]
@@ -160,26 +175,68 @@ def batch_sizes(resource: npt.NDArray[np.object_], complete: npt.NDArray[np.int6
     return labels
 
 
-def variants_so_far(inst: pd.DataFrame, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
-    """The activities before each of ``rows`` in its case, joined with " → " ("(start)" for the first)."""
-    acts = inst["activity"].to_numpy(dtype=object)
-    first = inst.groupby("case", sort=False)["pos"].transform("min").to_numpy()
-    pos = inst["pos"].to_numpy()
-    out = np.empty(rows.size, dtype=object)
-    for k, i in enumerate(rows.tolist()):
-        begin = i - int(pos[i] - first[i])
-        out[k] = " → ".join(acts[begin:i]) if i > begin else "(start)"
+def _prefix_hashes(inst: pd.DataFrame) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64],
+                                                npt.NDArray[np.int64]]:
+    """Per row: a rolling hash of the activities before it in its case (vectorised over the cases, one
+    step per position), the activity codes, and the row's depth in its case (0 for the first)."""
+    codes, _ = pd.factorize(inst["activity"])
+    pos = inst["pos"].to_numpy(dtype=np.int64)
+    first = inst.groupby("case", sort=False)["pos"].transform("min").to_numpy(dtype=np.int64)
+    depth = pos - first
+    prefix = np.zeros(codes.size, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for d in range(1, int(depth.max()) + 1 if depth.size else 1):
+            at = np.flatnonzero(depth == d)
+            prefix[at] = _roll(prefix[at - 1], codes[at - 1])
+    return prefix, codes.astype(np.int64), depth
+
+
+def _roll(h: npt.NDArray[np.uint64], code: npt.NDArray[np.int64]) -> npt.NDArray[np.uint64]:
+    with np.errstate(over="ignore"):
+        return np.asarray(h * np.uint64(1_000_003) + np.uint64(1) + code.astype(np.uint64))
+
+
+def _spelt(acts: npt.NDArray[np.object_], hashes: list[int], begins: list[int], ends: list[int]
+           ) -> npt.NDArray[np.object_]:
+    """The text of each sequence ``acts[begin:end]`` (" → "-joined, "(start)" when empty), spelt out once
+    per distinct hash."""
+    names: dict[int, str] = {}
+    out = np.empty(len(hashes), dtype=object)
+    for k, (h, begin, end) in enumerate(zip(hashes, begins, ends, strict=True)):
+        name = names.get(h)
+        if name is None:
+            name = names[h] = " → ".join(acts[begin:end]) if end > begin else "(start)"
+        out[k] = name
     return out
 
 
-def case_frame(inst: pd.DataFrame) -> pd.DataFrame:
-    """Per case: start (first start, else completion), end (last completion), cost, the variant, and
-    whether any step was repeated."""
+def variants_so_far(inst: pd.DataFrame, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+    """The activities before each of ``rows`` in its case, joined with " → " ("(start)" for the first)."""
+    prefix, _, depth = _prefix_hashes(inst)
+    acts = inst["activity"].to_numpy(dtype=object)
+    return _spelt(acts, prefix[rows].tolist(), (rows - depth[rows]).tolist(), rows.tolist())
+
+
+def case_variants(inst: pd.DataFrame) -> pd.Series:
+    """Each case's variant (its activities joined with " → "), indexed by case id."""
+    prefix, codes, depth = _prefix_hashes(inst)
+    case = inst["case"].to_numpy(dtype=object)
+    last = np.flatnonzero(np.append(case[1:] != case[:-1], True))  # each case's last row
+    full = _roll(prefix[last], codes[last])
+    acts = inst["activity"].to_numpy(dtype=object)
+    text = _spelt(acts, full.tolist(), (last - depth[last]).tolist(), (last + 1).tolist())
+    return pd.Series(text, index=pd.Index(case[last], name="case"))
+
+
+def case_frame(inst: pd.DataFrame, variant: bool = True) -> pd.DataFrame:
+    """Per case: start (first start, else completion), end (last completion), cost, whether any step was
+    repeated, and (``variant``) its variant."""
     begin = inst["start"].fillna(inst["complete"])
     g = inst.assign(begin=begin).groupby("case", sort=False)
     out = pd.DataFrame({"start": g["begin"].min(), "end": g["complete"].max(), "cost": g["cost"].sum(min_count=1),
-                        "rework": g["repetition"].max() >= 2,
-                        "variant": g["activity"].agg(" → ".join)})
+                        "rework": g["repetition"].max() >= 2})
+    if variant:
+        out["variant"] = case_variants(inst).reindex(out.index)
     return out
 
 
@@ -235,7 +292,7 @@ def per_case_units(inst: pd.DataFrame, log: LogLike, values: pd.Series, *, tz: s
     case_attrs, _ = attribute_tables(log)
     factors: list[Factor] = []
     add_attributes(factors, cases, case_attrs, bins)
-    frame = case_frame(inst).reindex(cases)
+    frame = case_frame(inst, variant=variant).reindex(cases)
     factors += [f for f in time_factors(frame["start"].reset_index(drop=True), tz, "start")
                 if not f.name.endswith("hour")]
     if variant:
