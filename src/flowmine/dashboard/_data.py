@@ -413,3 +413,30 @@ def case_starts(store: Store, process: str, by: str) -> Any:
     """Cases started per period of the whole process (``flowmine.analytics.flow``'s ``arrivals``; periods in
     UTC): the time frame's histogram."""
     return _arrivals(str(store.path), process, version(store, process), by)
+
+
+@single_flight(maxsize=32)
+def _step_card(step: str, lang: str, notes: int, *key: Any) -> dict[str, Any] | None:
+    """The step card (``flowmine.explain.step_card``) of the filtered process, on the check every page
+    shares when no filter is set; ``notes`` (the annotation file's modification time) only keys the cache."""
+    from flowmine.explain import step_card
+
+    store = Store(key[0], create=False)
+    f = _filters(key)
+    report = whole_check(*key[:3]) if not any(key[3]) else _run_check(key, with_precision=False,
+                                                                       with_impact=False)
+    return step_card(log_of(store, f), step, report=report, lang=lang).to_dict()
+
+
+def step_card_of(store: Store, f: Filters, step: str) -> dict[str, Any] | None:
+    """The step card of ``step`` under the filters (None: the filtered log has no instance of it)."""
+    from flowmine.explain import annotations_file
+
+    p = process_profile(store, f)
+    if step not in {a["activity"] for a in p.get("activities", [])}:
+        return None
+    try:
+        notes = annotations_file(store, f.process or "").stat().st_mtime_ns
+    except OSError:
+        notes = 0
+    return _step_card(step, f.lang, notes, *_key(store, f))

@@ -31,7 +31,9 @@ from flowmine.errors import OptionError
 FIT = ("yes", "no")
 #: URL keys of page settings (``Filters.view``): the process map's activity and path sliders, overlay and
 #: statistic. Shared links restore them; they are not case filters (no cached number depends on them).
-VIEW_KEYS = ("acts", "paths", "overlay", "stat")
+VIEW_KEYS = ("acts", "paths", "overlay", "stat", "card")
+#: The longest value of a page setting; the step card's ``card`` names a step (steps are longer).
+VIEW_MAX = {"card": 200}
 SEP = " → "
 #: Time zones offered besides UTC and the process's own.
 ZONES = ("UTC", "Asia/Shanghai", "Europe/London", "Europe/Berlin", "America/New_York")
@@ -311,7 +313,8 @@ def parse(search: str | None, processes: list[str], offer: Callable[[str], Offer
 def _view(get: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """The page settings of a URL (the map's sliders, overlay and statistic): short values of the
     known keys only; the page checks each against what it offers (anything else: its default)."""
-    return tuple((k, get[k]) for k in VIEW_KEYS if k in get and len(get[k]) <= 16 and get[k].isprintable())
+    return tuple((k, get[k]) for k in VIEW_KEYS
+                 if k in get and len(get[k]) <= VIEW_MAX.get(k, 16) and get[k].isprintable())
 
 
 def with_changes(f: Filters, processes: list[str], offer: Callable[[str], Offer] | None = None,

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
+from flowmine.dashboard import _card_view
 from flowmine.dashboard._components import card, table
 from flowmine.dashboard._data import (
     conformance,
@@ -24,6 +25,7 @@ from flowmine.dashboard._data import (
     process_map_of,
     process_profile,
     single_flight,
+    step_card_of,
     version,
 )
 from flowmine.dashboard._i18n import plotly_config, t
@@ -191,9 +193,17 @@ def step_detail(store: Store, f: Filters, step: str) -> Any:
             for r in work.to_dict("records")]
     cols = [("resource", t("resource", lang)), ("instances", label("activity_instances", lang)),
             ("share", t("workload_share", lang))]
-    return html.Div([html.H3(labeller(f.process, lang)(step), id="map-d-title"),
+    name = labeller(f.process, lang)
+    found = step_card_of(store, f, step)
+    env: dict[str, Any] = found["environment"] if found else {"factors": []}
+    factors = [html.H4(t("card_factors", lang).format(measure=label(between, lang))),
+               _card_view.factor_table("map-d-factors", env["factors"][:3], "median", lang, f, name)]
+    card_link = f"/steps{f.query()}&{urlencode([('card', step)])}"
+    return html.Div([html.H3(name(step), id="map-d-title"),
                      html.A(t("map_filter_cases", lang), href=filter_link(f, "has", step), id="map-d-filter"),
-                     html.Div(cards, className="fm-cards"), table("map-d-resources", cols, rows, page_size=10)])
+                     " · ", html.A(t("card_open", lang), href=card_link, id="map-d-card"),
+                     html.Div(cards, className="fm-cards"), table("map-d-resources", cols, rows, page_size=10),
+                     *factors])
 
 
 def edge_detail(store: Store, f: Filters, edge: dict[str, Any], time_basis: str | None) -> Any:

@@ -1,13 +1,17 @@
-"""Cost and quality per step: counts, service and waiting time, cost and rework side by side."""
+"""Cost and quality per step: counts, service and waiting time, cost and rework side by side; below, the
+step card of one step (its six elements and influencing factors, ``flowmine.explain.step_card``), chosen
+in a list or by the address's ``card=<step>`` (the map's step detail links there). The card loads in its
+own callback, so the table is never held up by it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dash import html
+from dash import Input, Output, State, dcc, html, no_update
 
+from flowmine.dashboard import _card_view
 from flowmine.dashboard._components import Column, excel_button, register_excel, table
-from flowmine.dashboard._data import filters_of, labeller, process_profile
+from flowmine.dashboard._data import filters_of, labeller, process_profile, step_card_of
 from flowmine.dashboard._i18n import t
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -51,10 +55,36 @@ def sheets(store: Store, f: Filters) -> list[tuple[str, list[Column], list[dict[
     return [(t("steps", f.lang), columns(p, f.lang), rows(p, f.lang))]
 
 
+def card_step(p: dict[str, Any], f: Filters) -> str | None:
+    """The step whose card is shown: the address's ``card`` when it is a step of the filtered log, else
+    the top-ranked step bottleneck, else the most frequent step."""
+    steps = [a["activity"] for a in p.get("activities", [])]
+    if not steps:
+        return None
+    ranked = [b["name"] for b in p.get("bottlenecks", []) if b.get("kind") == "activity" and b["name"] in steps]
+    default = ranked[0] if ranked else max(p["activities"], key=lambda a: a["count"])["activity"]
+    return f.setting("card", steps, default)
+
+
 def layout(store: Store, f: Filters) -> Any:
     p = process_profile(store, f)
-    return html.Div([excel_button("steps", f.lang),
-                     table("steps-table", columns(p, f.lang), rows(p, f.lang), page_size=30, f=f, page="steps")])
+    lang = f.lang
+    chosen = card_step(p, f)
+    name = labeller(f.process, lang)
+    options = [{"label": name(a["activity"]), "value": a["activity"]} for a in p.get("activities", [])]
+    return html.Div([excel_button("steps", lang),
+                     table("steps-table", columns(p, lang), rows(p, lang), page_size=30, f=f, page="steps"),
+                     html.H3(t("card_title", lang)),
+                     html.Label([t("card_step", lang),
+                                 dcc.Dropdown(id="steps-card-step", options=options, value=chosen, clearable=False)]),
+                     dcc.Loading(html.Div(id="steps-card"), delay_show=300)])
+
+
+def render_card(store: Store, f: Filters, step: str) -> Any:
+    d = step_card_of(store, f, step)
+    if d is None:
+        return html.P(t("no_data", f.lang))
+    return _card_view.layout(d, f, labeller(f.process, f.lang))
 
 
 def register(app: Any, store: Store) -> None:
@@ -63,3 +93,13 @@ def register(app: Any, store: Store) -> None:
         return f, (sheets(store, f) if f.process else [])
 
     register_excel(app, "steps", "steps", build)
+
+    @app.callback(Output("steps-card", "children"), Input("steps-card-step", "value"), State("url", "search"))
+    def on_step(step: Any, search: str | None) -> Any:
+        f = filters_of(store, search)
+        if f.process is None or not isinstance(step, str):
+            return no_update
+        offered = {a["activity"] for a in process_profile(store, f).get("activities", [])}
+        if step not in offered:  # a forged value: not a step this page offered
+            return no_update
+        return render_card(store, f, step)

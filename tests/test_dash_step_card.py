@@ -1,0 +1,92 @@
+"""The step card on the dashboard: the Steps page's card callback (the same numbers as the API, forged steps
+refused, Chinese without English UI words) and the map's step detail with its influencing factors."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from flowmine import Store
+from flowmine.dashboard import create_app
+from tests.test_dash_map_callbacks import _call, _refused
+from tests.test_dash_zh_pages import NAMES, _texts
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory):
+    from flowmine.analytics import prepare
+
+    st = Store(tmp_path_factory.mktemp("card") / "store")
+    st.ingest("finance", [str(SAMPLES / "finance_claims.csv")], mapping=SAMPLES / "finance_claims.mapping.toml")
+    prepare(st, "finance")
+    return create_app(st.path).server.test_client(), st
+
+
+def _card(client, step: object, search: str = "?process=finance"):
+    return _call(client, "steps-card.children", [("steps-card-step", "value", step)], [("url", "search", search)])
+
+
+def _ids(node, out: set[str]) -> set[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("id"), str):
+            out.add(node["id"])
+        for v in node.values():
+            _ids(v, out)
+    elif isinstance(node, list):
+        for v in node:
+            _ids(v, out)
+    return out
+
+
+def test_the_card_callback_shows_the_six_elements_with_the_api_s_numbers(client) -> None:
+    from flowmine.analytics import stored
+    from flowmine.explain import step_card
+
+    http, st = client
+    r = _card(http, "GM approval")
+    assert r.status_code == 200
+    body = json.loads(r.get_data(as_text=True))["response"]["steps-card"]["children"]
+    ids = _ids(body, set())
+    for element in ("el_inputs", "el_processing", "el_outputs", "el_controls", "el_participants", "el_environment",
+                    "el_annotations"):
+        assert f"card-{element}" in ids
+    api = step_card(stored(st, "finance"), "GM approval").to_dict()
+    text = json.dumps(body, ensure_ascii=False)
+    rework = api["processing"]["rework_rate"]
+    assert f"{rework:.1%}" in text
+    top = api["environment"]["factors"][0]
+    assert str(top["cases"]) in text.replace(",", "")  # the grid's raw value
+    assert "card-change" in ids
+
+
+def test_a_forged_or_unknown_step_gets_no_update(client) -> None:
+    http, _ = client
+    assert _refused(_card(http, "<script>alert(1)</script>"))
+    assert _refused(_card(http, {"not": "a step"}))
+
+
+def test_the_card_in_chinese_has_no_english_ui_words(client) -> None:
+    http, _ = client
+    r = _card(http, "Finance review", "?process=finance&lang=zh")
+    body = json.loads(r.get_data(as_text=True))["response"]
+    allowed = set(NAMES) | {"finance", "flowmine", "annotate", "department", "expense", "type", "amount"}
+    english = sorted({w for s in _texts(body, []) for w in re.findall(r"\b[A-Za-z]{3,}\b", s)} - allowed)
+    assert english == [], english
+
+
+def test_the_map_s_step_detail_shows_its_factors_and_links_to_the_card(client) -> None:
+    http, _ = client
+    click = {"points": [{"customdata": ["GM approval", 1]}]}
+    r = _call(http, "map-detail.children", [("map-graph", "clickData", click)],
+              [("url", "search", "?process=finance"), ("map-activities", "value", 1.0), ("map-paths", "value", 0.8)])
+    assert r.status_code == 200
+    body = json.loads(r.get_data(as_text=True))["response"]["map-detail"]["children"]
+    ids = _ids(body, set())
+    assert "map-d-card" in ids and "map-d-factors" in ids
+    text = json.dumps(body, ensure_ascii=False)
+    assert "card=GM+approval" in text
