@@ -63,7 +63,7 @@ def test_every_number_of_the_card_on_a_tiny_log() -> None:
     assert p["executions_per_case"] == pytest.approx(4 / 3)
     assert p["batching"]["share_in_batches"] == 0.0
     w = p["waiting_parts"]
-    assert w["waiting_s"] == 7 * 3600 and w["unknown"]["off_calendar"].startswith("no working calendar")
+    assert w["waiting_s"] == 7 * 3600 and w["unknown"] == {"off_calendar": "no_calendar"}
     # output: to Pay twice, Archive once, Review once; outcomes 3 pass, 1 fail
     assert sorted((s["value"], s["count"]) for s in card.outputs["successors"]) == [
         ("Archive", 1), ("Pay", 2), ("Review", 1)]
@@ -169,3 +169,20 @@ def test_cli_card_json_has_the_six_elements_and_annotate_adds_a_note(finance: Pa
     assert d["annotations"][-1]["text"] == "Payments wait for the weekly run."
     text = run_cli("card", "--store", str(finance), "--process", "finance", "--step", "Cashier payment")
     assert text.returncode == 0 and "PROCESSING / 处理" in text.stdout and "ENVIRONMENT / 环境" in text.stdout
+
+
+def test_the_report_has_a_card_per_key_step_with_the_api_s_numbers(finance: Path) -> None:
+    import re
+
+    from flowmine.analytics import profile, stored
+    from flowmine.report import build_report
+
+    page = build_report(finance, "finance", lang="zh")
+    blob = re.search(r"<script type='application/json' id='flowmine-report-data'>(.*?)</script>", page, re.S)
+    assert blob is not None
+    cards = json.loads(blob.group(1).replace("<\\/", "</"))["cards"]
+    top = [b["name"] for b in profile(stored(finance, "finance"))["bottlenecks"] if b["kind"] == "activity"][:3]
+    assert [c["step"] for c in cards] == top
+    api = step_card(stored(finance, "finance"), top[0], lang="zh").to_dict()
+    assert cards[0]["processing"] == json.loads(json.dumps(api["processing"]))
+    assert "关键环节：环节卡片" in page and "就绪时的星期" in page  # the factor named in Chinese

@@ -13,6 +13,7 @@ from dash import dcc, html
 from flowmine.dashboard._components import Column, card, table
 from flowmine.dashboard._i18n import plotly_config, t
 from flowmine.dashboard._state import Filters
+from flowmine.explain import factor_label, value_label
 from flowmine.vocabulary import between_steps, duration, label, money, number, percent, ratio
 
 _PARTS = ("off_calendar", "batching", "resource_busy", "other")
@@ -20,30 +21,16 @@ _DAY_NAMES = {"en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
               "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]}
 
 
-def factor_name(attribute: str, lang: str) -> str:
-    """A factor's name as a reader says it: a case attribute without its ``case:`` prefix."""
-    key = f"factor_{attribute}"
-    from flowmine.dashboard._i18n import LABELS
-
-    if key in LABELS:
-        return t(key, lang)
-    return attribute[5:] if attribute.startswith("case:") else attribute
-
-
 def _value(attribute: str, value: str, lang: str, name: Callable[[str], str]) -> str:
-    if attribute == "ready weekday" or attribute == "start weekday":
-        en = _DAY_NAMES["en"]
-        return _DAY_NAMES[lang][en.index(value)] if value in en else value
-    if attribute == "variant so far":
-        return " → ".join(name(a) for a in value.split(" → ")) if value != "(start)" else t("card_start", lang)
-    return value
+    if attribute == "variant so far" and value != "(start)":
+        return " → ".join(name(a) for a in value.split(" → "))
+    return value_label(attribute, value, lang)
 
 
 def _shares(tid: str, items: list[dict[str, Any]], head: str, lang: str, f: Filters,
             name: Callable[[str], str]) -> Any:
-    special = {"(start)": t("card_start", lang), "(end)": t("card_end", lang), "(other)": t("card_other", lang)}
-    rows = [{"value": special.get(i["value"]) or name(i["value"]), "count": i["count"], "share": i["share"]}
-            for i in items]
+    rows = [{"value": value_label("", i["value"], lang) if i["value"][:1] == "(" else name(i["value"]),
+             "count": i["count"], "share": i["share"]} for i in items]
     cols = [Column("value", head), Column("count", label("activity_instances", lang), "number"),
             Column("share", t("card_share", lang), "percent")]
     return table(tid, cols, rows, page_size=8, f=f, page="card")
@@ -57,7 +44,7 @@ def factor_table(tid: str, factors: list[dict[str, Any]], statistic: str, lang: 
     unit = factors[0]["unit"]
     centre = "percent" if statistic == "rate" else ("duration" if unit == "s" else "number")
     excess_kind = "duration" if unit == "s" else "number"
-    rows = [{"factor": factor_name(x["attribute"], lang), "value": _value(x["attribute"], str(x["value"]), lang, name),
+    rows = [{"factor": factor_label(x["attribute"], lang), "value": _value(x["attribute"], str(x["value"]), lang, name),
              "cases": x["cases"], "with": x["median_with"], "without": x["median_without"],
              "effect": (f"{ratio(x['effect_ratio'], 2)} [{ratio(x['ci'][0], 2)}–{ratio(x['ci'][1], 2)}]"
                         if x["ci"][0] is not None else ratio(x["effect_ratio"], 2)),
@@ -130,6 +117,7 @@ def layout(d: dict[str, Any], f: Filters, name: Callable[[str], str]) -> Any:
         w = p["waiting_parts"]
         processing.append(dcc.Graph(id="card-parts", figure=parts_figure(w, lang), **cfg))
         for part, why in w["unknown"].items():
+            why = value_label("", why, lang)
             processing.append(html.P(f"{t(f'part_{part}', lang)}: {t('part_unknown', lang).format(why=why)}",
                                      className="fm-card-hint"))
     outputs: list[Any] = [_shares("card-succ", d["outputs"]["successors"], t("card_to", lang), lang, f, name)]

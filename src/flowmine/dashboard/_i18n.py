@@ -333,9 +333,6 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "el_annotations": {"en": "Annotations", "zh": "注释"},
     "card_from": {"en": "Work comes from", "zh": "上游环节"},
     "card_to": {"en": "Work goes to", "zh": "下游环节"},
-    "card_start": {"en": "(case start)", "zh": "（案例开始）"},
-    "card_end": {"en": "(case end)", "zh": "（案例结束）"},
-    "card_other": {"en": "(other)", "zh": "（其他）"},
     "card_share": {"en": "Share", "zh": "占比"},
     "card_value": {"en": "Value", "zh": "取值"},
     "card_arrivals": {"en": "When work arrives (ready time, weekday × hour)",
@@ -381,17 +378,6 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "card_kind_finding": {"en": "finding", "zh": "发现"},
     "card_kind_interview": {"en": "interview", "zh": "访谈"},
     "card_kind_feedback": {"en": "feedback", "zh": "用户反馈"},
-    "factor_org:resource": {"en": "Resource", "zh": "执行人"},
-    "factor_org:role": {"en": "Role", "zh": "角色"},
-    "factor_ready weekday": {"en": "Weekday it became ready", "zh": "就绪时的星期"},
-    "factor_ready hour": {"en": "Hour it became ready", "zh": "就绪时的小时"},
-    "factor_ready month": {"en": "Month it became ready", "zh": "就绪时的月份"},
-    "factor_start weekday": {"en": "Weekday the case started", "zh": "案例开始的星期"},
-    "factor_start month": {"en": "Month the case started", "zh": "案例开始的月份"},
-    "factor_variant so far": {"en": "Path so far", "zh": "此前路径"},
-    "factor_variant": {"en": "Variant", "zh": "变体"},
-    "factor_work in progress": {"en": "Work in progress when ready", "zh": "就绪时的在办数量"},
-    "factor_batch size": {"en": "Batch size", "zh": "批量大小"},
 }
 
 

@@ -18,10 +18,12 @@ Examples
 from flowmine.explain._annotations import KINDS, annotate, annotations_file, read_annotations
 from flowmine.explain._card import SECTIONS, StepCard, step_card
 from flowmine.explain._explain import FACTOR_COLUMNS, Explanation, explain
+from flowmine.explain._labels import FACTOR_LABELS, factor_label, value_label
 from flowmine.explain._units import MEASURES
 
 __all__ = [
     "FACTOR_COLUMNS",
+    "FACTOR_LABELS",
     "KINDS",
     "MEASURES",
     "SECTIONS",
@@ -30,6 +32,8 @@ __all__ = [
     "annotate",
     "annotations_file",
     "explain",
+    "factor_label",
     "read_annotations",
     "step_card",
+    "value_label",
 ]

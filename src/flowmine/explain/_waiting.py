@@ -14,7 +14,8 @@ this order, never overlap and add up to the waiting:
   steps too);
 - **other**: the rest: priorities, the resource being away, work outside the log.
 
-A part the log cannot tell is reported as unknown (None), never as zero.
+A part the log cannot tell is reported as unknown (None), never as zero, with the reason's code in
+``unknown`` (``no_calendar``, ``no_resources``: :func:`flowmine.explain.value_label` spells it).
 """
 
 from __future__ import annotations
@@ -73,13 +74,13 @@ def waiting_parts(inst: pd.DataFrame, which: npt.NDArray[np.bool_], calendar: Ca
     frame = pd.DataFrame({"case": sel["case"].to_numpy(), "waiting_s": wait})
     if calendar is None:
         off = np.full(wait.size, np.nan)
-        unknown["off_calendar"] = "no working calendar: the process has no configuration"
+        unknown["off_calendar"] = "no_calendar"
     else:
         off = wait - business_duration(ready, start, calendar)
     frame["off_calendar"] = off
     resource = sel["resource"].to_numpy(dtype=object)
     if not pd.notna(resource).any():
-        unknown["batching"] = unknown["resource_busy"] = "the log names no resources"
+        unknown["batching"] = unknown["resource_busy"] = "no_resources"
         frame["batching"] = frame["resource_busy"] = np.nan
     else:
         key = pd.DataFrame({"r": resource, "s": start})

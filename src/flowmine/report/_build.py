@@ -17,6 +17,7 @@ from typing import Any
 
 from flowmine._params import Options, validate_params
 from flowmine.analytics import CaseFilter, bottleneck_chart, profile, stored
+from flowmine.explain import factor_label, step_card, value_label
 from flowmine.monitor import (
     before_after_figure,
     control_chart_figure,
@@ -44,8 +45,10 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], cls: str = "") ->
 
 
 def report_data(store: str | Path | Store, process: str, initiatives: str | Path | None = None,
-                with_check: bool = True, filters: CaseFilter | None = None) -> dict[str, Any]:
-    """Everything the report shows, as plain data: ``perf``, ``check``, ``monitor``, ``initiatives``, and
+                with_check: bool = True, filters: CaseFilter | None = None, lang: str = "en",
+                key_steps: int = 3) -> dict[str, Any]:
+    """Everything the report shows, as plain data: ``perf``, ``check``, ``monitor``, ``initiatives``,
+    ``cards`` (the step cards of the ``key_steps`` top step bottlenecks, rule labels in ``lang``) and
     ``filters`` (the conditions of ``filters`` that are set; None: every case).
 
     ``filters`` restricts the profile and the conformance check to the whole cases that pass it (the
@@ -54,15 +57,18 @@ def report_data(store: str | Path | Store, process: str, initiatives: str | Path
     st = store if isinstance(store, Store) else Store(store, create=False)
     flt = None if filters is None or filters.is_empty() else filters
     perf = profile(stored(st, process).where(flt))
-    chk = None
+    chk, report = None, None
     if with_check:
         from flowmine.conformance import check
 
-        chk = (check(st, process, filters=flt) if flt is not None else check(st, process)).to_dict()
+        report = check(st, process, filters=flt) if flt is not None else check(st, process)
+        chk = report.to_dict()
     mon = monitor(st, process)
     evals = [evaluate_initiative(st, i) for i in load_initiatives(initiatives, process)]
+    steps = [b["name"] for b in perf["bottlenecks"] if b["kind"] == "activity"][:key_steps]
+    cards = [step_card(stored(st, process).where(flt), s, report=report, lang=lang).to_dict() for s in steps]
     return {"process": process, "perf": perf, "check": chk, "monitor": mon, "initiatives": evals,
-            "filters": flt.conditions() if flt is not None else None}
+            "filters": flt.conditions() if flt is not None else None, "cards": cards}
 
 
 class _Words:
@@ -153,8 +159,53 @@ def _steps(t: _Words, perf: dict[str, Any], chk: dict[str, Any] | None, cfg: Any
                    "steps")]
 
 
+def _cards(t: _Words, cards: list[dict[str, Any]], cfg: Any) -> list[str]:
+    """5. The key steps, each as its card in the six elements (the top step bottlenecks)."""
+    parts = [f"<h2>{_e(t['key_steps'])}</h2>", f"<p>{_e(t['key_steps_note'])}</p>"]
+    for d in cards:
+        p, c, e = d["processing"], d["controls"], d["environment"]
+        basis = p["time_basis"]
+        between = t.metric(between_steps(basis))
+
+        def shares(items: list[dict[str, Any]]) -> str:
+            named = [cfg.label(i["value"], t.lang) if i["value"][:1] != "(" else value_label("", i["value"], t.lang)
+                     for i in items]
+            return ", ".join(f"{n} {fmt_share(i['share'])}" for n, i in zip(named, items, strict=True))
+
+        time = p[basis]
+        processing = (f"{between} {t['median']} {fmt_duration(time['median'], 'h')}, p90 "
+                      f"{fmt_duration(time['p90'], 'h')}; {t.metric('rework_rate')} {fmt_share(p['rework_rate'])}; "
+                      f"{t.metric('first_pass_yield')} {fmt_share(p['first_pass_yield'])}")
+        if p["waiting_parts"]:
+            w = p["waiting_parts"]
+            processing += "; " + ", ".join(f"{t['part_' + k]} {fmt_share(w[k + '_share'])}"
+                                           for k in ("off_calendar", "batching", "resource_busy", "other")
+                                           if w[k + "_s"] is not None)
+        controls = "; ".join(f"{r['label']}: {fmt_share(r['violation_rate'])}" for r in c["rules"]) or "–"
+        if c.get("conformance"):
+            controls += f"; {t['deviating_here']} {fmt_share(c['conformance']['rate'])}"
+        people = ", ".join(f"{r['resource']} {fmt_share(r['share'])}" for r in d["participants"]["resources"])
+        found = []
+        for f in e["factors"][:3]:
+            what = f"{factor_label(f['attribute'], t.lang)} = {value_label(f['attribute'], str(f['value']), t.lang)}"
+            effect = (f"×{f['effect_ratio']:.2f} [{f['ci'][0]:.2f}–{f['ci'][1]:.2f}], "
+                      if f["effect_ratio"] is not None and f["ci"][0] is not None else "")
+            found.append(f"{what}: {effect}{t['excess']} {fmt_duration(f['excess'], 'h')}")
+        factors = "; ".join(found) or t["no_factors"]
+        if e["change_point"]:
+            cp = e["change_point"]
+            factors += (f"; {t['change_point']} {cp['at'][:10]}: {fmt_duration(cp['median_before_s'], 'h')} → "
+                        f"{fmt_duration(cp['median_after_s'], 'h')}")
+        notes = "; ".join(f"{n['date']} {n['author']}: {n['text']}" for n in d["annotations"]) or "–"
+        rows = [[t["el_inputs"], shares(d["inputs"]["predecessors"])], [t["el_processing"], processing],
+                [t["el_outputs"], shares(d["outputs"]["successors"])], [t["el_controls"], controls],
+                [t["el_participants"], people], [t["el_environment"], factors], [t["el_annotations"], notes]]
+        parts += [f"<h3>{_e(cfg.label(d['step'], t.lang))}</h3>", _table([t["element"], t["record"]], rows, "card")]
+    return parts
+
+
 def _initiatives(t: _Words, evals: list[Any]) -> list[str]:
-    """5. The improvement initiatives with their before/after evaluation and the steps of their cycle."""
+    """6. The improvement initiatives with their before/after evaluation and the steps of their cycle."""
     parts = [f"<h2>{_e(t['initiatives'])}</h2>"]
     if not evals:
         parts.append(f"<p>{_e(t['no_initiatives'])}</p>")
@@ -182,7 +233,7 @@ def _document(lang: str, title: str, parts: list[str], data: dict[str, Any]) -> 
     from plotly.offline import get_plotlyjs
 
     embedded = {"perf": data["perf"], "check": data["check"], "monitor": data["monitor"].to_dict(),
-                "initiatives": [e.to_dict() for e in data["initiatives"]]}
+                "initiatives": [e.to_dict() for e in data["initiatives"]], "cards": data["cards"]}
     blob = json.dumps(embedded, ensure_ascii=False).replace("</", "<\\/")
     return (f"<!DOCTYPE html><html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{_e(title)}</title>"
@@ -195,7 +246,8 @@ def _document(lang: str, title: str, parts: list[str], data: dict[str, Any]) -> 
 def build_report(store: str | Path | Store, process: str, lang: str = "en", initiatives: str | Path | None = None,
                  with_check: bool = True, filters: CaseFilter | None = None) -> str:
     """The report of one process as a complete HTML document (a string): :func:`report_data`, laid out
-    in five sections (KPIs, bottlenecks, conformance, cost and quality per step, initiatives).
+    in six sections (KPIs, bottlenecks, conformance, cost and quality per step, the key steps' cards,
+    initiatives).
 
     Examples
     --------
@@ -205,14 +257,14 @@ def build_report(store: str | Path | Store, process: str, lang: str = "en", init
     True
     """
     t = _Words(lang)
-    data = report_data(store, process, initiatives, with_check, filters)
+    data = report_data(store, process, initiatives, with_check, filters, lang=lang)
     cfg = load_process(process)
     perf, chk = data["perf"], data["check"]
     title = f"{t['title']}: {cfg.label_zh if lang == 'zh' else cfg.label_en}"
     parts = _header(t, title, perf, data["filters"]) + _kpis(t, data["monitor"]) + _bottlenecks(t, perf)
     if chk is not None:
         parts += _conformance(t, chk, lang)
-    parts += _steps(t, perf, chk, cfg) + _initiatives(t, data["initiatives"])
+    parts += _steps(t, perf, chk, cfg) + _cards(t, data["cards"], cfg) + _initiatives(t, data["initiatives"])
     return _document(lang, title, parts, data)
 
 

@@ -44,6 +44,15 @@ _EN = {
     "owner": "Owner", "change_date": "Change date", "before": "Before", "after": "After", "effect": "Effect",
     "verdict_achieved": "Achieved", "verdict_not_achieved": "Not achieved", "verdict_inconclusive": "Inconclusive",
     "cycle_step": "Step of the cycle", "record": "Record",
+    "key_steps": "Key steps: the step card", "key_steps_note": "The top step bottlenecks, each in the six "
+    "elements (flowmine card). Influencing factors: effect = median with / median of the rest, 95% bootstrap "
+    "interval, Benjamini-Hochberg q ≤ 0.05; excess = what the group adds above the rest's mean.",
+    "element": "Element", "el_inputs": "Input", "el_processing": "Processing", "el_outputs": "Output",
+    "el_controls": "Control", "el_participants": "Participants", "el_environment": "Environment",
+    "el_annotations": "Annotations", "median": "median", "excess": "excess", "no_factors": "no factor passes the test",
+    "change_point": "change point", "deviating_here": "cases deviating here",
+    "part_off_calendar": "outside working hours", "part_batching": "waiting for the batch",
+    "part_resource_busy": "resource busy", "part_other": "other",
 }
 _ZH = {
     "title": "流程报告", "generated": "生成时间",
@@ -68,6 +77,14 @@ _ZH = {
     "before": "改进前", "after": "改进后", "effect": "效果", "verdict_achieved": "已达成",
     "verdict_not_achieved": "未达成", "verdict_inconclusive": "尚无定论", "cycle_step": "改进循环步骤",
     "record": "记录",
+    "key_steps": "关键环节：环节卡片", "key_steps_note": "主要环节瓶颈，按六要素描述（flowmine card）。"
+    "影响因素：效应 = 含该值的中位数 / 其余的中位数，95% 自助法置信区间，Benjamini-Hochberg q ≤ 0.05；"
+    "超额 = 该组高出其余均值的部分。",
+    "element": "要素", "el_inputs": "输入", "el_processing": "处理", "el_outputs": "输出", "el_controls": "控制",
+    "el_participants": "参与者", "el_environment": "环境", "el_annotations": "注释", "median": "中位数",
+    "excess": "超额", "no_factors": "没有通过检验的因素", "change_point": "变化点", "deviating_here": "在此偏离的案例",
+    "part_off_calendar": "非工作时间", "part_batching": "等待批量", "part_resource_busy": "资源忙",
+    "part_other": "其他",
 }
 for _key, (_en, _zh) in STEP_LABELS.items():
     _EN["cycle_" + _key], _ZH["cycle_" + _key] = _en, _zh
