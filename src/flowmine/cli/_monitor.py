@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -70,6 +70,9 @@ def initiative(
     process: Annotated[str | None, typer.Option(help="Only the initiatives of this process.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the evaluations as JSON ('-': stdout).")]
     = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Also the key steps and influencing factors of each "
+                                          "baseline, and the evaluation split by the top factor (JSON key "
+                                          "'context').")] = False,
 ) -> None:
     """Before/after evaluation of improvement initiatives. / 改进项目前后对比评估。"""
     from flowmine.monitor import evaluate_initiative, load_initiative, load_initiatives
@@ -81,17 +84,35 @@ def initiative(
     if not inis:
         fail("no initiative found (give --file or --folder)")
     evals = [evaluate_initiative(st, i) for i in inis]
+    contexts: list[Any] = [None] * len(inis)
+    if explain:
+        from flowmine.explain import initiative_context
+
+        contexts = [initiative_context(st, i) for i in inis]
     to_stdout = str(json_out) == "-"
     if json_out is not None:
-        text = json.dumps([e.to_dict() for e in evals], ensure_ascii=False, indent=1)
+        dicts = [e.to_dict() | ({"context": c.to_dict()} if c is not None else {})
+                 for e, c in zip(evals, contexts, strict=True)]
+        text = json.dumps(dicts, ensure_ascii=False, indent=1)
         if to_stdout:
             typer.echo(text)
         else:
             json_out.write_text(text + "\n", encoding="utf-8")
-    for e in evals:
+    for e, c in zip(evals, contexts, strict=True):
         scale, unit = (3600.0, "h") if e.unit == "s" else (1.0, e.unit)
         lo, hi = e.effect_ci
         typer.echo(f"{e.verdict.upper():<14}{e.initiative.id}: {e.initiative.statistic} {e.before / scale:,.4g} → "
                    f"{e.after / scale:,.4g} {unit} (effect {e.effect / scale:+,.4g} {unit}, 95% CI "
                    f"{lo / scale:+,.4g} … {hi / scale:+,.4g}; n {e.n_before:,} / {e.n_after:,}); {e.reason}",
                    err=to_stdout)
+        if c is not None:
+            rec = c.record()
+            typer.echo(f"  key steps (baseline): {'; '.join(rec['key_steps'])}", err=to_stdout)
+            typer.echo(f"  influencing factors of its {c.measure}: {'; '.join(rec['influencing_factors']) or '-'}",
+                       err=to_stdout)
+            for side in c.split:
+                ev = side["evaluation"]
+                typer.echo(f"  {side['attribute']} = {side['value']}: {ev['verdict']}, relative change "
+                           f"{ev['relative']:+.1%} (n {ev['n_before']:,} / {ev['n_after']:,})", err=to_stdout)
+            if c.split_note:
+                typer.echo(f"  {c.split_note}", err=to_stdout)

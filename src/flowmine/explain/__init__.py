@@ -17,6 +17,7 @@ Examples
 
 from flowmine.explain._annotations import KINDS, annotate, annotations_file, read_annotations
 from flowmine.explain._card import SECTIONS, StepCard, step_card
+from flowmine.explain._cycle import InitiativeContext, initiative_context
 from flowmine.explain._explain import FACTOR_COLUMNS, Explanation, explain
 from flowmine.explain._labels import FACTOR_LABELS, factor_label, value_label
 from flowmine.explain._units import MEASURES
@@ -28,11 +29,13 @@ __all__ = [
     "MEASURES",
     "SECTIONS",
     "Explanation",
+    "InitiativeContext",
     "StepCard",
     "annotate",
     "annotations_file",
     "explain",
     "factor_label",
+    "initiative_context",
     "read_annotations",
     "step_card",
     "value_label",

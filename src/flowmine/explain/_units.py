@@ -60,8 +60,15 @@ class Units:
     notes: list[str] = field(default_factory=list)
 
 
-def _fmt(v: float) -> str:
+def fmt_edge(v: float) -> str:
+    """A bin edge as its label writes it."""
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
+def bin_labels(edges: list[float] | npt.NDArray[np.float64]) -> list[str]:
+    """The labels of the bins between ``edges``: ``[a, b)``, the last one closed ``[a, b]``."""
+    n = len(edges) - 1
+    return [f"[{fmt_edge(edges[i])}, {fmt_edge(edges[i + 1])}{']' if i == n - 1 else ')'}" for i in range(n)]
 
 
 def binned(name: str, kind: str, values: npt.NDArray[np.float64], bins: int) -> Factor:
@@ -71,12 +78,11 @@ def binned(name: str, kind: str, values: npt.NDArray[np.float64], bins: int) -> 
     labels = np.full(values.size, None, dtype=object)
     distinct = np.unique(values[finite])
     if distinct.size <= _FEW:
-        labels[finite] = [_fmt(v) for v in values[finite]]
+        labels[finite] = [fmt_edge(v) for v in values[finite]]
         return Factor(name, kind, labels)
     edges = np.unique(np.quantile(values[finite], np.linspace(0, 1, bins + 1)))
     idx = np.clip(np.searchsorted(edges, values[finite], side="right") - 1, 0, edges.size - 2)
-    names = [f"[{_fmt(edges[i])}, {_fmt(edges[i + 1])}{']' if i == edges.size - 2 else ')'}"
-             for i in range(edges.size - 1)]
+    names = bin_labels(edges)
     labels[finite] = np.asarray(names, dtype=object)[idx]
     return Factor(name, kind, labels, [float(e) for e in edges])
 
