@@ -38,12 +38,16 @@ WORDS: dict[str, dict[str, str]] = {
            "change": "Change date", "verdict": "Verdict", "effect": "Effect (95% CI)", "reason": "Reason",
            "none": "No initiative file for this process (initiatives/*.toml of its definition).", "kpi": "KPI",
            "status": "Status", "value": "Value", "target": "Target", "step": "Step", "record": "Evidence",
-           "no_process": "Choose a process."},
+           "no_process": "Choose a process.", "data_key_steps": "Key steps (from the baseline's data)",
+           "data_factors": "Influencing factors (from the baseline's data)",
+           "split": "Evaluation within {attr} = {value}", "rest": "the rest"},
     "zh": {"intro": "本流程的改进项目（按变更日期前后对比评估），以及最近一个完整周期的KPI与目标、控制限的比较。",
            "initiatives": "改进项目", "kpis": "KPI 与控制图", "initiative": "改进项目", "owner": "负责人",
            "change": "变更日期", "verdict": "结论", "effect": "效果（95%置信区间）", "reason": "依据",
            "none": "该流程暂无改进项目文件（流程定义的 initiatives/*.toml）。", "kpi": "KPI", "status": "状态",
-           "value": "数值", "target": "目标", "step": "步骤", "record": "证据", "no_process": "请选择流程。"},
+           "value": "数值", "target": "目标", "step": "步骤", "record": "证据", "no_process": "请选择流程。",
+           "data_key_steps": "关键环节（基线期数据）", "data_factors": "影响因素（基线期数据）",
+           "split": "在 {attr} = {value} 内的评估", "rest": "其余"},
 }
 VERDICT_ZH = {"achieved": "已达成", "not achieved": "未达成", "inconclusive": "尚无定论"}
 
@@ -85,6 +89,39 @@ def _evaluations(store_path: str, process: str, ver: str) -> tuple[list[Any], li
 
 
 @single_flight(maxsize=32)
+def _contexts(store_path: str, process: str, ver: str) -> dict[str, Any]:
+    """Each initiative's key steps and influencing factors from its baseline, and its evaluation split by
+    the top factor (``flowmine.explain.initiative_context``), by initiative id."""
+    from flowmine.errors import FlowmineError
+    from flowmine.explain import initiative_context
+
+    st = Store(store_path, create=False)
+    out: dict[str, Any] = {}
+    for ini in load_initiatives(process=process):
+        try:
+            out[ini.id] = initiative_context(st, ini)
+        except FlowmineError:  # the evaluation's own problem is shown already
+            continue
+    return out
+
+
+def context_rows(ctx: Any, lang: str) -> list[dict[str, str]]:
+    """The record's rows that data fills: key steps, influencing factors, the split evaluation (pure)."""
+    from flowmine.explain import factor_label, value_label
+
+    rec = ctx.record(lang)
+    rows = [{"step": _w("data_key_steps", lang), "record": "; ".join(rec["key_steps"]) or "–"},
+            {"step": _w("data_factors", lang), "record": "; ".join(rec["influencing_factors"]) or "–"}]
+    for side in ctx.split:
+        ev = side["evaluation"]
+        value = _w("rest", lang) if side["value"] == "(rest)" else value_label(side["attribute"], side["value"], lang)
+        verdict = VERDICT_ZH[ev["verdict"]] if lang == "zh" else ev["verdict"]
+        rows.append({"step": _w("split", lang).format(attr=factor_label(side["attribute"], lang), value=value),
+                     "record": f"{verdict}: {ev['relative']:+.1%} (n {ev['n_before']:,} / {ev['n_after']:,})"})
+    return rows
+
+
+@single_flight(maxsize=32)
 def _monitor(store_path: str, process: str, ver: str, history: tuple[str, int, int]) -> Any:
     return monitor(Store(store_path, create=False), process, refresh=False)  # the dashboard never writes
 
@@ -106,6 +143,7 @@ def warm(store: Store, process: str) -> None:
         return
     ver = version(store, process)
     _evaluations(str(store.path), process, ver)
+    _contexts(str(store.path), process, ver)
     _monitor(str(store.path), process, ver, _history_stamp(store))
 
 
@@ -123,10 +161,14 @@ def layout(store: Store, f: Any) -> Any:
         cols = [(k, _w(k if k != "name" else "initiative", lang))
                 for k in ("name", "owner", "change", "verdict", "effect", "reason")]
         parts.append(table("imp-initiatives", cols, initiative_rows(evals, lang), f=f, page="improvement"))
+    contexts = _contexts(str(store.path), f.process, ver)
     for i, ev in enumerate(evals):
         steps = [{"step": STEP_LABELS[k][1 if lang == "zh" else 0],
                   "record": "; ".join(map(str, v)) if isinstance(v, list) else str(v)}
                  for k, v in ev.initiative.record(lang).items()]
+        if ev.initiative.id in contexts:  # step 3 of the cycle from data, after the author's own words
+            at = next((n + 1 for n, k in enumerate(ev.initiative.record(lang)) if k == "key_steps"), len(steps))
+            steps[at:at] = context_rows(contexts[ev.initiative.id], lang)
         parts += [dcc.Graph(id=f"imp-before-after-{i}", figure=before_after_figure(ev, lang),
                             config=plotly_config(lang)),
                   table(f"imp-steps-{i}", [("step", _w("step", lang)), ("record", _w("record", lang))], steps,
