@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,15 +121,17 @@ def _environment(log: LogLike, inst: pd.DataFrame, at: pd.DataFrame, step: str, 
     col = "waiting_s" if measure == "waiting" else "sojourn_s"
     opts: dict[str, Any] = {"step": step, "edge": None, "min_cases": 30, "alpha": 0.05, "n_boot": 500,
                             "confidence": 0.95, "bins": 4, "seed": 0, "timezone": tz, "definition": definition}
-    found = explain_with(log, inst, measure=measure, interactions=True, report=None, decompose=False, **opts)
-    env: dict[str, Any] = {"measure": measure, "factors": found.to_dict()["factors"][:top],
-                           "interactions": found.to_dict()["interactions"][:top]}
-    if report is not None and isinstance(log, StoredLog):
-        dev = explain_with(log, inst, measure="deviation", interactions=False, report=report, decompose=False,
-                           **opts)
-        env["deviation_factors"] = dev.to_dict()["factors"][:top]
-    else:
-        env["deviation_factors"] = None
+    deviations = report is not None and isinstance(log, StoredLog)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two independent explanations: numpy releases the GIL
+        timing = pool.submit(explain_with, log, inst, measure=measure, interactions=True, report=None,
+                             decompose=False, **opts)
+        deviating = pool.submit(explain_with, log, inst, measure="deviation", interactions=False, report=report,
+                                decompose=False, **opts) if deviations else None
+        found = timing.result().to_dict()
+        env: dict[str, Any] = {"measure": measure, "factors": found["factors"][:top],
+                               "interactions": found["interactions"][:top],
+                               "deviation_factors": deviating.result().to_dict()["factors"][:top]
+                               if deviating is not None else None}
     when = pd.to_datetime(ready_times(at), utc=True).dt.tz_convert(tz)
     frame = pd.DataFrame({"month": when.dt.strftime("%Y-%m"), "v": at[col].to_numpy(), "t": when}).dropna()
     trend = frame.groupby("month")["v"].agg(["count", "median"]).reset_index()

@@ -110,15 +110,23 @@ def _local(ts: pd.Series, tz: str) -> pd.Series:
 
 
 def time_factors(when: pd.Series, tz: str, prefix: str) -> list[Factor]:
-    """Weekday, hour and month of ``when`` in the time zone ``tz``."""
+    """Weekday, hour and month of ``when`` in the time zone ``tz`` (labels looked up, not formatted per
+    unit)."""
     local = _local(when, tz)
     known = local.notna().to_numpy()
+    sub = local[known]
+    codes = {"weekday": (sub.dt.day_of_week.to_numpy(), np.asarray(_WEEKDAYS, dtype=object)),
+             "hour": (sub.dt.hour.to_numpy(), np.asarray([f"{h:02d}:00" for h in range(24)], dtype=object))}
+    ym = (sub.dt.year * 12 + sub.dt.month - 1).to_numpy()
+    lo = int(ym.min()) if ym.size else 0
+    months = np.asarray([f"{m // 12}-{m % 12 + 1:02d}" for m in range(lo, int(ym.max()) + 1 if ym.size else 0)],
+                        dtype=object)
+    codes["month"] = (ym - lo, months)
     out = []
-    for name, text in (("weekday", lambda s: s.dt.day_of_week.map(lambda d: _WEEKDAYS[int(d)])),
-                       ("hour", lambda s: s.dt.hour.map(lambda h: f"{int(h):02d}:00")),
-                       ("month", lambda s: s.dt.strftime("%Y-%m"))):
+    for name in ("weekday", "hour", "month"):
+        idx, names = codes[name]
         labels = np.full(len(local), None, dtype=object)
-        labels[known] = text(local[known]).to_numpy(dtype=object)
+        labels[known] = names[idx.astype(np.int64)]
         out.append(Factor(f"{prefix} {name}", "time", labels))
     return out
 
