@@ -79,14 +79,24 @@ def test_the_card_in_chinese_has_no_english_ui_words(client) -> None:
     assert english == [], english
 
 
-def test_the_map_s_step_detail_shows_its_factors_and_links_to_the_card(client) -> None:
-    http, _ = client
+def test_the_map_s_step_detail_links_to_the_card_and_loads_its_factors(client) -> None:
+    from flowmine.analytics import stored
+    from flowmine.explain import explain
+
+    http, st = client
     click = {"points": [{"customdata": ["GM approval", 1]}]}
     r = _call(http, "map-detail.children", [("map-graph", "clickData", click)],
               [("url", "search", "?process=finance"), ("map-activities", "value", 1.0), ("map-paths", "value", 0.8)])
     assert r.status_code == 200
     body = json.loads(r.get_data(as_text=True))["response"]["map-detail"]["children"]
     ids = _ids(body, set())
-    assert "map-d-card" in ids and "map-d-factors" in ids
-    text = json.dumps(body, ensure_ascii=False)
-    assert "card=GM+approval" in text
+    assert "map-d-card" in ids and "map-d-step" in ids  # the factors come in their own callback
+    assert "card=GM+approval" in json.dumps(body, ensure_ascii=False)
+    r = _call(http, "map-d-factors-box.children", [("map-d-step", "data", "GM approval")],
+              [("url", "search", "?process=finance")])
+    box = json.loads(r.get_data(as_text=True))["response"]["map-d-factors-box"]["children"]
+    assert "map-d-factors" in _ids(box, set())
+    top = explain(stored(st, "finance"), step="GM approval").findings.iloc[0]
+    assert str(int(top["cases"])) in json.dumps(box).replace(",", "")
+    assert _refused(_call(http, "map-d-factors-box.children", [("map-d-step", "data", "<b>x</b>")],
+                          [("url", "search", "?process=finance")]))

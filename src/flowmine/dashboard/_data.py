@@ -440,3 +440,22 @@ def step_card_of(store: Store, f: Filters, step: str) -> dict[str, Any] | None:
     except OSError:
         notes = 0
     return _step_card(step, f.lang, notes, *_key(store, f))
+
+
+@single_flight(maxsize=64)
+def _step_factors(step: str, *key: Any) -> list[dict[str, Any]]:
+    """The findings of the step's waiting (sojourn) time: what the map's step detail lists."""
+    from flowmine.explain import explain
+
+    store = Store(key[0], create=False)
+    return list(explain(log_of(store, _filters(key)), step=step, interactions=False, decompose=False,
+                        n_boot=500).to_dict()["factors"])
+
+
+def step_factors(store: Store, f: Filters, step: str) -> list[dict[str, Any]]:
+    """The step's influencing factors under the filters (those of its cached card when there is one)."""
+    key = _key(store, f)
+    for cached, value in list(getattr(_step_card, "cache", {}).items()):
+        if cached[0] == step and cached[3:] == key and value is not None:
+            return list(value["environment"]["factors"])
+    return _step_factors(step, *key)

@@ -25,7 +25,7 @@ from flowmine.dashboard._data import (
     process_map_of,
     process_profile,
     single_flight,
-    step_card_of,
+    step_factors,
     version,
 )
 from flowmine.dashboard._i18n import plotly_config, t
@@ -194,16 +194,20 @@ def step_detail(store: Store, f: Filters, step: str) -> Any:
     cols = [("resource", t("resource", lang)), ("instances", label("activity_instances", lang)),
             ("share", t("workload_share", lang))]
     name = labeller(f.process, lang)
-    found = step_card_of(store, f, step)
-    env: dict[str, Any] = found["environment"] if found else {"factors": []}
-    factors = [html.H4(t("card_factors", lang).format(measure=label(between, lang))),
-               _card_view.factor_table("map-d-factors", env["factors"][:3], "median", lang, f, name)]
     card_link = f"/steps{f.query()}&{urlencode([('card', step)])}"
     return html.Div([html.H3(name(step), id="map-d-title"),
                      html.A(t("map_filter_cases", lang), href=filter_link(f, "has", step), id="map-d-filter"),
                      " · ", html.A(t("card_open", lang), href=card_link, id="map-d-card"),
                      html.Div(cards, className="fm-cards"), table("map-d-resources", cols, rows, page_size=10),
-                     *factors])
+                     html.H4(t("card_factors", lang).format(measure=label(between, lang))),
+                     dcc.Store(id="map-d-step", data=step),  # the factors load in their own callback
+                     dcc.Loading(html.Div(id="map-d-factors-box"), delay_show=300)])
+
+
+def step_factors_view(store: Store, f: Filters, step: str) -> Any:
+    """The top three influencing factors of a step's time, as the card's grid."""
+    return _card_view.factor_table("map-d-factors", step_factors(store, f, step)[:3], "median", f.lang, f,
+                                   labeller(f.process, f.lang))
 
 
 def edge_detail(store: Store, f: Filters, edge: dict[str, Any], time_basis: str | None) -> Any:
@@ -294,6 +298,15 @@ def register(app: Dash, store: Store) -> None:
         if row.empty:
             return no_update  # not a path of the map the page shows
         return edge_detail(store, f, row.iloc[0].to_dict(), process_profile(store, f).get("time_basis"))
+
+    @app.callback(Output("map-d-factors-box", "children"), Input("map-d-step", "data"), State("url", "search"))
+    def on_step_factors(step: Any, search: str | None) -> Any:
+        f = filters_of(store, search)
+        if f.process is None or not isinstance(step, str):
+            return no_update
+        if step not in {a["activity"] for a in process_profile(store, f).get("activities", [])}:
+            return no_update  # a forged step
+        return step_factors_view(store, f, step)
 
     app.clientside_callback(  # the detail in view (beside the map on wide screens, below it on narrow ones)
         "function(c){var e=document.getElementById('map-detail');"
