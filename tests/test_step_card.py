@@ -186,3 +186,13 @@ def test_the_report_has_a_card_per_key_step_with_the_api_s_numbers(finance: Path
     api = step_card(stored(finance, "finance"), top[0], lang="zh").to_dict()
     assert cards[0]["processing"] == json.loads(json.dumps(api["processing"]))
     assert "关键环节：环节卡片" in page and "就绪时的星期" in page  # the factor named in Chinese
+
+
+def test_the_first_step_of_a_case_has_no_waiting_and_its_card_explains_its_service_time() -> None:
+    log = _tiny()
+    with pytest.raises(OptionError, match="starts its cases"):
+        from flowmine.explain import explain
+
+        explain(log, step="Submit", measure="waiting", min_cases=2)
+    card = step_card(log, "Submit", timezone="UTC", with_deviations=False)
+    assert card.environment["measure"] == "service" and card.processing["waiting"]["count"] == 0

@@ -67,7 +67,7 @@ def format_card(d: dict[str, Any]) -> str:
     for r in d["participants"]["resources"]:
         lines.append(f"  {r['resource']}: {r['instances']:,} ({percent(r['share'])}), {r['per_active_day']:.1f} per "
                      f"active day, service median {_h(r['service_median_s'])}")
-    lines += ["", f"ENVIRONMENT / 环境 (factors of the {e['measure']} time)"]
+    lines += ["", f"ENVIRONMENT / 环境 (factors of the {e['measure'] or 'unknown'} time)"]
     for f in e["factors"]:
         lines.append(f"  {f['attribute']} = {f['value']}: {f['cases']:,} cases, effect {f['effect_ratio'] or 0:.2f}, "
                      f"excess {_h(f['excess'])}")

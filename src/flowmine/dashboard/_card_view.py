@@ -157,7 +157,8 @@ def layout(d: dict[str, Any], f: Filters, name: Callable[[str], str]) -> Any:
     participants = [table("card-resources", res_cols, res_rows, page_size=8, f=f, page="card"),
                     _shares("card-hand-in", people["handovers_in"], t("card_handovers_in", lang), lang, f, str),
                     _shares("card-hand-out", people["handovers_out"], t("card_handovers_out", lang), lang, f, str)]
-    measure_label = label(between, lang)
+    measure_label = label({"waiting": "waiting_time", "sojourn": "sojourn_time", "service": "service_time"}.get(
+        e["measure"] or "", between), lang)
     environment: list[Any] = [html.H5(t("card_factors", lang).format(measure=measure_label)),
                               factor_table("card-factors", e["factors"], "median", lang, f, name)]
     if e.get("deviation_factors") is not None:

@@ -415,6 +415,11 @@ def case_starts(store: Store, process: str, by: str) -> Any:
     return _arrivals(str(store.path), process, version(store, process), by)
 
 
+#: Influencing factors and step cards are the dashboard's heaviest questions (seconds at a million events):
+#: one at a time, so that they never take both cores from the pages' own quick answers.
+HEAVY = threading.BoundedSemaphore(1)
+
+
 @single_flight(maxsize=32)
 def _step_card(step: str, lang: str, notes: int, *key: Any) -> dict[str, Any] | None:
     """The step card (``flowmine.explain.step_card``) of the filtered process, on the check every page
@@ -425,7 +430,8 @@ def _step_card(step: str, lang: str, notes: int, *key: Any) -> dict[str, Any] | 
     f = _filters(key)
     report = whole_check(*key[:3]) if not any(key[3]) else _run_check(key, with_precision=False,
                                                                        with_impact=False)
-    return step_card(log_of(store, f), step, report=report, lang=lang).to_dict()
+    with HEAVY:
+        return step_card(log_of(store, f), step, report=report, lang=lang).to_dict()
 
 
 def step_card_of(store: Store, f: Filters, step: str) -> dict[str, Any] | None:
@@ -445,11 +451,16 @@ def step_card_of(store: Store, f: Filters, step: str) -> dict[str, Any] | None:
 @single_flight(maxsize=64)
 def _step_factors(step: str, *key: Any) -> list[dict[str, Any]]:
     """The findings of the step's waiting (sojourn) time: what the map's step detail lists."""
+    from flowmine.errors import OptionError
     from flowmine.explain import explain
 
     store = Store(key[0], create=False)
-    return list(explain(log_of(store, _filters(key)), step=step, interactions=False, decompose=False,
-                        n_boot=500).to_dict()["factors"])
+    try:
+        with HEAVY:
+            return list(explain(log_of(store, _filters(key)), step=step, interactions=False, decompose=False,
+                                n_boot=500).to_dict()["factors"])
+    except OptionError:  # a case's first step: no waiting or sojourn time to explain
+        return []
 
 
 def step_factors(store: Store, f: Filters, step: str) -> list[dict[str, Any]]:

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,22 +115,20 @@ def pettitt(values: np.ndarray) -> tuple[int, float]:
     return k, p
 
 
-def _environment(log: LogLike, inst: pd.DataFrame, at: pd.DataFrame, step: str, measure: str, tz: str,
+def _environment(log: LogLike, inst: pd.DataFrame, at: pd.DataFrame, step: str, measure: str | None, tz: str,
                  definition: str | None, top: int, report: Any) -> dict[str, Any]:
-    col = "waiting_s" if measure == "waiting" else "sojourn_s"
+    col = f"{measure}_s" if measure is not None else "service_s"
     opts: dict[str, Any] = {"step": step, "edge": None, "min_cases": 30, "alpha": 0.05, "n_boot": 500,
                             "confidence": 0.95, "bins": 4, "seed": 0, "timezone": tz, "definition": definition}
     deviations = report is not None and isinstance(log, StoredLog)
-    with ThreadPoolExecutor(max_workers=2) as pool:  # two independent explanations: numpy releases the GIL
-        timing = pool.submit(explain_with, log, inst, measure=measure, interactions=True, report=None,
-                             decompose=False, **opts)
-        deviating = pool.submit(explain_with, log, inst, measure="deviation", interactions=False, report=report,
-                                decompose=False, **opts) if deviations else None
-        found = timing.result().to_dict()
-        env: dict[str, Any] = {"measure": measure, "factors": found["factors"][:top],
-                               "interactions": found["interactions"][:top],
-                               "deviation_factors": deviating.result().to_dict()["factors"][:top]
-                               if deviating is not None else None}
+    found = (explain_with(log, inst, measure=measure, interactions=True, report=None, decompose=False, **opts)
+             .to_dict() if measure is not None else {"factors": [], "interactions": []})
+    deviating = (explain_with(log, inst, measure="deviation", interactions=False, report=report, decompose=False,
+                              **opts) if deviations else None)
+    env: dict[str, Any] = {"measure": measure, "factors": found["factors"][:top],
+                           "interactions": found["interactions"][:top],
+                           "deviation_factors": deviating.to_dict()["factors"][:top] if deviating is not None
+                           else None}
     when = pd.to_datetime(ready_times(at), utc=True).dt.tz_convert(tz)
     frame = pd.DataFrame({"month": when.dt.strftime("%Y-%m"), "v": at[col].to_numpy(), "t": when}).dropna()
     trend = frame.groupby("month")["v"].agg(["count", "median"]).reset_index()
@@ -236,7 +233,10 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
         "handovers_out": shares((at["resource"].astype(object) + " → " + next_res[mask].astype(object)).dropna(), top)}
     controls, report = _controls(log, cfg, step, report, lang, processing, definition)
     participants["four_eyes"] = [c for c in controls["rules"] if c["kind"] == "four_eyes"]
-    measure = "waiting" if has_starts else "sojourn"
+    # the time the environment explains: waiting, else sojourn, else service (a case's first step has
+    # neither waiting nor sojourn: nothing enables it); none known: no factors
+    measure = next((m for m, c in (("waiting", "waiting_s"), ("sojourn", "sojourn_s"), ("service", "service_s"))
+                    if at[c].notna().any()), None)
     environment = _environment(log, inst, at, step, measure, tz, definition, top,
                                report if with_deviations else None)
     notes = (read_annotations(log.store, log.process, step) if isinstance(log, StoredLog) else [])

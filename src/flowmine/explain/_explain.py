@@ -213,9 +213,17 @@ def _units(log: LogLike, inst: pd.DataFrame, target: str, name: Any, measure: st
     if target == "step":
         if measure in _COLUMN:
             col = _COLUMN[measure]
-            if measure in ("waiting", "service") and inst.loc[inst["activity"] == name, col].notna().sum() == 0:
-                raise OptionError(f"the log has no start timestamps for {name!r}: its {measure} time is unknown; "
-                                  "use measure='sojourn'", parameter="measure", function="explain")
+            at = inst[inst["activity"] == name]
+            if at[col].notna().sum() == 0:
+                if measure in ("waiting", "service") and at["start"].notna().sum() == 0:
+                    why = f"the log has no start timestamps for {name!r}: its {measure} time is unknown; use " \
+                          "measure='sojourn'"
+                elif measure in ("waiting", "sojourn"):
+                    why = f"{name!r} starts its cases (no step enables it): it has no {measure} time; use " \
+                          "measure='service' or the case"
+                else:
+                    why = f"no {measure} value of {name!r} is known"
+                raise OptionError(why, parameter="measure", function="explain")
             units = step_units(inst, log, inst["activity"] == name, col, measure=measure, tz=tz, bins=bins)
             units.unit = currency_of(inst[inst["activity"] == name]) if measure == "cost" else "s"
             return units
