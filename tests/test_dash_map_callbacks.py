@@ -64,19 +64,19 @@ def test_a_clicked_path_opens_its_detail_and_forged_clicks_are_refused(client):
     log = stored(st, "procurement")
     edges = process_map(log, activities=1.0, paths=0.8, layout=map_layout(log)).edges
     e = edges[(edges.source == "Contract and purchase order") & (edges.target == "Goods receipt")].iloc[0]
-    ok = _click(http, ["Contract and purchase order", "Goods receipt", 131, 0.0])
+    ok = _click(http, ["Contract and purchase order", "Goods receipt", 110, 0.0])
     assert ok.status_code == 200 and not _refused(ok)
     shown = json.dumps(json.loads(ok.get_data(as_text=True)), ensure_ascii=False)
     assert "Contract and purchase order → Goods receipt" in shown
-    assert json.dumps(number(e["cases"])) in shown and '"131"' in shown
-    step = _click(http, ["PO approval", 4841])
+    assert json.dumps(number(e["cases"])) in shown and '"110"' in shown
+    step = _click(http, ["PO approval", 4862])
     assert step.status_code == 200 and "PO approval" in step.get_data(as_text=True)
     for forged in (["PO approval", "<script>x</script>", 1, 2],  # a path that is not on the map
                    ["Payment", "PO approval", 1, 2],  # a path of no case
                    ["No such step", 3], [1, 2], "x", None, {"a": 1}):
         assert _refused(_click(http, forged)), forged
     for activities, paths in ((1.5, 0.8), ("1", 0.8), (True, 0.8), (1.0, 0.33)):  # sliders the page never offers
-        assert _refused(_click(http, ["Contract and purchase order", "Goods receipt", 131, 0.0], activities,
+        assert _refused(_click(http, ["Contract and purchase order", "Goods receipt", 110, 0.0], activities,
                                paths)), (activities, paths)
 
 

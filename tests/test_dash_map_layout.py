@@ -125,7 +125,7 @@ def test_sample_map_labels_do_not_overlap_and_the_skipped_approval_is_drawn(proc
     assert [(pts["text"][i], n) for i, b in enumerate(boxes) for n in shown if _boxes_overlap(b, n)] == []
     # the orders that skip PO approval: an edge of the map, drawn around the approval box
     edges = pmap.edges.set_index(["source", "target"])
-    assert edges.loc[("Contract and purchase order", "Goods receipt"), "count"] == 131
+    assert edges.loc[("Contract and purchase order", "Goods receipt"), "count"] == 110
     line = next(t for t in _trace(spec, "edge") if t["customdata"][0][:2] == ["Contract and purchase order",
                                                                              "Goods receipt"])
     approval, size = lay["PO approval"], lay.geometry.sizes["PO approval"]

@@ -49,6 +49,7 @@ def store_path(tmp_path_factory) -> Path:
 def _allowed(store_path: Path) -> set[str]:
     st = Store(store_path, create=False)
     words = set(NAMES) | {"finance", "English"} | {w for z in ZONES for w in re.findall(r"[A-Za-z]+", z)}
+    words |= {"annotate"}  # a command is written as the user types it (`flowmine annotate`)
     for name in st.load_table("finance").column_names:
         if name.startswith("case:"):
             words |= set(re.findall(r"[A-Za-z]+", name))

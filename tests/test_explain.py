@@ -309,8 +309,8 @@ def test_waiting_parts_off_calendar_batching_busy_and_other_add_up() -> None:
                                                                                                end="17:00"))
     got = frame.set_index("case")[["waiting_s", "off_calendar", "batching", "resource_busy", "other"]] / 3600
     assert got.loc["busy"].tolist() == [2.5, 0.0, 0.0, 1.0, 1.5]
-    assert got.loc["b1"].tolist() == [4.0, 0.0, 3.0, 0.0, 1.0]  # until b2 was ready, then the rest
-    assert got.loc["b2"].tolist() == [1.0, 0.0, 0.0, 0.0, 1.0]
+    assert got.loc["b1"].tolist() == [4.0, 0.0, 4.0, 0.0, 0.0]  # until b2 was ready, then until the run
+    assert got.loc["b2"].tolist() == [1.0, 0.0, 1.0, 0.0, 0.0]
     assert got.loc["night"].tolist() == [18.0, 16.0, 0.0, 0.0, 2.0]
     assert summary["waiting_s"] == pytest.approx(25.5 * 3600) and summary["unknown"] == {}
     assert sum(summary[f"{p}_share"] for p in ("off_calendar", "batching", "resource_busy", "other")) == (

@@ -206,7 +206,10 @@ def test_cost_per_case_of_a_filtered_log_is_that_of_its_cases_alone(finance):
                 CaseFilter(cases=["nope"])):
         kept = log.where(flt)
         alone = every[every["case:concept:name"].isin(kept_case_ids(kept).to_pylist())]
-        assert cost_per_case(kept) == cost_per_case(alone)
+        got, want = cost_per_case(kept), cost_per_case(alone)
+        if want["value"] is not None:  # summed in another order
+            want["value"] = pytest.approx(want["value"], rel=1e-12)
+        assert got == want
         pd.testing.assert_series_equal(case_costs(kept), case_costs(alone), check_names=False)
 
 

@@ -21,12 +21,6 @@ _DAY_NAMES = {"en": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
               "zh": ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]}
 
 
-def _value(attribute: str, value: str, lang: str, name: Callable[[str], str]) -> str:
-    if attribute == "variant so far" and value != "(start)":
-        return " → ".join(name(a) for a in value.split(" → "))
-    return value_label(attribute, value, lang)
-
-
 def _shares(tid: str, items: list[dict[str, Any]], head: str, lang: str, f: Filters,
             name: Callable[[str], str]) -> Any:
     rows = [{"value": value_label("", i["value"], lang) if i["value"][:1] == "(" else name(i["value"]),
@@ -44,7 +38,8 @@ def factor_table(tid: str, factors: list[dict[str, Any]], statistic: str, lang: 
     unit = factors[0]["unit"]
     centre = "percent" if statistic == "rate" else ("duration" if unit == "s" else "number")
     excess_kind = "duration" if unit == "s" else "number"
-    rows = [{"factor": factor_label(x["attribute"], lang), "value": _value(x["attribute"], str(x["value"]), lang, name),
+    rows = [{"factor": factor_label(x["attribute"], lang),
+             "value": value_label(x["attribute"], str(x["value"]), lang, name),
              "cases": x["cases"], "with": x["median_with"], "without": x["median_without"],
              "effect": (f"{ratio(x['effect_ratio'], 2)} [{ratio(x['ci'][0], 2)}–{ratio(x['ci'][1], 2)}]"
                         if x["ci"][0] is not None else ratio(x["effect_ratio"], 2)),

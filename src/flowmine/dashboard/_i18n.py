@@ -365,7 +365,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "card_q": {"en": "q-value", "zh": "q 值"},
     "card_trend": {"en": "{measure} per month (median)", "zh": "每月{measure}（中位数）"},
     "card_change": {"en": "Change point on {date}: median {before} → {after} (Pettitt p = {p}).",
-                    "zh": "{date} 出现变化点：中位数 {before} → {after}（Pettitt 检验 p = {p}）。"},
+                    "zh": "{date} 出现变化点：中位数 {before} → {after}（变点检验 p = {p}）。"},
     "card_no_change": {"en": "No change point found.", "zh": "未发现变化点。"},
     "card_waiting_parts": {"en": "Where the waiting goes", "zh": "等待时间的构成"},
     "part_off_calendar": {"en": "Outside working hours", "zh": "非工作时间"},

@@ -11,6 +11,7 @@ group that caused the excess.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,13 +59,14 @@ class InitiativeContext:
     split: list[dict[str, Any]] = field(default_factory=list)
     split_note: str | None = None
 
-    def record(self, lang: str = "en") -> dict[str, list[str]]:
-        """The eight-step record's ``key_steps`` and ``influencing_factors`` as sentences."""
-        steps = [f"{k['name']}: {k['share']:.0%}" for k in self.key_steps]
+    def record(self, lang: str = "en", name: Callable[[str], str] = str) -> dict[str, list[str]]:
+        """The eight-step record's ``key_steps`` and ``influencing_factors`` as sentences; ``name`` says a
+        step (the process's Chinese labels, as the dashboard's labeller does)."""
+        steps = [f"{name(k['name'])}: {k['share']:.0%}" for k in self.key_steps]
         factors = []
         for f in self.factors:
             ratio = f"×{f['effect_ratio']:.2f}" if f["effect_ratio"] is not None else ""
-            what = f"{factor_label(f['attribute'], lang)} = {value_label(f['attribute'], str(f['value']), lang)}"
+            what = f"{factor_label(f['attribute'], lang)} = {value_label(f['attribute'], str(f['value']), lang, name)}"
             cases = f"（{f['cases']} 个案例）" if lang == "zh" else f" ({f['cases']} cases)"
             factors.append(f"{what} {ratio}{cases}")
         return {"key_steps": steps, "influencing_factors": factors}

@@ -3,6 +3,8 @@ dashboard, the report, the CLI), so the card reads the same everywhere."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 #: Factor name -> (English, Chinese); a case attribute is shown by its own name without ``case:``.
 FACTOR_LABELS: dict[str, tuple[str, str]] = {
     "org:resource": ("Resource", "执行人"),
@@ -33,11 +35,14 @@ def factor_label(attribute: str, lang: str = "en") -> str:
     return attribute.removeprefix("case:")
 
 
-def value_label(attribute: str, value: str, lang: str = "en") -> str:
+def value_label(attribute: str, value: str, lang: str = "en", name: Callable[[str], str] = str) -> str:
     """A factor value for a reader: weekdays in the language, the card's marks ``(start)``/``(end)``/
-    ``(other)`` and the codes of unknown waiting parts spelt out; anything else as the data has it."""
+    ``(other)`` and the codes of unknown waiting parts spelt out, the steps of a path through ``name``
+    (the process's own labels in Chinese); anything else as the data has it."""
     if value in _MARKS:
         return _MARKS[value][1 if lang == "zh" else 0]
+    if attribute in ("variant so far", "variant"):
+        return " → ".join(name(a) for a in value.split(" → "))
     if attribute.endswith("weekday") and value in _WEEKDAYS and lang == "zh":
         return _WEEKDAYS_ZH[_WEEKDAYS.index(value)]
     return value

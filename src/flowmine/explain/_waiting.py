@@ -6,12 +6,11 @@ this order, never overlap and add up to the waiting:
 
 - **off calendar**: the time outside the process's working calendar (needs the calendar: unknown
   without a process configuration);
+- **resource busy**: the working time during which its resource was doing other work (any instance of
+  any step by the same resource: needs resources and start timestamps on the other steps too);
 - **batching**: for an instance started together with others of the step by the same resource (one
-  batch), the time from its own ready time until the last of the batch became ready, minus what of it was
-  off calendar (needs start timestamps and resources);
-- **resource busy**: the working time in what remains during which its resource was doing other work
-  (any instance of any step by the same resource: needs resources and start timestamps on the other
-  steps too);
+  batch), the rest of its working-time wait: waiting for the batch to fill and then for its run (a
+  carrier's pick-up, a lab's daily run), as Kronos counts both (needs start timestamps and resources);
 - **other**: the rest: priorities, the resource being away, work outside the log.
 
 A part the log cannot tell is reported as unknown (None), never as zero, with the reason's code in
@@ -84,18 +83,14 @@ def waiting_parts(inst: pd.DataFrame, which: npt.NDArray[np.bool_], calendar: Ca
         frame["batching"] = frame["resource_busy"] = np.nan
     else:
         key = pd.DataFrame({"r": resource, "s": start})
-        last_ready = pd.Series(ready).groupby([key["r"], key["s"]], dropna=False).transform("max").to_numpy()
         size = pd.Series(ready).groupby([key["r"], key["s"]], dropna=False).transform("size").to_numpy()
-        b_end = np.where((size > 1) & pd.notna(resource), np.minimum(last_ready, start), ready)
-        b_clock = (b_end - ready) / 1e6
-        b_off = (b_clock - business_duration(ready, b_end, calendar)) if calendar is not None else 0.0
-        frame["batching"] = np.maximum(b_clock - b_off, 0.0)
         others = inst[inst["start"].notna() & inst["resource"].notna()]
         busy = pd.DataFrame({"resource": others["resource"].to_numpy(dtype=object), "s": _us(others["start"]),
                              "e": _us(others["complete"])})
-        overlap = _busy_overlap(b_end, start, resource, busy)
-        room = wait - np.nan_to_num(off) - frame["batching"].to_numpy()
-        frame["resource_busy"] = np.clip(overlap, 0.0, np.maximum(room, 0.0))
+        room = np.maximum(wait - np.nan_to_num(off), 0.0)
+        frame["resource_busy"] = np.clip(_busy_overlap(ready, start, resource, busy), 0.0, room)
+        batched = (size > 1) & pd.notna(resource)
+        frame["batching"] = np.where(batched, room - frame["resource_busy"].to_numpy(), 0.0)
     known = frame[["off_calendar", "batching", "resource_busy"]].fillna(0.0).sum(axis=1)
     frame["other"] = np.maximum(wait - known.to_numpy(), 0.0)
     total = float(np.nansum(wait))

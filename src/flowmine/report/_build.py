@@ -8,6 +8,7 @@ numbers are also embedded as JSON (``<script type="application/json" id="flowmin
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from collections.abc import Sequence
@@ -164,6 +165,7 @@ def _cards(t: _Words, cards: list[dict[str, Any]], cfg: Any) -> list[str]:
     parts = [f"<h2>{_e(t['key_steps'])}</h2>", f"<p>{_e(t['key_steps_note'])}</p>"]
     for d in cards:
         p, c, e = d["processing"], d["controls"], d["environment"]
+        step_label = functools.partial(cfg.label, lang=t.lang)
         basis = p["time_basis"]
         between = t.metric(between_steps(basis))
 
@@ -187,7 +189,8 @@ def _cards(t: _Words, cards: list[dict[str, Any]], cfg: Any) -> list[str]:
         people = ", ".join(f"{r['resource']} {fmt_share(r['share'])}" for r in d["participants"]["resources"])
         found = []
         for f in e["factors"][:3]:
-            what = f"{factor_label(f['attribute'], t.lang)} = {value_label(f['attribute'], str(f['value']), t.lang)}"
+            value = value_label(f["attribute"], str(f["value"]), t.lang, step_label)
+            what = f"{factor_label(f['attribute'], t.lang)} = {value}"
             effect = (f"×{f['effect_ratio']:.2f} [{f['ci'][0]:.2f}–{f['ci'][1]:.2f}], "
                       if f["effect_ratio"] is not None and f["ci"][0] is not None else "")
             found.append(f"{what}: {effect}{t['excess']} {fmt_duration(f['excess'], 'h')}")

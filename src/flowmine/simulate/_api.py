@@ -35,7 +35,7 @@ from flowmine.simulate._calendar import DAY, origin_monday, to_utc
 from flowmine.simulate._catalog import PROCESSES
 from flowmine.simulate._definitions import KINDS, ProcessDef
 from flowmine.simulate._engine import Compact, Planted, Replication, change_day
-from flowmine.simulate._truth import build_truth
+from flowmine.simulate._truth import build_truth, factor_truth
 
 DEFAULT_TZ = "Asia/Shanghai"
 OPTIONS = ("start", "timezone", "rates", "change", "change_share", "chunk", "workers")
@@ -176,6 +176,7 @@ def simulate(process: str, cases: int, seed: int = 0, **options: Any) -> Simulat
         change_utc=change_utc,
         change_date=change_date,
     )
+    truth["factors"] = factor_truth(proc, planted.delays, planted.batch_waits)
     truth["replications"] = n_rep
     return SimulationResult(proc.name, seed, events, truth)
 
@@ -203,6 +204,8 @@ def _frame(
         planted.attributes += p.attributes
         planted.owners += p.owners
         planted.arrivals += p.arrivals
+        planted.delays += p.delays
+        planted.batch_waits += p.batch_waits
         # Replication-local case index -> position in the concatenated planted lists.
         order = np.empty(len(p.case_ids), dtype=np.int64)
         order[[int(c.rsplit("-", 1)[1]) - first for c in p.case_ids]] = np.arange(len(p.case_ids))

@@ -25,6 +25,8 @@ from flowmine.simulate._definitions import (
     ChangePoint,
     Deviations,
     Late,
+    PlantedBatch,
+    PlantedFactor,
     ProcessDef,
     Role,
     Step,
@@ -156,9 +158,13 @@ SALES = _process(
 
 
 # --- procurement / purchase-to-pay -------------------------------------------------------------
+#: Suppliers: ten large ones take 4 % of the requisitions each, the other 110 share the rest evenly.
+_SUPPLIER_P = np.array([0.04] * 10 + [0.6 / 110] * 110)
+
+
 def _proc_attributes(rng: np.random.Generator) -> dict[str, Any]:
     return {
-        "supplier": f"SUP-{int(rng.integers(1, 121)):03d}",
+        "supplier": f"SUP-{int(rng.choice(120, p=_SUPPLIER_P)) + 1:03d}",
         "department": str(rng.choice(["Production", "R&D", "Sales", "Admin"], p=[0.5, 0.2, 0.15, 0.15])),
         "category": str(rng.choice(["Raw material", "Spare parts", "Office", "IT", "Services"])),
         "amount": _lognormal_amount(rng, 30_000.0, 1.0),
@@ -234,6 +240,9 @@ PROCUREMENT = _process(
     quality_steps=("Requisition review", "Three-way match"),
     owner_role="requester",
     owner_overlap=0.08,
+    factors=(PlantedFactor("Goods receipt", "supplier", "SUP-007", "==", 2.0,
+                           "Supplier SUP-007 delivers late: its goods receipts wait about two days more",
+                           "供应商 SUP-007 交货迟：其收货约多等两天", cap_days=5.0),),
 )
 
 
@@ -302,6 +311,9 @@ PRODUCTION = _process(
     ),
     rework_steps=("Quality inspection", "Rework"),
     quality_steps=("Quality inspection",),
+    batches=(PlantedBatch("Packing and shipping", 0.3, 14.0,
+                          "One packer packs the orders given to them (30 %) together for the 14:00 carrier pick-up",
+                          "一名包装工把分给他的订单（30%）攒到一起，赶下午两点的物流取货统一包装出货"),),
 )
 
 
@@ -370,6 +382,13 @@ FINANCE = _process(
     quality_steps=("Finance review",),
     owner_role="employee",
     owner_overlap=0.06,
+    factors=(PlantedFactor("Finance review", "department", "R&D", "==", 0.5,
+                           "R&D's claims lie about half a working day in the finance inbox before review",
+                           "研发部的报销单在财务审核前约多搁置半个工作日", cap_days=1.5),  # review within 3 wd
+
+             PlantedFactor("Cashier payment", "amount", 5000.0, ">=", 1.0,
+                           "Payments of 5,000 CNY or more wait about a working day for a second signature",
+                           "5000元及以上的付款需第二人签字，约多等一个工作日", cap_days=3.0)),
 )
 
 PROCESSES: dict[str, ProcessDef] = {p.name: p for p in (SALES, PROCUREMENT, PRODUCTION, FINANCE)}

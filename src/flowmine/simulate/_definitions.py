@@ -136,6 +136,44 @@ class ChangePoint:
 
 
 @dataclass(frozen=True)
+class PlantedFactor:
+    """An influencing factor planted at one step: the instances of the cases whose attribute ``attribute``
+    is ``value`` (``op`` "==") or at least ``value`` (``op`` ">=") wait an extra delay before the step asks
+    for its resource: ``days`` office working days (lognormal median, shape 0.5, at most ``cap_days``:
+    below the time limits of the process's rules, so that a factor never breaks one), counted from when
+    the office opens, on top of everything else. The simulator records each
+    instance's delay in clock time, so the ground truth knows the excess it adds."""
+
+    step: str
+    attribute: str
+    value: Any
+    op: str
+    days: float
+    description_en: str
+    description_zh: str
+    cap_days: float = 3.0
+
+    def applies(self, attrs: dict[str, Any]) -> bool:
+        v = attrs.get(self.attribute)
+        return bool(v == self.value) if self.op == "==" else bool(v is not None and v >= self.value)
+
+
+@dataclass(frozen=True)
+class PlantedBatch:
+    """A batching resource planted at one step: a ``share`` of the step's instances go to the role's
+    last staff member, who does them together once a working day at ``hour`` (a carrier's pick-up, a lab
+    run): every instance waiting for that moment starts then and completes with the batch. That person
+    does no other work of the role, so the rest of the staff carry the remaining instances. The
+    simulator records each instance's wait for the batch in clock time."""
+
+    step: str
+    share: float
+    hour: float
+    description_en: str
+    description_zh: str
+
+
+@dataclass(frozen=True)
 class ProcessDef:
     """Everything the simulator needs to run one reference process."""
 
@@ -156,10 +194,16 @@ class ProcessDef:
     quality_steps: tuple[str, ...]
     owner_role: str | None = None
     owner_overlap: float = 0.0  # share of cases raised by someone on the approver's staff
+    factors: tuple[PlantedFactor, ...] = ()  # influencing factors planted at their steps
+    batches: tuple[PlantedBatch, ...] = ()  # batching resources planted at their steps
     start_date: str = "2025-01-06"
 
     def role_of(self, activity: str) -> Role:
         return self.roles[self.activities[activity].role]
+
+    def batcher(self, step: str) -> str | None:
+        """The staff member who batches ``step`` (the role's last), or None when nobody does."""
+        return str(self.role_of(step).staff[-1]) if any(b.step == step for b in self.batches) else None
 
 
 def names(rng_seed: int, count: int) -> tuple[str, ...]:

@@ -35,6 +35,8 @@ class Planted:
     attributes: list[dict[str, Any]] = field(default_factory=list)
     owners: list[str | None] = field(default_factory=list)
     arrivals: list[float] = field(default_factory=list)
+    delays: list[tuple[str, int, float]] = field(default_factory=list)  # (case id, factor index, minutes)
+    batch_waits: list[tuple[str, int, float]] = field(default_factory=list)  # (case id, batch index, minutes)
 
 
 @dataclass
@@ -90,6 +92,16 @@ def change_day(proc: ProcessDef, cases: int, at_share: float) -> int:
     return weeks * 7 + rest
 
 
+def next_run(calendar: Calendar, t: float, hour: float) -> float:
+    """The first clock time >= ``t`` at ``hour`` o'clock on a working day of ``calendar`` (a batch run)."""
+    day = int(t // DAY)
+    if day % 7 not in calendar.weekdays or day * DAY + hour * 60.0 < t:
+        day += 1
+        while day % 7 not in calendar.weekdays:
+            day += 1
+    return day * DAY + hour * 60.0
+
+
 def add_business_days(t: float, n: int) -> float:
     """09:00 on the ``n``-th working day (Mon-Fri) after the day of clock time ``t``."""
     day = int(t // DAY)
@@ -127,11 +139,14 @@ class Replication:
         self.env = simpy.Environment()
         self.calendars = {name: role.calendar for name, role in proc.roles.items()}
         self.stores: dict[str, simpy.FilterStore] = {}
+        batchers = {proc.batcher(b.step) for b in proc.batches}
         for role in proc.roles.values():
             if role.pooled:
                 store = simpy.FilterStore(self.env)
-                store.items.extend(role.staff)
+                store.items.extend(p for p in role.staff if p not in batchers)  # a batcher only batches
                 self.stores[role.name] = store
+        self.batch_of = {b.step: k for k, b in enumerate(proc.batches)}
+        self.runs: dict[tuple[int, float], float] = {}  # (batch index, run start) -> the run's end
         self.planted = Planted()
         self.rec = Recorded()
 
@@ -211,6 +226,15 @@ class Replication:
             if act.lead_days > 0:
                 lead = min(act.lead_days * np.exp(0.6 * rng.standard_normal()), 6 * act.lead_days)
                 yield env.timeout(lead * DAY)
+            for k, factor in enumerate(proc.factors):  # a planted influencing factor: an extra delay
+                if factor.step == name and factor.applies(attrs):
+                    # in office working time: the claim lies in the inbox for that many working days, so the
+                    # delay starts when the office opens (a night's wait happens anyway) and is what it adds
+                    days = min(factor.days * np.exp(0.5 * rng.standard_normal()), factor.cap_days)
+                    opened = OFFICE.open_at(env.now)
+                    until = OFFICE.add_work(opened, days * OFFICE.minutes_per_day)
+                    p.delays.append((cid, k, float(until - opened)))
+                    yield env.timeout(until - env.now)
             late = dev.late
             if kind == "late" and late is not None and name == late.to and late.frm in done and name not in done:
                 extra = int(rng.integers(late.extra[0], late.extra[1] + 1))
@@ -221,19 +245,30 @@ class Replication:
                     else base + (late.limit + extra) * DAY
                 )
                 yield env.timeout(max(0.0, until - env.now))
-            if role.pooled:
-                want = self._filter(name, kind, owner, done)
-                store = self.stores[role.name]
-                person = yield store.get(want) if want is not None else store.get()
-            else:
-                person = owner if owner is not None else role.staff[0]
-            work = self._service(act.minutes, act.sigma)
+            b = self.batch_of.get(name)
             calendar = self.calendars[role.name]
-            start = calendar.open_at(env.now)
-            end = calendar.add_work(start, work)
-            yield env.timeout(end - env.now)
-            if role.pooled:
-                self.stores[role.name].put(person)
+            if b is not None and rng.random() < proc.batches[b].share:  # waits for the batcher's next run
+                person = proc.batcher(name)
+                work = self._service(act.minutes, act.sigma)
+                start = next_run(calendar, env.now, proc.batches[b].hour)
+                if (b, start) not in self.runs:  # the run's length: drawn by its first instance
+                    self.runs[b, start] = calendar.add_work(start, 2.0 * self._service(act.minutes, act.sigma))
+                end = self.runs[b, start]
+                p.batch_waits.append((cid, b, float(start - env.now)))
+                yield env.timeout(end - env.now)
+            else:
+                if role.pooled:
+                    want = self._filter(name, kind, owner, done)
+                    store = self.stores[role.name]
+                    person = yield store.get(want) if want is not None else store.get()
+                else:
+                    person = owner if owner is not None else role.staff[0]
+                work = self._service(act.minutes, act.sigma)
+                start = calendar.open_at(env.now)
+                end = calendar.add_work(start, work)
+                yield env.timeout(end - env.now)
+                if role.pooled:
+                    self.stores[role.name].put(person)
             done.setdefault(name, (end, str(person)))
             rec.case.append(index)
             rec.activity.append(name)

@@ -9,6 +9,7 @@ report. Tests recompute them from the raw rows with independent code.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -229,3 +230,31 @@ def as_builtin(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def factor_truth(proc: ProcessDef, delays: list[tuple[str, int, float]],
+                 batch_waits: Sequence[tuple[str, int, float]] = ()) -> list[dict[str, Any]]:
+    """The planted influencing factors with what they added: per factor its step, the attribute as the
+    stored log names it (``case:<name>``, ``org:resource`` for a batching resource), the value or
+    threshold, and the cases, instances and extra seconds (total and median) the simulator drew: a
+    delay's own length, or for a batch the clock time from an instance's ready time to its run."""
+    out = []
+    for k, f in enumerate(proc.factors):
+        where: dict[str, Any] = ({"value": f.value} if f.op == "==" else
+                                 {"threshold": {"op": f.op, "value": f.value}})
+        out.append({"process": proc.name, "step": f.step, "measure": "waiting", "kind": "delay",
+                    "attribute": f"case:{f.attribute}", **where, "median_delay_days": f.days,
+                    **_drawn(delays, k), "description_en": f.description_en, "description_zh": f.description_zh})
+    for k, b in enumerate(proc.batches):
+        out.append({"process": proc.name, "step": b.step, "measure": "waiting", "kind": "batch",
+                    "attribute": "org:resource", "value": proc.batcher(b.step), "share": b.share,
+                    "run_hour": b.hour, **_drawn(batch_waits, k), "description_en": b.description_en,
+                    "description_zh": b.description_zh})
+    return out
+
+
+def _drawn(waits: Sequence[tuple[str, int, float]], k: int) -> dict[str, Any]:
+    secs = np.asarray([m * 60.0 for _c, i, m in waits if i == k], dtype=np.float64)
+    return {"cases": len({c for c, i, _m in waits if i == k}), "instances": int(secs.size),
+            "planted_extra_s_total": round(float(secs.sum()), 1),
+            "planted_extra_s_median": round(float(np.median(secs)), 1) if secs.size else None}

@@ -14,7 +14,7 @@ from typing import Any
 from dash import dcc, html
 
 from flowmine.dashboard._components import table
-from flowmine.dashboard._data import single_flight, version
+from flowmine.dashboard._data import labeller, single_flight, version
 from flowmine.dashboard._i18n import plotly_config
 from flowmine.monitor import (
     STEP_LABELS,
@@ -105,11 +105,11 @@ def _contexts(store_path: str, process: str, ver: str) -> dict[str, Any]:
     return out
 
 
-def context_rows(ctx: Any, lang: str) -> list[dict[str, str]]:
+def context_rows(ctx: Any, process: str, lang: str) -> list[dict[str, str]]:
     """The record's rows that data fills: key steps, influencing factors, the split evaluation (pure)."""
     from flowmine.explain import factor_label, value_label
 
-    rec = ctx.record(lang)
+    rec = ctx.record(lang, labeller(process, lang))
     rows = [{"step": _w("data_key_steps", lang), "record": "; ".join(rec["key_steps"]) or "–"},
             {"step": _w("data_factors", lang), "record": "; ".join(rec["influencing_factors"]) or "–"}]
     for side in ctx.split:
@@ -168,7 +168,7 @@ def layout(store: Store, f: Any) -> Any:
                  for k, v in ev.initiative.record(lang).items()]
         if ev.initiative.id in contexts:  # step 3 of the cycle from data, after the author's own words
             at = next((n + 1 for n, k in enumerate(ev.initiative.record(lang)) if k == "key_steps"), len(steps))
-            steps[at:at] = context_rows(contexts[ev.initiative.id], lang)
+            steps[at:at] = context_rows(contexts[ev.initiative.id], f.process, lang)
         parts += [dcc.Graph(id=f"imp-before-after-{i}", figure=before_after_figure(ev, lang),
                             config=plotly_config(lang)),
                   table(f"imp-steps-{i}", [("step", _w("step", lang)), ("record", _w("record", lang))], steps,
