@@ -121,10 +121,11 @@ def _environment(log: LogLike, inst: pd.DataFrame, at: pd.DataFrame, step: str, 
     opts: dict[str, Any] = {"step": step, "edge": None, "min_cases": 30, "alpha": 0.05, "n_boot": 500,
                             "confidence": 0.95, "bins": 4, "seed": 0, "timezone": tz, "definition": definition}
     deviations = report is not None and isinstance(log, StoredLog)
-    found = (explain_with(log, inst, measure=measure, interactions=True, report=None, decompose=False, **opts)
-             .to_dict() if measure is not None else {"factors": [], "interactions": []})
+    found = (explain_with(log, inst, measure=measure, interactions=True, report=None, decompose=False,
+                          intervals="findings", **opts).to_dict() if measure is not None
+             else {"factors": [], "interactions": []})
     deviating = (explain_with(log, inst, measure="deviation", interactions=False, report=report, decompose=False,
-                              **opts) if deviations else None)
+                              intervals="findings", **opts) if deviations else None)
     env: dict[str, Any] = {"measure": measure, "factors": found["factors"][:top],
                            "interactions": found["interactions"][:top],
                            "deviation_factors": deviating.to_dict()["factors"][:top] if deviating is not None

@@ -14,6 +14,8 @@ are tested again (a second-level split), kept only when their own support and te
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -257,14 +259,18 @@ class _Cases:
     (one instance per case, or per-case units) a count of the mask is the count of its cases."""
 
     def __init__(self, cases: npt.NDArray[np.object_]) -> None:
-        self.codes, uniques = pd.factorize(cases)
-        self.k = len(uniques)
-        self.unique = self.k == cases.size
+        codes, uniques = pd.factorize(cases)
+        self.unique = len(uniques) == cases.size
+        # the units of cases with several (rework): only they can make a count of the mask too high
+        self.multi = np.flatnonzero(np.bincount(codes, minlength=len(uniques))[codes] > 1)
+        self.codes = codes[self.multi]
 
     def count(self, mask: npt.NDArray[np.bool_]) -> int:
-        if self.unique:
-            return int(mask.sum())
-        return int(np.count_nonzero(np.bincount(self.codes[mask], minlength=self.k)))
+        n = int(np.count_nonzero(mask))
+        if self.unique or self.multi.size == 0:
+            return n
+        shared = mask[self.multi]
+        return n - int(np.count_nonzero(shared)) + int(np.unique(self.codes[shared]).size)
 
 
 def _candidates(units: Units, min_cases: int, within: npt.NDArray[np.bool_] | None = None,
@@ -294,8 +300,10 @@ def _n_cases(cases: npt.NDArray[np.object_]) -> int:
 
 def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[np.bool_],
              scope: npt.NDArray[np.bool_], *, alpha: float, min_cases: int, n_boot: int, confidence: float,
-             rng: np.random.Generator) -> pd.DataFrame:
-    """Each mask's group against the rest of ``scope``: the table of :data:`FACTOR_COLUMNS`."""
+             rng: np.random.Generator, intervals: str = "all") -> pd.DataFrame:
+    """Each mask's group against the rest of ``scope``: the table of :data:`FACTOR_COLUMNS`. The
+    bootstrap intervals of the effect ratio are drawn for every value (``intervals="all"``) or only for
+    the findings (``"findings"``: the others' ``ci_low``/``ci_high`` stay NaN), in the order of ``keys``."""
     x = units.values[scope]
     m = masks[:, scope]
     cases = _Cases(units.cases[scope])
@@ -307,7 +315,7 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
     rank_of[order] = np.arange(x.size)
     total, total_sq = float(x.sum()), float(np.dot(x, x))
     z = float(stats.norm.ppf(0.5 + confidence / 2))
-    rows = []
+    rows, draws = [], []
     if units.binary:
         hits = (m.astype(np.int64) @ x.astype(np.int64))
         sizes = m.sum(axis=1)
@@ -319,26 +327,19 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
         n_with = int(g.sum())
         n_rest = g.size - n_with
         if units.binary:
-            k_with, k_rest = int(x[g].sum()), int(x[~g].sum())
+            k_with, k_rest = int(hits[i]), int(x.sum()) - int(hits[i])
             a, b = k_with / n_with, k_rest / n_rest
-            low, high = _stats.ratio_interval(_stats.rate_draws(k_with, n_with, n_boot, rng),
-                                              _stats.rate_draws(k_rest, n_rest, n_boot, rng), confidence)
+            draws.append(functools.partial(_rate_draws, k_with, n_with, k_rest, n_rest))
             excess = k_with - n_with * b
             spread = np.sqrt(n_with * a * (1 - a) + n_with ** 2 * b * (1 - b) / n_rest)
         else:
             pos = np.sort(rank_of[g])  # the group's places in the sorted values
             gs = xs[pos]
             shifted = pos - np.arange(pos.size)  # the rest's r-th value (0-based) sits at r + #(shifted <= r)
-
-            def rest_at(ranks: npt.NDArray[np.int64], shifted: npt.NDArray[np.int64] = shifted
-                        ) -> npt.NDArray[np.float64]:
-                r = np.asarray(ranks) - 1
-                return np.asarray(xs[r + np.searchsorted(shifted, r, side="right")], dtype=np.float64)
-
+            rest_at = functools.partial(_rest_at, xs, shifted)
             middle = rest_at(np.array([(n_rest + 1) // 2, n_rest // 2 + 1]))
             a, b = float(np.median(gs)), float(middle.mean() if n_rest % 2 == 0 else middle[0])
-            low, high = _stats.ratio_interval(_stats.median_draws(gs, n_boot, rng),
-                                              _stats.median_draws_at(n_rest, rest_at, n_boot, rng), confidence)
+            draws.append(functools.partial(_median_draws, gs, n_rest, rest_at))
             g_sum, g_sq = float(gs.sum()), float(np.dot(gs, gs))
             r_sum, r_sq = total - g_sum, total_sq - g_sq
             r_mean = r_sum / n_rest
@@ -347,15 +348,37 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
             spread = float(np.sqrt(n_with * gs.var(ddof=1) + n_with ** 2 * r_var / n_rest))
         ratio = a / b if b > 0 else float("nan")
         rows.append({"attribute": attr, "kind": kind, "value": value, "cases": cases.count(g), "units": n_with,
-                     "median_with": a, "median_without": b, "effect_ratio": ratio, "ci_low": low, "ci_high": high,
-                     "p_value": float(p[i]), "excess": excess, "excess_low": excess - z * spread,
+                     "median_with": a, "median_without": b, "effect_ratio": ratio, "ci_low": np.nan,
+                     "ci_high": np.nan, "p_value": float(p[i]), "excess": excess, "excess_low": excess - z * spread,
                      "excess_high": excess + z * spread, "unit": units.unit})
     out = pd.DataFrame(rows)
     out["q_value"] = _stats.bh(out["p_value"].to_numpy(dtype=np.float64))
     out["finding"] = (out["q_value"] <= alpha) & (out["cases"] >= min_cases)
+    wanted = out["finding"].to_numpy() if intervals == "findings" else np.ones(len(out), dtype=bool)
+    ci = np.full((len(out), 2), np.nan)
+    for i in np.flatnonzero(wanted).tolist():
+        ci[i] = _stats.ratio_interval(*draws[i](n_boot, rng), confidence)
+    out["ci_low"], out["ci_high"] = ci[:, 0], ci[:, 1]
     out["same_cases_as"] = [[] for _ in range(len(out))]
     out = out.sort_values(["excess", "attribute", "value"], ascending=[False, True, True], kind="stable")
     return out.reindex(columns=list(FACTOR_COLUMNS))
+
+
+def _rest_at(xs: npt.NDArray[np.float64], shifted: npt.NDArray[np.int64], ranks: npt.NDArray[np.int64]
+             ) -> npt.NDArray[np.float64]:
+    """The values of the rest (the sorted values ``xs`` without a group) at 1-based ``ranks``."""
+    r = np.asarray(ranks) - 1
+    return np.asarray(xs[r + np.searchsorted(shifted, r, side="right")], dtype=np.float64)
+
+
+def _median_draws(gs: npt.NDArray[np.float64], n_rest: int, rest_at: Callable[[Any], npt.NDArray[np.float64]],
+                  n_boot: int, rng: np.random.Generator) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    return _stats.median_draws(gs, n_boot, rng), _stats.median_draws_at(n_rest, rest_at, n_boot, rng)
+
+
+def _rate_draws(k_with: int, n_with: int, k_rest: int, n_rest: int, n_boot: int, rng: np.random.Generator
+                ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    return _stats.rate_draws(k_with, n_with, n_boot, rng), _stats.rate_draws(k_rest, n_rest, n_boot, rng)
 
 
 def _group_same(table: pd.DataFrame, keys: list[tuple[str, str, str]], masks: npt.NDArray[np.bool_]
@@ -444,8 +467,9 @@ def explain(log: LogLike, *, step: str | None = None, edge: tuple[str, str] | st
 def explain_with(log: LogLike, inst: pd.DataFrame, *, step: str | None, edge: tuple[str, str] | str | None,
                  measure: str | None, min_cases: int, alpha: float, n_boot: int, confidence: float, bins: int,
                  seed: int, timezone: str | None, interactions: bool, definition: str | None, report: Any,
-                 decompose: bool) -> Explanation:
-    """:func:`explain` on the log's instances already computed (the step card computes them once)."""
+                 decompose: bool, intervals: str = "all") -> Explanation:
+    """:func:`explain` on the log's instances already computed (the step card computes them once);
+    ``intervals="findings"`` draws the bootstrap intervals of the findings only (the card shows no other)."""
     if step is not None and edge is not None:
         raise OptionError("give a step or an edge, not both", parameter="edge", function="explain")
     target, name = ("step", step) if step is not None else (("edge", _edge(edge)) if edge is not None
@@ -469,14 +493,15 @@ def explain_with(log: LogLike, inst: pd.DataFrame, *, step: str | None, edge: tu
     keys, masks = _candidates(units, min_cases)
     opts: dict[str, Any] = {"alpha": alpha, "min_cases": min_cases, "n_boot": n_boot, "confidence": confidence,
                             "rng": rng}
-    table = _group_same(_compare(units, keys, masks, everything, **opts), keys, masks).reset_index(drop=True)
+    table = _group_same(_compare(units, keys, masks, everything, intervals=intervals, **opts), keys,
+                        masks).reset_index(drop=True)
     inner = pd.DataFrame(columns=list(FACTOR_COLUMNS))
     top = table[table["finding"] & (table["excess"] > 0)]
     if interactions and not top.empty:
         first = top.iloc[0]
         within = masks[keys.index((first["attribute"], first["kind"], first["value"]))]
         ikeys, imasks = _candidates(units, min_cases, within=within, skip=str(first["attribute"]))
-        inner = _compare(units, ikeys, imasks, within, **opts)
+        inner = _compare(units, ikeys, imasks, within, intervals="findings", **opts)  # only findings are kept
         inner = inner[inner["finding"]].reset_index(drop=True)
     label = f"{name[0]} -> {name[1]}" if isinstance(name, tuple) else name
     parts = None

@@ -153,17 +153,17 @@ def _objects_sql(objects: pd.DataFrame, attrs: dict[str, str], changes: pd.DataF
                  tz: str | None) -> str:
     initial = [f"{{'name': {_lit(a)}, 'time': '{_EPOCH}', 'value': {_value(a, k, tz)}}}" for a, k in attrs.items()
                if a in objects.columns]
-    parts = [f"SELECT \"ocel:oid\" AS oid, {_attr_list(initial, timed=True)} AS attrs FROM ob"]
+    parts = [f"SELECT \"ocel:oid\" AS oid, 0 AS part, {_attr_list(initial, timed=True)} AS attrs FROM ob"]
     if fields:
         cases = " ".join(f"WHEN {_lit(f)} THEN {_value(f, attrs[f], tz)}" for f in fields if f in changes.columns)
         parts.append(f"""
-            SELECT "ocel:oid", list({{'name': "ocel:field",
+            SELECT "ocel:oid", 1, list({{'name': "ocel:field",
                 'time': {_iso('"ocel:timestamp"::TIMESTAMPTZ', tz)},
                 'value': CASE "ocel:field" {cases} END}} ORDER BY "ocel:timestamp")
             FROM ch GROUP BY 1""")
     union = " UNION ALL ".join(parts)
     return f"""
-        WITH a AS (SELECT oid, flatten(list(attrs)) AS attrs FROM ({union}) GROUP BY 1),
+        WITH a AS (SELECT oid, flatten(list(attrs ORDER BY part)) AS attrs FROM ({union}) GROUP BY 1),
         r AS (SELECT "ocel:oid" AS oid, list({{'objectId': "ocel:oid_2", 'qualifier': "ocel:qualifier"}}) AS rels
               FROM o2o GROUP BY 1)
         SELECT to_json({{'id': o."ocel:oid", 'type': o."ocel:type", 'attributes': coalesce(a.attrs, []),

@@ -159,7 +159,7 @@ def evaluate_initiative(store: str | Store, ini: Initiative) -> Evaluation:
     >>> ini = load_initiative("src/flowmine/processes/definitions/finance/initiatives/finance_deputy_gm.toml")
     >>> ev = evaluate_initiative(STORE, ini)  # STORE: a store's path
     >>> ev.verdict, round(ev.effect / 3600, 2)
-    ('achieved', -4.21)
+    ('achieved', -4.39)
     """
     st = store if isinstance(store, Store) else Store(store, create=False)
     units, unit = _units(st, ini)
