@@ -317,14 +317,14 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     rows, draws = [], []
     if units.binary:
-        hits = (m.astype(np.int64) @ x.astype(np.int64))
-        sizes = m.sum(axis=1)
+        hits = np.count_nonzero(m[:, x.astype(bool)], axis=1)  # the units with the outcome: the few columns
+        sizes = np.count_nonzero(m, axis=1)
         p = _stats.fisher_test(hits, sizes, int(x.sum()), x.size)
     else:
         p = _stats.rank_test(x, m)
     for i, (attr, kind, value) in enumerate(keys):
         g = m[i]
-        n_with = int(g.sum())
+        n_with = int(np.count_nonzero(g))
         n_rest = g.size - n_with
         if units.binary:
             k_with, k_rest = int(hits[i]), int(x.sum()) - int(hits[i])

@@ -32,7 +32,7 @@ def rank_test(values: FloatArray, masks: npt.NDArray[np.bool_]) -> FloatArray:
     ranks = stats.rankdata(values)
     _, counts = np.unique(values, return_counts=True)
     ties = float(np.sum(counts.astype(np.float64) ** 3 - counts))
-    n1 = masks.sum(axis=1).astype(np.float64)
+    n1 = np.count_nonzero(masks, axis=1).astype(np.float64)
     n2 = n - n1
     r1 = np.array([ranks[np.flatnonzero(m)].sum() for m in masks], dtype=np.float64)
     u1 = r1 - n1 * (n1 + 1) / 2.0
