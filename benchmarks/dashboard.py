@@ -74,6 +74,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=120.0)
     ap.add_argument("--store", type=Path, default=Path("/tmp/flowmine-bench-dashboard/store"))
     ap.add_argument("--process", default=None, help="process to browse (default: the store's first)")
+    ap.add_argument("--no-cards", action="store_true",
+                    help="post no step card or step factors request (the pages alone, as before issue 17)")
     args = ap.parse_args()
     args.store.parent.mkdir(parents=True, exist_ok=True)
     build_store(args.store, args.events)
@@ -109,8 +111,8 @@ def main() -> None:
         map_cb = next(d for d in deps if "map-graph.figure" in d["output"])
         click_cb = next(d for d in deps if d["output"] == "map-detail.children")
         case_cb = next(d for d in deps if d["output"] == "case-body.children")
-        card_cb = next(d for d in deps if d["output"] == "steps-card.children")
-        factors_cb = next(d for d in deps if d["output"] == "map-d-factors-box.children")
+        card_cb = next((d for d in deps if d["output"] == "steps-card.children"), None)  # None: before issue 17
+        factors_cb = next((d for d in deps if d["output"] == "map-d-factors-box.children"), None)
         shell_state = [{"id": "shell-shown", "property": "data", "value": None}]  # a page opened afresh
 
         def post(cb: dict[str, Any], inputs: list[dict[str, Any]], state: list[dict[str, Any]]) -> dict[str, Any]:
@@ -181,6 +183,7 @@ def main() -> None:
         slowest: list[tuple[float, str, str]] = []  # the five slowest requests, to see what they were
         lock = threading.Lock()
         stop_at = time.perf_counter() + args.seconds
+        cards = not args.no_cards
 
         def user(seed: int) -> None:
             rng = random.Random(seed)
@@ -223,11 +226,11 @@ def main() -> None:
                 calls = [(kind, call)]
                 # what the browser posts next: the step card of a Steps page (its default step), the factors
                 # of a clicked step (the map's step detail loads them in their own callback)
-                if kind == "/steps" and steps:
+                if kind == "/steps" and steps and cards:
                     calls.append(("step card", (card_cb, [{"id": "steps-card-step", "property": "value",
                                                            "value": rng.choice(steps)}],
                                                 [{"id": "url", "property": "search", "value": search}])))
-                if kind == "map click" and isinstance(pick, str):
+                if kind == "map click" and isinstance(pick, str) and cards:
                     calls.append(("step factors", (factors_cb, [{"id": "map-d-step", "property": "data",
                                                                  "value": pick}],
                                                    [{"id": "url", "property": "search", "value": search}])))

@@ -100,3 +100,27 @@ def test_the_map_s_step_detail_links_to_the_card_and_loads_its_factors(client) -
     assert str(int(top["cases"])) in json.dumps(box).replace(",", "")
     assert _refused(_call(http, "map-d-factors-box.children", [("map-d-step", "data", "<b>x</b>")],
                           [("url", "search", "?process=finance")]))
+
+
+def test_a_served_dashboard_computes_cards_and_factors_in_its_worker_process_with_the_same_numbers(
+        client) -> None:
+    """``serve`` hands the heavy callbacks to one spawned worker process (``_heavy``): the worker's card
+    and factors are those computed here, and it is a process of its own."""
+    import os
+
+    from flowmine.dashboard import _data, _heavy
+
+    http, st = client
+    key = _data._key(st, _data.Filters(process="finance"))
+    here = _data.card_work("Finance review", "en", *key)
+    factors_here = _data.factors_work("Finance review", *key)
+    _heavy.enable()
+    try:
+        assert _heavy.submit(os.getpid).result() != os.getpid()
+        _heavy.submit(_data.worker_warm, *key[:3]).result()
+        there = _heavy.run(_data.card_work, "Finance review", "en", *key)
+        assert there == here and there["environment"]["factors"]  # R&D's planted inbox delay, found there too
+        assert _heavy.run(_data.factors_work, "Finance review", *key) == factors_here
+    finally:
+        _heavy._state["enabled"] = False
+        _heavy.shutdown()

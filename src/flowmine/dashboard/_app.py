@@ -352,9 +352,22 @@ def _warm(store: Store, ready: threading.Event) -> None:
     unfiltered profile, conformance check and filter offer, and each page's ``warm(store, process)`` (the
     unfiltered bottlenecks, case table, KPI history and initiatives). ``/_flowmine/ready`` answers 200 after, or
     503 with the reason (``Readiness.failed``; logged with its traceback) when the work failed."""
-    from flowmine.dashboard._data import conformance, metric, offer, process_map_of, process_profile, process_variants
+    from flowmine.dashboard import _heavy
+    from flowmine.dashboard._data import (
+        conformance,
+        metric,
+        offer,
+        process_map_of,
+        process_profile,
+        process_variants,
+        version,
+        worker_warm,
+    )
 
     try:
+        # the worker process (served dashboards) does its own start-up work meanwhile, on the other core
+        started = [_heavy.submit(worker_warm, str(store.path), p, version(store, p)) for p in store.processes()
+                   ] if _heavy.enabled() else []
         for process in store.processes():
             f = _state.Filters(process=process)
             process_profile(store, f)  # also holds the version in memory
@@ -368,6 +381,8 @@ def _warm(store: Store, ready: threading.Event) -> None:
                 warm = getattr(page, "warm", None)
                 if warm is not None:
                     warm(store, process)
+        for job in started:
+            job.result()
     except Exception as exc:  # reported by /_flowmine/ready, not lost in a thread
         LOG.exception("the dashboard's start-up work failed")
         if isinstance(ready, Readiness):
@@ -387,11 +402,13 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, thr
     """
     import waitress
 
+    from flowmine.dashboard import _heavy
     from flowmine.dashboard._security import check_host, install_basic_auth, is_loopback, load_auth_file
 
     users = load_auth_file(auth_file) if auth_file is not None else None
     check_host(host, authenticated=users is not None)
     app = create_app(store_path)
+    _heavy.enable()  # step cards and factors in a worker process: the pages keep their core
     # a loopback dashboard answers only loopback Host names; with an auth file off loopback, every host
     app.server.config["FLOWMINE_ANY_HOST"] = users is not None and not is_loopback(host)
     if users is not None:

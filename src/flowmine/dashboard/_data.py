@@ -28,6 +28,7 @@ from flowmine.analytics import (
     throughput_time,
     variant_stats,
 )
+from flowmine.dashboard import _heavy
 from flowmine.dashboard._state import Filters, Offer, parse
 from flowmine.monitor import target_value
 from flowmine.processes import configured
@@ -417,21 +418,31 @@ def case_starts(store: Store, process: str, by: str) -> Any:
 
 #: Influencing factors and step cards are the dashboard's heaviest questions (seconds at a million events):
 #: one at a time, so that they never take both cores from the pages' own quick answers.
-HEAVY = threading.BoundedSemaphore(1)
-
-
 @single_flight(maxsize=32)
 def _step_card(step: str, lang: str, notes: int, *key: Any) -> dict[str, Any] | None:
-    """The step card (``flowmine.explain.step_card``) of the filtered process, on the check every page
-    shares when no filter is set; ``notes`` (the annotation file's modification time) only keys the cache."""
+    """The step card (``flowmine.explain.step_card``) of the filtered process, computed in the worker
+    process when the dashboard is served (``flowmine.dashboard._heavy``); ``notes`` (the annotation
+    file's modification time) only keys the cache."""
+    return _heavy.run(card_work, step, lang, *key)
+
+
+def card_work(step: str, lang: str, *key: Any) -> dict[str, Any]:
+    """The card itself, on the check every page shares when no filter is set (where it runs, that
+    process's own cached check)."""
     from flowmine.explain import step_card
 
     store = Store(key[0], create=False)
+    version(store, key[1])  # held in memory in this process too
     f = _filters(key)
     report = whole_check(*key[:3]) if not any(key[3]) else _run_check(key, with_precision=False,
                                                                        with_impact=False)
-    with HEAVY:
-        return step_card(log_of(store, f), step, report=report, lang=lang).to_dict()
+    return step_card(log_of(store, f), step, report=report, lang=lang).to_dict()
+
+
+def worker_warm(store_path: str, process: str, ver: str) -> None:
+    """The worker's start-up work: the version held in memory and its unfiltered check."""
+    version(Store(store_path, create=False), process)
+    whole_check(store_path, process, ver)
 
 
 def step_card_of(store: Store, f: Filters, step: str) -> dict[str, Any] | None:
@@ -451,14 +462,18 @@ def step_card_of(store: Store, f: Filters, step: str) -> dict[str, Any] | None:
 @single_flight(maxsize=64)
 def _step_factors(step: str, *key: Any) -> list[dict[str, Any]]:
     """The findings of the step's waiting (sojourn) time: what the map's step detail lists."""
+    return _heavy.run(factors_work, step, *key)
+
+
+def factors_work(step: str, *key: Any) -> list[dict[str, Any]]:
     from flowmine.errors import OptionError
     from flowmine.explain import explain
 
     store = Store(key[0], create=False)
+    version(store, key[1])
     try:
-        with HEAVY:
-            return list(explain(log_of(store, _filters(key)), step=step, interactions=False, decompose=False,
-                                n_boot=500).to_dict()["factors"])
+        return list(explain(log_of(store, _filters(key)), step=step, interactions=False, decompose=False,
+                            n_boot=500).to_dict()["factors"])
     except OptionError:  # a case's first step: no waiting or sojourn time to explain
         return []
 
