@@ -51,18 +51,20 @@ def main() -> None:
             except OSError:
                 time.sleep(0.3)
         case = slowest_case(args.store, args.process)
-        for page in PAGES:
-            name = page.PATH.strip("/") or "overview"
+        shots = [(page.PATH.strip("/") or "overview", page.PATH, {"case": case} if page.PATH == "/case" else {},
+                  "1400,1000") for page in PAGES]
+        # the step card of the bottleneck, at the foot of the Steps page: a tall window shows all of it
+        shots.append(("card", "/steps", {"card": bottleneck(args.store, args.process)}, "1400,3400"))
+        for name, path, extra, size in shots:
             for lang in ("en", "zh"):
                 out = args.out / f"{name}{'' if lang == 'en' else '-' + lang}.png"
-                query = urllib.parse.urlencode({"process": args.process, **({"case": case} if name == "case" else {}),
-                                                "lang": lang})
+                query = urllib.parse.urlencode({"process": args.process, **extra, "lang": lang})
                 with tempfile.TemporaryDirectory() as profile:
                     subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                                    "--no-first-run", f"--user-data-dir={profile}", "--window-size=1400,1000",
-                                    "--virtual-time-budget=20000", f"--screenshot={out}",
-                                    f"http://127.0.0.1:{port}{page.PATH}?{query}"],
+                                    "--no-first-run", f"--user-data-dir={profile}", f"--window-size={size}",
+                                    "--virtual-time-budget=30000", f"--screenshot={out}",
+                                    f"http://127.0.0.1:{port}{path}?{query}"],
                                    check=True, capture_output=True, timeout=180)
                 print(f"wrote {out}")
         write_gallery(args.readme, args.out)
@@ -75,6 +77,13 @@ def slowest_case(store: Path, process: str) -> str:
     from flowmine.analytics import case_table, stored
 
     return str(case_table(stored(store, process), sort="throughput_s", descending=True, limit=1)[0]["case"].iloc[0])
+
+
+def bottleneck(store: Path, process: str) -> str:
+    from flowmine.analytics import bottlenecks, stored
+
+    table = bottlenecks(stored(store, process))
+    return str(table[table["kind"] == "activity"].iloc[0]["name"])
 
 
 def write_gallery(readme: Path, folder: Path) -> None:
@@ -91,9 +100,11 @@ def write_gallery(readme: Path, folder: Path) -> None:
         name = page.PATH.strip("/") or "overview"
         title = f"{t(page.TITLE_KEY, 'en')} / {t(page.TITLE_KEY, 'zh')}"
         rows.append(f"| {title} | ![{name}]({rel}/{name}.png) | ![{name}]({rel}/{name}-zh.png) |")
+    rows.append(f"| {t('card_title', 'en')} / {t('card_title', 'zh')} | ![card]({rel}/card.png) | "
+                f"![card]({rel}/card-zh.png) |")
     head, rest = text.split(begin, 1)
     readme.write_text(head + begin + "\n" + "\n".join(rows) + "\n" + end + rest.split(end, 1)[1], encoding="utf-8")
-    print(f"wrote the gallery of {len(PAGES)} pages into {readme}")
+    print(f"wrote the gallery of {len(PAGES)} pages and the step card into {readme}")
 
 
 if __name__ == "__main__":

@@ -46,9 +46,18 @@ def enabled() -> bool:
 def _pool() -> ProcessPoolExecutor:
     with _lock:
         if _state["pool"] is None:
-            _state["pool"] = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _state["pool"] = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_quiet_on_ctrl_c)
             atexit.register(shutdown)
         return _state["pool"]
+
+
+def _quiet_on_ctrl_c() -> None:
+    """In the worker: Ctrl+C stops the dashboard, which stops the worker; the worker itself prints no
+    traceback for it."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def shutdown() -> None:
