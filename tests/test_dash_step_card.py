@@ -110,7 +110,7 @@ def test_a_served_dashboard_computes_cards_and_factors_in_its_worker_process_wit
 
     from flowmine.dashboard import _data, _heavy
 
-    http, st = client
+    _http, st = client
     key = _data._key(st, _data.Filters(process="finance"))
     here = _data.card_work("Finance review", "en", *key)
     factors_here = _data.factors_work("Finance review", *key)
