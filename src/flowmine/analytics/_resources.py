@@ -8,6 +8,8 @@ whose resources (or roles) are both known and differ: work passed from one to th
 
 from __future__ import annotations
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from flowmine.analytics._common import declare, run
@@ -63,3 +65,37 @@ def handovers(log: LogLike, level: str = "resource") -> pd.DataFrame:
             f'ORDER BY "count" DESC, source, target')
 
     return run(log, build, HANDOVER[level])
+
+
+def busy_seconds(inst: pd.DataFrame, lo: pd.Series, hi: pd.Series, resource: npt.NDArray[np.object_]
+                 ) -> npt.NDArray[np.float64]:
+    """Per interval ``[lo, hi)`` (timestamps), the seconds in it during which ``resource`` (one per
+    interval) was doing any work of the log: the union of its activity instances (start to completion)
+    in ``inst`` (:func:`flowmine.analytics.instances`), whatever the step or case."""
+    def us(ts: pd.Series) -> npt.NDArray[np.int64]:
+        return np.asarray(pd.to_datetime(ts, utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64))
+
+    work = inst[inst["start"].notna() & inst["resource"].notna()]
+    busy = pd.DataFrame({"resource": work["resource"].to_numpy(dtype=object), "s": us(work["start"]),
+                         "e": us(work["complete"])})
+    lo_us, hi_us = us(lo), us(hi)
+    out = np.zeros(lo_us.size, dtype=np.float64)
+    for res, group in busy.groupby("resource", sort=False):
+        idx = np.flatnonzero(resource == res)
+        if idx.size == 0:
+            continue
+        s, e = group["s"].to_numpy(), group["e"].to_numpy()
+        order = np.argsort(s, kind="stable")
+        s, e = s[order], np.maximum.accumulate(e[order])
+        starts = np.concatenate(([True], s[1:] > e[:-1]))  # merged into disjoint intervals
+        ms, me = s[starts], np.maximum.reduceat(e, np.flatnonzero(starts))
+        cum = np.concatenate(([0], np.cumsum(me - ms)))
+
+        def covered(t: npt.NDArray[np.int64], ms: npt.NDArray[np.int64] = ms, me: npt.NDArray[np.int64] = me,
+                    cum: npt.NDArray[np.int64] = cum) -> npt.NDArray[np.int64]:
+            k = np.searchsorted(ms, t, side="right")  # intervals starting at or before t
+            inside = np.where(k > 0, np.minimum(t, me[np.maximum(k - 1, 0)]) - ms[np.maximum(k - 1, 0)], 0)
+            return np.asarray(cum[np.maximum(k - 1, 0)] * (k > 0) + np.maximum(inside, 0))
+
+        out[idx] = (covered(hi_us[idx]) - covered(lo_us[idx])) / 1e6
+    return out

@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from flowmine.analytics import Calendar, business_duration
+from flowmine.analytics import Calendar, business_duration, busy_seconds
 
 IntArray = npt.NDArray[np.int64]
 PARTS = ("off_calendar", "batching", "resource_busy", "other")
@@ -34,31 +34,6 @@ PARTS = ("off_calendar", "batching", "resource_busy", "other")
 def _us(ts: pd.Series) -> IntArray:
     out = pd.to_datetime(ts, utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64)
     return np.asarray(out)
-
-
-def _busy_overlap(lo: IntArray, hi: IntArray, resource: npt.NDArray[np.object_], busy: pd.DataFrame
-                  ) -> npt.NDArray[np.float64]:
-    """Seconds of [lo, hi) during which the unit's resource was busy (the union of its instances)."""
-    out = np.zeros(lo.size, dtype=np.float64)
-    for res, group in busy.groupby("resource", sort=False):
-        idx = np.flatnonzero(resource == res)
-        if idx.size == 0:
-            continue
-        s, e = group["s"].to_numpy(), group["e"].to_numpy()
-        order = np.argsort(s, kind="stable")
-        s, e = s[order], np.maximum.accumulate(e[order])
-        # merge into disjoint intervals
-        starts = np.concatenate(([True], s[1:] > e[:-1]))
-        ms, me = s[starts], np.maximum.reduceat(e, np.flatnonzero(starts))
-        cum = np.concatenate(([0], np.cumsum(me - ms)))
-
-        def covered(t: IntArray, ms: IntArray = ms, me: IntArray = me, cum: IntArray = cum) -> IntArray:
-            k = np.searchsorted(ms, t, side="right")  # intervals starting at or before t
-            inside = np.where(k > 0, np.minimum(t, me[np.maximum(k - 1, 0)]) - ms[np.maximum(k - 1, 0)], 0)
-            return np.asarray(cum[np.maximum(k - 1, 0)] * (k > 0) + np.maximum(inside, 0))
-
-        out[idx] = (covered(hi[idx]) - covered(lo[idx])) / 1e6
-    return out
 
 
 def waiting_parts(inst: pd.DataFrame, which: npt.NDArray[np.bool_], calendar: Calendar | None
@@ -84,11 +59,9 @@ def waiting_parts(inst: pd.DataFrame, which: npt.NDArray[np.bool_], calendar: Ca
     else:
         key = pd.DataFrame({"r": resource, "s": start})
         size = pd.Series(ready).groupby([key["r"], key["s"]], dropna=False).transform("size").to_numpy()
-        others = inst[inst["start"].notna() & inst["resource"].notna()]
-        busy = pd.DataFrame({"resource": others["resource"].to_numpy(dtype=object), "s": _us(others["start"]),
-                             "e": _us(others["complete"])})
         room = np.maximum(wait - np.nan_to_num(off), 0.0)
-        frame["resource_busy"] = np.clip(_busy_overlap(ready, start, resource, busy), 0.0, room)
+        busy = busy_seconds(inst, sel["enabling_complete"], sel["start"], resource)
+        frame["resource_busy"] = np.clip(busy, 0.0, room)
         batched = (size > 1) & pd.notna(resource)
         frame["batching"] = np.where(batched, room - frame["resource_busy"].to_numpy(), 0.0)
     known = frame[["off_calendar", "batching", "resource_busy"]].fillna(0.0).sum(axis=1)

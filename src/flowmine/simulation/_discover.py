@@ -1,0 +1,217 @@
+"""Discover a :class:`SimulationModel` from a log's activity instances.
+
+- **Flow**: each case's steps in the canonical order, as next-step probabilities (a first-order
+  chain from ``(start)`` to ``(end)``: rework loops and choices keep their observed frequencies;
+  parallel branches are walked one after the other).
+- **Arrivals**: the cases' first ready (or start, or completion) times per hour of the week, divided
+  by the weeks the calibration period spans: a rate per hour of the week.
+- **Durations**: per step, the service time (start to completion) where the log has starts, else the
+  sojourn time (ready to completion, with no pool: the step only takes its time). A lognormal, gamma
+  and exponential fit (maximum likelihood, location 0) are compared by their Kolmogorov-Smirnov
+  distance to the data; the best is kept when that distance is under 0.05, else the empirical
+  distribution (101 quantiles).
+- **Pools**: the role of the step when the log names roles (a role's members: the resources that did
+  its steps), else the set of resources of the step; capacity = the members. **Working hours** of a
+  pool: the hours of the week in which it started (or completed) at least 0.5 % of its work.
+- **Extraneous delays**: per step, the pool's working time from an instance's enabling to its start
+  during which its resource did no work of the log: waiting nobody's work explains (a supplier, a
+  customer, a document in the post), drawn before the step asks for its pool.
+- **Cost**: the mean cost of one execution of the step, where the log has costs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from flowmine.analytics import LogLike, StoredLog, busy_seconds, instances
+from flowmine.simulation._model import END, START, Distribution, Pool, SimulationModel, StepModel
+
+#: Largest Kolmogorov-Smirnov distance at which a fitted family is kept over the empirical distribution.
+KS_KEEP = 0.05
+#: Share of a pool's work an hour of the week needs to count as working time.
+WORKING_HOUR_SHARE = 0.005
+#: At most this many values are used to fit a family (a random subsample of larger steps).
+FIT_SAMPLE = 20_000
+
+
+def discover(log: LogLike, *, timezone: str | None = None, until: str | None = None) -> SimulationModel:
+    """The simulation model of ``log`` (see the module docstring).
+
+    Parameters
+    ----------
+    log:
+        ``stored(store, process)`` (optionally filtered) or any log the analytics take.
+    timezone:
+        The zone of the arrival pattern and working hours (default: the process configuration's
+        calendar, else UTC).
+    until:
+        Calibrate on the cases that started before this date (ISO), e.g. before an improvement.
+
+    Examples
+    --------
+    >>> from flowmine.analytics import stored
+    >>> from flowmine.simulation import discover
+    >>> model = discover(stored(STORE, "finance"))  # STORE: a store's path
+    >>> round(sum(model.flow["(start)"].values()), 6)
+    1.0
+    """
+    tz = timezone or _zone(log)
+    inst = instances(log)
+    first = inst.groupby("case", sort=False)["pos"].transform("min") == inst["pos"]
+    begin = _begin(inst)
+    if until is not None:
+        cutoff = pd.Timestamp(until, tz="UTC") if pd.Timestamp(until).tzinfo is None else pd.Timestamp(until)
+        keep = inst["case"].isin(inst.loc[first & (begin < cutoff), "case"])
+        inst, first, begin = inst[keep], first[keep], begin[keep]
+    if inst.empty:
+        from flowmine.errors import OptionError
+
+        raise OptionError("no case to calibrate on" + (f" before {until}" if until else ""),
+                          parameter="until", function="discover")
+    arrivals_at = begin[first]
+    span_weeks = max((arrivals_at.max() - arrivals_at.min()).total_seconds() / (7 * 86400), 1.0)
+    local = arrivals_at.dt.tz_convert(tz)
+    how = (local.dt.day_of_week * 24 + local.dt.hour).to_numpy()
+    rates = np.bincount(how, minlength=168) / span_weeks
+    has_starts = bool(inst["start"].notna().any())
+    pools = _pools(inst, tz) if has_starts and inst["resource"].notna().any() else {}
+    steps = {}
+    for name, part in inst.groupby("activity", sort=True):
+        pool = _pool_of(part, pools)
+        delay = None
+        if pool is not None:  # the work itself: the pool's working time between start and completion
+            hours = pools[pool].hours
+            values = _working_seconds(part["start"], part["complete"], hours, tz)
+            delay = _extraneous(inst, part, hours, tz)
+        else:
+            values = (part["service_s"] if has_starts else part["sojourn_s"]).to_numpy(dtype=np.float64)
+        values = values[np.isfinite(values) & (values >= 0)]
+        cost = float(part["cost"].mean()) if part["cost"].notna().any() else 0.0
+        steps[str(name)] = StepModel(str(name), pool, fit(values), cost, delay)
+    notes = [] if has_starts else ["the log has no start timestamps: each step takes its sojourn time "
+                                   "(ready to completion) and no pool is modelled"]
+    currency = next((str(c) for c in inst["currency"].dropna().unique().tolist() if c), None)
+    return SimulationModel(process=log.process if isinstance(log, StoredLog) else None, timezone=tz,
+                           start=arrivals_at.min().isoformat(), weeks=float(span_weeks),
+                           arrivals=[float(r) for r in rates], flow=_flow(inst), steps=steps, pools=pools,
+                           currency=currency, notes=notes, starts=has_starts)
+
+
+def _extraneous(inst: pd.DataFrame, part: pd.DataFrame, hours: list[int], tz: str) -> Distribution | None:
+    """The step's extraneous delays: per instance, the pool's working time from its enabling to its
+    start during which its resource did no work of the log (``busy_seconds``); None when there is none."""
+    known = part[part["enabling_complete"].notna() & part["start"].notna() & part["resource"].notna()]
+    if known.empty:
+        return None
+    wait = _working_seconds(known["enabling_complete"], known["start"], hours, tz)
+    busy = busy_seconds(inst, known["enabling_complete"], known["start"], known["resource"].to_numpy(dtype=object))
+    delay = np.clip(wait - busy, 0.0, None)
+    delay = np.r_[delay, np.zeros(len(part) - len(known))]  # a case's first step: no delay to draw
+    return fit(delay) if (delay > 60.0).any() else None
+
+
+def _working_seconds(start: pd.Series, end: pd.Series, hours: list[int], tz: str) -> np.ndarray:
+    """Seconds of ``[start, end]`` inside the hours of the week ``hours`` (local to ``tz``)."""
+    open_ = np.zeros(168)
+    open_[hours or list(range(168))] = 3600.0
+    cum = np.r_[0.0, np.cumsum(open_)]
+    origin = pd.Timestamp("2000-01-03", tz=tz)  # a Monday 00:00
+
+    def worked(t: pd.Series) -> np.ndarray:
+        x = (pd.to_datetime(t, utc=True).dt.tz_convert(tz) - origin).dt.total_seconds().to_numpy()
+        weeks, rest = np.divmod(x, 168 * 3600.0)
+        h = np.nan_to_num(rest // 3600.0).astype(np.int64).clip(0, 167)
+        return np.asarray(weeks * cum[-1] + cum[h] + (open_[h] > 0) * (rest - h * 3600.0))
+
+    return worked(end) - worked(start)
+
+
+def _zone(log: LogLike) -> str:
+    if isinstance(log, StoredLog):
+        from flowmine.processes import configured
+
+        cfg = configured(log.process)
+        if cfg is not None:
+            return str(cfg.calendar.get("timezone", "UTC"))
+    return "UTC"
+
+
+def _begin(inst: pd.DataFrame) -> pd.Series:
+    """When each instance's case could begin, per row: its ready, else start, else completion time."""
+    out = inst["ready"] if "ready" in inst.columns else pd.Series(pd.NaT, index=inst.index)
+    out = out.fillna(inst["start"]).fillna(inst["complete"])
+    return pd.to_datetime(out, utc=True)
+
+
+def _flow(inst: pd.DataFrame) -> dict[str, dict[str, float]]:
+    act = inst["activity"].astype(object).to_numpy()
+    case = inst["case"].astype(object).to_numpy()
+    new_case = np.r_[True, case[1:] != case[:-1]]
+    last = np.r_[case[1:] != case[:-1], True]
+    prev = np.empty(act.size, dtype=object)
+    prev[new_case] = START
+    prev[~new_case] = act[:-1][~new_case[1:]]
+    pairs = pd.concat([pd.DataFrame({"a": prev, "b": act}), pd.DataFrame({"a": act[last], "b": END})])
+    flow: dict[str, dict[str, float]] = {}
+    counts = pairs.groupby(["a", "b"], sort=True).size()
+    for (a, b), n in zip(counts.index.tolist(), counts.to_numpy().tolist(), strict=True):
+        flow.setdefault(str(a), {})[str(b)] = float(n)
+    return {a: {b: n / sum(nxt.values()) for b, n in nxt.items()} for a, nxt in flow.items()}
+
+
+def fit(values: np.ndarray, rng_seed: int = 0) -> Distribution:
+    """The duration distribution of ``values`` (seconds): a fitted family or the empirical one."""
+    if values.size == 0:
+        return Distribution("fixed", scale=0.0)
+    if np.all(values == values[0]):
+        return Distribution("fixed", scale=float(values[0]))
+    quantiles = [float(q) for q in np.quantile(values, np.linspace(0, 1, 101))]
+    positive = values[values > 0]
+    if positive.size < 30 or positive.size < 0.95 * values.size:
+        return Distribution("empirical", quantiles=quantiles)
+    sample = positive if positive.size <= FIT_SAMPLE else np.random.default_rng(rng_seed).choice(
+        positive, FIT_SAMPLE, replace=False)
+    best: tuple[float, Distribution] | None = None
+    for family, dist in (("lognorm", stats.lognorm), ("gamma", stats.gamma), ("expon", stats.expon)):
+        try:
+            params = dist.fit(sample, floc=0)
+        except (ValueError, RuntimeError, FloatingPointError):
+            continue
+        ks = float(stats.kstest(sample, dist.name, args=params).statistic)
+        shape = None if family == "expon" else float(params[0])
+        scale = float(params[-1])
+        cand = Distribution(family, shape=shape, scale=scale, ks=ks)
+        if best is None or ks < best[0]:
+            best = (ks, cand)
+    if best is not None and best[0] <= KS_KEEP:
+        return best[1]
+    return Distribution("empirical", quantiles=quantiles, ks=best[0] if best is not None else None)
+
+
+def _pools(inst: pd.DataFrame, tz: str) -> dict[str, Pool]:
+    by_role = inst["role"].notna().any()
+    key = inst["role"] if by_role else inst["activity"]
+    out: dict[str, Pool] = {}
+    work = inst[inst["resource"].notna()]
+    at = pd.to_datetime(work["start"].fillna(work["complete"]), utc=True).dt.tz_convert(tz)
+    how = (at.dt.day_of_week * 24 + at.dt.hour).to_numpy()
+    for name, where in work.groupby(key[work.index], sort=True).indices.items():
+        idx = np.asarray(where)
+        members = sorted(str(r) for r in pd.unique(work["resource"].to_numpy()[idx]))
+        counts = np.bincount(how[idx], minlength=168)
+        hours = [int(h) for h in np.flatnonzero(counts >= max(1.0, WORKING_HOUR_SHARE * idx.size))]
+        out[str(name)] = Pool(str(name), members, hours)
+    return out
+
+
+def _pool_of(part: pd.DataFrame, pools: dict[str, Any]) -> str | None:
+    if not pools:
+        return None
+    col = part["role"] if part["role"].notna().any() else None
+    if col is not None:
+        return str(col.mode().iloc[0])
+    return str(part["activity"].iloc[0])

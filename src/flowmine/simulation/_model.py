@@ -1,0 +1,132 @@
+"""The simulation model: what :func:`flowmine.simulation.discover` finds in a log and the simulator runs.
+
+Every part is plain data that reads and writes as JSON (``SimulationModel.save`` / ``load``), so an
+analyst can open the file, read it and edit it: the flow as next-step probabilities, the case arrivals
+per hour of the week, each step's duration distribution, pool and cost, and each pool's members and the
+hours of the week it works.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from flowmine.errors import OptionError
+
+#: Where a case begins and ends in the flow.
+START, END = "(start)", "(end)"
+FAMILIES = ("lognorm", "gamma", "expon", "fixed", "empirical")
+HOURS_OF_WEEK = 168
+
+
+@dataclass
+class Distribution:
+    """A duration distribution in seconds: a fitted family (scipy's parameters ``shape``, ``scale``)
+    or ``empirical`` (its ``quantiles``, 101 values from the minimum to the maximum, sampled by linear
+    interpolation) or ``fixed`` (``scale`` seconds)."""
+
+    family: str
+    shape: float | None = None
+    scale: float = 0.0
+    quantiles: list[float] = field(default_factory=list)
+    #: how the fit was chosen: the Kolmogorov-Smirnov distance of the kept family to the data
+    ks: float | None = None
+
+    def sample(self, rng: np.random.Generator, n: int) -> npt.NDArray[np.float64]:
+        if self.family == "fixed" or (self.scale == 0.0 and self.family != "empirical"):
+            return np.full(n, float(self.scale))
+        if self.family == "lognorm":
+            return np.asarray(self.scale * np.exp(float(self.shape or 0.0) * rng.standard_normal(n)))
+        if self.family == "gamma":
+            return np.asarray(rng.gamma(float(self.shape or 1.0), self.scale, n))
+        if self.family == "expon":
+            return np.asarray(rng.exponential(self.scale, n))
+        if self.family == "empirical":
+            q = np.asarray(self.quantiles, dtype=np.float64)
+            return np.asarray(np.interp(rng.random(n) * (q.size - 1), np.arange(q.size), q))
+        raise OptionError(f"unknown distribution family {self.family!r}; expected one of {list(FAMILIES)}",
+                          parameter="family", function="Distribution")
+
+    def mean(self) -> float:
+        if self.family == "lognorm":
+            return float(self.scale * np.exp(float(self.shape or 0.0) ** 2 / 2))
+        if self.family == "gamma":
+            return float((self.shape or 1.0) * self.scale)
+        if self.family == "empirical":
+            q = np.asarray(self.quantiles, dtype=np.float64)
+            return float(np.trapezoid(q, dx=1.0 / (q.size - 1))) if q.size > 1 else float(q.sum())
+        return float(self.scale)
+
+
+@dataclass
+class Pool:
+    """Who can do a step: its members (their number is the pool's capacity) and the hours of the week
+    (Monday 00:00 = 0, in the model's time zone) it works."""
+
+    name: str
+    members: list[str]
+    hours: list[int]
+    #: a pool of unlimited capacity: the log names no resources, so steps only take their time
+    unlimited: bool = False
+
+
+@dataclass
+class StepModel:
+    """One step: the pool that does it, how long it takes once started (``service``; with no start
+    timestamps in the log, its whole sojourn, with no pool), and what one execution costs."""
+
+    name: str
+    pool: str | None
+    service: Distribution
+    cost: float = 0.0
+    #: the extraneous delay before the step asks for its pool, in the pool's working time (None: none)
+    delay: Distribution | None = None
+
+
+@dataclass
+class SimulationModel:
+    """A simulation model of one process (see the module docstring)."""
+
+    process: str | None
+    timezone: str
+    #: first instant of the calibration period (UTC ISO) and its length in weeks
+    start: str
+    weeks: float
+    #: expected case arrivals per hour of the week (168 values, Monday 00:00 first, model time zone)
+    arrivals: list[float]
+    #: next-step probabilities: ``flow[a][b]`` (``(start)`` first, ``(end)`` last)
+    flow: dict[str, dict[str, float]]
+    steps: dict[str, StepModel]
+    pools: dict[str, Pool]
+    currency: str | None = None
+    notes: list[str] = field(default_factory=list)
+    #: whether the log had start timestamps (a simulated log then has them too)
+    starts: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> SimulationModel:
+        steps = {k: StepModel(**{**v, "service": Distribution(**v["service"]),
+                                 "delay": Distribution(**v["delay"]) if v.get("delay") else None})
+                 for k, v in d["steps"].items()}
+        pools = {k: Pool(**v) for k, v in d["pools"].items()}
+        return cls(**{**d, "steps": steps, "pools": pools})
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model as JSON (atomically)."""
+        from flowmine._atomic import write_text_atomic
+
+        out = Path(path)
+        write_text_atomic(out, json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        return out
+
+    @classmethod
+    def load(cls, path: str | Path) -> SimulationModel:
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
