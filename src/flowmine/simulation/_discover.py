@@ -6,7 +6,9 @@
 - **Arrivals**: the cases' first ready (or start, or completion) times per hour of the week, divided
   by the weeks the calibration period spans: a rate per hour of the week.
 - **Durations**: per step, the service time (start to completion) where the log has starts, else the
-  sojourn time (ready to completion, with no pool: the step only takes its time). A lognormal, gamma
+  sojourn time (ready to completion, with no pool: the step only takes its time), then per previous
+  step where at least 30 instances came from it (how long a step takes depends on where the case
+  comes from: a reminder after a payment, a fine after an appeal). A lognormal, gamma
   and exponential fit (maximum likelihood, location 0) are compared by their Kolmogorov-Smirnov
   distance to the data; the best is kept when that distance is under 0.05, else the empirical
   distribution (101 quantiles).
@@ -34,6 +36,8 @@ from flowmine.simulation._model import END, START, Distribution, Pool, Simulatio
 KS_KEEP = 0.05
 #: Share of a pool's work an hour of the week needs to count as working time.
 WORKING_HOUR_SHARE = 0.005
+#: A start-less step's sojourn gets its own distribution after a previous step with this many instances.
+MIN_AFTER = 30
 #: At most this many values are used to fit a family (a random subsample of larger steps).
 FIT_SAMPLE = 20_000
 
@@ -91,7 +95,8 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
             values = (part["service_s"] if has_starts else part["sojourn_s"]).to_numpy(dtype=np.float64)
         values = values[np.isfinite(values) & (values >= 0)]
         cost = float(part["cost"].mean()) if part["cost"].notna().any() else 0.0
-        steps[str(name)] = StepModel(str(name), pool, fit(values), cost, delay)
+        steps[str(name)] = StepModel(str(name), pool, fit(values), cost, delay,
+                                     {} if has_starts else _after(part))
     notes = [] if has_starts else ["the log has no start timestamps: each step takes its sojourn time "
                                    "(ready to completion) and no pool is modelled"]
     currency = next((str(c) for c in inst["currency"].dropna().unique().tolist() if c), None)
@@ -99,6 +104,18 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
                            start=arrivals_at.min().isoformat(), weeks=float(span_weeks),
                            arrivals=[float(r) for r in rates], flow=_flow(inst), steps=steps, pools=pools,
                            currency=currency, notes=notes, starts=has_starts)
+
+
+def _after(part: pd.DataFrame) -> dict[str, Distribution]:
+    """A start-less step's sojourn per previous step (``(start)`` for none) that has at least
+    ``MIN_AFTER`` instances: how long it takes depends on where the case comes from."""
+    prev = part["prev_activity"].astype(object).where(part["prev_activity"].notna(), START)
+    out = {}
+    for p, values in part["sojourn_s"].groupby(prev.to_numpy(), sort=True):
+        v = values.dropna().to_numpy(dtype=np.float64)
+        if v.size >= MIN_AFTER:
+            out[str(p)] = fit(v[v >= 0])
+    return out
 
 
 def _extraneous(inst: pd.DataFrame, part: pd.DataFrame, hours: list[int], tz: str) -> Distribution | None:

@@ -86,6 +86,12 @@ class StepModel:
     cost: float = 0.0
     #: the extraneous delay before the step asks for its pool, in the pool's working time (None: none)
     delay: Distribution | None = None
+    #: the duration after a given previous step, where it differs by where the case comes from (a log
+    #: without starts: the sojourn after each previous step with enough instances; else ``service``)
+    after: dict[str, Distribution] = field(default_factory=dict)
+
+    def duration(self, previous: str) -> Distribution:
+        return self.after.get(previous, self.service)
 
 
 @dataclass
@@ -114,7 +120,8 @@ class SimulationModel:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SimulationModel:
         steps = {k: StepModel(**{**v, "service": Distribution(**v["service"]),
-                                 "delay": Distribution(**v["delay"]) if v.get("delay") else None})
+                                 "delay": Distribution(**v["delay"]) if v.get("delay") else None,
+                                 "after": {a: Distribution(**x) for a, x in v.get("after", {}).items()}})
                  for k, v in d["steps"].items()}
         pools = {k: Pool(**v) for k, v in d["pools"].items()}
         return cls(**{**d, "steps": steps, "pools": pools})

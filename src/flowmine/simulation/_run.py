@@ -92,11 +92,11 @@ class _Run:
         keep = arrival >= self.warmup
         current = FLOW_START
         for _ in range(MAX_STEPS):
-            current = self._next(current)
+            previous, current = current, self._next(current)
             if current == END or current not in model.steps:
                 return
             step = model.steps[current]
-            duration = float(step.service.sample(self.rng, 1)[0])
+            duration = float(step.duration(previous).sample(self.rng, 1)[0])
             store = self.stores.get(step.pool) if step.pool is not None else None
             hours = self.hours.get(step.pool, self.hours[None])
             person = None

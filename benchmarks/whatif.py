@@ -1,0 +1,125 @@
+"""What-if simulation benchmark (not a unit test): fidelity of the as-is model and its speed.
+
+Fidelity: for each sample log and each real public log in ``../shared/data`` (when the folder is there),
+the log is ingested into a temporary store, a model is discovered and one replication simulated; the
+measures of ``flowmine.simulation.fidelity`` are printed side by side (throughput median and p90 with
+their relative errors, the earth mover's distance of the throughput distributions, the activity-frequency
+L1 distance, arrivals per week) with the issue's thresholds (median within 15 %, p90 within 25 %, L1 at
+most 0.1).
+
+Speed: on a simulated procurement log of ``--cases`` cases (100k by default), discovery and
+``--runs`` replications (one after the other, then on ``--workers`` processes), each timed. Targets
+(issue 18, 2 cores, 100k cases): discovery <= 10 s, 10 replications <= 30 s.
+
+    python benchmarks/whatif.py [--cases 100000] [--runs 10] [--workers 2] [--no-real] [--no-speed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_logs"
+SHARED = ROOT.parent / "shared" / "data"
+REAL = ["running-example.xes", "roadtraffic100traces.xes", "08_receipt.xes.gz", "Sepsis Cases - Event Log.xes.gz",
+        "helpdesk.xes.gz", "06_bpic2013_closed.xes.gz"]
+
+
+def _row(name: str, f: dict) -> str:
+    med, p90 = f["throughput_median_s"], f["throughput_p90_s"]
+
+    def err(x: dict) -> str:
+        return f"{x['relative_error']:+7.1%}" if x["relative_error"] is not None else "    n/a"
+
+    return (f"{name:<34}{f['cases']['log']:>7,}{f['cases']['simulated']:>8,}  {med['log'] / 3600:>9.1f} h "
+            f"{err(med)}  {p90['log'] / 3600:>9.1f} h {err(p90)}  {f['throughput_emd_hours']:>9.1f} h"
+            f"  {f['activity_l1']:>6.3f}  {'ok' if f['acceptable'] else 'POOR'}")
+
+
+def fidelity_table(real: bool) -> None:
+    import flowmine
+    from flowmine.analytics import stored
+    from flowmine.simulation import discover, fidelity, simulate
+
+    print(f"{'log':<34}{'cases':>7}{'sim':>8}  {'median':>11} {'error':>7}  {'p90':>11} {'error':>7}  "
+          f"{'EMD':>11}  {'L1':>6}")
+    with tempfile.TemporaryDirectory(prefix="flowmine-whatif-") as tmp:
+        st = flowmine.Store(Path(tmp) / "store")
+        logs = []
+        for e in tomllib.loads((SAMPLES / "samples.toml").read_text("utf-8"))["log"]:
+            if e["process"] in ("sales", "procurement", "production", "finance"):
+                st.ingest(e["process"], [str(SAMPLES / e["file"])], mapping=SAMPLES / e["mapping"])
+                logs.append((f"sample {e['process']}", e["process"]))
+        if real and SHARED.is_dir():
+            for i, name in enumerate(REAL):
+                if (SHARED / name).exists():
+                    st.ingest(f"real{i}", [str(SHARED / name)])
+                    logs.append((name, f"real{i}"))
+        elif real:
+            print(f"(no {SHARED}: the real logs are left out)")
+        for label, process in logs:
+            log = stored(st, process)
+            f = fidelity(log, simulate(discover(log), seed=1))
+            print(_row(label, f))
+            for p in f["problems"]:
+                print(f"{'':<34}  {p}")
+
+
+def _one(model_path: str, seed: int) -> int:
+    from flowmine.simulation import SimulationModel, simulate
+
+    return len(simulate(SimulationModel.load(model_path), seed=seed))
+
+
+def speed(cases: int, runs: int, workers: int) -> None:
+    from flowmine.analytics import stored
+    from flowmine.simulation import discover
+
+    work = Path(tempfile.gettempdir()) / f"flowmine-bench-whatif-{cases}"
+    store = work / "store"
+    if not (store / "flowmine-store.json").exists():
+        log = work / "log.parquet"
+        cli = [sys.executable, "-m", "flowmine"]
+        subprocess.run([*cli, "simulate", "procurement", "--cases", str(cases), "--out", str(log), "--seed", "1"],
+                       check=True)
+        subprocess.run([*cli, "ingest", str(log), "--store", str(store), "--process", "procurement"], check=True)
+    log = stored(store, "procurement")
+    t = time.perf_counter()
+    model = discover(log)
+    took = time.perf_counter() - t
+    print(f"discovery on {cases:,} cases: {took:.1f} s   target <= 10 s: {'met' if took <= 10 else 'NOT met'}")
+    path = str(model.save(work / "model.json"))
+    t = time.perf_counter()
+    n = _one(path, 0)
+    one = time.perf_counter() - t
+    print(f"one replication: {one:.1f} s ({n:,} activity instances)")
+    t = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        sizes = list(pool.map(_one, [path] * runs, range(runs)))
+    took = time.perf_counter() - t
+    print(f"{runs} replications on {workers} processes: {took:.1f} s ({sum(sizes):,} instances)   "
+          f"target <= 30 s: {'met' if took <= 30 else 'NOT met'}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cases", type=int, default=100_000)
+    ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--no-real", action="store_true")
+    ap.add_argument("--no-speed", action="store_true")
+    args = ap.parse_args()
+    fidelity_table(real=not args.no_real)
+    if not args.no_speed:
+        speed(args.cases, args.runs, args.workers)
+
+
+if __name__ == "__main__":
+    main()
