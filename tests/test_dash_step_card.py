@@ -105,7 +105,8 @@ def test_the_map_s_step_detail_links_to_the_card_and_loads_its_factors(client) -
 def test_a_served_dashboard_computes_cards_and_factors_in_its_worker_process_with_the_same_numbers(
         client) -> None:
     """``serve`` hands the heavy callbacks to one spawned worker process (``_heavy``): the worker's card
-    and factors are those computed here, and it is a process of its own."""
+    and factors are those computed here, and it is a process of its own. (``_heavy.run`` sends work
+    there only for a request of an app ``serve`` started; ``worker=True`` asks for it here.)"""
     import os
 
     from flowmine.dashboard import _data, _heavy
@@ -114,13 +115,12 @@ def test_a_served_dashboard_computes_cards_and_factors_in_its_worker_process_wit
     key = _data._key(st, _data.Filters(process="finance"))
     here = _data.card_work("Finance review", "en", *key)
     factors_here = _data.factors_work("Finance review", *key)
-    _heavy.enable()
     try:
         assert _heavy.submit(os.getpid).result() != os.getpid()
         _heavy.submit(_data.worker_warm, *key[:3]).result()
-        there = _heavy.run(_data.card_work, "Finance review", "en", *key)
+        there = _heavy.run(_data.card_work, "Finance review", "en", *key, worker=True)
         assert there == here and there["environment"]["factors"]  # R&D's planted inbox delay, found there too
-        assert _heavy.run(_data.factors_work, "Finance review", *key) == factors_here
+        assert _heavy.run(_data.factors_work, "Finance review", *key, worker=True) == factors_here
+        assert not _heavy.served()  # outside a served app's request nothing goes to the worker
     finally:
-        _heavy._state["enabled"] = False
         _heavy.shutdown()

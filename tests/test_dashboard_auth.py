@@ -208,7 +208,7 @@ def test_serve_installs_auth_and_allows_other_addresses_only_with_it(store_path,
 
     served: list[dict] = []
     monkeypatch.setattr(waitress, "serve", lambda wsgi, **kw: served.append({"app": wsgi, **kw}))
-    monkeypatch.setattr(app_module, "_warm", lambda store, ready: ready.set())
+    monkeypatch.setattr(app_module, "_warm", lambda store, ready, **kw: ready.set())
 
     with pytest.raises(DashboardError, match="refusing to listen"):
         app_module.serve(store_path, host="0.0.0.0")

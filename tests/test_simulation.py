@@ -115,3 +115,128 @@ def test_the_as_is_model_of_a_sample_log_reproduces_it(tmp_path: Path, process: 
     assert f["acceptable"], f["problems"]
     assert abs(f["throughput_median_s"]["relative_error"]) <= 0.15 and f["activity_l1"] <= 0.1
     assert 0.8 < f["cases"]["simulated"] / f["cases"]["log"] < 1.2  # the arrival rate holds
+
+
+def _scenario(tmp_path: Path, text: str, name: str = "s.toml") -> object:
+    from flowmine.simulation import load_scenario
+
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return load_scenario(p)
+
+
+def test_each_kind_of_change_changes_only_what_it_names(tmp_path: Path) -> None:
+    from flowmine.simulation import apply
+
+    m = discover(TINY)
+    s = _scenario(tmp_path, """
+name = "all kinds"
+[[change]]
+kind = "service_time"
+step = "B"
+factor = 0.5
+[[change]]
+kind = "capacity"
+pool = "A"
+add = 2
+[[change]]
+kind = "calendar"
+pool = "B"
+weekdays = ["Mon", "Tue"]
+hours = ["09:00", "11:00"]
+add = true
+[[change]]
+kind = "remove_step"
+step = "C"
+[[change]]
+kind = "arrivals"
+factor = 2.0
+[[change]]
+kind = "cost"
+step = "A"
+cost = 7.5
+""")
+    out = apply(m, s)
+    assert out.steps["B"].service.scale == 1800.0 and m.steps["B"].service.scale == 3600.0  # a copy is changed
+    assert out.pools["A"].members == ["x", "A +1", "A +2"]
+    assert out.pools["B"].hours == [9, 10, 11, 33, 34]  # its own 10-11 and Mon/Tue 9-11
+    assert "C" not in out.steps and "C" not in out.flow["A"]
+    assert out.flow["A"] == pytest.approx({"A": 0.2, "B": 0.4, END: 0.4})  # C's cases end where C sent them
+    assert sum(out.arrivals) == pytest.approx(2 * sum(m.arrivals)) and out.steps["A"].cost == 7.5
+    auto = apply(m, _scenario(tmp_path, '[[change]]\nkind = "automate_step"\nstep = "B"\nseconds = 60\n', "a.toml"))
+    assert auto.steps["B"].pool is None and auto.steps["B"].service.scale == 60.0
+    rr = apply(m, _scenario(tmp_path, '[[change]]\nkind = "reroute"\nafter = "A"\nto = {B = 3, "(end)" = 1}\n',
+                            "r.toml"))
+    assert rr.flow["A"] == {"B": 0.75, END: 0.25}
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ('[[change]]\nkind = "faster"\n', "field 'kind': expected one of"),
+    ('[[change]]\nkind = "capacity"\npool = "Z"\nadd = 1\n', "field 'pool': expected a pool of the model"),
+    ('[[change]]\nkind = "capacity"\npool = "A"\nadd = -1\n', "at most 0 fewer"),
+    ('[[change]]\nkind = "service_time"\nstep = "B"\nfactor = "fast"\n', "field 'factor': expected a number"),
+    ('[[change]]\nkind = "cost"\nstep = "B"\nprice = 3\n', "field 'price': expected only"),
+    ('name = "nothing"\n', "has no [[change]] table"),
+])
+def test_a_wrong_change_is_one_line_naming_the_file_and_the_change(tmp_path: Path, text: str, said: str) -> None:
+    from flowmine.errors import UnusableInputError
+    from flowmine.simulation import apply
+
+    with pytest.raises(UnusableInputError) as exc:
+        apply(discover(TINY), _scenario(tmp_path, text))
+    msg = str(exc.value)
+    assert said in msg and "s.toml" in msg and "\n" not in msg
+    if "[[change]]" in text:
+        assert "change 1" in msg
+
+
+@pytest.fixture(scope="module")
+def finance_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("whatif") / "store"
+    flowmine.Store(path).ingest("finance", [str(SAMPLES / "finance_claims.csv")],
+                                mapping=SAMPLES / "finance_claims.mapping.toml")
+    return path
+
+
+def test_one_more_approver_is_predicted_to_cut_the_wait_for_the_gm(finance_store: Path, tmp_path: Path) -> None:
+    from flowmine.simulation import whatif
+
+    s = _scenario(tmp_path, '[[change]]\nkind = "capacity"\npool = "gm"\nadd = 1\n')
+    r = whatif(stored(finance_store, "finance"), s, runs=8, workers=2, until="2025-08-04").to_dict()
+    assert set(r) >= {"as_is", "scenario", "delta", "fidelity"} and r["fidelity"]["acceptable"]
+    wait = r["delta"]["waiting_median_s"]["GM approval"]
+    assert wait["value"] < 0 and wait["ci"][1] < 0  # shorter, with 95 % confidence
+    assert r["delta"]["throughput_median_s"]["ci"][1] < 0
+    assert abs(r["delta"]["waiting_median_s"]["Voucher booking"]["value"]) < abs(wait["value"])
+    assert r["as_is"]["cases"]["value"] == r["scenario"]["cases"]["value"]  # common random numbers: same arrivals
+
+
+def test_the_whatif_command_writes_the_keys_the_issue_names(finance_store: Path, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from flowmine.cli import _register, app
+
+    _register(["whatif"])
+    sc = tmp_path / "gm.toml"
+    sc.write_text('[[change]]\nkind = "service_time"\nstep = "GM approval"\nfactor = 0.5\n', encoding="utf-8")
+    out = tmp_path / "r.json"
+    res = CliRunner().invoke(app, ["whatif", "--store", str(finance_store), "--process", "finance", "--scenario",
+                                   str(sc), "--runs", "2", "--workers", "1", "--json", str(out),
+                                   "--out", str(tmp_path / "sim.parquet")])
+    assert res.exit_code == 0, res.output
+    d = json.loads(out.read_text(encoding="utf-8"))
+    for side in ("as_is", "scenario"):
+        assert {"throughput_median_s", "throughput_p90_s", "cost_per_case", "waiting_median_s"} <= set(d[side])
+    assert d["delta"]["throughput_median_s"]["ci"][0] is not None and "activity_l1" in d["fidelity"]
+    sim = pd.read_parquet(tmp_path / "sim.parquet")
+    assert {"case:concept:name", "concept:name", "time:timestamp"} <= set(sim.columns)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[change]]\nkind = "capacity"\npool = "nobody"\nadd = 1\n', encoding="utf-8")
+    from tests.conftest import run_cli
+
+    res = run_cli("whatif", "--store", str(finance_store), "--process", "finance", "--scenario", str(bad),
+                  "--runs", "1", "--workers", "1")
+    err = res.stderr.strip()
+    assert res.returncode == 2 and "bad.toml: change 1" in err and "Traceback" not in err and "\n" not in err

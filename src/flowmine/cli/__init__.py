@@ -89,7 +89,7 @@ COMMANDS: dict[str, str] = {
     "quarantine": "_info", "ingest": "_ingest",
     "mapping": "_mapping", "monitor": "_monitor", "initiative": "_monitor", "perf": "_perf",
     "processes": "_processes", "report": "_report", "simulate": "_simulate", "versions": "_versions",
-    "rollback": "_versions", "verify": "_versions",
+    "rollback": "_versions", "verify": "_versions", "whatif": "_whatif",
 }
 
 

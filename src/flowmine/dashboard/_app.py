@@ -13,6 +13,7 @@ work succeeded. The offline report of the process is served at ``/_flowmine/repo
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
@@ -347,7 +348,11 @@ class Readiness(threading.Event):
         self.failed: list[str] = []
 
 
-def _warm(store: Store, ready: threading.Event) -> None:
+def _stop(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
+
+
+def _warm(store: Store, ready: threading.Event, worker: bool = False) -> None:
     """Start-up work, so the first visitor does not wait: each process's relations held in memory, its
     unfiltered profile, conformance check and filter offer, and each page's ``warm(store, process)`` (the
     unfiltered bottlenecks, case table, KPI history and initiatives). ``/_flowmine/ready`` answers 200 after, or
@@ -367,7 +372,7 @@ def _warm(store: Store, ready: threading.Event) -> None:
     try:
         # the worker process (served dashboards) does its own start-up work meanwhile, on the other core
         started = [_heavy.submit(worker_warm, str(store.path), p, version(store, p)) for p in store.processes()
-                   ] if _heavy.enabled() else []
+                   ] if worker else []
         for process in store.processes():
             f = _state.Filters(process=process)
             process_profile(store, f)  # also holds the version in memory
@@ -402,19 +407,20 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, thr
     """
     import waitress
 
-    from flowmine.dashboard import _heavy
     from flowmine.dashboard._security import check_host, install_basic_auth, is_loopback, load_auth_file
 
     users = load_auth_file(auth_file) if auth_file is not None else None
     check_host(host, authenticated=users is not None)
     app = create_app(store_path)
-    _heavy.enable()  # step cards and factors in a worker process: the pages keep their core
+    app.server.config["FLOWMINE_WORKER"] = True  # step cards and factors in a worker: the pages keep their core
     # a loopback dashboard answers only loopback Host names; with an auth file off loopback, every host
     app.server.config["FLOWMINE_ANY_HOST"] = users is not None and not is_loopback(host)
     if users is not None:
         install_basic_auth(app.server, users)
     threading.Thread(target=_warm, args=(Store(store_path, create=False), app.server.config["FLOWMINE_READY"]),
-                     daemon=True).start()
+                     kwargs={"worker": True}, daemon=True).start()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)  # a terminated server stops its worker too (atexit)
     waitress.serve(app.server, host=host, port=port, threads=threads, max_request_body_size=MAX_REQUEST_BYTES,
                    ident="flowmine")
 

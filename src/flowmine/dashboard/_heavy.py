@@ -9,9 +9,12 @@ threads only wait for its answer. The worker holds the versions it computes on i
 does, and computes the unfiltered conformance check once per version at start-up. One worker: the heavy
 work of all users queues there, as before on one semaphore, and leaves the other core to the pages.
 
-Without :func:`enable` (an app made by ``create_app`` in a test or a notebook) the work runs in the
-calling thread, one at a time. A worker that dies (killed, out of memory) is replaced by the next
-call, and that call runs in the calling thread, so no user gets an error for it.
+Only an app that ``serve`` starts uses the worker (its ``FLOWMINE_WORKER`` setting, read from the
+request's app): an app made by ``create_app`` in a test or a notebook computes in the calling thread,
+one at a time. A worker that dies (killed, out of memory) or does not answer within
+:data:`TIMEOUT_S` is replaced, and that call computes in the calling thread, so no user gets an error
+for it. The worker exits by itself when the server's process is gone (it checks every second), so a
+killed server leaves no process behind.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from __future__ import annotations
 import atexit
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
@@ -31,33 +36,41 @@ LOG = logging.getLogger("flowmine.dashboard")
 #: One heavy computation at a time in the calling process (when there is no worker).
 HERE = threading.BoundedSemaphore(1)
 _lock = threading.Lock()
-_state: dict[str, Any] = {"enabled": False, "pool": None}
+_state: dict[str, Any] = {"pool": None}
+#: Seconds a call waits for the worker before computing in the calling thread instead.
+TIMEOUT_S = 300.0
 
 
-def enable() -> None:
-    """Run the heavy callbacks in the worker process from now on (the served dashboard does)."""
-    _state["enabled"] = True
+def served() -> bool:
+    """Whether the app of the current request is served with a worker (``serve`` sets it)."""
+    from flask import current_app, has_app_context
 
-
-def enabled() -> bool:
-    return bool(_state["enabled"])
+    return has_app_context() and bool(current_app.config.get("FLOWMINE_WORKER"))
 
 
 def _pool() -> ProcessPoolExecutor:
     with _lock:
         if _state["pool"] is None:
             _state["pool"] = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_quiet_on_ctrl_c)
+                                                 initializer=_in_worker, initargs=(os.getpid(),))
             atexit.register(shutdown)
         return _state["pool"]
 
 
-def _quiet_on_ctrl_c() -> None:
-    """In the worker: Ctrl+C stops the dashboard, which stops the worker; the worker itself prints no
-    traceback for it."""
+def _in_worker(parent: int) -> None:
+    """In the worker: Ctrl+C stops the dashboard, which stops the worker, so the worker itself prints no
+    traceback for it; and it exits when the server's process is gone."""
     import signal
+    import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="flowmine-parent-watch").start()
 
 
 def shutdown() -> None:
@@ -74,13 +87,18 @@ def submit(fn: Callable[..., T], *args: Any) -> Future[T]:
     return _pool().submit(fn, *args)
 
 
-def run(fn: Callable[..., T], *args: Any) -> T:
-    """``fn(*args)`` in the worker when enabled, else here (one at a time); same result either way."""
-    if enabled():
+def run(fn: Callable[..., T], *args: Any, worker: bool | None = None) -> T:
+    """``fn(*args)`` in the worker when the request's app is served with one (or ``worker``), else here
+    (one at a time); the same result either way."""
+    if served() if worker is None else worker:
         try:
-            return submit(fn, *args).result()
+            return submit(fn, *args).result(timeout=TIMEOUT_S)
         except BrokenProcessPool:
             LOG.warning("the dashboard's worker process stopped; starting another, computing this one here")
+            shutdown()
+        except FutureTimeout:
+            LOG.warning("the dashboard's worker did not answer in %.0f s; starting another, computing this one "
+                        "here", TIMEOUT_S)
             shutdown()
     with HERE:
         return fn(*args)

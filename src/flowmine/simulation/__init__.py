@@ -9,13 +9,17 @@ SimPy, and measure how close the simulated as-is log is to the real one (its fid
     >>> fidelity(log, sim)["activity_l1"] < 0.1
     True
 
-Scenarios (changes to the model), replications with intervals and the command line come next (issue 18).
+A scenario (``load_scenario``: a TOML file of ``[[change]]`` tables) changes the model; ``whatif`` runs the
+as-is and the changed model as replications and reports each KPI with its interval and the delta
+(``flowmine whatif``).
 """
 
 from flowmine.simulation._discover import discover, fit
 from flowmine.simulation._fidelity import fidelity
 from flowmine.simulation._model import END, START, Distribution, Pool, SimulationModel, StepModel
 from flowmine.simulation._run import simulate
+from flowmine.simulation._scenario import Scenario, apply, load_scenario
+from flowmine.simulation._whatif import WhatIf, kpis, whatif
 
-__all__ = ["END", "START", "Distribution", "Pool", "SimulationModel", "StepModel", "discover", "fidelity", "fit",
-           "simulate"]
+__all__ = ["END", "START", "Distribution", "Pool", "Scenario", "SimulationModel", "StepModel", "WhatIf", "apply",
+           "discover", "fidelity", "fit", "kpis", "load_scenario", "simulate", "whatif"]

@@ -71,6 +71,10 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
         cutoff = pd.Timestamp(until, tz="UTC") if pd.Timestamp(until).tzinfo is None else pd.Timestamp(until)
         keep = inst["case"].isin(inst.loc[first & (begin < cutoff), "case"])
         inst, first, begin = inst[keep], first[keep], begin[keep]
+    # who worked, when and how long: from the work done before ``until`` (a case started before it may
+    # reach a step after the change, done by the new staff in the new hours)
+    done = inst if until is None else inst[pd.to_datetime(inst["start"].fillna(inst["complete"]), utc=True)
+                                           < cutoff]
     if inst.empty:
         from flowmine.errors import OptionError
 
@@ -82,9 +86,10 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     how = (local.dt.day_of_week * 24 + local.dt.hour).to_numpy()
     rates = np.bincount(how, minlength=168) / span_weeks
     has_starts = bool(inst["start"].notna().any())
-    pools = _pools(inst, tz) if has_starts and inst["resource"].notna().any() else {}
+    pools = _pools(done, tz) if has_starts and done["resource"].notna().any() else {}
     steps = {}
-    for name, part in inst.groupby("activity", sort=True):
+    seen = set(done["activity"].unique().tolist())
+    for name, part in pd.concat([done, inst[~inst["activity"].isin(seen)]]).groupby("activity", sort=True):
         pool = _pool_of(part, pools)
         delay = None
         if pool is not None:  # the work itself: the pool's working time between start and completion
@@ -229,6 +234,5 @@ def _pool_of(part: pd.DataFrame, pools: dict[str, Any]) -> str | None:
     if not pools:
         return None
     col = part["role"] if part["role"].notna().any() else None
-    if col is not None:
-        return str(col.mode().iloc[0])
-    return str(part["activity"].iloc[0])
+    name = str(col.mode().iloc[0]) if col is not None else str(part["activity"].iloc[0])
+    return name if name in pools else None

@@ -58,8 +58,12 @@ class _Hours:
 
 
 class _Run:
-    def __init__(self, model: SimulationModel, rng: np.random.Generator, warmup: float) -> None:
-        self.model, self.rng, self.warmup = model, rng, warmup
+    def __init__(self, model: SimulationModel, seed: int, warmup: float) -> None:
+        # arrivals draw from their own stream: a changed model sees the same cases arrive (common random
+        # numbers), whatever else it draws differently
+        arrivals, work = np.random.SeedSequence(seed).spawn(2)
+        self.arrival_rng, self.rng = np.random.default_rng(arrivals), np.random.default_rng(work)
+        self.model, self.warmup = model, warmup
         self.env = simpy.Environment()
         self.stores: dict[str, simpy.FilterStore] = {}
         self.hours: dict[str | None, _Hours] = {None: _Hours(None)}
@@ -81,8 +85,8 @@ class _Run:
         rates = np.asarray(self.model.arrivals, dtype=np.float64)
         n = 0
         for h in range(hours):
-            k = int(self.rng.poisson(rates[h % HOURS_OF_WEEK]))
-            for t in np.sort(h * HOUR + self.rng.random(k) * HOUR):
+            k = int(self.arrival_rng.poisson(rates[h % HOURS_OF_WEEK]))
+            for t in np.sort(h * HOUR + self.arrival_rng.random(k) * HOUR):
                 yield self.env.timeout(float(t) - self.env.now)
                 n += 1
                 self.env.process(self.case(n, float(t)))
@@ -126,11 +130,10 @@ def simulate(model: SimulationModel, *, weeks: float | None = None, warmup_weeks
 
     Cases still running when arrivals stop are run to their end. ``starts`` (default: as the log the
     model came from) writes the start timestamps or leaves them out."""
-    rng = np.random.default_rng(seed)
     starts = model.starts if starts is None else starts
     span = float(model.weeks if weeks is None else weeks)
     warmup = int(warmup_weeks) * WEEK  # whole weeks: the hours of the week stay aligned
-    r = _Run(model, rng, warmup)
+    r = _Run(model, seed, warmup)
     r.env.process(r.arrivals(int(np.ceil((span + int(warmup_weeks)) * HOURS_OF_WEEK))))
     r.env.run()
     origin = _origin(model)

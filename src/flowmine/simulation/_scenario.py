@@ -1,0 +1,191 @@
+"""Scenarios: changes to a simulation model, read from a TOML file of ``[[change]]`` tables.
+
+Each table has a ``kind`` and the fields of that kind; the changes apply in their order:
+
+============== ======================================================================================
+kind           fields
+============== ======================================================================================
+service_time   ``step``; ``factor`` (times the duration) or ``seconds`` (a fixed duration)
+capacity       ``pool`` (a role or a step's pool); ``add`` (members, may be negative; at least one stays)
+calendar       ``pool``; ``weekdays`` (``["Mon", ...]``) and ``hours`` (``["09:00", "18:00"]``); ``add =
+               true`` adds those hours to the pool's own (a second approval round) instead of replacing
+remove_step    ``step``: its cases go straight on to where it would have sent them
+automate_step  ``step``; ``seconds`` (default 0): no pool, no delay, that duration
+reroute        ``after`` (a step or ``(start)``); ``to`` (a table of next steps and their probabilities,
+               rescaled to 1)
+arrivals       ``factor``: times the case arrivals
+cost           ``step``; ``cost`` (per execution) or ``factor``
+============== ======================================================================================
+
+A field or kind that is not in this table, or a step or pool the model does not have, is refused with
+one line naming the file, the change and what was expected.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flowmine.errors import UnusableInputError
+from flowmine.simulation._model import END, START, Distribution, SimulationModel
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+FIELDS: dict[str, set[str]] = {
+    "service_time": {"step", "factor", "seconds"}, "capacity": {"pool", "add"},
+    "calendar": {"pool", "weekdays", "hours", "add"}, "remove_step": {"step"}, "automate_step": {"step", "seconds"},
+    "reroute": {"after", "to"}, "arrivals": {"factor"}, "cost": {"step", "cost", "factor"},
+}
+
+
+@dataclass
+class Scenario:
+    """A named list of changes (each a dict with ``kind`` and its fields); ``source`` names the file."""
+
+    name: str
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    source: str = "<scenario>"
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """The scenario of a TOML file (``name`` and ``[[change]]`` tables)."""
+    p = Path(path)
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UnusableInputError(str(p), f"cannot be read ({exc.__class__.__name__}: {exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UnusableInputError(str(p), f"is not valid TOML: {exc}") from None
+    changes = doc.get("change", [])
+    if not isinstance(changes, list) or not changes:
+        raise UnusableInputError(str(p), "has no [[change]] table: expected at least one change")
+    return Scenario(str(doc.get("name", p.stem)), [dict(c) for c in changes], str(p))
+
+
+def apply(model: SimulationModel, scenario: Scenario) -> SimulationModel:
+    """A copy of ``model`` with the scenario's changes made (the model itself is left as it is)."""
+    out = copy.deepcopy(model)
+    for i, change in enumerate(scenario.changes, 1):
+        _Change(scenario.source, i, change, out).apply()
+    return out
+
+
+class _Change:
+    def __init__(self, source: str, index: int, change: dict[str, Any], model: SimulationModel) -> None:
+        self.where, self.change, self.model = f"{source}: change {index}", change, model
+        kind = change.get("kind")
+        if kind not in FIELDS:
+            self.fail("kind", f"one of {sorted(FIELDS)}", kind)
+        extra = sorted(set(change) - FIELDS[str(kind)] - {"kind"})
+        if extra:
+            self.fail(extra[0], f"only {sorted(FIELDS[str(kind)])} for kind {kind!r}", change[extra[0]])
+        self.kind = str(kind)
+
+    def fail(self, key: str, expected: str, got: Any) -> None:
+        raise UnusableInputError(self.where, f"field {key!r}: expected {expected}, got {got!r}")
+
+    def number(self, key: str, positive: bool = True) -> float:
+        v = self.change.get(key)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or (positive and v < 0):
+            self.fail(key, "a number" + (" >= 0" if positive else ""), v)
+        return float(v)  # type: ignore[arg-type]
+
+    def step(self, key: str = "step") -> str:
+        name = self.change.get(key)
+        if name not in self.model.steps:
+            self.fail(key, f"a step of the model ({', '.join(sorted(self.model.steps))})", name)
+        return str(name)
+
+    def pool(self) -> str:
+        name = self.change.get("pool")
+        if name not in self.model.pools:
+            self.fail("pool", f"a pool of the model ({', '.join(sorted(self.model.pools)) or 'none'})", name)
+        return str(name)
+
+    def apply(self) -> None:
+        getattr(self, f"_{self.kind}")()
+
+    def _service_time(self) -> None:
+        step = self.model.steps[self.step()]
+        if "seconds" in self.change:
+            step.service, step.after = Distribution("fixed", scale=self.number("seconds")), {}
+            return
+        factor = self.number("factor")
+        for d in [step.service, *step.after.values()]:
+            _scale(d, factor)
+
+    def _capacity(self) -> None:
+        pool = self.model.pools[self.pool()]
+        add = self.change.get("add")
+        if isinstance(add, bool) or not isinstance(add, int):
+            self.fail("add", "a whole number of members", add)
+        if len(pool.members) + int(add) < 1:  # type: ignore[arg-type]
+            self.fail("add", f"at most {len(pool.members) - 1} fewer (the pool has {len(pool.members)})", add)
+        if int(add) > 0:  # type: ignore[arg-type]
+            pool.members += [f"{pool.name} +{k}" for k in range(1, int(add) + 1)]  # type: ignore[arg-type]
+        else:
+            pool.members = pool.members[:len(pool.members) + int(add)]  # type: ignore[arg-type]
+
+    def _calendar(self) -> None:
+        pool = self.model.pools[self.pool()]
+        days, hours = self.change.get("weekdays"), self.change.get("hours")
+        if not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days):
+            self.fail("weekdays", f"a list of {list(WEEKDAYS)}", days)
+        try:
+            lo, hi = (int(h.split(":")[0]) for h in hours)  # type: ignore[union-attr]
+        except (TypeError, ValueError, AttributeError):
+            self.fail("hours", 'two times such as ["09:00", "18:00"]', hours)
+        if not 0 <= lo < hi <= 24:
+            self.fail("hours", "a start before the end, within the day", hours)
+        new = {WEEKDAYS.index(d) * 24 + h for d in days for h in range(lo, hi)}  # type: ignore[union-attr]
+        pool.hours = sorted(new | (set(pool.hours) if self.change.get("add") else set()))
+
+    def _remove_step(self) -> None:
+        name = self.step()
+        after = self.model.flow.pop(name, {END: 1.0})
+        stay = after.pop(name, 0.0)  # a self-loop goes with the step
+        rest = {b: p / (1.0 - stay) for b, p in after.items()} if stay < 1.0 else {END: 1.0}
+        for nxt in self.model.flow.values():
+            p = nxt.pop(name, 0.0)
+            for b, q in rest.items():
+                nxt[b] = nxt.get(b, 0.0) + p * q
+        del self.model.steps[name]
+
+    def _automate_step(self) -> None:
+        step = self.model.steps[self.step()]
+        seconds = self.number("seconds") if "seconds" in self.change else 0.0
+        step.service, step.after, step.pool, step.delay = Distribution("fixed", scale=seconds), {}, None, None
+
+    def _reroute(self) -> None:
+        frm = self.change.get("after")
+        if frm != START and frm not in self.model.steps:
+            self.fail("after", f"(start) or a step of the model ({', '.join(sorted(self.model.steps))})", frm)
+        to = self.change.get("to")
+        if not isinstance(to, dict) or not to:
+            self.fail("to", "a table of next steps and probabilities", to)
+        for b, p in to.items():  # type: ignore[union-attr]
+            if b != END and b not in self.model.steps:
+                self.fail("to", f"steps of the model or (end), not {b!r}", to)
+            if isinstance(p, bool) or not isinstance(p, (int, float)) or p < 0:
+                self.fail("to", f"probabilities >= 0, not {p!r} for {b!r}", to)
+        total = float(sum(to.values()))  # type: ignore[union-attr]
+        if total <= 0:
+            self.fail("to", "probabilities that are not all 0", to)
+        self.model.flow[str(frm)] = {str(b): float(p) / total for b, p in to.items()}  # type: ignore[union-attr]
+
+    def _arrivals(self) -> None:
+        factor = self.number("factor")
+        self.model.arrivals = [r * factor for r in self.model.arrivals]
+
+    def _cost(self) -> None:
+        step = self.model.steps[self.step()]
+        step.cost = self.number("cost") if "cost" in self.change else step.cost * self.number("factor")
+
+
+def _scale(d: Distribution, factor: float) -> None:
+    """Durations ``factor`` times as long (every family scales by its scale)."""
+    d.scale *= factor
+    d.quantiles = [q * factor for q in d.quantiles]

@@ -1,0 +1,130 @@
+"""A scenario's predicted effect: the as-is model and the changed one, each run as several independent
+replications, their KPIs with intervals across replications, and the delta.
+
+Replication ``k`` of both models uses the seed ``seed + k`` (common random numbers: the two runs of a
+replication draw their arrivals alike, so their difference is less noisy than two independent runs).
+A KPI's value is its mean over the replications, its interval the Student-t 95 % interval of that
+mean; the delta's interval is that of the mean paired difference. Replications run on ``workers``
+processes. The as-is model's fidelity against the log (its first replication) comes with the result,
+and a poor fidelity is said before any number.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from flowmine.analytics import LogLike, instances
+from flowmine.simulation._discover import discover
+from flowmine.simulation._fidelity import fidelity
+from flowmine.simulation._model import SimulationModel
+from flowmine.simulation._run import simulate
+from flowmine.simulation._scenario import Scenario, apply
+
+#: KPIs of one simulated log (seconds, the currency per case, instances).
+KPIS = ("throughput_median_s", "throughput_p90_s", "cost_per_case", "cases")
+
+
+def kpis(sim: pd.DataFrame) -> dict[str, Any]:
+    """The KPIs of one simulated log: throughput median and p90, cost per case, cases, and the median
+    waiting per step (``waiting_median_s``, a dict)."""
+    inst = instances(sim)
+    begin = pd.to_datetime(inst["start"].fillna(inst["complete"]), utc=True)
+    g = pd.DataFrame({"case": inst["case"].to_numpy(), "b": begin.to_numpy(),
+                      "e": pd.to_datetime(inst["complete"], utc=True).to_numpy(),
+                      "cost": inst["cost"].to_numpy(dtype=np.float64)}).groupby("case", sort=False)
+    tt = (g["e"].max() - g["b"].min()).dt.total_seconds()
+    waits = inst.groupby("activity", sort=True)["waiting_s"].median().dropna()
+    return {"throughput_median_s": float(tt.median()), "throughput_p90_s": float(tt.quantile(0.9)),
+            "cost_per_case": float(g["cost"].sum().mean()), "cases": float(len(tt)),
+            "waiting_median_s": {str(k): float(v) for k, v in waits.items()}}
+
+
+def _job(as_is: dict[str, Any], changed: dict[str, Any] | None, seed: int, keep: bool
+         ) -> tuple[dict[str, Any], dict[str, Any] | None, pd.DataFrame | None]:
+    base = simulate(SimulationModel.from_dict(as_is), seed=seed)
+    other = kpis(simulate(SimulationModel.from_dict(changed), seed=seed)) if changed is not None else None
+    return kpis(base), other, base if keep else None
+
+
+def _interval(values: list[float], confidence: float = 0.95) -> dict[str, Any]:
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=np.float64)
+    if v.size == 0:
+        return {"value": None, "ci": [None, None]}
+    mean = float(v.mean())
+    if v.size < 2:
+        return {"value": mean, "ci": [None, None]}
+    half = float(stats.t.ppf(0.5 + confidence / 2, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
+    return {"value": mean, "ci": [mean - half, mean + half]}
+
+
+def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    out = {k: _interval([r[k] for r in runs]) for k in KPIS}
+    steps = sorted({s for r in runs for s in r["waiting_median_s"]})
+    out["waiting_median_s"] = {s: _interval([r["waiting_median_s"].get(s, np.nan) for r in runs]) for s in steps}
+    return out
+
+
+def _delta(base: list[dict[str, Any]], other: list[dict[str, Any]]) -> dict[str, Any]:
+    out = {k: _interval([o[k] - b[k] for b, o in zip(base, other, strict=True)]) for k in KPIS}
+    steps = sorted({s for r in base for s in r["waiting_median_s"]} & {s for r in other for s in r["waiting_median_s"]})
+    out["waiting_median_s"] = {s: _interval([o["waiting_median_s"].get(s, np.nan) - b["waiting_median_s"].get(
+        s, np.nan) for b, o in zip(base, other, strict=True)]) for s in steps}
+    return out
+
+
+@dataclass
+class WhatIf:
+    """A scenario's prediction: ``as_is`` and ``scenario`` KPIs (each ``{"value", "ci"}``), their
+    ``delta``, the as-is model's ``fidelity`` against the log, and how it was run."""
+
+    scenario: str | None
+    runs: int
+    seed: int
+    as_is: dict[str, Any]
+    predicted: dict[str, Any] | None
+    delta: dict[str, Any] | None
+    fidelity: dict[str, Any]
+    model: SimulationModel = field(repr=False)
+    log: pd.DataFrame | None = field(default=None, repr=False)  # the first as-is replication
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"scenario_name": self.scenario, "runs": self.runs, "seed": self.seed, "as_is": self.as_is,
+                "scenario": self.predicted, "delta": self.delta, "fidelity": self.fidelity}
+
+
+def whatif(log: LogLike, scenario: Scenario | None = None, *, runs: int = 10, seed: int = 0, workers: int = 2,
+           until: str | None = None, model: SimulationModel | None = None) -> WhatIf:
+    """Predict ``scenario``'s effect on ``log``'s process (see the module docstring).
+
+    ``model`` (default: :func:`discover` of the log, on the cases before ``until`` when given) is the
+    as-is model; without a scenario only the as-is KPIs and the fidelity are computed.
+    """
+    base = model if model is not None else discover(log, until=until)
+    changed = apply(base, scenario) if scenario is not None else None
+    args = [(base.to_dict(), changed.to_dict() if changed is not None else None, seed + k, k == 0)
+            for k in range(runs)]
+    if workers > 1 and runs > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_job, *zip(*args, strict=True)))
+    else:
+        results = [_job(*a) for a in args]
+    base_runs = [r[0] for r in results]
+    other_runs = [r[1] for r in results if r[1] is not None]
+    first = results[0][2]
+    fid = fidelity(log if until is None else _before(log, until), first) if first is not None else {}
+    return WhatIf(scenario.name if scenario is not None else None, runs, seed, _summary(base_runs),
+                  _summary(other_runs) if other_runs else None,
+                  _delta(base_runs, other_runs) if other_runs else None, fid, base, first)
+
+
+def _before(log: LogLike, until: str) -> LogLike:
+    """The log's cases the model was calibrated on: those that started before ``until``."""
+    from flowmine.analytics import CaseFilter, StoredLog
+
+    return log.where(CaseFilter(started=(None, until))) if isinstance(log, StoredLog) else log
