@@ -85,6 +85,7 @@ def speed(cases: int, runs: int, workers: int) -> None:
     work = Path(tempfile.gettempdir()) / f"flowmine-bench-whatif-{cases}"
     store = work / "store"
     if not (store / "flowmine-store.json").exists():
+        work.mkdir(parents=True, exist_ok=True)
         log = work / "log.parquet"
         cli = [sys.executable, "-m", "flowmine"]
         subprocess.run([*cli, "simulate", "procurement", "--cases", str(cases), "--out", str(log), "--seed", "1"],
