@@ -65,12 +65,12 @@ class _Run:
         self.arrival_rng, self.rng = np.random.default_rng(arrivals), np.random.default_rng(work)
         self.model, self.warmup = model, warmup
         self.env = simpy.Environment()
-        self.stores: dict[str, simpy.FilterStore] = {}
+        self.stores: dict[str, simpy.Store] = {}
         self.hours: dict[str | None, _Hours] = {None: _Hours(None)}
         for name, pool in model.pools.items():
             self.hours[name] = _Hours(pool)
             if not pool.unlimited and pool.members:
-                store = simpy.FilterStore(self.env)
+                store = simpy.Store(self.env)  # FIFO; a FilterStore rescans its whole queue on every get
                 store.items.extend(pool.members)
                 self.stores[name] = store
         self.choices = {a: (list(nxt), np.cumsum(list(nxt.values()))) for a, nxt in model.flow.items()}
