@@ -46,6 +46,21 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def emit_json(d: Any, json_out: Path, wrote: str) -> None:
+    """A command's ``--json`` result: to standard output for ``-``, else written atomically to the file,
+    followed by the one line ``wrote`` that says what was written."""
+    import json
+
+    from flowmine._atomic import write_text_atomic
+
+    text = json.dumps(d, ensure_ascii=False, indent=1)
+    if str(json_out) == "-":
+        typer.echo(text)
+        return
+    write_text_atomic(json_out, text + "\n")
+    typer.echo(wrote)
+
+
 def spark_variants(store: Any, process: str, master: str | None) -> Any:
     """The process's variants computed by Spark (``--engine spark``); a missing Spark is one line, exit 2."""
     from flowmine.engines import spark_session

@@ -6,13 +6,12 @@ JSON are seconds.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from flowmine.cli import app
+from flowmine.cli import app, emit_json
 from flowmine.vocabulary import duration_in, percent
 
 
@@ -103,12 +102,7 @@ def card(
     if json_out is None:
         typer.echo(format_card(d))
         return
-    text = json.dumps(d, ensure_ascii=False, indent=1)
-    if str(json_out) == "-":
-        typer.echo(text)
-    else:
-        json_out.write_text(text + "\n", encoding="utf-8")
-        typer.echo(f"wrote the card of {step!r} to {json_out}")
+    emit_json(d, json_out, f"wrote the card of {step!r} to {json_out}")
 
 
 @app.command()

@@ -6,13 +6,12 @@ in; the findings out, as JSON (``--json``) or a readable table. Times in the JSO
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from flowmine.cli import app, fail
+from flowmine.cli import app, emit_json, fail
 from flowmine.cli._filters import (
     Active,
     Attribute,
@@ -131,9 +130,4 @@ def explain(
     if json_out is None:
         typer.echo(format_explanation(d))
         return
-    text = json.dumps(d, ensure_ascii=False, indent=1)
-    if str(json_out) == "-":
-        typer.echo(text)
-    else:
-        json_out.write_text(text + "\n", encoding="utf-8")
-        typer.echo(f"wrote {d['findings']:,} findings of {d['tested']:,} factor values tested to {json_out}")
+    emit_json(d, json_out, f"wrote {d['findings']:,} findings of {d['tested']:,} factor values tested to {json_out}")

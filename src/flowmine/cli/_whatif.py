@@ -7,13 +7,12 @@ fidelity out, as JSON (``--json``) or a readable table. Times in the JSON are se
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from flowmine.cli import app
+from flowmine.cli import app, emit_json
 from flowmine.cli._filters import (
     Active,
     Attribute,
@@ -123,9 +122,4 @@ def whatif(
     if json_out is None:
         typer.echo(format_whatif(d))
         return
-    text = json.dumps(d, ensure_ascii=False, indent=1)
-    if str(json_out) == "-":
-        typer.echo(text)
-    else:
-        json_out.write_text(text + "\n", encoding="utf-8")
-        typer.echo(f"wrote the prediction ({d['runs']} replications) to {json_out}")
+    emit_json(d, json_out, f"wrote the prediction ({d['runs']} replications) to {json_out}")
