@@ -21,7 +21,8 @@ from flowmine.analytics import LogLike, instances
 MEDIAN_TOLERANCE, P90_TOLERANCE, L1_TOLERANCE = 0.15, 0.25, 0.1
 
 
-def _cases(inst: pd.DataFrame) -> pd.DataFrame:
+def case_times(inst: pd.DataFrame) -> pd.DataFrame:
+    """Per case: its first start (or completion), last completion, total cost and throughput time."""
     begin = pd.to_datetime(inst["start"].fillna(inst["complete"]), utc=True)
     g = pd.DataFrame({"case": inst["case"].to_numpy(), "b": begin.to_numpy(),
                       "e": pd.to_datetime(inst["complete"], utc=True).to_numpy(),
@@ -34,7 +35,7 @@ def _cases(inst: pd.DataFrame) -> pd.DataFrame:
 def fidelity(log: LogLike, simulated: LogLike) -> dict[str, Any]:
     """The fidelity measures of ``simulated`` against ``log`` (see the module docstring)."""
     real_i, sim_i = instances(log), instances(simulated)
-    real, sim = _cases(real_i), _cases(sim_i)
+    real, sim = case_times(real_i), case_times(sim_i)
     out: dict[str, Any] = {"cases": {"log": len(real), "simulated": len(sim)}}
     for name, q in (("median", 0.5), ("p90", 0.9)):
         a, b = float(real["throughput_s"].quantile(q)), float(sim["throughput_s"].quantile(q))

@@ -21,7 +21,7 @@ from scipy import stats
 
 from flowmine.analytics import LogLike, instances
 from flowmine.simulation._discover import discover
-from flowmine.simulation._fidelity import fidelity
+from flowmine.simulation._fidelity import case_times, fidelity
 from flowmine.simulation._model import SimulationModel
 from flowmine.simulation._run import simulate
 from flowmine.simulation._scenario import Scenario, apply
@@ -34,14 +34,11 @@ def kpis(sim: pd.DataFrame) -> dict[str, Any]:
     """The KPIs of one simulated log: throughput median and p90, cost per case, cases, and the median
     waiting per step (``waiting_median_s``, a dict)."""
     inst = instances(sim)
-    begin = pd.to_datetime(inst["start"].fillna(inst["complete"]), utc=True)
-    g = pd.DataFrame({"case": inst["case"].to_numpy(), "b": begin.to_numpy(),
-                      "e": pd.to_datetime(inst["complete"], utc=True).to_numpy(),
-                      "cost": inst["cost"].to_numpy(dtype=np.float64)}).groupby("case", sort=False)
-    tt = (g["e"].max() - g["b"].min()).dt.total_seconds()
+    cases = case_times(inst)
+    tt = cases["throughput_s"]
     waits = inst.groupby("activity", sort=True)["waiting_s"].median().dropna()
     return {"throughput_median_s": float(tt.median()), "throughput_p90_s": float(tt.quantile(0.9)),
-            "cost_per_case": float(g["cost"].sum().mean()), "cases": float(len(tt)),
+            "cost_per_case": float(cases["cost"].fillna(0.0).mean()), "cases": float(len(tt)),
             "waiting_median_s": {str(k): float(v) for k, v in waits.items()}}
 
 
