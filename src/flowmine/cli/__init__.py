@@ -175,7 +175,7 @@ INTERNAL_ERROR = 3
 
 #: The door: ``main`` is the ``flowmine`` console script, ``app`` its Typer application. ``fail``,
 #: ``spark_variants``, ``mapping_app`` and ``dashboard_user_app`` are shared by the command modules.
-__all__ = ["INTERNAL_ERROR", "app", "main", "run"]
+__all__ = ["INTERNAL_ERROR", "app", "emit_json", "main", "run"]
 
 
 def run() -> None:
