@@ -6,9 +6,11 @@ Each table has a ``kind`` and the fields of that kind; the changes apply in thei
 kind           fields
 ============== ======================================================================================
 service_time   ``step``; ``factor`` (times the duration) or ``seconds`` (a fixed duration)
-capacity       ``pool`` (a role or a step's pool); ``add`` (members, may be negative; at least one stays)
-calendar       ``pool``; ``weekdays`` (``["Mon", ...]``) and ``hours`` (``["09:00", "18:00"]``); ``add =
-               true`` adds those hours to the pool's own (a second approval round) instead of replacing
+capacity       ``pool`` (a role), or ``step`` (the pool that does it); ``add`` (members, may be negative;
+               at least one stays)
+calendar       ``pool`` or ``step``; ``weekdays`` (``["Mon", ...]``) and ``hours`` (``["09:00", "18:00"]``);
+               ``add = true`` adds those hours to the pool's own (a second approval round) instead of
+               replacing them
 remove_step    ``step``: its cases go straight on to where it would have sent them
 automate_step  ``step``; ``seconds`` (default 0): no pool, no delay, that duration
 reroute        ``after`` (a step or ``(start)``); ``to`` (a table of next steps and their probabilities,
@@ -35,9 +37,10 @@ from flowmine.simulation._model import END, START, Distribution, SimulationModel
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FIELDS: dict[str, set[str]] = {
-    "service_time": {"step", "factor", "seconds"}, "capacity": {"pool", "add"},
-    "calendar": {"pool", "weekdays", "hours", "add"}, "remove_step": {"step"}, "automate_step": {"step", "seconds"},
-    "reroute": {"after", "to"}, "arrivals": {"factor"}, "cost": {"step", "cost", "factor"},
+    "service_time": {"step", "factor", "seconds"}, "capacity": {"pool", "step", "add"},
+    "calendar": {"pool", "step", "weekdays", "hours", "add"}, "remove_step": {"step"},
+    "automate_step": {"step", "seconds"}, "reroute": {"after", "to"}, "arrivals": {"factor"},
+    "cost": {"step", "cost", "factor"},
 }
 
 
@@ -59,10 +62,16 @@ def load_scenario(path: str | Path) -> Scenario:
         raise UnusableInputError(str(p), f"cannot be read ({exc.__class__.__name__}: {exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise UnusableInputError(str(p), f"is not valid TOML: {exc}") from None
+    return scenario_from_dict(doc, str(p), default_name=p.stem)
+
+
+def scenario_from_dict(doc: dict[str, Any], source: str, default_name: str = "scenario") -> Scenario:
+    """The scenario of a parsed TOML table (``name`` and a ``change`` list), e.g. an initiative's
+    ``[scenario]``; ``source`` names where it came from in error messages."""
     changes = doc.get("change", [])
-    if not isinstance(changes, list) or not changes:
-        raise UnusableInputError(str(p), "has no [[change]] table: expected at least one change")
-    return Scenario(str(doc.get("name", p.stem)), [dict(c) for c in changes], str(p))
+    if not isinstance(changes, list) or not changes or not all(isinstance(c, dict) for c in changes):
+        raise UnusableInputError(source, "has no [[change]] table: expected at least one change")
+    return Scenario(str(doc.get("name", default_name)), [dict(c) for c in changes], source)
 
 
 def apply(model: SimulationModel, scenario: Scenario) -> SimulationModel:
@@ -100,6 +109,14 @@ class _Change:
         return str(name)
 
     def pool(self) -> str:
+        if "step" in self.change:
+            if "pool" in self.change:
+                self.fail("step", "either pool or step, not both", self.change["step"])
+            step = self.model.steps[self.step()]
+            if step.pool is None:
+                self.fail("step", "a step done by a pool of the model (this one only takes its time: the log names "
+                          "no resource for it)", step.name)
+            return str(step.pool)
         name = self.change.get("pool")
         if name not in self.model.pools:
             self.fail("pool", f"a pool of the model ({', '.join(sorted(self.model.pools)) or 'none'})", name)

@@ -11,6 +11,7 @@ and a poor fidelity is said before any number.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,14 +43,22 @@ def kpis(sim: pd.DataFrame) -> dict[str, Any]:
             "waiting_median_s": {str(k): float(v) for k, v in waits.items()}}
 
 
-def _job(as_is: dict[str, Any], changed: dict[str, Any] | None, seed: int, keep: bool
-         ) -> tuple[dict[str, Any], dict[str, Any] | None, pd.DataFrame | None]:
+#: A measure of one simulated log (a picklable function: replications run in other processes).
+Measure = Callable[[pd.DataFrame], float]
+
+
+def _job(as_is: dict[str, Any], changed: dict[str, Any] | None, seed: int, keep: bool, measure: Measure | None
+         ) -> tuple[dict[str, Any], dict[str, Any] | None, pd.DataFrame | None, tuple[float | None, float | None]]:
     base = simulate(SimulationModel.from_dict(as_is), seed=seed)
-    other = kpis(simulate(SimulationModel.from_dict(changed), seed=seed)) if changed is not None else None
-    return kpis(base), other, base if keep else None
+    other_log = simulate(SimulationModel.from_dict(changed), seed=seed) if changed is not None else None
+    measured = (None if measure is None else measure(base),
+                None if measure is None or other_log is None else measure(other_log))
+    return kpis(base), None if other_log is None else kpis(other_log), base if keep else None, measured
 
 
-def _interval(values: list[float], confidence: float = 0.95) -> dict[str, Any]:
+def mean_interval(values: list[float | None] | list[float], confidence: float = 0.95) -> dict[str, Any]:
+    """The mean of ``values`` (None and NaN left out) and its Student-t interval at ``confidence``:
+    ``{"value", "ci": [low, high]}`` (None where too few values)."""
     v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=np.float64)
     if v.size == 0:
         return {"value": None, "ci": [None, None]}
@@ -61,16 +70,16 @@ def _interval(values: list[float], confidence: float = 0.95) -> dict[str, Any]:
 
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    out = {k: _interval([r[k] for r in runs]) for k in KPIS}
+    out = {k: mean_interval([r[k] for r in runs]) for k in KPIS}
     steps = sorted({s for r in runs for s in r["waiting_median_s"]})
-    out["waiting_median_s"] = {s: _interval([r["waiting_median_s"].get(s, np.nan) for r in runs]) for s in steps}
+    out["waiting_median_s"] = {s: mean_interval([r["waiting_median_s"].get(s, np.nan) for r in runs]) for s in steps}
     return out
 
 
 def _delta(base: list[dict[str, Any]], other: list[dict[str, Any]]) -> dict[str, Any]:
-    out = {k: _interval([o[k] - b[k] for b, o in zip(base, other, strict=True)]) for k in KPIS}
+    out = {k: mean_interval([o[k] - b[k] for b, o in zip(base, other, strict=True)]) for k in KPIS}
     steps = sorted({s for r in base for s in r["waiting_median_s"]} & {s for r in other for s in r["waiting_median_s"]})
-    out["waiting_median_s"] = {s: _interval([o["waiting_median_s"].get(s, np.nan) - b["waiting_median_s"].get(
+    out["waiting_median_s"] = {s: mean_interval([o["waiting_median_s"].get(s, np.nan) - b["waiting_median_s"].get(
         s, np.nan) for b, o in zip(base, other, strict=True)]) for s in steps}
     return out
 
@@ -89,6 +98,8 @@ class WhatIf:
     fidelity: dict[str, Any]
     model: SimulationModel = field(repr=False)
     log: pd.DataFrame | None = field(default=None, repr=False)  # the first as-is replication
+    #: ``measure``'s value on each replication: (as-is, scenario) pairs
+    measured: list[tuple[float | None, float | None]] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"scenario_name": self.scenario, "runs": self.runs, "seed": self.seed, "as_is": self.as_is,
@@ -96,15 +107,18 @@ class WhatIf:
 
 
 def whatif(log: LogLike, scenario: Scenario | None = None, *, runs: int = 10, seed: int = 0, workers: int = 2,
-           until: str | None = None, model: SimulationModel | None = None) -> WhatIf:
+           until: str | None = None, model: SimulationModel | None = None, measure: Measure | None = None
+           ) -> WhatIf:
     """Predict ``scenario``'s effect on ``log``'s process (see the module docstring).
 
     ``model`` (default: :func:`discover` of the log, on the cases before ``until`` when given) is the
-    as-is model; without a scenario only the as-is KPIs and the fidelity are computed.
+    as-is model; without a scenario only the as-is KPIs and the fidelity are computed. ``measure``
+    (a picklable function of a simulated log) is taken on every replication of both models too
+    (``WhatIf.measured``), e.g. an initiative's goal KPI.
     """
     base = model if model is not None else discover(log, until=until)
     changed = apply(base, scenario) if scenario is not None else None
-    args = [(base.to_dict(), changed.to_dict() if changed is not None else None, seed + k, k == 0)
+    args = [(base.to_dict(), changed.to_dict() if changed is not None else None, seed + k, k == 0, measure)
             for k in range(runs)]
     if workers > 1 and runs > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -117,7 +131,7 @@ def whatif(log: LogLike, scenario: Scenario | None = None, *, runs: int = 10, se
     fid = fidelity(log if until is None else _before(log, until), first) if first is not None else {}
     return WhatIf(scenario.name if scenario is not None else None, runs, seed, _summary(base_runs),
                   _summary(other_runs) if other_runs else None,
-                  _delta(base_runs, other_runs) if other_runs else None, fid, base, first)
+                  _delta(base_runs, other_runs) if other_runs else None, fid, base, first, [r[3] for r in results])
 
 
 def _before(log: LogLike, until: str) -> LogLike:
