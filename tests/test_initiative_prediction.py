@@ -62,7 +62,7 @@ def test_a_scenario_names_a_step_for_its_pool_and_a_pool_less_step_is_refused() 
     by_step = apply(model, scenario_from_dict({"change": [{"kind": "capacity", "step": "B", "add": 2}]}, "t"))
     assert len(by_step.pools[str(pool)].members) == len(model.pools[str(pool)].members) + 2
     model.steps["C"].pool = None
-    with pytest.raises(UnusableInputError, match="field 'step'.*only takes its time"):
+    with pytest.raises(UnusableInputError, match=r"field 'step'.*only takes its time"):
         apply(model, scenario_from_dict({"change": [{"kind": "capacity", "step": "C", "add": 1}]}, "t"))
     with pytest.raises(UnusableInputError, match="either pool or step"):
         apply(model, scenario_from_dict({"change": [{"kind": "capacity", "step": "B", "pool": pool, "add": 1}]}, "t"))
