@@ -62,3 +62,21 @@ def test_forged_callback_values_are_refused(store_path: Path) -> None:
     fn = cb["callback"].__wrapped__
     assert fn(1, "<script>", "capacity+1", "?process=finance") is no_update
     assert fn(1, "GM approval", "drop table", "?process=finance") is no_update
+
+
+def test_the_improvement_page_sets_the_predicted_effect_beside_the_achieved(store_path: Path) -> None:
+    from flowmine.dashboard._data import version
+    from flowmine.dashboard.pages import improvement
+    from flowmine.monitor import evaluate_initiative, load_initiatives, predict_initiative
+
+    st = Store(store_path, create=False)
+    (d,) = improvement.predictions_work(str(store_path), "finance", version(st, "finance"))
+    (ini,) = load_initiatives(process="finance")
+    ev = evaluate_initiative(st, ini)
+    same = predict_initiative(st, ini, runs=improvement.PREDICT_RUNS, workers=1, achieved=ev).to_dict()
+    assert d["prediction"]["relative"] == same["relative"] and d["relative"] == pytest.approx(ev.relative)
+    (row,) = improvement.prediction_rows([d], "zh")
+    assert row["name"] == ini.name_zh and row["fidelity"] == "能重现日志"
+    assert row["predicted"].startswith(f"{same['relative']['value']:+.1%}") and row["close"] in ("是", "否")
+    none = improvement.prediction_rows([{**d, "prediction": None}], "en")[0]
+    assert none["predicted"] == "no [scenario] in its file"

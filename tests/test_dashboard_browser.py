@@ -100,6 +100,15 @@ def test_whatif_page_predicts_one_more_approver_with_intervals(dash_duo, store_p
     assert dash_duo.get_logs() == []
 
 
+def test_improvement_page_predicts_beside_the_achieved_effect(dash_duo, store_path):
+    _open(dash_duo, store_path, "?process=finance", "/improvement")
+    dash_duo.wait_for_element("#imp-predict", timeout=20).click()
+    dash_duo.wait_for_element("#imp-predictions .ag-row", timeout=120)
+    text = dash_duo.find_element("#imp-predictions").text
+    assert "A deputy general manager approves claims too" in text and "reproduces the log" in text
+    assert dash_duo.get_logs() == []
+
+
 def test_drill_down_from_variant_to_a_case_timeline(dash_duo, store_path):
     _open(dash_duo, store_path, "?process=finance", "/cases")
     dash_duo.wait_for_element("#cases-table", timeout=20)
