@@ -17,6 +17,9 @@ reroute        ``after`` (a step or ``(start)``); ``to`` (a table of next steps 
                rescaled to 1)
 arrivals       ``factor``: times the case arrivals
 cost           ``step``; ``cost`` (per execution) or ``factor``
+rule           ``step``; ``attribute`` (a case attribute of the model, e.g. ``case:amount``) and one of
+               ``above``, ``at_least``, ``below``, ``equals``: the step is done only for the cases that
+               meet it (e.g. GM approval only above 5,000); the others go on as if it were not there
 ============== ======================================================================================
 
 A field or kind that is not in this table, or a step or pool the model does not have, is refused with
@@ -33,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from flowmine.errors import UnusableInputError
-from flowmine.simulation._model import END, START, Distribution, SimulationModel
+from flowmine.simulation._model import CONDITIONS, END, START, Distribution, SimulationModel
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FIELDS: dict[str, set[str]] = {
@@ -41,6 +44,7 @@ FIELDS: dict[str, set[str]] = {
     "calendar": {"pool", "step", "weekdays", "hours", "add"}, "remove_step": {"step"},
     "automate_step": {"step", "seconds"}, "reroute": {"after", "to"}, "arrivals": {"factor"},
     "cost": {"step", "cost", "factor"},
+    "rule": {"step", "attribute", *CONDITIONS},
 }
 
 
@@ -196,6 +200,23 @@ class _Change:
     def _arrivals(self) -> None:
         factor = self.number("factor")
         self.model.arrivals = [r * factor for r in self.model.arrivals]
+
+    def _rule(self) -> None:
+        step = self.model.steps[self.step()]
+        attr = self.change.get("attribute")
+        if attr not in self.model.case_attributes:
+            known = ", ".join(sorted(self.model.case_attributes)) or "none: the log has no usable case attribute"
+            self.fail("attribute", f"a case attribute of the model ({known})", attr)
+        ops = [op for op in CONDITIONS if op in self.change]
+        if len(ops) != 1:
+            self.fail("above", f"exactly one of {list(CONDITIONS)}", {op: self.change[op] for op in ops} or None)
+        op = ops[0]
+        value = self.change[op]
+        if op != "equals":
+            value = self.number(op, positive=False)
+        elif isinstance(value, (dict, list)):
+            self.fail("equals", "one value", value)
+        step.only_if = {"attribute": str(attr), "op": op, "value": value}
 
     def _cost(self) -> None:
         step = self.model.steps[self.step()]

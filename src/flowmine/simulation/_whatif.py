@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from flowmine._schema import START, TIMESTAMP
 from flowmine.analytics import LogLike, instances
 from flowmine.simulation._discover import discover
 from flowmine.simulation._fidelity import case_times, fidelity
@@ -27,20 +28,37 @@ from flowmine.simulation._model import SimulationModel
 from flowmine.simulation._run import simulate
 from flowmine.simulation._scenario import Scenario, apply
 
-#: KPIs of one simulated log (seconds, the currency per case, instances).
-KPIS = ("throughput_median_s", "throughput_p90_s", "cost_per_case", "cases")
+#: KPIs of one simulated log (seconds, the currency per case, cases, a share of cases).
+KPIS = ("throughput_median_s", "throughput_p90_s", "cost_per_case", "cases", "wip_mean", "rule_violation_rate")
 
 
-def kpis(sim: pd.DataFrame) -> dict[str, Any]:
-    """The KPIs of one simulated log: throughput median and p90, cost per case, cases, and the median
-    waiting per step (``waiting_median_s``, a dict)."""
+def kpis(sim: pd.DataFrame, process: str | None = None) -> dict[str, Any]:
+    """The KPIs of one simulated log: throughput median and p90, cost per case, cases, the mean work in
+    progress (``wip_mean``: cases open at once, averaged over the simulated period), the share of cases
+    that break at least one business rule of ``process``'s definition (``rule_violation_rate``; None
+    without rules), and the median waiting per step (``waiting_median_s``, a dict)."""
     inst = instances(sim)
     cases = case_times(inst)
     tt = cases["throughput_s"]
     waits = inst.groupby("activity", sort=True)["waiting_s"].median().dropna()
+    began = pd.to_datetime(sim[START].fillna(sim[TIMESTAMP]), utc=True).min()
+    span = (pd.to_datetime(sim[TIMESTAMP], utc=True).max() - began).total_seconds() if len(sim) else 0.0
     return {"throughput_median_s": float(tt.median()), "throughput_p90_s": float(tt.quantile(0.9)),
             "cost_per_case": float(cases["cost"].fillna(0.0).mean()), "cases": float(len(tt)),
+            "wip_mean": float(tt.sum() / span) if span > 0 else None,
+            "rule_violation_rate": _violation_rate(sim, process, len(tt)),
             "waiting_median_s": {str(k): float(v) for k, v in waits.items()}}
+
+
+def _violation_rate(sim: pd.DataFrame, process: str | None, n_cases: int) -> float | None:
+    """The share of the simulated cases that break at least one rule of the process's definition."""
+    from flowmine.processes import check_rules, configured
+
+    cfg = configured(process) if process else None
+    if cfg is None or not cfg.rules or not n_cases:
+        return None
+    broken = check_rules(sim, cfg.rules, cfg.calendar)
+    return len(set().union(*broken.values())) / n_cases
 
 
 #: A measure of one simulated log (a picklable function: replications run in other processes).
@@ -49,11 +67,13 @@ Measure = Callable[[pd.DataFrame], float]
 
 def _job(as_is: dict[str, Any], changed: dict[str, Any] | None, seed: int, keep: bool, measure: Measure | None
          ) -> tuple[dict[str, Any], dict[str, Any] | None, pd.DataFrame | None, tuple[float | None, float | None]]:
-    base = simulate(SimulationModel.from_dict(as_is), seed=seed)
+    model = SimulationModel.from_dict(as_is)
+    base = simulate(model, seed=seed)
     other_log = simulate(SimulationModel.from_dict(changed), seed=seed) if changed is not None else None
     measured = (None if measure is None else measure(base),
                 None if measure is None or other_log is None else measure(other_log))
-    return kpis(base), None if other_log is None else kpis(other_log), base if keep else None, measured
+    return (kpis(base, model.process), None if other_log is None else kpis(other_log, model.process),
+            base if keep else None, measured)
 
 
 def mean_interval(values: list[float | None] | list[float], confidence: float = 0.95) -> dict[str, Any]:
@@ -77,7 +97,8 @@ def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _delta(base: list[dict[str, Any]], other: list[dict[str, Any]]) -> dict[str, Any]:
-    out = {k: mean_interval([o[k] - b[k] for b, o in zip(base, other, strict=True)]) for k in KPIS}
+    out = {k: mean_interval([o[k] - b[k] if o[k] is not None and b[k] is not None else None
+                             for b, o in zip(base, other, strict=True)]) for k in KPIS}
     steps = sorted({s for r in base for s in r["waiting_median_s"]} & {s for r in other for s in r["waiting_median_s"]})
     out["waiting_median_s"] = {s: mean_interval([o["waiting_median_s"].get(s, np.nan) - b["waiting_median_s"].get(
         s, np.nan) for b, o in zip(base, other, strict=True)]) for s in steps}
