@@ -312,3 +312,57 @@ def test_work_in_progress_and_the_rule_violation_rate_of_a_simulated_log() -> No
     # reviewed (by another person) within the day, approved and paid once: it breaks none
     assert k["rule_violation_rate"] == pytest.approx(0.5)
     assert kpis(sim)["rule_violation_rate"] is None  # no process, no rules
+
+
+def _sojourn_log(paths: list[tuple[str, list[tuple[str, float]]]]) -> pd.DataFrame:
+    """A log without starts: each case's steps with their sojourns in hours (the first step's is from
+    the case's arrival, hourly)."""
+    rows = []
+    t0 = pd.Timestamp("2025-03-03 09:00", tz="UTC")
+    for i, (case, steps) in enumerate(paths):
+        t = t0 + pd.Timedelta(hours=i)
+        for act, hours in steps:
+            t = t + pd.Timedelta(hours=hours)
+            rows.append({"case:concept:name": case, "concept:name": act, "time:timestamp": t})
+    return pd.DataFrame(rows)
+
+
+def test_the_next_step_may_depend_on_the_step_before() -> None:
+    """B is shared: cases from A go on to C, cases from X to D. A first-order flow mixes them; the
+    history keeps them apart, in the model and in the simulated log."""
+    log = _sojourn_log([(f"a{i}", [("A", 1), ("B", 1), ("C", 1)]) for i in range(60)]
+                       + [(f"x{i}", [("X", 1), ("B", 1), ("D", 1)]) for i in range(60)])
+    model = discover(log)
+    assert model.flow["B"] == pytest.approx({"C": 0.5, "D": 0.5})
+    assert model.history["A"]["B"] == {"C": 1.0} and model.history["X"]["B"] == {"D": 1.0}
+    sim = simulate(model, seed=2)
+    variants = sim.groupby("case:concept:name")["concept:name"].agg(" ".join)
+    assert set(variants) == {"A B C", "X B D"} and len(variants) > 50
+
+
+def test_a_last_step_takes_its_own_time_and_a_case_s_durations_correlate() -> None:
+    rng = np.random.default_rng(5)
+    paths = []
+    for i in range(400):
+        slow = rng.standard_normal()  # the case's own pace: half of every duration's variance (ICC 0.5)
+        h = [float(np.exp(0.7 * (slow + rng.standard_normal()))) for _ in range(3)]
+        ends = i % 2 == 0  # half the cases end at B, after ten times as long
+        tail = [] if ends else [("C", h[1])]
+        paths.append((f"c{i:03d}", [("A", 1.0), ("B", 10 * h[0] if ends else h[0]), *tail]))
+    model = discover(_sojourn_log(paths))
+    b = model.steps["B"]
+    assert set(b.last) == {"A"} and set(b.after) == {"A"}
+    med_last = np.median(b.last["A"].quantiles_table())
+    med_on = np.median(b.after["A"].quantiles_table())
+    assert 8 < med_last / med_on < 12
+    assert 0.3 < model.duration_correlation < 0.7  # the planted 0.5, estimated from 200 cases with two
+    sim = simulate(model, seed=4, weeks=40)
+    first = sim.groupby("case:concept:name").head(1).set_index("case:concept:name")["time:timestamp"]
+    sim["h"] = sim.groupby("case:concept:name")["time:timestamp"].diff().dt.total_seconds() / 3600
+    two = sim.dropna(subset=["h"]).groupby("case:concept:name")["h"].agg(list)
+    ended_b = two[two.map(len) == 1].map(lambda x: x[0])
+    went_on = two[two.map(len) == 2]
+    assert 6 < ended_b.median() / went_on.map(lambda x: x[0]).median() < 14
+    pairs = np.log(np.array(went_on.tolist()))
+    r = np.corrcoef(pairs[:, 0], pairs[:, 1])[0, 1]
+    assert 0.25 < r < 0.75 and len(first) > 200  # one case's durations move together, as in the log

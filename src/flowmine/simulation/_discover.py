@@ -47,6 +47,8 @@ WORKING_HOUR_SHARE = 0.005
 MIN_AFTER = 30
 #: At most this many values are used to fit a family (a random subsample of larger steps).
 FIT_SAMPLE = 20_000
+#: The flow after a step gets its own probabilities per step before it that this many cases came from.
+MIN_HISTORY = 30
 #: Case attribute rows kept in the model (a random sample of the calibration cases).
 ATTRIBUTE_ROWS = 5_000
 #: A text case attribute with more distinct values than this is not kept (an id, a free text).
@@ -100,6 +102,7 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     rates = np.bincount(how, minlength=168) / span_weeks
     has_starts = bool(inst["start"].notna().any())
     pools = _pools(done, tz) if has_starts and done["resource"].notna().any() else {}
+    is_last = inst.groupby("case", sort=False)["pos"].transform("max") == inst["pos"]
     steps = {}
     seen = set(done["activity"].unique().tolist())
     for name, part in pd.concat([done, inst[~inst["activity"].isin(seen)]]).groupby("activity", sort=True):
@@ -113,8 +116,8 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
             values = (part["service_s"] if has_starts else part["sojourn_s"]).to_numpy(dtype=np.float64)
         values = values[np.isfinite(values) & (values >= 0)]
         cost = float(part["cost"].mean()) if part["cost"].notna().any() else 0.0
-        steps[str(name)] = StepModel(str(name), pool, fit(values), cost, delay,
-                                     {} if has_starts else _after(part))
+        after, last = ({}, {}) if has_starts else _after(part, is_last)
+        steps[str(name)] = StepModel(str(name), pool, fit(values), cost, delay, after, last=last)
     notes = [] if has_starts else ["the log has no start timestamps: each step takes its sojourn time "
                                    "(ready to completion) and no pool is modelled"]
     currency = next((str(c) for c in inst["currency"].dropna().unique().tolist() if c), None)
@@ -124,7 +127,36 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
                            start=arrivals_at.min().isoformat(), weeks=float(span_weeks),
                            arrivals=[float(r) for r in rates], flow=_flow(moves), steps=steps, pools=pools,
                            currency=currency, notes=notes, starts=has_starts,
-                           case_attributes=_sample(attrs), branches=_branches(moves, attrs))
+                           case_attributes=_sample(attrs), branches=_branches(moves, attrs),
+                           history=_history(moves),
+                           duration_correlation=_correlation(inst, has_starts, is_last))
+
+
+def _correlation(inst: pd.DataFrame, has_starts: bool, is_last: pd.Series) -> float:
+    """How alike one case's durations are: the intra-class correlation of the durations' normal scores
+    (ranked within each step and, without starts, each previous step and whether it is the case's last:
+    what one distribution of the model draws), by the one-way analysis-of-variance estimator over the
+    cases with two or more; 0 when negative or unknown. The simulator draws one case's durations
+    through a Gaussian copula with it."""
+    col = "service_s" if has_starts else "sojourn_s"
+    v = inst.loc[inst[col].notna(), ["case", "activity", "prev_activity", col]]
+    group = v["activity"].astype(str) + ("" if has_starts else "|" + v["prev_activity"].astype(str)
+                                         + "|" + is_last[v.index].astype(str))
+    n = group.map(group.value_counts())
+    v, group, n = v[n >= MIN_AFTER], group[n >= MIN_AFTER], n[n >= MIN_AFTER]
+    if v.empty:
+        return 0.0
+    rank = v[col].groupby(group.to_numpy()).rank(method="average")
+    score = pd.Series(stats.norm.ppf((rank - 0.5) / n), index=v.index)
+    per = score.groupby(v["case"].to_numpy())
+    k, mean, var = per.size(), per.mean(), per.var(ddof=1)
+    many = k >= 2
+    if many.sum() < 30:
+        return 0.0
+    within = float(var[many].mean())
+    between = float(mean[many].var(ddof=1)) - within / float(k[many].mean())
+    icc = between / (between + within) if between + within > 0 else 0.0
+    return float(min(max(icc, 0.0), 0.95))
 
 
 def _case_attributes(log: LogLike, cases: np.ndarray) -> pd.DataFrame:
@@ -223,16 +255,25 @@ def _strength(groups: pd.Series, nxt: pd.Series) -> tuple[float, float, pd.DataF
     return (float(np.sqrt(chi2 / (table.to_numpy().sum() * k))) if k else 0.0), float(p), table
 
 
-def _after(part: pd.DataFrame) -> dict[str, Distribution]:
+def _after(part: pd.DataFrame, is_last: pd.Series) -> tuple[dict[str, Distribution], dict[str, Distribution]]:
     """A start-less step's sojourn per previous step (``(start)`` for none) that has at least
-    ``MIN_AFTER`` instances: how long it takes depends on where the case comes from."""
-    prev = part["prev_activity"].astype(object).where(part["prev_activity"].notna(), START)
-    out = {}
-    for p, values in part["sojourn_s"].groupby(prev.to_numpy(), sort=True):
-        v = values.dropna().to_numpy(dtype=np.float64)
-        if v.size >= MIN_AFTER:
-            out[str(p)] = fit(v[v >= 0])
-    return out
+    ``MIN_AFTER`` instances: how long it takes depends on where the case comes from; and, where both
+    the case's last instances and the others after that step number ``MIN_AFTER``, the two apart (the
+    ``last`` sojourns, and ``after`` of the others)."""
+    prev = part["prev_activity"].astype(object).where(part["prev_activity"].notna(), START).to_numpy()
+    after, last = {}, {}
+    ends = is_last.reindex(part.index).fillna(False).to_numpy(dtype=bool)
+    for p in sorted(set(prev.tolist())):
+        here = prev == p
+        v = part["sojourn_s"].to_numpy(dtype=np.float64)
+        ok = here & np.isfinite(v) & (v >= 0)
+        if ok.sum() < MIN_AFTER:
+            continue
+        if (ok & ends).sum() >= MIN_AFTER and (ok & ~ends).sum() >= MIN_AFTER:
+            last[str(p)], after[str(p)] = fit(v[ok & ends]), fit(v[ok & ~ends])
+        else:
+            after[str(p)] = fit(v[ok])
+    return after, last
 
 
 def _extraneous(inst: pd.DataFrame, part: pd.DataFrame, hours: list[int], tz: str) -> Distribution | None:
@@ -282,7 +323,8 @@ def _begin(inst: pd.DataFrame) -> pd.Series:
 
 
 def _transitions(inst: pd.DataFrame) -> pd.DataFrame:
-    """Every move of every case: ``case``, from ``a`` (``(start)`` first) to ``b`` (``(end)`` last)."""
+    """Every move of every case: ``case``, from ``a`` (``(start)`` first) to ``b`` (``(end)`` last), and
+    the step ``before`` ``a`` (``(start)`` before the first step; None for the move from ``(start)``)."""
     act = inst["activity"].astype(object).to_numpy()
     case = inst["case"].astype(object).to_numpy()
     new_case = np.r_[True, case[1:] != case[:-1]]
@@ -290,8 +332,25 @@ def _transitions(inst: pd.DataFrame) -> pd.DataFrame:
     prev = np.empty(act.size, dtype=object)
     prev[new_case] = START
     prev[~new_case] = act[:-1][~new_case[1:]]
-    return pd.concat([pd.DataFrame({"case": case, "a": prev, "b": act}),
-                      pd.DataFrame({"case": case[last], "a": act[last], "b": END})], ignore_index=True)
+    prev2 = np.empty(act.size, dtype=object)  # two steps back: None at a case's first step
+    prev2[new_case] = None
+    prev2[~new_case] = prev[:-1][~new_case[1:]]
+    return pd.concat([pd.DataFrame({"case": case, "before": prev2, "a": prev, "b": act}),
+                      pd.DataFrame({"case": case[last], "before": prev[last], "a": act[last], "b": END})],
+                     ignore_index=True)
+
+
+def _history(moves: pd.DataFrame) -> dict[str, dict[str, dict[str, float]]]:
+    """The flow after each step per step before it, where at least ``MIN_HISTORY`` cases came that way
+    (what a first-order flow forgets: a rework loop taken once, the order of parallel branches)."""
+    known = moves[moves["before"].notna()]
+    counts = known.groupby(["before", "a", "b"], sort=True).size()
+    totals = counts.groupby(level=[0, 1]).transform("sum")
+    kept = counts[totals >= MIN_HISTORY]
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for (x, a, b), n in zip(kept.index.tolist(), (kept / totals[kept.index]).tolist(), strict=True):
+        out.setdefault(str(x), {}).setdefault(str(a), {})[str(b)] = float(n)
+    return out
 
 
 def _flow(pairs: pd.DataFrame) -> dict[str, dict[str, float]]:

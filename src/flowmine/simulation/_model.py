@@ -54,6 +54,23 @@ class Distribution:
         raise OptionError(f"unknown distribution family {self.family!r}; expected one of {list(FAMILIES)}",
                           parameter="family", function="Distribution")
 
+    def quantiles_table(self, n: int = 2001) -> npt.NDArray[np.float64]:
+        """The distribution's quantiles at ``n`` evenly spaced levels from 0.0005 to 0.9995 (the first and
+        last at 0 and 1 for an empirical one): sampled at a level by interpolation."""
+        from scipy import stats
+
+        u = np.linspace(0.0005, 0.9995, n)
+        if self.family == "fixed" or (self.scale == 0.0 and self.family != "empirical"):
+            return np.full(n, float(self.scale))
+        if self.family == "lognorm":
+            return np.asarray(self.scale * np.exp(float(self.shape or 0.0) * stats.norm.ppf(u)))
+        if self.family == "gamma":
+            return np.asarray(stats.gamma.ppf(u, float(self.shape or 1.0), scale=self.scale))
+        if self.family == "expon":
+            return np.asarray(stats.expon.ppf(u, scale=self.scale))
+        q = np.asarray(self.quantiles, dtype=np.float64)
+        return np.asarray(np.interp(np.linspace(0, 1, n) * (q.size - 1), np.arange(q.size), q))
+
     def mean(self) -> float:
         if self.family == "lognorm":
             return float(self.scale * np.exp(float(self.shape or 0.0) ** 2 / 2))
@@ -91,12 +108,18 @@ class StepModel:
     #: the duration after a given previous step, where it differs by where the case comes from (a log
     #: without starts: the sojourn after each previous step with enough instances; else ``service``)
     after: dict[str, Distribution] = field(default_factory=dict)
+    #: a log without starts: the sojourn when the step is the case's last, per previous step, where it
+    #: differs (closing a case: the last step's time is often of another kind); ``after`` then holds the
+    #: sojourns of the instances that are not the last
+    last: dict[str, Distribution] = field(default_factory=dict)
 
     #: the step is done only for cases whose attribute meets this condition (``attribute``, ``op`` one of
     #: ``above``, ``at_least``, ``below``, ``equals``, ``value``); other cases go on as if it were not there
     only_if: dict[str, Any] | None = None
 
-    def duration(self, previous: str) -> Distribution:
+    def duration(self, previous: str, is_last: bool = False) -> Distribution:
+        if is_last and previous in self.last:
+            return self.last[previous]
         return self.after.get(previous, self.service)
 
     def applies(self, attrs: dict[str, Any]) -> bool:
@@ -176,6 +199,12 @@ class SimulationModel:
     case_attributes: dict[str, list[Any]] = field(default_factory=dict)
     #: where an attribute predicts the next step: the dependency, by the step it follows
     branches: dict[str, Branch] = field(default_factory=dict)
+    #: how alike one case's durations are (the intra-case correlation of their normal scores, 0 to 1):
+    #: a case slow at one step tends to be slow at the others; 0 draws every duration independently
+    duration_correlation: float = 0.0
+    #: next-step probabilities that depend on the step before too: ``history[a][b]`` is the flow after
+    #: ``b`` for cases that came to ``b`` from ``a`` (kept where at least ``MIN_HISTORY`` cases did)
+    history: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -184,7 +213,8 @@ class SimulationModel:
     def from_dict(cls, d: dict[str, Any]) -> SimulationModel:
         steps = {k: StepModel(**{**v, "service": Distribution(**v["service"]),
                                  "delay": Distribution(**v["delay"]) if v.get("delay") else None,
-                                 "after": {a: Distribution(**x) for a, x in v.get("after", {}).items()}})
+                                 "after": {a: Distribution(**x) for a, x in v.get("after", {}).items()},
+                                 "last": {a: Distribution(**x) for a, x in v.get("last", {}).items()}})
                  for k, v in d["steps"].items()}
         pools = {k: Pool(**v) for k, v in d["pools"].items()}
         branches = {k: Branch(**v) for k, v in d.get("branches", {}).items()}

@@ -14,6 +14,7 @@ result. One seed gives the same log.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import Any
 
@@ -78,17 +79,44 @@ class _Run:
                 self.stores[name] = store
         self.choices = {a: _cumulative(nxt) for a, nxt in model.flow.items()}
         self.grouped = {a: {g: _cumulative(nxt) for g, nxt in b.flow.items()} for a, b in model.branches.items()}
+        self.history = {(a, b): _cumulative(nxt) for a, after in model.history.items() for b, nxt in after.items()}
         self.rows: dict[str, list[Any]] = {k: [] for k in ("case", "activity", "start", "end", "resource", "cost")}
         self.attr_rows = len(next(iter(model.case_attributes.values()), []))
+        self.rho = float(min(max(model.duration_correlation, 0.0), 0.99))
+        self.tables: dict[int, np.ndarray] = {}  # quantile tables of the distributions drawn at a level
         self.case_row: dict[int, int] = {}
 
-    def _next(self, current: str, attrs: dict[str, Any]) -> str:
+    def _next(self, current: str, attrs: dict[str, Any], before: str = FLOW_START) -> str:
+        """The step after ``current`` (reached from ``before``): by the case's attribute group where an
+        attribute decides it, else by where the case came from where that is known, else by ``current``."""
         names, cum = self.choices.get(current, ([END], np.array([1.0])))
         branch = self.model.branches.get(current)
         if branch is not None:
             names, cum = self.grouped[current].get(branch.group(attrs) or "", (names, cum))
+        else:
+            names, cum = self.history.get((before, current), (names, cum))
         i = int(np.searchsorted(cum, self.rng.random() * cum[-1], side="right"))
         return str(names[min(i, len(names) - 1)])
+
+    def _advance(self, before: str, current: str, attrs: dict[str, Any]) -> tuple[str, str]:
+        """The next step the case does after ``current`` (reached from ``before``), passing by the steps
+        whose condition it does not meet: (the step before it in the flow, that step)."""
+        for _ in range(MAX_STEPS):
+            before, current = current, self._next(current, attrs, before)
+            if current == END or current not in self.model.steps or self.model.steps[current].applies(attrs):
+                return before, current
+        return current, END
+
+    def draw(self, d: Any, z: float) -> float:
+        """One duration of ``d``: independent, or (with a duration correlation) at the level that mixes the
+        case's own score ``z`` with a fresh one (a Gaussian copula: one case's durations correlate by rho)."""
+        if self.rho <= 0.0:
+            return float(d.sample(self.rng, 1)[0])
+        table = self.tables.get(id(d))
+        if table is None:
+            table = self.tables[id(d)] = d.quantiles_table()
+        u = _phi(np.sqrt(self.rho) * z + np.sqrt(1.0 - self.rho) * float(self.rng.standard_normal()))
+        return float(np.interp(u * (table.size - 1), np.arange(table.size), table))
 
     def attributes(self, row: int | None) -> dict[str, Any]:
         if row is None:
@@ -112,16 +140,16 @@ class _Run:
         attrs = self.attributes(row)
         if keep and row is not None:
             self.case_row[index] = row
-        current = last = FLOW_START
+        z = float(self.rng.standard_normal()) if self.rho > 0.0 else 0.0
+        last = FLOW_START
+        before, current = self._advance(FLOW_START, FLOW_START, attrs)
         for _ in range(MAX_STEPS):
-            current = self._next(current, attrs)
             if current == END or current not in model.steps:
                 return
             step = model.steps[current]
-            if not step.applies(attrs):  # a rule passes the case by: the next step follows this one's flow
-                continue
+            ahead = self._advance(before, current, attrs)  # chosen now: whether this step is the last
             previous, last = last, current
-            duration = float(step.duration(previous).sample(self.rng, 1)[0])
+            duration = self.draw(step.duration(previous, ahead[1] == END or ahead[1] not in model.steps), z)
             store = self.stores.get(step.pool) if step.pool is not None else None
             hours = self.hours.get(step.pool, self.hours[None])
             person = None
@@ -142,6 +170,7 @@ class _Run:
                 r["end"].append(end)
                 r["resource"].append(person)
                 r["cost"].append(step.cost)
+            before, current = ahead
 
 
 def simulate(model: SimulationModel, *, weeks: float | None = None, warmup_weeks: int = 2, seed: int = 0,
@@ -173,6 +202,11 @@ def simulate(model: SimulationModel, *, weeks: float | None = None, warmup_weeks
         for col, values in model.case_attributes.items():
             out[col] = pd.Series(pd.Series(values).to_numpy()[rows.astype(np.int64)], index=out.index)
     return out.sort_values([CASE, START if starts else TIMESTAMP, TIMESTAMP], kind="stable").reset_index(drop=True)
+
+
+def _phi(x: float) -> float:
+    """The standard normal distribution function."""
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
 def _cumulative(nxt: dict[str, float]) -> tuple[list[str], np.ndarray]:
