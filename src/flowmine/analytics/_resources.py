@@ -80,8 +80,9 @@ def busy_seconds(inst: pd.DataFrame, lo: pd.Series, hi: pd.Series, resource: npt
                          "e": us(work["complete"])})
     lo_us, hi_us = us(lo), us(hi)
     out = np.zeros(lo_us.size, dtype=np.float64)
+    asked = pd.Series(np.arange(lo_us.size)).groupby(pd.Series(resource, dtype=object), sort=False).indices
     for res, group in busy.groupby("resource", sort=False):
-        idx = np.flatnonzero(resource == res)
+        idx = np.asarray(asked.get(res, ()), dtype=np.int64)
         if idx.size == 0:
             continue
         s, e = group["s"].to_numpy(), group["e"].to_numpy()

@@ -103,6 +103,7 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     has_starts = bool(inst["start"].notna().any())
     pools = _pools(done, tz) if has_starts and done["resource"].notna().any() else {}
     is_last = inst.groupby("case", sort=False)["pos"].transform("max") == inst["pos"]
+    busy = _busy(inst, done) if pools else pd.Series(dtype=np.float64)
     steps = {}
     seen = set(done["activity"].unique().tolist())
     for name, part in pd.concat([done, inst[~inst["activity"].isin(seen)]]).groupby("activity", sort=True):
@@ -111,7 +112,7 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
         if pool is not None:  # the work itself: the pool's working time between start and completion
             hours = pools[pool].hours
             values = _working_seconds(part["start"], part["complete"], hours, tz)
-            delay = _extraneous(inst, part, hours, tz)
+            delay = _extraneous(part, hours, tz, busy)
         else:
             values = (part["service_s"] if has_starts else part["sojourn_s"]).to_numpy(dtype=np.float64)
         values = values[np.isfinite(values) & (values >= 0)]
@@ -201,13 +202,17 @@ def _branches(moves: pd.DataFrame, attrs: pd.DataFrame) -> dict[str, Branch]:
     out: dict[str, Branch] = {}
     if attrs.empty or not len(attrs.columns):
         return out
-    for a, part in moves.groupby("a", sort=True):
-        if len(part) < BRANCH_MIN or part["b"].nunique() < 2:
+    at = attrs.index.get_indexer(pd.Index(moves["case"]))  # each move's case row (-1: none)
+    columns = {str(c): _codes(attrs[c], at) for c in attrs.columns}
+    nxt_codes, nxt_names = pd.factorize(moves["b"], sort=True)
+    for a, where in moves.groupby("a", sort=True).indices.items():
+        rows = np.asarray(where, dtype=np.int64)
+        nxt = nxt_codes[rows]
+        if rows.size < BRANCH_MIN or np.unique(nxt).size < 2:
             continue
         best: Branch | None = None
-        for col in attrs.columns:
-            values = part["case"].map(attrs[col])
-            found = _dependency(str(a), str(col), values, part["b"])
+        for col, coded in columns.items():
+            found = _dependency(str(a), col, coded, rows, nxt, np.asarray(nxt_names, dtype=object))
             if found is not None and (best is None or found.cramers_v > best.cramers_v):
                 best = found
         if best is not None:
@@ -215,44 +220,61 @@ def _branches(moves: pd.DataFrame, attrs: pd.DataFrame) -> dict[str, Branch]:
     return out
 
 
-def _dependency(after: str, attribute: str, values: pd.Series, nxt: pd.Series) -> Branch | None:
-    """How strongly ``values`` predict ``nxt`` (a Branch when the dependency is kept, else None)."""
-    known = values.notna()
-    values, nxt = values[known], nxt[known]
-    if len(values) < BRANCH_MIN:
+def _codes(col: pd.Series, at: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """A case attribute per move: its numbers (NaN unknown) with None, or its value codes (-1 unknown)
+    with the values."""
+    if pd.api.types.is_numeric_dtype(col):
+        x = col.to_numpy(dtype=np.float64)
+        return np.where(at >= 0, x[np.clip(at, 0, None)], np.nan), None
+    codes, values = pd.factorize(col.astype(object), sort=True)
+    return np.where(at >= 0, codes[np.clip(at, 0, None)], -1), np.asarray(values, dtype=object)
+
+
+def _dependency(after: str, attribute: str, coded: tuple[np.ndarray, np.ndarray | None], rows: np.ndarray,
+                nxt: np.ndarray, names: np.ndarray) -> Branch | None:
+    """How strongly the attribute predicts the next step of the moves ``rows`` (a Branch when the
+    dependency is kept, else None)."""
+    values, labels = coded
+    v = values[rows]
+    known = ~np.isnan(v) if labels is None else v >= 0
+    v, b = v[known], nxt[known]
+    if v.size < BRANCH_MIN:
         return None
-    if pd.api.types.is_numeric_dtype(values):
-        x = values.to_numpy(dtype=np.float64)
-        cuts = np.unique(np.quantile(x, np.linspace(0.1, 0.9, 9)))
-        tried = []
-        for c in cuts:
-            got = _strength(pd.Series(np.where(x >= c, "1", "0"), index=nxt.index), nxt)
-            if got is not None:
-                tried.append((got, [float(c)]))
-        if not tried:
+    if labels is None:  # a number: the best single cut among its deciles
+        best = None
+        for c in np.unique(np.quantile(v, np.linspace(0.1, 0.9, 9))):
+            got = _strength((v >= c).astype(np.int64), b, names.size)
+            if got is not None and (best is None or got[0] > best[0][0]):
+                best = (got, [float(c)])
+        if best is None:
             return None
-        (v, p, table), edges = max(tried, key=lambda t: t[0][0])
+        (strength, p, table), edges = best
+        groups = [str(g) for g in range(table.shape[0])]
     else:
-        found = _strength(values.astype(str), nxt)
-        if found is None:
+        got = _strength(v.astype(np.int64), b, names.size)
+        if got is None:
             return None
-        (v, p, table), edges = found, []
-    if v < BRANCH_V or p >= BRANCH_P:
+        strength, p, table = got
+        groups, edges = [str(x) for x in labels], []
+    if strength < BRANCH_V or p >= BRANCH_P:
         return None
-    flow = {str(g): {str(b): float(n) / float(row.sum()) for b, n in row.items() if n > 0}
-            for g, row in table.iterrows()}
-    return Branch(after, attribute, flow, edges, float(v), float(p))
+    flow = {groups[g]: {str(names[j]): float(n) / float(row.sum()) for j, n in enumerate(row) if n > 0}
+            for g, row in enumerate(table) if row.sum() > 0}
+    return Branch(after, attribute, flow, edges, float(strength), float(p))
 
 
-def _strength(groups: pd.Series, nxt: pd.Series) -> tuple[float, float, pd.DataFrame] | None:
-    """Cramér's V and the chi-square p-value of the groups x next steps table (None when a group has
-    fewer than ``BRANCH_GROUP_MIN`` cases or there is one group)."""
-    table = pd.crosstab(groups, nxt)
-    if len(table) < 2 or table.sum(axis=1).min() < BRANCH_GROUP_MIN:
+def _strength(groups: np.ndarray, nxt: np.ndarray, n_next: int) -> tuple[float, float, np.ndarray] | None:
+    """Cramér's V and the chi-square p-value of the groups x next steps table, and the table (None when
+    fewer than two groups are seen or a seen group has fewer than ``BRANCH_GROUP_MIN`` cases)."""
+    n_groups = int(groups.max()) + 1 if groups.size else 0
+    table = np.bincount(groups * n_next + nxt, minlength=n_groups * n_next).reshape(n_groups, n_next)
+    seen = table.sum(axis=1) > 0
+    used = table[seen][:, table.sum(axis=0) > 0]
+    if used.shape[0] < 2 or used.shape[1] < 2 or used.sum(axis=1).min() < BRANCH_GROUP_MIN:
         return None
-    chi2, p, _, _ = stats.chi2_contingency(table.to_numpy())
-    k = min(table.shape) - 1
-    return (float(np.sqrt(chi2 / (table.to_numpy().sum() * k))) if k else 0.0), float(p), table
+    chi2, p, _, _ = stats.chi2_contingency(used)
+    k = min(used.shape) - 1
+    return float(np.sqrt(chi2 / (used.sum() * k))), float(p), table
 
 
 def _after(part: pd.DataFrame, is_last: pd.Series) -> tuple[dict[str, Distribution], dict[str, Distribution]]:
@@ -276,15 +298,27 @@ def _after(part: pd.DataFrame, is_last: pd.Series) -> tuple[dict[str, Distributi
     return after, last
 
 
-def _extraneous(inst: pd.DataFrame, part: pd.DataFrame, hours: list[int], tz: str) -> Distribution | None:
+def _known_waits(part: pd.DataFrame) -> pd.DataFrame:
+    """The instances whose wait is known: enabled, started, by a named resource."""
+    return part[part["enabling_complete"].notna() & part["start"].notna() & part["resource"].notna()]
+
+
+def _busy(inst: pd.DataFrame, done: pd.DataFrame) -> pd.Series:
+    """For every instance of ``done`` whose wait is known: the seconds of it during which its resource
+    was doing work of the log (``busy_seconds``, computed once for every step), by row."""
+    known = _known_waits(done)
+    got = busy_seconds(inst, known["enabling_complete"], known["start"], known["resource"].to_numpy(dtype=object))
+    return pd.Series(got, index=known.index)
+
+
+def _extraneous(part: pd.DataFrame, hours: list[int], tz: str, busy: pd.Series) -> Distribution | None:
     """The step's extraneous delays: per instance, the pool's working time from its enabling to its
-    start during which its resource did no work of the log (``busy_seconds``); None when there is none."""
-    known = part[part["enabling_complete"].notna() & part["start"].notna() & part["resource"].notna()]
+    start during which its resource did no work of the log (``busy``); None when there is none."""
+    known = _known_waits(part)
     if known.empty:
         return None
     wait = _working_seconds(known["enabling_complete"], known["start"], hours, tz)
-    busy = busy_seconds(inst, known["enabling_complete"], known["start"], known["resource"].to_numpy(dtype=object))
-    delay = np.clip(wait - busy, 0.0, None)
+    delay = np.clip(wait - busy.reindex(known.index).fillna(0.0).to_numpy(), 0.0, None)
     delay = np.r_[delay, np.zeros(len(part) - len(known))]  # a case's first step: no delay to draw
     return fit(delay) if (delay > 60.0).any() else None
 
