@@ -19,7 +19,8 @@ from flowmine.conformance._figures import deviation_bar_figure, deviation_model_
 from flowmine.conformance._impact import case_figures, deviation_impact
 from flowmine.conformance._labels import LabelMatch, match_labels
 from flowmine.conformance._quality import generalization, simplicity
-from flowmine.conformance._replay import Replay, precision, token_replay
+from flowmine.conformance._precision import ESCAPING_COLUMNS, NO_FITTING_PREFIX, Precision, precision, replay_prefixes
+from flowmine.conformance._replay import Replay, token_replay
 from flowmine.conformance._rules import check_business_rules, read_rules
 from flowmine.models import ReferenceModel, read_reference  # re-exported: a reference model is what a check reads
 

@@ -27,7 +27,8 @@ from flowmine.conformance._deviations import case_deviations, deviations_per_ste
 from flowmine.conformance._impact import IMPACT_COLUMNS, case_figures, deviation_impact
 from flowmine.conformance._labels import LabelMatch, match_labels
 from flowmine.conformance._quality import generalization, simplicity
-from flowmine.conformance._replay import precision, token_replay
+from flowmine.conformance._precision import replay_prefixes
+from flowmine.conformance._replay import token_replay
 from flowmine.conformance._rules import check_business_rules, read_rules
 from flowmine.discovery import Variants, collect_variants
 from flowmine.errors import InputError, OptionError
