@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from flowmine.cli import app, log_variants
 from flowmine.vocabulary import percent
+
+if TYPE_CHECKING:
+    from flowmine.conformance import ConformanceReport
+
+#: Escaping edges printed (the JSON has all of them).
+TOP_ESCAPING = 5
 
 
 @app.command()
@@ -64,6 +70,7 @@ def check(
     prec = "n/a" if report.precision is None else f"{report.precision:.4f}"
     typer.echo(f"{process}: {report.cases:,} cases, {report.variants:,} variants; fitness {report.fitness:.4f} "
                f"({report.method}), fitting cases {percent(report.fitting_cases_share)}, precision {prec}", err=err)
+    _precision_lines(report, err)
     if report.generalization is not None and report.simplicity is not None:
         typer.echo(f"generalization {report.generalization:.4f}, simplicity {report.simplicity:.4f}", err=err)
     if not report.exact:
@@ -75,3 +82,21 @@ def check(
         typer.echo(f"rule {row['rule']}: {row['violating_cases']:,} cases ({percent(row['rate'])})", err=err)
     if str(json_out) != "-":
         typer.echo(f"wrote {json_out}")
+
+
+def _precision_lines(report: ConformanceReport, err: bool) -> None:
+    """The precision's warning, if any, and its most frequent escaping edges as a short table."""
+    basis = report.precision_prefixes or {}
+    if report.precision_warning:
+        typer.echo(f"warning: precision rests on no fitting prefix: none of the log's {basis.get('total', 0):,} "
+                   "prefixes replays on the model (do the model's first steps occur in the log?), so only the "
+                   "initial marking counts and the figure says nothing about the log", err=err)
+    edges = report.escaping_edges
+    if not len(edges):
+        return
+    typer.echo(f"escaping edges (the model allows it next, no case does it there): top {min(TOP_ESCAPING, len(edges))} "
+               f"of {len(edges):,}", err=err)
+    for row in edges.head(TOP_ESCAPING).to_dict("records"):
+        step = "(start)" if row["step"] is None else row["step"]
+        typer.echo(f"  after {step} -> {row['activity']}: {row['occurrences']:,} times in {row['cases']:,} cases "
+                   f"({percent(row['rate'])} of {row['step_occurrences']:,})", err=err)

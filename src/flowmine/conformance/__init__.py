@@ -18,17 +18,20 @@ from flowmine.conformance._deviations import case_deviations, deviations_per_ste
 from flowmine.conformance._figures import deviation_bar_figure, deviation_model_figure, model_graph, model_positions
 from flowmine.conformance._impact import case_figures, deviation_impact
 from flowmine.conformance._labels import LabelMatch, match_labels
-from flowmine.conformance._quality import generalization, simplicity
 from flowmine.conformance._precision import ESCAPING_COLUMNS, NO_FITTING_PREFIX, Precision, precision, replay_prefixes
+from flowmine.conformance._quality import generalization, simplicity
 from flowmine.conformance._replay import Replay, token_replay
 from flowmine.conformance._rules import check_business_rules, read_rules
 from flowmine.models import ReferenceModel, read_reference  # re-exported: a reference model is what a check reads
 
 __all__ = [
     "CASE_IDS_LIMIT",
+    "ESCAPING_COLUMNS",
+    "NO_FITTING_PREFIX",
     "Alignments",
     "ConformanceReport",
     "LabelMatch",
+    "Precision",
     "ReferenceModel",
     "Replay",
     "VariantAlignment",
@@ -48,6 +51,7 @@ __all__ = [
     "precision",
     "read_reference",
     "read_rules",
+    "replay_prefixes",
     "simplicity",
     "token_replay",
 ]

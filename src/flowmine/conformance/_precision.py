@@ -42,7 +42,7 @@ from flowmine.models import ReferenceModel
 ESCAPING_COLUMNS = ("step", "activity", "occurrences", "cases", "step_occurrences", "rate")
 #: pm4py's ``DEFAULT_VARIANT_SEP``: the separator of its prefix keys.
 _SEP = ","
-#: Reason code and English text of the warning of a precision that rests on no fitting prefix.
+#: Reason code of the warning of a precision that rests on no fitting prefix (``Precision.warning``).
 NO_FITTING_PREFIX = "no_fitting_prefix"
 
 
