@@ -23,7 +23,7 @@ from flowmine._remember import remembered
 from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, COST, EVENT_ID, RESOURCE, START, TIMESTAMP
 from flowmine.analytics import CaseFilter, StoredLog, as_table, stored
 from flowmine.conformance._align import ALIGNMENT_PARAMS, Alignments, align
-from flowmine.conformance._deviations import case_deviations, deviations_per_step
+from flowmine.conformance._deviations import case_deviations, deviations_per_step, variant_deviations
 from flowmine.conformance._impact import IMPACT_COLUMNS, case_figures, deviation_impact
 from flowmine.conformance._labels import LabelMatch, match_labels
 from flowmine.conformance._precision import ESCAPING_COLUMNS, Precision, replay_prefixes
@@ -338,8 +338,9 @@ def check(
     ali = align(model, v, engine=engine, max_states=max_states, max_seconds=max_seconds)
     fit, share, avg, case_fit = _fitness(model, v, ali, method)
     prec: Precision | None = replay_prefixes(model, v) if with_precision else None
-    steps = deviations_per_step(ali, model.labels)
-    deviations = case_deviations(ali)
+    per_variant = variant_deviations(ali)  # read once, by the steps table and the per-case labels
+    steps = deviations_per_step(ali, model.labels, per_variant)
+    deviations = case_deviations(ali, per_variant)
     rules_table, per_case = check_business_rules(_labelled(events, labels.mapping, rule_set), rule_set,
                                                cfg.calendar if cfg else None, ties=EVENT_ID)
     impact = _impact(events, deviations, per_case) if with_impact else pd.DataFrame(columns=list(IMPACT_COLUMNS))
