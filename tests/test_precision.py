@@ -16,7 +16,15 @@ from pm4py.objects.petri_net.obj import Marking, PetriNet
 from pm4py.objects.petri_net.utils.petri_utils import add_arc_from_to
 
 from flowmine import Store
-from flowmine.conformance import ESCAPING_COLUMNS, NO_FITTING_PREFIX, check, precision, read_reference, replay_prefixes
+from flowmine.conformance import (
+    CHECK_PHASES,
+    ESCAPING_COLUMNS,
+    NO_FITTING_PREFIX,
+    check,
+    precision,
+    read_reference,
+    replay_prefixes,
+)
 from flowmine.discovery import Variants, collect_variants
 from flowmine.models import ReferenceModel
 from tests.conftest import run_cli, shared_log
@@ -215,7 +223,9 @@ def finance(tmp_path_factory) -> Store:
 
 
 def test_check_reports_escaping_edges(finance):
-    report = check(finance, "finance", with_impact=False)
+    parts: list[str] = []
+    report = check(finance, "finance", with_impact=False, progress=parts.append)
+    assert parts == list(CHECK_PHASES)  # each part named once, in order, as it starts
     p = replay_prefixes(report.model, collect_variants(finance, "finance").renamed(report.labels.mapping))
     assert report.precision == p.value and report.precision_warning is None
     assert report.escaping_edges.equals(p.escaping_edges)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from tqdm import tqdm
 
 from flowmine.cli import app, log_variants
 from flowmine.vocabulary import percent
@@ -50,10 +54,11 @@ def check(
     st = Store(store, create=False)
     given = (log_variants("check", "variants_engine", st, process, variants_engine, spark_master)
              if variants_engine != "duckdb" else None)
-    report = run_check(st, process, reference=reference, rules=rules, method=method,
-                       engine=engine, with_precision=precision, extra=extra,
-                       max_seconds=None if max_seconds == 0 else max_seconds, variants_of_log=given,
-                       definition=definition)
+    with _progress(process) as phase:
+        report = run_check(st, process, reference=reference, rules=rules, method=method,
+                           engine=engine, with_precision=precision, extra=extra,
+                           max_seconds=None if max_seconds == 0 else max_seconds, variants_of_log=given,
+                           definition=definition, progress=phase)
     data = report.to_dict()
     text = json.dumps(data, ensure_ascii=False, indent=1)
     if str(json_out) == "-":
@@ -100,3 +105,25 @@ def _precision_lines(report: ConformanceReport, err: bool) -> None:
         step = "(start)" if row["step"] is None else row["step"]
         typer.echo(f"  after {step} -> {row['activity']}: {row['occurrences']:,} times in {row['cases']:,} cases "
                    f"({percent(row['rate'])} of {row['step_occurrences']:,})", err=err)
+
+
+@contextmanager
+def _progress(process: str) -> Iterator[Callable[[str], None]]:
+    """A bar of the check's parts on standard error (only on a terminal: tqdm's ``disable=None``)."""
+    from flowmine.conformance import CHECK_PHASES
+
+    bar = tqdm(total=len(CHECK_PHASES), desc=f"check {process}", unit="part", file=sys.stderr, disable=None,
+               leave=False)
+    started = False
+
+    def phase(name: str) -> None:
+        nonlocal started
+        if started:
+            bar.update(1)
+        started = True
+        bar.set_postfix_str(name, refresh=True)
+
+    try:
+        yield phase
+    finally:
+        bar.close()

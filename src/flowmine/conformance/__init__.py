@@ -13,7 +13,7 @@ True
 """
 
 from flowmine.conformance._align import Alignments, VariantAlignment, align
-from flowmine.conformance._check import CASE_IDS_LIMIT, ConformanceReport, check
+from flowmine.conformance._check import CASE_IDS_LIMIT, CHECK_PHASES, ConformanceReport, check
 from flowmine.conformance._deviations import case_deviations, deviations_per_step
 from flowmine.conformance._figures import deviation_bar_figure, deviation_model_figure, model_graph, model_positions
 from flowmine.conformance._impact import case_figures, deviation_impact
@@ -26,6 +26,7 @@ from flowmine.models import ReferenceModel, read_reference  # re-exported: a ref
 
 __all__ = [
     "CASE_IDS_LIMIT",
+    "CHECK_PHASES",
     "ESCAPING_COLUMNS",
     "NO_FITTING_PREFIX",
     "Alignments",

@@ -8,6 +8,7 @@ and returns a :class:`ConformanceReport`; ``report.to_dict()`` is the JSON of ``
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ from flowmine.processes import Rule, configured
 from flowmine.store import Store
 
 METHODS = ("alignments", "token-replay")
+#: The parts of :func:`check`, in order, as its ``progress`` callback names them.
+CHECK_PHASES = ("events", "variants", "alignments", "precision", "deviations", "rules", "impact")
 #: Most case ids one list of :meth:`ConformanceReport.case_ids` holds (its ``total`` always counts them all).
 CASE_IDS_LIMIT = 100
 
@@ -257,6 +260,7 @@ def check(
     filters: CaseFilter | None = None,
     variants_of_log: Variants | None = None,
     definition: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ConformanceReport:
     """Check a stored process against its reference model and business rules.
 
@@ -300,6 +304,9 @@ def check(
         The process definition to check against instead of the one named like ``process``: a stored
         process ``sales_sap`` (an SAP extract, flattened on the order) checked as ``"sales"``; the
         definition's activity ``aliases`` match the extract's event names to the model's labels.
+    progress : callable, optional
+        Called with the name of each part as it starts (``CHECK_PHASES``: "events", "variants", "alignments",
+        "precision", "deviations", "rules", "impact"), e.g. to show progress on a long run.
 
     Examples
     --------
@@ -325,7 +332,10 @@ def check(
     log = stored(st, process).where(filters) if filters is not None else stored(st, process)
     rule_set: tuple[Rule, ...] = read_rules(rules, cfg.activities if cfg else None) if rules else (
         cfg.rules if cfg else ())
+    step = progress or (lambda _phase: None)
+    step("events")
     events = _events(log, rule_set)
+    step("variants")
     raw: Variants = collect_variants(events) if variants_of_log is None else variants_of_log
     if variants_of_log is not None:
         n_events = len(pc.unique(events.column(CASE)))
@@ -335,14 +345,19 @@ def check(
                               function="check")
     labels = match_labels(model.labels, raw.activities, cfg.activities if cfg else None)
     v = raw.renamed(labels.mapping)
+    step("alignments")
     ali = align(model, v, engine=engine, max_states=max_states, max_seconds=max_seconds)
     fit, share, avg, case_fit = _fitness(model, v, ali, method)
+    step("precision")
     prec: Precision | None = replay_prefixes(model, v) if with_precision else None
+    step("deviations")
     per_variant = variant_deviations(ali)  # read once, by the steps table and the per-case labels
     steps = deviations_per_step(ali, model.labels, per_variant)
     deviations = case_deviations(ali, per_variant)
+    step("rules")
     rules_table, per_case = check_business_rules(_labelled(events, labels.mapping, rule_set), rule_set,
                                                cfg.calendar if cfg else None, ties=EVENT_ID)
+    step("impact")
     impact = _impact(events, deviations, per_case) if with_impact else pd.DataFrame(columns=list(IMPACT_COLUMNS))
     return ConformanceReport(
         process=process, method=method, reference=str(reference), cases=v.n_cases, variants=len(v),
