@@ -7,6 +7,7 @@ import json
 import random
 import warnings
 from collections import Counter
+from copy import deepcopy
 from pathlib import Path
 
 import pm4py
@@ -238,7 +239,7 @@ def test_check_reports_escaping_edges(finance):
 
 def _with_start_and_end(model: ReferenceModel, path: Path) -> Path:
     """The model with a visible Start before it and End after it (tasks no log has): a PNML file."""
-    net, im, fm = model.net, model.im, model.fm
+    net, im, fm = deepcopy((model.net, model.im, model.fm))  # the model read stays as it was
     s, e = PetriNet.Place("fm_start"), PetriNet.Place("fm_end")
     start, end = PetriNet.Transition("fm_t_start", "Start"), PetriNet.Transition("fm_t_end", "End")
     net.places.update({s, e})
