@@ -133,6 +133,18 @@ def test_empty_log_and_a_comma_in_a_name():
     assert precision(m, _variants(log)) == pytest.approx(_pm4py(m, log), rel=REL)
 
 
+def test_duplicate_labels_equal_pm4py():
+    """Two transitions labelled a: the replay fires an enabled one, as pm4py's does (same net objects)."""
+    m = _net([("p0", "a1", "p1"), ("p0", "a2", "p2"), ("p1", "b", "p3"), ("p2", "c", "p3"), ("p3", "tau", "p1")],
+             "p0", "p3")
+    for t in m.net.transitions:
+        if t.name in ("a1", "a2"):
+            t.label = "a"
+    log = {("a", "b"): 2, ("a", "c"): 1, ("a", "c", "b", "b"): 1}
+    p = replay_prefixes(m, _variants(log))
+    assert p.value == pytest.approx(_pm4py(m, log), rel=REL) and 0 < p.fitting_prefixes < p.prefixes
+
+
 def _random_case(seed: int) -> tuple[ReferenceModel, dict[tuple[str, ...], int]]:
     """A random process tree (loops, silent steps, parallelism) as a net, and its playout perturbed."""
     from pm4py.algo.simulation.playout.petri_net import algorithm as playout
