@@ -12,6 +12,15 @@ process that is stopped after ``--pm4py-cap`` seconds (reported as "> N s"). Fig
         --rework 2.0                                        # BPI-2012-sized: ~262k events
     python benchmarks/conformance.py --store /tmp/demo8 --process sales --cases 500000 --variants 4000 \\
         --rework 0 --skip-pm4py-precision                   # ~5M events
+
+``--check`` also ingests the synthetic log into a fresh store as the process and times the whole
+``flowmine.conformance.check`` (variants, labels, alignments, precision, rules, impact) with its parts.
+``--real DIR`` instead times precision (ETConformance) on the real public logs in DIR (Sepsis against
+``sepsis.bpmn`` and an inductive model, helpdesk, receipt, BPI 2013, road traffic, the running example),
+flowmine (a fresh model: nothing remembered) next to ``pm4py.precision_token_based_replay`` on the same
+stored log and model, with the ratio and whether the values are equal (relative 1e-9):
+
+    python benchmarks/conformance.py --real /work/shared/data
 """
 
 from __future__ import annotations
@@ -29,9 +38,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, TIMESTAMP
-from flowmine.conformance import align, precision, read_reference, token_replay
+from flowmine.conformance import align, check, precision, read_reference, replay_prefixes, token_replay
 from flowmine.discovery import collect_variants, discover_model
+from flowmine.models import ReferenceModel
 from flowmine.processes import load_process
+from flowmine.store import Store
 
 
 def _loop(t: list[str], rng: np.random.Generator, mean: float) -> list[str]:
@@ -133,9 +144,76 @@ def same(a: float | None, b: float | None) -> str:
     return "equal" if abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1e-300) else f"DIFFERENT ({a!r} vs {b!r})"
 
 
+#: (log file, model: a file beside it, or "IM"/"IMf" for pm4py's inductive miner with noise 0 / 0.2)
+REAL = [("running-example.xes", "running-example.bpmn"), ("roadtraffic100traces.xes", "IMf"),
+        ("06_bpic2013_closed.xes.gz", "IM"), ("08_receipt.xes.gz", "IMf"), ("08_receipt.xes.gz", "IM"),
+        ("helpdesk.xes.gz", "IMf"), ("helpdesk.xes.gz", "IM"), ("Sepsis Cases - Event Log.xes.gz", "sepsis.bpmn"),
+        ("Sepsis Cases - Event Log.xes.gz", "IMf"), ("Sepsis Cases - Event Log.xes.gz", "IM")]
+
+
+def _real_model(data: Path, spec: str, df: Any) -> ReferenceModel:
+    import pm4py
+
+    if spec in ("IM", "IMf"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            net, im, fm = pm4py.discover_petri_net_inductive(df, noise_threshold=0.2 if spec == "IMf" else 0.0)
+        return ReferenceModel(net, im, fm, spec)
+    return read_reference(data / spec)
+
+
+def real_logs(data: Path) -> None:
+    """Precision on the real logs: flowmine (fresh model) vs pm4py, same stored log, same model object."""
+    import pm4py
+
+    tmp = Path(tempfile.mkdtemp(prefix="fm-bench-real-"))
+    print("| log | model | cases | variants | prefixes (fitting) | flowmine | pm4py | ratio | precision | equal |\n"
+          "|---|---|---:|---:|---:|---:|---:|---:|---|---|")
+    logs: dict[str, tuple[Any, Any]] = {}
+    for name, spec in REAL:
+        if not (data / name).exists():
+            print(f"| {name} | {spec} | missing in {data} | | | | | | | |")
+            continue
+        if name not in logs:
+            st = Store(tmp / f"s{len(logs)}")
+            st.ingest("real", [str(data / name)])
+            logs[name] = (collect_variants(st, "real"), st.load("real"))
+        v, df = logs[name]
+        model = _real_model(data, spec, df)
+        fresh = ReferenceModel(model.net, model.im, model.fm, model.source)  # nothing remembered for it yet
+        p, t_fm = timed_quiet(replay_prefixes, fresh, v)
+        ref, t_pm = timed_quiet(pm4py.precision_token_based_replay, df, model.net, model.im, model.fm)
+        print(f"| {name} | {spec} | {v.n_cases:,} | {len(v):,} | {p.prefixes:,} ({p.fitting_prefixes:,}) | "
+              f"{t_fm:.3f} s | {t_pm:.2f} s | {t_pm / max(t_fm, 1e-6):,.0f}x | {p.value:.12f} | {same(p.value, ref)} |",
+              flush=True)
+
+
+def timed_quiet(fn: Any, *args: Any) -> tuple[Any, float]:
+    t = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = fn(*args)
+    return out, time.perf_counter() - t
+
+
+def full_check(table: pa.Table, process: str, tmp: Path) -> float:
+    """Ingest the synthetic events into a fresh store as ``process`` and time ``check`` on it."""
+    st = Store(tmp / "store")
+    src = tmp / "ingest.parquet"
+    pq.write_table(table.drop_columns([EVENT_ID]).cast(pa.schema([
+        pa.field(CASE, pa.string()), pa.field(ACTIVITY, pa.string()), table.schema.field(TIMESTAMP)])), src)
+    timed("ingest into a store (not part of the check)", st.ingest, process, [str(src)])
+    rep, t_chk = timed("flowmine check (alignments, precision, rules, impact)", check, st, process)
+    print(f"  check: fitness {rep.fitness:.12f}, precision {rep.precision:.12f}, exact={rep.exact}, "
+          f"{len(rep.escaping_edges):,} escaping edges, warning {rep.precision_warning}")
+    return t_chk
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    ap.add_argument("--store", required=True)
+    ap.add_argument("--real", type=Path, help="time precision on the real logs in this directory, and stop")
+    ap.add_argument("--check", action="store_true", help="also time the whole check() on the synthetic log")
+    ap.add_argument("--store")
     ap.add_argument("--process", default="procurement")
     ap.add_argument("--cases", type=int, default=13000)
     ap.add_argument("--variants", type=int, default=4000)
@@ -145,6 +223,11 @@ def main() -> None:
     ap.add_argument("--skip-im-alignments", action="store_true", help="skip aligning against the IMf model")
     ap.add_argument("--skip-pm4py-precision", action="store_true")
     args = ap.parse_args()
+    if args.real is not None:
+        real_logs(args.real)
+        return
+    if args.store is None:
+        ap.error("--store is required (or --real DIR)")
     import pm4py
 
     table = synthetic(args.store, args.process, args.cases, args.variants, args.rework)
@@ -164,7 +247,7 @@ def main() -> None:
     print(f"  {len(v):,} variants; Parquet -> variants -> IMf -> alignments: {end_to_end:.2f} s")
     ali, t_ali = timed("flowmine alignments vs reference (r4pm)", align, model, v)
     tbr, t_tbr = timed("flowmine token replay (variants)", token_replay, model, v)
-    prec, t_prec = timed("flowmine precision (prefixes x frequency)", precision, model, v)
+    prec, t_prec = timed("flowmine precision (prefix trie, weighted)", precision, model, v)
     print(f"  fitness alignments {ali.fitness:.12f} (exact={ali.exact}, fallback {ali.fallback()}), "
           f"token replay {tbr.fitness:.12f}, precision {prec:.12f}")
     rows = [("variants from Parquet (DuckDB)", f"{t_var:.2f} s", "", ""),
@@ -193,9 +276,12 @@ def main() -> None:
          same(ali.fitness, ali_ref[1]) if ali_ref else "–"),
         ("token replay", f"{t_tbr:.2f} s", f"{tbr_ref[1]:.2f} s" if tbr_ref else "–",
          same(tbr.fitness, tbr_ref[0]["log_fitness"]) if tbr_ref else "–"),
-        ("precision (ETConformance)", f"{t_prec:.2f} s", f"{prec_ref[1]:.2f} s" if prec_ref else "–",
+        ("precision (ETConformance)", f"{t_prec:.2f} s",
+         f"{prec_ref[1]:.2f} s ({prec_ref[1] / max(t_prec, 1e-6):,.0f}x)" if prec_ref else "–",
          same(prec, prec_ref[0]) if prec_ref else "–"),
     ]
+    if args.check:
+        rows.append(("check() end to end (store → report)", f"{full_check(table, args.process, tmp):.2f} s", "", ""))
     print(f"\n| {args.process}, {args.cases:,} cases, {len(v):,} variants, {table.num_rows:,} events "
           "| flowmine | pm4py default | figures |\n|---|---|---|---|")
     for r in rows:

@@ -138,19 +138,19 @@ def test_real_logs_against_a_mined_model_equal_pm4py(tmp_path, name):
 
 
 def test_precision_reuses_replayed_prefixes_and_still_equals_pm4py(tmp_path):
-    """Prefix markings are remembered per model: a second log (another case subset) reuses them and
-    its precision is still pm4py's."""
-    from flowmine.conformance import _replay
+    """Replay steps (marking, activity -> marking) are remembered per model: a second log (another case
+    subset) reuses them and its precision is still pm4py's."""
+    from flowmine.conformance import _precision
 
     _, df = _store(tmp_path, "Sepsis Cases - Event Log.xes.gz")
     m = read_reference(shared_log("sepsis.bpmn"))
     cases = sorted(df[CASE].unique())
     first, second = (df[df[CASE].isin(cases[k::11])].reset_index(drop=True) for k in (0, 5))
-    _replay._ENABLED.clear()
+    _precision._NETS.clear()
     precision(m, collect_variants(first))
-    remembered = len(_replay._ENABLED)
+    remembered = len(_precision._net(m).steps)
     got = precision(m, collect_variants(second))
-    assert 0 < remembered < len(_replay._ENABLED)  # some prefixes new, the others reused
+    assert 0 < remembered < len(_precision._net(m).steps)  # some steps new, the others reused
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         want = pm4py.precision_token_based_replay(second, m.net, m.im, m.fm, activity_key=ACTIVITY,

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from tqdm import tqdm
 
 from flowmine.cli import app, log_variants
 from flowmine.vocabulary import percent
+
+if TYPE_CHECKING:
+    from flowmine.conformance import ConformanceReport
+
+#: Escaping edges printed (the JSON has all of them).
+TOP_ESCAPING = 5
 
 
 @app.command()
@@ -44,10 +54,11 @@ def check(
     st = Store(store, create=False)
     given = (log_variants("check", "variants_engine", st, process, variants_engine, spark_master)
              if variants_engine != "duckdb" else None)
-    report = run_check(st, process, reference=reference, rules=rules, method=method,
-                       engine=engine, with_precision=precision, extra=extra,
-                       max_seconds=None if max_seconds == 0 else max_seconds, variants_of_log=given,
-                       definition=definition)
+    with _progress(process) as phase:
+        report = run_check(st, process, reference=reference, rules=rules, method=method,
+                           engine=engine, with_precision=precision, extra=extra,
+                           max_seconds=None if max_seconds == 0 else max_seconds, variants_of_log=given,
+                           definition=definition, progress=phase)
     data = report.to_dict()
     text = json.dumps(data, ensure_ascii=False, indent=1)
     if str(json_out) == "-":
@@ -64,6 +75,7 @@ def check(
     prec = "n/a" if report.precision is None else f"{report.precision:.4f}"
     typer.echo(f"{process}: {report.cases:,} cases, {report.variants:,} variants; fitness {report.fitness:.4f} "
                f"({report.method}), fitting cases {percent(report.fitting_cases_share)}, precision {prec}", err=err)
+    _precision_lines(report, err)
     if report.generalization is not None and report.simplicity is not None:
         typer.echo(f"generalization {report.generalization:.4f}, simplicity {report.simplicity:.4f}", err=err)
     if not report.exact:
@@ -75,3 +87,43 @@ def check(
         typer.echo(f"rule {row['rule']}: {row['violating_cases']:,} cases ({percent(row['rate'])})", err=err)
     if str(json_out) != "-":
         typer.echo(f"wrote {json_out}")
+
+
+def _precision_lines(report: ConformanceReport, err: bool) -> None:
+    """The precision's warning, if any, and its most frequent escaping edges as a short table."""
+    basis = report.precision_prefixes or {}
+    if report.precision_warning:
+        typer.echo(f"warning: precision rests on no fitting prefix: none of the log's {basis.get('total', 0):,} "
+                   "prefixes replays on the model (do the model's first steps occur in the log?), so only the "
+                   "initial marking counts and the figure says nothing about the log", err=err)
+    edges = report.escaping_edges
+    if not len(edges):
+        return
+    typer.echo(f"escaping edges (the model allows it next, no case does it there): top {min(TOP_ESCAPING, len(edges))} "
+               f"of {len(edges):,}", err=err)
+    for row in edges.head(TOP_ESCAPING).to_dict("records"):
+        step = "(start)" if row["step"] is None else row["step"]
+        typer.echo(f"  after {step} -> {row['activity']}: {row['occurrences']:,} times in {row['cases']:,} cases "
+                   f"({percent(row['rate'])} of {row['step_occurrences']:,})", err=err)
+
+
+@contextmanager
+def _progress(process: str) -> Iterator[Callable[[str], None]]:
+    """A bar of the check's parts on standard error (only on a terminal: tqdm's ``disable=None``)."""
+    from flowmine.conformance import CHECK_PHASES
+
+    bar = tqdm(total=len(CHECK_PHASES), desc=f"check {process}", unit="part", file=sys.stderr, disable=None,
+               leave=False)
+    started = False
+
+    def phase(name: str) -> None:
+        nonlocal started
+        if started:
+            bar.update(1)
+        started = True
+        bar.set_postfix_str(name, refresh=True)
+
+    try:
+        yield phase
+    finally:
+        bar.close()

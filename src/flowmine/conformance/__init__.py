@@ -13,21 +13,26 @@ True
 """
 
 from flowmine.conformance._align import Alignments, VariantAlignment, align
-from flowmine.conformance._check import CASE_IDS_LIMIT, ConformanceReport, check
+from flowmine.conformance._check import CASE_IDS_LIMIT, CHECK_PHASES, ConformanceReport, check
 from flowmine.conformance._deviations import case_deviations, deviations_per_step
 from flowmine.conformance._figures import deviation_bar_figure, deviation_model_figure, model_graph, model_positions
 from flowmine.conformance._impact import case_figures, deviation_impact
 from flowmine.conformance._labels import LabelMatch, match_labels
+from flowmine.conformance._precision import ESCAPING_COLUMNS, NO_FITTING_PREFIX, Precision, precision, replay_prefixes
 from flowmine.conformance._quality import generalization, simplicity
-from flowmine.conformance._replay import Replay, precision, token_replay
+from flowmine.conformance._replay import Replay, token_replay
 from flowmine.conformance._rules import check_business_rules, read_rules
 from flowmine.models import ReferenceModel, read_reference  # re-exported: a reference model is what a check reads
 
 __all__ = [
     "CASE_IDS_LIMIT",
+    "CHECK_PHASES",
+    "ESCAPING_COLUMNS",
+    "NO_FITTING_PREFIX",
     "Alignments",
     "ConformanceReport",
     "LabelMatch",
+    "Precision",
     "ReferenceModel",
     "Replay",
     "VariantAlignment",
@@ -47,6 +52,7 @@ __all__ = [
     "precision",
     "read_reference",
     "read_rules",
+    "replay_prefixes",
     "simplicity",
     "token_replay",
 ]

@@ -20,7 +20,6 @@ logs again and again (the dashboard) aligns only traces it has not aligned befor
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import tempfile
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 
 from flowmine._params import Interval, Kind, Options, validate_params
 from flowmine.discovery import Variants
@@ -215,8 +215,8 @@ def _align_traces(net: Any, traces: list[tuple[str, ...]], opts: Any, empty: int
     projection = {"activities": acts, "act_to_index": index, "traces": [[[index[a] for a in t], 1] for t in traces]}
     fd, path = tempfile.mkstemp(suffix=".json")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(projection, fh)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(orjson.dumps(projection))  # several times faster than json on thousands of variants
         pid = r4pm.import_item("EventLogActivityProjection", path)
     finally:
         os.unlink(path)

@@ -8,6 +8,7 @@ and returns a :class:`ConformanceReport`; ``report.to_dict()`` is the JSON of ``
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,12 @@ from flowmine._remember import remembered
 from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, COST, EVENT_ID, RESOURCE, START, TIMESTAMP
 from flowmine.analytics import CaseFilter, StoredLog, as_table, stored
 from flowmine.conformance._align import ALIGNMENT_PARAMS, Alignments, align
-from flowmine.conformance._deviations import case_deviations, deviations_per_step
+from flowmine.conformance._deviations import case_deviations, deviations_per_step, variant_deviations
 from flowmine.conformance._impact import IMPACT_COLUMNS, case_figures, deviation_impact
 from flowmine.conformance._labels import LabelMatch, match_labels
+from flowmine.conformance._precision import ESCAPING_COLUMNS, Precision, replay_prefixes
 from flowmine.conformance._quality import generalization, simplicity
-from flowmine.conformance._replay import precision, token_replay
+from flowmine.conformance._replay import token_replay
 from flowmine.conformance._rules import check_business_rules, read_rules
 from flowmine.discovery import Variants, collect_variants
 from flowmine.errors import InputError, OptionError
@@ -36,6 +38,8 @@ from flowmine.processes import Rule, configured
 from flowmine.store import Store
 
 METHODS = ("alignments", "token-replay")
+#: The parts of :func:`check`, in order, as its ``progress`` callback names them.
+CHECK_PHASES = ("events", "variants", "alignments", "precision", "deviations", "rules", "impact")
 #: Most case ids one list of :meth:`ConformanceReport.case_ids` holds (its ``total`` always counts them all).
 CASE_IDS_LIMIT = 100
 
@@ -67,6 +71,14 @@ class ConformanceReport:
     generalization: float | None = None
     simplicity: float | None = None
     filters: CaseFilter | None = None  # the cases covered: all of the process's cases when None
+    #: Per step, what the model enables that no case does next (``Precision.escaping_edges``; empty without
+    #: precision).
+    escaping_edges: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(ESCAPING_COLUMNS)))
+    #: Non-empty prefix instances of the log and those that replay on the model (None without precision).
+    precision_prefixes: dict[str, int] | None = None
+    #: ``"no_fitting_prefix"`` when no prefix replays on the model (precision then rests on the initial
+    #: marking alone and says nothing about the log), else None.
+    precision_warning: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``flowmine check`` (NaN written as null)."""
@@ -75,13 +87,16 @@ class ConformanceReport:
             "filters": filter_dict(self.filters), "cases": self.cases, "variants": self.variants,
             "fitness": self.fitness,
             "fitting_cases_share": self.fitting_cases_share, "average_case_fitness": self.average_case_fitness,
-            "precision": self.precision, "generalization": self.generalization, "simplicity": self.simplicity,
+            "precision": self.precision, "precision_prefixes": self.precision_prefixes,
+            "precision_warning": self.precision_warning,
+            "generalization": self.generalization, "simplicity": self.simplicity,
             "rule_violation_rate": self.rule_violation_rate, "exact": self.exact, "fallback": self.fallback,
             "budget": self._budget(),
             "labels": self.labels.to_dict(),
             "steps": self.steps.to_dict(orient="records"),
             "rules": self.rules.to_dict(orient="records"),
             "impact": self.impact.to_dict(orient="records"),
+            "escaping_edges": self.escaping_edges.to_dict(orient="records"),
             "case_ids": self.case_ids(),
         })
 
@@ -245,6 +260,7 @@ def check(
     filters: CaseFilter | None = None,
     variants_of_log: Variants | None = None,
     definition: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ConformanceReport:
     """Check a stored process against its reference model and business rules.
 
@@ -263,7 +279,8 @@ def check(
     engine : {"r4pm", "pm4py"}
         Alignment engine.
     with_precision : bool
-        Compute ETConformance precision (the slowest part on logs with many distinct prefixes).
+        Compute ETConformance precision, its escaping edges per step (``escaping_edges``) and the
+        prefix counts it rests on (``precision_prefixes``, ``precision_warning``).
     with_impact : bool
         Compute what each deviation and broken rule costs (``impact``, ``deviation_impact``); False
         leaves that table empty, for callers that need only fitness, deviations and rules.
@@ -287,6 +304,9 @@ def check(
         The process definition to check against instead of the one named like ``process``: a stored
         process ``sales_sap`` (an SAP extract, flattened on the order) checked as ``"sales"``; the
         definition's activity ``aliases`` match the extract's event names to the model's labels.
+    progress : callable, optional
+        Called with the name of each part as it starts (``CHECK_PHASES``: "events", "variants", "alignments",
+        "precision", "deviations", "rules", "impact"), e.g. to show progress on a long run.
 
     Examples
     --------
@@ -312,7 +332,10 @@ def check(
     log = stored(st, process).where(filters) if filters is not None else stored(st, process)
     rule_set: tuple[Rule, ...] = read_rules(rules, cfg.activities if cfg else None) if rules else (
         cfg.rules if cfg else ())
+    step = progress or (lambda _phase: None)
+    step("events")
     events = _events(log, rule_set)
+    step("variants")
     raw: Variants = collect_variants(events) if variants_of_log is None else variants_of_log
     if variants_of_log is not None:
         n_events = len(pc.unique(events.column(CASE)))
@@ -322,19 +345,35 @@ def check(
                               function="check")
     labels = match_labels(model.labels, raw.activities, cfg.activities if cfg else None)
     v = raw.renamed(labels.mapping)
+    step("alignments")
     ali = align(model, v, engine=engine, max_states=max_states, max_seconds=max_seconds)
     fit, share, avg, case_fit = _fitness(model, v, ali, method)
-    prec = precision(model, v) if with_precision else None
-    steps = deviations_per_step(ali, model.labels)
-    deviations = case_deviations(ali)
+    step("precision")
+    prec: Precision | None = replay_prefixes(model, v) if with_precision else None
+    step("deviations")
+    per_variant = variant_deviations(ali)  # read once, by the steps table and the per-case labels
+    steps = deviations_per_step(ali, model.labels, per_variant)
+    deviations = case_deviations(ali, per_variant)
+    step("rules")
     rules_table, per_case = check_business_rules(_labelled(events, labels.mapping, rule_set), rule_set,
                                                cfg.calendar if cfg else None, ties=EVENT_ID)
+    step("impact")
     impact = _impact(events, deviations, per_case) if with_impact else pd.DataFrame(columns=list(IMPACT_COLUMNS))
     return ConformanceReport(
         process=process, method=method, reference=str(reference), cases=v.n_cases, variants=len(v),
-        fitness=fit, fitting_cases_share=share, average_case_fitness=avg, precision=prec,
+        fitness=fit, fitting_cases_share=share, average_case_fitness=avg,
+        precision=prec.value if prec is not None else None,
         exact=ali.exact, fallback=ali.fallback(), labels=labels, steps=steps, rules=rules_table, impact=impact,
         case_fitness=case_fit, case_deviations=deviations, case_rules=per_case, alignments=ali, model=model,
         generalization=generalization(model, v) if extra else None, simplicity=simplicity(model) if extra else None,
         filters=filters if filters is not None and not filters.is_empty() else None,
+        **_precision_fields(prec),
     )
+
+
+def _precision_fields(prec: Precision | None) -> dict[str, Any]:
+    """The report's escaping edges, prefix counts and warning of a precision (none without one)."""
+    if prec is None:
+        return {}
+    return {"escaping_edges": prec.escaping_edges, "precision_warning": prec.warning,
+            "precision_prefixes": {"total": prec.prefixes, "fitting": prec.fitting_prefixes}}

@@ -40,8 +40,11 @@ def variant_deviations(alignments: Alignments) -> list[dict[tuple[str, str], int
     return out
 
 
-def deviations_per_step(alignments: Alignments, model_labels: list[str]) -> pd.DataFrame:
+def deviations_per_step(alignments: Alignments, model_labels: list[str],
+                        per_variant: list[dict[tuple[str, str], int]] | None = None) -> pd.DataFrame:
     """For every step of the model (and every log-only activity), its deviations.
+
+    ``per_variant`` is :func:`variant_deviations` of the alignments when the caller has it already.
 
     Returns
     -------
@@ -53,7 +56,7 @@ def deviations_per_step(alignments: Alignments, model_labels: list[str]) -> pd.D
     """
     counts = alignments.variants.counts
     total = int(counts.sum())
-    per_variant = variant_deviations(alignments)
+    per_variant = variant_deviations(alignments) if per_variant is None else per_variant
     acts = list(model_labels) + sorted({a for d in per_variant for _, a in d} - set(model_labels))
     rows = []
     for act in acts:
@@ -79,9 +82,11 @@ def deviations_per_step(alignments: Alignments, model_labels: list[str]) -> pd.D
     return pd.DataFrame(rows, columns=list(STEP_COLUMNS))
 
 
-def case_deviations(alignments: Alignments) -> dict[str, list[str]]:
-    """Case id -> its deviations as ``"kind: activity"`` labels (empty list: conforming)."""
-    per_variant = variant_deviations(alignments)
+def case_deviations(alignments: Alignments,
+                    per_variant: list[dict[tuple[str, str], int]] | None = None) -> dict[str, list[str]]:
+    """Case id -> its deviations as ``"kind: activity"`` labels (empty list: conforming); ``per_variant``
+    as in :func:`deviations_per_step`."""
+    per_variant = variant_deviations(alignments) if per_variant is None else per_variant
     out: dict[str, list[str]] = {}
     for ids, d in zip(alignments.variants.cases, per_variant, strict=True):
         labels = sorted(f"{kind}: {act}" for kind, act in d)
