@@ -159,8 +159,12 @@ def _net(model: ReferenceModel) -> _Net:
             return entry[1]
         memo = _Net(model)
 
-        def forget(_ref: weakref.ref[ReferenceModel], k: int = key) -> None:
-            _NETS.pop(k, None)
+        def forget(ref: weakref.ref[ReferenceModel], k: int = key,
+                   nets: dict[int, tuple[weakref.ref[ReferenceModel], _Net]] = _NETS) -> None:
+            # the dict itself is bound here: at interpreter exit the module's globals may already be None
+            entry = nets.get(k)
+            if entry is not None and entry[0] is ref:  # not a newer model's entry under a reused id
+                nets.pop(k, None)
 
         _NETS[key] = (weakref.ref(model, forget), memo)
         return memo
