@@ -56,7 +56,7 @@ from flowmine.analytics._registry import COLUMN_TYPES, COLUMNS, METRICS, InProfi
 from flowmine.analytics._relations import instances
 from flowmine.analytics._resources import busy_seconds, handovers, workload
 from flowmine.analytics._sql import OPENER, Engine, cases_sql, instances_sql, log_order, q, register_engine, scratch
-from flowmine.analytics._table import as_table, check_filter, filter_cases, filter_events
+from flowmine.analytics._table import as_table, check_filter, count_cases, filter_cases, filter_events
 from flowmine.analytics._time import queue_time, service_time, sojourn_time, throughput_time, waiting_time
 from flowmine.analytics._variants import Variants, variants_sql
 from flowmine.errors import AnalyticsError, TooManyActivitiesError
@@ -109,6 +109,7 @@ __all__ = [
     "check_filter",
     "cost",
     "cost_per_case",
+    "count_cases",
     "directly_follows",
     "edge_sql",
     "fast_path_available",

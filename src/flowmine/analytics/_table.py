@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from flowmine._schema import ACTIVITY, CASE
 from flowmine.analytics._events import EventFilter, event_condition
 from flowmine.analytics._filters import CaseFilter, check_case_filter, kept_cases
-from flowmine.analytics._held import CaseEngine, HeldEngine, filtered_table, held_of
+from flowmine.analytics._held import CaseEngine, HeldEngine, filtered_table, held_of, kept_case_ids
 from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, canonical_table, like_input
 from flowmine.analytics._sql import Engine, q, scratch
 
@@ -103,6 +104,26 @@ def filter_events(log: LogLike, flt: EventFilter | None = None, **conditions: An
     finally:
         con.close()
     return like_input(log, table.filter(keep))
+
+
+def count_cases(log: LogLike) -> int:
+    """How many cases ``log`` has (a filtered stored log: how many its filters keep, decided without
+    the per-instance relations when no filter needs them).
+
+    Examples
+    --------
+    >>> from flowmine.analytics import CaseFilter, count_cases, stored
+    >>> fin = stored(STORE, "finance")  # STORE: a store's path
+    >>> count_cases(fin), count_cases(fin.where(CaseFilter(top_variants=1))) < 6000
+    (6000, True)
+    """
+    if isinstance(log, StoredLog) and log.filters:
+        return len(kept_case_ids(log))
+    if isinstance(log, pa.Table | pd.DataFrame) and CASE in (log.column_names if isinstance(log, pa.Table)
+                                                              else log.columns):
+        return int(pc.count_distinct(pa.array(log[CASE])).as_py() if isinstance(log, pd.DataFrame)
+                   else pc.count_distinct(log.column(CASE)).as_py())
+    return int(pc.count_distinct(as_table(log).column(CASE)).as_py())
 
 
 def check_filter(log: LogLike, flt: CaseFilter) -> None:
