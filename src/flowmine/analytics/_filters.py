@@ -369,9 +369,10 @@ def _column(name: str, columns: Sequence[str], what: str) -> None:
                          function="CaseFilter")
 
 
-def check_case_filter(eng: Engine, flt: CaseFilter) -> None:
+def check_case_filter(eng: Engine, flt: CaseFilter, columns: Sequence[str] | None = None) -> None:
     """Raise an :class:`AnalyticsError` naming the first activity, variant or column ``flt`` asks for
-    that the engine's log does not have, with the closest matches (a typo would keep no case)."""
+    that the engine's log does not have, with the closest matches (a typo would keep no case).
+    ``columns``: the log's columns, when the engine's ``log`` holds only some of them."""
     activities: list[str] | None = None
     asked: list[tuple[str, str]] = []
     for name in ("start_steps", "end_steps", "contains", "not_contains", "rework"):
@@ -393,6 +394,6 @@ def check_case_filter(eng: Engine, flt: CaseFilter) -> None:
                 raise AnalyticsError(f"filter {name}: the log has no variant {v!r}{closest(v, sorted(known))}",
                                      parameter=name, function="CaseFilter")
     if flt.attributes or flt.ranges:
-        columns = eng.arrow("SELECT * FROM log LIMIT 0").column_names
+        columns = columns if columns is not None else eng.arrow("SELECT * FROM log LIMIT 0").column_names
         for name in [*flt.attributes, *(flt.ranges or {})]:
             _column(name, columns, "attributes" if name in flt.attributes else "ranges")

@@ -16,8 +16,9 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from flowmine._schema import ACTIVITY, CASE
+from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
 from flowmine.analytics._events import EventFilter, event_condition
 from flowmine.analytics._filters import CaseFilter, check_case_filter, kept_cases
 from flowmine.analytics._held import CaseEngine, HeldEngine, filtered_table, held_of, kept_case_ids
@@ -143,8 +144,14 @@ def check_filter(log: LogLike, flt: CaseFilter) -> None:
     """
     base = log.base if isinstance(log, StoredLog) else log
     held = held_of(base)
-    eng: Engine = HeldEngine(held) if held is not None else CaseEngine(canonical_table(base, columns=None))
+    if held is not None:
+        eng: Engine = HeldEngine(held)
+        names = None
+    else:  # only the columns the check reads (the activities, the variants' order), the others by name
+        names = (pq.read_schema(base.path).names if isinstance(base, StoredLog)
+                 else list(base.column_names if isinstance(base, pa.Table) else base.columns))
+        eng = CaseEngine(canonical_table(base, columns=[EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, READY]))
     try:
-        check_case_filter(eng, flt)
+        check_case_filter(eng, flt, names)
     finally:
         eng.close()
