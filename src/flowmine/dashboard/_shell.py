@@ -144,6 +144,10 @@ def chips(path: str, f: _state.Filters, shown: Callable[[str], str]) -> list[Any
             text = " – ".join("…" if v is None else duration(v, f.lang) for v in (f.dur_min, f.dur_max))
         elif key == "fit":
             text = t(f"fit_{value}", f.lang)
+        elif key in ("not", "rework"):
+            text = t(f"chip_{key}", f.lang).format(step=shown(value))
+        elif key in ("top", "size"):
+            text = t(f"chip_{key}", f.lang).format(n=value)
         out.append(dcc.Link(f"{text} ✕", href=path + without.query(), className="fm-chip",
                             title=t("remove_filter", f.lang), id={"type": "chip", "key": f"{key}:{value}"[:120]}))
     out.append(dcc.Link(t("clear_all", f.lang), href=path + f.cleared().query(), id="clear-all",
