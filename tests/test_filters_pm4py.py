@@ -251,3 +251,75 @@ def test_the_filters_of_a_case_filter_are_anded_like_pm4py_chained() -> None:
     theirs = pm4py.filter_case_size(pm4py.filter_directly_follows_relation(df, [(a, b)]), 3, 6)
     theirs = pm4py.filter_variants_top_k(theirs, 1000)  # every variant: chaining keeps its input
     same(theirs, filter_cases(df, CaseFilter(directly_follows=(a, b), case_size=(3, 6))), df)
+
+
+# --- the same through a store: ingested, stored, held ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def real_store(tmp_path_factory: pytest.TempPathFactory):
+    from flowmine.analytics import release
+    from flowmine.store import Store
+
+    st = Store(tmp_path_factory.mktemp("real") / "store")
+    for process, name in (("sepsis", "Sepsis Cases - Event Log.xes.gz"), ("bpic", "06_bpic2013_closed.xes.gz")):
+        st.ingest(process, [str(shared_log(name))])
+    yield st
+    release()
+
+
+def _stored_cases(st, process: str, flt: CaseFilter) -> tuple[set[str], int]:
+    from flowmine.analytics import as_table, hold, release, stored
+
+    out = []
+    for held in (False, True):
+        release()
+        log = stored(st, process)
+        if held:
+            hold(log)
+        table = as_table(log.where(flt), columns=[CASE, ACT, TS])
+        out.append((set(table.column(CASE).to_pylist()), table.num_rows))
+    assert out[0] == out[1]  # held or not
+    return out[0]
+
+
+@pytest.mark.parametrize("make", ["top", "coverage", "size", "rework", "df", "ef", "not_activity", "end"])
+def test_a_stored_and_held_real_log_keeps_what_pm4py_keeps(real_store, make: str) -> None:
+    df = log("Sepsis Cases - Event Log.xes.gz")
+    acts = top_activities(df, 8)
+    a, b = top_edge(df, 3)
+    lasts = df.sort_values([CASE, TS], kind="stable").groupby(CASE)[ACT].last().value_counts().index[:2].tolist()
+    theirs, flt = {
+        "top": (lambda: pm4py.filter_variants_top_k(df, 30), CaseFilter(top_variants=30)),
+        "coverage": (lambda: pm4py.filter_variants_by_coverage_percentage(df, 0.005),
+                     CaseFilter(variant_min_share=0.005)),
+        "size": (lambda: pm4py.filter_case_size(df, 10, 20), CaseFilter(case_size=(10, 20))),
+        "rework": (lambda: pm4py.filter_activities_rework(df, acts[1], 3), None),
+        "df": (lambda: pm4py.filter_directly_follows_relation(df, [(a, b)]), CaseFilter(directly_follows=(a, b))),
+        "ef": (lambda: pm4py.filter_eventually_follows_relation(df, [(acts[5], acts[0])]),
+               CaseFilter(follows=(acts[5], acts[0]))),
+        "not_activity": (lambda: pm4py.filter_event_attribute_values(df, ACT, acts[6:8], level="case", retain=False),
+                         CaseFilter(not_contains=acts[6:8])),
+        "end": (lambda: pm4py.filter_end_activities(df, lasts), CaseFilter(end_steps=lasts)),
+    }[make]
+    if flt is None:  # rework at least twice: pm4py's default, here min_occurrences=2
+        theirs, flt = (lambda: pm4py.filter_activities_rework(df, acts[1], 2)), CaseFilter(rework=[acts[1]])
+    want = shape(theirs())
+    assert _stored_cases(real_store, "sepsis", flt) == want
+    assert 0 < len(want[0]) < df[CASE].nunique()
+
+
+def test_the_lifecycle_flag_on_a_stored_real_log_equals_pm4py(real_store, tmp_path) -> None:
+    """BPIC 2013's lifecycle values are outside the XES standard model: ingestion keeps them as plain
+    events with their ``lifecycle:transition``, so ``--lifecycle`` filters them as pm4py does."""
+    from tests.conftest import run_cli
+
+    df = log("06_bpic2013_closed.xes.gz")
+    keep = ["Closed", "Wait"]
+    theirs = pm4py.filter_event_attribute_values(df, "lifecycle:transition", keep, level="event")
+    out = tmp_path / "kept.csv"
+    r = run_cli("export", "--store", str(real_store.path), "--process", "bpic", "--out", str(out),
+                *[x for k in keep for x in ("--lifecycle", k)])
+    assert r.returncode == 0, r.stderr
+    got = pd.read_csv(out, dtype=str)
+    assert (set(got[CASE]), len(got)) == shape(theirs)
+    assert 0 < len(got) < len(df)

@@ -14,7 +14,8 @@ Each field, when an event is kept, and the pm4py filter it equals (``tests/test_
 * ``trim``: (from, to), its completion time is in ``[from, to)`` (``filter_time_range(mode="events")``,
   whose ``to`` is inclusive);
 * ``lifecycle``: its ``lifecycle:transition`` is listed (``filter_event_attribute_values(level="event")``;
-  a log as read: ingestion gathers a stored log's transitions into activity instances);
+  a stored log has the column where ingestion kept plain events: XES values outside the standard
+  lifecycle model, such as BPIC 2013's; standard start/complete pairs become activity instances);
 * ``attributes``: column -> values, its value is listed, for each column (the same pm4py filter).
 """
 
@@ -92,8 +93,8 @@ def event_condition(flt: EventFilter, columns: Sequence[str], activities: Sequen
         conds += [f"epoch_us({q(TIMESTAMP)}) < {hi}"] if hi is not None else []
     if flt.lifecycle is not None:
         if LIFECYCLE not in columns:
-            raise AnalyticsError(f"filter lifecycle: the log has no column {LIFECYCLE!r} (a stored log's lifecycle "
-                                 "transitions are gathered into activity instances when it is ingested)",
+            raise AnalyticsError(f"filter lifecycle: the log has no column {LIFECYCLE!r} (ingestion gathers "
+                                 "standard lifecycle transitions into activity instances)",
                                  parameter="lifecycle", function="EventFilter")
         conds.append(f"{q(LIFECYCLE)} IN ({_lit(flt.lifecycle)})")
     for name, values in flt.attributes.items():
