@@ -146,3 +146,11 @@ def test_event_filter_options_are_validated():
     with pytest.raises(AnalyticsError, match="ISO date"):
         EventFilter(trim=("soon", None))
     assert EventFilter().is_empty() and not EventFilter(activities=[]).is_empty()
+
+
+def test_empty_lists_keep_nothing_when_they_allow_and_everything_when_they_forbid(log, facts):
+    n = len(set(facts["table"].column(CASE).to_pylist()))
+    assert fa.count_cases(log.where(CaseFilter(variants=[]))) == 0
+    assert fa.count_cases(log.where(CaseFilter(contains=[], not_variants=[], not_contains=[]))) == n
+    assert filter_events(log, EventFilter(drop_activities=[])).num_rows == facts["table"].num_rows
+    assert filter_events(log, EventFilter(activities=[])).num_rows == 0

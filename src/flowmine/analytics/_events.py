@@ -85,7 +85,7 @@ def event_condition(flt: EventFilter, columns: Sequence[str], activities: Sequen
     conds: list[str] = []
     if flt.activities is not None:
         conds.append(f"{q(ACTIVITY)} IN ({_lit(flt.activities)})")
-    if flt.drop_activities is not None:
+    if flt.drop_activities:  # none listed: none dropped
         conds.append(f"{q(ACTIVITY)} NOT IN ({_lit(flt.drop_activities)})")
     if flt.trim is not None:
         lo, hi = _us(flt.trim[0], "trim"), _us(flt.trim[1], "trim")

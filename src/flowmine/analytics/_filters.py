@@ -264,7 +264,7 @@ def _summary_conditions(flt: CaseFilter) -> list[str]:
         conds += _between("instances", flt.case_size)
     if flt.variants is not None:
         conds.append(f"{_variant()} IN ({_lit(flt.variants)})")
-    if flt.not_variants is not None:
+    if flt.not_variants:  # none listed: none dropped
         conds.append(f"{_variant()} NOT IN ({_lit(flt.not_variants)})")
     if flt.start_steps is not None:
         conds.append(f"trace[1] IN ({_lit(flt.start_steps)})")
