@@ -14,7 +14,8 @@ where B directly follows A), ``dur_min`` / ``dur_max`` (case duration in seconds
 ``start`` / ``end`` (the case's first / last step), ``num`` with ``num_min`` / ``num_max`` (a numeric case
 attribute within a range, inclusive, inside its values' range), ``not`` (repeatable: cases containing
 none of these steps), ``rework`` (cases executing this step twice or more), ``top`` (the cases of the
-K most frequent variants, K up to the number of variants), ``size_min`` / ``size_max`` (events per
+K most frequent variants of all the process's cases, K up to the number of variants; the other
+filters intersect with them, as within one ``CaseFilter``), ``size_min`` / ``size_max`` (events per
 case, inclusive), ``tz`` (IANA zone; default: the
 process's), ``lang``; page settings: ``acts``, ``paths``, ``overlay``, ``stat`` (the process map's).
 """
