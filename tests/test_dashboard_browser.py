@@ -65,7 +65,7 @@ def test_overview_shows_the_api_numbers_and_filters_update_them(dash_duo, store_
                                            ("/variants", "#var-table"), ("/data", "#data-sources"),
                                            ("/resources", "#res-table"), ("/cases", "#cases-table"),
                                            ("/conformance", "#conf-steps"), ("/map", "#map-graph"),
-                                           ("/improvement", "#imp-initiatives")])
+                                           ("/improvement", "#imp-initiatives"), ("/whatif", "#whatif-run")])
 def test_every_page_loads_without_console_errors(dash_duo, store_path, page, element):
     _open(dash_duo, store_path, "?process=finance", page)
     dash_duo.wait_for_element(element, timeout=20)
@@ -79,6 +79,33 @@ def test_every_page_loads_without_console_errors(dash_duo, store_path, page, ele
     if page == "/steps":  # with the step card of the top step bottleneck, loaded by its own callback
         dash_duo.wait_for_element("#step-card #card-el_environment", timeout=30)
         dash_duo.wait_for_element("#step-card #card-arrivals .main-svg", timeout=10)
+    assert dash_duo.get_logs() == []
+
+
+def test_whatif_page_predicts_one_more_approver_with_intervals(dash_duo, store_path):
+    """The what-if page: pick a step and a change, Simulate; the KPIs come with their intervals, the
+    as-is model's fidelity is said first, and the waiting at the step goes down."""
+    from selenium.webdriver.common.by import By
+
+    _open(dash_duo, store_path, "?process=finance", "/whatif")
+    dash_duo.wait_for_element("#whatif-run", timeout=20)
+    dash_duo.select_dcc_dropdown("#whatif-step", value="GM approval")
+    dash_duo.find_element("#whatif-run").click()
+    dash_duo.wait_for_element("#whatif-kpis .ag-row", timeout=120)
+    text = dash_duo.find_element("#whatif-result").text
+    assert "The as-is model" in text and "Median waiting time at GM approval" in text
+    rows = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#whatif-kpis .ag-center-cols-container .ag-row")
+    wait = next(r.text for r in rows if "GM approval" in r.text)
+    assert "…" in wait and "−" in wait.split("\n")[-1]  # an interval, and a shorter wait
+    assert dash_duo.get_logs() == []
+
+
+def test_improvement_page_predicts_beside_the_achieved_effect(dash_duo, store_path):
+    _open(dash_duo, store_path, "?process=finance", "/improvement")
+    dash_duo.wait_for_element("#imp-predict", timeout=20).click()
+    dash_duo.wait_for_element("#imp-predictions .ag-row", timeout=120)
+    text = dash_duo.find_element("#imp-predictions").text
+    assert "A deputy general manager approves claims too" in text and "reproduces the log" in text
     assert dash_duo.get_logs() == []
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from flowmine.cli import app, fail
+from flowmine.cli import app, emit_json, fail
 from flowmine.vocabulary import kpi_value
 
 
@@ -73,9 +73,14 @@ def initiative(
     explain: Annotated[bool, typer.Option("--explain", help="Also the key steps and influencing factors of each "
                                           "baseline, and the evaluation split by the top factor (JSON key "
                                           "'context').")] = False,
+    predict: Annotated[bool, typer.Option("--predict", help="Also simulate each initiative's [scenario] on the data "
+                                          "before its change date: the predicted effect beside the achieved one "
+                                          "(JSON key 'predicted_effect').")] = False,
+    runs: Annotated[int, typer.Option(min=2, max=1000, help="Replications of each --predict simulation.")] = 10,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Processes the --predict replications run on.")] = 2,
 ) -> None:
     """Before/after evaluation of improvement initiatives. / 改进项目前后对比评估。"""
-    from flowmine.monitor import evaluate_initiative, load_initiative, load_initiatives
+    from flowmine.monitor import evaluate_initiative, load_initiative, load_initiatives, predict_initiative
     from flowmine.store import Store
 
     st = Store(store, create=False)
@@ -89,16 +94,17 @@ def initiative(
         from flowmine.explain import initiative_context
 
         contexts = [initiative_context(st, i) for i in inis]
+    predictions: list[Any] = [None] * len(inis)
+    if predict:
+        predictions = [predict_initiative(st, i, runs=runs, workers=workers, achieved=e)
+                       if i.scenario is not None else None for i, e in zip(inis, evals, strict=True)]
     to_stdout = str(json_out) == "-"
     if json_out is not None:
         dicts = [e.to_dict() | ({"context": c.to_dict()} if c is not None else {})
-                 for e, c in zip(evals, contexts, strict=True)]
-        text = json.dumps(dicts, ensure_ascii=False, indent=1)
-        if to_stdout:
-            typer.echo(text)
-        else:
-            json_out.write_text(text + "\n", encoding="utf-8")
-    for e, c in zip(evals, contexts, strict=True):
+                 | ({"predicted_effect": p.to_dict() if p is not None else None} if predict else {})
+                 for e, c, p in zip(evals, contexts, predictions, strict=True)]
+        emit_json(dicts, json_out, f"wrote {json_out}")
+    for e, c, p in zip(evals, contexts, predictions, strict=True):
         scale, unit = (3600.0, "h") if e.unit == "s" else (1.0, e.unit)
         lo, hi = e.effect_ci
         typer.echo(f"{e.verdict.upper():<14}{e.initiative.id}: {e.initiative.statistic} {e.before / scale:,.4g} → "
@@ -116,3 +122,25 @@ def initiative(
                            f"{ev['relative']:+.1%} (n {ev['n_before']:,} / {ev['n_after']:,})", err=to_stdout)
             if c.split_note:
                 typer.echo(f"  {c.split_note}", err=to_stdout)
+        if predict:
+            typer.echo(f"  {_predicted_line(p)}", err=to_stdout)
+
+
+def _predicted_line(p: Any) -> str:
+    """One line: the predicted relative change with its interval beside the achieved one, or why not."""
+    if p is None:
+        return "predicted: no [scenario] in the initiative file"
+    rel = p.relative
+    if rel["value"] is None:
+        return f"predicted ({p.whatif.scenario}): no value (the goal step has no unit in the simulated logs)"
+    lo, hi = rel["ci"]
+    ci = f", 95% CI {lo:+.1%} … {hi:+.1%}" if lo is not None else ""
+    d = p.to_dict()
+    warn = ("the as-is model's fidelity is poor (" + "; ".join(d["fidelity_problems"]) + "), so take this with care: "
+            if d["fidelity_acceptable"] is False else "")
+    line = warn + (f"predicted ({d['scenario_name']}, {d['runs']} runs on the cases before {d['calibrated_until']}): "
+            f"relative change {rel['value']:+.1%}{ci}")
+    if p.achieved_relative is not None and p.gap is not None:
+        line += (f"; achieved {p.achieved_relative:+.1%}; gap {p.gap:+.1%} "
+                 f"({'within' if p.within else 'more than'} 25 % of the achieved change)")
+    return line

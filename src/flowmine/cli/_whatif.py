@@ -14,12 +14,14 @@ import typer
 
 from flowmine.cli import app, emit_json
 from flowmine.cli._filters import Filters, filter_options
-from flowmine.vocabulary import duration_in, number
+from flowmine.vocabulary import duration_in, number, percent
 
 
 def _fmt(k: str, v: Any) -> str:
     if v is None:
         return "–"
+    if k.endswith("_rate"):
+        return percent(v, missing="–")
     return duration_in(v, "h", missing="–") if k.endswith("_s") else number(v, digits=2)
 
 
@@ -42,16 +44,16 @@ def format_whatif(d: dict[str, Any]) -> str:
         lines.append("  the model does not reproduce the log well enough: read the prediction with care")
     seeds = f"seeds {d['seed']}…{d['seed'] + d['runs'] - 1}"
     lines += ["", f"{d['runs']} replications ({seeds}); 95% intervals across them",
-              f"{'KPI':<34}{'as-is':>30}{'scenario':>30}{'delta':>30}"]
-    keys = ["throughput_median_s", "throughput_p90_s", "cost_per_case", "cases"]
+              f"{'KPI':<34}{'as-is':>32}{'scenario':>32}{'delta':>32}"]
+    keys = ["throughput_median_s", "throughput_p90_s", "cost_per_case", "cases", "wip_mean", "rule_violation_rate"]
     for k in keys:
-        lines.append(f"{k:<34}{_cell(k, d['as_is'][k]):>30}"
-                     f"{_cell(k, d['scenario'][k]) if d['scenario'] else '–':>30}"
-                     f"{_cell(k, d['delta'][k]) if d['delta'] else '–':>30}")
+        lines.append(f"{k:<34}{_cell(k, d['as_is'][k]):>32}"
+                     f"{_cell(k, d['scenario'][k]) if d['scenario'] else '–':>32}"
+                     f"{_cell(k, d['delta'][k]) if d['delta'] else '–':>32}")
     for s, x in d["as_is"]["waiting_median_s"].items():
         sc = d["scenario"]["waiting_median_s"].get(s) if d["scenario"] else None
         de = d["delta"]["waiting_median_s"].get(s) if d["delta"] else None
-        lines.append(f"{'waiting ' + s[:25]:<34}{_cell('x_s', x):>30}{_cell('x_s', sc):>30}{_cell('x_s', de):>30}")
+        lines.append(f"{'waiting ' + s[:25]:<34}{_cell('x_s', x):>32}{_cell('x_s', sc):>32}{_cell('x_s', de):>32}")
     return "\n".join(lines)
 
 

@@ -44,13 +44,14 @@ from flowmine.dashboard.pages import (
     resources,
     steps,
     variants,
+    whatif,
 )
 from flowmine.errors import OptionError
 from flowmine.store import Store
 
 LOG = logging.getLogger("flowmine.dashboard")
 PAGES: tuple[ModuleType, ...] = (overview, processmap, bottlenecks, conformance, steps, variants, cases, case,
-                                 resources, improvement, data)
+                                 resources, improvement, whatif, data)
 #: Largest request body a callback may send (Dash has no limit by default).
 MAX_REQUEST_BYTES = 1 * 1024 * 1024
 

@@ -99,6 +99,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "frequency": {"en": "Frequency", "zh": "频次"},
     "performance": {"en": "Performance (mean time)", "zh": "时效（平均时间）"},
     "improvement": {"en": "Improvement", "zh": "持续改进"},
+    "whatif": {"en": "What-if", "zh": "模拟推演"},
     "target": {"en": "target", "zh": "目标"},
     # tables
     "xlsx_export": {"en": "Excel (.xlsx)", "zh": "导出 Excel（.xlsx）"},

@@ -93,10 +93,17 @@ def _units(store: Store, ini: Initiative) -> tuple[pd.DataFrame, str]:
     log: Any = stored(store, ini.process)
     if not ini.scope.is_empty():
         log = filter_cases(log, ini.scope)
+    return goal_units(log, ini)
+
+
+def goal_units(log: Any, ini: Initiative, strict: bool = True) -> tuple[pd.DataFrame, str]:
+    """case, time, value of every unit of ``log`` (any log the analytics take, e.g. a simulated one)
+    the initiative's goal metric is measured on, and the value's unit. ``strict``: a goal step without
+    an instance is an error (else no unit)."""
     if ini.metric in ("waiting_time", "service_time", "rework_rate"):
         inst = instances(log)
         sel = inst if ini.step is None else inst[inst["activity"] == ini.step]
-        if ini.step is not None and not len(sel):
+        if strict and ini.step is not None and not len(sel):
             raise InputError(str(ini.path), f"step {ini.step!r} has no instance in {ini.process!r} (in scope)")
         if ini.metric == "rework_rate":
             g = sel.groupby("case")

@@ -20,6 +20,7 @@ from flowmine._toml import read_toml
 from flowmine.analytics import CaseFilter
 from flowmine.errors import InputError
 from flowmine.processes import definition_folders
+from flowmine.simulation import Scenario, scenario_from_dict
 
 GOAL_METRICS = ("waiting_time", "service_time", "throughput_time", "cost_per_case", "rework_rate")
 TIME_METRICS = ("waiting_time", "service_time", "throughput_time")
@@ -66,6 +67,9 @@ class Initiative:
     path: Path | None = None
     steps_zh: dict[str, Any] = field(default_factory=dict)  # [steps_zh]: the record in Chinese, where written
     owner_zh: str = ""  # the owner in Chinese, where written
+    #: ``[scenario]``: the change as a what-if scenario (``[[scenario.change]]`` tables, see
+    #: ``flowmine.simulation``), simulated on the data before the change date to predict its effect
+    scenario: Scenario | None = None
 
     def record(self, lang: str = "en") -> dict[str, Any]:
         """The eight-step record in ``lang``: in Chinese each step of ``[steps_zh]`` where written, else
@@ -132,6 +136,12 @@ def load_initiative(path: str | Path) -> Initiative:
     unknown_steps = (set(data.get("steps", {})) | set(data.get("steps_zh", {}))) - set(STEP_NAMES)
     if unknown_steps:
         problems.append(f"[steps]: unknown keys {sorted(unknown_steps)}; the eight steps are {list(STEP_NAMES)}")
+    scenario = None
+    if "scenario" in data:
+        try:
+            scenario = scenario_from_dict(data["scenario"], f"{p} [scenario]", default_name=str(head.get("id", p.stem)))
+        except InputError as exc:
+            problems.append(f"[scenario]: {exc.reason}")
     baseline = _window(ev.get("baseline"), "[evaluation] baseline", problems)
     after = _window(ev.get("after"), "[evaluation] after", problems)
     if problems:
@@ -148,7 +158,7 @@ def load_initiative(path: str | Path) -> Initiative:
         target=goal.get("target"), timezone=str(head.get("timezone", "UTC")), scope=flt, baseline=baseline,
         after=after, stratify=ev.get("stratify"), min_cases=int(ev.get("min_cases", 30)),
         alpha=float(ev.get("alpha", 0.05)), n_boot=int(ev.get("n_boot", 1000)), seed=int(ev.get("seed", 0)),
-        steps=dict(data.get("steps", {})), path=p, steps_zh=dict(data.get("steps_zh", {})))
+        steps=dict(data.get("steps", {})), path=p, steps_zh=dict(data.get("steps_zh", {})), scenario=scenario)
 
 
 def load_initiatives(folder: str | Path | None = None, process: str | None = None) -> list[Initiative]:

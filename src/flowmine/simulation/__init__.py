@@ -18,8 +18,10 @@ from flowmine.simulation._discover import discover, fit
 from flowmine.simulation._fidelity import fidelity
 from flowmine.simulation._model import END, START, Distribution, Pool, SimulationModel, StepModel
 from flowmine.simulation._run import simulate
-from flowmine.simulation._scenario import Scenario, apply, load_scenario
-from flowmine.simulation._whatif import WhatIf, kpis, whatif
+from flowmine.simulation._scenario import Scenario, apply, load_scenario, scenario_from_dict
+from flowmine.simulation._whatif import Measure, WhatIf, kpis, mean_interval, whatif
 
-__all__ = ["END", "START", "Distribution", "Pool", "Scenario", "SimulationModel", "StepModel", "WhatIf", "apply",
-           "discover", "fidelity", "fit", "kpis", "load_scenario", "simulate", "whatif"]
+__all__ = [
+    "END", "START", "Distribution", "Measure", "Pool", "Scenario", "SimulationModel", "StepModel", "WhatIf", "apply",
+    "discover", "fidelity", "fit", "kpis", "load_scenario", "mean_interval", "scenario_from_dict", "simulate", "whatif",
+]

@@ -19,6 +19,12 @@
   during which its resource did no work of the log: waiting nobody's work explains (a supplier, a
   customer, a document in the post), drawn before the step asks for its pool.
 - **Cost**: the mean cost of one execution of the step, where the log has costs.
+- **Case attributes**: the ``case:*`` attributes (numbers, and texts of at most 100 values) of up to
+  5,000 calibration cases, whole rows: each simulated case draws one.
+- **Attribute-dependent branching**: after a step with several next steps (at least 200 observed), each
+  case attribute is tested for predicting the next step (a text attribute by its values; a number by the
+  best single cut among its deciles, as a rule "amount above 5,000" cuts); the strongest dependency
+  (Cramér's V at least 0.1, chi-square p below 0.001, at least 30 cases in each group) is kept.
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from flowmine.analytics import LogLike, StoredLog, busy_seconds, instances
-from flowmine.simulation._model import END, START, Distribution, Pool, SimulationModel, StepModel
+from flowmine._schema import ACTIVITY, CASE, TIMESTAMP
+from flowmine.analytics import LogLike, StoredLog, as_table, busy_seconds, instances
+from flowmine.simulation._model import END, START, Branch, Distribution, Pool, SimulationModel, StepModel
 
 #: Largest Kolmogorov-Smirnov distance at which a fitted family is kept over the empirical distribution.
 KS_KEEP = 0.05
@@ -40,6 +47,12 @@ WORKING_HOUR_SHARE = 0.005
 MIN_AFTER = 30
 #: At most this many values are used to fit a family (a random subsample of larger steps).
 FIT_SAMPLE = 20_000
+#: Case attribute rows kept in the model (a random sample of the calibration cases).
+ATTRIBUTE_ROWS = 5_000
+#: A text case attribute with more distinct values than this is not kept (an id, a free text).
+ATTRIBUTE_VALUES = 100
+#: Attribute-dependent branching: transitions needed after a step, cases per group, strength, p-value.
+BRANCH_MIN, BRANCH_GROUP_MIN, BRANCH_V, BRANCH_P = 200, 30, 0.1, 1e-3
 
 
 def discover(log: LogLike, *, timezone: str | None = None, until: str | None = None) -> SimulationModel:
@@ -105,10 +118,109 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     notes = [] if has_starts else ["the log has no start timestamps: each step takes its sojourn time "
                                    "(ready to completion) and no pool is modelled"]
     currency = next((str(c) for c in inst["currency"].dropna().unique().tolist() if c), None)
+    attrs = _case_attributes(log, inst["case"].unique())
+    moves = _transitions(inst)
     return SimulationModel(process=log.process if isinstance(log, StoredLog) else None, timezone=tz,
                            start=arrivals_at.min().isoformat(), weeks=float(span_weeks),
-                           arrivals=[float(r) for r in rates], flow=_flow(inst), steps=steps, pools=pools,
-                           currency=currency, notes=notes, starts=has_starts)
+                           arrivals=[float(r) for r in rates], flow=_flow(moves), steps=steps, pools=pools,
+                           currency=currency, notes=notes, starts=has_starts,
+                           case_attributes=_sample(attrs), branches=_branches(moves, attrs))
+
+
+def _case_attributes(log: LogLike, cases: np.ndarray) -> pd.DataFrame:
+    """The usable ``case:*`` attributes of the calibration cases, one row per case (indexed by case id)."""
+    if isinstance(log, StoredLog):
+        import pyarrow.parquet as pq
+
+        names = pq.read_schema(log.path).names
+    else:
+        names = list(log.column_names) if hasattr(log, "column_names") else list(log.columns)
+    cols = [c for c in names if c.startswith("case:") and c != CASE]
+    if not cols:
+        return pd.DataFrame(index=pd.Index(cases, name="case"))
+    table = as_table(log, [CASE, ACTIVITY, TIMESTAMP, *cols]).to_pandas()
+    table = table.drop_duplicates(CASE).set_index(CASE)
+    table = table[table.index.isin(cases)]
+    keep = []
+    for c in cols:
+        col = table[c]
+        if pd.api.types.is_bool_dtype(col) or pd.api.types.is_datetime64_any_dtype(col):
+            continue
+        if pd.api.types.is_numeric_dtype(col) or col.nunique() <= ATTRIBUTE_VALUES:
+            keep.append(c)
+    return table[keep]
+
+
+def _sample(attrs: pd.DataFrame) -> dict[str, list[Any]]:
+    """Up to ``ATTRIBUTE_ROWS`` whole rows of the case attributes, column by column (NaN as None)."""
+    if attrs.empty or not len(attrs.columns):
+        return {}
+    rows = attrs if len(attrs) <= ATTRIBUTE_ROWS else attrs.sample(ATTRIBUTE_ROWS, random_state=0)
+    out = {}
+    for c in rows.columns:
+        col = rows[c]
+        numeric = pd.api.types.is_numeric_dtype(col)
+        out[str(c)] = [None if pd.isna(v) else (float(v) if numeric else str(v)) for v in col.tolist()]
+    return out
+
+
+def _branches(moves: pd.DataFrame, attrs: pd.DataFrame) -> dict[str, Branch]:
+    """The attribute-dependent choices of next step (see the module docstring)."""
+    out: dict[str, Branch] = {}
+    if attrs.empty or not len(attrs.columns):
+        return out
+    for a, part in moves.groupby("a", sort=True):
+        if len(part) < BRANCH_MIN or part["b"].nunique() < 2:
+            continue
+        best: Branch | None = None
+        for col in attrs.columns:
+            values = part["case"].map(attrs[col])
+            found = _dependency(str(a), str(col), values, part["b"])
+            if found is not None and (best is None or found.cramers_v > best.cramers_v):
+                best = found
+        if best is not None:
+            out[str(a)] = best
+    return out
+
+
+def _dependency(after: str, attribute: str, values: pd.Series, nxt: pd.Series) -> Branch | None:
+    """How strongly ``values`` predict ``nxt`` (a Branch when the dependency is kept, else None)."""
+    known = values.notna()
+    values, nxt = values[known], nxt[known]
+    if len(values) < BRANCH_MIN:
+        return None
+    if pd.api.types.is_numeric_dtype(values):
+        x = values.to_numpy(dtype=np.float64)
+        cuts = np.unique(np.quantile(x, np.linspace(0.1, 0.9, 9)))
+        tried = []
+        for c in cuts:
+            got = _strength(pd.Series(np.where(x >= c, "1", "0"), index=nxt.index), nxt)
+            if got is not None:
+                tried.append((got, [float(c)]))
+        if not tried:
+            return None
+        (v, p, table), edges = max(tried, key=lambda t: t[0][0])
+    else:
+        found = _strength(values.astype(str), nxt)
+        if found is None:
+            return None
+        (v, p, table), edges = found, []
+    if v < BRANCH_V or p >= BRANCH_P:
+        return None
+    flow = {str(g): {str(b): float(n) / float(row.sum()) for b, n in row.items() if n > 0}
+            for g, row in table.iterrows()}
+    return Branch(after, attribute, flow, edges, float(v), float(p))
+
+
+def _strength(groups: pd.Series, nxt: pd.Series) -> tuple[float, float, pd.DataFrame] | None:
+    """Cramér's V and the chi-square p-value of the groups x next steps table (None when a group has
+    fewer than ``BRANCH_GROUP_MIN`` cases or there is one group)."""
+    table = pd.crosstab(groups, nxt)
+    if len(table) < 2 or table.sum(axis=1).min() < BRANCH_GROUP_MIN:
+        return None
+    chi2, p, _, _ = stats.chi2_contingency(table.to_numpy())
+    k = min(table.shape) - 1
+    return (float(np.sqrt(chi2 / (table.to_numpy().sum() * k))) if k else 0.0), float(p), table
 
 
 def _after(part: pd.DataFrame) -> dict[str, Distribution]:
@@ -169,7 +281,8 @@ def _begin(inst: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(out, utc=True)
 
 
-def _flow(inst: pd.DataFrame) -> dict[str, dict[str, float]]:
+def _transitions(inst: pd.DataFrame) -> pd.DataFrame:
+    """Every move of every case: ``case``, from ``a`` (``(start)`` first) to ``b`` (``(end)`` last)."""
     act = inst["activity"].astype(object).to_numpy()
     case = inst["case"].astype(object).to_numpy()
     new_case = np.r_[True, case[1:] != case[:-1]]
@@ -177,7 +290,11 @@ def _flow(inst: pd.DataFrame) -> dict[str, dict[str, float]]:
     prev = np.empty(act.size, dtype=object)
     prev[new_case] = START
     prev[~new_case] = act[:-1][~new_case[1:]]
-    pairs = pd.concat([pd.DataFrame({"a": prev, "b": act}), pd.DataFrame({"a": act[last], "b": END})])
+    return pd.concat([pd.DataFrame({"case": case, "a": prev, "b": act}),
+                      pd.DataFrame({"case": case[last], "a": act[last], "b": END})], ignore_index=True)
+
+
+def _flow(pairs: pd.DataFrame) -> dict[str, dict[str, float]]:
     flow: dict[str, dict[str, float]] = {}
     counts = pairs.groupby(["a", "b"], sort=True).size()
     for (a, b), n in zip(counts.index.tolist(), counts.to_numpy().tolist(), strict=True):

@@ -3,7 +3,9 @@
 Every part is plain data that reads and writes as JSON (``SimulationModel.save`` / ``load``), so an
 analyst can open the file, read it and edit it: the flow as next-step probabilities, the case arrivals
 per hour of the week, each step's duration distribution, pool and cost, and each pool's members and the
-hours of the week it works.
+hours of the week it works; a sample of the cases' attributes (drawn whole, one case's row per
+simulated case) and, where an attribute predicts which step comes next, that dependency (``branches``);
+and conditions on steps (a business rule such as "GM approval only above 5,000", ``only_if``).
 """
 
 from __future__ import annotations
@@ -90,8 +92,64 @@ class StepModel:
     #: without starts: the sojourn after each previous step with enough instances; else ``service``)
     after: dict[str, Distribution] = field(default_factory=dict)
 
+    #: the step is done only for cases whose attribute meets this condition (``attribute``, ``op`` one of
+    #: ``above``, ``at_least``, ``below``, ``equals``, ``value``); other cases go on as if it were not there
+    only_if: dict[str, Any] | None = None
+
     def duration(self, previous: str) -> Distribution:
         return self.after.get(previous, self.service)
+
+    def applies(self, attrs: dict[str, Any]) -> bool:
+        """Whether a case with attributes ``attrs`` goes through this step (see ``only_if``)."""
+        return condition_holds(self.only_if, attrs)
+
+
+#: The comparisons a step condition may use.
+CONDITIONS = ("above", "at_least", "below", "equals")
+
+
+def condition_holds(cond: dict[str, Any] | None, attrs: dict[str, Any]) -> bool:
+    """Whether ``attrs`` meets ``cond`` (no condition: always; an unknown value: never)."""
+    if cond is None:
+        return True
+    v = attrs.get(str(cond["attribute"]))
+    if v is None or (isinstance(v, float) and v != v):
+        return False
+    op, ref = cond["op"], cond["value"]
+    if op == "equals":
+        return str(v) == str(ref)
+    try:
+        x, r = float(v), float(ref)
+    except (TypeError, ValueError):
+        return False
+    return x > r if op == "above" else x >= r if op == "at_least" else x < r
+
+
+@dataclass
+class Branch:
+    """Which step follows ``after`` depends on the case attribute ``attribute``: ``flow`` holds the next-step
+    probabilities per group of cases. A numeric attribute is cut at ``edges`` (group ``"0"``: below the
+    first edge, ``"1"``: from it on, ...); a text attribute's group is its value. A case whose group has no
+    entry takes the step's overall probabilities."""
+
+    after: str
+    attribute: str
+    flow: dict[str, dict[str, float]]
+    edges: list[float] = field(default_factory=list)
+    #: how strong the dependency is: Cramér's V of the groups x next steps table, and its chi-square p-value
+    cramers_v: float = 0.0
+    p_value: float = 1.0
+
+    def group(self, attrs: dict[str, Any]) -> str | None:
+        v = attrs.get(self.attribute)
+        if v is None or (isinstance(v, float) and v != v):
+            return None
+        if not self.edges:
+            return str(v)
+        try:
+            return str(int(np.searchsorted(np.asarray(self.edges), float(v), side="right")))
+        except (TypeError, ValueError):
+            return None
 
 
 @dataclass
@@ -113,6 +171,11 @@ class SimulationModel:
     notes: list[str] = field(default_factory=list)
     #: whether the log had start timestamps (a simulated log then has them too)
     starts: bool = True
+    #: case attributes to draw from, column by column (a sample of the calibration cases; each simulated
+    #: case takes one case's whole row, so the attributes keep their joint distribution)
+    case_attributes: dict[str, list[Any]] = field(default_factory=dict)
+    #: where an attribute predicts the next step: the dependency, by the step it follows
+    branches: dict[str, Branch] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -124,7 +187,8 @@ class SimulationModel:
                                  "after": {a: Distribution(**x) for a, x in v.get("after", {}).items()}})
                  for k, v in d["steps"].items()}
         pools = {k: Pool(**v) for k, v in d["pools"].items()}
-        return cls(**{**d, "steps": steps, "pools": pools})
+        branches = {k: Branch(**v) for k, v in d.get("branches", {}).items()}
+        return cls(**{**d, "steps": steps, "pools": pools, "branches": branches})
 
     def save(self, path: str | Path) -> Path:
         """Write the model as JSON (atomically)."""

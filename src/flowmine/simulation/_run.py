@@ -4,7 +4,10 @@ The clock counts seconds from the Monday 00:00 (model time zone) before the cali
 start. Cases arrive as a Poisson process whose rate is the model's rate for each hour of the week. A
 case walks the flow from ``(start)``; at each step it waits for a free member of the step's pool, for
 the pool's working hours, then works for a duration drawn from the step's distribution, counted in
-the pool's working hours (work stops outside them); a step without a pool only takes its time. Cases
+the pool's working hours (work stops outside them); a step without a pool only takes its time. Each
+case draws one row of the model's case attributes (on the arrivals' stream); where an attribute predicts
+the next step (``branches``) the case's group chooses it, and a step with a condition (``only_if``)
+that the case does not meet is passed by as if it were not there. Cases
 that arrive during the warm-up (the system filling up from empty) are simulated but left out of the
 result. One seed gives the same log.
 """
@@ -73,13 +76,24 @@ class _Run:
                 store = simpy.Store(self.env)  # FIFO; a FilterStore rescans its whole queue on every get
                 store.items.extend(pool.members)
                 self.stores[name] = store
-        self.choices = {a: (list(nxt), np.cumsum(list(nxt.values()))) for a, nxt in model.flow.items()}
+        self.choices = {a: _cumulative(nxt) for a, nxt in model.flow.items()}
+        self.grouped = {a: {g: _cumulative(nxt) for g, nxt in b.flow.items()} for a, b in model.branches.items()}
         self.rows: dict[str, list[Any]] = {k: [] for k in ("case", "activity", "start", "end", "resource", "cost")}
+        self.attr_rows = len(next(iter(model.case_attributes.values()), []))
+        self.case_row: dict[int, int] = {}
 
-    def _next(self, current: str) -> str:
+    def _next(self, current: str, attrs: dict[str, Any]) -> str:
         names, cum = self.choices.get(current, ([END], np.array([1.0])))
+        branch = self.model.branches.get(current)
+        if branch is not None:
+            names, cum = self.grouped[current].get(branch.group(attrs) or "", (names, cum))
         i = int(np.searchsorted(cum, self.rng.random() * cum[-1], side="right"))
         return str(names[min(i, len(names) - 1)])
+
+    def attributes(self, row: int | None) -> dict[str, Any]:
+        if row is None:
+            return {}
+        return {c: v[row] for c, v in self.model.case_attributes.items()}
 
     def arrivals(self, hours: int) -> Generator[simpy.Event, Any, None]:
         rates = np.asarray(self.model.arrivals, dtype=np.float64)
@@ -89,17 +103,24 @@ class _Run:
             for t in np.sort(h * HOUR + self.arrival_rng.random(k) * HOUR):
                 yield self.env.timeout(float(t) - self.env.now)
                 n += 1
-                self.env.process(self.case(n, float(t)))
+                row = int(self.arrival_rng.integers(self.attr_rows)) if self.attr_rows else None
+                self.env.process(self.case(n, float(t), row))
 
-    def case(self, index: int, arrival: float) -> Generator[simpy.Event, Any, None]:
+    def case(self, index: int, arrival: float, row: int | None = None) -> Generator[simpy.Event, Any, None]:
         model, env = self.model, self.env
         keep = arrival >= self.warmup
-        current = FLOW_START
+        attrs = self.attributes(row)
+        if keep and row is not None:
+            self.case_row[index] = row
+        current = last = FLOW_START
         for _ in range(MAX_STEPS):
-            previous, current = current, self._next(current)
+            current = self._next(current, attrs)
             if current == END or current not in model.steps:
                 return
             step = model.steps[current]
+            if not step.applies(attrs):  # a rule passes the case by: the next step follows this one's flow
+                continue
+            previous, last = last, current
             duration = float(step.duration(previous).sample(self.rng, 1)[0])
             store = self.stores.get(step.pool) if step.pool is not None else None
             hours = self.hours.get(step.pool, self.hours[None])
@@ -147,7 +168,15 @@ def simulate(model: SimulationModel, *, weeks: float | None = None, warmup_weeks
     })
     began = origin + pd.to_timedelta(frame["start"] - warmup, unit="s")
     out.insert(2, START, began if starts else pd.Series(pd.NaT, index=out.index, dtype=began.dtype))
+    if r.case_row:
+        rows = frame["case"].map(r.case_row).to_numpy()
+        for col, values in model.case_attributes.items():
+            out[col] = pd.Series(pd.Series(values).to_numpy()[rows.astype(np.int64)], index=out.index)
     return out.sort_values([CASE, START if starts else TIMESTAMP, TIMESTAMP], kind="stable").reset_index(drop=True)
+
+
+def _cumulative(nxt: dict[str, float]) -> tuple[list[str], np.ndarray]:
+    return list(nxt), np.cumsum(list(nxt.values()))
 
 
 def _origin(model: SimulationModel) -> pd.Timestamp:

@@ -6,15 +6,20 @@ Each table has a ``kind`` and the fields of that kind; the changes apply in thei
 kind           fields
 ============== ======================================================================================
 service_time   ``step``; ``factor`` (times the duration) or ``seconds`` (a fixed duration)
-capacity       ``pool`` (a role or a step's pool); ``add`` (members, may be negative; at least one stays)
-calendar       ``pool``; ``weekdays`` (``["Mon", ...]``) and ``hours`` (``["09:00", "18:00"]``); ``add =
-               true`` adds those hours to the pool's own (a second approval round) instead of replacing
+capacity       ``pool`` (a role), or ``step`` (the pool that does it); ``add`` (members, may be negative;
+               at least one stays)
+calendar       ``pool`` or ``step``; ``weekdays`` (``["Mon", ...]``) and ``hours`` (``["09:00", "18:00"]``);
+               ``add = true`` adds those hours to the pool's own (a second approval round) instead of
+               replacing them
 remove_step    ``step``: its cases go straight on to where it would have sent them
 automate_step  ``step``; ``seconds`` (default 0): no pool, no delay, that duration
 reroute        ``after`` (a step or ``(start)``); ``to`` (a table of next steps and their probabilities,
                rescaled to 1)
 arrivals       ``factor``: times the case arrivals
 cost           ``step``; ``cost`` (per execution) or ``factor``
+rule           ``step``; ``attribute`` (a case attribute of the model, e.g. ``case:amount``) and one of
+               ``above``, ``at_least``, ``below``, ``equals``: the step is done only for the cases that
+               meet it (e.g. GM approval only above 5,000); the others go on as if it were not there
 ============== ======================================================================================
 
 A field or kind that is not in this table, or a step or pool the model does not have, is refused with
@@ -31,13 +36,15 @@ from pathlib import Path
 from typing import Any
 
 from flowmine.errors import UnusableInputError
-from flowmine.simulation._model import END, START, Distribution, SimulationModel
+from flowmine.simulation._model import CONDITIONS, END, START, Distribution, SimulationModel
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FIELDS: dict[str, set[str]] = {
-    "service_time": {"step", "factor", "seconds"}, "capacity": {"pool", "add"},
-    "calendar": {"pool", "weekdays", "hours", "add"}, "remove_step": {"step"}, "automate_step": {"step", "seconds"},
-    "reroute": {"after", "to"}, "arrivals": {"factor"}, "cost": {"step", "cost", "factor"},
+    "service_time": {"step", "factor", "seconds"}, "capacity": {"pool", "step", "add"},
+    "calendar": {"pool", "step", "weekdays", "hours", "add"}, "remove_step": {"step"},
+    "automate_step": {"step", "seconds"}, "reroute": {"after", "to"}, "arrivals": {"factor"},
+    "cost": {"step", "cost", "factor"},
+    "rule": {"step", "attribute", *CONDITIONS},
 }
 
 
@@ -59,10 +66,16 @@ def load_scenario(path: str | Path) -> Scenario:
         raise UnusableInputError(str(p), f"cannot be read ({exc.__class__.__name__}: {exc})") from None
     except tomllib.TOMLDecodeError as exc:
         raise UnusableInputError(str(p), f"is not valid TOML: {exc}") from None
+    return scenario_from_dict(doc, str(p), default_name=p.stem)
+
+
+def scenario_from_dict(doc: dict[str, Any], source: str, default_name: str = "scenario") -> Scenario:
+    """The scenario of a parsed TOML table (``name`` and a ``change`` list), e.g. an initiative's
+    ``[scenario]``; ``source`` names where it came from in error messages."""
     changes = doc.get("change", [])
-    if not isinstance(changes, list) or not changes:
-        raise UnusableInputError(str(p), "has no [[change]] table: expected at least one change")
-    return Scenario(str(doc.get("name", p.stem)), [dict(c) for c in changes], str(p))
+    if not isinstance(changes, list) or not changes or not all(isinstance(c, dict) for c in changes):
+        raise UnusableInputError(source, "has no [[change]] table: expected at least one change")
+    return Scenario(str(doc.get("name", default_name)), [dict(c) for c in changes], source)
 
 
 def apply(model: SimulationModel, scenario: Scenario) -> SimulationModel:
@@ -100,6 +113,14 @@ class _Change:
         return str(name)
 
     def pool(self) -> str:
+        if "step" in self.change:
+            if "pool" in self.change:
+                self.fail("step", "either pool or step, not both", self.change["step"])
+            step = self.model.steps[self.step()]
+            if step.pool is None:
+                self.fail("step", "a step done by a pool of the model (this one only takes its time: the log names "
+                          "no resource for it)", step.name)
+            return str(step.pool)
         name = self.change.get("pool")
         if name not in self.model.pools:
             self.fail("pool", f"a pool of the model ({', '.join(sorted(self.model.pools)) or 'none'})", name)
@@ -179,6 +200,23 @@ class _Change:
     def _arrivals(self) -> None:
         factor = self.number("factor")
         self.model.arrivals = [r * factor for r in self.model.arrivals]
+
+    def _rule(self) -> None:
+        step = self.model.steps[self.step()]
+        attr = self.change.get("attribute")
+        if attr not in self.model.case_attributes:
+            known = ", ".join(sorted(self.model.case_attributes)) or "none: the log has no usable case attribute"
+            self.fail("attribute", f"a case attribute of the model ({known})", attr)
+        ops = [op for op in CONDITIONS if op in self.change]
+        if len(ops) != 1:
+            self.fail("above", f"exactly one of {list(CONDITIONS)}", {op: self.change[op] for op in ops} or None)
+        op = ops[0]
+        value = self.change[op]
+        if op != "equals":
+            value = self.number(op, positive=False)
+        elif isinstance(value, (dict, list)):
+            self.fail("equals", "one value", value)
+        step.only_if = {"attribute": str(attr), "op": op, "value": value}
 
     def _cost(self) -> None:
         step = self.model.steps[self.step()]

@@ -11,6 +11,7 @@ and a poor fidelity is said before any number.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from flowmine._schema import START, TIMESTAMP
 from flowmine.analytics import LogLike, instances
 from flowmine.simulation._discover import discover
 from flowmine.simulation._fidelity import case_times, fidelity
@@ -26,30 +28,57 @@ from flowmine.simulation._model import SimulationModel
 from flowmine.simulation._run import simulate
 from flowmine.simulation._scenario import Scenario, apply
 
-#: KPIs of one simulated log (seconds, the currency per case, instances).
-KPIS = ("throughput_median_s", "throughput_p90_s", "cost_per_case", "cases")
+#: KPIs of one simulated log (seconds, the currency per case, cases, a share of cases).
+KPIS = ("throughput_median_s", "throughput_p90_s", "cost_per_case", "cases", "wip_mean", "rule_violation_rate")
 
 
-def kpis(sim: pd.DataFrame) -> dict[str, Any]:
-    """The KPIs of one simulated log: throughput median and p90, cost per case, cases, and the median
-    waiting per step (``waiting_median_s``, a dict)."""
+def kpis(sim: pd.DataFrame, process: str | None = None) -> dict[str, Any]:
+    """The KPIs of one simulated log: throughput median and p90, cost per case, cases, the mean work in
+    progress (``wip_mean``: cases open at once, averaged over the simulated period), the share of cases
+    that break at least one business rule of ``process``'s definition (``rule_violation_rate``; None
+    without rules), and the median waiting per step (``waiting_median_s``, a dict)."""
     inst = instances(sim)
     cases = case_times(inst)
     tt = cases["throughput_s"]
     waits = inst.groupby("activity", sort=True)["waiting_s"].median().dropna()
+    began = pd.to_datetime(sim[START].fillna(sim[TIMESTAMP]), utc=True).min()
+    span = (pd.to_datetime(sim[TIMESTAMP], utc=True).max() - began).total_seconds() if len(sim) else 0.0
     return {"throughput_median_s": float(tt.median()), "throughput_p90_s": float(tt.quantile(0.9)),
             "cost_per_case": float(cases["cost"].fillna(0.0).mean()), "cases": float(len(tt)),
+            "wip_mean": float(tt.sum() / span) if span > 0 else None,
+            "rule_violation_rate": _violation_rate(sim, process, len(tt)),
             "waiting_median_s": {str(k): float(v) for k, v in waits.items()}}
 
 
-def _job(as_is: dict[str, Any], changed: dict[str, Any] | None, seed: int, keep: bool
-         ) -> tuple[dict[str, Any], dict[str, Any] | None, pd.DataFrame | None]:
-    base = simulate(SimulationModel.from_dict(as_is), seed=seed)
-    other = kpis(simulate(SimulationModel.from_dict(changed), seed=seed)) if changed is not None else None
-    return kpis(base), other, base if keep else None
+def _violation_rate(sim: pd.DataFrame, process: str | None, n_cases: int) -> float | None:
+    """The share of the simulated cases that break at least one rule of the process's definition."""
+    from flowmine.processes import check_rules, configured
+
+    cfg = configured(process) if process else None
+    if cfg is None or not cfg.rules or not n_cases:
+        return None
+    broken = check_rules(sim, cfg.rules, cfg.calendar)
+    return len(set().union(*broken.values())) / n_cases
 
 
-def _interval(values: list[float], confidence: float = 0.95) -> dict[str, Any]:
+#: A measure of one simulated log (a picklable function: replications run in other processes).
+Measure = Callable[[pd.DataFrame], float]
+
+
+def _job(as_is: dict[str, Any], changed: dict[str, Any] | None, seed: int, keep: bool, measure: Measure | None
+         ) -> tuple[dict[str, Any], dict[str, Any] | None, pd.DataFrame | None, tuple[float | None, float | None]]:
+    model = SimulationModel.from_dict(as_is)
+    base = simulate(model, seed=seed)
+    other_log = simulate(SimulationModel.from_dict(changed), seed=seed) if changed is not None else None
+    measured = (None if measure is None else measure(base),
+                None if measure is None or other_log is None else measure(other_log))
+    return (kpis(base, model.process), None if other_log is None else kpis(other_log, model.process),
+            base if keep else None, measured)
+
+
+def mean_interval(values: list[float | None] | list[float], confidence: float = 0.95) -> dict[str, Any]:
+    """The mean of ``values`` (None and NaN left out) and its Student-t interval at ``confidence``:
+    ``{"value", "ci": [low, high]}`` (None where too few values)."""
     v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=np.float64)
     if v.size == 0:
         return {"value": None, "ci": [None, None]}
@@ -61,16 +90,17 @@ def _interval(values: list[float], confidence: float = 0.95) -> dict[str, Any]:
 
 
 def _summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    out = {k: _interval([r[k] for r in runs]) for k in KPIS}
+    out = {k: mean_interval([r[k] for r in runs]) for k in KPIS}
     steps = sorted({s for r in runs for s in r["waiting_median_s"]})
-    out["waiting_median_s"] = {s: _interval([r["waiting_median_s"].get(s, np.nan) for r in runs]) for s in steps}
+    out["waiting_median_s"] = {s: mean_interval([r["waiting_median_s"].get(s, np.nan) for r in runs]) for s in steps}
     return out
 
 
 def _delta(base: list[dict[str, Any]], other: list[dict[str, Any]]) -> dict[str, Any]:
-    out = {k: _interval([o[k] - b[k] for b, o in zip(base, other, strict=True)]) for k in KPIS}
+    out = {k: mean_interval([o[k] - b[k] if o[k] is not None and b[k] is not None else None
+                             for b, o in zip(base, other, strict=True)]) for k in KPIS}
     steps = sorted({s for r in base for s in r["waiting_median_s"]} & {s for r in other for s in r["waiting_median_s"]})
-    out["waiting_median_s"] = {s: _interval([o["waiting_median_s"].get(s, np.nan) - b["waiting_median_s"].get(
+    out["waiting_median_s"] = {s: mean_interval([o["waiting_median_s"].get(s, np.nan) - b["waiting_median_s"].get(
         s, np.nan) for b, o in zip(base, other, strict=True)]) for s in steps}
     return out
 
@@ -89,6 +119,8 @@ class WhatIf:
     fidelity: dict[str, Any]
     model: SimulationModel = field(repr=False)
     log: pd.DataFrame | None = field(default=None, repr=False)  # the first as-is replication
+    #: ``measure``'s value on each replication: (as-is, scenario) pairs
+    measured: list[tuple[float | None, float | None]] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"scenario_name": self.scenario, "runs": self.runs, "seed": self.seed, "as_is": self.as_is,
@@ -96,15 +128,18 @@ class WhatIf:
 
 
 def whatif(log: LogLike, scenario: Scenario | None = None, *, runs: int = 10, seed: int = 0, workers: int = 2,
-           until: str | None = None, model: SimulationModel | None = None) -> WhatIf:
+           until: str | None = None, model: SimulationModel | None = None, measure: Measure | None = None
+           ) -> WhatIf:
     """Predict ``scenario``'s effect on ``log``'s process (see the module docstring).
 
     ``model`` (default: :func:`discover` of the log, on the cases before ``until`` when given) is the
-    as-is model; without a scenario only the as-is KPIs and the fidelity are computed.
+    as-is model; without a scenario only the as-is KPIs and the fidelity are computed. ``measure``
+    (a picklable function of a simulated log) is taken on every replication of both models too
+    (``WhatIf.measured``), e.g. an initiative's goal KPI.
     """
     base = model if model is not None else discover(log, until=until)
     changed = apply(base, scenario) if scenario is not None else None
-    args = [(base.to_dict(), changed.to_dict() if changed is not None else None, seed + k, k == 0)
+    args = [(base.to_dict(), changed.to_dict() if changed is not None else None, seed + k, k == 0, measure)
             for k in range(runs)]
     if workers > 1 and runs > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -117,7 +152,7 @@ def whatif(log: LogLike, scenario: Scenario | None = None, *, runs: int = 10, se
     fid = fidelity(log if until is None else _before(log, until), first) if first is not None else {}
     return WhatIf(scenario.name if scenario is not None else None, runs, seed, _summary(base_runs),
                   _summary(other_runs) if other_runs else None,
-                  _delta(base_runs, other_runs) if other_runs else None, fid, base, first)
+                  _delta(base_runs, other_runs) if other_runs else None, fid, base, first, [r[3] for r in results])
 
 
 def _before(log: LogLike, until: str) -> LogLike:

@@ -1,8 +1,10 @@
 """Improvement: initiatives with their verdicts, before/after distributions, KPI control charts and
 the eight steps of each initiative with their evidence (monitor and evaluate, ``flowmine.monitor``).
 
-A thin page: every number comes from :func:`flowmine.monitor.monitor` and
-:func:`flowmine.monitor.evaluate_initiative` (the numbers of ``flowmine monitor`` / ``initiative``).
+A thin page: every number comes from :func:`flowmine.monitor.monitor`,
+:func:`flowmine.monitor.evaluate_initiative` and, on request (a button: it simulates),
+:func:`flowmine.monitor.predict_initiative` (the numbers of ``flowmine monitor`` / ``initiative
+[--predict]``): the predicted effect of each initiative's ``[scenario]`` beside the achieved one.
 The page's filters other than the process and the language do not apply: a KPI is judged per period
 and an initiative on its own windows.
 """
@@ -11,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import dcc, html
+from dash import Input, Output, State, dcc, html, no_update
 
+from flowmine.dashboard import _heavy
 from flowmine.dashboard._components import table
-from flowmine.dashboard._data import labeller, single_flight, version
+from flowmine.dashboard._data import filters_of, labeller, single_flight, version
 from flowmine.dashboard._i18n import plotly_config
 from flowmine.monitor import (
     STEP_LABELS,
@@ -40,14 +43,23 @@ WORDS: dict[str, dict[str, str]] = {
            "status": "Status", "value": "Value", "target": "Target", "step": "Step", "record": "Evidence",
            "no_process": "Choose a process.", "data_key_steps": "Key steps (from the baseline's data)",
            "data_factors": "Influencing factors (from the baseline's data)",
-           "split": "Evaluation within {attr} = {value}", "rest": "the rest"},
+           "split": "Evaluation within {attr} = {value}", "rest": "the rest",
+           "predict": "Predict the effects (simulate each initiative's scenario on the data before its change)",
+           "predicted": "Predicted (simulated, 95% CI)", "achieved": "Achieved (95% CI)", "gap": "Gap",
+           "close": "Within 25 %?", "fidelity": "As-is model", "yes": "yes", "no": "no",
+           "fid_ok": "reproduces the log", "fid_poor": "poor fidelity: {problems}",
+           "no_scenario": "no [scenario] in its file"},
     "zh": {"intro": "本流程的改进项目（按变更日期前后对比评估），以及最近一个完整周期的KPI与目标、控制限的比较。",
            "initiatives": "改进项目", "kpis": "KPI 与控制图", "initiative": "改进项目", "owner": "负责人",
            "change": "变更日期", "verdict": "结论", "effect": "效果（95%置信区间）", "reason": "依据",
            "none": "该流程暂无改进项目文件（流程定义的 initiatives/*.toml）。", "kpi": "KPI", "status": "状态",
            "value": "数值", "target": "目标", "step": "步骤", "record": "证据", "no_process": "请选择流程。",
            "data_key_steps": "关键环节（基线期数据）", "data_factors": "影响因素（基线期数据）",
-           "split": "在 {attr} = {value} 内的评估", "rest": "其余"},
+           "split": "在 {attr} = {value} 内的评估", "rest": "其余",
+           "predict": "预测效果（用变更日期前的数据仿真每个改进项目的方案）", "predicted": "预测（仿真，95%置信区间）",
+           "achieved": "实际（95%置信区间）", "gap": "差距", "close": "相差在 25% 以内？", "fidelity": "现状模型",
+           "yes": "是", "no": "否", "fid_ok": "能重现日志", "fid_poor": "拟合度差：{problems}",
+           "no_scenario": "文件中没有 [scenario]"},
 }
 VERDICT_ZH = {"achieved": "已达成", "not achieved": "未达成", "inconclusive": "尚无定论"}
 
@@ -161,6 +173,9 @@ def layout(store: Store, f: Any) -> Any:
         cols = [(k, _w(k if k != "name" else "initiative", lang))
                 for k in ("name", "owner", "change", "verdict", "effect", "reason")]
         parts.append(table("imp-initiatives", cols, initiative_rows(evals, lang), f=f, page="improvement"))
+        if any(ev.initiative.scenario is not None for ev in evals):
+            parts += [html.Button(_w("predict", lang), id="imp-predict", n_clicks=0),
+                      dcc.Loading(html.Div(id="imp-predicted"), delay_show=300)]
     contexts = _contexts(str(store.path), f.process, ver)
     for i, ev in enumerate(evals):
         steps = [{"step": STEP_LABELS[k][1 if lang == "zh" else 0],
@@ -178,3 +193,69 @@ def layout(store: Store, f: Any) -> Any:
     parts += [dcc.Graph(id=f"imp-chart-{i}", figure=control_chart_figure(s, lang), config=plotly_config(lang))
               for i, s in enumerate(result.statuses) if s.chart is not None]
     return html.Div(parts)
+
+
+@single_flight(maxsize=16)
+def _predictions(store_path: str, process: str, ver: str) -> list[dict[str, Any]]:
+    return _heavy.run(predictions_work, store_path, process, ver)
+
+
+#: Replications of each prediction on the page (``flowmine initiative --predict --runs`` takes more).
+PREDICT_RUNS = 5
+
+
+def predictions_work(store_path: str, process: str, ver: str) -> list[dict[str, Any]]:
+    """Each initiative's evaluation and predicted effect (``Prediction.to_dict()``, None without a
+    ``[scenario]``; ``{"error": line}`` when the scenario does not fit the model), in the worker when served."""
+    from flowmine.errors import FlowmineError
+    from flowmine.monitor import predict_initiative
+
+    evals, _ = _evaluations(store_path, process, ver)
+    st = Store(store_path, create=False)
+    out = []
+    for ev in evals:
+        ini = ev.initiative
+        try:
+            pred = predict_initiative(st, ini, runs=PREDICT_RUNS, workers=1, achieved=ev).to_dict() \
+                if ini.scenario is not None else None
+        except FlowmineError as exc:
+            pred = {"error": str(exc)}
+        out.append({"id": ini.id, "name_en": ini.name_en, "name_zh": ini.name_zh, "relative": ev.relative,
+                    "relative_ci": list(ev.relative_ci), "prediction": pred})
+    return out
+
+
+def prediction_rows(preds: list[dict[str, Any]], lang: str) -> list[dict[str, str]]:
+    """One row per initiative: predicted beside achieved relative change (pure: the page and its tests)."""
+    def pct(v: float | None) -> str:
+        return "–" if v is None else f"{v:+.1%}"
+
+    rows = []
+    for d in preds:
+        p = d["prediction"]
+        row = {"name": d["name_zh"] if lang == "zh" else d["name_en"],
+               "achieved": f"{pct(d['relative'])} ({pct(d['relative_ci'][0])} … {pct(d['relative_ci'][1])})"}
+        if p is None or "error" in p:
+            row |= {"predicted": _w("no_scenario", lang) if p is None else p["error"], "gap": "–", "close": "–",
+                    "fidelity": "–"}
+        else:
+            lo, hi = p["relative"]["ci"]
+            row |= {"predicted": f"{pct(p['relative']['value'])} ({pct(lo)} … {pct(hi)})", "gap": pct(p["gap"]),
+                    "close": "–" if p["within_25pct"] is None else _w("yes" if p["within_25pct"] else "no", lang),
+                    "fidelity": _w("fid_ok", lang) if p["fidelity_acceptable"] else _w("fid_poor", lang).format(
+                        problems="; ".join(p["fidelity_problems"]))}
+        rows.append(row)
+    return rows
+
+
+def register(app: Any, store: Store) -> None:
+    @app.callback(Output("imp-predicted", "children"), Input("imp-predict", "n_clicks"), State("url", "search"),
+                  prevent_initial_call=True)
+    def on_predict(clicks: Any, search: str | None) -> Any:
+        f = filters_of(store, search)
+        if f.process is None or not clicks:
+            return no_update
+        preds = _predictions(str(store.path), f.process, version(store, f.process))
+        cols = [(k, _w(k if k != "name" else "initiative", f.lang))
+                for k in ("name", "fidelity", "predicted", "achieved", "gap", "close")]
+        return table("imp-predictions", cols, prediction_rows(preds, f.lang), f=f, page="improvement-predicted")

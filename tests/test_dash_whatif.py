@@ -1,0 +1,82 @@
+"""The what-if page's numbers (issue 18): the prediction it shows is flowmine.simulation.whatif's on the
+same log, scenario, runs and seed; rows, intervals and the fidelity line; a change the model cannot make
+is one line; forged inputs are refused by the callback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flowmine import Store
+from flowmine.analytics import stored
+from flowmine.dashboard._data import _key, filters_of
+from flowmine.dashboard.pages import whatif as page
+from flowmine.simulation import scenario_from_dict, whatif
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("whatif-page") / "store"
+    Store(path).ingest("finance", [str(SAMPLES / "finance_claims.csv")],
+                       mapping=SAMPLES / "finance_claims.mapping.toml")
+    return path
+
+
+def test_the_page_shows_whatif_s_numbers_for_the_same_scenario(store_path: Path) -> None:
+    st = Store(store_path, create=False)
+    f = filters_of(st, "?process=finance")
+    d = page.whatif_work("GM approval", "capacity+1", *_key(st, f))
+    sc = scenario_from_dict({"change": [{"kind": "capacity", "add": 1, "step": "GM approval"}]}, "t")
+    same = whatif(stored(store_path, "finance"), sc, runs=page.RUNS, workers=1, seed=0).to_dict()
+    assert d["delta"] == same["delta"] and d["as_is"] == same["as_is"]
+    rows = page.result_rows(d, "GM approval", "en", "GM approval")
+    assert [r["kpi"] for r in rows] == ["Throughput time, median", "Throughput time, p90", "Cost per case",
+                                       "Median waiting time at GM approval"]
+    wait = d["delta"]["waiting_median_s"]["GM approval"]
+    assert wait["ci"][1] < 0 and rows[-1]["delta"].startswith("−") and "…" in rows[-1]["delta"]
+    line, good = page.fidelity_line(d["fidelity"], "zh")
+    assert good and "现状模型能重现该日志" in line
+
+
+def test_a_poor_fidelity_is_said_and_an_impossible_change_is_one_line(store_path: Path) -> None:
+    line, good = page.fidelity_line({"acceptable": False, "problems": ["throughput median off by -32%"]}, "en")
+    assert not good and "does not reproduce" in line and "-32%" in line
+    st = Store(store_path, create=False)
+    f = filters_of(st, "?process=finance")
+    d = page.whatif_work("GM approval", "remove", *_key(st, f))
+    assert "error" not in d and "GM approval" not in (d["scenario"] or {}).get("waiting_median_s", {})
+    model_less = page.whatif_work("No such step", "capacity+1", *_key(st, f))
+    assert "No such step" in model_less["error"] and "\n" not in model_less["error"]
+
+
+def test_forged_callback_values_are_refused(store_path: Path) -> None:
+    from dash import no_update
+
+    from flowmine.dashboard import create_app
+
+    app = create_app(store_path)
+    cb = next(v for k, v in app.callback_map.items() if k.startswith("whatif-result"))
+    fn = cb["callback"].__wrapped__
+    assert fn(1, "<script>", "capacity+1", "?process=finance") is no_update
+    assert fn(1, "GM approval", "drop table", "?process=finance") is no_update
+
+
+def test_the_improvement_page_sets_the_predicted_effect_beside_the_achieved(store_path: Path) -> None:
+    from flowmine.dashboard._data import version
+    from flowmine.dashboard.pages import improvement
+    from flowmine.monitor import evaluate_initiative, load_initiatives, predict_initiative
+
+    st = Store(store_path, create=False)
+    (d,) = improvement.predictions_work(str(store_path), "finance", version(st, "finance"))
+    (ini,) = load_initiatives(process="finance")
+    ev = evaluate_initiative(st, ini)
+    same = predict_initiative(st, ini, runs=improvement.PREDICT_RUNS, workers=1, achieved=ev).to_dict()
+    assert d["prediction"]["relative"] == same["relative"] and d["relative"] == pytest.approx(ev.relative)
+    (row,) = improvement.prediction_rows([d], "zh")
+    assert row["name"] == ini.name_zh and row["fidelity"] == "能重现日志"
+    assert row["predicted"].startswith(f"{same['relative']['value']:+.1%}") and row["close"] in ("是", "否")
+    none = improvement.prediction_rows([{**d, "prediction": None}], "en")[0]
+    assert none["predicted"] == "no [scenario] in its file"

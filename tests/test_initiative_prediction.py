@@ -1,0 +1,96 @@
+"""The loop closed (issue 18): an initiative's ``[scenario]`` simulated on the data before its change date
+predicts its effect, set beside the effect the before/after evaluation measured on the sample logs,
+where the change is planted (sample_logs/*.truth.json)."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import flowmine
+from flowmine.errors import InputError, UnusableInputError
+from flowmine.monitor import evaluate_initiative, load_initiative, load_initiatives, predict_initiative
+from flowmine.processes import packaged_folder
+from flowmine.simulation import apply, discover, scenario_from_dict
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
+PREDICTED = ("finance", "procurement", "production")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("predict") / "store"
+    st = flowmine.Store(path)
+    for e in tomllib.loads((SAMPLES / "samples.toml").read_text("utf-8"))["log"]:
+        if e["process"] in PREDICTED:
+            st.ingest(e["process"], [str(SAMPLES / e["file"])], mapping=SAMPLES / e["mapping"])
+    return path
+
+
+def _initiative(process: str):  # type: ignore[no-untyped-def]
+    return next(i for i in load_initiatives(process=process))
+
+
+@pytest.mark.parametrize("process", [
+    "procurement", "production",
+    pytest.param("finance", marks=pytest.mark.xfail(strict=True, reason=(
+        "measured: predicted -37 % (95 % CI -40 % .. -33 %) against -27 % achieved: the model over-states what "
+        "a second approver does at GM approval (docs/SIMULATION.md)"))),
+])
+def test_a_sample_initiative_s_predicted_effect_is_within_a_quarter_of_the_achieved(store: Path, process: str) -> None:
+    """The issue's mechanism check: the planted change, described as a scenario and simulated on the cases
+    before the change date, predicts the achieved relative change within 25 % of it."""
+    ini = _initiative(process)
+    achieved = evaluate_initiative(store, ini)
+    p = predict_initiative(store, ini, runs=6, workers=2, achieved=achieved)
+    d = p.to_dict()
+    assert d["relative"]["ci"][1] < 0 < d["as_is"]["value"]  # less waiting, with 95 % confidence
+    assert d["achieved_relative"] == pytest.approx(achieved.relative)
+    assert d["gap"] == pytest.approx(d["relative"]["value"] - achieved.relative)
+    assert abs(d["gap"]) <= 0.25 * abs(achieved.relative), d
+    assert d["within_25pct"] is True
+
+
+def test_a_scenario_names_a_step_for_its_pool_and_a_pool_less_step_is_refused() -> None:
+    from tests.test_simulation import TINY
+
+    model = discover(TINY)
+    pool = model.steps["B"].pool
+    by_step = apply(model, scenario_from_dict({"change": [{"kind": "capacity", "step": "B", "add": 2}]}, "t"))
+    assert len(by_step.pools[str(pool)].members) == len(model.pools[str(pool)].members) + 2
+    model.steps["C"].pool = None
+    with pytest.raises(UnusableInputError, match=r"field 'step'.*only takes its time"):
+        apply(model, scenario_from_dict({"change": [{"kind": "capacity", "step": "C", "add": 1}]}, "t"))
+    with pytest.raises(UnusableInputError, match="either pool or step"):
+        apply(model, scenario_from_dict({"change": [{"kind": "capacity", "step": "B", "pool": pool, "add": 1}]}, "t"))
+
+
+def test_a_broken_scenario_table_is_reported_with_the_initiative_file(tmp_path: Path) -> None:
+    src = (packaged_folder() / "finance" / "initiatives" / "finance_deputy_gm.toml").read_text("utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(src.replace("[[scenario.change]]", "[scenario.nochange]"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"bad\.toml: \[scenario\]: .*no \[\[change\]\] table"):
+        load_initiative(bad)
+    none = tmp_path / "none.toml"
+    none.write_text(src[:src.index("[scenario]")] + src[src.index("[steps]"):], encoding="utf-8")
+    with pytest.raises(InputError, match="has no \\[scenario\\]"):
+        predict_initiative(tmp_path, load_initiative(none))
+
+
+def test_the_initiative_command_puts_the_predicted_effect_beside_the_achieved(store: Path, tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    out = tmp_path / "ini.json"
+    res = run_cli("initiative", "--store", str(store), "--process", "finance", "--predict", "--runs", "2",
+                  "--workers", "1", "--json", str(out))
+    assert res.returncode == 0, res.stderr
+    (d,) = json.loads(out.read_text(encoding="utf-8"))
+    pe = d["predicted_effect"]
+    assert {"as_is", "scenario", "effect", "relative", "achieved_relative", "gap", "within_25pct",
+            "fidelity_acceptable", "calibrated_until"} <= set(pe)
+    assert pe["achieved_relative"] == pytest.approx(d["relative"]) and pe["calibrated_until"] == d["change_date"]
+    assert pe["relative"]["value"] < 0 and len(pe["relative"]["ci"]) == 2
+    assert "predicted (one more approver at GM approval, 2 runs" in res.stdout + res.stderr
