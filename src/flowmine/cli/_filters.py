@@ -120,9 +120,10 @@ class Filters:
         from flowmine.analytics import check_filter, filter_events, stored
 
         log = stored(store, process)
+        with _named():
+            check_filter(log, self.case)  # before the conformance check a --conforming filter runs
         case = self.case_filter(store, process, definition)
         with _named():
-            check_filter(log, case)
             log = log.where(case)
             if not self.events.is_empty():
                 log = filter_events(log, self.events)
