@@ -53,8 +53,7 @@ def check(
                  "--keep-activities, --drop-activities, --trim and --lifecycle")
         if variants_engine != "duckdb":
             fail("--variants-engine spark checks every case: give the filters with --variants-engine duckdb")
-        filters.log(st, process, definition)  # unknown names, no case kept: one line, before the work
-        flt = filters.case_filter(st, process, definition)
+        flt = filters.checked(st, process, definition)  # unknown names, no case kept: one line, before the work
     given = (log_variants("check", "variants_engine", st, process, variants_engine, spark_master)
              if variants_engine != "duckdb" else None)
     report = run_check(st, process, reference=reference, rules=rules, method=method,

@@ -114,20 +114,30 @@ class Filters:
             ids &= {str(c) for c in self.case.cases}
         return replace(self.case, cases=sorted(ids))
 
+    def checked(self, store: Any, process: str, definition: str | None = None) -> Any:
+        """The case filter (with the conforming or deviating ids), its names checked against the stored
+        process and the cases it keeps counted: an unknown name or no case kept is one line, exit 2."""
+        from flowmine.analytics import check_filter, stored
+
+        with _named():
+            check_filter(stored(store, process), self.case)  # before a --conforming filter's check runs
+        case = self.case_filter(store, process, definition)
+        if self.events.is_empty():
+            self._nonempty(stored(store, process).where(case))
+        return case
+
     def log(self, store: Any, process: str, definition: str | None = None) -> Any:
         """The stored process with these filters: a filtered stored log, or (with event filters) the kept
         events as a new log. An unknown name or a filter that keeps no case: one line, exit 2."""
-        from flowmine.analytics import check_filter, filter_events, stored
+        from flowmine.analytics import filter_events, stored
 
-        log = stored(store, process)
-        with _named():
-            check_filter(log, self.case)  # before the conformance check a --conforming filter runs
-        case = self.case_filter(store, process, definition)
-        with _named():
-            log = log.where(case)
-            if not self.events.is_empty():
+        if self.is_empty():
+            return stored(store, process)
+        log = stored(store, process).where(self.checked(store, process, definition))
+        if not self.events.is_empty():
+            with _named():
                 log = filter_events(log, self.events)
-        self._nonempty(log)
+            self._nonempty(log)
         return log
 
     def _nonempty(self, log: Any) -> None:

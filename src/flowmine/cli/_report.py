@@ -34,7 +34,6 @@ def report(
     st = Store(store, create=False)
     flt = None
     if not filters.is_empty():
-        filters.log(st, process)  # unknown names and a filter that keeps no case: one line, before the work
-        flt = filters.case_filter(st, process)
+        flt = filters.checked(st, process)  # unknown names, no case kept: one line, before the work
     path = write_report(st, process, out, lang=lang, initiatives=initiatives, filters=flt)
     typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, works offline)")
