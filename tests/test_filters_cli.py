@@ -97,6 +97,9 @@ def test_ascii_arrows_in_a_variant_are_the_variant(store: Path) -> None:
     (("--top-variants", "0"), "error: --top-variants: The 'top_variants' parameter of CaseFilter must be an int"),
     (("--case-size", "9"), "error: --case-size '9': expected MIN,MAX (either may be empty)"),
     (("--conforming", "--deviating"), "error: --conforming and --deviating exclude each other"),
+    (("--conforming", "--activity", "Urgent payment request", "--not-activity", "Urgent payment request"),
+     "error: the filter keeps no case (contains=['Urgent payment request']; not_contains=['Urgent payment request']; "
+     "conformance=conforming)"),
 ])
 def test_user_errors_are_one_line_exit_2(store: Path, flags: tuple[str, ...], line: str) -> None:
     r = run_cli("perf", "--store", str(store), "--process", "finance", *flags)

@@ -145,6 +145,10 @@ class Filters:
 
         if not self.is_empty() and count_cases(log) == 0:
             said = {**self.case.conditions(), **self.events.conditions()}
+            if "cases" in said:  # a list of ids is said by its length
+                said["cases"] = f"{len(said['cases']):,} ids"
+            if self.fit is not None:
+                said["conformance"] = "conforming" if self.fit == "yes" else "deviating"
             fail(f"the filter keeps no case ({'; '.join(f'{k}={v}' for k, v in said.items())}) / 筛选后没有案例")
 
 
