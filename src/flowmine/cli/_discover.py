@@ -36,9 +36,9 @@ def discover(
     if out.suffix.lower() not in FORMATS:  # before the work, too: write_model refuses it only at the end
         fail(f"{out}: unknown model format; use .bpmn, .pnml, .svg or .png")
     st = Store(store, create=False)
-    if filters.is_empty():
+    if filters.is_empty() or engine not in ("duckdb", "spark"):  # an unknown engine: the declared message
         v = log_variants("discover", "engine", st, process, engine, spark_master)
-    elif engine != "duckdb":
+    elif engine == "spark":
         fail("--engine spark discovers from every case: give the filters with --engine duckdb")
     else:
         from flowmine.discovery import collect_variants
