@@ -94,6 +94,8 @@ def test_ascii_arrows_in_a_variant_are_the_variant(store: Path) -> None:
      "closest: 'GM approval'"),
     (("--attribute", "case:amount>=1e12"), "error: the filter keeps no case (ranges={'case:amount': [1000000000000.0, "
      "None]})"),
+    (("--attribute", "case:department>=5"), "error: --attribute: the column 'case:department' holds string, not "
+     "numbers; give its values instead (case:department=V1,V2)"),
     (("--top-variants", "0"), "error: --top-variants: The 'top_variants' parameter of CaseFilter must be an int"),
     (("--case-size", "9"), "error: --case-size '9': expected MIN,MAX (either may be empty)"),
     (("--conforming", "--deviating"), "error: --conforming and --deviating exclude each other"),

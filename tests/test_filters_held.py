@@ -154,3 +154,15 @@ def test_empty_lists_keep_nothing_when_they_allow_and_everything_when_they_forbi
     assert fa.count_cases(log.where(CaseFilter(contains=[], not_variants=[], not_contains=[]))) == n
     assert filter_events(log, EventFilter(drop_activities=[])).num_rows == facts["table"].num_rows
     assert filter_events(log, EventFilter(activities=[])).num_rows == 0
+
+
+def test_a_range_on_a_text_column_is_refused_in_one_line(log):
+    import pandas as pd
+
+    frame = pd.DataFrame({CASE: ["1", "2"], "concept:name": ["a", "b"], "n": [1, 2], "mixed": [1.5, "x"],
+                          "time:timestamp": pd.to_datetime(["2025-01-01", "2025-01-02"], utc=True)})
+    check_filter(frame, CaseFilter(ranges={"n": (1, None)}))  # numbers: fine
+    with pytest.raises(AnalyticsError, match="the column 'mixed' holds string, not numbers"):
+        check_filter(frame, CaseFilter(ranges={"mixed": (1, None)}))
+    with pytest.raises(AnalyticsError, match="the column 'case:department' holds string, not numbers"):
+        check_filter(log, CaseFilter(ranges={"case:department": (1, None)}))

@@ -369,10 +369,11 @@ def _column(name: str, columns: Sequence[str], what: str) -> None:
                          function="CaseFilter")
 
 
-def check_case_filter(eng: Engine, flt: CaseFilter, columns: Sequence[str] | None = None) -> None:
+def check_case_filter(eng: Engine, flt: CaseFilter, schema: pa.Schema | None = None) -> None:
     """Raise an :class:`AnalyticsError` naming the first activity, variant or column ``flt`` asks for
-    that the engine's log does not have, with the closest matches (a typo would keep no case).
-    ``columns``: the log's columns, when the engine's ``log`` holds only some of them."""
+    that the engine's log does not have, with the closest matches (a typo would keep no case), or a
+    range on a column that is not numeric. ``schema``: the log's, when the engine's ``log`` holds only
+    some of its columns."""
     activities: list[str] | None = None
     asked: list[tuple[str, str]] = []
     for name in ("start_steps", "end_steps", "contains", "not_contains", "rework"):
@@ -394,6 +395,11 @@ def check_case_filter(eng: Engine, flt: CaseFilter, columns: Sequence[str] | Non
                 raise AnalyticsError(f"filter {name}: the log has no variant {v!r}{closest(v, sorted(known))}",
                                      parameter=name, function="CaseFilter")
     if flt.attributes or flt.ranges:
-        columns = columns if columns is not None else eng.arrow("SELECT * FROM log LIMIT 0").column_names
+        schema = schema if schema is not None else eng.arrow("SELECT * FROM log LIMIT 0").schema
         for name in [*flt.attributes, *(flt.ranges or {})]:
-            _column(name, columns, "attributes" if name in flt.attributes else "ranges")
+            _column(name, schema.names, "attributes" if name in flt.attributes else "ranges")
+        for name in flt.ranges or {}:
+            kind = schema.field(name).type
+            if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)):
+                raise AnalyticsError(f"filter ranges: the column {name!r} holds {kind}, not numbers; give its "
+                                     f"values instead ({name}=V1,V2)", parameter="ranges", function="CaseFilter")

@@ -127,6 +127,18 @@ def count_cases(log: LogLike) -> int:
     return int(pc.count_distinct(as_table(log).column(CASE)).as_py())
 
 
+def _frame_schema(frame: pd.DataFrame, typed: set[str]) -> pa.Schema:
+    """A DataFrame's column names, with the Arrow types of ``typed`` (the others as null: unread)."""
+    def kind(name: Any) -> pa.DataType:
+        if name not in typed:
+            return pa.null()
+        try:
+            return pa.Schema.from_pandas(frame[[name]], preserve_index=False).field(0).type
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed values: not a numeric column
+            return pa.string()
+    return pa.schema([pa.field(str(c), kind(c)) for c in frame.columns])
+
+
 def check_filter(log: LogLike, flt: CaseFilter) -> None:
     """Raise an :class:`AnalyticsError` naming the first activity, variant or column of ``flt`` that
     ``log`` does not have (a stored log: its version, before any filter), with the closest matches.
@@ -146,12 +158,12 @@ def check_filter(log: LogLike, flt: CaseFilter) -> None:
     held = held_of(base)
     if held is not None:
         eng: Engine = HeldEngine(held)
-        names = None
+        schema = None
     else:  # only the columns the check reads (the activities, the variants' order), the others by name
-        names = (pq.read_schema(base.path).names if isinstance(base, StoredLog)
-                 else list(base.column_names if isinstance(base, pa.Table) else base.columns))
+        schema = (pq.read_schema(base.path) if isinstance(base, StoredLog) else base.schema
+                  if isinstance(base, pa.Table) else _frame_schema(base, set(flt.ranges or ())))
         eng = CaseEngine(canonical_table(base, columns=[EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, READY]))
     try:
-        check_case_filter(eng, flt, names)
+        check_case_filter(eng, flt, schema)
     finally:
         eng.close()
