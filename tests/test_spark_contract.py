@@ -371,3 +371,22 @@ def test_conformance_on_spark_variants_is_identical(spark, logs):
     a, b = on_spark.to_dict(), local.to_dict()
     a.pop("budget"), b.pop("budget")  # the alignment budget is calibrated per call (states per second)
     assert a == b and a["cases"] > 0
+
+
+def test_the_new_case_filters_keep_the_same_cases_on_spark(spark, logs):
+    """The case filters of issue 19 (relative variant filters, absent and repeated steps, sizes, contained
+    windows, an edge with its duration) compile to the same kept cases on Spark as on DuckDB."""
+    from flowmine.analytics import count_cases, throughput_time
+    from flowmine.engines import use_spark
+
+    log = logs["finance"]
+    top = fa.variant_stats(log)["variant"].iloc[0]
+    filters = [CaseFilter(top_variants=3, variant_coverage=0.9), CaseFilter(variant_min_share=0.05, not_variants=[top]),
+               CaseFilter(not_contains=["Urgent payment request"], rework=["Finance review"]),
+               CaseFilter(case_size=(6, None), contained=("2025-03-01", "2025-06-01")),
+               CaseFilter(directly_follows=("GM approval", "Cashier payment"), directly_follows_s=(0, 86400))]
+    want = [sorted(throughput_time(log.where(f), level="case")["case"]) for f in filters]
+    with use_spark(spark):
+        got = [sorted(throughput_time(log.where(f), level="case")["case"]) for f in filters]
+    assert got == want
+    assert all(0 < len(w) < count_cases(log) for w in want)  # each filter filters

@@ -17,7 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from flowmine.analytics import AnalyticsError, CaseFilter, profile, stored
+    from flowmine.analytics import AnalyticsError, CaseFilter, EventFilter, profile, stored
     from flowmine.api import export_log, load_log, summary
     from flowmine.conformance import ConformanceReport, deviation_bar_figure, deviation_model_figure, read_reference
     from flowmine.conformance import check as check_conformance
@@ -53,6 +53,7 @@ _LAZY = {
     "AnalyticsError": ("flowmine.analytics", "AnalyticsError"),
     "CaseFilter": ("flowmine.analytics", "CaseFilter"),
     "ConformanceReport": ("flowmine.conformance", "ConformanceReport"),
+    "EventFilter": ("flowmine.analytics", "EventFilter"),
     "Flattening": ("flowmine.ingest", "Flattening"),
     "FlowmineError": ("flowmine.errors", "FlowmineError"),
     "IngestReport": ("flowmine.store", "IngestReport"),
@@ -113,6 +114,7 @@ __all__ = [
     "AnalyticsError",
     "CaseFilter",
     "ConformanceReport",
+    "EventFilter",
     "Flattening",
     "FlowmineError",
     "IngestReport",

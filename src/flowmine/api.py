@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from flowmine._fingerprint import FINGERPRINT
 from flowmine.store import Store
@@ -27,10 +28,18 @@ def load_log(store: str | os.PathLike[str] | Store, process: str) -> pd.DataFram
     return st.load(process)
 
 
-def export_log(store: Store, process: str, out: str | os.PathLike[str]) -> int:
-    """Write a stored process to ``out`` (.xes, .xes.gz, .csv or .parquet); return the event count."""
+def export_log(store: Store, process: str, out: str | os.PathLike[str], rows: pa.Table | None = None) -> int:
+    """Write a stored process to ``out`` (.xes, .xes.gz, .csv or .parquet); return the event count.
+
+    ``rows``: the events to write instead of all (a filtered log of this process, e.g.
+    ``flowmine.analytics.as_table(stored(store, process).where(f), columns=None)``); only the columns
+    the stored process has are written, so a filtered export has the columns of the whole one."""
     path = Path(out)
-    table = store.load_table(process)
+    if rows is None:
+        table = store.load_table(process)
+    else:
+        names = pq.read_schema(store.events_path(process)).names
+        table = rows.select([c for c in names if c in rows.column_names])
     table = table.drop_columns([c for c in (FINGERPRINT,) if c in table.column_names])
     name = path.name.lower()
     if name.endswith((".xes", ".xes.gz")):

@@ -43,6 +43,7 @@ from flowmine.analytics._cases import (
     thin_periods,
 )
 from flowmine.analytics._cost import cost
+from flowmine.analytics._events import EventFilter
 from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, trend_chart
 from flowmine.analytics._filters import CaseFilter
 from flowmine.analytics._flow import directly_follows, edge_sql, flow, variant_stats
@@ -55,7 +56,7 @@ from flowmine.analytics._registry import COLUMN_TYPES, COLUMNS, METRICS, InProfi
 from flowmine.analytics._relations import instances
 from flowmine.analytics._resources import busy_seconds, handovers, workload
 from flowmine.analytics._sql import OPENER, Engine, cases_sql, instances_sql, log_order, q, register_engine, scratch
-from flowmine.analytics._table import as_table, filter_cases
+from flowmine.analytics._table import as_table, check_filter, count_cases, filter_cases, filter_events
 from flowmine.analytics._time import queue_time, service_time, sojourn_time, throughput_time, waiting_time
 from flowmine.analytics._variants import Variants, variants_sql
 from flowmine.errors import AnalyticsError, TooManyActivitiesError
@@ -87,6 +88,7 @@ __all__ = [
     "Calendar",
     "CaseFilter",
     "Engine",
+    "EventFilter",
     "InProfile",
     "LogLike",
     "Metric",
@@ -104,12 +106,15 @@ __all__ = [
     "case_timeline",
     "case_waits",
     "cases_sql",
+    "check_filter",
     "cost",
     "cost_per_case",
+    "count_cases",
     "directly_follows",
     "edge_sql",
     "fast_path_available",
     "filter_cases",
+    "filter_events",
     "flow",
     "handovers",
     "held_engine",

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
-from flowmine.analytics._filters import CaseFilter, kept_cases
+from flowmine.analytics._filters import RELATIVE, CaseFilter, kept_cases
 from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, canonical_table
 from flowmine.analytics._recent import Recent
 from flowmine.analytics._sql import OPENER, ORDER, Engine, cases_sql, instances_sql
@@ -120,6 +120,11 @@ def _held(log: LogLike) -> _Held | None:
         return _HELD.get(log.base.path)
 
 
+def held_of(log: LogLike) -> _Held | None:
+    """What is held of ``log``'s version (None: nothing), for an engine over its whole version."""
+    return _held(log)
+
+
 class HeldEngine(Engine):
     """An engine over a held log: ``log``, ``inst`` and ``cases`` are views of the held tables, restricted
     by a filter to the kept cases (a semi-join each query reads; the held tables are never changed)."""
@@ -206,8 +211,17 @@ def _conditions(flt: CaseFilter) -> list[tuple[str, CaseFilter]]:
         elif f.name == "cases":
             if value is not None:
                 out.append((f"cases {_digest(value)}", CaseFilter(cases=value)))
-        elif value is not None and (value or f.name in ("variants", "start_steps", "end_steps")):
+        elif f.name in RELATIVE or f.name == "directly_follows_s":
+            continue  # decided together (below): the variants' frequencies; an edge and its duration
+        elif flt.is_set(f.name):
             out.append((repr((f.name, value)), CaseFilter(**{f.name: value})))
+    if flt.is_relative():
+        rel = {n: getattr(flt, n) for n in RELATIVE}
+        out.append((repr(("relative", rel)), CaseFilter(**rel)))
+    if flt.directly_follows_s is not None:
+        out = [(t, p) for t, p in out if p.directly_follows is None]
+        pair = {"directly_follows": flt.directly_follows, "directly_follows_s": flt.directly_follows_s}
+        out.append((repr(("edge", pair)), CaseFilter(**pair)))  # type: ignore[arg-type]
     return out
 
 
@@ -221,6 +235,8 @@ def keep_mask(log: StoredLog) -> np.ndarray | None:
     ids = case_ids(log.base)
     if len(ids) != held.n_cases:  # a case in several runs of the store: positions are not cidx_
         return None
+    if any(f.is_relative() for f in log.filters[1:]):
+        return None  # its variants' frequencies are those of the cases the filters before it keep
     mask = np.ones(len(ids), dtype=bool)
     for flt in log.filters:
         for text, part in _conditions(flt):

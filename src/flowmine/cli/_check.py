@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from tqdm import tqdm
 
-from flowmine.cli import app, log_variants
+from flowmine.cli import app, fail, log_variants
+from flowmine.cli._filters import Filters, filter_options
 from flowmine.vocabulary import percent
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ TOP_ESCAPING = 5
 
 
 @app.command()
+@filter_options
 def check(
     store: Annotated[Path, typer.Option(help="Store directory.")],
     process: Annotated[str, typer.Option(help="Process name.")],
@@ -46,19 +48,29 @@ def check(
     = "duckdb",
     spark_master: Annotated[str | None, typer.Option(help="With --variants-engine spark: local[2] (default), "
                                                      "spark://host:7077, yarn, or sc://host:15002.")] = None,
+    *,
+    filters: Filters,
 ) -> None:
     """Check fitness, precision, deviations per step and business rules. / 合规性检查。"""
     from flowmine.conformance import check as run_check
     from flowmine.store import Store
 
     st = Store(store, create=False)
+    flt = None
+    if not filters.is_empty():
+        if not filters.events.is_empty():
+            fail("check takes case filters only (it checks whole cases against the model): drop "
+                 "--keep-activities, --drop-activities, --trim and --lifecycle")
+        if variants_engine == "spark":
+            fail("--variants-engine spark checks every case: give the filters with --variants-engine duckdb")
+        flt = filters.checked(st, process, definition)  # unknown names, no case kept: one line, before the work
     given = (log_variants("check", "variants_engine", st, process, variants_engine, spark_master)
              if variants_engine != "duckdb" else None)
     with _progress(process) as phase:
         report = run_check(st, process, reference=reference, rules=rules, method=method,
                            engine=engine, with_precision=precision, extra=extra,
                            max_seconds=None if max_seconds == 0 else max_seconds, variants_of_log=given,
-                           definition=definition, progress=phase)
+                           definition=definition, filters=flt, progress=phase)
     data = report.to_dict()
     text = json.dumps(data, ensure_ascii=False, indent=1)
     if str(json_out) == "-":

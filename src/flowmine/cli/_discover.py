@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 
 from flowmine.cli import app, fail, log_variants
+from flowmine.cli._filters import Filters, filter_options
 
 
 @app.command()
+@filter_options
 def discover(
     store: Annotated[Path, typer.Option(help="Store directory.")],
     process: Annotated[str, typer.Option(help="Process name.")],
@@ -22,6 +24,8 @@ def discover(
     spark_master: Annotated[str | None, typer.Option(help="With --engine spark: local[2] (default), "
                                                      "spark://host:7077, yarn, or a Spark Connect URL sc://host:15002 "
                                                      "(default $FLOWMINE_SPARK_MASTER).")] = None,
+    *,
+    filters: Filters,
 ) -> None:
     """Discover a process model. / 流程发现。"""
     from flowmine._params import check_call
@@ -32,7 +36,14 @@ def discover(
     if out.suffix.lower() not in FORMATS:  # before the work, too: write_model refuses it only at the end
         fail(f"{out}: unknown model format; use .bpmn, .pnml, .svg or .png")
     st = Store(store, create=False)
-    v = log_variants("discover", "engine", st, process, engine, spark_master)
+    if filters.is_empty() or engine not in ("duckdb", "spark"):  # an unknown engine: the declared message
+        v = log_variants("discover", "engine", st, process, engine, spark_master)
+    elif engine == "spark":
+        fail("--engine spark discovers from every case: give the filters with --engine duckdb")
+    else:
+        from flowmine.discovery import collect_variants
+
+        v = collect_variants(filters.log(st, process))
     model = discover_model(v, algorithm, noise)
     write_model(model, out, name=process)
     typer.echo(f"{process}: {v.n_cases:,} cases, {len(v):,} variants; {algorithm} model with "

@@ -12,20 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from flowmine.cli import app, emit_json, fail
-from flowmine.cli._filters import (
-    Active,
-    Attribute,
-    Completed,
-    EndStep,
-    Follows,
-    MaxDuration,
-    MinDuration,
-    Started,
-    StartStep,
-    Variant,
-    case_filter,
-    pair,
-)
+from flowmine.cli._filters import Filters, filter_options, pair
 from flowmine.vocabulary import duration_in, number, percent, ratio
 
 
@@ -79,6 +66,7 @@ def format_explanation(d: dict[str, Any]) -> str:
 
 
 @app.command()
+@filter_options
 def explain(
     store: Annotated[Path, typer.Option(help="Store directory.")],
     process: Annotated[str, typer.Option(help="Process name.")],
@@ -99,30 +87,16 @@ def explain(
                                                    "against (default: the process's own).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the explanation as JSON to this file "
                                                   "('-': standard output).")] = None,
-    started: Started = None,
-    completed: Completed = None,
-    active: Active = None,
-    attribute: Attribute = None,
-    variant: Variant = None,
-    min_duration: MinDuration = None,
-    max_duration: MaxDuration = None,
-    start_step: StartStep = None,
-    end_step: EndStep = None,
-    follows: Follows = None,
+    *,
+    filters: Filters,
 ) -> None:
     """Influencing factors: why a step is slow, costly or deviating. / 影响因素分析。"""
-    from flowmine.analytics import stored
     from flowmine.explain import explain as run
     from flowmine.store import Store
 
     if case and (step is not None or edge is not None):
         fail("--case explains the whole case: give it without --step and --edge")
-    flt = case_filter(started=started, completed=completed, active=active, attribute=attribute, variant=variant,
-                      min_duration=min_duration, max_duration=max_duration, start_step=start_step,
-                      end_step=end_step, follows=follows)
-    log = stored(Store(store, create=False), process)
-    if not flt.is_empty():
-        log = log.where(flt)
+    log = filters.log(Store(store, create=False), process, definition)
     result = run(log, step=step, edge=pair(edge, "edge"), measure=measure, min_cases=min_cases, alpha=alpha,
                  n_boot=n_boot, seed=seed, definition=definition)
     d = result.to_dict(all_factors=all_values)

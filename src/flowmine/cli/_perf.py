@@ -1,6 +1,6 @@
 """``flowmine perf``: the per-step performance profile of a stored process (JSON or a readable table).
 
-A thin shell: parses options into a :class:`~flowmine.analytics.CaseFilter`, calls
+A thin shell: parses the shared filter options (``cli/_filters.py``), calls
 :func:`flowmine.analytics.profile` and formats the result. Durations in the JSON are seconds.
 """
 
@@ -13,19 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from flowmine.cli import app, fail
-from flowmine.cli._filters import (
-    Active,
-    Attribute,
-    Completed,
-    EndStep,
-    Follows,
-    MaxDuration,
-    MinDuration,
-    Started,
-    StartStep,
-    Variant,
-    case_filter,
-)
+from flowmine.cli._filters import Filters, filter_options
 from flowmine.vocabulary import between_steps, duration_in, label, money, percent
 
 
@@ -71,22 +59,13 @@ def format_profile(p: dict[str, Any]) -> str:
 
 
 @app.command()
+@filter_options
 def perf(
     store: Annotated[Path, typer.Option(help="Store directory.")],
     process: Annotated[str, typer.Option(help="Process name.")],
     by: Annotated[str | None, typer.Option(help="Add arrivals/completions/WIP per day, week or month.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the profile as JSON to this file "
                                                   "('-': standard output).")] = None,
-    started: Started = None,
-    completed: Completed = None,
-    active: Active = None,
-    attribute: Attribute = None,
-    variant: Variant = None,
-    min_duration: MinDuration = None,
-    max_duration: MaxDuration = None,
-    start_step: StartStep = None,
-    end_step: EndStep = None,
-    follows: Follows = None,
     engine: Annotated[str, typer.Option(help="auto, sql (= duckdb), fast, or spark (pip install "
                                         "'flowmine[spark]'; see docs/SPARK.md).")] = "auto",
     spark_master: Annotated[str | None, typer.Option(help="With --engine spark: local[2] (default), "
@@ -94,16 +73,17 @@ def perf(
                                                      "(default $FLOWMINE_SPARK_MASTER).")] = None,
     top: Annotated[int, typer.Option(help="Bottlenecks listed.")] = 10,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
+    *,
+    filters: Filters,
 ) -> None:
     """Per-step performance: time, cost, rework, edges, bottlenecks. / 各环节绩效分析。"""
-    from flowmine.analytics import profile, stored
+    from flowmine.analytics import profile
     from flowmine.store import Store
 
-    flt = case_filter(started=started, completed=completed, active=active, attribute=attribute, variant=variant,
-                      min_duration=min_duration, max_duration=max_duration, start_step=start_step,
-                      end_step=end_step, follows=follows)
-    log = stored(Store(store, create=False), process)
     engine = "sql" if engine == "duckdb" else engine
+    if engine == "spark" and not filters.events.is_empty():
+        fail("--engine spark takes case filters only: the event filters make a new log in memory")
+    log = filters.log(Store(store, create=False), process)
     if engine == "spark":
         from flowmine.engines import require, use_spark
         from flowmine.errors import EngineUnavailableError
@@ -111,11 +91,11 @@ def perf(
         try:
             require()
             with use_spark(master=spark_master):
-                result = profile(log, by=by, filters=flt, engine=engine, top=top, seed=seed)
+                result = profile(log, by=by, engine=engine, top=top, seed=seed, process=process)
         except EngineUnavailableError as exc:
             fail(str(exc))
     else:
-        result = profile(log, by=by, filters=flt, engine=engine, top=top, seed=seed)
+        result = profile(log, by=by, engine=engine, top=top, seed=seed, process=process)
     if json_out is None:
         typer.echo(format_profile(result))
         return

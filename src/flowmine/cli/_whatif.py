@@ -13,19 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from flowmine.cli import app, emit_json
-from flowmine.cli._filters import (
-    Active,
-    Attribute,
-    Completed,
-    EndStep,
-    Follows,
-    MaxDuration,
-    MinDuration,
-    Started,
-    StartStep,
-    Variant,
-    case_filter,
-)
+from flowmine.cli._filters import Filters, filter_options
 from flowmine.vocabulary import duration_in, number, percent
 
 
@@ -70,6 +58,7 @@ def format_whatif(d: dict[str, Any]) -> str:
 
 
 @app.command()
+@filter_options
 def whatif(
     store: Annotated[Path, typer.Option(help="Store directory.")],
     process: Annotated[str, typer.Option(help="Process name.")],
@@ -86,29 +75,15 @@ def whatif(
                                                    "(readable, editable).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the prediction as JSON to this file "
                                                   "('-': standard output).")] = None,
-    started: Started = None,
-    completed: Completed = None,
-    active: Active = None,
-    attribute: Attribute = None,
-    variant: Variant = None,
-    min_duration: MinDuration = None,
-    max_duration: MaxDuration = None,
-    start_step: StartStep = None,
-    end_step: EndStep = None,
-    follows: Follows = None,
+    *,
+    filters: Filters,
 ) -> None:
     """What-if simulation: predict a change's effect before making it. / 模拟：变更前预测改进效果。"""
-    from flowmine.analytics import stored
     from flowmine.simulation import load_scenario
     from flowmine.simulation import whatif as run
     from flowmine.store import Store
 
-    flt = case_filter(started=started, completed=completed, active=active, attribute=attribute, variant=variant,
-                      min_duration=min_duration, max_duration=max_duration, start_step=start_step,
-                      end_step=end_step, follows=follows)
-    log = stored(Store(store, create=False), process)
-    if not flt.is_empty():
-        log = log.where(flt)
+    log = filters.log(Store(store, create=False), process)
     sc = load_scenario(scenario) if scenario is not None else None
     result = run(log, sc, runs=runs, seed=seed, workers=workers, until=until)
     if model_out is not None:

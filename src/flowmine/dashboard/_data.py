@@ -160,7 +160,10 @@ def case_filter(store: Store, f: Filters) -> CaseFilter | None:
                      start_steps=[f.first] if f.first else None, end_steps=[f.last] if f.last else None,
                      directly_follows=(a, b) if f.df else None, contains=list(f.has) or None,
                      ranges={f.num: (f.num_min, f.num_max)} if f.num and (
-                         f.num_min is not None or f.num_max is not None) else None)
+                         f.num_min is not None or f.num_max is not None) else None,
+                     not_contains=list(f.not_has) or None, rework=[f.rework] if f.rework else None,
+                     top_variants=f.top, case_size=(f.size_min, f.size_max) if (
+                         f.size_min is not None or f.size_max is not None) else None)
     return None if flt.is_empty() else flt
 
 

@@ -54,7 +54,16 @@ def filter_bar() -> list[Any]:
         dcc.Input(id="flt-dur-max", type="number", min=0, debounce=True, style={"width": 80}),
         html.Label(id="lbl-fit"), dcc.RadioItems(id="flt-fit", inline=True),
     ], className="fm-filters")
-    return [time_row, case_row, html.Div(id="shell-chips", className="fm-chips")]
+    more_row = html.Div([
+        html.Label(id="lbl-not"), dropdown("flt-not", 200, multi=True),
+        html.Label(id="lbl-rework"), dropdown("flt-rework"),
+        html.Label(id="lbl-top"), dcc.Input(id="flt-top", type="number", min=1, step=1, debounce=True,
+                                            style={"width": 70}),
+        html.Label(id="lbl-size"),
+        dcc.Input(id="flt-size-min", type="number", min=1, step=1, debounce=True, style={"width": 70}),
+        dcc.Input(id="flt-size-max", type="number", min=1, step=1, debounce=True, style={"width": 70}),
+    ], className="fm-filters")
+    return [time_row, case_row, more_row, html.Div(id="shell-chips", className="fm-chips")]
 
 
 def options(values: Sequence[str], shown: Callable[[str], str] = str) -> list[dict[str, Any]]:
@@ -144,6 +153,10 @@ def chips(path: str, f: _state.Filters, shown: Callable[[str], str]) -> list[Any
             text = " – ".join("…" if v is None else duration(v, f.lang) for v in (f.dur_min, f.dur_max))
         elif key == "fit":
             text = t(f"fit_{value}", f.lang)
+        elif key in ("not", "rework"):
+            text = t(f"chip_{key}", f.lang).format(step=shown(value))
+        elif key in ("top", "size"):
+            text = t(f"chip_{key}", f.lang).format(n=value)
         out.append(dcc.Link(f"{text} ✕", href=path + without.query(), className="fm-chip",
                             title=t("remove_filter", f.lang), id={"type": "chip", "key": f"{key}:{value}"[:120]}))
     out.append(dcc.Link(t("clear_all", f.lang), href=path + f.cleared().query(), id="clear-all",
@@ -181,14 +194,21 @@ def controls(f: _state.Filters, off: _state.Offer, shown: Callable[[str], str]) 
         "flt-num.value": f.num, "flt-num-min.value": f.num_min, "flt-num-max.value": f.num_max,
         "flt-num-min.placeholder": _bound_hint("≥", off, f.num, 0),
         "flt-num-max.placeholder": _bound_hint("≤", off, f.num, 1),
+        "flt-not.options": steps, "flt-not.value": list(f.not_has), "flt-rework.options": steps,
+        "flt-rework.value": f.rework, "flt-top.value": f.top,
+        "flt-top.max": max(len(off.variant_cases), len(off.variants), 1),
+        "flt-size-min.value": f.size_min, "flt-size-max.value": f.size_max,
+        "flt-size-min.placeholder": t("dur_min", lang), "flt-size-max.placeholder": t("dur_max", lang),
     }
     labels = {"process": "process", "period": "period", "zone": "zone", "lang": "language", "attr": "attribute",
               "variant": "variant_filter", "has": "has_filter", "df": "df_filter", "first": "first_filter",
-              "last": "last_filter", "dur": "dur_filter", "num": "num_filter"}
+              "last": "last_filter", "dur": "dur_filter", "num": "num_filter", "not": "not_filter",
+              "rework": "rework_filter", "top": "top_filter", "size": "size_filter"}
     out.update({f"lbl-{k}.children": t(v, lang) for k, v in labels.items()})
     out["lbl-period.children"] = f"{t('period', lang)} ({zone})"
     out["lbl-fit.children"] = t("fit_filter", lang) if off.conformance else ""
-    for cid in ("flt-attr", "flt-values", "flt-variant", "flt-has", "flt-df", "flt-first", "flt-last", "flt-num"):
+    for cid in ("flt-attr", "flt-values", "flt-variant", "flt-has", "flt-df", "flt-first", "flt-last", "flt-num",
+                "flt-not", "flt-rework"):
         out[f"{cid}.placeholder"] = t("choose", lang)
         out[f"{cid}.labels"] = dropdown_labels(lang)
     out["flt-process.labels"] = out["flt-tz.labels"] = dropdown_labels(lang)

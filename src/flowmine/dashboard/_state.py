@@ -12,7 +12,11 @@ zone ``tz``), ``attr`` and ``val`` (repeatable: cases with one of these values o
 cases only), ``has`` (repeatable: cases containing each of these steps), ``df`` (``A → B``: cases
 where B directly follows A), ``dur_min`` / ``dur_max`` (case duration in seconds, inclusive),
 ``start`` / ``end`` (the case's first / last step), ``num`` with ``num_min`` / ``num_max`` (a numeric case
-attribute within a range, inclusive, inside its values' range), ``tz`` (IANA zone; default: the
+attribute within a range, inclusive, inside its values' range), ``not`` (repeatable: cases containing
+none of these steps), ``rework`` (cases executing this step twice or more), ``top`` (the cases of the
+K most frequent variants of all the process's cases, K up to the number of variants; the other
+filters intersect with them, as within one ``CaseFilter``), ``size_min`` / ``size_max`` (events per
+case, inclusive), ``tz`` (IANA zone; default: the
 process's), ``lang``; page settings: ``acts``, ``paths``, ``overlay``, ``stat`` (the process map's).
 """
 
@@ -41,6 +45,8 @@ ZONES = ("UTC", "Asia/Shanghai", "Europe/London", "Europe/Berlin", "America/New_
 YEARS = (1900, 2199)
 #: The longest case duration a filter accepts, in seconds (about 300 years).
 MAX_DURATION_S = 1e10
+#: The most events per case a size filter names.
+MAX_CASE_SIZE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,11 @@ class Filters:
     num_max: float | None = None
     unknown_process: bool = False  # the URL named a process the store does not hold
     view: tuple[tuple[str, str], ...] = ()  # a page's own settings (VIEW_KEYS), not a case filter
+    not_has: tuple[str, ...] = ()  # steps no kept case contains (URL key not)
+    rework: str | None = None  # a step every kept case executes twice or more
+    top: int | None = None  # the cases of the K most frequent variants
+    size_min: int | None = None  # events per case (inclusive)
+    size_max: int | None = None
 
     def setting(self, key: str, allowed: Sequence[str], default: str) -> str:
         """A page setting from the URL (``view``) if it is one of ``allowed``, else ``default``."""
@@ -111,6 +122,9 @@ class Filters:
         if self.num:
             items += [(k, v) for k, v in (("num", self.num), ("num_min", _num(self.num_min)),
                                           ("num_max", _num(self.num_max))) if v]
+        items += [("not", v) for v in self.not_has]
+        items += [(k, v) for k, v in (("rework", self.rework), ("top", _num(self.top)),
+                                      ("size_min", _num(self.size_min)), ("size_max", _num(self.size_max))) if v]
         items += [(k, v) for k, v in (("tz", self.tz), ("lang", self.lang)) if v]
         items += list(self.view)
         return "?" + urlencode(items)
@@ -121,13 +135,14 @@ class Filters:
                 self.has, self.df, self.dur_min, self.dur_max, self.first, self.last,
                 self.tz if (self.start or self.end) else None,
                 self.num if (self.num_min is not None or self.num_max is not None) else None, self.num_min,
-                self.num_max)
+                self.num_max, self.not_has, self.rework, self.top, self.size_min, self.size_max)
 
     @classmethod
     def from_key(cls, process: str | None, key: Sequence[Any]) -> Filters:
         """The filters a :meth:`key` was made of (the language aside)."""
         names = ("start", "end", "attr", "values", "variant", "fit", "has", "df", "dur_min", "dur_max",
-                 "first", "last", "tz", "num", "num_min", "num_max")
+                 "first", "last", "tz", "num", "num_min", "num_max", "not_has", "rework", "top", "size_min",
+                 "size_max")
         return cls(process=process, **dict(zip(names, key, strict=True)))
 
     @property
@@ -150,6 +165,12 @@ class Filters:
             ("variant", "variant", self.variant), ("fit", "fit", self.fit), ("df", "df", self.df),
             ("start", "first", self.first), ("end", "last", self.last)) if v]
         out += [("has", h, replace(self, has=tuple(x for x in self.has if x != h))) for h in self.has]
+        out += [("not", h, replace(self, not_has=tuple(x for x in self.not_has if x != h))) for h in self.not_has]
+        out += [(k, str(v), replace(self, **{n: None})) for k, n, v in (  # type: ignore[arg-type]
+            ("rework", "rework", self.rework), ("top", "top", self.top)) if v]
+        if self.size_min is not None or self.size_max is not None:
+            out.append(("size", f"{_num(self.size_min) or '…'} – {_num(self.size_max) or '…'}",
+                        replace(self, size_min=None, size_max=None)))
         if self.num and (self.num_min is not None or self.num_max is not None):
             out.append(("num", f"{self.num.removeprefix('case:')} {_num(self.num_min) or '…'} – "
                                f"{_num(self.num_max) or '…'}", replace(self, num=None, num_min=None, num_max=None)))
@@ -192,6 +213,21 @@ def _duration(value: Any) -> float | None:
     return seconds
 
 
+def _count(value: Any, what: str, most: int) -> int | None:
+    """A whole number from 1 to ``most`` (a URL's text, or a control's number)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise OptionError(f"{what} {value!r} is not a whole number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise OptionError(f"{what} {str(value)[:80]!r} is not a whole number") from None
+    if not number.is_integer() or not 1 <= number <= most:
+        raise OptionError(f"{what} {value!r} is not a whole number from 1 to {most}")
+    return int(number)
+
+
 def _among(what: str, value: Any, allowed: Sequence[str] | Mapping[str, Any]) -> str | None:
     if value is None or value == "":
         return None
@@ -214,13 +250,18 @@ def _single(f: Filters, name: str, value: Any, off: Offer) -> Any:
         return _date(value, off)
     if name in ("dur_min", "dur_max"):
         return _duration(value)
-    if name == "has":
+    if name in ("has", "not_has"):
         return _steps(value, off)
+    if name == "top":
+        return _count(value, "top", max(len(off.variant_cases), len(off.variants)))
+    if name in ("size_min", "size_max"):
+        return _count(value, name, MAX_CASE_SIZE)
     if name in ("num_min", "num_max"):
         return _in_range(value, off.numeric.get(f.num or "") if isinstance(f.num, str) else None)
     checks: dict[str, Sequence[str] | Mapping[str, Any]] = {
         "variant": off.variants, "fit": FIT if off.conformance else (), "df": off.edges,
-        "first": off.activities, "last": off.activities, "tz": off.zones(), "attr": off.attributes,
+        "first": off.activities, "last": off.activities, "rework": off.activities, "tz": off.zones(),
+        "attr": off.attributes,
         "num": off.numeric}
     return _among(name, value, checks[name])
 
@@ -251,8 +292,11 @@ def _values(attr: str | None, values: Any, off: Offer) -> tuple[str, ...]:
 
 
 CHECKED = ("start", "end", "attr", "variant", "fit", "has", "df", "dur_min", "dur_max", "first", "last", "tz",
-           "num", "num_min", "num_max")  # num before its bounds: they are checked against its range
-URL_KEYS = {"start": "from", "end": "to", "first": "start", "last": "end"}
+           "num", "num_min", "num_max",  # num before its bounds: they are checked against its range
+           "not_has", "rework", "top", "size_min", "size_max")
+URL_KEYS = {"start": "from", "end": "to", "first": "start", "last": "end", "not_has": "not"}
+#: Fields whose URL key repeats (one value each).
+REPEATED = ("has", "not_has")
 
 
 def _consistent(f: Filters) -> Filters:
@@ -260,6 +304,8 @@ def _consistent(f: Filters) -> Filters:
         raise OptionError("the shortest duration is longer than the longest")
     if f.num_min is not None and f.num_max is not None and f.num_min > f.num_max:
         raise OptionError("the range's lower bound is above its upper bound")
+    if f.size_min is not None and f.size_max is not None and f.size_min > f.size_max:
+        raise OptionError("the smallest case size is above the largest")
     return f
 
 
@@ -285,16 +331,16 @@ def parse(search: str | None, processes: list[str], offer: Callable[[str], Offer
     checked: dict[str, Any] = {}
     for name in CHECKED:
         key = URL_KEYS.get(name, name)
-        raw: Any = qs.get(key, []) if name == "has" else get.get(key)
-        if name == "has":
+        raw: Any = qs.get(key, []) if name in REPEATED else get.get(key)
+        if name in REPEATED:
             ok = [v for v in raw if v in set(off.activities)]
-            refused += [f"has={v[:80]}" for v in raw if v not in set(off.activities)]
+            refused += [f"{key}={v[:80]}" for v in raw if v not in set(off.activities)]
             raw = ok
         try:
             checked[name] = _single(Filters(num=checked.get("num")), name, raw, off)
         except OptionError:
             refused.append(f"{key}={str(raw)[:80]}")
-            checked[name] = None if name != "has" else ()
+            checked[name] = None if name not in REPEATED else ()
     attr, values = checked["attr"], tuple(qs.get("val", []))
     allowed = set(off.attributes[attr]) if attr is not None else set()
     if attr is not None or "attr" not in get:  # values of a refused attribute go with it
@@ -307,6 +353,9 @@ def parse(search: str | None, processes: list[str], offer: Callable[[str], Offer
     if f.num_min is not None and f.num_max is not None and f.num_min > f.num_max:
         refused.append(f"num_max={_num(f.num_max)}")
         f = replace(f, num_max=None)
+    if f.size_min is not None and f.size_max is not None and f.size_min > f.size_max:
+        refused.append(f"size_max={_num(f.size_max)}")
+        f = replace(f, size_max=None)
     return replace(f, refused=tuple(refused), view=_view(get))
 
 

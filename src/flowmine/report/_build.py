@@ -273,8 +273,9 @@ def build_report(store: str | Path | Store, process: str, lang: str = "en", init
 
 @validate_params({"lang": [Options(LANGS)]})
 def write_report(store: str | Path | Store, process: str, out: str | Path, lang: str = "en",
-                 initiatives: str | Path | None = None) -> Path:
-    """Write :func:`build_report` to ``out`` (UTF-8) and return the path."""
+                 initiatives: str | Path | None = None, filters: CaseFilter | None = None) -> Path:
+    """Write :func:`build_report` to ``out`` (UTF-8) and return the path (``filters``: as in
+    :func:`report_data`)."""
     path = Path(out)
-    path.write_text(build_report(store, process, lang, initiatives), encoding="utf-8")
+    path.write_text(build_report(store, process, lang, initiatives, filters=filters), encoding="utf-8")
     return path
