@@ -72,7 +72,7 @@ def _mean_fidelity(runs: list[dict]) -> dict:
 
 def fidelity_table(real: bool, seeds: int = 5) -> None:
     import flowmine
-    from flowmine.analytics import stored
+    from flowmine.analytics import CaseFilter, stored
     from flowmine.simulation import discover, fidelity, simulate
 
     print(f"fidelity: mean over {seeds} replications (seeds 1..{seeds}); sd = the median error's spread")
@@ -94,11 +94,27 @@ def fidelity_table(real: bool, seeds: int = 5) -> None:
             print(f"(no {SHARED}: the real logs are left out)")
         for label, process in logs:
             log = stored(st, process)
-            model = discover(log)
-            f = _mean_fidelity([fidelity(log, simulate(model, seed=k)) for k in range(1, seeds + 1)])
-            print(_row(label, f) + f"  {f['throughput_median_s']['sd']:>6.1%}")
-            for p in f["problems"]:
-                print(f"{'':<34}  {p}")
+            for name, until in _periods(process):
+                ref = log if until is None else log.where(CaseFilter(started=(None, until)))
+                model = discover(log, until=until)
+                f = _mean_fidelity([fidelity(ref, simulate(model, seed=k)) for k in range(1, seeds + 1)])
+                print(_row(label + name, f) + f"  {f['throughput_median_s']['sd']:>6.1%}")
+                for p in f["problems"]:
+                    print(f"{'':<34}  {p}")
+
+
+def _periods(process: str) -> list[tuple[str, str | None]]:
+    """The calibration periods of a log: a sample has a process change planted at its initiative's date,
+    so it is judged both before it (a stationary period) and as a whole (a mixture of two processes)."""
+    import pandas as pd
+
+    from flowmine.monitor import load_initiatives
+
+    if process.startswith("real"):
+        return [("", None)]
+    (ini,) = load_initiatives(process=process)
+    until = pd.Timestamp(ini.change_date.isoformat(), tz=ini.timezone).tz_convert("UTC").isoformat()
+    return [(" (before)", until), (" (whole)", None)]
 
 
 def _one(model_path: str, seed: int) -> int:

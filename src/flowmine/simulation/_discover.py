@@ -29,14 +29,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from flowmine._schema import ACTIVITY, CASE, TIMESTAMP
-from flowmine.analytics import LogLike, StoredLog, as_table, busy_seconds, instances
+from flowmine.analytics import LogLike, StoredLog, as_table, instances
 from flowmine.simulation._model import END, START, Branch, Distribution, Pool, SimulationModel, StepModel
 
 #: Largest Kolmogorov-Smirnov distance at which a fitted family is kept over the empirical distribution.
@@ -86,10 +87,13 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
         cutoff = pd.Timestamp(until, tz="UTC") if pd.Timestamp(until).tzinfo is None else pd.Timestamp(until)
         keep = inst["case"].isin(inst.loc[first & (begin < cutoff), "case"])
         inst, first, begin = inst[keep], first[keep], begin[keep]
-    # who worked, when and how long: from the work done before ``until`` (a case started before it may
-    # reach a step after the change, done by the new staff in the new hours)
+    # who worked and when: from the work done before ``until`` (a case started before it may reach a
+    # step after the change, done by the new staff in the new hours); how long it took and waited: from
+    # the instances ready before it (those started before it would leave out the long waits that were
+    # still running at the change date: a sample biased to short ones)
     done = inst if until is None else inst[pd.to_datetime(inst["start"].fillna(inst["complete"]), utc=True)
                                            < cutoff]
+    timing = inst if until is None else inst[pd.to_datetime(_ready(inst), utc=True) < cutoff]
     if inst.empty:
         from flowmine.errors import OptionError
 
@@ -103,16 +107,15 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     has_starts = bool(inst["start"].notna().any())
     pools = _pools(done, tz) if has_starts and done["resource"].notna().any() else {}
     is_last = inst.groupby("case", sort=False)["pos"].transform("max") == inst["pos"]
-    busy = _busy(inst, done) if pools else pd.Series(dtype=np.float64)
     steps = {}
-    seen = set(done["activity"].unique().tolist())
-    for name, part in pd.concat([done, inst[~inst["activity"].isin(seen)]]).groupby("activity", sort=True):
+    seen = set(timing["activity"].unique().tolist())
+    for name, part in pd.concat([timing, inst[~inst["activity"].isin(seen)]]).groupby("activity", sort=True):
         pool = _pool_of(part, pools)
         delay = None
         if pool is not None:  # the work itself: the pool's working time between start and completion
             hours = pools[pool].hours
             values = _working_seconds(part["start"], part["complete"], hours, tz)
-            delay = _extraneous(part, hours, tz, busy)
+            delay = _extraneous(inst, part, tz)
         else:
             values = (part["service_s"] if has_starts else part["sojourn_s"]).to_numpy(dtype=np.float64)
         values = values[np.isfinite(values) & (values >= 0)]
@@ -303,24 +306,92 @@ def _known_waits(part: pd.DataFrame) -> pd.DataFrame:
     return part[part["enabling_complete"].notna() & part["start"].notna() & part["resource"].notna()]
 
 
-def _busy(inst: pd.DataFrame, done: pd.DataFrame) -> pd.Series:
-    """For every instance of ``done`` whose wait is known: the seconds of it during which its resource
-    was doing work of the log (``busy_seconds``, computed once for every step), by row."""
-    known = _known_waits(done)
-    got = busy_seconds(inst, known["enabling_complete"], known["start"], known["resource"].to_numpy(dtype=object))
-    return pd.Series(got, index=known.index)
-
-
-def _extraneous(part: pd.DataFrame, hours: list[int], tz: str, busy: pd.Series) -> Distribution | None:
-    """The step's extraneous delays: per instance, the pool's working time from its enabling to its
-    start during which its resource did no work of the log (``busy``); None when there is none."""
+def _extraneous(inst: pd.DataFrame, part: pd.DataFrame, tz: str) -> Distribution | None:
+    """The step's extraneous delays, in elapsed seconds: per instance, from the first moment after its
+    enabling at which its resource was at work (in its own working hours) and free (doing no other
+    work of the log) to its start: waiting that neither the calendar nor the resource's other work
+    explains (a supplier, a customer, a document in the post; Chapela-Campa and Dumas' definition).
+    None when there is none."""
     known = _known_waits(part)
     if known.empty:
         return None
-    wait = _working_seconds(known["enabling_complete"], known["start"], hours, tz)
-    delay = np.clip(wait - busy.reindex(known.index).fillna(0.0).to_numpy(), 0.0, None)
+    free = _free_from(inst, known, tz)
+    delay = np.clip((_micros(known["start"]) - free) / 1e6, 0.0, None)
     delay = np.r_[delay, np.zeros(len(part) - len(known))]  # a case's first step: no delay to draw
     return fit(delay) if (delay > 60.0).any() else None
+
+
+def _micros(t: pd.Series) -> np.ndarray:
+    return np.asarray(pd.to_datetime(t, utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64))
+
+
+def _free_from(inst: pd.DataFrame, known: pd.DataFrame, tz: str) -> np.ndarray:
+    """Per instance of ``known``: the first moment (UTC microseconds) at or after its enabling at which
+    its resource was in its own working hours (the hours of the week in which it started at least
+    ``WORKING_HOUR_SHARE`` of its work) and not inside any of its activity instances."""
+    t = _micros(known["enabling_complete"])
+    res = known["resource"].to_numpy(dtype=object)
+    work = inst[inst["start"].notna() & inst["resource"].isin(pd.unique(res))]
+    spans = {r: (_micros(g["start"]), _micros(g["complete"])) for r, g in work.groupby("resource", sort=False)}
+    # the resource's own working hours per block of HOURS_BLOCK_WEEKS weeks (a calendar can change: a
+    # deputy's new approval day, a lab open on Fridays from a date on)
+    local = pd.to_datetime(work["start"], utc=True).dt.tz_convert(tz)
+    how = (local.dt.day_of_week * 24 + local.dt.hour).to_numpy()
+    block = _block(_micros(work["start"]))
+    own: dict[tuple[Any, int], np.ndarray] = {}
+    groups = work.groupby([work["resource"].to_numpy(dtype=object), block], sort=False).indices
+    for key, where in groups.items():
+        who, blk = cast(tuple[Any, int], key)
+        counts = np.bincount(how[where], minlength=168)
+        own[(who, int(blk))] = np.flatnonzero(counts >= max(1.0, WORKING_HOUR_SHARE * len(where)))
+    merged: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
+    for r, (s0, e0) in spans.items():
+        order = np.argsort(s0, kind="stable")
+        s1, e1 = s0[order], np.maximum.accumulate(e0[order])
+        first = np.r_[True, s1[1:] > e1[:-1]]
+        merged[r] = (s1[first], np.maximum.reduceat(e1, np.flatnonzero(first)))
+    rows = {r: np.asarray(i, dtype=np.int64) for r, i in
+            pd.Series(np.arange(len(known))).groupby(pd.Series(res, dtype=object), sort=False).indices.items()}
+    for _ in range(4):  # working hours and busy spans move it on; a few rounds settle it
+        for person, idx in rows.items():
+            if person not in merged:
+                continue
+            blocks = _block(t[idx])
+            for bl in np.unique(blocks):
+                sel = idx[blocks == bl]
+                hours = own.get((person, int(bl)))
+                if hours is not None:  # no work of its own in that block: its hours are not known there
+                    t[sel] = _next_open(t[sel], hours.tolist(), tz)
+            ms, me = merged[person]
+            k = np.searchsorted(ms, t[idx], side="right") - 1
+            inside = (k >= 0) & (t[idx] < me[np.maximum(k, 0)])
+            t[idx] = np.where(inside, me[np.maximum(k, 0)], t[idx])
+    return t
+
+
+#: Weeks per block over which a resource's own working hours are read (they may change over the log).
+HOURS_BLOCK_WEEKS = 4
+
+
+def _block(t: np.ndarray) -> np.ndarray:
+    """The block of ``HOURS_BLOCK_WEEKS`` weeks (counted from the epoch's first Monday) of each moment."""
+    return np.asarray((t - 345_600_000_000) // (HOURS_BLOCK_WEEKS * 7 * 86_400_000_000), dtype=np.int64)
+
+
+def _next_open(t: np.ndarray, hours: list[int], tz: str) -> np.ndarray:
+    """Each moment (UTC microseconds) moved on to the next start of an open hour of ``hours`` (local to
+    ``tz``) when it falls in a closed one."""
+    if not hours or len(hours) == 168:
+        return t
+    open_ = np.zeros(168, dtype=bool)
+    open_[hours] = True
+    ahead = np.array([next(k for k in range(168) if open_[(h + k) % 168]) for h in range(168)], dtype=np.int64)
+    origin = int(pd.Timestamp("2000-01-03", tz=tz).tz_convert("UTC").value // 1000)  # a local Monday 00:00
+    hour_us = 3_600_000_000
+    x = t - origin
+    h = (x // hour_us) % 168
+    nxt = (x // hour_us + ahead[h]) * hour_us
+    return np.where(open_[h], t, origin + nxt)
 
 
 def _working_seconds(start: pd.Series, end: pd.Series, hours: list[int], tz: str) -> np.ndarray:
@@ -347,6 +418,15 @@ def _zone(log: LogLike) -> str:
         if cfg is not None:
             return str(cfg.calendar.get("timezone", "UTC"))
     return "UTC"
+
+
+def _ready(inst: pd.DataFrame) -> pd.Series:
+    """When each instance became ready: its ready time, else its enabling completion, else its start or
+    completion."""
+    out = inst["ready"] if "ready" in inst.columns else pd.Series(pd.NaT, index=inst.index)
+    for col in ("enabling_complete", "start", "complete"):
+        out = out.fillna(inst[col])
+    return out
 
 
 def _begin(inst: pd.DataFrame) -> pd.Series:
@@ -407,11 +487,15 @@ def fit(values: np.ndarray, rng_seed: int = 0) -> Distribution:
         return Distribution("empirical", quantiles=quantiles)
     sample = positive if positive.size <= FIT_SAMPLE else np.random.default_rng(rng_seed).choice(
         positive, FIT_SAMPLE, replace=False)
+    if np.ptp(sample) <= 1e-9 * float(sample.max()):  # (nearly) one value: no family to fit
+        return Distribution("empirical", quantiles=quantiles)
     best: tuple[float, Distribution] | None = None
     for family, dist in (("lognorm", stats.lognorm), ("gamma", stats.gamma), ("expon", stats.expon)):
         try:
-            params = dist.fit(sample, floc=0)
-        except (ValueError, RuntimeError, FloatingPointError):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # a fit scipy warns about is a fit that failed
+                params = dist.fit(sample, floc=0)
+        except (ValueError, RuntimeError, FloatingPointError, RuntimeWarning):
             continue
         ks = float(stats.kstest(sample, dist.name, args=params).statistic)
         shape = None if family == "expon" else float(params[0])

@@ -103,7 +103,7 @@ class StepModel:
     pool: str | None
     service: Distribution
     cost: float = 0.0
-    #: the extraneous delay before the step asks for its pool, in the pool's working time (None: none)
+    #: the extraneous delay before the step asks for its pool, in elapsed seconds (None: none)
     delay: Distribution | None = None
     #: the duration after a given previous step, where it differs by where the case comes from (a log
     #: without starts: the sojourn after each previous step with enough instances; else ``service``)

@@ -154,7 +154,7 @@ class _Run:
             hours = self.hours.get(step.pool, self.hours[None])
             person = None
             if step.delay is not None and step.pool is not None:  # waiting nobody's work explains
-                yield env.timeout(hours.add_work(env.now, float(step.delay.sample(self.rng, 1)[0])) - env.now)
+                yield env.timeout(float(step.delay.sample(self.rng, 1)[0]))  # elapsed: a supplier's days
             if store is not None:
                 person = yield store.get()
             start = hours.open_at(env.now) if step.pool is not None else env.now
