@@ -209,7 +209,7 @@ def test_one_more_approver_is_predicted_to_cut_the_wait_for_the_gm(finance_store
     from flowmine.simulation import whatif
 
     s = _scenario(tmp_path, '[[change]]\nkind = "capacity"\npool = "gm"\nadd = 1\n')
-    r = whatif(stored(finance_store, "finance"), s, runs=8, workers=2, until="2025-08-04").to_dict()
+    r = whatif(stored(finance_store, "finance"), s, runs=12, workers=2, until="2025-08-04").to_dict()
     assert set(r) >= {"as_is", "scenario", "delta", "fidelity"} and r["fidelity"]["acceptable"]
     wait = r["delta"]["waiting_median_s"]["GM approval"]
     assert wait["value"] < 0 and wait["ci"][1] < 0  # shorter, with 95 % confidence
