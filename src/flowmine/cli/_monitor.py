@@ -141,6 +141,6 @@ def _predicted_line(p: Any) -> str:
     line = warn + (f"predicted ({d['scenario_name']}, {d['runs']} runs on the cases before {d['calibrated_until']}): "
             f"relative change {rel['value']:+.1%}{ci}")
     if p.achieved_relative is not None and p.gap is not None:
-        line += (f"; achieved {p.achieved_relative:+.1%}; gap {p.gap:+.1%} "
+        line += (f"; achieved {p.achieved_relative:+.1%}; gap {p.gap * 100:+.1f} points "
                  f"({'within' if p.within else 'more than'} 25 % of the achieved change)")
     return line
