@@ -373,3 +373,21 @@ def test_a_last_step_takes_its_own_time_and_a_case_s_durations_correlate() -> No
     pairs = np.log(np.array(went_on.tolist()))
     r = np.corrcoef(pairs[:, 0], pairs[:, 1])[0, 1]
     assert 0.25 < r < 0.75 and len(first) > 200  # one case's durations move together, as in the log
+
+
+def test_remove_and_reroute_hold_for_every_case_whatever_its_history() -> None:
+    """A removed step is never reached through the flow's history or a branch, and a reroute overrides
+    what the history said after that step."""
+    from flowmine.simulation import apply, scenario_from_dict
+
+    log = _sojourn_log([(f"a{i}", [("A", 1), ("B", 1), ("C", 1)]) for i in range(60)]
+                       + [(f"x{i}", [("X", 1), ("B", 1), ("D", 1)]) for i in range(60)])
+    model = discover(log)
+    gone = apply(model, scenario_from_dict({"change": [{"kind": "remove_step", "step": "C"}]}, "t"))
+    assert "C" not in gone.history.get("A", {}).get("B", {}) and gone.history["A"]["B"] == {END: 1.0}
+    sim = simulate(gone, seed=2)
+    assert "C" not in set(sim["concept:name"]) and set(sim["concept:name"]) == {"A", "X", "B", "D"}
+    rr = apply(model, scenario_from_dict({"change": [{"kind": "reroute", "after": "B", "to": {"D": 1}}]}, "t"))
+    assert all("B" not in after for after in rr.history.values())
+    assert set(simulate(rr, seed=2).groupby("case:concept:name")["concept:name"].agg(" ".join)) == {
+        "A B D", "X B D"}

@@ -169,11 +169,19 @@ class _Change:
         after = self.model.flow.pop(name, {END: 1.0})
         stay = after.pop(name, 0.0)  # a self-loop goes with the step
         rest = {b: p / (1.0 - stay) for b, p in after.items()} if stay < 1.0 else {END: 1.0}
-        for nxt in self.model.flow.values():
+        m = self.model
+        history = [nxt for x, after_x in m.history.items() if x != name
+                   for a, nxt in after_x.items() if a != name]
+        branched = [nxt for a, br in m.branches.items() if a != name for nxt in br.flow.values()]
+        for nxt in [*m.flow.values(), *history, *branched]:
             p = nxt.pop(name, 0.0)
             for b, q in rest.items():
                 nxt[b] = nxt.get(b, 0.0) + p * q
-        del self.model.steps[name]
+        # what followed the step, by where cases came from, goes with it: the overall flow after it stands in
+        m.history = {x: {a: nxt for a, nxt in after_x.items() if a != name}
+                     for x, after_x in m.history.items() if x != name}
+        m.branches.pop(name, None)
+        del m.steps[name]
 
     def _automate_step(self) -> None:
         step = self.model.steps[self.step()]
@@ -196,6 +204,10 @@ class _Change:
         if total <= 0:
             self.fail("to", "probabilities that are not all 0", to)
         self.model.flow[str(frm)] = {str(b): float(p) / total for b, p in to.items()}  # type: ignore[union-attr]
+        # the new probabilities hold for every case: not by where it came from or by its attributes
+        for after_x in self.model.history.values():
+            after_x.pop(str(frm), None)
+        self.model.branches.pop(str(frm), None)
 
     def _arrivals(self) -> None:
         factor = self.number("factor")
