@@ -29,6 +29,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any, cast
 
@@ -107,6 +108,7 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     has_starts = bool(inst["start"].notna().any())
     pools = _pools(done, tz) if has_starts and done["resource"].notna().any() else {}
     is_last = inst.groupby("case", sort=False)["pos"].transform("max") == inst["pos"]
+    free = _Availability(inst, tz) if pools else None
     steps = {}
     seen = set(timing["activity"].unique().tolist())
     for name, part in pd.concat([timing, inst[~inst["activity"].isin(seen)]]).groupby("activity", sort=True):
@@ -115,7 +117,7 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
         if pool is not None:  # the work itself: the pool's working time between start and completion
             hours = pools[pool].hours
             values = _working_seconds(part["start"], part["complete"], hours, tz)
-            delay = _extraneous(inst, part, tz)
+            delay = _extraneous(part, free) if free is not None else None
         else:
             values = (part["service_s"] if has_starts else part["sojourn_s"]).to_numpy(dtype=np.float64)
         values = values[np.isfinite(values) & (values >= 0)]
@@ -306,7 +308,7 @@ def _known_waits(part: pd.DataFrame) -> pd.DataFrame:
     return part[part["enabling_complete"].notna() & part["start"].notna() & part["resource"].notna()]
 
 
-def _extraneous(inst: pd.DataFrame, part: pd.DataFrame, tz: str) -> Distribution | None:
+def _extraneous(part: pd.DataFrame, free: _Availability) -> Distribution | None:
     """The step's extraneous delays, in elapsed seconds: per instance, from the first moment after its
     enabling at which its resource was at work (in its own working hours) and free (doing no other
     work of the log) to its start: waiting that neither the calendar nor the resource's other work
@@ -315,8 +317,7 @@ def _extraneous(inst: pd.DataFrame, part: pd.DataFrame, tz: str) -> Distribution
     known = _known_waits(part)
     if known.empty:
         return None
-    free = _free_from(inst, known, tz)
-    delay = np.clip((_micros(known["start"]) - free) / 1e6, 0.0, None)
+    delay = np.clip((_micros(known["start"]) - free.from_(known)) / 1e6, 0.0, None)
     delay = np.r_[delay, np.zeros(len(part) - len(known))]  # a case's first step: no delay to draw
     return fit(delay) if (delay > 60.0).any() else None
 
@@ -325,48 +326,54 @@ def _micros(t: pd.Series) -> np.ndarray:
     return np.asarray(pd.to_datetime(t, utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64))
 
 
-def _free_from(inst: pd.DataFrame, known: pd.DataFrame, tz: str) -> np.ndarray:
-    """Per instance of ``known``: the first moment (UTC microseconds) at or after its enabling at which
-    its resource was in its own working hours (the hours of the week in which it started at least
-    ``WORKING_HOUR_SHARE`` of its work) and not inside any of its activity instances."""
-    t = _micros(known["enabling_complete"])
-    res = known["resource"].to_numpy(dtype=object)
-    work = inst[inst["start"].notna() & inst["resource"].isin(pd.unique(res))]
-    spans = {r: (_micros(g["start"]), _micros(g["complete"])) for r, g in work.groupby("resource", sort=False)}
-    # the resource's own working hours per block of HOURS_BLOCK_WEEKS weeks (a calendar can change: a
-    # deputy's new approval day, a lab open on Fridays from a date on)
-    local = pd.to_datetime(work["start"], utc=True).dt.tz_convert(tz)
-    how = (local.dt.day_of_week * 24 + local.dt.hour).to_numpy()
-    block = _block(_micros(work["start"]))
-    own: dict[tuple[Any, int], np.ndarray] = {}
-    groups = work.groupby([work["resource"].to_numpy(dtype=object), block], sort=False).indices
-    for key, where in groups.items():
-        who, blk = cast(tuple[Any, int], key)
-        counts = np.bincount(how[where], minlength=168)
-        own[(who, int(blk))] = np.flatnonzero(counts >= max(1.0, WORKING_HOUR_SHARE * len(where)))
-    merged: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
-    for r, (s0, e0) in spans.items():
-        order = np.argsort(s0, kind="stable")
-        s1, e1 = s0[order], np.maximum.accumulate(e0[order])
-        first = np.r_[True, s1[1:] > e1[:-1]]
-        merged[r] = (s1[first], np.maximum.reduceat(e1, np.flatnonzero(first)))
-    rows = {r: np.asarray(i, dtype=np.int64) for r, i in
-            pd.Series(np.arange(len(known))).groupby(pd.Series(res, dtype=object), sort=False).indices.items()}
-    for _ in range(4):  # working hours and busy spans move it on; a few rounds settle it
-        for person, idx in rows.items():
-            if person not in merged:
-                continue
-            blocks = _block(t[idx])
-            for bl in np.unique(blocks):
-                sel = idx[blocks == bl]
-                hours = own.get((person, int(bl)))
-                if hours is not None:  # no work of its own in that block: its hours are not known there
-                    t[sel] = _next_open(t[sel], hours.tolist(), tz)
-            ms, me = merged[person]
-            k = np.searchsorted(ms, t[idx], side="right") - 1
-            inside = (k >= 0) & (t[idx] < me[np.maximum(k, 0)])
-            t[idx] = np.where(inside, me[np.maximum(k, 0)], t[idx])
-    return t
+class _Availability:
+    """When each resource of the log was at work and free: its own working hours (the hours of the week
+    in which it started at least ``WORKING_HOUR_SHARE`` of its work, per block of ``HOURS_BLOCK_WEEKS``
+    weeks: a calendar can change, a deputy's new approval day, a lab open on Fridays from a date on) and
+    the union of its activity instances (when it was busy). Read once for every step."""
+
+    def __init__(self, inst: pd.DataFrame, tz: str) -> None:
+        self.tz = tz
+        work = inst[inst["start"].notna() & inst["resource"].notna()]
+        start, end = _micros(work["start"]), _micros(work["complete"])
+        local = pd.to_datetime(work["start"], utc=True).dt.tz_convert(tz)
+        how = (local.dt.day_of_week * 24 + local.dt.hour).to_numpy()
+        who = work["resource"].to_numpy(dtype=object)
+        self.own: dict[tuple[Any, int], list[int]] = {}
+        for key, where in pd.DataFrame({"r": who, "b": _block(start)}).groupby(["r", "b"], sort=False).indices.items():
+            person, blk = cast(tuple[Any, int], key)
+            counts = np.bincount(how[where], minlength=168)
+            self.own[(person, int(blk))] = np.flatnonzero(
+                counts >= max(1.0, WORKING_HOUR_SHARE * len(where))).tolist()
+        self.busy: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
+        for person, where in pd.Series(who).groupby(who, sort=False).indices.items():
+            order = np.argsort(start[where], kind="stable")
+            s1, e1 = start[where][order], np.maximum.accumulate(end[where][order])
+            first = np.r_[True, s1[1:] > e1[:-1]]
+            self.busy[person] = (s1[first], np.maximum.reduceat(e1, np.flatnonzero(first)))
+
+    def from_(self, known: pd.DataFrame) -> np.ndarray:
+        """Per instance of ``known``: the first moment (UTC microseconds) at or after its enabling at
+        which its resource was in its own working hours and not inside any of its activity instances."""
+        t = _micros(known["enabling_complete"])
+        res = known["resource"].to_numpy(dtype=object)
+        rows = {r: np.asarray(i, dtype=np.int64) for r, i in pd.Series(np.arange(len(known))).groupby(
+            pd.Series(res, dtype=object), sort=False).indices.items()}
+        for _ in range(4):  # working hours and busy spans move it on; a few rounds settle it
+            for person, idx in rows.items():
+                if person not in self.busy:
+                    continue
+                blocks = _block(t[idx])
+                for bl in np.unique(blocks):
+                    hours = self.own.get((person, int(bl)))
+                    if hours is not None:  # no work of its own in that block: its hours are not known there
+                        sel = idx[blocks == bl]
+                        t[sel] = _next_open(t[sel], hours, self.tz)
+                ms, me = self.busy[person]
+                k = np.maximum(np.searchsorted(ms, t[idx], side="right") - 1, 0)
+                inside = (t[idx] >= ms[k]) & (t[idx] < me[k])
+                t[idx] = np.where(inside, me[k], t[idx])
+        return t
 
 
 #: Weeks per block over which a resource's own working hours are read (they may change over the log).
@@ -378,15 +385,30 @@ def _block(t: np.ndarray) -> np.ndarray:
     return np.asarray((t - 345_600_000_000) // (HOURS_BLOCK_WEEKS * 7 * 86_400_000_000), dtype=np.int64)
 
 
+@functools.lru_cache(maxsize=4096)
+def _week_table(hours: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each hour of the week is open, and how many hours on the next open one starts."""
+    open_ = np.zeros(168, dtype=bool)
+    open_[list(hours)] = True
+    at = np.flatnonzero(open_)
+    ext = np.r_[at, at + 168]
+    k = np.searchsorted(ext, np.arange(168), side="left")
+    return open_, (ext[k] - np.arange(168)).astype(np.int64)
+
+
+@functools.lru_cache(maxsize=64)
+def _monday_us(tz: str) -> int:
+    """A local Monday 00:00 of ``tz`` in UTC microseconds."""
+    return int(pd.Timestamp("2000-01-03", tz=tz).tz_convert("UTC").value // 1000)
+
+
 def _next_open(t: np.ndarray, hours: list[int], tz: str) -> np.ndarray:
     """Each moment (UTC microseconds) moved on to the next start of an open hour of ``hours`` (local to
     ``tz``) when it falls in a closed one."""
     if not hours or len(hours) == 168:
         return t
-    open_ = np.zeros(168, dtype=bool)
-    open_[hours] = True
-    ahead = np.array([next(k for k in range(168) if open_[(h + k) % 168]) for h in range(168)], dtype=np.int64)
-    origin = int(pd.Timestamp("2000-01-03", tz=tz).tz_convert("UTC").value // 1000)  # a local Monday 00:00
+    open_, ahead = _week_table(tuple(hours))
+    origin = _monday_us(tz)
     hour_us = 3_600_000_000
     x = t - origin
     h = (x // hour_us) % 168
