@@ -171,6 +171,9 @@ def test_unknown_labels_name_the_closest(tmp_path):
     with pytest.raises(OptionError, match=r"label map's model label 'registr' is not in the model "
                                           r"\(closest: 'register'"):
         check(store, "tiny", reference=ref, label_map={"registr": "register"})
+    with pytest.raises(OptionError, match=r"'zzz' is not in the model \(its labels: 'End', 'Start', 'check'"):
+        check(store, "tiny", reference=ref, silent=["zzz"])  # nothing close: the model's labels instead
+    assert check(store, "tiny", reference=ref, silent="Start", with_impact=False).silent == ["Start"]  # one label
     with pytest.raises(OptionError, match="'Start' is both silent and in the label map"):
         check(store, "tiny", reference=ref, silent=["Start"], label_map={"Start": "Begin"})
     res = run_cli("check", "--store", str(store.path), "--process", "tiny", "--reference", str(ref),
