@@ -34,7 +34,7 @@ def check(
     definition: Annotated[str | None, typer.Option(help="Check against this process definition instead of the "
                                                    "process's own (e.g. an SAP extract stored as sales_sap, "
                                                    "checked as sales).", show_default=False)] = None,
-    rules: Annotated[Path | None, typer.Option(help="TOML file of [[rule]] tables; default: the configuration's.")]
+    rules: Annotated[Path | None, typer.Option(help="TOML file of \\[\\[rule]] tables; default: the configuration's.")]
     = None,
     method: Annotated[str, typer.Option(help="alignments or token-replay.")] = "alignments",
     engine: Annotated[str, typer.Option(help="Alignment engine: r4pm (Rust) or pm4py.")] = "r4pm",
@@ -52,7 +52,7 @@ def check(
                                                "(e.g. \"Start,End\"): checked as silent (invisible) steps.",
                                                show_default=False)] = None,
     label_map: Annotated[Path | None, typer.Option(help="Rename model labels to log activities: a TOML file with a "
-                                                   "[labels] table (\"Model label\" = \"log activity\") or a CSV "
+                                                   "\\[labels] table (\"Model label\" = \"log activity\") or a CSV "
                                                    "with the header model_label,log_activity.",
                                                    show_default=False)] = None,
     *,
