@@ -34,7 +34,7 @@ def check(
     definition: Annotated[str | None, typer.Option(help="Check against this process definition instead of the "
                                                    "process's own (e.g. an SAP extract stored as sales_sap, "
                                                    "checked as sales).", show_default=False)] = None,
-    rules: Annotated[Path | None, typer.Option(help="TOML file of [[rule]] tables; default: the configuration's.")]
+    rules: Annotated[Path | None, typer.Option(help="TOML file of \\[\\[rule]] tables; default: the configuration's.")]
     = None,
     method: Annotated[str, typer.Option(help="alignments or token-replay.")] = "alignments",
     engine: Annotated[str, typer.Option(help="Alignment engine: r4pm (Rust) or pm4py.")] = "r4pm",
@@ -48,12 +48,23 @@ def check(
     = "duckdb",
     spark_master: Annotated[str | None, typer.Option(help="With --variants-engine spark: local[2] (default), "
                                                      "spark://host:7077, yarn, or sc://host:15002.")] = None,
+    silent: Annotated[str | None, typer.Option(help="Model tasks the log never records, comma-separated "
+                                               "(e.g. \"Start,End\"): checked as silent (invisible) steps.",
+                                               show_default=False)] = None,
+    label_map: Annotated[Path | None, typer.Option(help="Rename model labels to log activities: a TOML file with a "
+                                                   "\\[labels] table (\"Model label\" = \"log activity\") or a CSV "
+                                                   "with the header model_label,log_activity.",
+                                                   show_default=False)] = None,
     *,
     filters: Filters,
 ) -> None:
     """Check fitness, precision, deviations per step and business rules. / 合规性检查。"""
     from flowmine.conformance import check as run_check
+    from flowmine.conformance import read_label_map
     from flowmine.store import Store
+
+    quiet = [lab.strip() for lab in (silent or "").split(",") if lab.strip()]
+    renames = read_label_map(label_map) if label_map is not None else None  # a bad file: one line, before the work
 
     st = Store(store, create=False)
     flt = None
@@ -70,7 +81,7 @@ def check(
         report = run_check(st, process, reference=reference, rules=rules, method=method,
                            engine=engine, with_precision=precision, extra=extra,
                            max_seconds=None if max_seconds == 0 else max_seconds, variants_of_log=given,
-                           definition=definition, filters=flt, progress=phase)
+                           definition=definition, filters=flt, progress=phase, silent=quiet, label_map=renames)
     data = report.to_dict()
     text = json.dumps(data, ensure_ascii=False, indent=1)
     if str(json_out) == "-":
@@ -79,6 +90,9 @@ def check(
         json_out.write_text(text + "\n", encoding="utf-8")
     err = str(json_out) == "-"
     lab = report.labels
+    if report.silent or report.label_map:
+        typer.echo(f"model labels checked as silent: {', '.join(report.silent) or 'none'}; "
+                   f"renamed by the label map: {len(report.label_map)}", err=err)
     if lab.unmatched_log:
         typer.echo(f"log activities not in the model (always log moves): {', '.join(lab.unmatched_log)}", err=err)
     if lab.unmatched_model:

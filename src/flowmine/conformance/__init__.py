@@ -20,6 +20,7 @@ from flowmine.conformance._impact import case_figures, deviation_impact
 from flowmine.conformance._labels import LabelMatch, match_labels
 from flowmine.conformance._precision import ESCAPING_COLUMNS, NO_FITTING_PREFIX, Precision, precision, replay_prefixes
 from flowmine.conformance._quality import generalization, simplicity
+from flowmine.conformance._relabel import LABEL_MAP_FORMATS, read_label_map, relabel
 from flowmine.conformance._replay import Replay, token_replay
 from flowmine.conformance._rules import check_business_rules, read_rules
 from flowmine.models import ReferenceModel, read_reference  # re-exported: a reference model is what a check reads
@@ -28,6 +29,7 @@ __all__ = [
     "CASE_IDS_LIMIT",
     "CHECK_PHASES",
     "ESCAPING_COLUMNS",
+    "LABEL_MAP_FORMATS",
     "NO_FITTING_PREFIX",
     "Alignments",
     "ConformanceReport",
@@ -50,8 +52,10 @@ __all__ = [
     "model_graph",
     "model_positions",
     "precision",
+    "read_label_map",
     "read_reference",
     "read_rules",
+    "relabel",
     "replay_prefixes",
     "simplicity",
     "token_replay",

@@ -8,7 +8,7 @@ and returns a :class:`ConformanceReport`; ``report.to_dict()`` is the JSON of ``
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from flowmine.conformance._impact import IMPACT_COLUMNS, case_figures, deviation
 from flowmine.conformance._labels import LabelMatch, match_labels
 from flowmine.conformance._precision import ESCAPING_COLUMNS, Precision, replay_prefixes
 from flowmine.conformance._quality import generalization, simplicity
+from flowmine.conformance._relabel import relabel
 from flowmine.conformance._replay import token_replay
 from flowmine.conformance._rules import check_business_rules, read_rules
 from flowmine.discovery import Variants, collect_variants
@@ -79,6 +80,10 @@ class ConformanceReport:
     #: ``"no_fitting_prefix"`` when no prefix replays on the model (precision then rests on the initial
     #: marking alone and says nothing about the log), else None.
     precision_warning: str | None = None
+    #: The model labels made silent (invisible transitions) for this check, sorted (``check(silent=...)``).
+    silent: list[str] = field(default_factory=list)
+    #: The model labels renamed for this check: model label -> log activity (``check(label_map=...)``).
+    label_map: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``flowmine check`` (NaN written as null)."""
@@ -93,6 +98,7 @@ class ConformanceReport:
             "rule_violation_rate": self.rule_violation_rate, "exact": self.exact, "fallback": self.fallback,
             "budget": self._budget(),
             "labels": self.labels.to_dict(),
+            "silent": self.silent, "label_map": dict(sorted(self.label_map.items())),
             "steps": self.steps.to_dict(orient="records"),
             "rules": self.rules.to_dict(orient="records"),
             "impact": self.impact.to_dict(orient="records"),
@@ -261,6 +267,8 @@ def check(
     variants_of_log: Variants | None = None,
     definition: str | None = None,
     progress: Callable[[str], None] | None = None,
+    silent: Iterable[str] = (),
+    label_map: Mapping[str, str] | None = None,
 ) -> ConformanceReport:
     """Check a stored process against its reference model and business rules.
 
@@ -307,6 +315,15 @@ def check(
     progress : callable, optional
         Called with the name of each part as it starts (``CHECK_PHASES``: "events", "variants", "alignments",
         "precision", "deviations", "rules", "impact"), e.g. to show progress on a long run.
+    silent : iterable of str
+        Model labels of tasks the log never records (a ``Start`` and an ``End`` task): their transitions
+        are made invisible (tau) for alignments, token replay, precision, fitness and deviations, so a
+        case without them can fit. ``report.silent`` and the JSON's ``silent`` list them.
+    label_map : mapping, optional
+        Model label -> log activity, applied to the model before its labels are matched to the log
+        (normalisation and the definition's aliases still apply); ``report.label_map``, JSON ``label_map``.
+        A label in ``silent`` or ``label_map`` that is not the model's raises an ``OptionError`` naming
+        it with the closest model labels (``read_label_map`` reads a map from a TOML or CSV file).
 
     Examples
     --------
@@ -315,6 +332,7 @@ def check(
     >>> report.steps.loc[report.steps.cases_skipped > 0, "activity"].tolist()
     ['GM approval']
     """
+    silent = [silent] if isinstance(silent, str) else list(silent)  # one label given as a string is one label
     st = store if isinstance(store, Store) else Store(store, create=False)
     found = configured()
     cfg = found.get(definition or process)
@@ -328,7 +346,7 @@ def check(
                 raise InputError(problems[0].file, "; ".join(str(p) for p in problems))
             raise InputError(process, "no process configuration names a reference model; give --reference FILE")
         reference = cfg.reference_model
-    model: ReferenceModel = remembered("model", reference, lambda: read_reference(reference))
+    model = _model(reference, silent, label_map)
     log = stored(st, process).where(filters) if filters is not None else stored(st, process)
     rule_set: tuple[Rule, ...] = read_rules(rules, cfg.activities if cfg else None) if rules else (
         cfg.rules if cfg else ())
@@ -367,8 +385,19 @@ def check(
         case_fitness=case_fit, case_deviations=deviations, case_rules=per_case, alignments=ali, model=model,
         generalization=generalization(model, v) if extra else None, simplicity=simplicity(model) if extra else None,
         filters=filters if filters is not None and not filters.is_empty() else None,
-        **_precision_fields(prec),
+        **_precision_fields(prec), silent=sorted(set(silent)), label_map=dict(label_map or {}),
     )
+
+
+def _model(reference: str | Path, silent: Iterable[str], label_map: Mapping[str, str] | None) -> ReferenceModel:
+    """The reference model with the check's silent labels and label map applied (``relabel``), remembered
+    per file and options, so that repeated checks reuse the model's replay caches (precision, alignments)."""
+    quiet, renames = tuple(sorted(set(silent))), tuple(sorted((label_map or {}).items()))
+    model: ReferenceModel = remembered("model", reference, lambda: read_reference(reference))
+    if not quiet and not renames:
+        return model
+    return remembered(f"model silent={quiet!r} label_map={renames!r}", reference,
+                      lambda: relabel(model, quiet, dict(renames)))
 
 
 def _precision_fields(prec: Precision | None) -> dict[str, Any]:
