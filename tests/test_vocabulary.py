@@ -290,3 +290,25 @@ def test_faces_import_no_sql_engine_and_no_analytics_internals():
                 found += [(path.name, n) for n in names
                           if n.split(".")[0] in ENGINES or n.startswith("flowmine.analytics._")]
     assert found == []
+
+
+@pytest.mark.parametrize("seconds, unit, lang, expected", [
+    (100, "auto", "en", "100 s"), (700, "auto", "en", "11.7 min"),  # were "0.0 h" in the CLI (issue 19)
+    (1_648_279.4 * 3600, "auto", "en", "68,678.3 d"),  # was "1,648,279.4 h"
+    (5400, "auto", "en", "90.0 min"), (7200, "auto", "en", "2.0 h"), (30 * 3600, "auto", "en", "30.0 h"),
+    (48 * 3600, "auto", "en", "2.0 d"), (0, "auto", "en", "0 s"), (-45, "auto", "en", "-45 s"),
+    (700, "auto", "zh", "11.7分钟"), (100, "auto", "zh", "100秒"), (3 * 86400, "auto", "zh", "3.0天"),
+    (1_234_567, "s", "en", "1,234,567 s"), (700, "min", "en", "11.7 min"), (700, "h", "en", "0.2 h"),
+    (1_648_279.4 * 3600, "h", "en", "1,648,279.4 h"), (95880, "d", "en", "1.11 d"), (95880, "d", "zh", "1.11天"),
+])
+def test_duration_in_fits_or_chooses_the_unit(seconds, unit, lang, expected):
+    assert v.duration_in(seconds, unit, lang=lang) == expected
+
+
+def test_duration_in_missing_and_unknown_unit():
+    assert (v.duration_in(None, "auto"), v.duration_in(float("nan"), "auto", missing="")) == ("–", "")
+    assert [v.fitting_unit(s) for s in (119, 120, 7199, 7200, 172799, 172800)] == ["s", "min", "min", "h", "h", "d"]
+    with pytest.raises(OptionError, match="The 'unit' parameter of duration_in must be one of"):
+        v.duration_in(1.0, "w")
+    with pytest.raises(OptionError):
+        v.duration_in(None, "w")  # an unknown unit is an error even for a missing value
