@@ -70,14 +70,14 @@ def test_one_formatter_per_unit(call, expected):
 
 
 def test_faces_format_with_the_vocabulary():
-    from flowmine.cli._perf import _hours
+    from flowmine.cli._perf import _span
     from flowmine.dashboard import _i18n
     from flowmine.report._text import fmt_duration, fmt_share
 
     assert _i18n.duration is v.duration and _i18n.percent is v.percent and _i18n.number is v.number
     assert (fmt_duration(95880), fmt_duration(7200, "h"), fmt_duration(None)) == ("1.11 d", "2.0 h", "n/a")
     assert (fmt_share(0.5), fmt_share(None)) == ("50.0%", "n/a")
-    assert (_hours(5400), _hours(None)) == ("1.5 h", "")
+    assert (_span(5400), _span(5400, "h"), _span(None)) == ("90.0 min", "1.5 h", "")
     metric_words = {t.en for t in v.TERMS.values()}
     chrome = {entry["en"] for entry in _i18n.LABELS.values()}
     assert metric_words & chrome == {_i18n.LABELS["variants"]["en"]}  # no metric but the Variants page's title

@@ -100,7 +100,7 @@ def _offsets(tz: str) -> tuple[tuple[int, int], ...]:
     days = pd.date_range("1970-01-01", "2060-01-01", freq="D", tz="UTC")
     by_day = offsets(days)
     out = [(np.iinfo(np.int64).min, int(by_day[0]))]
-    for i in np.flatnonzero(by_day[1:] != by_day[:-1]) + 1:
+    for i in (np.flatnonzero(by_day[1:] != by_day[:-1]) + 1).tolist():
         minutes = pd.date_range(days[i - 1], days[i], freq="min")
         first = int(np.flatnonzero(offsets(minutes) != by_day[i - 1])[0])
         out.append((int(minutes[first].value // 1000), int(by_day[i])))

@@ -26,8 +26,16 @@ from __future__ import annotations
 import pandas as pd
 
 from flowmine.analytics._calendar import Calendar
-from flowmine.analytics._common import (STAT_COLUMNS, check_zone, declare, local_us, run, stats, total_throughput_s,
-                                        utc_periods)
+from flowmine.analytics._common import (
+    STAT_COLUMNS,
+    check_zone,
+    declare,
+    local_us,
+    run,
+    stats,
+    total_throughput_s,
+    utc_periods,
+)
 from flowmine.analytics._log import LogLike, check_option
 from flowmine.analytics._sql import Engine
 
@@ -88,7 +96,8 @@ def throughput_time(log: LogLike, level: str = "log", by: str = "month", calenda
         if level == "variant":
             return eng.frame(f"SELECT array_to_string(trace, ' → ') AS variant, {_case_stats()} FROM cases "
                              "GROUP BY trace ORDER BY cases DESC, variant")
-        return eng.frame(f"SELECT date_trunc('{by}', make_timestamp({local_us('end_us', tz)})) AS period, {_case_stats()} "
+        end = local_us("end_us", tz)
+        return eng.frame(f"SELECT date_trunc('{by}', make_timestamp({end})) AS period, {_case_stats()} "
                          "FROM cases GROUP BY 1 ORDER BY 1")
 
     frame = run(log, build, THROUGHPUT[level], calendar)
