@@ -69,9 +69,10 @@ def utc_periods(frame: pd.DataFrame, tz: str = "UTC") -> pd.DataFrame:
     jumps; one it repeats, at its first occurrence."""
     if "period" in frame:  # an empty frame too: the column's type never depends on the row count
         col = pd.to_datetime(frame["period"])
-        if col.dt.tz is None:
-            col = col.dt.tz_localize(tz, ambiguous=np.ones(len(col), dtype=bool), nonexistent="shift_forward")
-        frame = frame.assign(period=col.dt.tz_convert(tz))
+        if col.dt.tz is not None:  # an engine that hands timestamps back as UTC (Spark): the same wall clock
+            col = col.dt.tz_convert("UTC").dt.tz_localize(None)
+        col = col.dt.tz_localize(tz, ambiguous=np.ones(len(col), dtype=bool), nonexistent="shift_forward")
+        frame = frame.assign(period=col)
     return frame
 
 
