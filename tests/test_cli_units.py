@@ -105,3 +105,22 @@ def test_format_profile_default_zone_is_utc_for_an_old_profile():
     lines = format_profile(p).splitlines()
     assert lines[0] == "x: 1 cases, 1 events, 1 variants; throughput time median 100 s, mean 11.7 min, p90 "
     assert "periods in time zone UTC (each starts at its local midnight)" in lines
+
+
+def test_perf_periods_default_to_the_definition_s_zone(tmp_path):
+    samples = Path(__file__).resolve().parents[1] / "sample_logs"
+    report = Store(tmp_path / "store").ingest("finance", [samples / "finance_claims.csv"],
+                                              mapping=samples / "finance_claims.mapping.toml")
+    assert report.version is not None
+    _register()
+    res = CliRunner().invoke(app, ["perf", "--store", str(tmp_path / "store"), "--process", "finance", "--by", "month"])
+    assert res.exit_code == 0
+    assert "periods in time zone Asia/Shanghai (each starts at its local midnight)" in res.stdout.splitlines()
+
+
+@pytest.mark.parametrize("command", [["explain", "--step", "A"], ["card", "--step", "A"], ["whatif"]])
+def test_every_duration_command_refuses_a_wrong_unit(store, command):
+    _register()
+    res = CliRunner().invoke(app, [command[0], "--store", str(store), "--process", "bpi12", *command[1:],
+                                   "--unit", "hours"])
+    assert (res.exit_code, res.stderr.strip()) == (2, "error: --unit must be one of auto, s, min, h, d; got 'hours'")
