@@ -390,3 +390,15 @@ def test_the_new_case_filters_keep_the_same_cases_on_spark(spark, logs):
         got = [sorted(throughput_time(log.where(f), level="case")["case"]) for f in filters]
     assert got == want
     assert all(0 < len(w) < count_cases(log) for w in want)  # each filter filters
+
+
+def test_periods_in_a_time_zone_are_identical_on_spark(spark, logs):
+    """Periods in a zone (issue 19, ``tz``): the zone's clock changes are plain SQL, so Spark gives the
+    same periods, each starting at the zone's midnight, as DuckDB."""
+    from flowmine.engines import use_spark
+
+    log = logs["finance"]
+    want = profile(log, by="week", tz="Asia/Shanghai", engine="sql")["periods"]
+    with use_spark(spark):
+        got = profile(log, by="week", tz="Asia/Shanghai", engine="spark")["periods"]
+    assert got == want and want[0]["period"].endswith("T00:00:00+08:00")

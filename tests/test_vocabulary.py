@@ -70,14 +70,14 @@ def test_one_formatter_per_unit(call, expected):
 
 
 def test_faces_format_with_the_vocabulary():
-    from flowmine.cli._perf import _hours
+    from flowmine.cli._perf import _span
     from flowmine.dashboard import _i18n
     from flowmine.report._text import fmt_duration, fmt_share
 
     assert _i18n.duration is v.duration and _i18n.percent is v.percent and _i18n.number is v.number
     assert (fmt_duration(95880), fmt_duration(7200, "h"), fmt_duration(None)) == ("1.11 d", "2.0 h", "n/a")
     assert (fmt_share(0.5), fmt_share(None)) == ("50.0%", "n/a")
-    assert (_hours(5400), _hours(None)) == ("1.5 h", "")
+    assert (_span(5400), _span(5400, "h"), _span(None)) == ("90.0 min", "1.5 h", "")
     metric_words = {t.en for t in v.TERMS.values()}
     chrome = {entry["en"] for entry in _i18n.LABELS.values()}
     assert metric_words & chrome == {_i18n.LABELS["variants"]["en"]}  # no metric but the Variants page's title
@@ -290,3 +290,25 @@ def test_faces_import_no_sql_engine_and_no_analytics_internals():
                 found += [(path.name, n) for n in names
                           if n.split(".")[0] in ENGINES or n.startswith("flowmine.analytics._")]
     assert found == []
+
+
+@pytest.mark.parametrize("seconds, unit, lang, expected", [
+    (100, "auto", "en", "100 s"), (700, "auto", "en", "11.7 min"),  # were "0.0 h" in the CLI (issue 19)
+    (1_648_279.4 * 3600, "auto", "en", "68,678.3 d"),  # was "1,648,279.4 h"
+    (5400, "auto", "en", "90.0 min"), (7200, "auto", "en", "2.0 h"), (30 * 3600, "auto", "en", "30.0 h"),
+    (48 * 3600, "auto", "en", "2.0 d"), (0, "auto", "en", "0 s"), (-45, "auto", "en", "-45 s"),
+    (700, "auto", "zh", "11.7分钟"), (100, "auto", "zh", "100秒"), (3 * 86400, "auto", "zh", "3.0天"),
+    (1_234_567, "s", "en", "1,234,567 s"), (700, "min", "en", "11.7 min"), (700, "h", "en", "0.2 h"),
+    (1_648_279.4 * 3600, "h", "en", "1,648,279.4 h"), (95880, "d", "en", "1.11 d"), (95880, "d", "zh", "1.11天"),
+])
+def test_duration_in_fits_or_chooses_the_unit(seconds, unit, lang, expected):
+    assert v.duration_in(seconds, unit, lang=lang) == expected
+
+
+def test_duration_in_missing_and_unknown_unit():
+    assert (v.duration_in(None, "auto"), v.duration_in(float("nan"), "auto", missing="")) == ("–", "")
+    assert [v.fitting_unit(s) for s in (119, 120, 7199, 7200, 172799, 172800)] == ["s", "min", "min", "h", "h", "d"]
+    with pytest.raises(OptionError, match="The 'unit' parameter of duration_in must be one of"):
+        v.duration_in(1.0, "w")
+    with pytest.raises(OptionError):
+        v.duration_in(None, "w")  # an unknown unit is an error even for a missing value

@@ -139,18 +139,49 @@ def duration(seconds: float | None, lang: str = "en", missing: str = MISSING) ->
     return f"{seconds / 86400:.1f}{sep}{d_}"
 
 
-def duration_in(seconds: float | None, unit: str = "d", missing: str = MISSING) -> str:
-    """A duration in a fixed unit, for tables whose rows are compared: days (``"1.11 d"``) or hours
-    (``"83,803.4 h"``)."""
+#: the units a duration can be shown in: ``auto`` picks the one that fits each value (:func:`fitting_unit`)
+DURATION_UNITS: Final = ("auto", "s", "min", "h", "d")
+_SECONDS: Final = {"s": 1, "min": 60, "h": 3600, "d": 86400}
+#: decimals of a value shown in a chosen unit (``"h"`` and ``"d"`` as the tables always showed them)
+_DIGITS: Final = {"s": 0, "min": 1, "h": 1, "d": 2}
+
+
+def fitting_unit(seconds: float) -> str:
+    """The unit that fits a duration: ``s`` below 120 s, ``min`` below 120 min, ``h`` below 48 h, else
+    ``d`` (so a value never shows as ``0.0 h`` and the number stays between 2 and ~120 of its unit)."""
+    a = abs(seconds)
+    if a < 120:
+        return "s"
+    if a < 7200:
+        return "min"
+    if a < 172800:
+        return "h"
+    return "d"
+
+
+def duration_in(seconds: float | None, unit: str = "d", missing: str = MISSING, lang: str = "en") -> str:
+    """A duration in a unit: ``"auto"`` (the unit that fits each value, :func:`fitting_unit`, one decimal
+    but whole seconds), or a chosen one for tables whose rows are compared: ``"s"`` (``"1,234 s"``),
+    ``"min"`` (``"11.7 min"``), ``"h"`` (``"83,803.4 h"``), ``"d"`` (``"1.11 d"``). Thousands separators
+    always; Chinese unit names with ``lang="zh"`` (``"11.7分钟"``).
+
+    >>> duration_in(700, "auto"), duration_in(5_933_805_840, "auto"), duration_in(700, "min", lang="zh")
+    ('11.7 min', '68,678.3 d', '11.7分钟')
+    """
+    if unit not in _SECONDS and unit != "auto":
+        raise OptionError(f"The 'unit' parameter of duration_in must be one of {set(DURATION_UNITS)}. "
+                          f"Got {unit!r} instead.", parameter="unit", function="duration_in")
     if _missing(seconds):
         return missing
     assert seconds is not None
-    if unit == "h":
-        return f"{seconds / 3600:,.1f} h"
-    if unit == "d":
-        return f"{seconds / 86400:,.2f} d"
-    raise OptionError(f"The 'unit' parameter of duration_in must be one of {{'d', 'h'}}. Got {unit!r} instead.",
-                      parameter="unit", function="duration_in")
+    chosen = fitting_unit(seconds) if unit == "auto" else unit
+    digits = 0 if chosen == "s" else 1 if unit == "auto" else _DIGITS[chosen]
+    names = _DURATION_UNITS.get(lang, _DURATION_UNITS["en"])
+    name = names[tuple(_SECONDS).index(chosen)]
+    value = seconds / _SECONDS[chosen]
+    if value == 0:
+        value = 0.0  # never "-0.0"
+    return f"{value:,.{digits}f}{'' if lang == 'zh' else ' '}{name}"
 
 
 def percent(value: float | None, missing: str = MISSING) -> str:

@@ -7,8 +7,10 @@ linearly (numpy's default), so they equal ``numpy.median`` / ``numpy.percentile`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from flowmine.analytics._calendar import Calendar, apply_sql
@@ -60,10 +62,58 @@ def total_throughput_s(eng: Engine) -> float:
     return float(value) if value is not None else 0.0  # type: ignore[arg-type]
 
 
-def utc_periods(frame: pd.DataFrame) -> pd.DataFrame:
-    """Mark the ``period`` column UTC (periods are truncated on naive UTC timestamps: no ICU/time-zone
-    setting is needed in the engine, and a session time zone can never shift a period)."""
+def utc_periods(frame: pd.DataFrame, tz: str = "UTC") -> pd.DataFrame:
+    """Mark the ``period`` column as starting in zone ``tz`` (periods are truncated on naive local
+    timestamps, :func:`local_us`: no ICU/time-zone setting is needed in the engine, and a session time
+    zone can never shift a period). A local midnight that a clock change skips starts when the clock
+    jumps; one it repeats, at its first occurrence."""
     if "period" in frame:  # an empty frame too: the column's type never depends on the row count
         col = pd.to_datetime(frame["period"])
-        frame = frame.assign(period=col.dt.tz_localize("UTC") if col.dt.tz is None else col.dt.tz_convert("UTC"))
+        if col.dt.tz is not None:  # an engine that hands timestamps back as UTC (Spark): the same wall clock
+            col = col.dt.tz_convert("UTC").dt.tz_localize(None)
+        col = col.dt.tz_localize(tz, ambiguous=np.ones(len(col), dtype=bool), nonexistent="shift_forward")
+        frame = frame.assign(period=col)
     return frame
+
+
+def check_zone(tz: str, function: str) -> str:
+    """``tz`` if it is an IANA time zone, else the package's parameter error naming ``function``."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from flowmine.errors import AnalyticsError
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise AnalyticsError(f"The 'tz' parameter of {function} must be an IANA time zone such as "
+                             f"'Europe/Amsterdam'. Got {tz!r} instead.") from None
+    return tz
+
+
+@functools.lru_cache(maxsize=16)
+def _offsets(tz: str) -> tuple[tuple[int, int], ...]:
+    """The zone's UTC offsets 1970-2060 as (from this UTC instant on, offset), both microseconds; the
+    first entry holds from the beginning of time. A change is found by day, then timed to the minute."""
+    def offsets(instants: pd.DatetimeIndex) -> np.ndarray:
+        local = instants.tz_convert(tz).tz_localize(None)
+        return np.asarray((local - instants.tz_localize(None)) // pd.Timedelta(microseconds=1), dtype=np.int64)
+
+    days = pd.date_range("1970-01-01", "2060-01-01", freq="D", tz="UTC")
+    by_day = offsets(days)
+    out = [(np.iinfo(np.int64).min, int(by_day[0]))]
+    for i in (np.flatnonzero(by_day[1:] != by_day[:-1]) + 1).tolist():
+        minutes = pd.date_range(days[i - 1], days[i], freq="min")
+        first = int(np.flatnonzero(offsets(minutes) != by_day[i - 1])[0])
+        out.append((int(minutes[first].value // 1000), int(by_day[i])))
+    return tuple(out)
+
+
+def local_us(expr: str, tz: str = "UTC") -> str:
+    """SQL of the wall-clock time in zone ``tz`` of the UTC microsecond instant ``expr`` (microseconds
+    of a naive local timestamp), so ``date_trunc`` on it gives the zone's days, weeks and months. The
+    offsets are a CASE over the zone's changes (:func:`_offsets`): plain SQL every engine runs."""
+    table = _offsets(tz)
+    if len(table) == 1:
+        return f"({expr} + {table[0][1]})" if table[0][1] else expr
+    cases = " ".join(f"WHEN {expr} >= {at} THEN {off}" for at, off in reversed(table[1:]))
+    return f"({expr} + CASE {cases} ELSE {table[0][1]} END)"

@@ -307,7 +307,8 @@ FastParts = tuple[str, int, int, int, dict[str, float | None], pd.DataFrame, pd.
                   pd.DataFrame | None]
 
 
-def profile_fast(log: LogLike, periods_sql: str | None = None, n_boot: int = 1000, seed: int = 0) -> FastParts:
+def profile_fast(log: LogLike, periods_sql: str | None = None, n_boot: int = 1000, seed: int = 0,
+                 tz: str = "UTC") -> FastParts:
     """The profile's parts computed by the compiled passes (see :func:`flowmine.analytics.profile`):
     ``(basis, cases, events, variants, durations, activities, edges, bottleneck rows, periods)``, what
     ``_profile.assemble`` takes after the process and engine names. ``periods_sql``: the profile's
@@ -380,7 +381,7 @@ def profile_fast(log: LogLike, periods_sql: str | None = None, n_boot: int = 100
             con.register("cases", pa.table({"start_us": us(cstart, cstart != NULL_US),
                                             "end_us": us(cend, cend != NULL_US),
                                             "throughput_us": us(through, known)}))
-            periods = utc_periods(con.sql(periods_sql).to_arrow_table().to_pandas())
+            periods = utc_periods(con.sql(periods_sql).to_arrow_table().to_pandas(), tz)
         finally:
             con.close()
     durations: dict[str, float | None] = {"median": None, "mean": None, "p90": None}

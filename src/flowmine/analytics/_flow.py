@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from flowmine.analytics._common import declare, run, utc_periods
+from flowmine.analytics._common import check_zone, declare, local_us, run, utc_periods
 from flowmine.analytics._log import LogLike, check_option
 from flowmine.analytics._sql import Engine
 from flowmine.analytics._time import PERIODS
@@ -86,28 +86,31 @@ def variant_stats(log: LogLike, level: str = "variant") -> pd.DataFrame:
     return run(log, build, VARIANT_COLUMNS)
 
 
-def flow(log: LogLike, by: str = "week") -> pd.DataFrame:
+def flow(log: LogLike, by: str = "week", tz: str = "UTC") -> pd.DataFrame:
     """Arrivals, completions and work in progress per period, with the throughput-time trend.
 
     Parameters
     ----------
     log : DataFrame, Arrow table or StoredLog
     by : {"day", "week", "month"}
+    tz : str
+        IANA time zone the periods start in (at midnight; weeks on Monday).
 
     Returns
     -------
     DataFrame
-        period (UTC start of the period), arrivals, completions, wip (cases open at the period's
+        period (start of the period in ``tz``), arrivals, completions, wip (cases open at the period's
         end), throughput_mean_s / _median_s / _p90_s of the cases completed in the period. Every
         period between the first arrival and the last completion has a row.
     """
     check_option("by", by, PERIODS, "flow")
+    check_zone(tz, "flow")
 
     def build(eng: Engine) -> pd.DataFrame:
         t = "throughput_us / 1e6"
         return eng.frame(f"""
-WITH c AS (SELECT date_trunc('{by}', make_timestamp(start_us)) AS a,
-                  date_trunc('{by}', make_timestamp(end_us)) AS e, throughput_us FROM cases),
+WITH c AS (SELECT date_trunc('{by}', make_timestamp({local_us("start_us", tz)})) AS a,
+                  date_trunc('{by}', make_timestamp({local_us("end_us", tz)})) AS e, throughput_us FROM cases),
 p AS (SELECT UNNEST(generate_series((SELECT MIN(a) FROM c), (SELECT MAX(e) FROM c), INTERVAL 1 {by})) AS period),
 arr AS (SELECT a AS period, COUNT(*) AS n FROM c GROUP BY 1),
 com AS (SELECT e AS period, COUNT(*) AS n, AVG({t}) AS m, quantile_cont({t}, 0.5) AS md,
@@ -118,4 +121,4 @@ SELECT p.period, COALESCE(arr.n, 0) AS arrivals, COALESCE(com.n, 0) AS completio
        com.m AS throughput_mean_s, com.md AS throughput_median_s, com.p9 AS throughput_p90_s
 FROM p LEFT JOIN arr USING (period) LEFT JOIN com USING (period) ORDER BY p.period""")
 
-    return utc_periods(run(log, build, FLOW_COLUMNS))
+    return utc_periods(run(log, build, FLOW_COLUMNS), tz)

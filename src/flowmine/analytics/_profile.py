@@ -29,7 +29,7 @@ import pandas as pd
 from flowmine._params import Interval, Options, validate_params
 from flowmine.analytics._bootstrap import bootstrap_totals
 from flowmine.analytics._bottlenecks import BOOTSTRAP_PARAMS, EDGE_SEP, rank
-from flowmine.analytics._common import utc_periods
+from flowmine.analytics._common import check_zone, local_us, utc_periods
 from flowmine.analytics._filters import CaseFilter, kept_cases
 from flowmine.analytics._flow import edge_sql
 from flowmine.analytics._held import open_engine
@@ -78,7 +78,8 @@ def records(frame: pd.DataFrame, fields: tuple[str, ...]) -> list[dict[str, Any]
 
 def assemble(process: str, engine: str, basis: str, cases: int, events: int, n_variants: int,
              durations: dict[str, float | None], activities: pd.DataFrame, edges: pd.DataFrame,
-             bottleneck_rows: pd.DataFrame, periods: pd.DataFrame | None, top: int) -> dict[str, Any]:
+             bottleneck_rows: pd.DataFrame, periods: pd.DataFrame | None, top: int, tz: str = "UTC"
+             ) -> dict[str, Any]:
     """Build the profile dict from engine-independent frames (both engines end here)."""
     out: dict[str, Any] = {
         "process": process, "engine": engine, "time_basis": basis, "cases": int(cases), "events": int(events),
@@ -89,6 +90,7 @@ def assemble(process: str, engine: str, basis: str, cases: int, events: int, n_v
         "bottlenecks": records(rank(bottleneck_rows).head(top), BOTTLENECK_FIELDS),
     }
     if periods is not None:
+        out["tz"] = tz  # the zone the periods start in
         out["periods"] = records(periods, PERIOD_FIELDS)
     return out
 
@@ -130,7 +132,7 @@ def _bottleneck_rows(eng: Engine, kind: str, name: str, expr: str, n_cases: int,
 
 
 def _profile_sql(eng: Engine, process: str, by: str | None, flt: CaseFilter | None, n_boot: int,
-                 seed: int, top: int) -> dict[str, Any]:
+                 seed: int, top: int, tz: str = "UTC") -> dict[str, Any]:
     try:
         if flt is not None and not flt.is_empty():
             eng.keep_cases(kept_cases(eng, flt))
@@ -164,10 +166,10 @@ def _profile_sql(eng: Engine, process: str, by: str | None, flt: CaseFilter | No
                                          ("edge", f"prev_activity || '{EDGE_SEP}' || activity", "edge_us"))]
         periods = None
         if by is not None:
-            periods = utc_periods(eng.frame(_periods_sql(by)))
+            periods = utc_periods(eng.frame(_periods_sql(by, tz)), tz)
         durations = {"median": _f(h["median"]), "mean": _f(h["mean"]), "p90": _f(h["p90"])}
         return assemble(process, eng.name, basis, n_cases, events, int(h["variants"]), durations, acts, edges,
-                        pd.concat(rows, ignore_index=True), periods, top)
+                        pd.concat(rows, ignore_index=True), periods, top, tz)
     finally:
         eng.close()
 
@@ -176,10 +178,10 @@ def _f(v: Any) -> float | None:
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
 
 
-def _periods_sql(by: str) -> str:
+def _periods_sql(by: str, tz: str = "UTC") -> str:
     return f"""
-WITH c AS (SELECT date_trunc('{by}', make_timestamp(start_us)) AS a,
-                  date_trunc('{by}', make_timestamp(end_us)) AS e, throughput_us FROM cases),
+WITH c AS (SELECT date_trunc('{by}', make_timestamp({local_us("start_us", tz)})) AS a,
+                  date_trunc('{by}', make_timestamp({local_us("end_us", tz)})) AS e, throughput_us FROM cases),
 p AS (SELECT UNNEST(generate_series((SELECT MIN(a) FROM c), (SELECT MAX(e) FROM c), INTERVAL 1 {by})) AS period),
 arr AS (SELECT a AS period, COUNT(*) AS n FROM c GROUP BY 1),
 com AS (SELECT e AS period, COUNT(*) AS n, quantile_cont(throughput_us / 1e6, 0.5) AS md FROM c GROUP BY 1)
@@ -190,9 +192,10 @@ FROM p LEFT JOIN arr USING (period) LEFT JOIN com USING (period) ORDER BY p.peri
 
 
 @validate_params({"by": [Options(PERIODS), None], "engine": [Options(PROFILE_ENGINES)], "top": [Interval(int, 0, None)],
-                  "n_boot": BOOTSTRAP_PARAMS["n_boot"], "seed": [int]}, error=AnalyticsError)
+                  "n_boot": BOOTSTRAP_PARAMS["n_boot"], "seed": [int], "tz": [str]}, error=AnalyticsError)
 def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = None, engine: str = "auto",
-            n_boot: int = 1000, seed: int = 0, top: int = 10, process: str | None = None) -> dict[str, Any]:
+            n_boot: int = 1000, seed: int = 0, top: int = 10, process: str | None = None, tz: str = "UTC"
+            ) -> dict[str, Any]:
     """The per-step performance profile of a log, as a JSON-ready dict (see the module docstring).
 
     Parameters
@@ -211,6 +214,10 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
         Number of bottlenecks listed.
     process : str, optional
         Name shown in the profile (default: the stored process's name, else "log").
+    tz : str
+        IANA time zone the periods start in at midnight (weeks on Monday), e.g. a process definition's
+        ``[calendar] timezone``; a case falls in the period of its local start (arrival) and end
+        (completion). The profile then carries ``tz`` and each period's start in that zone.
 
     Examples
     --------
@@ -219,6 +226,7 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
     >>> p["bottlenecks"][0]["name"]
     'GM approval'
     """
+    check_zone(tz, "profile")
     name = process or (log.process if isinstance(log, StoredLog) else "log")
     if isinstance(log, StoredLog):
         log, filters = log.where(filters), None  # a stored log carries its filters (one path for both)
@@ -231,7 +239,7 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
     if opener is not None and engine in ("auto", "sql", "spark"):
         token = OPENER.set(opener)
         try:
-            return _profile_sql(open_engine(log), name, by, filters, n_boot, seed, top)
+            return _profile_sql(open_engine(log), name, by, filters, n_boot, seed, top, tz)
         finally:
             OPENER.reset(token)
     auto = engine == "auto"
@@ -246,13 +254,14 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
         if filtered:
             log = filter_cases(log, filters)
         try:
-            parts = profile_fast(log, _periods_sql(by) if by is not None else None, n_boot=n_boot, seed=seed)
-            return assemble(name, "fast", *parts, top)
+            parts = profile_fast(log, _periods_sql(by, tz) if by is not None else None, n_boot=n_boot, seed=seed,
+                                 tz=tz)
+            return assemble(name, "fast", *parts, top, tz)
         except TooManyActivitiesError:
             if not auto:
                 raise
             filters = None  # auto: too many activities for the compiled passes, SQL on the same log
     if isinstance(log, StoredLog):
-        return _profile_sql(open_engine(log), name, by, None, n_boot, seed, top)
+        return _profile_sql(open_engine(log), name, by, None, n_boot, seed, top, tz)
     table = as_table(log, columns=None) if filtered else as_table(log)  # filters may read any attribute
-    return _profile_sql(Engine(table), name, by, filters, n_boot, seed, top)
+    return _profile_sql(Engine(table), name, by, filters, n_boot, seed, top, tz)

@@ -26,7 +26,16 @@ from __future__ import annotations
 import pandas as pd
 
 from flowmine.analytics._calendar import Calendar
-from flowmine.analytics._common import STAT_COLUMNS, declare, run, stats, total_throughput_s, utc_periods
+from flowmine.analytics._common import (
+    STAT_COLUMNS,
+    check_zone,
+    declare,
+    local_us,
+    run,
+    stats,
+    total_throughput_s,
+    utc_periods,
+)
 from flowmine.analytics._log import LogLike, check_option
 from flowmine.analytics._sql import Engine
 
@@ -45,8 +54,8 @@ def _case_stats(expr: str = "throughput_us") -> str:
     return stats(expr).replace(f"COUNT({expr}) AS instances", "COUNT(*) AS cases")
 
 
-def throughput_time(log: LogLike, level: str = "log", by: str = "month", calendar: Calendar | None = None
-                    ) -> pd.DataFrame:
+def throughput_time(log: LogLike, level: str = "log", by: str = "month", calendar: Calendar | None = None,
+                    tz: str = "UTC") -> pd.DataFrame:
     """Throughput time (case duration) in seconds.
 
     Parameters
@@ -55,9 +64,11 @@ def throughput_time(log: LogLike, level: str = "log", by: str = "month", calenda
     level : {"log", "case", "variant", "period"}
         ``period`` groups cases by the period of their last completion (``by``).
     by : {"day", "week", "month"}
-        Period length for ``level="period"`` (weeks start on Monday, UTC).
+        Period length for ``level="period"`` (weeks start on Monday, in ``tz``).
     calendar : Calendar, optional
         Measure in business time (working hours, holidays) instead of elapsed time.
+    tz : str
+        IANA time zone the periods of ``level="period"`` start in (at midnight).
 
     Returns
     -------
@@ -74,6 +85,7 @@ def throughput_time(log: LogLike, level: str = "log", by: str = "month", calenda
     """
     check_option("level", level, THROUGHPUT, "throughput_time")
     check_option("by", by, PERIODS, "throughput_time")
+    check_zone(tz, "throughput_time")
 
     def build(eng: Engine) -> pd.DataFrame:
         if level == "log":
@@ -84,11 +96,12 @@ def throughput_time(log: LogLike, level: str = "log", by: str = "month", calenda
         if level == "variant":
             return eng.frame(f"SELECT array_to_string(trace, ' → ') AS variant, {_case_stats()} FROM cases "
                              "GROUP BY trace ORDER BY cases DESC, variant")
-        return eng.frame(f"SELECT date_trunc('{by}', make_timestamp(end_us)) AS period, {_case_stats()} "
+        end = local_us("end_us", tz)
+        return eng.frame(f"SELECT date_trunc('{by}', make_timestamp({end})) AS period, {_case_stats()} "
                          "FROM cases GROUP BY 1 ORDER BY 1")
 
     frame = run(log, build, THROUGHPUT[level], calendar)
-    return utc_periods(frame) if level == "period" else frame
+    return utc_periods(frame, tz) if level == "period" else frame
 
 
 _INSTANCE_LEVELS = {"log": None, "case": '"case"', "activity": "activity", "resource": "resource", "role": "role"}

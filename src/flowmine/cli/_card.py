@@ -12,19 +12,20 @@ from typing import Annotated, Any
 import typer
 
 from flowmine.cli import app, emit_json
+from flowmine.cli._units import UnitOption, unit_of
 from flowmine.vocabulary import duration_in, percent
 
 
-def _h(v: Any) -> str:
-    return duration_in(v, "h", missing="–")
+def _h(v: Any, unit: str = "auto") -> str:
+    return duration_in(v, unit, missing="–")
 
 
 def _list(items: list[dict[str, Any]], key: str = "value") -> str:
     return ", ".join(f"{i[key]} {percent(i['share'])}" for i in items) or "–"
 
 
-def format_card(d: dict[str, Any]) -> str:
-    """The card as readable text, one block per element."""
+def format_card(d: dict[str, Any], unit: str = "auto") -> str:
+    """The card as readable text, one block per element; durations in ``unit`` (``auto``: the fitting one)."""
     p, c, e = d["processing"], d["controls"], d["environment"]
 
     lines = [f"{d['step']} ({d['process'] or 'log'}): {d['instances']:,} instances in {d['cases']:,} cases", "",
@@ -34,7 +35,8 @@ def format_card(d: dict[str, Any]) -> str:
     for m in ("waiting", "service", "sojourn"):
         s = p[m]
         if s and s["count"]:
-            lines.append(f"  {m:<8} median {_h(s['median'])}, p90 {_h(s['p90'])}, mean {_h(s['mean'])}")
+            lines.append(f"  {m:<8} median {_h(s['median'], unit)}, p90 {_h(s['p90'], unit)}, "
+                         f"mean {_h(s['mean'], unit)}")
     cost = p["cost"]
     if cost["instances_with_cost"]:
         lines.append(f"  cost per execution: mean {cost['mean']:,.2f} {cost['currency'] or ''}, "
@@ -65,17 +67,17 @@ def format_card(d: dict[str, Any]) -> str:
     lines += ["", "PARTICIPANTS / 参与者"]
     for r in d["participants"]["resources"]:
         lines.append(f"  {r['resource']}: {r['instances']:,} ({percent(r['share'])}), {r['per_active_day']:.1f} per "
-                     f"active day, service median {_h(r['service_median_s'])}")
+                     f"active day, service median {_h(r['service_median_s'], unit)}")
     lines += ["", f"ENVIRONMENT / 环境 (factors of the {e['measure'] or 'unknown'} time)"]
     for f in e["factors"]:
         lines.append(f"  {f['attribute']} = {f['value']}: {f['cases']:,} cases, effect {f['effect_ratio'] or 0:.2f}, "
-                     f"excess {_h(f['excess'])}")
+                     f"excess {_h(f['excess'], unit)}")
     if not e["factors"]:
         lines.append("  no factor passes the test")
     if e["change_point"]:
         cp = e["change_point"]
-        lines.append(f"  change point {cp['at'][:10]}: median {_h(cp['median_before_s'])} → "
-                     f"{_h(cp['median_after_s'])} (Pettitt p = {cp['p_value']:.1e})")
+        lines.append(f"  change point {cp['at'][:10]}: median {_h(cp['median_before_s'], unit)} → "
+                     f"{_h(cp['median_after_s'], unit)} (Pettitt p = {cp['p_value']:.1e})")
     if d["annotations"]:
         lines += ["", "ANNOTATIONS / 注释"]
         lines += [f"  {n['date']} {n['author']} ({n['kind']}): {n['text']}" for n in d["annotations"]]
@@ -92,15 +94,17 @@ def card(
                                                    "(default: the process's own).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the card as JSON to this file ('-': "
                                                   "standard output).")] = None,
+    unit: UnitOption = "auto",
 ) -> None:
     """A step's card: input, processing, output, control, participants, environment. / 环节六要素卡片。"""
     from flowmine.analytics import stored
     from flowmine.explain import step_card
     from flowmine.store import Store
 
+    unit = unit_of(unit)
     d = step_card(stored(Store(store, create=False), process), step, definition=definition, lang=lang).to_dict()
     if json_out is None:
-        typer.echo(format_card(d))
+        typer.echo(format_card(d, unit))
         return
     emit_json(d, json_out, f"wrote the card of {step!r} to {json_out}")
 

@@ -13,25 +13,28 @@ import typer
 
 from flowmine.cli import app, emit_json, fail
 from flowmine.cli._filters import Filters, filter_options, pair
+from flowmine.cli._units import UnitOption, unit_of
 from flowmine.vocabulary import duration_in, number, percent, ratio
 
 
-def _amount(value: Any, unit: str) -> str:
+def _amount(value: Any, unit: str, shown: str = "auto") -> str:
+    """A value of the measure's ``unit``; a duration in the time unit ``shown`` (``--unit``)."""
     if value is None:
         return ""
     if unit == "s":
-        return duration_in(value, "h", missing="")
+        return duration_in(value, shown, missing="")
     if unit == "cases":
         return number(value, digits=1)
     return f"{number(value, digits=0)} {unit}"
 
 
-def _centre(value: Any, statistic: str, unit: str) -> str:
-    return percent(value) if statistic == "rate" else _amount(value, unit)
+def _centre(value: Any, statistic: str, unit: str, shown: str = "auto") -> str:
+    return percent(value) if statistic == "rate" else _amount(value, unit, shown)
 
 
-def format_explanation(d: dict[str, Any]) -> str:
-    """A readable table of an explanation's findings (or every value tested)."""
+def format_explanation(d: dict[str, Any], shown: str = "auto") -> str:
+    """A readable table of an explanation's findings (or every value tested), durations in the time
+    unit ``shown`` (``auto``: the unit that fits each value)."""
     what = d["step"] or d["edge"] or "the case"
     stat = d["statistic"]
     lines = [f"{d['measure']} of {what}: {d['units']:,} units in {d['cases']:,} cases; {d['tested']:,} factor "
@@ -45,8 +48,8 @@ def format_explanation(d: dict[str, Any]) -> str:
     for f in d["factors"]:
         lo, hi = f["ci"]
         ci = f"{ratio(lo, 2)}–{ratio(hi, 2)}" if lo is not None and hi is not None else ""
-        with_, without = _centre(f["median_with"], stat, unit), _centre(f["median_without"], stat, unit)
-        effect, excess = ratio(f["effect_ratio"], 2), _amount(f["excess"], unit)
+        with_, without = _centre(f["median_with"], stat, unit, shown), _centre(f["median_without"], stat, unit, shown)
+        effect, excess = ratio(f["effect_ratio"], 2), _amount(f["excess"], unit, shown)
         lines.append(f"{f['attribute'][:27]:<28}{str(f['value'])[:25]:<26}{f['cases']:>7,}{with_:>13}{without:>11}"
                      f"{effect:>8}{ci:>15}{f['q_value']:>10.1e}{excess:>14}")
         for same in f["same_cases_as"]:
@@ -57,7 +60,7 @@ def format_explanation(d: dict[str, Any]) -> str:
         top = d["factors"][0]
         lines += ["", f"within {top['attribute']} = {top['value']}:"]
         for f in d["interactions"]:
-            effect, excess = ratio(f["effect_ratio"], 2), _amount(f["excess"], unit)
+            effect, excess = ratio(f["effect_ratio"], 2), _amount(f["excess"], unit, shown)
             lines.append(f"  {f['attribute'][:25]:<26}{str(f['value'])[:25]:<26}{f['cases']:>7,}{effect:>8}"
                          f"{f['q_value']:>10.1e}{excess:>14}")
     for note in d["notes"]:
@@ -87,6 +90,7 @@ def explain(
                                                    "against (default: the process's own).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the explanation as JSON to this file "
                                                   "('-': standard output).")] = None,
+    unit: UnitOption = "auto",
     *,
     filters: Filters,
 ) -> None:
@@ -94,6 +98,7 @@ def explain(
     from flowmine.explain import explain as run
     from flowmine.store import Store
 
+    shown = unit_of(unit)
     if case and (step is not None or edge is not None):
         fail("--case explains the whole case: give it without --step and --edge")
     log = filters.log(Store(store, create=False), process, definition)
@@ -102,6 +107,6 @@ def explain(
     d = result.to_dict(all_factors=all_values)
     d["process"] = process
     if json_out is None:
-        typer.echo(format_explanation(d))
+        typer.echo(format_explanation(d, shown))
         return
     emit_json(d, json_out, f"wrote {d['findings']:,} findings of {d['tested']:,} factor values tested to {json_out}")

@@ -14,27 +14,29 @@ import typer
 
 from flowmine.cli import app, emit_json
 from flowmine.cli._filters import Filters, filter_options
+from flowmine.cli._units import UnitOption, unit_of
 from flowmine.vocabulary import duration_in, number, percent
 
 
-def _fmt(k: str, v: Any) -> str:
+def _fmt(k: str, v: Any, unit: str = "auto") -> str:
     if v is None:
         return "–"
     if k.endswith("_rate"):
         return percent(v, missing="–")
-    return duration_in(v, "h", missing="–") if k.endswith("_s") else number(v, digits=2)
+    return duration_in(v, unit, missing="–") if k.endswith("_s") else number(v, digits=2)
 
 
-def _cell(k: str, x: dict[str, Any] | None) -> str:
+def _cell(k: str, x: dict[str, Any] | None, unit: str = "auto") -> str:
     if x is None or x["value"] is None:
         return "–"
     lo, hi = x["ci"]
-    ci = f" [{_fmt(k, lo)} … {_fmt(k, hi)}]" if lo is not None else ""
-    return f"{_fmt(k, x['value'])}{ci}"
+    ci = f" [{_fmt(k, lo, unit)} … {_fmt(k, hi, unit)}]" if lo is not None else ""
+    return f"{_fmt(k, x['value'], unit)}{ci}"
 
 
-def format_whatif(d: dict[str, Any]) -> str:
-    """A readable table: fidelity first, then each KPI as-is, scenario and delta with intervals."""
+def format_whatif(d: dict[str, Any], unit: str = "auto") -> str:
+    """A readable table: fidelity first, then each KPI as-is, scenario and delta with intervals (durations
+    in ``unit``; ``auto``: the unit that fits each value)."""
     f = d["fidelity"]
     lines = [f"as-is model's fidelity: {'acceptable' if f.get('acceptable') else 'POOR'} (throughput median "
              f"{f['throughput_median_s']['relative_error']:+.1%}, p90 {f['throughput_p90_s']['relative_error']:+.1%},"
@@ -47,13 +49,14 @@ def format_whatif(d: dict[str, Any]) -> str:
               f"{'KPI':<34}{'as-is':>32}{'scenario':>32}{'delta':>32}"]
     keys = ["throughput_median_s", "throughput_p90_s", "cost_per_case", "cases", "wip_mean", "rule_violation_rate"]
     for k in keys:
-        lines.append(f"{k:<34}{_cell(k, d['as_is'][k]):>32}"
-                     f"{_cell(k, d['scenario'][k]) if d['scenario'] else '–':>32}"
-                     f"{_cell(k, d['delta'][k]) if d['delta'] else '–':>32}")
+        lines.append(f"{k:<34}{_cell(k, d['as_is'][k], unit):>32}"
+                     f"{_cell(k, d['scenario'][k], unit) if d['scenario'] else '–':>32}"
+                     f"{_cell(k, d['delta'][k], unit) if d['delta'] else '–':>32}")
     for s, x in d["as_is"]["waiting_median_s"].items():
         sc = d["scenario"]["waiting_median_s"].get(s) if d["scenario"] else None
         de = d["delta"]["waiting_median_s"].get(s) if d["delta"] else None
-        lines.append(f"{'waiting ' + s[:25]:<34}{_cell('x_s', x):>32}{_cell('x_s', sc):>32}{_cell('x_s', de):>32}")
+        lines.append(f"{'waiting ' + s[:25]:<34}{_cell('x_s', x, unit):>32}{_cell('x_s', sc, unit):>32}"
+                     f"{_cell('x_s', de, unit):>32}")
     return "\n".join(lines)
 
 
@@ -75,6 +78,7 @@ def whatif(
                                                    "(readable, editable).")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the prediction as JSON to this file "
                                                   "('-': standard output).")] = None,
+    unit: UnitOption = "auto",
     *,
     filters: Filters,
 ) -> None:
@@ -83,6 +87,7 @@ def whatif(
     from flowmine.simulation import whatif as run
     from flowmine.store import Store
 
+    unit = unit_of(unit)
     log = filters.log(Store(store, create=False), process)
     sc = load_scenario(scenario) if scenario is not None else None
     result = run(log, sc, runs=runs, seed=seed, workers=workers, until=until)
@@ -97,6 +102,6 @@ def whatif(
     d = result.to_dict()
     d["process"] = process
     if json_out is None:
-        typer.echo(format_whatif(d))
+        typer.echo(format_whatif(d, unit))
         return
     emit_json(d, json_out, f"wrote the prediction ({d['runs']} replications) to {json_out}")
