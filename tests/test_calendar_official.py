@@ -94,3 +94,13 @@ def test_metrics_with_chinese_calendar(festival_log, cn):
     tp = throughput_time(festival_log, level="case", calendar=cn).set_index("case")["throughput_s"]
     assert tp["c1"] == pytest.approx(58 * H)  # 1 h of A + 56 h + 1 h of B
     assert tp["c2"] == pytest.approx(3 * H)  # the make-up Saturday counts
+
+
+def test_sql_equals_numpy_over_all_chinese_years():
+    cal = Calendar.official("CN", years=range(2004, 2027), utc_offset_h=8)
+    rng = np.random.default_rng(11)
+    t = rng.integers(us("2003-12-01"), us("2027-01-31"), 5000)
+    con = duckdb.connect()
+    con.register("t", pd.DataFrame({"t": t}))
+    got = con.sql(f"SELECT {business_sql('t', cal)} AS f FROM t").fetchnumpy()["f"]
+    np.testing.assert_array_equal(got, business_us(t, cal))

@@ -217,8 +217,8 @@ def business_sql(expr: str, cal: Calendar) -> str:
     wd = f"(({d} + 3) % 7)"
     cum = " ".join(f"WHEN {r} THEN {n}" for r, n in enumerate(cal._before_weekday()))
     worked = ", ".join(str(w) for w in sorted(set(cal.weekdays)))
-    hol_before = " + ".join(f"CASE WHEN {d} > {h} THEN 1 ELSE 0 END" for h in hol) or "0"
-    extra_before = " + ".join(f"CASE WHEN {d} > {h} THEN 1 ELSE 0 END" for h in extra) or "0"
+    hol_before = _count_before(d, hol)
+    extra_before = _count_before(d, extra)
     not_holiday = f" AND {d} NOT IN ({', '.join(str(h) for h in hol)})" if hol else ""
     or_extra = f" OR {d} IN ({', '.join(str(h) for h in extra)})" if extra else ""
     before = (f"((({d} + 3) // 7) * {len(set(cal.weekdays))} + (CASE {wd} {cum} END) - ({hol_before})"
@@ -226,6 +226,15 @@ def business_sql(expr: str, cal: Calendar) -> str:
     part = (f"CASE WHEN ({wd} IN ({worked}){not_holiday}){or_extra} "
             f"THEN LEAST(GREATEST({t} - {d} * {DAY_US} - {cal.start_us}, 0), {cal.day_us}) ELSE 0 END")
     return f"CASE WHEN ({expr}) IS NULL THEN NULL ELSE {before} * {cal.day_us} + {part} END"
+
+
+def _count_before(d: str, days: Sequence[int], base: int = 0) -> str:
+    """SQL counting the sorted ``days`` below ``d``: a binary search of nested CASEs (log depth, portable)."""
+    if len(days) <= 4:
+        return " + ".join([str(base)] + [f"CASE WHEN {d} > {h} THEN 1 ELSE 0 END" for h in days])
+    mid = len(days) // 2
+    return (f"CASE WHEN {d} > {days[mid]} THEN {_count_before(d, days[mid + 1:], base + mid + 1)} "
+            f"ELSE {_count_before(d, days[:mid], base)} END")
 
 
 def apply_sql(cal: Calendar) -> list[str]:
