@@ -83,3 +83,23 @@ def test_calendar_problems_name_file_and_key(tmp_path: Path, calendar: str, mess
     assert line.startswith(f"{path}: {message}")
     with pytest.raises(InputError, match="calendar"):
         load_process(path)
+
+
+def test_time_limit_rules_count_official_working_days() -> None:
+    from flowmine._schema import ACTIVITY, CASE, TIMESTAMP
+    from flowmine.processes import Rule, check_rules
+
+    # c1: Submit Fri 24 Jan 2025, Pay Mon 10 Feb (local): 11 weekdays later, but with the Spring Festival
+    # (6 closed weekdays) and its two make-up days (Sun 26 Jan, Sat 8 Feb) 11 - 6 + 2 = 7 working days
+    log = pd.DataFrame({
+        CASE: ["c1", "c1"], ACTIVITY: ["Submit", "Pay"],
+        TIMESTAMP: pd.to_datetime(["2025-01-24 10:00", "2025-02-10 10:00"]).tz_localize("Asia/Shanghai"),
+    })
+    rule = Rule(id="pay_7wd", kind="time_limit", label_en="", label_zh="",
+                params={"from": "Submit", "to": "Pay", "max": "7wd"})
+    strict = Rule(id="pay_6wd", kind="time_limit", label_en="", label_zh="",
+                  params={"from": "Submit", "to": "Pay", "max": "6wd"})
+    plain = {"timezone": "Asia/Shanghai"}
+    official = {"timezone": "Asia/Shanghai", "official": "CN"}
+    assert check_rules(log, [rule, strict], calendar=plain) == {"pay_7wd": ["c1"], "pay_6wd": ["c1"]}
+    assert check_rules(log, [rule, strict], calendar=official) == {"pay_7wd": [], "pay_6wd": ["c1"]}

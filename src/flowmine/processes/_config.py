@@ -135,25 +135,30 @@ class ProcessConfig:
         holidays, make-up ``workdays`` and the UTC offset of its time zone (taken in mid-January: a fixed
         offset); with ``official`` ("CN", or a country code such as "DE") also that calendar's public
         holidays (and China's make-up workdays) in ``years`` (default :func:`official_years`)."""
-        from zoneinfo import ZoneInfo
+        return calendar_from(self.calendar)
 
-        import pandas as pd
 
-        from flowmine.analytics import Calendar as _Calendar
+def calendar_from(spec: dict[str, Any]) -> Calendar:
+    """The analytics :class:`~flowmine.analytics.Calendar` of a ``[calendar]`` table (see
+    :meth:`ProcessConfig.working_calendar`)."""
+    from zoneinfo import ZoneInfo
 
-        spec = self.calendar
-        days = tuple(WEEKDAY_NAMES.index(d) for d in spec.get("weekdays", WEEKDAY_NAMES[:5]))
-        hours = spec.get("hours", ["09:00", "17:00"])
-        offset = 0.0
-        if spec.get("timezone"):
-            delta = pd.Timestamp("2025-01-15", tz=ZoneInfo(spec["timezone"])).utcoffset()
-            offset = delta.total_seconds() / 3600 if delta is not None else 0.0
-        own = {"weekdays": days, "start": hours[0], "end": hours[1], "utc_offset_h": offset,
-               "holidays": tuple(spec.get("holidays", [])), "workdays": tuple(spec.get("workdays", []))}
-        if spec.get("official"):
-            code = str(spec["official"])
-            return _Calendar.official(code, years=official_years(code, spec.get("years")), **own)
-        return _Calendar(**own)
+    import pandas as pd
+
+    from flowmine.analytics import Calendar as _Calendar
+
+    days = tuple(WEEKDAY_NAMES.index(d) for d in spec.get("weekdays", WEEKDAY_NAMES[:5]))
+    hours = spec.get("hours", ["09:00", "17:00"])
+    offset = 0.0
+    if spec.get("timezone"):
+        delta = pd.Timestamp("2025-01-15", tz=ZoneInfo(spec["timezone"])).utcoffset()
+        offset = delta.total_seconds() / 3600 if delta is not None else 0.0
+    own = {"weekdays": days, "start": hours[0], "end": hours[1], "utc_offset_h": offset,
+           "holidays": tuple(spec.get("holidays", [])), "workdays": tuple(spec.get("workdays", []))}
+    if spec.get("official"):
+        code = str(spec["official"])
+        return _Calendar.official(code, years=official_years(code, spec.get("years")), **own)
+    return _Calendar(**own)
 
 
 #: Keys of a ``[calendar]`` table.
