@@ -72,6 +72,7 @@ def test_official_country_with_years(tmp_path: Path) -> None:
     ('weekdays = ["Mon", "Sunday"]\n', "[calendar] weekdays: a list of"),
     ('hours = ["9am", "18:00"]\n', "[calendar] hours: two times of day"),
     ('holiday = ["2025-10-01"]\n', "[calendar] holiday: a key of"),
+    ('hours = ["18:00", "09:00"]\n', "[calendar]: a working calendar, got end '09:00' must be after start"),
 ])
 def test_calendar_problems_name_file_and_key(tmp_path: Path, calendar: str, message: str) -> None:
     path = definition(tmp_path, calendar)

@@ -182,13 +182,32 @@ def official_years(code: str, years: list[int] | None = None) -> range:
 
 def _check_calendar(spec: Any, problem: Report) -> None:
     """Check a ``[calendar]`` table: known keys, weekday names, two HH:MM hours, an IANA time zone,
-    ISO dates in ``holidays`` and ``workdays``, an official calendar that exists, ``years`` as [first, last]."""
-    from datetime import date, time
-    from zoneinfo import ZoneInfo
-
+    ISO dates in ``holidays`` and ``workdays``, an official calendar that exists, ``years`` as [first, last];
+    then, when all of that holds, the end of the hours after their start (as the analytics Calendar checks)."""
     if not isinstance(spec, dict):
         problem("[calendar]", "a table", repr(spec))
         return
+    found: list[str] = []
+
+    def problem_here(entry: str, expected: str, got: str) -> None:
+        found.append(entry)
+        problem(entry, expected, got)
+
+    _check_calendar_keys(spec, problem_here)
+    if not found:
+        from flowmine.analytics import AnalyticsError
+
+        try:
+            calendar_from(spec)
+        except (AnalyticsError, ValueError) as exc:
+            problem("[calendar]", "a working calendar", str(exc).removeprefix("calendar: "))
+
+
+def _check_calendar_keys(spec: dict[str, Any], problem: Report) -> None:
+    """The key-by-key checks of :func:`_check_calendar`."""
+    from datetime import date, time
+    from zoneinfo import ZoneInfo
+
     for key in spec:
         if key not in CALENDAR_KEYS:
             problem(f"[calendar] {key}", f"a key of {list(CALENDAR_KEYS)}", "an unknown key")
