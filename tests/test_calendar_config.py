@@ -104,3 +104,16 @@ def test_time_limit_rules_count_official_working_days() -> None:
     official = {"timezone": "Asia/Shanghai", "official": "CN"}
     assert check_rules(log, [rule, strict], calendar=plain) == {"pay_7wd": ["c1"], "pay_6wd": ["c1"]}
     assert check_rules(log, [rule, strict], calendar=official) == {"pay_7wd": [], "pay_6wd": ["c1"]}
+
+
+def test_flowmine_processes_names_a_calendar_problem(tmp_path: Path) -> None:
+    import json
+
+    from tests.conftest import run_cli
+
+    path = definition(tmp_path, 'official = "CN"\nworkdays = ["2025-02-31"]\n')
+    done = run_cli("processes", "--json", env={"FLOWMINE_PROCESSES": str(tmp_path)})
+    assert done.returncode == 1, done.stderr
+    problems = json.loads(done.stdout)["problems"]
+    assert problems == [{"file": str(path), "entry": "[calendar] workdays",
+                         "expected": 'a list of ISO dates, e.g. ["2025-10-08"]', "got": "['2025-02-31']"}]
