@@ -104,3 +104,12 @@ def test_sql_equals_numpy_over_all_chinese_years():
     con.register("t", pd.DataFrame({"t": t}))
     got = con.sql(f"SELECT {business_sql('t', cal)} AS f FROM t").fetchnumpy()["f"]
     np.testing.assert_array_equal(got, business_us(t, cal))
+
+
+def test_metrics_with_all_official_years_equal_one_year(festival_log, cn):
+    every = Calendar.official("CN", years=range(2004, 2027), start="09:00", end="18:00", utc_offset_h=8)
+    for metric, level in ((waiting_time, "activity"), (throughput_time, "case")):
+        pd.testing.assert_frame_equal(metric(festival_log, level=level, calendar=every),
+                                      metric(festival_log, level=level, calendar=cn))
+    narrowed = every.within(us("2025-01-24 00:00"), us("2025-02-10 23:00"))
+    assert sorted(d.isoformat() for d in narrowed.workdays) == ["2025-01-26", "2025-02-08"]

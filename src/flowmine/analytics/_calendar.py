@@ -20,7 +20,7 @@ metrics use when given ``calendar=``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from typing import Any
 
@@ -125,6 +125,15 @@ class Calendar:
         closed = {_day(d) for d in _dates(self.holidays, "holiday")}
         return sorted({_day(d) for d in _dates(self.workdays, "workday")
                        if d.weekday() not in self.weekdays} - closed)
+
+    def within(self, lo_us: int, hi_us: int) -> Calendar:
+        """This calendar with only the holidays and make-up workdays from ``lo_us`` to ``hi_us`` (µs, UTC;
+        a day's margin each side): ``F`` moves by a constant on that span, so every business duration
+        between two instants in it stays exact, and the SQL of ``F`` stays short."""
+        lo = (lo_us + self.offset_us) // DAY_US - 1
+        hi = (hi_us + self.offset_us) // DAY_US + 1
+        return replace(self, holidays=tuple(d for d in _dates(self.holidays, "holiday") if lo <= _day(d) <= hi),
+                       workdays=tuple(d for d in _dates(self.workdays, "workday") if lo <= _day(d) <= hi))
 
     def _before_weekday(self) -> list[int]:
         """Worked weekdays before weekday r (Monday = 0) of a week."""
