@@ -1,8 +1,12 @@
-"""Working-hours calendars: durations in business time, with holidays (optional, per process).
+"""Working-hours calendars: durations in business time, with holidays and make-up workdays (per process).
 
 A :class:`Calendar` says which weekdays are worked, the working hours of such a day (one interval,
-``start``..``end``, local time = UTC + ``utc_offset_h``) and the holidays (dates not worked). The
-business time between two instants is the working time that lies between them.
+``start``..``end``, local time = UTC + ``utc_offset_h``), the holidays (dates not worked although their
+weekday is) and the make-up workdays (dates worked although their weekday is not, as China's 调休
+Saturdays). :meth:`Calendar.official` builds one from a named official calendar: ``"CN"`` from the
+``chinesecalendar`` package (public holidays and in-lieu workdays), any other country code from the
+``holidays`` package (public holidays only). The business time between two instants is the working
+time that lies between them.
 
 It is computed through one monotone map: ``F(t)`` = working microseconds from the epoch up to ``t``
 (whole working days before ``t``'s day × day length, plus the worked part of ``t``'s own day). A
@@ -15,9 +19,10 @@ metrics use when given ``calendar=``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, time
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -48,7 +53,10 @@ class Calendar:
     start, end : str or datetime.time
         Working hours of a worked day, local time (default 09:00 to 17:00; ``end`` may be "24:00").
     holidays : sequence of date or ISO date text
-        Dates not worked.
+        Dates not worked (those on a weekday that is not worked anyway change nothing).
+    workdays : sequence of date or ISO date text
+        Make-up workdays: dates worked, with the same hours, although their weekday is not (a date that
+        is also a holiday stays closed).
     utc_offset_h : float
         Local time = UTC + this many hours (a fixed offset: no daylight-saving switch).
 
@@ -66,6 +74,7 @@ class Calendar:
     end: str | time = "17:00"
     holidays: Sequence[date | str] = field(default_factory=tuple)
     utc_offset_h: float = 0.0
+    workdays: Sequence[date | str] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         if not set(self.weekdays) <= set(range(7)):
@@ -86,21 +95,87 @@ class Calendar:
     def offset_us(self) -> int:
         return round(self.utc_offset_h * 3_600_000_000)
 
+    @classmethod
+    def official(cls, code: str, years: Iterable[int], *, holidays: Sequence[date | str] = (),
+                 workdays: Sequence[date | str] = (), **hours: Any) -> Calendar:
+        """A Monday-to-Friday calendar with the public holidays of an official calendar, plus the
+        company's own closed days (``holidays``) and extra workdays (``workdays``).
+
+        ``code`` "CN" is China's official calendar (package ``chinesecalendar``: holidays and make-up
+        workdays, the years it knows); any other code is a country of the ``holidays`` package (public
+        holidays, no make-up days), e.g. "DE", "GB", "US". ``years``: the years to take. The other keyword
+        arguments (``start``, ``end``, ``weekdays``, ``utc_offset_h``) are the :class:`Calendar`'s.
+
+        Examples
+        --------
+        >>> from flowmine.analytics import Calendar
+        >>> cal = Calendar.official("CN", years=[2025], utc_offset_h=8)
+        >>> "2025-02-08" in {d.isoformat() for d in cal.workdays}  # the Spring Festival's make-up Saturday
+        True
+        """
+        off, extra = official_days(code, years)
+        return cls(holidays=tuple(off) + tuple(holidays), workdays=tuple(extra) + tuple(workdays), **hours)
+
     def holiday_days(self) -> list[int]:
         """Holidays on worked weekdays, as sorted day numbers since 1970-01-01 (local)."""
-        days = set()
-        for h in self.holidays:
-            try:
-                d = h if isinstance(h, date) else date.fromisoformat(str(h))
-            except ValueError:
-                raise AnalyticsError(f"calendar: holiday {h!r} is not an ISO date") from None
-            if d.weekday() in self.weekdays:
-                days.add((d - _EPOCH).days)
-        return sorted(days)
+        return sorted({_day(d) for d in _dates(self.holidays, "holiday") if d.weekday() in self.weekdays})
+
+    def workday_days(self) -> list[int]:
+        """Make-up workdays on weekdays not worked (and not holidays), as sorted day numbers since 1970-01-01."""
+        closed = {_day(d) for d in _dates(self.holidays, "holiday")}
+        return sorted({_day(d) for d in _dates(self.workdays, "workday")
+                       if d.weekday() not in self.weekdays} - closed)
+
+    def within(self, lo_us: int, hi_us: int) -> Calendar:
+        """This calendar with only the holidays and make-up workdays from ``lo_us`` to ``hi_us`` (µs, UTC;
+        a day's margin each side): ``F`` moves by a constant on that span, so every business duration
+        between two instants in it stays exact, and the SQL of ``F`` stays short."""
+        lo = (lo_us + self.offset_us) // DAY_US - 1
+        hi = (hi_us + self.offset_us) // DAY_US + 1
+        return replace(self, holidays=tuple(d for d in _dates(self.holidays, "holiday") if lo <= _day(d) <= hi),
+                       workdays=tuple(d for d in _dates(self.workdays, "workday") if lo <= _day(d) <= hi))
 
     def _before_weekday(self) -> list[int]:
         """Worked weekdays before weekday r (Monday = 0) of a week."""
         return [sum(1 for w in self.weekdays if w < r) for r in range(7)]
+
+
+def _dates(values: Iterable[date | str], what: str) -> list[date]:
+    """Dates given as ``date`` or ISO text; an :class:`AnalyticsError` names the first that is neither."""
+    out = []
+    for v in values:
+        try:
+            out.append(v if isinstance(v, date) else date.fromisoformat(str(v)))
+        except ValueError:
+            raise AnalyticsError(f"calendar: {what} {v!r} is not an ISO date") from None
+    return out
+
+
+def _day(d: date) -> int:
+    return (d - _EPOCH).days
+
+
+def official_days(code: str, years: Iterable[int]) -> tuple[list[date], list[date]]:
+    """The official holidays and make-up workdays of ``code`` in ``years`` (see :meth:`Calendar.official`)."""
+    wanted = sorted(set(int(y) for y in years))
+    if code.upper() == "CN":
+        from chinese_calendar import constants
+
+        known = {d.year for d in constants.holidays}
+        missing = [y for y in wanted if y not in known]
+        if missing:
+            raise AnalyticsError(f"calendar: chinesecalendar knows the years {min(known)}..{max(known)}; "
+                                 f"not {missing}")
+        return ([d for d in constants.holidays if d.year in wanted],
+                [d for d in constants.workdays if d.year in wanted])
+    import holidays as _holidays
+
+    try:
+        days = _holidays.country_holidays(code.upper(), years=wanted)
+    except NotImplementedError:
+        raise AnalyticsError(f"calendar: {code!r} is not a country code of the holidays package "
+                             "(e.g. 'DE', 'GB', 'US') nor 'CN'") from None
+    return sorted(days), []
 
 
 def business_us(t_us: npt.NDArray[np.int64], cal: Calendar) -> npt.NDArray[np.int64]:
@@ -110,9 +185,10 @@ def business_us(t_us: npt.NDArray[np.int64], cal: Calendar) -> npt.NDArray[np.in
     tod = t - d * DAY_US
     e = d + 3  # 1970-01-01 was a Thursday: e counts days from Monday 1969-12-29
     hol = np.asarray(cal.holiday_days(), dtype=np.int64)
-    worked = np.isin(e % 7, cal.weekdays) & ~np.isin(d, hol)
+    extra = np.asarray(cal.workday_days(), dtype=np.int64)
+    worked = (np.isin(e % 7, cal.weekdays) & ~np.isin(d, hol)) | np.isin(d, extra)
     before = (np.floor_divide(e, 7) * len(set(cal.weekdays)) + np.asarray(cal._before_weekday())[e % 7]
-              - np.searchsorted(hol, d, side="left"))
+              - np.searchsorted(hol, d, side="left") + np.searchsorted(extra, d, side="left"))
     part = np.where(worked, np.clip(tod - cal.start_us, 0, cal.day_us), 0)
     return (before * cal.day_us + part).astype(np.int64)
 
@@ -144,17 +220,30 @@ def business_duration(start_us: npt.ArrayLike, end_us: npt.ArrayLike, cal: Calen
 def business_sql(expr: str, cal: Calendar) -> str:
     """Portable SQL of ``F(expr)`` for an integer µs expression (NULL stays NULL)."""
     hol = cal.holiday_days()
+    extra = cal.workday_days()
     t = f"(({expr}) + {cal.offset_us})"
     d = f"CAST(floor({t} / {DAY_US}) AS BIGINT)"
     wd = f"(({d} + 3) % 7)"
     cum = " ".join(f"WHEN {r} THEN {n}" for r, n in enumerate(cal._before_weekday()))
     worked = ", ".join(str(w) for w in sorted(set(cal.weekdays)))
-    hol_before = " + ".join(f"CASE WHEN {d} > {h} THEN 1 ELSE 0 END" for h in hol) or "0"
+    hol_before = _count_before(d, hol)
+    extra_before = _count_before(d, extra)
     not_holiday = f" AND {d} NOT IN ({', '.join(str(h) for h in hol)})" if hol else ""
-    before = f"((({d} + 3) // 7) * {len(set(cal.weekdays))} + (CASE {wd} {cum} END) - ({hol_before}))"
-    part = (f"CASE WHEN {wd} IN ({worked}){not_holiday} "
+    or_extra = f" OR {d} IN ({', '.join(str(h) for h in extra)})" if extra else ""
+    before = (f"((({d} + 3) // 7) * {len(set(cal.weekdays))} + (CASE {wd} {cum} END) - ({hol_before})"
+              f" + ({extra_before}))")
+    part = (f"CASE WHEN ({wd} IN ({worked}){not_holiday}){or_extra} "
             f"THEN LEAST(GREATEST({t} - {d} * {DAY_US} - {cal.start_us}, 0), {cal.day_us}) ELSE 0 END")
     return f"CASE WHEN ({expr}) IS NULL THEN NULL ELSE {before} * {cal.day_us} + {part} END"
+
+
+def _count_before(d: str, days: Sequence[int], base: int = 0) -> str:
+    """SQL counting the sorted ``days`` below ``d``: a binary search of nested CASEs (log depth, portable)."""
+    if len(days) <= 4:
+        return " + ".join([str(base)] + [f"CASE WHEN {d} > {h} THEN 1 ELSE 0 END" for h in days])
+    mid = len(days) // 2
+    return (f"CASE WHEN {d} > {days[mid]} THEN {_count_before(d, days[mid + 1:], base + mid + 1)} "
+            f"ELSE {_count_before(d, days[:mid], base)} END")
 
 
 def apply_sql(cal: Calendar) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -48,12 +49,25 @@ def run(log: LogLike, build: Callable[[Engine], pd.DataFrame], columns: Sequence
     try:
         if calendar is not None:
             eng.materialize()
-            for sql in apply_sql(calendar):
+            for sql in apply_sql(_on_span(eng, calendar)):
                 eng.con.execute(sql)
         frame = build(eng)
     finally:
         eng.close()
     return frame.loc[:, list(columns)].reset_index(drop=True)
+
+
+def _on_span(eng: Engine, calendar: Calendar) -> Calendar:
+    """The calendar with only the holidays and make-up days within the instants of ``inst`` and ``cases``
+    (the durations stay exact; the SQL of a calendar of many official years stays short)."""
+    if not (calendar.holidays or calendar.workdays):
+        return calendar
+    cols = ("start_us", "complete_us", "enabling_us", "ready_us", "prev_done_us", "prev_complete_us")
+    values = [eng.scalar(f"SELECT {fn}({', '.join(f'{agg}({c})' for c in columns)}) FROM {table}")
+              for table, columns in (("inst", cols), ("cases", ("start_us", "end_us")))
+              for fn, agg in (("LEAST", "MIN"), ("GREATEST", "MAX"))]
+    found = [int(cast(int, v)) for v in values if v is not None]
+    return calendar.within(min(found), max(found)) if found else calendar
 
 
 def total_throughput_s(eng: Engine) -> float:

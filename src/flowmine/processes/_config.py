@@ -132,22 +132,130 @@ class ProcessConfig:
 
     def working_calendar(self) -> Calendar:
         """The analytics :class:`~flowmine.analytics.Calendar` of ``[calendar]``: its weekdays, hours,
-        holidays and the UTC offset of its time zone (taken in mid-January: a fixed offset)."""
-        from zoneinfo import ZoneInfo
+        holidays, make-up ``workdays`` and the UTC offset of its time zone (taken in mid-January: a fixed
+        offset); with ``official`` ("CN", or a country code such as "DE") also that calendar's public
+        holidays (and China's make-up workdays) in ``years`` (default :func:`official_years`)."""
+        return calendar_from(self.calendar)
 
-        import pandas as pd
 
-        from flowmine.analytics import Calendar as _Calendar
+def calendar_from(spec: dict[str, Any]) -> Calendar:
+    """The analytics :class:`~flowmine.analytics.Calendar` of a ``[calendar]`` table (see
+    :meth:`ProcessConfig.working_calendar`)."""
+    from zoneinfo import ZoneInfo
 
-        spec = self.calendar
-        days = tuple(WEEKDAY_NAMES.index(d) for d in spec.get("weekdays", WEEKDAY_NAMES[:5]))
-        hours = spec.get("hours", ["09:00", "17:00"])
-        offset = 0.0
-        if spec.get("timezone"):
-            delta = pd.Timestamp("2025-01-15", tz=ZoneInfo(spec["timezone"])).utcoffset()
-            offset = delta.total_seconds() / 3600 if delta is not None else 0.0
-        return _Calendar(weekdays=days, start=hours[0], end=hours[1], holidays=spec.get("holidays", []),
-                         utc_offset_h=offset)
+    import pandas as pd
+
+    from flowmine.analytics import Calendar as _Calendar
+
+    days = tuple(WEEKDAY_NAMES.index(d) for d in spec.get("weekdays", WEEKDAY_NAMES[:5]))
+    hours = spec.get("hours", ["09:00", "17:00"])
+    offset = 0.0
+    if spec.get("timezone"):
+        delta = pd.Timestamp("2025-01-15", tz=ZoneInfo(spec["timezone"])).utcoffset()
+        offset = delta.total_seconds() / 3600 if delta is not None else 0.0
+    own = {"weekdays": days, "start": hours[0], "end": hours[1], "utc_offset_h": offset,
+           "holidays": tuple(spec.get("holidays", [])), "workdays": tuple(spec.get("workdays", []))}
+    if spec.get("official"):
+        code = str(spec["official"])
+        return _Calendar.official(code, years=official_years(code, spec.get("years")), **own)
+    return _Calendar(**own)
+
+
+#: Keys of a ``[calendar]`` table.
+CALENDAR_KEYS = ("weekdays", "hours", "timezone", "holidays", "workdays", "official", "years")
+#: Years an official calendar covers when ``[calendar]`` gives no ``years`` (China: those chinesecalendar knows).
+OFFICIAL_YEARS = (2004, 2030)
+
+
+def official_years(code: str, years: list[int] | None = None) -> range:
+    """The years of an official calendar: ``years = [first, last]`` as given, else China's that
+    chinesecalendar knows, else :data:`OFFICIAL_YEARS`."""
+    if years:
+        return range(int(years[0]), int(years[-1]) + 1)
+    if code.upper() == "CN":
+        from chinese_calendar import constants
+
+        known = [d.year for d in constants.holidays]
+        return range(min(known), max(known) + 1)
+    return range(OFFICIAL_YEARS[0], OFFICIAL_YEARS[1] + 1)
+
+
+def _check_calendar(spec: Any, problem: Report) -> None:
+    """Check a ``[calendar]`` table: known keys, weekday names, two HH:MM hours, an IANA time zone,
+    ISO dates in ``holidays`` and ``workdays``, an official calendar that exists, ``years`` as [first, last];
+    then, when all of that holds, the end of the hours after their start (as the analytics Calendar checks)."""
+    if not isinstance(spec, dict):
+        problem("[calendar]", "a table", repr(spec))
+        return
+    found: list[str] = []
+
+    def problem_here(entry: str, expected: str, got: str) -> None:
+        found.append(entry)
+        problem(entry, expected, got)
+
+    _check_calendar_keys(spec, problem_here)
+    if not found:
+        from flowmine.analytics import AnalyticsError
+
+        try:
+            calendar_from(spec)
+        except (AnalyticsError, ValueError) as exc:
+            problem("[calendar]", "a working calendar", str(exc).removeprefix("calendar: "))
+
+
+def _check_calendar_keys(spec: dict[str, Any], problem: Report) -> None:
+    """The key-by-key checks of :func:`_check_calendar`."""
+    from datetime import date, time
+    from zoneinfo import ZoneInfo
+
+    for key in spec:
+        if key not in CALENDAR_KEYS:
+            problem(f"[calendar] {key}", f"a key of {list(CALENDAR_KEYS)}", "an unknown key")
+    days = spec.get("weekdays", [])
+    if not isinstance(days, list) or not all(d in WEEKDAY_NAMES for d in days):
+        problem("[calendar] weekdays", f"a list of {list(WEEKDAY_NAMES)}", repr(days))
+    hours = spec.get("hours", ["09:00", "17:00"])
+    try:
+        ok = isinstance(hours, list) and len(hours) == 2 and all(
+            h == "24:00" or time.fromisoformat(str(h)) is not None for h in hours)
+    except ValueError:
+        ok = False
+    if not ok:
+        problem("[calendar] hours", 'two times of day, e.g. ["09:00", "18:00"]', repr(hours))
+    if "timezone" in spec:
+        try:
+            ZoneInfo(str(spec["timezone"]))
+        except (ValueError, KeyError, OSError):
+            problem("[calendar] timezone", "an IANA time zone, e.g. 'Asia/Shanghai'", repr(spec["timezone"]))
+    for key in ("holidays", "workdays"):
+        values = spec.get(key, [])
+        try:
+            ok = isinstance(values, list) and all(isinstance(v, date) or date.fromisoformat(str(v)) for v in values)
+        except ValueError:
+            ok = False
+        if not ok:
+            problem(f"[calendar] {key}", 'a list of ISO dates, e.g. ["2025-10-08"]', repr(values))
+    years = spec.get("years")
+    if years is not None and not (isinstance(years, list) and len(years) == 2
+                                  and all(isinstance(y, int) for y in years) and years[0] <= years[1]):
+        problem("[calendar] years", "[first, last] years, e.g. [2024, 2026]", repr(years))
+        years = None
+    if "official" in spec:
+        _check_official(spec["official"], years, problem)
+
+
+def _check_official(code: Any, years: list[int] | None, problem: Report) -> None:
+    """Check ``[calendar] official``: "CN" or a country code of the holidays package, knowing ``years``."""
+    from flowmine.analytics import AnalyticsError, Calendar
+
+    if not isinstance(code, str) or not code:
+        problem("[calendar] official", "'CN' or a country code, e.g. 'DE'", repr(code))
+        return
+    try:
+        Calendar.official(code, years=official_years(code, years))
+    except AnalyticsError as exc:
+        problem("[calendar] official", "'CN' or a country code of the holidays package, in years it knows",
+                f"{code!r} ({str(exc).removeprefix('calendar: ')})")
 
 
 def list_processes(folder: Path | None = None) -> list[str]:
@@ -264,6 +372,7 @@ def read_definition(path: Path, name: str | None = None, *,
         elif not isinstance(spec.get("aliases", []), list) or not all(
                 isinstance(a, str) and a for a in spec.get("aliases", [])):
             problem(f"[activities] {act!r}", "'aliases' as a list of names", repr(spec.get("aliases")))
+    _check_calendar(data.get("calendar", {}), problem)
     rules = [_check_rule(r, f"[[rule]] #{i + 1}", activities, problem) for i, r in enumerate(data.get("rule", []))]
     kpis = [_kpi(k, f"[[kpi]] #{i + 1}", problem) for i, k in enumerate(data.get("kpi", []))]
     ids = [r.id for r in rules if r is not None]

@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 
 from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, RESOURCE, TIMESTAMP
 from flowmine.errors import MissingColumnError, OptionError
-from flowmine.processes._config import WEEKDAYS, Duration, Rule
+from flowmine.processes._config import WEEKDAYS, Duration, Rule, calendar_from
 
 KINDS = ("precedence", "response", "absence", "exactly_once", "four_eyes", "time_limit", "amount_threshold")
 _NONE = np.iinfo(np.int64).max  # "no such event" for first positions
@@ -189,6 +189,16 @@ def _local_dates(values: IntArray, unit: str, tz: str) -> npt.NDArray[np.datetim
     return stamps.to_numpy().astype("datetime64[D]")
 
 
+def _closed_and_extra_days(cal: dict[str, Any]) -> tuple[list[np.datetime64], npt.NDArray[np.datetime64]]:
+    """A ``[calendar]``'s closed days (own and, with ``official``, the official holidays) and its sorted
+    make-up workdays (on weekdays not worked, not closed), for counting working days."""
+    if not (cal.get("official") or cal.get("workdays")):
+        return [np.datetime64(d) for d in cal.get("holidays", [])], np.array([], dtype="datetime64[D]")
+    calendar = calendar_from(cal)
+    extra = np.array(calendar.workday_days(), dtype="datetime64[D]")
+    return [np.datetime64(d) for d in calendar.holidays], extra
+
+
 def _time_limit(log: _Log, p: dict[str, Any], workdays: Callable[..., IntArray]) -> BoolArray:
     bad = np.zeros(log.n_cases, bool)
     from_pos, from_at = log.first(p["from"])
@@ -306,11 +316,14 @@ def check_rules(
     cal = calendar or {}
     tz = cal.get("timezone", "UTC")
     mask = _weekmask(cal)
-    holidays = [np.datetime64(d) for d in cal.get("holidays", [])]
+    holidays, extra = _closed_and_extra_days(cal)
 
     def workdays(t0: IntArray, t1: IntArray, unit: str) -> IntArray:
         d0, d1 = _local_dates(t0, unit, tz), _local_dates(t1, unit, tz)
-        return np.busday_count(d0, d1, weekmask=mask, holidays=holidays).astype(np.int64)
+        n = np.busday_count(d0, d1, weekmask=mask, holidays=holidays).astype(np.int64)
+        if len(extra):  # make-up workdays in [d0, d1)
+            n += np.searchsorted(extra, d1) - np.searchsorted(extra, d0)
+        return n
 
     log = _read(events, ties)
     out: dict[str, list[str]] = {}
