@@ -80,3 +80,23 @@ def test_the_improvement_page_sets_the_predicted_effect_beside_the_achieved(stor
     assert row["predicted"].startswith(f"{same['relative']['value']:+.1%}") and row["close"] in ("是", "否")
     none = improvement.prediction_rows([{**d, "prediction": None}], "en")[0]
     assert none["predicted"] == "no [scenario] in its file"
+
+
+def test_the_trend_s_months_are_the_page_s_time_zone_s(tmp_path: Path) -> None:
+    """A claim submitted at 00:30 on 1 March in Shanghai (16:30 UTC the day before) is March's on the
+    overview's trend, February's when the page is read in UTC: the months a click on the trend sets as
+    the time frame are the months drawn."""
+    from flowmine.dashboard._data import process_profile
+
+    src = tmp_path / "c.csv"
+    src.write_text("case,activity,timestamp\nA,Submit expense claim,2025-03-01T00:30:00+08:00\n"
+                   "A,Finance review,2025-03-01T10:00:00+08:00\n", encoding="utf-8")
+    st = Store(tmp_path / "store")
+    st.ingest("finance", [str(src)])
+    local = process_profile(st, filters_of(st, "?process=finance"))["periods"]
+    utc = process_profile(st, filters_of(st, "?process=finance&tz=UTC"))["periods"]
+    def started(periods: list[dict]) -> list[str]:
+        return [str(p["period"])[:7] for p in periods if p["arrivals"]]
+
+    assert started(local) == ["2025-03"] and [str(p["period"])[:7] for p in local] == ["2025-03"]
+    assert started(utc) == ["2025-02"]  # and it ends (10:00 Shanghai = 02:00 UTC) in March

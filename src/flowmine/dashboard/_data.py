@@ -175,8 +175,10 @@ def log_of(store: Store, f: Filters) -> StoredLog:
 
 
 def _key(store: Store, f: Filters) -> tuple[Any, ...]:
+    """What a cached answer depends on: the store, process, version, case filters and the time zone the
+    page reads dates and periods in (:func:`zone_of`)."""
     assert f.process is not None
-    return (str(store.path), f.process, version(store, f.process), f.key())
+    return (str(store.path), f.process, version(store, f.process), f.key(), zone_of(store, f))
 
 
 def _filters(key: tuple[Any, ...]) -> Filters:
@@ -191,11 +193,12 @@ PROFILE_N_BOOT = 0
 @single_flight(maxsize=256)
 def _profile(*key: Any) -> dict[str, Any]:
     store = Store(key[0], create=False)
-    return profile(log_of(store, _filters(key)), by="month", process=key[1], n_boot=PROFILE_N_BOOT)
+    return profile(log_of(store, _filters(key)), by="month", process=key[1], n_boot=PROFILE_N_BOOT, tz=key[4])
 
 
 def process_profile(store: Store, f: Filters) -> dict[str, Any]:
-    """``flowmine.analytics.profile`` of the filtered process (with monthly periods; without the
+    """``flowmine.analytics.profile`` of the filtered process (with monthly periods in the page's time
+    zone, :func:`zone_of`: a case that starts at 00:38 local time on 1 October is October's; without the
     bottlenecks' intervals, :data:`PROFILE_N_BOOT`)."""
     return _profile(*_key(store, f))
 
