@@ -48,7 +48,7 @@ def _mean_fidelity(runs: list[dict]) -> dict:
     """The fidelity measures averaged over replications, judged by the same tolerances."""
     import numpy as np
 
-    from flowmine.simulation._fidelity import L1_TOLERANCE, MEDIAN_TOLERANCE, P90_TOLERANCE
+    from flowmine.simulation._fidelity import problems
 
     out = dict(runs[0])
     for key in ("throughput_median_s", "throughput_p90_s"):
@@ -58,15 +58,8 @@ def _mean_fidelity(runs: list[dict]) -> dict:
     out["throughput_emd_hours"] = float(np.mean([r["throughput_emd_hours"] for r in runs]))
     out["activity_l1"] = float(np.mean([r["activity_l1"] for r in runs]))
     out["cases"] = {**runs[0]["cases"], "simulated": int(np.mean([r["cases"]["simulated"] for r in runs]))}
-    problems = []
-    for name, tol in (("median", MEDIAN_TOLERANCE), ("p90", P90_TOLERANCE)):
-        e = out[f"throughput_{name}_s"]["relative_error"]
-        if e is None or abs(e) > tol:
-            problems.append(f"throughput {name} off by {e:+.0%} on average (tolerance {tol:.0%})" if e is not None
-                            else f"throughput {name}: no value")
-    if out["activity_l1"] > L1_TOLERANCE:
-        problems.append(f"activity-frequency L1 distance {out['activity_l1']:.3f} (tolerance {L1_TOLERANCE})")
-    out["problems"], out["acceptable"] = problems, not problems
+    out["problems"] = problems(out)  # the same tolerances, on the averages
+    out["acceptable"] = not out["problems"]
     return out
 
 

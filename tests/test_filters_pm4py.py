@@ -45,7 +45,7 @@ def shape(df: pd.DataFrame) -> tuple[set[str], int]:
     return set(df[CASE].astype(str)), len(df)
 
 
-def same(theirs: pd.DataFrame, ours: pd.DataFrame, whole: pd.DataFrame) -> tuple[int, int]:
+def assert_same(theirs: pd.DataFrame, ours: pd.DataFrame, whole: pd.DataFrame) -> tuple[int, int]:
     """Assert equal kept cases and event counts, and that the filter is not trivial; (cases, events)."""
     (c1, n1), (c2, n2) = shape(theirs), shape(ours)
     assert c2 == c1
@@ -74,7 +74,7 @@ def pm4py_variants(df: pd.DataFrame) -> list[tuple[str, ...]]:
                                     ("helpdesk.xes.gz", 10), ("08_receipt.xes.gz", 7)])
 def test_top_variants_equal_filter_variants_top_k(name: str, k: int) -> None:
     df = log(name)
-    same(pm4py.filter_variants_top_k(df, k), filter_cases(df, CaseFilter(top_variants=k)), df)
+    assert_same(pm4py.filter_variants_top_k(df, k), filter_cases(df, CaseFilter(top_variants=k)), df)
 
 
 @pytest.mark.parametrize("name,share", [("helpdesk.xes.gz", 0.8), ("08_receipt.xes.gz", 0.9),
@@ -86,13 +86,13 @@ def test_variant_coverage_equals_the_cumulative_variants_percentage(name: str, s
     kept = variants_filter.filter_log_variants_percentage(pm4py.convert_to_event_log(df), share)
     # an event log keeps the case id on the trace: one row per event
     theirs = pd.DataFrame({CASE: [str(t.attributes["concept:name"]) for t in kept for _ in t]})
-    same(theirs, filter_cases(df, CaseFilter(variant_coverage=share)), df)
+    assert_same(theirs, filter_cases(df, CaseFilter(variant_coverage=share)), df)
 
 
 @pytest.mark.parametrize("name,share", [("helpdesk.xes.gz", 0.01), ("08_receipt.xes.gz", 0.05)])
 def test_variant_min_share_equals_filter_variants_by_coverage_percentage(name: str, share: float) -> None:
     df = log(name)
-    same(pm4py.filter_variants_by_coverage_percentage(df, share),
+    assert_same(pm4py.filter_variants_by_coverage_percentage(df, share),
          filter_cases(df, CaseFilter(variant_min_share=share)), df)
 
 
@@ -102,7 +102,7 @@ def test_variants_and_not_variants_equal_filter_variants(retain: bool) -> None:
     chosen = pm4py_variants(df)[1:4]
     names = [" → ".join(v) for v in chosen]
     ours = CaseFilter(variants=names) if retain else CaseFilter(not_variants=names)
-    same(pm4py.filter_variants(df, chosen, retain=retain), filter_cases(df, ours), df)
+    assert_same(pm4py.filter_variants(df, chosen, retain=retain), filter_cases(df, ours), df)
 
 
 @pytest.mark.parametrize("name", ["helpdesk.xes.gz", "Sepsis Cases - Event Log.xes.gz"])
@@ -110,7 +110,7 @@ def test_case_size_equals_filter_case_size(name: str) -> None:
     df = log(name)
     sizes = df.groupby(CASE).size()
     lo, hi = int(sizes.quantile(0.25)), int(sizes.quantile(0.75))
-    same(pm4py.filter_case_size(df, lo, hi), filter_cases(df, CaseFilter(case_size=(lo, hi))), df)
+    assert_same(pm4py.filter_case_size(df, lo, hi), filter_cases(df, CaseFilter(case_size=(lo, hi))), df)
 
 
 @pytest.mark.parametrize("name", ["helpdesk.xes.gz", "08_receipt.xes.gz"])
@@ -119,16 +119,16 @@ def test_duration_equals_filter_case_performance(name: str) -> None:
     g = df.groupby(CASE)[TS]
     dur = (g.max() - g.min()).dt.total_seconds()
     lo, hi = float(dur.quantile(0.3)) + 0.5, float(dur.quantile(0.8)) + 0.5  # between whole seconds
-    same(pm4py.filter_case_performance(df, lo, hi), filter_cases(df, CaseFilter(duration_s=(lo, hi))), df)
+    assert_same(pm4py.filter_case_performance(df, lo, hi), filter_cases(df, CaseFilter(duration_s=(lo, hi))), df)
 
 
 def test_start_and_end_steps_equal_filter_start_and_end_activities() -> None:
     df = log("Sepsis Cases - Event Log.xes.gz")
     firsts = df.sort_values([CASE, TS], kind="stable").groupby(CASE)[ACT].first().value_counts().index[:2]
     lasts = df.sort_values([CASE, TS], kind="stable").groupby(CASE)[ACT].last().value_counts().index[:3]
-    same(pm4py.filter_start_activities(df, list(firsts)), filter_cases(df, CaseFilter(start_steps=list(firsts))),
+    assert_same(pm4py.filter_start_activities(df, list(firsts)), filter_cases(df, CaseFilter(start_steps=list(firsts))),
          df)
-    same(pm4py.filter_end_activities(df, list(lasts)), filter_cases(df, CaseFilter(end_steps=list(lasts))), df)
+    assert_same(pm4py.filter_end_activities(df, list(lasts)), filter_cases(df, CaseFilter(end_steps=list(lasts))), df)
 
 
 @pytest.mark.parametrize("name,rank", [("Sepsis Cases - Event Log.xes.gz", 3), ("helpdesk.xes.gz", 2),
@@ -136,7 +136,7 @@ def test_start_and_end_steps_equal_filter_start_and_end_activities() -> None:
 def test_directly_follows_equals_filter_directly_follows_relation(name: str, rank: int) -> None:
     df = log(name)
     a, b = top_edge(df, rank)
-    same(pm4py.filter_directly_follows_relation(df, [(a, b)]),
+    assert_same(pm4py.filter_directly_follows_relation(df, [(a, b)]),
          filter_cases(df, CaseFilter(directly_follows=(a, b))), df)
 
 
@@ -147,14 +147,15 @@ def test_follows_equals_filter_eventually_follows_relation(name: str, first: int
     df = log(name)
     acts = top_activities(df, 6)
     a, b = acts[first], acts[then]
-    same(pm4py.filter_eventually_follows_relation(df, [(a, b)]), filter_cases(df, CaseFilter(follows=(a, b))), df)
+    assert_same(pm4py.filter_eventually_follows_relation(df, [(a, b)]),
+                filter_cases(df, CaseFilter(follows=(a, b))), df)
 
 
 def test_directly_follows_s_equals_filter_paths_performance() -> None:
     df = log("helpdesk.xes.gz")
     a, b = top_edge(df, 0)
     lo, hi = 60.5, 30 * 86400.5
-    same(pm4py.filter_paths_performance(df, (a, b), lo, hi),
+    assert_same(pm4py.filter_paths_performance(df, (a, b), lo, hi),
          filter_cases(df, CaseFilter(directly_follows=(a, b), directly_follows_s=(lo, hi))), df)
 
 
@@ -174,14 +175,15 @@ def test_windows_equal_filter_time_range(name: str, mode: str, field: str) -> No
     df = log(name)
     lo, hi = _window(df)
     ours = CaseFilter(**{field: (lo.isoformat(), hi.isoformat())})  # as text, as a user gives it
-    same(pm4py.filter_time_range(df, lo.to_pydatetime(), hi.to_pydatetime(), mode=mode), filter_cases(df, ours), df)
+    assert_same(pm4py.filter_time_range(df, lo.to_pydatetime(), hi.to_pydatetime(), mode=mode),
+                filter_cases(df, ours), df)
 
 
 @pytest.mark.parametrize("name", ["helpdesk.xes.gz", "Sepsis Cases - Event Log.xes.gz"])
 def test_trim_equals_filter_time_range_events(name: str) -> None:
     df = log(name)
     lo, hi = _window(df)
-    same(pm4py.filter_time_range(df, lo.to_pydatetime(), hi.to_pydatetime(), mode="events"),
+    assert_same(pm4py.filter_time_range(df, lo.to_pydatetime(), hi.to_pydatetime(), mode="events"),
          filter_events(df, EventFilter(trim=(lo.isoformat(), hi.isoformat()))), df)
 
 
@@ -191,13 +193,13 @@ def test_contains_and_not_contains_equal_filter_event_attribute_values_on_cases(
     acts = top_activities(df, 12)[8:10]
     theirs = pm4py.filter_event_attribute_values(df, ACT, acts, level="case", retain=retain)
     if retain:  # pm4py keeps cases with any of them; contains asks for each: one activity, then the AND of two
-        same(pm4py.filter_event_attribute_values(df, ACT, acts[:1], level="case"),
+        assert_same(pm4py.filter_event_attribute_values(df, ACT, acts[:1], level="case"),
              filter_cases(df, CaseFilter(contains=acts[:1])), df)
         both = pm4py.filter_event_attribute_values(theirs, ACT, acts[:1], level="case")
         both = pm4py.filter_event_attribute_values(both, ACT, acts[1:], level="case")
-        same(both, filter_cases(df, CaseFilter(contains=acts)), df)
+        assert_same(both, filter_cases(df, CaseFilter(contains=acts)), df)
     else:
-        same(theirs, filter_cases(df, CaseFilter(not_contains=acts)), df)
+        assert_same(theirs, filter_cases(df, CaseFilter(not_contains=acts)), df)
 
 
 @pytest.mark.parametrize("retain", [True, False])
@@ -205,21 +207,21 @@ def test_keep_and_drop_activities_equal_filter_event_attribute_values_on_events(
     df = log("08_receipt.xes.gz")
     acts = top_activities(df, 5)[1:4]
     ours = EventFilter(activities=acts) if retain else EventFilter(drop_activities=acts)
-    same(pm4py.filter_event_attribute_values(df, ACT, acts, level="event", retain=retain),
+    assert_same(pm4py.filter_event_attribute_values(df, ACT, acts, level="event", retain=retain),
          filter_events(df, ours), df)
 
 
 def test_lifecycle_equals_filter_event_attribute_values_on_lifecycle() -> None:
     df = log("06_bpic2013_closed.xes.gz")
     keep = ["In Progress", "Closed"]
-    same(pm4py.filter_event_attribute_values(df, "lifecycle:transition", keep, level="event"),
+    assert_same(pm4py.filter_event_attribute_values(df, "lifecycle:transition", keep, level="event"),
          filter_events(df, EventFilter(lifecycle=keep)), df)
 
 
 def test_event_attributes_equal_filter_event_attribute_values_on_events() -> None:
     df = log("06_bpic2013_closed.xes.gz")
     keep = [str(v) for v in df["org:group"].value_counts().index[:2]]
-    same(pm4py.filter_event_attribute_values(df, "org:group", keep, level="event"),
+    assert_same(pm4py.filter_event_attribute_values(df, "org:group", keep, level="event"),
          filter_events(df, EventFilter(attributes={"org:group": keep})), df)
 
 
@@ -228,13 +230,13 @@ def test_rework_equals_filter_activities_rework(name: str) -> None:
     df = log(name)
     per_case = df.groupby([CASE, ACT]).size()
     repeated = per_case[per_case >= 2].reset_index()[ACT].value_counts().index[0]
-    same(pm4py.filter_activities_rework(df, repeated, 2), filter_cases(df, CaseFilter(rework=[repeated])), df)
+    assert_same(pm4py.filter_activities_rework(df, repeated, 2), filter_cases(df, CaseFilter(rework=[repeated])), df)
 
 
 def test_attributes_equal_filter_trace_attribute_values() -> None:
     df = log("08_receipt.xes.gz")
     values = [str(v) for v in df.groupby(CASE)["case:channel"].first().value_counts().index[1:3]]
-    same(pm4py.filter_trace_attribute_values(df, "case:channel", values),
+    assert_same(pm4py.filter_trace_attribute_values(df, "case:channel", values),
          filter_cases(df, CaseFilter(attributes={"case:channel": values})), df)
 
 
@@ -244,7 +246,7 @@ def test_ranges_equal_the_numeric_attribute_filter() -> None:
     df = log("Sepsis Cases - Event Log.xes.gz")
     theirs = attributes_filter.apply_numeric(df, 60, 80, parameters={
         attributes_filter.Parameters.ATTRIBUTE_KEY: "Age", attributes_filter.Parameters.CASE_ID_KEY: CASE})
-    same(theirs, filter_cases(df, CaseFilter(ranges={"Age": (60, 80)})), df)
+    assert_same(theirs, filter_cases(df, CaseFilter(ranges={"Age": (60, 80)})), df)
 
 
 def test_the_filters_of_a_case_filter_are_anded_like_pm4py_chained() -> None:
@@ -252,7 +254,7 @@ def test_the_filters_of_a_case_filter_are_anded_like_pm4py_chained() -> None:
     a, b = top_edge(df, 1)
     theirs = pm4py.filter_case_size(pm4py.filter_directly_follows_relation(df, [(a, b)]), 3, 6)
     theirs = pm4py.filter_variants_top_k(theirs, 1000)  # every variant: chaining keeps its input
-    same(theirs, filter_cases(df, CaseFilter(directly_follows=(a, b), case_size=(3, 6))), df)
+    assert_same(theirs, filter_cases(df, CaseFilter(directly_follows=(a, b), case_size=(3, 6))), df)
 
 
 # --- the same through a store: ingested, stored, held ---------------------------------------------------

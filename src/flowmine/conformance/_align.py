@@ -23,10 +23,8 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-import threading
 import time
 import warnings
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +32,7 @@ import numpy as np
 import orjson
 
 from flowmine._params import Interval, Kind, Options, validate_params
+from flowmine.conformance._memo import ModelMemo
 from flowmine.discovery import Variants
 from flowmine.models import ReferenceModel
 
@@ -154,27 +153,16 @@ class _Remembered:
         self.traces: dict[tuple[int | None, tuple[str, ...]], VariantAlignment] = {}
 
 
-_MODELS: dict[int, tuple[weakref.ref[ReferenceModel], _Remembered]] = {}
-_MODELS_LOCK = threading.Lock()
 #: Traces remembered per model (beyond it the memo starts afresh: a bound on memory, not a cache policy).
 MAX_REMEMBERED_TRACES = 100_000
+_MODELS: ModelMemo[_Remembered] = ModelMemo(lambda _model: _Remembered())
 
 
 def _remembered(model: ReferenceModel) -> _Remembered:
-    key = id(model)
-    with _MODELS_LOCK:
-        entry = _MODELS.get(key)
-        if entry is not None and entry[0]() is model:
-            if len(entry[1].traces) > MAX_REMEMBERED_TRACES:
-                entry[1].traces.clear()
-            return entry[1]
-        memo = _Remembered()
-
-        def forget(_ref: weakref.ref[ReferenceModel], k: int = key) -> None:
-            _MODELS.pop(k, None)
-
-        _MODELS[key] = (weakref.ref(model, forget), memo)
-        return memo
+    memo = _MODELS.get(model)
+    if len(memo.traces) > MAX_REMEMBERED_TRACES:
+        memo.traces.clear()
+    return memo
 
 
 def _r4pm(model: ReferenceModel, variants: Variants, max_states: int | None,

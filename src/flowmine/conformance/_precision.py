@@ -27,7 +27,6 @@ escaping-edge count) and by how many cases.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Iterator
 from copy import copy
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from flowmine.conformance._memo import ModelMemo
 from flowmine.discovery import Variants
 from flowmine.models import ReferenceModel
 
@@ -145,29 +145,13 @@ class _Net:
         return semantics.execute(t, self.net, marking)
 
 
-_NETS: dict[int, tuple[weakref.ref[ReferenceModel], _Net]] = {}
-_NETS_LOCK = threading.Lock()
 #: Steps remembered per model (beyond it the memo starts afresh: a bound on memory).
 MAX_REMEMBERED_STEPS = 1_000_000
+_NETS: ModelMemo[_Net] = ModelMemo(_Net)
 
 
 def _net(model: ReferenceModel) -> _Net:
-    key = id(model)
-    with _NETS_LOCK:
-        entry = _NETS.get(key)
-        if entry is not None and entry[0]() is model and len(entry[1].steps) <= MAX_REMEMBERED_STEPS:
-            return entry[1]
-        memo = _Net(model)
-
-        def forget(ref: weakref.ref[ReferenceModel], k: int = key,
-                   nets: dict[int, tuple[weakref.ref[ReferenceModel], _Net]] = _NETS) -> None:
-            # the dict itself is bound here: at interpreter exit the module's globals may already be None
-            entry = nets.get(k)
-            if entry is not None and entry[0] is ref:  # not a newer model's entry under a reused id
-                nets.pop(k, None)
-
-        _NETS[key] = (weakref.ref(model, forget), memo)
-        return memo
+    return _NETS.get(model, keep=lambda memo: len(memo.steps) <= MAX_REMEMBERED_STEPS)
 
 
 class _Trie:

@@ -57,16 +57,22 @@ def fidelity(log: LogLike, simulated: LogLike) -> dict[str, Any]:
             waits[str(a)] = {"log": float(w_real.median()), "simulated": float(w_sim.median())}
     out["waiting_median_s"] = waits
     out["cost_per_case"] = {"log": _mean(real["cost"]), "simulated": _mean(sim["cost"])}
-    problems = []
+    out["problems"] = problems(out)
+    out["acceptable"] = not out["problems"]
+    return out
+
+
+def problems(measures: dict[str, Any]) -> list[str]:
+    """What fails the tolerances in fidelity ``measures`` (throughput median and p90 relative errors,
+    activity L1), one line each: nothing when the model is acceptable."""
+    out = []
     for name, tol in (("median", MEDIAN_TOLERANCE), ("p90", P90_TOLERANCE)):
-        err = out[f"throughput_{name}_s"]["relative_error"]
+        err = measures[f"throughput_{name}_s"]["relative_error"]
         if err is None or abs(err) > tol:
-            problems.append(f"throughput {name} off by {err:+.0%} (tolerance {tol:.0%})" if err is not None
-                            else f"throughput {name} undefined")
-    if out["activity_l1"] > L1_TOLERANCE:
-        problems.append(f"activity-frequency L1 distance {out['activity_l1']:.3f} (tolerance {L1_TOLERANCE})")
-    out["acceptable"] = not problems
-    out["problems"] = problems
+            out.append(f"throughput {name} off by {err:+.0%} (tolerance {tol:.0%})" if err is not None
+                       else f"throughput {name} undefined")
+    if measures["activity_l1"] > L1_TOLERANCE:
+        out.append(f"activity-frequency L1 distance {measures['activity_l1']:.3f} (tolerance {L1_TOLERANCE})")
     return out
 
 
