@@ -101,3 +101,62 @@ def test_metrics_with_calendar(week_log):
     assert wait.loc["B", "share"] == pytest.approx(2 / 4.5)
     holiday = Calendar(holidays=["2025-01-13"])
     assert throughput_time(week_log, level="log", calendar=holiday)["total_s"].iloc[0] == pytest.approx(2 * H)
+
+
+def test_profile_in_business_time(week_log):
+    from flowmine.analytics import profile
+
+    p = profile(week_log, calendar=Calendar())
+    assert (p["time"], p["engine"]) == ("business", "sql")
+    assert p["calendar"]["text"] == "Mon–Fri 09:00–17:00 (UTC), 0 holidays, 0 make-up workdays"
+    assert p["throughput_time_s"]["median"] == pytest.approx(4.5 * H)  # Fri 15-17 + Mon 09-11:30
+    acts = {a["activity"]: a for a in p["activities"]}
+    assert acts["B"]["waiting_time_median_s"] == pytest.approx(2 * H)  # Fri 16-17 + Mon 09-10
+    assert acts["B"]["service_time_median_s"] == pytest.approx(1.5 * H)
+    ranked = {(b["kind"], b["name"]): b["waiting_total_s"] for b in p["bottlenecks"]}
+    assert ranked[("activity", "B")] == pytest.approx(2 * H)
+    elapsed = profile(week_log)
+    assert elapsed["time"] == "elapsed" and "calendar" not in elapsed
+    assert elapsed["throughput_time_s"]["median"] == pytest.approx(68.5 * H)  # Fri 15:00 → Mon 11:30
+    with pytest.raises(AnalyticsError, match="elapsed time only"):
+        profile(week_log, engine="fast", calendar=Calendar())
+
+
+def test_profile_in_business_time_equals_the_metrics(week_log):
+    """On a filtered sample log the profile's business-time figures are the metrics' own with calendar=."""
+    from pathlib import Path
+
+    from flowmine import Store
+    from flowmine.analytics import CaseFilter, profile, stored
+
+    samples = Path(__file__).resolve().parents[1] / "sample_logs"
+    cal = Calendar(start="08:30", end="17:30", utc_offset_h=8, holidays=["2025-05-01", "2025-10-01"],
+                   workdays=["2025-09-28"])
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        st = Store(Path(tmp) / "s")
+        st.ingest("finance", [samples / "finance_claims.csv"], mapping=samples / "finance_claims.mapping.toml")
+        log = stored(st, "finance").where(CaseFilter(top_variants=3))
+        p = profile(log, calendar=cal)
+        wait = waiting_time(log, level="activity", calendar=cal).set_index("activity")["median_s"]
+        tp = throughput_time(log, level="log", calendar=cal).iloc[0]
+        assert p["cases"] == int(tp["cases"]) and p["throughput_time_s"]["median"] == pytest.approx(tp["median_s"])
+        for a in p["activities"]:
+            want = wait.get(a["activity"])
+            if want is None or want != want:
+                assert a["waiting_time_median_s"] is None
+            else:
+                assert a["waiting_time_median_s"] == pytest.approx(want)
+        assert p["throughput_time_s"]["median"] < profile(log)["throughput_time_s"]["median"]
+
+
+def test_calendar_describe_in_both_languages():
+    cal = Calendar(weekdays=(0, 1, 2, 3, 5), start="08:15", end="24:00", utc_offset_h=5.5,
+                   holidays=["2025-01-15", "2025-01-18", "2025-01-19"], workdays=["2025-01-19", "2025-01-24"])
+    d = cal.describe()
+    # holidays on worked days: Wed 01-15 and Sat 01-18 (Sun 01-19 is not worked anyway); make-up days: Fri
+    # 01-24 (Sun 01-19 is a holiday too, so it stays closed)
+    assert (d["holidays"], d["workdays"]) == (2, 1)
+    assert d["text"] == "Mon–Thu, Sat 08:15–24:00 (UTC+5.5), 2 holidays, 1 make-up workday"
+    assert d["text_zh"] == "周一–周四、周六 08:15–24:00（UTC+5.5），节假日 2 天，调休工作日 1 天"

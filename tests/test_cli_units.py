@@ -93,7 +93,7 @@ def test_every_duration_command_has_the_same_unit_help():
     group = typer.main.get_command(app)
     helps = {name: next(p.help for p in cmd.params if p.name == "unit")  # type: ignore[attr-defined]
              for name, cmd in group.commands.items() if any(p.name == "unit" for p in cmd.params)}
-    assert sorted(helps) == ["card", "explain", "perf", "whatif"]
+    assert sorted(helps) == ["card", "explain", "initiative", "monitor", "perf", "whatif"]
     assert len(set(helps.values())) == 1 and "auto | s | min | h | d" in helps["perf"]
 
 
@@ -124,3 +124,57 @@ def test_every_duration_command_refuses_a_wrong_unit(store, command):
     res = CliRunner().invoke(app, [command[0], "--store", str(store), "--process", "bpi12", *command[1:],
                                    "--unit", "hours"])
     assert (res.exit_code, res.stderr.strip()) == (2, "error: --unit must be one of auto, s, min, h, d; got 'hours'")
+
+
+def test_perf_in_business_time_names_its_calendar(store):
+    """No definition named bpi12: Mon-Fri 09:00-17:00 UTC. The "sep" case (Mon 2012-09-10 07:00-07:01 UTC)
+    lies before opening (0 s); the "late" one runs from Sun 2012-09-30 22:38 UTC to Tue 2012-10-02 10:00 UTC:
+    Mon 8 h + Tue 1 h = 9 h of business time. Median = mean = 4.5 h."""
+    code, out, _ = _perf(store, "--time", "business")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "bpi12: 2 cases, 4 events, 1 variants; throughput time median 4.5 h, mean 4.5 h, p90 8.1 h"
+    assert lines[1] == "durations in business time: Mon–Fri 09:00–17:00 (UTC), 0 holidays, 0 make-up workdays"
+    code, out, err = _perf(store, "--time", "working")
+    assert (code, err.strip()) == (2, "error: --time must be one of elapsed, business; got 'working'")
+    code, _, err = _perf(store, "--time", "business", "--engine", "fast")
+    assert code == 2 and "elapsed time only" in err
+
+
+def test_perf_business_time_takes_the_definition_s_calendar(tmp_path):
+    samples = Path(__file__).resolve().parents[1] / "sample_logs"
+    Store(tmp_path / "store").ingest("finance", [samples / "finance_claims.csv"],
+                                     mapping=samples / "finance_claims.mapping.toml")
+    _register()
+    res = CliRunner().invoke(app, ["perf", "--store", str(tmp_path / "store"), "--process", "finance",
+                                   "--time", "business", "--json", "-"])
+    assert res.exit_code == 0
+    import json
+
+    from flowmine.processes import load_process
+
+    p = json.loads(res.stdout)
+    assert p["time"] == "business"
+    assert p["calendar"] == load_process("finance").working_calendar().describe()
+
+
+def test_monitor_and_initiative_lines_share_one_unit_per_line():
+    from types import SimpleNamespace
+
+    from flowmine.cli._monitor import _evaluation_line, _line
+
+    status = {"value": 95_400.0, "target": 86_400.0, "unit": "s", "direction": "lower", "status": "off_target",
+              "process": "finance", "kpi": "median_throughput_time", "period": "2025-11-01", "signals": []}
+    assert _line(status).endswith("26.5 h  target ≤ 24.0 h")  # auto: the unit that fits the target
+    assert _line(status, "d").endswith("1.10 d  target ≤ 1.00 d")
+    assert _line(status | {"value": 0.182, "target": 0.1, "unit": "share"}, "h").endswith("18.2%  target ≤ 10.0%")
+    ini = SimpleNamespace(id="x", statistic="mean")
+    e = SimpleNamespace(unit="s", before=9_000.0, after=5_400.0, effect=-3_600.0, effect_ci=(-5_400.0, 720.0),
+                        verdict="achieved", initiative=ini, n_before=1_200, n_after=800, reason="r")
+    # auto: the unit that fits the baseline (2.5 h: hours) for every number of the line
+    assert _evaluation_line(e, "auto") == ("ACHIEVED      x: mean 2.5 h → 1.5 h (effect -1.0 h, 95% CI "
+                                           "-1.5 h … +0.2 h; n 1,200 / 800); r")
+    assert "mean 150.0 min → 90.0 min (effect -60.0 min, 95% CI -90.0 min … +12.0 min;" in _evaluation_line(e, "min")
+    cost = SimpleNamespace(**{**vars(e), "unit": "CNY", "before": 691.0, "after": 640.5, "effect": -50.5,
+                              "effect_ci": (-60.0, -41.0)})
+    assert "mean 691 CNY → 640.5 CNY (effect -50.5 CNY, 95% CI -60 CNY … -41 CNY;" in _evaluation_line(cost, "h")

@@ -33,11 +33,37 @@ def built(tmp_path_factory):
                   "--lang", lang)
         assert res.returncode == 0, res.stderr
         out[lang] = (root / f"{lang}.html").read_text(encoding="utf-8")
-    for cmd in ("perf", "check"):
-        res = cli(cmd, "--store", str(st.path), "--process", "finance", "--json", str(root / f"{cmd}.json"))
+    res = cli("report", "--store", str(st.path), "--process", "finance", "--out", str(root / "business.html"),
+              "--time", "business")
+    assert res.returncode == 0, res.stderr
+    out["business"] = (root / "business.html").read_text(encoding="utf-8")
+    for name, cmd in (("perf", ["perf"]), ("check", ["check"]), ("perf_business", ["perf", "--time", "business"])):
+        res = cli(*cmd, "--store", str(st.path), "--process", "finance", "--json", str(root / f"{name}.json"))
         assert res.returncode == 0, res.stderr
-        out[cmd] = json.loads((root / f"{cmd}.json").read_text(encoding="utf-8"))
+        out[name] = json.loads((root / f"{name}.json").read_text(encoding="utf-8"))
     return out
+
+
+def _data(page: str) -> dict:
+    blob = re.search(r"<script type='application/json' id='flowmine-report-data'>(.*?)</script>", page, re.S)
+    assert blob is not None
+    return json.loads(blob.group(1).replace("<\\/", "</"))
+
+
+def test_report_in_business_time_equals_perf_in_business_time(built):
+    perf = built["perf_business"]
+    assert perf["time"] == "business" and perf["throughput_time_s"]["median"] < built["perf"]["throughput_time_s"][
+        "median"]
+    page = built["business"]
+    shown = _data(page)["perf"]
+    # cost totals are sums of doubles that DuckDB's threads add in any order: equal to 1e-12
+    for got, want in zip(shown.pop("activities"), perf["activities"], strict=True):
+        assert got.pop("cost_total") == pytest.approx(want["cost_total"], rel=1e-12)
+        assert got == {k: v for k, v in want.items() if k != "cost_total"}
+    assert shown == {k: v for k, v in perf.items() if k != "activities"}
+    assert f"<b id='tt-median'>{fmt_duration(perf['throughput_time_s']['median'])}</b>" in page
+    assert f"Calendar: {perf['calendar']['text']}</p>" in page
+    assert "id='time-basis'" not in built["en"]
 
 
 def test_report_is_self_contained(built):
@@ -61,9 +87,7 @@ def test_report_numbers_equal_perf_and_check_json(built):
     perf, chk = built["perf"], built["check"]
     for lang in ("en", "zh"):
         page = built[lang]
-        blob = re.search(r"<script type='application/json' id='flowmine-report-data'>(.*?)</script>", page, re.S)
-        assert blob is not None
-        data = json.loads(blob.group(1).replace("<\\/", "</"))
+        data = _data(page)
         assert data["perf"] == perf
         for key in ("fitness", "precision", "fitting_cases_share", "rules", "steps", "impact", "cases"):
             assert data["check"][key] == chk[key], key

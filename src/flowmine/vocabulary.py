@@ -206,13 +206,18 @@ def ratio(value: float | None, digits: int = 3, missing: str = MISSING) -> str:
     return missing if _missing(value) else f"{value:.{digits}f}"
 
 
-def kpi_value(value: float | None, unit: str | None, missing: str = "n/a") -> str:
-    """A KPI's value (or target) in its unit as the monitor reports it: ``"s"`` in days, ``"share"`` as a
-    percentage, anything else (a currency, nothing) as a number with that unit."""
+def kpi_value(value: float | None, unit: str | None, missing: str = "n/a", duration_unit: str = "d") -> str:
+    """A KPI's value (or target) in its unit as the monitor reports it: ``"s"`` in ``duration_unit``
+    (days unless told, see :func:`duration_in`), ``"share"`` as a percentage, anything else (a currency,
+    nothing) as a number with that unit.
+
+    >>> kpi_value(172_800, "s"), kpi_value(172_800, "s", duration_unit="h"), kpi_value(0.08, "share")
+    ('2.00 d', '48.0 h', '8.0%')
+    """
     if _missing(value):
         return missing
     if unit == "s":
-        return duration_in(value, "d")
+        return duration_in(value, duration_unit)
     if unit == "share":
         return percent(value)
     assert value is not None

@@ -116,6 +116,38 @@ class Calendar:
         off, extra = official_days(code, years)
         return cls(holidays=tuple(off) + tuple(holidays), workdays=tuple(extra) + tuple(workdays), **hours)
 
+    def describe(self) -> dict[str, Any]:
+        """The calendar as JSON-ready data with a one-line summary in English and Chinese (what a profile
+        in business time says it was measured in).
+
+        Examples
+        --------
+        >>> from flowmine.analytics import Calendar
+        >>> Calendar(utc_offset_h=8, holidays=["2025-05-01"]).describe()["text"]
+        'Mon–Fri 09:00–17:00 (UTC+8), 1 holiday, 0 make-up workdays'
+        """
+        days = sorted(set(self.weekdays))
+        runs: list[list[int]] = []
+        for d in days:  # consecutive weekdays as ranges: Mon–Fri, Sat
+            if runs and d == runs[-1][-1] + 1:
+                runs[-1].append(d)
+            else:
+                runs.append([d])
+
+        def span(names: tuple[str, ...], sep: str) -> str:
+            return sep.join(names[r[0]] if len(r) == 1 else f"{names[r[0]]}–{names[r[-1]]}" for r in runs)
+
+        start, end = _hhmm(self.start), "24:00" if str(self.end) == "24:00" else _hhmm(self.end)
+        off = self.utc_offset_h
+        zone = "UTC" if off == 0 else f"UTC{off:+g}"
+        n_h, n_w = len(self.holiday_days()), len(self.workday_days())
+        return {
+            "weekdays": days, "start": start, "end": end, "utc_offset_h": off, "holidays": n_h, "workdays": n_w,
+            "text": f"{span(_EN_DAYS, ', ')} {start}–{end} ({zone}), {n_h} holiday{'s' * (n_h != 1)}, "
+                    f"{n_w} make-up workday{'s' * (n_w != 1)}",
+            "text_zh": f"{span(_ZH_DAYS, '、')} {start}–{end}（{zone}），节假日 {n_h} 天，调休工作日 {n_w} 天",
+        }
+
     def holiday_days(self) -> list[int]:
         """Holidays on worked weekdays, as sorted day numbers since 1970-01-01 (local)."""
         return sorted({_day(d) for d in _dates(self.holidays, "holiday") if d.weekday() in self.weekdays})
@@ -138,6 +170,15 @@ class Calendar:
     def _before_weekday(self) -> list[int]:
         """Worked weekdays before weekday r (Monday = 0) of a week."""
         return [sum(1 for w in self.weekdays if w < r) for r in range(7)]
+
+
+_EN_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_ZH_DAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def _hhmm(value: str | time) -> str:
+    us = _tod_us(value)
+    return f"{us // 3_600_000_000:02d}:{us // 60_000_000 % 60:02d}"
 
 
 def _dates(values: Iterable[date | str], what: str) -> list[date]:

@@ -48,13 +48,18 @@ def run(log: LogLike, build: Callable[[Engine], pd.DataFrame], columns: Sequence
     eng = open_engine(log)
     try:
         if calendar is not None:
-            eng.materialize()
-            for sql in apply_sql(_on_span(eng, calendar)):
-                eng.con.execute(sql)
+            in_business_time(eng, calendar)
         frame = build(eng)
     finally:
         eng.close()
     return frame.loc[:, list(columns)].reset_index(drop=True)
+
+
+def in_business_time(eng: Engine, calendar: Calendar) -> None:
+    """Turn every duration of the engine's ``inst`` and ``cases`` into business time of ``calendar``."""
+    eng.materialize()
+    for sql in apply_sql(_on_span(eng, calendar)):
+        eng.con.execute(sql)
 
 
 def _on_span(eng: Engine, calendar: Calendar) -> Calendar:

@@ -29,7 +29,8 @@ import pandas as pd
 from flowmine._params import Interval, Options, validate_params
 from flowmine.analytics._bootstrap import bootstrap_totals
 from flowmine.analytics._bottlenecks import BOOTSTRAP_PARAMS, EDGE_SEP, rank
-from flowmine.analytics._common import check_zone, local_us, utc_periods
+from flowmine.analytics._calendar import Calendar
+from flowmine.analytics._common import check_zone, in_business_time, local_us, utc_periods
 from flowmine.analytics._filters import CaseFilter, kept_cases
 from flowmine.analytics._flow import edge_sql
 from flowmine.analytics._held import open_engine
@@ -132,10 +133,12 @@ def _bottleneck_rows(eng: Engine, kind: str, name: str, expr: str, n_cases: int,
 
 
 def _profile_sql(eng: Engine, process: str, by: str | None, flt: CaseFilter | None, n_boot: int,
-                 seed: int, top: int, tz: str = "UTC") -> dict[str, Any]:
+                 seed: int, top: int, tz: str = "UTC", calendar: Calendar | None = None) -> dict[str, Any]:
     try:
         if flt is not None and not flt.is_empty():
             eng.keep_cases(kept_cases(eng, flt))
+        if calendar is not None:
+            in_business_time(eng, calendar)
         basis = "waiting" if eng.scalar("SELECT COUNT(start_us) FROM inst") else "sojourn"
         head = eng.frame("SELECT COUNT(*) AS cases, COUNT(DISTINCT trace) AS variants, "
                          "quantile_cont(throughput_us / 1e6, 0.5) AS median, AVG(throughput_us / 1e6) AS mean, "
@@ -192,10 +195,11 @@ FROM p LEFT JOIN arr USING (period) LEFT JOIN com USING (period) ORDER BY p.peri
 
 
 @validate_params({"by": [Options(PERIODS), None], "engine": [Options(PROFILE_ENGINES)], "top": [Interval(int, 0, None)],
-                  "n_boot": BOOTSTRAP_PARAMS["n_boot"], "seed": [int], "tz": [str]}, error=AnalyticsError)
+                  "n_boot": BOOTSTRAP_PARAMS["n_boot"], "seed": [int], "tz": [str], "calendar": [Calendar, None]},
+                 error=AnalyticsError)
 def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = None, engine: str = "auto",
-            n_boot: int = 1000, seed: int = 0, top: int = 10, process: str | None = None, tz: str = "UTC"
-            ) -> dict[str, Any]:
+            n_boot: int = 1000, seed: int = 0, top: int = 10, process: str | None = None, tz: str = "UTC",
+            calendar: Calendar | None = None) -> dict[str, Any]:
     """The per-step performance profile of a log, as a JSON-ready dict (see the module docstring).
 
     Parameters
@@ -218,6 +222,12 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
         IANA time zone the periods start in at midnight (weeks on Monday), e.g. a process definition's
         ``[calendar] timezone``; a case falls in the period of its local start (arrival) and end
         (completion). The profile then carries ``tz`` and each period's start in that zone.
+    calendar : Calendar, optional
+        Measure every duration in business time of this working calendar (working hours, holidays,
+        make-up workdays; e.g. a process configuration's ``working_calendar()``) instead of elapsed
+        time. The profile's ``time`` says which (``"elapsed"`` or ``"business"``) and, in business
+        time, ``calendar`` describes the calendar. Runs on the SQL engine (``fast`` measures elapsed
+        time only).
 
     Examples
     --------
@@ -227,6 +237,18 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
     'GM approval'
     """
     check_zone(tz, "profile")
+    if calendar is not None and engine == "fast":
+        raise AnalyticsError("profile(engine='fast') measures elapsed time only: use engine='sql' (or 'auto') "
+                             "with a calendar")
+    out = _profile(log, by, filters, engine, n_boot, seed, top, process, tz, calendar)
+    out["time"] = "elapsed" if calendar is None else "business"
+    if calendar is not None:
+        out["calendar"] = calendar.describe()
+    return out
+
+
+def _profile(log: LogLike, by: str | None, filters: CaseFilter | None, engine: str, n_boot: int, seed: int,
+             top: int, process: str | None, tz: str, calendar: Calendar | None) -> dict[str, Any]:
     name = process or (log.process if isinstance(log, StoredLog) else "log")
     if isinstance(log, StoredLog):
         log, filters = log.where(filters), None  # a stored log carries its filters (one path for both)
@@ -239,11 +261,13 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
     if opener is not None and engine in ("auto", "sql", "spark"):
         token = OPENER.set(opener)
         try:
-            return _profile_sql(open_engine(log), name, by, filters, n_boot, seed, top, tz)
+            return _profile_sql(open_engine(log), name, by, filters, n_boot, seed, top, tz, calendar)
         finally:
             OPENER.reset(token)
     auto = engine == "auto"
-    if auto:
+    if auto and calendar is not None:
+        engine = "sql"
+    elif auto:
         from flowmine.analytics._fast import available
 
         engine = "fast" if available() and not filtered else "sql"
@@ -262,6 +286,6 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
                 raise
             filters = None  # auto: too many activities for the compiled passes, SQL on the same log
     if isinstance(log, StoredLog):
-        return _profile_sql(open_engine(log), name, by, None, n_boot, seed, top, tz)
+        return _profile_sql(open_engine(log), name, by, None, n_boot, seed, top, tz, calendar)
     table = as_table(log, columns=None) if filtered else as_table(log)  # filters may read any attribute
-    return _profile_sql(Engine(table), name, by, filters, n_boot, seed, top, tz)
+    return _profile_sql(Engine(table), name, by, filters, n_boot, seed, top, tz, calendar)

@@ -13,14 +13,25 @@ from typing import Annotated, Any
 import typer
 
 from flowmine.cli import app, emit_json, fail
-from flowmine.vocabulary import kpi_value
+from flowmine.cli._units import UnitOption, unit_of
+from flowmine.vocabulary import duration_in, fitting_unit, kpi_value
 
 
-def _line(s: dict) -> str:
+def _shared_unit(unit: str, *seconds: float | None) -> str:
+    """``--unit`` for the numbers of one line, which are compared: ``auto`` is the unit that fits the
+    first known value (the target, or the baseline), used for all of them."""
+    if unit != "auto":
+        return unit
+    known = [abs(v) for v in seconds if v is not None and v == v]
+    return fitting_unit(known[0]) if known else "d"
+
+
+def _line(s: dict, unit: str = "auto") -> str:
     value, target = s["value"], s["target"]
+    shared = _shared_unit(unit, target, value)
 
     def fmt(v: float | None) -> str:
-        return kpi_value(v, s["unit"])
+        return kpi_value(v, s["unit"], duration_unit=shared)
 
     sign = "≤" if s["direction"] == "lower" else "≥"
     rules = ", ".join(h["rule"] for h in s["signals"])
@@ -37,11 +48,13 @@ def monitor(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the result as JSON ('-': stdout).")] = None,
     junit: Annotated[Path | None, typer.Option(help="Write JUnit XML: one test case per KPI.")] = None,
     baseline: Annotated[int, typer.Option(help="Complete periods that set the control limits.")] = 6,
+    unit: UnitOption = "auto",
 ) -> None:
     """KPIs against targets and control limits; exit 1 on any breach. / KPI监控：目标与控制图。"""
     from flowmine.monitor import monitor as run_monitor
     from flowmine.store import Store
 
+    unit = unit_of(unit)
     result = run_monitor(Store(store, create=False), process, config=config, baseline=baseline)
     data = result.to_dict()
     to_stdout = str(json_out) == "-"
@@ -56,7 +69,7 @@ def monitor(
     for name, reason in data["skipped"].items():
         typer.echo(f"skipped {name}: {reason}", err=True)
     for s in data["kpis"]:
-        typer.echo(_line(s), err=to_stdout)
+        typer.echo(_line(s, unit), err=to_stdout)
     typer.echo(f"{len(data['kpis'])} KPIs, {data['breaches']} breaching", err=to_stdout)
     raise typer.Exit(result.exit_code)
 
@@ -78,11 +91,13 @@ def initiative(
                                           "(JSON key 'predicted_effect').")] = False,
     runs: Annotated[int, typer.Option(min=2, max=1000, help="Replications of each --predict simulation.")] = 10,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Processes the --predict replications run on.")] = 2,
+    unit: UnitOption = "auto",
 ) -> None:
     """Before/after evaluation of improvement initiatives. / 改进项目前后对比评估。"""
     from flowmine.monitor import evaluate_initiative, load_initiative, load_initiatives, predict_initiative
     from flowmine.store import Store
 
+    unit = unit_of(unit)
     st = Store(store, create=False)
     inis = [load_initiative(f) for f in file] if file else load_initiatives(folder, process)
     inis = [i for i in inis if process is None or i.process == process]
@@ -105,12 +120,7 @@ def initiative(
                  for e, c, p in zip(evals, contexts, predictions, strict=True)]
         emit_json(dicts, json_out, f"wrote {json_out}")
     for e, c, p in zip(evals, contexts, predictions, strict=True):
-        scale, unit = (3600.0, "h") if e.unit == "s" else (1.0, e.unit)
-        lo, hi = e.effect_ci
-        typer.echo(f"{e.verdict.upper():<14}{e.initiative.id}: {e.initiative.statistic} {e.before / scale:,.4g} → "
-                   f"{e.after / scale:,.4g} {unit} (effect {e.effect / scale:+,.4g} {unit}, 95% CI "
-                   f"{lo / scale:+,.4g} … {hi / scale:+,.4g}; n {e.n_before:,} / {e.n_after:,}); {e.reason}",
-                   err=to_stdout)
+        typer.echo(_evaluation_line(e, unit), err=to_stdout)
         if c is not None:
             rec = c.record()
             typer.echo(f"  key steps (baseline): {'; '.join(rec['key_steps'])}", err=to_stdout)
@@ -124,6 +134,23 @@ def initiative(
                 typer.echo(f"  {c.split_note}", err=to_stdout)
         if predict:
             typer.echo(f"  {_predicted_line(p)}", err=to_stdout)
+
+
+def _evaluation_line(e: Any, unit: str) -> str:
+    """One initiative's verdict with before → after, the effect and its interval, all in one unit."""
+    lo, hi = e.effect_ci
+    if e.unit == "s":
+        shared = _shared_unit(unit, e.before, e.after)
+
+        def v(x: float, sign: str = "") -> str:
+            text = duration_in(abs(x), shared)
+            return (("-" if x < 0 else "+") + text) if sign else text
+    else:
+        def v(x: float, sign: str = "") -> str:
+            return f"{x:{sign},.4g} {e.unit}".rstrip()
+    return (f"{e.verdict.upper():<14}{e.initiative.id}: {e.initiative.statistic} {v(e.before)} → {v(e.after)} "
+            f"(effect {v(e.effect, '+')}, 95% CI {v(lo, '+')} … {v(hi, '+')}; n {e.n_before:,} / {e.n_after:,}); "
+            f"{e.reason}")
 
 
 def _predicted_line(p: Any) -> str:

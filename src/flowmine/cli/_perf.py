@@ -14,7 +14,7 @@ import typer
 
 from flowmine.cli import app, fail
 from flowmine.cli._filters import Filters, filter_options
-from flowmine.cli._units import TzOption, UnitOption, unit_of, zone_of
+from flowmine.cli._units import TimeOption, TzOption, UnitOption, calendar_of, unit_of, zone_of
 from flowmine.vocabulary import between_steps, duration_in, label, money, percent
 
 
@@ -33,8 +33,10 @@ def format_profile(p: dict[str, Any], unit: str = "auto") -> str:
     between = between_steps(basis)  # the sojourn time on a log without start timestamps, never "waiting"
     lines = [f"{p['process']}: {p['cases']:,} cases, {p['events']:,} events, {p['variants']:,} variants; "
              f"{label('throughput_time').lower()} median {t(cd['median'])}, mean {t(cd['mean'])}, "
-             f"p90 {t(cd['p90'])}",
-             "", f"{'step':<34}{'count':>8}{'cases':>8}{'service med':>13}{basis + ' med':>13}"
+             f"p90 {t(cd['p90'])}"]
+    if p.get("time") == "business":
+        lines.append(f"durations in business time: {p['calendar']['text']}")
+    lines += ["", f"{'step':<34}{'count':>8}{'cases':>8}{'service med':>13}{basis + ' med':>13}"
              f"{'cost':>14}{'rework':>8}"]
     for a in p["activities"]:
         wait = a[f"{between}_median_s"]
@@ -82,6 +84,7 @@ def perf(
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap confidence intervals.")] = 0,
     unit: UnitOption = "auto",
     tz: TzOption = None,
+    time: TimeOption = "elapsed",
     *,
     filters: Filters,
 ) -> None:
@@ -91,7 +94,10 @@ def perf(
 
     unit = unit_of(unit)
     zone = zone_of(tz, process)
+    calendar = calendar_of(time, process)
     engine = "sql" if engine == "duckdb" else engine
+    if calendar is not None and engine == "fast":
+        fail("--engine fast measures elapsed time only: use --engine sql (or auto) with --time business")
     if engine == "spark" and not filters.events.is_empty():
         fail("--engine spark takes case filters only: the event filters make a new log in memory")
     log = filters.log(Store(store, create=False), process)
@@ -102,11 +108,12 @@ def perf(
         try:
             require()
             with use_spark(master=spark_master):
-                result = profile(log, by=by, engine=engine, top=top, seed=seed, process=process, tz=zone)
+                result = profile(log, by=by, engine=engine, top=top, seed=seed, process=process, tz=zone,
+                                 calendar=calendar)
         except EngineUnavailableError as exc:
             fail(str(exc))
     else:
-        result = profile(log, by=by, engine=engine, top=top, seed=seed, process=process, tz=zone)
+        result = profile(log, by=by, engine=engine, top=top, seed=seed, process=process, tz=zone, calendar=calendar)
     if json_out is None:
         typer.echo(format_profile(result, unit))
         return

@@ -10,6 +10,7 @@ import typer
 
 from flowmine.cli import app, fail
 from flowmine.cli._filters import Filters, filter_options
+from flowmine.cli._units import TimeOption, calendar_of
 
 
 @app.command()
@@ -21,6 +22,7 @@ def report(
     lang: Annotated[str, typer.Option(help="Language: en or zh.")] = "en",
     initiatives: Annotated[Path | None, typer.Option(help="Folder of initiative files (default: the definitions').")]
     = None,
+    time: TimeOption = "elapsed",
     *,
     filters: Filters,
 ) -> None:
@@ -31,9 +33,11 @@ def report(
     if not filters.events.is_empty():
         fail("report takes case filters only (its KPIs and cards are of whole cases): drop --keep-activities, "
              "--drop-activities, --trim and --lifecycle")
+    calendar = calendar_of(time, process)
     st = Store(store, create=False)
     flt = None
     if not filters.is_empty():
         flt = filters.checked(st, process)  # unknown names, no case kept: one line, before the work
-    path = write_report(st, process, out, lang=lang, initiatives=initiatives, filters=flt)
+    path = write_report(st, process, out, lang=lang, initiatives=initiatives, filters=flt,
+                        calendar=calendar)
     typer.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, works offline)")

@@ -5,16 +5,21 @@ fits each value, :func:`flowmine.vocabulary.fitting_unit`; ``s``, ``min``, ``h``
 rows compare) and :data:`TzOption` (an IANA zone for the periods; default: the process definition's
 ``[calendar] timezone``, else UTC). :func:`unit_of` and :func:`zone_of` check a value given on the
 command line: a wrong one is one ``error:`` line, exit 2. Only the text changes: the JSON keeps seconds.
+:data:`TimeOption` (``--time elapsed|business``) measures durations in elapsed or business time;
+:func:`calendar_of` gives the working calendar business time is measured in.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from flowmine.cli import fail
 from flowmine.vocabulary import DURATION_UNITS
+
+if TYPE_CHECKING:
+    from flowmine.analytics import Calendar
 
 _P = "Display"  # the help panel the options are listed in
 
@@ -26,6 +31,33 @@ TzOption = Annotated[str | None, typer.Option(
     "--tz", rich_help_panel=_P,
     help="IANA time zone the periods (--by) start in, e.g. Europe/Amsterdam (default: the process "
          "definition's [calendar] timezone, else UTC).")]
+
+TIME_BASES = ("elapsed", "business")
+TimeOption = Annotated[str, typer.Option(
+    "--time", rich_help_panel=_P,
+    help="elapsed: durations as the clock runs; business: only the working time of the process definition's "
+         "[calendar] (working days and hours, holidays, make-up workdays; without a definition Mon-Fri "
+         "09:00-17:00 UTC).")]
+
+
+def calendar_of(time: str, process: str) -> Calendar | None:
+    """``--time`` checked (else exit 2): None for elapsed time, else the working calendar of the process
+    definition named like the stored process (Mon-Fri 09:00-17:00 UTC without one)."""
+    if time not in TIME_BASES:
+        fail(f"--time must be one of {', '.join(TIME_BASES)}; got {time!r}")
+    if time == "elapsed":
+        return None
+    from flowmine.analytics import Calendar
+    from flowmine.errors import FlowmineError
+    from flowmine.processes import definition_folders, load_process
+
+    if process not in definition_folders():
+        return Calendar()
+    try:
+        return load_process(process).working_calendar()
+    except FlowmineError as exc:
+        fail(f"--time business: the calendar of the process definition {process!r}: {exc}")
+    raise AssertionError("unreachable")  # fail() exits
 
 
 def unit_of(unit: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flowmine._params import Options, validate_params
-from flowmine.analytics import CaseFilter, bottleneck_chart, profile, stored
+from flowmine.analytics import Calendar, CaseFilter, bottleneck_chart, profile, stored
 from flowmine.explain import factor_label, step_card, value_label
 from flowmine.monitor import (
     before_after_figure,
@@ -47,17 +47,21 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], cls: str = "") ->
 
 def report_data(store: str | Path | Store, process: str, initiatives: str | Path | None = None,
                 with_check: bool = True, filters: CaseFilter | None = None, lang: str = "en",
-                key_steps: int = 3) -> dict[str, Any]:
+                key_steps: int = 3, calendar: Calendar | None = None) -> dict[str, Any]:
     """Everything the report shows, as plain data: ``perf``, ``check``, ``monitor``, ``initiatives``,
     ``cards`` (the step cards of the ``key_steps`` top step bottlenecks, rule labels in ``lang``) and
     ``filters`` (the conditions of ``filters`` that are set; None: every case).
 
     ``filters`` restricts the profile and the conformance check to the whole cases that pass it (the
     dashboard's report of what a manager is looking at); the KPI monitor and the initiatives' before/after
-    evaluations stay over all cases of the process (their periods and baselines are the process's)."""
+    evaluations stay over all cases of the process (their periods and baselines are the process's).
+
+    ``calendar``: the profile (throughput, step and edge times, bottlenecks) in business time of this
+    working calendar (e.g. the process configuration's ``working_calendar()``); the step cards, the
+    conformance impact and the KPIs keep their own definitions (the header says so)."""
     st = store if isinstance(store, Store) else Store(store, create=False)
     flt = None if filters is None or filters.is_empty() else filters
-    perf = profile(stored(st, process).where(flt))
+    perf = profile(stored(st, process).where(flt), calendar=calendar)
     chk, report = None, None
     if with_check:
         from flowmine.conformance import check
@@ -93,7 +97,10 @@ def _header(t: _Words, title: str, perf: dict[str, Any], conditions: dict[str, A
             f"{perf['cases']:,} {_e(t['cases'])} · {perf['events']:,} {_e(t['events'])} · "
             f"{perf['variants']:,} {_e(t['variants'])} · {_e(t.metric('throughput_time', 'median'))} "
             f"<b id='tt-median'>{fmt_duration(perf['throughput_time_s']['median'])}</b></p>",
-            f"<p class='meta' id='covered'>{_e(covered)}</p>"]
+            f"<p class='meta' id='covered'>{_e(covered)}</p>"] + (
+        [f"<p class='meta' id='time-basis'>"
+         f"{_e(t['business_time'].format(calendar=perf['calendar']['text_zh' if t.lang == 'zh' else 'text']))}</p>"]
+        if perf.get("time") == "business" else [])
 
 
 def _kpis(t: _Words, mon: Any) -> list[str]:
@@ -247,7 +254,8 @@ def _document(lang: str, title: str, parts: list[str], data: dict[str, Any]) -> 
 
 @validate_params({"lang": [Options(LANGS)]})
 def build_report(store: str | Path | Store, process: str, lang: str = "en", initiatives: str | Path | None = None,
-                 with_check: bool = True, filters: CaseFilter | None = None) -> str:
+                 with_check: bool = True, filters: CaseFilter | None = None,
+                 calendar: Calendar | None = None) -> str:
     """The report of one process as a complete HTML document (a string): :func:`report_data`, laid out
     in six sections (KPIs, bottlenecks, conformance, cost and quality per step, the key steps' cards,
     initiatives).
@@ -260,7 +268,7 @@ def build_report(store: str | Path | Store, process: str, lang: str = "en", init
     True
     """
     t = _Words(lang)
-    data = report_data(store, process, initiatives, with_check, filters, lang=lang)
+    data = report_data(store, process, initiatives, with_check, filters, lang=lang, calendar=calendar)
     cfg = load_process(process)
     perf, chk = data["perf"], data["check"]
     title = f"{t['title']}: {cfg.label_zh if lang == 'zh' else cfg.label_en}"
@@ -273,9 +281,11 @@ def build_report(store: str | Path | Store, process: str, lang: str = "en", init
 
 @validate_params({"lang": [Options(LANGS)]})
 def write_report(store: str | Path | Store, process: str, out: str | Path, lang: str = "en",
-                 initiatives: str | Path | None = None, filters: CaseFilter | None = None) -> Path:
-    """Write :func:`build_report` to ``out`` (UTF-8) and return the path (``filters``: as in
+                 initiatives: str | Path | None = None, filters: CaseFilter | None = None,
+                 calendar: Calendar | None = None) -> Path:
+    """Write :func:`build_report` to ``out`` (UTF-8) and return the path (``filters``, ``calendar``: as in
     :func:`report_data`)."""
     path = Path(out)
-    path.write_text(build_report(store, process, lang, initiatives, filters=filters), encoding="utf-8")
+    path.write_text(build_report(store, process, lang, initiatives, filters=filters, calendar=calendar),
+                    encoding="utf-8")
     return path

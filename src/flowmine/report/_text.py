@@ -23,6 +23,8 @@ th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left}th{background:#f
 _EN = {
     "title": "Process report", "generated": "Generated",
     "all_cases": "Covers every case of the process.",
+    "business_time": ("Bottleneck and step times are business time (step cards and KPIs keep their own "
+                      "definitions). Calendar: {calendar}"),
     "filtered_cases": "Covers the cases that pass the dashboard's filters (KPIs and initiatives: every case)",
     "cases": "cases", "events": "events",
     "variants": "variants",
@@ -57,6 +59,7 @@ _EN = {
 _ZH = {
     "title": "流程报告", "generated": "生成时间",
     "all_cases": "涵盖该流程的全部案例。",
+    "business_time": "瓶颈与各环节时间为工作时间（环节卡片与 KPI 按各自定义）。日历：{calendar}",
     "filtered_cases": "涵盖通过仪表盘筛选条件的案例（KPI 与改进措施：全部案例）",
     "cases": "个案例", "events": "个事件", "variants": "个变体",
     "kpis": "KPI 与目标",
