@@ -328,3 +328,22 @@ def test_the_lifecycle_flag_on_a_stored_real_log_equals_pm4py(real_store, tmp_pa
     got = pd.read_csv(out, dtype=str)
     assert (set(got[CASE]), len(got)) == shape(theirs)
     assert 0 < len(got) < len(df)
+
+
+@pytest.mark.parametrize("name,first,then", [("Sepsis Cases - Event Log.xes.gz", "ER Triage", "CRP"),
+                                             ("helpdesk.xes.gz", "Assign seriousness", "Resolve ticket")])
+def test_between_equals_filter_between_on_cases_with_one_of_each(name: str, first: str, then: str) -> None:
+    """pm4py's filter_between cuts a case into one sub-case (``id##@@k``) per stretch; on the cases with one
+    ``first`` and one ``then`` after it, the stretch is what ``between`` keeps of the case."""
+    whole = log(name)
+    acts = whole.groupby(CASE)[ACT]
+    n_first = acts.apply(lambda s: int((s == first).sum()))
+    n_then = acts.apply(lambda s: int((s == then).sum()))
+    one = set(n_first.index[(n_first == 1) & (n_then == 1)])
+    df = whole[whole[CASE].isin(one)].reset_index(drop=True)
+    theirs = pm4py.filter_between(df, first, then)
+    theirs = theirs.assign(**{CASE: theirs[CASE].str.replace(r"##@@\d+$", "", regex=True)})
+    ours = filter_events(df, EventFilter(between=(first, then)))
+    assert len(set(ours[CASE])) > 50  # enough cases for the comparison to mean something
+    assert_same(theirs, ours, df)
+    assert Counter(ours[ACT]) == Counter(theirs[ACT])

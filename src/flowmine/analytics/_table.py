@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
-from flowmine.analytics._events import EventFilter, event_condition
+from flowmine.analytics._events import EventFilter, between_mask, event_condition
 from flowmine.analytics._filters import CaseFilter, check_case_filter, kept_cases
 from flowmine.analytics._held import CaseEngine, HeldEngine, filtered_table, held_of, kept_case_ids
 from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, canonical_table, like_input
@@ -104,6 +105,9 @@ def filter_events(log: LogLike, flt: EventFilter | None = None, **conditions: An
         keep = con.sql(f"SELECT COALESCE({where}, FALSE) FROM ev_").to_arrow_table().column(0)
     finally:
         con.close()
+    within = between_mask(flt, table)
+    if within is not None:
+        keep = pa.array(np.asarray(keep.to_numpy(zero_copy_only=False), dtype=bool) & within)
     return like_input(log, table.filter(keep))
 
 

@@ -5,7 +5,7 @@ command one parsed :class:`Filters` (``filters``); :meth:`Filters.log` applies t
 process. Adding a filter is one entry in :data:`OPTIONS` and one line in :func:`parse`.
 
 Case filters keep whole cases (:class:`~flowmine.analytics.CaseFilter`); event filters
-(``--keep-activities``, ``--drop-activities``, ``--trim``, ``--lifecycle``) then keep events of the
+(``--keep-activities``, ``--drop-activities``, ``--trim``, ``--lifecycle``, ``--between``) then keep events of the
 kept cases (:class:`~flowmine.analytics.EventFilter`, a new log). ``--conforming``/``--deviating``
 need a conformance check, which sits above analytics: the check runs here and its case ids become
 a case-id filter, the same one ``--cases FILE`` gives. A name the log lacks (an activity, a variant,
@@ -74,6 +74,8 @@ OPTIONS: dict[str, Any] = {
     "drop_activities": _opt(list[str] | None, "Events: drop these activities (repeatable; A,B too)."),
     "trim": _opt(str | None, "Events: keep those completed in FROM,TO."),
     "lifecycle": _opt(list[str] | None, "Events: keep these lifecycle:transition values (a log with that column)."),
+    "between": _opt(str | None, "Events: 'A -> B' keeps each case from its first A to its last B after it "
+                    "(* for the case's first or last event)."),
 }
 _DEFAULTS = {name: False if name in ("conforming", "deviating") else None for name in OPTIONS}
 
@@ -85,7 +87,8 @@ FLAGS = {"started": "started", "completed": "completed", "active": "active", "co
          "follows": "follows", "directly_follows": "follows", "directly_follows_s": "edge-duration",
          "start_steps": "starts-with", "end_steps": "ends-with", "case_size": "case-size", "duration_s": "duration",
          "rework": "rework", "cases": "cases", "activities": "keep-activities",
-         "drop_activities": "drop-activities", "trim": "trim", "lifecycle": "lifecycle"}
+         "drop_activities": "drop-activities", "trim": "trim", "lifecycle": "lifecycle",
+         "between": "between"}
 
 
 @dataclass(frozen=True)
@@ -246,6 +249,17 @@ def follows(values: list[str]) -> tuple[tuple[str, str] | None, tuple[str, str] 
     return direct, eventual
 
 
+def _between(value: str | None) -> tuple[str | None, str | None] | None:
+    """``--between 'A -> B'``, ``'* -> B'`` or ``'A -> *'`` as the EventFilter's pair (``*``: None)."""
+    got = pair(value, "between")
+    if got is None:
+        return None
+    a, b = (None if x == "*" else x for x in got)
+    if a is None and b is None:
+        fail(f"--between {value!r}: name an activity on at least one side")
+    return a, b
+
+
 def variant(value: str) -> str:
     """A variant as the analytics spell it: activities joined by ``" → "`` (``->`` is read as ``→``)."""
     return " → ".join(p for p in _ARROW.split(value.strip()))
@@ -301,7 +315,8 @@ def parse(**v: Any) -> Filters:
             case_size=(None if size is None else tuple(None if x is None else int(x) for x in size)),  # type: ignore[arg-type]
             duration_s=duration, rework=_listed(v["rework"]), cases=case_ids(v["cases"]))
         events = EventFilter(activities=_listed(v["keep_activities"]), drop_activities=_listed(v["drop_activities"]),
-                             trim=window(v["trim"], "trim"), lifecycle=_listed(v["lifecycle"]))
+                             trim=window(v["trim"], "trim"), lifecycle=_listed(v["lifecycle"]),
+                             between=_between(v["between"]))
     fit = "yes" if v["conforming"] else "no" if v["deviating"] else None
     return Filters(case, events, fit)
 

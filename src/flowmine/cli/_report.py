@@ -32,7 +32,7 @@ def report(
 
     if not filters.events.is_empty():
         fail("report takes case filters only (its KPIs and cards are of whole cases): drop --keep-activities, "
-             "--drop-activities, --trim and --lifecycle")
+             "--drop-activities, --trim, --lifecycle and --between")
     calendar = calendar_of(time, process)
     st = Store(store, create=False)
     flt = None
