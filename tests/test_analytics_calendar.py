@@ -160,3 +160,51 @@ def test_calendar_describe_in_both_languages():
     assert (d["holidays"], d["workdays"]) == (2, 1)
     assert d["text"] == "Mon–Thu, Sat 08:15–24:00 (UTC+5.5), 2 holidays, 1 make-up workday"
     assert d["text_zh"] == "周一–周四、周六 08:15–24:00（UTC+5.5），节假日 2 天，调休工作日 1 天"
+
+
+def test_a_zone_s_daylight_saving_switch_moves_the_working_hours():
+    # Amsterdam switches to summer time on Sun 2025-03-30 at 01:00 UTC (+1 h -> +2 h)
+    zone = Calendar(timezone="Europe/Amsterdam")
+    fixed = Calendar(utc_offset_h=1)
+    start, end = us("2025-03-28 15:00"), us("2025-03-31 08:00")  # Fri 16:00 CET -> Mon 10:00 CEST
+    assert business_duration([start], [end], zone)[0] == pytest.approx(2 * H)  # Fri 16-17 + Mon 09-10 local
+    assert business_duration([start], [end], fixed)[0] == pytest.approx(1 * H)  # Mon 08:00 +1 h: before opening
+    span = zone.within(us("2025-01-01 00:00"), us("2025-12-31 00:00"))
+    assert span.offsets()[1:] == [(us("2025-03-30 01:00"), 2 * 3_600_000_000),
+                                  (us("2025-10-26 01:00"), 3_600_000_000)]
+    assert span.describe()["text"] == "Mon–Fri 09:00–17:00 (Europe/Amsterdam), 0 holidays, 0 make-up workdays"
+    with pytest.raises(AnalyticsError, match="not an IANA time zone"):
+        Calendar(timezone="Europe/Atlantis")
+    with pytest.raises(AnalyticsError, match="not both"):
+        Calendar(timezone="Europe/Amsterdam", utc_offset_h=1)
+
+
+def test_sql_equals_numpy_across_switches():
+    rng = np.random.default_rng(3)
+    cal = Calendar(timezone="America/New_York", start="07:30", end="19:00", holidays=["2024-11-28", "2025-07-04"])
+    lo, hi = us("2024-01-01 00:00"), us("2026-01-01 00:00")
+    t = np.sort(rng.integers(lo, hi, 400))
+    t[::50] = [us(x) for x in ("2024-03-10 06:59", "2024-03-10 07:00", "2024-11-03 05:30", "2024-11-03 06:00",
+                                "2025-03-09 07:00", "2025-03-09 12:00", "2025-11-02 06:00", "2025-11-02 13:00")]
+    t = np.sort(t)
+    spanned = cal.within(int(t.min()), int(t.max()))
+    want = business_us(t, spanned)
+    con = duckdb.connect()
+    con.register("x", pd.DataFrame({"t": t}))
+    got = con.sql(f"SELECT {business_sql('t', spanned)} AS f FROM x").df()["f"].to_numpy()
+    np.testing.assert_array_equal(got, want)
+    assert np.all(np.diff(want) >= 0)  # F never runs backwards
+    np.testing.assert_array_equal(business_us(t, cal), want)  # numpy finds the span itself
+
+
+def test_metrics_in_a_zone_with_dst(week_log):
+    """The profile over a log that spans the switch: sql (through the engine's span) equals numpy."""
+    from flowmine.analytics import profile
+
+    log = week_log.assign(**{START: pd.to_datetime(["2025-03-28 14:00", "2025-03-31 08:30"], utc=True),
+                             TIMESTAMP: pd.to_datetime(["2025-03-28 15:00", "2025-03-31 09:00"], utc=True)})
+    cal = Calendar(timezone="Europe/Amsterdam")
+    p = profile(log, calendar=cal)
+    # A 15:00-16:00 local; B starts Mon 10:30 CEST, ends 11:00: throughput Fri 15-17 + Mon 09-11 = 4 h
+    assert p["throughput_time_s"]["median"] == pytest.approx(4 * H)
+    assert {a["activity"]: a["waiting_time_median_s"] for a in p["activities"]}["B"] == pytest.approx(2.5 * H)

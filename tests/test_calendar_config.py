@@ -43,7 +43,7 @@ def test_official_cn_with_own_days(tmp_path: Path) -> None:
     path = definition(tmp_path, 'hours = ["09:00", "18:00"]\ntimezone = "Asia/Shanghai"\nofficial = "CN"\n'
                                 'holidays = ["2025-02-07"]\nworkdays = ["2025-02-09"]\n')
     cal = load_process(path).working_calendar()
-    assert cal.utc_offset_h == 8
+    assert (cal.timezone, cal.utc_offset_h) == ("Asia/Shanghai", 0.0)
     # Fri 24 Jan 17:00 → Mon 10 Feb 10:00: 56 h of the official calendar (tests/test_calendar_official.py),
     # minus the own closed Fri 7 Feb, plus the own workday Sun 9 Feb
     got = business_duration([us("2025-01-24 17:00", "Asia/Shanghai")], [us("2025-02-10 10:00", "Asia/Shanghai")], cal)

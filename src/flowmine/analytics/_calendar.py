@@ -59,6 +59,11 @@ class Calendar:
         is also a holiday stays closed).
     utc_offset_h : float
         Local time = UTC + this many hours (a fixed offset: no daylight-saving switch).
+    timezone : str, optional
+        An IANA zone (e.g. "Europe/Amsterdam") instead of a fixed offset: local time follows the zone's
+        offset at each instant, daylight-saving switches included (``utc_offset_h`` must then stay 0).
+        The hour a clock repeats in autumn lies outside working hours in every zone's rules; a
+        calendar working through it counts it once.
 
     Examples
     --------
@@ -75,8 +80,20 @@ class Calendar:
     holidays: Sequence[date | str] = field(default_factory=tuple)
     utc_offset_h: float = 0.0
     workdays: Sequence[date | str] = field(default_factory=tuple)
+    timezone: str | None = None
+    #: (lo, hi) µs the calendar is used within (:meth:`within`): the zone's switches are looked up there
+    span: tuple[int, int] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.timezone is not None:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(self.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise AnalyticsError(f"calendar: {self.timezone!r} is not an IANA time zone") from None
+            if self.utc_offset_h:
+                raise AnalyticsError("calendar: give timezone or utc_offset_h, not both")
         if not set(self.weekdays) <= set(range(7)):
             raise AnalyticsError(f"calendar: weekdays must be 0 (Monday) .. 6; got {self.weekdays!r}")
         if self.day_us <= 0:
@@ -93,7 +110,19 @@ class Calendar:
 
     @property
     def offset_us(self) -> int:
-        return round(self.utc_offset_h * 3_600_000_000)
+        """The fixed offset (µs); with a ``timezone``, its offset at the start of the span (or now)."""
+        if self.timezone is None:
+            return round(self.utc_offset_h * 3_600_000_000)
+        return self.offsets()[0][1]
+
+    def offsets(self) -> list[tuple[int, int]]:
+        """``[(from_us, offset_us), ...]``: the UTC offset from each instant on (the first entry from the
+        beginning of time), over the span (:meth:`within`; without one 1970–2100). One entry for a fixed
+        offset; a zone's daylight-saving switches in between."""
+        if self.timezone is None:
+            return [(_NULL, round(self.utc_offset_h * 3_600_000_000))]
+        lo, hi = self.span if self.span is not None else (0, 4_102_444_800_000_000)
+        return _zone_offsets(self.timezone, lo - DAY_US, hi + DAY_US)
 
     @classmethod
     def official(cls, code: str, years: Iterable[int], *, holidays: Sequence[date | str] = (),
@@ -139,10 +168,11 @@ class Calendar:
 
         start, end = _hhmm(self.start), "24:00" if str(self.end) == "24:00" else _hhmm(self.end)
         off = self.utc_offset_h
-        zone = "UTC" if off == 0 else f"UTC{off:+g}"
+        zone = self.timezone or ("UTC" if off == 0 else f"UTC{off:+g}")
         n_h, n_w = len(self.holiday_days()), len(self.workday_days())
         return {
-            "weekdays": days, "start": start, "end": end, "utc_offset_h": off, "holidays": n_h, "workdays": n_w,
+            "weekdays": days, "start": start, "end": end, "utc_offset_h": off, "timezone": self.timezone,
+            "holidays": n_h, "workdays": n_w,
             "text": f"{span(_EN_DAYS, ', ')} {start}–{end} ({zone}), {n_h} holiday{'s' * (n_h != 1)}, "
                     f"{n_w} make-up workday{'s' * (n_w != 1)}",
             "text_zh": f"{span(_ZH_DAYS, '、')} {start}–{end}（{zone}），节假日 {n_h} 天，调休工作日 {n_w} 天",
@@ -160,11 +190,13 @@ class Calendar:
 
     def within(self, lo_us: int, hi_us: int) -> Calendar:
         """This calendar with only the holidays and make-up workdays from ``lo_us`` to ``hi_us`` (µs, UTC;
-        a day's margin each side): ``F`` moves by a constant on that span, so every business duration
-        between two instants in it stays exact, and the SQL of ``F`` stays short."""
-        lo = (lo_us + self.offset_us) // DAY_US - 1
-        hi = (hi_us + self.offset_us) // DAY_US + 1
-        return replace(self, holidays=tuple(d for d in _dates(self.holidays, "holiday") if lo <= _day(d) <= hi),
+        two days' margin each side), and that span as the one its zone's switches are looked up in:
+        ``F`` moves by a constant on that span, so every business duration between two instants in it
+        stays exact, and the SQL of ``F`` stays short."""
+        lo = lo_us // DAY_US - 2  # two days each side: more than any zone's offset
+        hi = hi_us // DAY_US + 2
+        return replace(self, span=(int(lo_us), int(hi_us)),
+                       holidays=tuple(d for d in _dates(self.holidays, "holiday") if lo <= _day(d) <= hi),
                        workdays=tuple(d for d in _dates(self.workdays, "workday") if lo <= _day(d) <= hi))
 
     def _before_weekday(self) -> list[int]:
@@ -179,6 +211,53 @@ _ZH_DAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日"
 def _hhmm(value: str | time) -> str:
     us = _tod_us(value)
     return f"{us // 3_600_000_000:02d}:{us // 60_000_000 % 60:02d}"
+
+
+def _zone_offsets(zone: str, lo_us: int, hi_us: int) -> list[tuple[int, int]]:
+    """The offsets of ``zone`` from ``lo_us`` to ``hi_us`` (see :meth:`Calendar.offsets`): sampled hourly,
+    each switch then found to the minute (zones switch on whole minutes)."""
+    hour, minute = 3_600_000_000, 60_000_000
+    grid = np.arange(lo_us - lo_us % hour, hi_us + hour, hour, dtype=np.int64)
+    off = _offset_at(grid, zone)
+    out = [(_NULL, int(off[0]))]
+    for i in np.flatnonzero(off[1:] != off[:-1]):
+        minutes = np.arange(grid[i], grid[i + 1] + minute, minute, dtype=np.int64)
+        m = _offset_at(minutes, zone)
+        j = int(np.flatnonzero(m != m[0])[0])
+        out.append((int(minutes[j]), int(m[j])))
+    return out
+
+
+def _offset_at(t_us: npt.NDArray[np.int64], zone: str) -> npt.NDArray[np.int64]:
+    """The UTC offset (µs) of ``zone`` at each instant."""
+    import pandas as pd
+
+    utc = pd.DatetimeIndex(t_us.astype("datetime64[us]"), tz="UTC")
+    local = utc.tz_convert(zone).tz_localize(None)
+    return np.asarray((local.asi8 - utc.tz_localize(None).asi8), dtype=np.int64) // (
+        1000 if local.unit == "ns" else 1)
+
+
+def _offset_np(t: npt.NDArray[np.int64], cal: Calendar) -> npt.NDArray[np.int64] | int:
+    table = cal.offsets()
+    if len(table) == 1:
+        return table[0][1]
+    starts = np.asarray([a for a, _ in table[1:]], dtype=np.int64)
+    values = np.asarray([b for _, b in table], dtype=np.int64)
+    return values[np.searchsorted(starts, t, side="right")]
+
+
+def _offset_sql(expr: str, cal: Calendar) -> str:
+    """SQL of the offset (µs) at ``expr``: a binary search of nested CASEs over the zone's switches."""
+    table = cal.offsets()
+
+    def pick(lo: int, hi: int) -> str:  # entries lo..hi-1; entry k applies from table[k][0] on
+        if hi - lo == 1:
+            return str(table[lo][1])
+        mid = (lo + hi) // 2
+        return f"(CASE WHEN ({expr}) >= {table[mid][0]} THEN {pick(mid, hi)} ELSE {pick(lo, mid)} END)"
+
+    return pick(0, len(table))
 
 
 def _dates(values: Iterable[date | str], what: str) -> list[date]:
@@ -221,7 +300,12 @@ def official_days(code: str, years: Iterable[int]) -> tuple[list[date], list[dat
 
 def business_us(t_us: npt.NDArray[np.int64], cal: Calendar) -> npt.NDArray[np.int64]:
     """``F(t)``: working microseconds from the epoch up to each ``t`` (µs since the epoch, UTC)."""
-    t = np.asarray(t_us, dtype=np.int64) + cal.offset_us
+    raw = np.asarray(t_us, dtype=np.int64)
+    if cal.timezone is not None and cal.span is None and raw.size:
+        known = raw[raw != _NULL]
+        if known.size:
+            cal = cal.within(int(known.min()), int(known.max()))
+    t = raw + _offset_np(raw, cal)
     d = np.floor_divide(t, DAY_US)
     tod = t - d * DAY_US
     e = d + 3  # 1970-01-01 was a Thursday: e counts days from Monday 1969-12-29
@@ -254,6 +338,9 @@ def business_duration(start_us: npt.ArrayLike, end_us: npt.ArrayLike, cal: Calen
         bad |= np.isnan(x) if x.dtype.kind == "f" else (x == _NULL)
     si = np.where(bad, 0, s).astype(np.int64)
     ei = np.where(bad, 0, e).astype(np.int64)
+    if cal.timezone is not None and cal.span is None and (~bad).any():
+        both = np.concatenate([np.broadcast_to(si, bad.shape)[~bad], np.broadcast_to(ei, bad.shape)[~bad]])
+        cal = cal.within(int(both.min()), int(both.max()))
     out = (business_us(ei, cal) - business_us(si, cal)) / 1e6
     return np.where(bad, np.nan, out)
 
@@ -262,7 +349,7 @@ def business_sql(expr: str, cal: Calendar) -> str:
     """Portable SQL of ``F(expr)`` for an integer µs expression (NULL stays NULL)."""
     hol = cal.holiday_days()
     extra = cal.workday_days()
-    t = f"(({expr}) + {cal.offset_us})"
+    t = f"(({expr}) + {_offset_sql(expr, cal)})"
     d = f"CAST(floor({t} / {DAY_US}) AS BIGINT)"
     wd = f"(({d} + 3) % 7)"
     cum = " ".join(f"WHEN {r} THEN {n}" for r, n in enumerate(cal._before_weekday()))

@@ -65,7 +65,7 @@ def in_business_time(eng: Engine, calendar: Calendar) -> None:
 def _on_span(eng: Engine, calendar: Calendar) -> Calendar:
     """The calendar with only the holidays and make-up days within the instants of ``inst`` and ``cases``
     (the durations stay exact; the SQL of a calendar of many official years stays short)."""
-    if not (calendar.holidays or calendar.workdays):
+    if not (calendar.holidays or calendar.workdays or calendar.timezone):
         return calendar
     cols = ("start_us", "complete_us", "enabling_us", "ready_us", "prev_done_us", "prev_complete_us")
     values = [eng.scalar(f"SELECT {fn}({', '.join(f'{agg}({c})' for c in columns)}) FROM {table}")

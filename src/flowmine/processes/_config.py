@@ -132,8 +132,9 @@ class ProcessConfig:
 
     def working_calendar(self) -> Calendar:
         """The analytics :class:`~flowmine.analytics.Calendar` of ``[calendar]``: its weekdays, hours,
-        holidays, make-up ``workdays`` and the UTC offset of its time zone (taken in mid-January: a fixed
-        offset); with ``official`` ("CN", or a country code such as "DE") also that calendar's public
+        holidays, make-up ``workdays`` and its time zone (local time follows the zone's offset at each
+        instant, daylight-saving switches included); with ``official`` ("CN", or a country code such as
+        "DE") also that calendar's public
         holidays (and China's make-up workdays) in ``years`` (default :func:`official_years`)."""
         return calendar_from(self.calendar)
 
@@ -141,19 +142,11 @@ class ProcessConfig:
 def calendar_from(spec: dict[str, Any]) -> Calendar:
     """The analytics :class:`~flowmine.analytics.Calendar` of a ``[calendar]`` table (see
     :meth:`ProcessConfig.working_calendar`)."""
-    from zoneinfo import ZoneInfo
-
-    import pandas as pd
-
     from flowmine.analytics import Calendar as _Calendar
 
     days = tuple(WEEKDAY_NAMES.index(d) for d in spec.get("weekdays", WEEKDAY_NAMES[:5]))
     hours = spec.get("hours", ["09:00", "17:00"])
-    offset = 0.0
-    if spec.get("timezone"):
-        delta = pd.Timestamp("2025-01-15", tz=ZoneInfo(spec["timezone"])).utcoffset()
-        offset = delta.total_seconds() / 3600 if delta is not None else 0.0
-    own = {"weekdays": days, "start": hours[0], "end": hours[1], "utc_offset_h": offset,
+    own = {"weekdays": days, "start": hours[0], "end": hours[1], "timezone": spec.get("timezone") or None,
            "holidays": tuple(spec.get("holidays", [])), "workdays": tuple(spec.get("workdays", []))}
     if spec.get("official"):
         code = str(spec["official"])
