@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import json
 import os
 import shutil
 import sys
@@ -106,6 +107,23 @@ def main(argv: list[str] | None = None) -> int:
     names = args.names or sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
     os.environ.pop("MPLBACKEND", None)  # the kernel's inline backend draws the PNGs
     os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # ipykernel's debugger warns about frozen modules otherwise
+    with tempfile.TemporaryDirectory(prefix="flowmine-kernel-") as kernels:
+        _this_python_kernel(Path(kernels))
+        return _run_all(names, args.check, args.out)
+
+
+def _this_python_kernel(folder: Path) -> None:
+    """Make the kernel ``python3`` this interpreter: a kernel spec first on ``JUPYTER_PATH``, ahead of a user's own
+    ``python3`` spec that may name another Python (and another flowmine)."""
+    spec = folder / "kernels" / KERNELSPEC["name"]
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": KERNELSPEC["display_name"],
+                                                  "language": "python"}), encoding="utf-8")
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(folder), os.environ.get("JUPYTER_PATH")) if p)
+
+
+def _run_all(names: list[str], check: bool, out: Path | None) -> int:
     failed = 0
     for name in names:
         started = time.perf_counter()
@@ -119,10 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         for line in found:
             print(f"  {line}")
         failed += bool(found)
-        if args.out:
-            args.out.mkdir(parents=True, exist_ok=True)
-            nbformat.write(nb, args.out / name)
-        if not args.check and not found:
+        if out:
+            out.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, out / name)
+        if not check and not found:
             nbformat.write(nb, NOTEBOOKS / name)
     return 1 if failed else 0
 
