@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.flowmine-installed
 STORE  ?= build/store
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench notebooks clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/flowmine demo --samples sample_logs --store $(STORE)
+	$(BIN)/flowmine demo --store $(STORE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -25,6 +25,9 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+notebooks: $(STAMP)  # execute notebooks/*.ipynb from a temporary folder and keep them with their outputs
+	$(BIN)/python scripts/notebooks.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/ingest.py

@@ -45,7 +45,7 @@ pytestmark = [
 def _missing(modules: tuple[str, ...] = ("pyspark", "sqlglot"), java: bool = True) -> str | None:
     for module in modules:
         if importlib.util.find_spec(module) is None:
-            return f"{module} is not installed (pip install 'flowmine[spark]')"
+            return f"{module} is not installed (pip install 'flowmine-pm[spark]')"
     home = os.environ.get("JAVA_HOME")
     if java and not ((home and (Path(home) / "bin" / "java").exists()) or shutil.which("java")):
         return "Java is not installed (apt-get install openjdk-17-jre-headless)"
@@ -357,7 +357,7 @@ def test_cli_engine_spark_without_pyspark_gives_the_hint(spark, logs, tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])}
     out = subprocess.run([*args, "--engine", "spark"], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 2, out.stderr
-    assert 'pip install "flowmine[spark]"' in out.stderr
+    assert 'pip install "flowmine-pm[spark]"' in out.stderr
     assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
 
 

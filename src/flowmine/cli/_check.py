@@ -44,7 +44,7 @@ def check(
                                                      "(0: none); a variant that runs out makes the result "
                                                      "not exact.")] = 10.0,
     variants_engine: Annotated[str, typer.Option(help="Where the log's variants are computed: duckdb or spark "
-                                                      "(pip install 'flowmine[spark]'; see docs/SPARK.md).")]
+                                                      "(pip install 'flowmine-pm[spark]'; see docs/SPARK.md).")]
     = "duckdb",
     spark_master: Annotated[str | None, typer.Option(help="With --variants-engine spark: local[2] (default), "
                                                      "spark://host:7077, yarn, or sc://host:15002.")] = None,

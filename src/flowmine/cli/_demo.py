@@ -1,5 +1,8 @@
 """``flowmine demo``: build a store from the bundled sample logs, then run the main job.
 
+The sample logs are the ones installed with the package (:mod:`flowmine.samples`), so the demo runs from
+any folder; ``--samples DIR`` reads another folder holding a ``samples.toml``.
+
 The main job is the dashboard: the demo prints the store summary, then serves it on 127.0.0.1.
 Ingesting is
 idempotent (sources already in the store are skipped by their sha256), so a second run is quick.
@@ -73,13 +76,17 @@ def extract_sample(samples: Path, store: Store, entry: dict[str, Any]) -> list[s
 
 @app.command()
 def demo(
-    samples: Annotated[Path, typer.Option(help="Folder with samples.toml and the sample logs.")] = Path(
-        "sample_logs"),
+    samples: Annotated[Path | None, typer.Option(
+        help="Folder with samples.toml and the sample logs (default: the ones installed with flowmine).")] = None,
     store: Annotated[Path, typer.Option(help="Store directory to build.")] = Path("build/store"),
     serve: Annotated[bool, typer.Option(help="Serve the dashboard afterwards.")] = True,
     port: Annotated[int, typer.Option(help="Dashboard port.")] = 8050,
 ) -> None:
     """Build a store from the sample logs and show it. / 用示例日志构建存储并展示。"""
+    if samples is None:
+        from flowmine.samples import folder
+
+        samples = folder()
     st = Store(store)
     errors = ingest_samples(samples, st)
     for err in errors:

@@ -20,7 +20,7 @@ def discover(
     algorithm: Annotated[str, typer.Option(help="inductive, heuristics or dfg.")] = "inductive",
     noise: Annotated[float, typer.Option(help="Noise threshold of the inductive miner (0 = IM, >0 = IMf).")] = 0.0,
     engine: Annotated[str, typer.Option(help="Where the variants are computed: duckdb or spark (pip install "
-                                        "'flowmine[spark]'; see docs/SPARK.md).")] = "duckdb",
+                                        "'flowmine-pm[spark]'; see docs/SPARK.md).")] = "duckdb",
     spark_master: Annotated[str | None, typer.Option(help="With --engine spark: local[2] (default), "
                                                      "spark://host:7077, yarn, or a Spark Connect URL sc://host:15002 "
                                                      "(default $FLOWMINE_SPARK_MASTER).")] = None,

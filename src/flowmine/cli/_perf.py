@@ -76,7 +76,7 @@ def perf(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the profile as JSON to this file "
                                                   "('-': standard output).")] = None,
     engine: Annotated[str, typer.Option(help="auto, sql (= duckdb), fast, or spark (pip install "
-                                        "'flowmine[spark]'; see docs/SPARK.md).")] = "auto",
+                                        "'flowmine-pm[spark]'; see docs/SPARK.md).")] = "auto",
     spark_master: Annotated[str | None, typer.Option(help="With --engine spark: local[2] (default), "
                                                      "spark://host:7077, yarn, or a Spark Connect URL sc://host:15002 "
                                                      "(default $FLOWMINE_SPARK_MASTER).")] = None,

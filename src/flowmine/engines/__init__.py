@@ -3,7 +3,7 @@
 DuckDB (embedded, in ``flowmine.analytics``) stays the default. Spark runs the **same** queries: each
 is written once in DuckDB SQL and translated by sqlglot (``_translate``), reading the same Parquet
 store (a local path, or the store's root as a cluster sees it: ``hdfs://``, ``s3a://``, ...).
-pyspark and sqlglot are the optional ``spark`` extra (``pip install "flowmine[spark]"``); Java 17+
+pyspark and sqlglot are the optional ``spark`` extra (``pip install "flowmine-pm[spark]"``); Java 17+
 is needed for local mode (``INSTALL_HINT`` says so when they are missing). ``SQL_BACKENDS`` names the
 engines; ``ENV_MASTER``, ``ENV_REMOTE`` and ``ENV_STORE_URI`` the environment variables read when no
 master, remote or store URI is given. Importing this package registers ``"spark"`` with analytics

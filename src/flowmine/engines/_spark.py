@@ -34,7 +34,8 @@ from flowmine._schema import ACTIVITY, CASE, CORE_TYPES, EVENT_ID, TIMESTAMP
 from flowmine.analytics import CORE_COLUMNS, Engine, LogLike, StoredLog, as_table, cases_sql, instances_sql
 from flowmine.errors import EngineUnavailableError, FlowmineError
 
-INSTALL_HINT = 'the Spark engine needs the spark extra: pip install "flowmine[spark]" (pyspark, sqlglot) and Java 17+'
+INSTALL_HINT = ('the Spark engine needs the spark extra: pip install "flowmine-pm[spark]" (pyspark, sqlglot) '
+                'and Java 17+')
 #: environment variables read when no master / remote / store URI is given
 ENV_MASTER = "FLOWMINE_SPARK_MASTER"  # local[2] (default), spark://host:7077, yarn, k8s://...
 ENV_REMOTE = "FLOWMINE_SPARK_REMOTE"  # Spark Connect: sc://host:15002

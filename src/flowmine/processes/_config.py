@@ -105,7 +105,7 @@ class Kpi:
 @dataclass(frozen=True)
 class ProcessConfig:
     """Everything a ``process.toml`` declares, with the model path resolved; ``sample_log`` is the
-    name of the process's log in the repository's ``sample_logs/`` (a development file, not shipped)."""
+    name of the process's log among the bundled samples (``flowmine.samples``, shipped in the package)."""
 
     name: str
     label_en: str
