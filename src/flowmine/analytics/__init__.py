@@ -58,7 +58,7 @@ from flowmine.analytics._resources import busy_seconds, handovers, workload
 from flowmine.analytics._sql import OPENER, Engine, cases_sql, instances_sql, log_order, q, register_engine, scratch
 from flowmine.analytics._table import as_table, check_filter, count_cases, filter_cases, filter_events
 from flowmine.analytics._time import queue_time, service_time, sojourn_time, throughput_time, waiting_time
-from flowmine.analytics._variants import Variants, variants_sql
+from flowmine.analytics._variants import Variants, variants_in_order, variants_sql
 from flowmine.errors import AnalyticsError, TooManyActivitiesError
 
 if TYPE_CHECKING:
@@ -143,6 +143,7 @@ __all__ = [
     "throughput_time",
     "trend_chart",
     "variant_stats",
+    "variants_in_order",
     "variants_sql",
     "waiting_time",
     "workload",

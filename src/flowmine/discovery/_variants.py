@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
-from flowmine.analytics import StoredLog, Variants, as_table, scratch, variants_sql
+from flowmine.analytics import StoredLog, Variants, as_table, scratch, variants_in_order, variants_sql
 from flowmine.errors import ArgumentError
 from flowmine.store import Store
 
@@ -52,11 +52,24 @@ def collect_variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Pa
         else:
             process = log.process
             log = log.store
+    columns = [EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, READY]
+    frame: pa.Table | None = None
+    if isinstance(log, pd.DataFrame | pa.Table):
+        # a log without event ids gets them in row order: file order breaks ties
+        frame = as_table(log, columns=columns)
+    elif process is not None:  # a store's Parquet is in the canonical order: read the columns, no query
+        store = log if isinstance(log, Store) else Store(log, create=False)
+        parquet = store.events_path(process)
+        names = set(pq.read_schema(parquet).names)
+        frame = as_table(pq.read_table(parquet, columns=[c for c in columns if c in names],
+                                       read_dictionary=[ACTIVITY]), columns=columns)
+    if frame is not None:
+        found = variants_in_order(frame)  # rows already in the canonical order: numpy, no sort
+        if found is not None:
+            return found
     con = scratch()
     try:
-        if isinstance(log, pd.DataFrame | pa.Table):
-            # a log without event ids gets them in row order: file order breaks ties
-            frame = as_table(log, columns=[EVENT_ID, CASE, ACTIVITY, TIMESTAMP, START, READY])
+        if frame is not None:
             con.register("events_", frame)
             sql = variants_sql("events_", frame.column_names)
         else:
