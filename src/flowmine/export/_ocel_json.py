@@ -54,7 +54,8 @@ def iso(instant: str, tz: str | None) -> str:
     if tz is None:
         return f"strftime(timezone('UTC', {instant}), '{_TIME}')"
     zone = lit(tz)
-    off = f"(epoch(timezone({zone}, {instant})) - epoch(timezone('UTC', {instant})))"
+    # the offset in whole seconds: on a DOUBLE, // divides without flooring (+05:30 came out as +06:30)
+    off = f"(epoch(timezone({zone}, {instant})) - epoch(timezone('UTC', {instant})))::BIGINT"
     return (f"strftime(timezone({zone}, {instant}), '%Y-%m-%dT%H:%M:%S.%f') || "
             f"CASE WHEN {off} < 0 THEN '-' ELSE '+' END || lpad((abs({off}) // 3600)::BIGINT::VARCHAR, 2, '0') || "
             f"':' || lpad(((abs({off}) % 3600) // 60)::BIGINT::VARCHAR, 2, '0')")

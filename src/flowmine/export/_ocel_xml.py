@@ -10,7 +10,8 @@ with their offset) and the same declarations (:mod:`._ocel_json`).
 
 Text is escaped for XML (``&``, ``<``, ``>``; in XML attributes also ``"`` and tab, newline and carriage
 return as character references, so they survive attribute-value normalisation; a carriage return in element
-text too). Characters XML 1.0 cannot hold at all (control characters other than tab, newline and carriage
+text too, and every blank of a text that begins or ends with one, which pm4py's reader would trim).
+Characters XML 1.0 cannot hold at all (control characters other than tab, newline and carriage
 return, U+FFFE, U+FFFF) are refused: the write stops with one line naming the event or object and the field
 that holds one, before anything is written, and the JSON and SQLite forms keep them. Replacing them would
 change the log (two ids differing only there would become one object). An element is never written empty
@@ -35,11 +36,15 @@ _EPOCH = "1970-01-01T00:00:00Z"
 _FORBIDDEN = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x{FFFE}\x{FFFF}]"
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;",
                           "\r": "&#13;"})  # fmt: skip
+_WS = "(' ', chr(9), chr(10), chr(13))"
 _MACROS = (
-    "CREATE MACRO fm_text(s) AS replace(replace(replace(replace(s::VARCHAR, '&', '&amp;'), '<', '&lt;'), "
+    "CREATE MACRO fm_esc(s) AS replace(replace(replace(replace(s::VARCHAR, '&', '&amp;'), '<', '&lt;'), "
     "'>', '&gt;'), chr(13), '&#13;')",
-    "CREATE MACRO fm_attr(s) AS replace(replace(replace(fm_text(s), '\"', '&quot;'), chr(9), '&#9;'), "
+    "CREATE MACRO fm_attr(s) AS replace(replace(replace(fm_esc(s), '\"', '&quot;'), chr(9), '&#9;'), "
     "chr(10), '&#10;')",
+    # element text with blanks at either end: every blank as a character reference (pm4py's reader trims text)
+    f"CREATE MACRO fm_text(s) AS CASE WHEN left(s::VARCHAR, 1) IN {_WS} OR right(s::VARCHAR, 1) IN {_WS} "
+    "THEN replace(replace(replace(fm_esc(s), ' ', '&#32;'), chr(9), '&#9;'), chr(10), '&#10;') ELSE fm_esc(s) END",
 )
 
 

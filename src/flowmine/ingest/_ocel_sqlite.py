@@ -5,23 +5,31 @@ pm4py's ``read_ocel2_sqlite`` reads the standard's relational tables (``event``,
 and then turns whole tables into lists of dicts to map ids to types and times, and filters the frames with
 ``isin`` over Python sets (on 187k events and 556k relations: 11 s of its 13 s of CPU). This reader takes
 the same steps in the same order on the same ``read_sql`` frames, so the dtypes, the row order and the
-index are pm4py's, but maps and filters through hash lookups in Arrow. ``tests/test_ocel_forms.py`` checks
-that the frames equal pm4py's on several files.
+index are pm4py's, but maps ids through hash lookups in Arrow.
+
+Two things differ, both so that the three forms of one log read the same. Attribute columns declared
+``TIMESTAMP`` (or ``DATETIME``), as the standard declares a ``time`` attribute, are parsed as UTC times
+(pm4py's SQLite reader leaves them as text; its JSON and XML readers parse them). And one step of pm4py's
+SQLite reader is left out: its last, which drops the objects and events no
+event-to-object relation names (a supplier only other objects point to, an event without objects) and the
+relations to objects the log does not declare. pm4py's JSON and XML readers (r4pm) keep them, so without
+the step the three forms of one log read the same; with it an object without events would vanish from
+SQLite only. Where a log has neither, the frames equal pm4py's reader's (``tests/test_ocel_forms.py``
+checks both on several files).
 
 The steps (pm4py 2.7.23's ``objects/ocel/importer/sqlite/variants/ocel20.py``): ids normalised to text as
 pm4py does; the per-type tables concatenated in the order of the sorted type names; an event's activity and
 an object's type from the ``event``/``object`` tables (the last row of an id wins); times parsed as UTC;
 object rows without a changed field are the objects, the others their attribute changes (when no row lacks
 a changed field, each object's first row is the object); events and relations sorted by time (stable);
-then pm4py's consistency step and the propagation of the relations (events and objects without a relation
-are dropped, as pm4py's reader drops them).
+then pm4py's consistency step (rows without an id or type are dropped, ids and types as text).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -59,11 +67,21 @@ def _lookup(keys: pd.Series, table: tuple[pa.Array, pd.Series]) -> pd.Series:
     return taken
 
 
-def _isin(s: pd.Series, values: pa.Array) -> pd.Series:
-    if s.empty:
-        return pd.Series(False, index=s.index)
-    mask = pc.is_in(pa.array(s.astype(object), pa.string()), value_set=values).to_numpy(zero_copy_only=False)
-    return pd.Series(mask, index=s.index)
+def _typed_table(con: sqlite3.Connection, table: str, id_col: str) -> pd.DataFrame:
+    """One ``event_<Type>`` or ``object_<Type>`` table as pm4py reads it, its attribute columns declared
+    ``TIMESTAMP`` (or ``DATETIME``) parsed as UTC times (pm4py leaves them as text)."""
+    from pm4py.objects.log.util import dataframe_utils
+    from pm4py.objects.ocel.importer.sqlite.variants.ocel20 import _normalize_id_series as normalize
+
+    df = pd.read_sql(f"SELECT * FROM {_quote(table)}", con)
+    df = df.rename(columns={"ocel_id": id_col, "ocel_time": _TIME})
+    df[id_col] = normalize(df[id_col])
+    declared = con.execute(f"PRAGMA table_info({_quote(table)})").fetchall()
+    times = [name for _, name, kind, *_ in declared if name not in ("ocel_id", "ocel_time")
+             and str(kind).upper() in ("TIMESTAMP", "DATETIME") and df[name].notna().any()]
+    if times:
+        df = dataframe_utils.convert_timestamp_columns_in_df(df, timest_columns=times)
+    return df
 
 
 def read_sqlite_ocel(path: Path) -> OCEL:
@@ -72,9 +90,6 @@ def read_sqlite_ocel(path: Path) -> OCEL:
     from pm4py.objects.ocel.importer.sqlite.variants.ocel20 import _normalize_id_series as normalize
     from pm4py.objects.ocel.obj import OCEL
     from pm4py.objects.ocel.util import ocel_consistency
-    from pm4py.util import constants as pm4_constants
-
-    fmt = pm4_constants.DEFAULT_TIMESTAMP_PARSE_FORMAT
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         events = pd.read_sql("SELECT * FROM event", con)
@@ -88,23 +103,11 @@ def read_sqlite_ocel(path: Path) -> OCEL:
         emap = dict(pd.read_sql("SELECT * FROM event_map_type", con)[["ocel_type", "ocel_type_map"]].values.tolist())
         omap = dict(pd.read_sql("SELECT * FROM object_map_type", con)[["ocel_type", "ocel_type_map"]].values.tolist())
 
-        parts = []
-        for act in etypes:
-            df = pd.read_sql(f"SELECT * FROM {_quote('event_' + emap[act])}", con)
-            df = df.rename(columns={"ocel_id": _EID, "ocel_time": _TIME})
-            df[_EID] = normalize(df[_EID])
-            parts.append(df)
-        ev = pd.concat(parts)
+        ev = pd.concat([_typed_table(con, "event_" + emap[act], _EID) for act in etypes])
         ev[_ACT] = _lookup(ev[_EID], event_type)
-        ev = dataframe_utils.convert_timestamp_columns_in_df(ev, timest_format=fmt, timest_columns=[_TIME])
+        ev = dataframe_utils.convert_timestamp_columns_in_df(ev, timest_columns=[_TIME])
 
-        parts = []
-        for ot in otypes:
-            df = pd.read_sql(f"SELECT * FROM {_quote('object_' + omap[ot])}", con)
-            df = df.rename(columns={"ocel_id": _OID, "ocel_time": _TIME})
-            df[_OID] = normalize(df[_OID])
-            parts.append(df)
-        ob = pd.concat(parts)
+        ob = pd.concat([_typed_table(con, "object_" + omap[ot], _OID) for ot in otypes])
         ob[_TYPE] = _lookup(ob[_OID], object_type)
         ob = ob.rename(columns={"ocel_changed_field": _FIELD})
         event_time = _last_wins(ev[_EID], ev[_TIME])
@@ -144,44 +147,9 @@ def read_sqlite_ocel(path: Path) -> OCEL:
     e2o = e2o.sort_values([_TIME, _INDEX])
     del ev[_INDEX], e2o[_INDEX]
     if changes is not None:
-        changes = dataframe_utils.convert_timestamp_columns_in_df(changes, timest_format=fmt, timest_columns=[_TIME])
+        changes = dataframe_utils.convert_timestamp_columns_in_df(changes, timest_columns=[_TIME])
         changes[_INDEX] = changes.index
         changes = changes.sort_values([_TIME, _INDEX])
         del changes[_INDEX]
     ocel = OCEL(events=ev, objects=objs, relations=e2o, object_changes=changes, o2o=o2o, parameters={})
-    ocel = ocel_consistency.apply(ocel, parameters={})
-    return _propagate(ocel)
-
-
-def _propagate(ocel: Any) -> Any:
-    """pm4py's ``propagate_relations_filtering`` with Arrow's ``is_in`` instead of ``isin`` over sets: keep the
-    events and objects some relation names (and that exist), the relations between those, and the
-    object-to-object, event-to-event relations and changes of what is kept."""
-    rel = ocel.relations
-    rel_events = pa.array(rel[_EID].dropna().unique().astype(object), pa.string()) if len(rel) else pa.array([])
-    rel_objects = pa.array(rel[_OID].dropna().unique().astype(object), pa.string()) if len(rel) else pa.array([])
-    tables = ("events", "objects", "relations", "e2e", "o2o", "object_changes")
-    if not len(rel_events) or not len(rel_objects) or ocel.events.empty or ocel.objects.empty:
-        for name in tables:
-            setattr(ocel, name, getattr(ocel, name).iloc[0:0])
-        return ocel
-    events = rel_events.filter(_isin_array(rel_events, ocel.events[_EID]))
-    objects = rel_objects.filter(_isin_array(rel_objects, ocel.objects[_OID]))
-    if not len(events) or not len(objects):
-        for name in tables:
-            setattr(ocel, name, getattr(ocel, name).iloc[0:0])
-        return ocel
-    ocel.events = ocel.events[_isin(ocel.events[_EID], events)]
-    ocel.objects = ocel.objects[_isin(ocel.objects[_OID], objects)]
-    ocel.relations = rel[_isin(rel[_EID], events) & _isin(rel[_OID], objects)]
-    e2e = ocel.e2e
-    ocel.e2e = e2e[_isin(e2e[_EID], events) & _isin(e2e[_EID + "_2"], events)]
-    o2o = ocel.o2o
-    ocel.o2o = o2o[_isin(o2o[_OID], objects) & _isin(o2o[_OID + "_2"], objects)]
-    ocel.object_changes = ocel.object_changes[_isin(ocel.object_changes[_OID], objects)]
-    return ocel
-
-
-def _isin_array(values: pa.Array, s: pd.Series) -> pa.Array:
-    known = pa.array(s.dropna().unique().astype(object), pa.string())
-    return pc.is_in(values, value_set=known)
+    return ocel_consistency.apply(ocel, parameters={})
