@@ -249,3 +249,17 @@ def test_xml_writer_refuses_characters_xml_cannot_hold(tmp_path: Path, where: st
     assert "\n" not in message
     assert target.read_text(encoding="utf-8") == "the earlier file"  # all or nothing
     assert [p.name for p in tmp_path.iterdir()] == ["w.xmlocel"]
+
+
+def test_sqlite_keeps_an_event_without_objects_as_the_json_reader_does(tmp_path: Path) -> None:
+    script = (DATA / "p2p.sql").read_text(encoding="utf-8")
+    script += "\nINSERT INTO event VALUES ('e9', 'Approve PO');\n"
+    script += "INSERT INTO \"event_ApprovePO\" VALUES ('e9', '2024-05-07T00:00:00Z');\n"
+    path = _build_sqlite_text(script, tmp_path / "lonely.sqlite")
+    assert "e9" in set(flowmine.read_ocel(path).events["ocel:eid"])
+    assert "e9" not in set(pm4py.read_ocel2_sqlite(str(path)).events["ocel:eid"])  # pm4py's SQLite reader drops it
+    doc = (DATA / "p2p.jsonocel").read_text(encoding="utf-8").replace(
+        '"events": [', '"events": [{"id": "e9", "type": "Approve PO", "time": "2024-05-07T00:00:00Z", '
+        '"attributes": [], "relationships": []},', 1)
+    (tmp_path / "lonely.jsonocel").write_text(doc, encoding="utf-8")
+    assert canonical(flowmine.read_ocel(tmp_path / "lonely.jsonocel")) == canonical(flowmine.read_ocel(path))
