@@ -263,3 +263,47 @@ def test_sqlite_keeps_an_event_without_objects_as_the_json_reader_does(tmp_path:
         '"attributes": [], "relationships": []},', 1)
     (tmp_path / "lonely.jsonocel").write_text(doc, encoding="utf-8")
     assert canonical(flowmine.read_ocel(tmp_path / "lonely.jsonocel")) == canonical(flowmine.read_ocel(path))
+
+
+def _conforms_xml(path: Path) -> list[str]:
+    """What the OCEL 2.0 XML file breaks: the schema written from the specification (tests/data/ocel20-xml.xsd:
+    structure, attribute types, xs:dateTime times, relationships to declared objects, types declared), then
+    what XSD 1.0 cannot say: every attribute declared for its event or object type, its value of that kind."""
+    schema = etree.XMLSchema(etree.parse(str(DATA.parent / "ocel20-xml.xsd")))
+    doc = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+    problems = [f"line {e.line}: {e.message}" for e in schema.error_log] if not schema.validate(doc) else []
+    root = doc.getroot()
+    declared = {(side, t.get("name")): {a.get("name"): a.get("type") for a in t.iter("attribute")}
+                for side in ("object", "event") for t in root.find(f"{side}-types")}
+    kinds = {"integer": int, "float": float, "time": lambda v: pd.Timestamp(v).tz_convert("UTC"),
+             "boolean": lambda v: {"true": True, "false": False}[v], "string": str}
+    for side in ("object", "event"):
+        for el in root.find(f"{side}s"):
+            types = declared.get((side, el.get("type")), {})
+            for a in el.find("attributes") if el.find("attributes") is not None else []:
+                kind = types.get(a.get("name"))
+                if kind is None:
+                    problems.append(f"{side} {el.get('id')}: attribute {a.get('name')!r} not declared for its type")
+                    continue
+                try:
+                    kinds[kind](a.text or "")
+                except (ValueError, KeyError, TypeError):
+                    problems.append(f"{side} {el.get('id')}: {a.get('name')}={a.text!r} is not a {kind}")
+    return problems
+
+
+def test_the_xml_flowmine_writes_conforms_to_the_standard_structure(p2p: dict[str, Path], tmp_path: Path,
+                                                                    sap: object) -> None:
+    assert _conforms_xml(p2p["xmlocel"]) == []  # the hand-written example
+    log = flowmine.read_ocel(p2p["jsonocel"])
+    for zone in (None, "America/St_Johns"):
+        assert _conforms_xml(flowmine.write_ocel(log, tmp_path / "p2p.xmlocel", timezone=zone)) == [], zone
+    assert _conforms_xml(flowmine.write_ocel(_awkward(), tmp_path / "awkward.xmlocel")) == []  # type: ignore[arg-type]
+    assert _conforms_xml(flowmine.write_ocel(sap, tmp_path / "sap.xmlocel")) == []  # type: ignore[arg-type]
+    text = (tmp_path / "p2p.xmlocel").read_text(encoding="utf-8")  # the check can fail
+    broken = text.replace('object-id="s1"', 'object-id="ghost"').replace(">1200.5<", ">much<", 1)
+    (tmp_path / "broken.xmlocel").write_text(broken.replace('time="1970-01-01T00:00:00Z"', 'time="yesterday"', 1),
+                                             encoding="utf-8")
+    problems = _conforms_xml(tmp_path / "broken.xmlocel")
+    assert len(problems) == 3, problems
+    assert [any(w in p for p in problems) for w in ("ghost", "'much' is not a float", "yesterday")] == [True] * 3
