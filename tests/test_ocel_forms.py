@@ -245,7 +245,7 @@ def test_xml_writer_refuses_characters_xml_cannot_hold(tmp_path: Path, where: st
     with pytest.raises(OptionError) as err:
         flowmine.write_ocel(OCEL(events=ev, objects=ob, relations=rel), target)
     message = str(err.value)
-    assert expected in message and "write the log as .jsonocel or .sqlite" in message
+    assert message.startswith(f"{target}: ") and expected in message and "write the log as .jsonocel" in message
     assert "\n" not in message
     assert target.read_text(encoding="utf-8") == "the earlier file"  # all or nothing
     assert [p.name for p in tmp_path.iterdir()] == ["w.xmlocel"]

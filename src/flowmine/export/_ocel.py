@@ -61,8 +61,11 @@ def write_ocel(ocel: OCEL, path: str | os.PathLike[str], *, timezone: str | None
         elif form == "xml":
             from flowmine.export._ocel_xml import write_ocel_xml
 
-            with part.open("wb") as fh:
-                write_ocel_xml(ocel, fh, timezone)
+            try:
+                with part.open("wb") as fh:
+                    write_ocel_xml(ocel, fh, timezone)
+            except OptionError as exc:  # a character XML 1.0 cannot hold: name the file the write was for
+                raise OptionError(f"{os.fspath(target)}: {exc}", parameter="ocel", function="write_ocel") from None
         else:
             from flowmine.export._ocel_sqlite import write_ocel_sqlite
 
