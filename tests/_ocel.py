@@ -174,8 +174,12 @@ def _utc(s: pd.Series) -> pd.Series:
 
 
 def _cell(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+    """A value as the forms can agree on it: nulls as None, times as UTC ISO text (the JSON and XML readers
+    give naive UTC times, the SQLite reader aware ones)."""
+    if v is None or v is pd.NaT or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
         return None
+    if isinstance(v, pd.Timestamp):
+        return (v.tz_localize("UTC") if v.tzinfo is None else v.tz_convert("UTC")).isoformat()
     return v
 
 

@@ -5,6 +5,7 @@ Parquet), dirty rows counted by reason, and the flattened order log."""
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -159,6 +160,19 @@ def test_flattened_on_the_order_it_is_the_sales_log(export: object, files: dict[
     assert set(first.first()) <= {"Create quotation", "Create order"}
     with_quote = {b for a, b in export.truth["links"] if a.startswith("002")}  # type: ignore[attr-defined]
     assert (first.first() == "Create quotation").sum() == len(with_quote)
+
+
+def test_extract_to_xml_ingested_on_the_order(files: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "o2c.xmlocel"
+    r = run_cli("extract", "sap-o2c", *map(str, files.values()), "--out", str(out), "--timezone", TZ)
+    assert r.returncode == 0, r.stderr
+    events = re.findall(rb'<event id="[^"]*" type="[^"]*" time="([^"]*)"', out.read_bytes())
+    assert events and all(t.endswith(b"+08:00") for t in events)  # local times with the export's offset
+    expected = extract("sap-o2c", list(files.values()), timezone=TZ).ocel
+    assert len(pm4py.read_ocel2_xml(str(out)).events) == len(expected.events)
+    r = run_cli("ingest", str(out), "--store", str(tmp_path / "store"), "--process", "sales", "--object-type", "order")
+    assert r.returncode == 0, r.stderr
+    assert flowmine.load_log(flowmine.Store(tmp_path / "store"), "sales")["case:concept:name"].nunique() == 300
 
 
 def test_chinese_names(files: dict[str, Path]) -> None:

@@ -349,3 +349,10 @@ def test_json_times_local_to_the_exports_zone_with_their_offset(forms: dict[str,
         "2024-03-04T19:00:00.250000-05:00"
     assert canonical(flowmine.read_ocel(out)) == canonical(log) == canonical(flowmine.read_ocel(ny))
     assert _conforms(doc) == []
+    # zones half an hour off the hour, either side of UTC (the offset once came out as +06:30 for +05:30)
+    for zone, expected in (("Asia/Kolkata", "2024-03-05T05:30:00.250000+05:30"),
+                           ("America/St_Johns", "2024-03-04T20:30:00.250000-03:30")):
+        half = flowmine.write_ocel(log, tmp_path / "half.jsonocel", timezone=zone)
+        doc = json.loads(half.read_text(encoding="utf-8"))
+        assert next(e for e in doc["events"] if e["id"] == "e3")["time"] == expected, zone
+        assert canonical(flowmine.read_ocel(half)) == canonical(log), zone

@@ -12,6 +12,7 @@ values get the time ``1970-01-01T00:00:00Z``, as pm4py writes them. Times are UT
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 import duckdb
@@ -39,21 +40,22 @@ def attribute_kind(s: pd.Series) -> str:
     return "string"
 
 
-def _q(name: str) -> str:
+def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _lit(text: str) -> str:
+def lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _iso(instant: str, tz: str | None) -> str:
+def iso(instant: str, tz: str | None) -> str:
     """ISO 8601 text of a TIMESTAMPTZ expression: in UTC with ``Z``, or local to ``tz`` with its offset
     (``2024-01-02T09:00:00.000000+08:00``)."""
     if tz is None:
         return f"strftime(timezone('UTC', {instant}), '{_TIME}')"
-    zone = _lit(tz)
-    off = f"(epoch(timezone({zone}, {instant})) - epoch(timezone('UTC', {instant})))"
+    zone = lit(tz)
+    # the offset in whole seconds: on a DOUBLE, // divides without flooring (+05:30 came out as +06:30)
+    off = f"(epoch(timezone({zone}, {instant})) - epoch(timezone('UTC', {instant})))::BIGINT"
     return (f"strftime(timezone({zone}, {instant}), '%Y-%m-%dT%H:%M:%S.%f') || "
             f"CASE WHEN {off} < 0 THEN '-' ELSE '+' END || lpad((abs({off}) // 3600)::BIGINT::VARCHAR, 2, '0') || "
             f"':' || lpad(((abs({off}) % 3600) // 60)::BIGINT::VARCHAR, 2, '0')")
@@ -62,67 +64,94 @@ def _iso(instant: str, tz: str | None) -> str:
 def _value(col: str, kind: str, tz: str | None) -> str:
     """A column's value as JSON (times as ISO text)."""
     if kind == "time":
-        return f"to_json({_iso(f'{_q(col)}::TIMESTAMPTZ', tz)})"
-    return f"to_json({_q(col)})"
+        return f"to_json({iso(f'{quote(col)}::TIMESTAMPTZ', tz)})"
+    return f"to_json({quote(col)})"
 
 
-def _declared(con: duckdb.DuckDBPyConnection, table: str, type_col: str, attrs: dict[str, str]) -> dict[str, Any]:
+def declared(con: duckdb.DuckDBPyConnection, table: str, type_col: str, attrs: dict[str, str]) -> dict[str, Any]:
     """Type name -> [{name, type}] for the attributes with a value for that type."""
     out: dict[str, list[dict[str, str]]] = {}
-    for t, in con.sql(f"SELECT DISTINCT {_q(type_col)} FROM {table} ORDER BY 1").fetchall():
+    for t, in con.sql(f"SELECT DISTINCT {quote(type_col)} FROM {table} ORDER BY 1").fetchall():
         out[str(t)] = []
     for a, kind in attrs.items():
-        for t, in con.sql(f"SELECT DISTINCT {_q(type_col)} FROM {table} WHERE {_q(a)} IS NOT NULL ORDER BY 1"
+        for t, in con.sql(f"SELECT DISTINCT {quote(type_col)} FROM {table} WHERE {quote(a)} IS NOT NULL ORDER BY 1"
                           ).fetchall():
             out.setdefault(str(t), []).append({"name": a, "type": kind})
     return out
 
 
-def _stream(con: duckdb.DuckDBPyConnection, sql: str, fh: IO[bytes]) -> None:
+def stream(con: duckdb.DuckDBPyConnection, sql: str, fh: IO[bytes], sep: str = ",\n") -> None:
+    """Write the text rows of ``sql`` (one column) to ``fh``, ``sep`` between them, one Arrow batch at a time."""
     first = True
     reader = con.sql(sql).arrow()
     for batch in reader:
         col = batch.column(0).to_pylist()
         if not col:
             continue
-        fh.write((("" if first else ",\n") + ",\n".join(col)).encode("utf-8"))
+        fh.write((("" if first else sep) + sep.join(col)).encode("utf-8"))
         first = False
+
+
+@dataclass
+class Layout:
+    """What both DuckDB writers need of a log: its frames registered on ``con`` (``ev``, ``ob``, ``rel``,
+    ``o2o``, ``ch`` when there are changes), each attribute's kind, the changed fields and the attributes
+    declared per object and event type."""
+
+    ev_attrs: dict[str, str]
+    ob_attrs: dict[str, str]
+    fields: list[str]
+    ob_types: dict[str, Any]
+    ev_types: dict[str, Any]
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(config={"preserve_insertion_order": True})
+    con.execute("SET TimeZone = 'UTC'").fetchall()
+    return con
+
+
+def layout(con: duckdb.DuckDBPyConnection, ocel: OCEL) -> Layout:
+    """Register ``ocel``'s frames on ``con`` and work out its :class:`Layout`."""
+    events, objects, rel = ocel.events, ocel.objects, ocel.relations
+    changes, o2o = ocel.object_changes, ocel.o2o
+    con.register("ev", events)
+    con.register("ob", objects)
+    con.register("rel", rel[["ocel:eid", "ocel:oid", "ocel:qualifier"]])
+    con.register("o2o", o2o[["ocel:oid", "ocel:oid_2", "ocel:qualifier"]] if len(o2o) else
+                 pd.DataFrame({"ocel:oid": [], "ocel:oid_2": [], "ocel:qualifier": []}, dtype="str"))
+    ev_attrs = {c: attribute_kind(events[c]) for c in events.columns if not str(c).startswith("ocel:")}
+    ob_attrs = {c: attribute_kind(objects[c]) for c in objects.columns if not str(c).startswith("ocel:")}
+    ch_fields = sorted(set(changes["ocel:field"].dropna())) if len(changes) else []
+    for f in ch_fields:
+        if f not in ob_attrs and f in changes.columns:
+            ob_attrs[f] = attribute_kind(changes[f])
+    if ch_fields:
+        con.register("ch", changes)
+    out = Layout(ev_attrs, ob_attrs, ch_fields, {}, {})
+    out.ob_types = declared(con, "ob", "ocel:type", {a: k for a, k in ob_attrs.items() if a in objects.columns})
+    if ch_fields:
+        for t, f in con.sql('SELECT DISTINCT "ocel:type", "ocel:field" FROM ch ORDER BY 1, 2').fetchall():
+            names = {a["name"] for a in out.ob_types.setdefault(str(t), [])}
+            if f not in names and f in ob_attrs:
+                out.ob_types[str(t)].append({"name": f, "type": ob_attrs[f]})
+    out.ev_types = declared(con, "ev", "ocel:activity", ev_attrs)
+    return out
 
 
 def write_ocel_json(ocel: OCEL, fh: IO[bytes], timezone: str | None = None) -> None:
     """Write ``ocel`` to the binary file ``fh`` as OCEL 2.0 JSON; times in UTC (``Z``), or local to
     ``timezone`` with their offset."""
-    con = duckdb.connect(config={"preserve_insertion_order": True})
+    con = connect()
     try:
-        con.execute("SET TimeZone = 'UTC'").fetchall()
-        events, objects, rel = ocel.events, ocel.objects, ocel.relations
-        changes, o2o = ocel.object_changes, ocel.o2o
-        con.register("ev", events)
-        con.register("ob", objects)
-        con.register("rel", rel[["ocel:eid", "ocel:oid", "ocel:qualifier"]])
-        con.register("o2o", o2o[["ocel:oid", "ocel:oid_2", "ocel:qualifier"]] if len(o2o) else
-                     pd.DataFrame({"ocel:oid": [], "ocel:oid_2": [], "ocel:qualifier": []}, dtype="str"))
-        ev_attrs = {c: attribute_kind(events[c]) for c in events.columns if not str(c).startswith("ocel:")}
-        ob_attrs = {c: attribute_kind(objects[c]) for c in objects.columns if not str(c).startswith("ocel:")}
-        ch_fields = sorted(set(changes["ocel:field"].dropna())) if len(changes) else []
-        for f in ch_fields:
-            if f not in ob_attrs and f in changes.columns:
-                ob_attrs[f] = attribute_kind(changes[f])
-        ob_types = _declared(con, "ob", "ocel:type", {a: k for a, k in ob_attrs.items() if a in objects.columns})
-        if ch_fields:
-            con.register("ch", changes)
-            for t, f in con.sql('SELECT DISTINCT "ocel:type", "ocel:field" FROM ch ORDER BY 1, 2').fetchall():
-                names = {a["name"] for a in ob_types.setdefault(str(t), [])}
-                if f not in names and f in ob_attrs:
-                    ob_types[str(t)].append({"name": f, "type": ob_attrs[f]})
-        ev_types = _declared(con, "ev", "ocel:activity", ev_attrs)
-        head = {"objectTypes": [{"name": k, "attributes": v} for k, v in ob_types.items()],
-                "eventTypes": [{"name": k, "attributes": v} for k, v in ev_types.items()]}
+        lay = layout(con, ocel)
+        head = {"objectTypes": [{"name": k, "attributes": v} for k, v in lay.ob_types.items()],
+                "eventTypes": [{"name": k, "attributes": v} for k, v in lay.ev_types.items()]}
         fh.write(json.dumps(head, ensure_ascii=False)[:-1].encode("utf-8"))
         fh.write(b',\n"objects": [\n')
-        _stream(con, _objects_sql(objects, ob_attrs, changes, ch_fields, timezone), fh)
+        stream(con, _objects_sql(ocel.objects, lay.ob_attrs, ocel.object_changes, lay.fields, timezone), fh)
         fh.write(b'\n],\n"events": [\n')
-        _stream(con, _events_sql(ev_attrs, timezone), fh)
+        stream(con, _events_sql(lay.ev_attrs, timezone), fh)
         fh.write(b"\n]}\n")
     finally:
         con.close()
@@ -137,12 +166,12 @@ def _attr_list(items: list[str], timed: bool = False) -> str:
 
 
 def _events_sql(attrs: dict[str, str], tz: str | None) -> str:
-    items = [f"{{'name': {_lit(a)}, 'value': {_value(a, k, tz)}}}" for a, k in attrs.items()]
+    items = [f"{{'name': {lit(a)}, 'value': {_value(a, k, tz)}}}" for a, k in attrs.items()]
     return f"""
         WITH r AS (SELECT "ocel:eid" AS eid, list({{'objectId': "ocel:oid", 'qualifier': "ocel:qualifier"}}) AS rels
                    FROM rel GROUP BY 1)
         SELECT to_json({{'id': e."ocel:eid", 'type': e."ocel:activity",
-                        'time': {_iso('e."ocel:timestamp"::TIMESTAMPTZ', tz)},
+                        'time': {iso('e."ocel:timestamp"::TIMESTAMPTZ', tz)},
                         'attributes': {_attr_list(items)},
                         'relationships': coalesce(r.rels, [])}})::VARCHAR
         FROM ev e LEFT JOIN r ON r.eid = e."ocel:eid"
@@ -151,14 +180,14 @@ def _events_sql(attrs: dict[str, str], tz: str | None) -> str:
 
 def _objects_sql(objects: pd.DataFrame, attrs: dict[str, str], changes: pd.DataFrame, fields: list[str],
                  tz: str | None) -> str:
-    initial = [f"{{'name': {_lit(a)}, 'time': '{_EPOCH}', 'value': {_value(a, k, tz)}}}" for a, k in attrs.items()
+    initial = [f"{{'name': {lit(a)}, 'time': '{_EPOCH}', 'value': {_value(a, k, tz)}}}" for a, k in attrs.items()
                if a in objects.columns]
     parts = [f"SELECT \"ocel:oid\" AS oid, 0 AS part, {_attr_list(initial, timed=True)} AS attrs FROM ob"]
     if fields:
-        cases = " ".join(f"WHEN {_lit(f)} THEN {_value(f, attrs[f], tz)}" for f in fields if f in changes.columns)
+        cases = " ".join(f"WHEN {lit(f)} THEN {_value(f, attrs[f], tz)}" for f in fields if f in changes.columns)
         parts.append(f"""
             SELECT "ocel:oid", 1, list({{'name': "ocel:field",
-                'time': {_iso('"ocel:timestamp"::TIMESTAMPTZ', tz)},
+                'time': {iso('"ocel:timestamp"::TIMESTAMPTZ', tz)},
                 'value': CASE "ocel:field" {cases} END}} ORDER BY "ocel:timestamp")
             FROM ch GROUP BY 1""")
     union = " UNION ALL ".join(parts)
