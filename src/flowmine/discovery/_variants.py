@@ -72,17 +72,12 @@ def collect_variants(log: pd.DataFrame | pa.Table | StoredLog | Store | str | Pa
         if frame is not None:
             con.register("events_", frame)
             sql = variants_sql("events_", frame.column_names)
-        else:
-            if process is None:
-                path = Path(log) if not isinstance(log, Store) else None
-                if path is None or path.suffix != ".parquet":
-                    raise ArgumentError("collect_variants(store, process): give the process name with a store",
-                                        parameter="process", function="collect_variants")
-                parquet = path
-            else:
-                store = log if isinstance(log, Store) else Store(log, create=False)
-                parquet = store.events_path(process)
-            sql = variants_sql(f"read_parquet('{_quote(str(parquet))}')", pq.read_schema(parquet).names)
+        else:  # an events Parquet file named by its path
+            path = Path(log) if isinstance(log, str | Path) else None
+            if path is None or path.suffix != ".parquet":
+                raise ArgumentError("collect_variants(store, process): give the process name with a store",
+                                    parameter="process", function="collect_variants")
+            sql = variants_sql(f"read_parquet('{_quote(str(path))}')", pq.read_schema(path).names)
         rows: list[Any] = con.execute(sql).fetchall()
     finally:
         con.close()
