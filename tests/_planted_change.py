@@ -3,7 +3,7 @@
 A small claims process, generated here on SimPy with its own code (not flowmine.simulation's, which is
 what the tests check): cases arrive as a Poisson process on weekdays 08:00-18:00 (UTC); a clerk
 registers each, a checker checks it (the bottleneck: two checkers, busy about 80 % of their hours), one
-in ten goes back to a clerk to be fixed and is checked again, a claim above 3,000 waits for the
+in ten goes back to a clerk to be fixed and is checked again, a claim above 2,000 waits for the
 approver (who approves only on Tuesdays 09:00-12:00: a weekly approval round), and a clerk archives
 it. Staff work Monday to Friday 09:00-17:00 (the approver only in the round); work stops outside the
 hours and goes on at the next open hour. Service times are lognormal.
@@ -130,7 +130,7 @@ class _Gen:
         plan = ["Register", "Check"]
         while self.rng.random() < 0.1:
             plan += ["Fix", "Check"]
-        plan += (["Approve"] if amount > 3000.0 else []) + ["Archive"]
+        plan += (["Approve"] if amount > 2000.0 else []) + ["Archive"]
         done: set[str] = set()
         for step in plan:
             role = STEPS[step][0]

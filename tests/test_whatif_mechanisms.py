@@ -12,7 +12,9 @@ predicted mean: that one only says how well the replications pin the model's exp
 seed, so even an exact model's achieved change falls outside it about half the time.
 
 The logs are 40 weeks of arrivals (about 3,200 claims), changed at week 20; 8 replications. Run offline
-on generator seeds 1-10 (``pytest`` uses one): the pass counts are in each test's docstring.
+on generator seeds 1-10 (``pytest`` uses seed 1, the first): the pass counts are in each test's
+docstring. Where one fails, it is the 25 %: the achieved change of one 40-week log moves by about ±10
+points from seed to seed around what the model predicts, and a quarter of a -40 % change is 10 points.
 """
 
 from __future__ import annotations
@@ -62,19 +64,26 @@ def _check(d: dict[str, Any]) -> None:
 
 def test_a_check_that_takes_half_as_long(tmp_path: Path) -> None:
     """``service_time`` Check x 0.5, goal: the mean wait before Check (queueing and the customer's
-    documents). Offline, seeds 1-10: SEE_SERVICE."""
-    _check(_predicted(tmp_path, "service", 3))
+    documents; about 4.5 h before the change). Offline, seeds 1-10: 8 pass; the predicted change was
+    -32.6 % ... -52.2 %, the achieved -29.8 % ... -52.3 %, inside the prediction interval for all ten; the
+    two that fail are 25 % apart only: seed 4 (achieved -29.8 %, predicted -37.7 %: 7.9 points, 7.5
+    allowed) and seed 9 (-52.3 %, -32.6 %). Seed 1: achieved -35.2 %, predicted -37.3 %."""
+    _check(_predicted(tmp_path, "service", 1))
 
 
 def test_a_third_checker(tmp_path: Path) -> None:
-    """``capacity`` Check +1, goal: the mean wait before Check. Offline, seeds 1-10: SEE_CAPACITY."""
-    _check(_predicted(tmp_path, "capacity", 3))
+    """``capacity`` Check +1, goal: the mean wait before Check. Offline, seeds 1-10: 8 pass (gaps of 0.3 to
+    7.2 points); seed 9 fails the 25 % (achieved -48.5 %, predicted -29.7 %, inside the prediction
+    interval) and seed 10 both (the achieved change is only -7.6 % there, outside the interval -48.6 % ...
+    -21.0 %: one evaluation's noise). Seed 1: achieved -37.9 %, predicted -34.8 %."""
+    _check(_predicted(tmp_path, "capacity", 1))
 
 
 def test_a_second_weekly_approval_round(tmp_path: Path) -> None:
     """``calendar`` Approve + Thursday 14:00-17:00 (the approver approved on Tuesday mornings only), goal:
-    the mean wait before Approve (about 4 days before, 1.4 after). Offline, seeds 1-10: SEE_CALENDAR."""
-    _check(_predicted(tmp_path, "calendar", 3))
+    the mean wait before Approve (about 4 days before, 1.4 after). Offline, seeds 1-10: all pass, within
+    1.8 points (allowed: 16); the prediction interval is about ±3 points wide. Seed 1: -64.2 % both."""
+    _check(_predicted(tmp_path, "calendar", 1))
 
 
 @pytest.mark.parametrize("change", sorted(SCENARIOS))
@@ -88,7 +97,7 @@ def test_the_planted_change_is_in_the_log_from_its_date_on(change: str) -> None:
     after = log["start_timestamp"] >= at
     assert ("checker 3" in set(log.loc[after, "org:resource"])) == (change == "capacity")
     assert "checker 3" not in set(log.loc[~after, "org:resource"])
-    thursday = log["concept:name"].eq("Approve") & log["start_timestamp"].dt.dayofweek.eq(3)
+    thursday = log["concept:name"].eq("Approve") & log["start_timestamp"].dt.day_of_week.eq(3)
     assert not (thursday & ~after).any() and (thursday & after).any() == (change == "calendar")
     service = (log["time:timestamp"] - log["start_timestamp"]).dt.total_seconds()
     day = log["concept:name"].eq("Check") & (service < 8 * 3600)  # leave out the checks a night interrupts
