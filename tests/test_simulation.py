@@ -398,9 +398,8 @@ def test_the_own_event_loop_gives_simpy_s_log_for_a_seed() -> None:
     for a seed: with pools and working hours, extraneous delays, attribute-dependent branches and rules,
     the flow's history, correlated durations, an added member and an automated step (durations of 0 s,
     so many events at one instant: the order of ties decides who gets a free member)."""
-    from tests._planted_change import planted_log
-
     from flowmine.simulation import apply, scenario_from_dict
+    from tests._planted_change import planted_log
 
     claims = discover(planted_log("capacity", 2, weeks=10, change_week=5))
     assert claims.steps["Check"].delay is not None and claims.branches and claims.pools
