@@ -376,7 +376,7 @@ def _frame(r: _Run, origin: pd.Timestamp, warmup: float, starts: bool) -> pd.Dat
     # object per row of 920k is a fifth of a replication)
     act_codes, act_names = pd.factorize(np.asarray(cols[1], dtype=object)[order])
     resource = np.asarray(cols[4], dtype=object)[order]
-    unknown = np.frompyfunc(lambda v: v is None, 1, 1)(resource).astype(bool)
+    unknown = pd.isna(resource)
     if not unknown.all():  # unknown as NaN beside names, as a text column's missing value; all None else
         resource[unknown] = np.nan
     out = pd.DataFrame({
