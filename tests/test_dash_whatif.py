@@ -78,8 +78,27 @@ def test_the_improvement_page_sets_the_predicted_effect_beside_the_achieved(stor
     (row,) = improvement.prediction_rows([d], "zh")
     assert row["name"] == ini.name_zh and row["fidelity"] == "能重现日志"
     assert row["predicted"].startswith(f"{same['relative']['value']:+.1%}") and row["close"] in ("是", "否")
+    lo, hi = same["prediction_interval"]
+    assert row["interval"] == f"{lo:+.1%} … {hi:+.1%}"
+    inside = same["achieved_within_prediction_interval"]
+    assert row["inside"].startswith("是" if inside else "否：")
     none = improvement.prediction_rows([{**d, "prediction": None}], "en")[0]
-    assert none["predicted"] == "no [scenario] in its file"
+    assert none["predicted"] == "no [scenario] in its file" and none["inside"] == "–"
+
+
+def test_the_improvement_page_says_whether_the_achieved_change_is_inside_the_interval() -> None:
+    from flowmine.dashboard.pages import improvement
+
+    base = {"relative": {"value": -0.40, "ci": [-0.42, -0.38]}, "gap": 0.05, "within_25pct": True,
+            "fidelity_acceptable": True, "fidelity_problems": [], "prediction_interval": [-0.55, -0.25]}
+    inside = {**base, "distance_to_prediction_interval": 0.0, "distance_to_ci": 0.03}
+    below = {**base, "distance_to_prediction_interval": -0.052, "distance_to_ci": -0.182}
+    rows = {lang: [improvement.inside_text(p, lang) for p in (inside, below)] for lang in ("en", "zh")}
+    assert rows["en"] == ["yes; 3.0 points from the predicted mean's CI",
+                          "no: 5.2 points below it; 18.2 points from the predicted mean's CI"]
+    assert rows["zh"] == ["是；距预测均值的置信区间 3.0 个百分点",
+                          "否：低于区间 5.2 个百分点；距预测均值的置信区间 18.2 个百分点"]
+    assert improvement.inside_text({**base, "distance_to_prediction_interval": None}, "en") == "–"
 
 
 def test_the_trend_s_months_are_the_page_s_time_zone_s(tmp_path: Path) -> None:

@@ -47,6 +47,8 @@ def test_a_sample_initiative_s_predicted_effect_is_within_a_quarter_of_the_achie
     assert d["gap"] == pytest.approx(d["relative"]["value"] - achieved.relative)
     assert abs(d["gap"]) <= 0.25 * abs(achieved.relative), d
     assert d["within_25pct"] is True and d["fidelity_acceptable"], d["fidelity_problems"]
+    lo, hi = d["prediction_interval"]
+    assert lo < d["relative"]["ci"][0] and d["relative"]["ci"][1] < hi
 
 
 def test_a_scenario_names_a_step_for_its_pool_and_a_pool_less_step_is_refused() -> None:
@@ -85,7 +87,37 @@ def test_the_initiative_command_puts_the_predicted_effect_beside_the_achieved(st
     (d,) = json.loads(out.read_text(encoding="utf-8"))
     pe = d["predicted_effect"]
     assert {"as_is", "scenario", "effect", "relative", "achieved_relative", "gap", "within_25pct",
-            "fidelity_acceptable", "calibrated_until"} <= set(pe)
+            "fidelity_acceptable", "calibrated_until", "prediction_interval", "achieved_within_prediction_interval",
+            "distance_to_prediction_interval", "achieved_within_ci", "distance_to_ci"} <= set(pe)
+    lo, hi = pe["prediction_interval"]
+    assert lo < pe["relative"]["ci"][0] <= pe["relative"]["ci"][1] < hi  # wider: one evaluation's noise too
+    a = pe["achieved_relative"]
+    assert pe["achieved_within_prediction_interval"] == (lo <= a <= hi)
+    assert pe["distance_to_prediction_interval"] == pytest.approx(0.0 if lo <= a <= hi else a - (lo if a < lo else hi))
     assert pe["achieved_relative"] == pytest.approx(d["relative"]) and pe["calibrated_until"] == d["change_date"]
     assert pe["relative"]["value"] < 0 and len(pe["relative"]["ci"]) == 2
     assert "predicted (one more approver at GM approval, 2 runs" in res.stdout + res.stderr
+    assert "prediction interval" in res.stdout + res.stderr
+
+
+def test_the_prediction_interval_adds_one_evaluation_s_noise_to_the_mean_s() -> None:
+    """By hand: replications' as-is statistics 10, 12 (100 units each) and scenario statistics 5, 7 (100
+    units), evaluated on 400 units before and 100 after."""
+    import math
+
+    from scipy import stats
+
+    from flowmine.monitor._predict import distance_to, prediction_interval
+
+    measured = [((10.0, 100), (5.0, 100)), ((12.0, 100), (7.0, 100))]
+    lo, hi = prediction_interval(measured, n_before=400, n_after=100)
+    rel = [5 / 10 - 1, 7 / 12 - 1]
+    mean = sum(rel) / 2
+    var_b, var_s = 2.0 * 100 / 400, 2.0 * 100 / 100  # sample variances 2.0, scaled to the evaluated units
+    var = (6 / 11) ** 2 * (var_s / 36 + var_b / 121) + (rel[0] - rel[1]) ** 2 / 2 / 2
+    half = stats.t.ppf(0.975, 1) * math.sqrt(var)
+    assert (lo, hi) == (pytest.approx(mean - half), pytest.approx(mean + half))
+    assert prediction_interval(measured[:1], 400, 100) == [None, None]
+    assert prediction_interval(measured, 0, 100) == [None, None]
+    assert distance_to(-0.3, [-0.5, -0.2]) == 0.0 and distance_to(-0.6, [-0.5, -0.2]) == pytest.approx(-0.1)
+    assert distance_to(-0.1, [-0.5, -0.2]) == pytest.approx(0.1) and distance_to(None, [-0.5, -0.2]) is None

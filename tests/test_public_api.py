@@ -269,3 +269,35 @@ def test_licence_is_agpl():
     meta = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     assert meta["project"]["license"] == "AGPL-3.0-or-later"
     assert "GNU AFFERO GENERAL PUBLIC LICENSE" in (root / "LICENSE").read_text(encoding="utf-8")[:200]
+
+
+def test_one_public_helper_each_for_ready_times_microseconds_and_busy_spans():
+    """When an instance became ready, timestamps as UTC microseconds and a resource's merged busy spans
+    are analytics' public helpers, which explain and the simulation model's discovery import (no private
+    copies)."""
+    import numpy as np
+    import pandas as pd
+
+    import flowmine.analytics as analytics
+    import flowmine.explain._card as card
+    import flowmine.explain._units as units
+    import flowmine.simulation._discover as discover
+
+    for name in ("ready_times", "to_micros", "busy_spans"):
+        assert name in analytics.__all__
+    assert card.ready_times is units.ready_times is discover.ready_times is analytics.ready_times
+    assert discover.to_micros is analytics.to_micros and discover.busy_spans is analytics.busy_spans
+    assert not any(hasattr(discover, n) for n in ("_micros", "_ready")) and not hasattr(units, "_ready_times")
+
+    t = pd.to_datetime(pd.Series(["2025-01-01 00:00:00", "2025-01-01 00:00:01", "2025-01-01 00:00:05",
+                                  "2025-01-01 00:00:09", None]), utc=True)
+    inst = pd.DataFrame({"ready": [t[0], None, None, None], "enabling_complete": [None, t[1], None, None],
+                         "start": [t[1], t[2], t[1], None], "complete": [t[2], t[3], t[3], t[3]],
+                         "resource": ["x", "x", "y", "x"]})
+    assert analytics.ready_times(inst).tolist() == [t[0], t[1], t[1], t[3]]
+    assert analytics.to_micros(t[:2]).tolist() == [1_735_689_600_000_000, 1_735_689_601_000_000]
+    spans = analytics.busy_spans(inst)  # x: [1, 5] and [5, 9] touch, one span; the unstarted one is left out
+    s0 = 1_735_689_600_000_000
+    assert {k: (v[0] - s0).tolist() for k, v in spans.items()} == {"x": [1_000_000], "y": [1_000_000]}
+    assert {k: (v[1] - s0).tolist() for k, v in spans.items()} == {"x": [9_000_000], "y": [9_000_000]}
+    assert np.asarray(spans["x"][0]).dtype == np.int64

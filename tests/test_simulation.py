@@ -391,3 +391,26 @@ def test_remove_and_reroute_hold_for_every_case_whatever_its_history() -> None:
     assert all("B" not in after for after in rr.history.values())
     assert set(simulate(rr, seed=2).groupby("case:concept:name")["concept:name"].agg(" ".join)) == {
         "A B D", "X B D"}
+
+
+def test_the_own_event_loop_gives_simpy_s_log_for_a_seed() -> None:
+    """The default engine (a heap of events processed in SimPy's order) and SimPy itself give the same log
+    for a seed: with pools and working hours, extraneous delays, attribute-dependent branches and rules,
+    the flow's history, correlated durations, an added member and an automated step (durations of 0 s,
+    so many events at one instant: the order of ties decides who gets a free member)."""
+    from flowmine.simulation import apply, scenario_from_dict
+    from tests._planted_change import planted_log
+
+    claims = discover(planted_log("capacity", 2, weeks=10, change_week=5))
+    assert claims.steps["Check"].delay is not None and claims.branches and claims.pools
+    busy = apply(claims, scenario_from_dict({"change": [
+        {"kind": "automate_step", "step": "Register"}, {"kind": "capacity", "step": "Check", "add": 1},
+        {"kind": "rule", "step": "Approve", "attribute": "case:amount", "above": 2000}]}, "t"))
+    tied = SimulationModel.from_dict({**discover(TINY).to_dict(), "duration_correlation": 0.4})
+    models = [(claims, 8.0), (busy, 8.0), (discover(_branch_log()), None), (tied, 6.0)]
+    for model, weeks in models:
+        heap, simpy = (simulate(model, seed=7, weeks=weeks, engine=e) for e in ("heap", "simpy"))
+        pd.testing.assert_frame_equal(heap, simpy)
+        assert len(heap) > 20
+    with pytest.raises(ValueError, match="'engine' parameter of simulate must be one of"):
+        simulate(tied, engine="salabim")

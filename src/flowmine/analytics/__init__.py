@@ -53,8 +53,8 @@ from flowmine.analytics._prepare import prepare
 from flowmine.analytics._profile import profile
 from flowmine.analytics._quality import quality, rework
 from flowmine.analytics._registry import COLUMN_TYPES, COLUMNS, METRICS, InProfile, Metric, metric
-from flowmine.analytics._relations import instances
-from flowmine.analytics._resources import busy_seconds, handovers, workload
+from flowmine.analytics._relations import instances, ready_times, to_micros
+from flowmine.analytics._resources import busy_seconds, busy_spans, handovers, workload
 from flowmine.analytics._sql import OPENER, Engine, cases_sql, instances_sql, log_order, q, register_engine, scratch
 from flowmine.analytics._table import as_table, check_filter, count_cases, filter_cases, filter_events
 from flowmine.analytics._time import queue_time, service_time, sojourn_time, throughput_time, waiting_time
@@ -101,6 +101,7 @@ __all__ = [
     "bottlenecks",
     "business_duration",
     "busy_seconds",
+    "busy_spans",
     "case_costs",
     "case_table",
     "case_timeline",
@@ -130,6 +131,7 @@ __all__ = [
     "q",
     "quality",
     "queue_time",
+    "ready_times",
     "register_engine",
     "release",
     "rework",
@@ -141,6 +143,7 @@ __all__ = [
     "thin_periods",
     "throughput_histogram",
     "throughput_time",
+    "to_micros",
     "trend_chart",
     "variant_stats",
     "variants_in_order",

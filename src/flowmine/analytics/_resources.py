@@ -8,12 +8,15 @@ whose resources (or roles) are both known and differ: work passed from one to th
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from flowmine.analytics._common import declare, run
 from flowmine.analytics._log import LogLike, check_option
+from flowmine.analytics._relations import to_micros
 from flowmine.analytics._sql import Engine
 
 _W = ("instances", "cases", "activities", "service_total_s", "service_mean_s", "share")
@@ -67,29 +70,35 @@ def handovers(log: LogLike, level: str = "resource") -> pd.DataFrame:
     return run(log, build, HANDOVER[level])
 
 
+def busy_spans(inst: pd.DataFrame) -> dict[Any, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+    """Per resource, when it was doing any work of the log: the union of its activity instances of
+    ``inst`` (:func:`flowmine.analytics.instances`; start to completion, whatever the step or case) as
+    disjoint spans, sorted: (starts, ends) in UTC microseconds. Instances without a start or a resource
+    are left out."""
+    work = inst[inst["start"].notna() & inst["resource"].notna()]
+    start, end = to_micros(work["start"]), to_micros(work["complete"])
+    who = work["resource"].to_numpy(dtype=object)
+    out: dict[Any, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]] = {}
+    for person, where in pd.Series(who).groupby(who, sort=False).indices.items():
+        order = np.argsort(start[where], kind="stable")
+        s, e = start[where][order], np.maximum.accumulate(end[where][order])
+        first = np.concatenate(([True], s[1:] > e[:-1]))  # a span begins where the one before has ended
+        out[person] = (s[first], np.maximum.reduceat(e, np.flatnonzero(first)))
+    return out
+
+
 def busy_seconds(inst: pd.DataFrame, lo: pd.Series, hi: pd.Series, resource: npt.NDArray[np.object_]
                  ) -> npt.NDArray[np.float64]:
     """Per interval ``[lo, hi)`` (timestamps), the seconds in it during which ``resource`` (one per
     interval) was doing any work of the log: the union of its activity instances (start to completion)
-    in ``inst`` (:func:`flowmine.analytics.instances`), whatever the step or case."""
-    def us(ts: pd.Series) -> npt.NDArray[np.int64]:
-        return np.asarray(pd.to_datetime(ts, utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64))
-
-    work = inst[inst["start"].notna() & inst["resource"].notna()]
-    busy = pd.DataFrame({"resource": work["resource"].to_numpy(dtype=object), "s": us(work["start"]),
-                         "e": us(work["complete"])})
-    lo_us, hi_us = us(lo), us(hi)
+    in ``inst`` (:func:`flowmine.analytics.instances`), whatever the step or case (:func:`busy_spans`)."""
+    lo_us, hi_us = to_micros(lo), to_micros(hi)
     out = np.zeros(lo_us.size, dtype=np.float64)
     asked = pd.Series(np.arange(lo_us.size)).groupby(pd.Series(resource, dtype=object), sort=False).indices
-    for res, group in busy.groupby("resource", sort=False):
+    for res, (ms, me) in busy_spans(inst).items():
         idx = np.asarray(asked.get(res, ()), dtype=np.int64)
         if idx.size == 0:
             continue
-        s, e = group["s"].to_numpy(), group["e"].to_numpy()
-        order = np.argsort(s, kind="stable")
-        s, e = s[order], np.maximum.accumulate(e[order])
-        starts = np.concatenate(([True], s[1:] > e[:-1]))  # merged into disjoint intervals
-        ms, me = s[starts], np.maximum.reduceat(e, np.flatnonzero(starts))
         cum = np.concatenate(([0], np.cumsum(me - ms)))
 
         def covered(t: npt.NDArray[np.int64], ms: npt.NDArray[np.int64] = ms, me: npt.NDArray[np.int64] = me,

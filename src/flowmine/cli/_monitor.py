@@ -170,4 +170,9 @@ def _predicted_line(p: Any) -> str:
     if p.achieved_relative is not None and p.gap is not None:
         line += (f"; achieved {p.achieved_relative:+.1%}; gap {p.gap * 100:+.1f} points "
                  f"({'within' if p.within else 'more than'} 25 % of the achieved change)")
+    lo, hi = p.prediction_interval
+    d = p.distance_to_interval
+    if lo is not None and hi is not None and d is not None:
+        where = "inside it" if d == 0 else f"{abs(d) * 100:.1f} points {'below' if d < 0 else 'above'} it"
+        line += f"; prediction interval {lo:+.1%} … {hi:+.1%}, the achieved change {where}"
     return line

@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from flowmine.analytics import LogLike, StoredLog, instances
+from flowmine.analytics import LogLike, StoredLog, instances, ready_times
 from flowmine.errors import OptionError
 from flowmine.explain._annotations import read_annotations
 from flowmine.explain._explain import _config, _steps_of_rule, _zone, explain_with
-from flowmine.explain._units import batch_sizes, ready_times
+from flowmine.explain._units import batch_sizes
 from flowmine.explain._waiting import waiting_parts
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

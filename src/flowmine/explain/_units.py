@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from flowmine._remember import remembered
 from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, CORE_TYPES, LIFECYCLE
-from flowmine.analytics import LogLike, StoredLog, as_table
+from flowmine.analytics import LogLike, StoredLog, as_table, ready_times
 
 #: Measures of an explanation, by target.
 STEP_MEASURES = ("waiting", "service", "sojourn", "cost", "rework", "deviation")
@@ -152,15 +152,6 @@ def _attribute_tables(log: LogLike) -> tuple[pd.DataFrame, pd.DataFrame]:
     events = table.select(["event_id", *event_cols]).to_pandas().set_index("event_id") if event_cols else (
         pd.DataFrame(index=pd.Index(table.column("event_id").to_numpy(), name="event_id")))
     return cases, events
-
-
-def ready_times(inst: pd.DataFrame) -> pd.Series:
-    """When each instance became ready: its ready (schedule) time, else the completion of the instance
-    that enabled it, else its own start or completion (the first step of a case)."""
-    when = inst["ready"].copy()
-    for col in ("enabling_complete", "start", "complete"):
-        when = when.fillna(inst[col])
-    return when
 
 
 def _us(ts: pd.Series) -> npt.NDArray[np.int64]:

@@ -96,12 +96,14 @@ def _units(store: Store, ini: Initiative) -> tuple[pd.DataFrame, str]:
     return goal_units(log, ini)
 
 
-def goal_units(log: Any, ini: Initiative, strict: bool = True) -> tuple[pd.DataFrame, str]:
+def goal_units(log: Any, ini: Initiative, strict: bool = True, inst: pd.DataFrame | None = None
+               ) -> tuple[pd.DataFrame, str]:
     """case, time, value of every unit of ``log`` (any log the analytics take, e.g. a simulated one)
     the initiative's goal metric is measured on, and the value's unit. ``strict``: a goal step without
-    an instance is an error (else no unit)."""
+    an instance is an error (else no unit); ``inst``: the log's activity instances when they are at
+    hand (``instances(log)``, else computed)."""
     if ini.metric in ("waiting_time", "service_time", "rework_rate"):
-        inst = instances(log)
+        inst = instances(log) if inst is None else inst
         sel = inst if ini.step is None else inst[inst["activity"] == ini.step]
         if strict and ini.step is not None and not len(sel):
             raise InputError(str(ini.path), f"step {ini.step!r} has no instance in {ini.process!r} (in scope)")

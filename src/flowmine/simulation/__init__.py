@@ -1,5 +1,6 @@
-"""What-if simulation calibrated on the log: discover a simulation model from a store's log, run it on
-SimPy, and measure how close the simulated as-is log is to the real one (its fidelity).
+"""What-if simulation calibrated on the log: discover a simulation model from a store's log, run it (SimPy
+processes, on an event loop that keeps SimPy's order, or on SimPy itself), and measure how close the
+simulated as-is log is to the real one (its fidelity).
 
     >>> from flowmine.analytics import stored
     >>> from flowmine.simulation import discover, fidelity, simulate

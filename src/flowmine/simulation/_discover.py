@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from flowmine._schema import ACTIVITY, CASE, TIMESTAMP
-from flowmine.analytics import LogLike, StoredLog, as_table, instances
+from flowmine.analytics import LogLike, StoredLog, as_table, busy_spans, instances, ready_times, to_micros
 from flowmine.simulation._model import END, START, Branch, Distribution, Pool, SimulationModel, StepModel
 
 #: Largest Kolmogorov-Smirnov distance at which a fitted family is kept over the empirical distribution.
@@ -94,7 +94,7 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     # still running at the change date: a sample biased to short ones)
     done = inst if until is None else inst[pd.to_datetime(inst["start"].fillna(inst["complete"]), utc=True)
                                            < cutoff]
-    timing = inst if until is None else inst[pd.to_datetime(_ready(inst), utc=True) < cutoff]
+    timing = inst if until is None else inst[pd.to_datetime(ready_times(inst), utc=True) < cutoff]
     if inst.empty:
         from flowmine.errors import OptionError
 
@@ -317,13 +317,9 @@ def _extraneous(part: pd.DataFrame, free: _Availability) -> Distribution | None:
     known = _known_waits(part)
     if known.empty:
         return None
-    delay = np.clip((_micros(known["start"]) - free.from_(known)) / 1e6, 0.0, None)
+    delay = np.clip((to_micros(known["start"]) - free.from_(known)) / 1e6, 0.0, None)
     delay = np.r_[delay, np.zeros(len(part) - len(known))]  # a case's first step: no delay to draw
     return fit(delay) if (delay > 60.0).any() else None
-
-
-def _micros(t: pd.Series) -> np.ndarray:
-    return np.asarray(pd.to_datetime(t, utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64))
 
 
 class _Availability:
@@ -335,7 +331,7 @@ class _Availability:
     def __init__(self, inst: pd.DataFrame, tz: str) -> None:
         self.tz = tz
         work = inst[inst["start"].notna() & inst["resource"].notna()]
-        start, end = _micros(work["start"]), _micros(work["complete"])
+        start = to_micros(work["start"])
         local = pd.to_datetime(work["start"], utc=True).dt.tz_convert(tz)
         how = (local.dt.day_of_week * 24 + local.dt.hour).to_numpy()
         who = work["resource"].to_numpy(dtype=object)
@@ -345,17 +341,12 @@ class _Availability:
             counts = np.bincount(how[where], minlength=168)
             self.own[(person, int(blk))] = np.flatnonzero(
                 counts >= max(1.0, WORKING_HOUR_SHARE * len(where))).tolist()
-        self.busy: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
-        for person, where in pd.Series(who).groupby(who, sort=False).indices.items():
-            order = np.argsort(start[where], kind="stable")
-            s1, e1 = start[where][order], np.maximum.accumulate(end[where][order])
-            first = np.r_[True, s1[1:] > e1[:-1]]
-            self.busy[person] = (s1[first], np.maximum.reduceat(e1, np.flatnonzero(first)))
+        self.busy = busy_spans(inst)
 
     def from_(self, known: pd.DataFrame) -> np.ndarray:
         """Per instance of ``known``: the first moment (UTC microseconds) at or after its enabling at
         which its resource was in its own working hours and not inside any of its activity instances."""
-        t = _micros(known["enabling_complete"])
+        t = to_micros(known["enabling_complete"])
         res = known["resource"].to_numpy(dtype=object)
         rows = {r: np.asarray(i, dtype=np.int64) for r, i in pd.Series(np.arange(len(known))).groupby(
             pd.Series(res, dtype=object), sort=False).indices.items()}
@@ -440,15 +431,6 @@ def _zone(log: LogLike) -> str:
         if cfg is not None:
             return str(cfg.calendar.get("timezone", "UTC"))
     return "UTC"
-
-
-def _ready(inst: pd.DataFrame) -> pd.Series:
-    """When each instance became ready: its ready time, else its enabling completion, else its start or
-    completion."""
-    out = inst["ready"] if "ready" in inst.columns else pd.Series(pd.NaT, index=inst.index)
-    for col in ("enabling_complete", "start", "complete"):
-        out = out.fillna(inst[col])
-    return out
 
 
 def _begin(inst: pd.DataFrame) -> pd.Series:

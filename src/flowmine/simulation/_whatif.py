@@ -32,12 +32,13 @@ from flowmine.simulation._scenario import Scenario, apply
 KPIS = ("throughput_median_s", "throughput_p90_s", "cost_per_case", "cases", "wip_mean", "rule_violation_rate")
 
 
-def kpis(sim: pd.DataFrame, process: str | None = None) -> dict[str, Any]:
+def kpis(sim: pd.DataFrame, process: str | None = None, inst: pd.DataFrame | None = None) -> dict[str, Any]:
     """The KPIs of one simulated log: throughput median and p90, cost per case, cases, the mean work in
     progress (``wip_mean``: cases open at once, averaged over the simulated period), the share of cases
     that break at least one business rule of ``process``'s definition (``rule_violation_rate``; None
-    without rules), and the median waiting per step (``waiting_median_s``, a dict)."""
-    inst = instances(sim)
+    without rules), and the median waiting per step (``waiting_median_s``, a dict). ``inst``: the log's
+    activity instances when they are at hand (``instances(sim)``, else computed)."""
+    inst = instances(sim) if inst is None else inst
     cases = case_times(inst)
     tt = cases["throughput_s"]
     waits = inst.groupby("activity", sort=True)["waiting_s"].median().dropna()
@@ -61,19 +62,21 @@ def _violation_rate(sim: pd.DataFrame, process: str | None, n_cases: int) -> flo
     return len(set().union(*broken.values())) / n_cases
 
 
-#: A measure of one simulated log (a picklable function: replications run in other processes).
-Measure = Callable[[pd.DataFrame], float]
+#: A measure of one simulated log, given the log and its activity instances (``instances(log)``, computed
+#: once per replication for it and the KPIs): a picklable function, replications run in other processes.
+Measure = Callable[[pd.DataFrame, pd.DataFrame], Any]
 
 
 def _job(as_is: dict[str, Any], changed: dict[str, Any] | None, seed: int, keep: bool, measure: Measure | None
-         ) -> tuple[dict[str, Any], dict[str, Any] | None, pd.DataFrame | None, tuple[float | None, float | None]]:
-    model = SimulationModel.from_dict(as_is)
-    base = simulate(model, seed=seed)
-    other_log = simulate(SimulationModel.from_dict(changed), seed=seed) if changed is not None else None
-    measured = (None if measure is None else measure(base),
-                None if measure is None or other_log is None else measure(other_log))
-    return (kpis(base, model.process), None if other_log is None else kpis(other_log, model.process),
-            base if keep else None, measured)
+         ) -> tuple[dict[str, Any], dict[str, Any] | None, pd.DataFrame | None, tuple[Any, Any]]:
+    def run(model: dict[str, Any]) -> tuple[pd.DataFrame, dict[str, Any], Any]:
+        log = simulate(SimulationModel.from_dict(model), seed=seed)
+        inst = instances(log)  # once: the KPIs and the measure read the same instances
+        return log, kpis(log, as_is["process"], inst), None if measure is None else measure(log, inst)
+
+    base, base_kpis, base_measured = run(as_is)
+    other = run(changed) if changed is not None else (None, None, None)
+    return base_kpis, other[1], base if keep else None, (base_measured, other[2])
 
 
 def mean_interval(values: list[float | None] | list[float], confidence: float = 0.95) -> dict[str, Any]:
@@ -120,7 +123,7 @@ class WhatIf:
     model: SimulationModel = field(repr=False)
     log: pd.DataFrame | None = field(default=None, repr=False)  # the first as-is replication
     #: ``measure``'s value on each replication: (as-is, scenario) pairs
-    measured: list[tuple[float | None, float | None]] = field(default_factory=list, repr=False)
+    measured: list[tuple[Any, Any]] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"scenario_name": self.scenario, "runs": self.runs, "seed": self.seed, "as_is": self.as_is,
@@ -134,8 +137,8 @@ def whatif(log: LogLike, scenario: Scenario | None = None, *, runs: int = 10, se
 
     ``model`` (default: :func:`discover` of the log, on the cases before ``until`` when given) is the
     as-is model; without a scenario only the as-is KPIs and the fidelity are computed. ``measure``
-    (a picklable function of a simulated log) is taken on every replication of both models too
-    (``WhatIf.measured``), e.g. an initiative's goal KPI.
+    (a picklable function of a simulated log and its instances) is taken on every replication of both
+    models too (``WhatIf.measured``), e.g. an initiative's goal KPI.
     """
     base = model if model is not None else discover(log, until=until)
     changed = apply(base, scenario) if scenario is not None else None

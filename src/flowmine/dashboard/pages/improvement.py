@@ -48,7 +48,11 @@ WORDS: dict[str, dict[str, str]] = {
            "predicted": "Predicted (simulated, 95% CI)", "achieved": "Achieved (95% CI)", "gap": "Gap",
            "close": "Within 25 %?", "fidelity": "As-is model", "yes": "yes", "no": "no",
            "fid_ok": "reproduces the log", "fid_poor": "poor fidelity: {problems}",
-           "no_scenario": "no [scenario] in its file"},
+           "no_scenario": "no [scenario] in its file",
+           "interval": "Prediction interval (95%: where the achieved change should land)",
+           "inside": "Achieved inside the prediction interval?",
+           "inside_yes": "yes", "inside_below": "no: {points} points below it", "inside_above": "no: {points} "
+           "points above it", "ci_outside": "; {points} points from the predicted mean's CI"},
     "zh": {"intro": "本流程的改进项目（按变更日期前后对比评估），以及最近一个完整周期的KPI与目标、控制限的比较。",
            "initiatives": "改进项目", "kpis": "KPI 与控制图", "initiative": "改进项目", "owner": "负责人",
            "change": "变更日期", "verdict": "结论", "effect": "效果（95%置信区间）", "reason": "依据",
@@ -59,7 +63,10 @@ WORDS: dict[str, dict[str, str]] = {
            "predict": "预测效果（用变更日期前的数据仿真每个改进项目的方案）", "predicted": "预测（仿真，95%置信区间）",
            "achieved": "实际（95%置信区间）", "gap": "差距", "close": "相差在 25% 以内？", "fidelity": "现状模型",
            "yes": "是", "no": "否", "fid_ok": "能重现日志", "fid_poor": "拟合度差：{problems}",
-           "no_scenario": "文件中没有 [scenario]"},
+           "no_scenario": "文件中没有 [scenario]",
+           "interval": "预测区间（95%：实际变化应落入的范围）", "inside": "实际变化在预测区间内？",
+           "inside_yes": "是", "inside_below": "否：低于区间 {points} 个百分点",
+           "inside_above": "否：高于区间 {points} 个百分点", "ci_outside": "；距预测均值的置信区间 {points} 个百分点"},
 }
 VERDICT_ZH = {"achieved": "已达成", "not achieved": "未达成", "inconclusive": "尚无定论"}
 
@@ -237,15 +244,35 @@ def prediction_rows(preds: list[dict[str, Any]], lang: str) -> list[dict[str, st
                "achieved": f"{pct(d['relative'])} ({pct(d['relative_ci'][0])} … {pct(d['relative_ci'][1])})"}
         if p is None or "error" in p:
             row |= {"predicted": _w("no_scenario", lang) if p is None else p["error"], "gap": "–", "close": "–",
-                    "fidelity": "–"}
+                    "fidelity": "–", "interval": "–", "inside": "–"}
         else:
             lo, hi = p["relative"]["ci"]
             row |= {"predicted": f"{pct(p['relative']['value'])} ({pct(lo)} … {pct(hi)})", "gap": pct(p["gap"]),
                     "close": "–" if p["within_25pct"] is None else _w("yes" if p["within_25pct"] else "no", lang),
                     "fidelity": _w("fid_ok", lang) if p["fidelity_acceptable"] else _w("fid_poor", lang).format(
-                        problems="; ".join(p["fidelity_problems"]))}
+                        problems="; ".join(p["fidelity_problems"])),
+                    "interval": "–" if _unknown(p.get("prediction_interval")) else
+                    f"{pct(p['prediction_interval'][0])} … {pct(p['prediction_interval'][1])}",
+                    "inside": inside_text(p, lang)}
         rows.append(row)
     return rows
+
+
+def _unknown(interval: list[float | None] | None) -> bool:
+    return interval is None or interval[0] is None or interval[1] is None
+
+
+def inside_text(p: dict[str, Any], lang: str) -> str:
+    """Whether the achieved change lies inside the prediction interval, and how many percentage points
+    outside it (and outside the predicted mean's confidence interval) it lies when not (pure)."""
+    d, to_ci = p.get("distance_to_prediction_interval"), p.get("distance_to_ci")
+    if d is None:
+        return "–"
+    text = _w("inside_yes", lang) if d == 0 else _w("inside_below" if d < 0 else "inside_above", lang).format(
+        points=f"{abs(d) * 100:.1f}")
+    if to_ci:
+        text += _w("ci_outside", lang).format(points=f"{abs(to_ci) * 100:.1f}")
+    return text
 
 
 def register(app: Any, store: Store) -> None:
@@ -257,5 +284,5 @@ def register(app: Any, store: Store) -> None:
             return no_update
         preds = _predictions(str(store.path), f.process, version(store, f.process))
         cols = [(k, _w(k if k != "name" else "initiative", f.lang))
-                for k in ("name", "fidelity", "predicted", "achieved", "gap", "close")]
+                for k in ("name", "fidelity", "predicted", "achieved", "gap", "close", "interval", "inside")]
         return table("imp-predictions", cols, prediction_rows(preds, f.lang), f=f, page="improvement-predicted")
