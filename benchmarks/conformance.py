@@ -203,7 +203,16 @@ def full_check(table: pa.Table, process: str, tmp: Path) -> float:
     pq.write_table(table.drop_columns([EVENT_ID]).cast(pa.schema([
         pa.field(CASE, pa.string()), pa.field(ACTIVITY, pa.string()), table.schema.field(TIMESTAMP)])), src)
     timed("ingest into a store (not part of the check)", st.ingest, process, [str(src)])
-    rep, t_chk = timed("flowmine check (alignments, precision, rules, impact)", check, st, process)
+    marks: list[tuple[str, float]] = []
+    rep, t_chk = timed("flowmine check (alignments, precision, rules, impact)", check, st, process,
+                       progress=lambda phase: marks.append((phase, time.perf_counter())))
+    end = marks[0][1] + t_chk if marks else 0.0  # close enough: the check starts with its first phase
+    parts = {phase: (marks[i + 1][1] if i + 1 < len(marks) else end) - at for i, (phase, at) in enumerate(marks)}
+    print("  parts: " + ", ".join(f"{k} {v:.2f} s" for k, v in parts.items()))
+    core = sum(parts.get(k, 0.0) for k in ("events", "variants", "alignments"))
+    if core > 0:  # around the alignments: reading the events, the variants and label matching (issue 20)
+        print(f"  time around the alignments (events + variants) / (events + variants + alignments): "
+              f"{(parts.get('events', 0.0) + parts.get('variants', 0.0)) / core:.0%}")
     print(f"  check: fitness {rep.fitness:.12f}, precision {rep.precision:.12f}, exact={rep.exact}, "
           f"{len(rep.escaping_edges):,} escaping edges, warning {rep.precision_warning}")
     return t_chk

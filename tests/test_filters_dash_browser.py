@@ -49,3 +49,23 @@ def test_a_top_k_typed_into_its_box_filters(dash_duo, store_path):
     dash_duo.wait_for_text_to_equal("#ov-cases", number(top["cases"]), timeout=30)
     assert "top=2" in dash_duo.driver.current_url
     assert dash_duo.get_logs() == []
+
+
+def test_the_time_frame_mode_picked_in_its_box_filters(dash_duo, store_path):
+    """From cases started in March to cases active in March (in the process's zone, Asia/Shanghai)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Asia/Shanghai")
+    window = (dt.datetime(2025, 3, 1, tzinfo=zone), dt.datetime(2025, 4, 1, tzinfo=zone))
+    started = profile(stored(store_path, "finance").where(CaseFilter(started=window)))
+    active = profile(stored(store_path, "finance").where(CaseFilter(active=window)))
+    assert started["cases"] < active["cases"]
+    dash_duo.start_server(create_app(store_path))
+    dash_duo.wait_for_page(url=dash_duo.server_url + "/?process=finance&from=2025-03-01&to=2025-03-31&lang=en")
+    dash_duo.wait_for_text_to_equal("#ov-cases", number(started["cases"]), timeout=30)
+    dash_duo.select_dcc_dropdown("#flt-frame", value="Active in")
+    dash_duo.wait_for_text_to_equal("#ov-cases", number(active["cases"]), timeout=30)
+    assert "frame=active" in dash_duo.driver.current_url
+    assert any(c.text.startswith("Active in 2025-03-01") for c in dash_duo.find_elements(".fm-chip"))
+    assert dash_duo.get_logs() == []

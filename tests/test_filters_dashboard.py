@@ -86,3 +86,58 @@ def test_the_dashboard_filters_keep_the_cases_the_api_keeps(tmp_path: Path):
     assert flt == want
     n = count_cases(stored(store, "finance").where(flt))
     assert 0 < n < 6000
+
+
+def test_the_time_frame_mode_round_trips_is_checked_and_named_on_its_chip():
+    from flowmine.dashboard._shell import chips
+
+    span = Offer(span=("2025-01-01", "2025-06-30"))
+    f = parse("?process=sales&from=2025-03-01&to=2025-03-31&frame=active", PROCESSES, lambda p: span)
+    assert (f.frame, f.refused) == ("active", ())
+    assert "frame=active" in f.query() and parse(f.query(), PROCESSES, lambda p: span) == f
+    bad = parse("?process=sales&from=2025-03-01&frame=../../etc", PROCESSES, lambda p: span)
+    assert (bad.frame, bad.refused) == (None, ("frame=../../etc",))
+    with pytest.raises(ValueError):
+        with_changes(f, PROCESSES, lambda p: span, frame="during")
+    # without dates the mode changes no number: it is no part of the cache key then
+    assert replace(f, start=None, end=None).key() == replace(f, start=None, end=None, frame=None).key()
+    assert f.key() != replace(f, frame=None).key()
+    for lang, word in (("en", "Active in 2025-03-01 – 2025-03-31"), ("zh", "进行于 2025-03-01 – 2025-03-31")):
+        texts = [str(c.children) for c in chips("/", replace(f, lang=lang), str)]
+        assert any(word in x for x in texts), texts
+    removed = next(c for c in chips("/", f, str) if "2025-03-01" in str(c.children))
+    assert "frame" not in removed.href and "from" not in removed.href
+
+
+@pytest.mark.parametrize("frame", ["started", "completed", "active", "contained"])
+def test_each_time_frame_mode_keeps_the_cases_the_api_keeps(tmp_path_factory, frame: str):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from flowmine.dashboard._data import case_filter, offer
+
+    store = _finance(tmp_path_factory)
+    off = offer(store, "finance")
+    f = parse(f"?process=finance&from=2025-03-01&to=2025-03-31&frame={frame}", ["finance"], lambda p: off)
+    assert f.refused == ()
+    zone = ZoneInfo(off.zone)
+    window = (dt.datetime(2025, 3, 1, tzinfo=zone), dt.datetime(2025, 4, 1, tzinfo=zone))
+    flt = case_filter(store, f)
+    assert flt == CaseFilter(**{frame: window})
+    counts[frame] = count_cases(stored(store, "finance").where(flt))
+    assert 0 < counts[frame] < 6000
+    if len(counts) == 4:  # contained within started and within completed, both within active
+        assert counts["contained"] <= min(counts["started"], counts["completed"])
+        assert max(counts["started"], counts["completed"]) <= counts["active"]
+        assert counts["contained"] < counts["active"]
+
+
+counts: dict[str, int] = {}
+
+
+def _finance(factory: pytest.TempPathFactory) -> Store:
+    path = factory.getbasetemp() / "frame-store"
+    if not path.exists():
+        Store(path).ingest("finance", [str(SAMPLES / "finance_claims.csv")],
+                           mapping=SAMPLES / "finance_claims.mapping.toml")
+    return Store(path, create=False)

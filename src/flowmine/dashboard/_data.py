@@ -153,7 +153,12 @@ def case_filter(store: Store, f: Filters) -> CaseFilter | None:
         fitting, deviating = conforming_cases(store, f.process)
         cases = fitting if f.fit == "yes" else deviating
     a, _, b = (f.df or "").partition(" → ")
-    flt = CaseFilter(started=(lo, hi) if (lo or hi) else None,
+    window = (lo, hi) if (lo or hi) else None
+    frame = f.frame or "started"
+    flt = CaseFilter(started=window if frame == "started" else None,
+                     completed=window if frame == "completed" else None,
+                     active=window if frame == "active" else None,
+                     contained=window if frame == "contained" else None,
                      attributes={f.attr: list(f.values)} if f.attr and f.values else {},
                      variants=[f.variant] if f.variant else None, cases=cases,
                      duration_s=(f.dur_min, f.dur_max) if (f.dur_min is not None or f.dur_max is not None) else None,

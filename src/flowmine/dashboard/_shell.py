@@ -37,6 +37,7 @@ def filter_bar() -> list[Any]:
         html.Label(id="lbl-period"), html.Span(id="flt-presets", className="fm-presets"),
         dcc.Graph(id="flt-hist", config={"displayModeBar": False}, style={"width": 240, "height": 56}),
         dcc.DatePickerRange(id="flt-dates", display_format="YYYY-MM-DD", updatemode="singledate", clearable=True),
+        dcc.Dropdown(id="flt-frame", clearable=False, searchable=False, style={"width": 150}),
         html.Label(id="lbl-zone"), dcc.Dropdown(id="flt-tz", clearable=False, style={"width": 170}),
         html.Label(id="lbl-lang"), lang,
     ], className="fm-filters")
@@ -149,6 +150,8 @@ def chips(path: str, f: _state.Filters, shown: Callable[[str], str]) -> list[Any
     out: list[Any] = [html.Span(t("active_filters", f.lang) + ":", className="fm-chips-label")]
     for key, value, without in active:
         text = value if key in ("from", "attr", "num") else shown(value)
+        if key == "from" and f.frame:
+            text = f"{t('frame_' + f.frame, f.lang)} {value}"
         if key == "dur":
             text = " – ".join("…" if v is None else duration(v, f.lang) for v in (f.dur_min, f.dur_max))
         elif key == "fit":
@@ -178,6 +181,8 @@ def controls(f: _state.Filters, off: _state.Offer, shown: Callable[[str], str]) 
         "flt-dates.initial_visible_month": f.start or (off.span[0] if off.span else None),
         "flt-dates.start_date_placeholder_text": t("date_from", lang),
         "flt-dates.end_date_placeholder_text": t("date_to", lang),
+        "flt-frame.options": [{"label": t(f"frame_{m}", lang), "value": m} for m in _state.FRAMES],
+        "flt-frame.value": f.frame or "started",
         "flt-tz.options": options(off.zones()), "flt-tz.value": zone, "flt-lang.value": lang,
         "flt-attr.options": [{"label": a.removeprefix("case:"), "value": a, "search": a.removeprefix("case:")}
                              for a in sorted(off.attributes)],
@@ -211,7 +216,7 @@ def controls(f: _state.Filters, off: _state.Offer, shown: Callable[[str], str]) 
                 "flt-not", "flt-rework"):
         out[f"{cid}.placeholder"] = t("choose", lang)
         out[f"{cid}.labels"] = dropdown_labels(lang)
-    out["flt-process.labels"] = out["flt-tz.labels"] = dropdown_labels(lang)
+    out["flt-process.labels"] = out["flt-tz.labels"] = out["flt-frame.labels"] = dropdown_labels(lang)
     return out
 
 

@@ -7,7 +7,9 @@ filter bar offered for the process, the language and the time zone among the off
 else (a forged value such as ``../../etc/passwd``, or ``to=9999-12-31``) is refused, never used.
 
 URL keys: ``process``, ``from``, ``to`` (cases started between, ISO dates, inclusive, in the time
-zone ``tz``), ``attr`` and ``val`` (repeatable: cases with one of these values of a case attribute),
+zone ``tz``; ``frame`` says how a case meets those days, pm4py's time-range modes: ``started`` (the
+default), ``completed``, ``active`` (running at some moment of them) or ``contained`` (started and
+completed within them)), ``attr`` and ``val`` (repeatable: cases with one of these values of a case attribute),
 ``variant`` (activities joined by " → "), ``fit`` (``yes``: conforming cases only, ``no``: deviating
 cases only), ``has`` (repeatable: cases containing each of these steps), ``df`` (``A → B``: cases
 where B directly follows A), ``dur_min`` / ``dur_max`` (case duration in seconds, inclusive),
@@ -33,6 +35,8 @@ from flowmine.dashboard._i18n import LANGS
 from flowmine.errors import OptionError
 
 FIT = ("yes", "no")
+#: How a case meets the time frame (``CaseFilter`` fields of the same names); None in the URL: started.
+FRAMES = ("started", "completed", "active", "contained")
 #: URL keys of page settings (``Filters.view``): the process map's activity and path sliders, overlay and
 #: statistic. Shared links restore them; they are not case filters (no cached number depends on them).
 VIEW_KEYS = ("acts", "paths", "overlay", "stat", "card")
@@ -103,6 +107,7 @@ class Filters:
     top: int | None = None  # the cases of the K most frequent variants
     size_min: int | None = None  # events per case (inclusive)
     size_max: int | None = None
+    frame: str | None = None  # how a case meets from/to (FRAMES; None: started)
 
     def setting(self, key: str, allowed: Sequence[str], default: str) -> str:
         """A page setting from the URL (``view``) if it is one of ``allowed``, else ``default``."""
@@ -111,7 +116,7 @@ class Filters:
 
     def query(self) -> str:
         items: list[tuple[str, str]] = [(k, v) for k, v in (
-            ("process", self.process), ("from", self.start), ("to", self.end)) if v]
+            ("process", self.process), ("from", self.start), ("to", self.end), ("frame", self.frame)) if v]
         if self.attr:  # an attribute chosen before its values is kept (the value list is offered for it)
             items += [("attr", self.attr)] + [("val", v) for v in self.values]
         items += [(k, v) for k, v in (("variant", self.variant), ("fit", self.fit)) if v]
@@ -135,14 +140,15 @@ class Filters:
                 self.has, self.df, self.dur_min, self.dur_max, self.first, self.last,
                 self.tz if (self.start or self.end) else None,
                 self.num if (self.num_min is not None or self.num_max is not None) else None, self.num_min,
-                self.num_max, self.not_has, self.rework, self.top, self.size_min, self.size_max)
+                self.num_max, self.not_has, self.rework, self.top, self.size_min, self.size_max,
+                self.frame if (self.start or self.end) else None)
 
     @classmethod
     def from_key(cls, process: str | None, key: Sequence[Any]) -> Filters:
         """The filters a :meth:`key` was made of (the language aside)."""
         names = ("start", "end", "attr", "values", "variant", "fit", "has", "df", "dur_min", "dur_max",
                  "first", "last", "tz", "num", "num_min", "num_max", "not_has", "rework", "top", "size_min",
-                 "size_max")
+                 "size_max", "frame")
         return cls(process=process, **dict(zip(names, key, strict=True)))
 
     @property
@@ -157,7 +163,8 @@ class Filters:
         """The active filters, each as (URL key, value shown, the filters without it): the removable chips."""
         out: list[tuple[str, str, Filters]] = []
         if self.start or self.end:
-            out.append(("from", f"{self.start or '…'} – {self.end or '…'}", replace(self, start=None, end=None)))
+            out.append(("from", f"{self.start or '…'} – {self.end or '…'}",
+                        replace(self, start=None, end=None, frame=None)))
         if self.attr and self.values:
             out.append(("attr", f"{self.attr.removeprefix('case:')} = {', '.join(self.values)}",
                         replace(self, attr=None, values=())))
@@ -261,6 +268,7 @@ def _single(f: Filters, name: str, value: Any, off: Offer) -> Any:
     checks: dict[str, Sequence[str] | Mapping[str, Any]] = {
         "variant": off.variants, "fit": FIT if off.conformance else (), "df": off.edges,
         "first": off.activities, "last": off.activities, "rework": off.activities, "tz": off.zones(),
+        "frame": FRAMES,
         "attr": off.attributes,
         "num": off.numeric}
     return _among(name, value, checks[name])
@@ -293,7 +301,7 @@ def _values(attr: str | None, values: Any, off: Offer) -> tuple[str, ...]:
 
 CHECKED = ("start", "end", "attr", "variant", "fit", "has", "df", "dur_min", "dur_max", "first", "last", "tz",
            "num", "num_min", "num_max",  # num before its bounds: they are checked against its range
-           "not_has", "rework", "top", "size_min", "size_max")
+           "not_has", "rework", "top", "size_min", "size_max", "frame")
 URL_KEYS = {"start": "from", "end": "to", "first": "start", "last": "end", "not_has": "not"}
 #: Fields whose URL key repeats (one value each).
 REPEATED = ("has", "not_has")
