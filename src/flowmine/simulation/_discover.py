@@ -104,7 +104,10 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     span_weeks = max((arrivals_at.max() - arrivals_at.min()).total_seconds() / (7 * 86400), 1.0)
     local = arrivals_at.dt.tz_convert(tz)
     how = (local.dt.day_of_week * 24 + local.dt.hour).to_numpy()
-    rates = np.bincount(how, minlength=168) / span_weeks
+    trend = arrival_trend(arrivals_at)
+    half = trend * span_weeks / 2  # with a trend, the rates hold at the period's middle, where the
+    mean_factor = float(np.sinh(half) / half) if half else 1.0  # average rate is this much above them
+    rates = np.bincount(how, minlength=168) / span_weeks / mean_factor
     has_starts = bool(inst["start"].notna().any())
     pools = _pools(done, tz) if has_starts and done["resource"].notna().any() else {}
     is_last = inst.groupby("case", sort=False)["pos"].transform("max") == inst["pos"]
@@ -131,7 +134,8 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     moves = _transitions(inst)
     return SimulationModel(process=log.process if isinstance(log, StoredLog) else None, timezone=tz,
                            start=arrivals_at.min().isoformat(), weeks=float(span_weeks),
-                           arrivals=[float(r) for r in rates], flow=_flow(moves), steps=steps, pools=pools,
+                           arrivals=[float(r) for r in rates], arrival_trend=trend, flow=_flow(moves),
+                           steps=steps, pools=pools,
                            currency=currency, notes=notes, starts=has_starts,
                            case_attributes=_sample(attrs), branches=_branches(moves, attrs),
                            history=_history(moves),
@@ -534,3 +538,51 @@ def _pool_of(part: pd.DataFrame, pools: dict[str, Any]) -> str | None:
     col = part["role"] if part["role"].notna().any() else None
     name = str(col.mode().iloc[0]) if col is not None else str(part["activity"].iloc[0])
     return name if name in pools else None
+
+
+#: The trend of the arrivals is kept when its z-value (estimate over standard error) reaches this, the
+#: calibration period has at least ``TREND_MIN_WEEKS`` whole weeks, and the rate changes by at most the
+#: factor ``TREND_MAX_CHANGE`` (either way) over the period: beyond it the arrivals jumped rather than
+#: trended (a few cases for years, then many), which a steady trend would misstate.
+TREND_Z = 3.0
+TREND_MIN_WEEKS = 8
+TREND_MAX_CHANGE = 4.0
+
+
+def arrival_trend(arrivals: pd.Series) -> float:
+    """The weekly log-growth of the case arrivals: the slope of a Poisson regression of the cases
+    arriving in each whole week on the week's number (Newton's method on the log-likelihood), or 0
+    where it is not clearly there (z below :data:`TREND_Z`, fewer than :data:`TREND_MIN_WEEKS` whole
+    weeks) or not steady (a change by more than :data:`TREND_MAX_CHANGE` over the period). Weeks run
+    from the first arrival; the last, incomplete week is left out.
+
+    >>> import pandas as pd
+    >>> t0 = pd.Timestamp("2025-01-06", tz="UTC")
+    >>> grow = pd.Series([t0 + pd.Timedelta(weeks=w, hours=i) for w in range(20) for i in range(10 + 5 * w)])
+    >>> round(arrival_trend(grow), 3) > 0.05, arrival_trend(pd.Series([t0 + pd.Timedelta(hours=7 * i)
+    ...                                                                 for i in range(480)]))
+    (True, 0.0)
+    """
+    t = arrivals.dropna()
+    if t.empty:
+        return 0.0
+    weeks = ((t - t.min()).dt.total_seconds() // (7 * 86400)).astype(np.int64).to_numpy()
+    whole = int((t.max() - t.min()).total_seconds() // (7 * 86400))
+    if whole < TREND_MIN_WEEKS:
+        return 0.0
+    y = np.bincount(weeks[weeks < whole], minlength=whole).astype(np.float64)
+    x = np.arange(whole, dtype=np.float64) - (whole - 1) / 2
+    b0, b1 = np.log(max(y.mean(), 1e-9)), 0.0
+    for _ in range(50):  # Newton on (b0, b1) of log E[y] = b0 + b1 x
+        mu = np.exp(b0 + b1 * x)
+        g = np.array([np.sum(y - mu), np.sum((y - mu) * x)])
+        h = np.array([[mu.sum(), (mu * x).sum()], [(mu * x).sum(), (mu * x * x).sum()]])
+        step = np.linalg.solve(h, g)
+        b0, b1 = b0 + step[0], b1 + step[1]
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    mu = np.exp(b0 + b1 * x)
+    info = np.array([[mu.sum(), (mu * x).sum()], [(mu * x).sum(), (mu * x * x).sum()]])
+    se = float(np.sqrt(np.linalg.inv(info)[1, 1]))
+    steady = abs(b1) * whole <= np.log(TREND_MAX_CHANGE)
+    return float(b1) if se > 0 and abs(b1) / se >= TREND_Z and steady else 0.0

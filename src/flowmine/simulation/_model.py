@@ -2,10 +2,11 @@
 
 Every part is plain data that reads and writes as JSON (``SimulationModel.save`` / ``load``), so an
 analyst can open the file, read it and edit it: the flow as next-step probabilities, the case arrivals
-per hour of the week, each step's duration distribution, pool and cost, and each pool's members and the
-hours of the week it works; a sample of the cases' attributes (drawn whole, one case's row per
-simulated case) and, where an attribute predicts which step comes next, that dependency (``branches``);
-and conditions on steps (a business rule such as "GM approval only above 5,000", ``only_if``).
+per hour of the week and their trend over the weeks, each step's duration distribution, pool and cost,
+and each pool's members and the hours of the week it works; a sample of the cases' attributes (drawn
+whole, one case's row per simulated case) and, where an attribute predicts which step comes next, that
+dependency (``branches``); and conditions on steps (a business rule such as "GM approval only above 5,000",
+``only_if``).
 """
 
 from __future__ import annotations
@@ -205,6 +206,15 @@ class SimulationModel:
     #: next-step probabilities that depend on the step before too: ``history[a][b]`` is the flow after
     #: ``b`` for cases that came to ``b`` from ``a`` (kept where at least ``MIN_HISTORY`` cases did)
     history: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    #: the arrivals' trend: their rate changes by the factor ``exp(arrival_trend)`` per week, around the
+    #: calibration period's middle (where ``arrivals`` hold); 0: no trend the weekly counts could show
+    arrival_trend: float = 0.0
+
+    def arrival_factor(self, week: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """The arrival rate's factor in week ``week`` of the calibration period (0 at its start); before
+        and after the period, its level at the nearer end (the trend is not extrapolated)."""
+        w = np.clip(np.asarray(week, dtype=np.float64), 0.0, self.weeks)
+        return np.exp(self.arrival_trend * (w - self.weeks / 2))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

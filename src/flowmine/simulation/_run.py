@@ -240,9 +240,12 @@ class _Run:
 
     def arrivals(self, hours: int) -> Generator[Any, Any, None]:
         rates = np.asarray(self.model.arrivals, dtype=np.float64)
+        # the trend's factor per hour: week 0 of the calibration period begins after the warm-up
+        factor = (self.model.arrival_factor((np.arange(hours) - self.warmup / HOUR) / HOURS_OF_WEEK)
+                  if self.model.arrival_trend else np.ones(hours))
         n = 0
         for h in range(hours):
-            k = int(self.arrival_rng.poisson(rates[h % HOURS_OF_WEEK]))
+            k = int(self.arrival_rng.poisson(rates[h % HOURS_OF_WEEK] * factor[h]))
             for t in np.sort(h * HOUR + self.arrival_rng.random(k) * HOUR).tolist():
                 yield t - self.now
                 n += 1
