@@ -95,6 +95,9 @@ def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int 
     """
     check_option("kind", kind, KINDS, "bottlenecks")
     check_params("bottlenecks", BOOTSTRAP_PARAMS, {"n_boot": n_boot, "confidence": confidence}, AnalyticsError)
+    fast = _fast(log, kind, n_boot, seed, confidence)
+    if fast is not None:
+        return fast.loc[:, list(COLUMNS_BY_KIND[kind])].reset_index(drop=True)
 
     def build(eng: Engine) -> pd.DataFrame:
         basis = time_basis(eng)
@@ -125,6 +128,23 @@ def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int 
         return rank(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
 
     return run(log, build, COLUMNS_BY_KIND[kind])
+
+
+def _fast(log: LogLike, kind: str, n_boot: int, seed: int, confidence: float) -> pd.DataFrame | None:
+    """The ranked rows from the compiled passes over the log's cached columns (``_fast.bottlenecks_fast``,
+    the same numbers: ``tests/test_bottlenecks_fast.py``) when they can run: numba importable, no other
+    engine in force (Spark), a log with events and not too many activities; else None (SQL)."""
+    from flowmine.analytics._fast import available, bottlenecks_fast
+    from flowmine.analytics._sql import OPENER
+    from flowmine.errors import TooManyActivitiesError
+
+    if not available() or OPENER.get() is not None:
+        return None
+    try:
+        rows = bottlenecks_fast(log, kind, n_boot, seed, confidence)
+    except TooManyActivitiesError:
+        return None
+    return rank(rows) if len(rows) else None
 
 
 SLOWEST_KINDS = ("activity", "edge")
