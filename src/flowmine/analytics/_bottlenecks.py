@@ -17,7 +17,7 @@ import pandas as pd
 
 from flowmine._params import Interval, Kind, check_params
 from flowmine.analytics._bootstrap import bootstrap_totals
-from flowmine.analytics._common import declare, run
+from flowmine.analytics._common import EDGE_SEP, declare, run
 from flowmine.analytics._log import LogLike, check_option
 from flowmine.analytics._sql import Engine
 from flowmine.errors import AnalyticsError
@@ -27,7 +27,6 @@ BOTTLENECK_COLUMNS = declare("bottlenecks", "activity", (
     "rank", "kind", "name", "basis", "waiting_total_s", "share", "waiting_mean_s", "waiting_median_s",
     "waiting_p90_s", "instances", "cases", "ci_low_s", "ci_high_s"))
 COLUMNS_BY_KIND = {k: declare("bottlenecks", k, BOTTLENECK_COLUMNS) for k in KINDS}
-EDGE_SEP = " → "
 
 
 def time_basis(eng: Engine) -> str:

@@ -35,8 +35,7 @@ import pyarrow.ipc as ipc
 from flowmine._schema import ACTIVITY, CASE, COST, CURRENCY, EVENT_ID, PAUSED, READY, START, TIMESTAMP
 from flowmine.analytics import _kernels as K
 from flowmine.analytics._bootstrap import case_batches, intervals
-from flowmine.analytics._bottlenecks import EDGE_SEP
-from flowmine.analytics._common import utc_periods
+from flowmine.analytics._common import EDGE_SEP, utc_periods
 from flowmine.analytics._log import LogLike, StoredLog
 from flowmine.analytics._map_kernel import map_pass
 from flowmine.analytics._sql import scratch
