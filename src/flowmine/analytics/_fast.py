@@ -17,6 +17,7 @@ The kernels are in ``_kernels``. The contract test ``tests/test_analytics_fast.p
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import threading
@@ -38,6 +39,7 @@ from flowmine.analytics._bootstrap import case_batches, intervals
 from flowmine.analytics._common import EDGE_SEP, utc_periods
 from flowmine.analytics._log import LogLike, StoredLog
 from flowmine.analytics._map_kernel import map_pass
+from flowmine.analytics._recent import Recent
 from flowmine.analytics._sql import scratch
 from flowmine.analytics._table import as_table
 from flowmine.errors import TooManyActivitiesError
@@ -204,13 +206,25 @@ def _open_cache(path: Path) -> Columns | None:
     return cols
 
 
+def _nbytes(col: Columns) -> int:
+    return sum(getattr(col, f).nbytes for f in ("case", "act", "c", "s", "r", "p", "pd", "cost", "cur"))
+
+
+#: The last filtered columns, by version and kept cases: a page's profile, bottlenecks and map of one
+#: filter (and the next page's) restrict the cache once (at most 256 MB of them).
+_SUBSETS: Recent[Columns] = Recent(16, weigh=_nbytes, budget=256 << 20)
+
+
 def subset(col: Columns, keep: np.ndarray) -> Columns:
     """The columns of the cases where ``keep`` (bool per case index) holds, cases renumbered 0.."""
     rows = keep[col.case]
     index = (np.cumsum(keep) - 1).astype(np.int32)
-    return Columns(case=index[col.case[rows]], act=col.act[rows], c=col.c[rows], s=col.s[rows], r=col.r[rows],
-                   p=col.p[rows], pd=col.pd[rows], cost=col.cost[rows], cur=col.cur[rows],
-                   activities=col.activities, currencies=col.currencies)
+    out = Columns(case=index[col.case[rows]], act=col.act[rows], c=col.c[rows], s=col.s[rows], r=col.r[rows],
+                  p=col.p[rows], pd=col.pd[rows], cost=col.cost[rows], cur=col.cur[rows],
+                  activities=col.activities, currencies=col.currencies)
+    for name in ("case", "act", "c", "s", "r", "p", "pd", "cost", "cur"):
+        getattr(out, name).setflags(write=False)  # shared by later callers (remembered), as the cache is
+    return out
 
 
 def load_columns(log: LogLike) -> Columns:
@@ -229,7 +243,8 @@ def load_columns(log: LogLike) -> Columns:
         keep = keep_mask(log)
         if keep is None:
             keep = pc.is_in(ids, value_set=kept_case_ids(log)).to_numpy(zero_copy_only=False)
-        return subset(col, keep)
+        key = (log.base.path, hashlib.blake2b(np.packbits(keep).tobytes(), digest_size=16).digest())
+        return _SUBSETS.get(key, lambda: subset(col, keep))
     if not isinstance(log, StoredLog):
         return Columns.of(build_columns(as_table(log, columns=_CACHE_COLUMNS)))
     path = Path(log.path).with_name(CACHE)
