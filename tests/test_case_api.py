@@ -204,6 +204,7 @@ def test_waits_equal_the_definition_on_random_timelines():
         n = int(rng.integers(1, 9))
         starts = [None if rng.random() < 0.3 else t(int(rng.integers(0, 50))) for _ in range(n)]
         ends = [None if rng.random() < 0.15 else t(int(rng.integers(0, 60))) for _ in range(n)]
-        tl = pd.DataFrame({START: pd.to_datetime(starts, utc=True), TIMESTAMP: pd.to_datetime(ends, utc=True)})
+        tl = pd.DataFrame({START: pd.to_datetime(starts, utc=True).as_unit("us"),  # units differ, as may happen
+                           TIMESTAMP: pd.to_datetime(ends, utc=True)})
         got = case_waits(tl)
         assert list(got.itertuples(index=False, name=None)) == _waits_by_definition(tl)

@@ -231,8 +231,8 @@ def case_waits(timeline: pd.DataFrame) -> pd.DataFrame:
     begun = (pd.to_datetime(timeline[START], utc=True) if START in timeline
              else pd.Series(pd.NaT, index=timeline.index, dtype="datetime64[ns, UTC]"))
     # the same comparisons on the instants as integers (nanoseconds; unknown ones never enable)
-    d, d_ok = done.array.asi8, ~done.isna().to_numpy()
-    b, b_ok = begun.array.asi8, ~begun.isna().to_numpy()
+    d, d_ok = pd.DatetimeIndex(done).as_unit("ns").asi8, ~done.isna().to_numpy()
+    b, b_ok = pd.DatetimeIndex(begun).as_unit("ns").asi8, ~begun.isna().to_numpy()
     rows = []
     for i in range(len(timeline)):
         started = bool(b_ok[i])
