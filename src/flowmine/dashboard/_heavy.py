@@ -41,7 +41,7 @@ _state: dict[str, Any] = {"pool": None}
 #: Seconds a call waits for the worker before computing in the calling thread instead.
 TIMEOUT_S = 300.0
 #: How much lower the worker's scheduling priority is than the server's (``os.nice``).
-NICE = 10
+NICE = 5
 
 
 def served() -> bool:
