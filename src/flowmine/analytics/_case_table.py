@@ -80,7 +80,7 @@ def _build(log: LogLike) -> pa.Table:
 
 def _trim(cache: OrderedDict[Any, pa.Table], most: int) -> None:
     """Drop the least recently used tables beyond ``most`` or beyond :data:`MAX_BYTES` (the newest stays)."""
-    while len(cache) > 1 and (len(cache) > most or sum(t.nbytes for t in cache.values()) > MAX_BYTES):
+    while len(cache) > 1 and (len(cache) > most or sum(t.get_total_buffer_size() for t in cache.values()) > MAX_BYTES):
         cache.popitem(last=False)
 
 
