@@ -6,8 +6,7 @@ in one of the server's threads it slows every other callback of every user (meas
 served dashboard (``flowmine dashboard``, :func:`flowmine.dashboard.serve`) therefore hands them to a
 single worker process started with ``spawn`` (never ``fork`` from a threaded server): the server's
 threads only wait for its answer. The worker holds the versions it computes on in memory as the server
-does, and computes the unfiltered conformance check once per version at start-up. One worker, at a lower
-scheduling priority than the server (``NICE``), so the pages come first on a busy machine: the heavy
+does, and computes the unfiltered conformance check once per version at start-up. One worker: the heavy
 work of all users queues there, as before on one semaphore, and leaves the other core to the pages.
 
 Only an app that ``serve`` starts uses the worker (its ``FLOWMINE_WORKER`` setting, read from the
@@ -40,8 +39,6 @@ _lock = threading.Lock()
 _state: dict[str, Any] = {"pool": None}
 #: Seconds a call waits for the worker before computing in the calling thread instead.
 TIMEOUT_S = 300.0
-#: How much lower the worker's scheduling priority is than the server's (``os.nice``).
-NICE = 5
 
 
 def served() -> bool:
@@ -62,16 +59,12 @@ def _pool() -> ProcessPoolExecutor:
 
 def _in_worker(parent: int) -> None:
     """In the worker: Ctrl+C stops the dashboard, which stops the worker, so the worker itself prints no
-    traceback for it; it exits when the server's process is gone; and it runs at a lower scheduling
-    priority (:data:`NICE`), so that a page's quick answer never waits behind a card's seconds of work for
-    a core (the card only gets what the pages leave)."""
-    import contextlib
+    traceback for it; and it exits when the server's process is gone. (It keeps the server's scheduling
+    priority: niced, on a machine busy with other work its cards waited past a minute.)"""
     import signal
     import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with contextlib.suppress(AttributeError, OSError):  # no os.nice on Windows
-        os.nice(NICE)
 
     def watch() -> None:
         while os.getppid() == parent:
