@@ -177,3 +177,34 @@ def test_remembered_tables_stay_within_their_memory_budget(monkeypatch):
     monkeypatch.setattr(_case_table, "MAX_BYTES", 1)
     _case_table._trim(cache, 16)
     assert list(cache) == [4]  # the newest always stays
+
+
+def _waits_by_definition(timeline: pd.DataFrame) -> list[tuple[int, pd.Timestamp, pd.Timestamp, float, bool]]:
+    """The waits computed straight from the definition (pandas, one instance at a time)."""
+    done, begun = timeline[TIMESTAMP], timeline[START]
+    out = []
+    for i in range(len(timeline)):
+        started = not pd.isna(begun.iloc[i])
+        own = begun.iloc[i] if started else done.iloc[i]
+        if pd.isna(own):
+            continue
+        earlier, later = done.iloc[:i], done.iloc[i + 1:]
+        enabling = pd.concat([earlier[earlier <= own], later[later < own]] if started else [earlier[earlier <= own]])
+        if enabling.dropna().empty or enabling.max() >= own:
+            continue
+        out.append((i, enabling.max(), own, (own - enabling.max()).total_seconds(), not started))
+    return out
+
+
+def test_waits_equal_the_definition_on_random_timelines():
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        n = int(rng.integers(1, 9))
+        starts = [None if rng.random() < 0.3 else t(int(rng.integers(0, 50))) for _ in range(n)]
+        ends = [None if rng.random() < 0.15 else t(int(rng.integers(0, 60))) for _ in range(n)]
+        tl = pd.DataFrame({START: pd.to_datetime(starts, utc=True).as_unit("us"),  # units differ, as may happen
+                           TIMESTAMP: pd.to_datetime(ends, utc=True)})
+        got = case_waits(tl)
+        assert list(got.itertuples(index=False, name=None)) == _waits_by_definition(tl)

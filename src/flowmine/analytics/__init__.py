@@ -47,7 +47,7 @@ from flowmine.analytics._events import EventFilter
 from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, trend_chart
 from flowmine.analytics._filters import CaseFilter
 from flowmine.analytics._flow import directly_follows, edge_sql, flow, variant_stats
-from flowmine.analytics._held import held_engine, hold, release
+from flowmine.analytics._held import held_engine, hold, kept_case_ids, release
 from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, stored
 from flowmine.analytics._prepare import prepare
 from flowmine.analytics._profile import profile
@@ -122,6 +122,7 @@ __all__ = [
     "hold",
     "instances",
     "instances_sql",
+    "kept_case_ids",
     "log_order",
     "map_frames",
     "metric",

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from flowmine.analytics._recent import Recent
+
 
 def case_batches(n_cases: int, seed: int, batches: int = 500
                  ) -> tuple[npt.NDArray[np.int64], int, dict[str, Any]]:
@@ -26,15 +28,31 @@ def case_batches(n_cases: int, seed: int, batches: int = 500
     return batch, g, dict(rng.bit_generator.state)
 
 
+#: The replicates' counts (how often each batch is drawn), by generator state: the same for every item
+#: list resampled from that state (a bottleneck list's steps and transitions, a filter seen again).
+_COUNTS: Recent[npt.NDArray[np.float64]] = Recent(4)
+
+
+def _counts(state: dict[str, Any], n_boot: int, g: int) -> npt.NDArray[np.float64]:
+    """(n_boot, g): replicate r draws batch b ``counts[r, b]`` times (``g`` draws with replacement)."""
+    def draw() -> npt.NDArray[np.float64]:
+        rng = np.random.Generator(np.random.PCG64())
+        rng.bit_generator.state = state
+        draws = rng.integers(0, g, size=(n_boot, g)) + (np.arange(n_boot) * g)[:, None]
+        counts = np.bincount(draws.ravel(), minlength=n_boot * g).reshape(n_boot, g).astype(np.float64)
+        counts.setflags(write=False)
+        return counts
+
+    inner = state["state"]
+    key = (state["bit_generator"], inner["state"], inner["inc"], state["has_uint32"], state["uinteger"], n_boot, g)
+    return _COUNTS.get(key, draw)
+
+
 def intervals(sums: npt.NDArray[np.float64], state: dict[str, Any], *, n_boot: int = 1000,
               confidence: float = 0.95) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Percentile interval of the per-item total from per-(batch, item) totals ``sums`` (g × items)."""
-    rng = np.random.Generator(np.random.PCG64())
-    rng.bit_generator.state = state
     g = sums.shape[0]
-    draws = rng.integers(0, g, size=(n_boot, g)) + (np.arange(n_boot) * g)[:, None]
-    counts = np.bincount(draws.ravel(), minlength=n_boot * g).reshape(n_boot, g).astype(np.float64)
-    totals = counts @ sums  # (n_boot, n_items)
+    totals = _counts(state, n_boot, g) @ sums  # (n_boot, n_items)
     alpha = (1.0 - confidence) / 2.0
     low, high = np.quantile(totals, [alpha, 1.0 - alpha], axis=0)
     return np.asarray(low, dtype=np.float64), np.asarray(high, dtype=np.float64)

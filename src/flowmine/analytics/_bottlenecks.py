@@ -17,7 +17,7 @@ import pandas as pd
 
 from flowmine._params import Interval, Kind, check_params
 from flowmine.analytics._bootstrap import bootstrap_totals
-from flowmine.analytics._common import declare, run
+from flowmine.analytics._common import EDGE_SEP, declare, run
 from flowmine.analytics._log import LogLike, check_option
 from flowmine.analytics._sql import Engine
 from flowmine.errors import AnalyticsError
@@ -27,7 +27,6 @@ BOTTLENECK_COLUMNS = declare("bottlenecks", "activity", (
     "rank", "kind", "name", "basis", "waiting_total_s", "share", "waiting_mean_s", "waiting_median_s",
     "waiting_p90_s", "instances", "cases", "ci_low_s", "ci_high_s"))
 COLUMNS_BY_KIND = {k: declare("bottlenecks", k, BOTTLENECK_COLUMNS) for k in KINDS}
-EDGE_SEP = " → "
 
 
 def time_basis(eng: Engine) -> str:
@@ -95,6 +94,9 @@ def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int 
     """
     check_option("kind", kind, KINDS, "bottlenecks")
     check_params("bottlenecks", BOOTSTRAP_PARAMS, {"n_boot": n_boot, "confidence": confidence}, AnalyticsError)
+    fast = _fast(log, kind, n_boot, seed, confidence)
+    if fast is not None:
+        return fast.loc[:, list(COLUMNS_BY_KIND[kind])].reset_index(drop=True)
 
     def build(eng: Engine) -> pd.DataFrame:
         basis = time_basis(eng)
@@ -125,6 +127,23 @@ def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int 
         return rank(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
 
     return run(log, build, COLUMNS_BY_KIND[kind])
+
+
+def _fast(log: LogLike, kind: str, n_boot: int, seed: int, confidence: float) -> pd.DataFrame | None:
+    """The ranked rows from the compiled passes over the log's cached columns (``_fast.bottlenecks_fast``,
+    the same numbers: ``tests/test_bottlenecks_fast.py``) when they can run: numba importable, no other
+    engine in force (Spark), a log with events and not too many activities; else None (SQL)."""
+    from flowmine.analytics._fast import available, bottlenecks_fast
+    from flowmine.analytics._sql import OPENER
+    from flowmine.errors import TooManyActivitiesError
+
+    if not available() or OPENER.get() is not None:
+        return None
+    try:
+        rows = bottlenecks_fast(log, kind, n_boot, seed, confidence)
+    except TooManyActivitiesError:
+        return None
+    return rank(rows) if len(rows) else None
 
 
 SLOWEST_KINDS = ("activity", "edge")

@@ -80,7 +80,7 @@ def _build(log: LogLike) -> pa.Table:
 
 def _trim(cache: OrderedDict[Any, pa.Table], most: int) -> None:
     """Drop the least recently used tables beyond ``most`` or beyond :data:`MAX_BYTES` (the newest stays)."""
-    while len(cache) > 1 and (len(cache) > most or sum(t.nbytes for t in cache.values()) > MAX_BYTES):
+    while len(cache) > 1 and (len(cache) > most or sum(t.get_total_buffer_size() for t in cache.values()) > MAX_BYTES):
         cache.popitem(last=False)
 
 
@@ -230,18 +230,26 @@ def case_waits(timeline: pd.DataFrame) -> pd.DataFrame:
     done = pd.to_datetime(timeline[TIMESTAMP], utc=True)
     begun = (pd.to_datetime(timeline[START], utc=True) if START in timeline
              else pd.Series(pd.NaT, index=timeline.index, dtype="datetime64[ns, UTC]"))
+    # the same comparisons on the instants as integers (nanoseconds; unknown ones never enable)
+    d, d_ok = pd.DatetimeIndex(done).as_unit("ns").asi8, ~done.isna().to_numpy()
+    b, b_ok = pd.DatetimeIndex(begun).as_unit("ns").asi8, ~begun.isna().to_numpy()
     rows = []
     for i in range(len(timeline)):
-        started = not pd.isna(begun.iloc[i])
-        own = begun.iloc[i] if started else done.iloc[i]
-        if pd.isna(own):
+        started = bool(b_ok[i])
+        if not started and not d_ok[i]:
             continue
-        earlier, later = done.iloc[:i], done.iloc[i + 1:]
+        own = b[i] if started else d[i]
         # at equal times an earlier instance's completion comes before this start, a later one's after
         # it (the engine's order); an instance without a start waits on the earlier completions only
-        enabling = pd.concat([earlier[earlier <= own], later[later < own]] if started else [earlier[earlier <= own]])
-        if enabling.dropna().empty or enabling.max() >= own:
+        before = np.flatnonzero(d_ok[:i] & (d[:i] <= own))
+        after = np.flatnonzero(d_ok[i + 1:] & (d[i + 1:] < own)) + i + 1 if started else before[:0]
+        enabling = np.concatenate([before, after])
+        if enabling.size == 0:
             continue
-        rows.append({"position": i, "from": enabling.max(), "to": own,
-                     "wait_s": (own - enabling.max()).total_seconds(), "sojourn": not started})
+        j = int(enabling[np.argmax(d[enabling])])
+        if d[j] >= own:
+            continue
+        to = begun.iloc[i] if started else done.iloc[i]
+        rows.append({"position": i, "from": done.iloc[j], "to": to,
+                     "wait_s": (to - done.iloc[j]).total_seconds(), "sojourn": not started})
     return pd.DataFrame(rows, columns=cols)

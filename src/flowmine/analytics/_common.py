@@ -28,6 +28,9 @@ def stats(expr: str, prefix: str = "") -> str:
             f"MIN({s}) AS {p}min_s, MAX({s}) AS {p}max_s")
 
 
+#: Between the two steps of an edge's name (``A → B``), in every metric that names edges.
+EDGE_SEP = " → "
+
 STAT_COLUMNS = ("instances", "total_s", "mean_s", "median_s", "p90_s", "min_s", "max_s")
 
 

@@ -17,6 +17,7 @@ The kernels are in ``_kernels``. The contract test ``tests/test_analytics_fast.p
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import threading
@@ -35,10 +36,10 @@ import pyarrow.ipc as ipc
 from flowmine._schema import ACTIVITY, CASE, COST, CURRENCY, EVENT_ID, PAUSED, READY, START, TIMESTAMP
 from flowmine.analytics import _kernels as K
 from flowmine.analytics._bootstrap import case_batches, intervals
-from flowmine.analytics._bottlenecks import EDGE_SEP
-from flowmine.analytics._common import utc_periods
+from flowmine.analytics._common import EDGE_SEP, utc_periods
 from flowmine.analytics._log import LogLike, StoredLog
 from flowmine.analytics._map_kernel import map_pass
+from flowmine.analytics._recent import Recent
 from flowmine.analytics._sql import scratch
 from flowmine.analytics._table import as_table
 from flowmine.errors import TooManyActivitiesError
@@ -205,13 +206,25 @@ def _open_cache(path: Path) -> Columns | None:
     return cols
 
 
+def _nbytes(col: Columns) -> int:
+    return sum(getattr(col, f).nbytes for f in ("case", "act", "c", "s", "r", "p", "pd", "cost", "cur"))
+
+
+#: The last filtered columns, by version and kept cases: a page's profile, bottlenecks and map of one
+#: filter (and the next page's) restrict the cache once (at most 256 MB of them).
+_SUBSETS: Recent[Columns] = Recent(16, weigh=_nbytes, budget=256 << 20)
+
+
 def subset(col: Columns, keep: np.ndarray) -> Columns:
     """The columns of the cases where ``keep`` (bool per case index) holds, cases renumbered 0.."""
     rows = keep[col.case]
     index = (np.cumsum(keep) - 1).astype(np.int32)
-    return Columns(case=index[col.case[rows]], act=col.act[rows], c=col.c[rows], s=col.s[rows], r=col.r[rows],
-                   p=col.p[rows], pd=col.pd[rows], cost=col.cost[rows], cur=col.cur[rows],
-                   activities=col.activities, currencies=col.currencies)
+    out = Columns(case=index[col.case[rows]], act=col.act[rows], c=col.c[rows], s=col.s[rows], r=col.r[rows],
+                  p=col.p[rows], pd=col.pd[rows], cost=col.cost[rows], cur=col.cur[rows],
+                  activities=col.activities, currencies=col.currencies)
+    for name in ("case", "act", "c", "s", "r", "p", "pd", "cost", "cur"):
+        getattr(out, name).setflags(write=False)  # shared by later callers (remembered), as the cache is
+    return out
 
 
 def load_columns(log: LogLike) -> Columns:
@@ -230,7 +243,8 @@ def load_columns(log: LogLike) -> Columns:
         keep = keep_mask(log)
         if keep is None:
             keep = pc.is_in(ids, value_set=kept_case_ids(log)).to_numpy(zero_copy_only=False)
-        return subset(col, keep)
+        key = (log.base.path, hashlib.blake2b(np.packbits(keep).tobytes(), digest_size=16).digest())
+        return _SUBSETS.get(key, lambda: subset(col, keep))
     if not isinstance(log, StoredLog):
         return Columns.of(build_columns(as_table(log, columns=_CACHE_COLUMNS)))
     path = Path(log.path).with_name(CACHE)
@@ -289,16 +303,44 @@ def _stats(buf: np.ndarray, offsets: np.ndarray, lo: int, hi: int, p90: bool) ->
 
 def _bottleneck_rows(kind: str, names: list[str], count: np.ndarray, total: np.ndarray, med: np.ndarray,
                      cases: np.ndarray, bsum: np.ndarray, state: dict[str, Any] | None,
-                     n_boot: int) -> pd.DataFrame:
+                     n_boot: int, p90: np.ndarray | None = None, basis: str = "edge",
+                     confidence: float = 0.95) -> pd.DataFrame:
+    """One kind's rows of ``bottlenecks`` (the profile reads the columns it lists), items sorted by name."""
     present = np.flatnonzero(count)
     order = np.asarray(sorted(present, key=lambda g: names[g]), dtype=np.int64)
     if state is not None and len(order):
-        low, high = intervals(np.ascontiguousarray(bsum[:, order]), state, n_boot=n_boot)
+        low, high = intervals(np.ascontiguousarray(bsum[:, order]), state, n_boot=n_boot, confidence=confidence)
     else:
         low = high = np.full(len(order), np.nan)
-    return pd.DataFrame({"kind": kind, "name": [names[g] for g in order], "waiting_total_s": total[order],
-                         "waiting_median_s": med[order], "cases": cases[order], "ci_low_s": low,
+    n = count[order].astype(np.int64)
+    return pd.DataFrame({"kind": kind, "name": [names[g] for g in order], "basis": basis,
+                         "waiting_total_s": total[order], "share": np.nan,
+                         "waiting_mean_s": total[order] / np.maximum(n, 1),
+                         "waiting_median_s": med[order],
+                         "waiting_p90_s": p90[order] if p90 is not None else np.nan,
+                         "instances": n, "cases": cases[order].astype(np.int64), "ci_low_s": low,
                          "ci_high_s": high})
+
+
+def bottlenecks_fast(log: LogLike, kind: str, n_boot: int, seed: int, confidence: float) -> pd.DataFrame:
+    """The rows of :func:`flowmine.analytics.bottlenecks` (before ranking) from the compiled passes: the
+    same totals, mean, median, p90, instances, cases and seeded bootstrap intervals as its SQL (cases
+    dealt into the same batches: case index in case-id order, the same generator)."""
+    col = load_columns(log)
+    x = _passes(col, n_boot, seed, p90_steps=True)
+    acts, na = col.activities, len(col.activities)
+    frames = []
+    if kind in ("activity", "both"):
+        b = na if x.basis == "waiting" else 2 * na
+        frames.append(_bottleneck_rows("activity", acts, x.counts[b:b + na], x.total[b:b + na], x.med[b:b + na],
+                                       x.cases[b:b + na], x.bsum_act, x.state, n_boot, x.p90[b:b + na], x.basis,
+                                       confidence))
+    if kind in ("edge", "both"):
+        e0 = K.N_ACT_GROUPS * na
+        names = [f"{acts[a]}{EDGE_SEP}{acts[t]}" for a, t in zip(x.live // na, x.live % na, strict=True)]
+        frames.append(_bottleneck_rows("edge", names, x.counts[e0:], x.e_total, x.e_med, x.cases[e0:], x.bsum_edge,
+                                       x.state, n_boot, x.e_p90, "edge", confidence))
+    return pd.concat(frames, ignore_index=True)
 
 
 #: What :func:`profile_fast` returns: basis, cases, events, variants, durations, activities, edges,
@@ -307,23 +349,47 @@ FastParts = tuple[str, int, int, int, dict[str, float | None], pd.DataFrame, pd.
                   pd.DataFrame | None]
 
 
-def profile_fast(log: LogLike, periods_sql: str | None = None, n_boot: int = 1000, seed: int = 0,
-                 tz: str = "UTC") -> FastParts:
-    """The profile's parts computed by the compiled passes (see :func:`flowmine.analytics.profile`):
-    ``(basis, cases, events, variants, durations, activities, edges, bottleneck rows, periods)``, what
-    ``_profile.assemble`` takes after the process and engine names. ``periods_sql``: the profile's
-    query of the periods over ``cases`` (start_us, end_us, throughput_us), None for no periods."""
-    col = load_columns(log)
+@dataclass(frozen=True)
+class _Passes:
+    """What the two compiled passes give (``count_pass``, ``fill_pass``) and the statistics of every
+    duration group: the profile's and the bottlenecks' common ground."""
+
+    n_cases: int
+    first: np.ndarray  # each case's first row
+    cstart: np.ndarray  # each case's start, µs
+    cend: np.ndarray  # each case's end, µs
+    chash: np.ndarray  # each case's trace hash
+    act_n: np.ndarray  # (instances, cases, rework cases, ...) per activity
+    cost_total: np.ndarray
+    cost_cur: np.ndarray
+    edge_n: np.ndarray  # instances per edge code (source * activities + target)
+    basis: str  # "waiting" or "sojourn"
+    live: np.ndarray  # the edge codes that occur
+    counts: np.ndarray  # known durations per group (service, waiting, sojourn, queue per activity; edges)
+    cases: np.ndarray  # distinct cases per group of the bottleneck streams (basis per activity; edges)
+    bsum_act: np.ndarray  # (batch, activity) totals (s) of the basis
+    bsum_edge: np.ndarray  # (batch, edge) totals (s)
+    state: dict[str, Any] | None  # the bootstrap's generator state after dealing (None: no bootstrap)
+    total: np.ndarray  # per activity group: total (s)
+    med: np.ndarray  # median (s)
+    p90: np.ndarray  # p90 (s; NaN unless asked for)
+    e_total: np.ndarray  # per live edge: total, median, p90 (s)
+    e_med: np.ndarray
+    e_p90: np.ndarray
+
+
+def _passes(col: Columns, n_boot: int, seed: int, p90_steps: bool) -> _Passes:
+    """Both compiled passes over ``col`` and the statistics of each group (``p90_steps``: also the
+    steps' p90; the edges' always)."""
     _check_width(col)
-    acts, curs = col.activities, col.currencies
-    n, na = len(col.case), len(acts)
+    na = len(col.activities)
+    n = len(col.case)
     n_cases = int(col.case[-1]) + 1 if n else 0
     bounds = np.searchsorted(col.case, np.linspace(0, n_cases, K.CHUNKS + 1).astype(np.int64)).astype(np.int64)
     with K.threads_for(n):
         first, cstart, cend, chash, act_h, cost_h, cur_h, edge_h, edge_dh = K.count_pass(
             col.case, col.act, col.c, col.s, col.r, col.pd, col.cost, col.cur, na, n_cases, bounds)
     act_n, cost_total, edge_n = act_h.sum(axis=0), cost_h.sum(axis=0), edge_h.sum(axis=0)
-    cost_cur = _one_currency(cur_h)
     basis = "waiting" if np.any(col.s != NULL_US) else "sojourn"
     live = np.flatnonzero(edge_n)
     edge_id = np.full(na * na, -1, np.int64)
@@ -340,8 +406,28 @@ def profile_fast(log: LogLike, periods_sql: str | None = None, n_boot: int = 100
             cases, bsum_act, bsum_edge = K.fill_pass(col.case, col.act, col.c, col.s, col.r, col.p, col.pd, na, edge_id,
                                                      starts, buf, bounds, batch, g, 1 if basis == "waiting" else 2)
         e0 = K.N_ACT_GROUPS * na
-        total, med, _ = _stats(buf, offsets, 0, e0, False)
+        total, med, p90 = _stats(buf, offsets, 0, e0, p90_steps)
         e_total, e_med, e_p90 = _stats(buf, offsets, e0, e0 + len(live), True)
+    return _Passes(n_cases, first, cstart, cend, chash, act_n, cost_total, _one_currency(cur_h), edge_n, basis, live,
+                   counts, cases, bsum_act, bsum_edge, state if boot else None, total, med, p90, e_total, e_med, e_p90)
+
+
+def profile_fast(log: LogLike, periods_sql: str | None = None, n_boot: int = 1000, seed: int = 0,
+                 tz: str = "UTC") -> FastParts:
+    """The profile's parts computed by the compiled passes (see :func:`flowmine.analytics.profile`):
+    ``(basis, cases, events, variants, durations, activities, edges, bottleneck rows, periods)``, what
+    ``_profile.assemble`` takes after the process and engine names. ``periods_sql``: the profile's
+    query of the periods over ``cases`` (start_us, end_us, throughput_us), None for no periods."""
+    col = load_columns(log)
+    x = _passes(col, n_boot, seed, p90_steps=False)
+    acts, curs = col.activities, col.currencies
+    n, na, n_cases = len(col.case), len(acts), x.n_cases
+    first, cstart, cend, chash = x.first, x.cstart, x.cend, x.chash
+    act_n, cost_total, edge_n, cost_cur, basis, live = x.act_n, x.cost_total, x.edge_n, x.cost_cur, x.basis, x.live
+    counts, cases, bsum_act, bsum_edge, state = x.counts, x.cases, x.bsum_act, x.bsum_edge, x.state
+    boot = state is not None
+    e0 = K.N_ACT_GROUPS * na
+    total, med, e_total, e_med, e_p90 = x.total, x.med, x.e_total, x.e_med, x.e_p90
     known = (cstart != NULL_US) & (cend != NULL_US)  # a case without a known completion has no throughput time
     through = np.where(known, cend - cstart, 0)
 

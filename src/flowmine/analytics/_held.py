@@ -295,7 +295,14 @@ class CaseEngine(Engine):
 
 
 def kept_case_ids(log: StoredLog) -> pa.Array:
-    """Case ids of a filtered stored log (all its filters applied)."""
+    """Case ids of a filtered stored log (all its filters applied), in store order for a held log.
+
+    Examples
+    --------
+    >>> from flowmine.analytics import CaseFilter, kept_case_ids, stored
+    >>> log = stored(STORE, "finance").where(CaseFilter(started=("2025-03-01", "2025-04-01")))  # STORE: a store
+    >>> march = kept_case_ids(log)  # an Arrow array of the case ids that started in March
+    """
     mask = keep_mask(log) if log.filters else None
     if mask is not None:
         return pc.filter(case_ids(log.base), pa.array(mask))

@@ -15,11 +15,15 @@ V = TypeVar("V")
 
 
 class Recent(Generic[V]):
-    """At most ``most`` values by key, the least recently used dropped first."""
+    """At most ``most`` values by key, the least recently used dropped first; with ``weigh`` (a value's
+    size in bytes) also at most ``budget`` bytes in all (a value larger than the budget is not kept)."""
 
-    def __init__(self, most: int) -> None:
+    def __init__(self, most: int, weigh: Callable[[V], int] | None = None, budget: int = 0) -> None:
         self.most = most
+        self.weigh = weigh
+        self.budget = budget
         self._items: OrderedDict[Hashable, V] = OrderedDict()
+        self._sizes: dict[Hashable, int] = {}
         self._lock = threading.Lock()
 
     def __contains__(self, key: Hashable) -> bool:
@@ -33,8 +37,14 @@ class Recent(Generic[V]):
                 self._items.move_to_end(key)
                 return self._items[key]
         value = build()
+        size = self.weigh(value) if self.weigh is not None else 0
+        if self.weigh is not None and size > self.budget:
+            return value
         with self._lock:
             self._items[key] = value
-            while len(self._items) > self.most:
-                self._items.popitem(last=False)
+            self._sizes[key] = size
+            held = sum(self._sizes.values())
+            while len(self._items) > self.most or (self.weigh is not None and held > self.budget):
+                old, _ = self._items.popitem(last=False)
+                held -= self._sizes.pop(old)
         return value

@@ -8,6 +8,8 @@ and returns a :class:`ConformanceReport`; ``report.to_dict()`` is the JSON of ``
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ import pyarrow.parquet as pq
 from flowmine._params import Options, validate_params
 from flowmine._remember import remembered
 from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, COST, EVENT_ID, RESOURCE, START, TIMESTAMP
-from flowmine.analytics import CaseFilter, StoredLog, as_table, stored
+from flowmine.analytics import CaseFilter, StoredLog, Variants, as_table, kept_case_ids, stored
 from flowmine.conformance._align import ALIGNMENT_PARAMS, Alignments, align
 from flowmine.conformance._deviations import case_deviations, deviations_per_step, variant_deviations
 from flowmine.conformance._impact import IMPACT_COLUMNS, case_figures, deviation_impact
@@ -31,11 +33,11 @@ from flowmine.conformance._precision import ESCAPING_COLUMNS, Precision, replay_
 from flowmine.conformance._quality import generalization, simplicity
 from flowmine.conformance._relabel import relabel
 from flowmine.conformance._replay import token_replay
-from flowmine.conformance._rules import check_business_rules, read_rules
-from flowmine.discovery import Variants, collect_variants
+from flowmine.conformance._rules import read_rules, rule_results
+from flowmine.discovery import collect_variants
 from flowmine.errors import InputError, OptionError
 from flowmine.models import ReferenceModel, read_reference
-from flowmine.processes import Rule, configured
+from flowmine.processes import Rule, check_rules, configured
 from flowmine.store import Store
 
 METHODS = ("alignments", "token-replay")
@@ -241,13 +243,91 @@ def _fitness(model: ReferenceModel, v: Variants, ali: Alignments, method: str
     return fit, share, avg, case_fit
 
 
-def _impact(events: pa.Table, deviations: dict[str, list[str]], per_case: dict[str, list[str]]) -> pd.DataFrame:
-    """The impact of each deviation and broken rule on the cases that show it (``deviation_impact``)."""
+def _impact(figures: pd.DataFrame, deviations: dict[str, list[str]], per_case: dict[str, list[str]]
+            ) -> pd.DataFrame:
+    """The impact of each deviation and broken rule on the cases that show it (``deviation_impact`` of the
+    cases' ``case_figures``)."""
     combined = dict(deviations)  # lists shared per variant, never modified
     for c, broken in per_case.items():
         if c in combined:
             combined[c] = combined[c] + [f"rule: {r}" for r in broken]
-    return deviation_impact(case_figures(events), combined)
+    return deviation_impact(figures, combined)
+
+
+@dataclass(frozen=True)
+class _Basis:
+    """What a check reads from the events of every case of a version, kept after an unfiltered check so
+    that a filtered check of the same version restricts it instead of reading its events again. A filter
+    keeps whole cases, and each case's trace, broken rules and figures depend on its own events only, so
+    the restriction is what the filtered events give: the variants of the kept cases, each rule's
+    violating cases among them, their figures (``tests/test_conformance_restricted.py`` keeps them equal).
+    Cases are addressed by their position in the variants' case lists laid end to end (``flat``)."""
+
+    raw: Variants  # every case's variant (the log's activity names)
+    found: dict[str, list[str]]  # rule id -> violating case ids, sorted
+    figures: pd.DataFrame  # case_figures of every case (index: case id, sorted)
+    rules: tuple[Rule, ...]  # what ``found`` was decided with (compared by identity)
+    calendar: Any
+    activities: Any
+    flat: pd.Index  # every case id, variant after variant, each variant's cases in their order
+    variant: np.ndarray  # the variant of each flat position
+    found_at: dict[str, np.ndarray]  # rule id -> flat positions of its violating cases, in ``found``'s order
+    figures_at: np.ndarray  # flat position of each row of ``figures``
+
+    @classmethod
+    def of(cls, raw: Variants, found: dict[str, list[str]], figures: pd.DataFrame, rules: tuple[Rule, ...],
+           calendar: Any, activities: Any) -> _Basis | None:
+        """The basis (None when a figure's or a rule's case has no variant: then nothing is restricted)."""
+        flat = pd.Index([c for ids in raw.cases for c in ids], dtype=object)
+        variant = np.repeat(np.arange(len(raw), dtype=np.int64), [len(ids) for ids in raw.cases])
+        found_at = {r: flat.get_indexer(pd.Index(ids, dtype=object)) for r, ids in found.items()}
+        figures_at = flat.get_indexer(figures.index)
+        if not flat.is_unique or (figures_at < 0).any() or any((at < 0).any() for at in found_at.values()):
+            return None
+        return cls(raw, found, figures, rules, calendar, activities, flat, variant, found_at, figures_at)
+
+    def restricted(self, kept: pa.Array) -> tuple[Variants, dict[str, list[str]], int, pd.DataFrame] | None:
+        """The variants, rule findings, number of cases and case figures of the ``kept`` cases (None when
+        one of them is not in the basis)."""
+        at = self.flat.get_indexer(pd.Index(kept.to_numpy(zero_copy_only=False), dtype=object))
+        if (at < 0).any():
+            return None
+        at.sort()
+        keep = np.zeros(len(self.flat), dtype=bool)
+        keep[at] = True
+        names = self.flat.take(at).tolist()
+        var = self.variant[at]
+        cut = np.flatnonzero(np.diff(var)) + 1
+        starts, ends = np.concatenate([[0], cut]), np.concatenate([cut, [len(at)]])
+        raw = Variants.of((self.raw.traces[int(var[a])], int(b - a), names[a:b])
+                          for a, b in zip(starts.tolist(), ends.tolist(), strict=True) if b > a)
+        found = {r: self.flat.take(pos[keep[pos]]).tolist() for r, pos in self.found_at.items()}
+        figures = self.figures.iloc[np.flatnonzero(keep[self.figures_at])]
+        return raw, found, raw.n_cases, figures
+
+
+#: The bases of the last few checked versions (a dashboard checks one version per process).
+_BASES: OrderedDict[tuple[Any, ...], _Basis] = OrderedDict()
+_BASES_LOCK = threading.Lock()
+MAX_BASES = 4
+
+
+def _remember_basis(key: tuple[Any, ...], basis: _Basis) -> None:
+    with _BASES_LOCK:
+        _BASES[key] = basis
+        _BASES.move_to_end(key)
+        while len(_BASES) > MAX_BASES:
+            _BASES.popitem(last=False)
+
+
+def _basis_of(key: tuple[Any, ...], rules: tuple[Rule, ...], calendar: Any, activities: Any) -> _Basis | None:
+    """The remembered basis of ``key`` when it was decided with these very rules, calendar and activity
+    table (a changed configuration is a new object: the filtered check then reads its events)."""
+    with _BASES_LOCK:
+        b = _BASES.get(key)
+    if b is None or b.rules is not rules or b.calendar is not calendar or b.activities is not activities:
+        return None
+    return b
 
 
 @validate_params({"method": [Options(METHODS)], **ALIGNMENT_PARAMS})
@@ -351,17 +431,27 @@ def check(
     rule_set: tuple[Rule, ...] = read_rules(rules, cfg.activities if cfg else None) if rules else (
         cfg.rules if cfg else ())
     step = progress or (lambda _phase: None)
+    calendar = cfg.calendar if cfg else None
+    activities = cfg.activities if cfg else None
+    key = (log.base.path, str(reference), tuple(sorted(set(silent))), tuple(sorted((label_map or {}).items())))
+    basis = _basis_of(key, rule_set, calendar, activities) if (
+        filters is not None and not filters.is_empty() and variants_of_log is None) else None
     step("events")
-    events = _events(log, rule_set)
+    part = basis.restricted(kept_case_ids(log)) if basis is not None else None
+    if part is not None:  # the cases the filters keep, and what the events say of each of them
+        raw, broken, n_rules, figures = part
+    else:
+        basis = None
+        events = _events(log, rule_set)
+        raw = collect_variants(events) if variants_of_log is None else variants_of_log
     step("variants")
-    raw: Variants = collect_variants(events) if variants_of_log is None else variants_of_log
     if variants_of_log is not None:
         n_events = len(pc.unique(events.column(CASE)))
         if variants_of_log.n_cases != n_events:
             raise OptionError(f"check: the variants given cover {variants_of_log.n_cases:,} cases, the checked log "
                               f"{n_events:,}; compute them on the same (filtered) log", parameter="variants_of_log",
                               function="check")
-    labels = match_labels(model.labels, raw.activities, cfg.activities if cfg else None)
+    labels = match_labels(model.labels, raw.activities, activities)
     v = raw.renamed(labels.mapping)
     step("alignments")
     ali = align(model, v, engine=engine, max_states=max_states, max_seconds=max_seconds)
@@ -373,10 +463,18 @@ def check(
     steps = deviations_per_step(ali, model.labels, per_variant)
     deviations = case_deviations(ali, per_variant)
     step("rules")
-    rules_table, per_case = check_business_rules(_labelled(events, labels.mapping, rule_set), rule_set,
-                                               cfg.calendar if cfg else None, ties=EVENT_ID)
+    if basis is None:
+        broken = check_rules(_labelled(events, labels.mapping, rule_set), rule_set, calendar, ties=EVENT_ID)
+        n_rules = pc.count_distinct(events.column(CASE)).as_py() if events.num_rows else 0
+    rules_table, per_case = rule_results(rule_set, broken, n_rules)
     step("impact")
-    impact = _impact(events, deviations, per_case) if with_impact else pd.DataFrame(columns=list(IMPACT_COLUMNS))
+    if basis is None and (with_impact or (variants_of_log is None and (filters is None or filters.is_empty()))):
+        figures = case_figures(events)
+    if basis is None and variants_of_log is None and (filters is None or filters.is_empty()):
+        made = _Basis.of(raw, broken, figures, rule_set, calendar, activities)
+        if made is not None:
+            _remember_basis(key, made)
+    impact = _impact(figures, deviations, per_case) if with_impact else pd.DataFrame(columns=list(IMPACT_COLUMNS))
     return ConformanceReport(
         process=process, method=method, reference=str(reference), cases=v.n_cases, variants=len(v),
         fitness=fit, fitting_cases_share=share, average_case_fitness=avg,

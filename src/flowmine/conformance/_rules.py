@@ -80,6 +80,14 @@ def check_business_rules(
         n = pc.count_distinct(events.column(CASE)).as_py() if events.num_rows else 0
     else:
         n = int(events[CASE].nunique())
+    return rule_results(rules, found, n, examples)
+
+
+def rule_results(rules: Iterable[Rule], found: Mapping[str, list[str]], n: int, examples: int = 5
+                 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """:func:`check_business_rules`' table and per-case rule ids from what ``check_rules`` found (rule id ->
+    violating case ids, sorted) among ``n`` cases. A rule is decided on each case alone, so the results
+    on some of the cases are these lists restricted to them (what a filtered ``check`` uses)."""
     rows = []
     per_case: dict[str, list[str]] = {}
     for r in rules:

@@ -401,8 +401,15 @@ def _warm(store: Store, ready: threading.Event, worker: bool = False) -> None:
         ready.set()
 
 
+#: Request threads of the server. A step card or a step's factors keeps its request's thread waiting for the
+#: worker for seconds, so eight threads (waitress's default) were at times all waiting there while the pages'
+#: quick requests queued behind them (``benchmarks/dashboard.py``: maxima of 5 s on every page); the pages'
+#: own work stays bounded by the interpreter lock and the single-flight memos.
+SERVER_THREADS = 32
+
+
 @validate_params({"host": [str], "port": [Interval(int, 1, 65535)], "threads": [Interval(int, 1, None)]})
-def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, threads: int = 8,
+def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, threads: int = SERVER_THREADS,
           auth_file: str | Path | None = None) -> None:
     """Serve the dashboard with waitress (a production WSGI server; never Dash's debug mode).
 

@@ -428,8 +428,10 @@ def case_starts(store: Store, process: str, by: str) -> Any:
 
 
 #: Influencing factors and step cards are the dashboard's heaviest questions (seconds at a million events):
-#: one at a time, so that they never take both cores from the pages' own quick answers.
-@single_flight(maxsize=32)
+#: one at a time, so that they never take both cores from the pages' own quick answers. A card is about
+#: 11 kB and a step's factors 7 kB, and each costs seconds: a thousand of each are kept (with 32, the
+#: unfiltered cards, 15 s each at a million events, were pushed out by a few filtered ones and computed again).
+@single_flight(maxsize=1024)
 def _step_card(step: str, lang: str, notes: int, *key: Any) -> dict[str, Any] | None:
     """The step card (``flowmine.explain.step_card``) of the filtered process, computed in the worker
     process when the dashboard is served (``flowmine.dashboard._heavy``); ``notes`` (the annotation
@@ -470,7 +472,7 @@ def step_card_of(store: Store, f: Filters, step: str) -> dict[str, Any] | None:
     return _step_card(step, f.lang, notes, *_key(store, f))
 
 
-@single_flight(maxsize=64)
+@single_flight(maxsize=1024)
 def _step_factors(step: str, *key: Any) -> list[dict[str, Any]]:
     """The findings of the step's waiting (sojourn) time: what the map's step detail lists."""
     return _heavy.run(factors_work, step, *key)

@@ -59,7 +59,8 @@ def _pool() -> ProcessPoolExecutor:
 
 def _in_worker(parent: int) -> None:
     """In the worker: Ctrl+C stops the dashboard, which stops the worker, so the worker itself prints no
-    traceback for it; and it exits when the server's process is gone."""
+    traceback for it; and it exits when the server's process is gone. (It keeps the server's scheduling
+    priority: niced, on a machine busy with other work its cards waited past a minute.)"""
     import signal
     import time
 
