@@ -111,6 +111,7 @@ def main() -> None:
         work = Path(tempfile.gettempdir()) / f"flowmine-bench-explain-{args.events}"
         store = work / "store"
         if not (store / "flowmine-store.json").exists():
+            work.mkdir(parents=True, exist_ok=True)
             log = work / "log.parquet"
             cli = [sys.executable, "-m", "flowmine"]
             subprocess.run([*cli, "simulate", args.process, "--cases", str(args.events // 9), "--out", str(log),

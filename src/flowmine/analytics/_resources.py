@@ -67,30 +67,46 @@ def handovers(log: LogLike, level: str = "resource") -> pd.DataFrame:
     return run(log, build, HANDOVER[level])
 
 
-def busy_seconds(inst: pd.DataFrame, lo: pd.Series, hi: pd.Series, resource: npt.NDArray[np.object_]
-                 ) -> npt.NDArray[np.float64]:
-    """Per interval ``[lo, hi)`` (timestamps), the seconds in it during which ``resource`` (one per
-    interval) was doing any work of the log: the union of its activity instances (start to completion)
-    in ``inst`` (:func:`flowmine.analytics.instances`), whatever the step or case."""
-    def us(ts: pd.Series) -> npt.NDArray[np.int64]:
-        return np.asarray(pd.to_datetime(ts, utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64))
+#: Per resource, its work as disjoint intervals: (starts, ends, the busy seconds before each start, in us).
+BusyIntervals = dict[object, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]]
 
+
+def _us(ts: pd.Series) -> npt.NDArray[np.int64]:
+    return np.asarray(pd.to_datetime(ts, utc=True).to_numpy(dtype="datetime64[us]").astype(np.int64))
+
+
+def busy_intervals(inst: pd.DataFrame) -> BusyIntervals:
+    """Each resource's activity instances in ``inst`` (start to completion, any step or case) merged into
+    disjoint intervals, with the running total of their lengths: what :func:`busy_seconds` looks up
+    (computed once where many questions are asked of one log)."""
     work = inst[inst["start"].notna() & inst["resource"].notna()]
-    busy = pd.DataFrame({"resource": work["resource"].to_numpy(dtype=object), "s": us(work["start"]),
-                         "e": us(work["complete"])})
-    lo_us, hi_us = us(lo), us(hi)
-    out = np.zeros(lo_us.size, dtype=np.float64)
-    asked = pd.Series(np.arange(lo_us.size)).groupby(pd.Series(resource, dtype=object), sort=False).indices
+    busy = pd.DataFrame({"resource": work["resource"].to_numpy(dtype=object), "s": _us(work["start"]),
+                         "e": _us(work["complete"])})
+    out: BusyIntervals = {}
     for res, group in busy.groupby("resource", sort=False):
-        idx = np.asarray(asked.get(res, ()), dtype=np.int64)
-        if idx.size == 0:
-            continue
         s, e = group["s"].to_numpy(), group["e"].to_numpy()
         order = np.argsort(s, kind="stable")
         s, e = s[order], np.maximum.accumulate(e[order])
         starts = np.concatenate(([True], s[1:] > e[:-1]))  # merged into disjoint intervals
         ms, me = s[starts], np.maximum.reduceat(e, np.flatnonzero(starts))
-        cum = np.concatenate(([0], np.cumsum(me - ms)))
+        out[res] = (ms, me, np.concatenate(([0], np.cumsum(me - ms))))
+    return out
+
+
+def busy_seconds(inst: pd.DataFrame, lo: pd.Series, hi: pd.Series, resource: npt.NDArray[np.object_],
+                 intervals: BusyIntervals | None = None) -> npt.NDArray[np.float64]:
+    """Per interval ``[lo, hi)`` (timestamps), the seconds in it during which ``resource`` (one per
+    interval) was doing any work of the log: the union of its activity instances (start to completion)
+    in ``inst`` (:func:`flowmine.analytics.instances`), whatever the step or case. ``intervals``: the
+    :func:`busy_intervals` of ``inst`` when they are known."""
+    merged = busy_intervals(inst) if intervals is None else intervals
+    lo_us, hi_us = _us(lo), _us(hi)
+    out = np.zeros(lo_us.size, dtype=np.float64)
+    asked = pd.Series(np.arange(lo_us.size)).groupby(pd.Series(resource, dtype=object), sort=False).indices
+    for res, (ms, me, cum) in merged.items():
+        idx = np.asarray(asked.get(res, ()), dtype=np.int64)
+        if idx.size == 0:
+            continue
 
         def covered(t: npt.NDArray[np.int64], ms: npt.NDArray[np.int64] = ms, me: npt.NDArray[np.int64] = me,
                     cum: npt.NDArray[np.int64] = cum) -> npt.NDArray[np.int64]:

@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from flowmine.analytics import LogLike, StoredLog, instances
+from flowmine.analytics import LogLike, StoredLog
 from flowmine.errors import OptionError
 from flowmine.explain._annotations import read_annotations
 from flowmine.explain._explain import _config, _steps_of_rule, _zone, explain_with
+from flowmine.explain._prepared import Prepared, prepared
 from flowmine.explain._units import batch_sizes, ready_times
 from flowmine.explain._waiting import waiting_parts
 
@@ -115,16 +116,16 @@ def pettitt(values: np.ndarray) -> tuple[int, float]:
     return k, p
 
 
-def _environment(log: LogLike, inst: pd.DataFrame, at: pd.DataFrame, step: str, measure: str | None, tz: str,
+def _environment(log: LogLike, prep: Prepared, at: pd.DataFrame, step: str, measure: str | None, tz: str,
                  definition: str | None, top: int, report: Any) -> dict[str, Any]:
     col = f"{measure}_s" if measure is not None else "service_s"
     opts: dict[str, Any] = {"step": step, "edge": None, "min_cases": 30, "alpha": 0.05, "n_boot": 500,
                             "confidence": 0.95, "bins": 4, "seed": 0, "timezone": tz, "definition": definition}
     deviations = report is not None and isinstance(log, StoredLog)
-    found = (explain_with(log, inst, measure=measure, interactions=True, report=None, decompose=False,
+    found = (explain_with(log, prep, measure=measure, interactions=True, report=None, decompose=False,
                           intervals="findings", **opts).to_dict() if measure is not None
              else {"factors": [], "interactions": []})
-    deviating = (explain_with(log, inst, measure="deviation", interactions=False, report=report, decompose=False,
+    deviating = (explain_with(log, prep, measure="deviation", interactions=False, report=report, decompose=False,
                               intervals="findings", **opts) if deviations else None)
     env: dict[str, Any] = {"measure": measure, "factors": found["factors"][:top],
                            "interactions": found["interactions"][:top],
@@ -182,8 +183,9 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
     """
     if lang not in ("en", "zh"):
         raise OptionError(f"lang must be 'en' or 'zh', got {lang!r}", parameter="lang", function="step_card")
-    inst = instances(log)
-    mask = (inst["activity"] == step).to_numpy()
+    prep = prepared(log)
+    inst = prep.inst
+    mask = prep.rows(step)
     if not mask.any():
         known = ", ".join(repr(a) for a in inst["activity"].value_counts().index[:8].tolist())
         raise OptionError(f"no instance of step {step!r} in the log; its steps include {known}",
@@ -211,7 +213,7 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
     in_batch = pd.Series(batches).isin(["2-3", "4-9", "10+"])
     parts = None
     if has_starts:
-        _, parts = waiting_parts(inst, mask, cfg.working_calendar() if cfg is not None else None)
+        _, parts = waiting_parts(inst, mask, cfg.working_calendar() if cfg is not None else None, prep.busy())
     cost = at["cost"]
     processing: dict[str, Any] = {
         "time_basis": "waiting" if has_starts else "sojourn",
@@ -238,7 +240,7 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
     # neither waiting nor sojourn: nothing enables it); none known: no factors
     measure = next((m for m, c in (("waiting", "waiting_s"), ("sojourn", "sojourn_s"), ("service", "service_s"))
                     if at[c].notna().any()), None)
-    environment = _environment(log, inst, at, step, measure, tz, definition, top,
+    environment = _environment(log, prep, at, step, measure, tz, definition, top,
                                report if with_deviations else None)
     notes = (read_annotations(log.store, log.process, step) if isinstance(log, StoredLog) else [])
     return StepCard(process=log.process if isinstance(log, StoredLog) else None, step=step, instances=len(at),

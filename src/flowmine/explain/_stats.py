@@ -44,6 +44,15 @@ def rank_test(values: FloatArray, masks: npt.NDArray[np.bool_]) -> FloatArray:
     return np.asarray(np.clip(p, 0.0, 1.0), dtype=np.float64)
 
 
+def sorted_median(sorted_values: FloatArray) -> float:
+    """The median of a sorted sample (what ``np.median`` gives, without its partition): the middle
+    value, or the mean of the two middle values."""
+    n = sorted_values.size
+    if n % 2:
+        return float(sorted_values[n // 2])
+    return float(np.mean(sorted_values[n // 2 - 1:n // 2 + 1]))
+
+
 def fisher_test(hits: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64], total_hits: int, total: int
                 ) -> FloatArray:
     """Two-sided Fisher exact p-value of each group's rate (``hits`` of ``sizes``) against the rest: the

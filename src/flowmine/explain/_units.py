@@ -13,6 +13,7 @@ the same moment). A factor is a column of text labels, one per unit (None: unkno
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +23,9 @@ import pyarrow as pa
 from flowmine._remember import remembered
 from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, CORE_TYPES, LIFECYCLE
 from flowmine.analytics import LogLike, StoredLog, as_table
+
+if TYPE_CHECKING:
+    from flowmine.explain._prepared import Prepared
 
 #: Measures of an explanation, by target.
 STEP_MEASURES = ("waiting", "service", "sojourn", "cost", "rework", "deviation")
@@ -46,6 +50,16 @@ class Factor:
     kind: str  # case attribute | event attribute | resource | role | time | variant | workload | batch
     labels: npt.NDArray[np.object_]
     edges: list[float] | None = None
+    _codes: tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]] | None = field(default=None, repr=False,
+                                                                                 compare=False)
+
+    def codes(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+        """The labels as integer codes (None: -1) and the values they stand for, in order of first
+        appearance (``pd.factorize``), computed once (the labels never change)."""
+        if self._codes is None:
+            codes, names = pd.factorize(self.labels)
+            self._codes = (np.asarray(codes, dtype=np.int64), np.asarray(names, dtype=object))
+        return self._codes
 
 
 @dataclass
@@ -224,16 +238,17 @@ def _spelt(acts: npt.NDArray[np.object_], hashes: list[int], begins: list[int], 
     return out
 
 
-def variants_so_far(inst: pd.DataFrame, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+def variants_so_far(inst: pd.DataFrame, rows: npt.NDArray[np.int64], prep: Prepared | None = None
+                    ) -> npt.NDArray[np.object_]:
     """The activities before each of ``rows`` in its case, joined with " → " ("(start)" for the first)."""
-    prefix, _, depth = _prefix_hashes(inst)
+    prefix, _, depth = _prefix_hashes(inst) if prep is None else prep.prefix()
     acts = inst["activity"].to_numpy(dtype=object)
     return _spelt(acts, prefix[rows].tolist(), (rows - depth[rows]).tolist(), rows.tolist())
 
 
-def case_variants(inst: pd.DataFrame) -> pd.Series:
+def case_variants(inst: pd.DataFrame, prep: Prepared | None = None) -> pd.Series:
     """Each case's variant (its activities joined with " → "), indexed by case id."""
-    prefix, codes, depth = _prefix_hashes(inst)
+    prefix, codes, depth = _prefix_hashes(inst) if prep is None else prep.prefix()
     case = inst["case"].to_numpy(dtype=object)
     last = np.flatnonzero(np.append(case[1:] != case[:-1], True))  # each case's last row
     full = _roll(prefix[last], codes[last])
@@ -242,7 +257,7 @@ def case_variants(inst: pd.DataFrame) -> pd.Series:
     return pd.Series(text, index=pd.Index(case[last], name="case"))
 
 
-def case_frame(inst: pd.DataFrame, variant: bool = True) -> pd.DataFrame:
+def case_frame(inst: pd.DataFrame, variant: bool = True, prep: Prepared | None = None) -> pd.DataFrame:
     """Per case: start (first start, else completion), end (last completion), cost, whether any step was
     repeated, and (``variant``) its variant."""
     begin = inst["start"].fillna(inst["complete"])
@@ -250,7 +265,7 @@ def case_frame(inst: pd.DataFrame, variant: bool = True) -> pd.DataFrame:
     out = pd.DataFrame({"start": g["begin"].min(), "end": g["complete"].max(), "cost": g["cost"].sum(min_count=1),
                         "rework": g["repetition"].max() >= 2})
     if variant:
-        out["variant"] = case_variants(inst).reindex(out.index)
+        out["variant"] = case_variants(inst, prep).reindex(out.index)
     return out
 
 
@@ -262,11 +277,13 @@ def add_attributes(factors: list[Factor], cases: npt.NDArray[np.object_], case_a
             factors.append(f)
 
 
-def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series, column: str, *, measure: str, tz: str,
-               bins: int) -> Units:
+def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series | npt.NDArray[np.bool_], column: str, *,
+               measure: str, tz: str, bins: int, prep: Prepared | None = None) -> Units:
     """The instances ``which`` selects (a step's, or an edge's targets) with a known ``column`` value, and
-    their factors; the work in progress counts the instances ``which`` selects."""
-    rows = np.flatnonzero(which.to_numpy())
+    their factors; the work in progress counts the instances ``which`` selects. ``prep``: what is derived
+    from ``inst`` once (``flowmine.explain._prepared``)."""
+    which = which.to_numpy() if isinstance(which, pd.Series) else which
+    rows = np.flatnonzero(which)
     values = inst[column].to_numpy(dtype=np.float64, na_value=np.nan)[rows]
     keep = np.isfinite(values)
     notes = []
@@ -288,8 +305,8 @@ def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series, column: str, 
             factors.append(f)
     ready = ready_times(sel)
     factors += time_factors(ready, tz, "ready")
-    factors.append(Factor("variant so far", "variant", variants_so_far(inst, rows)))
-    every = inst[which.to_numpy()]
+    factors.append(Factor("variant so far", "variant", variants_so_far(inst, rows, prep)))
+    every = inst[which]
     wip = work_in_progress(_us(ready), _us(ready_times(every)), _us(every["complete"]))
     factors.append(binned("work in progress", "workload", wip, bins))
     factors.append(Factor("batch size", "batch", batch_sizes(sel["resource"].to_numpy(dtype=object),
@@ -298,7 +315,7 @@ def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series, column: str, 
 
 
 def per_case_units(inst: pd.DataFrame, log: LogLike, values: pd.Series, *, tz: str, bins: int, binary: bool,
-                   variant: bool, step: str | None = None) -> Units:
+                   variant: bool, step: str | None = None, prep: Prepared | None = None) -> Units:
     """One unit per case of ``values`` (indexed by case id), with the case's factors (and, for a step,
     the resource of its first execution)."""
     values = values.dropna()
@@ -306,7 +323,7 @@ def per_case_units(inst: pd.DataFrame, log: LogLike, values: pd.Series, *, tz: s
     case_attrs, _ = attribute_tables(log)
     factors: list[Factor] = []
     add_attributes(factors, cases, case_attrs, bins)
-    frame = case_frame(inst, variant=variant).reindex(cases)
+    frame = (case_frame(inst, variant=variant) if prep is None else prep.case_frame(variant)).reindex(cases)
     factors += [f for f in time_factors(frame["start"].reset_index(drop=True), tz, "start")
                 if not f.name.endswith("hour")]
     if variant:
