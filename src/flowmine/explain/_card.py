@@ -192,10 +192,16 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
                           parameter="step", function="step_card")
     cfg = _config(log, definition)
     tz = _zone(cfg, timezone)
-    at = inst[mask]
-    nxt = inst["activity"].shift(-1).where(inst["case"].shift(-1) == inst["case"], "(end)")
-    prev_res = inst["resource"].shift(1).where(inst["case"].shift(1) == inst["case"])
-    next_res = inst["resource"].shift(-1).where(inst["case"].shift(-1) == inst["case"])
+    at = prep.step(step)
+    # the rows before and after the step's own in the same case: its predecessor and successor instances
+    rows = np.flatnonzero(mask)
+    codes = prep.case_codes()
+    before, after = np.maximum(rows - 1, 0), np.minimum(rows + 1, len(inst) - 1)
+    has_prev = (rows > 0) & (codes[before] == codes[rows])
+    has_next = (rows + 1 < len(inst)) & (codes[after] == codes[rows])
+    nxt = inst["activity"].iloc[after].set_axis(at.index).where(has_next, "(end)")
+    prev_res = inst["resource"].iloc[before].set_axis(at.index).where(has_prev)
+    next_res = inst["resource"].iloc[after].set_axis(at.index).where(has_next)
     ready = pd.to_datetime(ready_times(at), utc=True).dt.tz_convert(tz)
     arrivals = pd.crosstab(ready.dt.day_of_week, ready.dt.hour).reindex(index=range(7), columns=range(24),
                                                                          fill_value=0)
@@ -203,7 +209,7 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
     inputs: dict[str, Any] = {
         "predecessors": shares(at["prev_activity"].fillna("(start)"), top),
         "arrivals": {"weekdays": list(_WEEKDAYS), "hours": list(range(24)), "counts": arrivals.to_numpy().tolist()},
-        "case_attributes": _case_attributes(log, case_ids, top)}
+        "case_attributes": _case_attributes(prep.attributes(log)[0], case_ids, top)}
     has_starts = bool(at["start"].notna().any())
     per_case = at.groupby("case")["repetition"].max()
     quality_failed = at[at["quality"].fillna("").str.lower().isin(["fail", "failed", "rejected", "no"])]
@@ -227,13 +233,13 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
         "batching": {"share_in_batches": float(in_batch.mean()) if len(in_batch) else None,
                      "sizes": shares(pd.Series(batches), top)},
         "waiting_parts": parts}
-    outputs: dict[str, Any] = {"successors": shares(nxt[mask], top),
+    outputs: dict[str, Any] = {"successors": shares(nxt, top),
                                "quality": shares(at["quality"], top) if at["quality"].notna().any() else [],
                                "instance_outcomes": shares(at["outcome"], top) if at["outcome"].notna().any() else []}
     participants: dict[str, Any] = {
         "resources": _resources(at, top), "roles": shares(at["role"], top) if at["role"].notna().any() else [],
-        "handovers_in": shares((prev_res[mask].astype(object) + " → " + at["resource"].astype(object)).dropna(), top),
-        "handovers_out": shares((at["resource"].astype(object) + " → " + next_res[mask].astype(object)).dropna(), top)}
+        "handovers_in": shares((prev_res.astype(object) + " → " + at["resource"].astype(object)).dropna(), top),
+        "handovers_out": shares((at["resource"].astype(object) + " → " + next_res.astype(object)).dropna(), top)}
     controls, report = _controls(log, cfg, step, report, lang, processing, definition)
     participants["four_eyes"] = [c for c in controls["rules"] if c["kind"] == "four_eyes"]
     # the time the environment explains: waiting, else sojourn, else service (a case's first step has
@@ -253,10 +259,7 @@ def _currency(at: pd.DataFrame) -> str | None:
     return str(found[0]) if len(found) == 1 else (None if not found else "mixed")
 
 
-def _case_attributes(log: LogLike, cases: np.ndarray, top: int) -> dict[str, Any]:
-    from flowmine.explain._units import attribute_tables
-
-    attrs, _ = attribute_tables(log)
+def _case_attributes(attrs: pd.DataFrame, cases: np.ndarray, top: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     sub = attrs.reindex(cases)
     for col in sub.columns:

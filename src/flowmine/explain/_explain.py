@@ -28,7 +28,7 @@ from flowmine._params import Interval, Options, validate_params
 from flowmine.analytics import LogLike, StoredLog
 from flowmine.errors import OptionError
 from flowmine.explain import _stats
-from flowmine.explain._prepared import Prepared, prepared
+from flowmine.explain._prepared import Prepared, deviation_index, prepared
 from flowmine.explain._units import (
     BINARY,
     CASE_MEASURES,
@@ -187,15 +187,7 @@ def _deviating(log: LogLike, step: str | None, definition: str | None, report: A
         for r in (cfg.rules if cfg is not None else ()):
             if names & _steps_of_rule(r.params):
                 concerning.add(r.id)
-    out = {}
-    for case, labels in report.case_deviations.items():
-        broken = report.case_rules.get(case, [])
-        if step is None:
-            bad = bool(labels) or bool(broken) or report.case_fitness.get(case, 1.0) < 1.0
-        else:
-            bad = any(lab.split(": ", 1)[1] in names for lab in labels) or bool(concerning & set(broken))
-        out[str(case)] = 1.0 if bad else 0.0
-    return pd.Series(out, dtype=np.float64)
+    return deviation_index(report).deviating(None if step is None else names, concerning)
 
 
 def _units(log: LogLike, prep: Prepared, target: str, name: Any, measure: str, tz: str, bins: int,
@@ -216,7 +208,7 @@ def _units(log: LogLike, prep: Prepared, target: str, name: Any, measure: str, t
     if target == "step":
         if measure in _COLUMN:
             col = _COLUMN[measure]
-            at = inst[prep.rows(name)]
+            at = prep.step(name)
             if at[col].notna().sum() == 0:
                 if measure in ("waiting", "service") and at["start"].notna().sum() == 0:
                     why = f"the log has no start timestamps for {name!r}: its {measure} time is unknown; use " \
@@ -228,9 +220,9 @@ def _units(log: LogLike, prep: Prepared, target: str, name: Any, measure: str, t
                     why = f"no {measure} value of {name!r} is known"
                 raise OptionError(why, parameter="measure", function="explain")
             units = step_units(inst, log, prep.rows(name), col, measure=measure, tz=tz, bins=bins, prep=prep)
-            units.unit = currency_of(inst[prep.rows(name)]) if measure == "cost" else "s"
+            units.unit = currency_of(prep.step(name)) if measure == "cost" else "s"
             return units
-        at = inst[prep.rows(name)]
+        at = prep.step(name)
         if measure == "rework":
             values = (at.groupby("case")["repetition"].max() >= 2).astype(np.float64)
         else:

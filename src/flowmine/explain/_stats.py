@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 from scipy import stats
-from scipy.special import gammaln
+from scipy.special import gammaln, ndtr
 
 FloatArray = npt.NDArray[np.float64]
 #: Above this many units a group's bootstrap median is drawn through the binomial's normal limit.
@@ -89,7 +89,7 @@ def median_draws_at(n: int, value_at: Callable[[npt.NDArray[np.int64]], FloatArr
     j = np.arange(lo, hi + 1)
     if n > LARGE:  # the binomial's normal limit (continuity-corrected): its error is below 1e-3 here
         p = j / n
-        cdf = stats.norm.sf((k - 0.5 - n * p) / np.sqrt(n * p * (1 - p)))
+        cdf = ndtr(-(k - 0.5 - n * p) / np.sqrt(n * p * (1 - p)))  # the normal's survival (what norm.sf computes)
     else:
         cdf = stats.binom.sf(k - 1, n, j / n)
     cdf[-1] = 1.0

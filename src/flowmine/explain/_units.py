@@ -13,13 +13,14 @@ the same moment). A factor is a column of text labels, one per unit (None: unkno
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
+from flowmine._fingerprint import FINGERPRINT
 from flowmine._remember import remembered
 from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, CORE_TYPES, LIFECYCLE
 from flowmine.analytics import LogLike, StoredLog, as_table
@@ -101,13 +102,15 @@ def binned(name: str, kind: str, values: npt.NDArray[np.float64], bins: int) -> 
     return Factor(name, kind, labels, [float(e) for e in edges])
 
 
-def _column(name: str, kind: str, col: pa.ChunkedArray | pd.Series, bins: int) -> Factor | None:
+def column_data(col: pa.ChunkedArray | pd.Series) -> tuple[str, npt.NDArray[Any]] | None:
+    """An attribute column as what its factor is made of: ``("number", floats)`` (NaN: unknown) or
+    ``("labels", texts)`` (None: unknown); None for a date (its month is a factor already). Element by
+    element, so the data of a whole table taken at some rows is the data of those rows."""
     series = col if isinstance(col, pd.Series) else col.to_pandas()
     if pd.api.types.is_bool_dtype(series):
         series = series.map({True: "true", False: "false"})
     if pd.api.types.is_numeric_dtype(series):
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        return binned(name, kind, values, bins) if np.isfinite(values).any() else None
+        return "number", series.to_numpy(dtype=np.float64, na_value=np.nan)
     if pd.api.types.is_datetime64_any_dtype(series):
         return None  # a date attribute is a time, not a category: its month is a factor already
     labels = np.array(series.to_numpy(dtype=object), dtype=object)  # a copy we may write
@@ -116,7 +119,25 @@ def _column(name: str, kind: str, col: pa.ChunkedArray | pd.Series, bins: int) -
     if not pd.api.types.is_string_dtype(series):  # numbers in an object column, bytes...: their text
         labels[~missing] = [str(v) for v in labels[~missing]]
     labels[labels == ""] = None
-    return Factor(name, kind, labels) if pd.notna(labels).any() else None
+    return "labels", labels
+
+
+def column_factor(name: str, kind: str, data: tuple[str, npt.NDArray[Any]] | None, bins: int,
+                  rows: npt.NDArray[np.int64] | None = None) -> Factor | None:
+    """The factor of :func:`column_data` (at ``rows`` of it when given): numbers binned, texts as they
+    are; None when no unit's value is known."""
+    if data is None:
+        return None
+    what, values = data
+    if rows is not None:
+        values = values[rows]  # a copy: the factor's labels are its own
+    if what == "number":
+        return binned(name, kind, values, bins) if np.isfinite(values).any() else None
+    return Factor(name, kind, values) if pd.notna(values).any() else None
+
+
+def _column(name: str, kind: str, col: pa.ChunkedArray | pd.Series, bins: int) -> Factor | None:
+    return column_factor(name, kind, column_data(col), bins)
 
 
 def _local(ts: pd.Series, tz: str) -> pd.Series:
@@ -160,8 +181,9 @@ def _attribute_tables(log: LogLike) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = as_table(log, None)
     core = set(CORE_TYPES) | {LIFECYCLE}
     case_cols = [c for c in table.column_names if c.startswith(CASE_PREFIX) and c != CASE]
+    # not the events' content fingerprints: one per event, never a factor value with support
     event_cols = [c for c in table.column_names if c not in core and not c.startswith(CASE_PREFIX)
-                  and not c.startswith("source:") and c != ACTIVITY]
+                  and not c.startswith("source:") and c not in (ACTIVITY, FINGERPRINT)]
     cases = table.select([CASE, *case_cols]).to_pandas().drop_duplicates(CASE).set_index(CASE)
     events = table.select(["event_id", *event_cols]).to_pandas().set_index("event_id") if event_cols else (
         pd.DataFrame(index=pd.Index(table.column("event_id").to_numpy(), name="event_id")))
@@ -224,26 +246,23 @@ def _roll(h: npt.NDArray[np.uint64], code: npt.NDArray[np.int64]) -> npt.NDArray
         return np.asarray(h * np.uint64(1_000_003) + np.uint64(1) + code.astype(np.uint64))
 
 
-def _spelt(acts: npt.NDArray[np.object_], hashes: list[int], begins: list[int], ends: list[int]
-           ) -> npt.NDArray[np.object_]:
+def _spelt(acts: npt.NDArray[np.object_], hashes: npt.NDArray[np.uint64], begins: npt.NDArray[np.int64],
+           ends: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
     """The text of each sequence ``acts[begin:end]`` (" → "-joined, "(start)" when empty), spelt out once
-    per distinct hash."""
-    names: dict[int, str] = {}
-    out = np.empty(len(hashes), dtype=object)
-    for k, (h, begin, end) in enumerate(zip(hashes, begins, ends, strict=True)):
-        name = names.get(h)
-        if name is None:
-            name = names[h] = " → ".join(acts[begin:end]) if end > begin else "(start)"
-        out[k] = name
-    return out
+    per distinct hash (as its first sequence)."""
+    distinct, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    names = np.empty(distinct.size, dtype=object)
+    for k, (begin, end) in enumerate(zip(begins[first].tolist(), ends[first].tolist(), strict=True)):
+        names[k] = " → ".join(acts[begin:end]) if end > begin else "(start)"
+    return np.asarray(names[inverse.reshape(-1)], dtype=object)
 
 
 def variants_so_far(inst: pd.DataFrame, rows: npt.NDArray[np.int64], prep: Prepared | None = None
                     ) -> npt.NDArray[np.object_]:
     """The activities before each of ``rows`` in its case, joined with " → " ("(start)" for the first)."""
     prefix, _, depth = _prefix_hashes(inst) if prep is None else prep.prefix()
-    acts = inst["activity"].to_numpy(dtype=object)
-    return _spelt(acts, prefix[rows].tolist(), (rows - depth[rows]).tolist(), rows.tolist())
+    acts = inst["activity"].to_numpy(dtype=object) if prep is None else prep.activities()
+    return _spelt(acts, prefix[rows], rows - depth[rows], rows)
 
 
 def case_variants(inst: pd.DataFrame, prep: Prepared | None = None) -> pd.Series:
@@ -253,7 +272,7 @@ def case_variants(inst: pd.DataFrame, prep: Prepared | None = None) -> pd.Series
     last = np.flatnonzero(np.append(case[1:] != case[:-1], True))  # each case's last row
     full = _roll(prefix[last], codes[last])
     acts = inst["activity"].to_numpy(dtype=object)
-    text = _spelt(acts, full.tolist(), (last - depth[last]).tolist(), (last + 1).tolist())
+    text = _spelt(acts, full, last - depth[last], last + 1)
     return pd.Series(text, index=pd.Index(case[last], name="case"))
 
 
@@ -270,11 +289,35 @@ def case_frame(inst: pd.DataFrame, variant: bool = True, prep: Prepared | None =
 
 
 def add_attributes(factors: list[Factor], cases: npt.NDArray[np.object_], case_attrs: pd.DataFrame,
-                   bins: int) -> None:
+                   bins: int, columns: list[tuple[str, Any]] | None = None,
+                   positions: npt.NDArray[np.int64] | None = None) -> None:
+    """The case attributes' factors of units in ``cases``; with ``columns`` (the :func:`column_data` of
+    every column of ``case_attrs``, made once), from them at the cases' ``positions`` in the table
+    (looked up when not given)."""
+    if columns is not None:
+        if positions is None:
+            positions = np.asarray(case_attrs.index.get_indexer(cases), dtype=np.int64)
+        if positions.size == 0 or positions.min() >= 0:  # every case in the table (else looked up below)
+            for col, data in columns:
+                f = column_factor(col, "case attribute", data, bins, positions)
+                if f is not None:
+                    factors.append(f)
+            return
     for col in case_attrs.columns:
         f = _column(col, "case attribute", case_attrs[col].reindex(cases).reset_index(drop=True), bins)
         if f is not None:
             factors.append(f)
+
+
+#: What a step's units read of their instances: their case and event, who did them, when they became ready.
+_READY_COLUMNS = ("ready", "enabling_complete", "start", "complete")
+_UNIT_COLUMNS = ("case", "event_id", "resource", "role", *_READY_COLUMNS)
+
+
+def _take(inst: pd.DataFrame, rows: npt.NDArray[np.int64], columns: tuple[str, ...]) -> pd.DataFrame:
+    """The ``columns`` of ``inst`` at ``rows`` (positions), indexed from 0: one take, not a copy of every
+    column."""
+    return inst.iloc[rows, [inst.columns.get_loc(c) for c in columns]].reset_index(drop=True)
 
 
 def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series | npt.NDArray[np.bool_], column: str, *,
@@ -290,13 +333,19 @@ def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series | npt.NDArray[
     if (~keep).any():
         notes.append(f"{int((~keep).sum()):,} instances without a known {measure} value are not compared")
     rows, values = rows[keep], values[keep]
-    sel = inst.iloc[rows].reset_index(drop=True)
-    case_attrs, event_attrs = attribute_tables(log)
+    sel = _take(inst, rows, _UNIT_COLUMNS)
+    case_attrs, event_attrs = attribute_tables(log) if prep is None else prep.attributes(log)
     cases = sel["case"].to_numpy(dtype=object)
     factors: list[Factor] = []
-    add_attributes(factors, cases, case_attrs, bins)
+    if prep is None:
+        add_attributes(factors, cases, case_attrs, bins)
+    else:
+        add_attributes(factors, cases, case_attrs, bins, prep.case_columns(log), prep.case_positions(log)[rows])
+    at = None if prep is None else prep.event_positions(log)[rows]
     for col in event_attrs.columns:
-        f = _column(col, "event attribute", event_attrs[col].reindex(sel["event_id"]).reset_index(drop=True), bins)
+        attr = (event_attrs[col].reindex(sel["event_id"]) if at is None or (at.size and at.min() < 0)
+                else event_attrs[col].take(at))
+        f = _column(col, "event attribute", attr.reset_index(drop=True), bins)
         if f is not None:
             factors.append(f)
     for col, name, kind in (("resource", "org:resource", "resource"), ("role", "org:role", "role")):
@@ -306,7 +355,7 @@ def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series | npt.NDArray[
     ready = ready_times(sel)
     factors += time_factors(ready, tz, "ready")
     factors.append(Factor("variant so far", "variant", variants_so_far(inst, rows, prep)))
-    every = inst[which]
+    every = _take(inst, np.flatnonzero(which), _READY_COLUMNS)
     wip = work_in_progress(_us(ready), _us(ready_times(every)), _us(every["complete"]))
     factors.append(binned("work in progress", "workload", wip, bins))
     factors.append(Factor("batch size", "batch", batch_sizes(sel["resource"].to_numpy(dtype=object),
@@ -320,16 +369,17 @@ def per_case_units(inst: pd.DataFrame, log: LogLike, values: pd.Series, *, tz: s
     the resource of its first execution)."""
     values = values.dropna()
     cases = values.index.to_numpy(dtype=object)
-    case_attrs, _ = attribute_tables(log)
+    case_attrs, _ = attribute_tables(log) if prep is None else prep.attributes(log)
     factors: list[Factor] = []
-    add_attributes(factors, cases, case_attrs, bins)
+    add_attributes(factors, cases, case_attrs, bins, None if prep is None else prep.case_columns(log))
     frame = (case_frame(inst, variant=variant) if prep is None else prep.case_frame(variant)).reindex(cases)
     factors += [f for f in time_factors(frame["start"].reset_index(drop=True), tz, "start")
                 if not f.name.endswith("hour")]
     if variant:
         factors.append(Factor("variant", "variant", frame["variant"].to_numpy(dtype=object)))
     if step is not None:
-        first = inst[(inst["activity"] == step) & (inst["repetition"] == 1)].drop_duplicates("case")
+        at = inst[inst["activity"] == step] if prep is None else prep.step(step)
+        first = at[at["repetition"] == 1].drop_duplicates("case")
         res = first.set_index("case")["resource"].reindex(cases).reset_index(drop=True)
         f = _column("org:resource", "resource", res, bins)
         if f is not None:

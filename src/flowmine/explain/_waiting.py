@@ -41,7 +41,7 @@ def waiting_parts(inst: pd.DataFrame, which: npt.NDArray[np.bool_], calendar: Ca
     """Per selected instance with a known waiting time: its parts in seconds; and the totals, shares and
     what each part needed (``unknown``: the parts the log cannot tell, with the reason). ``busy``: the
     resources' :func:`~flowmine.analytics.busy_intervals` of ``inst`` when they are known."""
-    sel = inst[which & inst["waiting_s"].notna().to_numpy()]
+    sel = inst.loc[which & inst["waiting_s"].notna().to_numpy(), ["case", "enabling_complete", "start", "resource"]]
     ready = _us(sel["enabling_complete"])
     start = _us(sel["start"])
     wait = (start - ready) / 1e6
