@@ -93,12 +93,12 @@ class Prepared:
     def case_positions(self, log: LogLike) -> npt.NDArray[np.int64]:
         """Where each row's case is in the case attribute table (-1: not there)."""
         return self._once("case positions", lambda: np.asarray(
-            self.attributes(log)[0].index.get_indexer(self.inst["case"]), dtype=np.int64))
+            self.attributes(log)[0].index.get_indexer(pd.Index(self.inst["case"])), dtype=np.int64))
 
     def event_positions(self, log: LogLike) -> npt.NDArray[np.int64]:
         """Where each row's event is in the event attribute table (-1: not there)."""
         return self._once("event positions", lambda: np.asarray(
-            self.attributes(log)[1].index.get_indexer(self.inst["event_id"]), dtype=np.int64))
+            self.attributes(log)[1].index.get_indexer(pd.Index(self.inst["event_id"])), dtype=np.int64))
 
     def case_columns(self, log: LogLike) -> list[tuple[str, Any]]:
         """Each case attribute's :func:`~flowmine.explain._units.column_data` over the whole table."""
@@ -142,7 +142,7 @@ class DeviationIndex:
         self.rules = {k: np.asarray(v, dtype=np.int64) for k, v in rules.items()}
         self.whole = whole
 
-    def deviating(self, names: set[str] | None, concerning: set[str]) -> pd.Series:
+    def deviating(self, names: set[Any] | None, concerning: set[str]) -> pd.Series:
         """Per case 1.0 or 0.0: any deviation (``names`` None), else a deviating move of a step named
         ``names`` or a broken rule of ``concerning``."""
         if names is None:

@@ -296,7 +296,7 @@ def add_attributes(factors: list[Factor], cases: npt.NDArray[np.object_], case_a
     (looked up when not given)."""
     if columns is not None:
         if positions is None:
-            positions = np.asarray(case_attrs.index.get_indexer(cases), dtype=np.int64)
+            positions = np.asarray(case_attrs.index.get_indexer(pd.Index(cases)), dtype=np.int64)
         if positions.size == 0 or positions.min() >= 0:  # every case in the table (else looked up below)
             for col, data in columns:
                 f = column_factor(col, "case attribute", data, bins, positions)
@@ -317,7 +317,8 @@ _UNIT_COLUMNS = ("case", "event_id", "resource", "role", *_READY_COLUMNS)
 def _take(inst: pd.DataFrame, rows: npt.NDArray[np.int64], columns: tuple[str, ...]) -> pd.DataFrame:
     """The ``columns`` of ``inst`` at ``rows`` (positions), indexed from 0: one take, not a copy of every
     column."""
-    return inst.iloc[rows, [inst.columns.get_loc(c) for c in columns]].reset_index(drop=True)
+    where = [int(inst.columns.get_loc(c)) for c in columns]  # type: ignore[arg-type]
+    return pd.DataFrame(inst.iloc[rows, where]).reset_index(drop=True)
 
 
 def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series | npt.NDArray[np.bool_], column: str, *,
