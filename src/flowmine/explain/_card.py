@@ -116,6 +116,19 @@ def pettitt(values: np.ndarray) -> tuple[int, float]:
     return k, p
 
 
+def _months(when: pd.Series) -> np.ndarray:
+    """Each time's month as ``YYYY-MM`` (None: unknown), spelt once per month."""
+    out = np.full(len(when), None, dtype=object)
+    known = when.notna().to_numpy()
+    if known.any():
+        sub = when[known]
+        ym = (sub.dt.year * 12 + sub.dt.month - 1).to_numpy(dtype=np.int64)
+        lo = int(ym.min())
+        names = np.asarray([f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(lo, int(ym.max()) + 1)], dtype=object)
+        out[known] = names[ym - lo]
+    return out
+
+
 def _environment(log: LogLike, prep: Prepared, at: pd.DataFrame, step: str, measure: str | None, tz: str,
                  definition: str | None, top: int, report: Any) -> dict[str, Any]:
     col = f"{measure}_s" if measure is not None else "service_s"
@@ -132,7 +145,7 @@ def _environment(log: LogLike, prep: Prepared, at: pd.DataFrame, step: str, meas
                            "deviation_factors": deviating.to_dict()["factors"][:top] if deviating is not None
                            else None}
     when = pd.to_datetime(ready_times(at), utc=True).dt.tz_convert(tz)
-    frame = pd.DataFrame({"month": when.dt.strftime("%Y-%m"), "v": at[col].to_numpy(), "t": when}).dropna()
+    frame = pd.DataFrame({"month": _months(when), "v": at[col].to_numpy(), "t": when}).dropna()
     trend = frame.groupby("month")["v"].agg(["count", "median"]).reset_index()
     env["trend"] = [{"month": m, "instances": int(c), "median_s": float(md)}
                     for m, c, md in trend.itertuples(index=False)]

@@ -280,6 +280,13 @@ class _Cases:
         return n - np.count_nonzero(sub, axis=1) + np.count_nonzero(hit, axis=1)
 
 
+def _cases_of(units: Units) -> _Cases:
+    """The distinct-case counter of all of ``units``' units, made once."""
+    if "cases" not in units.memo:
+        units.memo["cases"] = _Cases(units.cases)
+    return units.memo["cases"]
+
+
 #: The rows of factor values' masks built at once (their memory: this many times the units, in bytes).
 _BLOCK = 64
 
@@ -289,7 +296,7 @@ def _candidates(units: Units, min_cases: int, within: npt.NDArray[np.bool_] | No
     """(attribute, kind, value) and the mask of every factor value with ``min_cases`` cases on both sides
     (inside ``within`` when given)."""
     scope = np.ones(units.values.size, dtype=bool) if within is None else within
-    cases = _Cases(units.cases)
+    cases = _cases_of(units)
     keys: list[tuple[str, str, str]] = []
     masks: list[npt.NDArray[np.bool_]] = []
     for f in units.factors:
@@ -319,8 +326,9 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
     the findings (``"findings"``: the others' ``ci_low``/``ci_high`` stay NaN), in the order of ``keys``."""
     x = units.values[scope]
     # the rows C-ordered: a row is read whole, a column selection would leave it strided over all rows
-    m = masks if bool(scope.all()) else np.compress(scope, masks, axis=1)
-    cases = _Cases(units.cases[scope])
+    everything = bool(scope.all())
+    m = masks if everything else np.compress(scope, masks, axis=1)
+    cases = _cases_of(units) if everything else _Cases(units.cases[scope])
     if not keys:
         return pd.DataFrame(columns=list(FACTOR_COLUMNS))
     order = np.argsort(x, kind="stable")
@@ -396,6 +404,25 @@ def _rate_draws(k_with: int, n_with: int, k_rest: int, n_rest: int, n_boot: int,
     return _stats.rate_draws(k_with, n_with, n_boot, rng), _stats.rate_draws(k_rest, n_rest, n_boot, rng)
 
 
+def _same_units(sub: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """For every pair of rows (above the diagonal), whether their units overlap at least
+    :data:`SAME_UNITS` (Jaccard, in single precision). Only pairs of about the same size can (the
+    Jaccard index is at most the smaller size over the larger), so only theirs are intersected, as
+    bit-packed rows."""
+    size = np.count_nonzero(sub, axis=1)
+    same = np.zeros((size.size, size.size), dtype=bool)
+    near = np.triu(np.minimum.outer(size, size) >= 0.9 * np.maximum.outer(size, size), 1)
+    if not near.any():
+        return same
+    packed = np.packbits(sub, axis=1)
+    for n in np.flatnonzero(near.any(axis=1)).tolist():
+        js = np.flatnonzero(near[n])
+        inter = np.bitwise_count(packed[n][None, :] & packed[js]).sum(axis=1, dtype=np.int64).astype(np.float32)
+        union = np.maximum(size[n].astype(np.float32) + size[js].astype(np.float32) - inter, np.float32(1.0))
+        same[n, js] = inter / union >= SAME_UNITS
+    return same
+
+
 def _group_same(table: pd.DataFrame, keys: list[tuple[str, str, str]], masks: npt.NDArray[np.bool_]
                 ) -> pd.DataFrame:
     """Fold findings that cover (almost) the same units into the one with the larger excess."""
@@ -404,10 +431,7 @@ def _group_same(table: pd.DataFrame, keys: list[tuple[str, str, str]], masks: np
              for pos, r in zip(table.index, table.itertuples(), strict=True) if r.finding]
     if len(found) < 2:
         return table
-    sub = masks[[i for _, i in found]].astype(np.float32)
-    inter = sub @ sub.T  # units in both, for every pair at once
-    size = sub.sum(axis=1)
-    same = inter / np.maximum(size[:, None] + size[None, :] - inter, 1.0) >= SAME_UNITS
+    same = _same_units(masks[[i for _, i in found]])
     absorbed: set[Any] = set()
     for n, (pos, _) in enumerate(found):  # in the table's order: the larger excess first
         if pos in absorbed:

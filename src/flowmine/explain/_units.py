@@ -73,6 +73,8 @@ class Units:
     unit: str
     binary: bool
     notes: list[str] = field(default_factory=list)
+    #: What is derived from ``cases`` once (``flowmine.explain._explain``'s distinct-case counter).
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 def fmt_edge(v: float) -> str:
@@ -212,11 +214,22 @@ def work_in_progress(at: npt.NDArray[np.int64], ready: npt.NDArray[np.int64], do
     return np.maximum(wip, 0).astype(np.float64)
 
 
+def same_key_sizes(resource: npt.NDArray[np.object_], at: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """For each row, how many rows share its resource and its time (an unknown resource is one key, as
+    ``groupby(dropna=False)`` counts it): runs of the rows sorted by both."""
+    codes = np.asarray(pd.factorize(resource)[0], dtype=np.int64)
+    order = np.lexsort((at, codes))
+    k, t = codes[order], at[order]
+    run = np.cumsum(np.r_[True, (k[1:] != k[:-1]) | (t[1:] != t[:-1])]) - 1
+    size = np.empty(codes.size, dtype=np.int64)
+    size[order] = np.bincount(run)[run]
+    return size
+
+
 def batch_sizes(resource: npt.NDArray[np.object_], complete: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
     """The batch category of each instance: how many instances of the step its resource completed at the
     same moment (unknown without a resource)."""
-    frame = pd.DataFrame({"r": resource, "c": complete})
-    size = frame.groupby(["r", "c"], dropna=False)["c"].transform("size").to_numpy()
+    size = same_key_sizes(resource, complete)
     labels = np.full(size.size, None, dtype=object)
     known = pd.notna(resource)
     for lo, hi, name in _BATCHES:

@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from flowmine.analytics import Calendar, business_duration, busy_seconds
+from flowmine.explain._units import same_key_sizes
 
 IntArray = npt.NDArray[np.int64]
 PARTS = ("off_calendar", "batching", "resource_busy", "other")
@@ -58,8 +59,7 @@ def waiting_parts(inst: pd.DataFrame, which: npt.NDArray[np.bool_], calendar: Ca
         unknown["batching"] = unknown["resource_busy"] = "no_resources"
         frame["batching"] = frame["resource_busy"] = np.nan
     else:
-        key = pd.DataFrame({"r": resource, "s": start})
-        size = pd.Series(ready).groupby([key["r"], key["s"]], dropna=False).transform("size").to_numpy()
+        size = same_key_sizes(resource, start)  # instances of the resource started at the same moment
         room = np.maximum(wait - np.nan_to_num(off), 0.0)
         busy_s = busy_seconds(inst, sel["enabling_complete"], sel["start"], resource, busy)
         frame["resource_busy"] = np.clip(busy_s, 0.0, room)
