@@ -1,4 +1,5 @@
 """Benchmark of influencing factors and the step card (not a unit test).
+
 On a simulated procurement log of about 1M events (built once, or ``--store``), in a fresh process:
 ``flowmine.explain.explain`` for one step (cold: the first call of the process; warm: the log held in
 memory as the dashboard holds it, best of ``--repeat``), and ``step_card`` warm (the process's
