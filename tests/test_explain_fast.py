@@ -107,6 +107,25 @@ def test_batch_sizes_from_sorted_runs_equal_the_group_sizes() -> None:
     assert _units.same_key_sizes(resource, times).tolist() == plain.tolist()
 
 
+def test_codes_from_a_factor_s_source_equal_its_labels_factorized() -> None:
+    rng = _rng()
+    for values in (rng.lognormal(3, 1, 400), rng.integers(0, 5, 400).astype(np.float64),
+                   np.where(rng.random(400) < 0.2, np.nan, rng.integers(0, 5, 400)),
+                   np.array([0.0, -0.0, 1.0, np.nan] * 50)):
+        f = _units.binned("x", "case attribute", values, 4)
+        codes, names = pd.factorize(f.labels)
+        assert f.codes()[0].tolist() == codes.tolist() and f.codes()[1].tolist() == names.tolist()
+    when = pd.Series(pd.to_datetime(rng.integers(1.7e9, 1.75e9, 300), unit="s", utc=True))
+    when[::7] = pd.NaT
+    for f in _units.time_factors(when, "Asia/Shanghai", "ready"):
+        codes, names = pd.factorize(f.labels)
+        assert f.source is not None and f.codes()[0].tolist() == codes.tolist()
+        assert f.codes()[1].tolist() == names.tolist()
+    same = _units.Factor("x", "time", np.array(["a", "a", None, "b"], dtype=object),
+                         source=(np.array([0, 1, -1, 2]), np.array(["a", "a", "b"], dtype=object)))
+    assert same.codes()[0].tolist() == [0, 0, -1, 1]  # names not distinct: the labels are factorized
+
+
 def test_sequences_spelt_once_per_hash_equal_one_per_row() -> None:
     acts = np.array(["A", "B", "C", "B", "A", "C"], dtype=object)
     hashes = np.array([5, 9, 5, 7, 9, 1], dtype=np.uint64)  # 5 and 9 twice: spelt as their first sequence
@@ -159,6 +178,9 @@ def _same_factors(a: list[_units.Factor], b: list[_units.Factor]) -> None:
     assert [(f.name, f.kind, f.edges) for f in a] == [(f.name, f.kind, f.edges) for f in b]
     for f, g in zip(a, b, strict=True):
         assert f.labels.tolist() == g.labels.tolist(), f.name
+        for h in (f, g):  # codes from the labels' source equal the labels factorized
+            codes, names = pd.factorize(h.labels)
+            assert h.codes()[0].tolist() == codes.tolist() and h.codes()[1].tolist() == names.tolist(), h.name
 
 
 def test_prepared_units_equal_the_units_computed_plainly(finance: Path) -> None:
@@ -195,3 +217,21 @@ def test_results_on_a_remembered_log_equal_those_on_a_fresh_one(finance: Path) -
     card = step_card(log, "GM approval").to_dict()
     forget()
     assert step_card(log, "GM approval").to_dict() == card
+
+
+def test_ranks_of_sorted_values_equal_scipy_s_and_give_the_rank_test_s_p_values() -> None:
+    from scipy import stats
+
+    rng = _rng()
+    values = rng.integers(0, 40, 500).astype(np.float64)  # many ties
+    order = np.argsort(values, kind="stable")
+    ranks, ties = _stats.sorted_ranks(values[order])
+    assert np.array_equal(ranks, stats.rankdata(values)[order])
+    _, counts = np.unique(values, return_counts=True)
+    assert ties == float(np.sum(counts.astype(np.float64) ** 3 - counts))
+    masks = rng.random((6, values.size)) < 0.3
+    sums = np.array([ranks[np.flatnonzero(m[order])].sum() for m in masks])
+    p = _stats.rank_p(sums, masks.sum(axis=1), values.size, ties)
+    assert np.array_equal(p, _stats.rank_test(values, masks))
+    for m, pm in zip(masks, p, strict=True):
+        assert pm == pytest.approx(stats.mannwhitneyu(values[m], values[~m], method="asymptotic").pvalue)

@@ -269,10 +269,11 @@ class _Cases:
         shared = mask[self.multi]
         return n - int(np.count_nonzero(shared)) + int(np.unique(self.codes[shared]).size)
 
-    def counts(self, masks: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
+    def counts(self, masks: npt.NDArray[np.bool_], sizes: npt.NDArray[np.int64] | None = None
+               ) -> npt.NDArray[np.int64]:
         """:meth:`count` of every row of ``masks`` at once (the cases with several units as runs, any of a
-        run's units under the mask counting its case once)."""
-        n = np.count_nonzero(masks, axis=1).astype(np.int64)
+        run's units under the mask counting its case once); ``sizes``: the rows' counts when known."""
+        n = np.asarray(np.count_nonzero(masks, axis=1) if sizes is None else sizes, dtype=np.int64)
         if self.unique or self.multi.size == 0 or masks.shape[0] == 0:
             return n
         sub = np.take(masks, self.grouped, axis=1)
@@ -339,13 +340,14 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     rows, draws = [], []
     sizes = np.count_nonzero(m, axis=1)
-    n_cases = cases.counts(m)
+    n_cases = cases.counts(m, sizes)
     if units.binary:
         hits = np.count_nonzero(m[:, x.astype(bool)], axis=1)  # the units with the outcome: the few columns
         p = _stats.fisher_test(hits, sizes, int(x.sum()), x.size)
     else:
-        p = _stats.rank_test(x, m)
         in_order = np.take(m, order, axis=1)  # each group's places in the sorted values, already sorted
+        ranks, ties = _stats.sorted_ranks(xs)
+        rank_sums = np.empty(len(keys), dtype=np.float64)  # of each group: the rank test's statistic
     for i, (attr, kind, value) in enumerate(keys):
         n_with = int(sizes[i])
         n_rest = x.size - n_with
@@ -358,6 +360,7 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
         else:
             pos = np.flatnonzero(in_order[i])  # the group's places in the sorted values
             gs = xs[pos]
+            rank_sums[i] = ranks[pos].sum()  # half-integers: exact in any order
             shifted = pos - np.arange(pos.size)  # the rest's r-th value (0-based) sits at r + #(shifted <= r)
             rest_at = functools.partial(_rest_at, xs, shifted)
             middle = rest_at(np.array([(n_rest + 1) // 2, n_rest // 2 + 1]))
@@ -372,9 +375,12 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
         ratio = a / b if b > 0 else float("nan")
         rows.append({"attribute": attr, "kind": kind, "value": value, "cases": int(n_cases[i]), "units": n_with,
                      "median_with": a, "median_without": b, "effect_ratio": ratio, "ci_low": np.nan,
-                     "ci_high": np.nan, "p_value": float(p[i]), "excess": excess, "excess_low": excess - z * spread,
+                     "ci_high": np.nan, "p_value": np.nan, "excess": excess, "excess_low": excess - z * spread,
                      "excess_high": excess + z * spread, "unit": units.unit})
+    if not units.binary:
+        p = _stats.rank_p(rank_sums, sizes, x.size, ties)
     out = pd.DataFrame(rows)
+    out["p_value"] = np.asarray(p, dtype=np.float64)
     out["q_value"] = _stats.bh(out["p_value"].to_numpy(dtype=np.float64))
     out["finding"] = (out["q_value"] <= alpha) & (out["cases"] >= min_cases)
     wanted = out["finding"].to_numpy() if intervals == "findings" else np.ones(len(out), dtype=bool)

@@ -106,7 +106,14 @@ class Prepared:
 
         def make() -> list[tuple[str, Any]]:
             table = self.attributes(log)[0]
-            return [(str(col), column_data(table[col].reset_index(drop=True))) for col in table.columns]
+            out: list[tuple[str, Any]] = []
+            for col in table.columns:
+                data: tuple[Any, ...] | None = column_data(table[col].reset_index(drop=True))
+                if data is not None and data[0] == "labels":  # with its codes: a subset's need no hashing
+                    codes, names = pd.factorize(data[1])
+                    data = (*data, (np.asarray(codes, dtype=np.int64), np.asarray(names, dtype=object)))
+                out.append((str(col), data))
+            return out
 
         return self._once("case columns", make)
 

@@ -51,16 +51,45 @@ class Factor:
     kind: str  # case attribute | event attribute | resource | role | time | variant | workload | batch
     labels: npt.NDArray[np.object_]
     edges: list[float] | None = None
+    #: Where the labels come from, when they are looked up: ``names[index]`` (-1: None).
+    source: tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]] | None = field(default=None, repr=False,
+                                                                                compare=False)
     _codes: tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]] | None = field(default=None, repr=False,
                                                                                  compare=False)
 
     def codes(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
         """The labels as integer codes (None: -1) and the values they stand for, in order of first
-        appearance (``pd.factorize``), computed once (the labels never change)."""
+        appearance (``pd.factorize``), computed once (the labels never change); from the ``source``'s
+        integers when its names are distinct (the same codes, without hashing every text)."""
         if self._codes is None:
-            codes, names = pd.factorize(self.labels)
-            self._codes = (np.asarray(codes, dtype=np.int64), np.asarray(names, dtype=object))
+            if self.source is not None and len(set(self.source[1].tolist())) == self.source[1].size:
+                self._codes = first_codes(*self.source)
+            else:
+                codes, names = pd.factorize(self.labels)
+                self._codes = (np.asarray(codes, dtype=np.int64), np.asarray(names, dtype=object))
         return self._codes
+
+
+def first_codes(index: npt.NDArray[np.int64], names: npt.NDArray[np.object_]
+                ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+    """``pd.factorize(names[index])`` (-1 standing for None) for distinct ``names``: the integers
+    factorized instead of the texts."""
+    codes, uniques = pd.factorize(np.asarray(index, dtype=np.int64))
+    codes = np.asarray(codes, dtype=np.int64)
+    unknown = np.flatnonzero(uniques == -1)
+    if unknown.size:  # -1 is a value to factorize: its code becomes -1, the later ones move down
+        j = int(unknown[0])
+        codes = np.where(codes == j, -1, codes - (codes > j))
+        uniques = np.delete(uniques, j)
+    return codes, np.asarray(names[uniques], dtype=object)
+
+
+def _looked_up(index: npt.NDArray[np.int64], names: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """``names[index]``, None where the index is -1."""
+    labels = np.full(index.size, None, dtype=object)
+    known = index >= 0
+    labels[known] = names[index[known]]
+    return labels
 
 
 @dataclass
@@ -92,16 +121,20 @@ def binned(name: str, kind: str, values: npt.NDArray[np.float64], bins: int) -> 
     """A numeric column as quantile bins ``[a, b)`` (the last closed), or as categories when it has few
     distinct values."""
     finite = np.isfinite(values)
-    labels = np.full(values.size, None, dtype=object)
-    distinct = np.unique(values[finite])
-    if distinct.size <= _FEW:
+    index = np.full(values.size, -1, dtype=np.int64)
+    distinct, inverse = np.unique(values[finite], return_inverse=True)
+    if distinct.size <= _FEW and np.any(np.signbit(values[finite]) & (values[finite] == 0)):
+        labels = np.full(values.size, None, dtype=object)  # -0 and 0 are one value, spelt two ways
         labels[finite] = [fmt_edge(v) for v in values[finite]]
         return Factor(name, kind, labels)
+    if distinct.size <= _FEW:
+        index[finite] = inverse.reshape(-1)
+        names = np.asarray([fmt_edge(v) for v in distinct], dtype=object)
+        return Factor(name, kind, _looked_up(index, names), source=(index, names))
     edges = np.unique(np.quantile(values[finite], np.linspace(0, 1, bins + 1)))
-    idx = np.clip(np.searchsorted(edges, values[finite], side="right") - 1, 0, edges.size - 2)
-    names = bin_labels(edges)
-    labels[finite] = np.asarray(names, dtype=object)[idx]
-    return Factor(name, kind, labels, [float(e) for e in edges])
+    index[finite] = np.clip(np.searchsorted(edges, values[finite], side="right") - 1, 0, edges.size - 2)
+    names = np.asarray(bin_labels(edges), dtype=object)
+    return Factor(name, kind, _looked_up(index, names), [float(e) for e in edges], source=(index, names))
 
 
 def column_data(col: pa.ChunkedArray | pd.Series) -> tuple[str, npt.NDArray[Any]] | None:
@@ -124,18 +157,19 @@ def column_data(col: pa.ChunkedArray | pd.Series) -> tuple[str, npt.NDArray[Any]
     return "labels", labels
 
 
-def column_factor(name: str, kind: str, data: tuple[str, npt.NDArray[Any]] | None, bins: int,
+def column_factor(name: str, kind: str, data: tuple[Any, ...] | None, bins: int,
                   rows: npt.NDArray[np.int64] | None = None) -> Factor | None:
     """The factor of :func:`column_data` (at ``rows`` of it when given): numbers binned, texts as they
     are; None when no unit's value is known."""
     if data is None:
         return None
-    what, values = data
+    what, values, *coded = data  # labels may come with their codes over the whole table
     if rows is not None:
         values = values[rows]  # a copy: the factor's labels are its own
     if what == "number":
         return binned(name, kind, values, bins) if np.isfinite(values).any() else None
-    return Factor(name, kind, values) if pd.notna(values).any() else None
+    source = None if not coded or rows is None else (coded[0][0][rows], coded[0][1])
+    return Factor(name, kind, values, source=source) if pd.notna(values).any() else None
 
 
 def _column(name: str, kind: str, col: pa.ChunkedArray | pd.Series, bins: int) -> Factor | None:
@@ -162,9 +196,9 @@ def time_factors(when: pd.Series, tz: str, prefix: str) -> list[Factor]:
     out = []
     for name in ("weekday", "hour", "month"):
         idx, names = codes[name]
-        labels = np.full(len(local), None, dtype=object)
-        labels[known] = names[idx.astype(np.int64)]
-        out.append(Factor(f"{prefix} {name}", "time", labels))
+        index = np.full(len(local), -1, dtype=np.int64)
+        index[known] = idx.astype(np.int64)
+        out.append(Factor(f"{prefix} {name}", "time", _looked_up(index, names), source=(index, names)))
     return out
 
 
@@ -229,13 +263,18 @@ def same_key_sizes(resource: npt.NDArray[np.object_], at: npt.NDArray[np.int64])
 def batch_sizes(resource: npt.NDArray[np.object_], complete: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
     """The batch category of each instance: how many instances of the step its resource completed at the
     same moment (unknown without a resource)."""
+    return batch_factor(resource, complete).labels
+
+
+def batch_factor(resource: npt.NDArray[np.object_], complete: npt.NDArray[np.int64]) -> Factor:
+    """The factor of :func:`batch_sizes`."""
     size = same_key_sizes(resource, complete)
-    labels = np.full(size.size, None, dtype=object)
+    index = np.full(size.size, -1, dtype=np.int64)
     known = pd.notna(resource)
-    for lo, hi, name in _BATCHES:
-        hit = known & (size >= lo) & ((size <= hi) if hi is not None else True)
-        labels[hit] = name
-    return labels
+    for k, (lo, hi, _) in enumerate(_BATCHES):
+        index[known & (size >= lo) & ((size <= hi) if hi is not None else True)] = k
+    names = np.asarray([name for _, _, name in _BATCHES], dtype=object)
+    return Factor("batch size", "batch", _looked_up(index, names), source=(index, names))
 
 
 def _prefix_hashes(inst: pd.DataFrame) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64],
@@ -263,19 +302,32 @@ def _spelt(acts: npt.NDArray[np.object_], hashes: npt.NDArray[np.uint64], begins
            ends: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
     """The text of each sequence ``acts[begin:end]`` (" → "-joined, "(start)" when empty), spelt out once
     per distinct hash (as its first sequence)."""
+    index, names = _spelt_index(acts, hashes, begins, ends)
+    return np.asarray(names[index], dtype=object)
+
+
+def _spelt_index(acts: npt.NDArray[np.object_], hashes: npt.NDArray[np.uint64], begins: npt.NDArray[np.int64],
+                 ends: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+    """:func:`_spelt` as the index of each sequence's text in the texts of the distinct hashes."""
     distinct, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
     names = np.empty(distinct.size, dtype=object)
     for k, (begin, end) in enumerate(zip(begins[first].tolist(), ends[first].tolist(), strict=True)):
         names[k] = " → ".join(acts[begin:end]) if end > begin else "(start)"
-    return np.asarray(names[inverse.reshape(-1)], dtype=object)
+    return np.asarray(inverse, dtype=np.int64).reshape(-1), names
 
 
 def variants_so_far(inst: pd.DataFrame, rows: npt.NDArray[np.int64], prep: Prepared | None = None
                     ) -> npt.NDArray[np.object_]:
     """The activities before each of ``rows`` in its case, joined with " → " ("(start)" for the first)."""
+    return variant_factor(inst, rows, prep).labels
+
+
+def variant_factor(inst: pd.DataFrame, rows: npt.NDArray[np.int64], prep: Prepared | None = None) -> Factor:
+    """The factor of :func:`variants_so_far`."""
     prefix, _, depth = _prefix_hashes(inst) if prep is None else prep.prefix()
     acts = inst["activity"].to_numpy(dtype=object) if prep is None else prep.activities()
-    return _spelt(acts, prefix[rows], rows - depth[rows], rows)
+    index, names = _spelt_index(acts, prefix[rows], rows - depth[rows], rows)
+    return Factor("variant so far", "variant", np.asarray(names[index], dtype=object), source=(index, names))
 
 
 def case_variants(inst: pd.DataFrame, prep: Prepared | None = None) -> pd.Series:
@@ -368,12 +420,11 @@ def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series | npt.NDArray[
             factors.append(f)
     ready = ready_times(sel)
     factors += time_factors(ready, tz, "ready")
-    factors.append(Factor("variant so far", "variant", variants_so_far(inst, rows, prep)))
+    factors.append(variant_factor(inst, rows, prep))
     every = _take(inst, np.flatnonzero(which), _READY_COLUMNS)
     wip = work_in_progress(_us(ready), _us(ready_times(every)), _us(every["complete"]))
     factors.append(binned("work in progress", "workload", wip, bins))
-    factors.append(Factor("batch size", "batch", batch_sizes(sel["resource"].to_numpy(dtype=object),
-                                                             _us(sel["complete"]))))
+    factors.append(batch_factor(sel["resource"].to_numpy(dtype=object), _us(sel["complete"])))
     return Units(values, cases, factors, "", False, notes)
 
 
