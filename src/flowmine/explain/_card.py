@@ -26,7 +26,7 @@ from scipy import stats
 from flowmine.analytics import LogLike, StoredLog
 from flowmine.errors import OptionError
 from flowmine.explain._annotations import read_annotations
-from flowmine.explain._explain import _config, _steps_of_rule, _zone, explain_with
+from flowmine.explain._explain import _config, _records, _steps_of_rule, _zone, explain_with
 from flowmine.explain._prepared import Prepared, prepared
 from flowmine.explain._units import batch_sizes, ready_times
 from flowmine.explain._waiting import waiting_parts
@@ -136,13 +136,14 @@ def _environment(log: LogLike, prep: Prepared, at: pd.DataFrame, step: str, meas
                             "confidence": 0.95, "bins": 4, "seed": 0, "timezone": tz, "definition": definition}
     deviations = report is not None and isinstance(log, StoredLog)
     found = (explain_with(log, prep, measure=measure, interactions=True, report=None, decompose=False,
-                          intervals="findings", **opts).to_dict() if measure is not None
-             else {"factors": [], "interactions": []})
+                          intervals="findings", **opts) if measure is not None else None)
     deviating = (explain_with(log, prep, measure="deviation", interactions=False, report=report, decompose=False,
                               intervals="findings", **opts) if deviations else None)
-    env: dict[str, Any] = {"measure": measure, "factors": found["factors"][:top],
-                           "interactions": found["interactions"][:top],
-                           "deviation_factors": deviating.to_dict()["factors"][:top] if deviating is not None
+    # the first ``top`` records of what ``to_dict`` lists (the findings, the interactions), the rest not spelt
+    env: dict[str, Any] = {"measure": measure,
+                           "factors": _records(found.findings.head(top)) if found is not None else [],
+                           "interactions": _records(found.interactions.head(top)) if found is not None else [],
+                           "deviation_factors": _records(deviating.findings.head(top)) if deviating is not None
                            else None}
     when = pd.to_datetime(ready_times(at), utc=True).dt.tz_convert(tz)
     frame = pd.DataFrame({"month": _months(when), "v": at[col].to_numpy(), "t": when}).dropna()

@@ -122,6 +122,11 @@ class Prepared:
         return self._once("busy", lambda: busy_intervals(self.inst))
 
 
+    def first_rows(self) -> npt.NDArray[np.int64]:
+        """Each case's first row, in the order of the case codes (of first appearance)."""
+        return self._once("first rows", lambda: np.asarray(np.unique(self.case_codes(), return_index=True)[1],
+                                                              dtype=np.int64))
+
     def case_codes(self) -> npt.NDArray[np.int64]:
         """The case of each row as an integer code (rows of one case share it)."""
         return self._once("case codes", lambda: np.asarray(pd.factorize(self.inst["case"])[0], dtype=np.int64))

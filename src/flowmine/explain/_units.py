@@ -436,8 +436,19 @@ def per_case_units(inst: pd.DataFrame, log: LogLike, values: pd.Series, *, tz: s
     cases = values.index.to_numpy(dtype=object)
     case_attrs, _ = attribute_tables(log) if prep is None else prep.attributes(log)
     factors: list[Factor] = []
-    add_attributes(factors, cases, case_attrs, bins, None if prep is None else prep.case_columns(log))
-    frame = (case_frame(inst, variant=variant) if prep is None else prep.case_frame(variant)).reindex(cases)
+    # with ``prep``, the cases are looked up once: their places in its case frame (whose order is the
+    # case codes' order) give their rows, attribute rows and first executions
+    whole = case_frame(inst, variant=variant) if prep is None else prep.case_frame(variant)
+    at_case = None if prep is None else np.asarray(whole.index.get_indexer(pd.Index(cases)), dtype=np.int64)
+    if at_case is not None and at_case.size and at_case.min() < 0:
+        at_case = None  # a case the log does not hold: looked up by id below
+    if prep is None or at_case is None:
+        add_attributes(factors, cases, case_attrs, bins)
+        frame = whole.reindex(cases)
+    else:
+        add_attributes(factors, cases, case_attrs, bins, prep.case_columns(log),
+                       prep.case_positions(log)[prep.first_rows()][at_case])
+        frame = whole.iloc[at_case]
     factors += [f for f in time_factors(frame["start"].reset_index(drop=True), tz, "start")
                 if not f.name.endswith("hour")]
     if variant:
@@ -445,7 +456,12 @@ def per_case_units(inst: pd.DataFrame, log: LogLike, values: pd.Series, *, tz: s
     if step is not None:
         at = inst[inst["activity"] == step] if prep is None else prep.step(step)
         first = at[at["repetition"] == 1].drop_duplicates("case")
-        res = first.set_index("case")["resource"].reindex(cases).reset_index(drop=True)
+        if prep is None or at_case is None:
+            res = first.set_index("case")["resource"].reindex(cases).reset_index(drop=True)
+        else:
+            where = np.full(len(whole), -1, dtype=np.int64)
+            where[prep.case_codes()[first.index.to_numpy(dtype=np.int64)]] = np.arange(len(first))
+            res = pd.Series(first["resource"].array.take(where[at_case], allow_fill=True))
         f = _column("org:resource", "resource", res, bins)
         if f is not None:
             factors.append(f)
