@@ -220,10 +220,13 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
     arrivals = pd.crosstab(ready.dt.day_of_week, ready.dt.hour).reindex(index=range(7), columns=range(24),
                                                                          fill_value=0)
     case_ids = at["case"].unique()
+    # the step's cases in order of appearance, as places in the case attribute table
+    firsts = rows[np.sort(np.unique(codes[rows], return_index=True)[1])]
+    positions = prep.case_positions(log)[firsts]
     inputs: dict[str, Any] = {
         "predecessors": shares(at["prev_activity"].fillna("(start)"), top),
         "arrivals": {"weekdays": list(_WEEKDAYS), "hours": list(range(24)), "counts": arrivals.to_numpy().tolist()},
-        "case_attributes": _case_attributes(prep.attributes(log)[0], case_ids, top)}
+        "case_attributes": _case_attributes(prep.attributes(log)[0], case_ids, top, positions)}
     has_starts = bool(at["start"].notna().any())
     per_case = at.groupby("case")["repetition"].max()
     quality_failed = at[at["quality"].fillna("").str.lower().isin(["fail", "failed", "rejected", "no"])]
@@ -273,9 +276,15 @@ def _currency(at: pd.DataFrame) -> str | None:
     return str(found[0]) if len(found) == 1 else (None if not found else "mixed")
 
 
-def _case_attributes(attrs: pd.DataFrame, cases: np.ndarray, top: int) -> dict[str, Any]:
+def _case_attributes(attrs: pd.DataFrame, cases: np.ndarray, top: int, positions: np.ndarray | None = None
+                     ) -> dict[str, Any]:
+    """The case attributes of ``cases`` (at ``positions`` of the table when known): the top values'
+    shares, or the median and the 10th and 90th percentiles of a number with many values."""
     out: dict[str, Any] = {}
-    sub = attrs.reindex(cases)
+    if positions is not None and (positions.size == 0 or positions.min() >= 0):
+        sub = attrs.iloc[np.asarray(positions, dtype=np.int64)]
+    else:
+        sub = attrs.reindex(cases)
     for col in sub.columns:
         s = sub[col]
         if pd.api.types.is_numeric_dtype(s) and s.nunique() > 12:
