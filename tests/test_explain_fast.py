@@ -235,3 +235,24 @@ def test_ranks_of_sorted_values_equal_scipy_s_and_give_the_rank_test_s_p_values(
     assert np.array_equal(p, _stats.rank_test(values, masks))
     for m, pm in zip(masks, p, strict=True):
         assert pm == pytest.approx(stats.mannwhitneyu(values[m], values[~m], method="asymptotic").pvalue)
+
+
+def test_a_group_s_own_units_give_the_candidates_and_comparison_of_the_group_within_all_units() -> None:
+    rng = _rng()
+    n = 2000
+    cases = np.array([f"c{i}" for i in rng.integers(0, 900, n)], dtype=object)
+    factors = [_units.Factor("team", "case attribute", np.array(rng.choice(list("ABCD"), n), dtype=object)),
+               _units.Factor("size", "case attribute", np.array(rng.choice(list("xyz"), n), dtype=object))]
+    units = _units.Units(rng.lognormal(3, 1, n) * np.where(factors[1].labels == "x", 2.0, 1.0), cases, factors,
+                         "s", False)
+    within = factors[0].labels == "A"
+    opts = {"alpha": 0.05, "min_cases": 20, "n_boot": 200, "confidence": 0.95, "intervals": "findings"}
+    keys, masks = _explain._candidates(units, 20, within=within, skip="team")
+    plain = _explain._compare(units, keys, masks, within, rng=np.random.default_rng(3), **opts)
+    inside = _explain._within(units, within)
+    ikeys, imasks = _explain._candidates(inside, 20, skip="team")
+    fast = _explain._compare(inside, ikeys, imasks, np.ones(inside.values.size, dtype=bool),
+                             rng=np.random.default_rng(3), **opts)
+    assert ikeys == keys and np.array_equal(imasks, masks[:, within]) and len(keys) == 3
+    pd.testing.assert_frame_equal(fast, plain)
+    assert plain["finding"].any()

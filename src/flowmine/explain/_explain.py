@@ -35,6 +35,7 @@ from flowmine.explain._units import (
     EDGE_MEASURES,
     MEASURES,
     STEP_MEASURES,
+    Factor,
     Units,
     currency_of,
     per_case_units,
@@ -319,6 +320,18 @@ def _n_cases(cases: npt.NDArray[np.object_]) -> int:
     return int(pd.unique(cases).size)
 
 
+def _within(units: Units, within: npt.NDArray[np.bool_]) -> Units:
+    """The units under ``within`` alone, their factors' codes those of all units (so that values keep
+    their order): the candidates and comparisons inside a group read only its units."""
+    factors = []
+    for f in units.factors:
+        codes, names = f.codes()
+        inner = Factor(f.name, f.kind, f.labels[within], f.edges)
+        inner._codes = (codes[within], names)
+        factors.append(inner)
+    return Units(units.values[within], units.cases[within], factors, units.unit, units.binary, units.notes)
+
+
 def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[np.bool_],
              scope: npt.NDArray[np.bool_], *, alpha: float, min_cases: int, n_boot: int, confidence: float,
              rng: np.random.Generator, intervals: str = "all") -> pd.DataFrame:
@@ -546,9 +559,10 @@ def explain_with(log: LogLike, prep: Prepared, *, step: str | None, edge: tuple[
     top = table[table["finding"] & (table["excess"] > 0)]
     if interactions and not top.empty:
         first = top.iloc[0]
-        within = masks[keys.index((first["attribute"], first["kind"], first["value"]))]
-        ikeys, imasks = _candidates(units, min_cases, within=within, skip=str(first["attribute"]))
-        inner = _compare(units, ikeys, imasks, within, intervals="findings", **opts)  # only findings are kept
+        inside = _within(units, masks[keys.index((first["attribute"], first["kind"], first["value"]))])
+        ikeys, imasks = _candidates(inside, min_cases, skip=str(first["attribute"]))
+        inner = _compare(inside, ikeys, imasks, np.ones(inside.values.size, dtype=bool), intervals="findings",
+                         **opts)  # only findings are kept
         inner = inner[inner["finding"]].reset_index(drop=True)
     label = f"{name[0]} -> {name[1]}" if isinstance(name, tuple) else name
     parts = None
