@@ -65,9 +65,13 @@ class Prepared:
 
         return self._once(("cases", variant), lambda: case_frame(self.inst, variant=variant, prep=self))
 
-    def activities(self) -> npt.NDArray[np.object_]:
-        """The activity of each row, as Python strings."""
-        return self._once("activities", lambda: self.inst["activity"].to_numpy(dtype=object))
+    def activity_codes(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+        """The activity of each row as a code, and the activities' names (not a text per row)."""
+        def make() -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+            codes, names = pd.factorize(self.inst["activity"])
+            return np.asarray(codes, dtype=np.int64), np.asarray(names, dtype=object)
+
+        return self._once("activity codes", make)
 
     def step(self, step: str) -> pd.DataFrame:
         """The rows of ``step``'s instances (``inst[rows(step)]``, the index kept); the last few steps

@@ -306,7 +306,18 @@ def _spelt(acts: npt.NDArray[np.object_], hashes: npt.NDArray[np.uint64], begins
     return np.asarray(names[index], dtype=object)
 
 
-def _spelt_index(acts: npt.NDArray[np.object_], hashes: npt.NDArray[np.uint64], begins: npt.NDArray[np.int64],
+class _Spelling:
+    """The activities of rows as codes and names, sliced like the activities themselves (the names of
+    a slice's codes): no text per row is made."""
+
+    def __init__(self, codes: npt.NDArray[np.int64], names: npt.NDArray[np.object_]) -> None:
+        self.codes, self.names = codes, names
+
+    def __getitem__(self, rows: slice) -> npt.NDArray[np.object_]:
+        return np.asarray(self.names[self.codes[rows]], dtype=object)
+
+
+def _spelt_index(acts: Any, hashes: npt.NDArray[np.uint64], begins: npt.NDArray[np.int64],
                  ends: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
     """:func:`_spelt` as the index of each sequence's text in the texts of the distinct hashes."""
     distinct, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
@@ -325,7 +336,7 @@ def variants_so_far(inst: pd.DataFrame, rows: npt.NDArray[np.int64], prep: Prepa
 def variant_factor(inst: pd.DataFrame, rows: npt.NDArray[np.int64], prep: Prepared | None = None) -> Factor:
     """The factor of :func:`variants_so_far`."""
     prefix, _, depth = _prefix_hashes(inst) if prep is None else prep.prefix()
-    acts = inst["activity"].to_numpy(dtype=object) if prep is None else prep.activities()
+    acts: Any = inst["activity"].to_numpy(dtype=object) if prep is None else _Spelling(*prep.activity_codes())
     index, names = _spelt_index(acts, prefix[rows], rows - depth[rows], rows)
     return Factor("variant so far", "variant", np.asarray(names[index], dtype=object), source=(index, names))
 
