@@ -5,8 +5,8 @@ of many steps of one log. :class:`Prepared` holds the log's instances
 (:func:`flowmine.analytics.instances`) and, each made on first use, what every step's units read
 again: the rolling hashes of the variant so far, the cases' frame, each resource's busy intervals, the
 rows of a step. :func:`prepared` remembers it for a stored log per version and filters (a version is
-immutable, so nothing goes stale; the last :data:`KEPT` are kept, each holding its instances: some
-hundred MB at a million events); any other log is prepared anew on every call. What it holds is shared:
+immutable, so nothing goes stale; the last :data:`KEPT` are kept, each about 340 MB at a million
+events, 240 MB of it the instances); any other log is prepared anew on every call. What it holds is shared:
 callers never change it.
 """
 
