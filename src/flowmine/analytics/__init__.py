@@ -54,7 +54,7 @@ from flowmine.analytics._profile import profile
 from flowmine.analytics._quality import quality, rework
 from flowmine.analytics._registry import COLUMN_TYPES, COLUMNS, METRICS, InProfile, Metric, metric
 from flowmine.analytics._relations import instances, ready_times, to_micros
-from flowmine.analytics._resources import busy_seconds, busy_spans, handovers, workload
+from flowmine.analytics._resources import busy_intervals, busy_seconds, busy_spans, handovers, workload
 from flowmine.analytics._sql import OPENER, Engine, cases_sql, instances_sql, log_order, q, register_engine, scratch
 from flowmine.analytics._table import as_table, check_filter, count_cases, filter_cases, filter_events
 from flowmine.analytics._time import queue_time, service_time, sojourn_time, throughput_time, waiting_time
@@ -100,6 +100,7 @@ __all__ = [
     "bottleneck_chart",
     "bottlenecks",
     "business_duration",
+    "busy_intervals",
     "busy_seconds",
     "busy_spans",
     "case_costs",

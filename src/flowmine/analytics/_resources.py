@@ -87,19 +87,30 @@ def busy_spans(inst: pd.DataFrame) -> dict[Any, tuple[npt.NDArray[np.int64], npt
     return out
 
 
-def busy_seconds(inst: pd.DataFrame, lo: pd.Series, hi: pd.Series, resource: npt.NDArray[np.object_]
-                 ) -> npt.NDArray[np.float64]:
+#: Per resource, its work as disjoint intervals: (starts, ends, the busy seconds before each start, in us).
+BusyIntervals = dict[Any, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]]
+
+
+def busy_intervals(inst: pd.DataFrame) -> BusyIntervals:
+    """:func:`busy_spans` with the running total of their lengths: what :func:`busy_seconds` looks up
+    (computed once where many questions are asked of one log)."""
+    return {res: (ms, me, np.concatenate(([0], np.cumsum(me - ms)))) for res, (ms, me) in busy_spans(inst).items()}
+
+
+def busy_seconds(inst: pd.DataFrame, lo: pd.Series, hi: pd.Series, resource: npt.NDArray[np.object_],
+                 intervals: BusyIntervals | None = None) -> npt.NDArray[np.float64]:
     """Per interval ``[lo, hi)`` (timestamps), the seconds in it during which ``resource`` (one per
     interval) was doing any work of the log: the union of its activity instances (start to completion)
-    in ``inst`` (:func:`flowmine.analytics.instances`), whatever the step or case (:func:`busy_spans`)."""
+    in ``inst`` (:func:`flowmine.analytics.instances`), whatever the step or case (:func:`busy_spans`).
+    ``intervals``: the :func:`busy_intervals` of ``inst`` when they are known."""
+    merged = busy_intervals(inst) if intervals is None else intervals
     lo_us, hi_us = to_micros(lo), to_micros(hi)
     out = np.zeros(lo_us.size, dtype=np.float64)
     asked = pd.Series(np.arange(lo_us.size)).groupby(pd.Series(resource, dtype=object), sort=False).indices
-    for res, (ms, me) in busy_spans(inst).items():
+    for res, (ms, me, cum) in merged.items():
         idx = np.asarray(asked.get(res, ()), dtype=np.int64)
         if idx.size == 0:
             continue
-        cum = np.concatenate(([0], np.cumsum(me - ms)))
 
         def covered(t: npt.NDArray[np.int64], ms: npt.NDArray[np.int64] = ms, me: npt.NDArray[np.int64] = me,
                     cum: npt.NDArray[np.int64] = cum) -> npt.NDArray[np.int64]:

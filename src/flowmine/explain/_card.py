@@ -23,10 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from flowmine.analytics import LogLike, StoredLog, instances, ready_times
+from flowmine.analytics import LogLike, StoredLog, ready_times
 from flowmine.errors import OptionError
 from flowmine.explain._annotations import read_annotations
-from flowmine.explain._explain import _config, _steps_of_rule, _zone, explain_with
+from flowmine.explain._explain import _config, _records, _steps_of_rule, _zone, explain_with
+from flowmine.explain._prepared import Prepared, prepared
 from flowmine.explain._units import batch_sizes
 from flowmine.explain._waiting import waiting_parts
 
@@ -115,23 +116,37 @@ def pettitt(values: np.ndarray) -> tuple[int, float]:
     return k, p
 
 
-def _environment(log: LogLike, inst: pd.DataFrame, at: pd.DataFrame, step: str, measure: str | None, tz: str,
+def _months(when: pd.Series) -> np.ndarray:
+    """Each time's month as ``YYYY-MM`` (None: unknown), spelt once per month."""
+    out = np.full(len(when), None, dtype=object)
+    known = when.notna().to_numpy()
+    if known.any():
+        sub = when[known]
+        ym = (sub.dt.year * 12 + sub.dt.month - 1).to_numpy(dtype=np.int64)
+        lo = int(ym.min())
+        names = np.asarray([f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(lo, int(ym.max()) + 1)], dtype=object)
+        out[known] = names[ym - lo]
+    return out
+
+
+def _environment(log: LogLike, prep: Prepared, at: pd.DataFrame, step: str, measure: str | None, tz: str,
                  definition: str | None, top: int, report: Any) -> dict[str, Any]:
     col = f"{measure}_s" if measure is not None else "service_s"
     opts: dict[str, Any] = {"step": step, "edge": None, "min_cases": 30, "alpha": 0.05, "n_boot": 500,
                             "confidence": 0.95, "bins": 4, "seed": 0, "timezone": tz, "definition": definition}
     deviations = report is not None and isinstance(log, StoredLog)
-    found = (explain_with(log, inst, measure=measure, interactions=True, report=None, decompose=False,
-                          intervals="findings", **opts).to_dict() if measure is not None
-             else {"factors": [], "interactions": []})
-    deviating = (explain_with(log, inst, measure="deviation", interactions=False, report=report, decompose=False,
+    found = (explain_with(log, prep, measure=measure, interactions=True, report=None, decompose=False,
+                          intervals="findings", **opts) if measure is not None else None)
+    deviating = (explain_with(log, prep, measure="deviation", interactions=False, report=report, decompose=False,
                               intervals="findings", **opts) if deviations else None)
-    env: dict[str, Any] = {"measure": measure, "factors": found["factors"][:top],
-                           "interactions": found["interactions"][:top],
-                           "deviation_factors": deviating.to_dict()["factors"][:top] if deviating is not None
+    # the first ``top`` records of what ``to_dict`` lists (the findings, the interactions), the rest not spelt
+    env: dict[str, Any] = {"measure": measure,
+                           "factors": _records(found.findings.head(top)) if found is not None else [],
+                           "interactions": _records(found.interactions.head(top)) if found is not None else [],
+                           "deviation_factors": _records(deviating.findings.head(top)) if deviating is not None
                            else None}
     when = pd.to_datetime(ready_times(at), utc=True).dt.tz_convert(tz)
-    frame = pd.DataFrame({"month": when.dt.strftime("%Y-%m"), "v": at[col].to_numpy(), "t": when}).dropna()
+    frame = pd.DataFrame({"month": _months(when), "v": at[col].to_numpy(), "t": when}).dropna()
     trend = frame.groupby("month")["v"].agg(["count", "median"]).reset_index()
     env["trend"] = [{"month": m, "instances": int(c), "median_s": float(md)}
                     for m, c, md in trend.itertuples(index=False)]
@@ -182,26 +197,36 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
     """
     if lang not in ("en", "zh"):
         raise OptionError(f"lang must be 'en' or 'zh', got {lang!r}", parameter="lang", function="step_card")
-    inst = instances(log)
-    mask = (inst["activity"] == step).to_numpy()
+    prep = prepared(log)
+    inst = prep.inst
+    mask = prep.rows(step)
     if not mask.any():
         known = ", ".join(repr(a) for a in inst["activity"].value_counts().index[:8].tolist())
         raise OptionError(f"no instance of step {step!r} in the log; its steps include {known}",
                           parameter="step", function="step_card")
     cfg = _config(log, definition)
     tz = _zone(cfg, timezone)
-    at = inst[mask]
-    nxt = inst["activity"].shift(-1).where(inst["case"].shift(-1) == inst["case"], "(end)")
-    prev_res = inst["resource"].shift(1).where(inst["case"].shift(1) == inst["case"])
-    next_res = inst["resource"].shift(-1).where(inst["case"].shift(-1) == inst["case"])
+    at = prep.step(step)
+    # the rows before and after the step's own in the same case: its predecessor and successor instances
+    rows = np.flatnonzero(mask)
+    codes = prep.case_codes()
+    before, after = np.maximum(rows - 1, 0), np.minimum(rows + 1, len(inst) - 1)
+    has_prev = (rows > 0) & (codes[before] == codes[rows])
+    has_next = (rows + 1 < len(inst)) & (codes[after] == codes[rows])
+    nxt = inst["activity"].iloc[after].set_axis(at.index).where(has_next, "(end)")
+    prev_res = inst["resource"].iloc[before].set_axis(at.index).where(has_prev)
+    next_res = inst["resource"].iloc[after].set_axis(at.index).where(has_next)
     ready = pd.to_datetime(ready_times(at), utc=True).dt.tz_convert(tz)
     arrivals = pd.crosstab(ready.dt.day_of_week, ready.dt.hour).reindex(index=range(7), columns=range(24),
                                                                          fill_value=0)
     case_ids = at["case"].unique()
+    # the step's cases in order of appearance, as places in the case attribute table
+    firsts = rows[np.sort(np.unique(codes[rows], return_index=True)[1])]
+    positions = prep.case_positions(log)[firsts]
     inputs: dict[str, Any] = {
         "predecessors": shares(at["prev_activity"].fillna("(start)"), top),
         "arrivals": {"weekdays": list(_WEEKDAYS), "hours": list(range(24)), "counts": arrivals.to_numpy().tolist()},
-        "case_attributes": _case_attributes(log, case_ids, top)}
+        "case_attributes": _case_attributes(prep.attributes(log)[0], case_ids, top, positions)}
     has_starts = bool(at["start"].notna().any())
     per_case = at.groupby("case")["repetition"].max()
     quality_failed = at[at["quality"].fillna("").str.lower().isin(["fail", "failed", "rejected", "no"])]
@@ -211,7 +236,7 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
     in_batch = pd.Series(batches).isin(["2-3", "4-9", "10+"])
     parts = None
     if has_starts:
-        _, parts = waiting_parts(inst, mask, cfg.working_calendar() if cfg is not None else None)
+        _, parts = waiting_parts(inst, mask, cfg.working_calendar() if cfg is not None else None, prep.busy())
     cost = at["cost"]
     processing: dict[str, Any] = {
         "time_basis": "waiting" if has_starts else "sojourn",
@@ -225,20 +250,20 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
         "batching": {"share_in_batches": float(in_batch.mean()) if len(in_batch) else None,
                      "sizes": shares(pd.Series(batches), top)},
         "waiting_parts": parts}
-    outputs: dict[str, Any] = {"successors": shares(nxt[mask], top),
+    outputs: dict[str, Any] = {"successors": shares(nxt, top),
                                "quality": shares(at["quality"], top) if at["quality"].notna().any() else [],
                                "instance_outcomes": shares(at["outcome"], top) if at["outcome"].notna().any() else []}
     participants: dict[str, Any] = {
         "resources": _resources(at, top), "roles": shares(at["role"], top) if at["role"].notna().any() else [],
-        "handovers_in": shares((prev_res[mask].astype(object) + " → " + at["resource"].astype(object)).dropna(), top),
-        "handovers_out": shares((at["resource"].astype(object) + " → " + next_res[mask].astype(object)).dropna(), top)}
+        "handovers_in": shares((prev_res.astype(object) + " → " + at["resource"].astype(object)).dropna(), top),
+        "handovers_out": shares((at["resource"].astype(object) + " → " + next_res.astype(object)).dropna(), top)}
     controls, report = _controls(log, cfg, step, report, lang, processing, definition)
     participants["four_eyes"] = [c for c in controls["rules"] if c["kind"] == "four_eyes"]
     # the time the environment explains: waiting, else sojourn, else service (a case's first step has
     # neither waiting nor sojourn: nothing enables it); none known: no factors
     measure = next((m for m, c in (("waiting", "waiting_s"), ("sojourn", "sojourn_s"), ("service", "service_s"))
                     if at[c].notna().any()), None)
-    environment = _environment(log, inst, at, step, measure, tz, definition, top,
+    environment = _environment(log, prep, at, step, measure, tz, definition, top,
                                report if with_deviations else None)
     notes = (read_annotations(log.store, log.process, step) if isinstance(log, StoredLog) else [])
     return StepCard(process=log.process if isinstance(log, StoredLog) else None, step=step, instances=len(at),
@@ -251,12 +276,15 @@ def _currency(at: pd.DataFrame) -> str | None:
     return str(found[0]) if len(found) == 1 else (None if not found else "mixed")
 
 
-def _case_attributes(log: LogLike, cases: np.ndarray, top: int) -> dict[str, Any]:
-    from flowmine.explain._units import attribute_tables
-
-    attrs, _ = attribute_tables(log)
+def _case_attributes(attrs: pd.DataFrame, cases: np.ndarray, top: int, positions: np.ndarray | None = None
+                     ) -> dict[str, Any]:
+    """The case attributes of ``cases`` (at ``positions`` of the table when known): the top values'
+    shares, or the median and the 10th and 90th percentiles of a number with many values."""
     out: dict[str, Any] = {}
-    sub = attrs.reindex(cases)
+    if positions is not None and (positions.size == 0 or positions.min() >= 0):
+        sub = attrs.iloc[np.asarray(positions, dtype=np.int64)]
+    else:
+        sub = attrs.reindex(cases)
     for col in sub.columns:
         s = sub[col]
         if pd.api.types.is_numeric_dtype(s) and s.nunique() > 12:

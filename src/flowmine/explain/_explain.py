@@ -25,17 +25,18 @@ import pandas as pd
 from scipy import stats
 
 from flowmine._params import Interval, Options, validate_params
-from flowmine.analytics import LogLike, StoredLog, instances
+from flowmine.analytics import LogLike, StoredLog
 from flowmine.errors import OptionError
 from flowmine.explain import _stats
+from flowmine.explain._prepared import Prepared, deviation_index, prepared
 from flowmine.explain._units import (
     BINARY,
     CASE_MEASURES,
     EDGE_MEASURES,
     MEASURES,
     STEP_MEASURES,
+    Factor,
     Units,
-    case_frame,
     currency_of,
     per_case_units,
     step_units,
@@ -187,19 +188,12 @@ def _deviating(log: LogLike, step: str | None, definition: str | None, report: A
         for r in (cfg.rules if cfg is not None else ()):
             if names & _steps_of_rule(r.params):
                 concerning.add(r.id)
-    out = {}
-    for case, labels in report.case_deviations.items():
-        broken = report.case_rules.get(case, [])
-        if step is None:
-            bad = bool(labels) or bool(broken) or report.case_fitness.get(case, 1.0) < 1.0
-        else:
-            bad = any(lab.split(": ", 1)[1] in names for lab in labels) or bool(concerning & set(broken))
-        out[str(case)] = 1.0 if bad else 0.0
-    return pd.Series(out, dtype=np.float64)
+    return deviation_index(report).deviating(None if step is None else names, concerning)
 
 
-def _units(log: LogLike, inst: pd.DataFrame, target: str, name: Any, measure: str, tz: str, bins: int,
+def _units(log: LogLike, prep: Prepared, target: str, name: Any, measure: str, tz: str, bins: int,
            definition: str | None, report: Any) -> Units:
+    inst = prep.inst
     if target == "edge":
         a, b = name
         occ = inst[(inst["activity"] == b) & (inst["prev_activity"] == a)]
@@ -209,13 +203,13 @@ def _units(log: LogLike, inst: pd.DataFrame, target: str, name: Any, measure: st
             raise OptionError("the log has no start timestamps: waiting time is unknown; use measure='sojourn'",
                               parameter="measure", function="explain")
         units = step_units(inst, log, (inst["activity"] == b) & (inst["prev_activity"] == a), "edge_s",
-                           measure=measure, tz=tz, bins=bins)
+                           measure=measure, tz=tz, bins=bins, prep=prep)
         units.unit = "s"
         return units
     if target == "step":
         if measure in _COLUMN:
             col = _COLUMN[measure]
-            at = inst[inst["activity"] == name]
+            at = prep.step(name)
             if at[col].notna().sum() == 0:
                 if measure in ("waiting", "service") and at["start"].notna().sum() == 0:
                     why = f"the log has no start timestamps for {name!r}: its {measure} time is unknown; use " \
@@ -226,18 +220,19 @@ def _units(log: LogLike, inst: pd.DataFrame, target: str, name: Any, measure: st
                 else:
                     why = f"no {measure} value of {name!r} is known"
                 raise OptionError(why, parameter="measure", function="explain")
-            units = step_units(inst, log, inst["activity"] == name, col, measure=measure, tz=tz, bins=bins)
-            units.unit = currency_of(inst[inst["activity"] == name]) if measure == "cost" else "s"
+            units = step_units(inst, log, prep.rows(name), col, measure=measure, tz=tz, bins=bins, prep=prep)
+            units.unit = currency_of(prep.step(name)) if measure == "cost" else "s"
             return units
-        at = inst[inst["activity"] == name]
+        at = prep.step(name)
         if measure == "rework":
             values = (at.groupby("case")["repetition"].max() >= 2).astype(np.float64)
         else:
             values = _deviating(log, name, definition, report)
-        units = per_case_units(inst, log, values, tz=tz, bins=bins, binary=True, variant=False, step=name)
+        units = per_case_units(inst, log, values, tz=tz, bins=bins, binary=True, variant=False, step=name,
+                               prep=prep)
         units.unit = "cases"
         return units
-    frame = case_frame(inst, variant=False)
+    frame = prep.case_frame(False)
     if measure == "throughput":
         values = (pd.to_datetime(frame["end"], utc=True) - pd.to_datetime(frame["start"], utc=True)
                   ).dt.total_seconds()
@@ -249,7 +244,7 @@ def _units(log: LogLike, inst: pd.DataFrame, target: str, name: Any, measure: st
     else:
         values, unit = _deviating(log, None, definition, report), "cases"
     units = per_case_units(inst, log, values, tz=tz, bins=bins, binary=measure in BINARY,
-                           variant=measure not in BINARY)
+                           variant=measure not in BINARY, prep=prep)
     units.unit = unit
     return units
 
@@ -264,6 +259,9 @@ class _Cases:
         # the units of cases with several (rework): only they can make a count of the mask too high
         self.multi = np.flatnonzero(np.bincount(codes, minlength=len(uniques))[codes] > 1)
         self.codes = codes[self.multi]
+        by_case = np.argsort(self.codes, kind="stable")  # the several units of a case side by side
+        self.grouped = self.multi[by_case]
+        self.runs = np.flatnonzero(np.r_[True, np.diff(self.codes[by_case]) != 0]) if self.multi.size else by_case
 
     def count(self, mask: npt.NDArray[np.bool_]) -> int:
         n = int(np.count_nonzero(mask))
@@ -272,30 +270,66 @@ class _Cases:
         shared = mask[self.multi]
         return n - int(np.count_nonzero(shared)) + int(np.unique(self.codes[shared]).size)
 
+    def counts(self, masks: npt.NDArray[np.bool_], sizes: npt.NDArray[np.int64] | None = None
+               ) -> npt.NDArray[np.int64]:
+        """:meth:`count` of every row of ``masks`` at once (the cases with several units as runs, any of a
+        run's units under the mask counting its case once); ``sizes``: the rows' counts when known."""
+        n = np.asarray(np.count_nonzero(masks, axis=1) if sizes is None else sizes, dtype=np.int64)
+        if self.unique or self.multi.size == 0 or masks.shape[0] == 0:
+            return n
+        sub = np.take(masks, self.grouped, axis=1)
+        hit = np.logical_or.reduceat(sub, self.runs, axis=1)
+        return n - np.count_nonzero(sub, axis=1) + np.count_nonzero(hit, axis=1)
+
+
+def _cases_of(units: Units) -> _Cases:
+    """The distinct-case counter of all of ``units``' units, made once."""
+    if "cases" not in units.memo:
+        units.memo["cases"] = _Cases(units.cases)
+    return units.memo["cases"]
+
+
+#: The rows of factor values' masks built at once (their memory: this many times the units, in bytes).
+_BLOCK = 64
+
 
 def _candidates(units: Units, min_cases: int, within: npt.NDArray[np.bool_] | None = None,
                 skip: str | None = None) -> tuple[list[tuple[str, str, str]], npt.NDArray[np.bool_]]:
     """(attribute, kind, value) and the mask of every factor value with ``min_cases`` cases on both sides
     (inside ``within`` when given)."""
     scope = np.ones(units.values.size, dtype=bool) if within is None else within
-    cases = _Cases(units.cases)
-    keys, masks = [], []
+    cases = _cases_of(units)
+    keys: list[tuple[str, str, str]] = []
+    masks: list[npt.NDArray[np.bool_]] = []
     for f in units.factors:
         if f.name == skip:
             continue
-        codes, names = pd.factorize(f.labels)  # None -> -1
+        codes, names = f.codes()  # None -> -1
         counts = np.bincount(codes[scope & (codes >= 0)], minlength=len(names))
-        for k in np.flatnonzero(counts >= min_cases).tolist():
-            mask = scope & (codes == k)
-            if cases.count(mask) < min_cases or cases.count(scope & ~mask) < min_cases:
-                continue
-            keys.append((f.name, f.kind, str(names[k])))
-            masks.append(mask)
-    return keys, (np.vstack(masks) if masks else np.zeros((0, units.values.size), dtype=bool))
+        wanted = np.flatnonzero(counts >= min_cases)
+        for b in range(0, wanted.size, _BLOCK):  # the values' masks a block at a time, their cases counted at once
+            ks = wanted[b:b + _BLOCK]
+            block = (codes[None, :] == ks[:, None]) & scope[None, :]
+            ok = (cases.counts(block) >= min_cases) & (cases.counts(block ^ scope[None, :]) >= min_cases)
+            keys += [(f.name, f.kind, str(names[k])) for k in ks[ok].tolist()]
+            masks.append(block[ok])
+    return keys, (np.concatenate(masks) if keys else np.zeros((0, units.values.size), dtype=bool))
 
 
 def _n_cases(cases: npt.NDArray[np.object_]) -> int:
     return int(pd.unique(cases).size)
+
+
+def _within(units: Units, within: npt.NDArray[np.bool_]) -> Units:
+    """The units under ``within`` alone, their factors' codes those of all units (so that values keep
+    their order): the candidates and comparisons inside a group read only its units."""
+    factors = []
+    for f in units.factors:
+        codes, names = f.codes()
+        inner = Factor(f.name, f.kind, f.labels[within], f.edges)
+        inner._codes = (codes[within], names)
+        factors.append(inner)
+    return Units(units.values[within], units.cases[within], factors, units.unit, units.binary, units.notes)
 
 
 def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[np.bool_],
@@ -305,27 +339,31 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
     bootstrap intervals of the effect ratio are drawn for every value (``intervals="all"``) or only for
     the findings (``"findings"``: the others' ``ci_low``/``ci_high`` stay NaN), in the order of ``keys``."""
     x = units.values[scope]
-    m = masks[:, scope]
-    cases = _Cases(units.cases[scope])
+    # the rows C-ordered: a row is read whole, a column selection would leave it strided over all rows
+    everything = bool(scope.all())
+    m = masks if everything else np.compress(scope, masks, axis=1)
+    cases = _cases_of(units) if everything else _Cases(units.cases[scope])
     if not keys:
         return pd.DataFrame(columns=list(FACTOR_COLUMNS))
     order = np.argsort(x, kind="stable")
     xs = x[order]
-    rank_of = np.empty(x.size, dtype=np.int64)
-    rank_of[order] = np.arange(x.size)
-    total, total_sq = float(x.sum()), float(np.dot(x, x))
+    # sums of squares as pairwise sums: the same on every machine (BLAS' dot splits the sum over threads,
+    # and on a busy machine waking them costs more than the sum)
+    total, total_sq = float(x.sum()), float((x * x).sum())
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     rows, draws = [], []
+    sizes = np.count_nonzero(m, axis=1)
+    n_cases = cases.counts(m, sizes)
     if units.binary:
         hits = np.count_nonzero(m[:, x.astype(bool)], axis=1)  # the units with the outcome: the few columns
-        sizes = np.count_nonzero(m, axis=1)
         p = _stats.fisher_test(hits, sizes, int(x.sum()), x.size)
     else:
-        p = _stats.rank_test(x, m)
+        in_order = np.take(m, order, axis=1)  # each group's places in the sorted values, already sorted
+        ranks, ties = _stats.sorted_ranks(xs)
+        rank_sums = np.empty(len(keys), dtype=np.float64)  # of each group: the rank test's statistic
     for i, (attr, kind, value) in enumerate(keys):
-        g = m[i]
-        n_with = int(np.count_nonzero(g))
-        n_rest = g.size - n_with
+        n_with = int(sizes[i])
+        n_rest = x.size - n_with
         if units.binary:
             k_with, k_rest = int(hits[i]), int(x.sum()) - int(hits[i])
             a, b = k_with / n_with, k_rest / n_rest
@@ -333,25 +371,29 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
             excess = k_with - n_with * b
             spread = np.sqrt(n_with * a * (1 - a) + n_with ** 2 * b * (1 - b) / n_rest)
         else:
-            pos = np.sort(rank_of[g])  # the group's places in the sorted values
+            pos = np.flatnonzero(in_order[i])  # the group's places in the sorted values
             gs = xs[pos]
+            rank_sums[i] = ranks[pos].sum()  # half-integers: exact in any order
             shifted = pos - np.arange(pos.size)  # the rest's r-th value (0-based) sits at r + #(shifted <= r)
             rest_at = functools.partial(_rest_at, xs, shifted)
             middle = rest_at(np.array([(n_rest + 1) // 2, n_rest // 2 + 1]))
-            a, b = float(np.median(gs)), float(middle.mean() if n_rest % 2 == 0 else middle[0])
+            a, b = _stats.sorted_median(gs), float(middle.mean() if n_rest % 2 == 0 else middle[0])
             draws.append(functools.partial(_median_draws, gs, n_rest, rest_at))
-            g_sum, g_sq = float(gs.sum()), float(np.dot(gs, gs))
+            g_sum, g_sq = float(gs.sum()), float((gs * gs).sum())
             r_sum, r_sq = total - g_sum, total_sq - g_sq
             r_mean = r_sum / n_rest
             r_var = max(r_sq - n_rest * r_mean ** 2, 0.0) / (n_rest - 1)
             excess = g_sum - n_with * r_mean
             spread = float(np.sqrt(n_with * gs.var(ddof=1) + n_with ** 2 * r_var / n_rest))
         ratio = a / b if b > 0 else float("nan")
-        rows.append({"attribute": attr, "kind": kind, "value": value, "cases": cases.count(g), "units": n_with,
+        rows.append({"attribute": attr, "kind": kind, "value": value, "cases": int(n_cases[i]), "units": n_with,
                      "median_with": a, "median_without": b, "effect_ratio": ratio, "ci_low": np.nan,
-                     "ci_high": np.nan, "p_value": float(p[i]), "excess": excess, "excess_low": excess - z * spread,
+                     "ci_high": np.nan, "p_value": np.nan, "excess": excess, "excess_low": excess - z * spread,
                      "excess_high": excess + z * spread, "unit": units.unit})
+    if not units.binary:
+        p = _stats.rank_p(rank_sums, sizes, x.size, ties)
     out = pd.DataFrame(rows)
+    out["p_value"] = np.asarray(p, dtype=np.float64)
     out["q_value"] = _stats.bh(out["p_value"].to_numpy(dtype=np.float64))
     out["finding"] = (out["q_value"] <= alpha) & (out["cases"] >= min_cases)
     wanted = out["finding"].to_numpy() if intervals == "findings" else np.ones(len(out), dtype=bool)
@@ -381,6 +423,25 @@ def _rate_draws(k_with: int, n_with: int, k_rest: int, n_rest: int, n_boot: int,
     return _stats.rate_draws(k_with, n_with, n_boot, rng), _stats.rate_draws(k_rest, n_rest, n_boot, rng)
 
 
+def _same_units(sub: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """For every pair of rows (above the diagonal), whether their units overlap at least
+    :data:`SAME_UNITS` (Jaccard, in single precision). Only pairs of about the same size can (the
+    Jaccard index is at most the smaller size over the larger), so only theirs are intersected, as
+    bit-packed rows."""
+    size = np.count_nonzero(sub, axis=1)
+    same = np.zeros((size.size, size.size), dtype=bool)
+    near = np.triu(np.minimum.outer(size, size) >= 0.9 * np.maximum.outer(size, size), 1)
+    if not near.any():
+        return same
+    packed = np.packbits(sub, axis=1)
+    for n in np.flatnonzero(near.any(axis=1)).tolist():
+        js = np.flatnonzero(near[n])
+        inter = np.bitwise_count(packed[n][None, :] & packed[js]).sum(axis=1, dtype=np.int64).astype(np.float32)
+        union = np.maximum(size[n].astype(np.float32) + size[js].astype(np.float32) - inter, np.float32(1.0))
+        same[n, js] = inter / union >= SAME_UNITS
+    return same
+
+
 def _group_same(table: pd.DataFrame, keys: list[tuple[str, str, str]], masks: npt.NDArray[np.bool_]
                 ) -> pd.DataFrame:
     """Fold findings that cover (almost) the same units into the one with the larger excess."""
@@ -389,10 +450,7 @@ def _group_same(table: pd.DataFrame, keys: list[tuple[str, str, str]], masks: np
              for pos, r in zip(table.index, table.itertuples(), strict=True) if r.finding]
     if len(found) < 2:
         return table
-    sub = masks[[i for _, i in found]].astype(np.float32)
-    inter = sub @ sub.T  # units in both, for every pair at once
-    size = sub.sum(axis=1)
-    same = inter / np.maximum(size[:, None] + size[None, :] - inter, 1.0) >= SAME_UNITS
+    same = _same_units(masks[[i for _, i in found]])
     absorbed: set[Any] = set()
     for n, (pos, _) in enumerate(found):  # in the table's order: the larger excess first
         if pos in absorbed:
@@ -459,17 +517,19 @@ def explain(log: LogLike, *, step: str | None = None, edge: tuple[str, str] | st
     >>> list(result.findings.columns[:3])
     ['attribute', 'kind', 'value']
     """
-    return explain_with(log, instances(log), step=step, edge=edge, measure=measure, min_cases=min_cases,
+    return explain_with(log, prepared(log), step=step, edge=edge, measure=measure, min_cases=min_cases,
                         alpha=alpha, n_boot=n_boot, confidence=confidence, bins=bins, seed=seed, timezone=timezone,
                         interactions=interactions, definition=definition, report=report, decompose=decompose)
 
 
-def explain_with(log: LogLike, inst: pd.DataFrame, *, step: str | None, edge: tuple[str, str] | str | None,
+def explain_with(log: LogLike, prep: Prepared, *, step: str | None, edge: tuple[str, str] | str | None,
                  measure: str | None, min_cases: int, alpha: float, n_boot: int, confidence: float, bins: int,
                  seed: int, timezone: str | None, interactions: bool, definition: str | None, report: Any,
                  decompose: bool, intervals: str = "all") -> Explanation:
-    """:func:`explain` on the log's instances already computed (the step card computes them once);
-    ``intervals="findings"`` draws the bootstrap intervals of the findings only (the card shows no other)."""
+    """:func:`explain` on the log's instances already prepared (``flowmine.explain._prepared``: the step
+    card prepares them once); ``intervals="findings"`` draws the bootstrap intervals of the findings only
+    (the card shows no other)."""
+    inst = prep.inst
     if step is not None and edge is not None:
         raise OptionError("give a step or an edge, not both", parameter="edge", function="explain")
     target, name = ("step", step) if step is not None else (("edge", _edge(edge)) if edge is not None
@@ -480,12 +540,12 @@ def explain_with(log: LogLike, inst: pd.DataFrame, *, step: str | None, edge: tu
     if measure not in allowed:
         raise OptionError(f"The 'measure' parameter of explain must be one of {list(allowed)} for a {target}. "
                           f"Got {measure!r} instead.", parameter="measure", function="explain")
-    if target == "step" and not (inst["activity"] == name).any():
+    if step is not None and not prep.rows(step).any():
         known = ", ".join(repr(a) for a in inst["activity"].value_counts().index[:8].tolist())
         raise OptionError(f"no instance of step {name!r} in the log; its steps include {known}",
                           parameter="step", function="explain")
     cfg = _config(log, definition)
-    units = _units(log, inst, target, name, measure, _zone(cfg, timezone), bins, definition, report)
+    units = _units(log, prep, target, name, measure, _zone(cfg, timezone), bins, definition, report)
     if units.values.size == 0:
         raise OptionError(f"no {measure} value to explain", parameter="measure", function="explain")
     rng = np.random.default_rng(seed)
@@ -499,16 +559,17 @@ def explain_with(log: LogLike, inst: pd.DataFrame, *, step: str | None, edge: tu
     top = table[table["finding"] & (table["excess"] > 0)]
     if interactions and not top.empty:
         first = top.iloc[0]
-        within = masks[keys.index((first["attribute"], first["kind"], first["value"]))]
-        ikeys, imasks = _candidates(units, min_cases, within=within, skip=str(first["attribute"]))
-        inner = _compare(units, ikeys, imasks, within, intervals="findings", **opts)  # only findings are kept
+        inside = _within(units, masks[keys.index((first["attribute"], first["kind"], first["value"]))])
+        ikeys, imasks = _candidates(inside, min_cases, skip=str(first["attribute"]))
+        inner = _compare(inside, ikeys, imasks, np.ones(inside.values.size, dtype=bool), intervals="findings",
+                         **opts)  # only findings are kept
         inner = inner[inner["finding"]].reset_index(drop=True)
     label = f"{name[0]} -> {name[1]}" if isinstance(name, tuple) else name
     parts = None
     if decompose and measure == "waiting" and target != "case":
-        which = ((inst["activity"] == name[1]) & (inst["prev_activity"] == name[0]) if isinstance(name, tuple)
-                 else inst["activity"] == name).to_numpy()
-        _, parts = waiting_parts(inst, which, cfg.working_calendar() if cfg is not None else None)
+        which = (((inst["activity"] == name[1]) & (inst["prev_activity"] == name[0])).to_numpy()
+                 if isinstance(name, tuple) else prep.rows(str(name)))
+        _, parts = waiting_parts(inst, which, cfg.working_calendar() if cfg is not None else None, prep.busy())
     return Explanation(
         target=target, name=label, measure=measure, statistic="rate" if units.binary else "median",
         unit=units.unit, cases=_n_cases(units.cases), units=int(units.values.size), alpha=alpha,

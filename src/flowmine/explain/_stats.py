@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 from scipy import stats
-from scipy.special import gammaln
+from scipy.special import gammaln, ndtr
 
 FloatArray = npt.NDArray[np.float64]
 #: Above this many units a group's bootstrap median is drawn through the binomial's normal limit.
@@ -28,20 +28,44 @@ LARGE = 20_000
 
 def rank_test(values: FloatArray, masks: npt.NDArray[np.bool_]) -> FloatArray:
     """Two-sided Mann-Whitney p-value of each mask's group against the rest (one row of ``masks`` each)."""
-    n = values.size
     ranks = stats.rankdata(values)
     _, counts = np.unique(values, return_counts=True)
-    ties = float(np.sum(counts.astype(np.float64) ** 3 - counts))
-    n1 = np.count_nonzero(masks, axis=1).astype(np.float64)
-    n2 = n - n1
     r1 = np.array([ranks[np.flatnonzero(m)].sum() for m in masks], dtype=np.float64)
+    return rank_p(r1, np.count_nonzero(masks, axis=1), values.size, float(np.sum(counts.astype(np.float64) ** 3
+                                                                                  - counts)))
+
+
+def sorted_ranks(sorted_values: FloatArray) -> tuple[FloatArray, float]:
+    """The ranks of sorted values (ties get their average rank, as ``scipy.stats.rankdata``) and the
+    tie term (the sum of t³ - t over the runs of equal values)."""
+    n = sorted_values.size
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]]) if n else np.zeros(0, np.int64)
+    counts = np.diff(np.r_[starts, n])
+    ranks = np.repeat(0.5 * (2 * starts + counts + 1), counts).astype(np.float64)  # (first + last) / 2, 1-based
+    return ranks, float(np.sum(counts.astype(np.float64) ** 3 - counts))
+
+
+def rank_p(r1: FloatArray, sizes: npt.NDArray[np.int64], n: int, ties: float) -> FloatArray:
+    """Two-sided Mann-Whitney p-values from each group's rank sum ``r1`` and size, of ``n`` values with
+    the tie term ``ties`` (normal approximation with the tie and continuity corrections)."""
+    n1 = np.asarray(sizes, dtype=np.float64)
+    n2 = n - n1
     u1 = r1 - n1 * (n1 + 1) / 2.0
     mu = n1 * n2 / 2.0
     var = n1 * n2 / 12.0 * ((n + 1) - ties / (n * (n - 1.0))) if n > 1 else np.zeros_like(n1)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (np.abs(u1 - mu) - 0.5) / np.sqrt(var)
-    p = np.where(var > 0, 2.0 * stats.norm.sf(np.maximum(z, 0.0)), 1.0)
+    p = np.where(var > 0, 2.0 * ndtr(-np.maximum(z, 0.0)), 1.0)  # the normal's survival (what norm.sf computes)
     return np.asarray(np.clip(p, 0.0, 1.0), dtype=np.float64)
+
+
+def sorted_median(sorted_values: FloatArray) -> float:
+    """The median of a sorted sample (what ``np.median`` gives, without its partition): the middle
+    value, or the mean of the two middle values."""
+    n = sorted_values.size
+    if n % 2:
+        return float(sorted_values[n // 2])
+    return float(np.mean(sorted_values[n // 2 - 1:n // 2 + 1]))
 
 
 def fisher_test(hits: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64], total_hits: int, total: int
@@ -80,7 +104,7 @@ def median_draws_at(n: int, value_at: Callable[[npt.NDArray[np.int64]], FloatArr
     j = np.arange(lo, hi + 1)
     if n > LARGE:  # the binomial's normal limit (continuity-corrected): its error is below 1e-3 here
         p = j / n
-        cdf = stats.norm.sf((k - 0.5 - n * p) / np.sqrt(n * p * (1 - p)))
+        cdf = ndtr(-(k - 0.5 - n * p) / np.sqrt(n * p * (1 - p)))  # the normal's survival (what norm.sf computes)
     else:
         cdf = stats.binom.sf(k - 1, n, j / n)
     cdf[-1] = 1.0

@@ -13,15 +13,20 @@ the same moment). A factor is a column of text labels, one per unit (None: unkno
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
+from flowmine._fingerprint import FINGERPRINT
 from flowmine._remember import remembered
 from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, CORE_TYPES, LIFECYCLE
 from flowmine.analytics import LogLike, StoredLog, as_table, ready_times
+
+if TYPE_CHECKING:
+    from flowmine.explain._prepared import Prepared
 
 #: Measures of an explanation, by target.
 STEP_MEASURES = ("waiting", "service", "sojourn", "cost", "rework", "deviation")
@@ -46,6 +51,45 @@ class Factor:
     kind: str  # case attribute | event attribute | resource | role | time | variant | workload | batch
     labels: npt.NDArray[np.object_]
     edges: list[float] | None = None
+    #: Where the labels come from, when they are looked up: ``names[index]`` (-1: None).
+    source: tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]] | None = field(default=None, repr=False,
+                                                                                compare=False)
+    _codes: tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]] | None = field(default=None, repr=False,
+                                                                                 compare=False)
+
+    def codes(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+        """The labels as integer codes (None: -1) and the values they stand for, in order of first
+        appearance (``pd.factorize``), computed once (the labels never change); from the ``source``'s
+        integers when its names are distinct (the same codes, without hashing every text)."""
+        if self._codes is None:
+            if self.source is not None and len(set(self.source[1].tolist())) == self.source[1].size:
+                self._codes = first_codes(*self.source)
+            else:
+                codes, names = pd.factorize(self.labels)
+                self._codes = (np.asarray(codes, dtype=np.int64), np.asarray(names, dtype=object))
+        return self._codes
+
+
+def first_codes(index: npt.NDArray[np.int64], names: npt.NDArray[np.object_]
+                ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+    """``pd.factorize(names[index])`` (-1 standing for None) for distinct ``names``: the integers
+    factorized instead of the texts."""
+    codes, uniques = pd.factorize(np.asarray(index, dtype=np.int64))
+    codes = np.asarray(codes, dtype=np.int64)
+    unknown = np.flatnonzero(uniques == -1)
+    if unknown.size:  # -1 is a value to factorize: its code becomes -1, the later ones move down
+        j = int(unknown[0])
+        codes = np.where(codes == j, -1, codes - (codes > j))
+        uniques = np.delete(uniques, j)
+    return codes, np.asarray(names[uniques], dtype=object)
+
+
+def _looked_up(index: npt.NDArray[np.int64], names: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """``names[index]``, None where the index is -1."""
+    labels = np.full(index.size, None, dtype=object)
+    known = index >= 0
+    labels[known] = names[index[known]]
+    return labels
 
 
 @dataclass
@@ -58,6 +102,8 @@ class Units:
     unit: str
     binary: bool
     notes: list[str] = field(default_factory=list)
+    #: What is derived from ``cases`` once (``flowmine.explain._explain``'s distinct-case counter).
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 def fmt_edge(v: float) -> str:
@@ -75,25 +121,31 @@ def binned(name: str, kind: str, values: npt.NDArray[np.float64], bins: int) -> 
     """A numeric column as quantile bins ``[a, b)`` (the last closed), or as categories when it has few
     distinct values."""
     finite = np.isfinite(values)
-    labels = np.full(values.size, None, dtype=object)
-    distinct = np.unique(values[finite])
-    if distinct.size <= _FEW:
+    index = np.full(values.size, -1, dtype=np.int64)
+    distinct, inverse = np.unique(values[finite], return_inverse=True)
+    if distinct.size <= _FEW and np.any(np.signbit(values[finite]) & (values[finite] == 0)):
+        labels = np.full(values.size, None, dtype=object)  # -0 and 0 are one value, spelt two ways
         labels[finite] = [fmt_edge(v) for v in values[finite]]
         return Factor(name, kind, labels)
+    if distinct.size <= _FEW:
+        index[finite] = inverse.reshape(-1)
+        names = np.asarray([fmt_edge(v) for v in distinct], dtype=object)
+        return Factor(name, kind, _looked_up(index, names), source=(index, names))
     edges = np.unique(np.quantile(values[finite], np.linspace(0, 1, bins + 1)))
-    idx = np.clip(np.searchsorted(edges, values[finite], side="right") - 1, 0, edges.size - 2)
-    names = bin_labels(edges)
-    labels[finite] = np.asarray(names, dtype=object)[idx]
-    return Factor(name, kind, labels, [float(e) for e in edges])
+    index[finite] = np.clip(np.searchsorted(edges, values[finite], side="right") - 1, 0, edges.size - 2)
+    names = np.asarray(bin_labels(edges), dtype=object)
+    return Factor(name, kind, _looked_up(index, names), [float(e) for e in edges], source=(index, names))
 
 
-def _column(name: str, kind: str, col: pa.ChunkedArray | pd.Series, bins: int) -> Factor | None:
+def column_data(col: pa.ChunkedArray | pd.Series) -> tuple[str, npt.NDArray[Any]] | None:
+    """An attribute column as what its factor is made of: ``("number", floats)`` (NaN: unknown) or
+    ``("labels", texts)`` (None: unknown); None for a date (its month is a factor already). Element by
+    element, so the data of a whole table taken at some rows is the data of those rows."""
     series = col if isinstance(col, pd.Series) else col.to_pandas()
     if pd.api.types.is_bool_dtype(series):
         series = series.map({True: "true", False: "false"})
     if pd.api.types.is_numeric_dtype(series):
-        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-        return binned(name, kind, values, bins) if np.isfinite(values).any() else None
+        return "number", series.to_numpy(dtype=np.float64, na_value=np.nan)
     if pd.api.types.is_datetime64_any_dtype(series):
         return None  # a date attribute is a time, not a category: its month is a factor already
     labels = np.array(series.to_numpy(dtype=object), dtype=object)  # a copy we may write
@@ -102,7 +154,26 @@ def _column(name: str, kind: str, col: pa.ChunkedArray | pd.Series, bins: int) -
     if not pd.api.types.is_string_dtype(series):  # numbers in an object column, bytes...: their text
         labels[~missing] = [str(v) for v in labels[~missing]]
     labels[labels == ""] = None
-    return Factor(name, kind, labels) if pd.notna(labels).any() else None
+    return "labels", labels
+
+
+def column_factor(name: str, kind: str, data: tuple[Any, ...] | None, bins: int,
+                  rows: npt.NDArray[np.int64] | None = None) -> Factor | None:
+    """The factor of :func:`column_data` (at ``rows`` of it when given): numbers binned, texts as they
+    are; None when no unit's value is known."""
+    if data is None:
+        return None
+    what, values, *coded = data  # labels may come with their codes over the whole table
+    if rows is not None:
+        values = values[rows]  # a copy: the factor's labels are its own
+    if what == "number":
+        return binned(name, kind, values, bins) if np.isfinite(values).any() else None
+    source = None if not coded or rows is None else (coded[0][0][rows], coded[0][1])
+    return Factor(name, kind, values, source=source) if pd.notna(values).any() else None
+
+
+def _column(name: str, kind: str, col: pa.ChunkedArray | pd.Series, bins: int) -> Factor | None:
+    return column_factor(name, kind, column_data(col), bins)
 
 
 def _local(ts: pd.Series, tz: str) -> pd.Series:
@@ -125,9 +196,9 @@ def time_factors(when: pd.Series, tz: str, prefix: str) -> list[Factor]:
     out = []
     for name in ("weekday", "hour", "month"):
         idx, names = codes[name]
-        labels = np.full(len(local), None, dtype=object)
-        labels[known] = names[idx.astype(np.int64)]
-        out.append(Factor(f"{prefix} {name}", "time", labels))
+        index = np.full(len(local), -1, dtype=np.int64)
+        index[known] = idx.astype(np.int64)
+        out.append(Factor(f"{prefix} {name}", "time", _looked_up(index, names), source=(index, names)))
     return out
 
 
@@ -146,8 +217,9 @@ def _attribute_tables(log: LogLike) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = as_table(log, None)
     core = set(CORE_TYPES) | {LIFECYCLE}
     case_cols = [c for c in table.column_names if c.startswith(CASE_PREFIX) and c != CASE]
+    # not the events' content fingerprints: one per event, never a factor value with support
     event_cols = [c for c in table.column_names if c not in core and not c.startswith(CASE_PREFIX)
-                  and not c.startswith("source:") and c != ACTIVITY]
+                  and not c.startswith("source:") and c not in (ACTIVITY, FINGERPRINT)]
     cases = table.select([CASE, *case_cols]).to_pandas().drop_duplicates(CASE).set_index(CASE)
     events = table.select(["event_id", *event_cols]).to_pandas().set_index("event_id") if event_cols else (
         pd.DataFrame(index=pd.Index(table.column("event_id").to_numpy(), name="event_id")))
@@ -167,17 +239,33 @@ def work_in_progress(at: npt.NDArray[np.int64], ready: npt.NDArray[np.int64], do
     return np.maximum(wip, 0).astype(np.float64)
 
 
+def same_key_sizes(resource: npt.NDArray[np.object_], at: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """For each row, how many rows share its resource and its time (an unknown resource is one key, as
+    ``groupby(dropna=False)`` counts it): runs of the rows sorted by both."""
+    codes = np.asarray(pd.factorize(resource)[0], dtype=np.int64)
+    order = np.lexsort((at, codes))
+    k, t = codes[order], at[order]
+    run = np.cumsum(np.r_[True, (k[1:] != k[:-1]) | (t[1:] != t[:-1])]) - 1
+    size = np.empty(codes.size, dtype=np.int64)
+    size[order] = np.bincount(run)[run]
+    return size
+
+
 def batch_sizes(resource: npt.NDArray[np.object_], complete: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
     """The batch category of each instance: how many instances of the step its resource completed at the
     same moment (unknown without a resource)."""
-    frame = pd.DataFrame({"r": resource, "c": complete})
-    size = frame.groupby(["r", "c"], dropna=False)["c"].transform("size").to_numpy()
-    labels = np.full(size.size, None, dtype=object)
+    return batch_factor(resource, complete).labels
+
+
+def batch_factor(resource: npt.NDArray[np.object_], complete: npt.NDArray[np.int64]) -> Factor:
+    """The factor of :func:`batch_sizes`."""
+    size = same_key_sizes(resource, complete)
+    index = np.full(size.size, -1, dtype=np.int64)
     known = pd.notna(resource)
-    for lo, hi, name in _BATCHES:
-        hit = known & (size >= lo) & ((size <= hi) if hi is not None else True)
-        labels[hit] = name
-    return labels
+    for k, (lo, hi, _) in enumerate(_BATCHES):
+        index[known & (size >= lo) & ((size <= hi) if hi is not None else True)] = k
+    names = np.asarray([name for _, _, name in _BATCHES], dtype=object)
+    return Factor("batch size", "batch", _looked_up(index, names), source=(index, names))
 
 
 def _prefix_hashes(inst: pd.DataFrame) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64],
@@ -201,39 +289,61 @@ def _roll(h: npt.NDArray[np.uint64], code: npt.NDArray[np.int64]) -> npt.NDArray
         return np.asarray(h * np.uint64(1_000_003) + np.uint64(1) + code.astype(np.uint64))
 
 
-def _spelt(acts: npt.NDArray[np.object_], hashes: list[int], begins: list[int], ends: list[int]
-           ) -> npt.NDArray[np.object_]:
+def _spelt(acts: npt.NDArray[np.object_], hashes: npt.NDArray[np.uint64], begins: npt.NDArray[np.int64],
+           ends: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
     """The text of each sequence ``acts[begin:end]`` (" → "-joined, "(start)" when empty), spelt out once
-    per distinct hash."""
-    names: dict[int, str] = {}
-    out = np.empty(len(hashes), dtype=object)
-    for k, (h, begin, end) in enumerate(zip(hashes, begins, ends, strict=True)):
-        name = names.get(h)
-        if name is None:
-            name = names[h] = " → ".join(acts[begin:end]) if end > begin else "(start)"
-        out[k] = name
-    return out
+    per distinct hash (as its first sequence)."""
+    index, names = _spelt_index(acts, hashes, begins, ends)
+    return np.asarray(names[index], dtype=object)
 
 
-def variants_so_far(inst: pd.DataFrame, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+class _Spelling:
+    """The activities of rows as codes and names, sliced like the activities themselves (the names of
+    a slice's codes): no text per row is made."""
+
+    def __init__(self, codes: npt.NDArray[np.int64], names: npt.NDArray[np.object_]) -> None:
+        self.codes, self.names = codes, names
+
+    def __getitem__(self, rows: slice) -> npt.NDArray[np.object_]:
+        return np.asarray(self.names[self.codes[rows]], dtype=object)
+
+
+def _spelt_index(acts: Any, hashes: npt.NDArray[np.uint64], begins: npt.NDArray[np.int64],
+                 ends: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+    """:func:`_spelt` as the index of each sequence's text in the texts of the distinct hashes."""
+    distinct, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    names = np.empty(distinct.size, dtype=object)
+    for k, (begin, end) in enumerate(zip(begins[first].tolist(), ends[first].tolist(), strict=True)):
+        names[k] = " → ".join(acts[begin:end]) if end > begin else "(start)"
+    return np.asarray(inverse, dtype=np.int64).reshape(-1), names
+
+
+def variants_so_far(inst: pd.DataFrame, rows: npt.NDArray[np.int64], prep: Prepared | None = None
+                    ) -> npt.NDArray[np.object_]:
     """The activities before each of ``rows`` in its case, joined with " → " ("(start)" for the first)."""
-    prefix, _, depth = _prefix_hashes(inst)
-    acts = inst["activity"].to_numpy(dtype=object)
-    return _spelt(acts, prefix[rows].tolist(), (rows - depth[rows]).tolist(), rows.tolist())
+    return variant_factor(inst, rows, prep).labels
 
 
-def case_variants(inst: pd.DataFrame) -> pd.Series:
+def variant_factor(inst: pd.DataFrame, rows: npt.NDArray[np.int64], prep: Prepared | None = None) -> Factor:
+    """The factor of :func:`variants_so_far`."""
+    prefix, _, depth = _prefix_hashes(inst) if prep is None else prep.prefix()
+    acts: Any = inst["activity"].to_numpy(dtype=object) if prep is None else _Spelling(*prep.activity_codes())
+    index, names = _spelt_index(acts, prefix[rows], rows - depth[rows], rows)
+    return Factor("variant so far", "variant", np.asarray(names[index], dtype=object), source=(index, names))
+
+
+def case_variants(inst: pd.DataFrame, prep: Prepared | None = None) -> pd.Series:
     """Each case's variant (its activities joined with " → "), indexed by case id."""
-    prefix, codes, depth = _prefix_hashes(inst)
+    prefix, codes, depth = _prefix_hashes(inst) if prep is None else prep.prefix()
     case = inst["case"].to_numpy(dtype=object)
     last = np.flatnonzero(np.append(case[1:] != case[:-1], True))  # each case's last row
     full = _roll(prefix[last], codes[last])
     acts = inst["activity"].to_numpy(dtype=object)
-    text = _spelt(acts, full.tolist(), (last - depth[last]).tolist(), (last + 1).tolist())
+    text = _spelt(acts, full, last - depth[last], last + 1)
     return pd.Series(text, index=pd.Index(case[last], name="case"))
 
 
-def case_frame(inst: pd.DataFrame, variant: bool = True) -> pd.DataFrame:
+def case_frame(inst: pd.DataFrame, variant: bool = True, prep: Prepared | None = None) -> pd.DataFrame:
     """Per case: start (first start, else completion), end (last completion), cost, whether any step was
     repeated, and (``variant``) its variant."""
     begin = inst["start"].fillna(inst["complete"])
@@ -241,36 +351,69 @@ def case_frame(inst: pd.DataFrame, variant: bool = True) -> pd.DataFrame:
     out = pd.DataFrame({"start": g["begin"].min(), "end": g["complete"].max(), "cost": g["cost"].sum(min_count=1),
                         "rework": g["repetition"].max() >= 2})
     if variant:
-        out["variant"] = case_variants(inst).reindex(out.index)
+        out["variant"] = case_variants(inst, prep).reindex(out.index)
     return out
 
 
 def add_attributes(factors: list[Factor], cases: npt.NDArray[np.object_], case_attrs: pd.DataFrame,
-                   bins: int) -> None:
+                   bins: int, columns: list[tuple[str, Any]] | None = None,
+                   positions: npt.NDArray[np.int64] | None = None) -> None:
+    """The case attributes' factors of units in ``cases``; with ``columns`` (the :func:`column_data` of
+    every column of ``case_attrs``, made once), from them at the cases' ``positions`` in the table
+    (looked up when not given)."""
+    if columns is not None:
+        if positions is None:
+            positions = np.asarray(case_attrs.index.get_indexer(pd.Index(cases)), dtype=np.int64)
+        if positions.size == 0 or positions.min() >= 0:  # every case in the table (else looked up below)
+            for col, data in columns:
+                f = column_factor(col, "case attribute", data, bins, positions)
+                if f is not None:
+                    factors.append(f)
+            return
     for col in case_attrs.columns:
         f = _column(col, "case attribute", case_attrs[col].reindex(cases).reset_index(drop=True), bins)
         if f is not None:
             factors.append(f)
 
 
-def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series, column: str, *, measure: str, tz: str,
-               bins: int) -> Units:
+#: What a step's units read of their instances: their case and event, who did them, when they became ready.
+_READY_COLUMNS = ("ready", "enabling_complete", "start", "complete")
+_UNIT_COLUMNS = ("case", "event_id", "resource", "role", *_READY_COLUMNS)
+
+
+def _take(inst: pd.DataFrame, rows: npt.NDArray[np.int64], columns: tuple[str, ...]) -> pd.DataFrame:
+    """The ``columns`` of ``inst`` at ``rows`` (positions), indexed from 0: one take, not a copy of every
+    column."""
+    where = [int(inst.columns.get_loc(c)) for c in columns]  # type: ignore[arg-type]
+    return pd.DataFrame(inst.iloc[rows, where]).reset_index(drop=True)
+
+
+def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series | npt.NDArray[np.bool_], column: str, *,
+               measure: str, tz: str, bins: int, prep: Prepared | None = None) -> Units:
     """The instances ``which`` selects (a step's, or an edge's targets) with a known ``column`` value, and
-    their factors; the work in progress counts the instances ``which`` selects."""
-    rows = np.flatnonzero(which.to_numpy())
+    their factors; the work in progress counts the instances ``which`` selects. ``prep``: what is derived
+    from ``inst`` once (``flowmine.explain._prepared``)."""
+    which = which.to_numpy() if isinstance(which, pd.Series) else which
+    rows = np.flatnonzero(which)
     values = inst[column].to_numpy(dtype=np.float64, na_value=np.nan)[rows]
     keep = np.isfinite(values)
     notes = []
     if (~keep).any():
         notes.append(f"{int((~keep).sum()):,} instances without a known {measure} value are not compared")
     rows, values = rows[keep], values[keep]
-    sel = inst.iloc[rows].reset_index(drop=True)
-    case_attrs, event_attrs = attribute_tables(log)
+    sel = _take(inst, rows, _UNIT_COLUMNS)
+    case_attrs, event_attrs = attribute_tables(log) if prep is None else prep.attributes(log)
     cases = sel["case"].to_numpy(dtype=object)
     factors: list[Factor] = []
-    add_attributes(factors, cases, case_attrs, bins)
+    if prep is None:
+        add_attributes(factors, cases, case_attrs, bins)
+    else:
+        add_attributes(factors, cases, case_attrs, bins, prep.case_columns(log), prep.case_positions(log)[rows])
+    at = None if prep is None else prep.event_positions(log)[rows]
     for col in event_attrs.columns:
-        f = _column(col, "event attribute", event_attrs[col].reindex(sel["event_id"]).reset_index(drop=True), bins)
+        attr = (event_attrs[col].reindex(sel["event_id"]) if at is None or (at.size and at.min() < 0)
+                else event_attrs[col].take(at))
+        f = _column(col, "event attribute", attr.reset_index(drop=True), bins)
         if f is not None:
             factors.append(f)
     for col, name, kind in (("resource", "org:resource", "resource"), ("role", "org:role", "role")):
@@ -279,32 +422,48 @@ def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series, column: str, 
             factors.append(f)
     ready = ready_times(sel)
     factors += time_factors(ready, tz, "ready")
-    factors.append(Factor("variant so far", "variant", variants_so_far(inst, rows)))
-    every = inst[which.to_numpy()]
+    factors.append(variant_factor(inst, rows, prep))
+    every = _take(inst, np.flatnonzero(which), _READY_COLUMNS)
     wip = work_in_progress(_us(ready), _us(ready_times(every)), _us(every["complete"]))
     factors.append(binned("work in progress", "workload", wip, bins))
-    factors.append(Factor("batch size", "batch", batch_sizes(sel["resource"].to_numpy(dtype=object),
-                                                             _us(sel["complete"]))))
+    factors.append(batch_factor(sel["resource"].to_numpy(dtype=object), _us(sel["complete"])))
     return Units(values, cases, factors, "", False, notes)
 
 
 def per_case_units(inst: pd.DataFrame, log: LogLike, values: pd.Series, *, tz: str, bins: int, binary: bool,
-                   variant: bool, step: str | None = None) -> Units:
+                   variant: bool, step: str | None = None, prep: Prepared | None = None) -> Units:
     """One unit per case of ``values`` (indexed by case id), with the case's factors (and, for a step,
     the resource of its first execution)."""
     values = values.dropna()
     cases = values.index.to_numpy(dtype=object)
-    case_attrs, _ = attribute_tables(log)
+    case_attrs, _ = attribute_tables(log) if prep is None else prep.attributes(log)
     factors: list[Factor] = []
-    add_attributes(factors, cases, case_attrs, bins)
-    frame = case_frame(inst, variant=variant).reindex(cases)
+    # with ``prep``, the cases are looked up once: their places in its case frame (whose order is the
+    # case codes' order) give their rows, attribute rows and first executions
+    whole = case_frame(inst, variant=variant) if prep is None else prep.case_frame(variant)
+    at_case = None if prep is None else np.asarray(whole.index.get_indexer(pd.Index(cases)), dtype=np.int64)
+    if at_case is not None and at_case.size and at_case.min() < 0:
+        at_case = None  # a case the log does not hold: looked up by id below
+    if prep is None or at_case is None:
+        add_attributes(factors, cases, case_attrs, bins)
+        frame = whole.reindex(cases)
+    else:
+        add_attributes(factors, cases, case_attrs, bins, prep.case_columns(log),
+                       prep.case_positions(log)[prep.first_rows()][at_case])
+        frame = whole.iloc[at_case]
     factors += [f for f in time_factors(frame["start"].reset_index(drop=True), tz, "start")
                 if not f.name.endswith("hour")]
     if variant:
         factors.append(Factor("variant", "variant", frame["variant"].to_numpy(dtype=object)))
     if step is not None:
-        first = inst[(inst["activity"] == step) & (inst["repetition"] == 1)].drop_duplicates("case")
-        res = first.set_index("case")["resource"].reindex(cases).reset_index(drop=True)
+        at = inst[inst["activity"] == step] if prep is None else prep.step(step)
+        first = at[at["repetition"] == 1].drop_duplicates("case")
+        if prep is None or at_case is None:
+            res = first.set_index("case")["resource"].reindex(cases).reset_index(drop=True)
+        else:
+            where = np.full(len(whole), -1, dtype=np.int64)
+            where[prep.case_codes()[first.index.to_numpy(dtype=np.int64)]] = np.arange(len(first))
+            res = pd.Series(first["resource"].array.take(where[at_case], allow_fill=True))
         f = _column("org:resource", "resource", res, bins)
         if f is not None:
             factors.append(f)

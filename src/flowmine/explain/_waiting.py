@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from flowmine.analytics import Calendar, business_duration, busy_seconds
+from flowmine.explain._units import same_key_sizes
 
 IntArray = npt.NDArray[np.int64]
 PARTS = ("off_calendar", "batching", "resource_busy", "other")
@@ -36,11 +37,12 @@ def _us(ts: pd.Series) -> IntArray:
     return np.asarray(out)
 
 
-def waiting_parts(inst: pd.DataFrame, which: npt.NDArray[np.bool_], calendar: Calendar | None
-                  ) -> tuple[pd.DataFrame, dict[str, Any]]:
+def waiting_parts(inst: pd.DataFrame, which: npt.NDArray[np.bool_], calendar: Calendar | None,
+                  busy: dict[Any, Any] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Per selected instance with a known waiting time: its parts in seconds; and the totals, shares and
-    what each part needed (``unknown``: the parts the log cannot tell, with the reason)."""
-    sel = inst[which & inst["waiting_s"].notna().to_numpy()]
+    what each part needed (``unknown``: the parts the log cannot tell, with the reason). ``busy``: the
+    resources' :func:`~flowmine.analytics.busy_intervals` of ``inst`` when they are known."""
+    sel = inst.loc[which & inst["waiting_s"].notna().to_numpy(), ["case", "enabling_complete", "start", "resource"]]
     ready = _us(sel["enabling_complete"])
     start = _us(sel["start"])
     wait = (start - ready) / 1e6
@@ -57,11 +59,10 @@ def waiting_parts(inst: pd.DataFrame, which: npt.NDArray[np.bool_], calendar: Ca
         unknown["batching"] = unknown["resource_busy"] = "no_resources"
         frame["batching"] = frame["resource_busy"] = np.nan
     else:
-        key = pd.DataFrame({"r": resource, "s": start})
-        size = pd.Series(ready).groupby([key["r"], key["s"]], dropna=False).transform("size").to_numpy()
+        size = same_key_sizes(resource, start)  # instances of the resource started at the same moment
         room = np.maximum(wait - np.nan_to_num(off), 0.0)
-        busy = busy_seconds(inst, sel["enabling_complete"], sel["start"], resource)
-        frame["resource_busy"] = np.clip(busy, 0.0, room)
+        busy_s = busy_seconds(inst, sel["enabling_complete"], sel["start"], resource, busy)
+        frame["resource_busy"] = np.clip(busy_s, 0.0, room)
         batched = (size > 1) & pd.notna(resource)
         frame["batching"] = np.where(batched, room - frame["resource_busy"].to_numpy(), 0.0)
     known = frame[["off_calendar", "batching", "resource_busy"]].fillna(0.0).sum(axis=1)
