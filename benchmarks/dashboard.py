@@ -46,6 +46,29 @@ def build_store(store: Path, events: int) -> None:
     subprocess.run([*cli, "ingest", str(log), "--store", str(store), "--process", "procurement"], check=True)
 
 
+def map_sliders_call(rng: random.Random, map_cb: str, search: str) -> tuple[Any, ...]:
+    """A callback request of the process map's sliders, overlay and statistic on the page's filters."""
+    overlay, stat = rng.choice([("frequency", "absolute"), ("frequency", "cases"),
+                                ("performance", "median"), ("performance", "mean")])
+    value = [{"id": "map-activities", "property": "value", "value": rng.choice(STEPS)},
+             {"id": "map-paths", "property": "value", "value": rng.choice(STEPS)},
+             {"id": "map-overlay", "property": "value", "value": overlay},
+             {"id": "map-statistic", "property": "value", "value": stat}]
+    return (map_cb, value, [{"id": "url", "property": "search", "value": search}])
+
+
+def map_click_call(rng: random.Random, click_cb: str, search: str, steps: list[Any], paths: list[Any]
+                   ) -> tuple[tuple[Any, ...], Any]:
+    """A click on a step or a path of the map: the callback request and what was clicked."""
+    pick = rng.choice([*steps, *paths])
+    data = [pick, 0] if isinstance(pick, str) else [pick[0], pick[1], 0, ""]
+    call = (click_cb, [{"id": "map-graph", "property": "clickData", "value": {"points": [{"customdata": data}]}}],
+            [{"id": "url", "property": "search", "value": search},
+             {"id": "map-activities", "property": "value", "value": 1.0},
+             {"id": "map-paths", "property": "value", "value": 0.8}])
+    return call, pick
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -196,22 +219,10 @@ def main() -> None:
                 pick: Any = None
                 if r < 0.1:  # the process map's sliders on the current filters
                     kind = "map sliders"
-                    overlay, stat = rng.choice([("frequency", "absolute"), ("frequency", "cases"),
-                                                ("performance", "median"), ("performance", "mean")])
-                    value = [{"id": "map-activities", "property": "value", "value": rng.choice(STEPS)},
-                             {"id": "map-paths", "property": "value", "value": rng.choice(STEPS)},
-                             {"id": "map-overlay", "property": "value", "value": overlay},
-                             {"id": "map-statistic", "property": "value", "value": stat}]
-                    call: tuple[Any, ...] = (map_cb, value, [{"id": "url", "property": "search", "value": search}])
+                    call: tuple[Any, ...] = map_sliders_call(rng, map_cb, search)
                 elif r < 0.2 and (steps or paths):  # a click on a step or a path of the map
                     kind = "map click"
-                    pick = rng.choice([*steps, *paths])
-                    data = [pick, 0] if isinstance(pick, str) else [pick[0], pick[1], 0, ""]
-                    call = (click_cb, [{"id": "map-graph", "property": "clickData",
-                                        "value": {"points": [{"customdata": data}]}}],
-                            [{"id": "url", "property": "search", "value": search},
-                             {"id": "map-activities", "property": "value", "value": 1.0},
-                             {"id": "map-paths", "property": "value", "value": 0.8}])
+                    call, pick = map_click_call(rng, click_cb, search, steps, paths)
                 elif r < 0.3 and case_ids:  # a case opened from a table or the explorer
                     kind = "case page"
                     q = urllib.parse.urlencode({"process": process, "case": rng.choice(case_ids)})

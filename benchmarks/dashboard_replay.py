@@ -106,23 +106,10 @@ def main() -> None:
         r = rng.random()
         if r < 0.1:
             kind = "map sliders"
-            overlay, stat = rng.choice([("frequency", "absolute"), ("frequency", "cases"), ("performance", "median"),
-                                        ("performance", "mean")])
-            call: tuple[Any, ...] = (map_cb, [
-                {"id": "map-activities", "property": "value", "value": rng.choice(bench.STEPS)},
-                {"id": "map-paths", "property": "value", "value": rng.choice(bench.STEPS)},
-                {"id": "map-overlay", "property": "value", "value": overlay},
-                {"id": "map-statistic", "property": "value", "value": stat}],
-                [{"id": "url", "property": "search", "value": search}])
+            call: tuple[Any, ...] = bench.map_sliders_call(rng, map_cb, search)
         elif r < 0.2:
             kind = "map click"
-            pick = rng.choice([*steps, *paths])
-            data = [pick, 0] if isinstance(pick, str) else [pick[0], pick[1], 0, ""]
-            call = (click_cb, [{"id": "map-graph", "property": "clickData",
-                                "value": {"points": [{"customdata": data}]}}],
-                    [{"id": "url", "property": "search", "value": search},
-                     {"id": "map-activities", "property": "value", "value": 1.0},
-                     {"id": "map-paths", "property": "value", "value": 0.8}])
+            call, _ = bench.map_click_call(rng, click_cb, search, steps, paths)
         elif r < 0.3:
             kind = "case page"
             q = urllib.parse.urlencode({"process": process, "case": rng.choice(case_ids)})
