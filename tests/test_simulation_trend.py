@@ -9,7 +9,7 @@ import pytest
 
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, RESOURCE, START, TIMESTAMP
 from flowmine.simulation import discover, simulate
-from flowmine.simulation._discover import arrival_trend
+from flowmine.simulation._arrivals import arrival_trend
 
 
 def growing_log(weeks: int, growth: float, seed: int = 1) -> pd.DataFrame:
