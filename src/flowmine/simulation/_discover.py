@@ -38,8 +38,25 @@ import pandas as pd
 from scipy import stats
 
 from flowmine._schema import ACTIVITY, CASE, TIMESTAMP
-from flowmine.analytics import LogLike, StoredLog, as_table, busy_spans, instances, ready_times, to_micros
+from flowmine.analytics import (
+    Calendar,
+    LogLike,
+    StoredLog,
+    as_table,
+    busy_spans,
+    instances,
+    ready_times,
+    to_micros,
+)
 from flowmine.simulation._arrivals import arrival_trend
+from flowmine.simulation._days import (
+    arrival_rates,
+    calendar_days,
+    keeps_calendar,
+    local_seconds,
+    next_day_open,
+    worked_correction,
+)
 from flowmine.simulation._model import END, START, Branch, Distribution, Pool, SimulationModel, StepModel
 
 #: Largest Kolmogorov-Smirnov distance at which a fitted family is kept over the empirical distribution.
@@ -60,7 +77,8 @@ ATTRIBUTE_VALUES = 100
 BRANCH_MIN, BRANCH_GROUP_MIN, BRANCH_V, BRANCH_P = 200, 30, 0.1, 1e-3
 
 
-def discover(log: LogLike, *, timezone: str | None = None, until: str | None = None) -> SimulationModel:
+def discover(log: LogLike, *, timezone: str | None = None, until: str | None = None,
+             calendar: Calendar | None = None) -> SimulationModel:
     """The simulation model of ``log`` (see the module docstring).
 
     Parameters
@@ -72,6 +90,10 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
         calendar, else UTC).
     until:
         Calibrate on the cases that started before this date (ISO), e.g. before an improvement.
+    calendar:
+        The process calendar whose holidays and make-up workdays the model keeps (default: the process
+        configuration's ``[calendar]``, with its official calendar; none for a log of no configured
+        process). Its hours are not used: each pool's working hours come from when it worked.
 
     Examples
     --------
@@ -108,11 +130,18 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     trend = arrival_trend(arrivals_at)
     half = trend * span_weeks / 2  # with a trend, the rates hold at the period's middle, where the
     mean_factor = float(np.sinh(half) / half) if half else 1.0  # average rate is this much above them
-    rates = np.bincount(how, minlength=168) / span_weeks / mean_factor
+    days = calendar_days(_calendar(log, calendar), arrivals_at, tz)
+    rates, closed_arrivals = arrival_rates(how, local_seconds(arrivals_at, tz), span_weeks, days.closed)
+    rates = rates / mean_factor
     has_starts = bool(inst["start"].notna().any())
-    pools = _pools(done, tz) if has_starts and done["resource"].notna().any() else {}
+    unusual = days.closed + days.makeup  # days whose hours do not show the week's working hours
+    pools = _pools(done, tz, unusual) if has_starts and done["resource"].notna().any() else {}
+    keeps = keeps_calendar(done, pools, tz, days.closed) if days.closed else {}
+    for pool_name, kept in pools.items():
+        kept.calendar = keeps.get(pool_name, True)
     is_last = inst.groupby("case", sort=False)["pos"].transform("max") == inst["pos"]
-    free = _Availability(inst, tz) if pools else None
+    through = {str(m) for p in pools.values() if not p.calendar for m in p.members}
+    free = _Availability(inst, tz, days.closed, through, unusual) if pools else None
     steps = {}
     seen = set(timing["activity"].unique().tolist())
     for name, part in pd.concat([timing, inst[~inst["activity"].isin(seen)]]).groupby("activity", sort=True):
@@ -120,7 +149,8 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
         delay = None
         if pool is not None:  # the work itself: the pool's working time between start and completion
             hours = pools[pool].hours
-            values = _working_seconds(part["start"], part["complete"], hours, tz)
+            values = _working_seconds(part["start"], part["complete"], hours, tz,
+                                      *((days.closed, days.makeup) if pools[pool].calendar else ((), ())))
             delay = _extraneous(part, free) if free is not None else None
         else:
             values = (part["service_s"] if has_starts else part["sojourn_s"]).to_numpy(dtype=np.float64)
@@ -140,7 +170,9 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
                            currency=currency, notes=notes, starts=has_starts,
                            case_attributes=_sample(attrs), branches=_branches(moves, attrs),
                            history=_history(moves),
-                           duration_correlation=_correlation(inst, has_starts, is_last))
+                           duration_correlation=_correlation(inst, has_starts, is_last),
+                           closed_days=days.iso(days.closed), open_days=days.iso(days.makeup),
+                           closed_arrivals=closed_arrivals)
 
 
 def _correlation(inst: pd.DataFrame, has_starts: bool, is_last: pd.Series) -> float:
@@ -333,9 +365,11 @@ class _Availability:
     weeks: a calendar can change, a deputy's new approval day, a lab open on Fridays from a date on) and
     the union of its activity instances (when it was busy). Read once for every step."""
 
-    def __init__(self, inst: pd.DataFrame, tz: str) -> None:
-        self.tz = tz
+    def __init__(self, inst: pd.DataFrame, tz: str, closed: list[int] | tuple[int, ...] = (),
+                 through: set[str] | None = None, unusual: list[int] | tuple[int, ...] = ()) -> None:
+        self.tz, self.closed, self.through = tz, list(closed), through or set()
         work = inst[inst["start"].notna() & inst["resource"].notna()]
+        work = work[_usual_days(work["start"], tz, unusual)]
         start = to_micros(work["start"])
         local = pd.to_datetime(work["start"], utc=True).dt.tz_convert(tz)
         how = (local.dt.day_of_week * 24 + local.dt.hour).to_numpy()
@@ -355,23 +389,35 @@ class _Availability:
         res = known["resource"].to_numpy(dtype=object)
         rows = {r: np.asarray(i, dtype=np.int64) for r, i in pd.Series(np.arange(len(known))).groupby(
             pd.Series(res, dtype=object), sort=False).indices.items()}
-        for _ in range(4):  # working hours and busy spans move it on; a few rounds settle it
-            for person, idx in rows.items():
-                if person not in self.busy:
-                    continue
-                blocks = _block(t[idx])
+        # working hours and busy spans move it on, round after round, until it settles (a deep queue,
+        # such as the backlog after a holiday, takes a round per busy span it waits through)
+        active = {p: i for p, i in rows.items() if p in self.busy}
+        for _ in range(SETTLE_ROUNDS):
+            if not active:
+                break
+            moved = {}
+            for person, idx in active.items():
+                before = t[idx]
+                blocks = _block(before)
                 for bl in np.unique(blocks):
                     hours = self.own.get((person, int(bl)))
                     if hours is not None:  # no work of its own in that block: its hours are not known there
                         sel = idx[blocks == bl]
-                        t[sel] = _next_open(t[sel], hours, self.tz)
+                        shut = () if str(person) in self.through else self.closed
+                        t[sel] = _next_open(t[sel], hours, self.tz, shut)
                 ms, me = self.busy[person]
                 k = np.maximum(np.searchsorted(ms, t[idx], side="right") - 1, 0)
                 inside = (t[idx] >= ms[k]) & (t[idx] < me[k])
                 t[idx] = np.where(inside, me[k], t[idx])
+                changed = idx[t[idx] != before]
+                if changed.size:
+                    moved[person] = changed
+            active = moved
         return t
 
 
+#: At most this many rounds settle the moment a resource was free (see ``_Availability.from_``).
+SETTLE_ROUNDS = 200
 #: Weeks per block over which a resource's own working hours are read (they may change over the log).
 HOURS_BLOCK_WEEKS = 4
 
@@ -398,9 +444,16 @@ def _monday_us(tz: str) -> int:
     return int(pd.Timestamp("2000-01-03", tz=tz).tz_convert("UTC").value // 1000)
 
 
-def _next_open(t: np.ndarray, hours: list[int], tz: str) -> np.ndarray:
+def _next_open(t: np.ndarray, hours: list[int], tz: str, closed: list[int] | tuple[int, ...] = ()) -> np.ndarray:
     """Each moment (UTC microseconds) moved on to the next start of an open hour of ``hours`` (local to
-    ``tz``) when it falls in a closed one."""
+    ``tz``) when it falls in a closed one, and past the ``closed`` days (day numbers, ``_days``)."""
+    if closed:
+        day_us = 86_400_000_000
+        origin = _monday_us(tz)
+        t = _next_open(t, hours, tz)
+        day = (t - origin) // day_us
+        later = next_day_open(day, closed)
+        return _next_open(np.where(later != day, origin + later * day_us, t), hours, tz)
     if not hours or len(hours) == 168:
         return t
     open_, ahead = _week_table(tuple(hours))
@@ -412,20 +465,32 @@ def _next_open(t: np.ndarray, hours: list[int], tz: str) -> np.ndarray:
     return np.where(open_[h], t, origin + nxt)
 
 
-def _working_seconds(start: pd.Series, end: pd.Series, hours: list[int], tz: str) -> np.ndarray:
-    """Seconds of ``[start, end]`` inside the hours of the week ``hours`` (local to ``tz``)."""
+def _working_seconds(start: pd.Series, end: pd.Series, hours: list[int], tz: str,
+                     closed: list[int] | tuple[int, ...] = (), makeup: list[int] | tuple[int, ...] = ()) -> np.ndarray:
+    """Seconds of ``[start, end]`` inside the hours of the week ``hours`` (local to ``tz``), with the
+    ``closed`` days shut and the ``makeup`` days open (day numbers, ``_days``)."""
     open_ = np.zeros(168)
     open_[hours or list(range(168))] = 3600.0
     cum = np.r_[0.0, np.cumsum(open_)]
-    origin = pd.Timestamp("2000-01-03", tz=tz)  # a Monday 00:00
 
     def worked(t: pd.Series) -> np.ndarray:
-        x = (pd.to_datetime(t, utc=True).dt.tz_convert(tz) - origin).dt.total_seconds().to_numpy()
+        x = local_seconds(t, tz)
         weeks, rest = np.divmod(x, 168 * 3600.0)
         h = np.nan_to_num(rest // 3600.0).astype(np.int64).clip(0, 167)
-        return np.asarray(weeks * cum[-1] + cum[h] + (open_[h] > 0) * (rest - h * 3600.0))
+        base = np.asarray(weeks * cum[-1] + cum[h] + (open_[h] > 0) * (rest - h * 3600.0))
+        return base + worked_correction(x, hours, closed, makeup) if (closed or makeup) else base
 
     return worked(end) - worked(start)
+
+
+def _calendar(log: LogLike, calendar: Calendar | None) -> Calendar | None:
+    """The calendar whose days the model keeps: the one given, else the process configuration's."""
+    if calendar is not None or not isinstance(log, StoredLog):
+        return calendar
+    from flowmine.processes import configured
+
+    cfg = configured(log.process)
+    return cfg.working_calendar() if cfg is not None and cfg.calendar else None
 
 
 def _zone(log: LogLike) -> str:
@@ -517,16 +582,27 @@ def fit(values: np.ndarray, rng_seed: int = 0) -> Distribution:
     return Distribution("empirical", quantiles=quantiles, ks=best[0] if best is not None else None)
 
 
-def _pools(inst: pd.DataFrame, tz: str) -> dict[str, Pool]:
+def _usual_days(t: pd.Series, tz: str, unusual: list[int] | tuple[int, ...]) -> np.ndarray:
+    """Whether each moment falls on a usual day: not one of the ``unusual`` day numbers (``_days``)."""
+    if not unusual:
+        return np.ones(len(t), dtype=bool)
+    return ~np.isin(np.floor(local_seconds(t, tz) / 86400.0), unusual)
+
+
+def _pools(inst: pd.DataFrame, tz: str, unusual: list[int] | tuple[int, ...] = ()) -> dict[str, Pool]:
+    """The pools and their working hours of the week, read off the work of the days that are neither
+    closed nor make-up workdays (``unusual``): a make-up Saturday's work would open every Saturday."""
     by_role = inst["role"].notna().any()
     key = inst["role"] if by_role else inst["activity"]
     out: dict[str, Pool] = {}
     work = inst[inst["resource"].notna()]
     at = pd.to_datetime(work["start"].fillna(work["complete"]), utc=True).dt.tz_convert(tz)
     how = (at.dt.day_of_week * 24 + at.dt.hour).to_numpy()
+    usual = _usual_days(work["start"].fillna(work["complete"]), tz, unusual)
     for name, where in work.groupby(key[work.index], sort=True).indices.items():
         idx = np.asarray(where)
         members = sorted(str(r) for r in pd.unique(work["resource"].to_numpy()[idx]))
+        idx = idx[usual[idx]] if usual[idx].any() else idx
         counts = np.bincount(how[idx], minlength=168)
         hours = [int(h) for h in np.flatnonzero(counts >= max(1.0, WORKING_HOUR_SHARE * idx.size))]
         out[str(name)] = Pool(str(name), members, hours)

@@ -5,8 +5,8 @@ analyst can open the file, read it and edit it: the flow as next-step probabilit
 per hour of the week and their trend over the weeks, each step's duration distribution, pool and cost,
 and each pool's members and the hours of the week it works; a sample of the cases' attributes (drawn
 whole, one case's row per simulated case) and, where an attribute predicts which step comes next, that
-dependency (``branches``); and conditions on steps (a business rule such as "GM approval only above 5,000",
-``only_if``).
+dependency (``branches``); the process calendar's closed days and make-up workdays; and conditions on
+steps (a business rule such as "GM approval only above 5,000", ``only_if``).
 """
 
 from __future__ import annotations
@@ -93,6 +93,9 @@ class Pool:
     hours: list[int]
     #: a pool of unlimited capacity: the log names no resources, so steps only take their time
     unlimited: bool = False
+    #: whether the pool keeps the process calendar's closed days and make-up workdays
+    #: (``SimulationModel.closed_days``, ``open_days``); False: it was seen working through them
+    calendar: bool = True
 
 
 @dataclass
@@ -209,6 +212,13 @@ class SimulationModel:
     #: the arrivals' trend: their rate changes by the factor ``exp(arrival_trend)`` per week, around the
     #: calibration period's middle (where ``arrivals`` hold); 0: no trend the weekly counts could show
     arrival_trend: float = 0.0
+    #: the process calendar's closed days (public holidays, the company's own) and make-up workdays, as
+    #: local ISO dates, over the calibration period and the two years after it (see ``_days``)
+    closed_days: list[str] = field(default_factory=list)
+    open_days: list[str] = field(default_factory=list)
+    #: cases arrive on a closed day at this share of the hour of the week's rate (read off the closed days
+    #: of the calibration period; 1 when it had none)
+    closed_arrivals: float = 1.0
 
     def arrival_factor(self, week: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """The arrival rate's factor in week ``week`` of the calibration period (0 at its start); before

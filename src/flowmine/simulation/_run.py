@@ -4,7 +4,9 @@ The clock counts seconds from the Monday 00:00 (model time zone) before the cali
 start. Cases arrive as a Poisson process whose rate is the model's rate for each hour of the week. A
 case walks the flow from ``(start)``; at each step it waits for a free member of the step's pool, for
 the pool's working hours, then works for a duration drawn from the step's distribution, counted in
-the pool's working hours (work stops outside them); a step without a pool only takes its time. Each
+the pool's working hours (work stops outside them; a pool that keeps the process calendar does not work
+on its closed days and works its usual weekday hours on make-up workdays, see ``_days``); a step
+without a pool only takes its time. Each
 case draws one row of the model's case attributes (on the arrivals' stream); where an attribute predicts
 the next step (``branches``) the case's group chooses it, and a step with a condition (``only_if``)
 that the case does not meet is passed by as if it were not there. Cases
@@ -37,6 +39,7 @@ import pandas as pd
 import simpy
 
 from flowmine._schema import ACTIVITY, CASE, COST, RESOURCE, START, TIMESTAMP
+from flowmine.simulation._days import EPOCH, day_numbers, open_hours
 from flowmine.simulation._model import END, HOURS_OF_WEEK, Pool, SimulationModel, condition_holds
 from flowmine.simulation._model import START as FLOW_START
 
@@ -82,6 +85,35 @@ class _Hours:
             t = self.open_at((t // HOUR + 1) * HOUR)
 
 
+class _DayHours(_Hours):
+    """A pool's working hours of the week with the process calendar's days: closed days shut, make-up
+    workdays open (``_days``), as a table of the run's hours up to a week after the last such day;
+    after it, the hours of the week."""
+
+    def __init__(self, pool: Pool, closed: list[int], makeup: list[int]) -> None:
+        super().__init__(pool)
+        n_days = max(closed + makeup) + 8
+        self.abs_open = open_hours(pool.hours, closed, makeup, 0, n_days).tolist()
+        n = len(self.abs_open)
+        to = [0.0] * n
+        nxt = self.to_open[n % HOURS_OF_WEEK]  # the run's days start on a Monday: hour n of the week
+        for h in range(n - 1, -1, -1):
+            nxt = 0.0 if self.abs_open[h] else HOUR + nxt
+            to[h] = nxt
+        self.abs_to_open, self.n = to, n
+
+    def open_at(self, t: float) -> float:
+        h = int(t // HOUR)
+        if h >= self.n:
+            return super().open_at(t)
+        return t if self.abs_open[h] else h * HOUR + self.abs_to_open[h]
+
+    def work(self, t: float, seconds: float) -> tuple[float, float]:
+        start = self.open_at(t)
+        left = (start // HOUR + 1) * HOUR - start
+        return start, (start + seconds if seconds <= left else self.add_work(start, seconds))
+
+
 class _Queue:
     """A pool's free members (first in, first out) and the cases waiting for one, in the order they asked:
     what a ``simpy.Store`` holds, without its events."""
@@ -107,8 +139,10 @@ class _Run:
         self.seq = itertools.count(1)
         self.queues: dict[str, Any] = {}  # a simpy.Store (engine "simpy") or a _Queue per limited pool
         self.hours: dict[str | None, _Hours] = {None: _Hours(None)}
+        self.closed, makeup = _run_days(model, warmup)
         for name, pool in model.pools.items():
-            self.hours[name] = _Hours(pool)
+            keeps = pool.calendar and not pool.unlimited and bool(self.closed or makeup)
+            self.hours[name] = _DayHours(pool, self.closed, makeup) if keeps else _Hours(pool)
             if not pool.unlimited and pool.members:
                 if self.env is not None:
                     store = simpy.Store(self.env)  # FIFO; a FilterStore rescans its whole queue on every get
@@ -243,6 +277,11 @@ class _Run:
         # the trend's factor per hour: week 0 of the calibration period begins after the warm-up
         factor = (self.model.arrival_factor((np.arange(hours) - self.warmup / HOUR) / HOURS_OF_WEEK)
                   if self.model.arrival_trend else np.ones(hours))
+        if self.closed and self.model.closed_arrivals != 1.0:  # fewer cases (or none) on closed days
+            shut = np.asarray([d for d in self.closed if d * 24 < hours], dtype=np.int64)
+            at = (shut[:, None] * 24 + np.arange(24)[None, :]).reshape(-1)
+            factor = factor.copy()
+            factor[at[at < hours]] *= max(float(self.model.closed_arrivals), 0.0)
         n = 0
         for h in range(hours):
             k = int(self.arrival_rng.poisson(rates[h % HOURS_OF_WEEK] * factor[h]))
@@ -449,6 +488,17 @@ def _phi(x: float) -> float:
 
 def _cumulative(nxt: dict[str, float]) -> tuple[list[str], list[float]]:
     return list(nxt), np.cumsum(list(nxt.values())).tolist()
+
+
+def _run_days(model: SimulationModel, warmup: float) -> tuple[list[int], list[int]]:
+    """The model's closed days and make-up workdays as days of the run (day 0: the warm-up's first
+    Monday), those from day 0 on."""
+    if not model.closed_days and not model.open_days:
+        return [], []
+    first = (_origin(model).tz_convert(model.timezone).date() - EPOCH).days - round(warmup / 86400.0)
+    closed = [d - first for d in day_numbers(model.closed_days) if d >= first]
+    makeup = [d - first for d in day_numbers(model.open_days) if d >= first and d - first not in closed]
+    return closed, makeup
 
 
 def _origin(model: SimulationModel) -> pd.Timestamp:
