@@ -49,6 +49,7 @@ from flowmine.analytics import (
     to_micros,
 )
 from flowmine.simulation._arrivals import arrival_trend
+from flowmine.simulation._batching import find as find_batch
 from flowmine.simulation._days import (
     arrival_rates,
     calendar_days,
@@ -57,7 +58,7 @@ from flowmine.simulation._days import (
     next_day_open,
     worked_correction,
 )
-from flowmine.simulation._model import END, START, Branch, Distribution, Pool, SimulationModel, StepModel
+from flowmine.simulation._model import END, START, Batch, Branch, Distribution, Pool, SimulationModel, StepModel
 
 #: Largest Kolmogorov-Smirnov distance at which a fitted family is kept over the empirical distribution.
 KS_KEEP = 0.05
@@ -143,23 +144,36 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     through = {str(m) for p in pools.values() if not p.calendar for m in p.members}
     free = _Availability(inst, tz, days.closed, through, unusual) if pools else None
     steps = {}
+    notes: list[str] = []
+    batched: list[pd.Index] = []  # the instances done in batch runs
     seen = set(timing["activity"].unique().tolist())
     for name, part in pd.concat([timing, inst[~inst["activity"].isin(seen)]]).groupby("activity", sort=True):
         pool = _pool_of(part, pools)
-        delay = None
+        delay = batch = None
         if pool is not None:  # the work itself: the pool's working time between start and completion
             hours = pools[pool].hours
-            values = _working_seconds(part["start"], part["complete"], hours, tz,
-                                      *((days.closed, days.makeup) if pools[pool].calendar else ((), ())))
-            delay = _extraneous(part, free) if free is not None else None
+            kept_days = (days.closed, days.makeup) if pools[pool].calendar else ((), ())
+            found = find_batch(part, tz)
+            if isinstance(found, str):
+                notes.append(f"{name}: {found}")
+            elif found is not None:  # the batched instances: their runs, neither service nor delay
+                batch = Batch(found.resources, float(found.batched.mean()), found.at,
+                              fit(_working_seconds(found.run_start, found.run_end, hours, tz, *kept_days)),
+                              runs=len(found.run_start))
+                batched.append(part.index[found.batched])
+                part = part[~found.batched]
+            values = _working_seconds(part["start"], part["complete"], hours, tz, *kept_days)
+            delay = _extraneous(part, free) if free is not None and not part.empty else None
         else:
             values = (part["service_s"] if has_starts else part["sojourn_s"]).to_numpy(dtype=np.float64)
         values = values[np.isfinite(values) & (values >= 0)]
         cost = float(part["cost"].mean()) if part["cost"].notna().any() else 0.0
         after, last = ({}, {}) if has_starts else _after(part, is_last)
-        steps[str(name)] = StepModel(str(name), pool, fit(values), cost, delay, after, last=last)
-    notes = [] if has_starts else ["the log has no start timestamps: each step takes its sojourn time "
-                                   "(ready to completion) and no pool is modelled"]
+        steps[str(name)] = StepModel(str(name), pool, fit(values), cost, delay, after, last=last, batch=batch)
+    if not has_starts:
+        notes.append("the log has no start timestamps: each step takes its sojourn time (ready to completion) "
+                     "and no pool is modelled")
+    _without_batchers(done, pools, steps, batched)
     currency = next((str(c) for c in inst["currency"].dropna().unique().tolist() if c), None)
     attrs = _case_attributes(log, inst["case"].unique())
     moves = _transitions(inst)
@@ -481,6 +495,28 @@ def _working_seconds(start: pd.Series, end: pd.Series, hours: list[int], tz: str
         return base + worked_correction(x, hours, closed, makeup) if (closed or makeup) else base
 
     return worked(end) - worked(start)
+
+
+#: A batcher whose work is at least this share batched instances leaves its pool's capacity.
+BATCHER_ONLY = 0.9
+
+
+def _without_batchers(work: pd.DataFrame, pools: dict[str, Pool], steps: dict[str, StepModel],
+                      batched: list[pd.Index]) -> None:
+    """Take out of each pool the batchers who do (almost) nothing but their batch runs: a packer who only
+    packs for the carrier's pick-up adds nothing to the pool's capacity for the other instances."""
+    if not batched:
+        return
+    runs = work.index.isin(np.concatenate([np.asarray(b) for b in batched]))
+    who = work["resource"].astype(str).to_numpy()
+    for step in steps.values():
+        if step.batch is None or step.pool not in pools:
+            continue
+        pool = pools[step.pool]
+        for r in step.batch.resources:
+            mine = who == r
+            if mine.any() and runs[mine].mean() >= BATCHER_ONLY and r in pool.members and len(pool.members) > 1:
+                pool.members.remove(r)
 
 
 def _calendar(log: LogLike, calendar: Calendar | None) -> Calendar | None:

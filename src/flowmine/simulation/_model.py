@@ -5,8 +5,8 @@ analyst can open the file, read it and edit it: the flow as next-step probabilit
 per hour of the week and their trend over the weeks, each step's duration distribution, pool and cost,
 and each pool's members and the hours of the week it works; a sample of the cases' attributes (drawn
 whole, one case's row per simulated case) and, where an attribute predicts which step comes next, that
-dependency (``branches``); the process calendar's closed days and make-up workdays; and conditions on
-steps (a business rule such as "GM approval only above 5,000", ``only_if``).
+dependency (``branches``); batching at fixed run times; the process calendar's closed days and make-up
+workdays; and conditions on steps (a business rule such as "GM approval only above 5,000", ``only_if``).
 """
 
 from __future__ import annotations
@@ -99,6 +99,21 @@ class Pool:
 
 
 @dataclass
+class Batch:
+    """A step's instances done together in runs at fixed times of the week (``_batching``): a ``share`` of
+    them go to the batching ``resources``, wait for the next run at one of the hours of the week ``at``
+    (fractional, model time zone: 14.5 is Monday 14:30, 38.0 Tuesday 14:00), start with it and complete
+    when it ends; a run lasts ``duration`` (working time of the step's pool), drawn once per run."""
+
+    resources: list[str]
+    share: float
+    at: list[float]
+    duration: Distribution
+    #: the runs it was read from
+    runs: int = 0
+
+
+@dataclass
 class StepModel:
     """One step: the pool that does it, how long it takes once started (``service``; with no start
     timestamps in the log, its whole sojourn, with no pool), and what one execution costs."""
@@ -120,6 +135,8 @@ class StepModel:
     #: the step is done only for cases whose attribute meets this condition (``attribute``, ``op`` one of
     #: ``above``, ``at_least``, ``below``, ``equals``, ``value``); other cases go on as if it were not there
     only_if: dict[str, Any] | None = None
+    #: the step's batching, where some of its resources do its instances together at fixed times
+    batch: Batch | None = None
 
     def duration(self, previous: str, is_last: bool = False) -> Distribution:
         if is_last and previous in self.last:
@@ -234,7 +251,8 @@ class SimulationModel:
         steps = {k: StepModel(**{**v, "service": Distribution(**v["service"]),
                                  "delay": Distribution(**v["delay"]) if v.get("delay") else None,
                                  "after": {a: Distribution(**x) for a, x in v.get("after", {}).items()},
-                                 "last": {a: Distribution(**x) for a, x in v.get("last", {}).items()}})
+                                 "last": {a: Distribution(**x) for a, x in v.get("last", {}).items()},
+                                 "batch": _batch(v.get("batch"))})
                  for k, v in d["steps"].items()}
         pools = {k: Pool(**v) for k, v in d["pools"].items()}
         branches = {k: Branch(**v) for k, v in d.get("branches", {}).items()}
@@ -251,3 +269,7 @@ class SimulationModel:
     @classmethod
     def load(cls, path: str | Path) -> SimulationModel:
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _batch(d: dict[str, Any] | None) -> Batch | None:
+    return None if d is None else Batch(**{**d, "duration": Distribution(**d["duration"])})

@@ -168,6 +168,10 @@ class _Run:
         self.uniform = self.draws.stream(0, lambda: self.rng.random(_Draws.BLOCK))
         self.release = self._put if self.env is not None else self._release
         self.plan = self._plan()
+        #: batching: the runs by (step, start) -> (end, resource), and the runs each step has had
+        self.batch_runs: dict[tuple[str, float], tuple[float, str]] = {}
+        self.batch_count: dict[str, int] = {}
+        self.closed_set = set(self.closed)
 
     # --- the engine: SimPy's, or a heap of events in SimPy's order ---------------------------------
     def start(self, gen: Generator[Any, Any, None]) -> None:
@@ -324,6 +328,22 @@ class _Run:
             step, queue, hours, delay, sample = here
             ahead = self._advance(before, current, attrs)  # chosen now: whether this step is the last
             previous, last = last, current
+            batch = step.batch
+            if batch is not None and batch.share > 0.0 and batch.at and self.uniform() < batch.share:
+                start = self._next_run(batch.at, hours)
+                yield start - self.now  # waits for the run
+                run = self.batch_runs.get((current, start))
+                if run is None:  # the run's first instance draws its length and its resource
+                    k = self.batch_count.get(current, 0)
+                    self.batch_count[current] = k + 1
+                    took = self.draws.of(batch.duration)
+                    end = hours.add_work(start, took) if hours is not None else start + took
+                    run = self.batch_runs[current, start] = (end, batch.resources[k % len(batch.resources)])
+                yield run[0] - self.now
+                if keep:
+                    rows += (index, current, start, run[0], run[1], step.cost)
+                before, current = ahead
+                continue
             if sample is not None:
                 duration = sample()
             else:
@@ -345,6 +365,19 @@ class _Run:
             if keep:
                 rows += (index, current, start, end, person, step.cost)
             before, current = ahead
+
+
+    def _next_run(self, at: list[float], hours: _Hours | None) -> float:
+        """The next run time at or after now: the hours of the week ``at``, on a day the pool works when
+        it keeps the process calendar (a run on a closed day does not happen)."""
+        shut = self.closed_set if isinstance(hours, _DayHours) else ()
+        week = math.floor(self.now / WEEK)
+        for w in range(week, week + 520):
+            for h in at:
+                t = w * WEEK + h * HOUR
+                if t >= self.now and int(t // 86400.0) not in shut:
+                    return t
+        return self.now  # no run time in ten years: at once
 
 
 #: The flow after a step the flow does not know: the case ends.

@@ -20,6 +20,10 @@ cost           ``step``; ``cost`` (per execution) or ``factor``
 rule           ``step``; ``attribute`` (a case attribute of the model, e.g. ``case:amount``) and one of
                ``above``, ``at_least``, ``below``, ``equals``: the step is done only for the cases that
                meet it (e.g. GM approval only above 5,000); the others go on as if it were not there
+batch          ``step`` (a step the model batches); ``share`` (of its instances batched: 0 stops the
+               batching and its batchers rejoin the pool) and/or ``weekdays`` with ``times``
+               (``["10:00", "14:00"]``): the run times on those days; ``add = true`` adds them to the
+               step's own (a second pick-up a day) instead of replacing them
 ============== ======================================================================================
 
 A field or kind that is not in this table, or a step or pool the model does not have, is refused with
@@ -45,6 +49,7 @@ FIELDS: dict[str, set[str]] = {
     "automate_step": {"step", "seconds"}, "reroute": {"after", "to"}, "arrivals": {"factor"},
     "cost": {"step", "cost", "factor"},
     "rule": {"step", "attribute", *CONDITIONS},
+    "batch": {"step", "share", "weekdays", "times", "add"},
 }
 
 
@@ -229,6 +234,36 @@ class _Change:
         elif isinstance(value, (dict, list)):
             self.fail("equals", "one value", value)
         step.only_if = {"attribute": str(attr), "op": op, "value": value}
+
+    def _batch(self) -> None:
+        step = self.model.steps[self.step()]
+        batch = step.batch
+        if batch is None:
+            batched = ", ".join(sorted(n for n, st in self.model.steps.items() if st.batch is not None))
+            self.fail("step", f"a step the model batches ({batched or 'none: the log shows no batching'})", step.name)
+            return
+        if "share" not in self.change and "times" not in self.change:
+            self.fail("share", "share, or weekdays and times", None)
+        if "share" in self.change:
+            share = self.number("share")
+            if share > 1.0:
+                self.fail("share", "a share from 0 to 1", share)
+            batch.share = share
+            pool = self.model.pools.get(str(step.pool))
+            if share == 0.0 and pool is not None:  # the batchers do the step's other instances again
+                pool.members += [r for r in batch.resources if r not in pool.members]
+        if "times" in self.change:
+            days, times = self.change.get("weekdays"), self.change.get("times")
+            if not isinstance(days, list) or not days or any(d not in WEEKDAYS for d in days):
+                self.fail("weekdays", f"a list of {list(WEEKDAYS)}", days)
+            try:
+                hours = [int(h) + int(m) / 60.0 for h, m in (str(t).split(":") for t in times)]  # type: ignore[union-attr]
+            except (TypeError, ValueError, AttributeError):
+                self.fail("times", 'a list of times such as ["10:00", "14:00"]', times)
+            if not times or not all(0.0 <= h < 24.0 for h in hours):
+                self.fail("times", "times within the day", times)
+            new = {WEEKDAYS.index(d) * 24.0 + h for d in days for h in hours}  # type: ignore[union-attr]
+            batch.at = sorted(new | (set(batch.at) if self.change.get("add") else set()))
 
     def _cost(self) -> None:
         step = self.model.steps[self.step()]
