@@ -140,3 +140,14 @@ def test_the_production_sample_s_planted_batch_is_found(tmp_path: Path) -> None:
     assert b.at == pytest.approx([d * 24 + 14.0 for d in range(6)])  # the 14:00 pick-up, Monday to Saturday
     assert b.resources[0] not in m.pools[str(m.steps["Packing and shipping"].pool)].members
     assert all(m.steps[s].batch is None for s in m.steps if s != "Packing and shipping")  # nothing else batches
+
+
+def test_the_own_event_loop_gives_simpy_s_log_with_batches_and_closed_days() -> None:
+    m = _model()
+    m.closed_days, m.open_days, m.closed_arrivals = ["2025-03-12", "2025-03-13"], ["2025-03-15"], 0.3
+    for model in (m, _model(share=0.0)):
+        heap, simpy = (simulate(model, seed=8, engine=e) for e in ("heap", "simpy"))
+        pd.testing.assert_frame_equal(heap, simpy)
+        assert len(heap) > 100
+    days = set(_packs(simulate(m, seed=8))["local"].dt.date.astype(str))
+    assert "2025-03-15" in days and not days & {"2025-03-12", "2025-03-13"}  # the days held on both engines
