@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from flowmine.analytics import to_micros
 from flowmine.simulation._days import local_seconds
 
 #: A resource batches a step with at least this many runs of two or more instances.
@@ -55,23 +56,31 @@ class Found:
 def find(part: pd.DataFrame, tz: str) -> Found | str | None:
     """The batching of one step's instances ``part`` (None: nobody batches it; a text: batching seen
     at no fixed run time, why it is not modelled)."""
-    known = part["start"].notna() & part["resource"].notna()
+    known = (part["start"].notna() & part["resource"].notna()).to_numpy()
     if known.sum() < 2 * MIN_RUNS:
         return None
     rows = part[known]
-    key = pd.DataFrame({"r": rows["resource"].astype(str).to_numpy(), "s": rows["start"].to_numpy()})
-    size = key.groupby(["r", "s"], sort=False)["s"].transform("size").to_numpy()
-    batchers = []
-    for r, idx in key.groupby("r", sort=True).indices.items():
-        n_runs = key.iloc[idx][size[idx] >= 2].drop_duplicates().shape[0]
-        if n_runs >= MIN_RUNS and (size[idx] >= 2).mean() >= BATCHED_SHARE:
-            batchers.append(str(r))
-    if not batchers:
+    who, names = pd.factorize(rows["resource"].astype(str))
+    began = to_micros(rows["start"])
+    # runs: the instances of one resource with one start, found on integer codes sorted once
+    order = np.lexsort((began, who))
+    w, b = who[order], began[order]
+    first = np.r_[True, (w[1:] != w[:-1]) | (b[1:] != b[:-1])]
+    run = np.cumsum(first) - 1
+    size = np.bincount(run)[run]
+    in_batch = size >= 2
+    runs_of = np.bincount(w[first & in_batch], minlength=len(names))  # runs of two or more, per resource
+    share_of = np.bincount(w, weights=in_batch, minlength=len(names)) / np.bincount(w, minlength=len(names))
+    picked = np.flatnonzero((runs_of >= MIN_RUNS) & (share_of >= BATCHED_SHARE))
+    if picked.size == 0:
         return None
-    mine = np.isin(key["r"].to_numpy(), batchers)
-    runs = rows[mine].groupby([key["r"].to_numpy()[mine], rows["start"].to_numpy()[mine]], sort=True)
-    run_start = pd.Series(pd.to_datetime(runs["start"].min(), utc=True)).reset_index(drop=True)
-    run_end = pd.Series(pd.to_datetime(runs["complete"].max(), utc=True)).reset_index(drop=True)
+    batchers = sorted(str(names[int(k)]) for k in picked)
+    mine = np.isin(w, picked)
+    ends = to_micros(rows["complete"])[order]
+    heads = np.flatnonzero(first & mine)  # each batcher's runs (a run of one counts too)
+    run_end_us = np.maximum.reduceat(ends, np.flatnonzero(first))[run[heads]]  # a run's last completion
+    run_start = pd.Series(pd.to_datetime(b[heads], unit="us", utc=True))
+    run_end = pd.Series(pd.to_datetime(run_end_us, unit="us", utc=True))
     how = np.mod(local_seconds(run_start, tz), WEEK_S)  # seconds into the local week (Monday 00:00 = 0)
     quarter = (how // 900).astype(np.int64)
     counts = np.bincount(quarter, minlength=672)
@@ -81,5 +90,7 @@ def find(part: pd.DataFrame, tz: str) -> Found | str | None:
                 f"({counts[slots].sum()} of {len(how)} runs at recurring times): not modelled")
     at = sorted(float(np.median(how[quarter == q])) / 3600.0 for q in slots)
     batched = np.zeros(len(part), dtype=bool)
-    batched[np.flatnonzero(known.to_numpy())[mine]] = True
+    sel = np.zeros(len(rows), dtype=bool)
+    sel[order[mine]] = True
+    batched[np.flatnonzero(known)[sel]] = True
     return Found(batchers, batched, at, run_start, run_end)
