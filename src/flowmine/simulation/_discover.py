@@ -632,16 +632,27 @@ def _pools(inst: pd.DataFrame, tz: str, unusual: list[int] | tuple[int, ...] = (
     key = inst["role"] if by_role else inst["activity"]
     out: dict[str, Pool] = {}
     work = inst[inst["resource"].notna()]
-    at = pd.to_datetime(work["start"].fillna(work["complete"]), utc=True).dt.tz_convert(tz)
-    how = (at.dt.day_of_week * 24 + at.dt.hour).to_numpy()
-    usual = _usual_days(work["start"].fillna(work["complete"]), tz, unusual)
+
+    def hour_of_week(t: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        local = pd.to_datetime(t, utc=True).dt.tz_convert(tz)
+        return (local.dt.day_of_week * 24 + local.dt.hour).to_numpy(), _usual_days(t, tz, unusual)
+
+    # when the pool was at work: the hours in which it started its work, and those in which it completed
+    # work it started before (a job begun on Friday and finished on Saturday morning: the shop floor works
+    # Saturdays although it seldom starts anything then)
+    began = hour_of_week(work["start"].fillna(work["complete"]))
+    # (the moment before each completion: work that ends at 12:00 sharp was done before noon)
+    ended = hour_of_week(pd.to_datetime(work["complete"], utc=True) - pd.Timedelta(microseconds=1)
+                         ) if work["start"].notna().any() else None
     for name, where in work.groupby(key[work.index], sort=True).indices.items():
         idx = np.asarray(where)
         members = sorted(str(r) for r in pd.unique(work["resource"].to_numpy()[idx]))
-        idx = idx[usual[idx]] if usual[idx].any() else idx
-        counts = np.bincount(how[idx], minlength=168)
-        hours = [int(h) for h in np.flatnonzero(counts >= max(1.0, WORKING_HOUR_SHARE * idx.size))]
-        out[str(name)] = Pool(str(name), members, hours)
+        hours: set[int] = set()
+        for how, usual in [began] + ([ended] if ended is not None else []):
+            at = idx[usual[idx]] if usual[idx].any() else idx
+            counts = np.bincount(how[at], minlength=168)
+            hours |= {int(h) for h in np.flatnonzero(counts >= max(1.0, WORKING_HOUR_SHARE * at.size))}
+        out[str(name)] = Pool(str(name), members, sorted(hours))
     return out
 
 
