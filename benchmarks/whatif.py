@@ -58,6 +58,7 @@ def _mean_fidelity(runs: list[dict]) -> dict:
                     "sd": float(np.std(errs)) if errs else None}
     out["throughput_emd_hours"] = float(np.mean([r["throughput_emd_hours"] for r in runs]))
     out["activity_l1"] = float(np.mean([r["activity_l1"] for r in runs]))
+    out["distances"] = {k: float(np.mean([r["distances"][k] for r in runs])) for k in runs[0]["distances"]}
     out["cases"] = {**runs[0]["cases"], "simulated": int(np.mean([r["cases"]["simulated"] for r in runs]))}
     out["problems"] = problems(out)  # the same tolerances, on the averages
     out["acceptable"] = not out["problems"]
@@ -93,6 +94,11 @@ def fidelity_table(real: bool, seeds: int = 5) -> None:
                 model = discover(log, until=until)
                 f = _mean_fidelity([fidelity(ref, simulate(model, seed=k)) for k in range(1, seeds + 1)])
                 print(_row(label + name, f) + f"  {f['throughput_median_s']['sd']:>6.1%}")
+                d = f["distances"]
+                print(f"{'':<34}  distances (log-distance-measures' definitions): 3-gram {d['ngram_3']:.3f}, "
+                      f"absolute {d['absolute']:.1f} h, arrival {d['arrival']:.1f} h, "
+                      f"circadian {d['circadian']:.2f} h, relative {d['relative']:.1f} h, "
+                      f"cycle time {d['cycle_time']:.1f} h")
                 for p in f["problems"]:
                     print(f"{'':<34}  {p}")
 

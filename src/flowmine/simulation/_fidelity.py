@@ -4,8 +4,10 @@ Measures, each for both logs and compared: case throughput time (median, p90 and
 errors; the earth mover's distance of the two distributions in hours, ``scipy.stats.wasserstein_distance``),
 the activity-frequency L1 distance (the sum over steps of the absolute difference of each step's share of
 all instances: 0 is identical, 2 disjoint), cases arriving per week, the median waiting per step, and
-the cost per case. ``acceptable`` holds when the median is within 15 %, the p90 within 25 % and the L1
-distance at most 0.1 (the issue's thresholds); ``problems`` says which failed.
+the cost per case, and the distance measures of the process-simulation literature (``distances``: n-gram,
+absolute, arrival, circadian, relative and cycle-time distributions, see ``_distances``). ``acceptable``
+holds when the median is within 15 %, the p90 within 25 % and the L1 distance at most 0.1 (the issue's
+thresholds); ``problems`` says which failed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from flowmine.analytics import LogLike, instances
+from flowmine.simulation._distances import distances
 
 MEDIAN_TOLERANCE, P90_TOLERANCE, L1_TOLERANCE = 0.15, 0.25, 0.1
 
@@ -57,6 +60,7 @@ def fidelity(log: LogLike, simulated: LogLike) -> dict[str, Any]:
             waits[str(a)] = {"log": float(w_real.median()), "simulated": float(w_sim.median())}
     out["waiting_median_s"] = waits
     out["cost_per_case"] = {"log": _mean(real["cost"]), "simulated": _mean(sim["cost"])}
+    out["distances"] = distances(real_i, sim_i)
     out["problems"] = problems(out)
     out["acceptable"] = not out["problems"]
     return out
