@@ -100,7 +100,8 @@ def _typed_option(exc: OptionError, argv: list[str]) -> str:
 COMMANDS: dict[str, str] = {
     "annotate": "_card", "card": "_card", "check": "_check", "dashboard": "_dashboard",
     "dashboard-user": "_dashboard", "demo": "_demo",
-    "discover": "_discover", "explain": "_explain", "export": "_export", "extract": "_extract", "info": "_info",
+    "discover": "_discover", "map": "_discover", "explain": "_explain", "export": "_export", "extract": "_extract",
+    "info": "_info",
     "quarantine": "_info", "ingest": "_ingest",
     "mapping": "_mapping", "monitor": "_monitor", "initiative": "_monitor", "perf": "_perf",
     "processes": "_processes", "report": "_report", "simulate": "_simulate", "versions": "_versions",

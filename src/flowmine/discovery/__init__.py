@@ -24,12 +24,14 @@ from flowmine.discovery._mine import (
     discover_inductive,
     discover_model,
 )
+from flowmine.discovery._render import MAP_FORMATS, process_map_dot, write_process_map
 from flowmine.discovery._variants import Variants, collect_variants
 from flowmine.models import bpmn_layout, layered_layout, to_svg  # re-exported: they were discovery's before models
 
 __all__ = [
     "END_NODE",
     "FORMATS",
+    "MAP_FORMATS",
     "START_NODE",
     "DiscoveredModel",
     "ProcessMap",
@@ -45,8 +47,10 @@ __all__ = [
     "layered_layout",
     "map_layout",
     "process_map",
+    "process_map_dot",
     "process_map_figure",
     "process_map_spec",
     "to_svg",
     "write_model",
+    "write_process_map",
 ]
