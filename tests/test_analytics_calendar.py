@@ -109,6 +109,9 @@ def test_profile_in_business_time(week_log):
     p = profile(week_log, calendar=Calendar())
     assert (p["time"], p["engine"]) == ("business", "sql")
     assert p["calendar"]["text"] == "Mon–Fri 09:00–17:00 (UTC), 0 holidays, 0 make-up workdays"
+    # the holidays said are those within the log's span, not every year's of the calendar
+    years = profile(week_log, calendar=Calendar(holidays=["2024-05-01", "2025-01-13", "2026-05-01"]))
+    assert years["calendar"]["holidays"] == 1 and "1 holiday," in years["calendar"]["text"]
     assert p["throughput_time_s"]["median"] == pytest.approx(4.5 * H)  # Fri 15-17 + Mon 09-11:30
     acts = {a["activity"]: a for a in p["activities"]}
     assert acts["B"]["waiting_time_median_s"] == pytest.approx(2 * H)  # Fri 16-17 + Mon 09-10

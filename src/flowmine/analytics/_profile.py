@@ -137,8 +137,7 @@ def _profile_sql(eng: Engine, process: str, by: str | None, flt: CaseFilter | No
     try:
         if flt is not None and not flt.is_empty():
             eng.keep_cases(kept_cases(eng, flt))
-        if calendar is not None:
-            in_business_time(eng, calendar)
+        spanned = in_business_time(eng, calendar) if calendar is not None else None
         basis = "waiting" if eng.scalar("SELECT COUNT(start_us) FROM inst") else "sojourn"
         head = eng.frame("SELECT COUNT(*) AS cases, COUNT(DISTINCT trace) AS variants, "
                          "quantile_cont(throughput_us / 1e6, 0.5) AS median, AVG(throughput_us / 1e6) AS mean, "
@@ -171,8 +170,11 @@ def _profile_sql(eng: Engine, process: str, by: str | None, flt: CaseFilter | No
         if by is not None:
             periods = utc_periods(eng.frame(_periods_sql(by, tz)), tz)
         durations = {"median": _f(h["median"]), "mean": _f(h["mean"]), "p90": _f(h["p90"])}
-        return assemble(process, eng.name, basis, n_cases, events, int(h["variants"]), durations, acts, edges,
-                        pd.concat(rows, ignore_index=True), periods, top, tz)
+        out = assemble(process, eng.name, basis, n_cases, events, int(h["variants"]), durations, acts, edges,
+                       pd.concat(rows, ignore_index=True), periods, top, tz)
+        if spanned is not None:  # the holidays counted are those within the log's span, not the calendar's years
+            out["calendar"] = spanned.describe()
+        return out
     finally:
         eng.close()
 
@@ -243,7 +245,7 @@ def profile(log: LogLike, by: str | None = None, filters: CaseFilter | None = No
     out = _profile(log, by, filters, engine, n_boot, seed, top, process, tz, calendar)
     out["time"] = "elapsed" if calendar is None else "business"
     if calendar is not None:
-        out["calendar"] = calendar.describe()
+        out.setdefault("calendar", calendar.describe())
     return out
 
 
