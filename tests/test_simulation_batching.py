@@ -151,3 +151,40 @@ def test_the_own_event_loop_gives_simpy_s_log_with_batches_and_closed_days() -> 
         assert len(heap) > 100
     days = set(_packs(simulate(m, seed=8))["local"].dt.date.astype(str))
     assert {"2025-03-11", "2025-03-14"} <= days and not days & {"2025-03-12", "2025-03-13"}  # closed: no packing
+
+
+def test_a_step_of_a_log_without_starts_done_in_rounds_waits_for_them() -> None:
+    """Without start times, a step whose completions keep to a few hours of the week (a director signing on
+    Monday and Thursday mornings) is modelled as rounds: it waits for those hours, and a ``calendar`` change
+    adds a round."""
+    from flowmine.simulation._discover import _rounds
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for i in range(300):
+        ready = pd.Timestamp("2025-03-03 09:00", tz=TZ) + pd.Timedelta(hours=float(rng.uniform(0, 24 * 7 * 6)))
+        rows.append((f"c{i}", "Negotiate", ready))
+        t = ready + pd.Timedelta(minutes=30)
+        while not (t.day_of_week in (0, 3) and 9 <= t.hour < 13):  # the next Monday or Thursday morning
+            t = (t + pd.Timedelta(hours=1)).floor("h")
+        rows.append((f"c{i}", "Sign", t + pd.Timedelta(minutes=float(rng.uniform(5, 40)))))
+    log = pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "time:timestamp"])
+    m = discover(log, timezone=TZ)
+    rounds = [d * 24 + h for d in (0, 3) for h in range(9, 13)]
+    hours = m.pools["Sign"].hours
+    assert m.pools["Sign"].unlimited and {9, 81} <= set(hours) <= set(rounds) and "Negotiate" not in m.pools
+    assert _rounds(instances_of(log), TZ, ()) == {"Sign": hours}
+    sim = simulate(m, seed=1)
+    signed = sim.loc[sim["concept:name"] == "Sign", "time:timestamp"].dt.tz_convert(TZ)
+    assert (signed.dt.day_of_week * 24 + signed.dt.hour).isin(hours).all()
+    more = apply(m, scenario_from_dict({"change": [{"kind": "calendar", "step": "Sign", "weekdays": ["Tue"],
+                                                    "hours": ["09:00", "13:00"], "add": True}]}, "s.toml"))
+    again = simulate(more, seed=1)
+    days = again.loc[again["concept:name"] == "Sign", "time:timestamp"].dt.tz_convert(TZ).dt.day_of_week
+    assert set(days) == {0, 1, 3}
+
+
+def instances_of(log: pd.DataFrame) -> pd.DataFrame:
+    from flowmine.analytics import instances
+
+    return instances(log)

@@ -137,12 +137,14 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     has_starts = bool(inst["start"].notna().any())
     unusual = days.closed + days.makeup  # days whose hours do not show the week's working hours
     pools = _pools(done, tz, unusual) if has_starts and done["resource"].notna().any() else {}
+    if not has_starts:  # a step whose completions keep to a few hours of the week: it waits for them
+        pools.update({a: Pool(a, [], hours, unlimited=True) for a, hours in _rounds(done, tz, unusual).items()})
     keeps = keeps_calendar(done, pools, tz, days.closed) if days.closed else {}
     for pool_name, kept in pools.items():
         kept.calendar = keeps.get(pool_name, True)
     is_last = inst.groupby("case", sort=False)["pos"].transform("max") == inst["pos"]
     through = {str(m) for p in pools.values() if not p.calendar for m in p.members}
-    free = _Availability(inst, tz, days.closed, through, unusual) if pools else None
+    free = _Availability(inst, tz, days.closed, through, unusual) if pools and has_starts else None
     steps = {}
     notes: list[str] = []
     batched: list[pd.Index] = []  # the instances done in batch runs
@@ -162,17 +164,20 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
                               runs=len(found.run_start))
                 batched.append(part.index[found.batched])
                 part = part[~found.batched]
-            values = _working_seconds(part["start"], part["complete"], hours, tz, *kept_days)
+            began = part["start"] if has_starts else (  # a round: ready (the previous completion) to completion
+                pd.to_datetime(part["complete"], utc=True) - pd.to_timedelta(part["sojourn_s"], unit="s"))
+            values = _working_seconds(began, part["complete"], hours, tz, *kept_days)
             delay = _extraneous(part, free) if free is not None and not part.empty else None
         else:
             values = (part["service_s"] if has_starts else part["sojourn_s"]).to_numpy(dtype=np.float64)
         values = values[np.isfinite(values) & (values >= 0)]
         cost = float(part["cost"].mean()) if part["cost"].notna().any() else 0.0
-        after, last = ({}, {}) if has_starts else _after(part, is_last)
+        after, last = ({}, {}) if has_starts or pool is not None else _after(part, is_last)
         steps[str(name)] = StepModel(str(name), pool, fit(values), cost, delay, after, last=last, batch=batch)
     if not has_starts:
         notes.append("the log has no start timestamps: each step takes its sojourn time (ready to completion) "
-                     "and no pool is modelled")
+                     "and no pool is modelled" + (f"; {', '.join(sorted(pools))} complete(s) only in a few hours of "
+                                                  "the week and wait(s) for them" if pools else ""))
     _without_batchers(done, pools, steps, batched)
     currency = next((str(c) for c in inst["currency"].dropna().unique().tolist() if c), None)
     attrs = _case_attributes(log, inst["case"].unique())
@@ -653,6 +658,36 @@ def _pools(inst: pd.DataFrame, tz: str, unusual: list[int] | tuple[int, ...] = (
             counts = np.bincount(how[at], minlength=168)
             hours |= {int(h) for h in np.flatnonzero(counts >= max(1.0, WORKING_HOUR_SHARE * at.size))}
         out[str(name)] = Pool(str(name), members, sorted(hours))
+    return out
+
+
+#: A step of a log without starts whose completions fall in at most this share of the hours the whole
+#: process completes work in (and that has ``ROUND_MIN`` instances) is done in rounds at those hours.
+ROUND_SHARE, ROUND_MIN = 0.4, 50
+
+
+def _rounds(done: pd.DataFrame, tz: str, unusual: list[int] | tuple[int, ...]) -> dict[str, list[int]]:
+    """Steps of a log without starts that are done in rounds (a director who signs on Monday and Thursday
+    mornings): those whose completions fall in few of the hours of the week in which the process completes
+    work (``ROUND_SHARE``), with those hours. Each then waits for its hours as a pool of unlimited capacity
+    does, and its time is counted in them, so a scenario's ``calendar`` change (a second round) applies."""
+    local = pd.to_datetime(done["complete"], utc=True).dt.tz_convert(tz)
+    how = (local.dt.day_of_week * 24 + local.dt.hour).to_numpy()
+    usual = _usual_days(done["complete"], tz, unusual)
+    act = done["activity"].to_numpy()
+
+    def hours(mask: np.ndarray) -> set[int]:
+        counts = np.bincount(how[mask & usual], minlength=168)
+        return {int(h) for h in np.flatnonzero(counts >= max(1.0, WORKING_HOUR_SHARE * counts.sum()))}
+
+    process = hours(np.ones(len(done), dtype=bool))
+    out = {}
+    for a in pd.unique(act):
+        mine = act == a
+        if mine.sum() >= ROUND_MIN:
+            h = hours(mine)
+            if h and len(h) <= ROUND_SHARE * len(process):
+                out[str(a)] = sorted(h)
     return out
 
 

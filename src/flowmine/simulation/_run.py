@@ -141,7 +141,7 @@ class _Run:
         self.hours: dict[str | None, _Hours] = {None: _Hours(None)}
         self.closed, makeup = _run_days(model, warmup)
         for name, pool in model.pools.items():
-            keeps = pool.calendar and not pool.unlimited and bool(self.closed or makeup)
+            keeps = pool.calendar and 0 < len(pool.hours) < HOURS_OF_WEEK and bool(self.closed or makeup)
             self.hours[name] = _DayHours(pool, self.closed, makeup) if keeps else _Hours(pool)
             if not pool.unlimited and pool.members:
                 if self.env is not None:
