@@ -58,11 +58,15 @@ def run(log: LogLike, build: Callable[[Engine], pd.DataFrame], columns: Sequence
     return frame.loc[:, list(columns)].reset_index(drop=True)
 
 
-def in_business_time(eng: Engine, calendar: Calendar) -> None:
-    """Turn every duration of the engine's ``inst`` and ``cases`` into business time of ``calendar``."""
+def in_business_time(eng: Engine, calendar: Calendar) -> Calendar:
+    """Turn every duration of the engine's ``inst`` and ``cases`` into business time of ``calendar``;
+    returns the calendar as applied (narrowed to the instants found, for :func:`business_sql` of a
+    duration derived later from the same instants, such as a projected map's edges)."""
     eng.materialize()
-    for sql in apply_sql(_on_span(eng, calendar)):
+    spanned = _on_span(eng, calendar)
+    for sql in apply_sql(spanned):
         eng.con.execute(sql)
+    return spanned
 
 
 def _on_span(eng: Engine, calendar: Calendar) -> Calendar:

@@ -264,13 +264,14 @@ def _register_shell(app: Dash, store: Store) -> None:
         Input("flt-dur-max", "value"), Input("flt-tz", "value"), Input("flt-num", "value"),
         Input("flt-num-min", "value"), Input("flt-num-max", "value"), Input("flt-not", "value"),
         Input("flt-rework", "value"), Input("flt-top", "value"), Input("flt-size-min", "value"),
-        Input("flt-size-max", "value"), Input("flt-frame", "value"), State("url", "search"),
+        Input("flt-size-max", "value"), Input("flt-frame", "value"), Input("flt-time", "value"),
+        State("url", "search"),
         prevent_initial_call=True,
     )
     def on_filter(process: Any, start: Any, end: Any, attr: Any, values: Any, variant: Any, fit: Any, lang: Any,
                   has: Any, df: Any, first: Any, last: Any, dur_min: Any, dur_max: Any, tz: Any, num: Any,
                   num_min: Any, num_max: Any, not_has: Any, rework: Any, top: Any, size_min: Any, size_max: Any,
-                  frame: Any, search: str | None) -> Any:
+                  frame: Any, time: Any, search: str | None) -> Any:
         processes = store.processes()
         current = _state.parse(search, processes, lambda p: _offer_of(store, p))
         try:
@@ -282,7 +283,8 @@ def _register_shell(app: Dash, store: Store) -> None:
                 has=has or (), df=df, first=first, last=last, dur_min=_shell.to_seconds(dur_min),
                 dur_max=_shell.to_seconds(dur_max), tz=_zone_change(store, current, tz), num=num,
                 num_min=num_min, num_max=num_max, not_has=not_has or (), rework=rework, top=top,
-                size_min=size_min, size_max=size_max, frame=None if frame in (None, "started") else frame)
+                size_min=size_min, size_max=size_max, frame=None if frame in (None, "started") else frame,
+                time=None if time in (None, "elapsed") else time)
         except (ValueError, TypeError):
             return no_update  # a forged value: refused, the page stays as it was
         return new.query() if new.query() != current.query() else no_update
