@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowmine.analytics import case_table, case_timeline, case_waits, stored
+import pandas as pd
+
+from flowmine.analytics import business_duration, case_table, case_timeline, case_waits, stored
 from flowmine.dashboard._data import (
     _filters,
     _key,
@@ -77,8 +79,12 @@ def _case(case: str, store_path: str, process: str, ver: str, time: str | None =
     if total == 0:
         return None
     timeline = case_timeline(log, case)
-    waits = case_waits(timeline, working_calendar(process) if time == "business" else None)
+    cal = working_calendar(process) if time == "business" else None
+    waits = case_waits(timeline, cal)
     row = {str(k): v for k, v in rows.to_dict("records")[0].items()}
+    if cal is not None:  # its throughput time in business time too: first start to last completion
+        us = pd.DatetimeIndex(pd.to_datetime([row["start"], row["end"]], utc=True)).as_unit("us").asi8
+        row["throughput_s"] = float(business_duration(us[:1], us[1:], cal)[0])
     attributes = {k: v for k, v in row.items() if k.startswith("case:")}
     checked = _checked(store_path, process, ver) if offer(store, process).conformance else None
     if checked is None:

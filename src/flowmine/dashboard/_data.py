@@ -432,12 +432,18 @@ def definition_problems() -> list[str]:
     return [p.line for p in configured().problems]
 
 
-def targets(process: str) -> dict[str, tuple[str, float]]:
+def targets(process: str, time: str | None = None) -> dict[str, tuple[str, float]]:
     """KPI targets of the process definition (its ``process.toml``), by metric: the direction
     and the target in the unit of the KPI's values (``flowmine.monitor.target_value``: seconds for a
-    duration, business time for ``wd``)."""
+    duration, business time for ``wd``). A duration target is kept only where it is in the time the page
+    shows (``time``: ``business`` keeps the ``wd`` ones, elapsed the others), so a value is never judged
+    against a target in the other time."""
     cfg = configured(process)
-    return {k.metric: (k.direction, target_value(k, cfg)) for k in cfg.kpis} if cfg is not None else {}
+    if cfg is None:
+        return {}
+    return {k.metric: (k.direction, target_value(k, cfg)) for k in cfg.kpis
+            if k.metric not in ("throughput_time", "waiting_time")
+            or (isinstance(k.target, str) and k.target.strip().endswith("wd")) == (time == "business")}
 
 
 def kpis(p: dict[str, Any], case_cost: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -504,7 +510,9 @@ def worker_warm(store_path: str, process: str, ver: str) -> None:
 
 
 def step_card_of(store: Store, f: Filters, step: str) -> dict[str, Any] | None:
-    """The step card of ``step`` under the filters (None: the filtered log has no instance of it)."""
+    """The step card of ``step`` under the filters (None: the filtered log has no instance of it); in
+    elapsed time whatever the shell's switch (``flowmine.explain.step_card`` takes no calendar; the card
+    says so in business time)."""
     from flowmine.explain import annotations_file
 
     p = process_profile(store, f)
@@ -514,7 +522,7 @@ def step_card_of(store: Store, f: Filters, step: str) -> dict[str, Any] | None:
         notes = annotations_file(store, f.process or "").stat().st_mtime_ns
     except OSError:
         notes = 0
-    return _step_card(step, f.lang, notes, *_key(store, f))
+    return _step_card(step, f.lang, notes, *_key(store, replace(f, time=None)))  # the card: elapsed time
 
 
 @single_flight(maxsize=1024)
@@ -537,8 +545,9 @@ def factors_work(step: str, *key: Any) -> list[dict[str, Any]]:
 
 
 def step_factors(store: Store, f: Filters, step: str) -> list[dict[str, Any]]:
-    """The step's influencing factors under the filters (those of its cached card when there is one)."""
-    key = _key(store, f)
+    """The step's influencing factors under the filters (those of its cached card when there is one), in
+    elapsed time as the card's."""
+    key = _key(store, replace(f, time=None))
     for cached, value in list(getattr(_step_card, "cache", {}).items()):
         if cached[0] == step and cached[3:] == key and value is not None:
             return list(value["environment"]["factors"])

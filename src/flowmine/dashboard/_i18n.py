@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from flowmine.vocabulary import LANGS, duration, label, number, percent
 
-__all__ = ["LABELS", "LANGS", "duration", "label", "number", "percent", "t", "timed"]
+__all__ = ["LABELS", "LANGS", "duration", "elapsed_only", "label", "number", "percent", "t", "timed"]
 
 LABELS: Final[dict[str, dict[str, str]]] = {
     "title": {"en": "flowmine", "zh": "flowmine 流程分析"},
@@ -234,7 +234,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "time_no_calendar": {"en": "Business time needs a working calendar: the process configuration has no [calendar]",
                          "zh": "工作时间需要工作日历：该流程的配置没有 [calendar]"},
     "in_business": {"en": "{what} (business hours)", "zh": "{what}（工作时间）"},
+    "in_elapsed": {"en": "{what} (elapsed time)", "zh": "{what}（日历时间）"},
     "time_note_business": {"en": "Durations in business time: {calendar}", "zh": "时长为工作时间：{calendar}"},
+    "card_elapsed": {"en": "The step card measures elapsed time (business time is not offered for it yet).",
+                     "zh": "环节卡片按日历时间计量（暂不提供工作时间）。"},
     "views": {"en": "Saved views", "zh": "已保存的视图"},
     "no_views": {"en": "No saved views yet.", "zh": "还没有保存的视图。"},
     "save_view": {"en": "Save this view", "zh": "保存当前视图"},
@@ -454,6 +457,12 @@ def timed(text: str, time: str | None, lang: str) -> str:
     """A time figure's label saying which time it shows: ``Median waiting time (business hours)`` in
     business time (``time == "business"``), the label as it is in elapsed time."""
     return t("in_business", lang).format(what=text) if time == "business" else text
+
+
+def elapsed_only(text: str, time: str | None, lang: str) -> str:
+    """The label of a figure that stays in elapsed time (it takes no calendar): ``(elapsed time)`` is
+    said when the page shows business time elsewhere."""
+    return t("in_elapsed", lang).format(what=text) if time == "business" else text
 
 
 #: Every chart's Plotly config: no "Share chart" button (plotly.js shows one by default; it uploads the

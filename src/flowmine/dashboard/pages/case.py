@@ -134,7 +134,8 @@ def _summary(view: CaseView, f: Filters, zone: str = "UTC") -> Any:
     name = labeller(f.process, lang)
     cards = [card(f"{t('start', lang)} ({zone_label(zone, lang)})", local_time(row["start"], zone), "case-start"),
              card(f"{t('end', lang)} ({zone_label(zone, lang)})", local_time(row["end"], zone), "case-end"),
-             card(label("throughput_time", lang), duration(row["throughput_s"], lang), "case-throughput"),
+             card(timed(label("throughput_time", lang), f.time, lang), duration(row["throughput_s"], lang),
+                  "case-throughput"),
              card(label("events", lang), number(row["events"]), "case-events"),
              card(label("cost", lang), number(row["cost"], 2) if row["cost"] == row["cost"] else "—", "case-cost")]
     if view.fitness is not None:
