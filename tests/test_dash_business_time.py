@@ -185,3 +185,10 @@ def test_a_cases_waits_in_business_time():
     assert case_waits(timeline)["wait_s"].tolist() == [66 * 3600.0]
     assert case_waits(timeline, Calendar())["wait_s"].tolist() == [7200.0]
     assert datetime(2025, 1, 3, tzinfo=UTC).weekday() == 4  # a Friday
+
+
+def test_a_duration_kpi_target_is_judged_only_in_its_own_time():
+    # finance's throughput-time KPI targets "1d" (elapsed): no business figure is judged against it
+    assert "throughput_time" in _data.targets("finance")
+    assert "throughput_time" not in _data.targets("finance", "business")
+    assert _data.targets("finance", "business")["cost_per_case"] == _data.targets("finance")["cost_per_case"]
