@@ -19,7 +19,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dashboard import build_store  # noqa: E402  (the benchmark's own store builder)
+from dashboard import build_store  # the benchmark store of benchmarks/dashboard.py (beside this file)
 
 
 def timed(what: Callable[[], Any]) -> tuple[float, float]:
