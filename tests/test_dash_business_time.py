@@ -192,3 +192,14 @@ def test_a_duration_kpi_target_is_judged_only_in_its_own_time():
     assert "throughput_time" in _data.targets("finance")
     assert "throughput_time" not in _data.targets("finance", "business")
     assert _data.targets("finance", "business")["cost_per_case"] == _data.targets("finance")["cost_per_case"]
+
+
+def test_the_report_link_hands_over_business_time(store: Store):
+    from flowmine.dashboard import create_app
+
+    client = create_app(store.path).server.test_client()
+    business = client.get("/_flowmine/report?process=finance&time=business&lang=en", headers={"Host": "127.0.0.1"})
+    elapsed = client.get("/_flowmine/report?process=finance&lang=en", headers={"Host": "127.0.0.1"})
+    assert business.status_code == elapsed.status_code == 200
+    line = "Bottleneck and step times are business time"
+    assert line in business.get_data(as_text=True) and line not in elapsed.get_data(as_text=True)

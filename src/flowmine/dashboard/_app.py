@@ -130,10 +130,11 @@ def _tools() -> list[Any]:
 
 def _report(store: Store) -> Any:
     """The offline HTML report (``flowmine.report.build_report``) of a process for the URL's filters (checked
-    like every page's: a value not offered is refused), as a download."""
+    like every page's: a value not offered is refused; ``time=business``: in business time of the process
+    calendar, as ``flowmine report --time business``), as a download."""
     from flask import Response, request
 
-    from flowmine.dashboard._data import case_filter
+    from flowmine.dashboard._data import case_filter, working_calendar
     from flowmine.errors import FlowmineError
     from flowmine.report import build_report
 
@@ -142,7 +143,8 @@ def _report(store: Store) -> Any:
     if f.process is None or f.unknown_process or f.refused:
         return f"404 Not Found: no such process, or a filter it does not offer ({', '.join(f.refused)[:200]})\n", 404
     try:
-        page = build_report(store, f.process, lang=f.lang, filters=case_filter(store, f))
+        page = build_report(store, f.process, lang=f.lang, filters=case_filter(store, f),
+                            calendar=working_calendar(f.process) if f.time == "business" else None)
     except FlowmineError as exc:
         LOG.warning("report of %s failed: %s", f.process, one_line(exc))
         return f"409 Conflict: no report for this process ({one_line(exc)})\n", 409
