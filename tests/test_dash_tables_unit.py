@@ -112,7 +112,7 @@ def test_overview_card_shows_missed_and_met_targets(store, monkeypatch):
 
     f = Filters(process="finance")
     cost = overview.case_cost(store, f)["value"]
-    monkeypatch.setattr(overview, "targets", lambda process: {"cost_per_case": ("lower", cost - 1.0),
+    monkeypatch.setattr(overview, "targets", lambda process, time=None: {"cost_per_case": ("lower", cost - 1.0),
                                                               "throughput_time": ("lower", 1e12)})
     page = overview.layout(store, f)
     missed = _find(page, "ov-cost-status")

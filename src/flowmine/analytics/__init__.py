@@ -24,7 +24,8 @@ the opener of another engine for a block, as ``flowmine.engines.use_spark`` sets
 :func:`register_engine` (a named engine for ``profile(engine=...)``), ``CORE_COLUMNS`` (the columns
 metrics read), :func:`as_table`, the canonical relations' SQL (:func:`instances_sql`,
 :func:`cases_sql`, :func:`log_order`, :func:`edge_sql`, :func:`variants_sql` and :class:`Variants`),
-:func:`scratch` and :func:`q`, :func:`held_engine`, and the compiled map pass
+:func:`scratch` and :func:`q`, :func:`held_engine`, business time on an engine's relations
+(:func:`in_business_time`, and :func:`business_sql` for a duration derived from them), and the compiled map pass
 (:func:`fast_path_available`, :func:`map_frames`; loaded on first use, so
 importing analytics does not load numba). An engine plugs in through the hook; analytics never imports one.
 """
@@ -32,7 +33,7 @@ importing analytics does not load numba). An engine plugs in through the hook; a
 from typing import TYPE_CHECKING, Any
 
 from flowmine.analytics._bottlenecks import bottlenecks, slowest_cases
-from flowmine.analytics._calendar import Calendar, business_duration
+from flowmine.analytics._calendar import Calendar, business_duration, business_sql
 from flowmine.analytics._case_table import CASE_TABLE_COLUMNS, case_table, case_waits
 from flowmine.analytics._cases import (
     attribute_values,
@@ -42,6 +43,7 @@ from flowmine.analytics._cases import (
     numeric_ranges,
     thin_periods,
 )
+from flowmine.analytics._common import in_business_time
 from flowmine.analytics._cost import cost
 from flowmine.analytics._events import EventFilter
 from flowmine.analytics._figures import bottleneck_chart, throughput_histogram, trend_chart
@@ -100,6 +102,7 @@ __all__ = [
     "bottleneck_chart",
     "bottlenecks",
     "business_duration",
+    "business_sql",
     "busy_intervals",
     "busy_seconds",
     "busy_spans",
@@ -121,6 +124,7 @@ __all__ = [
     "handovers",
     "held_engine",
     "hold",
+    "in_business_time",
     "instances",
     "instances_sql",
     "kept_case_ids",

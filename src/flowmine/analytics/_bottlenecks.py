@@ -17,6 +17,7 @@ import pandas as pd
 
 from flowmine._params import Interval, Kind, check_params
 from flowmine.analytics._bootstrap import bootstrap_totals
+from flowmine.analytics._calendar import Calendar
 from flowmine.analytics._common import EDGE_SEP, declare, run
 from flowmine.analytics._log import LogLike, check_option
 from flowmine.analytics._sql import Engine
@@ -64,7 +65,7 @@ BOOTSTRAP_PARAMS: dict[str, list[Kind]] = {"n_boot": [Interval(int, 0, None)],
 
 
 def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int = 0,
-                confidence: float = 0.95) -> pd.DataFrame:
+                confidence: float = 0.95, calendar: Calendar | None = None) -> pd.DataFrame:
     """Steps and/or edges ranked by the waiting time they add across all cases.
 
     Parameters
@@ -77,6 +78,9 @@ def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int 
         Seed of the bootstrap: the same seed gives the same interval.
     confidence : float
         Coverage of the interval (0.95: the 2.5th and 97.5th percentiles of the replicates).
+    calendar : Calendar, optional
+        Measure every time in business time of this working calendar (as ``profile(calendar=...)``;
+        on the SQL engine: the compiled passes measure elapsed time only).
 
     Returns
     -------
@@ -94,7 +98,7 @@ def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int 
     """
     check_option("kind", kind, KINDS, "bottlenecks")
     check_params("bottlenecks", BOOTSTRAP_PARAMS, {"n_boot": n_boot, "confidence": confidence}, AnalyticsError)
-    fast = _fast(log, kind, n_boot, seed, confidence)
+    fast = _fast(log, kind, n_boot, seed, confidence) if calendar is None else None
     if fast is not None:
         return fast.loc[:, list(COLUMNS_BY_KIND[kind])].reset_index(drop=True)
 
@@ -126,7 +130,7 @@ def bottlenecks(log: LogLike, kind: str = "both", n_boot: int = 1000, seed: int 
             frames.append(agg)
         return rank(pd.concat(frames, ignore_index=True) if frames else pd.DataFrame())
 
-    return run(log, build, COLUMNS_BY_KIND[kind])
+    return run(log, build, COLUMNS_BY_KIND[kind], calendar)
 
 
 def _fast(log: LogLike, kind: str, n_boot: int, seed: int, confidence: float) -> pd.DataFrame | None:
@@ -151,7 +155,8 @@ SLOWEST_COLUMNS = declare("slowest_cases", "case", ("case", "kind", "name", "bas
                                                     "throughput_s"))
 
 
-def slowest_cases(log: LogLike, name: str, kind: str = "activity", n: int = 20) -> pd.DataFrame:
+def slowest_cases(log: LogLike, name: str, kind: str = "activity", n: int = 20,
+                  calendar: Calendar | None = None) -> pd.DataFrame:
     """The cases that wait longest at one bottleneck: the drill-down behind a row of :func:`bottlenecks`.
 
     Parameters
@@ -162,6 +167,8 @@ def slowest_cases(log: LogLike, name: str, kind: str = "activity", n: int = 20) 
     kind : {"activity", "edge"}
     n : int
         How many cases (the slowest first; ties by case id).
+    calendar : Calendar, optional
+        Business time of this working calendar instead of elapsed time (as :func:`bottlenecks`).
 
     Returns
     -------
@@ -188,4 +195,4 @@ def slowest_cases(log: LogLike, name: str, kind: str = "activity", n: int = 20) 
         frame.insert(3, "basis", basis)
         return frame
 
-    return run(log, build, SLOWEST_COLUMNS)
+    return run(log, build, SLOWEST_COLUMNS, calendar)

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from flowmine._params import Interval, validate_params
 from flowmine._schema import CASE, CASE_PREFIX, START, TIMESTAMP
+from flowmine.analytics._calendar import Calendar, business_duration
 from flowmine.analytics._cases import case_costs
 from flowmine.analytics._held import kept_case_ids, open_engine
 from flowmine.analytics._log import LogLike, StoredLog
@@ -203,13 +204,15 @@ def _ordered(rows: pa.Table, memo: tuple[Any, ...] | None, search: str | None, s
     return table
 
 
-def case_waits(timeline: pd.DataFrame) -> pd.DataFrame:
+def case_waits(timeline: pd.DataFrame, calendar: Calendar | None = None) -> pd.DataFrame:
     """The wait before each activity instance of one case, from its timeline (:func:`case_timeline`).
 
     The wait of an instance runs from the completion of the instance that enabled it (the latest
     completion of another instance at or before its start) to its start: the glossary's waiting time.
     An instance without a start waits until its completion (its sojourn time, labelled so by the
-    caller). Instances nothing completed before, and zero waits, are left out.
+    caller). Instances nothing completed before, and zero waits, are left out. With ``calendar``,
+    ``wait_s`` is business time of that working calendar (a wait of no business time is kept: it
+    still shows when the case waited).
 
     Returns
     -------
@@ -252,4 +255,8 @@ def case_waits(timeline: pd.DataFrame) -> pd.DataFrame:
         to = begun.iloc[i] if started else done.iloc[i]
         rows.append({"position": i, "from": done.iloc[j], "to": to,
                      "wait_s": (to - done.iloc[j]).total_seconds(), "sojourn": not started})
-    return pd.DataFrame(rows, columns=cols)
+    out = pd.DataFrame(rows, columns=cols)
+    if calendar is not None and len(out):
+        micros = [pd.DatetimeIndex(out[c]).as_unit("us").asi8 for c in ("from", "to")]
+        out["wait_s"] = business_duration(micros[0], micros[1], calendar)
+    return out

@@ -59,8 +59,9 @@ def run(log: LogLike, build: Callable[[Engine], pd.DataFrame], columns: Sequence
 
 
 def in_business_time(eng: Engine, calendar: Calendar) -> Calendar:
-    """Turn every duration of the engine's ``inst`` and ``cases`` into business time of ``calendar``; the
-    calendar used: its holidays and make-up days within the log's span (``Calendar.within``)."""
+    """Turn every duration of the engine's ``inst`` and ``cases`` into business time of ``calendar``;
+    returns the calendar as applied (narrowed to the instants found, for :func:`business_sql` of a
+    duration derived later from the same instants, such as a projected map's edges)."""
     eng.materialize()
     spanned = _on_span(eng, calendar)
     for sql in apply_sql(spanned):

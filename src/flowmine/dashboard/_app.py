@@ -130,10 +130,11 @@ def _tools() -> list[Any]:
 
 def _report(store: Store) -> Any:
     """The offline HTML report (``flowmine.report.build_report``) of a process for the URL's filters (checked
-    like every page's: a value not offered is refused), as a download."""
+    like every page's: a value not offered is refused; ``time=business``: in business time of the process
+    calendar, as ``flowmine report --time business``), as a download."""
     from flask import Response, request
 
-    from flowmine.dashboard._data import case_filter
+    from flowmine.dashboard._data import case_filter, working_calendar
     from flowmine.errors import FlowmineError
     from flowmine.report import build_report
 
@@ -142,7 +143,8 @@ def _report(store: Store) -> Any:
     if f.process is None or f.unknown_process or f.refused:
         return f"404 Not Found: no such process, or a filter it does not offer ({', '.join(f.refused)[:200]})\n", 404
     try:
-        page = build_report(store, f.process, lang=f.lang, filters=case_filter(store, f))
+        page = build_report(store, f.process, lang=f.lang, filters=case_filter(store, f),
+                            calendar=working_calendar(f.process) if f.time == "business" else None)
     except FlowmineError as exc:
         LOG.warning("report of %s failed: %s", f.process, one_line(exc))
         return f"409 Conflict: no report for this process ({one_line(exc)})\n", 409
@@ -264,13 +266,14 @@ def _register_shell(app: Dash, store: Store) -> None:
         Input("flt-dur-max", "value"), Input("flt-tz", "value"), Input("flt-num", "value"),
         Input("flt-num-min", "value"), Input("flt-num-max", "value"), Input("flt-not", "value"),
         Input("flt-rework", "value"), Input("flt-top", "value"), Input("flt-size-min", "value"),
-        Input("flt-size-max", "value"), Input("flt-frame", "value"), State("url", "search"),
+        Input("flt-size-max", "value"), Input("flt-frame", "value"), Input("flt-time", "value"),
+        State("url", "search"),
         prevent_initial_call=True,
     )
     def on_filter(process: Any, start: Any, end: Any, attr: Any, values: Any, variant: Any, fit: Any, lang: Any,
                   has: Any, df: Any, first: Any, last: Any, dur_min: Any, dur_max: Any, tz: Any, num: Any,
                   num_min: Any, num_max: Any, not_has: Any, rework: Any, top: Any, size_min: Any, size_max: Any,
-                  frame: Any, search: str | None) -> Any:
+                  frame: Any, time: Any, search: str | None) -> Any:
         processes = store.processes()
         current = _state.parse(search, processes, lambda p: _offer_of(store, p))
         try:
@@ -282,7 +285,8 @@ def _register_shell(app: Dash, store: Store) -> None:
                 has=has or (), df=df, first=first, last=last, dur_min=_shell.to_seconds(dur_min),
                 dur_max=_shell.to_seconds(dur_max), tz=_zone_change(store, current, tz), num=num,
                 num_min=num_min, num_max=num_max, not_has=not_has or (), rework=rework, top=top,
-                size_min=size_min, size_max=size_max, frame=None if frame in (None, "started") else frame)
+                size_min=size_min, size_max=size_max, frame=None if frame in (None, "started") else frame,
+                time=None if time in (None, "elapsed") else time)
         except (ValueError, TypeError):
             return no_update  # a forged value: refused, the page stays as it was
         return new.query() if new.query() != current.query() else no_update

@@ -96,6 +96,7 @@ def layout(d: dict[str, Any], f: Filters, name: Callable[[str], str]) -> Any:
     p, c, e = d["processing"], d["controls"], d["environment"]
     between = between_steps(p["time_basis"])
     cfg = {"config": plotly_config(lang)}
+    elapsed = [html.P(t("card_elapsed", lang), id="card-elapsed", className="fm-card-hint")] if f.time else []
     stats = [card(label(between, lang, stat="median"), duration(p[p["time_basis"]]["median"], lang), "card-wait"),
              card(label(between, lang, stat="p90"), duration(p[p["time_basis"]]["p90"], lang), "card-wait-p90")]
     if p["service"] is not None and p["service"]["count"]:
@@ -172,7 +173,7 @@ def layout(d: dict[str, Any], f: Filters, name: Callable[[str], str]) -> Any:
                             for n in notes], id="card-notes")
                    if notes else html.P(t("card_no_annotations", lang), id="card-notes"))
     return html.Div([
-        html.P(t("card_intro", lang), className="fm-card-hint"),
+        html.P(t("card_intro", lang), className="fm-card-hint"), *elapsed,
         html.Div([
             _box("el_inputs", lang, _shares("card-pred", d["inputs"]["predecessors"], t("card_from", lang), lang, f,
                                             name),

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowmine.analytics import case_table, case_timeline, case_waits, stored
+import pandas as pd
+
+from flowmine.analytics import business_duration, case_table, case_timeline, case_waits, stored
 from flowmine.dashboard._data import (
     _filters,
     _key,
@@ -20,6 +22,7 @@ from flowmine.dashboard._data import (
     single_flight,
     version,
     whole_check,
+    working_calendar,
 )
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -69,27 +72,33 @@ def _checked(store_path: str, process: str, ver: str) -> tuple[Any, dict[str, tu
 
 
 @single_flight(maxsize=256)
-def _case(case: str, store_path: str, process: str, ver: str) -> CaseView | None:
+def _case(case: str, store_path: str, process: str, ver: str, time: str | None = None) -> CaseView | None:
     store = Store(store_path, create=False)
     log = stored(store, process)
     rows, total = case_table(log, case=case, limit=1)
     if total == 0:
         return None
     timeline = case_timeline(log, case)
+    cal = working_calendar(process) if time == "business" else None
+    waits = case_waits(timeline, cal)
     row = {str(k): v for k, v in rows.to_dict("records")[0].items()}
+    if cal is not None:  # its throughput time in business time too: first start to last completion
+        us = pd.DatetimeIndex(pd.to_datetime([row["start"], row["end"]], utc=True)).as_unit("us").asi8
+        row["throughput_s"] = float(business_duration(us[:1], us[1:], cal)[0])
     attributes = {k: v for k, v in row.items() if k.startswith("case:")}
     checked = _checked(store_path, process, ver) if offer(store, process).conformance else None
     if checked is None:
-        return CaseView(row=row, timeline=timeline, waits=case_waits(timeline), attributes=attributes)
+        return CaseView(row=row, timeline=timeline, waits=waits, attributes=attributes)
     report, labels = checked
     fitness = report.case_fitness.get(case)
-    return CaseView(row=row, timeline=timeline, waits=case_waits(timeline), attributes=attributes,
+    return CaseView(row=row, timeline=timeline, waits=waits, attributes=attributes,
                     deviations=list(report.case_deviations.get(case, [])),
                     rules=[labels.get(r, (r, r, r)) for r in report.case_rules.get(case, [])],
                     fitness=None if fitness is None else float(fitness))
 
 
-def case_view(store: Store, process: str, case: str) -> CaseView | None:
-    """Everything the case page shows of ``case`` (None: the process has no case with this id). The id
-    is only ever a query parameter."""
-    return _case(case, str(store.path), process, version(store, process))
+def case_view(store: Store, process: str, case: str, time: str | None = None) -> CaseView | None:
+    """Everything the case page shows of ``case`` (None: the process has no case with this id), its waits
+    in business time of the process calendar when ``time`` is ``business``. The id is only ever a query
+    parameter."""
+    return _case(case, str(store.path), process, version(store, process), time)

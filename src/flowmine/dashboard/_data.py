@@ -2,7 +2,9 @@
 
 Callbacks call these pure functions and only lay out their results, so every number on a page is
 the public API's number for the same filters (``flowmine.analytics.profile`` is what
-``flowmine perf --json`` prints).
+``flowmine perf --json`` prints). With the shell's business time (``Filters.time``), every time figure
+is the API's with ``calendar=`` the process configuration's working calendar (:func:`calendar_of`):
+what ``flowmine perf --time business`` prints.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from flowmine.analytics import (
+    Calendar,
     CaseFilter,
     StoredLog,
     attribute_values,
@@ -109,18 +112,22 @@ def _offer(store_path: str, process: str, ver: str) -> Offer:
     starts = throughput_time(log, level="case")["start"].dropna()
     span = (starts.min().date().isoformat(), starts.max().date().isoformat()) if len(starts) else None
     cfg = configured(process)
+    cal = working_calendar(process)
+    text = cal.describe() if cal is not None else {"text": "", "text_zh": ""}
     return Offer(attributes=attributes, variants=tuple(vs), conformance=has_model,
                  variant_cases=dict(zip(vs, (int(n) for n in vstats["cases"]), strict=True)),
                  activities=tuple(sorted(a["activity"] for a in p.get("activities", []))),
                  edges=tuple(sorted(f"{e['source']} → {e['target']}" for e in p.get("edges", []))),
                  span=span, zone=str(cfg.calendar.get("timezone", "UTC")) if cfg is not None else "UTC",
-                 numeric=numeric_ranges(log))
+                 numeric=numeric_ranges(log), calendar=cal is not None,
+                 calendar_text=(str(text["text"]), str(text["text_zh"])))
 
 
 def offer(store: Store, process: str) -> Offer:
     """What the filter bar offers for a process: case attributes and their values, the most frequent
     variants with their case counts, the steps and transitions, the span of case starts, whether a
-    reference model exists and the process configuration's time zone."""
+    reference model exists, the process configuration's time zone and whether it has a working calendar
+    (business time is offered only then)."""
     return _offer(str(store.path), process, version(store, process))
 
 
@@ -180,14 +187,40 @@ def log_of(store: Store, f: Filters) -> StoredLog:
 
 
 def _key(store: Store, f: Filters) -> tuple[Any, ...]:
-    """What a cached answer depends on: the store, process, version, case filters and the time zone the
-    page reads dates and periods in (:func:`zone_of`)."""
+    """What a cached answer depends on: the store, process, version, case filters, the time zone the
+    page reads dates and periods in (:func:`zone_of`) and the time durations are measured in (``time``)."""
     assert f.process is not None
-    return (str(store.path), f.process, version(store, f.process), f.key(), zone_of(store, f))
+    return (str(store.path), f.process, version(store, f.process), f.key(), zone_of(store, f), f.time)
 
 
 def _filters(key: tuple[Any, ...]) -> Filters:
-    return Filters.from_key(key[1], key[3])
+    return replace(Filters.from_key(key[1], key[3]), time=key[5])
+
+
+@single_flight(maxsize=32)
+def _working_calendar(process: str) -> Calendar | None:
+    cfg = configured(process)
+    return cfg.working_calendar() if cfg is not None and cfg.calendar else None
+
+
+def working_calendar(process: str | None) -> Calendar | None:
+    """The working calendar of the process configuration's ``[calendar]`` (None without one): what
+    business time is measured in, as ``flowmine perf --time business`` measures it."""
+    return _working_calendar(process) if process else None
+
+
+def calendar_of(key: tuple[Any, ...]) -> Calendar | None:
+    """The calendar a cached answer measures durations in: None in elapsed time."""
+    return working_calendar(key[1]) if key[5] == "business" else None
+
+
+def calendar_text(process: str | None, lang: str) -> str | None:
+    """The working calendar in one line (``Calendar.describe``) in ``lang``, None without one."""
+    cal = working_calendar(process)
+    if cal is None:
+        return None
+    text = cal.describe()
+    return str(text["text_zh" if lang == "zh" else "text"])
 
 
 #: Bootstrap replicates of the profile the pages read: none, since no page shows the profile's intervals
@@ -198,7 +231,8 @@ PROFILE_N_BOOT = 0
 @single_flight(maxsize=256)
 def _profile(*key: Any) -> dict[str, Any]:
     store = Store(key[0], create=False)
-    return profile(log_of(store, _filters(key)), by="month", process=key[1], n_boot=PROFILE_N_BOOT, tz=key[4])
+    return profile(log_of(store, _filters(key)), by="month", process=key[1], n_boot=PROFILE_N_BOOT, tz=key[4],
+                   calendar=calendar_of(key))
 
 
 def process_profile(store: Store, f: Filters) -> dict[str, Any]:
@@ -212,7 +246,8 @@ def process_profile(store: Store, f: Filters) -> dict[str, Any]:
 def _card_profile(*key: Any) -> dict[str, Any]:
     if key in _profile.cache:  # type: ignore[attr-defined]  # the page's profile is there: the same numbers
         return _profile(*key)
-    return profile(log_of(Store(key[0], create=False), _filters(key)), n_boot=PROFILE_N_BOOT, process=key[1])
+    return profile(log_of(Store(key[0], create=False), _filters(key)), n_boot=PROFILE_N_BOOT, process=key[1],
+                   calendar=calendar_of(key))
 
 
 def card_profile(store: Store, f: Filters) -> dict[str, Any]:
@@ -227,18 +262,27 @@ def _variants(*key: Any) -> Any:
 
 
 def process_variants(store: Store, f: Filters) -> Any:
-    return _variants(*_key(store, f))
+    """``variant_stats`` of the filtered process (elapsed time: it takes no calendar)."""
+    return _variants(*_key(store, replace(f, time=None)))
+
+
+#: The metrics that measure time (they take ``calendar=``: business time when the shell asks for it).
+TIME_METRICS = ("queue_time", "service_time", "sojourn_time", "throughput_time", "waiting_time")
 
 
 @single_flight(maxsize=128)
 def _metric(name: str, level: str, *key: Any) -> Any:
     from flowmine import analytics
 
-    return getattr(analytics, name)(log_of(Store(key[0], create=False), _filters(key)), level=level)
+    log = log_of(Store(key[0], create=False), _filters(key))
+    if name in TIME_METRICS:
+        return getattr(analytics, name)(log, level=level, calendar=calendar_of(key))
+    return getattr(analytics, name)(log, level=level)
 
 
 def metric(store: Store, f: Filters, name: str, level: str) -> Any:
-    """A metric frame of the public API (``flowmine.analytics.<name>(log, level=level)``), cached."""
+    """A metric frame of the public API (``flowmine.analytics.<name>(log, level=level)``, with the
+    working calendar for a time metric in business time), cached."""
     return _metric(name, level, *_key(store, f))
 
 
@@ -246,7 +290,8 @@ def metric(store: Store, f: Filters, name: str, level: str) -> Any:
 def _slowest(step: str, kind: str, *key: Any) -> Any:
     from flowmine.analytics import slowest_cases
 
-    return slowest_cases(log_of(Store(key[0], create=False), _filters(key)), step, kind=kind, n=50)
+    return slowest_cases(log_of(Store(key[0], create=False), _filters(key)), step, kind=kind, n=50,
+                         calendar=calendar_of(key))
 
 
 def slowest(store: Store, f: Filters, step: str, kind: str) -> Any:
@@ -259,7 +304,7 @@ def _cases(variant: str, *key: Any) -> Any:
     from flowmine import analytics
 
     log = log_of(Store(key[0], create=False), _filters(key)).where(CaseFilter(variants=[variant]))
-    return analytics.throughput_time(log, level="case")
+    return analytics.throughput_time(log, level="case", calendar=calendar_of(key))
 
 
 def variant_cases(store: Store, f: Filters, variant: str) -> Any:
@@ -282,7 +327,7 @@ def _cost(*key: Any) -> dict[str, Any]:
 def case_cost(store: Store, f: Filters) -> dict[str, Any]:
     """``flowmine.analytics.cost_per_case`` of the filtered process: the monitor KPI's definition, so
     the card shows the number its target is set for."""
-    return _cost(*_key(store, f))
+    return _cost(*_key(store, replace(f, time=None)))  # no duration in it
 
 
 @single_flight(maxsize=32)
@@ -297,7 +342,7 @@ def _map(activities: float, *key: Any) -> Any:
     from flowmine.discovery import process_map
 
     log = log_of(Store(key[0], create=False), _filters(key))
-    return process_map(log, activities=activities, paths=1.0, layout=_layout(*key[:3]))
+    return process_map(log, activities=activities, paths=1.0, layout=_layout(*key[:3]), calendar=calendar_of(key))
 
 
 def process_map_of(store: Store, f: Filters, activities: float, paths: float) -> Any:
@@ -355,13 +400,13 @@ def _card_check(*key: Any) -> dict[str, float | None] | None:
 def conformance(store: Store, process: str, f: Filters | None = None) -> dict[str, Any] | None:
     """``flowmine check``'s result for a process (the filtered cases when ``f`` filters), or None
     without a reference model."""
-    return _check(*_key(store, replace(f or Filters(), process=process)))
+    return _check(*_key(store, replace(f or Filters(), process=process, time=None)))  # no duration in it
 
 
 def card_conformance(store: Store, process: str, f: Filters) -> dict[str, float | None] | None:
     """``cases``, ``fitness`` and ``rule_violation_rate`` of :func:`conformance` for ``f``, computed without
     what only the conformance page shows (precision, impact) when the page has not asked for it."""
-    return _card_check(*_key(store, replace(f, process=process)))
+    return _card_check(*_key(store, replace(f, process=process, time=None)))
 
 
 def conforming_cases(store: Store, process: str) -> tuple[list[str], list[str]]:
@@ -387,12 +432,18 @@ def definition_problems() -> list[str]:
     return [p.line for p in configured().problems]
 
 
-def targets(process: str) -> dict[str, tuple[str, float]]:
+def targets(process: str, time: str | None = None) -> dict[str, tuple[str, float]]:
     """KPI targets of the process definition (its ``process.toml``), by metric: the direction
     and the target in the unit of the KPI's values (``flowmine.monitor.target_value``: seconds for a
-    duration, business time for ``wd``)."""
+    duration, business time for ``wd``). A duration target is kept only where it is in the time the page
+    shows (``time``: ``business`` keeps the ``wd`` ones, elapsed the others), so a value is never judged
+    against a target in the other time."""
     cfg = configured(process)
-    return {k.metric: (k.direction, target_value(k, cfg)) for k in cfg.kpis} if cfg is not None else {}
+    if cfg is None:
+        return {}
+    return {k.metric: (k.direction, target_value(k, cfg)) for k in cfg.kpis
+            if k.metric not in ("throughput_time", "waiting_time")
+            or (isinstance(k.target, str) and k.target.strip().endswith("wd")) == (time == "business")}
 
 
 def kpis(p: dict[str, Any], case_cost: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -459,7 +510,9 @@ def worker_warm(store_path: str, process: str, ver: str) -> None:
 
 
 def step_card_of(store: Store, f: Filters, step: str) -> dict[str, Any] | None:
-    """The step card of ``step`` under the filters (None: the filtered log has no instance of it)."""
+    """The step card of ``step`` under the filters (None: the filtered log has no instance of it); in
+    elapsed time whatever the shell's switch (``flowmine.explain.step_card`` takes no calendar; the card
+    says so in business time)."""
     from flowmine.explain import annotations_file
 
     p = process_profile(store, f)
@@ -469,7 +522,7 @@ def step_card_of(store: Store, f: Filters, step: str) -> dict[str, Any] | None:
         notes = annotations_file(store, f.process or "").stat().st_mtime_ns
     except OSError:
         notes = 0
-    return _step_card(step, f.lang, notes, *_key(store, f))
+    return _step_card(step, f.lang, notes, *_key(store, replace(f, time=None)))  # the card: elapsed time
 
 
 @single_flight(maxsize=1024)
@@ -492,8 +545,9 @@ def factors_work(step: str, *key: Any) -> list[dict[str, Any]]:
 
 
 def step_factors(store: Store, f: Filters, step: str) -> list[dict[str, Any]]:
-    """The step's influencing factors under the filters (those of its cached card when there is one)."""
-    key = _key(store, f)
+    """The step's influencing factors under the filters (those of its cached card when there is one), in
+    elapsed time as the card's."""
+    key = _key(store, replace(f, time=None))
     for cached, value in list(getattr(_step_card, "cache", {}).items()):
         if cached[0] == step and cached[3:] == key and value is not None:
             return list(value["environment"]["factors"])

@@ -10,7 +10,7 @@ from typing import Any, Final
 
 from flowmine.vocabulary import LANGS, duration, label, number, percent
 
-__all__ = ["LABELS", "LANGS", "duration", "label", "number", "percent", "t"]
+__all__ = ["LABELS", "LANGS", "duration", "elapsed_only", "label", "number", "percent", "t", "timed"]
 
 LABELS: Final[dict[str, dict[str, str]]] = {
     "title": {"en": "flowmine", "zh": "flowmine 流程分析"},
@@ -226,6 +226,18 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "frame_active": {"en": "Active in", "zh": "进行于"},
     "frame_contained": {"en": "Entirely in", "zh": "完全处于"},
     "n_cases": {"en": "{n} cases", "zh": "{n} 个案例"},
+    "time_basis": {"en": "Durations", "zh": "时长"},
+    "time_elapsed": {"en": "Elapsed time", "zh": "日历时间"},
+    "time_business": {"en": "Business time", "zh": "工作时间"},
+    "time_hint": {"en": "Business time counts only the process calendar's working hours: {calendar}",
+                  "zh": "工作时间只计流程日历的工作时段：{calendar}"},
+    "time_no_calendar": {"en": "Business time needs a working calendar: the process configuration has no [calendar]",
+                         "zh": "工作时间需要工作日历：该流程的配置没有 [calendar]"},
+    "in_business": {"en": "{what} (business hours)", "zh": "{what}（工作时间）"},
+    "in_elapsed": {"en": "{what} (elapsed time)", "zh": "{what}（日历时间）"},
+    "time_note_business": {"en": "Durations in business time: {calendar}", "zh": "时长为工作时间：{calendar}"},
+    "card_elapsed": {"en": "The step card measures elapsed time (business time is not offered for it yet).",
+                     "zh": "环节卡片按日历时间计量（暂不提供工作时间）。"},
     "views": {"en": "Saved views", "zh": "已保存的视图"},
     "no_views": {"en": "No saved views yet.", "zh": "还没有保存的视图。"},
     "save_view": {"en": "Save this view", "zh": "保存当前视图"},
@@ -439,6 +451,18 @@ PLOTLY_ZH: dict[str, Any] = {
         "currency": ["¥", ""], "periods": ["上午", "下午"],
     },
 }
+
+
+def timed(text: str, time: str | None, lang: str) -> str:
+    """A time figure's label saying which time it shows: ``Median waiting time (business hours)`` in
+    business time (``time == "business"``), the label as it is in elapsed time."""
+    return t("in_business", lang).format(what=text) if time == "business" else text
+
+
+def elapsed_only(text: str, time: str | None, lang: str) -> str:
+    """The label of a figure that stays in elapsed time (it takes no calendar): ``(elapsed time)`` is
+    said when the page shows business time elsewhere."""
+    return t("in_elapsed", lang).format(what=text) if time == "business" else text
 
 
 #: Every chart's Plotly config: no "Share chart" button (plotly.js shows one by default; it uploads the

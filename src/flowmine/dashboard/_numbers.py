@@ -12,6 +12,7 @@ from typing import Any
 from flowmine.dashboard._data import (
     _filters,
     _key,
+    calendar_of,
     card_conformance,
     card_profile,
     case_cost,
@@ -33,7 +34,8 @@ N_BOOT = 1000
 def _bottlenecks(*key: Any) -> Any:
     from flowmine.analytics import bottlenecks
 
-    return bottlenecks(log_of(Store(key[0], create=False), _filters(key)), kind="both", n_boot=N_BOOT)
+    return bottlenecks(log_of(Store(key[0], create=False), _filters(key)), kind="both", n_boot=N_BOOT,
+                       calendar=calendar_of(key))
 
 
 def bottleneck_lists(store: Store, f: Filters) -> dict[str, list[dict[str, Any]]]:

@@ -4,8 +4,10 @@ back to the URL (every value checked in ``_state`` against what the bar offered)
 Time frame (presets, dates typed or picked, the calendar on the data's span, the time zone),
 attribute and values, variant (with case counts, the full text on hover), contains step, transition
 (B directly after A), start and end step, case duration (hours in the bar, seconds in the URL),
-conformance; below, the active filters as removable chips with "clear all", the saved views and the
-offline report. Chips, "clear all" and presets are plain links to the URL without them.
+conformance; elapsed or business time (business time offered only when the process configuration has
+a working calendar; else disabled, its tooltip says why); below, the active filters as removable chips
+with "clear all", the saved views and the offline report. Chips, "clear all" and presets are plain links
+to the URL without them.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def filter_bar() -> list[Any]:
         dcc.DatePickerRange(id="flt-dates", display_format="YYYY-MM-DD", updatemode="singledate", clearable=True),
         dcc.Dropdown(id="flt-frame", clearable=False, searchable=False, style={"width": 150}),
         html.Label(id="lbl-zone"), dcc.Dropdown(id="flt-tz", clearable=False, style={"width": 170}),
+        html.Span([html.Label(id="lbl-time"), dcc.RadioItems(id="flt-time", inline=True)], id="flt-time-box"),
         html.Label(id="lbl-lang"), lang,
     ], className="fm-filters")
     case_row = html.Div([
@@ -204,6 +207,7 @@ def controls(f: _state.Filters, off: _state.Offer, shown: Callable[[str], str]) 
         "flt-top.max": max(len(off.variant_cases), len(off.variants), 1),
         "flt-size-min.value": f.size_min, "flt-size-max.value": f.size_max,
         "flt-size-min.placeholder": t("dur_min", lang), "flt-size-max.placeholder": t("dur_max", lang),
+        **time_switch(f, off),
     }
     labels = {"process": "process", "period": "period", "zone": "zone", "lang": "language", "attr": "attribute",
               "variant": "variant_filter", "has": "has_filter", "df": "df_filter", "first": "first_filter",
@@ -218,6 +222,20 @@ def controls(f: _state.Filters, off: _state.Offer, shown: Callable[[str], str]) 
         out[f"{cid}.labels"] = dropdown_labels(lang)
     out["flt-process.labels"] = out["flt-tz.labels"] = out["flt-frame.labels"] = dropdown_labels(lang)
     return out
+
+
+def time_switch(f: _state.Filters, off: _state.Offer) -> dict[str, Any]:
+    """The elapsed / business time switch: business time disabled without a working calendar, the
+    tooltip saying why (or which calendar business time counts)."""
+    lang = f.lang
+    text = off.calendar_text[1 if lang == "zh" else 0]
+    return {"lbl-time.children": t("time_basis", lang),
+            "flt-time.options": [{"label": t("time_elapsed", lang), "value": "elapsed"},
+                                 {"label": t("time_business", lang), "value": "business",
+                                  "disabled": not off.calendar}],
+            "flt-time.value": f.time or "elapsed",
+            "flt-time-box.title": t("time_hint", lang).format(calendar=text) if off.calendar
+            else t("time_no_calendar", lang)}
 
 
 #: The controls' properties the shell sets, in a fixed order (the render callback's outputs).

@@ -18,8 +18,10 @@ attribute within a range, inclusive, inside its values' range), ``not`` (repeata
 none of these steps), ``rework`` (cases executing this step twice or more), ``top`` (the cases of the
 K most frequent variants of all the process's cases, K up to the number of variants; the other
 filters intersect with them, as within one ``CaseFilter``), ``size_min`` / ``size_max`` (events per
-case, inclusive), ``tz`` (IANA zone; default: the
-process's), ``lang``; page settings: ``acts``, ``paths``, ``overlay``, ``stat`` (the process map's).
+case, inclusive), ``tz`` (IANA zone; default: the process's), ``time`` (``business``: every duration in
+business time of the process configuration's working calendar, offered only when it has a ``[calendar]``;
+absent or ``elapsed``: elapsed time), ``lang``; page settings: ``acts``, ``paths``, ``overlay``, ``stat``
+(the process map's).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from flowmine.errors import OptionError
 FIT = ("yes", "no")
 #: How a case meets the time frame (``CaseFilter`` fields of the same names); None in the URL: started.
 FRAMES = ("started", "completed", "active", "contained")
+#: How durations are measured: elapsed (the default, None in the URL) or business time of the process calendar.
+TIMES = ("elapsed", "business")
 #: URL keys of page settings (``Filters.view``): the process map's activity and path sliders, overlay and
 #: statistic. Shared links restore them; they are not case filters (no cached number depends on them).
 VIEW_KEYS = ("acts", "paths", "overlay", "stat", "card")
@@ -66,6 +70,8 @@ class Offer:
     span: tuple[str, str] | None = None  # ISO dates of the first and the last case start
     zone: str = "UTC"  # the process configuration's time zone
     numeric: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # numeric attribute → (min, max)
+    calendar: bool = False  # whether the process configuration has a working calendar (business time offered)
+    calendar_text: tuple[str, str] = ("", "")  # that calendar in one line, English and Chinese
 
     def date_bounds(self) -> tuple[str, str]:
         """The dates a filter may name: the whole years of the data (any year in 1900-2199 without data)."""
@@ -108,6 +114,7 @@ class Filters:
     size_min: int | None = None  # events per case (inclusive)
     size_max: int | None = None
     frame: str | None = None  # how a case meets from/to (FRAMES; None: started)
+    time: str | None = None  # "business": durations in business time of the process calendar (None: elapsed)
 
     def setting(self, key: str, allowed: Sequence[str], default: str) -> str:
         """A page setting from the URL (``view``) if it is one of ``allowed``, else ``default``."""
@@ -130,7 +137,7 @@ class Filters:
         items += [("not", v) for v in self.not_has]
         items += [(k, v) for k, v in (("rework", self.rework), ("top", _num(self.top)),
                                       ("size_min", _num(self.size_min)), ("size_max", _num(self.size_max))) if v]
-        items += [(k, v) for k, v in (("tz", self.tz), ("lang", self.lang)) if v]
+        items += [(k, v) for k, v in (("tz", self.tz), ("time", self.time), ("lang", self.lang)) if v]
         items += list(self.view)
         return "?" + urlencode(items)
 
@@ -157,7 +164,7 @@ class Filters:
 
     def cleared(self) -> Filters:
         """The same process, language and zone without any case filter ("clear all")."""
-        return Filters(process=self.process, lang=self.lang, tz=self.tz, view=self.view)
+        return Filters(process=self.process, lang=self.lang, tz=self.tz, view=self.view, time=self.time)
 
     def active(self) -> list[tuple[str, str, Filters]]:
         """The active filters, each as (URL key, value shown, the filters without it): the removable chips."""
@@ -268,10 +275,11 @@ def _single(f: Filters, name: str, value: Any, off: Offer) -> Any:
     checks: dict[str, Sequence[str] | Mapping[str, Any]] = {
         "variant": off.variants, "fit": FIT if off.conformance else (), "df": off.edges,
         "first": off.activities, "last": off.activities, "rework": off.activities, "tz": off.zones(),
-        "frame": FRAMES,
+        "frame": FRAMES, "time": TIMES if off.calendar else (),
         "attr": off.attributes,
         "num": off.numeric}
-    return _among(name, value, checks[name])
+    checked = _among(name, value, checks[name])
+    return None if name == "time" and checked == "elapsed" else checked
 
 
 def _in_range(value: Any, bounds: tuple[float, float] | None) -> float | None:
@@ -301,7 +309,7 @@ def _values(attr: str | None, values: Any, off: Offer) -> tuple[str, ...]:
 
 CHECKED = ("start", "end", "attr", "variant", "fit", "has", "df", "dur_min", "dur_max", "first", "last", "tz",
            "num", "num_min", "num_max",  # num before its bounds: they are checked against its range
-           "not_has", "rework", "top", "size_min", "size_max", "frame")
+           "not_has", "rework", "top", "size_min", "size_max", "frame", "time")
 URL_KEYS = {"start": "from", "end": "to", "first": "start", "last": "end", "not_has": "not"}
 #: Fields whose URL key repeats (one value each).
 REPEATED = ("has", "not_has")
@@ -386,8 +394,10 @@ def with_changes(f: Filters, processes: list[str], offer: Callable[[str], Offer]
         raise OptionError(f"language {changes['lang']!r} was not offered")
     process = changes.get("process", f.process)
     if process != f.process:  # another process offers other attributes, variants and steps
-        f = Filters(process=f.process, lang=f.lang, tz=f.tz)
+        f = Filters(process=f.process, lang=f.lang, tz=f.tz, time=f.time)
     off = offer(process) if (offer is not None and process) else NO_OFFER
+    if process != f.process and not off.calendar:  # business time follows to a process only if it has a calendar
+        changes["time"] = None
     if "num" in changes and (changes["num"] or None) != f.num:  # another attribute: its range starts open
         changes.update({k: None for k in ("num_min", "num_max") if changes.get(k, getattr(f, k)) == getattr(f, k)})
     out: dict[str, Any] = {}

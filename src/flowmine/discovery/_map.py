@@ -30,7 +30,20 @@ import pyarrow.compute as pc
 
 from flowmine._params import Interval, check_params
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
-from flowmine.analytics import LogLike, StoredLog, as_table, directly_follows, edge_sql, held_engine, log_order, scratch
+from flowmine.analytics import (
+    Calendar,
+    Engine,
+    LogLike,
+    StoredLog,
+    as_table,
+    business_sql,
+    directly_follows,
+    edge_sql,
+    held_engine,
+    in_business_time,
+    log_order,
+    scratch,
+)
 from flowmine.discovery._dot import MapGeometry, MapLayout, dot_layout
 from flowmine.errors import OptionError
 
@@ -188,9 +201,11 @@ def _replace_inst(eng: Any, table: str) -> None:
     eng.con.execute(f"ALTER TABLE {table} RENAME TO inst")
 
 
-def _project(eng: Any, keep: list[str]) -> None:
+def _project(eng: Any, keep: list[str], calendar: Calendar | None = None) -> None:
     """Replace the engine's ``inst`` by the instances of the kept activities, re-linked: each one's
-    previous instance is the previous kept one in its case (what ``inst`` of the projected log is)."""
+    previous instance is the previous kept one in its case (what ``inst`` of the projected log is);
+    with ``calendar`` (as :func:`flowmine.analytics.in_business_time` applied it) the edges' durations
+    in its business time."""
     eng.con.register("kept_", pa.table({"a": pa.array(keep, pa.string())}))
     eng.con.execute(
         'CREATE TEMP TABLE pinst AS SELECT "case", activity, pos, complete_us, start_us, '
@@ -198,9 +213,12 @@ def _project(eng: Any, keep: list[str]) -> None:
         'FROM inst WHERE activity IN (SELECT a FROM kept_) WINDOW w AS (PARTITION BY "case" ORDER BY pos)')
     is_view = eng.scalar("SELECT COUNT(*) FROM duckdb_views() WHERE view_name = 'inst' AND temporary")
     eng.con.execute("DROP VIEW inst" if is_view else "DROP TABLE inst")
+    end, prev = "GREATEST(COALESCE(start_us, complete_us), prev_complete_us)", "prev_complete_us"
+    if calendar is not None:
+        end, prev = business_sql(end, calendar), business_sql(prev, calendar)
     eng.con.execute(
         "CREATE TEMP VIEW inst AS SELECT *, CASE WHEN prev_complete_us IS NULL THEN NULL ELSE "
-        "GREATEST(COALESCE(start_us, complete_us), prev_complete_us) - prev_complete_us END AS edge_us FROM pinst")
+        f"({end}) - ({prev}) END AS edge_us FROM pinst")
 
 
 #: The declared kind of the map's activity and path sliders: a share of the log's.
@@ -232,6 +250,7 @@ def process_map(
     activities: float = 1.0,
     paths: float = 1.0,
     layout: dict[str, tuple[float, float]] | None = None,
+    calendar: Calendar | None = None,
 ) -> ProcessMap:
     """The process map of a log, abstracted to the most frequent activities and paths.
 
@@ -246,6 +265,10 @@ def process_map(
     layout : dict, optional
         Positions from :func:`map_layout` of the full log; computed here when not given. Pass the same
         layout for every slider position so the map does not move.
+    calendar : Calendar, optional
+        The edges' durations in business time of this working calendar (as
+        ``flowmine.analytics.profile(calendar=...)``), computed by the SQL engine (the compiled map pass
+        measures elapsed time only).
 
     Returns
     -------
@@ -265,7 +288,7 @@ def process_map(
     from flowmine.analytics import fast_path_available, map_frames  # loads numba
     from flowmine.errors import TooManyActivitiesError
 
-    if isinstance(log, StoredLog) and fast_path_available():  # one compiled pass over the cached columns
+    if calendar is None and isinstance(log, StoredLog) and fast_path_available():  # one compiled pass
         try:
             acts, dfg, ends, n_cases = map_frames(log, share_a)
         except TooManyActivitiesError:  # its per-edge arrays would be activities²: the SQL below
@@ -276,8 +299,13 @@ def process_map(
                      else pd.DataFrame(columns=EDGE_COLUMNS))
             return _assemble(kept, edges, n_cases, share_a, share_p, layout)
     eng = held_engine(log)  # a held stored log: its (filtered) relations in memory, no table copy
+    if eng is None and calendar is not None:  # business time needs the relations: on the SQL engine
+        eng = Engine(as_table(log))
+    applied = None
     try:
         if eng is not None:
+            if calendar is not None:
+                applied = in_business_time(eng, calendar)
             if isinstance(log, StoredLog) and log.filters:
                 _narrow(eng)
             acts = _sorted_counts(eng.frame(
@@ -288,7 +316,7 @@ def process_map(
         kept = acts.iloc[: max(1, math.ceil(share_a * len(acts)))] if len(acts) else acts
         if eng is not None:  # the (projected) log's DFG from the held instances
             if len(kept) < len(acts):
-                _project(eng, kept["a"].astype(str).tolist())
+                _project(eng, kept["a"].astype(str).tolist(), applied)
             n_cases = int(eng.scalar('SELECT COUNT(DISTINCT "case") FROM inst') or 0)  # type: ignore[call-overload]
             edges = (keep_paths(_all_edges(eng.frame(edge_sql()), _end_rows(eng.frame(_ENDS_INST_SQL))), share_p)
                      if n_cases else pd.DataFrame(columns=EDGE_COLUMNS))

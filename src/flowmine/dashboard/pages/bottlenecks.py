@@ -15,7 +15,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from flowmine.dashboard._components import Column, clicked_name, excel_button, plot_text, register_excel, table
 from flowmine.dashboard._data import filters_of, labeller, process_profile, slowest
-from flowmine.dashboard._i18n import plotly_config, t
+from flowmine.dashboard._i18n import plotly_config, t, timed
 from flowmine.dashboard._numbers import bottleneck_lists
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -40,19 +40,22 @@ def time_term(basis: str | None, kind: str) -> str:
     return between_steps(basis) if kind == "activity" else "waiting_time"
 
 
-def columns(basis: str | None, kind: str, lang: str) -> list[Column]:
-    """The columns of one list; every statistic says which one it is (total, median, mean, P90)."""
+def columns(basis: str | None, kind: str, lang: str, time: str | None = None) -> list[Column]:
+    """The columns of one list; every statistic says which one it is (total, median, mean, P90) and, in
+    business time, that it is business hours (the export's column names too)."""
     what = time_term(basis, kind)
     if kind == "edge":
         stat = {s: t(f"bn_edge_{s}", lang) for s in ("total", "median", "mean", "p90")}
     else:
         stat = {s: label(what, lang, stat=s) for s in ("total", "median", "mean", "p90")}
+    stat = {s: timed(v, time, lang) for s, v in stat.items()}
     return [Column("rank", "#", "number"), Column("name", t("activity" if kind == "activity" else "bn_edge", lang)),
             Column("waiting", stat["total"], "duration"), Column("share", t("bn_share", lang), "percent"),
             Column("cases", label("cases", lang), "number"),
             Column("instances", label("activity_instances", lang) if kind == "activity" else t("bn_passes", lang),
                    "number"),
-            Column("ci_low", t("bn_ci_low", lang), "duration"), Column("ci_high", t("bn_ci_high", lang), "duration"),
+            Column("ci_low", timed(t("bn_ci_low", lang), time, lang), "duration"),
+            Column("ci_high", timed(t("bn_ci_high", lang), time, lang), "duration"),
             Column("median", stat["median"], "duration"), Column("mean", stat["mean"], "duration"),
             Column("p90", stat["p90"], "duration")]
 
@@ -81,8 +84,9 @@ def sheets(store: Store, f: Filters) -> list[tuple[str, list[Column], list[dict[
     """The page's tables (the Excel export): the steps' list and the transitions' list."""
     basis = process_profile(store, f).get("time_basis")
     lists = bottleneck_lists(store, f)
-    return [(t("bn_steps", f.lang), columns(basis, "activity", f.lang), rows(lists["activity"], f.process, f.lang)),
-            (t("bn_edges", f.lang), columns(basis, "edge", f.lang), rows(lists["edge"], f.process, f.lang))]
+    return [(t("bn_steps", f.lang), columns(basis, "activity", f.lang, f.time),
+             rows(lists["activity"], f.process, f.lang)),
+            (t("bn_edges", f.lang), columns(basis, "edge", f.lang, f.time), rows(lists["edge"], f.process, f.lang))]
 
 
 def warm(store: Store, process: str) -> None:
@@ -104,7 +108,7 @@ def layout(store: Store, f: Filters) -> Any:
     tables: list[Any] = []
     for kind, tid, chart in (("activity", "bn-steps", "bn-chart"), ("edge", "bn-edges", "bn-chart-edges")):
         title = t("bn_steps" if kind == "activity" else "bn_edges", lang)
-        cols = columns(basis, kind, lang)
+        cols = columns(basis, kind, lang, f.time)
         tables += [html.H3(title), dcc.Graph(id=chart, figure=figure(lists[kind], f.process, cols[2].label, lang),
                                                config=plotly_config(lang)),
                    table(tid, cols, rows(lists[kind], f.process, lang), f=f, page=f"bottlenecks-{kind}")]
@@ -160,7 +164,7 @@ def register(app: Dash, store: Store) -> None:
                   "throughput": r["throughput_s"]} for r in cases.to_dict("records")]
         what = label(time_term(p.get("time_basis"), kind), lang, stat="total") if kind == "activity" \
             else t("bn_edge_total", lang)
-        cols = [Column("case", t("case", lang), "case"), Column("waiting", what, "duration"),
+        cols = [Column("case", t("case", lang), "case"), Column("waiting", timed(what, f.time, lang), "duration"),
                 Column("instances", label("activity_instances", lang), "number"),
-                Column("throughput", label("throughput_time", lang), "duration")]
+                Column("throughput", timed(label("throughput_time", lang), f.time, lang), "duration")]
         return table("bn-slowest", cols, found, f=f, page=f"bottlenecks-slowest-{step}")

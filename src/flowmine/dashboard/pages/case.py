@@ -19,7 +19,7 @@ from dash import Dash, Input, Output, dcc, html, no_update
 from flowmine.dashboard._case_data import CaseView, case_view
 from flowmine.dashboard._components import card, in_zone, local_time, plot_text, table, zone_label
 from flowmine.dashboard._data import filters_of, labeller, zone_of
-from flowmine.dashboard._i18n import plotly_config, t
+from flowmine.dashboard._i18n import plotly_config, t, timed
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
 from flowmine.vocabulary import duration, label, number, ratio
@@ -45,7 +45,8 @@ def _shown(ts: pd.Timestamp | None, zone: str) -> str:
     return "" if ts is None else ts.strftime("%Y-%m-%d %H:%M:%S") + f" {zone}"
 
 
-def timeline_figure(events: Any, lang: str, name: Any = str, waits: Any = None, zone: str = "UTC") -> dict[str, Any]:
+def timeline_figure(events: Any, lang: str, name: Any = str, waits: Any = None, zone: str = "UTC",
+                    time: str | None = None) -> dict[str, Any]:
     """The case's timeline as a plain figure dict: one row per activity instance (in the canonical
     order), a horizontal bar from its start to its completion in its resource's colour (an open
     instance hatched to the end of the log, an instance without a start a thin marker at its
@@ -90,7 +91,7 @@ def timeline_figure(events: Any, lang: str, name: Any = str, waits: Any = None, 
                      "hoverinfo": "text", "showlegend": False, "name": "instant",
                      "marker": {"symbol": "line-ns-open", "size": 22, "line": {"width": 4, "color": marks["color"]},
                                 "color": marks["color"]}})
-    shapes, notes = _gaps(waits, lang, zone)
+    shapes, notes = _gaps(waits, lang, zone, time)
     return {"data": data, "layout": {
         "height": 140 + 34 * len(recs), "margin": {"l": 240, "r": 20, "t": 20, "b": 50}, "barmode": "overlay",
         "xaxis": {"type": "date", "title": {"text": zone_label(zone, lang)}},
@@ -98,7 +99,8 @@ def timeline_figure(events: Any, lang: str, name: Any = str, waits: Any = None, 
         "shapes": shapes, "annotations": notes, "legend": {"title": {"text": t("resource", lang)}}}}
 
 
-def _gaps(waits: Any, lang: str, zone: str = "UTC") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _gaps(waits: Any, lang: str, zone: str = "UTC", time: str | None = None
+          ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     shapes, notes = [], []
     for w in ([] if waits is None else waits.to_dict("records")):
         lo, hi, row = in_zone(w["from"], zone), in_zone(w["to"], zone), int(w["position"])
@@ -108,7 +110,8 @@ def _gaps(waits: Any, lang: str, zone: str = "UTC") -> tuple[list[dict[str, Any]
                        "layer": "below"})
         word = t("case_sojourn" if w["sojourn"] else "case_wait", lang)
         notes.append({"x": _axis(lo + (hi - lo) / 2), "y": row, "xref": "x", "yref": "y", "showarrow": False,
-                      "text": plot_text(f"{word} {duration(w['wait_s'], lang)}"), "font": {"size": 10},
+                      "text": plot_text(timed(f"{word} {duration(w['wait_s'], lang)}", time, lang)),
+                      "font": {"size": 10},
                       "yshift": 14})
     return shapes, notes
 
@@ -131,7 +134,8 @@ def _summary(view: CaseView, f: Filters, zone: str = "UTC") -> Any:
     name = labeller(f.process, lang)
     cards = [card(f"{t('start', lang)} ({zone_label(zone, lang)})", local_time(row["start"], zone), "case-start"),
              card(f"{t('end', lang)} ({zone_label(zone, lang)})", local_time(row["end"], zone), "case-end"),
-             card(label("throughput_time", lang), duration(row["throughput_s"], lang), "case-throughput"),
+             card(timed(label("throughput_time", lang), f.time, lang), duration(row["throughput_s"], lang),
+                  "case-throughput"),
              card(label("events", lang), number(row["events"]), "case-events"),
              card(label("cost", lang), number(row["cost"], 2) if row["cost"] == row["cost"] else "—", "case-cost")]
     if view.fitness is not None:
@@ -168,7 +172,7 @@ def render(store: Store, search: str | None) -> Any:
         return html.P(t("no_store", f.lang))
     if not case:
         return html.P(t("case_missing", f.lang), id="case-unknown", className="fm-notice")
-    view = case_view(store, f.process, case) if len(case) <= MAX_ID else None
+    view = case_view(store, f.process, case, f.time) if len(case) <= MAX_ID else None
     if view is None:
         return html.P(t("case_unknown", f.lang).format(process=f.process, case=case[:MAX_ID]), id="case-unknown",
                       className="fm-notice")
@@ -180,7 +184,8 @@ def render(store: Store, search: str | None) -> Any:
         _summary(view, f, zone),
         html.H4(t("case_timeline", f.lang)),
         dcc.Graph(id="case-gantt", figure=timeline_figure(view.timeline, f.lang, labeller(f.process, f.lang),
-                                                         view.waits, zone), config=plotly_config(f.lang)),
+                                                         view.waits, zone, f.time),
+                  config=plotly_config(f.lang)),
         html.H4(t("case_attributes", f.lang)),
         table("case-attrs", [("field", t("case_field", f.lang)), ("value", t("case_value", f.lang))], attrs,
               f=f, page="case-attributes"),

@@ -22,7 +22,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from flowmine.dashboard._case_data import case_page
 from flowmine.dashboard._components import local_time, locale_text, plot_text, table, zone_label
 from flowmine.dashboard._data import case_events, filters_of, labeller, process_variants, variant_cases, zone_of
-from flowmine.dashboard._i18n import plotly_config, t
+from flowmine.dashboard._i18n import elapsed_only, plotly_config, t, timed
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
 from flowmine.vocabulary import duration, label, number
@@ -84,10 +84,12 @@ def fields(names: list[str]) -> dict[str, str]:
     return out
 
 
-def columns(names: list[str], lang: str, zone: str = "UTC") -> list[dict[str, Any]]:
-    """The grid's columns for the case table's ``names`` (times in ``zone``)."""
+def columns(names: list[str], lang: str, zone: str = "UTC", time: str | None = None) -> list[dict[str, Any]]:
+    """The grid's columns for the case table's ``names`` (times in ``zone``; the throughput time elapsed:
+    ``case_table`` takes no calendar, said so when the shell shows business time)."""
     head = {"case": t("case", lang), "start": f"{t('start', lang)} ({zone_label(zone, lang)})",
-            "end": f"{t('end', lang)} ({zone_label(zone, lang)})", "throughput_s": label("throughput_time", lang),
+            "end": f"{t('end', lang)} ({zone_label(zone, lang)})",
+            "throughput_s": elapsed_only(label("throughput_time", lang), time, lang),
             "events": label("events", lang), "variant": t("variant", lang), "cost": label("cost", lang),
             "fitting": t("case_fitting", lang)}
     out = []
@@ -149,7 +151,7 @@ def layout(store: Store, f: Filters) -> Any:
                   maxLength=MAX_SEARCH, style={"width": 360}),
         html.Div("", id="cases-count", style={"margin": "6px 0"}),
         dag.AgGrid(id="cases-table", rowModelType="infinite",
-                   columnDefs=columns(list(probe.columns), lang, zone_of(store, f)),
+                   columnDefs=columns(list(probe.columns), lang, zone_of(store, f), f.time),
                    defaultColDef={"sortable": True, "resizable": True, "filter": False},
                    dashGridOptions=opts, style={"height": 34 * PAGE_SIZE + 110}, filterModel={}),
         html.H3(t("cases_drill", lang)),
@@ -240,7 +242,7 @@ def drill_down(store: Store, f: Filters, variant: str) -> tuple[list[Any], list[
               "start": local_time(r["start"], zone, seconds=False), "end": local_time(r["end"], zone, seconds=False)}
              for r in every.head(DRILL_CAP).to_dict("records")]
     shown = zone_label(zone, f.lang)
-    cols = [("case", t("case", f.lang)), ("throughput", label("throughput_time", f.lang)),
+    cols = [("case", t("case", f.lang)), ("throughput", timed(label("throughput_time", f.lang), f.time, f.lang)),
             ("start", f"{t('start', f.lang)} ({shown})"), ("end", f"{t('end', f.lang)} ({shown})")]
     notice = (html.P(t("cases_drill_cap", f.lang).format(shown=number(DRILL_CAP), n=number(len(every))),
                      id="cases-cap", className="fm-notice") if len(every) > DRILL_CAP else "")

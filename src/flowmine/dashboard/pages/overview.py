@@ -20,7 +20,7 @@ from flowmine.dashboard._data import (
     process_profile,
     targets,
 )
-from flowmine.dashboard._i18n import plotly_config, t
+from flowmine.dashboard._i18n import plotly_config, t, timed
 from flowmine.dashboard._numbers import previous_values, status
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -67,7 +67,7 @@ def trend_figure(p: dict[str, Any], lang: str, target: tuple[str, float] | None 
     for the filters. The values are the profile's ``periods`` as they are. A plain figure dict: pages send
     figures as they are, without building a validated ``go.Figure``."""
     periods = p.get("periods") or []
-    median = label("throughput_time", lang, stat="median")
+    median = timed(label("throughput_time", lang, stat="median"), p.get("time"), lang)  # the profile's own time
     x = [row.get("period") for row in periods]
     need, thin = thin_periods(periods)
     med = [row.get("throughput_time_median_s") for row in periods]
@@ -158,7 +158,7 @@ def layout(store: Store, f: Filters) -> Any:
     p = process_profile(store, f)
     k = kpis(p, case_cost(store, f))
     lang = f.lang
-    tg = targets(f.process) if f.process else {}
+    tg = targets(f.process, f.time) if f.process else {}
     if not k["cases"]:
         return html.P(t("no_data", lang), id="ov-empty")
     window, prev = previous_values(store, f)
@@ -170,9 +170,10 @@ def layout(store: Store, f: Filters) -> Any:
         card(label("cases", lang), number(k["cases"]), "ov-cases"),
         card(label("events", lang), number(k["events"]), "ov-events"),
         card(label("variants", lang), number(k["variants"]), "ov-variants"),
-        kpi_card(label("throughput_time", lang, stat="median"), duration(k["tt_median"], lang), "ov-tt-median",
-                 "throughput_time", k["tt_median"], ctx, lambda v: duration(v, lang)),
-        card(label("throughput_time", lang, stat="p90"), duration(k["tt_p90"], lang), "ov-tt-p90"),
+        kpi_card(timed(label("throughput_time", lang, stat="median"), f.time, lang), duration(k["tt_median"], lang),
+                 "ov-tt-median", "throughput_time", k["tt_median"], ctx, lambda v: duration(v, lang)),
+        card(timed(label("throughput_time", lang, stat="p90"), f.time, lang), duration(k["tt_p90"], lang),
+             "ov-tt-p90"),
         kpi_card(label("cost_per_case", lang, stat="mean"), cost, "ov-cost", "cost_per_case", k["cost_case"], ctx,
                  lambda v: number(v, 2)),
         card(label("first_pass_yield", lang), percent(fpy), "ov-fpy"),

@@ -28,7 +28,7 @@ from flowmine.dashboard._data import (
     step_factors,
     version,
 )
-from flowmine.dashboard._i18n import plotly_config, t
+from flowmine.dashboard._i18n import plotly_config, t, timed
 from flowmine.dashboard._notions import notion_links
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
@@ -81,7 +81,8 @@ def _figure(store_path: str, ver: str, f: Filters, activities: float, paths: flo
                             highlight=[b["name"] for b in p.get("bottlenecks", [])[:3]],
                             labels={a["activity"]: name(a["activity"]) for a in acts}, node_time=node_time,
                             time_basis=p.get("time_basis"), lang=f.lang,
-                            title=f"{t('map', f.lang)} · {overlay_label(overlay, f.lang)}")
+                            title=timed(f"{t('map', f.lang)} · {overlay_label(overlay, f.lang)}",
+                                        f.time if overlay == "performance" else None, f.lang))
 
 
 def graph_height(spec: Any) -> int:
@@ -177,9 +178,10 @@ def step_detail(store: Store, f: Filters, step: str) -> Any:
     between = between_steps(p.get("time_basis"))  # sojourn time on a log without start timestamps
     cards = [card(label("activity_instances", lang), number(a["count"]), "map-d-count"),
              card(label("cases", lang), number(a["cases"]), "map-d-cases"),
-             card(label("service_time", lang, stat="median"), duration(a.get("service_time_median_s"), lang),
-                  "map-d-service"),
-             card(label(between, lang, stat="median"), duration(a.get(f"{between}_median_s"), lang), "map-d-waiting"),
+             card(timed(label("service_time", lang, stat="median"), f.time, lang),
+                  duration(a.get("service_time_median_s"), lang), "map-d-service"),
+             card(timed(label(between, lang, stat="median"), f.time, lang),
+                  duration(a.get(f"{between}_median_s"), lang), "map-d-waiting"),
              card(label("cost", lang), money(a.get("cost_total"), a.get("cost_currency")), "map-d-cost"),
              card(label("rework_rate", lang), percent(a.get("rework_rate")), "map-d-rework")]
     c = conformance(store, f.process, f) if f.process else None
@@ -222,9 +224,10 @@ def edge_detail(store: Store, f: Filters, edge: dict[str, Any], time_basis: str 
     cards = [card(t("map_times", lang), number(edge["count"]), "map-e-count"),
              card(label("cases", lang), number(edge["cases"]), "map-e-cases")]
     if s != START_NODE and e != END_NODE:
-        cards += [card(label(between, lang, stat=stat), duration(edge.get(f"duration_{stat}_s"), lang),
-                       f"map-e-{stat}") for stat in ("median", "mean", "p90")]
-        cards.append(card(f"{t('map_stat_max', lang)} · {label(between, lang)}",
+        cards += [card(timed(label(between, lang, stat=stat), f.time, lang),
+                       duration(edge.get(f"duration_{stat}_s"), lang), f"map-e-{stat}")
+                  for stat in ("median", "mean", "p90")]
+        cards.append(card(timed(f"{t('map_stat_max', lang)} · {label(between, lang)}", f.time, lang),
                           duration(edge.get("duration_max_s"), lang), "map-e-max"))
     if s == START_NODE:
         link = filter_link(f, "start", e)

@@ -12,7 +12,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from flowmine.dashboard import _card_view
 from flowmine.dashboard._components import Column, excel_button, register_excel, table
 from flowmine.dashboard._data import filters_of, labeller, process_profile, step_card_of
-from flowmine.dashboard._i18n import t
+from flowmine.dashboard._i18n import t, timed
 from flowmine.dashboard._state import Filters
 from flowmine.store import Store
 from flowmine.vocabulary import label
@@ -39,13 +39,15 @@ def rows(p: dict[str, Any], lang: str) -> list[dict[str, Any]]:
 
 def columns(p: dict[str, Any], lang: str) -> list[Column]:
     """The table's columns: the waiting time only on a log with start timestamps (without them it is
-    unknown and only the sojourn time is shown). Every duration says its statistic (median)."""
-    waiting = ([Column("waiting", label("waiting_time", lang, stat="median"), "duration")]
+    unknown and only the sojourn time is shown). Every duration says its statistic (median) and, in a
+    profile in business time, that it is business hours."""
+    time = p.get("time")
+    waiting = ([Column("waiting", timed(label("waiting_time", lang, stat="median"), time, lang), "duration")]
                if p.get("time_basis") == "waiting" else [])
     return [Column("activity", t("activity", lang)), Column("count", label("activity_instances", lang), "number"),
             Column("cases", label("cases", lang), "number"),
-            Column("service", label("service_time", lang, stat="median"), "duration"), *waiting,
-            Column("sojourn", label("sojourn_time", lang, stat="median"), "duration"),
+            Column("service", timed(label("service_time", lang, stat="median"), time, lang), "duration"), *waiting,
+            Column("sojourn", timed(label("sojourn_time", lang, stat="median"), time, lang), "duration"),
             Column("cost", label("cost", lang, stat="total"), "money", unit=currency_of(p)),
             Column("rework", label("rework_rate", lang), "percent")]
 
