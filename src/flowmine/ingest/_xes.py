@@ -321,24 +321,23 @@ def _build(p: _Parser) -> RawTable:
     notes += [f"{p.skipped[k]} {text}" for k, text in _SKIPPED.items() if p.skipped[k]]
     if (header := _header_note(p)) is not None:
         notes.insert(0, header)
-    pos_in_trace = np.frombuffer(p.ev_pos, dtype=np.int64).tolist()
-    positions = [
-        f"trace {t + 1}, event {e}" if t >= 0 else f"outside traces, event {e}"
-        for t, e in zip(ev_trace.tolist(), pos_in_trace, strict=True)
-    ]
+    pos_in_trace = pa.array(np.frombuffer(p.ev_pos, dtype=np.int64)).cast(pa.string())
+    where = pc.if_else(pa.array(ev_trace >= 0), pc.binary_join_element_wise(
+        "trace ", pa.array(ev_trace + 1).cast(pa.string()), ", event ", ""), "outside traces, event ")
+    positions = pc.binary_join_element_wise(where, pos_in_trace, "")  # "trace 3, event 2"
     quarantine, keep = QuarantineBuilder(p.source), np.ones(n, bool)
     per_event = _per_event(p, ev_trace)
     for e in sorted(per_event):  # one record per event, so that rows_read = kept + quarantined
         (reason, detail, column, value), *more = per_event[e]
         if more:
             detail += f" (and {len(more)} more: {', '.join(m[0] for m in more)})"
-        quarantine.add(e + 1, reason, detail, column=column, value=value, position=positions[e])
+        quarantine.add(e + 1, reason, detail, column=column, value=value, position=positions[e].as_py())
         keep[e] = False
     mask = pa.array(keep)
     return RawTable(
         source=p.source, format="xes", table=pa.table(columns).filter(mask),
         row_numbers=pa.array(np.arange(1, n + 1, dtype=np.int64)[keep]), quarantine=quarantine.to_table(),
-        positions=pa.array(positions, pa.string()).filter(mask), notes=notes, classifiers=dict(p.classifiers),
+        positions=positions.filter(mask), notes=notes, classifiers=dict(p.classifiers),
     )  # fmt: skip
 
 

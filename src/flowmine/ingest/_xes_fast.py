@@ -55,21 +55,20 @@ _TAG = re.compile(f"<(/?)(trace|event){_WS}*>")
 _FIRST_TRACE = re.compile(rb"<trace[ \t\r\n>]")
 _TAIL = re.compile(rb"[ \t\r\n]*</log[ \t\r\n]*>[ \t\r\n]*")
 _ENTITIES: Final = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
-_CTRL_OK: Final = (9, 10, 13)
 _HEADER_PARSER = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                       remove_comments=True, remove_pis=True)
 _LOG, _TRACE, _EVENT = 0, 1, 2
 _SEP_KIND, _NEXT, _LEAD, _TRAIL = 0, 1, 2, 3
 
 
-class Fallback(Exception):  # noqa: N818 (a signal, not an error: the lxml reader reads the file instead)
+class Fallback(Exception):
     """The fast path cannot represent this file exactly; the lxml reader reads it."""
 
 
 class _Piece:
     """What one distinct structure piece says: its kind, tags' effect on the state, the next type."""
 
-    __slots__ = ("kind", "typ", "start", "end", "traces", "events")
+    __slots__ = ("end", "events", "kind", "start", "traces", "typ")
 
     def __init__(self, text: str) -> None:
         self.typ, self.start, self.end, self.traces, self.events = -1, -1, -1, 0, 0
@@ -124,7 +123,8 @@ class _Chunk:
 
     def __init__(self, data: bytes, amp: bool) -> None:
         a = np.frombuffer(data, np.uint8)
-        if np.count_nonzero(a < 32) != sum(data.count(bytes([c])) for c in _CTRL_OK) or \
+        self.counts = {c: data.count(c.encode()) for c in "<\t\n\r"}
+        if np.count_nonzero(a < 32) != self.counts["\t"] + self.counts["\n"] + self.counts["\r"] or \
                 b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:
             raise Fallback("a character XML does not allow")
         q = np.flatnonzero(a == 34)
@@ -163,7 +163,7 @@ class _Chunk:
         occurs = np.bincount(codes, minlength=len(uniq))
         for ch in "<\t\n\r":
             inside = sum(int(c) * t.count(ch) for c, t in zip(occurs, enc.dictionary.to_pylist(), strict=True))
-            if inside != data.count(ch.encode()):
+            if inside != self.counts[ch]:
                 raise Fallback(f"{ch!r} inside a value")
         s = codes[0::2]  # lead, next..., trail: one per attribute, plus the trail
         start = np.array([u.start for u in uniq], np.int8)[s]
@@ -275,7 +275,7 @@ def _cases(p: _Parser, tr0: int, count: np.ndarray) -> None:
 def _header(p: _Parser, head: bytes) -> None:
     """The header (prolog, ``<log>`` and what precedes the first trace), parsed by lxml, read as today."""
     try:
-        root = etree.fromstring(head + b"</log>", etree.XMLParser(**_HEADER_PARSER))  # type: ignore[arg-type]
+        root = etree.fromstring(head + b"</log>", etree.XMLParser(**_HEADER_PARSER))
     except etree.XMLSyntaxError:
         raise Fallback("a header lxml must read") from None
     if root.getroottree().docinfo.internalDTD is not None or etree.QName(root).localname != "log":
