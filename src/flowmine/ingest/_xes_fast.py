@@ -25,6 +25,8 @@ chunk of XML and the text columns read so far.
 from __future__ import annotations
 
 import re
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Final
 
 import numpy as np
@@ -238,9 +240,14 @@ def _columns(ch: _Chunk, store: _Columns, kidx: np.ndarray, keys: list[str], sco
     _append(store, pa.table(arrays) if arrays else pa.table({}), n_rows)
 
 
-def _read_chunk(p: _Parser, data: bytes) -> None:
+def _parse(data: bytes) -> tuple[_Chunk, np.ndarray, list[str]]:
+    """The order-free part of a chunk (numpy and Arrow, which release the GIL): run in a worker thread."""
     ch = _Chunk(data, b"&" in data)
-    kidx, keys = _keys(ch)
+    return (ch, *_keys(ch))
+
+
+def _read_chunk(p: _Parser, parsed: tuple[_Chunk, np.ndarray, list[str]]) -> None:
+    ch, kidx, keys = parsed
     ev0, tr0 = p.n_events, len(p.tr_first)
     _columns(ch, p.events, kidx, keys, _EVENT, ch.event_of_attr, ch.n_events, p)
     _columns(ch, p.traces, kidx, keys, _TRACE, ch.trace_of_attr, ch.n_traces, p)
@@ -298,7 +305,26 @@ def read_body(p: _Parser, src: XesSource) -> None:
             raise Fallback("no trace")
         pending += more
     _header(p, pending[: m.start()])
-    pending, done = pending[m.start():], False
+    pending = pending[m.start():]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # at most two chunks parsed ahead: memory stays bounded
+        inflight: deque[Future[tuple[_Chunk, np.ndarray, list[str]]]] = deque()
+        try:
+            pending = _chunks(p, src, pending, pool, inflight)
+            while inflight:
+                _read_chunk(p, inflight.popleft().result())
+        finally:
+            for f in inflight:
+                f.cancel()
+    if not _TAIL.fullmatch(pending):
+        raise Fallback("something after the last trace")
+    if p.n_events == 0:
+        raise Fallback("no events")
+
+
+def _chunks(p: _Parser, src: XesSource, pending: bytes, pool: ThreadPoolExecutor,
+            inflight: deque[Future[tuple[_Chunk, np.ndarray, list[str]]]]) -> bytes:
+    """Read ``src`` in chunks of whole traces, parse them in ``pool``, fold finished ones into ``p`` in order."""
+    done = False
     while not done:
         more = src.read(CHUNK_BYTES)
         done = not more
@@ -309,9 +335,8 @@ def read_body(p: _Parser, src: XesSource) -> None:
                 raise Fallback("a trace longer than the chunks this path holds")
             continue
         cut += len(b"</trace>")
-        _read_chunk(p, pending[:cut])
+        inflight.append(pool.submit(_parse, pending[:cut]))
         pending = pending[cut:]
-    if not _TAIL.fullmatch(pending):
-        raise Fallback("something after the last trace")
-    if p.n_events == 0:
-        raise Fallback("no events")
+        while len(inflight) > 1:
+            _read_chunk(p, inflight.popleft().result())
+    return pending
