@@ -37,12 +37,16 @@ from flowmine.errors import MappingError, UnsafeInputError, UnusableInputError
 from flowmine.ingest._mapping import Mapping
 from flowmine.ingest._raw import QuarantineBuilder, RawTable
 from flowmine.ingest._source import open_gzip_capped
+from flowmine.ingest._xes_fast import Fallback, read_body
 from flowmine.ingest._xes_source import REFUSED, XesSource, syntax_error
 from flowmine.ingest._xes_types import _BAD, _typed
 
 #: Longest attribute value kept (characters); longer values quarantine their event.
 MAX_VALUE_CHARS: Final = 1_000_000
 _CHUNK_EVENTS: Final = 65_536
+#: Whether the vectorised reader (:mod:`._xes_fast`) reads the body first; off, every file goes element by
+#: element through lxml (the equivalence tests compare the two).
+FAST_PATH = True
 _NAME: Final = "concept:name"
 _TOO_LARGE: Final = Reason.VALUE_TOO_LARGE
 _KINDS = dict(string="string", id="string", date="date", int="int", float="float", boolean="boolean")
@@ -317,25 +321,28 @@ def _build(p: _Parser) -> RawTable:
     notes += [f"{p.skipped[k]} {text}" for k, text in _SKIPPED.items() if p.skipped[k]]
     if (header := _header_note(p)) is not None:
         notes.insert(0, header)
-    pos_in_trace = np.frombuffer(p.ev_pos, dtype=np.int64).tolist()
-    positions = [
-        f"trace {t + 1}, event {e}" if t >= 0 else f"outside traces, event {e}"
-        for t, e in zip(ev_trace.tolist(), pos_in_trace, strict=True)
-    ]
+    pos_in_trace = pa.array(np.frombuffer(p.ev_pos, dtype=np.int64)).cast(pa.string())
+    where = pc.if_else(pa.array(ev_trace >= 0), pc.binary_join_element_wise(
+        "trace ", pa.array(ev_trace + 1).cast(pa.string()), ", event ", ""), "outside traces, event ")
+    positions = pc.binary_join_element_wise(where, pos_in_trace, "")  # "trace 3, event 2"
     quarantine, keep = QuarantineBuilder(p.source), np.ones(n, bool)
     per_event = _per_event(p, ev_trace)
     for e in sorted(per_event):  # one record per event, so that rows_read = kept + quarantined
         (reason, detail, column, value), *more = per_event[e]
         if more:
             detail += f" (and {len(more)} more: {', '.join(m[0] for m in more)})"
-        quarantine.add(e + 1, reason, detail, column=column, value=value, position=positions[e])
+        quarantine.add(e + 1, reason, detail, column=column, value=value, position=positions[e].as_py())
         keep[e] = False
     mask = pa.array(keep)
     return RawTable(
         source=p.source, format="xes", table=pa.table(columns).filter(mask),
         row_numbers=pa.array(np.arange(1, n + 1, dtype=np.int64)[keep]), quarantine=quarantine.to_table(),
-        positions=pa.array(positions, pa.string()).filter(mask), notes=notes, classifiers=dict(p.classifiers),
+        positions=positions.filter(mask), notes=notes, classifiers=dict(p.classifiers),
     )  # fmt: skip
+
+
+def _open(path: Path, gzipped: bool) -> IO[bytes]:
+    return open_gzip_capped(path) if gzipped else path.open("rb")
 
 
 def read_xes(path: Path, gzipped: bool) -> RawTable:
@@ -370,12 +377,23 @@ def read_xes(path: Path, gzipped: bool) -> RawTable:
     (3, 0)
     """
     source = str(path)
-    stream: IO[bytes] = open_gzip_capped(path) if gzipped else path.open("rb")
-    with stream:
+    parser = _Parser(source)
+    with _open(path, gzipped) as stream:
         src = XesSource(stream, source)
-        src.scan_prolog()
+        src.scan_prolog()  # refuses DOCTYPE/entities before either parser reads a byte of the body
+        if FAST_PATH:
+            try:
+                read_body(parser, src)
+            except Fallback:
+                parser = None  # type: ignore[assignment]
+        else:
+            parser.run(src)
+    if parser is None:  # the fast path could not represent the file exactly: read it again, element by element
         parser = _Parser(source)
-        parser.run(src)
+        with _open(path, gzipped) as stream:
+            src = XesSource(stream, source)
+            src.scan_prolog()
+            parser.run(src)
     if parser.n_events == 0:
         raise UnusableInputError(source, "holds no events")
     return _build(parser)
