@@ -19,7 +19,8 @@ exception class of flowmine is defined here (``tests/test_errors.py`` keeps it s
     ├── TranslationError               a query has no Spark SQL equivalent (yet) (exit 2)
     ├── DashboardError                 the dashboard cannot start as asked: an address without auth (exit 2)
     │   └── AuthFileError              the auth file is missing, malformed, holds a plain password (exit 2)
-    └── StrictModeError                --strict and some rows were quarantined (exit 1)
+    ├── StrictModeError                --strict and some rows were quarantined (exit 1)
+    └── FastPathDeclined               internal: a fast reader hands the source to the exact one (exit 2)
 
 The CLI's exit codes (``flowmine.cli``): 0 done; 1 ``--strict`` found quarantined rows
 (:class:`StrictModeError`), ``monitor`` found a KPI breaching, ``verify`` found a damaged file; 2 any
@@ -131,3 +132,8 @@ class StrictModeError(FlowmineError):
     """Raised by the CLI in ``--strict`` mode when rows were quarantined."""
 
     exit_code = 1
+
+
+class FastPathDeclined(FlowmineError):
+    """Internal: a fast reader cannot represent this source exactly and declines it before any result
+    exists; the exact (slower) reader then reads the source. Caught inside flowmine, never shown."""

@@ -10,8 +10,9 @@ attribute; counts and a forward fill of the trace/event state place every attrib
 trace. The values become the same text columns that :class:`~flowmine.ingest._xes._Parser` collects
 element by element, so typing, quarantine and notes are the lxml reader's own code.
 
-Anything this path cannot represent exactly raises :class:`Fallback` before a result exists, and the
-file is read again by the lxml reader: single-quoted or reordered XML attributes, nested attributes,
+Anything this path cannot represent exactly raises :class:`~flowmine.errors.FastPathDeclined`
+(``Fallback`` here) before a result exists, and the file is read again by the lxml reader:
+single-quoted or reordered XML attributes, nested attributes,
 lists and containers, unknown or prefixed tags, comments, CDATA or text in the body, an attribute
 repeated in one event, events outside traces, log attributes between or after traces, a character
 reference (``&#...;``), whitespace or ``<`` inside a value, control characters, a declared encoding
@@ -35,6 +36,7 @@ import pyarrow.compute as pc
 from lxml import etree
 
 from flowmine._schema import CASE, Reason
+from flowmine.errors import FastPathDeclined as Fallback
 
 if TYPE_CHECKING:
     from flowmine.ingest._xes import _Columns, _Parser
@@ -61,10 +63,6 @@ _HEADER_PARSER = dict(resolve_entities=False, no_network=True, load_dtd=False, h
                       remove_comments=True, remove_pis=True)
 _LOG, _TRACE, _EVENT = 0, 1, 2
 _SEP_KIND, _NEXT, _LEAD, _TRAIL = 0, 1, 2, 3
-
-
-class Fallback(Exception):
-    """The fast path cannot represent this file exactly; the lxml reader reads it."""
 
 
 class _Piece:
