@@ -256,3 +256,93 @@ def test_a_group_s_own_units_give_the_candidates_and_comparison_of_the_group_wit
     assert ikeys == keys and np.array_equal(imasks, masks[:, within]) and len(keys) == 3
     pd.testing.assert_frame_equal(fast, plain)
     assert plain["finding"].any()
+
+
+def test_shares_counted_on_codes_equal_value_counts_with_ties_empty_texts_and_missing_values() -> None:
+    from flowmine.explain._card import coded_shares, shares
+
+    rng = _rng()
+    pool = np.array(["", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j"], dtype=object)
+    for size, top in ((0, 5), (7, 3), (400, 5), (3000, 8)):
+        values = pool[rng.integers(0, pool.size, size)].astype(object)
+        values[rng.random(size) < 0.1] = None
+        series = pd.Series(values, dtype=object)
+        codes, names = pd.factorize(series)
+        assert coded_shares(np.asarray(codes, dtype=np.int64), np.asarray(names, dtype=object), top) == \
+            shares(series, top)
+    tied = pd.Series(["b", "a", "b", "a", "c"], dtype=object)  # a tie: the first seen first, as value_counts
+    codes, names = pd.factorize(tied)
+    assert [s["value"] for s in coded_shares(np.asarray(codes), np.asarray(names, dtype=object), 5)] == \
+        [s["value"] for s in shares(tied, 5)] == ["b", "a", "c"]
+
+
+def test_text_columns_coded_once_give_the_factors_of_their_texts() -> None:
+    rng = _rng()
+    texts = np.array(["", "x", "y", "z"], dtype=object)[rng.integers(0, 4, 500)]
+    texts[rng.random(500) < 0.2] = None
+    inst = pd.DataFrame({"resource": pd.array(texts, dtype="string[pyarrow]"),
+                         "role": pd.array(np.full(500, None), dtype="string[pyarrow]")})
+    prep = Prepared(inst)
+    rows = np.sort(rng.choice(500, 200, replace=False))
+    plain = _units._column("org:resource", "resource", inst["resource"].iloc[rows].reset_index(drop=True), 4)
+    fast = _units.coded_factor("org:resource", "resource", prep.coded("resource"), rows)
+    assert plain is not None and fast is not None
+    assert plain.labels.tolist() == fast.labels.tolist()
+    assert [c.tolist() for c in plain.codes()] == [c.tolist() for c in fast.codes()]
+    assert _units.coded_factor("org:role", "role", prep.coded("role"), rows) is None  # no role known
+    assert prep.coded("role") is not None and Prepared(pd.DataFrame({"resource": [1, 2]})).coded("resource") is None
+    sizes = _units.same_key_sizes(inst["resource"].to_numpy(dtype=object)[rows], rows // 7)
+    assert sizes.tolist() == _units.same_key_sizes(prep.coded("resource")[0][rows], rows // 7, coded=True).tolist()
+
+
+def test_cases_counted_from_integer_codes_equal_the_counts_from_the_texts() -> None:
+    rng = _rng()
+    ids = rng.integers(0, 300, 1200)
+    texts = np.array([f"c{i}" for i in ids], dtype=object)
+    masks = rng.random((40, ids.size)) < 0.4
+    from_texts, from_codes = _explain._Cases(texts), _explain._Cases(texts, ids.astype(np.int64))
+    assert from_codes.unique == from_texts.unique
+    assert from_codes.counts(masks).tolist() == from_texts.counts(masks).tolist()
+    units = _units.Units(np.zeros(ids.size), texts, [], "s", False, case_codes=ids.astype(np.int64))
+    assert _explain._n_cases(units) == int(pd.unique(texts).size)
+    assert _explain._Cases(np.zeros(0, dtype=object), np.zeros(0, dtype=np.int64)).unique
+
+
+def test_places_of_an_index_are_remembered_and_none_for_an_unknown_label() -> None:
+    prep = Prepared(pd.DataFrame({"activity": ["a"]}))
+    index, asked = pd.Index(["x", "y", "z"]), pd.Index(["z", "x"])
+    found = prep.places(index, asked)
+    assert found is not None and found.tolist() == [2, 0] and prep.places(index, asked) is found
+    assert prep.places(index, pd.Index(["x", "w"])) is None
+
+
+def test_card_parts_from_codes_equal_the_parts_from_texts(finance: Path) -> None:
+    from flowmine.explain import _card
+    from flowmine.explain._waiting import waiting_parts
+
+    log = stored(finance, "finance")
+    prep = prepared(log)
+    inst = prep.inst
+    step = "GM approval"
+    rows = np.flatnonzero(prep.rows(step))
+    codes = prep.case_codes()
+    before, after = np.maximum(rows - 1, 0), np.minimum(rows + 1, len(inst) - 1)
+    has_prev = (rows > 0) & (codes[before] == codes[rows])
+    has_next = (rows + 1 < len(inst)) & (codes[after] == codes[rows])
+    res = inst["resource"].astype(object)
+    here = res.iloc[rows].reset_index(drop=True)
+    prev = res.iloc[before].reset_index(drop=True).where(has_prev)
+    nxt = res.iloc[after].reset_index(drop=True).where(has_next)
+    got = _card._handovers(prep, rows, before, after, has_prev, has_next, 5)
+    assert got == (_card.shares((prev + " → " + here).dropna(), 5), _card.shares((here + " → " + nxt).dropna(), 5))
+    assert got[0] and got[1]
+    which = prep.rows(step)
+    plain_frame, plain = waiting_parts(inst, which, None, prep.busy())
+    fast_frame, fast = waiting_parts(inst, which, None, prep.busy(), prep.coded("resource"))
+    assert fast == plain and plain["instances"] > 0
+    pd.testing.assert_frame_equal(fast_frame, plain_frame.reset_index(drop=True))
+    attrs = prep.attributes(log)[0]
+    positions = prep.case_positions(log)[rows]
+    cases = inst["case"].to_numpy(dtype=object)[rows]
+    assert _card._case_attributes(attrs, cases, 5, positions, prep.case_table_codes(log)) == \
+        _card._case_attributes(attrs, cases, 5, positions)

@@ -82,7 +82,21 @@ def _num(v: Any) -> Any:
 
 def shares(values: pd.Series, top: int = 8) -> list[dict[str, Any]]:
     """The most frequent values with counts and shares (the rest folded into one ``(other)`` row)."""
-    counts = values.value_counts(dropna=True)
+    return _shares_of(values.value_counts(dropna=True), top)
+
+
+def coded_shares(codes: np.ndarray, names: np.ndarray, top: int = 8) -> list[dict[str, Any]]:
+    """:func:`shares` of the values ``names[codes]`` (-1: missing, not counted), counted on the codes:
+    the same counts in the same order (by count, ties in order of first appearance, as
+    ``value_counts`` sorts them) without a text per row."""
+    known = codes[codes >= 0]
+    distinct, first, counts = np.unique(known, return_index=True, return_counts=True)
+    seen = np.argsort(first, kind="stable")
+    series = pd.Series(counts[seen], index=pd.Index(np.asarray(names, dtype=object)[distinct[seen]], dtype=object))
+    return _shares_of(series.sort_values(ascending=False, kind="stable"), top)
+
+
+def _shares_of(counts: pd.Series, top: int) -> list[dict[str, Any]]:
     total = int(counts.sum())
     out = [{"value": str(k), "count": int(n), "share": n / total} for k, n in counts.iloc[:top].items()]
     if len(counts) > top:
@@ -213,9 +227,11 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
     before, after = np.maximum(rows - 1, 0), np.minimum(rows + 1, len(inst) - 1)
     has_prev = (rows > 0) & (codes[before] == codes[rows])
     has_next = (rows + 1 < len(inst)) & (codes[after] == codes[rows])
-    nxt = inst["activity"].iloc[after].set_axis(at.index).where(has_next, "(end)")
-    prev_res = inst["resource"].iloc[before].set_axis(at.index).where(has_prev)
-    next_res = inst["resource"].iloc[after].set_axis(at.index).where(has_next)
+    act_codes, act_names = prep.activity_codes()
+    # the successors as codes, "(end)" the code after the activities'
+    successors = coded_shares(np.where(has_next, act_codes[after], act_names.size), np.append(act_names, "(end)"),
+                              top)
+    handovers = _handovers(prep, rows, before, after, has_prev, has_next, top)
     ready = pd.to_datetime(ready_times(at), utc=True).dt.tz_convert(tz)
     arrivals = pd.crosstab(ready.dt.day_of_week, ready.dt.hour).reindex(index=range(7), columns=range(24),
                                                                          fill_value=0)
@@ -226,7 +242,8 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
     inputs: dict[str, Any] = {
         "predecessors": shares(at["prev_activity"].fillna("(start)"), top),
         "arrivals": {"weekdays": list(_WEEKDAYS), "hours": list(range(24)), "counts": arrivals.to_numpy().tolist()},
-        "case_attributes": _case_attributes(prep.attributes(log)[0], case_ids, top, positions)}
+        "case_attributes": _case_attributes(prep.attributes(log)[0], case_ids, top, positions,
+                                            prep.case_table_codes(log))}
     has_starts = bool(at["start"].notna().any())
     per_case = at.groupby("case")["repetition"].max()
     quality_failed = at[at["quality"].fillna("").str.lower().isin(["fail", "failed", "rejected", "no"])]
@@ -236,7 +253,8 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
     in_batch = pd.Series(batches).isin(["2-3", "4-9", "10+"])
     parts = None
     if has_starts:
-        _, parts = waiting_parts(inst, mask, cfg.working_calendar() if cfg is not None else None, prep.busy())
+        _, parts = waiting_parts(inst, mask, cfg.working_calendar() if cfg is not None else None, prep.busy(),
+                                 prep.coded("resource"))
     cost = at["cost"]
     processing: dict[str, Any] = {
         "time_basis": "waiting" if has_starts else "sojourn",
@@ -250,13 +268,12 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
         "batching": {"share_in_batches": float(in_batch.mean()) if len(in_batch) else None,
                      "sizes": shares(pd.Series(batches), top)},
         "waiting_parts": parts}
-    outputs: dict[str, Any] = {"successors": shares(nxt, top),
+    outputs: dict[str, Any] = {"successors": successors,
                                "quality": shares(at["quality"], top) if at["quality"].notna().any() else [],
                                "instance_outcomes": shares(at["outcome"], top) if at["outcome"].notna().any() else []}
     participants: dict[str, Any] = {
         "resources": _resources(at, top), "roles": shares(at["role"], top) if at["role"].notna().any() else [],
-        "handovers_in": shares((prev_res.astype(object) + " → " + at["resource"].astype(object)).dropna(), top),
-        "handovers_out": shares((at["resource"].astype(object) + " → " + next_res.astype(object)).dropna(), top)}
+        "handovers_in": handovers[0], "handovers_out": handovers[1]}
     controls, report = _controls(log, cfg, step, report, lang, processing, definition)
     participants["four_eyes"] = [c for c in controls["rules"] if c["kind"] == "four_eyes"]
     # the time the environment explains: waiting, else sojourn, else service (a case's first step has
@@ -271,18 +288,46 @@ def step_card(log: LogLike, step: str, *, report: Any = None, definition: str | 
                     controls=controls, participants=participants, environment=environment, annotations=notes)
 
 
+def _handovers(prep: Prepared, rows: np.ndarray, before: np.ndarray, after: np.ndarray, has_prev: np.ndarray,
+               has_next: np.ndarray, top: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The shares of "previous resource → the step's" and "the step's → next resource" pairs (a pair with a
+    missing resource, or without a neighbour in the case, not counted)."""
+    coded = prep.coded("resource")
+    inst = prep.inst
+    if coded is None:  # resources that are not text: the pairs spelt
+        res = inst["resource"].astype(object)
+        here = res.iloc[rows].reset_index(drop=True)
+        prev = res.iloc[before].reset_index(drop=True).where(has_prev)
+        nxt = res.iloc[after].reset_index(drop=True).where(has_next)
+        return shares((prev + " → " + here).dropna(), top), shares((here + " → " + nxt).dropna(), top)
+    codes, names, _ = coded
+    n = np.int64(max(names.size, 1))
+    here = codes[rows]
+    out = []
+    for first, second, ok in ((codes[before], here, has_prev), (here, codes[after], has_next)):
+        pair = np.where(ok & (first >= 0) & (second >= 0), first * n + second, -1)
+        used = np.unique(pair[pair >= 0])  # only the pairs that occur are spelt
+        spelt = np.asarray([f"{names[k // n]} → {names[k % n]}" for k in used.tolist()], dtype=object)
+        out.append(coded_shares(np.where(pair >= 0, np.searchsorted(used, pair), -1), spelt, top))
+    return out[0], out[1]
+
+
 def _currency(at: pd.DataFrame) -> str | None:
     found = [c for c in at["currency"].dropna().unique().tolist() if c]
     return str(found[0]) if len(found) == 1 else (None if not found else "mixed")
 
 
-def _case_attributes(attrs: pd.DataFrame, cases: np.ndarray, top: int, positions: np.ndarray | None = None
-                     ) -> dict[str, Any]:
+def _case_attributes(attrs: pd.DataFrame, cases: np.ndarray, top: int, positions: np.ndarray | None = None,
+                     coded: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> dict[str, Any]:
     """The case attributes of ``cases`` (at ``positions`` of the table when known): the top values'
-    shares, or the median and the 10th and 90th percentiles of a number with many values."""
+    shares, or the median and the 10th and 90th percentiles of a number with many values. ``coded``:
+    each column's values as codes over the table (``Prepared.case_table_codes``), counted at the
+    positions instead of the values."""
     out: dict[str, Any] = {}
+    at = None
     if positions is not None and (positions.size == 0 or positions.min() >= 0):
-        sub = attrs.iloc[np.asarray(positions, dtype=np.int64)]
+        at = np.asarray(positions, dtype=np.int64)
+        sub = attrs.iloc[at]
     else:
         sub = attrs.reindex(cases)
     for col in sub.columns:
@@ -291,6 +336,8 @@ def _case_attributes(attrs: pd.DataFrame, cases: np.ndarray, top: int, positions
             v = s.dropna().to_numpy(dtype=np.float64)
             out[col] = {"median": float(np.median(v)), "p10": float(np.quantile(v, 0.1)),
                         "p90": float(np.quantile(v, 0.9))} if v.size else None
+        elif at is not None and coded is not None and col in coded:
+            out[col] = coded_shares(coded[col][0][at], coded[col][1], top)
         else:
             out[col] = shares(s.astype(object), top)
     return out

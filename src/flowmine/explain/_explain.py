@@ -253,11 +253,13 @@ class _Cases:
     """Distinct cases under a mask, fast: case ids as integer codes; when every unit is its own case
     (one instance per case, or per-case units) a count of the mask is the count of its cases."""
 
-    def __init__(self, cases: npt.NDArray[np.object_]) -> None:
-        codes, uniques = pd.factorize(cases)
-        self.unique = len(uniques) == cases.size
+    def __init__(self, cases: npt.NDArray[Any], codes: npt.NDArray[np.int64] | None = None) -> None:
+        if codes is None:  # ``codes``: the cases as non-negative integers, when the caller has them
+            codes = np.asarray(pd.factorize(cases)[0], dtype=np.int64)
+        per_case = np.bincount(codes)
+        self.unique = codes.size == 0 or int(per_case.max()) <= 1
         # the units of cases with several (rework): only they can make a count of the mask too high
-        self.multi = np.flatnonzero(np.bincount(codes, minlength=len(uniques))[codes] > 1)
+        self.multi = np.flatnonzero(per_case[codes] > 1)
         self.codes = codes[self.multi]
         by_case = np.argsort(self.codes, kind="stable")  # the several units of a case side by side
         self.grouped = self.multi[by_case]
@@ -285,7 +287,7 @@ class _Cases:
 def _cases_of(units: Units) -> _Cases:
     """The distinct-case counter of all of ``units``' units, made once."""
     if "cases" not in units.memo:
-        units.memo["cases"] = _Cases(units.cases)
+        units.memo["cases"] = _Cases(units.cases, units.case_codes)
     return units.memo["cases"]
 
 
@@ -316,8 +318,10 @@ def _candidates(units: Units, min_cases: int, within: npt.NDArray[np.bool_] | No
     return keys, (np.concatenate(masks) if keys else np.zeros((0, units.values.size), dtype=bool))
 
 
-def _n_cases(cases: npt.NDArray[np.object_]) -> int:
-    return int(pd.unique(cases).size)
+def _n_cases(units: Units) -> int:
+    if units.case_codes is not None:
+        return int(np.count_nonzero(np.bincount(units.case_codes))) if units.case_codes.size else 0
+    return int(pd.unique(units.cases).size)
 
 
 def _within(units: Units, within: npt.NDArray[np.bool_]) -> Units:
@@ -329,7 +333,8 @@ def _within(units: Units, within: npt.NDArray[np.bool_]) -> Units:
         inner = Factor(f.name, f.kind, f.labels[within], f.edges)
         inner._codes = (codes[within], names)
         factors.append(inner)
-    return Units(units.values[within], units.cases[within], factors, units.unit, units.binary, units.notes)
+    return Units(units.values[within], units.cases[within], factors, units.unit, units.binary, units.notes,
+                 case_codes=None if units.case_codes is None else units.case_codes[within])
 
 
 def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[np.bool_],
@@ -342,7 +347,8 @@ def _compare(units: Units, keys: list[tuple[str, str, str]], masks: npt.NDArray[
     # the rows C-ordered: a row is read whole, a column selection would leave it strided over all rows
     everything = bool(scope.all())
     m = masks if everything else np.compress(scope, masks, axis=1)
-    cases = _cases_of(units) if everything else _Cases(units.cases[scope])
+    cases = _cases_of(units) if everything else _Cases(
+        units.cases[scope], None if units.case_codes is None else units.case_codes[scope])
     if not keys:
         return pd.DataFrame(columns=list(FACTOR_COLUMNS))
     order = np.argsort(x, kind="stable")
@@ -569,10 +575,11 @@ def explain_with(log: LogLike, prep: Prepared, *, step: str | None, edge: tuple[
     if decompose and measure == "waiting" and target != "case":
         which = (((inst["activity"] == name[1]) & (inst["prev_activity"] == name[0])).to_numpy()
                  if isinstance(name, tuple) else prep.rows(str(name)))
-        _, parts = waiting_parts(inst, which, cfg.working_calendar() if cfg is not None else None, prep.busy())
+        _, parts = waiting_parts(inst, which, cfg.working_calendar() if cfg is not None else None, prep.busy(),
+                                 prep.coded("resource"))
     return Explanation(
         target=target, name=label, measure=measure, statistic="rate" if units.binary else "median",
-        unit=units.unit, cases=_n_cases(units.cases), units=int(units.values.size), alpha=alpha,
+        unit=units.unit, cases=_n_cases(units), units=int(units.values.size), alpha=alpha,
         min_cases=min_cases, n_boot=n_boot, confidence=confidence, seed=seed, factors=table,
         interactions=inner, bins={f.name: f.edges for f in units.factors if f.edges is not None},
         notes=units.notes, waiting_parts=parts)

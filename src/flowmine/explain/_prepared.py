@@ -30,6 +30,8 @@ T = TypeVar("T")
 KEPT = 2
 #: How many steps' rows a prepared log keeps as frames.
 STEPS = 2
+#: How many looked-up indexes' places a prepared log keeps (:meth:`Prepared.places`).
+PLACES = 4
 
 
 class Prepared:
@@ -40,6 +42,7 @@ class Prepared:
         self._made: dict[Any, Any] = {}
         self._steps: OrderedDict[Any, pd.DataFrame] = OrderedDict()
         self._lock = threading.Lock()
+        self._places: list[tuple[Any, Any, npt.NDArray[np.int64] | None]] = []
 
     def _once(self, key: Any, make: Callable[[], T]) -> T:
         with self._lock:
@@ -120,6 +123,46 @@ class Prepared:
             return out
 
         return self._once("case columns", make)
+
+    def places(self, index: pd.Index, asked: pd.Index) -> npt.NDArray[np.int64] | None:
+        """``index.get_indexer(asked)`` (None when some label of ``asked`` is not in ``index``), remembered
+        for the last few ``asked`` objects (a report's cases are asked by every step's card)."""
+        with self._lock:
+            for ref_index, ref_asked, found in self._places:
+                if ref_index() is index and ref_asked() is asked:
+                    return found
+        at = np.asarray(index.get_indexer(asked), dtype=np.int64)
+        found = None if at.size and at.min() < 0 else at
+        with self._lock:
+            self._places.append((weakref.ref(index), weakref.ref(asked), found))
+            del self._places[:-PLACES]
+        return found
+
+    def coded(self, column: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], int] | None:
+        """A text column of the instances (resource, role) as codes over the rows (-1: missing), its
+        distinct texts, and the code of the empty text (-1: none); None when the column is not text."""
+        def make() -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], int] | None:
+            col = self.inst[column]
+            if not pd.api.types.is_string_dtype(col) or pd.api.types.is_bool_dtype(col):
+                return None
+            codes, uniques = pd.factorize(col)
+            names = np.asarray(uniques, dtype=object)
+            empty = np.flatnonzero(names == "")
+            return np.asarray(codes, dtype=np.int64), names, int(empty[0]) if empty.size else -1
+
+        return self._once(("coded", column), make)
+
+    def case_table_codes(self, log: LogLike) -> dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]]:
+        """Each case attribute's values as codes over the case attribute table (-1: missing) and the
+        values they stand for (``pd.factorize``: every value as it is, the empty text too)."""
+        def make() -> dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]]:
+            out = {}
+            for col, values in self.attributes(log)[0].items():
+                codes, names = pd.factorize(values)
+                out[str(col)] = (np.asarray(codes, dtype=np.int64), np.asarray(names, dtype=object))
+            return out
+
+        return self._once("case table codes", make)
 
     def busy(self) -> dict[Any, Any]:
         """Each resource's busy intervals (:func:`flowmine.analytics.busy_intervals`)."""

@@ -104,6 +104,9 @@ class Units:
     notes: list[str] = field(default_factory=list)
     #: What is derived from ``cases`` once (``flowmine.explain._explain``'s distinct-case counter).
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    #: The cases as integers when known (equal integers: the same case), so that counting distinct cases
+    #: hashes no text; None: counted from ``cases``.
+    case_codes: npt.NDArray[np.int64] | None = field(default=None, repr=False, compare=False)
 
 
 def fmt_edge(v: float) -> str:
@@ -176,6 +179,19 @@ def _column(name: str, kind: str, col: pa.ChunkedArray | pd.Series, bins: int) -
     return column_factor(name, kind, column_data(col), bins)
 
 
+def coded_factor(name: str, kind: str, coded: tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], int],
+                 at: npt.NDArray[np.int64]) -> Factor | None:
+    """The factor of a text column given as codes over all rows (:meth:`Prepared.coded`) at rows ``at``
+    (-1: none): what :func:`_column` makes of the rows' texts (an empty text is unknown), without them."""
+    codes, names, empty = coded
+    index = np.where(at >= 0, codes[np.maximum(at, 0)], -1) if at.size else np.zeros(0, dtype=np.int64)
+    if empty >= 0:
+        index[index == empty] = -1
+    if not (index >= 0).any():
+        return None
+    return Factor(name, kind, _looked_up(index, names), source=(index, names))
+
+
 def _local(ts: pd.Series, tz: str) -> pd.Series:
     return pd.to_datetime(ts, utc=True).dt.tz_convert(tz)
 
@@ -239,10 +255,12 @@ def work_in_progress(at: npt.NDArray[np.int64], ready: npt.NDArray[np.int64], do
     return np.maximum(wip, 0).astype(np.float64)
 
 
-def same_key_sizes(resource: npt.NDArray[np.object_], at: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def same_key_sizes(resource: npt.NDArray[Any], at: npt.NDArray[np.int64], coded: bool = False
+                   ) -> npt.NDArray[np.int64]:
     """For each row, how many rows share its resource and its time (an unknown resource is one key, as
-    ``groupby(dropna=False)`` counts it): runs of the rows sorted by both."""
-    codes = np.asarray(pd.factorize(resource)[0], dtype=np.int64)
+    ``groupby(dropna=False)`` counts it): runs of the rows sorted by both. ``coded``: the resources are
+    given as integer codes already (-1: unknown)."""
+    codes = np.asarray(resource if coded else pd.factorize(resource)[0], dtype=np.int64)
     order = np.lexsort((at, codes))
     k, t = codes[order], at[order]
     run = np.cumsum(np.r_[True, (k[1:] != k[:-1]) | (t[1:] != t[:-1])]) - 1
@@ -257,11 +275,11 @@ def batch_sizes(resource: npt.NDArray[np.object_], complete: npt.NDArray[np.int6
     return batch_factor(resource, complete).labels
 
 
-def batch_factor(resource: npt.NDArray[np.object_], complete: npt.NDArray[np.int64]) -> Factor:
-    """The factor of :func:`batch_sizes`."""
-    size = same_key_sizes(resource, complete)
+def batch_factor(resource: npt.NDArray[Any], complete: npt.NDArray[np.int64], coded: bool = False) -> Factor:
+    """The factor of :func:`batch_sizes` (``coded``: the resources as integer codes, -1 unknown)."""
+    size = same_key_sizes(resource, complete, coded)
     index = np.full(size.size, -1, dtype=np.int64)
-    known = pd.notna(resource)
+    known = resource >= 0 if coded else pd.notna(resource)
     for k, (lo, hi, _) in enumerate(_BATCHES):
         index[known & (size >= lo) & ((size <= hi) if hi is not None else True)] = k
     names = np.asarray([name for _, _, name in _BATCHES], dtype=object)
@@ -379,6 +397,7 @@ def add_attributes(factors: list[Factor], cases: npt.NDArray[np.object_], case_a
 #: What a step's units read of their instances: their case and event, who did them, when they became ready.
 _READY_COLUMNS = ("ready", "enabling_complete", "start", "complete")
 _UNIT_COLUMNS = ("case", "event_id", "resource", "role", *_READY_COLUMNS)
+_CODED_UNIT_COLUMNS = ("case", "event_id", *_READY_COLUMNS)  # resources and roles as the prepared codes
 
 
 def _take(inst: pd.DataFrame, rows: npt.NDArray[np.int64], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -401,7 +420,8 @@ def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series | npt.NDArray[
     if (~keep).any():
         notes.append(f"{int((~keep).sum()):,} instances without a known {measure} value are not compared")
     rows, values = rows[keep], values[keep]
-    sel = _take(inst, rows, _UNIT_COLUMNS)
+    coded = None if prep is None else (prep.coded("resource"), prep.coded("role"))
+    sel = _take(inst, rows, _UNIT_COLUMNS if coded is None or None in coded else _CODED_UNIT_COLUMNS)
     case_attrs, event_attrs = attribute_tables(log) if prep is None else prep.attributes(log)
     cases = sel["case"].to_numpy(dtype=object)
     factors: list[Factor] = []
@@ -416,8 +436,9 @@ def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series | npt.NDArray[
         f = _column(col, "event attribute", attr.reset_index(drop=True), bins)
         if f is not None:
             factors.append(f)
-    for col, name, kind in (("resource", "org:resource", "resource"), ("role", "org:role", "role")):
-        f = _column(name, kind, sel[col], bins)
+    for k, (col, name, kind) in enumerate((("resource", "org:resource", "resource"), ("role", "org:role", "role"))):
+        code = None if coded is None else coded[k]
+        f = _column(name, kind, sel[col], bins) if code is None or col in sel else coded_factor(name, kind, code, rows)
         if f is not None:
             factors.append(f)
     ready = ready_times(sel)
@@ -426,22 +447,30 @@ def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series | npt.NDArray[
     every = _take(inst, np.flatnonzero(which), _READY_COLUMNS)
     wip = work_in_progress(_us(ready), _us(ready_times(every)), _us(every["complete"]))
     factors.append(binned("work in progress", "workload", wip, bins))
-    factors.append(batch_factor(sel["resource"].to_numpy(dtype=object), _us(sel["complete"])))
-    return Units(values, cases, factors, "", False, notes)
+    if "resource" in sel:
+        factors.append(batch_factor(sel["resource"].to_numpy(dtype=object), _us(sel["complete"])))
+    else:  # the resources' codes (an empty text is a resource here, as in ``groupby``)
+        factors.append(batch_factor(coded[0][0][rows], _us(sel["complete"]), coded=True))  # type: ignore[index]
+    codes = None if prep is None else prep.case_codes()[rows]
+    return Units(values, cases, factors, "", False, notes, case_codes=codes)
 
 
 def per_case_units(inst: pd.DataFrame, log: LogLike, values: pd.Series, *, tz: str, bins: int, binary: bool,
                    variant: bool, step: str | None = None, prep: Prepared | None = None) -> Units:
     """One unit per case of ``values`` (indexed by case id), with the case's factors (and, for a step,
     the resource of its first execution)."""
-    values = values.dropna()
+    whole = case_frame(inst, variant=variant) if prep is None else prep.case_frame(variant)
+    # with ``prep``, the cases are looked up once: their places in its case frame (whose order is the
+    # case codes' order) give their rows, attribute rows and first executions; the places of an index
+    # asked again (a report's cases, the case frame's own) are remembered by the prepared log
+    at_case = None if prep is None else prep.places(whole.index, values.index)
+    known = values.notna().to_numpy()
+    if not known.all():
+        values = values[known]
+        at_case = None if at_case is None else at_case[known]
     cases = values.index.to_numpy(dtype=object)
     case_attrs, _ = attribute_tables(log) if prep is None else prep.attributes(log)
     factors: list[Factor] = []
-    # with ``prep``, the cases are looked up once: their places in its case frame (whose order is the
-    # case codes' order) give their rows, attribute rows and first executions
-    whole = case_frame(inst, variant=variant) if prep is None else prep.case_frame(variant)
-    at_case = None if prep is None else np.asarray(whole.index.get_indexer(pd.Index(cases)), dtype=np.int64)
     if at_case is not None and at_case.size and at_case.min() < 0:
         at_case = None  # a case the log does not hold: looked up by id below
     if prep is None or at_case is None:
@@ -457,17 +486,34 @@ def per_case_units(inst: pd.DataFrame, log: LogLike, values: pd.Series, *, tz: s
         factors.append(Factor("variant", "variant", frame["variant"].to_numpy(dtype=object)))
     if step is not None:
         at = inst[inst["activity"] == step] if prep is None else prep.step(step)
-        first = at[at["repetition"] == 1].drop_duplicates("case")
         if prep is None or at_case is None:
+            first = at[at["repetition"] == 1].drop_duplicates("case")
             res = first.set_index("case")["resource"].reindex(cases).reset_index(drop=True)
-        else:
+        else:  # each case's first execution: the first row of its code among the step's first repetitions
+            ones = at.index.to_numpy(dtype=np.int64)[at["repetition"].to_numpy() == 1]
+            first_rows = ones[np.unique(prep.case_codes()[ones], return_index=True)[1]]
             where = np.full(len(whole), -1, dtype=np.int64)
-            where[prep.case_codes()[first.index.to_numpy(dtype=np.int64)]] = np.arange(len(first))
-            res = pd.Series(first["resource"].array.take(where[at_case], allow_fill=True))
+            where[prep.case_codes()[first_rows]] = np.arange(first_rows.size)
+            code = prep.coded("resource")
+            if code is not None:  # the resource's codes at the first executions' rows: no text taken
+                at_first = where[at_case]
+                f = coded_factor("org:resource", "resource", code,
+                                 np.where(at_first >= 0, first_rows[np.maximum(at_first, 0)], -1))
+                if f is not None:
+                    factors.append(f)
+                return Units(values.to_numpy(dtype=np.float64), cases, factors, "", binary,
+                             case_codes=_own_codes(values))
+            res = pd.Series(inst["resource"].array.take(
+                np.where(where[at_case] >= 0, first_rows[np.maximum(where[at_case], 0)], -1), allow_fill=True))
         f = _column("org:resource", "resource", res, bins)
         if f is not None:
             factors.append(f)
-    return Units(values.to_numpy(dtype=np.float64), cases, factors, "", binary)
+    return Units(values.to_numpy(dtype=np.float64), cases, factors, "", binary, case_codes=_own_codes(values))
+
+
+def _own_codes(values: pd.Series) -> npt.NDArray[np.int64] | None:
+    """One unit per case: its place in the values is its code when their index holds each case once."""
+    return np.arange(len(values), dtype=np.int64) if values.index.is_unique else None
 
 
 def currency_of(inst: pd.DataFrame) -> str:

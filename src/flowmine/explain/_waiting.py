@@ -26,7 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from flowmine.analytics import Calendar, business_duration, busy_seconds
-from flowmine.explain._units import same_key_sizes
+from flowmine.explain._units import _take, same_key_sizes
 
 IntArray = npt.NDArray[np.int64]
 PARTS = ("off_calendar", "batching", "resource_busy", "other")
@@ -38,11 +38,16 @@ def _us(ts: pd.Series) -> IntArray:
 
 
 def waiting_parts(inst: pd.DataFrame, which: npt.NDArray[np.bool_], calendar: Calendar | None,
-                  busy: dict[Any, Any] | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
+                  busy: dict[Any, Any] | None = None,
+                  coded: tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], int] | None = None
+                  ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Per selected instance with a known waiting time: its parts in seconds; and the totals, shares and
     what each part needed (``unknown``: the parts the log cannot tell, with the reason). ``busy``: the
-    resources' :func:`~flowmine.analytics.busy_intervals` of ``inst`` when they are known."""
-    sel = inst.loc[which & inst["waiting_s"].notna().to_numpy(), ["case", "enabling_complete", "start", "resource"]]
+    resources' :func:`~flowmine.analytics.busy_intervals` of ``inst`` when they are known; ``coded``: the
+    resources as codes over the rows (``flowmine.explain._prepared.Prepared.coded``), when known."""
+    rows = np.flatnonzero(which & inst["waiting_s"].notna().to_numpy())
+    columns = ["case", "enabling_complete", "start"] + ([] if coded is not None else ["resource"])
+    sel = _take(inst, rows, tuple(columns))
     ready = _us(sel["enabling_complete"])
     start = _us(sel["start"])
     wait = (start - ready) / 1e6
@@ -54,16 +59,23 @@ def waiting_parts(inst: pd.DataFrame, which: npt.NDArray[np.bool_], calendar: Ca
     else:
         off = wait - business_duration(ready, start, calendar)
     frame["off_calendar"] = off
-    resource = sel["resource"].to_numpy(dtype=object)
-    if not pd.notna(resource).any():
+    if coded is None:
+        resource: npt.NDArray[Any] = sel["resource"].to_numpy(dtype=object)
+        known_resource = pd.notna(resource)
+    else:  # codes: -1 unknown, an empty text a resource (as its text is)
+        resource = coded[0][rows]
+        known_resource = resource >= 0
+    if not known_resource.any():
         unknown["batching"] = unknown["resource_busy"] = "no_resources"
         frame["batching"] = frame["resource_busy"] = np.nan
     else:
-        size = same_key_sizes(resource, start)  # instances of the resource started at the same moment
+        # instances of the resource started at the same moment
+        size = same_key_sizes(resource, start, coded=coded is not None)
         room = np.maximum(wait - np.nan_to_num(off), 0.0)
-        busy_s = busy_seconds(inst, sel["enabling_complete"], sel["start"], resource, busy)
+        busy_s = busy_seconds(inst, sel["enabling_complete"], sel["start"],
+                              resource if coded is None else _named(resource, coded[1]), busy)
         frame["resource_busy"] = np.clip(busy_s, 0.0, room)
-        batched = (size > 1) & pd.notna(resource)
+        batched = (size > 1) & known_resource
         frame["batching"] = np.where(batched, room - frame["resource_busy"].to_numpy(), 0.0)
     known = frame[["off_calendar", "batching", "resource_busy"]].fillna(0.0).sum(axis=1)
     frame["other"] = np.maximum(wait - known.to_numpy(), 0.0)
@@ -74,3 +86,11 @@ def waiting_parts(inst: pd.DataFrame, which: npt.NDArray[np.bool_], calendar: Ca
         summary[f"{part}_s"] = value
         summary[f"{part}_share"] = None if value is None or total <= 0 else value / total
     return frame, summary
+
+
+def _named(codes: npt.NDArray[np.int64], names: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """The texts of codes (-1: None)."""
+    out = np.full(codes.size, None, dtype=object)
+    known = codes >= 0
+    out[known] = names[codes[known]]
+    return out
