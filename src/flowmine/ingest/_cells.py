@@ -57,6 +57,12 @@ def _text(values: pa.Array) -> pa.Array:
 
 def _blank(values: pa.Array) -> np.ndarray:
     """Null, empty or only (Unicode) whitespace: what trimming would leave empty, without copying text."""
+    t = values.type
+    if pa.types.is_floating(t):  # NaN is no value (its text is null); a number's text is never blank
+        return _np(pc.is_null(values)) | _np(pc.is_nan(values))
+    if (pa.types.is_timestamp(t) or pa.types.is_date(t) or pa.types.is_integer(t) or pa.types.is_boolean(t)
+            or pa.types.is_decimal(t) or pa.types.is_duration(t)):
+        return _np(pc.is_null(values))  # typed values: only a missing one is blank (no text is made)
     s = _text(values)
     if pa.types.is_dictionary(s.type):
         s = contiguous(s)
@@ -106,6 +112,10 @@ def _null_like(s: pa.Array) -> pa.Array:
     return pc.or_kleene(pc.or_kleene(pc.is_in(s, pa.array(_NULL_TEXT)), pc.utf8_is_space(s)), pc.equal(s, ""))
 
 
+#: The first cells of a text column tried before the whole column (a text among them: not a number column).
+_HEAD: Final = 4096
+
+
 def infer_number(values: pa.Array, decimal: str = ".", thousands: str | None = None) -> pa.Array | None:
     """A text column as int64 or float64 when every value round-trips, else None (it stays text).
 
@@ -120,15 +130,18 @@ def infer_number(values: pa.Array, decimal: str = ".", thousands: str | None = N
         s = s.combine_chunks()
     d = re.escape(decimal)
     t = re.escape(thousands) if thousands else None
+    # One pass rejects the usual text column (names, codes, dates): a cell no number or null could be.
+    number = rf"-?[0-9]{{1,3}}({t}[0-9]{{3}})*({d}[0-9]+)?" if t else rf"-?[0-9]+({d}[0-9]+)?"
+    could_be = rf"^({number}|NaN|nan|NAN|\s*)$"
+    head = s.slice(0, _HEAD)  # most text columns show it in their first cells: the rest is not read
+    if not pc.all(pc.match_substring_regex(head, could_be)).as_py():
+        return None
     if not t and s.null_count < len(s):  # the usual integer column: one pass decides
         ok = pc.match_substring_regex(s, r"^(0|-?[1-9][0-9]{0,15})$")
         if pc.all(ok).as_py():
             ints = pc.cast(s, pa.int64())
             return None if (pc.max(pc.abs(ints)).as_py() or 0) > MAX_EXACT_INT else ints
-    # One pass rejects the usual text column (names, codes, dates): a cell no number or null could be.
-    number = rf"-?[0-9]{{1,3}}({t}[0-9]{{3}})*({d}[0-9]+)?" if t else rf"-?[0-9]+({d}[0-9]+)?"
-    maybe = pc.match_substring_regex(s, rf"^({number}|NaN|nan|NAN|\s*)$")
-    if not pc.all(maybe).as_py():  # nulls are skipped
+    if len(s) > _HEAD and not pc.all(pc.match_substring_regex(s, could_be)).as_py():  # nulls are skipped
         return None
     null = _np(_null_like(s)) | _np(pc.is_null(s))
     if null.all():
