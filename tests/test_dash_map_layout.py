@@ -291,3 +291,17 @@ def test_the_main_flow_runs_down_and_only_loop_backs_go_up():
                       [START_NODE]) == {("B", "A")}
     route = lay.geometry.routes[("B", "A")]
     assert route.tip[1] < route.points[0][1]  # drawn upwards, into A
+
+
+@needs_dot
+def test_the_layout_from_the_compiled_pass_is_the_layout_from_sql(procurement):
+    """A stored log's layout is laid out from the compiled map pass; an Arrow table's from the SQL
+    window queries: the same nodes, edges and order, so the same positions and routes (filtered too)."""
+    from flowmine.analytics import CaseFilter, as_table, fast_path_available
+
+    if not fast_path_available():
+        pytest.skip("numba is not importable: only the SQL path runs")
+    for log in (procurement, procurement.where(CaseFilter(top_variants=3))):
+        fast, sql = map_layout(log), map_layout(as_table(log, columns=None))
+        assert dict(fast) == dict(sql) and fast.geometry == sql.geometry
+        assert len(fast) > 3

@@ -171,20 +171,42 @@ def map_layout(log: LogLike) -> MapLayout:
     >>> len(small.nodes) < len(process_map(log, layout=layout).nodes)
     True
     """
-    table = _table(log)
-    acts = _activity_counts(table)
-    ends = _end_edges(table)
-    inner = _query(table, f"""
-        WITH o AS (SELECT "{ACTIVITY}" AS a, lead("{ACTIVITY}") OVER (PARTITION BY "{CASE}"
-                   ORDER BY {log_order((START, TIMESTAMP, READY))}) AS b FROM t)
-        SELECT a AS source, b AS target, count(*) AS "count", 0 AS cases FROM o WHERE b IS NOT NULL GROUP BY 1, 2""")
-    edges = pd.concat([inner, ends], ignore_index=True).sort_values(
-        ["count", "source", "target"], ascending=[False, True, True], kind="stable")
+    fast = _full_map_frames(log)
+    if fast is not None:  # the compiled map pass over the cached columns: the same counts, no SQL window
+        acts, edges = fast
+    else:
+        table = _table(log)
+        acts = _activity_counts(table)
+        ends = _end_edges(table)
+        inner = _query(table, f"""
+            WITH o AS (SELECT "{ACTIVITY}" AS a, lead("{ACTIVITY}") OVER (PARTITION BY "{CASE}"
+                       ORDER BY {log_order((START, TIMESTAMP, READY))}) AS b FROM t)
+            SELECT a AS source, b AS target, count(*) AS "count", 0 AS cases FROM o WHERE b IS NOT NULL
+            GROUP BY 1, 2""")
+        edges = pd.concat([inner, ends], ignore_index=True).sort_values(
+            ["count", "source", "target"], ascending=[False, True, True], kind="stable")
     nodes = [START_NODE, *acts["a"].astype(str).tolist(), END_NODE]
     kinds = {START_NODE: "start", END_NODE: "end"}
     return dot_layout(nodes, {n: kinds.get(n, "activity") for n in nodes},
                       list(zip(edges["source"].astype(str), edges["target"].astype(str), strict=True)),
                       sources=[START_NODE])
+
+
+def _full_map_frames(log: LogLike) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The full map's activities (by frequency) and edges (by count, then names) from the compiled map
+    pass of a stored log; None where that pass does not run (not stored, no numba, too many
+    activities)."""
+    from flowmine.analytics import fast_path_available, map_frames
+    from flowmine.errors import TooManyActivitiesError
+
+    if not isinstance(log, StoredLog) or not fast_path_available():
+        return None
+    try:
+        acts, dfg, ends, n_cases = map_frames(log, 1.0)
+    except TooManyActivitiesError:
+        return None
+    edges = _all_edges(dfg, _end_rows(ends)) if n_cases else pd.DataFrame(columns=EDGE_COLUMNS)
+    return acts, edges
 
 
 def _narrow(eng: Any) -> None:
