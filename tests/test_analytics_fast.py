@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from flowmine.analytics import CaseFilter, profile
@@ -55,3 +56,17 @@ def test_filtered_fast_equals_sql(samples):
     flt = CaseFilter(duration_s=(86400, None))
     lg = stored(samples, "finance")
     assert_same(profile(lg, filters=flt, engine="fast"), profile(lg, filters=flt, engine="sql"))
+
+
+def test_a_remembered_deal_of_cases_into_batches_is_the_fresh_deal() -> None:
+    from flowmine.analytics import _bootstrap
+
+    _bootstrap._DEALS._items.clear()
+    first = _bootstrap.case_batches(10_000, 3)
+    again = _bootstrap.case_batches(10_000, 3)
+    _bootstrap._DEALS._items.clear()
+    fresh = _bootstrap.case_batches(10_000, 3)
+    assert again[0] is first[0]  # remembered
+    assert np.array_equal(fresh[0], first[0]) and fresh[1] == first[1] == 500 and fresh[2] == first[2]
+    assert not np.array_equal(_bootstrap.case_batches(10_000, 4)[0], first[0])  # another seed, another deal
+
