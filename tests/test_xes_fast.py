@@ -145,3 +145,43 @@ def test_doctype_refused_before_the_fast_path(tmp_path: Path, name: str, monkeyp
         xes.read_xes(path, name.endswith(".gz"))
     assert str(path) in str(err.value) and "DOCTYPE/entity declaration; refused" in str(err.value)
     assert called == []
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 333, 4096, 1 << 20])
+def test_chunks_cut_anywhere_read_as_one(tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reads of any size (a ``</trace>`` split across two of them) give the lxml reader's result."""
+    import flowmine.ingest._xes_fast as fast
+
+    body = "".join(f'<trace><string key="concept:name" value="c{t}"/>{EV}<int key="n" value="{t}"/></event>'
+                   f"{EV}</event></trace>\n" for t in range(300))  # beyond the prolog scan's first read
+    path = _file(tmp_path, body)
+    parsed: list[int] = []
+    real = fast._parse
+    monkeypatch.setattr(fast, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(fast, "_parse", lambda data: parsed.append(len(data)) or real(data))
+    assert _fast(path) == "fast"
+    assert (len(parsed) > 1) == (chunk < path.stat().st_size // 2)
+    _assert_same(path, monkeypatch)
+    assert xes.read_xes(path, False).table.column(CASE).to_pylist() == [f"c{t}" for t in range(300) for _ in "ab"]
+
+
+def test_non_ascii_values_read_fast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    body = (f'<trace><string key="concept:name" value="订单-1"/>{EV}<string key="org:resource" value="José"/>'
+            "</event></trace>")
+    path = _file(tmp_path, body)
+    assert _fast(path) == "fast"
+    _assert_same(path, monkeypatch)
+    assert xes.read_xes(path, False).table.column("org:resource").to_pylist() == ["José"]
+
+
+@pytest.mark.parametrize(("value", "reason"), [("\uffff", "a character XML does not allow"),
+                                               ("\ufffe", "a character XML does not allow")])
+def test_noncharacters_fall_back(tmp_path: Path, value: str, reason: str) -> None:
+    path = _file(tmp_path, f'<trace><string key="concept:name" value="c{value}"/>{EV}</event></trace>')
+    assert _fast(path) == f"fallback: {reason}"
+
+
+def test_invalid_utf8_falls_back(tmp_path: Path) -> None:
+    path = _file(tmp_path, f'<trace><string key="concept:name" value="cX"/>{EV}</event></trace>')
+    path.write_bytes(path.read_bytes().replace(b'"cX"', b'"c\xff"'))
+    assert _fast(path) == "fallback: invalid UTF-8"

@@ -121,12 +121,17 @@ def _append(store: _Columns, table: pa.Table, n: int) -> None:
 class _Chunk:
     """One chunk of whole traces: its pieces, and where each attribute belongs."""
 
-    def __init__(self, data: bytes, amp: bool) -> None:
+    def __init__(self, data: bytes | memoryview) -> None:
         a = np.frombuffer(data, np.uint8)
-        self.counts = {c: data.count(c.encode()) for c in "<\t\n\r"}
-        if np.count_nonzero(a < 32) != self.counts["\t"] + self.counts["\n"] + self.counts["\r"] or \
-                b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:
+        # numpy's comparisons release the GIL (bytes.count and ``in`` hold it while the main thread folds)
+        self.counts = {c: int(np.count_nonzero(a == ord(c))) for c in "<\t\n\r"}
+        if np.count_nonzero(a < 32) != self.counts["\t"] + self.counts["\n"] + self.counts["\r"]:
             raise Fallback("a character XML does not allow")
+        ascii_only = len(a) == 0 or int(a.max()) < 0x80
+        if not ascii_only:  # U+FFFE and U+FFFF (EF BF BE, EF BF BF in UTF-8) are not XML characters
+            ef = np.flatnonzero(a[:-2] == 0xEF)
+            if np.any((a[ef + 1] == 0xBF) & (a[ef + 2] >= 0xBE)):
+                raise Fallback("a character XML does not allow")
         q = np.flatnonzero(a == 34)
         if len(q) == 0 or len(q) % 4:
             raise Fallback("quotes that do not pair as key and value")
@@ -141,15 +146,16 @@ class _Chunk:
 
         if int(np.diff(offsets)[1::2].max()) > MAX_VALUE_CHARS:
             raise Fallback("a value beyond the reader's limit")
-        try:
-            self.pieces.validate(full=True)
+        try:  # ASCII is valid UTF-8, and the offsets are increasing by construction: only other text is checked
+            if not ascii_only:
+                self.pieces.validate(full=True)
         except pa.ArrowInvalid:
             raise Fallback("invalid UTF-8") from None
         self.n_attr = len(q) // 4
-        self.amp = amp
-        self._structure(data)
+        self.amp = bool(np.any(a == 38))  # '&': entities to decode
+        self._structure()
 
-    def _structure(self, data: bytes) -> None:
+    def _structure(self) -> None:
         n = self.n_attr
         enc = pc.dictionary_encode(self.pieces.take(pa.array(np.arange(0, 4 * n + 1, 2))))
         uniq = [_Piece(t) for t in enc.dictionary.to_pylist()]
@@ -238,9 +244,9 @@ def _columns(ch: _Chunk, store: _Columns, kidx: np.ndarray, keys: list[str], sco
     _append(store, pa.table(arrays) if arrays else pa.table({}), n_rows)
 
 
-def _parse(data: bytes) -> tuple[_Chunk, np.ndarray, list[str]]:
+def _parse(data: bytes | memoryview) -> tuple[_Chunk, np.ndarray, list[str]]:
     """The order-free part of a chunk (numpy and Arrow, which release the GIL): run in a worker thread."""
-    ch = _Chunk(data, b"&" in data)
+    ch = _Chunk(data)
     return (ch, *_keys(ch))
 
 
@@ -322,19 +328,27 @@ def read_body(p: _Parser, src: XesSource) -> None:
 def _chunks(p: _Parser, src: XesSource, pending: bytes, pool: ThreadPoolExecutor,
             inflight: deque[Future[tuple[_Chunk, np.ndarray, list[str]]]]) -> bytes:
     """Read ``src`` in chunks of whole traces, parse them in ``pool``, fold finished ones into ``p`` in order."""
-    done = False
-    while not done:
-        more = src.read(CHUNK_BYTES)
-        done = not more
-        pending += more
-        cut = pending.rfind(b"</trace>")
-        if cut < 0:
-            if not done and len(pending) > _MAX_PENDING:
-                raise Fallback("a trace longer than the chunks this path holds")
-            continue
+    while more := src.read(CHUNK_BYTES):
+        cut = more.rfind(b"</trace>")
+        if cut < 0:  # a trace longer than one read, or its "</trace>" split across two reads
+            pending += more
+            if (cut := pending.rfind(b"</trace>")) < 0:
+                if len(pending) > _MAX_PENDING:
+                    raise Fallback("a trace longer than the chunks this path holds")
+                continue
+            cut += len(b"</trace>")
+            chunk: bytes | memoryview = pending[:cut]
+            pending = pending[cut:]
+        else:  # the usual read: the chunk is copied once at most (with the tail of the read before it)
+            cut += len(b"</trace>")
+            view = memoryview(more)
+            chunk = pending + view[:cut] if pending else view[:cut]
+            pending = bytes(view[cut:])
+        inflight.append(pool.submit(_parse, chunk))
+        while len(inflight) > 1:
+            _read_chunk(p, inflight.popleft().result())
+    if (cut := pending.rfind(b"</trace>")) >= 0:  # the header's read held the whole file
         cut += len(b"</trace>")
         inflight.append(pool.submit(_parse, pending[:cut]))
         pending = pending[cut:]
-        while len(inflight) > 1:
-            _read_chunk(p, inflight.popleft().result())
     return pending
