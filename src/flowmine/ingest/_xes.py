@@ -35,7 +35,7 @@ from lxml import etree
 from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, LIFECYCLE, Reason
 from flowmine.errors import MappingError, UnsafeInputError, UnusableInputError
 from flowmine.ingest._mapping import Mapping
-from flowmine.ingest._raw import QuarantineBuilder, RawTable
+from flowmine.ingest._raw import QuarantineBuilder, RawTable, TracePositions
 from flowmine.ingest._source import open_gzip_capped
 from flowmine.ingest._xes_fast import Fallback, read_body
 from flowmine.ingest._xes_source import REFUSED, XesSource, syntax_error
@@ -321,23 +321,22 @@ def _build(p: _Parser) -> RawTable:
     notes += [f"{p.skipped[k]} {text}" for k, text in _SKIPPED.items() if p.skipped[k]]
     if (header := _header_note(p)) is not None:
         notes.insert(0, header)
-    pos_in_trace = pa.array(np.frombuffer(p.ev_pos, dtype=np.int64)).cast(pa.string())
-    where = pc.if_else(pa.array(ev_trace >= 0), pc.binary_join_element_wise(
-        "trace ", pa.array(ev_trace + 1).cast(pa.string()), ", event ", ""), "outside traces, event ")
-    positions = pc.binary_join_element_wise(where, pos_in_trace, "")  # "trace 3, event 2"
+    positions = TracePositions(ev_trace, np.frombuffer(p.ev_pos, dtype=np.int64))  # "trace 3, event 2"
     quarantine, keep = QuarantineBuilder(p.source), np.ones(n, bool)
     per_event = _per_event(p, ev_trace)
-    for e in sorted(per_event):  # one record per event, so that rows_read = kept + quarantined
-        (reason, detail, column, value), *more = per_event[e]
+    bad = sorted(per_event)
+    for e, where in zip(bad, positions.take(bad).to_pylist(), strict=True):  # one record per event: rows_read
+        (reason, detail, column, value), *more = per_event[e]                # = kept + quarantined
         if more:
             detail += f" (and {len(more)} more: {', '.join(m[0] for m in more)})"
-        quarantine.add(e + 1, reason, detail, column=column, value=value, position=positions[e].as_py())
+        quarantine.add(e + 1, reason, detail, column=column, value=value, position=where)
         keep[e] = False
-    mask = pa.array(keep)
+    table, rows = pa.table(columns), np.arange(1, n + 1, dtype=np.int64)
+    if bad:  # a filter copies every column: only when some event is quarantined
+        table, rows, positions = table.filter(pa.array(keep)), rows[keep], positions.filter(keep)
     return RawTable(
-        source=p.source, format="xes", table=pa.table(columns).filter(mask),
-        row_numbers=pa.array(np.arange(1, n + 1, dtype=np.int64)[keep]), quarantine=quarantine.to_table(),
-        positions=positions.filter(mask), notes=notes, classifiers=dict(p.classifiers),
+        source=p.source, format="xes", table=table, row_numbers=pa.array(rows), quarantine=quarantine.to_table(),
+        positions=positions, notes=notes, classifiers=dict(p.classifiers),
     )  # fmt: skip
 
 
