@@ -185,3 +185,32 @@ def test_invalid_utf8_falls_back(tmp_path: Path) -> None:
     path = _file(tmp_path, f'<trace><string key="concept:name" value="cX"/>{EV}</event></trace>')
     path.write_bytes(path.read_bytes().replace(b'"cX"', b'"c\xff"'))
     assert _fast(path) == "fallback: invalid UTF-8"
+
+
+@pytest.mark.parametrize("case", ["fast", "fallback"])
+def test_the_read_hashes_the_file_for_the_store(tmp_path: Path, case: str) -> None:
+    """A plain XES is hashed while it is read: the store's sha256 without a second read, equal to the file's."""
+    import hashlib
+
+    from flowmine._digest import sha256_of
+    from flowmine.ingest import scanned_sha256
+
+    body = f'<trace><string key="concept:name" value="c"/>{EV}</event></trace>'
+    path = _file(tmp_path, body if case == "fast" else FALLBACKS["comment"][0])
+    assert scanned_sha256(path) is None
+    xes.read_xes(path, False)
+    assert scanned_sha256(path) == sha256_of(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    path.write_bytes(path.read_bytes() + b"\n")  # changed since: the remembered digest no longer applies
+    assert scanned_sha256(path) is None
+
+
+@pytest.mark.parametrize(("value", "reason"), [("a\tb", "a tab, line break or control character inside a value"),
+                                               ("a\x01b", "a tab, line break or control character inside a value"),
+                                               ("a<b", "'<' inside a value")])
+def test_characters_a_value_cannot_hold_raw_fall_back(tmp_path: Path, value: str, reason: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _file(tmp_path, f'<trace><string key="concept:name" value="c"/>{EV}<string key="x" value="{value}"/>'
+                           "</event></trace>")
+    assert _fast(path) == f"fallback: {reason}"
+    if value == "a\tb":  # the lxml reader reads a raw tab (the other two are not well-formed XML)
+        _assert_same(path, monkeypatch)

@@ -7,10 +7,11 @@ from __future__ import annotations
 import codecs
 import contextlib
 import hashlib
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 
@@ -52,6 +53,40 @@ def scan(path: Path, out: dict[str, int | bool]) -> None:
             valid = False
     _DIGESTS[_stat_key(path)] = (_stat_sig(stat), digest.hexdigest())
     out.update(lines=lines, ends_with_newline=last == b"\n", utf8=valid)
+
+class DigestingReader(io.RawIOBase):
+    """A plain file read from its start, hashed as it is read: once a read reaches its end, its sha256 is
+    remembered for :func:`scanned_sha256` (an XES reader reads the whole file anyway, so the store need not
+    read it a second time for the digest). ``read`` hands out the file's own bytes, without a copy."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self._fh = path.open("rb", buffering=0)
+        self._key, self._sig = _stat_key(path), _stat_sig(os.fstat(self._fh.fileno()))
+        self._digest: hashlib._Hash | None = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._fh.read(size if size is not None and size >= 0 else -1) or b""
+        if self._digest is not None:
+            if data:
+                self._digest.update(data)  # releases the GIL beyond 2 KB
+            elif size != 0:  # the end of the file: every byte was hashed, in order
+                _DIGESTS[self._key] = (self._sig, self._digest.hexdigest())
+                self._digest = None
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
 
 def _stat_key(path: Path) -> str:
     return str(path.resolve())

@@ -25,7 +25,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Final, cast
 
 import numpy as np
 import pyarrow as pa
@@ -36,6 +36,7 @@ from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, LIFECYCLE, Reason
 from flowmine.errors import MappingError, UnsafeInputError, UnusableInputError
 from flowmine.ingest._mapping import Mapping
 from flowmine.ingest._raw import QuarantineBuilder, RawTable, TracePositions
+from flowmine.ingest._scan import DigestingReader
 from flowmine.ingest._source import open_gzip_capped
 from flowmine.ingest._xes_fast import Fallback, read_body
 from flowmine.ingest._xes_source import REFUSED, XesSource, syntax_error
@@ -341,7 +342,8 @@ def _build(p: _Parser) -> RawTable:
 
 
 def _open(path: Path, gzipped: bool) -> IO[bytes]:
-    return open_gzip_capped(path) if gzipped else path.open("rb")
+    """The file's (decompressed) bytes; a plain file is hashed as it is read (:class:`DigestingReader`)."""
+    return open_gzip_capped(path) if gzipped else cast(IO[bytes], DigestingReader(path))
 
 
 def read_xes(path: Path, gzipped: bool) -> RawTable:

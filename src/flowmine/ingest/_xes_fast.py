@@ -124,9 +124,9 @@ class _Chunk:
     def __init__(self, data: bytes | memoryview) -> None:
         a = np.frombuffer(data, np.uint8)
         # numpy's comparisons release the GIL (bytes.count and ``in`` hold it while the main thread folds)
-        self.counts = {c: int(np.count_nonzero(a == ord(c))) for c in "<\t\n\r"}
-        if np.count_nonzero(a < 32) != self.counts["\t"] + self.counts["\n"] + self.counts["\r"]:
-            raise Fallback("a character XML does not allow")
+        # every '<' and every byte below 32 must lie in a structure piece, whose pattern allows no control
+        # character but tab, line feed and carriage return: counted here, compared in _structure
+        self.lt, self.control = int(np.count_nonzero(a == 60)), int(np.count_nonzero(a < 32))
         ascii_only = len(a) == 0 or int(a.max()) < 0x80
         if not ascii_only:  # U+FFFE and U+FFFF (EF BF BE, EF BF BF in UTF-8) are not XML characters
             ef = np.flatnonzero(a[:-2] == 0xEF)
@@ -165,12 +165,13 @@ class _Chunk:
         want[1::2], want[0], want[-1] = _SEP_KIND, _LEAD, _TRAIL
         if not np.array_equal(kind, want):
             raise Fallback("attributes that are not key then value")
-        # every '<', tab, newline and carriage return lies in a structure piece: none inside a value
-        occurs = np.bincount(codes, minlength=len(uniq))
-        for ch in "<\t\n\r":
-            inside = sum(int(c) * t.count(ch) for c, t in zip(occurs, enc.dictionary.to_pylist(), strict=True))
-            if inside != self.counts[ch]:
-                raise Fallback(f"{ch!r} inside a value")
+        occurs = np.bincount(codes, minlength=len(uniq)).tolist()
+        texts = enc.dictionary.to_pylist()
+        if sum(c * t.count("<") for c, t in zip(occurs, texts, strict=True)) != self.lt:
+            raise Fallback("'<' inside a value")
+        if sum(c * (t.count("\t") + t.count("\n") + t.count("\r")) for c, t in zip(occurs, texts, strict=True)) \
+                != self.control:
+            raise Fallback("a tab, line break or control character inside a value")
         s = codes[0::2]  # lead, next..., trail: one per attribute, plus the trail
         start = np.array([u.start for u in uniq], np.int8)[s]
         end = np.array([u.end for u in uniq], np.int8)[s]
