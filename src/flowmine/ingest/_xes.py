@@ -25,7 +25,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Final, cast
+from typing import IO, Final
 
 import numpy as np
 import pyarrow as pa
@@ -36,7 +36,7 @@ from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, LIFECYCLE, Reason
 from flowmine.errors import MappingError, UnsafeInputError, UnusableInputError
 from flowmine.ingest._mapping import Mapping
 from flowmine.ingest._raw import QuarantineBuilder, RawTable, TracePositions
-from flowmine.ingest._scan import DigestingReader
+from flowmine.ingest._scan import hash_behind
 from flowmine.ingest._source import open_gzip_capped
 from flowmine.ingest._xes_fast import Fallback, read_body
 from flowmine.ingest._xes_source import REFUSED, XesSource, syntax_error
@@ -342,8 +342,7 @@ def _build(p: _Parser) -> RawTable:
 
 
 def _open(path: Path, gzipped: bool) -> IO[bytes]:
-    """The file's (decompressed) bytes; a plain file is hashed as it is read (:class:`DigestingReader`)."""
-    return open_gzip_capped(path) if gzipped else cast(IO[bytes], DigestingReader(path))
+    return open_gzip_capped(path) if gzipped else path.open("rb")
 
 
 def read_xes(path: Path, gzipped: bool) -> RawTable:
@@ -397,6 +396,7 @@ def read_xes(path: Path, gzipped: bool) -> RawTable:
             parser.run(src)
     if parser.n_events == 0:
         raise UnusableInputError(source, "holds no events")
+    hash_behind(path)  # the store's sha256 of the file, taken while the events are built and normalised
     return _build(parser)
 
 

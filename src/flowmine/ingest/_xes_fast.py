@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 #: Decompressed bytes read per step (a chunk grows to the end of the trace that crosses it).
 CHUNK_BYTES: Final = 32 << 20
+_BLOCK: Final = 1 << 20  # bytes scanned per numpy pass
 _MAX_PENDING: Final = 4 * CHUNK_BYTES  # bytes without a </trace>: not the shape this path reads
 _NAME: Final = "concept:name"
 _WS = "[ \t\r\n]"
@@ -123,28 +124,36 @@ class _Chunk:
 
     def __init__(self, data: bytes | memoryview) -> None:
         a = np.frombuffer(data, np.uint8)
-        # numpy's comparisons release the GIL (bytes.count and ``in`` hold it while the main thread folds)
-        # every '<' and every byte below 32 must lie in a structure piece, whose pattern allows no control
-        # character but tab, line feed and carriage return: counted here, compared in _structure
-        self.lt, self.control = int(np.count_nonzero(a == 60)), int(np.count_nonzero(a < 32))
-        ascii_only = len(a) == 0 or int(a.max()) < 0x80
+        if len(a) >= 1 << 31:
+            raise Fallback("a chunk beyond 2 GB")
+        # Every '<' and every byte below 32 must lie in a structure piece, whose pattern allows no control
+        # character but tab, line feed and carriage return: counted here, compared in _structure. Read in
+        # blocks of 1 MB: the temporaries stay in cache and off the page-fault path, and numpy releases the GIL.
+        self.lt = self.control = high = 0
+        self.amp = False  # '&': entities to decode
+        quotes = []
+        for at in range(0, len(a), _BLOCK):
+            block = a[at:at + _BLOCK]
+            self.lt += int(np.count_nonzero(block == 60))
+            self.control += int(np.count_nonzero(block < 32))
+            self.amp = self.amp or bool(np.any(block == 38))
+            high = max(high, int(block.max()))
+            quotes.append(np.flatnonzero(block == 34).astype(np.int32) + np.int32(at))
+        q = np.concatenate(quotes) if quotes else np.zeros(0, np.int32)
+        ascii_only = high < 0x80
         if not ascii_only:  # U+FFFE and U+FFFF (EF BF BE, EF BF BF in UTF-8) are not XML characters
             ef = np.flatnonzero(a[:-2] == 0xEF)
             if np.any((a[ef + 1] == 0xBF) & (a[ef + 2] >= 0xBE)):
                 raise Fallback("a character XML does not allow")
-        q = np.flatnonzero(a == 34)
         if len(q) == 0 or len(q) % 4:
             raise Fallback("quotes that do not pair as key and value")
-        offsets = np.empty(len(q) + 2, np.int64)
-        offsets[0], offsets[-1] = 0, len(data)
+        offsets = np.empty(len(q) + 2, np.int32)
+        offsets[0], offsets[-1] = 0, len(a)
         offsets[1:-1:2], offsets[2:-1:2] = q[0::2] + 1, q[1::2]
-        if len(data) >= 1 << 31:
-            raise Fallback("a chunk beyond 2 GB")
-        self.pieces = pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets.astype(np.int32)),
-                                                  pa.py_buffer(data))
+        self.pieces = pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data))
         from flowmine.ingest._xes import MAX_VALUE_CHARS
 
-        if int(np.diff(offsets)[1::2].max()) > MAX_VALUE_CHARS:
+        if int((q[1::2] - q[0::2]).max()) - 1 > MAX_VALUE_CHARS:  # the keys' and values' lengths
             raise Fallback("a value beyond the reader's limit")
         try:  # ASCII is valid UTF-8, and the offsets are increasing by construction: only other text is checked
             if not ascii_only:
@@ -152,7 +161,6 @@ class _Chunk:
         except pa.ArrowInvalid:
             raise Fallback("invalid UTF-8") from None
         self.n_attr = len(q) // 4
-        self.amp = bool(np.any(a == 38))  # '&': entities to decode
         self._structure()
 
     def _structure(self) -> None:
@@ -207,18 +215,24 @@ def _keys(ch: _Chunk) -> tuple[np.ndarray, list[str]]:
     return enc.indices.to_numpy(), keys
 
 
-def _columns(ch: _Chunk, store: _Columns, kidx: np.ndarray, keys: list[str], scope: int, rows_of: np.ndarray,
-             n_rows: int, p: _Parser) -> None:
-    """The chunk's text columns of one scope (events or traces), in the order keys first appear."""
+#: One scope's (events' or traces') text columns of a chunk: per key in the order keys first appear, its values,
+#: the XES types it is written with and the type of its first value; and how many empty keys were skipped.
+_Scope = tuple[list[tuple[str, pa.Array, set[str], str]], int]
+_Parsed = tuple[_Chunk, _Scope, _Scope]
+
+
+def _scope(ch: _Chunk, kidx: np.ndarray, keys: list[str], scope: int, rows_of: np.ndarray, n_rows: int) -> _Scope:
+    """The chunk's text columns of one scope (events or traces): order-free, so built in the worker thread."""
     sel = np.flatnonzero(ch.ctx == scope)
     k = kidx[sel]
     empty = [i for i, key in enumerate(keys) if not key.strip()]
+    skipped = 0
     if empty:
         drop = np.isin(k, empty)
-        p.skipped["empty_key"] += int(drop.sum())
+        skipped = int(drop.sum())
         sel, k = sel[~drop], k[~drop]
     present, first = np.unique(k, return_index=True)
-    arrays = {}
+    columns = []
     for key_id in present[np.argsort(first)].tolist():
         at = sel[k == key_id]
         rows = rows_of[at]
@@ -232,30 +246,42 @@ def _columns(ch: _Chunk, store: _Columns, kidx: np.ndarray, keys: list[str], sco
         else:
             take = pa.array(where)
         values = ch.pieces.take(take)
-        arrays[keys[key_id]] = _unescape(values) if ch.amp else values
         key = keys[key_id]
-        kinds = {_KIND[_TYPES[t]] for t in np.unique(ch.typ[at]).tolist()}
-        typ = "string" if key == _NAME else _KIND[_TYPES[int(ch.typ[at[0]])]]
-        if key == _NAME:
-            kinds = {"string"}
+        if key == _NAME:  # case ids and activity names are text even when written as int
+            kinds, typ = {"string"}, "string"
+        else:
+            kinds = {_KIND[_TYPES[t]] for t in np.unique(ch.typ[at]).tolist()}
+            typ = _KIND[_TYPES[int(ch.typ[at[0]])]]
+        columns.append((key, _unescape(values) if ch.amp else values, kinds, typ))
+    return columns, skipped
+
+
+def _fold(store: _Columns, scope: _Scope, n_rows: int, p: _Parser) -> None:
+    """Append one scope's columns of a chunk to ``store``, in file order: the types seen so far decide mixed."""
+    columns, skipped = scope
+    p.skipped["empty_key"] += skipped
+    arrays = {}
+    for key, values, kinds, typ in columns:
+        arrays[key] = values
         known = store.types.setdefault(key, typ)
-        kinds.add(known)
-        if len(kinds) > 1:
-            store.mixed.setdefault(key, set()).update(kinds)
+        if len(seen := kinds | {known}) > 1:
+            store.mixed.setdefault(key, set()).update(seen)
     _append(store, pa.table(arrays) if arrays else pa.table({}), n_rows)
 
 
-def _parse(data: bytes | memoryview) -> tuple[_Chunk, np.ndarray, list[str]]:
+def _parse(data: bytes | memoryview) -> _Parsed:
     """The order-free part of a chunk (numpy and Arrow, which release the GIL): run in a worker thread."""
     ch = _Chunk(data)
-    return (ch, *_keys(ch))
+    kidx, keys = _keys(ch)
+    return (ch, _scope(ch, kidx, keys, _EVENT, ch.event_of_attr, ch.n_events),
+            _scope(ch, kidx, keys, _TRACE, ch.trace_of_attr, ch.n_traces))
 
 
-def _read_chunk(p: _Parser, parsed: tuple[_Chunk, np.ndarray, list[str]]) -> None:
-    ch, kidx, keys = parsed
+def _read_chunk(p: _Parser, parsed: _Parsed) -> None:
+    ch, events, traces = parsed
     ev0, tr0 = p.n_events, len(p.tr_first)
-    _columns(ch, p.events, kidx, keys, _EVENT, ch.event_of_attr, ch.n_events, p)
-    _columns(ch, p.traces, kidx, keys, _TRACE, ch.trace_of_attr, ch.n_traces, p)
+    _fold(p.events, events, ch.n_events, p)
+    _fold(p.traces, traces, ch.n_traces, p)
     ev_trace = ch.ev_trace + tr0
     count = np.bincount(ch.ev_trace, minlength=ch.n_traces)
     first = ch.tr_first + ev0
@@ -312,7 +338,7 @@ def read_body(p: _Parser, src: XesSource) -> None:
     _header(p, pending[: m.start()])
     pending = pending[m.start():]
     with ThreadPoolExecutor(max_workers=2) as pool:  # at most two chunks parsed ahead: memory stays bounded
-        inflight: deque[Future[tuple[_Chunk, np.ndarray, list[str]]]] = deque()
+        inflight: deque[Future[_Parsed]] = deque()
         try:
             pending = _chunks(p, src, pending, pool, inflight)
             while inflight:
@@ -327,7 +353,7 @@ def read_body(p: _Parser, src: XesSource) -> None:
 
 
 def _chunks(p: _Parser, src: XesSource, pending: bytes, pool: ThreadPoolExecutor,
-            inflight: deque[Future[tuple[_Chunk, np.ndarray, list[str]]]]) -> bytes:
+            inflight: deque[Future[_Parsed]]) -> bytes:
     """Read ``src`` in chunks of whole traces, parse them in ``pool``, fold finished ones into ``p`` in order."""
     while more := src.read(CHUNK_BYTES):
         cut = more.rfind(b"</trace>")
