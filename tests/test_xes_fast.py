@@ -147,22 +147,26 @@ def test_doctype_refused_before_the_fast_path(tmp_path: Path, name: str, monkeyp
     assert called == []
 
 
+@pytest.mark.parametrize("name", ["f.xes", "f.xes.gz"])
 @pytest.mark.parametrize("chunk", [7, 64, 333, 4096, 1 << 20])
-def test_chunks_cut_anywhere_read_as_one(tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Reads of any size (a ``</trace>`` split across two of them) give the lxml reader's result."""
+def test_chunks_cut_anywhere_read_as_one(tmp_path: Path, chunk: int, name: str,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reads of any size (a ``</trace>`` split across two of them, each read buffer reused for a later read)
+    give the lxml reader's result."""
     import flowmine.ingest._xes_fast as fast
 
     body = "".join(f'<trace><string key="concept:name" value="c{t}"/>{EV}<int key="n" value="{t}"/></event>'
                    f"{EV}</event></trace>\n" for t in range(300))  # beyond the prolog scan's first read
-    path = _file(tmp_path, body)
+    path = _file(tmp_path, body, name)
     parsed: list[int] = []
     real = fast._parse
     monkeypatch.setattr(fast, "CHUNK_BYTES", chunk)
     monkeypatch.setattr(fast, "_parse", lambda data: parsed.append(len(data)) or real(data))
     assert _fast(path) == "fast"
-    assert (len(parsed) > 1) == (chunk < path.stat().st_size // 2)
+    assert (len(parsed) > 1) == (chunk < len(body) // 2)
     _assert_same(path, monkeypatch)
-    assert xes.read_xes(path, False).table.column(CASE).to_pylist() == [f"c{t}" for t in range(300) for _ in "ab"]
+    cases = xes.read_xes(path, name.endswith(".gz")).table.column(CASE).to_pylist()
+    assert cases == [f"c{t}" for t in range(300) for _ in "ab"]
 
 
 def test_non_ascii_values_read_fast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

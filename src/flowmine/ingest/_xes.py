@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Final
 
@@ -258,24 +259,24 @@ def _columns(p: _Parser, take: pa.Array, notes: list[str]) -> dict[str, pa.Array
     has_case = _NAME in tr.column_names
     case = tr.column(_NAME).combine_chunks() if has_case else pa.nulls(tr.num_rows, pa.string())
     columns, naive = {CASE: case.take(take)}, 0
-    for store, table, scope in ((p.events, ev, "event"), (p.traces, tr, "trace")):
-        for key in table.column_names:
-            name = key if scope == "event" else CASE_PREFIX + key
-            if name == CASE:
-                continue
-            if key in store.mixed:
-                kinds = ", ".join(sorted(store.mixed[key]))
-                notes.append(f"{scope} attribute {key!r} appears as {kinds}; read as text")
-            typ = "string" if key in store.mixed else store.types[key]
-            raw = table.column(key)
-            typed, bad, k = _typed(raw, typ)
-            naive += k
-            for i in np.flatnonzero(bad).tolist():
-                at, (reason, what) = (i if scope == "event" else -1 - i), _BAD[typ]
-                p.problems.setdefault(at, []).append((reason, f"{key!r} {what}", name, raw[i].as_py()))
-            if name in columns:
-                notes.append(f"event attribute {name!r} is shadowed by the trace attribute {key!r}")
-            columns[name] = typed if scope == "event" else typed.take(take)
+    todo = [(store, table, scope, key) for store, table, scope in ((p.events, ev, "event"), (p.traces, tr, "trace"))
+            for key in table.column_names if (key if scope == "event" else CASE_PREFIX + key) != CASE]
+    kinds_of = ["string" if key in store.mixed else store.types[key] for store, _, _, key in todo]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow's kernels release the GIL: two columns at a time
+        typings = list(pool.map(_typed, [table.column(key) for _, table, _, key in todo], kinds_of))
+    for (store, table, scope, key), typ, (typed, bad, k) in zip(todo, kinds_of, typings, strict=True):
+        name = key if scope == "event" else CASE_PREFIX + key
+        if key in store.mixed:
+            kinds = ", ".join(sorted(store.mixed[key]))
+            notes.append(f"{scope} attribute {key!r} appears as {kinds}; read as text")
+        raw = table.column(key)
+        naive += k
+        for i in np.flatnonzero(bad).tolist():
+            at, (reason, what) = (i if scope == "event" else -1 - i), _BAD[typ]
+            p.problems.setdefault(at, []).append((reason, f"{key!r} {what}", name, raw[i].as_py()))
+        if name in columns:
+            notes.append(f"event attribute {name!r} is shadowed by the trace attribute {key!r}")
+        columns[name] = typed if scope == "event" else typed.take(take)
     if naive:
         notes.append(f"{naive} timestamp value(s) had no UTC offset and were read as UTC")
     return columns

@@ -292,6 +292,7 @@ def _read_chunk(p: _Parser, parsed: _Parsed) -> None:
     p.tr_count.frombytes(count.astype(np.int64).tobytes())
     p.n_events += ch.n_events
     _cases(p, tr0, count)
+    del ch.pieces  # the last view of the chunk's buffer, which the next read reuses
 
 
 def _cases(p: _Parser, tr0: int, count: np.ndarray) -> None:
@@ -352,30 +353,49 @@ def read_body(p: _Parser, src: XesSource) -> None:
         raise Fallback("no events")
 
 
+def _fill(src: XesSource, view: memoryview) -> int:
+    """Read into ``view`` until it is full or the stream ends; the bytes read."""
+    got = 0
+    while got < len(view) and (k := src.readinto(view[got:])):
+        got += k
+    return got
+
+
 def _chunks(p: _Parser, src: XesSource, pending: bytes, pool: ThreadPoolExecutor,
             inflight: deque[Future[_Parsed]]) -> bytes:
-    """Read ``src`` in chunks of whole traces, parse them in ``pool``, fold finished ones into ``p`` in order."""
-    while more := src.read(CHUNK_BYTES):
-        cut = more.rfind(b"</trace>")
-        if cut < 0:  # a trace longer than one read, or its "</trace>" split across two reads
-            pending += more
-            if (cut := pending.rfind(b"</trace>")) < 0:
-                if len(pending) > _MAX_PENDING:
-                    raise Fallback("a trace longer than the chunks this path holds")
-                continue
-            cut += len(b"</trace>")
-            chunk: bytes | memoryview = pending[:cut]
-            pending = pending[cut:]
-        else:  # the usual read: the chunk is copied once at most (with the tail of the read before it)
-            cut += len(b"</trace>")
-            view = memoryview(more)
-            chunk = pending + view[:cut] if pending else view[:cut]
-            pending = bytes(view[cut:])
-        inflight.append(pool.submit(_parse, chunk))
+    """Read ``src`` in chunks of whole traces, parse them in ``pool``, fold finished ones into ``p`` in order.
+
+    Each read goes into a buffer of its own, behind the tail of the read before (the start of a trace): the
+    chunk is parsed in place, and its buffer is read into again once the chunk is folded (a worker's arrays
+    are copies, never views of it), so no fresh memory is paged in for each of the file's 32 MB.
+    """
+    free: list[bytearray] = []
+    held: deque[bytearray] = deque()  # the buffers of the chunks in flight, in order
+    tail = pending
+    while True:
+        need = len(tail) + CHUNK_BYTES
+        free = [b for b in free if len(b) >= need]  # a trace longer than a read grows the buffers
+        buf = free.pop() if free else bytearray(need)
+        buf[: len(tail)] = tail
+        n = len(tail) + _fill(src, memoryview(buf)[len(tail):need])
+        if n == len(tail):  # the end of the file
+            free.append(buf)
+            break
+        if (cut := buf.rfind(b"</trace>", 0, n)) < 0:  # a trace longer than one read: read on behind it
+            if n > _MAX_PENDING:
+                raise Fallback("a trace longer than the chunks this path holds")
+            tail = bytes(buf[:n])
+            free.append(buf)
+            continue
+        cut += len(b"</trace>")
+        inflight.append(pool.submit(_parse, memoryview(buf)[:cut]))
+        held.append(buf)
+        tail = bytes(buf[cut:n])
         while len(inflight) > 1:
             _read_chunk(p, inflight.popleft().result())
-    if (cut := pending.rfind(b"</trace>")) >= 0:  # the header's read held the whole file
+            free.append(held.popleft())
+    if (cut := tail.rfind(b"</trace>")) >= 0:  # the header's read held the whole file
         cut += len(b"</trace>")
-        inflight.append(pool.submit(_parse, pending[:cut]))
-        pending = pending[cut:]
-    return pending
+        inflight.append(pool.submit(_parse, tail[:cut]))
+        tail = tail[cut:]
+    return tail
