@@ -160,3 +160,15 @@ def test_a_missing_or_bad_time_quarantines_its_event_with_a_reason(tmp_path: Pat
                        strict=True))
     assert reasons == {2: Reason.MISSING_TIMESTAMP, 3: Reason.INVALID_TIMESTAMP}
     _assert_same(path, monkeypatch)
+
+
+@pytest.mark.parametrize("values", [["1.5", "-2", "1e3", "INF", "NaN", None, ".5"], [" 1.5", "2 ", "x", None]])
+def test_a_float_column_reads_the_same_cast_as_is_or_trimmed_and_checked(values: list[str | None]) -> None:
+    raw = pa.chunked_array([pa.array(values[:2], pa.string()), pa.array(values[2:], pa.string())])
+    typed, bad, _ = _typed(raw, "float")
+    stripped = [v.strip() if v is not None else None for v in values]
+    expected = [float(v) if v is not None and v not in ("x",) else None for v in stripped]
+    got = typed.to_pylist()
+    assert [g is None for g in got] == [e is None for e in expected]
+    assert all(g == e or (g != g and e != e) for g, e in zip(got, expected, strict=True) if g is not None)
+    assert bad.tolist() == [v == "x" for v in stripped]

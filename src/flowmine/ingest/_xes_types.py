@@ -94,14 +94,25 @@ def _date_by_parts(s: pa.Array) -> tuple[pa.Array, int]:
     return pc.if_else(ok, value, None).cast(pa.timestamp("us", tz="UTC")), naive
 
 
-def _typed(raw: pa.ChunkedArray, typ: str) -> tuple[pa.Array, np.ndarray, int]:
-    """(typed values, mask of values that failed, naive timestamp count) of one text column."""
-    raw = raw.combine_chunks()
+def _every(raw: pa.Array | pa.ChunkedArray, pattern: str) -> bool:
+    """Whether every value matches ``pattern`` (anchored, no whitespace): then trimming would change none."""
+    return (pc.sum(pc.match_substring_regex(raw, pattern)).as_py() or 0) == len(raw) - raw.null_count
+
+
+def _typed(raw: pa.ChunkedArray, typ: str) -> tuple[pa.Array | pa.ChunkedArray, np.ndarray, int]:
+    """(typed values, mask of values that failed, naive timestamp count) of one text column.
+
+    Text stays as read (chunks and all); a date or float column whose values are all written plainly is
+    cast as it is, without the trimmed and checked copies the general way makes of it.
+    """
     if typ == "string":
         return raw, np.zeros(len(raw), bool), 0
-    if typ == "date" and (fast := _date(raw)) is not None:
+    fast = _date(raw) if typ == "date" else (raw.cast(pa.float64()), 0) if typ == "float" and _every(raw, _FLOAT) \
+        else None
+    if fast is not None:
         typed, naive = fast
         return typed, pc.and_(raw.is_valid(), typed.is_null()).to_numpy(zero_copy_only=False), naive
+    raw = raw.combine_chunks()
     s, naive = pc.utf8_trim_whitespace(raw), 0
     if typ == "int":
         ok = pc.match_substring_regex(s, _INT)
