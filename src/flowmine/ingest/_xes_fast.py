@@ -169,6 +169,8 @@ class _Chunk:
         uniq = [_Piece(t) for t in enc.dictionary.to_pylist()]
         codes = enc.indices.to_numpy()
         kind = np.array([u.kind for u in uniq], np.int8)[codes]
+        # what each distinct piece says, gathered once for the lead/next/trail pieces (one row per piece)
+        said = np.array([(u.start, u.end, u.traces, u.events, u.typ) for u in uniq], np.int64)
         want = np.full(2 * n + 1, _NEXT, np.int8)
         want[1::2], want[0], want[-1] = _SEP_KIND, _LEAD, _TRAIL
         if not np.array_equal(kind, want):
@@ -181,8 +183,7 @@ class _Chunk:
                 != self.control:
             raise Fallback("a tab, line break or control character inside a value")
         s = codes[0::2]  # lead, next..., trail: one per attribute, plus the trail
-        start = np.array([u.start for u in uniq], np.int8)[s]
-        end = np.array([u.end for u in uniq], np.int8)[s]
+        start, end, n_tr, n_ev, typ = said.T[:, s]
         has = np.flatnonzero(end >= 0)
         fill = np.full(len(s), -1, np.int64)
         fill[has] = has
@@ -194,14 +195,12 @@ class _Chunk:
         self.ctx = after[:-1]
         if np.any(self.ctx == _LOG):
             raise Fallback("an attribute of the log between traces")
-        n_tr = np.array([u.traces for u in uniq], np.int64)[s]
-        n_ev = np.array([u.events for u in uniq], np.int64)[s]
         cum_tr, cum_ev = np.cumsum(n_tr), np.cumsum(n_ev)
         self.n_traces, self.n_events = int(cum_tr[-1]), int(cum_ev[-1])
         self.trace_of_attr, self.event_of_attr = cum_tr[:-1] - 1, cum_ev[:-1] - 1
         self.ev_trace = np.repeat(cum_tr - 1, n_ev)
         self.tr_first = np.repeat(cum_ev - n_ev, n_tr)
-        self.typ = np.array([u.typ for u in uniq], np.int8)[s[:-1]]
+        self.typ = typ[:-1].astype(np.int8)
 
 
 def _keys(ch: _Chunk) -> tuple[np.ndarray, list[str]]:
@@ -231,9 +230,10 @@ def _scope(ch: _Chunk, kidx: np.ndarray, keys: list[str], scope: int, rows_of: n
         drop = np.isin(k, empty)
         skipped = int(drop.sum())
         sel, k = sel[~drop], k[~drop]
-    present, first = np.unique(k, return_index=True)
+    present = np.flatnonzero(np.bincount(k, minlength=len(keys)))
+    first = [int(np.argmax(k == key_id)) for key_id in present.tolist()]
     columns = []
-    for key_id in present[np.argsort(first)].tolist():
+    for key_id in present[np.argsort(first, kind="stable")].tolist():
         at = sel[k == key_id]
         rows = rows_of[at]
         if len(rows) > 1 and np.any(np.diff(rows) <= 0):
@@ -250,7 +250,7 @@ def _scope(ch: _Chunk, kidx: np.ndarray, keys: list[str], scope: int, rows_of: n
         if key == _NAME:  # case ids and activity names are text even when written as int
             kinds, typ = {"string"}, "string"
         else:
-            kinds = {_KIND[_TYPES[t]] for t in np.unique(ch.typ[at]).tolist()}
+            kinds = {_KIND[_TYPES[t]] for t in np.flatnonzero(np.bincount(ch.typ[at], minlength=len(_TYPES))).tolist()}
             typ = _KIND[_TYPES[int(ch.typ[at[0]])]]
         columns.append((key, _unescape(values) if ch.amp else values, kinds, typ))
     return columns, skipped
