@@ -326,9 +326,9 @@ def _build(p: _Parser) -> RawTable:
     positions = TracePositions(ev_trace, np.frombuffer(p.ev_pos, dtype=np.int64))  # "trace 3, event 2"
     quarantine, keep = QuarantineBuilder(p.source), np.ones(n, bool)
     per_event = _per_event(p, ev_trace)
-    bad = sorted(per_event)
-    for e, where in zip(bad, positions.take(bad).to_pylist(), strict=True):  # one record per event: rows_read
-        (reason, detail, column, value), *more = per_event[e]                # = kept + quarantined
+    bad = sorted(per_event)  # one record per event, so that rows_read = kept + quarantined
+    for e, where in zip(bad, positions.take(bad).to_pylist(), strict=True):
+        (reason, detail, column, value), *more = per_event[e]
         if more:
             detail += f" (and {len(more)} more: {', '.join(m[0] for m in more)})"
         quarantine.add(e + 1, reason, detail, column=column, value=value, position=where)
