@@ -172,3 +172,24 @@ def test_a_float_column_reads_the_same_cast_as_is_or_trimmed_and_checked(values:
     assert [g is None for g in got] == [e is None for e in expected]
     assert all(g == e or (g != g and e != e) for g, e in zip(got, expected, strict=True) if g is not None)
     assert bad.tolist() == [v == "x" for v in stripped]
+
+
+def test_trace_dates_and_plain_floats_read_as_the_lxml_reader_reads_them(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A case-level date (Disco writes the case's start so), event floats written plainly and one padded."""
+    traces = "".join(
+        f'<trace><string key="concept:name" value="c{t}"/><date key="opened" value="2024-0{t}-01T08:00:00+08:00"/>'
+        f'<event><string key="concept:name" value="a"/><date key="time:timestamp" value="2024-0{t}-02T09:00:00Z"/>'
+        f'<float key="cost:total" value="{t}.25"/></event>'
+        f'<event><string key="concept:name" value="b"/><date key="time:timestamp" value="2024-0{t}-03T09:00:00Z"/>'
+        f'<float key="cost:total" value="{" 1e2" if t == 2 else "7"}"/></event></trace>'
+        for t in (1, 2, 3))
+    path = tmp_path / "disco_like.xes"
+    path.write_text(f"{HEAD}{traces}\n</log>\n")
+    assert _fast(path) == "fast"
+    r = read_log(path)
+    opened = [str(v) for v in r.events.column("case:opened").to_pylist()]
+    assert opened == ["2024-01-01 00:00:00+00:00"] * 2 + ["2024-02-01 00:00:00+00:00"] * 2 \
+        + ["2024-03-01 00:00:00+00:00"] * 2
+    assert r.events.column("cost:total").to_pylist() == [1.25, 7.0, 2.25, 100.0, 3.25, 7.0]
+    _assert_same(path, monkeypatch)
