@@ -145,3 +145,76 @@ def test_doctype_refused_before_the_fast_path(tmp_path: Path, name: str, monkeyp
         xes.read_xes(path, name.endswith(".gz"))
     assert str(path) in str(err.value) and "DOCTYPE/entity declaration; refused" in str(err.value)
     assert called == []
+
+
+@pytest.mark.parametrize("name", ["f.xes", "f.xes.gz"])
+@pytest.mark.parametrize("chunk", [7, 64, 333, 4096, 1 << 20])
+def test_chunks_cut_anywhere_read_as_one(tmp_path: Path, chunk: int, name: str,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reads of any size (a ``</trace>`` split across two of them, each read buffer reused for a later read)
+    give the lxml reader's result."""
+    import flowmine.ingest._xes_fast as fast
+
+    body = "".join(f'<trace><string key="concept:name" value="c{t}"/>{EV}<int key="n" value="{t}"/></event>'
+                   f"{EV}</event></trace>\n" for t in range(300))  # beyond the prolog scan's first read
+    path = _file(tmp_path, body, name)
+    parsed: list[int] = []
+    real = fast._parse
+    monkeypatch.setattr(fast, "CHUNK_BYTES", chunk)
+    monkeypatch.setattr(fast, "_parse", lambda data: parsed.append(len(data)) or real(data))
+    assert _fast(path) == "fast"
+    assert (len(parsed) > 1) == (chunk < len(body) // 2)
+    _assert_same(path, monkeypatch)
+    cases = xes.read_xes(path, name.endswith(".gz")).table.column(CASE).to_pylist()
+    assert cases == [f"c{t}" for t in range(300) for _ in "ab"]
+
+
+def test_non_ascii_values_read_fast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    body = (f'<trace><string key="concept:name" value="订单-1"/>{EV}<string key="org:resource" value="José"/>'
+            "</event></trace>")
+    path = _file(tmp_path, body)
+    assert _fast(path) == "fast"
+    _assert_same(path, monkeypatch)
+    assert xes.read_xes(path, False).table.column("org:resource").to_pylist() == ["José"]
+
+
+@pytest.mark.parametrize(("value", "reason"), [("\uffff", "a character XML does not allow"),
+                                               ("\ufffe", "a character XML does not allow")])
+def test_noncharacters_fall_back(tmp_path: Path, value: str, reason: str) -> None:
+    path = _file(tmp_path, f'<trace><string key="concept:name" value="c{value}"/>{EV}</event></trace>')
+    assert _fast(path) == f"fallback: {reason}"
+
+
+def test_invalid_utf8_falls_back(tmp_path: Path) -> None:
+    path = _file(tmp_path, f'<trace><string key="concept:name" value="cX"/>{EV}</event></trace>')
+    path.write_bytes(path.read_bytes().replace(b'"cX"', b'"c\xff"'))
+    assert _fast(path) == "fallback: invalid UTF-8"
+
+
+@pytest.mark.parametrize("case", ["fast", "fallback", "gzip"])
+def test_the_read_leaves_the_files_sha256_for_the_store(tmp_path: Path, case: str) -> None:
+    """An XES read has its file's sha256 taken behind it: the store's digest without hashing after the ingest."""
+    import hashlib
+
+    from flowmine.ingest import scanned_sha256
+
+    body = f'<trace><string key="concept:name" value="c"/>{EV}</event></trace>'
+    path = _file(tmp_path, body if case != "fallback" else FALLBACKS["comment"][0],
+                 "f.xes.gz" if case == "gzip" else "f.xes")
+    assert scanned_sha256(path) is None
+    xes.read_xes(path, case == "gzip")
+    assert scanned_sha256(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    path.write_bytes(path.read_bytes() + b"\n")  # changed since: the remembered digest no longer applies
+    assert scanned_sha256(path) is None
+
+
+@pytest.mark.parametrize(("value", "reason"), [("a\tb", "a tab, line break or control character inside a value"),
+                                               ("a\x01b", "a tab, line break or control character inside a value"),
+                                               ("a<b", "'<' inside a value")])
+def test_characters_a_value_cannot_hold_raw_fall_back(tmp_path: Path, value: str, reason: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _file(tmp_path, f'<trace><string key="concept:name" value="c"/>{EV}<string key="x" value="{value}"/>'
+                           "</event></trace>")
+    assert _fast(path) == f"fallback: {reason}"
+    if value == "a\tb":  # the lxml reader reads a raw tab (the other two are not well-formed XML)
+        _assert_same(path, monkeypatch)

@@ -56,13 +56,18 @@ def _text(values: pa.Array) -> pa.Array:
 
 
 def _blank(values: pa.Array) -> np.ndarray:
-    """Null, empty or only (Unicode) whitespace: what trimming would leave empty, without copying text."""
+    """Null, empty or only (Unicode) whitespace: what trimming would leave empty, without copying text.
+
+    Typed columns are never turned into text for this: a number, date or timestamp writes as a
+    non-empty text, so only its nulls (and a float's NaN, which :func:`_text` makes null) are blank.
+    Formatting a typed column (an XES or Parquet timestamp) as text cost more than parsing it.
+    """
     t = values.type
-    if pa.types.is_floating(t):  # NaN is no value (its text is null); a number's text is never blank
+    if pa.types.is_floating(t):
         return _np(pc.is_null(values)) | _np(pc.is_nan(values))
     if (pa.types.is_timestamp(t) or pa.types.is_date(t) or pa.types.is_integer(t) or pa.types.is_boolean(t)
             or pa.types.is_decimal(t) or pa.types.is_duration(t)):
-        return _np(pc.is_null(values))  # typed values: only a missing one is blank (no text is made)
+        return _np(pc.is_null(values))
     s = _text(values)
     if pa.types.is_dictionary(s.type):
         s = contiguous(s)

@@ -49,7 +49,7 @@ from flowmine._schema import (
     Reason,
 )
 from flowmine.ingest._mapping import Mapping
-from flowmine.ingest._raw import quarantine_table
+from flowmine.ingest._raw import Positions, quarantine_table
 
 #: The XES concept extension's instance key: pairs transitions of one instance when present.
 INSTANCE: Final = "concept:instance"
@@ -99,7 +99,7 @@ def _first(q: deque[_Instance], started: bool | None = None) -> _Instance | None
 
 
 def fold_lifecycle(events: pa.Table, mapping: Mapping, src: str, model: str | None = None,
-                   positions: pa.Array | None = None) -> tuple[pa.Table, int, pa.Table, Lifecycle]:
+                   positions: Positions | None = None) -> tuple[pa.Table, int, pa.Table, Lifecycle]:
     """Return (events, rows merged, quarantine of never-started rows, what was done).
 
     ``model`` overrides the mapping's ``[lifecycle] model``; ``positions`` (one per event, e.g. XES's
@@ -142,7 +142,7 @@ def _group_ids(events: pa.Table, rows: np.ndarray) -> np.ndarray:
 
 
 def _fold(events: pa.Table, mapping: Mapping, src: str, code: np.ndarray, raw: pa.Array, report: Lifecycle,
-          positions: pa.Array | None) -> tuple[pa.Table, int, pa.Table, Lifecycle]:
+          positions: Positions | None) -> tuple[pa.Table, int, pa.Table, Lifecycle]:
     case_codes = pc.dictionary_encode(events.column(CASE).combine_chunks()).indices.to_numpy(zero_copy_only=False)
     ts = pc.fill_null(events.column(TIMESTAMP).cast(pa.int64()), 0).to_numpy()
     life = np.flatnonzero(code != _PLAIN)
@@ -249,7 +249,7 @@ def _abort_case(queues: dict[int, deque[_Instance]], groups: list[int], at: int,
 
 
 def _never_started(events: pa.Table, src: str, never: list[_Instance], raw: pa.Array,
-                   positions: pa.Array | None) -> pa.Table:
+                   positions: Positions | None) -> pa.Table:
     rows = sorted(r for inst in never for r in inst.rows)
     if not rows:
         return QUARANTINE_SCHEMA.empty_table()

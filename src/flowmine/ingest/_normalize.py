@@ -51,7 +51,7 @@ from flowmine.ingest._cells import (
 from flowmine.ingest._duplicates import drop_duplicates
 from flowmine.ingest._lifecycle import fold_lifecycle
 from flowmine.ingest._mapping import ROLE_COLUMNS, Mapping, resolve_columns
-from flowmine.ingest._raw import RawTable, quarantine_table
+from flowmine.ingest._raw import Positions, RawTable, quarantine_table
 from flowmine.ingest._timestamps import ParsedTimestamps, cell_details, describe, parse_timestamps
 from flowmine.ingest._xes import apply_classifier
 
@@ -115,7 +115,7 @@ class _Failures:
             out |= m
         return out
 
-    def to_table(self, source: str, rows: pa.Array, positions: pa.Array | None) -> pa.Table:
+    def to_table(self, source: str, rows: pa.Array, positions: Positions | None) -> pa.Table:
         parts = []
         for mask, reason, column, values, detail in self.items:
             idx = pa.array(np.flatnonzero(mask))

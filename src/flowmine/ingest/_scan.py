@@ -1,6 +1,7 @@
 """Byte-level passes over a plain source file, beside the CSV parser: line breaks, whether the file ends
 with one, whether it is valid UTF-8, its sha256 (remembered, so the store need not read the file again),
-and which lines are not blank. Each reads the file in blocks, so memory stays flat at any size."""
+and which lines are not blank. Each reads the file in blocks, so memory stays flat at any size. A reader
+that reads a whole file by other means (XES) has its sha256 taken in the background (:func:`hash_behind`)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,19 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
 
 import numpy as np
 
+from flowmine._digest import sha256_of
+
 _SCAN_BLOCK: Final = 8 << 20
 #: sha256 of the files this process scanned, by resolved path: (device, inode, size, mtime) and digest.
 _DIGESTS: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+#: digests being taken in the background (:func:`hash_behind`), by resolved path: the signature and the result
+_BEHIND: dict[str, tuple[tuple[int, int, int, int], Future[str | None]]] = {}
 
 
 def scan(path: Path, out: dict[str, int | bool]) -> None:
@@ -53,6 +59,29 @@ def scan(path: Path, out: dict[str, int | bool]) -> None:
     _DIGESTS[_stat_key(path)] = (_stat_sig(stat), digest.hexdigest())
     out.update(lines=lines, ends_with_newline=last == b"\n", utf8=valid)
 
+def hash_behind(path: Path) -> None:
+    """Start taking the sha256 of ``path`` in a thread of its own, for :func:`scanned_sha256`.
+
+    A reader that has just read the whole file (XES) calls it: the bytes are in the page cache, and the
+    digest is taken while normalisation, which is mostly one thread, leaves a core free, instead of after
+    it. A file changed while it was hashed yields no digest (the store then hashes it itself).
+    """
+    key, sig = _stat_key(path), _stat_sig(path.stat())
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flowmine-sha256")
+    try:
+        _BEHIND[key] = (sig, pool.submit(_digest_if_unchanged, path, sig))
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _digest_if_unchanged(path: Path, sig: tuple[int, int, int, int]) -> str | None:
+    try:
+        digest = sha256_of(path)
+        return digest if _stat_sig(path.stat()) == sig else None
+    except OSError:
+        return None
+
+
 def _stat_key(path: Path) -> str:
     return str(path.resolve())
 
@@ -60,10 +89,15 @@ def _stat_sig(stat: os.stat_result) -> tuple[int, int, int, int]:
     return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 def scanned_sha256(path: Path) -> str | None:
-    """The sha256 of ``path`` if this process scanned the file while reading it and it has not
-    changed since (same device, inode, size and modification time); else None."""
+    """The sha256 of ``path`` if this process scanned (or :func:`hash_behind` hashed) the file while reading
+    it and it has not changed since (same device, inode, size and modification time); else None."""
+    key = _stat_key(path)
     try:
-        sig, digest = _DIGESTS[_stat_key(path)]
+        if key in _BEHIND:  # being hashed (or hashed) by hash_behind: wait for it
+            sig, future = _BEHIND.pop(key)
+            if (digest := future.result()) is not None:
+                _DIGESTS[key] = (sig, digest)
+        sig, digest = _DIGESTS[key]
         return digest if sig == _stat_sig(path.stat()) else None
     except (KeyError, OSError):
         return None

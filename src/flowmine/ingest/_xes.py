@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Final
 
@@ -35,7 +36,8 @@ from lxml import etree
 from flowmine._schema import ACTIVITY, CASE, CASE_PREFIX, LIFECYCLE, Reason
 from flowmine.errors import MappingError, UnsafeInputError, UnusableInputError
 from flowmine.ingest._mapping import Mapping
-from flowmine.ingest._raw import QuarantineBuilder, RawTable
+from flowmine.ingest._raw import QuarantineBuilder, RawTable, TracePositions
+from flowmine.ingest._scan import hash_behind
 from flowmine.ingest._source import open_gzip_capped
 from flowmine.ingest._xes_fast import Fallback, read_body
 from flowmine.ingest._xes_source import REFUSED, XesSource, syntax_error
@@ -257,24 +259,24 @@ def _columns(p: _Parser, take: pa.Array, notes: list[str]) -> dict[str, pa.Array
     has_case = _NAME in tr.column_names
     case = tr.column(_NAME).combine_chunks() if has_case else pa.nulls(tr.num_rows, pa.string())
     columns, naive = {CASE: case.take(take)}, 0
-    for store, table, scope in ((p.events, ev, "event"), (p.traces, tr, "trace")):
-        for key in table.column_names:
-            name = key if scope == "event" else CASE_PREFIX + key
-            if name == CASE:
-                continue
-            if key in store.mixed:
-                kinds = ", ".join(sorted(store.mixed[key]))
-                notes.append(f"{scope} attribute {key!r} appears as {kinds}; read as text")
-            typ = "string" if key in store.mixed else store.types[key]
-            raw = table.column(key)
-            typed, bad, k = _typed(raw, typ)
-            naive += k
-            for i in np.flatnonzero(bad).tolist():
-                at, (reason, what) = (i if scope == "event" else -1 - i), _BAD[typ]
-                p.problems.setdefault(at, []).append((reason, f"{key!r} {what}", name, raw[i].as_py()))
-            if name in columns:
-                notes.append(f"event attribute {name!r} is shadowed by the trace attribute {key!r}")
-            columns[name] = typed if scope == "event" else typed.take(take)
+    todo = [(store, table, scope, key) for store, table, scope in ((p.events, ev, "event"), (p.traces, tr, "trace"))
+            for key in table.column_names if (key if scope == "event" else CASE_PREFIX + key) != CASE]
+    kinds_of = ["string" if key in store.mixed else store.types[key] for store, _, _, key in todo]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # Arrow's kernels release the GIL: two columns at a time
+        typings = list(pool.map(_typed, [table.column(key) for _, table, _, key in todo], kinds_of))
+    for (store, table, scope, key), typ, (typed, bad, k) in zip(todo, kinds_of, typings, strict=True):
+        name = key if scope == "event" else CASE_PREFIX + key
+        if key in store.mixed:
+            kinds = ", ".join(sorted(store.mixed[key]))
+            notes.append(f"{scope} attribute {key!r} appears as {kinds}; read as text")
+        raw = table.column(key)
+        naive += k
+        for i in np.flatnonzero(bad).tolist():
+            at, (reason, what) = (i if scope == "event" else -1 - i), _BAD[typ]
+            p.problems.setdefault(at, []).append((reason, f"{key!r} {what}", name, raw[i].as_py()))
+        if name in columns:
+            notes.append(f"event attribute {name!r} is shadowed by the trace attribute {key!r}")
+        columns[name] = typed if scope == "event" else typed.take(take)
     if naive:
         notes.append(f"{naive} timestamp value(s) had no UTC offset and were read as UTC")
     return columns
@@ -321,23 +323,22 @@ def _build(p: _Parser) -> RawTable:
     notes += [f"{p.skipped[k]} {text}" for k, text in _SKIPPED.items() if p.skipped[k]]
     if (header := _header_note(p)) is not None:
         notes.insert(0, header)
-    pos_in_trace = pa.array(np.frombuffer(p.ev_pos, dtype=np.int64)).cast(pa.string())
-    where = pc.if_else(pa.array(ev_trace >= 0), pc.binary_join_element_wise(
-        "trace ", pa.array(ev_trace + 1).cast(pa.string()), ", event ", ""), "outside traces, event ")
-    positions = pc.binary_join_element_wise(where, pos_in_trace, "")  # "trace 3, event 2"
+    positions = TracePositions(ev_trace, np.frombuffer(p.ev_pos, dtype=np.int64))  # "trace 3, event 2"
     quarantine, keep = QuarantineBuilder(p.source), np.ones(n, bool)
     per_event = _per_event(p, ev_trace)
-    for e in sorted(per_event):  # one record per event, so that rows_read = kept + quarantined
+    bad = sorted(per_event)  # one record per event, so that rows_read = kept + quarantined
+    for e, where in zip(bad, positions.take(bad).to_pylist(), strict=True):
         (reason, detail, column, value), *more = per_event[e]
         if more:
             detail += f" (and {len(more)} more: {', '.join(m[0] for m in more)})"
-        quarantine.add(e + 1, reason, detail, column=column, value=value, position=positions[e].as_py())
+        quarantine.add(e + 1, reason, detail, column=column, value=value, position=where)
         keep[e] = False
-    mask = pa.array(keep)
+    table, rows = pa.table(columns), np.arange(1, n + 1, dtype=np.int64)
+    if bad:  # a filter copies every column: only when some event is quarantined
+        table, rows, positions = table.filter(pa.array(keep)), rows[keep], positions.filter(keep)
     return RawTable(
-        source=p.source, format="xes", table=pa.table(columns).filter(mask),
-        row_numbers=pa.array(np.arange(1, n + 1, dtype=np.int64)[keep]), quarantine=quarantine.to_table(),
-        positions=positions.filter(mask), notes=notes, classifiers=dict(p.classifiers),
+        source=p.source, format="xes", table=table, row_numbers=pa.array(rows), quarantine=quarantine.to_table(),
+        positions=positions, notes=notes, classifiers=dict(p.classifiers),
     )  # fmt: skip
 
 
@@ -396,6 +397,7 @@ def read_xes(path: Path, gzipped: bool) -> RawTable:
             parser.run(src)
     if parser.n_events == 0:
         raise UnusableInputError(source, "holds no events")
+    hash_behind(path)  # the store's sha256 of the file, taken while the events are built and normalised
     return _build(parser)
 
 

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 #: Decompressed bytes read per step (a chunk grows to the end of the trace that crosses it).
 CHUNK_BYTES: Final = 32 << 20
+_BLOCK: Final = 1 << 20  # bytes scanned per numpy pass
 _MAX_PENDING: Final = 4 * CHUNK_BYTES  # bytes without a </trace>: not the shape this path reads
 _NAME: Final = "concept:name"
 _WS = "[ \t\r\n]"
@@ -121,53 +122,68 @@ def _append(store: _Columns, table: pa.Table, n: int) -> None:
 class _Chunk:
     """One chunk of whole traces: its pieces, and where each attribute belongs."""
 
-    def __init__(self, data: bytes, amp: bool) -> None:
+    def __init__(self, data: bytes | memoryview) -> None:
         a = np.frombuffer(data, np.uint8)
-        self.counts = {c: data.count(c.encode()) for c in "<\t\n\r"}
-        if np.count_nonzero(a < 32) != self.counts["\t"] + self.counts["\n"] + self.counts["\r"] or \
-                b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data:
-            raise Fallback("a character XML does not allow")
-        q = np.flatnonzero(a == 34)
+        if len(a) >= 1 << 31:
+            raise Fallback("a chunk beyond 2 GB")
+        # Every '<' and every byte below 32 must lie in a structure piece, whose pattern allows no control
+        # character but tab, line feed and carriage return: counted here, compared in _structure. Read in
+        # blocks of 1 MB: the temporaries stay in cache and off the page-fault path, and numpy releases the GIL.
+        self.lt = self.control = high = 0
+        self.amp = False  # '&': entities to decode
+        quotes = []
+        for at in range(0, len(a), _BLOCK):
+            block = a[at:at + _BLOCK]
+            self.lt += int(np.count_nonzero(block == 60))
+            self.control += int(np.count_nonzero(block < 32))
+            self.amp = self.amp or bool(np.any(block == 38))
+            high = max(high, int(block.max()))
+            quotes.append(np.flatnonzero(block == 34).astype(np.int32) + np.int32(at))
+        q = np.concatenate(quotes) if quotes else np.zeros(0, np.int32)
+        ascii_only = high < 0x80
+        if not ascii_only:  # U+FFFE and U+FFFF (EF BF BE, EF BF BF in UTF-8) are not XML characters
+            ef = np.flatnonzero(a[:-2] == 0xEF)
+            if np.any((a[ef + 1] == 0xBF) & (a[ef + 2] >= 0xBE)):
+                raise Fallback("a character XML does not allow")
         if len(q) == 0 or len(q) % 4:
             raise Fallback("quotes that do not pair as key and value")
-        offsets = np.empty(len(q) + 2, np.int64)
-        offsets[0], offsets[-1] = 0, len(data)
+        offsets = np.empty(len(q) + 2, np.int32)
+        offsets[0], offsets[-1] = 0, len(a)
         offsets[1:-1:2], offsets[2:-1:2] = q[0::2] + 1, q[1::2]
-        if len(data) >= 1 << 31:
-            raise Fallback("a chunk beyond 2 GB")
-        self.pieces = pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets.astype(np.int32)),
-                                                  pa.py_buffer(data))
+        self.pieces = pa.StringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(data))
         from flowmine.ingest._xes import MAX_VALUE_CHARS
 
-        if int(np.diff(offsets)[1::2].max()) > MAX_VALUE_CHARS:
+        if int((q[1::2] - q[0::2]).max()) - 1 > MAX_VALUE_CHARS:  # the keys' and values' lengths
             raise Fallback("a value beyond the reader's limit")
-        try:
-            self.pieces.validate(full=True)
+        try:  # ASCII is valid UTF-8, and the offsets are increasing by construction: only other text is checked
+            if not ascii_only:
+                self.pieces.validate(full=True)
         except pa.ArrowInvalid:
             raise Fallback("invalid UTF-8") from None
         self.n_attr = len(q) // 4
-        self.amp = amp
-        self._structure(data)
+        self._structure()
 
-    def _structure(self, data: bytes) -> None:
+    def _structure(self) -> None:
         n = self.n_attr
         enc = pc.dictionary_encode(self.pieces.take(pa.array(np.arange(0, 4 * n + 1, 2))))
         uniq = [_Piece(t) for t in enc.dictionary.to_pylist()]
         codes = enc.indices.to_numpy()
         kind = np.array([u.kind for u in uniq], np.int8)[codes]
+        # what each distinct piece says, gathered once for the lead/next/trail pieces (one row per piece)
+        said = np.array([(u.start, u.end, u.traces, u.events, u.typ) for u in uniq], np.int64)
         want = np.full(2 * n + 1, _NEXT, np.int8)
         want[1::2], want[0], want[-1] = _SEP_KIND, _LEAD, _TRAIL
         if not np.array_equal(kind, want):
             raise Fallback("attributes that are not key then value")
-        # every '<', tab, newline and carriage return lies in a structure piece: none inside a value
-        occurs = np.bincount(codes, minlength=len(uniq))
-        for ch in "<\t\n\r":
-            inside = sum(int(c) * t.count(ch) for c, t in zip(occurs, enc.dictionary.to_pylist(), strict=True))
-            if inside != self.counts[ch]:
-                raise Fallback(f"{ch!r} inside a value")
+        occurs = np.bincount(codes, minlength=len(uniq)).tolist()
+        texts = enc.dictionary.to_pylist()
+        if sum(c * t.count("<") for c, t in zip(occurs, texts, strict=True)) != self.lt:
+            raise Fallback("'<' inside a value")
+        if sum(c * (t.count("\t") + t.count("\n") + t.count("\r")) for c, t in zip(occurs, texts, strict=True)) \
+                != self.control:
+            raise Fallback("a tab, line break or control character inside a value")
         s = codes[0::2]  # lead, next..., trail: one per attribute, plus the trail
-        start = np.array([u.start for u in uniq], np.int8)[s]
-        end = np.array([u.end for u in uniq], np.int8)[s]
+        start, end, n_tr, n_ev, typ = said.T[:, s]
         has = np.flatnonzero(end >= 0)
         fill = np.full(len(s), -1, np.int64)
         fill[has] = has
@@ -179,14 +195,12 @@ class _Chunk:
         self.ctx = after[:-1]
         if np.any(self.ctx == _LOG):
             raise Fallback("an attribute of the log between traces")
-        n_tr = np.array([u.traces for u in uniq], np.int64)[s]
-        n_ev = np.array([u.events for u in uniq], np.int64)[s]
         cum_tr, cum_ev = np.cumsum(n_tr), np.cumsum(n_ev)
         self.n_traces, self.n_events = int(cum_tr[-1]), int(cum_ev[-1])
         self.trace_of_attr, self.event_of_attr = cum_tr[:-1] - 1, cum_ev[:-1] - 1
         self.ev_trace = np.repeat(cum_tr - 1, n_ev)
         self.tr_first = np.repeat(cum_ev - n_ev, n_tr)
-        self.typ = np.array([u.typ for u in uniq], np.int8)[s[:-1]]
+        self.typ = typ[:-1].astype(np.int8)
 
 
 def _keys(ch: _Chunk) -> tuple[np.ndarray, list[str]]:
@@ -200,19 +214,26 @@ def _keys(ch: _Chunk) -> tuple[np.ndarray, list[str]]:
     return enc.indices.to_numpy(), keys
 
 
-def _columns(ch: _Chunk, store: _Columns, kidx: np.ndarray, keys: list[str], scope: int, rows_of: np.ndarray,
-             n_rows: int, p: _Parser) -> None:
-    """The chunk's text columns of one scope (events or traces), in the order keys first appear."""
+#: One scope's (events' or traces') text columns of a chunk: per key in the order keys first appear, its values,
+#: the XES types it is written with and the type of its first value; and how many empty keys were skipped.
+_Scope = tuple[list[tuple[str, pa.Array, set[str], str]], int]
+_Parsed = tuple[_Chunk, _Scope, _Scope]
+
+
+def _scope(ch: _Chunk, kidx: np.ndarray, keys: list[str], scope: int, rows_of: np.ndarray, n_rows: int) -> _Scope:
+    """The chunk's text columns of one scope (events or traces): order-free, so built in the worker thread."""
     sel = np.flatnonzero(ch.ctx == scope)
     k = kidx[sel]
     empty = [i for i, key in enumerate(keys) if not key.strip()]
+    skipped = 0
     if empty:
         drop = np.isin(k, empty)
-        p.skipped["empty_key"] += int(drop.sum())
+        skipped = int(drop.sum())
         sel, k = sel[~drop], k[~drop]
-    present, first = np.unique(k, return_index=True)
-    arrays = {}
-    for key_id in present[np.argsort(first)].tolist():
+    present = np.flatnonzero(np.bincount(k, minlength=len(keys)))
+    first = [int(np.argmax(k == key_id)) for key_id in present.tolist()]
+    columns = []
+    for key_id in present[np.argsort(first, kind="stable")].tolist():
         at = sel[k == key_id]
         rows = rows_of[at]
         if len(rows) > 1 and np.any(np.diff(rows) <= 0):
@@ -225,30 +246,42 @@ def _columns(ch: _Chunk, store: _Columns, kidx: np.ndarray, keys: list[str], sco
         else:
             take = pa.array(where)
         values = ch.pieces.take(take)
-        arrays[keys[key_id]] = _unescape(values) if ch.amp else values
         key = keys[key_id]
-        kinds = {_KIND[_TYPES[t]] for t in np.unique(ch.typ[at]).tolist()}
-        typ = "string" if key == _NAME else _KIND[_TYPES[int(ch.typ[at[0]])]]
-        if key == _NAME:
-            kinds = {"string"}
+        if key == _NAME:  # case ids and activity names are text even when written as int
+            kinds, typ = {"string"}, "string"
+        else:
+            kinds = {_KIND[_TYPES[t]] for t in np.flatnonzero(np.bincount(ch.typ[at], minlength=len(_TYPES))).tolist()}
+            typ = _KIND[_TYPES[int(ch.typ[at[0]])]]
+        columns.append((key, _unescape(values) if ch.amp else values, kinds, typ))
+    return columns, skipped
+
+
+def _fold(store: _Columns, scope: _Scope, n_rows: int, p: _Parser) -> None:
+    """Append one scope's columns of a chunk to ``store``, in file order: the types seen so far decide mixed."""
+    columns, skipped = scope
+    p.skipped["empty_key"] += skipped
+    arrays = {}
+    for key, values, kinds, typ in columns:
+        arrays[key] = values
         known = store.types.setdefault(key, typ)
-        kinds.add(known)
-        if len(kinds) > 1:
-            store.mixed.setdefault(key, set()).update(kinds)
+        if len(seen := kinds | {known}) > 1:
+            store.mixed.setdefault(key, set()).update(seen)
     _append(store, pa.table(arrays) if arrays else pa.table({}), n_rows)
 
 
-def _parse(data: bytes) -> tuple[_Chunk, np.ndarray, list[str]]:
+def _parse(data: bytes | memoryview) -> _Parsed:
     """The order-free part of a chunk (numpy and Arrow, which release the GIL): run in a worker thread."""
-    ch = _Chunk(data, b"&" in data)
-    return (ch, *_keys(ch))
+    ch = _Chunk(data)
+    kidx, keys = _keys(ch)
+    return (ch, _scope(ch, kidx, keys, _EVENT, ch.event_of_attr, ch.n_events),
+            _scope(ch, kidx, keys, _TRACE, ch.trace_of_attr, ch.n_traces))
 
 
-def _read_chunk(p: _Parser, parsed: tuple[_Chunk, np.ndarray, list[str]]) -> None:
-    ch, kidx, keys = parsed
+def _read_chunk(p: _Parser, parsed: _Parsed) -> None:
+    ch, events, traces = parsed
     ev0, tr0 = p.n_events, len(p.tr_first)
-    _columns(ch, p.events, kidx, keys, _EVENT, ch.event_of_attr, ch.n_events, p)
-    _columns(ch, p.traces, kidx, keys, _TRACE, ch.trace_of_attr, ch.n_traces, p)
+    _fold(p.events, events, ch.n_events, p)
+    _fold(p.traces, traces, ch.n_traces, p)
     ev_trace = ch.ev_trace + tr0
     count = np.bincount(ch.ev_trace, minlength=ch.n_traces)
     first = ch.tr_first + ev0
@@ -259,6 +292,7 @@ def _read_chunk(p: _Parser, parsed: tuple[_Chunk, np.ndarray, list[str]]) -> Non
     p.tr_count.frombytes(count.astype(np.int64).tobytes())
     p.n_events += ch.n_events
     _cases(p, tr0, count)
+    del ch.pieces  # the last view of the chunk's buffer, which the next read reuses
 
 
 def _cases(p: _Parser, tr0: int, count: np.ndarray) -> None:
@@ -305,7 +339,7 @@ def read_body(p: _Parser, src: XesSource) -> None:
     _header(p, pending[: m.start()])
     pending = pending[m.start():]
     with ThreadPoolExecutor(max_workers=2) as pool:  # at most two chunks parsed ahead: memory stays bounded
-        inflight: deque[Future[tuple[_Chunk, np.ndarray, list[str]]]] = deque()
+        inflight: deque[Future[_Parsed]] = deque()
         try:
             pending = _chunks(p, src, pending, pool, inflight)
             while inflight:
@@ -319,22 +353,49 @@ def read_body(p: _Parser, src: XesSource) -> None:
         raise Fallback("no events")
 
 
+def _fill(src: XesSource, view: memoryview) -> int:
+    """Read into ``view`` until it is full or the stream ends; the bytes read."""
+    got = 0
+    while got < len(view) and (k := src.readinto(view[got:])):
+        got += k
+    return got
+
+
 def _chunks(p: _Parser, src: XesSource, pending: bytes, pool: ThreadPoolExecutor,
-            inflight: deque[Future[tuple[_Chunk, np.ndarray, list[str]]]]) -> bytes:
-    """Read ``src`` in chunks of whole traces, parse them in ``pool``, fold finished ones into ``p`` in order."""
-    done = False
-    while not done:
-        more = src.read(CHUNK_BYTES)
-        done = not more
-        pending += more
-        cut = pending.rfind(b"</trace>")
-        if cut < 0:
-            if not done and len(pending) > _MAX_PENDING:
+            inflight: deque[Future[_Parsed]]) -> bytes:
+    """Read ``src`` in chunks of whole traces, parse them in ``pool``, fold finished ones into ``p`` in order.
+
+    Each read goes into a buffer of its own, behind the tail of the read before (the start of a trace): the
+    chunk is parsed in place, and its buffer is read into again once the chunk is folded (a worker's arrays
+    are copies, never views of it), so no fresh memory is paged in for each of the file's 32 MB.
+    """
+    free: list[bytearray] = []
+    held: deque[bytearray] = deque()  # the buffers of the chunks in flight, in order
+    tail = pending
+    while True:
+        need = len(tail) + CHUNK_BYTES
+        free = [b for b in free if len(b) >= need]  # a trace longer than a read grows the buffers
+        buf = free.pop() if free else bytearray(need)
+        buf[: len(tail)] = tail
+        n = len(tail) + _fill(src, memoryview(buf)[len(tail):need])
+        if n == len(tail):  # the end of the file
+            free.append(buf)
+            break
+        if (cut := buf.rfind(b"</trace>", 0, n)) < 0:  # a trace longer than one read: read on behind it
+            if n > _MAX_PENDING:
                 raise Fallback("a trace longer than the chunks this path holds")
+            tail = bytes(buf[:n])
+            free.append(buf)
             continue
         cut += len(b"</trace>")
-        inflight.append(pool.submit(_parse, pending[:cut]))
-        pending = pending[cut:]
+        inflight.append(pool.submit(_parse, memoryview(buf)[:cut]))
+        held.append(buf)
+        tail = bytes(buf[cut:n])
         while len(inflight) > 1:
             _read_chunk(p, inflight.popleft().result())
-    return pending
+            free.append(held.popleft())
+    if (cut := tail.rfind(b"</trace>")) >= 0:  # the header's read held the whole file
+        cut += len(b"</trace>")
+        inflight.append(pool.submit(_parse, tail[:cut]))
+        tail = tail[cut:]
+    return tail

@@ -45,6 +45,19 @@ class XesSource:
             return out
         return self._read(size if size > 0 else _READ_SIZE)
 
+    def readinto(self, view: memoryview) -> int:
+        """Read into ``view`` (the prolog's bytes first): what was read, 0 at the end of the stream."""
+        if self.buf:
+            k = min(len(self.buf), len(view))
+            view[:k] = self.buf[:k]
+            del self.buf[:k]
+            return k
+        try:
+            return self.stream.readinto(view)  # type: ignore[attr-defined]
+        except _DAMAGED as exc:
+            what = f"is truncated or its compressed data is damaged ({exc})"
+            raise UnusableInputError(self.source, what) from None
+
     def _more(self) -> bool:
         chunk = self._read(_READ_SIZE) if len(self.buf) <= _MAX_PROLOG else b""
         self.buf.extend(chunk)

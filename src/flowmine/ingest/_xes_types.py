@@ -3,7 +3,10 @@
 XES writes every value as text with a type tag; these functions type a whole column at once
 (xs:dateTime to timestamp[us, UTC] with a strict check that no impossible date was rolled over,
 int64 with overflow as failure, float, xs:boolean) and return which values failed so the reader
-can quarantine their events instead of dropping them silently as pm4py does.
+can quarantine their events instead of dropping them silently as pm4py does. A column written the
+plain way producers write it (every date in one xs:dateTime shape Arrow's ISO 8601 cast reads exactly,
+every float plain) is cast by Arrow at once; any other goes the per-part, trimmed and checked way,
+which gives the same values where both apply (``tests/test_xes_dates.py``).
 """
 
 from __future__ import annotations
@@ -42,7 +45,38 @@ def _to_int(part: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(part, ""), "0", part).cast(pa.int64())
 
 
-def _date(s: pa.Array) -> tuple[pa.Array, int]:
+#: The xs:dateTime shapes Arrow's ISO 8601 cast reads exactly as :func:`_date_by_parts` does: seconds always,
+#: at most six fractional digits, an offset of at most 14 hours or none. (Arrow's cast also takes a space for
+#: the ``T``, ``+0800``, ``+08`` and ``+23:00``, which xs:dateTime does not: those go the strict way.)
+_PLAIN_DATE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?"
+_ZONED = _PLAIN_DATE + r"(?:Z|[+-](?:0\d|1[0-4]):[0-5]\d)$"
+_NAIVE = _PLAIN_DATE + "$"
+
+
+def _date(raw: pa.Array) -> tuple[pa.Array, int] | None:
+    """xs:dateTime text to timestamp[us, UTC] by Arrow's ISO 8601 cast, for a column that is all zoned or
+    all naive (naive values are UTC); None when some value needs :func:`_date_by_parts`.
+
+    The cast is strict (2024-02-30, hour 24 and second 60 fail) but fails the whole column at once, so
+    one bad value sends the column the per-part way, which finds it. Run on the text as read: a value
+    with surrounding whitespace matches neither shape and goes the strict way, which trims it.
+    """
+    n = len(raw) - raw.null_count
+    zoned = pc.sum(pc.match_substring_regex(raw, _ZONED)).as_py() or 0
+    if zoned == n:
+        tz: str | None = "UTC"
+    elif zoned == 0 and (pc.sum(pc.match_substring_regex(raw, _NAIVE)).as_py() or 0) == n:
+        tz = None
+    else:  # another shape, or zoned and naive values mixed
+        return None
+    try:
+        typed = pc.cast(raw, pa.timestamp("us", tz=tz))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return (typed, 0) if tz else (pc.assume_timezone(typed, timezone="UTC"), n)
+
+
+def _date_by_parts(s: pa.Array) -> tuple[pa.Array, int]:
     """xs:dateTime text to timestamp[us, UTC]; (values, count of naive values read as UTC)."""
     parts = pc.extract_regex(s, _DATE)
     base, frac, zone = (parts.field(n) for n in ("b", "f", "z"))
@@ -63,11 +97,25 @@ def _date(s: pa.Array) -> tuple[pa.Array, int]:
     return pc.if_else(ok, value, None).cast(pa.timestamp("us", tz="UTC")), naive
 
 
-def _typed(raw: pa.ChunkedArray, typ: str) -> tuple[pa.Array, np.ndarray, int]:
-    """(typed values, mask of values that failed, naive timestamp count) of one text column."""
-    raw = raw.combine_chunks()
+def _every(raw: pa.Array | pa.ChunkedArray, pattern: str) -> bool:
+    """Whether every value matches ``pattern`` (anchored, no whitespace): then trimming would change none."""
+    return (pc.sum(pc.match_substring_regex(raw, pattern)).as_py() or 0) == len(raw) - raw.null_count
+
+
+def _typed(raw: pa.ChunkedArray, typ: str) -> tuple[pa.Array | pa.ChunkedArray, np.ndarray, int]:
+    """(typed values, mask of values that failed, naive timestamp count) of one text column.
+
+    Text stays as read (chunks and all); a date or float column whose values are all written plainly is
+    cast as it is, without the trimmed and checked copies the general way makes of it.
+    """
     if typ == "string":
         return raw, np.zeros(len(raw), bool), 0
+    fast = _date(raw) if typ == "date" else (raw.cast(pa.float64()), 0) if typ == "float" and _every(raw, _FLOAT) \
+        else None
+    if fast is not None:
+        typed, naive = fast
+        return typed, pc.and_(raw.is_valid(), typed.is_null()).to_numpy(zero_copy_only=False), naive
+    raw = raw.combine_chunks()
     s, naive = pc.utf8_trim_whitespace(raw), 0
     if typ == "int":
         ok = pc.match_substring_regex(s, _INT)
@@ -79,6 +127,6 @@ def _typed(raw: pa.ChunkedArray, typ: str) -> tuple[pa.Array, np.ndarray, int]:
         yes, no = pc.is_in(low, pa.array(["true", "1"])), pc.is_in(low, pa.array(["false", "0"]))
         typed = pc.if_else(yes, True, pc.if_else(no, False, None))
     else:
-        typed, naive = _date(s)
+        typed, naive = _date_by_parts(s)
     bad = pc.and_(raw.is_valid(), typed.is_null()).to_numpy(zero_copy_only=False)
     return typed, bad, naive
