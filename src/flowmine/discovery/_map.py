@@ -171,9 +171,14 @@ def map_layout(log: LogLike) -> MapLayout:
     >>> len(small.nodes) < len(process_map(log, layout=layout).nodes)
     True
     """
-    fast = _full_map_frames(log)
-    if fast is not None:  # the compiled map pass over the cached columns: the same counts, no SQL window
-        acts, edges = fast
+    return _layout(log, _full_map_frames(log))
+
+
+def _layout(log: LogLike, frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int] | None) -> MapLayout:
+    """:func:`map_layout` from the full map's compiled frames when given (``map_frames(log, 1.0)``)."""
+    if frames is not None:  # the compiled map pass over the cached columns: the same counts, no SQL window
+        acts, dfg, ends, n_cases = frames
+        edges = _all_edges(dfg, _end_rows(ends)) if n_cases else pd.DataFrame(columns=EDGE_COLUMNS)
     else:
         table = _table(log)
         acts = _activity_counts(table)
@@ -192,21 +197,18 @@ def map_layout(log: LogLike) -> MapLayout:
                       sources=[START_NODE])
 
 
-def _full_map_frames(log: LogLike) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """The full map's activities (by frequency) and edges (by count, then names) from the compiled map
-    pass of a stored log; None where that pass does not run (not stored, no numba, too many
-    activities)."""
+def _full_map_frames(log: LogLike) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int] | None:
+    """``map_frames(log, 1.0)``: the full map from the compiled map pass of a stored log; None where that
+    pass does not run (not stored, no numba, too many activities)."""
     from flowmine.analytics import fast_path_available, map_frames
     from flowmine.errors import TooManyActivitiesError
 
     if not isinstance(log, StoredLog) or not fast_path_available():
         return None
     try:
-        acts, dfg, ends, n_cases = map_frames(log, 1.0)
+        return map_frames(log, 1.0)
     except TooManyActivitiesError:
         return None
-    edges = _all_edges(dfg, _end_rows(ends)) if n_cases else pd.DataFrame(columns=EDGE_COLUMNS)
-    return acts, edges
 
 
 def _narrow(eng: Any) -> None:
@@ -305,14 +307,16 @@ def process_map(
     >>> fig.show()  # opens a browser  # doctest: +SKIP
     """
     share_a, share_p = _check_share("activities", activities), _check_share("paths", paths)
-    if layout is None:
-        layout = map_layout(log)
+    full = None
+    if layout is None:  # the full map's pass lays it out, and is the map itself when all activities are kept
+        full = _full_map_frames(log)  # counts only: the same with a calendar
+        layout = _layout(log, full)
     from flowmine.analytics import fast_path_available, map_frames  # loads numba
     from flowmine.errors import TooManyActivitiesError
 
     if calendar is None and isinstance(log, StoredLog) and fast_path_available():  # one compiled pass
         try:
-            acts, dfg, ends, n_cases = map_frames(log, share_a)
+            acts, dfg, ends, n_cases = full if full is not None and share_a == 1.0 else map_frames(log, share_a)
         except TooManyActivitiesError:  # its per-edge arrays would be activities²: the SQL below
             pass
         else:

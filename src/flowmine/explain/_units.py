@@ -84,7 +84,7 @@ def first_codes(index: npt.NDArray[np.int64], names: npt.NDArray[np.object_]
     return codes, np.asarray(names[uniques], dtype=object)
 
 
-def _looked_up(index: npt.NDArray[np.int64], names: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+def looked_up(index: npt.NDArray[np.int64], names: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
     """``names[index]``, None where the index is -1."""
     labels = np.full(index.size, None, dtype=object)
     known = index >= 0
@@ -133,11 +133,11 @@ def binned(name: str, kind: str, values: npt.NDArray[np.float64], bins: int) -> 
     if distinct.size <= _FEW:
         index[finite] = inverse.reshape(-1)
         names = np.asarray([fmt_edge(v) for v in distinct], dtype=object)
-        return Factor(name, kind, _looked_up(index, names), source=(index, names))
+        return Factor(name, kind, looked_up(index, names), source=(index, names))
     edges = np.unique(np.quantile(values[finite], np.linspace(0, 1, bins + 1)))
     index[finite] = np.clip(np.searchsorted(edges, values[finite], side="right") - 1, 0, edges.size - 2)
     names = np.asarray(bin_labels(edges), dtype=object)
-    return Factor(name, kind, _looked_up(index, names), [float(e) for e in edges], source=(index, names))
+    return Factor(name, kind, looked_up(index, names), [float(e) for e in edges], source=(index, names))
 
 
 def column_data(col: pa.ChunkedArray | pd.Series) -> tuple[str, npt.NDArray[Any]] | None:
@@ -179,8 +179,12 @@ def _column(name: str, kind: str, col: pa.ChunkedArray | pd.Series, bins: int) -
     return column_factor(name, kind, column_data(col), bins)
 
 
-def coded_factor(name: str, kind: str, coded: tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], int],
-                 at: npt.NDArray[np.int64]) -> Factor | None:
+#: A text column as codes over the rows (-1: missing), its distinct texts and the empty text's code (-1:
+#: none): ``flowmine.explain._prepared.Prepared.coded``.
+Coded = tuple[npt.NDArray[np.int64], npt.NDArray[np.object_], int]
+
+
+def coded_factor(name: str, kind: str, coded: Coded, at: npt.NDArray[np.int64]) -> Factor | None:
     """The factor of a text column given as codes over all rows (:meth:`Prepared.coded`) at rows ``at``
     (-1: none): what :func:`_column` makes of the rows' texts (an empty text is unknown), without them."""
     codes, names, empty = coded
@@ -189,7 +193,7 @@ def coded_factor(name: str, kind: str, coded: tuple[npt.NDArray[np.int64], npt.N
         index[index == empty] = -1
     if not (index >= 0).any():
         return None
-    return Factor(name, kind, _looked_up(index, names), source=(index, names))
+    return Factor(name, kind, looked_up(index, names), source=(index, names))
 
 
 def _local(ts: pd.Series, tz: str) -> pd.Series:
@@ -214,7 +218,7 @@ def time_factors(when: pd.Series, tz: str, prefix: str) -> list[Factor]:
         idx, names = codes[name]
         index = np.full(len(local), -1, dtype=np.int64)
         index[known] = idx.astype(np.int64)
-        out.append(Factor(f"{prefix} {name}", "time", _looked_up(index, names), source=(index, names)))
+        out.append(Factor(f"{prefix} {name}", "time", looked_up(index, names), source=(index, names)))
     return out
 
 
@@ -283,7 +287,7 @@ def batch_factor(resource: npt.NDArray[Any], complete: npt.NDArray[np.int64], co
     for k, (lo, hi, _) in enumerate(_BATCHES):
         index[known & (size >= lo) & ((size <= hi) if hi is not None else True)] = k
     names = np.asarray([name for _, _, name in _BATCHES], dtype=object)
-    return Factor("batch size", "batch", _looked_up(index, names), source=(index, names))
+    return Factor("batch size", "batch", looked_up(index, names), source=(index, names))
 
 
 def _prefix_hashes(inst: pd.DataFrame) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.int64],
@@ -420,8 +424,11 @@ def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series | npt.NDArray[
     if (~keep).any():
         notes.append(f"{int((~keep).sum()):,} instances without a known {measure} value are not compared")
     rows, values = rows[keep], values[keep]
-    coded = None if prep is None else (prep.coded("resource"), prep.coded("role"))
-    sel = _take(inst, rows, _UNIT_COLUMNS if coded is None or None in coded else _CODED_UNIT_COLUMNS)
+    # resources and roles from the prepared log's codes when both columns are text (no text column taken)
+    res_code, role_code = (None, None) if prep is None else (prep.coded("resource"), prep.coded("role"))
+    both = res_code is not None and role_code is not None
+    coded: tuple[Coded, Coded] | None = (res_code, role_code) if both else None  # type: ignore[assignment]
+    sel = _take(inst, rows, _UNIT_COLUMNS if coded is None else _CODED_UNIT_COLUMNS)
     case_attrs, event_attrs = attribute_tables(log) if prep is None else prep.attributes(log)
     cases = sel["case"].to_numpy(dtype=object)
     factors: list[Factor] = []
@@ -437,8 +444,7 @@ def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series | npt.NDArray[
         if f is not None:
             factors.append(f)
     for k, (col, name, kind) in enumerate((("resource", "org:resource", "resource"), ("role", "org:role", "role"))):
-        code = None if coded is None else coded[k]
-        f = _column(name, kind, sel[col], bins) if code is None or col in sel else coded_factor(name, kind, code, rows)
+        f = _column(name, kind, sel[col], bins) if coded is None else coded_factor(name, kind, coded[k], rows)
         if f is not None:
             factors.append(f)
     ready = ready_times(sel)
@@ -447,10 +453,10 @@ def step_units(inst: pd.DataFrame, log: LogLike, which: pd.Series | npt.NDArray[
     every = _take(inst, np.flatnonzero(which), _READY_COLUMNS)
     wip = work_in_progress(_us(ready), _us(ready_times(every)), _us(every["complete"]))
     factors.append(binned("work in progress", "workload", wip, bins))
-    if "resource" in sel:
+    if coded is None:
         factors.append(batch_factor(sel["resource"].to_numpy(dtype=object), _us(sel["complete"])))
     else:  # the resources' codes (an empty text is a resource here, as in ``groupby``)
-        factors.append(batch_factor(coded[0][0][rows], _us(sel["complete"]), coded=True))  # type: ignore[index]
+        factors.append(batch_factor(coded[0][0][rows], _us(sel["complete"]), coded=True))
     codes = None if prep is None else prep.case_codes()[rows]
     return Units(values, cases, factors, "", False, notes, case_codes=codes)
 
@@ -486,26 +492,22 @@ def per_case_units(inst: pd.DataFrame, log: LogLike, values: pd.Series, *, tz: s
         factors.append(Factor("variant", "variant", frame["variant"].to_numpy(dtype=object)))
     if step is not None:
         at = inst[inst["activity"] == step] if prep is None else prep.step(step)
+        code: Coded | None = None
+        res: pd.Series | None
         if prep is None or at_case is None:
             first = at[at["repetition"] == 1].drop_duplicates("case")
             res = first.set_index("case")["resource"].reindex(cases).reset_index(drop=True)
         else:  # each case's first execution: the first row of its code among the step's first repetitions
             ones = at.index.to_numpy(dtype=np.int64)[at["repetition"].to_numpy() == 1]
             first_rows = ones[np.unique(prep.case_codes()[ones], return_index=True)[1]]
-            where = np.full(len(whole), -1, dtype=np.int64)
-            where[prep.case_codes()[first_rows]] = np.arange(first_rows.size)
+            row_of = np.full(len(whole), -1, dtype=np.int64)  # each case's first execution's row (-1: none)
+            row_of[prep.case_codes()[first_rows]] = first_rows
+            at_first = row_of[at_case]
             code = prep.coded("resource")
-            if code is not None:  # the resource's codes at the first executions' rows: no text taken
-                at_first = where[at_case]
-                f = coded_factor("org:resource", "resource", code,
-                                 np.where(at_first >= 0, first_rows[np.maximum(at_first, 0)], -1))
-                if f is not None:
-                    factors.append(f)
-                return Units(values.to_numpy(dtype=np.float64), cases, factors, "", binary,
-                             case_codes=_own_codes(values))
-            res = pd.Series(inst["resource"].array.take(
-                np.where(where[at_case] >= 0, first_rows[np.maximum(where[at_case], 0)], -1), allow_fill=True))
-        f = _column("org:resource", "resource", res, bins)
+            res = None if code is not None else pd.Series(inst["resource"].array.take(at_first, allow_fill=True))
+        # the resource's codes at the first executions' rows when the prepared log has them (no text taken)
+        f = (_column("org:resource", "resource", res, bins) if res is not None or code is None
+             else coded_factor("org:resource", "resource", code, at_first))
         if f is not None:
             factors.append(f)
     return Units(values.to_numpy(dtype=np.float64), cases, factors, "", binary, case_codes=_own_codes(values))

@@ -26,7 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from flowmine.analytics import Calendar, business_duration, busy_seconds
-from flowmine.explain._units import _take, same_key_sizes
+from flowmine.explain._units import _take, looked_up, same_key_sizes
 
 IntArray = npt.NDArray[np.int64]
 PARTS = ("off_calendar", "batching", "resource_busy", "other")
@@ -73,7 +73,7 @@ def waiting_parts(inst: pd.DataFrame, which: npt.NDArray[np.bool_], calendar: Ca
         size = same_key_sizes(resource, start, coded=coded is not None)
         room = np.maximum(wait - np.nan_to_num(off), 0.0)
         busy_s = busy_seconds(inst, sel["enabling_complete"], sel["start"],
-                              resource if coded is None else _named(resource, coded[1]), busy)
+                              resource if coded is None else looked_up(resource, coded[1]), busy)
         frame["resource_busy"] = np.clip(busy_s, 0.0, room)
         batched = (size > 1) & known_resource
         frame["batching"] = np.where(batched, room - frame["resource_busy"].to_numpy(), 0.0)
@@ -87,10 +87,3 @@ def waiting_parts(inst: pd.DataFrame, which: npt.NDArray[np.bool_], calendar: Ca
         summary[f"{part}_share"] = None if value is None or total <= 0 else value / total
     return frame, summary
 
-
-def _named(codes: npt.NDArray[np.int64], names: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
-    """The texts of codes (-1: None)."""
-    out = np.full(codes.size, None, dtype=object)
-    known = codes >= 0
-    out[known] = names[codes[known]]
-    return out
