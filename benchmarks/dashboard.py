@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import socket
 import subprocess
@@ -90,6 +91,48 @@ def windows(presets: list[tuple[str | None, str | None]]) -> list[str]:
     return out
 
 
+class Memory(threading.Thread):
+    """The server's and its worker's resident memory, sampled every second (Linux ``/proc``): the peak of
+    their sum, and each one's own peak (VmHWM) read before they stop."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak_sum, self.hwm, self.done = pid, 0, {}, threading.Event()
+        self.start()
+
+    def _pids(self) -> list[int]:
+        try:
+            kids = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        except OSError:
+            return [self.pid]
+        return [self.pid, *map(int, kids)]
+
+    @staticmethod
+    def _field(pid: int, name: str) -> int:
+        try:
+            return next(int(x.split()[1]) for x in Path(f"/proc/{pid}/status").read_text().splitlines()
+                        if x.startswith(name)) * 1024
+        except (OSError, StopIteration):
+            return 0
+
+    def run(self) -> None:
+        while not self.done.wait(1.0):
+            pids = self._pids()
+            self.peak_sum = max(self.peak_sum, sum(self._field(p, "VmRSS:") for p in pids))
+            for p in pids:
+                self.hwm[p] = max(self.hwm.get(p, 0), self._field(p, "VmHWM:"))
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join(timeout=5)
+
+    def summary(self) -> str:
+        worker = [v for p, v in self.hwm.items() if p != self.pid]
+        return (f"peak {self.peak_sum / 2**30:.1f} GB (server and worker together); server's own peak "
+                f"{self.hwm.get(self.pid, 0) / 2**30:.1f} GB; "
+                + (f"worker's {max(worker) / 2**30:.1f} GB" if worker else "no worker (cards in the server)"))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--events", type=int, default=1_000_000)
@@ -110,6 +153,7 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "flowmine", "dashboard", "--store", str(args.store),
                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
+    memory = Memory(server.pid)
     try:
         for _ in range(200):
             try:
@@ -270,6 +314,7 @@ def main() -> None:
         for th in threads:
             th.join()
     finally:
+        memory.stop()
         server.terminate()
         server.wait(timeout=10)
     lat = sorted(latencies)
@@ -279,6 +324,7 @@ def main() -> None:
 
     print(f"users {args.users}, {args.seconds:.0f} s, process {process!r} with {events:,} events; "
           f"start-up until ready {warm_s:.1f} s (not counted below)")
+    print(f"memory: {memory.summary()}; load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"offered: {len(attrs)} attributes, {len(offered_variants)} variants, conformance filter {fit_offered}")
     print(f"requests {len(lat) + len(errors):,}  errors {len(errors)}")
     print(f"callback latency ms: p50 {pct(0.50):.0f}  p95 {pct(0.95):.0f}  p99 {pct(0.99):.0f}  "

@@ -124,3 +124,27 @@ def test_a_served_dashboard_computes_cards_and_factors_in_its_worker_process_wit
         assert not _heavy.served()  # outside a served app's request nothing goes to the worker
     finally:
         _heavy.shutdown()
+
+
+@pytest.mark.parametrize(("free", "expected"), [(64 * 2**30, True), (2**20, False), (None, True)])
+def test_serve_starts_the_worker_only_when_both_processes_fit_in_the_free_memory(
+        client, monkeypatch: pytest.MonkeyPatch, free: int | None, expected: bool) -> None:
+    """A worker holds a second copy of the logs: ``serve`` (worker=None) starts it when the estimate for
+    the store's events fits in the free memory (or the free memory is unknown), else the cards compute in
+    the server; an explicit ``worker`` is obeyed whatever the memory."""
+    import waitress
+
+    from flowmine.dashboard import _app, _heavy
+
+    _http, st = client
+    seen: list[tuple[bool, bool]] = []
+    monkeypatch.setattr(_heavy, "free_memory", lambda: free)
+    monkeypatch.setattr(_app, "_warm", lambda store, ready, worker=False: None)
+    monkeypatch.setattr(_app.signal, "signal", lambda *a: None)  # not this test process's SIGTERM
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: seen.append((app.config["FLOWMINE_WORKER"], kw["host"]
+                                                                         == "127.0.0.1")))
+    _app.serve(st.path, port=8765)
+    _app.serve(st.path, port=8765, worker=not expected)
+    assert seen == [(expected, True), (not expected, True)]
+    events = st.manifest("finance")["events"]
+    assert _heavy.worker_fits(events, free=events * 5_000) and not _heavy.worker_fits(events, free=events * 3_000)

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from flowmine._arrow import release_memory
 from flowmine._schema import ACTIVITY, CASE, EVENT_ID, READY, START, TIMESTAMP
 from flowmine.analytics._filters import RELATIVE, CaseFilter, kept_cases
 from flowmine.analytics._log import CORE_COLUMNS, LogLike, StoredLog, canonical_table
@@ -41,7 +42,8 @@ MAX_HELD = 8
 class _Held:
     path: str  # the version's Parquet file
     table: pa.Table  # the stored Parquet, every column, in store order
-    con: duckdb.DuckDBPyConnection  # log_all, inst_all, cases_all
+    events: pa.Table  # ``table`` with cidx_ (the same buffers): what each engine's ``log_all`` scans
+    con: duckdb.DuckDBPyConnection  # inst_all, cases_all
     n_cases: int  # distinct cases (cidx_ runs 0..n_cases-1)
     runs: np.ndarray | None = None  # where each case's rows begin in ``table`` (and its length last), when asked
     latest: tuple[object] | None = None  # the latest completion or start, when asked
@@ -55,8 +57,9 @@ _BUILDING: dict[str, threading.Lock] = {}
 def hold(log: StoredLog, threads: int | None = None) -> None:
     """Build ``log``'s relations once and keep them in memory for every later metric on it.
 
-    Costs about what one unfiltered metric costs (plus the log's size in memory, twice); afterwards a
-    metric on the log or on ``log.where(filter)`` skips the per-event window functions. Holding a
+    Costs about what one unfiltered metric costs (plus the log's Arrow table and its per-instance and
+    per-case relations in memory); afterwards a metric on the log or on ``log.where(filter)`` skips the
+    per-event window functions. Holding a
     version that is already held does nothing. At most ``MAX_HELD`` versions are held.
 
     Examples
@@ -85,9 +88,9 @@ def hold(log: StoredLog, threads: int | None = None) -> None:
         cases = table.column(CASE).combine_chunks()
         first = pc.unique(cases)
         con.register("idx_", pa.table({"case": first, "i": pa.array(np.arange(len(first), dtype=np.int32))}))
-        con.register("src_", table.append_column("cidx_", pc.index_in(cases, value_set=first).cast(pa.int32())))
-        con.execute("CREATE TABLE log_all AS SELECT * FROM src_")
-        con.unregister("src_")
+        # the events are not copied into the database: each engine's cursor scans the held Arrow table (as
+        # fast as a DuckDB table here, and a copy of every column less: a third of the memory held)
+        events = table.append_column("cidx_", pc.index_in(cases, value_set=first).cast(pa.int32()))
         core = canonical_table(table, columns=CORE_COLUMNS)
         con.register("core_", core)
         con.execute(f'CREATE TABLE inst_all AS SELECT i.*, x.i AS cidx_ FROM ({instances_sql("core_")}) i '
@@ -96,8 +99,10 @@ def hold(log: StoredLog, threads: int | None = None) -> None:
         con.execute(f'CREATE TABLE cases_all AS SELECT c.*, x.i AS cidx_ FROM ({cases_sql("inst_all")}) c '
                     'JOIN idx_ x ON c."case" = x."case" ORDER BY cidx_')
         con.unregister("idx_")
+        del core
+        release_memory()  # the Parquet read's and the relations' scratch buffers back to the system
         with _GUARD:
-            _HELD[path] = _Held(path, table, con, len(first))
+            _HELD[path] = _Held(path, table, events, con, len(first))
             _BUILDING.pop(path, None)
             while len(_HELD) > MAX_HELD:
                 _HELD.popitem(last=False)  # not closed here: a metric may still read it (freed when unused)
@@ -132,6 +137,7 @@ class HeldEngine(Engine):
     def __init__(self, held: _Held, keep: np.ndarray | None = None) -> None:  # no Engine.__init__: nothing to copy
         """``keep``: indices (``cidx_``) of the kept cases, when they are known (all cases when None)."""
         self.con = held.con.cursor()
+        self.con.register("log_all", held.events)  # a cursor does not see its database's registrations
         self._views = True
         if keep is not None:  # the kept cases are known: define the restricted views once
             self.con.register("keep_", pa.table({"i": pa.array(keep, pa.int32())}))
@@ -140,7 +146,8 @@ class HeldEngine(Engine):
     def _define(self, where: str | None) -> None:
         for rel in ("log", "inst", "cases"):
             cond = f" WHERE {where}" if where else ""
-            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {rel} AS SELECT * EXCLUDE (cidx_) FROM main.{rel}_all{cond}")
+            source = "log_all" if rel == "log" else f"main.{rel}_all"
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {rel} AS SELECT * EXCLUDE (cidx_) FROM {source}{cond}")
 
     def materialize(self) -> None:
         if self._views:

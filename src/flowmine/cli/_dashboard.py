@@ -25,6 +25,9 @@ def dashboard(
     port: Annotated[int, typer.Option(help="Port (1-65535).")] = 8050,
     auth_file: Annotated[Path | None, typer.Option(
         "--auth-file", help="Require HTTP Basic auth of these users ('flowmine dashboard-user add').")] = None,
+    worker: Annotated[bool | None, typer.Option(
+        "--worker/--no-worker", help="Step cards in a second process (default: when both fit in the free memory)."
+    )] = None,
 ) -> None:
     """Serve the dashboard. / 启动仪表板。"""
     from flowmine._params import check_call
@@ -38,7 +41,7 @@ def dashboard(
     shown = f"[{host}]" if ":" in host else host
     login = f", {len(users.hashes)} user(s) from {auth_file}" if users is not None else ""
     typer.echo(f"flowmine dashboard on http://{shown}:{port}/{login}  (Ctrl+C to stop)")
-    serve(store, host=host, port=port, auth_file=auth_file)
+    serve(store, host=host, port=port, auth_file=auth_file, worker=worker)
 
 
 @dashboard_user_app.command("add")

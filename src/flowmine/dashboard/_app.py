@@ -412,29 +412,41 @@ def _warm(store: Store, ready: threading.Event, worker: bool = False) -> None:
 SERVER_THREADS = 32
 
 
-@validate_params({"host": [str], "port": [Interval(int, 1, 65535)], "threads": [Interval(int, 1, None)]})
+@validate_params({"host": [str], "port": [Interval(int, 1, 65535)], "threads": [Interval(int, 1, None)],
+                  "worker": [bool, None]})
 def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, threads: int = SERVER_THREADS,
-          auth_file: str | Path | None = None) -> None:
+          auth_file: str | Path | None = None, worker: bool | None = None) -> None:
     """Serve the dashboard with waitress (a production WSGI server; never Dash's debug mode).
 
     Without ``auth_file`` only 127.0.0.1 / localhost / ::1 are allowed. With it (``user:hash`` lines, see
     ``flowmine dashboard-user add``) every request needs HTTP Basic credentials and any address is allowed;
     off loopback, put a TLS reverse proxy in front (Basic auth sends the password readably).
+
+    ``worker``: compute step cards and factors in a second process (``flowmine.dashboard._heavy``), so the
+    pages keep their core; None (the default) starts it when both processes fit in the free memory.
     """
     import waitress
 
+    from flowmine.dashboard import _heavy
     from flowmine.dashboard._security import check_host, install_basic_auth, is_loopback, load_auth_file
 
     users = load_auth_file(auth_file) if auth_file is not None else None
     check_host(host, authenticated=users is not None)
     app = create_app(store_path)
-    app.server.config["FLOWMINE_WORKER"] = True  # step cards and factors in a worker: the pages keep their core
+    if worker is None:
+        on = Store(store_path, create=False)
+        events = sum(int(on.manifest(p)["events"]) for p in on.processes())
+        worker = _heavy.worker_fits(events)
+        if not worker:
+            LOG.warning("the store holds %s events: too many for a second process in the free memory, so step "
+                        "cards and factors compute in the server (pages wait while one computes)", f"{events:,}")
+    app.server.config["FLOWMINE_WORKER"] = worker  # step cards and factors in a worker: the pages keep their core
     # a loopback dashboard answers only loopback Host names; with an auth file off loopback, every host
     app.server.config["FLOWMINE_ANY_HOST"] = users is not None and not is_loopback(host)
     if users is not None:
         install_basic_auth(app.server, users)
     threading.Thread(target=_warm, args=(Store(store_path, create=False), app.server.config["FLOWMINE_READY"]),
-                     kwargs={"worker": True}, daemon=True).start()
+                     kwargs={"worker": worker}, daemon=True).start()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _stop)  # a terminated server stops its worker too (atexit)
     waitress.serve(app.server, host=host, port=port, threads=threads, max_request_body_size=MAX_REQUEST_BYTES,
