@@ -217,3 +217,52 @@ def test_a_case_list_changed_in_place_is_seen(log, held):
     chosen.append(ids[3])
     assert sorted(kept_case_ids(log.where(flt)).to_pylist()) == ids[:4]
     assert sorted(fa.throughput_time(log.where(flt), level="case")["case"]) == ids[:4]
+
+
+def test_held_relations_are_written_once_then_mapped_and_a_damaged_file_is_rebuilt(tmp_path, monkeypatch) -> None:
+    """The first hold writes the relations beside the version's events (stamped); a later hold in a fresh
+    state opens them without building (the events memory-mapped; the numbers unchanged); a damaged file is never read but rebuilt; a
+    version folder that cannot be written holds them in memory with the same numbers."""
+    from flowmine.analytics import _held
+
+    st = Store(tmp_path / "store")
+    st.ingest("finance", [str(SAMPLES / "finance_claims.csv")], mapping=SAMPLES / "finance_claims.mapping.toml")
+    lg = stored(st, "finance")
+    plain = fa.waiting_time(lg.where(MARCH))
+    files = [Path(lg.path).with_name(name) for name in _held.HELD_FILES.values()]
+    builds: list[str] = []
+    build = _held._build
+    monkeypatch.setattr(_held, "_build", lambda path, threads: builds.append(path) or build(path, threads))
+    try:
+        hold(lg)
+        assert builds == [lg.path] and all(f.exists() and f.with_suffix(".json").exists() for f in files)
+        first = fa.waiting_time(lg.where(MARCH))
+        release(lg)
+        import pyarrow as pa
+        before = pa.total_allocated_bytes()
+        hold(lg)
+        assert builds == [lg.path]  # mapped, not built again: the tables' buffers are the files' pages
+        held = _held._held(lg)
+        assert pa.total_allocated_bytes() - before < held.table.nbytes / 4
+        pd.testing.assert_frame_equal(fa.waiting_time(lg.where(MARCH)), first)
+        pd.testing.assert_frame_equal(first, plain)
+        release(lg)
+        with files[1].open("r+b") as fh:  # one byte of the relations' database changed on disk
+            fh.seek(files[1].stat().st_size // 2)
+            byte = fh.read(1)
+            fh.seek(-1, 1)
+            fh.write(bytes([byte[0] ^ 0xFF]))
+        from flowmine.analytics import _stamp
+        _stamp._DIGESTS.clear()
+        hold(lg)
+        assert builds == [lg.path, lg.path]
+        pd.testing.assert_frame_equal(fa.waiting_time(lg.where(MARCH)), plain)
+        release(lg)
+        monkeypatch.setattr(_held, "_write", lambda files, events, db: False)  # a folder that cannot be written
+        for f in files:
+            f.unlink()
+        hold(lg)
+        assert not any(f.exists() for f in files)
+        pd.testing.assert_frame_equal(fa.waiting_time(lg.where(MARCH)), plain)
+    finally:
+        release(lg)

@@ -4,7 +4,9 @@ The analytics cache (``analytics-cache.arrow`` beside a version's events) is der
 trusted only while its stamp (``analytics-cache.json``: the cache's own sha256 and size, and the
 sha256 of the events it was built from, as the version's manifest records it) matches. A cache
 that was damaged on disk, copied beside other events, or written without a stamp (a writer that
-died between the two files) is never read: it is rebuilt from the intact events.
+died between the two files) is never read: it is rebuilt from the intact events. The held relations'
+files (``flowmine.analytics._held``: ``held-*.arrow``) are stamped the same way, each by the ``.json``
+of its own name.
 (Kept apart so importing is cheap; ``_fast`` writes and checks stamps, ``_prepare`` builds caches.)
 """
 
@@ -42,18 +44,23 @@ def _events_digest(cache: Path) -> str | None:
     return digest
 
 
+def stamp_path(cache: Path) -> Path:
+    """The stamp of a derived file: its name with ``.json`` (``analytics-cache.arrow``: :data:`STAMP`)."""
+    return cache.with_suffix(".json")
+
+
 def stamp_cache(cache: Path) -> None:
     """Record the digest of a freshly written cache and of the events it was built from."""
     from flowmine._atomic import write_text_atomic
 
     data = {"sha256": _digest(cache), "bytes": cache.stat().st_size, "events_sha256": _events_digest(cache)}
-    write_text_atomic(cache.with_name(STAMP), json.dumps(data))
+    write_text_atomic(stamp_path(cache), json.dumps(data))
 
 
 def cache_intact(cache: Path) -> bool:
     """Whether ``cache`` is the one its stamp describes, built from these very events."""
     try:
-        data = json.loads(cache.with_name(STAMP).read_text(encoding="utf-8"))
+        data = json.loads(stamp_path(cache).read_text(encoding="utf-8"))
         if cache.stat().st_size != data["bytes"] or data["events_sha256"] != _events_digest(cache):
             return False
         return bool(_digest(cache) == data["sha256"])
@@ -62,6 +69,6 @@ def cache_intact(cache: Path) -> bool:
 
 
 def drop_cache(cache: Path) -> None:
-    for p in (cache, cache.with_name(STAMP)):
+    for p in (cache, stamp_path(cache)):
         with contextlib.suppress(OSError):
             p.unlink()

@@ -45,6 +45,11 @@ def as_table(log: LogLike, columns: Sequence[str] | None = CORE_COLUMNS) -> pa.T
     """
     if isinstance(log, StoredLog) and log.filters:
         return canonical_table(filtered_table(log, columns), columns)
+    held = held_of(log) if isinstance(log, StoredLog) else None
+    if held is not None:  # the held (memory-mapped) table: the stored events without reading Parquet again
+        table = held.table
+        return canonical_table(table if columns is None else table.select(
+            [c for c in columns if c in table.column_names]), columns)
     return canonical_table(log, columns)
 
 

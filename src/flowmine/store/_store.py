@@ -13,6 +13,7 @@ Layout::
           manifest.json            every ingested source: sha256, rows read/loaded/quarantined, mapping,
                                    columns, time; the sha256 of every file of the version
           analytics-cache.arrow    built after the commit (stamped with its own and the events' digest)
+          held.duckdb, held-events.arrow  the held relations (``analytics.hold``): written on first hold, stamped
 
 A writer builds a complete new version directory beside the live one and then swaps ``CURRENT``
 with ``os.replace``: a crash or kill at any moment leaves the previous version readable and
