@@ -221,8 +221,9 @@ def test_a_case_list_changed_in_place_is_seen(log, held):
 
 def test_held_relations_are_written_once_then_mapped_and_a_damaged_file_is_rebuilt(tmp_path, monkeypatch) -> None:
     """The first hold writes the relations beside the version's events (stamped); a later hold in a fresh
-    state opens them without building (the events memory-mapped; the numbers unchanged); a damaged file is never read but rebuilt; a
-    version folder that cannot be written holds them in memory with the same numbers."""
+    state opens them without building (the events memory-mapped; the numbers unchanged); a damaged file
+    is never read but rebuilt; a version folder that cannot be written holds them in memory with the same
+    numbers."""
     from flowmine.analytics import _held
 
     st = Store(tmp_path / "store")
