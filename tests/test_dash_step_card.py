@@ -147,4 +147,5 @@ def test_serve_starts_the_worker_only_when_both_processes_fit_in_the_free_memory
     _app.serve(st.path, port=8765, worker=not expected)
     assert seen == [(expected, True), (not expected, True)]
     events = st.manifest("finance")["events"]
-    assert _heavy.worker_fits(events, free=events * 5_000) and not _heavy.worker_fits(events, free=events * 3_000)
+    need = events * (_heavy.SERVER_BYTES_PER_EVENT + _heavy.WORKER_BYTES_PER_EVENT) / _heavy.MEMORY_SHARE
+    assert _heavy.worker_fits(events, free=int(need * 1.01)) and not _heavy.worker_fits(events, free=int(need * 0.99))

@@ -112,7 +112,11 @@ def _files(path: str) -> dict[str, Path]:
 
 
 def _connect(database: str, threads: int | None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(database, read_only=read_only)
+    # DuckDB's allocator keeps what a query freed up to its flush threshold (128 MB by default, per thread
+    # arena): a held log answers many queries for as long as it is held, so freed memory is handed back
+    # sooner (at 3M events its instances' query left 0.7 GB otherwise)
+    con = duckdb.connect(database, read_only=read_only,
+                         config={"allocator_flush_threshold": "32MB", "allocator_background_threads": True})
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con

@@ -17,7 +17,7 @@ for it. The worker exits by itself when the server's process is gone (it checks 
 killed server leaves no process behind.
 
 The worker holds a second copy of every log, so it is started only when both copies fit in the memory
-the machine has free (:func:`worker_fits`); above that (about 5M events on 24 GB) the heavy callbacks
+the machine has free (:func:`worker_fits`); above that (about 8M events on 24 GB) the heavy callbacks
 compute in the server's process, one at a time, on the relations and prepared instances the pages hold
 anyway: slower pages while a card computes, instead of a dashboard that never comes up.
 """
@@ -47,11 +47,11 @@ TIMEOUT_S = 300.0
 
 
 #: Memory a served dashboard takes per stored event, measured on a simulated procurement log of 3M events
-#: (``/proc`` VmRSS after the start-up work): the server about 1.1 kB (the held Arrow table, the
-#: per-instance and per-case relations, the pages' caches); the worker about 1.7 kB after its first card
-#: (its own held relations, the unfiltered check, the card's prepared instances). Rounded up.
-SERVER_BYTES_PER_EVENT = 1_300
-WORKER_BYTES_PER_EVENT = 2_000
+#: (PSS from ``/proc``, 2026-12-04): the server 0.73 kB after its start-up work (the held relations
+#: are files it maps and reads, ``flowmine.analytics.hold``; the pages' caches), the worker 1.14 kB after
+#: its first unfiltered card (the card's prepared instances as pandas frames). Rounded up.
+SERVER_BYTES_PER_EVENT = 800
+WORKER_BYTES_PER_EVENT = 1_300
 #: Share of the free memory that both processes may take (room for filtered views and the system).
 MEMORY_SHARE = 0.8
 
