@@ -139,7 +139,7 @@ def test_serve_starts_the_worker_only_when_both_processes_fit_in_the_free_memory
     _http, st = client
     seen: list[tuple[bool, bool]] = []
     monkeypatch.setattr(_heavy, "free_memory", lambda: free)
-    monkeypatch.setattr(_app, "_warm", lambda store, ready, worker=False: None)
+    monkeypatch.setattr(_app, "_warm", lambda store, ready, worker=False, server=None: None)
     monkeypatch.setattr(_app.signal, "signal", lambda *a: None)  # not this test process's SIGTERM
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: seen.append((app.config["FLOWMINE_WORKER"], kw["host"]
                                                                          == "127.0.0.1")))
@@ -149,3 +149,22 @@ def test_serve_starts_the_worker_only_when_both_processes_fit_in_the_free_memory
     events = st.manifest("finance")["events"]
     need = events * (_heavy.SERVER_BYTES_PER_EVENT + _heavy.WORKER_BYTES_PER_EVENT) / _heavy.MEMORY_SHARE
     assert _heavy.worker_fits(events, free=int(need * 1.01)) and not _heavy.worker_fits(events, free=int(need * 0.99))
+
+
+def test_start_up_computes_the_unfiltered_step_cards_within_its_time_budget(client, monkeypatch) -> None:
+    """A served dashboard with a worker computes every step's unfiltered card in both languages at start-up
+    (the app's context sends them to its worker; here, without one, they compute in this process), and
+    stops when :data:`CARD_WARM_S` has passed."""
+    from flowmine.dashboard import _app, _data
+
+    http, st = client
+    steps = [a["activity"] for a in _data.process_profile(st, _data.Filters(process="finance"))["activities"]]
+    _data._step_card.cache.clear()  # type: ignore[attr-defined]
+    monkeypatch.setattr(_app, "CARD_WARM_S", 0.0)
+    _app._warm_cards(st, http.application)
+    assert not _data._step_card.cache  # type: ignore[attr-defined]  # no time: no card
+    monkeypatch.setattr(_app, "CARD_WARM_S", 600.0)
+    _app._warm_cards(st, http.application)
+    cached = {(k[0], k[1]) for k in _data._step_card.cache}  # type: ignore[attr-defined]
+    assert cached == {(s, lang) for s in steps for lang in ("en", "zh")}
+    assert _card(http, steps[0])  # the page's callback answers from them

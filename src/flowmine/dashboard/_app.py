@@ -361,11 +361,19 @@ def _stop(signum: int, frame: Any) -> None:
     raise SystemExit(0)
 
 
-def _warm(store: Store, ready: threading.Event, worker: bool = False) -> None:
+#: Seconds of start-up a served dashboard with a worker spends on the unfiltered step cards (both languages,
+#: the profile's steps in order): the first card a manager opens is usually the unfiltered one, which is the
+#: slowest to compute (the whole log's instances). Steps left when the time is up are computed on request.
+CARD_WARM_S = 30.0
+
+
+def _warm(store: Store, ready: threading.Event, worker: bool = False, server: Any = None) -> None:
     """Start-up work, so the first visitor does not wait: each process's relations held in memory, its
     unfiltered profile, conformance check and filter offer, and each page's ``warm(store, process)`` (the
-    unfiltered bottlenecks, case table, KPI history and initiatives). ``/_flowmine/ready`` answers 200 after, or
-    503 with the reason (``Readiness.failed``; logged with its traceback) when the work failed."""
+    unfiltered bottlenecks, case table, KPI history and initiatives); with a worker (and ``server``, the
+    Flask app whose requests use it), the unfiltered step cards for up to :data:`CARD_WARM_S` seconds.
+    ``/_flowmine/ready`` answers 200 after, or 503 with the reason (``Readiness.failed``; logged with its
+    traceback) when the work failed."""
     from flowmine.dashboard import _heavy
     from flowmine.dashboard._data import (
         conformance,
@@ -397,12 +405,34 @@ def _warm(store: Store, ready: threading.Event, worker: bool = False) -> None:
                     warm(store, process)
         for job in started:
             job.result()
+        if worker and server is not None:
+            _warm_cards(store, server)
     except Exception as exc:  # reported by /_flowmine/ready, not lost in a thread
         LOG.exception("the dashboard's start-up work failed")
         if isinstance(ready, Readiness):
             ready.failed.append(one_line(exc))
     finally:
         ready.set()
+
+
+def _warm_cards(store: Store, server: Any) -> None:
+    """The unfiltered step cards of every process, computed in the worker (the server's app context is what
+    sends them there) until :data:`CARD_WARM_S` seconds have passed."""
+    import time
+
+    from flowmine.dashboard._data import process_profile, step_card_of
+    from flowmine.dashboard._i18n import LANGS
+
+    until = time.monotonic() + CARD_WARM_S
+    with server.app_context():
+        for process in store.processes():
+            steps = [a["activity"] for a in process_profile(store, _state.Filters(process=process))
+                     .get("activities", [])]
+            for step in steps:
+                for lang in LANGS:
+                    if time.monotonic() > until:
+                        return
+                    step_card_of(store, _state.Filters(process=process, lang=lang), step)
 
 
 #: Request threads of the server. A step card or a step's factors keeps its request's thread waiting for the
@@ -446,7 +476,7 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8050, thr
     if users is not None:
         install_basic_auth(app.server, users)
     threading.Thread(target=_warm, args=(Store(store_path, create=False), app.server.config["FLOWMINE_READY"]),
-                     kwargs={"worker": worker}, daemon=True).start()
+                     kwargs={"worker": worker, "server": app.server}, daemon=True).start()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _stop)  # a terminated server stops its worker too (atexit)
     waitress.serve(app.server, host=host, port=port, threads=threads, max_request_body_size=MAX_REQUEST_BYTES,
