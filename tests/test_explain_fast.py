@@ -144,8 +144,26 @@ class _Report:
         self.case_fitness = pd.Series({"c1": 0.5, "c2": 1.0, "c3": 0.7, "c4": 0.9})
 
 
-def test_a_report_s_deviation_index_equals_the_loop_over_its_cases() -> None:
-    report = _Report()
+class _SharedReport:
+    """A report as ``check`` makes it: the label lists shared by the cases of a variant (one of them the
+    same step skipped and inserted), rules broken by some cases (one not among the cases), fitness below
+    1 without any label."""
+
+    def __init__(self, n: int = 2_000) -> None:
+        rng = np.random.default_rng(5)
+        variants = [[], ["skipped: Review"], ["inserted: Pay", "skipped: Review"], ["skipped: Pay", "inserted: Pay"],
+                    ["inserted: Zahlung"]]
+        picks = rng.integers(0, len(variants), n)
+        self.case_deviations = {f"c{i}": variants[v] for i, v in enumerate(picks)}
+        self.case_rules = {f"c{i}": (["R1"] if i % 7 == 0 else []) + (["R2"] if i % 11 == 0 else [])
+                           for i in range(0, n, 3)}
+        self.case_rules["elsewhere"] = ["R1"]
+        self.case_fitness = {f"c{i}": (0.8 if i % 13 == 0 else 1.0) for i in range(n)}
+
+
+@pytest.mark.parametrize("make", [_Report, _SharedReport])
+def test_a_report_s_deviation_index_equals_the_loop_over_its_cases(make) -> None:
+    report = make()
     index = DeviationIndex(report)
 
     def plain(names: set[str] | None, concerning: set[str]) -> pd.Series:
@@ -159,7 +177,8 @@ def test_a_report_s_deviation_index_equals_the_loop_over_its_cases() -> None:
             out[str(case)] = 1.0 if bad else 0.0
         return pd.Series(out, dtype=np.float64)
 
-    for names, concerning in ((None, set()), ({"Review"}, set()), ({"Pay", "Zahlung"}, {"R1"}), ({"X"}, {"R9"})):
+    for names, concerning in ((None, set()), ({"Review"}, set()), ({"Pay", "Zahlung"}, {"R1"}), ({"X"}, {"R9"}),
+                              ({"Pay"}, {"R2"})):
         got, want = index.deviating(names, concerning), plain(names, concerning)
         pd.testing.assert_series_equal(got, want)
         assert got.index.dtype == want.index.dtype

@@ -98,9 +98,14 @@ class Prepared:
         return self._once("attributes", lambda: attribute_tables(log))
 
     def case_positions(self, log: LogLike) -> npt.NDArray[np.int64]:
-        """Where each row's case is in the case attribute table (-1: not there)."""
-        return self._once("case positions", lambda: np.asarray(
-            self.attributes(log)[0].index.get_indexer(pd.Index(self.inst["case"])), dtype=np.int64))
+        """Where each row's case is in the case attribute table (-1: not there): each distinct case looked
+        up once, then spread over its rows by the case codes (10M rows are 1M cases)."""
+        def make() -> npt.NDArray[np.int64]:
+            codes, cases = self._cases()
+            at = np.asarray(self.attributes(log)[0].index.get_indexer(pd.Index(cases)), dtype=np.int64)
+            return at[codes] if codes.size else np.zeros(0, dtype=np.int64)
+
+        return self._once("case positions", make)
 
     def event_positions(self, log: LogLike) -> npt.NDArray[np.int64]:
         """Where each row's event is in the event attribute table (-1: not there)."""
@@ -176,7 +181,15 @@ class Prepared:
 
     def case_codes(self) -> npt.NDArray[np.int64]:
         """The case of each row as an integer code (rows of one case share it)."""
-        return self._once("case codes", lambda: np.asarray(pd.factorize(self.inst["case"])[0], dtype=np.int64))
+        return self._cases()[0]
+
+    def _cases(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+        """The case codes and the case ids they stand for (``pd.factorize``: in order of first appearance)."""
+        def make() -> tuple[npt.NDArray[np.int64], npt.NDArray[np.object_]]:
+            codes, cases = pd.factorize(self.inst["case"])
+            return np.asarray(codes, dtype=np.int64), np.asarray(cases, dtype=object)
+
+        return self._once("case codes", make)
 
 
 class DeviationIndex:
@@ -184,22 +197,42 @@ class DeviationIndex:
     each step label the cases with a deviating move of it, for each rule the cases that broke it."""
 
     def __init__(self, report: Any) -> None:
-        cases = list(report.case_deviations)
+        deviations = report.case_deviations
+        cases = list(deviations)
         self.index = pd.Index([str(c) for c in cases])
-        at: dict[str, list[int]] = {}
+        n = len(cases)
+        # a report's label lists are shared by the cases of a variant: the cases are grouped by list, and
+        # each list's labels read once (a million cases are a few thousand lists)
+        lists = list(deviations.values())
+        ident = np.fromiter((id(v) for v in lists), dtype=np.int64, count=n)
+        _, first, group = np.unique(ident, return_index=True, return_inverse=True)
+        order = np.argsort(group, kind="stable")
+        bounds = np.searchsorted(group[order], np.arange(len(first) + 1))
+        at: dict[str, list[npt.NDArray[np.int64]]] = {}
+        labelled = np.zeros(len(first), dtype=bool)
+        for g, i in enumerate(first):
+            labels = lists[i]
+            if labels:
+                labelled[g] = True
+                members = order[bounds[g]:bounds[g + 1]]
+                for name in dict.fromkeys(lab.split(": ", 1)[1] for lab in labels):  # each step once a case
+                    at.setdefault(name, []).append(members)
+        self.at = {k: np.sort(np.concatenate(v)).astype(np.int64) for k, v in at.items()}
         rules: dict[str, list[int]] = {}
-        whole = np.zeros(len(cases), dtype=bool)
-        for i, case in enumerate(cases):
-            labels = report.case_deviations[case]
-            broken = report.case_rules.get(case, [])
-            for lab in labels:
-                at.setdefault(lab.split(": ", 1)[1], []).append(i)
-            for rule in broken:
-                rules.setdefault(rule, []).append(i)
-            whole[i] = bool(labels) or bool(broken) or report.case_fitness.get(case, 1.0) < 1.0
-        self.at = {k: np.asarray(v, dtype=np.int64) for k, v in at.items()}
-        self.rules = {k: np.asarray(v, dtype=np.int64) for k, v in rules.items()}
-        self.whole = whole
+        broken_cases = [c for c, broken in report.case_rules.items() if broken]
+        where: Any = self.index.get_indexer(pd.Index([str(c) for c in broken_cases])) if broken_cases else []
+        broke = np.zeros(n, dtype=bool)
+        for case, i in zip(broken_cases, where, strict=True):
+            if i < 0:
+                continue
+            broke[i] = True
+            for rule in report.case_rules[case]:
+                rules.setdefault(rule, []).append(int(i))
+        self.rules = {k: np.asarray(sorted(v), dtype=np.int64) for k, v in rules.items()}
+        fitness = pd.Series(report.case_fitness, dtype=np.float64)
+        fitness.index = fitness.index.map(str)
+        fit = fitness.reindex(self.index).fillna(1.0).to_numpy() if n else np.zeros(0)
+        self.whole = labelled[group] | broke | (fit < 1.0) if n else np.zeros(0, dtype=bool)
 
     def deviating(self, names: set[Any] | None, concerning: set[str]) -> pd.Series:
         """Per case 1.0 or 0.0: any deviation (``names`` None), else a deviating move of a step named
