@@ -59,6 +59,7 @@ from flowmine.simulation._days import (
     worked_correction,
 )
 from flowmine.simulation._model import END, START, Batch, Branch, Distribution, Pool, SimulationModel, StepModel
+from flowmine.simulation._states import Coded, coded_states, duration_states, flow_states
 
 #: Largest Kolmogorov-Smirnov distance at which a fitted family is kept over the empirical distribution.
 KS_KEEP = 0.05
@@ -143,6 +144,8 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     for pool_name, kept in pools.items():
         kept.calendar = keeps.get(pool_name, True)
     is_last = inst.groupby("case", sort=False)["pos"].transform("max") == inst["pos"]
+    coded = coded_states(inst)  # the case's state at each instance: the steps done up to it, and before it
+    row_of = pd.Series(np.arange(len(inst)), index=inst.index)
     through = {str(m) for p in pools.values() if not p.calendar for m in p.members}
     free = _Availability(inst, tz, days.closed, through, unusual) if pools and has_starts else None
     steps = {}
@@ -173,7 +176,11 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
         values = values[np.isfinite(values) & (values >= 0)]
         cost = float(part["cost"].mean()) if part["cost"].notna().any() else 0.0
         after, last = ({}, {}) if has_starts or pool is not None else _after(part, is_last)
-        steps[str(name)] = StepModel(str(name), pool, fit(values), cost, delay, after, last=last, batch=batch)
+        by_state = [] if has_starts or pool is not None or coded is None else duration_states(
+            part, row_of[part.index].to_numpy(), is_last.reindex(part.index).fillna(False).to_numpy(dtype=bool),
+            coded, fit)
+        steps[str(name)] = StepModel(str(name), pool, fit(values), cost, delay, after, last=last, batch=batch,
+                                     states=by_state)
     if not has_starts:
         notes.append("the log has no start timestamps: each step takes its sojourn time (ready to completion) "
                      "and no pool is modelled" + (f"; {', '.join(sorted(pools))} complete(s) only in a few hours of "
@@ -181,7 +188,7 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     _without_batchers(done, pools, steps, batched)
     currency = next((str(c) for c in inst["currency"].dropna().unique().tolist() if c), None)
     attrs = _case_attributes(log, inst["case"].unique())
-    moves = _transitions(inst)
+    moves = _transitions(inst, coded)
     return SimulationModel(process=log.process if isinstance(log, StoredLog) else None, timezone=tz,
                            start=arrivals_at.min().isoformat(), weeks=float(span_weeks),
                            arrivals=[float(r) for r in rates], arrival_trend=trend, flow=_flow(moves),
@@ -191,7 +198,8 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
                            history=_history(moves),
                            duration_correlation=_correlation(inst, has_starts, is_last),
                            closed_days=days.iso(days.closed), open_days=days.iso(days.makeup),
-                           closed_arrivals=closed_arrivals)
+                           closed_arrivals=closed_arrivals,
+                           states=[] if coded is None else flow_states(moves, coded))
 
 
 def _correlation(inst: pd.DataFrame, has_starts: bool, is_last: pd.Series) -> float:
@@ -551,9 +559,11 @@ def _begin(inst: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(out, utc=True)
 
 
-def _transitions(inst: pd.DataFrame) -> pd.DataFrame:
-    """Every move of every case: ``case``, from ``a`` (``(start)`` first) to ``b`` (``(end)`` last), and
-    the step ``before`` ``a`` (``(start)`` before the first step; None for the move from ``(start)``)."""
+def _transitions(inst: pd.DataFrame, codes: Coded | None = None) -> pd.DataFrame:
+    """Every move of every case: ``case``, from ``a`` (``(start)`` first) to ``b`` (``(end)`` last), the
+    step ``before`` ``a`` (``(start)`` before the first step; None for the move from ``(start)``), and
+    the case's state after ``a`` (``_states``, 0 without ``codes``): ``done`` (the mask of its steps),
+    ``counts`` (their counted key) and ``at`` (the row of ``a``, -1 for ``(start)``)."""
     act = inst["activity"].astype(object).to_numpy()
     case = inst["case"].astype(object).to_numpy()
     new_case = np.r_[True, case[1:] != case[:-1]]
@@ -564,8 +574,15 @@ def _transitions(inst: pd.DataFrame) -> pd.DataFrame:
     prev2 = np.empty(act.size, dtype=object)  # two steps back: None at a case's first step
     prev2[new_case] = None
     prev2[~new_case] = prev[:-1][~new_case[1:]]
-    return pd.concat([pd.DataFrame({"case": case, "before": prev2, "a": prev, "b": act}),
-                      pd.DataFrame({"case": case[last], "before": prev[last], "a": act[last], "b": END})],
+    zeros = np.zeros(act.size, dtype=np.int64)
+    m, m0 = (zeros, zeros) if codes is None else (codes.masks, codes.masks_before)
+    c, c0 = (zeros.astype(np.uint64),) * 2 if codes is None else (codes.counts, codes.counts_before)
+    row = np.arange(act.size)
+    at = np.where(new_case, -1, row - 1)
+    return pd.concat([pd.DataFrame({"case": case, "before": prev2, "a": prev, "b": act, "done": m0, "counts": c0,
+                                    "at": at}),
+                      pd.DataFrame({"case": case[last], "before": prev[last], "a": act[last], "b": END,
+                                    "done": m[last], "counts": c[last], "at": row[last]})],
                      ignore_index=True)
 
 
