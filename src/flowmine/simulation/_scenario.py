@@ -179,11 +179,21 @@ class _Change:
         history = [nxt for x, after_x in m.history.items() if x != name
                    for a, nxt in after_x.items() if a != name]
         branched = [nxt for a, br in m.branches.items() if a != name for nxt in br.flow.values()]
-        # a state that has done the step cannot be reached any more; the flow after it goes with it
+        # a state that has done the step cannot be reached any more; the flow after it goes with it. A
+        # state's cases that went to the step go on where they would have after it, from the state it led
+        # to where the model has that one, else as the flow after it says
+        led_to = {(x.counted, tuple(x.done)): x.flow for x in m.states if x.step == name}
+        for x in m.states:
+            if name in x.flow and name not in x.done:
+                more = sorted([*x.done, name]) if x.counted else sorted({*x.done, name})
+                then = {b: p for b, p in led_to.get((x.counted, tuple(more)), rest).items() if b != name}
+                p, total = x.flow.pop(name), sum(then.values())
+                for b, q in (then.items() if total > 0 else [(END, 1.0)]):
+                    x.flow[b] = x.flow.get(b, 0.0) + p * q / (total if total > 0 else 1.0)
         m.states = [x for x in m.states if name not in x.done]
         for st in m.steps.values():
-            st.states = [x for x in st.states if name not in x.done]
-        for nxt in [*m.flow.values(), *history, *branched, *(x.flow for x in m.states)]:
+            st.states = [x for x in st.states if name not in x.done and x.previous != name]
+        for nxt in [*m.flow.values(), *history, *branched]:
             p = nxt.pop(name, 0.0)
             for b, q in rest.items():
                 nxt[b] = nxt.get(b, 0.0) + p * q
