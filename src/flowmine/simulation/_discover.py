@@ -139,7 +139,7 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     unusual = days.closed + days.makeup  # days whose hours do not show the week's working hours
     pools = _pools(done, tz, unusual) if has_starts and done["resource"].notna().any() else {}
     if not has_starts:  # a step whose completions keep to a few hours of the week: it waits for them
-        pools.update({a: Pool(a, [], hours, unlimited=True) for a, hours in _rounds(done, tz, unusual).items()})
+        pools.update({a: Pool(a, [ROUND_MEMBER], hours) for a, hours in _rounds(done, tz, unusual).items()})
     keeps = keeps_calendar(done, pools, tz, days.closed) if days.closed else {}
     for pool_name, kept in pools.items():
         kept.calendar = keeps.get(pool_name, True)
@@ -167,8 +167,11 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
                               runs=len(found.run_start))
                 batched.append(part.index[found.batched])
                 part = part[~found.batched]
-            began = part["start"] if has_starts else (  # a round: ready (the previous completion) to completion
-                pd.to_datetime(part["complete"], utc=True) - pd.to_timedelta(part["sojourn_s"], unit="s"))
+            # a round (no starts): one at a time, from when the instance was ready (the case's previous
+            # completion) or the step's previous completion, whichever is later, to its completion
+            began = part["start"] if has_starts else _one_at_a_time(
+                pd.to_datetime(part["complete"], utc=True) - pd.to_timedelta(part["sojourn_s"], unit="s"),
+                part["complete"])
             values = _working_seconds(began, part["complete"], hours, tz, *kept_days)
             delay = _extraneous(part, free) if free is not None and not part.empty else None
         else:
@@ -706,6 +709,22 @@ def _rounds(done: pd.DataFrame, tz: str, unusual: list[int] | tuple[int, ...]) -
             if h and len(h) <= ROUND_SHARE * len(process):
                 out[str(a)] = sorted(h)
     return out
+
+
+#: The one member of a round's pool (a log without starts names nobody who does the step).
+ROUND_MEMBER = "(round)"
+
+
+def _one_at_a_time(ready: pd.Series, complete: pd.Series) -> pd.Series:
+    """When each instance of a step done in rounds began, were they done one at a time: its ready time or
+    the step's previous completion, whichever is later (the director signs one contract after another;
+    the time a contract waited behind the others is the queue's, which the run makes)."""
+    done, r = to_micros(complete), to_micros(ready)
+    order = np.argsort(done, kind="stable")
+    prev = np.empty_like(done)
+    prev[order] = np.r_[np.int64(np.iinfo(np.int64).min), done[order][:-1]] if done.size else done
+    began = np.where(prev > r, np.minimum(prev, done), r)
+    return pd.Series(pd.to_datetime(began, unit="us", utc=True), index=ready.index)
 
 
 def _pool_of(part: pd.DataFrame, pools: dict[str, Any]) -> str | None:
