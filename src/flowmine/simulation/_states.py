@@ -45,7 +45,8 @@ class Coded:
         new = np.r_[True, case[1:] != case[:-1]] if n else np.zeros(0, dtype=bool)
         self.first_row = np.maximum.accumulate(np.where(new, np.arange(n), 0)) if n else np.zeros(0, np.int64)
         # each step's bit is added at its first instance in the case: a running sum is the union of the bits
-        first = ~pd.DataFrame({"c": case, "a": codes}).duplicated().to_numpy()
+        key = (np.cumsum(new) - 1) * max(len(names), 1) + self.codes  # (case, step) as one integer
+        first = ~pd.Series(key).duplicated().to_numpy()
         bits = np.where(first, np.left_shift(np.int64(1), self.codes), np.int64(0))
         self.masks = _running(bits.astype(np.uint64), self.first_row).astype(np.int64)
         weight = np.random.default_rng(0).integers(1, 2 ** 63, len(names), dtype=np.uint64)
@@ -80,20 +81,28 @@ def flow_states(moves: pd.DataFrame, codes: Coded) -> list[State]:
     """The next-step probabilities per state with ``MIN_STATE`` moves: by the steps done (``done``: the
     mask after ``a``), and by the steps done counted (``counts``) where that state is not the whole of
     its uncounted one (``at``: the instance row of ``a``, for the counted state's steps)."""
-    known = moves[moves["a"] != START]
+    a_codes, a_names = pd.factorize(moves["a"])
+    b_codes, b_names = pd.factorize(moves["b"])
+    names = list(a_names)
+    known = a_codes != (names.index(START) if START in names else -1)  # the moves after a step
+    frame = pd.DataFrame({"done": moves["done"].to_numpy()[known], "counts": moves["counts"].to_numpy()[known],
+                          "a": a_codes[known], "b": b_codes[known], "at": moves["at"].to_numpy()[known]})
     out = []
-    plain = known.groupby(["done", "a"], sort=True).size()
+    plain = frame.groupby(["done", "a"], sort=True).size()
     for key, counted in ((["done", "a"], False), (["counts", "a", "done"], True)):
-        counts = known.groupby([*key, "b"], sort=True).size()
+        counts = frame.groupby([*key, "b"], sort=True).size()
         totals = counts.groupby(level=list(range(len(key)))).sum()
-        at = known.groupby(key, sort=True)["at"].first()
-        for group, total in totals[totals >= MIN_STATE].items():
+        kept = totals[totals >= MIN_STATE]
+        if counted:
+            kept = kept[kept.to_numpy() < plain.reindex(pd.MultiIndex.from_arrays(
+                [kept.index.get_level_values(2), kept.index.get_level_values(1)])).to_numpy()]
+            at = frame.groupby(key, sort=True)["at"].first()
+        for group, total in kept.items():
             k = cast(tuple[Any, ...], group)
-            if counted and total >= plain[(k[2], k[1])]:
-                continue  # every move of the state counted once, or all alike: the uncounted state says it
             nxt = counts.loc[k]
             done = codes.counted(int(at[k])) if counted else codes.steps(int(k[0]))
-            out.append(State(str(k[1]), done, {str(b): float(n) / float(total) for b, n in nxt.items()},
+            out.append(State(str(a_names[k[1]]), done,
+                             {str(b_names[b]): float(n) / float(total) for b, n in nxt.items()},
                              moves=int(total), counted=counted))
     return out
 
