@@ -255,12 +255,10 @@ class _Run:
             branch = branches.get(current) if branches else None
             if branch is not None:
                 names, cum = self.grouped[current].get(branch.group(attrs) or "", choices.get(current, _TO_END))
-            elif by_count and (counts, current) in by_count:
-                names, cum = by_count[counts, current]
-            elif by_state and (done, current) in by_state:
-                names, cum = by_state[done, current]
-            else:
-                names, cum = after_from.get(current, _NO_HISTORY).get(before) or choices.get(current, _TO_END)
+            else:  # the state counted, the state, the step before, the step
+                hit = (by_count.get((counts, current)) if by_count else None) or (
+                    by_state.get((done, current)) if by_state else None)
+                names, cum = hit or after_from.get(current, _NO_HISTORY).get(before) or choices.get(current, _TO_END)
             u = self.uniform()  # drawn for a single way on too: one seed, one log, whatever the flow
             before = current
             if len(cum) == 1:
@@ -371,7 +369,7 @@ class _Run:
             else:
                 nxt = ahead[1]
                 state = None
-                if tracker is not None:
+                if step.states and tracker is not None:  # the sojourn by the state the case comes from
                     state = tracker.counted_durations.get((current, came_counted, previous)) or \
                         tracker.durations.get((current, came, previous))
                 duration = self.draw(step.duration(previous, nxt not in plan, state), z)
