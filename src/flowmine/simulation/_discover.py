@@ -181,7 +181,7 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
         after, last = ({}, {}) if has_starts or pool is not None else _after(part, is_last)
         by_state = [] if has_starts or pool is not None or coded is None else duration_states(
             part, row_of[part.index].to_numpy(), is_last.reindex(part.index).fillna(False).to_numpy(dtype=bool),
-            coded, fit)
+            coded, empirical)
         steps[str(name)] = StepModel(str(name), pool, fit(values), cost, delay, after, last=last, batch=batch,
                                      states=by_state)
     if not has_starts:
@@ -608,6 +608,18 @@ def _flow(pairs: pd.DataFrame) -> dict[str, dict[str, float]]:
     for (a, b), n in zip(counts.index.tolist(), counts.to_numpy().tolist(), strict=True):
         flow.setdefault(str(a), {})[str(b)] = float(n)
     return {a: {b: n / sum(nxt.values()) for b, n in nxt.items()} for a, nxt in flow.items()}
+
+
+def empirical(values: np.ndarray) -> Distribution:
+    """The empirical distribution of ``values`` (101 quantiles; fixed where they are all one value): what a
+    state's durations are drawn from. A state holds few instances (30 and more); a family fitted to them
+    passes the Kolmogorov-Smirnov test with a tail far beyond them (a lognormal of 30 sojourns drew a
+    300-year one on BPI 2013), and the quantiles stay within what was seen."""
+    if values.size == 0:
+        return Distribution("fixed", scale=0.0)
+    if np.all(values == values[0]):
+        return Distribution("fixed", scale=float(values[0]))
+    return Distribution("empirical", quantiles=[float(q) for q in np.quantile(values, np.linspace(0, 1, 101))])
 
 
 def fit(values: np.ndarray, rng_seed: int = 0) -> Distribution:

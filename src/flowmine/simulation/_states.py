@@ -101,8 +101,8 @@ def flow_states(moves: pd.DataFrame, codes: Coded) -> list[State]:
             k = cast(tuple[Any, ...], group)
             nxt = counts.loc[k]
             done = codes.counted(int(at[k])) if counted else codes.steps(int(k[0]))
-            out.append(State(str(a_names[k[1]]), done,
-                             {str(b_names[b]): float(n) / float(total) for b, n in nxt.items()},
+            flow = {str(b_names[b]): float(n) / float(total) for b, n in nxt.items()}
+            out.append(State(str(a_names[k[1]]), done, dict(sorted(flow.items())),  # by name, as the flow's
                              moves=int(total), counted=counted))
     return out
 
