@@ -167,11 +167,11 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
                               runs=len(found.run_start))
                 batched.append(part.index[found.batched])
                 part = part[~found.batched]
-            # a round (no starts): one at a time, from when the instance was ready (the case's previous
-            # completion) or the step's previous completion, whichever is later, to its completion
+            # a round (no starts): one at a time, from the latest of when the instance was ready (the case's
+            # previous completion), the step's previous completion and the round's opening, to its completion
             began = part["start"] if has_starts else _one_at_a_time(
                 pd.to_datetime(part["complete"], utc=True) - pd.to_timedelta(part["sojourn_s"], unit="s"),
-                part["complete"])
+                part["complete"], hours, tz)
             values = _working_seconds(began, part["complete"], hours, tz, *kept_days)
             delay = _extraneous(part, free) if free is not None and not part.empty else None
         else:
@@ -727,16 +727,30 @@ def _rounds(done: pd.DataFrame, tz: str, unusual: list[int] | tuple[int, ...]) -
 ROUND_MEMBER = "(round)"
 
 
-def _one_at_a_time(ready: pd.Series, complete: pd.Series) -> pd.Series:
-    """When each instance of a step done in rounds began, were they done one at a time: its ready time or
-    the step's previous completion, whichever is later (the director signs one contract after another;
-    the time a contract waited behind the others is the queue's, which the run makes)."""
+def _one_at_a_time(ready: pd.Series, complete: pd.Series, hours: list[int], tz: str) -> pd.Series:
+    """When each instance of a step done in rounds began, were they done one at a time: the latest of its
+    ready time, the step's previous completion and the opening of the round it completed in (the director
+    signs one contract after another from the round's start; the time a contract waited behind the others
+    is the queue's, which the run makes; a previous round's idle end is no part of it)."""
     done, r = to_micros(complete), to_micros(ready)
     order = np.argsort(done, kind="stable")
     prev = np.empty_like(done)
     prev[order] = np.r_[np.int64(np.iinfo(np.int64).min), done[order][:-1]] if done.size else done
-    began = np.where(prev > r, np.minimum(prev, done), r)
-    return pd.Series(pd.to_datetime(began, unit="us", utc=True), index=ready.index)
+    # the round's opening: back from the completion's hour of the week over the open hours before it
+    open_ = np.zeros(168, dtype=bool)
+    open_[hours] = True
+    hour_us = 3_600_000_000
+    x = done - _monday_us(tz)
+    h = (x // hour_us) % 168
+    back = np.zeros(done.size, dtype=np.int64)
+    for k in range(1, 168):
+        more = open_[(h - k) % 168] & (back == k - 1)
+        if not more.any():
+            break
+        back[more] = k
+    opening = (x // hour_us - back) * hour_us + _monday_us(tz)
+    began = np.maximum.reduce([r, prev, np.minimum(opening, done)])
+    return pd.Series(pd.to_datetime(np.minimum(began, done), unit="us", utc=True), index=ready.index)
 
 
 def _pool_of(part: pd.DataFrame, pools: dict[str, Any]) -> str | None:
