@@ -10,8 +10,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flowmine.simulation import END, SimulationModel, apply, discover, scenario_from_dict, simulate
-from flowmine.simulation._model import State, StateDuration
+from flowmine.simulation import (
+    END,
+    SimulationModel,
+    State,
+    StateDuration,
+    apply,
+    discover,
+    scenario_from_dict,
+    simulate,
+)
 
 
 def _sojourn_log(paths: list[tuple[str, list[tuple[str, float]]]]) -> pd.DataFrame:
