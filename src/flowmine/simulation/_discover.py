@@ -18,6 +18,12 @@
 - **Extraneous delays**: per step, the pool's working time from an instance's enabling to its start
   during which its resource did no work of the log: waiting nobody's work explains (a supplier, a
   customer, a document in the post), drawn before the step asks for its pool.
+- **States** (``_states``): the flow per state of the case (the steps it has done, as a set and counted,
+  and the last of them) with at least 30 moves, and on a log without starts each step's sojourn per state
+  it comes from (empirical quantiles).
+- **Rounds** (logs without starts): a step whose completions keep to a few hours of the week is done in
+  rounds, one instance at a time (a pool of one member), its time from the latest of its ready time, the
+  step's previous completion and the round's opening.
 - **Cost**: the mean cost of one execution of the step, where the log has costs.
 - **Case attributes**: the ``case:*`` attributes (numbers, and texts of at most 100 values) of up to
   5,000 calibration cases, whole rows: each simulated case draws one.
