@@ -172,7 +172,8 @@ def test_a_step_of_a_log_without_starts_done_in_rounds_waits_for_them() -> None:
     m = discover(log, timezone=TZ)
     rounds = [d * 24 + h for d in (0, 3) for h in range(9, 13)]
     hours = m.pools["Sign"].hours
-    assert m.pools["Sign"].unlimited and {9, 81} <= set(hours) <= set(rounds) and "Negotiate" not in m.pools
+    assert m.pools["Sign"].members == ["(round)"] and {9, 81} <= set(hours) <= set(rounds)
+    assert "Negotiate" not in m.pools
     assert _rounds(instances_of(log), TZ, ()) == {"Sign": hours}
     sim = simulate(m, seed=1)
     signed = sim.loc[sim["concept:name"] == "Sign", "time:timestamp"].dt.tz_convert(TZ)
@@ -182,6 +183,36 @@ def test_a_step_of_a_log_without_starts_done_in_rounds_waits_for_them() -> None:
     again = simulate(more, seed=1)
     days = again.loc[again["concept:name"] == "Sign", "time:timestamp"].dt.tz_convert(TZ).dt.day_of_week
     assert set(days) == {0, 1, 3}
+
+
+def test_a_round_does_its_instances_one_at_a_time() -> None:
+    """Three contracts a week, ready on Tuesday, Wednesday and Friday, signed the next Monday at 9:10, 9:20
+    and 9:30: one after another, ten minutes each. Their times from ready to signing in the round's hours
+    are 10, 20 and 30 minutes; from the later of ready and the previous signature, 10 each, and the run's
+    queue makes the rest (a second signer halves it)."""
+    rows = []
+    monday = pd.Timestamp("2025-03-03", tz=TZ)
+    for w in range(20):
+        week = monday + pd.Timedelta(weeks=w)
+        for k, ready in enumerate((pd.Timedelta(days=1, hours=10), pd.Timedelta(days=2, hours=11),
+                                   pd.Timedelta(days=4, hours=15))):
+            case = f"c{w:02d}{k}"
+            rows.append((case, "Negotiate", week + ready))
+            rows.append((case, "Sign", week + pd.Timedelta(days=7, hours=9, minutes=10 * (k + 1))))
+    log = pd.DataFrame(rows, columns=["case:concept:name", "concept:name", "time:timestamp"])
+    m = discover(log, timezone=TZ)
+    sign = m.steps["Sign"]
+    assert m.pools["Sign"].hours == [9] and m.pools["Sign"].members == ["(round)"]
+    assert sign.service.family == "fixed" and sign.service.scale == 600.0
+    sim = simulate(m, seed=3, weeks=30)
+    signed = sim.loc[sim["concept:name"] == "Sign", "time:timestamp"].dt.tz_convert(TZ).sort_values()
+    gaps = signed.diff().dt.total_seconds().round(3)
+    same_round = signed.dt.date.eq(signed.dt.date.shift())
+    assert len(signed) > 50 and set(gaps[same_round]) == {600.0}  # one after another, ten minutes apart
+    two = simulate(apply(m, scenario_from_dict({"change": [{"kind": "capacity", "step": "Sign", "add": 1}]}, "t")),
+                   seed=3, weeks=30)
+    signed2 = two.loc[two["concept:name"] == "Sign", "time:timestamp"].dt.tz_convert(TZ).sort_values()
+    assert signed2.diff().dt.total_seconds().round(3).eq(0.0).sum() > 10  # two at a time
 
 
 def instances_of(log: pd.DataFrame) -> pd.DataFrame:

@@ -17,13 +17,24 @@ as-is and the changed model as replications and reports each KPI with its interv
 
 from flowmine.simulation._discover import discover, fit
 from flowmine.simulation._fidelity import fidelity
-from flowmine.simulation._model import END, START, Batch, Distribution, Pool, SimulationModel, StepModel
+from flowmine.simulation._model import (
+    END,
+    START,
+    Batch,
+    Distribution,
+    Pool,
+    SimulationModel,
+    State,
+    StateDuration,
+    StepModel,
+)
 from flowmine.simulation._run import simulate
 from flowmine.simulation._scenario import Scenario, apply, load_scenario, scenario_from_dict
 from flowmine.simulation._whatif import Measure, WhatIf, kpis, mean_interval, whatif
 
 __all__ = [
-    "END", "START", "Batch", "Distribution", "Measure", "Pool", "Scenario", "SimulationModel", "StepModel", "WhatIf",
+    "END", "START", "Batch", "Distribution", "Measure", "Pool", "Scenario", "SimulationModel", "State", "StateDuration",
+    "StepModel", "WhatIf",
     "apply", "discover", "fidelity", "fit", "kpis", "load_scenario", "mean_interval", "scenario_from_dict", "simulate",
     "whatif",
 ]

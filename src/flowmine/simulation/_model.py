@@ -5,7 +5,8 @@ analyst can open the file, read it and edit it: the flow as next-step probabilit
 per hour of the week and their trend over the weeks, each step's duration distribution, pool and cost,
 and each pool's members and the hours of the week it works; a sample of the cases' attributes (drawn
 whole, one case's row per simulated case) and, where an attribute predicts which step comes next, that
-dependency (``branches``); batching at fixed run times; the process calendar's closed days and make-up
+dependency (``branches``); the flow and the durations by the case's state (the steps it has done,
+``states``); batching at fixed run times; the process calendar's closed days and make-up
 workdays; and conditions on steps (a business rule such as "GM approval only above 5,000", ``only_if``).
 """
 
@@ -114,6 +115,41 @@ class Batch:
 
 
 @dataclass
+class StateDuration:
+    """A step's sojourn when the case comes to it from one state: it has done the steps ``done`` (each
+    counted once, in any order) and last ``previous`` (a log without starts: a blood test in the
+    emergency room takes minutes, the same test after the admission a day). ``last``: the sojourn when the
+    step is the case's last, where both kinds number enough instances (``duration`` is then the others')."""
+
+    previous: str
+    done: list[str]
+    duration: Distribution
+    last: Distribution | None = None
+    #: the instances it was read from
+    instances: int = 0
+    #: ``done`` counts each step as often as the case did it (a step named twice was done twice), where
+    #: that state has enough instances and they are not all of the state counted once (see ``State``)
+    counted: bool = False
+
+
+@dataclass
+class State:
+    """The flow after a state of the case: it has done the steps ``done`` (each counted once, in any
+    order; ``step`` among them) and last ``step``. What a flow by the last step (or the two last) forgets:
+    which of a set of parallel steps are still to do, whether the case went through an admission."""
+
+    step: str
+    done: list[str]
+    flow: dict[str, float]
+    #: the moves it was read from
+    moves: int = 0
+    #: ``done`` counts each step as often as the case did it (a step named three times: three times; a
+    #: rework loop taken once or twice), kept where the state has enough moves and they are not all of the
+    #: state counted once; chosen before the uncounted state
+    counted: bool = False
+
+
+@dataclass
 class StepModel:
     """One step: the pool that does it, how long it takes once started (``service``; with no start
     timestamps in the log, its whole sojourn, with no pool), and what one execution costs."""
@@ -137,8 +173,19 @@ class StepModel:
     only_if: dict[str, Any] | None = None
     #: the step's batching, where some of its resources do its instances together at fixed times
     batch: Batch | None = None
+    #: a log without starts: the sojourn by the state the case comes from (the steps it has done and the
+    #: last of them), where that state has enough instances of the step (``StateDuration``); before ``after``
+    states: list[StateDuration] = field(default_factory=list)
 
-    def duration(self, previous: str, is_last: bool = False) -> Distribution:
+    def duration(self, previous: str, is_last: bool = False, state: StateDuration | None = None) -> Distribution:
+        """The duration to draw after ``previous`` (``is_last``: the case's last step), from the case's
+        ``state`` where the step has one for it: its own time, that of the step's last instances when it
+        has none of its own for them, else ``after`` and ``service``."""
+        if state is not None:
+            if is_last and state.last is not None:
+                return state.last
+            if not is_last or previous not in self.last:
+                return state.duration
         if is_last and previous in self.last:
             return self.last[previous]
         return self.after.get(previous, self.service)
@@ -236,6 +283,9 @@ class SimulationModel:
     #: cases arrive on a closed day at this share of the hour of the week's rate (read off the closed days
     #: of the calibration period; 1 when it had none)
     closed_arrivals: float = 1.0
+    #: the flow by the case's state (``State``: the steps done so far and the last), where a state has
+    #: at least ``MIN_HISTORY`` moves; chosen before ``history`` and ``flow`` (a branch comes first)
+    states: list[State] = field(default_factory=list)
 
     def arrival_factor(self, week: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """The arrival rate's factor in week ``week`` of the calibration period (0 at its start); before
@@ -252,11 +302,13 @@ class SimulationModel:
                                  "delay": Distribution(**v["delay"]) if v.get("delay") else None,
                                  "after": {a: Distribution(**x) for a, x in v.get("after", {}).items()},
                                  "last": {a: Distribution(**x) for a, x in v.get("last", {}).items()},
-                                 "batch": _batch(v.get("batch"))})
+                                 "batch": _batch(v.get("batch")),
+                                 "states": [_state_duration(x) for x in v.get("states", [])]})
                  for k, v in d["steps"].items()}
         pools = {k: Pool(**v) for k, v in d["pools"].items()}
         branches = {k: Branch(**v) for k, v in d.get("branches", {}).items()}
-        return cls(**{**d, "steps": steps, "pools": pools, "branches": branches})
+        states = [State(**x) for x in d.get("states", [])]
+        return cls(**{**d, "steps": steps, "pools": pools, "branches": branches, "states": states})
 
     def save(self, path: str | Path) -> Path:
         """Write the model as JSON (atomically)."""
@@ -269,6 +321,11 @@ class SimulationModel:
     @classmethod
     def load(cls, path: str | Path) -> SimulationModel:
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def _state_duration(d: dict[str, Any]) -> StateDuration:
+    return StateDuration(**{**d, "duration": Distribution(**d["duration"]),
+                            "last": Distribution(**d["last"]) if d.get("last") else None})
 
 
 def _batch(d: dict[str, Any] | None) -> Batch | None:

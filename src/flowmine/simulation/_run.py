@@ -42,6 +42,7 @@ from flowmine._schema import ACTIVITY, CASE, COST, RESOURCE, START, TIMESTAMP
 from flowmine.simulation._days import EPOCH, day_numbers, open_hours
 from flowmine.simulation._model import END, HOURS_OF_WEEK, Pool, SimulationModel, condition_holds
 from flowmine.simulation._model import START as FLOW_START
+from flowmine.simulation._states import Tracker
 
 HOUR = 3600.0
 WEEK = HOURS_OF_WEEK * HOUR
@@ -157,6 +158,12 @@ class _Run:
         for a, after in model.history.items():
             for b, nxt in after.items():
                 self.after_from.setdefault(b, {})[a] = _cumulative(nxt)
+        # the flow and durations by the case's state (the steps it has done), as bit masks
+        by_state = {n: st.states for n, st in model.steps.items() if st.states}
+        self.tracker = Tracker(list(model.steps), model.states, by_state, _cumulative) if (
+            model.states or by_state) else None
+        self.state_flow = self.tracker.flow if self.tracker is not None else {}
+        self.counted_flow = self.tracker.counted_flow if self.tracker is not None else {}
         #: the kept activity instances, flat: case, step, start, end, resource, cost, case, step, ...
         self.rows: list[Any] = []
         self.attr_rows = len(next(iter(model.case_attributes.values()), []))
@@ -234,18 +241,24 @@ class _Run:
                 break
 
     # --- the process -------------------------------------------------------------------------------
-    def _advance(self, before: str, current: str, attrs: dict[str, Any]) -> tuple[str, str]:
-        """The next step the case does after ``current`` (reached from ``before``), passing by the steps
+    def _advance(self, before: str, current: str, attrs: dict[str, Any], done: int = 0,
+                 counts: int = 0) -> tuple[str, str]:
+        """The next step the case does after ``current`` (reached from ``before``; ``done`` and ``counts``:
+        the mask and the counted key of the steps it has done, ``current`` among them), passing by the steps
         whose condition it does not meet: (the step before it in the flow, that step). Each step after
-        another is chosen by the case's attribute group where an attribute decides it, else by where the
-        case came from where that is known, else by the step alone."""
+        another is chosen by the case's attribute group where an attribute decides it, else by its state
+        (the steps it has done, counted, else not) where that is known, else by where the case came from
+        where that is known, else by the step alone."""
         steps, branches, choices, after_from = self.model.steps, self.model.branches, self.choices, self.after_from
+        by_state, by_count = self.state_flow, self.counted_flow
         for _ in range(MAX_STEPS):
             branch = branches.get(current) if branches else None
             if branch is not None:
                 names, cum = self.grouped[current].get(branch.group(attrs) or "", choices.get(current, _TO_END))
-            else:
-                names, cum = after_from.get(current, _NO_HISTORY).get(before) or choices.get(current, _TO_END)
+            else:  # the state counted, the state, the step before, the step
+                hit = (by_count.get((counts, current)) if by_count else None) or (
+                    by_state.get((done, current)) if by_state else None)
+                names, cum = hit or after_from.get(current, _NO_HISTORY).get(before) or choices.get(current, _TO_END)
             u = self.uniform()  # drawn for a single way on too: one seed, one log, whatever the flow
             before = current
             if len(cum) == 1:
@@ -301,7 +314,7 @@ class _Run:
         distribution is all it has and durations are independent (else None: ``draw``)."""
         out = {}
         for name, step in self.model.steps.items():
-            single = self.rho <= 0.0 and not step.after and not step.last
+            single = self.rho <= 0.0 and not step.after and not step.last and not step.states
             out[name] = (step, self.queues.get(step.pool) if step.pool is not None else None,
                          None if step.pool is None else self.hours.get(step.pool, self.hours[None]),
                          None if step.delay is None or step.pool is None else self._sampler(step.delay),
@@ -321,12 +334,19 @@ class _Run:
         z = self.draws.normal() if self.rho > 0.0 else 0.0
         last = FLOW_START
         before, current = self._advance(FLOW_START, FLOW_START, attrs)
+        tracker = self.tracker
+        done = counts = 0  # the steps the case has done: the tracker's mask and counted key (0 without states)
         for _ in range(MAX_STEPS):
             here = plan.get(current)
             if here is None:  # (end), or a step the model does not have
                 return
             step, queue, hours, delay, sample = here
-            ahead = self._advance(before, current, attrs)  # chosen now: whether this step is the last
+            came, came_counted = done, counts  # the state the case comes to this step from
+            if tracker is not None:
+                done |= tracker.bit.get(current, 0)
+                counts += tracker.unit.get(current, 0)
+            # chosen now: whether this step is the last
+            ahead = self._advance(before, current, attrs, done, counts)
             previous, last = last, current
             batch = step.batch
             if batch is not None and batch.share > 0.0 and batch.at and self.uniform() < batch.share:
@@ -348,7 +368,11 @@ class _Run:
                 duration = sample()
             else:
                 nxt = ahead[1]
-                duration = self.draw(step.duration(previous, nxt not in plan), z)
+                state = None
+                if step.states and tracker is not None:  # the sojourn by the state the case comes from
+                    state = tracker.counted_durations.get((current, came_counted, previous)) or \
+                        tracker.durations.get((current, came, previous))
+                duration = self.draw(step.duration(previous, nxt not in plan, state), z)
             person = None
             if hours is None:  # no pool: the step only takes its time
                 start = self.now

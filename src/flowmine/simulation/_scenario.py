@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from flowmine.errors import UnusableInputError
-from flowmine.simulation._model import CONDITIONS, END, START, Distribution, SimulationModel
+from flowmine.simulation._model import CONDITIONS, END, START, Distribution, SimulationModel, StepModel
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 FIELDS: dict[str, set[str]] = {
@@ -138,9 +138,10 @@ class _Change:
         step = self.model.steps[self.step()]
         if "seconds" in self.change:
             step.service, step.after = Distribution("fixed", scale=self.number("seconds")), {}
+            step.last, step.states = {}, []
             return
         factor = self.number("factor")
-        for d in [step.service, *step.after.values()]:
+        for d in _durations(step):
             _scale(d, factor)
 
     def _capacity(self) -> None:
@@ -178,6 +179,20 @@ class _Change:
         history = [nxt for x, after_x in m.history.items() if x != name
                    for a, nxt in after_x.items() if a != name]
         branched = [nxt for a, br in m.branches.items() if a != name for nxt in br.flow.values()]
+        # a state that has done the step cannot be reached any more; the flow after it goes with it. A
+        # state's cases that went to the step go on where they would have after it, from the state it led
+        # to where the model has that one, else as the flow after it says
+        led_to = {(x.counted, tuple(x.done)): x.flow for x in m.states if x.step == name}
+        for x in m.states:
+            if name in x.flow and name not in x.done:
+                more = sorted([*x.done, name]) if x.counted else sorted({*x.done, name})
+                then = {b: p for b, p in led_to.get((x.counted, tuple(more)), rest).items() if b != name}
+                p, total = x.flow.pop(name), sum(then.values())
+                for b, q in (then.items() if total > 0 else [(END, 1.0)]):
+                    x.flow[b] = x.flow.get(b, 0.0) + p * q / (total if total > 0 else 1.0)
+        m.states = [x for x in m.states if name not in x.done]
+        for st in m.steps.values():
+            st.states = [x for x in st.states if name not in x.done and x.previous != name]
         for nxt in [*m.flow.values(), *history, *branched]:
             p = nxt.pop(name, 0.0)
             for b, q in rest.items():
@@ -192,6 +207,7 @@ class _Change:
         step = self.model.steps[self.step()]
         seconds = self.number("seconds") if "seconds" in self.change else 0.0
         step.service, step.after, step.pool, step.delay = Distribution("fixed", scale=seconds), {}, None, None
+        step.last, step.states = {}, []
 
     def _reroute(self) -> None:
         frm = self.change.get("after")
@@ -212,6 +228,7 @@ class _Change:
         # the new probabilities hold for every case: not by where it came from or by its attributes
         for after_x in self.model.history.values():
             after_x.pop(str(frm), None)
+        self.model.states = [x for x in self.model.states if x.step != str(frm)]
         self.model.branches.pop(str(frm), None)
 
     def _arrivals(self) -> None:
@@ -268,6 +285,13 @@ class _Change:
     def _cost(self) -> None:
         step = self.model.steps[self.step()]
         step.cost = self.number("cost") if "cost" in self.change else step.cost * self.number("factor")
+
+
+def _durations(step: StepModel) -> list[Distribution]:
+    """Every duration distribution of a step: its own, after each previous step, as the case's last and
+    from each state."""
+    return [step.service, *step.after.values(), *step.last.values(),
+            *(d for x in step.states for d in (x.duration, x.last) if d is not None)]
 
 
 def _scale(d: Distribution, factor: float) -> None:
