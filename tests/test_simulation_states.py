@@ -20,18 +20,7 @@ from flowmine.simulation import (
     scenario_from_dict,
     simulate,
 )
-
-
-def _sojourn_log(paths: list[tuple[str, list[tuple[str, float]]]]) -> pd.DataFrame:
-    """A log without starts: each case's steps with their sojourns in hours (cases arrive hourly)."""
-    rows = []
-    t0 = pd.Timestamp("2025-03-03 09:00", tz="UTC")
-    for i, (case, steps) in enumerate(paths):
-        t = t0 + pd.Timedelta(hours=i)
-        for act, hours in steps:
-            t = t + pd.Timedelta(hours=hours)
-            rows.append({"case:concept:name": case, "concept:name": act, "time:timestamp": t})
-    return pd.DataFrame(rows)
+from tests.test_simulation import _sojourn_log
 
 
 def _variants(sim: pd.DataFrame) -> pd.Series:
