@@ -263,13 +263,16 @@ def test_cli_dashboard_with_auth_may_listen_elsewhere_and_warns_about_tls(store_
     r = _cli().invoke(app, ["dashboard", "--store", str(store_path), "--host", "0.0.0.0",
                             "--auth-file", str(auth_file)])
     assert r.exit_code == 0, r.output
-    assert calls == [(store_path, {"host": "0.0.0.0", "port": 8050, "auth_file": auth_file})]
+    assert calls == [(store_path, {"host": "0.0.0.0", "port": 8050, "auth_file": auth_file, "worker": None})]
     warning = [line for line in r.stderr.splitlines() if line.startswith("warning:")]
     assert len(warning) == 1 and "TLS" in warning[0]
 
     loopback = _cli().invoke(app, ["dashboard", "--store", str(store_path), "--auth-file", str(auth_file)])
     assert loopback.exit_code == 0 and "warning:" not in loopback.stderr
     assert calls[1][1]["auth_file"] == auth_file
+    for flag, worker in (("--no-worker", False), ("--worker", True)):  # the card worker's choice passed on
+        assert _cli().invoke(app, ["dashboard", "--store", str(store_path), flag]).exit_code == 0
+        assert calls[-1][1]["worker"] is worker
 
 
 def test_cli_refusals_exit_2_with_one_line(tmp_path, store_path, auth_file):
