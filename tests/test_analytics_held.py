@@ -267,3 +267,40 @@ def test_held_relations_are_written_once_then_mapped_and_a_damaged_file_is_rebui
         pd.testing.assert_frame_equal(fa.waiting_time(lg.where(MARCH)), plain)
     finally:
         release(lg)
+
+
+_HOLDER = """
+import sys, time
+from pathlib import Path
+import flowmine.analytics._held as held
+build = held._build
+held._build = lambda path, threads: (print("built", flush=True), build(path, threads))[1]
+from flowmine.analytics import CaseFilter, hold, stored, waiting_time
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.01)
+log = stored(sys.argv[1], "finance")
+hold(log)
+march = log.where(CaseFilter(started=("2025-03-01", "2025-04-01")))
+print(round(float(waiting_time(march)["total_s"].sum()), 3), flush=True)
+"""
+
+
+def test_two_processes_holding_a_new_version_at_once_build_it_once(tmp_path) -> None:
+    """A dashboard's server and worker hold a new version at the same moment: the second waits for the
+    first's build (a lock beside the version) and opens its files; both give the same numbers."""
+    import subprocess
+    import sys
+
+    st = Store(tmp_path / "store")
+    st.ingest("finance", [str(SAMPLES / "finance_claims.csv")], mapping=SAMPLES / "finance_claims.mapping.toml")
+    go = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", _HOLDER, str(st.path), str(go)], stdout=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    import time
+    time.sleep(3.0)  # both imported and waiting
+    go.touch()
+    outs = [p.communicate(timeout=120)[0].split() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    assert sum(out.count("built") for out in outs) == 1
+    assert outs[0][-1] == outs[1][-1]

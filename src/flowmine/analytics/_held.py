@@ -20,7 +20,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -97,7 +97,8 @@ def hold(log: StoredLog, threads: int | None = None) -> None:
                 return
         opened = _opened(path, threads)
         if opened is None:
-            opened = _build(path, threads)
+            with _building(path):  # another process building them: wait, then open what it wrote
+                opened = _opened(path, threads) or _build(path, threads)
         events, con = opened
         n_cases = int(pc.max(events.column("cidx_")).as_py()) + 1 if events.num_rows else 0
         with _GUARD:
@@ -105,6 +106,27 @@ def hold(log: StoredLog, threads: int | None = None) -> None:
             _BUILDING.pop(path, None)
             while len(_HELD) > MAX_HELD:
                 _HELD.popitem(last=False)  # not closed here: a metric may still read it (freed when unused)
+
+
+@contextlib.contextmanager
+def _building(path: str) -> Iterator[None]:
+    """Hold an exclusive lock on the version's ``.held.lock`` while building its relations, so a second
+    process that holds the version at the same time (a dashboard's worker beside its server) waits and
+    opens the files instead of building them again. Where no lock can be taken (a read-only folder, a
+    system without ``fcntl``) it does not wait."""
+    try:
+        import fcntl
+
+        fh = open(Path(path).with_name(".held.lock"), "a+b")  # noqa: SIM115  (closed below)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        yield
+    finally:
+        fh.close()  # releases the lock
 
 
 def _files(path: str) -> dict[str, Path]:
