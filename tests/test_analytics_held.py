@@ -224,16 +224,16 @@ def test_held_relations_are_written_once_then_mapped_and_a_damaged_file_is_rebui
     state opens them without building (the events memory-mapped; the numbers unchanged); a damaged file
     is never read but rebuilt; a version folder that cannot be written holds them in memory with the same
     numbers."""
-    from flowmine.analytics import _held
+    from flowmine.analytics import _held, _held_files
 
     st = Store(tmp_path / "store")
     st.ingest("finance", [str(SAMPLES / "finance_claims.csv")], mapping=SAMPLES / "finance_claims.mapping.toml")
     lg = stored(st, "finance")
     plain = fa.waiting_time(lg.where(MARCH))
-    files = [Path(lg.path).with_name(name) for name in _held.HELD_FILES.values()]
+    files = [Path(lg.path).with_name(name) for name in _held_files.HELD_FILES.values()]
     builds: list[str] = []
-    build = _held._build
-    monkeypatch.setattr(_held, "_build", lambda path, threads: builds.append(path) or build(path, threads))
+    build = _held_files._build
+    monkeypatch.setattr(_held_files, "_build", lambda path, threads: builds.append(path) or build(path, threads))
     try:
         hold(lg)
         assert builds == [lg.path] and all(f.exists() and f.with_suffix(".json").exists() for f in files)
@@ -259,7 +259,7 @@ def test_held_relations_are_written_once_then_mapped_and_a_damaged_file_is_rebui
         assert builds == [lg.path, lg.path]
         pd.testing.assert_frame_equal(fa.waiting_time(lg.where(MARCH)), plain)
         release(lg)
-        monkeypatch.setattr(_held, "_write", lambda files, events, db: False)  # a folder that cannot be written
+        monkeypatch.setattr(_held_files, "_write", lambda files, events, db: False)  # a folder that cannot be written
         for f in files:
             f.unlink()
         hold(lg)
@@ -272,9 +272,9 @@ def test_held_relations_are_written_once_then_mapped_and_a_damaged_file_is_rebui
 _HOLDER = """
 import sys, time
 from pathlib import Path
-import flowmine.analytics._held as held
-build = held._build
-held._build = lambda path, threads: (print("built", flush=True), build(path, threads))[1]
+import flowmine.analytics._held_files as files
+build = files._build
+files._build = lambda path, threads: (print("built", flush=True), build(path, threads))[1]
 from flowmine.analytics import CaseFilter, hold, stored, waiting_time
 go = Path(sys.argv[2])
 while not go.exists():

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -252,16 +251,9 @@ def load_columns(log: LogLike) -> Columns:
     if cols is not None:
         return cols
     table = build_columns(as_table(log, columns=_CACHE_COLUMNS))
-    tmp = path.with_name(f".{CACHE}.{os.getpid()}")
-    with contextlib.suppress(OSError):  # a read-only store: keep the table in memory
-        with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table)
-        os.replace(tmp, path)
-        from flowmine.analytics._stamp import stamp_cache
+    from flowmine.analytics._stamp import write_stamped
 
-        stamp_cache(path)
-    with contextlib.suppress(OSError):
-        tmp.unlink()
+    write_stamped(path, table)  # a read-only store: the table is kept in memory
     return _open_cache(path) or Columns.of(table)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
+from typing import Any
 
 STAMP = "analytics-cache.json"
 #: Caches whose digest this process computed (by path, inode, size, mtime): hashed once, not per open.
@@ -55,6 +56,28 @@ def stamp_cache(cache: Path) -> None:
 
     data = {"sha256": _digest(cache), "bytes": cache.stat().st_size, "events_sha256": _events_digest(cache)}
     write_text_atomic(stamp_path(cache), json.dumps(data))
+
+
+def write_stamped(path: Path, table: Any, max_chunksize: int | None = None) -> bool:
+    """Write ``table`` (Arrow) to ``path`` as an Arrow IPC file, atomically (a temporary name, then
+    ``os.replace``), and stamp it; False when the folder cannot be written (nothing left behind)."""
+    import os
+    import threading
+
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    try:
+        with pa.OSFile(str(tmp), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table, max_chunksize=max_chunksize)
+        os.replace(tmp, path)
+        stamp_cache(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        return False
+    return True
 
 
 def cache_intact(cache: Path) -> bool:
