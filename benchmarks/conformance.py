@@ -20,7 +20,7 @@ process that is stopped after ``--pm4py-cap`` seconds (reported as "> N s"). Fig
 flowmine (a fresh model: nothing remembered) next to ``pm4py.precision_token_based_replay`` on the same
 stored log and model, with the ratio and whether the values are equal (relative 1e-9):
 
-    python benchmarks/conformance.py --real /work/shared/data
+    python benchmarks/conformance.py --real ../shared/data
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ import json
 import multiprocessing
 import os
 import random
+import resource
 import socket
 import subprocess
 import sys
@@ -144,6 +145,20 @@ class Memory(threading.Thread):
             self.peak_sum = max(self.peak_sum, sum(self._field(p, "Pss:", "smaps_rollup") for p in pids))
             for p in pids:
                 self.hwm[p] = max(self.hwm.get(p, 0), self._field(p, "VmHWM:"))
+
+    def cpu(self) -> tuple[float, float]:
+        """CPU seconds used so far by the server and its worker (user + system, ``/proc/PID/stat``), and by
+        this benchmark's own client threads: the clients share the machine's cores with the server."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for p in self._pids():
+            try:
+                fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / ticks
+            except (OSError, IndexError, ValueError):
+                pass
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        return total, own.ru_utime + own.ru_stime
 
     def stop(self) -> None:
         self.done.set()
@@ -322,10 +337,12 @@ def main() -> None:
                 time.sleep(rng.uniform(0.2, 1.0))  # a person reads before the next click
 
         threads = [threading.Thread(target=user, args=(i,)) for i in range(args.users)]
+        cpu0, t_run = memory.cpu(), time.perf_counter()
         for th in threads:
             th.start()
         for th in threads:
             th.join()
+        cpu1, t_run = memory.cpu(), time.perf_counter() - t_run
     finally:
         memory.stop()
         server.terminate()
@@ -337,6 +354,8 @@ def main() -> None:
 
     print(f"users {args.users}, {args.seconds:.0f} s, process {process!r} with {events:,} events; "
           f"start-up until ready {warm_s:.1f} s (not counted below)")
+    print(f"CPU while users click ({t_run:.0f} s on {os.cpu_count()} cores): server and worker "
+          f"{cpu1[0] - cpu0[0]:.0f} s, this benchmark's client threads {cpu1[1] - cpu0[1]:.0f} s")
     print(f"memory: {memory.summary()}; load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"offered: {len(attrs)} attributes, {len(offered_variants)} variants, conformance filter {fit_offered}")
     print(f"requests {len(lat) + len(errors):,}  errors {len(errors)}")

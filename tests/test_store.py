@@ -111,3 +111,19 @@ def test_timestamps_are_utc_microseconds(tmp_path, write):
     field = pq.read_schema(st.events_path("p")).field(TIMESTAMP)
     assert str(field.type) == "timestamp[us, tz=UTC]"
     assert st.load("p")[TIMESTAMP].iloc[0].microsecond == 123456
+
+
+def test_a_reader_sees_the_version_another_writer_switched_to_at_once(tmp_path, write):
+    """``version`` answers from the last read of ``CURRENT`` while that file is unchanged (a dashboard asks on
+    every request); a commit by another Store object, an equal-length pointer and a rollback are seen."""
+    reader, writer = Store(tmp_path / "s"), Store(tmp_path / "s")
+    writer.ingest("p", [write("a.csv", HEADER + "A,X,2024-01-01 10:00\n")])
+    assert reader.version("p") == "v000001" and reader.version("p") == "v000001"
+    writer.ingest("p", [write("b.csv", HEADER + "B,X,2024-01-02 10:00\n")])
+    assert reader.version("p") == "v000002"  # same length as before: a new file, not the remembered answer
+    assert len(reader.load("p")) == 2
+    writer.rollback("p", "v000001")
+    assert reader.version("p") == "v000003" and len(reader.load("p")) == 1
+    (tmp_path / "s" / "p" / "CURRENT").unlink()
+    with pytest.raises(ProcessNotFoundError):
+        reader.version("p")

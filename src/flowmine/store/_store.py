@@ -90,6 +90,8 @@ MANIFEST: Final = "manifest.json"
 #: Write a new process in the order normalisation computed (tests switch it off to compare with
 #: the general way: concatenate, then sort by case, timestamp and event_id).
 REUSE_ORDER = True
+#: The version each ``CURRENT`` named when last read, by the pointer file's (device, inode, mtime, size).
+_POINTERS: dict[str, tuple[tuple[int, int, int, int], Path]] = {}
 
 
 class Store:
@@ -131,11 +133,20 @@ class Store:
 
     def _current(self, process: str) -> Path | None:
         pointer = self.path / _check_name(process) / "CURRENT"
-        if not pointer.exists():
+        try:
+            st = os.stat(pointer)
+        except FileNotFoundError:
             return None
+        # a dashboard asks on every request: CURRENT is read again only when its file changed (it is
+        # replaced with os.replace, so a switch is a new inode), else the version it named is answered
+        seen = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+        known = _POINTERS.get(str(pointer))
+        if known is not None and known[0] == seen:
+            return known[1]
         version = self.path / process / pointer.read_text(encoding="utf-8").strip()
         if not (version / EVENTS).exists():
             raise StoreError(f"{version}: the live version of {process!r} is missing its {EVENTS}")
+        _POINTERS[str(pointer)] = (seen, version)
         return version
 
     def _live(self, process: str) -> Path:
