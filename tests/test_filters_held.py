@@ -166,3 +166,19 @@ def test_a_range_on_a_text_column_is_refused_in_one_line(log):
         check_filter(frame, CaseFilter(ranges={"mixed": (1, None)}))
     with pytest.raises(AnalyticsError, match="the column 'case:department' holds string, not numbers"):
         check_filter(log, CaseFilter(ranges={"case:department": (1, None)}))
+
+
+def test_a_case_list_filter_is_keyed_by_its_content_a_tuple_remembered_a_list_never():
+    """The held masks are keyed by a digest of the filter's case ids: a tuple's digest is remembered (the
+    same object asked again), a list's is computed afresh, so a list changed in place gets a new key."""
+    from flowmine.analytics import _held
+
+    ids = tuple(f"C{i}" for i in range(1000))
+    first = _held._digest(ids)
+    assert id(ids) in _held._DIGESTS and _held._digest(ids) == first
+    assert _held._digest(tuple(ids)) == first  # an equal tuple: the same digest
+    listed = list(ids)
+    assert _held._digest(listed) != first  # repr of a list differs from a tuple's
+    before = _held._digest(listed)
+    listed.append("C1000")
+    assert _held._digest(listed) != before and id(listed) not in _held._DIGESTS

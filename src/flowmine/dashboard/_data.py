@@ -373,9 +373,12 @@ def _check(*key: Any) -> dict[str, Any] | None:
 
 
 @single_flight(maxsize=8)
-def _conforming(store_path: str, process: str, ver: str) -> tuple[list[str], list[str]] | None:
+def _conforming(store_path: str, process: str, ver: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     report = whole_check(store_path, process, ver)
-    return None if report is None else report.conforming_cases()
+    if report is None:
+        return None
+    fitting, deviating = report.conforming_cases()
+    return tuple(fitting), tuple(deviating)  # immutable: a filter's digest of them is remembered (analytics)
 
 
 @single_flight(maxsize=8)
@@ -409,10 +412,10 @@ def card_conformance(store: Store, process: str, f: Filters) -> dict[str, float 
     return _card_check(*_key(store, replace(f, process=process, time=None)))
 
 
-def conforming_cases(store: Store, process: str) -> tuple[list[str], list[str]]:
+def conforming_cases(store: Store, process: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Ids of the conforming cases (fitness 1 against the reference model) and of the deviating ones."""
     checked = _conforming(str(store.path), process, version(store, process))
-    return ([], []) if checked is None else checked
+    return ((), ()) if checked is None else checked
 
 
 def labeller(process: str | None, lang: str) -> Callable[[str], str]:
