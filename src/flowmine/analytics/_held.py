@@ -199,7 +199,7 @@ def _digest(value: object) -> str:
         if hit is not None and hit[0] is value:
             return hit[1]
     digest = hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
-    if frozen and all(isinstance(v, str | int | float) for v in value):
+    if isinstance(value, tuple) and frozen and all(isinstance(v, str | int | float) for v in value):
         with _GUARD:
             _DIGESTS[id(value)] = (value, digest)
             while len(_DIGESTS) > 16:
