@@ -209,7 +209,7 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     currency = next((str(c) for c in inst["currency"].dropna().unique().tolist() if c), None)
     attrs = _case_attributes(log, inst["case"].unique())
     moves = _transitions(inst, coded)
-    kept = any(x.waited is not None for st in steps.values() for x in st.states)  # the waits tell states apart
+    waits = any(x.waited is not None for st in steps.values() for x in st.states)  # the waits tell states apart
     return SimulationModel(process=log.process if isinstance(log, StoredLog) else None, timezone=tz,
                            start=arrivals_at.min().isoformat(), weeks=float(span_weeks),
                            arrivals=[float(r) for r in rates], arrival_trend=trend, flow=_flow(moves),
@@ -217,11 +217,11 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
                            currency=currency, notes=notes, starts=has_starts,
                            case_attributes=_sample(attrs), branches=_branches(moves, attrs),
                            history=_history(moves),
-                           duration_correlation=_correlation(inst, has_starts, is_last, waited if kept else None),
+                           duration_correlation=_correlation(inst, has_starts, is_last, waited if waits else None),
                            closed_days=days.iso(days.closed), open_days=days.iso(days.makeup),
                            closed_arrivals=closed_arrivals,
                            states=[] if coded is None else flow_states(moves, coded),
-                           long_sojourn=long if kept else None)
+                           long_sojourn=long if waits else None)
 
 
 def _correlation(inst: pd.DataFrame, has_starts: bool, is_last: pd.Series, waited: np.ndarray | None = None) -> float:
