@@ -111,7 +111,7 @@ def test_remove_and_reroute_hold_for_every_state() -> None:
 
 
 def test_states_give_the_same_log_on_both_engines_and_survive_the_model_file(tmp_path: Path) -> None:
-    for log in (PARALLEL, LOOP, ADMITTED):
+    for log in (PARALLEL, LOOP, ADMITTED, SITTING):
         model = discover(log)
         assert model.states
         heap, simpy = (simulate(model, seed=7, weeks=2, engine=e) for e in ("heap", "simpy"))
@@ -131,3 +131,39 @@ def test_without_states_the_flow_falls_back_to_the_history() -> None:
     model = discover(small)
     assert not [s for s in model.states if s.step == "B2"]
     assert model.history["B1"]["B2"] == pytest.approx({"C": 0.5, END: 0.5})
+
+
+#: Cases done in one sitting (a minute a step) and cases that wait a day once, before B or before C: the
+#: sojourn of C after B is a minute or a day whatever the steps done; whether the case has waited says which.
+SITTING = _sojourn_log([(f"s{i}", [("A", 1), ("B", 1 / 60), ("C", 1 / 60)]) for i in range(40)]
+                       + [(f"b{i}", [("A", 1), ("B", 24), ("C", 1 / 60)]) for i in range(40)]
+                       + [(f"c{i}", [("A", 1), ("B", 1 / 60), ("C", 24)]) for i in range(40)])
+
+
+def test_a_case_that_has_waited_does_not_wait_again_and_one_sitting_stays_one() -> None:
+    model = discover(SITTING)
+    assert model.long_sojourn == pytest.approx((60 * 86400) ** 0.5)  # halfway between a minute and a day
+    c = {x.waited: x for x in model.steps["C"].states if x.previous == "B"}
+    assert c[True].instances == 40 and c[True].duration.scale == 60.0  # waited before B: C takes a minute
+    assert c[False].instances == 80 and c[False].duration.family == "empirical"  # a minute or a day
+    assert c[None].instances == 120
+    sim = simulate(model, seed=4, weeks=6)
+    took = sim.groupby("case:concept:name")["time:timestamp"].agg(lambda s: (s.max() - s.min()).total_seconds())
+    waits = sim.groupby("case:concept:name")["time:timestamp"].agg(lambda s: int((s.diff().dt.total_seconds()
+                                                                                  > model.long_sojourn).sum()))
+    # by the sojourns alone, a ninth of the cases would wait twice (a day before B and one before C)
+    assert len(took) > 300 and waits.max() == 1
+    assert abs((waits == 0).mean() - 1 / 3) < 0.06  # the cases done in one sitting: a third, as in the log
+    slower = apply(model, scenario_from_dict({"change": [{"kind": "service_time", "step": "C", "factor": 2}]}, "t"))
+    assert {x.waited: x.duration.scale for x in slower.steps["C"].states if x.previous == "B"}[True] == 120.0
+    gone = apply(model, scenario_from_dict({"change": [{"kind": "remove_step", "step": "B"}]}, "t"))
+    assert gone.steps["C"].states == []  # every state of C came from B
+
+
+def test_without_a_class_done_in_one_sitting_no_wait_is_read() -> None:
+    """Every case waits a day once: the sojourns are of two kinds, but no case is done in one sitting."""
+    log = _sojourn_log([(f"b{i}", [("A", 1), ("B", 24), ("C", 1 / 60)]) for i in range(40)]
+                       + [(f"c{i}", [("A", 1), ("B", 1 / 60), ("C", 24)]) for i in range(40)])
+    model = discover(log)
+    assert model.long_sojourn is None
+    assert all(x.waited is None for st in model.steps.values() for x in st.states)

@@ -20,7 +20,8 @@
   customer, a document in the post), drawn before the step asks for its pool.
 - **States** (``_states``): the flow per state of the case (the steps it has done, as a set and counted,
   and the last of them) with at least 30 moves, and on a log without starts each step's sojourn per state
-  it comes from (empirical quantiles).
+  it comes from (empirical quantiles); where the log's sojourns are of two kinds (the work of one sitting
+  and waits, split on a log scale), also by whether the case has waited before, where the two differ.
 - **Rounds** (logs without starts): a step whose completions keep to a few hours of the week is done in
   rounds, one instance at a time (a pool of one member), its time from the latest of its ready time, the
   step's previous completion and the round's opening.
@@ -65,7 +66,14 @@ from flowmine.simulation._days import (
     worked_correction,
 )
 from flowmine.simulation._model import END, START, Batch, Branch, Distribution, Pool, SimulationModel, StepModel
-from flowmine.simulation._states import Coded, coded_states, duration_states, flow_states
+from flowmine.simulation._states import (
+    Coded,
+    coded_states,
+    duration_states,
+    flow_states,
+    long_sojourn,
+    waited_before,
+)
 
 #: Largest Kolmogorov-Smirnov distance at which a fitted family is kept over the empirical distribution.
 KS_KEEP = 0.05
@@ -151,6 +159,9 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
         kept.calendar = keeps.get(pool_name, True)
     is_last = inst.groupby("case", sort=False)["pos"].transform("max") == inst["pos"]
     coded = coded_states(inst)  # the case's state at each instance: the steps done up to it, and before it
+    # a log without starts whose sojourns are of two kinds: whether each instance's case has waited before it
+    long = None if has_starts or coded is None else long_sojourn(inst)
+    waited = None if long is None else waited_before(inst, long)
     row_of = pd.Series(np.arange(len(inst)), index=inst.index)
     through = {str(m) for p in pools.values() if not p.calendar for m in p.members}
     free = _Availability(inst, tz, days.closed, through, unusual) if pools and has_starts else None
@@ -187,7 +198,7 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
         after, last = ({}, {}) if has_starts or pool is not None else _after(part, is_last)
         by_state = [] if has_starts or pool is not None or coded is None else duration_states(
             part, row_of[part.index].to_numpy(), is_last.reindex(part.index).fillna(False).to_numpy(dtype=bool),
-            coded, empirical)
+            coded, empirical, waited)
         steps[str(name)] = StepModel(str(name), pool, fit(values), cost, delay, after, last=last, batch=batch,
                                      states=by_state)
     if not has_starts:
@@ -198,6 +209,7 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
     currency = next((str(c) for c in inst["currency"].dropna().unique().tolist() if c), None)
     attrs = _case_attributes(log, inst["case"].unique())
     moves = _transitions(inst, coded)
+    waits = any(x.waited is not None for st in steps.values() for x in st.states)  # the waits tell states apart
     return SimulationModel(process=log.process if isinstance(log, StoredLog) else None, timezone=tz,
                            start=arrivals_at.min().isoformat(), weeks=float(span_weeks),
                            arrivals=[float(r) for r in rates], arrival_trend=trend, flow=_flow(moves),
@@ -205,22 +217,25 @@ def discover(log: LogLike, *, timezone: str | None = None, until: str | None = N
                            currency=currency, notes=notes, starts=has_starts,
                            case_attributes=_sample(attrs), branches=_branches(moves, attrs),
                            history=_history(moves),
-                           duration_correlation=_correlation(inst, has_starts, is_last),
+                           duration_correlation=_correlation(inst, has_starts, is_last, waited if waits else None),
                            closed_days=days.iso(days.closed), open_days=days.iso(days.makeup),
                            closed_arrivals=closed_arrivals,
-                           states=[] if coded is None else flow_states(moves, coded))
+                           states=[] if coded is None else flow_states(moves, coded),
+                           long_sojourn=long if waits else None)
 
 
-def _correlation(inst: pd.DataFrame, has_starts: bool, is_last: pd.Series) -> float:
+def _correlation(inst: pd.DataFrame, has_starts: bool, is_last: pd.Series, waited: np.ndarray | None = None) -> float:
     """How alike one case's durations are: the intra-class correlation of the durations' normal scores
-    (ranked within each step and, without starts, each previous step and whether it is the case's last:
-    what one distribution of the model draws), by the one-way analysis-of-variance estimator over the
-    cases with two or more; 0 when negative or unknown. The simulator draws one case's durations
-    through a Gaussian copula with it."""
+    (ranked within each step and, without starts, each previous step, whether it is the case's last and,
+    with ``waited``, whether the case has waited before: what one distribution of the model draws), by
+    the one-way analysis-of-variance estimator over the cases with two or more; 0 when negative or
+    unknown. The simulator draws one case's durations through a Gaussian copula with it."""
     col = "service_s" if has_starts else "sojourn_s"
     v = inst.loc[inst[col].notna(), ["case", "activity", "prev_activity", col]]
     group = v["activity"].astype(str) + ("" if has_starts else "|" + v["prev_activity"].astype(str)
                                          + "|" + is_last[v.index].astype(str))
+    if waited is not None:  # what the case did before is the flag's, not the copula's, to draw
+        group = group + "|" + pd.Series(waited, index=inst.index)[v.index].astype(str)
     n = group.map(group.value_counts())
     v, group, n = v[n >= MIN_AFTER], group[n >= MIN_AFTER], n[n >= MIN_AFTER]
     if v.empty:

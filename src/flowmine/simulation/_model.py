@@ -6,8 +6,9 @@ per hour of the week and their trend over the weeks, each step's duration distri
 and each pool's members and the hours of the week it works; a sample of the cases' attributes (drawn
 whole, one case's row per simulated case) and, where an attribute predicts which step comes next, that
 dependency (``branches``); the flow and the durations by the case's state (the steps it has done,
-``states``); batching at fixed run times; the process calendar's closed days and make-up
-workdays; and conditions on steps (a business rule such as "GM approval only above 5,000", ``only_if``).
+``states``, and whether it has waited, ``long_sojourn``); batching at fixed run times; the process
+calendar's closed days and make-up workdays; and conditions on steps (a business rule such as "GM
+approval only above 5,000", ``only_if``).
 """
 
 from __future__ import annotations
@@ -130,6 +131,10 @@ class StateDuration:
     #: ``done`` counts each step as often as the case did it (a step named twice was done twice), where
     #: that state has enough instances and they are not all of the state counted once (see ``State``)
     counted: bool = False
+    #: the sojourn of the cases that have waited (True) or not (False) before, in the state's steps: a
+    #: case that had a sojourn longer than ``SimulationModel.long_sojourn`` (None: all the state's cases);
+    #: kept where both kinds number enough instances and differ, and chosen before the state's others
+    waited: bool | None = None
 
 
 @dataclass
@@ -286,6 +291,12 @@ class SimulationModel:
     #: the flow by the case's state (``State``: the steps done so far and the last), where a state has
     #: at least ``MIN_HISTORY`` moves; chosen before ``history`` and ``flow`` (a branch comes first)
     states: list[State] = field(default_factory=list)
+    #: a log without starts whose sojourns are of two kinds, the work of one sitting and waits (a case
+    #: left off for a document, a reply): the sojourn in seconds that parts them, read off the log
+    #: (``_states.long_sojourn``; None: one kind). A step's state durations may then depend on whether the
+    #: case has had a longer sojourn before (``StateDuration.waited``): cases done in one sitting go on
+    #: in one, those left waiting wait again (a case-level dependence the duration correlation misses)
+    long_sojourn: float | None = None
 
     def arrival_factor(self, week: npt.ArrayLike) -> npt.NDArray[np.float64]:
         """The arrival rate's factor in week ``week`` of the calibration period (0 at its start); before

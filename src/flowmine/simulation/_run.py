@@ -336,6 +336,9 @@ class _Run:
         before, current = self._advance(FLOW_START, FLOW_START, attrs)
         tracker = self.tracker
         done = counts = 0  # the steps the case has done: the tracker's mask and counted key (0 without states)
+        by_wait = tracker.waited_durations if tracker is not None else None
+        long = self.model.long_sojourn if by_wait else None
+        waited, finished = False, arrival  # whether the case has had a sojourn over ``long``; its last completion
         for _ in range(MAX_STEPS):
             here = plan.get(current)
             if here is None:  # (end), or a step the model does not have
@@ -362,6 +365,8 @@ class _Run:
                 yield run[0] - self.now
                 if keep:
                     rows += (index, current, start, run[0], run[1], step.cost)
+                if long is not None:
+                    waited, finished = waited or (previous != FLOW_START and run[0] - finished > long), run[0]
                 before, current = ahead
                 continue
             if sample is not None:
@@ -371,6 +376,7 @@ class _Run:
                 state = None
                 if step.states and tracker is not None:  # the sojourn by the state the case comes from
                     state = tracker.counted_durations.get((current, came_counted, previous)) or \
+                        (by_wait.get((current, came, previous, waited)) if by_wait else None) or \
                         tracker.durations.get((current, came, previous))
                 duration = self.draw(step.duration(previous, nxt not in plan, state), z)
             person = None
@@ -388,6 +394,8 @@ class _Run:
                 release(queue, person)
             if keep:
                 rows += (index, current, start, end, person, step.cost)
+            if long is not None:
+                waited, finished = waited or (previous != FLOW_START and end - finished > long), end
             before, current = ahead
 
 

@@ -8,8 +8,12 @@ follows (the Sepsis log: a patient who was admitted has blood tests a day apart 
 one who was not has them within minutes and leaves). Discovery keeps, per state with at least
 ``MIN_STATE`` moves, the next-step probabilities (``State``), and on a log without starts, per step and
 state it comes from with at least ``MIN_STATE`` instances, the sojourn (``StateDuration``, the last
-instances apart where both kinds number ``MIN_STATE``, as ``StepModel.last``). The run tracks each case's
-state as a bit mask of its steps.
+instances apart where both kinds number ``MIN_STATE``, as ``StepModel.last``). Where a log's sojourns
+are of two kinds, the work of one sitting and waits, and a class of its cases is done in one sitting
+(``long_sojourn``), a step's sojourn from a state is also kept by whether the case has waited before (the
+permit receipts: half the cases are done within the hour, the others wait days, often more than once),
+where the two kinds differ. The run tracks each case's state as a bit mask of its steps, and whether it
+has waited.
 """
 
 from __future__ import annotations
@@ -108,10 +112,14 @@ def flow_states(moves: pd.DataFrame, codes: Coded) -> list[State]:
 
 
 def duration_states(part: pd.DataFrame, rows: np.ndarray, ends: np.ndarray, codes: Coded,
-                    fit: Callable[[np.ndarray], Distribution]) -> list[StateDuration]:
+                    fit: Callable[[np.ndarray], Distribution],
+                    waited: np.ndarray | None = None) -> list[StateDuration]:
     """A start-less step's sojourns per state it comes from with ``MIN_STATE`` instances (``rows``: each
     instance's row in the coded log; ``ends``: whether it is its case's last), by the steps done and by
-    the steps done counted (where that state is not the whole of its uncounted one)."""
+    the steps done counted (where that state is not the whole of its uncounted one); and with ``waited``
+    (per row of the coded log: whether the case had a long sojourn before it, ``waited_before``), by the
+    steps done and whether the case has waited, where both kinds number ``MIN_STATE`` instances and
+    their sojourns differ (``differ``)."""
     prev = part["prev_activity"].astype(object).where(part["prev_activity"].notna(), START).to_numpy()
     v = part["sojourn_s"].to_numpy(dtype=np.float64)
     ok = np.isfinite(v) & (v >= 0) & (prev != START)
@@ -119,17 +127,103 @@ def duration_states(part: pd.DataFrame, rows: np.ndarray, ends: np.ndarray, code
     keys = pd.DataFrame({"m": codes.masks_before[rows], "c": codes.counts_before[rows], "p": prev[ok]})
     out = []
     plain = keys.groupby(["m", "p"], sort=True).size()
+
+    def state(k: tuple[Any, ...], idx: np.ndarray, counted: bool, w: bool | None = None) -> StateDuration:
+        done = codes.counted(int(rows[idx[0]]) - 1) if counted else codes.steps(int(k[0]))
+        e = last[idx]  # the last instances apart where they number MIN_STATE; the others where they do
+        return StateDuration(str(k[1]), done, fit(vals[idx[~e]] if (~e).sum() >= MIN_STATE else vals[idx]),
+                             fit(vals[idx[e]]) if e.sum() >= MIN_STATE else None, instances=int(idx.size),
+                             counted=counted, waited=w)
+
     for by, counted in ((["m", "p"], False), (["c", "p", "m"], True)):
         for group, where in keys.groupby(by, sort=True).indices.items():
             k, idx = cast(tuple[Any, ...], group), np.asarray(where)
             if idx.size < MIN_STATE or (counted and idx.size >= plain[(k[2], k[1])]):
                 continue
-            done = codes.counted(int(rows[idx[0]]) - 1) if counted else codes.steps(int(k[0]))
-            e = last[idx]  # the last instances apart where they number MIN_STATE; the others where they do
-            out.append(StateDuration(str(k[1]), done, fit(vals[idx[~e]] if (~e).sum() >= MIN_STATE else vals[idx]),
-                                     fit(vals[idx[e]]) if e.sum() >= MIN_STATE else None, instances=int(idx.size),
-                                     counted=counted))
+            out.append(state(k, idx, counted))
+    if waited is not None:
+        w = waited[rows]
+        for group, where in keys.groupby(["m", "p"], sort=True).indices.items():
+            k, idx = cast(tuple[Any, ...], group), np.asarray(where)
+            yes, no = idx[w[idx]], idx[~w[idx]]
+            if min(yes.size, no.size) >= MIN_STATE and differ(vals[yes], vals[no]):
+                out += [state(k, no, False, False), state(k, yes, False, True)]
     return out
+
+
+#: A log's sojourns split into short ones and waits (``long_sojourn``) where the split on a log scale
+#: explains at least this share of their variance (one lognormal's best split explains 2/pi, 0.64).
+LONG_SPLIT = 0.8
+#: The two kinds of a state's sojourns (the case has waited, or not) are kept apart where a two-sample
+#: Kolmogorov-Smirnov test tells them apart at this p-value.
+WAITED_P = 1e-3
+
+
+#: ... and where at least this share of the cases with two sojourns or more (and ``MIN_STATE`` cases) had
+#: only short ones: the cases done in one sitting are a class of their own, not the odd exception.
+ONE_SITTING_SHARE = 0.1
+
+
+def long_sojourn(inst: pd.DataFrame) -> float | None:
+    """The sojourn (seconds) that splits a log's sojourns into the work of one sitting and waits: the cut
+    among their percentiles that best splits their logarithms in two groups (Otsu's between-group
+    variance; halfway between the groups' nearest sojourns on the log scale), where it explains
+    ``LONG_SPLIT`` of their variance, each group holds ``MIN_STATE`` and the cases done in one sitting
+    are ``ONE_SITTING_SHARE`` of those with two sojourns or more (None: the sojourns are not of two
+    kinds, or nearly every case waits)."""
+    cut = _split(inst["sojourn_s"].to_numpy(dtype=np.float64))
+    if cut is None:
+        return None
+    per = inst.groupby("case", sort=False)["sojourn_s"]
+    several = (per.count() >= 2).to_numpy()
+    sitting = several & (per.max() <= cut).to_numpy()
+    if sitting.sum() < MIN_STATE or sitting.sum() < ONE_SITTING_SHARE * several.sum():
+        return None
+    return cut
+
+
+def _split(sojourns: np.ndarray) -> float | None:
+    """The cut of ``long_sojourn`` on the sojourns alone."""
+    x = np.log(sojourns[np.isfinite(sojourns) & (sojourns > 0)])
+    if x.size < 2 * MIN_STATE or np.ptp(x) == 0:
+        return None
+    x.sort()
+    cuts = np.unique(np.quantile(x, np.linspace(0.01, 0.99, 99)))
+    k = np.searchsorted(x, cuts, side="right")  # values at or below each cut
+    total = np.r_[0.0, np.cumsum(x)]
+    n = x.size
+    fine = (k >= MIN_STATE) & (n - k >= MIN_STATE)
+    if not fine.any():
+        return None
+    k, cuts = k[fine], cuts[fine]
+    between = k * (n - k) / n ** 2 * (total[k] / k - (total[n] - total[k]) / (n - k)) ** 2
+    best = int(np.argmax(between))
+    if between[best] < LONG_SPLIT * float(x.var()):
+        return None
+    # halfway (on the log scale) between the longest short sojourn and the shortest wait
+    return float(np.exp((x[k[best] - 1] + x[k[best]]) / 2))
+
+
+def waited_before(inst: pd.DataFrame, threshold: float) -> np.ndarray:
+    """Per instance (sorted by case and position): whether an instance before it in its case had a
+    sojourn longer than ``threshold`` seconds (the case has waited: left off, for a document, a reply)."""
+    case = inst["case"].to_numpy()
+    n = case.size
+    if not n:
+        return np.zeros(0, dtype=bool)
+    new = np.r_[True, case[1:] != case[:-1]]
+    long = np.nan_to_num(inst["sojourn_s"].to_numpy(dtype=np.float64), nan=0.0) > threshold
+    seen = np.cumsum(long)
+    before = np.r_[0, seen[:-1]]
+    start = np.maximum.accumulate(np.where(new, np.arange(n), 0))
+    return np.asarray(before - before[start] > 0)
+
+
+def differ(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two samples of sojourns differ (two-sample Kolmogorov-Smirnov, ``WAITED_P``)."""
+    from scipy import stats
+
+    return bool(stats.ks_2samp(a, b).pvalue < WAITED_P)
 
 
 class Tracker:
@@ -153,10 +247,16 @@ class Tracker:
                 (self.counted_flow if s.counted else self.flow)[key, s.step] = cumulative(s.flow)
         self.durations: dict[tuple[str, int, str], StateDuration] = {}
         self.counted_durations: dict[tuple[str, int, str], StateDuration] = {}
+        #: by (step, mask, previous step, whether the case has waited)
+        self.waited_durations: dict[tuple[str, int, str, bool], StateDuration] = {}
         for step, ds in durations.items():
             for x in ds:
                 key = self.key(x.done, x.counted)
-                if key is not None:
+                if key is None:
+                    continue
+                if x.waited is not None:
+                    self.waited_durations[step, key, x.previous, x.waited] = x
+                else:
                     (self.counted_durations if x.counted else self.durations)[step, key, x.previous] = x
 
     def key(self, done: list[str], counted: bool) -> int | None:
