@@ -221,7 +221,7 @@ def test_the_conformance_filter_keeps_the_check_reports_conforming_cases(finance
     fitting, deviating = report.conforming_cases()
     assert len(fitting) == round(report.fitting_cases_share * report.cases)
     assert len(fitting) + len(deviating) == report.cases and fitting == sorted(fitting)
-    assert conforming_cases(finance, "finance") == (fitting, deviating)  # what the dashboard filters on
+    assert conforming_cases(finance, "finance") == (tuple(fitting), tuple(deviating))  # what the dashboard filters on
 
 
 def test_cost_per_case_leaves_out_cases_without_a_known_cost():
