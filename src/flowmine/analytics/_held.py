@@ -192,14 +192,14 @@ _DIGESTS: OrderedDict[int, tuple[object, str]] = OrderedDict()
 def _digest(value: object) -> str:
     """A digest of ``repr(value)``, remembered for a tuple of strings or numbers (immutable; it is kept
     beside its digest, so its id is not reused), never for a list (it may change in place)."""
-    frozen = isinstance(value, tuple) and all(isinstance(v, str | int | float) for v in value[:1])
-    if frozen:
-        with _GUARD:
-            hit = _DIGESTS.get(id(value))
-        if hit is not None and hit[0] is value:
-            return hit[1]
+    if not isinstance(value, tuple) or not all(isinstance(v, str | int | float) for v in value[:1]):
+        return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+    with _GUARD:
+        hit = _DIGESTS.get(id(value))
+    if hit is not None and hit[0] is value:
+        return hit[1]
     digest = hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
-    if isinstance(value, tuple) and frozen and all(isinstance(v, str | int | float) for v in value):
+    if all(isinstance(v, str | int | float) for v in value):
         with _GUARD:
             _DIGESTS[id(value)] = (value, digest)
             while len(_DIGESTS) > 16:
