@@ -365,3 +365,23 @@ def test_card_parts_from_codes_equal_the_parts_from_texts(finance: Path) -> None
     cases = inst["case"].to_numpy(dtype=object)[rows]
     assert _card._case_attributes(attrs, cases, 5, positions, prep.case_table_codes(log)) == \
         _card._case_attributes(attrs, cases, 5, positions)
+
+
+def test_the_case_columns_are_made_once_per_version_and_are_those_of_any_filter_of_it(finance: Path) -> None:
+    """The case attribute table a stored log's units read is its whole version's, whatever the filter: its
+    columns and codes are made once per version, and a filter's card is the card made from its own."""
+    from flowmine import _remember
+    from flowmine.analytics import CaseFilter
+
+    log = stored(finance, "finance")
+    days = 86400 * 5
+    slow, quick = log.where(CaseFilter(duration_s=(days, None))), log.where(CaseFilter(duration_s=(None, days)))
+    forget()
+    _remember._READ.clear()
+    assert prepared(slow).case_columns(slow) is prepared(quick).case_columns(quick)
+    assert prepared(slow).case_table_codes(slow) is prepared(quick).case_table_codes(quick)
+    shared = step_card(quick, "GM approval").to_dict()  # on the columns the other filter's log made
+    forget()
+    _remember._READ.clear()
+    assert step_card(quick, "GM approval").to_dict() == shared
+    assert shared["cases"] < step_card(log, "GM approval").to_dict()["cases"]  # the filter keeps fewer cases

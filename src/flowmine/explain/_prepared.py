@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from flowmine._remember import stamp
+from flowmine._remember import remembered, stamp
 from flowmine.analytics import LogLike, StoredLog, busy_intervals, instances
 
 T = TypeVar("T")
@@ -127,7 +127,7 @@ class Prepared:
                 out.append((str(col), data))
             return out
 
-        return self._once("case columns", make)
+        return self._once("case columns", lambda: _of_base(log, "explain-case-columns", make))
 
     def places(self, index: pd.Index, asked: pd.Index) -> npt.NDArray[np.int64] | None:
         """``index.get_indexer(asked)`` (None when some label of ``asked`` is not in ``index``), remembered
@@ -167,7 +167,7 @@ class Prepared:
                 out[str(col)] = (np.asarray(codes, dtype=np.int64), np.asarray(names, dtype=object))
             return out
 
-        return self._once("case table codes", make)
+        return self._once("case table codes", lambda: _of_base(log, "explain-case-table-codes", make))
 
     def busy(self) -> dict[Any, Any]:
         """Each resource's busy intervals (:func:`flowmine.analytics.busy_intervals`)."""
@@ -190,6 +190,13 @@ class Prepared:
             return np.asarray(codes, dtype=np.int64), np.asarray(cases, dtype=object)
 
         return self._once("case codes", make)
+
+
+def _of_base(log: LogLike, what: str, make: Callable[[], T]) -> T:
+    """``make()`` of what depends on the attribute tables alone: a stored log's are its whole version's
+    (``attribute_tables``), so the same for every filter of it: made once per version file, not once per
+    filter (a step card of a new filter spent a fifth of its time on them)."""
+    return remembered(what, log.base.path, make) if isinstance(log, StoredLog) else make()
 
 
 class DeviationIndex:
